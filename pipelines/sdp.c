@@ -1,0 +1,326 @@
+/* sdp.c: offer inspection, codec-preference caps and answer munging for the
+ * ingest (see sdp.h).  Pure functions: no element, no global state. */
+#define G_LOG_DOMAIN "imsd.sdp"
+
+#include "sdp.h"
+
+#include <string.h>
+#include <gst/sdp/sdp.h>
+
+#include "ingest.h"
+
+const char *
+ims_sdp_codec_name(ImsSdpCodec codec)
+{
+  switch (codec) {
+  case IMS_SDP_CODEC_H264: return "H264";
+  case IMS_SDP_CODEC_VP8: return "VP8";
+  case IMS_SDP_CODEC_OPUS: return "OPUS";
+  default: return NULL;
+  }
+}
+
+ImsSdpCodec
+ims_sdp_codec_from_encoding_name(const char *encoding_name)
+{
+  if (encoding_name == NULL)
+    return IMS_SDP_CODEC_NONE;
+  if (g_ascii_strcasecmp(encoding_name, "H264") == 0)
+    return IMS_SDP_CODEC_H264;
+  if (g_ascii_strcasecmp(encoding_name, "VP8") == 0)
+    return IMS_SDP_CODEC_VP8;
+  if (g_ascii_strcasecmp(encoding_name, "OPUS") == 0)
+    return IMS_SDP_CODEC_OPUS;
+  return IMS_SDP_CODEC_NONE;
+}
+
+static void
+media_choice_clear(ImsSdpMediaChoice *m)
+{
+  gst_clear_caps(&m->caps);
+  memset(m, 0, sizeof(*m));
+}
+
+void
+ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice)
+{
+  if (choice == NULL)
+    return;
+  media_choice_clear(&choice->video);
+  media_choice_clear(&choice->audio);
+  choice->video_first = FALSE;
+}
+
+/* Extmap id of transport-cc in this media (or the session), 0 if absent. */
+static guint
+find_transport_cc_ext_id(const GstSDPMessage *msg, const GstSDPMedia *media)
+{
+  for (int pass = 0; pass < 2; pass++) {
+    guint n = pass == 0 ? gst_sdp_media_attributes_len(media)
+                        : gst_sdp_message_attributes_len(msg);
+    for (guint i = 0; i < n; i++) {
+      const GstSDPAttribute *attr = pass == 0 ? gst_sdp_media_get_attribute(media, i)
+                                              : gst_sdp_message_get_attribute(msg, i);
+      if (attr->key == NULL || attr->value == NULL || strcmp(attr->key, "extmap") != 0)
+        continue;
+      /* "<id>[/direction] <uri> [attributes]" */
+      char *end = NULL;
+      guint64 id = g_ascii_strtoull(attr->value, &end, 10);
+      if (end == attr->value || id == 0 || id > 255)
+        continue;
+      while (*end != '\0' && *end != ' ')
+        end++;
+      while (*end == ' ')
+        end++;
+      if (g_str_has_prefix(end, IMS_SDP_TRANSPORT_CC_URI)) {
+        char after = end[strlen(IMS_SDP_TRANSPORT_CC_URI)];
+        if (after == '\0' || after == ' ' || after == '\r')
+          return (guint) id;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Caps webrtcbin would derive from the offer for pt, as application/x-rtp;
+ * NULL if the payload type has no usable description. */
+static GstCaps *
+caps_for_payload(const GstSDPMedia *media, int pt)
+{
+  GstCaps *caps = gst_sdp_media_get_caps_from_media(media, pt);
+  if (caps == NULL)
+    return NULL;
+  caps = gst_caps_make_writable(caps);
+  GstStructure *s = gst_caps_get_structure(caps, 0);
+  gst_structure_set_name(s, "application/x-rtp");
+  if (gst_structure_get_string(s, "encoding-name") == NULL) {
+    gst_caps_unref(caps);
+    return NULL;
+  }
+  return caps;
+}
+
+/* Rank of a video payload type, higher is better, 0 = unusable. */
+static int
+rank_video_caps(const GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  ImsSdpCodec codec = ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"));
+  if (codec == IMS_SDP_CODEC_VP8)
+    return 1;
+  if (codec != IMS_SDP_CODEC_H264)
+    return 0;
+  const char *mode = gst_structure_get_string(s, "packetization-mode");
+  const char *profile = gst_structure_get_string(s, "profile-level-id");
+  if (mode == NULL || strcmp(mode, "1") != 0 || profile == NULL || strlen(profile) != 6)
+    return 0;
+  if (g_ascii_strcasecmp(profile, "42e01f") == 0)
+    return 4;
+  /* constrained baseline (42e0xx / 42c0xx) then plain baseline (4200xx) */
+  if (g_ascii_strncasecmp(profile, "42e0", 4) == 0 || g_ascii_strncasecmp(profile, "42c0", 4) == 0)
+    return 3;
+  if (g_ascii_strncasecmp(profile, "42", 2) == 0)
+    return 2;
+  return 0;
+}
+
+static int
+rank_audio_caps(const GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  return ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"))
+             == IMS_SDP_CODEC_OPUS ? 1 : 0;
+}
+
+/* Picks the best payload type of media into out; FALSE if none is usable. */
+static gboolean
+choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
+             gboolean video, ImsSdpMediaChoice *out)
+{
+  GstCaps *best = NULL;
+  int best_rank = 0, best_pt = -1;
+
+  for (guint i = 0; i < gst_sdp_media_formats_len(media); i++) {
+    const char *fmt = gst_sdp_media_get_format(media, i);
+    char *end = NULL;
+    guint64 pt = g_ascii_strtoull(fmt, &end, 10);
+    if (end == fmt || *end != '\0' || pt > 127)
+      continue;
+    GstCaps *caps = caps_for_payload(media, (int) pt);
+    if (caps == NULL)
+      continue;
+    int rank = video ? rank_video_caps(caps) : rank_audio_caps(caps);
+    if (rank > best_rank) {
+      gst_clear_caps(&best);
+      best = caps;
+      best_rank = rank;
+      best_pt = (int) pt;
+    } else {
+      gst_caps_unref(caps);
+    }
+  }
+  if (best == NULL)
+    return FALSE;
+
+  GstStructure *s = gst_caps_get_structure(best, 0);
+  out->mline_index = index;
+  out->payload_type = best_pt;
+  out->codec = ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"));
+  out->transport_cc_ext_id = find_transport_cc_ext_id(msg, media);
+  if (out->transport_cc_ext_id != 0) {
+    char field[32];
+    g_snprintf(field, sizeof(field), "extmap-%u", out->transport_cc_ext_id);
+    gst_structure_set(s, field, G_TYPE_STRING, IMS_SDP_TRANSPORT_CC_URI, NULL);
+  }
+  if (video) {
+    /* Lost packets are re-requested (NACK) and keyframes asked for (PLI). */
+    gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
+                      "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL);
+  }
+  out->caps = best;
+  return TRUE;
+}
+
+gboolean
+ims_sdp_choose_codecs(const char *offer_text, ImsSdpOfferChoice *choice, GError **error)
+{
+  g_return_val_if_fail(choice != NULL, FALSE);
+
+  if (offer_text == NULL || !g_str_has_prefix(offer_text, "v=0")) {
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
+                "offer is not SDP (must start with v=0)");
+    return FALSE;
+  }
+  g_autoptr(GstSDPMessage) msg = NULL;
+  if (gst_sdp_message_new(&msg) != GST_SDP_OK ||
+      gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg) != GST_SDP_OK) {
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "offer does not parse as SDP");
+    return FALSE;
+  }
+
+  ImsSdpOfferChoice found = { 0 };
+  gboolean seen_video = FALSE, seen_audio = FALSE;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
+    const char *kind = gst_sdp_media_get_media(media);
+    if (kind == NULL || gst_sdp_media_get_port(media) == 0)
+      continue;  /* rejected / disabled m-line */
+    if (strcmp(kind, "video") == 0 && !seen_video) {
+      seen_video = TRUE;
+      found.video_first = !seen_audio;
+      if (!choose_media(msg, media, i, TRUE, &found.video)) {
+        ims_sdp_offer_choice_clear(&found);
+        g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
+                    "video m-line %u offers neither H.264 (packetization-mode=1, baseline) nor VP8", i);
+        return FALSE;
+      }
+    } else if (strcmp(kind, "audio") == 0 && !seen_audio) {
+      seen_audio = TRUE;
+      if (!choose_media(msg, media, i, FALSE, &found.audio)) {
+        ims_sdp_offer_choice_clear(&found);
+        g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
+                    "audio m-line %u does not offer Opus", i);
+        return FALSE;
+      }
+    }
+  }
+  if (!seen_video || !seen_audio) {
+    ims_sdp_offer_choice_clear(&found);
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
+                "offer lacks a%s%s m-line", seen_video ? "" : " video",
+                seen_audio ? "" : (seen_video ? "n audio" : " or audio"));
+    return FALSE;
+  }
+  *choice = found;
+  return TRUE;
+}
+
+/* ---- answer munging -------------------------------------------------- */
+
+/* First payload type of an "m=video <port> <proto> <pt> ..." line, or NULL. */
+static char *
+first_payload_of_mline(const char *line)
+{
+  g_auto(GStrv) tokens = g_strsplit(line, " ", 5);
+  if (g_strv_length(tokens) < 4)
+    return NULL;
+  const char *pt = tokens[3];
+  if (*pt == '\0' || strspn(pt, "0123456789") != strlen(pt))
+    return NULL;
+  return g_strdup(pt);
+}
+
+/* Adds the parameter to the video section lines[start, end) whose codec is pt;
+ * returns how many lines were inserted (0 or 1). */
+static guint
+munge_video_section(GPtrArray *lines, guint start, guint end, const char *pt, guint kbps)
+{
+  g_autofree char *fmtp_prefix = g_strdup_printf("a=fmtp:%s ", pt);
+  g_autofree char *rtpmap_prefix = g_strdup_printf("a=rtpmap:%s ", pt);
+  guint rtpmap_at = 0;
+
+  for (guint i = start; i < end; i++) {
+    char *line = g_ptr_array_index(lines, i);
+    if (g_str_has_prefix(line, fmtp_prefix)) {
+      if (strstr(line, "x-google-start-bitrate=") != NULL)
+        return 0;
+      lines->pdata[i] = g_strdup_printf("%s;x-google-start-bitrate=%u", line, kbps);
+      g_free(line);
+      return 0;
+    }
+    if (g_str_has_prefix(line, rtpmap_prefix))
+      rtpmap_at = i + 1;
+  }
+  guint insert_at = rtpmap_at != 0 ? rtpmap_at : end;
+  g_ptr_array_insert(lines, (int) insert_at,
+                     g_strdup_printf("a=fmtp:%s x-google-start-bitrate=%u", pt, kbps));
+  return 1;
+}
+
+char *
+ims_sdp_add_video_start_bitrate(const char *answer_text, guint kbps)
+{
+  g_return_val_if_fail(answer_text != NULL, NULL);
+  if (kbps == 0 || strstr(answer_text, "m=video ") == NULL)
+    return g_strdup(answer_text);
+
+  gboolean crlf = strstr(answer_text, "\r\n") != NULL;
+  gboolean trailing_newline = g_str_has_suffix(answer_text, "\n");
+  g_auto(GStrv) split = g_strsplit(answer_text, "\n", -1);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+  guint n = g_strv_length(split);
+  if (trailing_newline && n > 0)
+    n--;  /* the empty piece after the last newline */
+  for (guint i = 0; i < n; i++) {
+    char *line = split[i];
+    gsize len = strlen(line);
+    if (len > 0 && line[len - 1] == '\r')
+      line[len - 1] = '\0';
+    g_ptr_array_add(lines, g_strdup(line));
+  }
+
+  /* Walk sections; a video section runs from its m= line to the next m=. */
+  guint i = 0;
+  while (i < lines->len) {
+    const char *line = g_ptr_array_index(lines, i);
+    if (!g_str_has_prefix(line, "m=video ")) {
+      i++;
+      continue;
+    }
+    g_autofree char *pt = first_payload_of_mline(line);
+    guint end = i + 1;
+    while (end < lines->len && !g_str_has_prefix(g_ptr_array_index(lines, end), "m="))
+      end++;
+    if (pt != NULL)
+      end += munge_video_section(lines, i + 1, end, pt, kbps);
+    i = end;
+  }
+
+  GString *out = g_string_new(NULL);
+  for (guint j = 0; j < lines->len; j++) {
+    g_string_append(out, g_ptr_array_index(lines, j));
+    if (j + 1 < lines->len || trailing_newline)
+      g_string_append(out, crlf ? "\r\n" : "\n");
+  }
+  return g_string_free(out, FALSE);
+}

@@ -1,0 +1,74 @@
+/* sdp.h: pure helpers for the ingest's SDP handling.
+ *
+ * The browser offers; the ingest answers.  These helpers inspect the offer
+ * (which video / audio codec and payload type to accept, which extmap id
+ * carries transport-wide congestion control), turn that choice into the
+ * codec-preference caps a recvonly webrtcbin transceiver needs, and munge the
+ * answer text (x-google-start-bitrate).  No GStreamer element is involved, so
+ * everything here is unit-testable (tests/unit/test-sdp.c).
+ *
+ * Lifecycle: ims_sdp_choose_codecs() fills an ImsSdpOfferChoice, which the
+ * caller owns and releases with ims_sdp_offer_choice_clear().
+ */
+#pragma once
+
+#include <glib.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define IMS_SDP_TRANSPORT_CC_URI \
+  "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+
+typedef enum {
+  IMS_SDP_CODEC_NONE = 0,
+  IMS_SDP_CODEC_H264,
+  IMS_SDP_CODEC_VP8,
+  IMS_SDP_CODEC_OPUS,
+} ImsSdpCodec;
+
+typedef struct {
+  guint mline_index;          /* index of the m-line in the offer */
+  ImsSdpCodec codec;          /* IMS_SDP_CODEC_NONE: this media was not found */
+  int payload_type;           /* taken from the offer */
+  guint transport_cc_ext_id;  /* extmap id of transport-cc, 0 if not offered */
+  GstCaps *caps;              /* codec-preference caps for the transceiver
+                                 (offer's fmtp + rtcp-fb + transport-cc extmap) */
+} ImsSdpMediaChoice;
+
+typedef struct {
+  ImsSdpMediaChoice video;
+  ImsSdpMediaChoice audio;
+  gboolean video_first;       /* the video m-line comes before the audio one */
+} ImsSdpOfferChoice;
+
+/* Parses offer_text and picks, from the first video and the first audio
+ * m-line, the codec to receive: video H.264 constrained baseline 42e01f with
+ * packetization-mode=1 first, then any other H.264 constrained-baseline/
+ * baseline packetization-mode=1, then VP8; audio Opus.  Fills choice (which
+ * must be zero-initialised) including the codec-preference caps (NACK, PLI,
+ * FIR and transport-cc feedback kept from the offer, plus the transport-cc
+ * extmap).  Returns FALSE with IMS_INGEST_ERROR_BAD_SDP if the text is not SDP,
+ * lacks a video or an audio m-line, or offers no usable codec for one of them;
+ * choice is left cleared then. */
+gboolean ims_sdp_choose_codecs(const char *offer_text, ImsSdpOfferChoice *choice,
+                               GError **error);
+
+/* Releases what ims_sdp_choose_codecs() put in choice and zeroes it. */
+void ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice);
+
+/* "H264", "VP8", "OPUS" or NULL for IMS_SDP_CODEC_NONE (static string). */
+const char *ims_sdp_codec_name(ImsSdpCodec codec);
+
+/* Maps an RTP encoding-name (case-insensitive) to a codec we can record. */
+ImsSdpCodec ims_sdp_codec_from_encoding_name(const char *encoding_name);
+
+/* Returns a copy of answer_text where the format parameters of the first
+ * (negotiated) payload type of every video m-section carry
+ * x-google-start-bitrate=kbps: appended to its a=fmtp line, or a new a=fmtp
+ * line after its a=rtpmap line if it has none.  kbps == 0 or text without a
+ * video section: an unchanged copy.  Line endings (CRLF or LF) are kept.
+ * Transfer full; never NULL for non-NULL input. */
+char *ims_sdp_add_video_start_bitrate(const char *answer_text, guint kbps);
+
+G_END_DECLS

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything imsd needs to build, run and test on Debian 12.
+# Idempotent: safe to run again. Needs root (or sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+PACKAGES=(
+  # build
+  build-essential pkg-config meson ninja-build git
+  # core libraries
+  libglib2.0-dev libjson-glib-dev libssl-dev
+  libwebsockets-dev libwebsockets-evlib-glib
+  libjwt-dev libpq-dev libcmocka-dev
+  # media
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  # services used locally and by the tests
+  postgresql postgresql-client
+  # browser tests
+  chromium
+  # benchmarks
+  procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js: the image may ship its own build (with npm inside); Debian's otherwise.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  echo "install-deps: npm packages for the browser tests"
+  (cd tests/browser && npm install --no-audit --no-fund)
+fi

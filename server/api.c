@@ -1,0 +1,440 @@
+/* api.c: the REST API; see api.h. */
+#define G_LOG_DOMAIN "imsd.api"
+
+#include "api.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "message.h"
+#include "token.h"
+
+#define SESSIONS_PATH "/api/v1/sessions"
+#define MAX_QUESTIONS 50
+#define MAX_FIELD_LENGTH 256
+#define MAX_QUESTION_TEXT 4000
+
+gboolean
+ims_api_owns_path(const char *path)
+{
+  return g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz") ||
+         g_str_equal(path, SESSIONS_PATH) || g_str_has_prefix(path, SESSIONS_PATH "/");
+}
+
+void
+ims_api_response_clear(ImsApiResponse *response)
+{
+  g_clear_pointer(&response->body, g_free);
+}
+
+static void
+respond_json(ImsApiResponse *response, int status, JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  response->status = status;
+  response->body = ims_message_to_json(root);
+}
+
+static void
+respond_error(ImsApiResponse *response, int status, const char *code, const char *format, ...)
+  G_GNUC_PRINTF(4, 5);
+
+static void
+respond_error(ImsApiResponse *response, int status, const char *code, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "code");
+  json_builder_add_string_value(b, code);
+  json_builder_set_member_name(b, "message");
+  json_builder_add_string_value(b, message);
+  json_builder_end_object(b);
+  respond_json(response, status, b);
+}
+
+/* ISO 8601 UTC with milliseconds, or NULL for 0. Transfer full. */
+static char *
+format_time(gint64 unix_us)
+{
+  if (unix_us == 0)
+    return NULL;
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(unix_us / G_USEC_PER_SEC);
+  if (!time)
+    return NULL;
+  g_autofree char *base = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf("%s.%03dZ", base, (int) ((unix_us % G_USEC_PER_SEC) / 1000));
+}
+
+static void
+add_time(JsonBuilder *b, const char *name, gint64 unix_us)
+{
+  g_autofree char *text = format_time(unix_us);
+  json_builder_set_member_name(b, name);
+  if (text)
+    json_builder_add_string_value(b, text);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+add_string_or_null(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static gboolean
+authorized(ImsApi *api, const ImsApiRequest *request)
+{
+  const char *header = request->authorization;
+  if (!header || g_ascii_strncasecmp(header, "Bearer ", 7) != 0)
+    return FALSE;
+  return ims_token_equal(header + 7, api->config->service_token);
+}
+
+/* ---- health ---- */
+
+static gboolean
+spool_writable(const char *spool_dir, char **problem)
+{
+  if (g_mkdir_with_parents(spool_dir, 0750) != 0) {
+    *problem = g_strdup_printf("cannot create the spool: %s", g_strerror(errno));
+    return FALSE;
+  }
+  g_autofree char *probe = g_build_filename(spool_dir, ".readyz", NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_file_set_contents(probe, "ok", 2, &error)) {
+    *problem = g_strdup_printf("the spool is not writable: %s", error->message);
+    return FALSE;
+  }
+  g_unlink(probe);
+  return TRUE;
+}
+
+static void
+handle_readyz(ImsApi *api, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *spool_problem = NULL;
+  gboolean database_ok = api->store->ping(api->store, &error);
+  gboolean spool_ok = spool_writable(api->config->spool_dir, &spool_problem);
+
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "status");
+  json_builder_add_string_value(b, database_ok && spool_ok ? "ready" : "not_ready");
+  json_builder_set_member_name(b, "checks");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "database");
+  json_builder_add_string_value(b, database_ok ? "ok" : "unreachable");
+  json_builder_set_member_name(b, "spool");
+  json_builder_add_string_value(b, spool_ok ? "ok" : spool_problem);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  if (!database_ok)
+    g_warning("readyz: database: %s", error->message);
+  respond_json(response, database_ok && spool_ok ? 200 : 503, b);
+}
+
+/* ---- create ---- */
+
+/* Reads an optional string member: absent or null -> *out NULL.  FALSE with a
+ * message if it is present but not a non-empty string within max_length. */
+static gboolean
+read_string(JsonObject *object, const char *name, gboolean required, gsize max_length,
+            char **out, char **problem)
+{
+  JsonNode *node = json_object_get_member(object, name);
+  *out = NULL;
+  if (!node || JSON_NODE_HOLDS_NULL(node)) {
+    if (required)
+      *problem = g_strdup_printf("\"%s\" is required", name);
+    return !required;
+  }
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
+      json_node_get_string(node)[0] == '\0' || strlen(json_node_get_string(node)) > max_length) {
+    *problem = g_strdup_printf("\"%s\" must be a non-empty string of at most %" G_GSIZE_FORMAT
+                               " characters", name, max_length);
+    return FALSE;
+  }
+  *out = g_strdup(json_node_get_string(node));
+  return TRUE;
+}
+
+static gboolean
+read_int(JsonObject *object, const char *name, int fallback, int min, int max, int *out,
+         char **problem)
+{
+  JsonNode *node = object ? json_object_get_member(object, name) : NULL;
+  if (!node || JSON_NODE_HOLDS_NULL(node)) {
+    *out = fallback;
+    return TRUE;
+  }
+  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64 ||
+      json_node_get_int(node) < min || json_node_get_int(node) > max) {
+    *problem = g_strdup_printf("\"%s\" must be an integer from %d to %d", name, min, max);
+    return FALSE;
+  }
+  *out = (int) json_node_get_int(node);
+  return TRUE;
+}
+
+/* Builds a session record from the request body; NULL with *problem set. */
+static ImsSessionRecord *
+parse_create(ImsApi *api, JsonObject *body, char **problem)
+{
+  g_autoptr(ImsSessionRecord) record = ims_session_record_new();
+  JsonObject *settings = NULL;
+
+  if (!read_string(body, "interviewId", TRUE, MAX_FIELD_LENGTH, &record->interview_id, problem) ||
+      !read_string(body, "invitationId", FALSE, MAX_FIELD_LENGTH, &record->invitation_id, problem) ||
+      !read_string(body, "userId", TRUE, MAX_FIELD_LENGTH, &record->user_id, problem) ||
+      !read_string(body, "candidateEmail", FALSE, MAX_FIELD_LENGTH, &record->candidate_email,
+                   problem) ||
+      !read_string(body, "companyId", FALSE, MAX_FIELD_LENGTH, &record->company_id, problem) ||
+      !read_string(body, "profile", FALSE, 64, &record->profile, problem))
+    return NULL;
+  if (!record->profile)
+    record->profile = g_strdup("default");
+
+  JsonNode *settings_node = json_object_get_member(body, "settings");
+  if (settings_node && !JSON_NODE_HOLDS_NULL(settings_node)) {
+    if (!JSON_NODE_HOLDS_OBJECT(settings_node)) {
+      *problem = g_strdup("\"settings\" must be an object");
+      return NULL;
+    }
+    settings = json_node_get_object(settings_node);
+  }
+  if (!read_int(settings, "thinkSeconds", api->config->default_think_seconds, 0, 600,
+                &record->think_seconds, problem) ||
+      !read_int(settings, "maxRetakes", api->config->default_max_retakes, 0, 10,
+                &record->max_retakes, problem))
+    return NULL;
+
+  JsonNode *questions = json_object_get_member(body, "questions");
+  if (!questions || !JSON_NODE_HOLDS_ARRAY(questions) ||
+      json_array_get_length(json_node_get_array(questions)) == 0 ||
+      json_array_get_length(json_node_get_array(questions)) > MAX_QUESTIONS) {
+    *problem = g_strdup_printf("\"questions\" must be an array of 1 to %d questions", MAX_QUESTIONS);
+    return NULL;
+  }
+  JsonArray *array = json_node_get_array(questions);
+  for (guint i = 0; i < json_array_get_length(array); i++) {
+    JsonNode *node = json_array_get_element(array, i);
+    g_autofree char *id = NULL, *text = NULL, *inner = NULL;
+    int limit = 0;
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+      *problem = g_strdup_printf("questions[%u] must be an object", i);
+      return NULL;
+    }
+    JsonObject *question = json_node_get_object(node);
+    if (!read_string(question, "id", TRUE, MAX_FIELD_LENGTH, &id, &inner) ||
+        !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
+        !read_int(question, "timeLimitSeconds", -1, 5, 3600, &limit, &inner) || limit < 0) {
+      *problem = g_strdup_printf("questions[%u]: %s", i,
+                                 inner ? inner : "\"timeLimitSeconds\" is required");
+      return NULL;
+    }
+    g_ptr_array_add(record->questions, ims_question_new(id, text, limit));
+  }
+  return g_steal_pointer(&record);
+}
+
+static void
+handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *problem = NULL;
+
+  if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
+      !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    respond_error(response, 400, "bad_json", "The body must be a JSON object.");
+    return;
+  }
+  g_autoptr(ImsSessionRecord) record =
+      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &problem);
+  if (!record) {
+    respond_error(response, 400, "invalid_request", "%s.", problem);
+    return;
+  }
+
+  gint64 now = g_get_real_time();
+  record->id = g_uuid_string_random();
+  record->state = IMS_SESSION_CREATED;
+  record->created_at = now;
+  record->expires_at = now + (gint64) api->config->token_ttl_seconds * G_USEC_PER_SEC;
+
+  g_autofree char *token = ims_token_issue(api->config->token_secret, record->id,
+                                           now / G_USEC_PER_SEC, api->config->token_ttl_seconds,
+                                           &error);
+  if (!token) {
+    g_warning("cannot issue a token: %s", error->message);
+    respond_error(response, 500, "internal", "The session could not be created.");
+    return;
+  }
+  if (!api->store->create_session(api->store, record, &error)) {
+    g_warning("cannot store session: %s", error->message);
+    respond_error(response, 500, "internal", "The session could not be created.");
+    return;
+  }
+  g_info("%s: session created for interview %s with %u questions", record->id,
+         record->interview_id, record->questions->len);
+
+  g_autofree char *join_url = g_strdup_printf("%s/candidate/?session=%s#token=%s",
+                                              api->config->public_url, record->id, token);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  add_string_or_null(b, "sessionId", record->id);
+  add_string_or_null(b, "joinUrl", join_url);
+  add_string_or_null(b, "token", token);
+  add_time(b, "expiresAt", record->expires_at);
+  json_builder_end_object(b);
+  respond_json(response, 201, b);
+}
+
+/* ---- read ---- */
+
+static void
+build_session(JsonBuilder *b, const ImsSessionRecord *record)
+{
+  json_builder_begin_object(b);
+  add_string_or_null(b, "sessionId", record->id);
+  add_string_or_null(b, "interviewId", record->interview_id);
+  add_string_or_null(b, "invitationId", record->invitation_id);
+  add_string_or_null(b, "userId", record->user_id);
+  add_string_or_null(b, "candidateEmail", record->candidate_email);
+  add_string_or_null(b, "companyId", record->company_id);
+  add_string_or_null(b, "profile", record->profile);
+  add_string_or_null(b, "status", ims_session_state_to_string(record->state));
+  json_builder_set_member_name(b, "currentQuestion");
+  json_builder_add_int_value(b, record->current_question);
+  json_builder_set_member_name(b, "settings");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "thinkSeconds");
+  json_builder_add_int_value(b, record->think_seconds);
+  json_builder_set_member_name(b, "maxRetakes");
+  json_builder_add_int_value(b, record->max_retakes);
+  json_builder_end_object(b);
+  add_time(b, "createdAt", record->created_at);
+  add_time(b, "expiresAt", record->expires_at);
+  add_time(b, "startedAt", record->started_at);
+  add_time(b, "completedAt", record->completed_at);
+
+  json_builder_set_member_name(b, "questions");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < record->questions->len; i++) {
+    const ImsQuestion *question = g_ptr_array_index(record->questions, i);
+    json_builder_begin_object(b);
+    add_string_or_null(b, "id", question->id);
+    add_string_or_null(b, "text", question->text);
+    json_builder_set_member_name(b, "timeLimitSeconds");
+    json_builder_add_int_value(b, question->time_limit_seconds);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+
+  json_builder_set_member_name(b, "takes");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < record->takes->len; i++) {
+    const ImsTake *take = g_ptr_array_index(record->takes, i);
+    json_builder_begin_object(b);
+    add_string_or_null(b, "id", take->id);
+    json_builder_set_member_name(b, "questionIndex");
+    json_builder_add_int_value(b, take->question_index);
+    json_builder_set_member_name(b, "number");
+    json_builder_add_int_value(b, take->number);
+    add_string_or_null(b, "status", ims_take_status_to_string(take->status));
+    add_string_or_null(b, "stopReason", take->stop_reason);
+    add_time(b, "startedAt", take->started_at);
+    add_time(b, "stoppedAt", take->stopped_at);
+    json_builder_set_member_name(b, "durationMs");
+    json_builder_add_int_value(b, take->duration_ms);
+    json_builder_set_member_name(b, "sizeBytes");
+    json_builder_add_int_value(b, take->size_bytes);
+    add_string_or_null(b, "videoCodec", take->video_codec);
+    add_string_or_null(b, "audioCodec", take->audio_codec);
+    json_builder_set_member_name(b, "width");
+    json_builder_add_int_value(b, take->width);
+    json_builder_set_member_name(b, "height");
+    json_builder_add_int_value(b, take->height);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+}
+
+static void
+handle_get(ImsApi *api, const char *id, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_uuid_string_is_valid(id)) {
+    respond_error(response, 404, "not_found", "No such session.");
+    return;
+  }
+  g_autoptr(ImsSessionRecord) record = api->store->load_session(api->store, id, &error);
+  if (!record) {
+    if (g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+      respond_error(response, 404, "not_found", "No such session.");
+    } else {
+      g_warning("%s: cannot load session: %s", id, error->message);
+      respond_error(response, 500, "internal", "The session could not be read.");
+    }
+    return;
+  }
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  build_session(b, record);
+  respond_json(response, 200, b);
+}
+
+void
+ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
+{
+  const char *path = request->path;
+  gboolean get = g_str_equal(request->method, "GET");
+  gboolean post = g_str_equal(request->method, "POST");
+
+  response->status = 500;
+  response->body = NULL;
+
+  if (g_str_equal(path, "/healthz")) {
+    if (!get) {
+      respond_error(response, 405, "method_not_allowed", "Use GET.");
+      return;
+    }
+    response->status = 200;
+    response->body = g_strdup("{\"status\":\"ok\"}");
+  } else if (g_str_equal(path, "/readyz")) {
+    if (!get)
+      respond_error(response, 405, "method_not_allowed", "Use GET.");
+    else
+      handle_readyz(api, response);
+  } else if (!authorized(api, request)) {
+    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
+  } else if (g_str_equal(path, SESSIONS_PATH)) {
+    if (!post)
+      respond_error(response, 405, "method_not_allowed", "Use POST.");
+    else
+      handle_create(api, request, response);
+  } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&
+             !strchr(path + strlen(SESSIONS_PATH "/"), '/')) {
+    if (!get)
+      respond_error(response, 405, "method_not_allowed", "Use GET.");
+    else
+      handle_get(api, path + strlen(SESSIONS_PATH "/"), response);
+  } else {
+    respond_error(response, 404, "not_found", "No such resource.");
+  }
+}

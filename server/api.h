@@ -1,0 +1,48 @@
+/* api.h: imsd's REST API, as a function from request to response.
+ *
+ * http.c collects a request from libwebsockets and hands it here; nothing in
+ * this file knows about sockets, so unit tests call ims_api_handle directly.
+ *
+ *   GET  /healthz                 process is alive
+ *   GET  /readyz                  PostgreSQL answers and the spool is writable
+ *   POST /api/v1/sessions         create an interview session (service token)
+ *   GET  /api/v1/sessions/{id}    a session's state and takes (service token)
+ *
+ * Errors are JSON {"code", "message"} with the matching HTTP status.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "config.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  const ImsConfig *config;
+  ImsStore *store;
+} ImsApi;
+
+typedef struct {
+  const char *method;         /* "GET", "POST", ... */
+  const char *path;           /* without the query string */
+  const char *authorization;  /* the Authorization header or NULL */
+  const char *body;           /* NULL when there is none */
+  gsize body_length;
+} ImsApiRequest;
+
+typedef struct {
+  int status;
+  char *body;                 /* JSON, owned */
+} ImsApiResponse;
+
+/* TRUE if this API serves path (the HTTP layer serves files otherwise). */
+gboolean ims_api_owns_path(const char *path);
+
+/* Handles one request; always fills response (status + JSON body). */
+void ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response);
+
+void ims_api_response_clear(ImsApiResponse *response);
+
+G_END_DECLS

@@ -1,0 +1,563 @@
+/* config.c: imsd's typed configuration, driven by one table of keys.
+ *
+ * Each key is one row of `keys` below: group, key, type, field offset in ImsConfig, default, range, flags,
+ * an optional value check and a one-line meaning. Loading (file or environment) is two-phase: every value
+ * is parsed and checked into a staging array first, and only when all of them are good are they committed
+ * to the ImsConfig, so a failed load leaves the config exactly as it was.
+ */
+#define G_LOG_DOMAIN "imsd.config"
+
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "imsd-build.h"
+
+G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
+
+typedef enum {
+  VALUE_STRING,
+  VALUE_INT,
+} ValueType;
+
+typedef enum {
+  KEY_REQUIRED = 1 << 0,   /* empty -> IMS_CONFIG_ERROR_MISSING in ims_config_validate() */
+  KEY_MAY_BE_EMPTY = 1 << 1, /* "" is a meaningful value (otherwise an empty string is a bad value) */
+} KeyFlags;
+
+/* Checks a non-empty string value; returns FALSE with a reason (no location; the caller adds it). */
+typedef gboolean (*ValueCheck)(const char *value, GError **error);
+
+typedef struct {
+  const char *group;
+  const char *key;
+  ValueType type;
+  size_t offset;
+  const char *default_string; /* VALUE_STRING */
+  int default_int;            /* VALUE_INT */
+  int min, max;               /* VALUE_INT, inclusive */
+  KeyFlags flags;
+  ValueCheck check;           /* VALUE_STRING, optional */
+  const char *meaning;
+} KeyInfo;
+
+static gboolean check_http_url(const char *value, GError **error);
+static gboolean check_stun_url(const char *value, GError **error);
+static gboolean check_secret(const char *value, GError **error);
+static gboolean check_log_level(const char *value, GError **error);
+
+#define STRING_KEY(group, key, default_value, flags, check, meaning) \
+  { group, #key, VALUE_STRING, offsetof(ImsConfig, key), default_value, 0, 0, 0, flags, check, meaning }
+#define INT_KEY(group, key, default_value, min, max, meaning) \
+  { group, #key, VALUE_INT, offsetof(ImsConfig, key), NULL, default_value, min, max, 0, NULL, meaning }
+
+#define TOKEN_SECRET_MIN_BYTES 32
+
+static const KeyInfo keys[] = {
+  STRING_KEY("server", listen_address, "0.0.0.0", 0, NULL,
+             "Address the HTTP/WebSocket listener binds to."),
+  INT_KEY("server", port, 8080, 1, 65535,
+          "TCP port of the HTTP/WebSocket listener."),
+  STRING_KEY("server", public_url, "http://127.0.0.1:8080", 0, check_http_url,
+             "Public base URL (http:// or https://) that candidate join URLs start with."),
+  STRING_KEY("server", web_root, IMSD_SOURCE_DIR "/web-test-client", 0, NULL,
+             "Directory of the static web client served over HTTP."),
+  STRING_KEY("server", spool_dir, "/var/spool/imsd", 0, NULL,
+             "Directory where recordings are written before upload."),
+  INT_KEY("server", max_message_bytes, 65536, 1024, 16 * 1024 * 1024,
+          "Largest signaling (WebSocket) message accepted, in bytes."),
+  INT_KEY("server", max_body_bytes, 1048576, 1024, 64 * 1024 * 1024,
+          "Largest REST request body accepted, in bytes."),
+
+  STRING_KEY("auth", service_token, "", KEY_REQUIRED, NULL,
+             "Required. Bearer token that callers of the service REST API must present."),
+  STRING_KEY("auth", token_secret, "", KEY_REQUIRED, check_secret,
+             "Required. HS256 secret (at least 32 bytes) that signs candidate tokens."),
+  INT_KEY("auth", token_ttl_seconds, 604800, 60, 90 * 24 * 3600,
+          "Lifetime of a candidate token, in seconds."),
+
+  STRING_KEY("database", database_url, "postgresql:///imsd", 0, NULL,
+             "PostgreSQL connection string (libpq conninfo or URI)."),
+
+  STRING_KEY("media", stun_server, "", KEY_MAY_BE_EMPTY, check_stun_url,
+             "STUN server as stun://host:port, or empty for none."),
+  INT_KEY("media", no_media_timeout_seconds, 10, 1, 3600,
+          "A live peer whose media stops for this many seconds is treated as gone."),
+  INT_KEY("media", video_start_bitrate_kbps, 2500, 100, 50000,
+          "Video bitrate the browser is asked to start at, in kbit/s."),
+  INT_KEY("media", jitterbuffer_latency_ms, 200, 0, 10000,
+          "Receive jitter buffer latency, in milliseconds."),
+  INT_KEY("media", max_width, 1280, 160, 7680,
+          "Largest capture width requested from the browser, in pixels."),
+  INT_KEY("media", max_height, 720, 120, 4320,
+          "Largest capture height requested from the browser, in pixels."),
+  INT_KEY("media", max_frame_rate, 30, 1, 120,
+          "Largest capture frame rate requested from the browser, in frames per second."),
+
+  INT_KEY("session", default_think_seconds, 30, 0, 3600,
+          "Thinking time before an answer starts, when the interview does not set one."),
+  INT_KEY("session", default_max_retakes, 1, 0, 100,
+          "Retakes allowed per question, when the interview does not set a number."),
+  INT_KEY("session", shutdown_timeout_seconds, 10, 1, 600,
+          "Longest wait on SIGTERM for open takes to finalize, in seconds."),
+
+  STRING_KEY("log", log_level, "info", 0, check_log_level,
+             "Least severe message logged: error, warning, message, info or debug."),
+};
+
+/* IMSD_* environment variables that are not config keys and must not be refused. A trailing '*' matches
+ * any suffix. */
+static const char *const environment_allow_list[] = {
+  "IMSD_CONFIG",
+  "IMSD_RUN_DIR",
+  "IMSD_TEST_*",
+};
+
+static const struct {
+  const char *name;
+  GLogLevelFlags flags;
+} log_levels[] = {
+  { "error", G_LOG_LEVEL_ERROR },
+  { "warning", G_LOG_LEVEL_WARNING },
+  { "message", G_LOG_LEVEL_MESSAGE },
+  { "info", G_LOG_LEVEL_INFO },
+  { "debug", G_LOG_LEVEL_DEBUG },
+};
+
+/* One parsed value waiting to be committed. */
+typedef struct {
+  gboolean set;
+  char *string;
+  int integer;
+} PendingValue;
+
+static char **
+string_field(ImsConfig *config, const KeyInfo *info)
+{
+  return (char **) ((guint8 *) config + info->offset);
+}
+
+static int *
+int_field(ImsConfig *config, const KeyInfo *info)
+{
+  return (int *) ((guint8 *) config + info->offset);
+}
+
+static const char *
+string_value(const ImsConfig *config, const KeyInfo *info)
+{
+  const char *value = *(const char *const *) ((const guint8 *) config + info->offset);
+  return value != NULL ? value : "";
+}
+
+static int
+int_value(const ImsConfig *config, const KeyInfo *info)
+{
+  return *(const int *) ((const guint8 *) config + info->offset);
+}
+
+static const KeyInfo *
+find_key(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (g_str_equal(keys[i].group, group) && g_str_equal(keys[i].key, key))
+      return &keys[i];
+  return NULL;
+}
+
+static gboolean
+group_is_known(const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (g_str_equal(keys[i].group, group))
+      return TRUE;
+  return FALSE;
+}
+
+/* IMSD_<GROUP>_<KEY>, uppercase. transfer full. */
+static char *
+environment_name(const KeyInfo *info)
+{
+  g_autofree char *name = g_strdup_printf("IMSD_%s_%s", info->group, info->key);
+  return g_ascii_strup(name, -1);
+}
+
+static gboolean
+check_http_url(const char *value, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0(g_uri_get_scheme(uri), "http") != 0 &&
+                      g_strcmp0(g_uri_get_scheme(uri), "https") != 0) ||
+      g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                "“%s” is not an http:// or https:// URL with a host", value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_stun_url(const char *value, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "stun") != 0 || g_uri_get_host(uri) == NULL ||
+      g_uri_get_host(uri)[0] == '\0' || g_uri_get_port(uri) <= 0) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                "“%s” is not a stun://host:port URL", value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_secret(const char *value, GError **error)
+{
+  if (strlen(value) < TOKEN_SECRET_MIN_BYTES) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                "the secret is %zu bytes long; at least %d are required", strlen(value),
+                TOKEN_SECRET_MIN_BYTES);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_log_level(const char *value, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++)
+    if (g_str_equal(log_levels[i].name, value))
+      return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+              "“%s” is not one of error, warning, message, info, debug", value);
+  return FALSE;
+}
+
+/* Parses text as the value of info into *pending. Emptiness of strings is not judged here (the example
+ * config leaves the required secrets empty); ims_config_validate() does that. */
+static gboolean
+parse_value(const KeyInfo *info, const char *text, PendingValue *pending, GError **error)
+{
+  if (info->type == VALUE_INT) {
+    gint64 number;
+    g_autoptr(GError) number_error = NULL;
+    if (!g_ascii_string_to_signed(text, 10, info->min, info->max, &number, &number_error)) {
+      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, number_error->message);
+      return FALSE;
+    }
+    pending->integer = (int) number;
+  } else {
+    if (!g_utf8_validate(text, -1, NULL)) {
+      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "the value is not UTF-8");
+      return FALSE;
+    }
+    if (text[0] != '\0' && info->check != NULL && !info->check(text, error))
+      return FALSE;
+    g_free(pending->string);
+    pending->string = g_strdup(text);
+  }
+  pending->set = TRUE;
+  return TRUE;
+}
+
+static void
+commit_pending(ImsConfig *config, PendingValue *pending)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    if (!pending[i].set)
+      continue;
+    if (keys[i].type == VALUE_INT) {
+      *int_field(config, &keys[i]) = pending[i].integer;
+    } else {
+      char **field = string_field(config, &keys[i]);
+      g_free(*field);
+      *field = g_steal_pointer(&pending[i].string);
+    }
+  }
+}
+
+static void
+free_pending(PendingValue *pending)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    g_free(pending[i].string);
+  g_free(pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PendingValue, free_pending)
+
+ImsConfig *
+ims_config_new(void)
+{
+  ImsConfig *config = g_new0(ImsConfig, 1);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    if (keys[i].type == VALUE_INT)
+      *int_field(config, &keys[i]) = keys[i].default_int;
+    else
+      *string_field(config, &keys[i]) = g_strdup(keys[i].default_string);
+  }
+  return config;
+}
+
+void
+ims_config_free(ImsConfig *config)
+{
+  if (config == NULL)
+    return;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (keys[i].type == VALUE_STRING)
+      g_free(*string_field(config, &keys[i]));
+  g_free(config);
+}
+
+/* Returns the 1-based line of "[group]" (key == NULL) or of "key=" inside that group in the INI text, or
+ * 0 if it cannot be found. Mirrors GKeyFile's syntax closely enough for error messages. */
+static int
+find_line(const char *data, gsize length, const char *group, const char *key)
+{
+  const char *end = data + length;
+  gboolean in_group = FALSE;
+  int line_number = 0;
+  for (const char *line = data; line < end;) {
+    const char *newline = memchr(line, '\n', end - line);
+    const char *line_end = newline != NULL ? newline : end;
+    g_autofree char *text = g_strndup(line, line_end - line);
+    line_number++;
+    g_strstrip(text);
+    if (text[0] == '[') {
+      char *close = strchr(text, ']');
+      if (close != NULL) {
+        *close = '\0';
+        in_group = g_str_equal(text + 1, group);
+        if (in_group && key == NULL)
+          return line_number;
+      }
+    } else if (in_group && key != NULL && text[0] != '#') {
+      char *equals = strchr(text, '=');
+      if (equals != NULL) {
+        *equals = '\0';
+        g_strchomp(text);
+        if (g_str_equal(text, key))
+          return line_number;
+      }
+    }
+    line = newline != NULL ? newline + 1 : end;
+  }
+  return 0;
+}
+
+/* Replaces *error (if any) with one prefixed "source:line: [group] key: ", keeping the code. */
+static void
+locate_error(GError **error, gint code, const char *source, const char *data, gsize length,
+             const char *group, const char *key)
+{
+  if (error == NULL || *error == NULL)
+    return;
+  int line = find_line(data, length, group, key);
+  g_autofree char *where = line > 0 ? g_strdup_printf("%s:%d", source, line) : g_strdup(source);
+  GError *located = g_error_new(IMS_CONFIG_ERROR, code, "%s: [%s]%s%s: %s", where, group,
+                                key != NULL ? " " : "", key != NULL ? key : "", (*error)->message);
+  g_clear_error(error);
+  *error = located;
+}
+
+gboolean
+ims_config_load_data(ImsConfig *config, const char *data, gssize length, const char *source_name,
+                     GError **error)
+{
+  g_return_val_if_fail(config != NULL, FALSE);
+  g_return_val_if_fail(data != NULL, FALSE);
+  if (source_name == NULL)
+    source_name = "<config>";
+  gsize size = length < 0 ? strlen(data) : (gsize) length;
+
+  g_autoptr(GKeyFile) key_file = g_key_file_new();
+  g_autoptr(GError) local_error = NULL;
+  if (!g_key_file_load_from_data(key_file, data, size, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_PARSE, "%s: %s", source_name,
+                local_error->message);
+    return FALSE;
+  }
+
+  g_autoptr(PendingValue) pending = g_new0(PendingValue, G_N_ELEMENTS(keys));
+  g_auto(GStrv) groups = g_key_file_get_groups(key_file, NULL);
+  for (char **group = groups; *group != NULL; group++) {
+    if (!group_is_known(*group)) {
+      g_set_error(&local_error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY, "unknown group");
+      locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group, NULL);
+      g_propagate_error(error, g_steal_pointer(&local_error));
+      return FALSE;
+    }
+    g_auto(GStrv) names = g_key_file_get_keys(key_file, *group, NULL, NULL);
+    for (char **name = names; name != NULL && *name != NULL; name++) {
+      const KeyInfo *info = find_key(*group, *name);
+      if (info == NULL) {
+        g_set_error(&local_error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY, "unknown key");
+        locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group, *name);
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return FALSE;
+      }
+      /* Integers: the raw value, trimmed; strings: GKeyFile's unescaping (\s, \n, \\ ...). */
+      g_autofree char *text = info->type == VALUE_INT
+                                ? g_key_file_get_value(key_file, *group, *name, &local_error)
+                                : g_key_file_get_string(key_file, *group, *name, &local_error);
+      if (text != NULL && info->type == VALUE_INT)
+        g_strstrip(text);
+      if (text == NULL || !parse_value(info, text, &pending[info - keys], &local_error)) {
+        locate_error(&local_error, IMS_CONFIG_ERROR_BAD_VALUE, source_name, data, size, *group, *name);
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return FALSE;
+      }
+    }
+  }
+  commit_pending(config, pending);
+  return TRUE;
+}
+
+gboolean
+ims_config_load_file(ImsConfig *config, const char *path, GError **error)
+{
+  g_return_val_if_fail(config != NULL, FALSE);
+  g_return_val_if_fail(path != NULL, FALSE);
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) local_error = NULL;
+  if (!g_file_get_contents(path, &data, &length, &local_error)) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_PARSE, "%s", local_error->message);
+    return FALSE;
+  }
+  return ims_config_load_data(config, data, length, path, error);
+}
+
+static gboolean
+environment_name_is_allowed(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(environment_allow_list); i++) {
+    const char *allowed = environment_allow_list[i];
+    gsize allowed_length = strlen(allowed);
+    if (allowed[allowed_length - 1] == '*') {
+      if (strncmp(name, allowed, allowed_length - 1) == 0)
+        return TRUE;
+    } else if (g_str_equal(name, allowed)) {
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
+ims_config_apply_environment(ImsConfig *config, char **envp, GError **error)
+{
+  g_return_val_if_fail(config != NULL, FALSE);
+  if (envp == NULL)
+    return TRUE;
+
+  g_autoptr(PendingValue) pending = g_new0(PendingValue, G_N_ELEMENTS(keys));
+  for (char **entry = envp; *entry != NULL; entry++) {
+    if (!g_str_has_prefix(*entry, "IMSD_"))
+      continue;
+    const char *equals = strchr(*entry, '=');
+    if (equals == NULL)
+      continue;
+    g_autofree char *name = g_strndup(*entry, equals - *entry);
+    const char *value = equals + 1;
+    if (environment_name_is_allowed(name))
+      continue;
+
+    const KeyInfo *info = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(keys) && info == NULL; i++) {
+      g_autofree char *candidate = environment_name(&keys[i]);
+      if (g_str_equal(candidate, name))
+        info = &keys[i];
+    }
+    if (info == NULL) {
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY,
+                  "environment variable %s is not an imsd setting (expected IMSD_<GROUP>_<KEY>)", name);
+      return FALSE;
+    }
+    g_autoptr(GError) local_error = NULL;
+    if (!parse_value(info, value, &pending[info - keys], &local_error)) {
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "environment variable %s ([%s] %s): %s",
+                  name, info->group, info->key, local_error->message);
+      return FALSE;
+    }
+  }
+  commit_pending(config, pending);
+  return TRUE;
+}
+
+gboolean
+ims_config_validate(const ImsConfig *config, GError **error)
+{
+  g_return_val_if_fail(config != NULL, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeyInfo *info = &keys[i];
+    g_autofree char *variable = environment_name(info);
+    g_autoptr(GError) local_error = NULL;
+    if (info->type == VALUE_INT) {
+      int value = int_value(config, info);
+      if (value < info->min || value > info->max) {
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                    "[%s] %s (%s) is %d; it must be between %d and %d", info->group, info->key, variable,
+                    value, info->min, info->max);
+        return FALSE;
+      }
+      continue;
+    }
+    const char *value = string_value(config, info);
+    if (value[0] == '\0') {
+      if (info->flags & KEY_REQUIRED) {
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING,
+                    "[%s] %s (%s) is required but not set", info->group, info->key, variable);
+        return FALSE;
+      }
+      if (!(info->flags & KEY_MAY_BE_EMPTY)) {
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "[%s] %s (%s) must not be empty",
+                    info->group, info->key, variable);
+        return FALSE;
+      }
+      continue;
+    }
+    if (info->check != NULL && !info->check(value, &local_error)) {
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "[%s] %s (%s): %s", info->group,
+                  info->key, variable, local_error->message);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+char *
+ims_config_to_string(const ImsConfig *config)
+{
+  g_return_val_if_fail(config != NULL, NULL);
+  g_autoptr(GKeyFile) key_file = g_key_file_new();
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeyInfo *info = &keys[i];
+    if (info->type == VALUE_INT)
+      g_key_file_set_integer(key_file, info->group, info->key, int_value(config, info));
+    else
+      g_key_file_set_string(key_file, info->group, info->key, string_value(config, info));
+    g_autofree char *env = environment_name(info);
+    g_autofree char *comment = info->type == VALUE_INT
+                                 ? g_strdup_printf(" %s (%d..%d; env %s)", info->meaning, info->min,
+                                                   info->max, env)
+                                 : g_strdup_printf(" %s (env %s)", info->meaning, env);
+    g_key_file_set_comment(key_file, info->group, info->key, comment, NULL);
+  }
+  g_key_file_set_comment(key_file, NULL, NULL,
+                         " imsd configuration. Every key can also be set by the environment variable named"
+                         "\n beside it, which wins over this file. Integers show their allowed range.",
+                         NULL);
+  return g_key_file_to_data(key_file, NULL, NULL);
+}
+
+GLogLevelFlags
+ims_config_log_level_flags(const ImsConfig *config)
+{
+  g_return_val_if_fail(config != NULL, G_LOG_LEVEL_INFO);
+  for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++)
+    if (g_strcmp0(log_levels[i].name, config->log_level) == 0)
+      return log_levels[i].flags;
+  return G_LOG_LEVEL_INFO;
+}

@@ -1,0 +1,100 @@
+/* config.h: imsd's typed configuration.
+ *
+ * An ImsConfig is filled once at start-up and then only read:
+ *   ims_config_new() (built-in defaults)
+ *     -> ims_config_load_file() (INI file, optional)
+ *     -> ims_config_apply_environment() (IMSD_<GROUP>_<KEY> overrides)
+ *     -> ims_config_validate() (required keys, ranges, URL shapes)
+ *     -> read-only use by the rest of the daemon -> ims_config_free().
+ * Every key is described once, in the table in config.c: its group, name, type, default, range and
+ * one-line meaning. Defaults, parsing, environment names, validation, ims_config_to_string() and the
+ * shipped etc/imsd.conf.example all follow from that table.
+ * Strings in the struct are owned by the struct (g_free'd by ims_config_free()).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* [server] */
+  char *listen_address;        /* "0.0.0.0" */
+  int port;                    /* 8080 */
+  char *public_url;            /* "http://127.0.0.1:8080": base of joinUrl */
+  char *web_root;              /* IMSD_SOURCE_DIR "/web-test-client" */
+  char *spool_dir;             /* "/var/spool/imsd" */
+  int max_message_bytes;       /* 65536: largest signaling frame accepted */
+  int max_body_bytes;          /* 1048576: largest REST request body */
+  /* [auth] */
+  char *service_token;         /* no default: bearer token for the service REST API; required */
+  char *token_secret;          /* no default: HS256 secret for candidate tokens; required, >= 32 bytes */
+  int token_ttl_seconds;       /* 604800 */
+  /* [database] */
+  char *database_url;          /* "postgresql:///imsd" (libpq conninfo) */
+  /* [media] */
+  char *stun_server;           /* "" = none; else stun://host:port */
+  int no_media_timeout_seconds;   /* 10: a live peer whose media stops that long is treated as gone */
+  int video_start_bitrate_kbps;   /* 2500 */
+  int jitterbuffer_latency_ms;    /* 200 */
+  int max_width;               /* 1280 (capture constraints sent to the browser) */
+  int max_height;              /* 720 */
+  int max_frame_rate;          /* 30 */
+  /* [session] */
+  int default_think_seconds;   /* 30 */
+  int default_max_retakes;     /* 1 */
+  int shutdown_timeout_seconds;/* 10: longest wait for open takes to finalize on SIGTERM */
+  /* [log] */
+  char *log_level;             /* "info": error|warning|message|info|debug */
+} ImsConfig;
+
+#define IMS_CONFIG_ERROR (ims_config_error_quark())
+GQuark ims_config_error_quark(void);
+
+typedef enum {
+  IMS_CONFIG_ERROR_PARSE,       /* the file is not valid INI syntax, or cannot be read */
+  IMS_CONFIG_ERROR_UNKNOWN_KEY, /* a group, key or IMSD_* variable that imsd does not know */
+  IMS_CONFIG_ERROR_BAD_VALUE,   /* not an integer, out of range, or a malformed URL/level */
+  IMS_CONFIG_ERROR_MISSING,     /* a required key has no value */
+} ImsConfigError;
+
+/* Returns a config holding the built-in defaults. Never fails. transfer full. */
+ImsConfig *ims_config_new(void);
+
+/* Frees config and every string in it. NULL is allowed. */
+void ims_config_free(ImsConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsConfig, ims_config_free)
+
+/* Reads the INI file at path and sets every key it names. An unknown group or key, an integer that does
+ * not parse or is out of range, or a syntax error -> FALSE with an error naming the file, the line (when it
+ * can be found), the group and the key; config is unchanged then. Keys the file does not name keep their
+ * current values. */
+gboolean ims_config_load_file(ImsConfig *config, const char *path, GError **error);
+
+/* Like ims_config_load_file() for INI text already in memory (length bytes, or -1 if NUL-terminated).
+ * source_name is used in error messages in place of a path. Same contract. */
+gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length, const char *source_name,
+                              GError **error);
+
+/* Applies overrides from envp (as from g_get_environ(); NULL means none): IMSD_<GROUP>_<KEY> uppercase,
+ * e.g. IMSD_SERVER_PORT, IMSD_AUTH_TOKEN_SECRET, IMSD_DATABASE_DATABASE_URL. Any other IMSD_* variable is
+ * refused with IMS_CONFIG_ERROR_UNKNOWN_KEY, except the non-config ones IMSD_CONFIG, IMSD_RUN_DIR and
+ * IMSD_TEST_*. A bad value -> FALSE naming the variable. On failure config is unchanged. */
+gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
+
+/* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length
+ * (>= 32 bytes), public_url (http:// or https://), stun_server ("" or stun://host:port) and log_level.
+ * Returns FALSE with the first problem found. */
+gboolean ims_config_validate(const ImsConfig *config, GError **error);
+
+/* Returns every key with its current value and a one-line meaning as a comment, in INI format that
+ * ims_config_load_data() reads back to the same values. Secrets are written as they are: do not log it.
+ * transfer full. */
+char *ims_config_to_string(const ImsConfig *config);
+
+/* Maps config->log_level to a GLogLevelFlags threshold ("info" -> G_LOG_LEVEL_INFO ...). An unknown level
+ * gives G_LOG_LEVEL_INFO (ims_config_validate() refuses unknown levels beforehand). */
+GLogLevelFlags ims_config_log_level_flags(const ImsConfig *config);
+
+G_END_DECLS

@@ -1,0 +1,35 @@
+/* http.h: the HTTP side of imsd's libwebsockets server.
+ *
+ * One lws protocol ("http") carries the REST API (api.c) and refuses any
+ * WebSocket that did not name the signaling subprotocol; lws mounts serve the
+ * web client's files.  A request is collected (method, path, Authorization,
+ * body bounded by max_body_bytes), answered by ims_api_handle, and written
+ * back in chunks when the socket is writable.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "api.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  ImsApi *api;
+  gsize max_body_bytes;
+} ImsHttpConfig;
+
+struct lws_protocols;
+struct lws_http_mount;
+
+/* config must outlive the lws context. */
+void ims_http_protocol_init(struct lws_protocols *protocol, ImsHttpConfig *config);
+
+/* Fills mounts (an array of IMS_HTTP_MOUNT_COUNT, linked in order): the web
+ * client's files under web_root at "/", the API paths to the "http" protocol.
+ * web_root must outlive the context. */
+#define IMS_HTTP_MOUNT_COUNT 5
+void ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root,
+                          const char *candidate_root);
+
+G_END_DECLS

@@ -1,0 +1,61 @@
+/* log.c: the process-wide GLib log writer; see log.h. */
+#include "log.h"
+
+#include <stdio.h>
+
+static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
+
+static GLogLevelFlags
+parse_level(const char *level)
+{
+  static const struct { const char *name; GLogLevelFlags flag; } levels[] = {
+    { "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
+    { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
+    { "debug", G_LOG_LEVEL_DEBUG },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(levels); i++)
+    if (g_strcmp0(level, levels[i].name) == 0)
+      return levels[i].flag;
+  return G_LOG_LEVEL_INFO;
+}
+
+static const char *
+level_name(GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR) return "ERROR";
+  if (level & G_LOG_LEVEL_CRITICAL) return "CRITICAL";
+  if (level & G_LOG_LEVEL_WARNING) return "WARNING";
+  if (level & G_LOG_LEVEL_MESSAGE) return "MESSAGE";
+  if (level & G_LOG_LEVEL_INFO) return "INFO";
+  return "DEBUG";
+}
+
+static GLogWriterOutput
+write_line(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  const char *domain = "imsd", *message = "";
+  GLogLevelFlags severity = level & G_LOG_LEVEL_MASK;
+
+  /* GLib levels grow as severity falls: ERROR=4 ... DEBUG=128 */
+  if (severity > max_level)
+    return G_LOG_WRITER_HANDLED;
+  for (gsize i = 0; i < n_fields; i++) {
+    if (g_strcmp0(fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = fields[i].value;
+    else if (g_strcmp0(fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+  }
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *stamp = g_date_time_format(now, "%H:%M:%S");
+  fprintf(stderr, "%s.%03d %-8s %s: %s\n", stamp, g_date_time_get_microsecond(now) / 1000,
+          level_name(severity), domain, message);
+  fflush(stderr);
+  return G_LOG_WRITER_HANDLED;
+}
+
+void
+ims_log_init(const char *level)
+{
+  max_level = parse_level(level);
+  g_log_set_writer_func(write_line, NULL, NULL);
+}

@@ -1,0 +1,8 @@
+/* log.h: one line per message on stderr: time, level, domain, text.
+ * libwebsockets' and GStreamer's domains go through the same writer. */
+#pragma once
+
+#include <glib.h>
+
+/* level: "error", "warning", "message", "info" or "debug"; messages below it are dropped. */
+void ims_log_init(const char *level);

@@ -1,0 +1,130 @@
+/* media.c: ImsMediaOps over ImsIngest.
+ *
+ * A binding pairs one ingest with the session it reports to.  The session
+ * owns the binding (its media handle) and keeps it until close; the ingest's
+ * callbacks already run on the main loop, so they forward straight into the
+ * session.
+ */
+#define G_LOG_DOMAIN "imsd.media"
+
+#include "media.h"
+
+typedef struct {
+  ImsSession *session;   /* not owned: the session outlives its media */
+  ImsIngest *ingest;
+} MediaBinding;
+
+static void
+on_answer(const char *sdp, gpointer data)
+{
+  MediaBinding *binding = data;
+  ims_session_media_answer(binding->session, binding, sdp);
+}
+
+static void
+on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
+{
+  MediaBinding *binding = data;
+  ims_session_media_ice_candidate(binding->session, binding, mline_index, candidate);
+}
+
+static void
+on_take_started(gpointer data)
+{
+  MediaBinding *binding = data;
+  g_debug("%s: first keyframe written", ims_session_get_id(binding->session));
+}
+
+static void
+on_take_finished(const ImsTakeResult *result, gpointer data)
+{
+  MediaBinding *binding = data;
+  ims_session_media_take_finished(binding->session, binding, result->path, result->duration_ms,
+                                  (gint64) result->size_bytes, result->video_codec,
+                                  result->audio_codec, result->width, result->height,
+                                  result->complete);
+}
+
+static void
+on_failed(const GError *error, gpointer data)
+{
+  MediaBinding *binding = data;
+  ims_session_media_failed(binding->session, binding, error->message);
+}
+
+static const ImsIngestCallbacks callbacks = {
+  .on_answer = on_answer,
+  .on_ice_candidate = on_ice_candidate,
+  .on_take_started = on_take_started,
+  .on_take_finished = on_take_finished,
+  .on_failed = on_failed,
+};
+
+static gpointer
+media_open(ImsSession *session, gpointer media_data, GError **error)
+{
+  const ImsIngestConfig *config = media_data;
+  MediaBinding *binding = g_new0(MediaBinding, 1);
+  binding->session = session;
+  binding->ingest = ims_ingest_new(ims_session_get_id(session), config, &callbacks, binding, error);
+  if (!binding->ingest) {
+    g_free(binding);
+    return NULL;
+  }
+  return binding;
+}
+
+static gboolean
+media_handle_offer(gpointer media, const char *sdp, GError **error)
+{
+  return ims_ingest_handle_offer(((MediaBinding *) media)->ingest, sdp, error);
+}
+
+static gboolean
+media_add_ice_candidate(gpointer media, guint mline_index, const char *candidate, GError **error)
+{
+  return ims_ingest_add_ice_candidate(((MediaBinding *) media)->ingest, mline_index, candidate,
+                                      error);
+}
+
+static gboolean
+media_start_take(gpointer media, const char *path, GError **error)
+{
+  return ims_ingest_start_take(((MediaBinding *) media)->ingest, path, error);
+}
+
+static void
+media_stop_take(gpointer media)
+{
+  ims_ingest_stop_take(((MediaBinding *) media)->ingest);
+}
+
+static gint64
+media_last_media_time(gpointer media)
+{
+  return ims_ingest_get_last_media_time(((MediaBinding *) media)->ingest);
+}
+
+static void
+media_close(gpointer media)
+{
+  MediaBinding *binding = media;
+  ims_ingest_free(binding->ingest);
+  g_free(binding);
+}
+
+static const ImsMediaOps ingest_ops = {
+  .open = media_open,
+  .handle_offer = media_handle_offer,
+  .add_ice_candidate = media_add_ice_candidate,
+  .start_take = media_start_take,
+  .stop_take = media_stop_take,
+  .last_media_time = media_last_media_time,
+  .close = media_close,
+};
+
+const ImsMediaOps *
+ims_media_ingest_ops(void)
+{
+  return &ingest_ops;
+}

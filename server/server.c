@@ -1,0 +1,314 @@
+/* server.c: the server object; see server.h. */
+#define G_LOG_DOMAIN "imsd.server"
+
+#include "server.h"
+
+#include <glib/gstdio.h>
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "api.h"
+#include "http.h"
+#include "ingest.h"
+#include "media.h"
+#include "peer.h"
+#include "session.h"
+#include "token.h"
+
+#define SWEEP_INTERVAL_SECONDS 30
+
+struct _ImsServer {
+  const ImsConfig *config;
+  ImsStore *store;
+  GMainLoop *loop;
+
+  ImsApi api;
+  ImsHttpConfig http_config;
+  ImsPeerProtocolConfig peer_config;
+  ImsIngestConfig ingest_config;
+  ImsSessionContext session_context;
+  char *candidate_root;
+
+  struct lws_protocols protocols[3];
+  struct lws_http_mount mounts[IMS_HTTP_MOUNT_COUNT];
+  struct lws_retry_bo retry;
+  struct lws_context *lws;
+
+  GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
+  guint sweep_id;
+
+  guint shutdown_pending;     /* sessions still finalizing */
+  guint shutdown_timeout_id;
+  ImsDoneFunc shutdown_done;
+  gpointer shutdown_data;
+};
+
+/* ---- joins ---- */
+
+static ImsSession *
+find_or_load_session(ImsServer *server, const char *id, GError **error)
+{
+  ImsSession *session = g_hash_table_lookup(server->sessions, id);
+  if (session)
+    return session;
+
+  g_autoptr(GError) store_error = NULL;
+  ImsSessionRecord *record = server->store->load_session(server->store, id, &store_error);
+  if (!record) {
+    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+                          "This interview link is not valid.");
+    } else {
+      g_warning("%s: cannot load session: %s", id, store_error->message);
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                          "The server cannot open the interview right now; try again.");
+    }
+    return NULL;
+  }
+  session = ims_session_new(record, &server->session_context);
+  g_hash_table_insert(server->sessions, g_strdup(id), session);
+  return session;
+}
+
+static ImsSession *
+join(ImsPeer *peer, const ImsMessage *message, gpointer data, GError **error)
+{
+  ImsServer *server = data;
+  g_autoptr(GError) token_error = NULL;
+  g_autofree char *token_session = NULL;
+  gint64 expires_at = 0;
+
+  if (!ims_token_verify(server->config->token_secret, message->token,
+                        g_get_real_time() / G_USEC_PER_SEC, &token_session, &expires_at,
+                        &token_error)) {
+    if (g_error_matches(token_error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED,
+                          "This interview link has expired.");
+    else
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
+                          "This interview link is not valid.");
+    return NULL;
+  }
+  if (strcmp(token_session, message->session_id) != 0) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION,
+                        "This link belongs to another interview.");
+    return NULL;
+  }
+  if (!g_uuid_string_is_valid(message->session_id)) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+                        "This interview link is not valid.");
+    return NULL;
+  }
+  ImsSession *session = find_or_load_session(server, message->session_id, error);
+  if (!session)
+    return NULL;
+  if (!ims_session_attach(session, peer, error))
+    return NULL;
+  return ims_session_ref(session);
+}
+
+/* Drops sessions nobody uses any more; the store keeps them. */
+static gboolean
+sweep_sessions(gpointer data)
+{
+  ImsServer *server = data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, server->sessions);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    if (!ims_session_is_busy(value))
+      g_hash_table_iter_remove(&iter);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- crash recovery ---- */
+
+/* Takes a previous run left "recording" were cut by a crash: keep them as
+ * interrupted with the size of what reached the disk. */
+static void
+recover_open_takes(ImsServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) takes = server->store->list_open_takes(server->store, &error);
+
+  if (!takes) {
+    g_warning("cannot list takes left open: %s", error->message);
+    return;
+  }
+  for (guint i = 0; i < takes->len; i++) {
+    ImsTake *take = g_ptr_array_index(takes, i);
+    GStatBuf st;
+    take->status = IMS_TAKE_INTERRUPTED;
+    take->stopped_at = g_get_real_time();
+    take->size_bytes = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
+    g_free(take->stop_reason);
+    take->stop_reason = g_strdup("crash");
+    if (!server->store->update_take(server->store, take, &error)) {
+      g_warning("%s: cannot mark take %s interrupted: %s", take->session_id, take->id,
+                error->message);
+      g_clear_error(&error);
+      continue;
+    }
+    g_message("%s: take %d of question %d was cut by a crash; kept as interrupted (%" G_GINT64_FORMAT
+              " bytes)", take->session_id, take->number, take->question_index + 1,
+              take->size_bytes);
+  }
+}
+
+/* ---- lws ---- */
+
+static void
+log_lws(int level, const char *line)
+{
+  g_autofree char *text = g_strchomp(g_strdup(line));
+  if (level & LLL_ERR)
+    g_log("imsd.lws", G_LOG_LEVEL_WARNING, "%s", text);
+  else if (level & (LLL_WARN | LLL_NOTICE))
+    g_log("imsd.lws", G_LOG_LEVEL_INFO, "%s", text);
+  else
+    g_log("imsd.lws", G_LOG_LEVEL_DEBUG, "%s", text);
+}
+
+ImsServer *
+ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError **error)
+{
+  g_autoptr(ImsServer) server = g_new0(ImsServer, 1);
+  server->config = config;
+  server->store = store;
+  server->loop = g_main_loop_ref(loop);
+  server->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) ims_session_unref);
+
+  server->api.config = config;
+  server->api.store = store;
+  server->http_config.api = &server->api;
+  server->http_config.max_body_bytes = (gsize) config->max_body_bytes;
+  server->peer_config.join = join;
+  server->peer_config.join_data = server;
+  server->peer_config.max_message_bytes = (gsize) config->max_message_bytes;
+  server->ingest_config.stun_server =
+      config->stun_server && config->stun_server[0] ? config->stun_server : NULL;
+  server->ingest_config.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
+  server->ingest_config.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
+  server->session_context = (ImsSessionContext){
+    .store = store,
+    .media = ims_media_ingest_ops(),
+    .media_data = &server->ingest_config,
+    .spool_dir = config->spool_dir,
+    .no_media_timeout_seconds = config->no_media_timeout_seconds,
+    .max_width = config->max_width,
+    .max_height = config->max_height,
+    .max_frame_rate = config->max_frame_rate,
+  };
+
+  recover_open_takes(server);
+
+  ims_http_protocol_init(&server->protocols[0], &server->http_config);
+  ims_peer_protocol_init(&server->protocols[1], &server->peer_config);
+  server->candidate_root = g_build_filename(config->web_root, "candidate", NULL);
+  ims_http_mounts_init(server->mounts, config->web_root, server->candidate_root);
+
+  /* a silent WebSocket is pinged after 20 s and dropped after 40 s */
+  server->retry.secs_since_valid_ping = 20;
+  server->retry.secs_since_valid_hangup = 40;
+
+  int lws_levels = LLL_ERR | LLL_WARN;
+  if (g_strcmp0(config->log_level, "debug") == 0)
+    lws_levels |= LLL_NOTICE;
+  lws_set_log_level(lws_levels, log_lws);
+
+  void *foreign_loops[1] = { loop };
+  struct lws_context_creation_info info;
+  memset(&info, 0, sizeof info);
+  info.port = config->port;
+  info.iface = g_strcmp0(config->listen_address, "0.0.0.0") == 0 ? NULL : config->listen_address;
+  info.protocols = server->protocols;
+  info.mounts = server->mounts;
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_IPV6;
+  info.foreign_loops = foreign_loops;
+  info.retry_and_idle_policy = &server->retry;
+  info.vhost_name = "imsd";
+  info.server_string = "imsd";
+
+  server->lws = lws_create_context(&info);
+  if (!server->lws) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "cannot start the HTTP server on %s:%d (port in use, or the libwebsockets GLib "
+                "event library is missing: install libwebsockets-evlib-glib)",
+                config->listen_address, config->port);
+    return NULL;
+  }
+  server->sweep_id = g_timeout_add_seconds(SWEEP_INTERVAL_SECONDS, sweep_sessions, server);
+  g_message("listening on http://%s:%d (public %s)", config->listen_address, config->port,
+            config->public_url);
+  return g_steal_pointer(&server);
+}
+
+/* ---- shutdown ---- */
+
+static void
+finish_shutdown(ImsServer *server)
+{
+  g_clear_handle_id(&server->shutdown_timeout_id, g_source_remove);
+  if (server->shutdown_done) {
+    ImsDoneFunc done = server->shutdown_done;
+    server->shutdown_done = NULL;
+    done(server->shutdown_data);
+  }
+}
+
+static void
+on_session_shut_down(gpointer data)
+{
+  ImsServer *server = data;
+  if (server->shutdown_pending > 0 && --server->shutdown_pending == 0)
+    finish_shutdown(server);
+}
+
+static gboolean
+on_shutdown_timeout(gpointer data)
+{
+  ImsServer *server = data;
+  server->shutdown_timeout_id = 0;
+  g_warning("%u session(s) did not finalize in time; their takes stay recoverable",
+            server->shutdown_pending);
+  server->shutdown_pending = 0;
+  finish_shutdown(server);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ims_server_shutdown(ImsServer *server, ImsDoneFunc done, gpointer user_data)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  server->shutdown_done = done;
+  server->shutdown_data = user_data;
+  server->shutdown_pending = 1; /* held until every session was asked */
+  g_hash_table_iter_init(&iter, server->sessions);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    server->shutdown_pending++;
+    ims_session_shutdown(value, on_session_shut_down, server);
+  }
+  server->shutdown_timeout_id = g_timeout_add_seconds(
+      (guint) server->config->shutdown_timeout_seconds, on_shutdown_timeout, server);
+  on_session_shut_down(server);
+}
+
+void
+ims_server_free(ImsServer *server)
+{
+  if (!server)
+    return;
+  g_clear_handle_id(&server->sweep_id, g_source_remove);
+  g_clear_handle_id(&server->shutdown_timeout_id, g_source_remove);
+  /* closes every socket; peers detach from their sessions */
+  g_clear_pointer(&server->lws, lws_context_destroy);
+  g_clear_pointer(&server->sessions, g_hash_table_unref);
+  ims_store_free(server->store);
+  g_free(server->candidate_root);
+  g_clear_pointer(&server->loop, g_main_loop_unref);
+  g_free(server);
+}

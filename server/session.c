@@ -1,0 +1,884 @@
+/* session.c: one candidate's interview session; see session.h for the state machine. */
+#define G_LOG_DOMAIN "imsd.session"
+
+#include "session.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "peer.h"
+
+/* A take being written or finalized.  take points into record->takes. */
+typedef struct {
+  ImsTake *take;
+  gpointer media;
+  ImsTakeStatus final_status;    /* what the take becomes once saved */
+  gboolean close_media_after;    /* its media has no peer any more */
+} OpenTake;
+
+struct _ImsSession {
+  grefcount ref_count;
+  ImsSessionRecord *record;
+  const ImsSessionContext *context;
+
+  ImsPeer *peer;                 /* attached peer, not owned */
+  gpointer media;                /* the attached peer's media, owned */
+  gboolean media_ready;          /* media of the attached peer is flowing */
+  ImsPhase phase;
+  guint timer_id;                /* think or answer countdown */
+  gint64 deadline;               /* monotonic end of that countdown, 0 if none */
+  guint watchdog_id;
+  gboolean start_when_ready;     /* think time ran out before media flowed */
+  gboolean end_requested;        /* complete once the open take is saved */
+  GPtrArray *open_takes;         /* of OpenTake*, owned */
+
+  ImsDoneFunc shutdown_done;
+  gpointer shutdown_data;
+};
+
+#define LOG_ID(session) ((session)->record->id)
+
+static void session_send_state(ImsSession *session);
+static gboolean session_start_take(ImsSession *session, GError **error);
+
+const char *
+ims_phase_to_string(ImsPhase phase)
+{
+  static const char *const names[] = { "thinking", "recording", "saving", "review", "completed" };
+  return (guint) phase < G_N_ELEMENTS(names) ? names[phase] : "unknown";
+}
+
+ImsSession *
+ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context)
+{
+  ImsSession *session = g_new0(ImsSession, 1);
+  g_ref_count_init(&session->ref_count);
+  session->record = record;
+  session->context = context;
+  session->open_takes = g_ptr_array_new_with_free_func(g_free);
+  session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_PHASE_COMPLETED : IMS_PHASE_THINKING;
+  return session;
+}
+
+ImsSession *
+ims_session_ref(ImsSession *session)
+{
+  g_ref_count_inc(&session->ref_count);
+  return session;
+}
+
+static void
+clear_timer(ImsSession *session)
+{
+  g_clear_handle_id(&session->timer_id, g_source_remove);
+  session->deadline = 0;
+}
+
+typedef struct {
+  const ImsMediaOps *ops;
+  gpointer media;
+} MediaClose;
+
+static gboolean
+close_media_idle(gpointer data)
+{
+  MediaClose *close = data;
+  close->ops->close(close->media);
+  g_free(close);
+  return G_SOURCE_REMOVE;
+}
+
+/* Media is never freed from inside one of its own callbacks: schedule it. */
+static void
+close_media_later(ImsSession *session, gpointer media)
+{
+  if (!media)
+    return;
+  MediaClose *close = g_new(MediaClose, 1);
+  close->ops = session->context->media;
+  close->media = media;
+  g_idle_add(close_media_idle, close);
+}
+
+void
+ims_session_unref(ImsSession *session)
+{
+  if (!session || !g_ref_count_dec(&session->ref_count))
+    return;
+  clear_timer(session);
+  g_clear_handle_id(&session->watchdog_id, g_source_remove);
+  /* media still open here means the registry dropped a busy session; closing
+   * it cuts the file, which is still decodable (Matroska) */
+  for (guint i = 0; i < session->open_takes->len; i++) {
+    OpenTake *open = g_ptr_array_index(session->open_takes, i);
+    if (open->media != session->media)
+      session->context->media->close(open->media);
+  }
+  if (session->media)
+    session->context->media->close(session->media);
+  g_ptr_array_unref(session->open_takes);
+  ims_session_record_free(session->record);
+  g_free(session);
+}
+
+const char *
+ims_session_get_id(ImsSession *session)
+{
+  return session->record->id;
+}
+
+const ImsSessionRecord *
+ims_session_get_record(ImsSession *session)
+{
+  return session->record;
+}
+
+ImsPhase
+ims_session_get_phase(ImsSession *session)
+{
+  return session->phase;
+}
+
+gboolean
+ims_session_is_busy(ImsSession *session)
+{
+  return session->peer != NULL || session->media != NULL || session->open_takes->len > 0;
+}
+
+/* ---- questions and takes ---- */
+
+static const ImsQuestion *
+current_question(ImsSession *session)
+{
+  const ImsSessionRecord *record = session->record;
+  if (record->current_question < 0 || (guint) record->current_question >= record->questions->len)
+    return NULL;
+  return g_ptr_array_index(record->questions, record->current_question);
+}
+
+static int
+count_takes(ImsSession *session, int question_index, gboolean completed_only)
+{
+  int count = 0;
+  for (guint i = 0; i < session->record->takes->len; i++) {
+    const ImsTake *take = g_ptr_array_index(session->record->takes, i);
+    if (take->question_index == question_index &&
+        (!completed_only || take->status == IMS_TAKE_COMPLETED))
+      count++;
+  }
+  return count;
+}
+
+/* Retakes the candidate may still use on the current question. */
+static int
+retakes_left(ImsSession *session)
+{
+  int used = count_takes(session, session->record->current_question, TRUE);
+  int allowed = 1 + session->record->max_retakes;
+  return MIN(session->record->max_retakes, MAX(0, allowed - used));
+}
+
+static OpenTake *
+find_open_take(ImsSession *session, gpointer media)
+{
+  for (guint i = 0; i < session->open_takes->len; i++) {
+    OpenTake *open = g_ptr_array_index(session->open_takes, i);
+    if (open->media == media)
+      return open;
+  }
+  return NULL;
+}
+
+/* ---- timers ---- */
+
+static void
+set_timer(ImsSession *session, int seconds, GSourceFunc callback)
+{
+  clear_timer(session);
+  session->deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
+  session->timer_id = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint) seconds * 1000, callback,
+                                         session, NULL);
+}
+
+static gboolean
+on_think_timeout(gpointer data)
+{
+  ImsSession *session = data;
+  g_autoptr(GError) error = NULL;
+
+  session->timer_id = 0;
+  session->deadline = 0;
+  if (!session->media_ready) {
+    g_info("%s: think time over, take starts when media flows", LOG_ID(session));
+    session->start_when_ready = TRUE;
+    return G_SOURCE_REMOVE;
+  }
+  if (!session_start_take(session, &error)) {
+    g_warning("%s: could not start the take when think time ran out: %s", LOG_ID(session),
+              error->message);
+    if (session->peer)
+      ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
+  }
+  session_send_state(session);
+  return G_SOURCE_REMOVE;
+}
+
+static void session_stop_take(ImsSession *session, OpenTake *open, ImsTakeStatus status,
+                              const char *reason);
+
+static gboolean
+on_answer_timeout(gpointer data)
+{
+  ImsSession *session = data;
+
+  session->timer_id = 0;
+  session->deadline = 0;
+  OpenTake *open = find_open_take(session, session->media);
+  if (open && session->phase == IMS_PHASE_RECORDING) {
+    g_info("%s: answer time limit reached", LOG_ID(session));
+    session_stop_take(session, open, IMS_TAKE_COMPLETED, "time_limit");
+    session_send_state(session);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Thinking on the current question; the think timer runs only with a peer. */
+static void
+enter_thinking(ImsSession *session)
+{
+  session->phase = IMS_PHASE_THINKING;
+  session->start_when_ready = FALSE;
+  clear_timer(session);
+  if (session->peer && session->record->think_seconds > 0)
+    set_timer(session, session->record->think_seconds, on_think_timeout);
+}
+
+/* Where a (re)attached candidate continues on the current question. */
+static void
+resume_phase(ImsSession *session)
+{
+  if (session->record->state == IMS_SESSION_COMPLETED) {
+    session->phase = IMS_PHASE_COMPLETED;
+    clear_timer(session);
+  } else if (count_takes(session, session->record->current_question, TRUE) > 0) {
+    session->phase = IMS_PHASE_REVIEW;
+    clear_timer(session);
+  } else {
+    enter_thinking(session);
+  }
+}
+
+/* ---- state messages ---- */
+
+char *
+ims_session_state_json(ImsSession *session)
+{
+  const ImsSessionRecord *record = session->record;
+  const ImsQuestion *question = current_question(session);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "state");
+  json_builder_set_member_name(b, "sessionId");
+  json_builder_add_string_value(b, record->id);
+  json_builder_set_member_name(b, "status");
+  json_builder_add_string_value(b, ims_session_state_to_string(record->state));
+  json_builder_set_member_name(b, "phase");
+  json_builder_add_string_value(b, ims_phase_to_string(session->phase));
+  json_builder_set_member_name(b, "questionIndex");
+  json_builder_add_int_value(b, record->current_question);
+  json_builder_set_member_name(b, "questionCount");
+  json_builder_add_int_value(b, record->questions->len);
+  json_builder_set_member_name(b, "question");
+  if (question && session->phase != IMS_PHASE_COMPLETED) {
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_string_value(b, question->id);
+    json_builder_set_member_name(b, "text");
+    json_builder_add_string_value(b, question->text);
+    json_builder_set_member_name(b, "timeLimitSeconds");
+    json_builder_add_int_value(b, question->time_limit_seconds);
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
+  json_builder_set_member_name(b, "thinkSeconds");
+  json_builder_add_int_value(b, record->think_seconds);
+  json_builder_set_member_name(b, "maxRetakes");
+  json_builder_add_int_value(b, record->max_retakes);
+  json_builder_set_member_name(b, "retakesLeft");
+  json_builder_add_int_value(b, retakes_left(session));
+  json_builder_set_member_name(b, "remainingMs");
+  if (session->deadline > 0)
+    json_builder_add_int_value(b, MAX(0, (session->deadline - g_get_monotonic_time()) / 1000));
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "mediaReady");
+  json_builder_add_boolean_value(b, session->media_ready);
+
+  json_builder_set_member_name(b, "takes");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < record->takes->len; i++) {
+    const ImsTake *take = g_ptr_array_index(record->takes, i);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "questionIndex");
+    json_builder_add_int_value(b, take->question_index);
+    json_builder_set_member_name(b, "number");
+    json_builder_add_int_value(b, take->number);
+    json_builder_set_member_name(b, "status");
+    json_builder_add_string_value(b, ims_take_status_to_string(take->status));
+    json_builder_set_member_name(b, "durationMs");
+    json_builder_add_int_value(b, take->duration_ms);
+    json_builder_set_member_name(b, "stopReason");
+    if (take->stop_reason)
+      json_builder_add_string_value(b, take->stop_reason);
+    else
+      json_builder_add_null_value(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+
+  json_builder_set_member_name(b, "constraints");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "maxWidth");
+  json_builder_add_int_value(b, session->context->max_width);
+  json_builder_set_member_name(b, "maxHeight");
+  json_builder_add_int_value(b, session->context->max_height);
+  json_builder_set_member_name(b, "maxFrameRate");
+  json_builder_add_int_value(b, session->context->max_frame_rate);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return ims_message_to_json(root);
+}
+
+static void
+session_send_state(ImsSession *session)
+{
+  if (!session->peer)
+    return;
+  g_autofree char *json = ims_session_state_json(session);
+  ims_peer_send(session->peer, json);
+}
+
+/* ---- takes ---- */
+
+static gboolean
+save_progress(ImsSession *session, GError **error)
+{
+  ImsStore *store = session->context->store;
+  if (!store->save_progress(store, session->record, error)) {
+    g_warning("%s: could not save progress: %s", LOG_ID(session), (*error)->message);
+    GError *internal = g_error_new(IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                                   "The server could not save your progress; try again.");
+    g_clear_error(error);
+    g_propagate_error(error, internal);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Starts take n+1 of the current question on the attached peer's media.
+ * On failure nothing is left open: a row already stored is marked failed. */
+static gboolean
+session_start_take(ImsSession *session, GError **error)
+{
+  ImsStore *store = session->context->store;
+  const ImsQuestion *question = current_question(session);
+  g_autoptr(GError) local_error = NULL;
+
+  if (!session->media || !session->media_ready) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_MEDIA_NOT_READY,
+                        "Camera and microphone are not connected yet.");
+    return FALSE;
+  }
+  g_return_val_if_fail(question != NULL, FALSE);
+
+  g_autofree char *dir = g_build_filename(session->context->spool_dir, LOG_ID(session), NULL);
+  if (g_mkdir_with_parents(dir, 0750) != 0) {
+    g_warning("%s: cannot create %s: %s", LOG_ID(session), dir, g_strerror(errno));
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                        "The server cannot store recordings right now.");
+    return FALSE;
+  }
+
+  g_autoptr(ImsTake) take = ims_take_new();
+  take->id = g_uuid_string_random();
+  take->session_id = g_strdup(LOG_ID(session));
+  take->question_index = session->record->current_question;
+  take->number = count_takes(session, take->question_index, FALSE) + 1;
+  take->status = IMS_TAKE_RECORDING;
+  g_autofree char *name = g_strdup_printf("q%d-take%d-%.8s.mkv", take->question_index + 1,
+                                          take->number, take->id);
+  take->path = g_build_filename(dir, name, NULL);
+  take->started_at = g_get_real_time();
+
+  if (!store->insert_take(store, take, &local_error)) {
+    g_warning("%s: could not store the take: %s", LOG_ID(session), local_error->message);
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                        "The server could not start the recording; try again.");
+    return FALSE;
+  }
+  if (!session->context->media->start_take(session->media, take->path, &local_error)) {
+    g_warning("%s: could not start recording: %s", LOG_ID(session), local_error->message);
+    take->status = IMS_TAKE_FAILED;
+    take->stopped_at = g_get_real_time();
+    take->stop_reason = g_strdup("start_failed");
+    g_autoptr(GError) ignored = NULL;
+    store->update_take(store, take, &ignored);
+    g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_MEDIA_NOT_READY,
+                        "The recording could not start; try again in a moment.");
+    return FALSE;
+  }
+
+  OpenTake *open = g_new0(OpenTake, 1);
+  open->take = take;
+  open->media = session->media;
+  open->final_status = IMS_TAKE_COMPLETED;
+  g_ptr_array_add(session->open_takes, open);
+  g_info("%s: take %d of question %d started: %s", LOG_ID(session), take->number,
+         take->question_index + 1, take->path);
+  g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
+
+  session->phase = IMS_PHASE_RECORDING;
+  session->start_when_ready = FALSE;
+  set_timer(session, question->time_limit_seconds, on_answer_timeout);
+  return TRUE;
+}
+
+/* Asks the media to finalize open's take; ims_session_media_take_finished follows. */
+static void
+session_stop_take(ImsSession *session, OpenTake *open, ImsTakeStatus status, const char *reason)
+{
+  g_free(open->take->stop_reason);
+  open->take->stop_reason = g_strdup(reason);
+  open->final_status = status;
+  if (open->media == session->media) {
+    clear_timer(session);
+    session->phase = IMS_PHASE_SAVING;
+  }
+  g_info("%s: stopping take %d of question %d (%s)", LOG_ID(session), open->take->number,
+         open->take->question_index + 1, reason);
+  session->context->media->stop_take(open->media);
+}
+
+static void
+session_complete(ImsSession *session)
+{
+  g_autoptr(GError) error = NULL;
+
+  clear_timer(session);
+  session->record->state = IMS_SESSION_COMPLETED;
+  session->record->completed_at = g_get_real_time();
+  if (!save_progress(session, &error) && session->peer)
+    ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
+  session->phase = IMS_PHASE_COMPLETED;
+  session->end_requested = FALSE;
+  g_info("%s: interview completed", LOG_ID(session));
+}
+
+/* Lets go of the attached peer's media: an open take is finalized as
+ * interrupted and the media closed after it; otherwise it is closed now. */
+static void
+release_media(ImsSession *session, const char *reason)
+{
+  OpenTake *open = find_open_take(session, session->media);
+
+  clear_timer(session);
+  if (open) {
+    open->close_media_after = TRUE;
+    if (session->phase == IMS_PHASE_RECORDING)
+      session_stop_take(session, open, IMS_TAKE_INTERRUPTED, reason);
+  } else {
+    close_media_later(session, session->media);
+  }
+  session->media = NULL;
+  session->media_ready = FALSE;
+  session->start_when_ready = FALSE;
+}
+
+static void
+check_shutdown_done(ImsSession *session)
+{
+  if (session->shutdown_done && session->open_takes->len == 0) {
+    ImsDoneFunc done = session->shutdown_done;
+    session->shutdown_done = NULL;
+    done(session->shutdown_data);
+  }
+}
+
+/* ---- peer ---- */
+
+static gboolean
+on_watchdog(gpointer data)
+{
+  ImsSession *session = data;
+  if (!session->media)
+    return G_SOURCE_CONTINUE;
+
+  gint64 last = session->context->media->last_media_time(session->media);
+  if (!session->media_ready && last > 0) {
+    session->media_ready = TRUE;
+    g_info("%s: media flowing", LOG_ID(session));
+    if (session->start_when_ready) {
+      g_autoptr(GError) error = NULL;
+      if (!session_start_take(session, &error) && session->peer)
+        ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
+    }
+    session_send_state(session);
+  } else if (session->media_ready &&
+             g_get_monotonic_time() - last >
+                 (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC) {
+    g_warning("%s: no media for %d s, treating the peer as gone", LOG_ID(session),
+              session->context->no_media_timeout_seconds);
+    ImsPeer *peer = session->peer;
+    release_media(session, "no_media");
+    session_send_state(session);
+    if (peer) {
+      ims_peer_send_error(peer, "media_failed",
+                          "Your camera and microphone stopped reaching the server; reconnecting.",
+                          NULL);
+      ims_peer_close(peer, "no media");
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
+{
+  ImsSessionRecord *record = session->record;
+
+  if (record->state == IMS_SESSION_COMPLETED) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_COMPLETED,
+                        "This interview is already completed.");
+    return FALSE;
+  }
+  if (record->state == IMS_SESSION_CREATED) {
+    record->state = IMS_SESSION_ACTIVE;
+    record->started_at = g_get_real_time();
+    if (!save_progress(session, error)) {
+      record->state = IMS_SESSION_CREATED;
+      record->started_at = 0;
+      return FALSE;
+    }
+  }
+  if (session->peer && session->peer != peer) {
+    ImsPeer *old = session->peer;
+    g_info("%s: a new connection replaces %s", LOG_ID(session), ims_peer_get_log_id(old));
+    ims_peer_send_error(old, "replaced", "The interview was opened in another window.", NULL);
+    ims_session_detach(session, old);
+    ims_peer_close(old, "replaced");
+  }
+  session->peer = peer;
+  resume_phase(session);
+  if (!session->watchdog_id)
+    session->watchdog_id = g_timeout_add_full(G_PRIORITY_DEFAULT, 250, on_watchdog, session, NULL);
+  g_info("%s: candidate joined at question %d (%s)", LOG_ID(session),
+         record->current_question + 1, ims_phase_to_string(session->phase));
+  session_send_state(session);
+  return TRUE;
+}
+
+void
+ims_session_detach(ImsSession *session, ImsPeer *peer)
+{
+  if (session->peer != peer)
+    return;
+  g_info("%s: candidate left", LOG_ID(session));
+  release_media(session, "disconnected");
+  g_clear_handle_id(&session->watchdog_id, g_source_remove);
+  session->peer = NULL;
+}
+
+/* ---- messages ---- */
+
+static gboolean
+handle_offer(ImsSession *session, const char *sdp, GError **error)
+{
+  const ImsMediaOps *ops = session->context->media;
+  g_autoptr(GError) local_error = NULL;
+
+  if (session->phase == IMS_PHASE_RECORDING || session->phase == IMS_PHASE_SAVING) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE,
+                        "Cannot renegotiate while a take is being recorded.");
+    return FALSE;
+  }
+  if (session->media)
+    release_media(session, "renegotiated");
+
+  gpointer media = ops->open(session, session->context->media_data, &local_error);
+  if (!media) {
+    g_warning("%s: cannot create the media pipeline: %s", LOG_ID(session), local_error->message);
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                        "The server cannot receive media right now.");
+    return FALSE;
+  }
+  if (!ops->handle_offer(media, sdp, &local_error)) {
+    ops->close(media);
+    g_set_error(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_SDP, "The offer was refused: %s",
+                local_error->message);
+    return FALSE;
+  }
+  session->media = media;
+  if (session->phase == IMS_PHASE_THINKING && session->deadline == 0 &&
+      session->record->think_seconds > 0)
+    session->start_when_ready = TRUE; /* think time already over */
+  if (!session->watchdog_id)
+    session->watchdog_id = g_timeout_add_full(G_PRIORITY_DEFAULT, 250, on_watchdog, session, NULL);
+  return TRUE;
+}
+
+static gboolean
+bad_state(GError **error, const char *what, ImsPhase phase)
+{
+  g_set_error(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE, "Cannot %s while %s.", what,
+              ims_phase_to_string(phase));
+  return FALSE;
+}
+
+gboolean
+ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage *message,
+                           GError **error)
+{
+  const ImsMediaOps *ops = session->context->media;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail(peer == session->peer, FALSE);
+
+  if (session->phase == IMS_PHASE_COMPLETED && message->type != IMS_MESSAGE_PING) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_COMPLETED,
+                        "This interview is already completed.");
+    return FALSE;
+  }
+
+  switch (message->type) {
+  case IMS_MESSAGE_OFFER:
+    return handle_offer(session, message->sdp, error);
+
+  case IMS_MESSAGE_ICE:
+    if (!session->media) {
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE,
+                          "Send an offer before ICE candidates.");
+      return FALSE;
+    }
+    if (!ops->add_ice_candidate(session->media, message->mline_index, message->candidate,
+                                &local_error)) {
+      g_set_error(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_CANDIDATE,
+                  "The ICE candidate was refused: %s", local_error->message);
+      return FALSE;
+    }
+    return TRUE;
+
+  case IMS_MESSAGE_TAKE_START:
+    if (session->phase == IMS_PHASE_REVIEW && retakes_left(session) == 0) {
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
+                          "No retakes are left for this question.");
+      return FALSE;
+    }
+    if (session->phase != IMS_PHASE_THINKING && session->phase != IMS_PHASE_REVIEW)
+      return bad_state(error, "start a take", session->phase);
+    if (!session_start_take(session, error))
+      return FALSE;
+    break;
+
+  case IMS_MESSAGE_TAKE_STOP: {
+    OpenTake *open = find_open_take(session, session->media);
+    if (session->phase != IMS_PHASE_RECORDING || !open)
+      return bad_state(error, "stop a take", session->phase);
+    session_stop_take(session, open, IMS_TAKE_COMPLETED, "candidate");
+    break;
+  }
+
+  case IMS_MESSAGE_RETAKE:
+    if (session->phase != IMS_PHASE_REVIEW)
+      return bad_state(error, "retake", session->phase);
+    if (retakes_left(session) == 0) {
+      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
+                          "No retakes are left for this question.");
+      return FALSE;
+    }
+    enter_thinking(session);
+    break;
+
+  case IMS_MESSAGE_NEXT:
+    if (session->phase != IMS_PHASE_REVIEW)
+      return bad_state(error, "go to the next question", session->phase);
+    session->record->current_question++;
+    if ((guint) session->record->current_question >= session->record->questions->len) {
+      session_complete(session);
+    } else if (!save_progress(session, error)) {
+      session->record->current_question--;
+      return FALSE;
+    } else {
+      enter_thinking(session);
+    }
+    break;
+
+  case IMS_MESSAGE_END: {
+    OpenTake *open = find_open_take(session, session->media);
+    if (open && session->phase == IMS_PHASE_RECORDING) {
+      session->end_requested = TRUE;
+      session_stop_take(session, open, IMS_TAKE_COMPLETED, "ended");
+    } else if (open) {
+      session->end_requested = TRUE;
+    } else {
+      session_complete(session);
+    }
+    break;
+  }
+
+  case IMS_MESSAGE_JOIN:
+  case IMS_MESSAGE_PING:
+  default:
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE,
+                        "This message is handled by the connection.");
+    return FALSE;
+  }
+
+  session_send_state(session);
+  return TRUE;
+}
+
+/* ---- media reports ---- */
+
+void
+ims_session_media_answer(ImsSession *session, gpointer media, const char *sdp)
+{
+  if (media != session->media || !session->peer)
+    return;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "answer");
+  json_builder_set_member_name(b, "sdp");
+  json_builder_add_string_value(b, sdp);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *json = ims_message_to_json(root);
+  ims_peer_send(session->peer, json);
+}
+
+void
+ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline_index,
+                                const char *candidate)
+{
+  if (media != session->media || !session->peer)
+    return;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "ice");
+  json_builder_set_member_name(b, "candidate");
+  json_builder_add_string_value(b, candidate);
+  json_builder_set_member_name(b, "sdpMLineIndex");
+  json_builder_add_int_value(b, mline_index);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *json = ims_message_to_json(root);
+  ims_peer_send(session->peer, json);
+}
+
+void
+ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
+                                gint64 duration_ms, gint64 size_bytes, const char *video_codec,
+                                const char *audio_codec, int width, int height,
+                                gboolean complete)
+{
+  ImsStore *store = session->context->store;
+  g_autoptr(GError) error = NULL;
+  OpenTake *open = find_open_take(session, media);
+
+  if (!open) {
+    g_warning("%s: a take finished that is not open: %s", LOG_ID(session), path);
+    return;
+  }
+  ImsTake *take = open->take;
+  take->stopped_at = g_get_real_time();
+  take->duration_ms = duration_ms;
+  take->size_bytes = size_bytes;
+  g_free(take->video_codec);
+  take->video_codec = g_strdup(video_codec);
+  g_free(take->audio_codec);
+  take->audio_codec = g_strdup(audio_codec);
+  take->width = width;
+  take->height = height;
+  if (!video_codec && !audio_codec)
+    take->status = IMS_TAKE_FAILED; /* nothing was written */
+  else if (!complete)
+    take->status = IMS_TAKE_INTERRUPTED;
+  else
+    take->status = open->final_status;
+  if (!take->stop_reason)
+    take->stop_reason = g_strdup("media");
+  if (!store->update_take(store, take, &error))
+    g_warning("%s: could not store the finished take %s: %s (it stays 'recording' and is "
+              "recovered at the next start)", LOG_ID(session), take->id, error->message);
+  g_info("%s: take %d of question %d saved: %s, %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
+         " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
+         ims_take_status_to_string(take->status), duration_ms, size_bytes,
+         video_codec ? video_codec : "-", audio_codec ? audio_codec : "-", width, height);
+
+  if (open->close_media_after)
+    close_media_later(session, media);
+  gboolean live = media == session->media && session->phase == IMS_PHASE_SAVING;
+  g_ptr_array_remove(session->open_takes, open);
+
+  if (session->end_requested && (live || media == session->media))
+    session_complete(session);
+  else if (live)
+    resume_phase(session);
+  session_send_state(session);
+  check_shutdown_done(session);
+}
+
+void
+ims_session_media_failed(ImsSession *session, gpointer media, const char *reason)
+{
+  ImsStore *store = session->context->store;
+  OpenTake *open = find_open_take(session, media);
+  gboolean close_after = open && open->close_media_after;
+
+  g_warning("%s: media failed: %s", LOG_ID(session), reason);
+  if (open) {
+    /* the pipeline is gone: the file holds what reached it */
+    g_autoptr(GError) error = NULL;
+    open->take->status = IMS_TAKE_INTERRUPTED;
+    open->take->stopped_at = g_get_real_time();
+    g_free(open->take->stop_reason);
+    open->take->stop_reason = g_strdup("media_failed");
+    if (!store->update_take(store, open->take, &error))
+      g_warning("%s: could not store the interrupted take: %s", LOG_ID(session), error->message);
+    g_ptr_array_remove(session->open_takes, open);
+  }
+  if (media == session->media) {
+    ImsPeer *peer = session->peer;
+    session->media = NULL;
+    session->media_ready = FALSE;
+    close_media_later(session, media);
+    resume_phase(session);
+    if (peer) {
+      ims_peer_send_error(peer, "media_failed",
+                          "The media connection failed; reconnecting.", NULL);
+      ims_peer_close(peer, "media failed");
+    }
+  } else if (close_after) {
+    close_media_later(session, media);
+  }
+  check_shutdown_done(session);
+}
+
+void
+ims_session_shutdown(ImsSession *session, ImsDoneFunc done, gpointer user_data)
+{
+  session->shutdown_done = done;
+  session->shutdown_data = user_data;
+  if (session->media)
+    release_media(session, "shutdown");
+  g_clear_handle_id(&session->watchdog_id, g_source_remove);
+  check_shutdown_done(session);
+}

@@ -1,0 +1,166 @@
+/* store.c: the records the store hands around, independent of PostgreSQL.
+ *
+ * Plain structs with deep-copying/freeing helpers, the text forms of take
+ * statuses and session states (as written in the database), and the error
+ * quark.  Records have no lifecycle beyond new -> filled -> free; a record
+ * owns every string and array it points to.
+ */
+#define G_LOG_DOMAIN "imsd.store"
+
+#include "store.h"
+
+G_DEFINE_QUARK(ims-store-error-quark, ims_store_error)
+
+static const char *const take_status_names[] = {
+  [IMS_TAKE_RECORDING] = "recording",
+  [IMS_TAKE_COMPLETED] = "completed",
+  [IMS_TAKE_INTERRUPTED] = "interrupted",
+  [IMS_TAKE_FAILED] = "failed",
+};
+
+static const char *const session_state_names[] = {
+  [IMS_SESSION_CREATED] = "created",
+  [IMS_SESSION_ACTIVE] = "active",
+  [IMS_SESSION_COMPLETED] = "completed",
+};
+
+/* Returns the database text of status ("recording", ...), or "invalid" for a
+ * value outside the enum. */
+const char *
+ims_take_status_to_string(ImsTakeStatus status)
+{
+  if ((guint) status >= G_N_ELEMENTS(take_status_names))
+    return "invalid";
+  return take_status_names[status];
+}
+
+/* Parses the database text of a take status.  Returns FALSE (and leaves
+ * *status alone) for NULL or unknown text. */
+gboolean
+ims_take_status_from_string(const char *text, ImsTakeStatus *status)
+{
+  if (text == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(take_status_names); i++) {
+    if (g_str_equal(text, take_status_names[i])) {
+      *status = (ImsTakeStatus) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Returns the database text of state ("created", ...), or "invalid". */
+const char *
+ims_session_state_to_string(ImsSessionState state)
+{
+  if ((guint) state >= G_N_ELEMENTS(session_state_names))
+    return "invalid";
+  return session_state_names[state];
+}
+
+/* Parses the database text of a session state.  Returns FALSE (and leaves
+ * *state alone) for NULL or unknown text. */
+gboolean
+ims_session_state_from_string(const char *text, ImsSessionState *state)
+{
+  if (text == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS(session_state_names); i++) {
+    if (g_str_equal(text, session_state_names[i])) {
+      *state = (ImsSessionState) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Returns a new question holding copies of id and text.  Transfer full. */
+ImsQuestion *
+ims_question_new(const char *id, const char *text, int time_limit_seconds)
+{
+  ImsQuestion *question = g_new0(ImsQuestion, 1);
+  question->id = g_strdup(id);
+  question->text = g_strdup(text);
+  question->time_limit_seconds = time_limit_seconds;
+  return question;
+}
+
+void
+ims_question_free(ImsQuestion *question)
+{
+  if (question == NULL)
+    return;
+  g_free(question->id);
+  g_free(question->text);
+  g_free(question);
+}
+
+/* Returns a zeroed take (status RECORDING, no strings).  Transfer full. */
+ImsTake *
+ims_take_new(void)
+{
+  ImsTake *take = g_new0(ImsTake, 1);
+  take->status = IMS_TAKE_RECORDING;
+  return take;
+}
+
+/* Returns a deep copy of take (NULL for NULL).  Transfer full. */
+ImsTake *
+ims_take_copy(const ImsTake *take)
+{
+  if (take == NULL)
+    return NULL;
+  ImsTake *copy = g_new0(ImsTake, 1);
+  *copy = *take;
+  copy->id = g_strdup(take->id);
+  copy->session_id = g_strdup(take->session_id);
+  copy->path = g_strdup(take->path);
+  copy->video_codec = g_strdup(take->video_codec);
+  copy->audio_codec = g_strdup(take->audio_codec);
+  copy->stop_reason = g_strdup(take->stop_reason);
+  return copy;
+}
+
+void
+ims_take_free(ImsTake *take)
+{
+  if (take == NULL)
+    return;
+  g_free(take->id);
+  g_free(take->session_id);
+  g_free(take->path);
+  g_free(take->video_codec);
+  g_free(take->audio_codec);
+  g_free(take->stop_reason);
+  g_free(take);
+}
+
+/* Returns an empty record (state CREATED) whose questions and takes arrays
+ * exist, are empty and free their elements.  Transfer full. */
+ImsSessionRecord *
+ims_session_record_new(void)
+{
+  ImsSessionRecord *record = g_new0(ImsSessionRecord, 1);
+  record->state = IMS_SESSION_CREATED;
+  record->questions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_question_free);
+  record->takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
+  return record;
+}
+
+void
+ims_session_record_free(ImsSessionRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free(record->id);
+  g_free(record->interview_id);
+  g_free(record->invitation_id);
+  g_free(record->user_id);
+  g_free(record->candidate_email);
+  g_free(record->company_id);
+  g_free(record->profile);
+  g_clear_pointer(&record->questions, g_ptr_array_unref);
+  g_clear_pointer(&record->takes, g_ptr_array_unref);
+  g_free(record);
+}

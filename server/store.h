@@ -1,0 +1,131 @@
+/* store.h: the seam to PostgreSQL.
+ *
+ * The rest of imsd sees records (plain structs) and an ImsStore, a small table
+ * of functions; only store-pg.c includes libpq-fe.h.  Unit tests provide their
+ * own ImsStore.  Every function returns TRUE/FALSE (or NULL) with a GError
+ * (IMS_STORE_ERROR); on failure nothing is changed in the database.
+ *
+ * Calls are synchronous and run on the main loop thread; each is one short
+ * statement or one transaction against a local server, bounded by the
+ * connection's statement_timeout.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *id;                 /* the platform's question id */
+  char *text;
+  int time_limit_seconds;
+} ImsQuestion;
+
+typedef enum {
+  IMS_TAKE_RECORDING,       /* file being written */
+  IMS_TAKE_COMPLETED,       /* finalized, counts as an answer */
+  IMS_TAKE_INTERRUPTED,     /* cut by a crash or a lost connection; file kept, does not use a retake */
+  IMS_TAKE_FAILED,          /* nothing usable was written */
+} ImsTakeStatus;
+
+const char *ims_take_status_to_string(ImsTakeStatus status);
+gboolean ims_take_status_from_string(const char *text, ImsTakeStatus *status);
+
+typedef struct {
+  char *id;                 /* UUID, made by imsd */
+  char *session_id;
+  int question_index;       /* 0-based */
+  int number;               /* 1-based, per question, interrupted takes included */
+  ImsTakeStatus status;
+  char *path;               /* absolute path of the Matroska file in the spool */
+  gint64 started_at;        /* unix microseconds (g_get_real_time) */
+  gint64 stopped_at;        /* 0 while recording */
+  gint64 duration_ms;
+  gint64 size_bytes;
+  char *video_codec;        /* NULL if none */
+  char *audio_codec;
+  int width, height;
+  char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
+} ImsTake;
+
+typedef enum {
+  IMS_SESSION_CREATED,      /* never joined */
+  IMS_SESSION_ACTIVE,       /* joined at least once, not finished */
+  IMS_SESSION_COMPLETED,    /* every question answered or ended by the candidate */
+} ImsSessionState;
+
+const char *ims_session_state_to_string(ImsSessionState state);
+gboolean ims_session_state_from_string(const char *text, ImsSessionState *state);
+
+typedef struct {
+  char *id;                 /* UUID, made by imsd */
+  char *interview_id;
+  char *invitation_id;      /* NULL if not given */
+  char *user_id;
+  char *candidate_email;    /* NULL if not given */
+  char *company_id;         /* NULL if not given */
+  char *profile;
+  int think_seconds;
+  int max_retakes;
+  ImsSessionState state;
+  int current_question;     /* 0-based index the candidate is on */
+  gint64 created_at;        /* unix microseconds */
+  gint64 expires_at;
+  gint64 started_at;        /* 0 if never */
+  gint64 completed_at;      /* 0 if not */
+  GPtrArray *questions;     /* of ImsQuestion*, owned */
+  GPtrArray *takes;         /* of ImsTake*, owned, ordered by question then number */
+} ImsSessionRecord;
+
+ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);
+void ims_question_free(ImsQuestion *question);
+ImsTake *ims_take_new(void);
+ImsTake *ims_take_copy(const ImsTake *take);
+void ims_take_free(ImsTake *take);
+ImsSessionRecord *ims_session_record_new(void);   /* empty arrays, ready to fill */
+void ims_session_record_free(ImsSessionRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsQuestion, ims_question_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsTake, ims_take_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsSessionRecord, ims_session_record_free)
+
+typedef struct _ImsStore ImsStore;
+
+struct _ImsStore {
+  /* TRUE if the database answers (SELECT 1); reconnects once if the connection dropped. */
+  gboolean (*ping)(ImsStore *store, GError **error);
+  /* Inserts the session and its questions in one transaction.  record->takes is ignored. */
+  gboolean (*create_session)(ImsStore *store, const ImsSessionRecord *record, GError **error);
+  /* Loads a session with its questions and takes; NULL with IMS_STORE_ERROR_NOT_FOUND
+   * if there is none.  Transfer full. */
+  ImsSessionRecord *(*load_session)(ImsStore *store, const char *session_id, GError **error);
+  /* Saves state, current_question, started_at and completed_at of the session. */
+  gboolean (*save_progress)(ImsStore *store, const ImsSessionRecord *record, GError **error);
+  /* Inserts a take (normally with status RECORDING). */
+  gboolean (*insert_take)(ImsStore *store, const ImsTake *take, GError **error);
+  /* Updates status, stopped_at, duration, size, codecs, resolution and stop_reason of take->id. */
+  gboolean (*update_take)(ImsStore *store, const ImsTake *take, GError **error);
+  /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
+   * GPtrArray of ImsTake*, free func set) without changing them. */
+  GPtrArray *(*list_open_takes)(ImsStore *store, GError **error);
+  void (*free)(ImsStore *store);
+};
+
+/* Connects with conninfo (libpq syntax), applies pending migrations in order
+ * (each in its own transaction, recorded in schema_migrations), and returns the
+ * store.  NULL with an error naming the failing migration otherwise. Transfer full. */
+ImsStore *ims_store_pg_new(const char *conninfo, GError **error);
+
+static inline void ims_store_free(ImsStore *store) { if (store) store->free(store); }
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsStore, ims_store_free)
+
+#define IMS_STORE_ERROR (ims_store_error_quark())
+GQuark ims_store_error_quark(void);
+typedef enum {
+  IMS_STORE_ERROR_CONNECT,
+  IMS_STORE_ERROR_MIGRATE,
+  IMS_STORE_ERROR_QUERY,
+  IMS_STORE_ERROR_NOT_FOUND,
+  IMS_STORE_ERROR_CONFLICT,  /* unique violation */
+} ImsStoreError;
+
+G_END_DECLS

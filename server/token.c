@@ -1,0 +1,241 @@
+/* token.c: candidate tokens (HS256 JWTs through libjwt) and constant-time bearer token comparison.
+ *
+ * Verification does not trust libjwt alone: some libjwt versions accept alg "none" even when a key is
+ * given, and 1.10 compares signatures with strcmp. So ims_token_verify() first checks the shape of the
+ * token, reads the header's alg itself and requires exactly "HS256", recomputes the HMAC-SHA256 with GLib
+ * and compares it in constant time; only then does libjwt decode (and verify again) and the claims get
+ * checked.
+ */
+#define G_LOG_DOMAIN "imsd.token"
+
+#include "token.h"
+
+#include <errno.h>
+#include <jwt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+G_DEFINE_QUARK(ims-token-error-quark, ims_token_error)
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(jwt_t, jwt_free)
+
+gboolean
+ims_token_equal(const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return FALSE;
+  gsize length = strlen(a);
+  if (length != strlen(b))
+    return FALSE;
+  volatile guchar difference = 0;
+  for (gsize i = 0; i < length; i++)
+    difference |= (guchar) a[i] ^ (guchar) b[i];
+  return difference == 0;
+}
+
+char *
+ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, gint64 ttl_seconds,
+                GError **error)
+{
+  if (secret == NULL || secret[0] == '\0' || strlen(secret) > G_MAXINT) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "no token secret");
+    return NULL;
+  }
+  if (session_id == NULL || session_id[0] == '\0' || !g_utf8_validate(session_id, -1, NULL)) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "session id is empty or not UTF-8");
+    return NULL;
+  }
+  if (ttl_seconds <= 0 || now_seconds < 0 || now_seconds > G_MAXINT64 - ttl_seconds) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "bad token lifetime %" G_GINT64_FORMAT,
+                ttl_seconds);
+    return NULL;
+  }
+
+  g_autoptr(jwt_t) jwt = NULL;
+  int status = jwt_new(&jwt);
+  if (status == 0)
+    status = jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *) secret, (int) strlen(secret));
+  if (status == 0)
+    status = jwt_add_grant(jwt, "sub", session_id);
+  if (status == 0)
+    status = jwt_add_grant(jwt, "aud", IMS_TOKEN_AUDIENCE);
+  if (status == 0)
+    status = jwt_add_grant_int(jwt, "iat", (long) now_seconds);
+  if (status == 0)
+    status = jwt_add_grant_int(jwt, "exp", (long) (now_seconds + ttl_seconds));
+  char *encoded = status == 0 ? jwt_encode_str(jwt) : NULL;
+  if (encoded == NULL) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "cannot encode token: %s",
+                g_strerror(status != 0 ? status : errno));
+    return NULL;
+  }
+  char *token = g_strdup(encoded);
+  free(encoded); /* libjwt allocates with malloc */
+  return token;
+}
+
+static gboolean
+is_base64url(const char *text, gsize length)
+{
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalnum(text[i]) && text[i] != '-' && text[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Decodes unpadded base64url; NULL if the length is impossible. transfer full. */
+static guchar *
+base64url_decode(const char *text, gsize length, gsize *out_length)
+{
+  if (length % 4 == 1)
+    return NULL;
+  GString *standard = g_string_sized_new(length + 3);
+  for (gsize i = 0; i < length; i++)
+    g_string_append_c(standard, text[i] == '-' ? '+' : text[i] == '_' ? '/' : text[i]);
+  while (standard->len % 4 != 0)
+    g_string_append_c(standard, '=');
+  g_autofree char *padded = g_string_free(standard, FALSE);
+  return g_base64_decode(padded, out_length);
+}
+
+/* base64url without padding. transfer full. */
+static char *
+base64url_encode(const guchar *data, gsize length)
+{
+  char *text = g_base64_encode(data, length);
+  for (char *c = text; *c != '\0'; c++) {
+    if (*c == '+')
+      *c = '-';
+    else if (*c == '/')
+      *c = '_';
+    else if (*c == '=') {
+      *c = '\0';
+      break;
+    }
+  }
+  return text;
+}
+
+/* TRUE if the base64url header decodes to a JSON object whose alg is exactly "HS256" (and typ, if
+ * present, is "JWT"). */
+static gboolean
+header_is_hs256(const char *header, gsize length)
+{
+  gsize json_length = 0;
+  g_autofree guchar *json = base64url_decode(header, length, &json_length);
+  if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL))
+    return FALSE;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  if (!json_parser_load_from_data(parser, (const char *) json, json_length, NULL))
+    return FALSE;
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+    return FALSE;
+  JsonObject *object = json_node_get_object(root);
+  JsonNode *alg = json_object_get_member(object, "alg");
+  JsonNode *typ = json_object_get_member(object, "typ");
+  if (alg == NULL || json_node_get_value_type(alg) != G_TYPE_STRING ||
+      g_strcmp0(json_node_get_string(alg), "HS256") != 0)
+    return FALSE;
+  if (typ != NULL && (json_node_get_value_type(typ) != G_TYPE_STRING ||
+                      g_ascii_strcasecmp(json_node_get_string(typ), "JWT") != 0))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+signature_matches(const char *secret, const char *token, gsize signing_length, const char *signature)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *) secret, strlen(secret));
+  g_hmac_update(hmac, (const guchar *) token, signing_length);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  g_hmac_get_digest(hmac, digest, &digest_length);
+  g_autofree char *expected = base64url_encode(digest, digest_length);
+  return ims_token_equal(expected, signature);
+}
+
+/* Reads an integer claim. jwt_get_grant_int() in libjwt 1.10 returns 0 without an error for a claim of
+ * another JSON type (e.g. "exp":"1700000000"), so the claim's JSON text is checked instead. */
+static gboolean
+get_integer_claim(jwt_t *jwt, const char *name, gint64 *value)
+{
+  char *json = jwt_get_grants_json(jwt, name);
+  if (json == NULL)
+    return FALSE;
+  gboolean ok = g_ascii_string_to_signed(json, 10, G_MININT64, G_MAXINT64, value, NULL);
+  free(json); /* libjwt allocates with malloc */
+  return ok;
+}
+
+static gboolean
+invalid(GError **error, const char *reason)
+{
+  g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "invalid token: %s", reason);
+  return FALSE;
+}
+
+gboolean
+ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
+                 gint64 *expires_at, GError **error)
+{
+  if (secret == NULL || secret[0] == '\0' || strlen(secret) > G_MAXINT)
+    return invalid(error, "no secret to verify it with");
+  if (token == NULL)
+    return invalid(error, "no token");
+  gsize length = strnlen(token, IMS_TOKEN_MAX_LENGTH + 1);
+  if (length == 0)
+    return invalid(error, "empty");
+  if (length > IMS_TOKEN_MAX_LENGTH)
+    return invalid(error, "too long");
+
+  /* header "." payload "." signature, each non-empty base64url. */
+  const char *first_dot = strchr(token, '.');
+  const char *second_dot = first_dot != NULL ? strchr(first_dot + 1, '.') : NULL;
+  if (first_dot == NULL || second_dot == NULL || strchr(second_dot + 1, '.') != NULL)
+    return invalid(error, "not three dot-separated parts");
+  gsize header_length = first_dot - token;
+  gsize payload_length = second_dot - first_dot - 1;
+  const char *signature = second_dot + 1;
+  gsize signature_length = length - (signature - token);
+  if (header_length == 0 || payload_length == 0 || signature_length == 0 ||
+      !is_base64url(token, header_length) || !is_base64url(first_dot + 1, payload_length) ||
+      !is_base64url(signature, signature_length))
+    return invalid(error, "malformed");
+
+  if (!header_is_hs256(token, header_length))
+    return invalid(error, "header is not HS256");
+  if (!signature_matches(secret, token, second_dot - token, signature))
+    return invalid(error, "bad signature");
+
+  g_autoptr(jwt_t) jwt = NULL;
+  if (jwt_decode(&jwt, token, (const unsigned char *) secret, (int) strlen(secret)) != 0 || jwt == NULL)
+    return invalid(error, "rejected by libjwt");
+  if (jwt_get_alg(jwt) != JWT_ALG_HS256)
+    return invalid(error, "not HS256");
+
+  const char *audience = jwt_get_grant(jwt, "aud");
+  if (g_strcmp0(audience, IMS_TOKEN_AUDIENCE) != 0)
+    return invalid(error, "wrong audience");
+  const char *subject = jwt_get_grant(jwt, "sub");
+  if (subject == NULL || subject[0] == '\0')
+    return invalid(error, "no subject");
+  gint64 issued = 0, expires = 0;
+  if (!get_integer_claim(jwt, "iat", &issued) || issued < 0)
+    return invalid(error, "no issue time");
+  if (!get_integer_claim(jwt, "exp", &expires))
+    return invalid(error, "no expiry");
+  if (expires < now_seconds) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED,
+                "token expired at %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", expires, now_seconds);
+    return FALSE;
+  }
+
+  if (session_id != NULL)
+    *session_id = g_strdup(subject);
+  if (expires_at != NULL)
+    *expires_at = expires;
+  return TRUE;
+}

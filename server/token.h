@@ -1,0 +1,45 @@
+/* token.h: candidate tokens and the service bearer token check.
+ *
+ * A candidate token is a compact HS256 JWT, {"alg":"HS256","typ":"JWT"} . {"sub": <session id>,
+ * "aud": "imsd.candidate", "iat": <issued>, "exp": <expires>} . signature, issued when a session is
+ * created (its joinUrl carries it) and verified on every candidate request. Tokens are stateless: there
+ * is nothing to create or free besides the returned strings.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define IMS_TOKEN_AUDIENCE "imsd.candidate"
+/* Longest token string ims_token_verify() looks at; anything longer is invalid. */
+#define IMS_TOKEN_MAX_LENGTH 4096
+
+#define IMS_TOKEN_ERROR (ims_token_error_quark())
+GQuark ims_token_error_quark(void);
+
+typedef enum {
+  IMS_TOKEN_ERROR_INVALID, /* malformed, bad signature, wrong alg or aud, missing claims; or issue failed */
+  IMS_TOKEN_ERROR_EXPIRED, /* well-formed and correctly signed, but exp < now */
+} ImsTokenError;
+
+/* Issues a candidate token: HS256 JWT with sub=session_id, aud="imsd.candidate", iat=now, exp=now+ttl.
+ * secret must be non-empty, session_id non-empty UTF-8, ttl_seconds > 0.
+ * transfer full; NULL + IMS_TOKEN_ERROR_INVALID on failure. */
+char *ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, gint64 ttl_seconds,
+                      GError **error);
+
+/* Verifies token: exactly three base64url parts, header alg "HS256" (alg none, any other alg and RS/HS
+ * confusion are refused), HMAC-SHA256 signature under secret (compared in constant time), aud
+ * "imsd.candidate", a non-empty string sub, integer exp with exp >= now_seconds.
+ * On success sets *session_id (transfer full) and *expires_at (seconds; either may be NULL) and returns
+ * TRUE. On failure returns FALSE, leaves the outputs untouched, and sets IMS_TOKEN_ERROR_INVALID or
+ * IMS_TOKEN_ERROR_EXPIRED. Safe on any input: NULL, empty, binary, or longer than IMS_TOKEN_MAX_LENGTH. */
+gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
+                          gint64 *expires_at, GError **error);
+
+/* Constant-time (in the contents; the length is not secret) comparison for the service bearer token.
+ * NULL equals nothing, not even NULL. */
+gboolean ims_token_equal(const char *a, const char *b);
+
+G_END_DECLS

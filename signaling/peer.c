@@ -1,0 +1,258 @@
+/* peer.c: one signaling WebSocket client; see peer.h. */
+#define G_LOG_DOMAIN "imsd.signaling"
+
+#include "peer.h"
+
+#include <libwebsockets.h>
+#include <string.h>
+
+#include "session.h"
+
+struct _ImsPeer {
+  struct lws *wsi;
+  ImsPeerProtocolConfig *config;
+  ImsSession *session;        /* joined session, a reference */
+  GByteArray *incoming;       /* frame being reassembled */
+  gboolean oversized;         /* the current frame passed the limit: drop its rest */
+  GQueue outgoing;            /* of GBytes*, each with LWS_PRE bytes of headroom */
+  gboolean closing;
+  char *close_reason;
+  char *log_id;
+  char *user_agent;
+};
+
+/* lws keeps a pointer to our peer in its per-connection user area. */
+typedef struct {
+  ImsPeer *peer;
+} PeerSlot;
+
+static guint peer_counter;
+
+const char *
+ims_peer_get_log_id(ImsPeer *peer)
+{
+  return peer->log_id;
+}
+
+const char *
+ims_peer_get_user_agent(ImsPeer *peer)
+{
+  return peer->user_agent ? peer->user_agent : "";
+}
+
+void
+ims_peer_send(ImsPeer *peer, const char *json)
+{
+  if (peer->closing)
+    return;
+  gsize length = strlen(json);
+  guint8 *frame = g_malloc(LWS_PRE + length);
+  memcpy(frame + LWS_PRE, json, length);
+  g_queue_push_tail(&peer->outgoing, g_bytes_new_take(frame, LWS_PRE + length));
+  lws_callback_on_writable(peer->wsi);
+}
+
+void
+ims_peer_send_error(ImsPeer *peer, const char *code, const char *message, const char *request_type)
+{
+  g_autofree char *json = ims_message_error_json(code, message, request_type);
+  g_debug("%s: error %s: %s", peer->log_id, code, message);
+  ims_peer_send(peer, json);
+}
+
+void
+ims_peer_close(ImsPeer *peer, const char *reason)
+{
+  if (peer->closing)
+    return;
+  /* Sending stops now; what is queued is flushed, then WRITEABLE closes. */
+  g_free(peer->close_reason);
+  peer->close_reason = g_strdup(reason);
+  lws_callback_on_writable(peer->wsi);
+  peer->closing = TRUE;
+}
+
+static void
+send_signal_error(ImsPeer *peer, const GError *error, const char *request_type)
+{
+  ims_peer_send_error(peer, ims_signal_error_code_of(error), error->message, request_type);
+}
+
+static void
+dispatch(ImsPeer *peer, const char *data, gsize length)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *type_name = NULL;
+  g_autoptr(ImsMessage) message = ims_message_parse(data, length, &type_name, &error);
+
+  if (!message) {
+    send_signal_error(peer, error, type_name);
+    return;
+  }
+  switch (message->type) {
+  case IMS_MESSAGE_PING:
+    ims_peer_send(peer, "{\"type\":\"pong\"}");
+    return;
+  case IMS_MESSAGE_JOIN: {
+    if (peer->session) {
+      ims_peer_send_error(peer, "already_joined", "This connection has already joined.", "join");
+      return;
+    }
+    ImsSession *session = peer->config->join(peer, message, peer->config->join_data, &error);
+    if (!session) {
+      g_info("%s: join refused: %s", peer->log_id, error->message);
+      send_signal_error(peer, error, "join");
+      return;
+    }
+    peer->session = session;
+    g_free(peer->log_id);
+    peer->log_id = g_strdup(ims_session_get_id(session));
+    return;
+  }
+  default:
+    break;
+  }
+
+  if (!peer->session) {
+    ims_peer_send_error(peer, "not_joined", "Send join first.", type_name);
+    return;
+  }
+  if (!ims_session_handle_message(peer->session, peer, message, &error)) {
+    g_info("%s: %s refused: %s", peer->log_id, type_name, error->message);
+    send_signal_error(peer, error, type_name);
+  }
+}
+
+static ImsPeer *
+peer_new(struct lws *wsi, ImsPeerProtocolConfig *config)
+{
+  ImsPeer *peer = g_new0(ImsPeer, 1);
+  peer->wsi = wsi;
+  peer->config = config;
+  peer->incoming = g_byte_array_new();
+  g_queue_init(&peer->outgoing);
+  peer->log_id = g_strdup_printf("peer-%u", ++peer_counter);
+  int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+  if (length > 0 && length < 1024) {
+    peer->user_agent = g_malloc(length + 1);
+    if (lws_hdr_copy(wsi, peer->user_agent, length + 1, WSI_TOKEN_HTTP_USER_AGENT) < 0)
+      g_clear_pointer(&peer->user_agent, g_free);
+  }
+  return peer;
+}
+
+static void
+peer_free(ImsPeer *peer)
+{
+  if (peer->session) {
+    ims_session_detach(peer->session, peer);
+    ims_session_unref(peer->session);
+  }
+  g_byte_array_unref(peer->incoming);
+  g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
+  g_free(peer->close_reason);
+  g_free(peer->log_id);
+  g_free(peer->user_agent);
+  g_free(peer);
+}
+
+/* Appends a received fragment; dispatches on the final one.  A frame over the
+ * limit is answered with too_large and the connection closed. */
+static void
+receive(ImsPeer *peer, struct lws *wsi, const void *data, gsize length)
+{
+  if (lws_frame_is_binary(wsi)) {
+    ims_peer_send_error(peer, "bad_json", "Binary frames are not accepted; send JSON text.", NULL);
+    peer->oversized = !lws_is_final_fragment(wsi);
+    return;
+  }
+  if (peer->oversized) {
+    peer->oversized = !lws_is_final_fragment(wsi);
+    return;
+  }
+  if (peer->incoming->len + length > peer->config->max_message_bytes) {
+    g_info("%s: frame larger than %" G_GSIZE_FORMAT " bytes", peer->log_id,
+           peer->config->max_message_bytes);
+    g_byte_array_set_size(peer->incoming, 0);
+    g_autofree char *text = g_strdup_printf("Messages are limited to %" G_GSIZE_FORMAT " bytes.",
+                                            peer->config->max_message_bytes);
+    ims_peer_send_error(peer, "too_large", text, NULL);
+    ims_peer_close(peer, "message too large");
+    peer->oversized = !lws_is_final_fragment(wsi);
+    return;
+  }
+  g_byte_array_append(peer->incoming, data, length);
+  if (!lws_is_final_fragment(wsi))
+    return;
+  dispatch(peer, (const char *) peer->incoming->data, peer->incoming->len);
+  g_byte_array_set_size(peer->incoming, 0);
+}
+
+/* Writes one queued frame; closes once the queue is drained if asked to. */
+static int
+write_next(ImsPeer *peer, struct lws *wsi)
+{
+  GBytes *frame = g_queue_pop_head(&peer->outgoing);
+  if (frame) {
+    gsize size;
+    guint8 *data = (guint8 *) g_bytes_get_data(frame, &size);
+    int written = lws_write(wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
+    g_bytes_unref(frame);
+    if (written < (int) (size - LWS_PRE))
+      return -1;
+  }
+  if (!g_queue_is_empty(&peer->outgoing)) {
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (peer->closing) {
+    const char *reason = peer->close_reason ? peer->close_reason : "";
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, (unsigned char *) reason, strlen(reason));
+    return -1;
+  }
+  return 0;
+}
+
+static int
+callback_signaling(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                   size_t len)
+{
+  PeerSlot *slot = user;
+  ImsPeerProtocolConfig *config = (ImsPeerProtocolConfig *) lws_get_protocol(wsi)->user;
+
+  switch (reason) {
+  case LWS_CALLBACK_ESTABLISHED:
+    slot->peer = peer_new(wsi, config);
+    g_debug("%s: connected", slot->peer->log_id);
+    break;
+  case LWS_CALLBACK_RECEIVE:
+    if (slot->peer && !slot->peer->closing)
+      receive(slot->peer, wsi, in, len);
+    break;
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    if (slot->peer)
+      return write_next(slot->peer, wsi);
+    break;
+  case LWS_CALLBACK_CLOSED:
+    if (slot->peer) {
+      g_debug("%s: disconnected", slot->peer->log_id);
+      g_clear_pointer(&slot->peer, peer_free);
+    }
+    break;
+  default:
+    break;
+  }
+  return 0;
+}
+
+void
+ims_peer_protocol_init(struct lws_protocols *protocol, ImsPeerProtocolConfig *config)
+{
+  memset(protocol, 0, sizeof *protocol);
+  protocol->name = IMS_SIGNALING_PROTOCOL;
+  protocol->callback = callback_signaling;
+  protocol->per_session_data_size = sizeof(PeerSlot);
+  /* lws delivers at most this much per RECEIVE; larger frames arrive in pieces */
+  protocol->rx_buffer_size = 16384;
+  protocol->user = config;
+}

@@ -1,0 +1,57 @@
+/* peer.h: one signaling WebSocket client.
+ *
+ * An ImsPeer lives exactly as long as its WebSocket connection: created on
+ * LWS_CALLBACK_ESTABLISHED, freed on LWS_CALLBACK_CLOSED.  It reassembles
+ * frames (bounded by max_message_bytes), parses them (message.c), answers
+ * ping and protocol errors itself, hands join to the server's join function
+ * and everything else to the session it joined.  Outgoing frames are queued
+ * and written when lws says the socket is writable.
+ *
+ *   connected -> joined -> closing -> closed
+ *
+ * Threading: main loop only (lws runs on the GLib loop).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "message.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ImsPeer ImsPeer;
+typedef struct _ImsSession ImsSession;
+
+/* Resolves a join: verifies the token, finds the session and attaches the peer
+ * (ims_session_attach). Returns the session (transfer full) or NULL with an
+ * IMS_SIGNAL_ERROR. */
+typedef ImsSession *(*ImsPeerJoinFunc)(ImsPeer *peer, const ImsMessage *message,
+                                       gpointer user_data, GError **error);
+
+/* Queues a text frame (copied). No-op once the peer is closing. */
+void ims_peer_send(ImsPeer *peer, const char *json);
+/* Queues {"type":"error",...}. */
+void ims_peer_send_error(ImsPeer *peer, const char *code, const char *message,
+                         const char *request_type);
+/* Flushes what is queued, then closes the connection with a reason.  The
+ * session is detached when the socket is closed. */
+void ims_peer_close(ImsPeer *peer, const char *reason);
+/* "peer-<n>" or the session id once joined, for log lines. */
+const char *ims_peer_get_log_id(ImsPeer *peer);
+/* The client's User-Agent header (may be empty, never NULL). */
+const char *ims_peer_get_user_agent(ImsPeer *peer);
+
+struct lws_protocols;
+/* The lws protocol entry for the signaling subprotocol.  user must point to an
+ * ImsPeerProtocolConfig that outlives the lws context. */
+typedef struct {
+  ImsPeerJoinFunc join;
+  gpointer join_data;
+  gsize max_message_bytes;
+} ImsPeerProtocolConfig;
+
+void ims_peer_protocol_init(struct lws_protocols *protocol, ImsPeerProtocolConfig *config);
+
+#define IMS_SIGNALING_PROTOCOL "imsd.signaling.v1"
+
+G_END_DECLS

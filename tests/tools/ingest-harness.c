@@ -1,0 +1,325 @@
+/* ingest-harness: drives one ImsIngest from stdin/stdout for the browser
+ * integration test (tests/browser/ingest-harness.mjs).
+ *
+ *   ingest-harness [--dir DIR] [--takes N] [--seconds S] [--gap S]
+ *                  [--start-bitrate KBPS] [--latency MS]
+ *
+ * One JSON object per line.  In (stdin):  {"type":"offer","sdp":"..."},
+ * {"type":"ice","mline":N,"candidate":"..."}.  Out (stdout):
+ * {"type":"answer","sdp":"..."}, {"type":"ice",...}, {"type":"take_started",
+ * "index":i,"path":"..."}, {"type":"take",...result, "cpuPercent":x},
+ * {"type":"done"} or {"type":"error","message":"..."}.  Logs go to stderr.
+ *
+ * Once media flows it waits one second, records N takes of S seconds
+ * (counted from the first keyframe) with a gap of --gap seconds between them,
+ * and exits 0.  cpuPercent is this process's user+system CPU over the take
+ * (from first keyframe to stop), in percent of one core.
+ */
+#define G_LOG_DOMAIN "imsd.ingest-harness"
+
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gst/gst.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "ingest.h"
+
+typedef struct {
+  GMainLoop *loop;
+  ImsIngest *ingest;
+  GDataInputStream *input;
+  char *dir;
+  int takes, take_index;
+  double seconds, gap;
+  int exit_code;
+  gint64 take_started_at;    /* monotonic us */
+  gint64 take_cpu_at;        /* process cpu us */
+  double take_cpu_percent;
+  guint timer;
+} Harness;
+
+static void
+emit(JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  g_autofree char *text = json_to_string(root, FALSE);
+  printf("%s\n", text);
+  fflush(stdout);
+}
+
+static void
+emit_simple(const char *type, const char *key, const char *value)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, type);
+  if (key != NULL) {
+    json_builder_set_member_name(b, key);
+    json_builder_add_string_value(b, value);
+  }
+  json_builder_end_object(b);
+  emit(b);
+}
+
+static gint64
+process_cpu_us(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (gint64) ru.ru_utime.tv_sec * G_USEC_PER_SEC + ru.ru_utime.tv_usec +
+         (gint64) ru.ru_stime.tv_sec * G_USEC_PER_SEC + ru.ru_stime.tv_usec;
+}
+
+static void
+quit(Harness *h, int code)
+{
+  h->exit_code = code;
+  g_main_loop_quit(h->loop);
+}
+
+static gboolean start_next_take(gpointer data);
+
+static gboolean
+stop_take(gpointer data)
+{
+  Harness *h = data;
+  h->timer = 0;
+  gint64 wall = g_get_monotonic_time() - h->take_started_at;
+  h->take_cpu_percent = wall > 0 ? 100.0 * (double) (process_cpu_us() - h->take_cpu_at) / (double) wall : 0;
+  ims_ingest_stop_take(h->ingest);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_answer(const char *sdp, gpointer data)
+{
+  emit_simple("answer", "sdp", sdp);
+}
+
+static void
+on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "ice");
+  json_builder_set_member_name(b, "mline");
+  json_builder_add_int_value(b, mline_index);
+  json_builder_set_member_name(b, "candidate");
+  json_builder_add_string_value(b, candidate);
+  json_builder_end_object(b);
+  emit(b);
+}
+
+static void
+on_take_started(gpointer data)
+{
+  Harness *h = data;
+  h->take_started_at = g_get_monotonic_time();
+  h->take_cpu_at = process_cpu_us();
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "take_started");
+  json_builder_set_member_name(b, "index");
+  json_builder_add_int_value(b, h->take_index);
+  json_builder_set_member_name(b, "path");
+  g_autofree char *path = g_strdup_printf("%s/take-%d.mkv", h->dir, h->take_index);
+  json_builder_add_string_value(b, path);
+  json_builder_end_object(b);
+  emit(b);
+  h->timer = g_timeout_add((guint) (h->seconds * 1000), stop_take, h);
+}
+
+static void
+on_take_finished(const ImsTakeResult *r, gpointer data)
+{
+  Harness *h = data;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, "take");
+  json_builder_set_member_name(b, "index");
+  json_builder_add_int_value(b, h->take_index);
+  json_builder_set_member_name(b, "path");
+  json_builder_add_string_value(b, r->path);
+  json_builder_set_member_name(b, "durationMs");
+  json_builder_add_int_value(b, r->duration_ms);
+  json_builder_set_member_name(b, "sizeBytes");
+  json_builder_add_int_value(b, (gint64) r->size_bytes);
+  json_builder_set_member_name(b, "videoCodec");
+  json_builder_add_string_value(b, r->video_codec);
+  json_builder_set_member_name(b, "audioCodec");
+  json_builder_add_string_value(b, r->audio_codec);
+  json_builder_set_member_name(b, "width");
+  json_builder_add_int_value(b, r->width);
+  json_builder_set_member_name(b, "height");
+  json_builder_add_int_value(b, r->height);
+  json_builder_set_member_name(b, "complete");
+  json_builder_add_boolean_value(b, r->complete);
+  json_builder_set_member_name(b, "cpuPercent");
+  json_builder_add_double_value(b, h->take_cpu_percent);
+  json_builder_end_object(b);
+  emit(b);
+
+  h->take_index++;
+  if (h->take_index >= h->takes) {
+    emit_simple("done", NULL, NULL);
+    quit(h, 0);
+    return;
+  }
+  h->timer = g_timeout_add((guint) (h->gap * 1000), start_next_take, h);
+}
+
+static void
+on_failed(const GError *error, gpointer data)
+{
+  emit_simple("error", "message", error->message);
+  quit(data, 1);
+}
+
+static gboolean
+start_next_take(gpointer data)
+{
+  Harness *h = data;
+  h->timer = 0;
+  g_autofree char *path = g_strdup_printf("%s/take-%d.mkv", h->dir, h->take_index);
+  g_autoptr(GError) error = NULL;
+  if (!ims_ingest_start_take(h->ingest, path, &error)) {
+    emit_simple("error", "message", error->message);
+    quit(h, 1);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Polls until media flows, then starts the first take one second later. */
+static gboolean
+wait_for_media(gpointer data)
+{
+  Harness *h = data;
+  if (ims_ingest_get_last_media_time(h->ingest) == 0)
+    return G_SOURCE_CONTINUE;
+  h->timer = g_timeout_add(1000, start_next_take, h);
+  return G_SOURCE_REMOVE;
+}
+
+static void read_next_line(Harness *h);
+
+static void
+handle_line(Harness *h, const char *line)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, line, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    g_warning("ignoring non-JSON input line");
+    return;
+  }
+  JsonObject *msg = json_node_get_object(json_parser_get_root(parser));
+  const char *type = json_object_get_string_member_with_default(msg, "type", "");
+  g_autoptr(GError) error = NULL;
+  if (g_strcmp0(type, "offer") == 0) {
+    if (!ims_ingest_handle_offer(h->ingest, json_object_get_string_member_with_default(msg, "sdp", ""), &error)) {
+      emit_simple("error", "message", error->message);
+      quit(h, 1);
+      return;
+    }
+    g_timeout_add(50, wait_for_media, h);
+  } else if (g_strcmp0(type, "ice") == 0) {
+    if (!ims_ingest_add_ice_candidate(h->ingest,
+            (guint) json_object_get_int_member_with_default(msg, "mline", 0),
+            json_object_get_string_member_with_default(msg, "candidate", ""), &error))
+      g_warning("candidate rejected: %s", error->message);
+  }
+}
+
+static void
+on_line(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Harness *h = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8(h->input, result, NULL, &error);
+  if (line == NULL) {
+    if (error != NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return;
+    g_message("stdin closed");
+    return;  /* keep running: takes may still be in progress */
+  }
+  handle_line(h, line);
+  read_next_line(h);
+}
+
+static void
+read_next_line(Harness *h)
+{
+  g_data_input_stream_read_line_async(h->input, G_PRIORITY_DEFAULT, NULL, on_line, h);
+}
+
+/* GLib would print messages to stdout, which carries the JSON protocol. */
+static GLogWriterOutput
+log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  if (g_log_writer_default_would_drop(level, NULL))
+    return G_LOG_WRITER_HANDLED;
+  g_autofree char *line = g_log_writer_format_fields(level, fields, n_fields, FALSE);
+  fprintf(stderr, "%s\n", line);
+  return G_LOG_WRITER_HANDLED;
+}
+
+int
+main(int argc, char **argv)
+{
+  g_autofree char *dir = NULL;
+  int takes = 2, start_bitrate = 2500, latency = 200;
+  double seconds = 4, gap = 2;
+  GOptionEntry entries[] = {
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory for take-N.mkv", "DIR" },
+    { "takes", 0, 0, G_OPTION_ARG_INT, &takes, "Number of takes (2)", "N" },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Take length from first keyframe (4)", "S" },
+    { "gap", 0, 0, G_OPTION_ARG_DOUBLE, &gap, "Gap between takes (2)", "S" },
+    { "start-bitrate", 0, 0, G_OPTION_ARG_INT, &start_bitrate, "x-google-start-bitrate kbps (2500)", "KBPS" },
+    { "latency", 0, 0, G_OPTION_ARG_INT, &latency, "jitterbuffer latency ms (200)", "MS" },
+    { NULL },
+  };
+  g_log_set_writer_func(log_to_stderr, NULL, NULL);
+  g_autoptr(GOptionContext) options = g_option_context_new("- drive one ImsIngest over stdin/stdout");
+  g_option_context_add_main_entries(options, entries, NULL);
+  g_option_context_add_group(options, gst_init_get_option_group());
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(options, &argc, &argv, &error)) {
+    fprintf(stderr, "%s\n", error->message);
+    return 2;
+  }
+  gst_init(NULL, NULL);
+
+  Harness h = { 0 };
+  h.loop = g_main_loop_new(NULL, FALSE);
+  h.dir = dir ? g_strdup(dir) : g_dir_make_tmp("ingest-harness-XXXXXX", NULL);
+  g_mkdir_with_parents(h.dir, 0755);
+  h.takes = takes;
+  h.seconds = seconds;
+  h.gap = gap;
+
+  ImsIngestConfig config = { .stun_server = NULL, .video_start_bitrate_kbps = (guint) start_bitrate,
+                             .jitterbuffer_latency_ms = (guint) latency };
+  ImsIngestCallbacks callbacks = { on_answer, on_ice_candidate, on_take_started, on_take_finished, on_failed };
+  h.ingest = ims_ingest_new("harness", &config, &callbacks, &h, &error);
+  if (h.ingest == NULL) {
+    emit_simple("error", "message", error->message);
+    return 1;
+  }
+  g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
+  h.input = g_data_input_stream_new(in);
+  read_next_line(&h);
+
+  g_main_loop_run(h.loop);
+
+  ims_ingest_free(h.ingest);
+  g_object_unref(h.input);
+  g_main_loop_unref(h.loop);
+  g_free(h.dir);
+  return h.exit_code;
+}

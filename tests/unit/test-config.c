@@ -1,0 +1,483 @@
+/* test-config.c: unit tests for server/config.c (defaults, INI file, environment, validation,
+ * to_string round trip, and the shipped etc/imsd.conf.example). Each test gets a fresh default config and
+ * a private temporary directory from setup; teardown removes both. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "imsd-build.h"
+
+#define GOOD_SECRET "0123456789abcdef0123456789abcdef"
+
+typedef struct {
+  ImsConfig *config;
+  char *directory;
+  char *path; /* directory/imsd.conf, written by write_config() */
+} Fixture;
+
+static int
+setup(void **state)
+{
+  Fixture *fixture = g_new0(Fixture, 1);
+  fixture->config = ims_config_new();
+  fixture->directory = g_dir_make_tmp("test-config-XXXXXX", NULL);
+  assert_non_null(fixture->directory);
+  fixture->path = g_build_filename(fixture->directory, "imsd.conf", NULL);
+  *state = fixture;
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *fixture = *state;
+  g_unlink(fixture->path);
+  g_rmdir(fixture->directory);
+  g_free(fixture->path);
+  g_free(fixture->directory);
+  ims_config_free(fixture->config);
+  g_free(fixture);
+  return 0;
+}
+
+static void
+write_config(Fixture *fixture, const char *text)
+{
+  assert_true(g_file_set_contents(fixture->path, text, -1, NULL));
+}
+
+static void
+assert_contains(const char *haystack, const char *needle)
+{
+  if (strstr(haystack, needle) == NULL)
+    fail_msg("“%s” does not contain “%s”", haystack, needle);
+}
+
+static void
+test_defaults(void **state)
+{
+  Fixture *fixture = *state;
+  ImsConfig *config = fixture->config;
+  assert_string_equal(config->listen_address, "0.0.0.0");
+  assert_int_equal(config->port, 8080);
+  assert_string_equal(config->public_url, "http://127.0.0.1:8080");
+  assert_string_equal(config->web_root, IMSD_SOURCE_DIR "/web-test-client");
+  assert_string_equal(config->spool_dir, "/var/spool/imsd");
+  assert_int_equal(config->max_message_bytes, 65536);
+  assert_int_equal(config->max_body_bytes, 1048576);
+  assert_string_equal(config->service_token, "");
+  assert_string_equal(config->token_secret, "");
+  assert_int_equal(config->token_ttl_seconds, 604800);
+  assert_string_equal(config->database_url, "postgresql:///imsd");
+  assert_string_equal(config->stun_server, "");
+  assert_int_equal(config->no_media_timeout_seconds, 10);
+  assert_int_equal(config->video_start_bitrate_kbps, 2500);
+  assert_int_equal(config->jitterbuffer_latency_ms, 200);
+  assert_int_equal(config->max_width, 1280);
+  assert_int_equal(config->max_height, 720);
+  assert_int_equal(config->max_frame_rate, 30);
+  assert_int_equal(config->default_think_seconds, 30);
+  assert_int_equal(config->default_max_retakes, 1);
+  assert_int_equal(config->shutdown_timeout_seconds, 10);
+  assert_string_equal(config->log_level, "info");
+  assert_int_equal(ims_config_log_level_flags(config), G_LOG_LEVEL_INFO);
+}
+
+static void
+test_load_file(void **state)
+{
+  Fixture *fixture = *state;
+  write_config(fixture, "# comment\n"
+                        "[server]\n"
+                        "port = 9090\n"
+                        "public_url=https://interviews.example.com\n"
+                        "[auth]\n"
+                        "token_secret=" GOOD_SECRET "\n"
+                        "[media]\n"
+                        "stun_server=stun://stun.example.com:3478\n"
+                        "max_frame_rate=60\n"
+                        "[log]\n"
+                        "log_level=debug\n");
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_null(error);
+  assert_int_equal(fixture->config->port, 9090);
+  assert_string_equal(fixture->config->public_url, "https://interviews.example.com");
+  assert_string_equal(fixture->config->token_secret, GOOD_SECRET);
+  assert_string_equal(fixture->config->stun_server, "stun://stun.example.com:3478");
+  assert_int_equal(fixture->config->max_frame_rate, 60);
+  assert_int_equal(ims_config_log_level_flags(fixture->config), G_LOG_LEVEL_DEBUG);
+  /* Keys the file does not name keep their defaults. */
+  assert_string_equal(fixture->config->listen_address, "0.0.0.0");
+  assert_int_equal(fixture->config->max_height, 720);
+}
+
+static void
+test_load_missing_file(void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_PARSE));
+  assert_contains(error->message, fixture->path);
+}
+
+static void
+test_unknown_key_names_file_line_group_key(void **state)
+{
+  Fixture *fixture = *state;
+  write_config(fixture, "[server]\n"
+                        "port=9999\n"
+                        "\n"
+                        "prot=80\n");
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
+  g_autofree char *where = g_strdup_printf("%s:4:", fixture->path);
+  assert_contains(error->message, where);
+  assert_contains(error->message, "[server] prot");
+  /* Nothing is applied from a file that fails, not even the good key before the bad one. */
+  assert_int_equal(fixture->config->port, 8080);
+}
+
+static void
+test_unknown_group(void **state)
+{
+  Fixture *fixture = *state;
+  write_config(fixture, "[server]\nport=1234\n[servr]\nport=80\n");
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
+  g_autofree char *where = g_strdup_printf("%s:3:", fixture->path);
+  assert_contains(error->message, where);
+  assert_contains(error->message, "[servr]");
+  assert_int_equal(fixture->config->port, 8080);
+}
+
+static void
+test_bad_int(void **state)
+{
+  Fixture *fixture = *state;
+  const char *bad_files[] = {
+    "[server]\nlisten_address=::\nport=80a\n",
+    "[server]\nlisten_address=::\nport=70000\n",
+    "[server]\nlisten_address=::\nport=\n",
+    "[server]\nlisten_address=::\nport=0x50\n",
+    "[server]\nlisten_address=::\nport=99999999999999999999\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_files); i++) {
+    write_config(fixture, bad_files[i]);
+    g_autoptr(GError) error = NULL;
+    assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+    assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+    g_autofree char *where = g_strdup_printf("%s:3: [server] port", fixture->path);
+    assert_contains(error->message, where);
+    assert_string_equal(fixture->config->listen_address, "0.0.0.0");
+    assert_int_equal(fixture->config->port, 8080);
+  }
+}
+
+static void
+test_bad_string_values_in_file(void **state)
+{
+  Fixture *fixture = *state;
+  const char *bad_files[] = {
+    "[server]\npublic_url=ftp://example.com\n",
+    "[media]\nstun_server=turn://example.com:3478\n",
+    "[log]\nlog_level=verbose\n",
+    "[auth]\ntoken_secret=short\n",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_files); i++) {
+    write_config(fixture, bad_files[i]);
+    g_autoptr(GError) error = NULL;
+    assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+    assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+    g_autofree char *where = g_strdup_printf("%s:2:", fixture->path);
+    assert_contains(error->message, where);
+  }
+}
+
+static void
+test_syntax_error(void **state)
+{
+  Fixture *fixture = *state;
+  write_config(fixture, "[server]\nthis line is not a key\n");
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_PARSE));
+  assert_contains(error->message, fixture->path);
+}
+
+static void
+test_environment_override(void **state)
+{
+  Fixture *fixture = *state;
+  char *envp[] = {
+    "PATH=/usr/bin",
+    "IMSD_SERVER_PORT=9000",
+    "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET,
+    "IMSD_AUTH_SERVICE_TOKEN=service-bearer",
+    "IMSD_DATABASE_DATABASE_URL=host=db dbname=imsd",
+    "IMSD_MEDIA_STUN_SERVER=stun://10.0.0.1:3478",
+    "IMSD_CONFIG=/etc/imsd/imsd.conf",
+    "IMSD_RUN_DIR=/run/imsd",
+    "IMSD_TEST_PG=postgresql:///test",
+    NULL,
+  };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_null(error);
+  assert_int_equal(fixture->config->port, 9000);
+  assert_string_equal(fixture->config->token_secret, GOOD_SECRET);
+  assert_string_equal(fixture->config->service_token, "service-bearer");
+  assert_string_equal(fixture->config->database_url, "host=db dbname=imsd");
+  assert_string_equal(fixture->config->stun_server, "stun://10.0.0.1:3478");
+  assert_true(ims_config_validate(fixture->config, &error));
+
+  /* The environment wins over the file when applied after it. */
+  write_config(fixture, "[server]\nport=7000\n");
+  assert_true(ims_config_load_file(fixture->config, fixture->path, &error));
+  assert_int_equal(fixture->config->port, 7000);
+  char *port_only[] = { "IMSD_SERVER_PORT=7001", NULL };
+  assert_true(ims_config_apply_environment(fixture->config, port_only, &error));
+  assert_int_equal(fixture->config->port, 7001);
+}
+
+static void
+test_environment_bad_value(void **state)
+{
+  Fixture *fixture = *state;
+  char *envp[] = {
+    "IMSD_SERVER_LISTEN_ADDRESS=127.0.0.1",
+    "IMSD_SERVER_PORT=80x",
+    NULL,
+  };
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+  assert_contains(error->message, "IMSD_SERVER_PORT");
+  assert_string_equal(fixture->config->listen_address, "0.0.0.0");
+  assert_int_equal(fixture->config->port, 8080);
+
+  char *range[] = { "IMSD_MEDIA_MAX_FRAME_RATE=0", NULL };
+  g_clear_error(&error);
+  assert_false(ims_config_apply_environment(fixture->config, range, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+  assert_contains(error->message, "IMSD_MEDIA_MAX_FRAME_RATE");
+  assert_int_equal(fixture->config->max_frame_rate, 30);
+}
+
+static void
+test_environment_unknown_variable(void **state)
+{
+  Fixture *fixture = *state;
+  char *envp[] = { "IMSD_SERVER_PROT=80", NULL };
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
+  assert_contains(error->message, "IMSD_SERVER_PROT");
+
+  /* Lower case is not accepted either: the names are IMSD_<GROUP>_<KEY> uppercase. */
+  char *lower[] = { "IMSD_server_port=80", NULL };
+  g_clear_error(&error);
+  assert_false(ims_config_apply_environment(fixture->config, lower, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
+  assert_int_equal(fixture->config->port, 8080);
+}
+
+static void
+set_string(char **field, const char *value)
+{
+  g_free(*field);
+  *field = g_strdup(value);
+}
+
+static void
+test_validate(void **state)
+{
+  Fixture *fixture = *state;
+  ImsConfig *config = fixture->config;
+  g_autoptr(GError) error = NULL;
+
+  set_string(&config->service_token, "service-bearer");
+  assert_false(ims_config_validate(config, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING));
+  assert_contains(error->message, "token_secret");
+  assert_contains(error->message, "IMSD_AUTH_TOKEN_SECRET");
+  g_clear_error(&error);
+
+  set_string(&config->token_secret, "31-bytes-is-one-byte-too-short!");
+  assert_int_equal(strlen(config->token_secret), 31);
+  assert_false(ims_config_validate(config, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+  assert_contains(error->message, "token_secret");
+  g_clear_error(&error);
+
+  set_string(&config->token_secret, GOOD_SECRET);
+  assert_true(ims_config_validate(config, &error));
+  assert_null(error);
+
+  set_string(&config->service_token, "");
+  assert_false(ims_config_validate(config, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING));
+  assert_contains(error->message, "service_token");
+  g_clear_error(&error);
+  set_string(&config->service_token, "service-bearer");
+
+  config->port = 0;
+  assert_false(ims_config_validate(config, &error));
+  assert_contains(error->message, "port");
+  g_clear_error(&error);
+  config->port = 65536;
+  assert_false(ims_config_validate(config, &error));
+  g_clear_error(&error);
+  config->port = 65535;
+  assert_true(ims_config_validate(config, NULL));
+
+  config->max_body_bytes = -1;
+  assert_false(ims_config_validate(config, &error));
+  assert_contains(error->message, "max_body_bytes");
+  g_clear_error(&error);
+  config->max_body_bytes = 1048576;
+
+  const char *bad_urls[] = { "ftp://example.com", "example.com", "http://", "" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad_urls); i++) {
+    set_string(&config->public_url, bad_urls[i]);
+    assert_false(ims_config_validate(config, &error));
+    assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+    assert_contains(error->message, "public_url");
+    g_clear_error(&error);
+  }
+  set_string(&config->public_url, "https://example.com:8443/imsd");
+  assert_true(ims_config_validate(config, NULL));
+
+  set_string(&config->stun_server, "stun.example.com");
+  assert_false(ims_config_validate(config, &error));
+  assert_contains(error->message, "stun_server");
+  g_clear_error(&error);
+  set_string(&config->stun_server, "");
+  assert_true(ims_config_validate(config, NULL));
+
+  set_string(&config->log_level, "loud");
+  assert_false(ims_config_validate(config, &error));
+  assert_contains(error->message, "log_level");
+  g_clear_error(&error);
+}
+
+static void
+test_to_string_round_trip(void **state)
+{
+  Fixture *fixture = *state;
+  ImsConfig *config = fixture->config;
+  set_string(&config->listen_address, "::1");
+  config->port = 1;
+  set_string(&config->spool_dir, " /path with spaces\tand\\backslash #not-a-comment ");
+  set_string(&config->service_token, "line one\nline two; é ☃");
+  set_string(&config->token_secret, GOOD_SECRET "=[x]");
+  set_string(&config->database_url, "host=db port=5433 dbname=imsd");
+  set_string(&config->stun_server, "stun://[::1]:3478");
+  config->max_width = 7680;
+  config->jitterbuffer_latency_ms = 0;
+  config->default_max_retakes = 0;
+  set_string(&config->log_level, "warning");
+
+  g_autofree char *text = ims_config_to_string(config);
+  assert_non_null(text);
+  assert_contains(text, "[server]");
+  assert_contains(text, "IMSD_AUTH_TOKEN_SECRET");
+
+  g_autoptr(ImsConfig) copy = ims_config_new();
+  g_autoptr(GError) error = NULL;
+  if (!ims_config_load_data(copy, text, -1, "round-trip", &error))
+    fail_msg("%s\n%s", error->message, text);
+  assert_string_equal(copy->listen_address, "::1");
+  assert_int_equal(copy->port, 1);
+  assert_string_equal(copy->spool_dir, config->spool_dir);
+  assert_string_equal(copy->service_token, config->service_token);
+  assert_string_equal(copy->token_secret, config->token_secret);
+  assert_string_equal(copy->database_url, config->database_url);
+  assert_string_equal(copy->stun_server, config->stun_server);
+  assert_int_equal(copy->max_width, 7680);
+  assert_int_equal(copy->jitterbuffer_latency_ms, 0);
+  assert_int_equal(copy->default_max_retakes, 0);
+  assert_string_equal(copy->log_level, "warning");
+  g_autofree char *again = ims_config_to_string(copy);
+  assert_string_equal(again, text);
+}
+
+/* Keys that the example shows commented out because their default depends on the build. */
+static const char *const example_commented_keys[] = { "web_root" };
+
+static void
+test_shipped_example(void **state)
+{
+  Fixture *fixture = *state;
+  const char *path = IMSD_SOURCE_DIR "/etc/imsd.conf.example";
+  g_autoptr(GError) error = NULL;
+  if (!ims_config_load_file(fixture->config, path, &error))
+    fail_msg("%s", error->message);
+
+  g_autofree char *example_text = NULL;
+  assert_true(g_file_get_contents(path, &example_text, NULL, NULL));
+  g_autoptr(GKeyFile) example = g_key_file_new();
+  assert_true(g_key_file_load_from_data(example, example_text, -1, G_KEY_FILE_NONE, NULL));
+
+  /* Every key of the table (as written by to_string) is in the example with its default value. */
+  g_autoptr(ImsConfig) defaults = ims_config_new();
+  g_autofree char *defaults_text = ims_config_to_string(defaults);
+  g_autoptr(GKeyFile) table = g_key_file_new();
+  assert_true(g_key_file_load_from_data(table, defaults_text, -1, G_KEY_FILE_NONE, NULL));
+  g_auto(GStrv) groups = g_key_file_get_groups(table, NULL);
+  gsize key_count = 0;
+  for (char **group = groups; *group != NULL; group++) {
+    g_auto(GStrv) keys = g_key_file_get_keys(table, *group, NULL, NULL);
+    for (char **key = keys; *key != NULL; key++) {
+      key_count++;
+      if (g_strv_contains((const char *const *) example_commented_keys, *key)) {
+        g_autofree char *line = g_strdup_printf("\n#%s=", *key);
+        assert_contains(example_text, line);
+        continue;
+      }
+      if (!g_key_file_has_key(example, *group, *key, NULL))
+        fail_msg("etc/imsd.conf.example lacks [%s] %s", *group, *key);
+      g_autofree char *want = g_key_file_get_value(table, *group, *key, NULL);
+      g_autofree char *have = g_key_file_get_value(example, *group, *key, NULL);
+      if (g_strcmp0(want, have) != 0)
+        fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
+    }
+  }
+  assert_int_equal(key_count, 22);
+
+  /* Loading the example changes nothing but web_root-independent defaults: same as a fresh config. */
+  g_autofree char *loaded_text = ims_config_to_string(fixture->config);
+  assert_string_equal(loaded_text, defaults_text);
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_load_missing_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unknown_key_names_file_line_group_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unknown_group, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_bad_int, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_bad_string_values_in_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_environment_override, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_environment_bad_value, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_environment_unknown_variable, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_shipped_example, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

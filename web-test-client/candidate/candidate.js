@@ -1,0 +1,840 @@
+// imsd candidate page: device check, signaling (docs/signaling.md) and WebRTC upload.
+//
+// Lifecycle:
+//   device check  -- getUserMedia, preview, level meter; Join enabled once media works
+//   connecting    -- WebSocket "imsd.signaling.v1" to /ws, sends `join`
+//   joined        -- every `state` re-renders the page; after the first `state` of a
+//                    connection a fresh RTCPeerConnection offers sendonly audio + video
+//   reconnecting  -- unexpected close: backoff 1 s, 2 s, 4 s ... 10 s, re-join with the
+//                    same token and renegotiate WebRTC from scratch
+//   finished      -- phase `completed` (thank-you screen) or a fatal error (bad link,
+//                    already completed, opened in another tab): no more reconnects
+//
+// The server owns every timer; the page only counts `remainingMs` down locally
+// between two `state` messages.
+//
+// Test hooks (Playwright): window.imsd = {state, log, errors, sent, pc, send(obj)}.
+// URL parameters: ?session=<id> (required), #token=<jwt> (required),
+//                 ?stun=stun:host:port[,more] (optional ICE servers),
+//                 ?codec=h264|vp8 (optional, force one video codec).
+
+const SUBPROTOCOL = 'imsd.signaling.v1';
+const PING_INTERVAL_MS = 15000;
+const BACKOFF_MAX_MS = 10000;
+const VIDEO_MAX_BITRATE = 2500000;
+const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+
+// Errors after which reconnecting cannot help.
+const FATAL_CODES = new Set(['bad_token', 'token_expired', 'token_wrong_session',
+  'session_not_found', 'session_completed', 'replaced']);
+
+const ERROR_TEXT = {
+  bad_token: 'This interview link is not valid. Please open the link exactly as you received it in your invitation.',
+  token_expired: 'This interview link has expired. Please ask the person who invited you for a new link.',
+  token_wrong_session: 'This interview link does not belong to this interview. Please open the link exactly as you received it.',
+  session_not_found: 'This interview could not be found. Please check the link in your invitation.',
+  session_completed: 'This interview has already been completed. Thank you for your time.',
+  replaced: 'The interview was opened in another tab or window, so it was closed here. Continue there, or reload this page to continue here.',
+  media_not_ready: 'Your video connection is still starting. Please wait a moment and try again.',
+  media_failed: 'The video connection was lost. Reconnecting…',
+  no_retakes_left: 'You have no retakes left for this question.',
+  bad_state: 'That is not possible right now.',
+  internal: 'Something went wrong on our side. Please try again in a moment.',
+};
+
+const TAKE_STATUS_TEXT = {
+  completed: 'Saved',
+  recording: 'Recording…',
+  interrupted: 'Interrupted (connection lost)',
+  failed: 'Failed',
+};
+
+// ---------------------------------------------------------------- test hooks
+
+const imsd = {
+  state: null,     // last `state` message
+  log: [],         // every message received (parsed)
+  errors: [],      // every `error` received, plus local failures {code, message, local: true}
+  sent: [],        // every message sent
+  pc: null,        // current RTCPeerConnection
+  connected: false,
+  send: (obj) => sendMessage(obj),
+};
+window.imsd = imsd;
+
+// ---------------------------------------------------------------- page inputs
+
+const query = new URLSearchParams(location.search);
+const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+const sessionId = query.get('session') || '';
+const token = fragment.get('token') || '';
+const forcedCodec = (query.get('codec') || '').toLowerCase();
+const iceServers = (query.get('stun') || '').split(',').map((s) => s.trim()).filter(Boolean)
+  .map((url) => ({ urls: url.includes(':') ? url : `stun:${url}` }));
+const constraintsKey = `imsd.constraints.${sessionId}`;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'), progress: $('progress'),
+  preview: $('preview'), previewEmpty: $('preview-empty'), recBadge: $('rec-badge'),
+  level: $('level'), levelBar: $('level-bar'),
+  screenCheck: $('screen-check'), screenInterview: $('screen-interview'), screenDone: $('screen-done'),
+  cameraSelect: $('camera-select'), micSelect: $('mic-select'),
+  retryDevices: $('retry-devices'), join: $('join'),
+  phase: $('phase'), countdown: $('countdown'), question: $('question'), hint: $('hint'),
+  record: $('record'), stop: $('stop'), retake: $('retake'), next: $('next'), end: $('end'),
+  takes: $('takes'), doneTitle: $('done-title'), doneText: $('done-text'),
+};
+
+// ---------------------------------------------------------------- page state
+
+let stream = null;          // MediaStream from getUserMedia
+let streamConstraints = ''; // JSON of the video constraints `stream` was opened with
+let audioContext = null;
+let analyser = null;
+let levelSource = null;
+
+let ws = null;
+let wsGeneration = 0;       // bumps on every new socket; stale callbacks compare against it
+let joinedOnSocket = false; // a `state` arrived on the current socket
+let wantConnection = false; // true from Join until completion or a fatal error
+let reconnectAttempt = 0;
+let reconnectTimer = 0;
+let pingTimer = 0;
+let finished = false;       // no more reconnects: completed, or a fatal error
+let showDone = false;       // the final screen replaces everything
+
+let peer = null;            // per-socket negotiation: {pc, offerSent, localQueue, remoteSet, remoteQueue, endSent}
+
+let countdownDeadline = null; // performance.now() value when the current countdown hits 0
+let pendingAction = null;     // type of the last take/retake/next/end sent, until the next state
+let currentScreen = 'check';
+let statusTimer = 0;
+
+// ---------------------------------------------------------------- status line
+
+/** Shows one plain sentence. kind: 'info' | 'error' | 'ok'. transient ones fade after 8 s. */
+function setStatus(text, kind = 'info', transient = false) {
+  clearTimeout(statusTimer);
+  ui.status.textContent = text;
+  ui.status.className = `status ${text ? kind : ''}`;
+  if (transient && text) {
+    statusTimer = setTimeout(() => setStatus(''), 8000);
+  }
+}
+
+function recordLocalError(code, message) {
+  imsd.errors.push({ code, message, local: true, at: Date.now() });
+}
+
+// ---------------------------------------------------------------- devices
+
+function videoConstraintsFor(deviceId) {
+  let video = { ...DEFAULT_VIDEO };
+  const limits = (imsd.state && imsd.state.constraints) || loadStoredConstraints();
+  if (limits) {
+    video = {};
+    if (limits.maxWidth) video.width = { ideal: limits.maxWidth, max: limits.maxWidth };
+    if (limits.maxHeight) video.height = { ideal: limits.maxHeight, max: limits.maxHeight };
+    if (limits.maxFrameRate) video.frameRate = { ideal: limits.maxFrameRate, max: limits.maxFrameRate };
+  }
+  if (deviceId) video.deviceId = { exact: deviceId };
+  return video;
+}
+
+function loadStoredConstraints() {
+  try {
+    const raw = sessionStorage.getItem(constraintsKey);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+function describeMediaError(err) {
+  switch (err && err.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera and microphone access was blocked. Please allow access in your browser (usually the camera icon in the address bar), then press Try again.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera or microphone was found. Please connect one, then press Try again.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'Your camera or microphone is being used by another application. Please close it, then press Try again.';
+    default:
+      return 'Your camera or microphone could not be started. Please check them, then press Try again.';
+  }
+}
+
+/** Opens camera + microphone (optionally specific devices). Returns true on success. */
+async function openDevices(cameraId, micId) {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    const text = 'This page cannot use your camera here. Please open the link over HTTPS in a current version of Chrome, Edge or Firefox.';
+    setStatus(text, 'error');
+    recordLocalError('no_media_devices', text);
+    return false;
+  }
+  const video = videoConstraintsFor(cameraId);
+  const audio = micId ? { deviceId: { exact: micId } } : true;
+  let next;
+  try {
+    next = await navigator.mediaDevices.getUserMedia({ video, audio });
+  } catch (err) {
+    if (err && err.name === 'OverconstrainedError') {
+      try {
+        next = await navigator.mediaDevices.getUserMedia({ video: cameraId ? { deviceId: cameraId } : true, audio });
+      } catch (err2) {
+        err = err2;
+      }
+    }
+    if (!next) {
+      const text = describeMediaError(err);
+      setStatus(text, 'error');
+      recordLocalError(err && err.name ? err.name : 'getUserMedia', text);
+      ui.retryDevices.hidden = false;
+      return false;
+    }
+  }
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  stream = next;
+  streamConstraints = JSON.stringify(videoConstraintsFor(null));
+  ui.preview.srcObject = stream;
+  ui.preview.play().catch(() => {});
+  ui.previewEmpty.hidden = true;
+  ui.retryDevices.hidden = true;
+  startLevelMeter();
+  await fillDeviceLists();
+  return true;
+}
+
+async function fillDeviceLists() {
+  let devices = [];
+  try {
+    devices = await navigator.mediaDevices.enumerateDevices();
+  } catch {
+    return;
+  }
+  const fill = (select, kind, track, fallback) => {
+    const current = track && track.getSettings ? track.getSettings().deviceId : '';
+    select.replaceChildren();
+    devices.filter((d) => d.kind === kind).forEach((d, i) => {
+      const opt = document.createElement('option');
+      opt.value = d.deviceId;
+      opt.textContent = d.label || `${fallback} ${i + 1}`;
+      if (d.deviceId === current) opt.selected = true;
+      select.append(opt);
+    });
+    select.disabled = finished || wantConnection || select.options.length < 2;
+  };
+  fill(ui.cameraSelect, 'videoinput', stream.getVideoTracks()[0], 'Camera');
+  fill(ui.micSelect, 'audioinput', stream.getAudioTracks()[0], 'Microphone');
+}
+
+function startLevelMeter() {
+  const track = stream && stream.getAudioTracks()[0];
+  if (!track) return;
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  if (!audioContext) {
+    audioContext = new Ctx();
+    analyser = audioContext.createAnalyser();
+    analyser.fftSize = 1024;
+    requestAnimationFrame(drawLevel);
+  }
+  if (levelSource) levelSource.disconnect();
+  levelSource = audioContext.createMediaStreamSource(new MediaStream([track]));
+  levelSource.connect(analyser);
+  if (audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+}
+
+let shownLevel = 0;
+let lastAriaLevel = -1;
+let lastAriaUpdate = 0;
+const levelSamples = new Float32Array(1024);
+
+function drawLevel(now) {
+  if (!analyser) {
+    shownLevel = 0;
+    ui.levelBar.style.width = '0%';
+    return;
+  }
+  analyser.getFloatTimeDomainData(levelSamples);
+  let sum = 0;
+  for (let i = 0; i < levelSamples.length; i++) sum += levelSamples[i] * levelSamples[i];
+  const rms = Math.sqrt(sum / levelSamples.length);
+  // -60 dBFS .. 0 dBFS mapped to 0..100 %
+  const db = rms > 0 ? 20 * Math.log10(rms) : -100;
+  const percent = Math.max(0, Math.min(100, Math.round(((db + 60) / 60) * 100)));
+  // Fall quickly but not instantly, so short sounds stay visible.
+  shownLevel = Math.max(percent, shownLevel - 2);
+  ui.levelBar.style.width = `${shownLevel}%`;
+  if (now - lastAriaUpdate > 500 && shownLevel !== lastAriaLevel) {
+    ui.level.setAttribute('aria-valuenow', String(shownLevel));
+    lastAriaLevel = shownLevel;
+    lastAriaUpdate = now;
+  }
+  requestAnimationFrame(drawLevel);
+}
+
+// Browsers start an AudioContext suspended until the user interacts with the page.
+document.addEventListener('pointerdown', () => {
+  if (audioContext && audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+}, { capture: true });
+
+function stopDevices() {
+  if (stream) stream.getTracks().forEach((t) => t.stop());
+  if (audioContext) audioContext.close().catch(() => {});
+  analyser = null;
+  audioContext = null;
+  ui.levelBar.style.width = '0%';
+  ui.preview.srcObject = null;
+  ui.previewEmpty.textContent = 'Camera off';
+  ui.previewEmpty.hidden = false;
+}
+
+// ---------------------------------------------------------------- signaling
+
+function sendMessage(obj) {
+  imsd.sent.push(obj);
+  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(JSON.stringify(obj));
+  return true;
+}
+
+function connect() {
+  clearTimeout(reconnectTimer);
+  const generation = ++wsGeneration;
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  let socket;
+  try {
+    socket = new WebSocket(`${scheme}//${location.host}/ws`, SUBPROTOCOL);
+  } catch (err) {
+    recordLocalError('websocket', String(err));
+    scheduleReconnect();
+    return;
+  }
+  ws = socket;
+  joinedOnSocket = false;
+  socket.onopen = () => {
+    if (generation !== wsGeneration) return;
+    imsd.connected = true;
+    sendMessage({ type: 'join', sessionId, token });
+    clearInterval(pingTimer);
+    pingTimer = setInterval(() => sendMessage({ type: 'ping' }), PING_INTERVAL_MS);
+  };
+  socket.onmessage = (ev) => {
+    if (generation !== wsGeneration) return;
+    let msg;
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      recordLocalError('bad_json_from_server', String(ev.data).slice(0, 200));
+      return;
+    }
+    imsd.log.push(msg);
+    handleMessage(msg, generation);
+  };
+  socket.onclose = () => {
+    if (generation !== wsGeneration) return;
+    onSocketGone();
+  };
+  // onerror is always followed by onclose; nothing to do here.
+}
+
+function onSocketGone() {
+  imsd.connected = false;
+  clearInterval(pingTimer);
+  ws = null;
+  joinedOnSocket = false;
+  closePeer();
+  pendingAction = null;
+  if (!wantConnection || finished) {
+    render();
+    return;
+  }
+  scheduleReconnect();
+  render();
+}
+
+function scheduleReconnect() {
+  const delay = Math.min(1000 * 2 ** reconnectAttempt, BACKOFF_MAX_MS);
+  reconnectAttempt++;
+  setStatus(imsd.state ? 'Connection lost, reconnecting…' : 'Cannot reach the interview server, retrying…', 'error');
+  clearTimeout(reconnectTimer);
+  reconnectTimer = setTimeout(connect, delay);
+}
+
+/** Closes the socket on purpose (no reconnect unless wantConnection stays true). */
+function dropSocket() {
+  const socket = ws;
+  wsGeneration++;
+  ws = null;
+  imsd.connected = false;
+  clearInterval(pingTimer);
+  joinedOnSocket = false;
+  if (socket) {
+    try { socket.close(1000); } catch { /* already closed */ }
+  }
+}
+
+function handleMessage(msg, generation) {
+  switch (msg.type) {
+    case 'state': onState(msg, generation); break;
+    case 'answer': onAnswer(msg); break;
+    case 'ice': onRemoteIce(msg); break;
+    case 'error': onError(msg); break;
+    case 'pong': break;
+    default: break;
+  }
+}
+
+function onState(state, generation) {
+  const previous = imsd.state;
+  imsd.state = state;
+  pendingAction = null;
+  if (state.constraints) {
+    try { sessionStorage.setItem(constraintsKey, JSON.stringify(state.constraints)); } catch { /* private mode */ }
+  }
+  countdownDeadline = typeof state.remainingMs === 'number' ? performance.now() + state.remainingMs : null;
+
+  const firstOnSocket = !joinedOnSocket;
+  joinedOnSocket = true;
+  if (firstOnSocket) {
+    reconnectAttempt = 0;
+    if (ui.status.classList.contains('error') || ui.status.textContent) setStatus('');
+  } else if (previous && (previous.phase !== state.phase || previous.questionIndex !== state.questionIndex)) {
+    // A new phase makes an earlier "not possible right now" message stale.
+    if (ui.status.classList.contains('error')) setStatus('');
+  }
+
+  if (state.phase === 'completed' || state.status === 'completed') {
+    finish('Thank you!', 'Your interview is complete and your answers have been saved. You can close this page now.');
+    return;
+  }
+  if (firstOnSocket) {
+    applyServerConstraints(state.constraints)
+      .finally(() => { if (generation === wsGeneration && !peer) startPeer(generation); });
+  }
+  render();
+}
+
+function onError(msg) {
+  const code = msg.code || 'unknown';
+  imsd.errors.push({ code, message: msg.message, requestType: msg.requestType, at: Date.now() });
+  pendingAction = null; // whatever we asked for was refused; let the candidate try again
+  const text = ERROR_TEXT[code] || msg.message || 'Something went wrong. Please try again.';
+
+  if (code === 'session_completed') {
+    finish('This interview is already complete', text);
+    return;
+  }
+  if (FATAL_CODES.has(code)) {
+    wantConnection = false;
+    finished = true;
+    clearTimeout(reconnectTimer);
+    dropSocket();
+    closePeer();
+    if (imsd.state) stopDevices(); // release the camera for the other tab
+    setStatus(text, 'error');
+    render();
+    return;
+  }
+  if (code === 'media_failed') {
+    // The session stays resumable: reconnect, which renegotiates WebRTC from scratch.
+    setStatus(text, 'error');
+    dropSocket();
+    closePeer();
+    if (wantConnection) scheduleReconnect();
+    render();
+    return;
+  }
+  setStatus(text, 'error', true);
+  render();
+}
+
+function finish(title, text) {
+  finished = true;
+  wantConnection = false;
+  clearTimeout(reconnectTimer);
+  closePeer();
+  dropSocket();
+  stopDevices();
+  showDone = true;
+  ui.doneTitle.textContent = title;
+  ui.doneText.textContent = text;
+  setStatus('');
+  render();
+}
+
+// ---------------------------------------------------------------- WebRTC
+
+async function applyServerConstraints(limits) {
+  const track = stream && stream.getVideoTracks()[0];
+  if (!limits || !track) return;
+  const wanted = videoConstraintsFor(null);
+  if (JSON.stringify(wanted) === streamConstraints) return;
+  try {
+    await track.applyConstraints(wanted);
+    streamConstraints = JSON.stringify(wanted);
+  } catch (err) {
+    recordLocalError('applyConstraints', String(err));
+  }
+}
+
+/** Codec order: H.264 packetization-mode=1 (constrained baseline first), then VP8, then RTX. */
+function orderVideoCodecs(codecs) {
+  const isH264 = (c) => /h264/i.test(c.mimeType) && /packetization-mode=1/.test(c.sdpFmtpLine || '');
+  const isVp8 = (c) => /vp8/i.test(c.mimeType);
+  const isRtx = (c) => /rtx/i.test(c.mimeType);
+  const baseline = (c) => (/profile-level-id=42e0/i.test(c.sdpFmtpLine || '') ? 0 : 1);
+  const h264 = codecs.filter(isH264).sort((a, b) => baseline(a) - baseline(b));
+  const vp8 = codecs.filter(isVp8);
+  let ordered;
+  if (forcedCodec === 'vp8') ordered = vp8;
+  else if (forcedCodec === 'h264') ordered = h264;
+  else ordered = [...h264, ...vp8];
+  if (!ordered.length) return null;
+  return [...ordered, ...codecs.filter(isRtx)];
+}
+
+function preferVideoCodecs(transceiver) {
+  if (typeof transceiver.setCodecPreferences !== 'function') return;
+  const caps = (window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video'))
+    || (window.RTCRtpSender && RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities('video'));
+  if (!caps) return;
+  const ordered = orderVideoCodecs(caps.codecs);
+  if (!ordered) {
+    recordLocalError('codec', `no ${forcedCodec || 'H.264/VP8'} video codec in this browser`);
+    return;
+  }
+  try {
+    transceiver.setCodecPreferences(ordered);
+  } catch (err) {
+    recordLocalError('setCodecPreferences', String(err));
+  }
+}
+
+async function tuneVideoSender(sender) {
+  try {
+    const params = sender.getParameters();
+    if (!params.encodings || !params.encodings.length) params.encodings = [{}];
+    params.encodings[0].maxBitrate = VIDEO_MAX_BITRATE;
+    params.degradationPreference = 'maintain-resolution';
+    await sender.setParameters(params);
+  } catch {
+    try { // Some browsers refuse degradationPreference; keep the bitrate cap at least.
+      const params = sender.getParameters();
+      if (params.encodings && params.encodings.length) {
+        params.encodings[0].maxBitrate = VIDEO_MAX_BITRATE;
+        await sender.setParameters(params);
+      }
+    } catch (err) {
+      recordLocalError('setParameters', String(err));
+    }
+  }
+}
+
+async function startPeer(generation) {
+  if (!stream || finished) return;
+  const config = { bundlePolicy: 'max-bundle' };
+  if (iceServers.length) config.iceServers = iceServers;
+  const pc = new RTCPeerConnection(config);
+  const p = { pc, offerSent: false, localQueue: [], remoteSet: false, remoteQueue: [], endSent: false };
+  peer = p;
+  imsd.pc = pc;
+
+  pc.onicecandidate = (ev) => {
+    if (peer !== p) return;
+    let msg;
+    if (ev.candidate && ev.candidate.candidate) {
+      msg = { type: 'ice', candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex ?? 0 };
+    } else {
+      if (p.endSent) return;
+      p.endSent = true;
+      msg = { type: 'ice', candidate: '', sdpMLineIndex: 0 };
+    }
+    if (p.offerSent) sendMessage(msg);
+    else p.localQueue.push(msg);
+  };
+  pc.onconnectionstatechange = () => {
+    if (peer !== p) return;
+    if (pc.connectionState === 'failed' && wantConnection && !finished) {
+      recordLocalError('ice_failed', 'WebRTC connection failed');
+      setStatus(ERROR_TEXT.media_failed, 'error');
+      dropSocket();
+      closePeer();
+      scheduleReconnect();
+      render();
+    }
+  };
+
+  try {
+    const audioTrack = stream.getAudioTracks()[0];
+    const videoTrack = stream.getVideoTracks()[0];
+    if (audioTrack) pc.addTransceiver(audioTrack, { direction: 'sendonly', streams: [stream] });
+    if (videoTrack) {
+      const transceiver = pc.addTransceiver(videoTrack, {
+        direction: 'sendonly', streams: [stream], sendEncodings: [{ maxBitrate: VIDEO_MAX_BITRATE }],
+      });
+      preferVideoCodecs(transceiver);
+      await tuneVideoSender(transceiver.sender);
+    }
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    if (peer !== p || generation !== wsGeneration) return;
+    sendMessage({ type: 'offer', sdp: pc.localDescription.sdp });
+    p.offerSent = true;
+    p.localQueue.splice(0).forEach(sendMessage);
+  } catch (err) {
+    recordLocalError('offer', String(err));
+    setStatus('The video connection could not be started. Please reload the page.', 'error');
+  }
+}
+
+async function onAnswer(msg) {
+  const p = peer;
+  if (!p || typeof msg.sdp !== 'string') return;
+  try {
+    await p.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+    p.remoteSet = true;
+    for (const c of p.remoteQueue.splice(0)) await addRemoteCandidate(p, c);
+  } catch (err) {
+    recordLocalError('answer', String(err));
+    setStatus('The video connection could not be started. Reconnecting…', 'error');
+  }
+}
+
+function onRemoteIce(msg) {
+  const p = peer;
+  if (!p) return;
+  if (!p.remoteSet) p.remoteQueue.push(msg);
+  else addRemoteCandidate(p, msg);
+}
+
+async function addRemoteCandidate(p, msg) {
+  if (peer !== p) return;
+  try {
+    if (!msg.candidate) {
+      await p.pc.addIceCandidate(); // end of candidates
+    } else {
+      await p.pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex ?? 0 });
+    }
+  } catch (err) {
+    if (msg.candidate) recordLocalError('addIceCandidate', String(err));
+  }
+}
+
+function closePeer() {
+  if (!peer) return;
+  const { pc } = peer;
+  peer = null;
+  try { pc.close(); } catch { /* already closed */ }
+}
+
+// ---------------------------------------------------------------- rendering
+
+function formatClock(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+function formatDuration(ms) {
+  if (typeof ms !== 'number') return '';
+  const total = Math.round(ms / 1000);
+  return total < 60 ? `${total} s` : `${Math.floor(total / 60)} min ${total % 60} s`;
+}
+
+/** "90" -> "1 minute 30 seconds", for sentences. */
+function describeSeconds(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds % 60);
+  const parts = [];
+  if (minutes) parts.push(`${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`);
+  if (rest || !minutes) parts.push(`${rest} ${rest === 1 ? 'second' : 'seconds'}`);
+  return parts.join(' ');
+}
+
+function showScreen(name) {
+  if (currentScreen === name) return;
+  currentScreen = name;
+  document.body.dataset.screen = name;
+  ui.screenCheck.hidden = name !== 'check';
+  ui.screenInterview.hidden = name !== 'interview';
+  ui.screenDone.hidden = name !== 'done';
+  const heading = { check: ui.screenCheck.querySelector('h1'), interview: ui.question, done: ui.doneTitle }[name];
+  if (heading) heading.focus({ preventScroll: false });
+}
+
+const PHASE_TEXT = { thinking: 'Preparing', recording: 'Recording', review: 'Review', completed: 'Completed' };
+
+function render() {
+  const s = imsd.state;
+  const online = Boolean(ws && joinedOnSocket && ws.readyState === WebSocket.OPEN);
+  ui.join.disabled = !stream || !sessionId || !token || wantConnection || finished;
+  ui.join.textContent = wantConnection && !s ? 'Joining…' : 'Join interview';
+
+  if (showDone) showScreen('done');
+  else if (s) showScreen('interview');
+
+  ui.progress.textContent = s && s.questionCount && !showDone ? `Question ${Math.min(s.questionIndex + 1, s.questionCount)} of ${s.questionCount}` : '';
+  if (!s) {
+    for (const b of [ui.record, ui.stop, ui.retake, ui.next, ui.end]) b.disabled = true;
+    ui.recBadge.hidden = true;
+    return;
+  }
+
+  const phase = s.phase;
+  const last = s.questionIndex >= s.questionCount - 1;
+  ui.phase.textContent = PHASE_TEXT[phase] || phase;
+  ui.phase.dataset.phase = phase;
+  ui.question.textContent = s.question && s.question.text ? s.question.text : '';
+  ui.recBadge.hidden = phase !== 'recording';
+  ui.next.textContent = last ? 'Finish interview' : 'Next question';
+
+  const busy = pendingAction !== null;
+  const live = online && !finished;
+  ui.record.disabled = !(live && !busy && phase === 'thinking' && s.mediaReady);
+  ui.stop.disabled = !(live && !busy && phase === 'recording');
+  ui.retake.disabled = !(live && !busy && phase === 'review' && s.retakesLeft > 0);
+  ui.next.disabled = !(live && !busy && phase === 'review');
+  ui.end.disabled = !(live && phase !== 'completed' && pendingAction !== 'end');
+  ui.retake.textContent = s.retakesLeft > 0 ? `Retake (${s.retakesLeft} left)` : 'No retakes left';
+
+  // Show only the buttons that make sense now; disabled ones stay in the DOM for tests.
+  ui.record.hidden = phase !== 'thinking';
+  ui.stop.hidden = phase !== 'recording';
+  ui.retake.hidden = phase !== 'review' || s.maxRetakes === 0;
+  ui.next.hidden = phase !== 'review';
+
+  ui.hint.textContent = hintFor(s, online);
+  renderTakes(s);
+  renderCountdown();
+}
+
+function hintFor(s, online) {
+  if (finished) return 'This page is no longer connected to the interview.';
+  if (!online) return 'Waiting for the connection…';
+  const limit = s.question && s.question.timeLimitSeconds ? describeSeconds(s.question.timeLimitSeconds) : '';
+  switch (s.phase) {
+    case 'thinking': {
+      const media = s.mediaReady ? '' : ' Connecting your camera…';
+      const auto = typeof s.remainingMs === 'number'
+        ? 'Take a moment to prepare. Recording starts by itself when the time is up, or press Record when you are ready.'
+        : 'Press Record when you are ready.';
+      return `${auto}${limit ? ` You have ${limit} to answer.` : ''}${media}`;
+    }
+    case 'recording':
+      return 'You are being recorded. Press Stop when you have finished your answer.';
+    case 'review': {
+      const retakes = s.retakesLeft > 0
+        ? ` You can record it again (${s.retakesLeft} ${s.retakesLeft === 1 ? 'retake' : 'retakes'} left) or continue.`
+        : ' Continue when you are ready.';
+      return `Your answer has been saved.${retakes}`;
+    }
+    default:
+      return '';
+  }
+}
+
+function renderTakes(s) {
+  const takes = (s.takes || []).filter((t) => t.questionIndex === s.questionIndex);
+  ui.takes.replaceChildren();
+  if (!takes.length) {
+    const li = document.createElement('li');
+    li.className = 'empty';
+    li.textContent = 'No answers recorded yet.';
+    ui.takes.append(li);
+    return;
+  }
+  for (const t of takes) {
+    const li = document.createElement('li');
+    li.dataset.status = t.status;
+    const name = document.createElement('span');
+    name.className = 'take-name';
+    name.textContent = `Take ${t.number}`;
+    const duration = document.createElement('span');
+    duration.className = 'take-duration';
+    duration.textContent = formatDuration(t.durationMs);
+    const status = document.createElement('span');
+    status.className = 'take-status';
+    let text = TAKE_STATUS_TEXT[t.status] || t.status;
+    if (t.stopReason === 'time_limit') text += ' (time limit reached)';
+    status.textContent = text;
+    li.append(name, duration, status);
+    ui.takes.append(li);
+  }
+}
+
+let lastCountdownText = null;
+
+function renderCountdown() {
+  const s = imsd.state;
+  let text = '';
+  if (s && countdownDeadline !== null && (s.phase === 'thinking' || s.phase === 'recording') && !finished) {
+    const left = formatClock(countdownDeadline - performance.now());
+    text = s.phase === 'thinking' ? `Recording starts in ${left}` : `Time left ${left}`;
+  }
+  if (text !== lastCountdownText) {
+    ui.countdown.textContent = text;
+    ui.countdown.hidden = !text;
+    lastCountdownText = text;
+  }
+}
+
+setInterval(renderCountdown, 250);
+
+// ---------------------------------------------------------------- buttons
+
+function act(type) {
+  if (sendMessage({ type })) {
+    pendingAction = type;
+    render();
+  }
+}
+
+ui.join.addEventListener('click', () => {
+  if (!stream || wantConnection) return;
+  if (audioContext && audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+  wantConnection = true;
+  reconnectAttempt = 0;
+  ui.cameraSelect.disabled = true;
+  ui.micSelect.disabled = true;
+  setStatus('Connecting to the interview…');
+  render();
+  connect();
+});
+ui.record.addEventListener('click', () => act('take.start'));
+ui.stop.addEventListener('click', () => act('take.stop'));
+ui.retake.addEventListener('click', () => act('retake'));
+ui.next.addEventListener('click', () => act('next'));
+ui.end.addEventListener('click', () => act('end'));
+ui.retryDevices.addEventListener('click', async () => {
+  setStatus('');
+  if (await openDevices()) render();
+});
+const onDeviceChange = async () => {
+  if (wantConnection) return;
+  await openDevices(ui.cameraSelect.value, ui.micSelect.value);
+  render();
+};
+ui.cameraSelect.addEventListener('change', onDeviceChange);
+ui.micSelect.addEventListener('change', onDeviceChange);
+
+// ---------------------------------------------------------------- start
+
+async function main() {
+  render();
+  if (!sessionId || !token) {
+    const text = 'This interview link is incomplete. Please open the full link from your invitation.';
+    setStatus(text, 'error');
+    recordLocalError('bad_link', text);
+  }
+  const ok = await openDevices();
+  if (ok && sessionId && token && !ui.status.classList.contains('error')) {
+    setStatus('Your camera and microphone are working.', 'ok');
+  }
+  render();
+}
+
+main();
