@@ -455,7 +455,7 @@ test_shipped_example(void **state)
   }
   assert_int_equal(key_count, 22);
 
-  /* Loading the example changes nothing but web_root-independent defaults: same as a fresh config. */
+  /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
   assert_string_equal(loaded_text, defaults_text);
 }

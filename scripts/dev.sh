@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts PostgreSQL and imsd, creates a demo
+# interview of 3 questions and prints the URLs.  Ctrl-C stops imsd (open takes
+# are finalized); PostgreSQL keeps running (scripts/pg.sh stop).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$IMSD_ROOT"
+
+bash scripts/install-deps.sh
+imsd_build
+export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$(bash scripts/pg.sh start | tail -n 1)}
+mkdir -p "$IMSD_SERVER_SPOOL_DIR"
+
+"$IMSD_BUILD_DIR/imsd" &
+imsd_pid=$!
+trap 'kill -TERM $imsd_pid 2>/dev/null; wait $imsd_pid' INT TERM
+
+for _ in $(seq 50); do
+  curl -fs "http://127.0.0.1:$IMSD_SERVER_PORT/readyz" >/dev/null 2>&1 && break
+  kill -0 $imsd_pid 2>/dev/null || { echo "dev: imsd exited; see the log above" >&2; exit 1; }
+  sleep 0.2
+done
+
+session=$(curl -fsS -X POST "http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions" \
+  -H "Authorization: Bearer $IMSD_AUTH_SERVICE_TOKEN" -H 'Content-Type: application/json' \
+  -d '{"interviewId":"demo-interview","userId":"demo-candidate","candidateEmail":"candidate@example.com",
+       "profile":"default","settings":{"thinkSeconds":15,"maxRetakes":1},
+       "questions":[{"id":"q1","text":"Tell us about yourself.","timeLimitSeconds":60},
+                    {"id":"q2","text":"Describe a hard problem you solved recently.","timeLimitSeconds":90},
+                    {"id":"q3","text":"Why do you want this role?","timeLimitSeconds":60}]}')
+join_url=$(printf '%s' "$session" | sed -n 's/.*"joinUrl":"\([^"]*\)".*/\1/p')
+session_id=$(printf '%s' "$session" | sed -n 's/.*"sessionId":"\([^"]*\)".*/\1/p')
+
+cat <<MSG
+
+  imsd is running (pid $imsd_pid). Ctrl-C stops it.
+
+  Candidate (demo interview, 3 questions):
+    $join_url
+  Session API:   curl -H 'Authorization: Bearer $IMSD_AUTH_SERVICE_TOKEN' http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions/$session_id
+  Health:        http://127.0.0.1:$IMSD_SERVER_PORT/healthz   http://127.0.0.1:$IMSD_SERVER_PORT/readyz
+  PostgreSQL:    $IMSD_DATABASE_DATABASE_URL
+  Recordings:    $IMSD_SERVER_SPOOL_DIR
+
+MSG
+wait $imsd_pid

@@ -1,0 +1,19 @@
+# Sourced by the scripts: the local development/test environment of imsd.
+# Every value can be overridden from the caller's environment.
+IMSD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export IMSD_RUN_DIR=${IMSD_RUN_DIR:-$IMSD_ROOT/.run}
+export IMSD_BUILD_DIR=${IMSD_BUILD_DIR:-$IMSD_ROOT/build}
+export IMSD_SERVER_PORT=${IMSD_SERVER_PORT:-8080}
+export IMSD_SERVER_PUBLIC_URL=${IMSD_SERVER_PUBLIC_URL:-http://127.0.0.1:$IMSD_SERVER_PORT}
+export IMSD_SERVER_SPOOL_DIR=${IMSD_SERVER_SPOOL_DIR:-$IMSD_RUN_DIR/spool}
+# development secrets only: production sets its own
+export IMSD_AUTH_SERVICE_TOKEN=${IMSD_AUTH_SERVICE_TOKEN:-dev-service-token}
+export IMSD_AUTH_TOKEN_SECRET=${IMSD_AUTH_TOKEN_SECRET:-dev-only-candidate-token-secret-0123456789}
+
+# Configures (once) and builds imsd in $IMSD_BUILD_DIR.
+imsd_build() {
+  if [ ! -f "$IMSD_BUILD_DIR/build.ninja" ]; then
+    meson setup "$IMSD_BUILD_DIR" "$IMSD_ROOT"
+  fi
+  ninja -C "$IMSD_BUILD_DIR"
+}

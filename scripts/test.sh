@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test of imsd: unit (cmocka), fuzz corpus replay, integration
+# against a real PostgreSQL, and the browser tests (Playwright + Chromium, real
+# WebRTC).  Installs what is missing first (IMSD_SKIP_INSTALL=1 skips that).
+# Ends with one line "N passed, N failed"; exits non-zero on any failure.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$IMSD_ROOT"
+
+[ "${IMSD_SKIP_INSTALL:-0}" = 1 ] || bash scripts/install-deps.sh || exit 1
+imsd_build || exit 1
+pg_url=$(bash scripts/pg.sh start | tail -n 1) || exit 1
+export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$pg_url}
+export IMSD_TEST_PG=${IMSD_TEST_PG:-${pg_url%/imsd}/imsd_test}
+
+passed=0
+failed=0
+log=$(mktemp)
+
+echo "== meson tests (unit, fuzz replay, integration)"
+meson test -C "$IMSD_BUILD_DIR" --print-errorlogs 2>&1 | tee "$log"
+ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+timeout=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+passed=$((passed + ${ok:-0}))
+failed=$((failed + ${fail:-0} + ${timeout:-0}))
+[ -n "$ok" ] || failed=$((failed + 1))
+
+echo "== browser tests (Chromium, real WebRTC)"
+node --test --test-concurrency=1 tests/browser/ 2>&1 | tee "$log"
+ok=$(sed -n 's/^# pass *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+fail=$(sed -n 's/^# fail *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+passed=$((passed + ${ok:-0}))
+failed=$((failed + ${fail:-0}))
+[ -n "$ok" ] || failed=$((failed + 1))
+rm -f "$log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
