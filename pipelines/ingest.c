@@ -5,7 +5,7 @@
  *
  *   webrtcbin ─┬─ rtph264depay ! h264parse ! capsfilter(avc,au) ! tee ─┐
  *              │  (or rtpvp8depay ! tee)                              ├─ take bin:
- *              └─ rtpopusdepay ! tee ─────────────────────────────────┘  matroskamux ! filesink
+ *              └─ rtpopusdepay ! opusparse ! tee ─────────────────────┘  matroskamux ! filesink
  *
  * The tees have allow-not-linked=TRUE and no src pads between takes, so media
  * is depayloaded (cheap, keeps depayloader state and codec_data current) and
@@ -330,6 +330,7 @@ build_branch(ImsIngest *ingest, GstPad *pad, int stream, ImsSdpCodec codec, GErr
     break;
   case IMS_SDP_CODEC_OPUS:
     chain[n++] = make("rtpopusdepay", error);
+    chain[n++] = make("opusparse", error);  /* caps with rate=48000 for the mux header */
     break;
   default:
     g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED, "unexpected codec on new pad");
@@ -427,7 +428,7 @@ ims_ingest_new(const char *log_id, const ImsIngestConfig *config,
   g_return_val_if_fail(config != NULL && callbacks != NULL, NULL);
 
   static const char *required[] = { "webrtcbin", "rtph264depay", "h264parse", "rtpvp8depay",
-                                    "rtpopusdepay", "tee", "capsfilter", "matroskamux", "filesink" };
+                                    "rtpopusdepay", "opusparse", "tee", "capsfilter", "matroskamux", "filesink" };
   for (guint i = 0; i < G_N_ELEMENTS(required); i++) {
     g_autoptr(GstElementFactory) factory = gst_element_factory_find(required[i]);
     if (factory == NULL) {

@@ -106,12 +106,17 @@ static const KeyInfo keys[] = {
              "Least severe message logged: error, warning, message, info or debug."),
 };
 
-/* IMSD_* environment variables that are not config keys and must not be refused. A trailing '*' matches
- * any suffix. */
+/* IMSD_* environment variables that are not config keys and must not be refused: the config file path,
+ * and what scripts/ (env.sh, pg.sh, install-deps.sh) export around imsd. A trailing '*' matches any
+ * suffix. Keep in sync with the scripts. */
 static const char *const environment_allow_list[] = {
   "IMSD_CONFIG",
   "IMSD_RUN_DIR",
   "IMSD_TEST_*",
+  "IMSD_ROOT",
+  "IMSD_BUILD_DIR",
+  "IMSD_PG_*",
+  "IMSD_SKIP_INSTALL",
 };
 
 static const struct {

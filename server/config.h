@@ -79,8 +79,9 @@ gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length
 
 /* Applies overrides from envp (as from g_get_environ(); NULL means none): IMSD_<GROUP>_<KEY> uppercase,
  * e.g. IMSD_SERVER_PORT, IMSD_AUTH_TOKEN_SECRET, IMSD_DATABASE_DATABASE_URL. Any other IMSD_* variable is
- * refused with IMS_CONFIG_ERROR_UNKNOWN_KEY, except the non-config ones IMSD_CONFIG, IMSD_RUN_DIR and
- * IMSD_TEST_*. A bad value -> FALSE naming the variable. On failure config is unchanged. */
+ * refused with IMS_CONFIG_ERROR_UNKNOWN_KEY, except the non-config ones IMSD_CONFIG, IMSD_RUN_DIR,
+ * IMSD_TEST_* and those scripts/ export (IMSD_ROOT, IMSD_BUILD_DIR, IMSD_PG_*, IMSD_SKIP_INSTALL).
+ * A bad value -> FALSE naming the variable. On failure config is unchanged. */
 gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
 
 /* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length

@@ -32,7 +32,7 @@ static void
 on_take_started(gpointer data)
 {
   MediaBinding *binding = data;
-  g_debug("%s: first keyframe written", ims_session_get_id(binding->session));
+  ims_session_media_take_started(binding->session, binding);
 }
 
 static void

@@ -14,6 +14,7 @@ typedef struct {
   ImsTake *take;
   gpointer media;
   ImsTakeStatus final_status;    /* what the take becomes once saved */
+  gboolean writing;              /* its first keyframe reached the file */
   gboolean close_media_after;    /* its media has no peer any more */
 } OpenTake;
 
@@ -317,6 +318,9 @@ ims_session_state_json(ImsSession *session)
     json_builder_add_null_value(b);
   json_builder_set_member_name(b, "mediaReady");
   json_builder_add_boolean_value(b, session->media_ready);
+  OpenTake *live_take = find_open_take(session, session->media);
+  json_builder_set_member_name(b, "takeWriting");
+  json_builder_add_boolean_value(b, live_take && live_take->writing);
 
   json_builder_set_member_name(b, "takes");
   json_builder_begin_array(b);
@@ -781,6 +785,19 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *json = ims_message_to_json(root);
   ims_peer_send(session->peer, json);
+}
+
+void
+ims_session_media_take_started(ImsSession *session, gpointer media)
+{
+  OpenTake *open = find_open_take(session, media);
+  if (!open)
+    return;
+  open->writing = TRUE;
+  g_info("%s: take %d of question %d: first keyframe written", LOG_ID(session),
+         open->take->number, open->take->question_index + 1);
+  if (media == session->media)
+    session_send_state(session);
 }
 
 void

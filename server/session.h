@@ -104,6 +104,8 @@ void ims_session_shutdown(ImsSession *session, ImsDoneFunc done, gpointer user_d
 void ims_session_media_answer(ImsSession *session, gpointer media, const char *sdp);
 void ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline_index,
                                      const char *candidate);
+/* The first keyframe of media's open take reached the file. */
+void ims_session_media_take_started(ImsSession *session, gpointer media);
 void ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
                                      gint64 duration_ms, gint64 size_bytes,
                                      const char *video_codec, const char *audio_codec,

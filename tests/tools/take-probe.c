@@ -71,7 +71,7 @@ on_decodebin_pad(GstElement *decodebin, GstPad *pad, gpointer data)
   GstElement *sink = gst_element_factory_make("fakesink", NULL);
   g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add(GST_BIN(probe->pipeline), sink);
-  gst_element_sync_state_with_parent(sink);
+  gst_element_set_state(sink, GST_STATE_PLAYING);  /* never wait for preroll */
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded, probe, NULL);
   gst_pad_link(pad, sinkpad);
@@ -117,7 +117,7 @@ on_demux_pad(GstElement *demux, GstPad *pad, gpointer data)
   GstElement *decodebin = gst_element_factory_make("decodebin", NULL);
   g_signal_connect(decodebin, "pad-added", G_CALLBACK(on_decodebin_pad), probe);
   gst_bin_add(GST_BIN(probe->pipeline), decodebin);
-  gst_element_sync_state_with_parent(decodebin);
+  gst_element_set_state(decodebin, GST_STATE_PLAYING);
   g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(decodebin, "sink");
   gst_pad_link(pad, sinkpad);
 }

@@ -229,6 +229,9 @@ test_environment_override(void **state)
     "IMSD_CONFIG=/etc/imsd/imsd.conf",
     "IMSD_RUN_DIR=/run/imsd",
     "IMSD_TEST_PG=postgresql:///test",
+    "IMSD_BUILD_DIR=/work/main/build",
+    "IMSD_PG_PORT=55432",
+    "IMSD_NO_EQUALS_SIGN",
     NULL,
   };
   g_autoptr(GError) error = NULL;

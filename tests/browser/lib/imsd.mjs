@@ -1,0 +1,229 @@
+// imsd.mjs: run a real imsd for a test file, and talk to its REST API.
+//
+// Lifecycle of one ImsdProcess:
+//   startImsd()      -- picks a free port (or reuses one), makes a temp spool dir,
+//                       spawns BUILD_DIR/imsd with env config, streams stderr+stdout
+//                       to a log file, waits until GET /healthz answers 200
+//   .kill9()         -- SIGKILL, waits for the exit (a crash)
+//   .restart()       -- a new process on the same port / spool / database
+//   .stop()          -- SIGTERM (then SIGKILL after a grace period), waits
+// Env: IMSD_BUILD_DIR (default <repo>/build), IMSD_E2E_DATABASE_URL (default the
+// scripts/pg.sh cluster, which is started if needed).
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const buildDir = path.resolve(repoRoot, process.env.IMSD_BUILD_DIR || 'build');
+
+export const SERVICE_TOKEN = 'e2e-service-token-0123456789';
+export const TOKEN_SECRET = 'e2e-token-secret-0123456789abcdef0123456789';
+
+let databaseUrl = null;
+
+/** The conninfo of the test database; starts the private cluster once. */
+export function getDatabaseUrl() {
+  if (databaseUrl) return databaseUrl;
+  if (process.env.IMSD_E2E_DATABASE_URL) {
+    databaseUrl = process.env.IMSD_E2E_DATABASE_URL;
+  } else {
+    const out = execFileSync(path.join(repoRoot, 'scripts/pg.sh'), ['start'], { encoding: 'utf8' });
+    databaseUrl = out.trim().split('\n').pop();
+  }
+  return databaseUrl;
+}
+
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A TCP port in 18000..19999 that nothing listens on right now. */
+export async function freePort() {
+  for (let i = 0; i < 50; i++) {
+    const port = 18000 + Math.floor(Math.random() * 2000);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error('no free port in 18000..19999');
+}
+
+export class ImsdProcess {
+  constructor({ port, spoolDir, logPath, env }) {
+    this.port = port;
+    this.spoolDir = spoolDir;
+    this.logPath = logPath;
+    this.extraEnv = env || {};
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.proc = null;
+    this.exited = null; // promise of {code, signal}
+    this.exit = null;   // {code, signal} once exited
+    this.runs = 0;
+  }
+
+  get binary() {
+    return path.join(buildDir, 'imsd');
+  }
+
+  env() {
+    return {
+      ...process.env,
+      IMSD_AUTH_SERVICE_TOKEN: SERVICE_TOKEN,
+      IMSD_AUTH_TOKEN_SECRET: TOKEN_SECRET,
+      IMSD_DATABASE_DATABASE_URL: getDatabaseUrl(),
+      IMSD_SERVER_SPOOL_DIR: this.spoolDir,
+      IMSD_SERVER_PORT: String(this.port),
+      IMSD_SERVER_LISTEN_ADDRESS: '0.0.0.0',
+      IMSD_SERVER_PUBLIC_URL: this.baseUrl,
+      IMSD_LOG_LOG_LEVEL: 'debug',
+      ...this.extraEnv,
+    };
+  }
+
+  /** Spawns the process and waits for /healthz. */
+  async spawn() {
+    if (!fs.existsSync(this.binary)) throw new Error(`no imsd binary at ${this.binary} (set IMSD_BUILD_DIR)`);
+    this.runs++;
+    const log = fs.openSync(this.logPath, 'a');
+    fs.writeSync(log, `\n===== run ${this.runs}: ${this.binary} on port ${this.port} =====\n`);
+    this.proc = spawn(this.binary, [], { env: this.env(), stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    this.exit = null;
+    const proc = this.proc;
+    this.exited = new Promise((resolve) => {
+      proc.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline) {
+      if (this.exit) throw new Error(`imsd exited during start (${JSON.stringify(this.exit)})\n${this.logTail()}`);
+      try {
+        const res = await fetch(`${this.baseUrl}/healthz`);
+        if (res.status === 200) return this;
+      } catch { /* not listening yet */ }
+      await sleep(100);
+    }
+    throw new Error(`imsd did not answer /healthz in time\n${this.logTail()}`);
+  }
+
+  get pid() {
+    return this.proc ? this.proc.pid : null;
+  }
+
+  isAlive() {
+    return Boolean(this.proc) && this.exit === null;
+  }
+
+  /** kill -9, waits until the process is gone. */
+  async kill9() {
+    if (!this.isAlive()) return this.exit;
+    process.kill(this.proc.pid, 'SIGKILL');
+    return this.exited;
+  }
+
+  async restart() {
+    if (this.isAlive()) await this.stop();
+    return this.spawn();
+  }
+
+  /** SIGTERM, SIGKILL after graceMs. Resolves with the exit. */
+  async stop(graceMs = 15000) {
+    if (!this.isAlive()) return this.exit;
+    process.kill(this.proc.pid, 'SIGTERM');
+    const timer = setTimeout(() => { if (this.isAlive()) process.kill(this.proc.pid, 'SIGKILL'); }, graceMs);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+
+  logText() {
+    try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
+  }
+
+  logTail(lines = 60) {
+    const all = this.logText().split('\n');
+    return `----- last ${lines} lines of ${this.logPath} -----\n${all.slice(-lines).join('\n')}`;
+  }
+
+  // ---- REST
+
+  async request(method, urlPath, { body, token = SERVICE_TOKEN, rawBody, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.Authorization = `Bearer ${token}`;
+    let payload;
+    if (rawBody !== undefined) payload = rawBody;
+    else if (body !== undefined) payload = JSON.stringify(body);
+    if (payload !== undefined) h['Content-Type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${urlPath}`, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  /** POST /api/v1/sessions; returns {sessionId, joinUrl, token, expiresAt}. */
+  async createSession({ questions, thinkSeconds = 3, maxRetakes = 1 } = {}) {
+    const body = {
+      interviewId: `e2e-interview-${Date.now()}`,
+      userId: 'e2e-user',
+      candidateEmail: 'candidate@example.test',
+      settings: { thinkSeconds, maxRetakes },
+      questions: questions || [{ id: 'q1', text: 'Tell us about yourself.', timeLimitSeconds: 30 }],
+    };
+    const res = await this.request('POST', '/api/v1/sessions', { body });
+    if (res.status !== 201 || !res.json || !res.json.sessionId) {
+      throw new Error(`create session: HTTP ${res.status} ${res.text}`);
+    }
+    return res.json;
+  }
+
+  async getSession(id) {
+    return this.request('GET', `/api/v1/sessions/${id}`);
+  }
+}
+
+/** Starts imsd on a free port with a fresh spool dir under /tmp. */
+export async function startImsd({ name = 'e2e', env } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `imsd-${name}-`));
+  const spoolDir = path.join(dir, 'spool');
+  fs.mkdirSync(spoolDir);
+  const port = await freePort();
+  const imsd = new ImsdProcess({ port, spoolDir, logPath: path.join(dir, 'imsd.log'), env });
+  await imsd.spawn();
+  return imsd;
+}
+
+/**
+ * Runs fn(); on failure prints the tail of imsd's log (and extra context from
+ * describe()) to stderr, then rethrows.
+ */
+export async function withLogOnFailure(imsd, fn, describe) {
+  try {
+    return await fn();
+  } catch (err) {
+    let extra = '';
+    try { extra = describe ? await describe() : ''; } catch (e) { extra = `(describe failed: ${e})`; }
+    process.stderr.write(`\n${imsd.logTail(80)}\n${extra ? `${extra}\n` : ''}`);
+    throw err;
+  }
+}
+
+/** Polls fn() until it returns a truthy value; throws with the last value after timeoutMs. */
+export async function waitFor(fn, { timeoutMs = 20000, intervalMs = 200, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,303 @@
+/* Unit tests for server/api.c: the REST API as request -> response, with the
+ * store replaced at its seam. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "api.h"
+#include "token.h"
+
+#define SERVICE_TOKEN "service-token-for-tests"
+#define SECRET "unit-test-secret-unit-test-secret-0123"
+
+typedef struct {
+  ImsStore base;
+  ImsSessionRecord *created;   /* copy of what create_session got */
+  gboolean database_down;
+} FakeStore;
+
+static gboolean
+fake_ping(ImsStore *base, GError **error)
+{
+  if (((FakeStore *) base)->database_down) {
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "connection refused");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+fake_create_session(ImsStore *base, const ImsSessionRecord *record, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  if (store->database_down) {
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "connection refused");
+    return FALSE;
+  }
+  ImsSessionRecord *copy = ims_session_record_new();
+  copy->id = g_strdup(record->id);
+  copy->interview_id = g_strdup(record->interview_id);
+  copy->user_id = g_strdup(record->user_id);
+  copy->profile = g_strdup(record->profile);
+  copy->think_seconds = record->think_seconds;
+  copy->max_retakes = record->max_retakes;
+  copy->state = record->state;
+  copy->created_at = record->created_at;
+  copy->expires_at = record->expires_at;
+  for (guint i = 0; i < record->questions->len; i++) {
+    const ImsQuestion *q = g_ptr_array_index(record->questions, i);
+    g_ptr_array_add(copy->questions, ims_question_new(q->id, q->text, q->time_limit_seconds));
+  }
+  g_clear_pointer(&store->created, ims_session_record_free);
+  store->created = copy;
+  return TRUE;
+}
+
+static ImsSessionRecord *
+fake_load_session(ImsStore *base, const char *id, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  if (!store->created || !g_str_equal(store->created->id, id)) {
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no such session");
+    return NULL;
+  }
+  ImsSessionRecord *copy = ims_session_record_new();
+  copy->id = g_strdup(store->created->id);
+  copy->interview_id = g_strdup(store->created->interview_id);
+  copy->user_id = g_strdup(store->created->user_id);
+  copy->profile = g_strdup(store->created->profile);
+  ImsTake *take = ims_take_new();
+  take->id = g_strdup("take-1");
+  take->status = IMS_TAKE_COMPLETED;
+  take->number = 1;
+  take->duration_ms = 4200;
+  g_ptr_array_add(copy->takes, take);
+  return copy;
+}
+
+typedef struct {
+  FakeStore store;
+  ImsConfig *config;
+  ImsApi api;
+  char *spool;
+} Fixture;
+
+static int
+setup(void **state)
+{
+  Fixture *f = g_new0(Fixture, 1);
+  f->store.base.ping = fake_ping;
+  f->store.base.create_session = fake_create_session;
+  f->store.base.load_session = fake_load_session;
+  f->config = ims_config_new();
+  g_free(f->config->service_token);
+  f->config->service_token = g_strdup(SERVICE_TOKEN);
+  g_free(f->config->token_secret);
+  f->config->token_secret = g_strdup(SECRET);
+  f->spool = g_dir_make_tmp("imsd-test-api-XXXXXX", NULL);
+  g_free(f->config->spool_dir);
+  f->config->spool_dir = g_strdup(f->spool);
+  f->api.config = f->config;
+  f->api.store = &f->store.base;
+  *state = f;
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *f = *state;
+  g_clear_pointer(&f->store.created, ims_session_record_free);
+  ims_config_free(f->config);
+  g_rmdir(f->spool);
+  g_free(f->spool);
+  g_free(f);
+  return 0;
+}
+
+/* Runs a request; returns the parsed body (caller frees parser). */
+static JsonObject *
+call(Fixture *f, const char *method, const char *path, const char *auth, const char *body,
+     int expected_status, JsonParser *parser)
+{
+  ImsApiRequest request = { method, path, auth, body, body ? strlen(body) : 0 };
+  ImsApiResponse response = { 0 };
+  ims_api_handle(&f->api, &request, &response);
+  if (response.status != expected_status)
+    fail_msg("%s %s: status %d, expected %d: %s", method, path, response.status, expected_status,
+             response.body);
+  assert_non_null(response.body);
+  assert_true(json_parser_load_from_data(parser, response.body, -1, NULL));
+  ims_api_response_clear(&response);
+  assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
+  return json_node_get_object(json_parser_get_root(parser));
+}
+
+static void
+expect_error(Fixture *f, const char *method, const char *path, const char *auth, const char *body,
+             int status, const char *code)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object = call(f, method, path, auth, body, status, parser);
+  assert_string_equal(json_object_get_string_member(object, "code"), code);
+  assert_true(strlen(json_object_get_string_member(object, "message")) > 0);
+}
+
+#define AUTH "Bearer " SERVICE_TOKEN
+#define VALID_BODY                                                                         \
+  "{\"interviewId\":\"i-1\",\"userId\":\"u-1\",\"settings\":{\"thinkSeconds\":5,"          \
+  "\"maxRetakes\":2},\"questions\":[{\"id\":\"q1\",\"text\":\"Why?\",\"timeLimitSeconds\":60}," \
+  "{\"id\":\"q2\",\"text\":\"How?\",\"timeLimitSeconds\":30}]}"
+
+static void
+test_create_returns_join_url_and_token(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, VALID_BODY, 201, parser);
+
+  const char *id = json_object_get_string_member(object, "sessionId");
+  assert_true(g_uuid_string_is_valid(id));
+  assert_non_null(f->store.created);
+  assert_string_equal(f->store.created->id, id);
+  assert_int_equal(f->store.created->questions->len, 2);
+  assert_int_equal(f->store.created->think_seconds, 5);
+  assert_int_equal(f->store.created->max_retakes, 2);
+  assert_string_equal(f->store.created->profile, "default");
+
+  const char *token = json_object_get_string_member(object, "token");
+  g_autofree char *token_session = NULL;
+  gint64 expires = 0;
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_token_verify(SECRET, token, g_get_real_time() / G_USEC_PER_SEC, &token_session,
+                               &expires, &error));
+  assert_string_equal(token_session, id);
+
+  g_autofree char *prefix = g_strdup_printf("%s/candidate/?session=%s#token=",
+                                            f->config->public_url, id);
+  assert_true(g_str_has_prefix(json_object_get_string_member(object, "joinUrl"), prefix));
+  assert_true(g_str_has_suffix(json_object_get_string_member(object, "expiresAt"), "Z"));
+}
+
+static void
+test_create_uses_config_defaults(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(JsonParser) parser = json_parser_new();
+  call(f, "POST", "/api/v1/sessions", AUTH,
+       "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\","
+       "\"timeLimitSeconds\":10}]}", 201, parser);
+  assert_int_equal(f->store.created->think_seconds, f->config->default_think_seconds);
+  assert_int_equal(f->store.created->max_retakes, f->config->default_max_retakes);
+}
+
+static void
+test_create_needs_service_token(void **state)
+{
+  Fixture *f = *state;
+  expect_error(f, "POST", "/api/v1/sessions", NULL, VALID_BODY, 401, "unauthorized");
+  expect_error(f, "POST", "/api/v1/sessions", "Bearer wrong", VALID_BODY, 401, "unauthorized");
+  expect_error(f, "POST", "/api/v1/sessions", SERVICE_TOKEN, VALID_BODY, 401, "unauthorized");
+  assert_null(f->store.created);
+}
+
+static void
+test_create_refuses_bad_bodies(void **state)
+{
+  Fixture *f = *state;
+  static const char *const bodies[] = {
+    "not json",
+    "[]",
+    "{\"interviewId\":\"i\",\"userId\":\"u\"}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[]}",
+    "{\"interviewId\":\"i\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":5,\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\"}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":0}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":\"10\"}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"settings\":{\"thinkSeconds\":-1},\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"settings\":{\"maxRetakes\":99},\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"settings\":3,\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[7]}",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, bodies[i], 400, parser);
+    const char *code = json_object_get_string_member(object, "code");
+    assert_true(g_str_equal(code, "bad_json") || g_str_equal(code, "invalid_request"));
+  }
+  assert_null(f->store.created);
+}
+
+static void
+test_get_session(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(JsonParser) created = json_parser_new();
+  JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, VALID_BODY, 201, created);
+  g_autofree char *path = g_strdup_printf("/api/v1/sessions/%s",
+                                          json_object_get_string_member(object, "sessionId"));
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *session = call(f, "GET", path, AUTH, NULL, 200, parser);
+  assert_string_equal(json_object_get_string_member(session, "interviewId"), "i-1");
+  JsonArray *takes = json_object_get_array_member(session, "takes");
+  assert_int_equal(json_array_get_length(takes), 1);
+  assert_int_equal(json_object_get_int_member(json_array_get_object_element(takes, 0), "durationMs"),
+                   4200);
+  expect_error(f, "GET", path, NULL, NULL, 401, "unauthorized");
+}
+
+static void
+test_get_refuses_unknown_and_tricky_ids(void **state)
+{
+  Fixture *f = *state;
+  expect_error(f, "GET", "/api/v1/sessions/6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", AUTH, NULL, 404,
+               "not_found");
+  expect_error(f, "GET", "/api/v1/sessions/..", AUTH, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/sessions/../../etc/passwd", AUTH, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/sessions/%2e%2e", AUTH, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/nothing", AUTH, NULL, 404, "not_found");
+  expect_error(f, "DELETE", "/api/v1/sessions", AUTH, NULL, 405, "method_not_allowed");
+}
+
+static void
+test_health_and_readiness(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(JsonParser) a = json_parser_new();
+  assert_string_equal(json_object_get_string_member(call(f, "GET", "/healthz", NULL, NULL, 200, a),
+                                                    "status"), "ok");
+  g_autoptr(JsonParser) b = json_parser_new();
+  assert_string_equal(json_object_get_string_member(call(f, "GET", "/readyz", NULL, NULL, 200, b),
+                                                    "status"), "ready");
+  f->store.database_down = TRUE;
+  g_autoptr(JsonParser) c = json_parser_new();
+  JsonObject *object = call(f, "GET", "/readyz", NULL, NULL, 503, c);
+  assert_string_equal(json_object_get_string_member(object, "status"), "not_ready");
+  JsonObject *checks = json_object_get_object_member(object, "checks");
+  assert_string_equal(json_object_get_string_member(checks, "database"), "unreachable");
+  assert_string_equal(json_object_get_string_member(checks, "spool"), "ok");
+  /* a database outage is a 500 with a code, never a crash */
+  expect_error(f, "POST", "/api/v1/sessions", AUTH, VALID_BODY, 500, "internal");
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+    T(test_create_returns_join_url_and_token),
+    T(test_create_uses_config_defaults),
+    T(test_create_needs_service_token),
+    T(test_create_refuses_bad_bodies),
+    T(test_get_session),
+    T(test_get_refuses_unknown_and_tricky_ids),
+    T(test_health_and_readiness),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
