@@ -783,7 +783,10 @@ take_build_bin(IngestTake *take, GError **error)
                 "matroskamux or filesink missing");
     return FALSE;
   }
-  g_object_set(take->filesink, "location", take->path, "sync", FALSE, "async", FALSE, NULL);
+  /* A small write buffer bounds what a crash (kill -9) loses: 16 KiB is
+   * ~50 ms at 2.5 Mbit/s, at ~20 write(2) calls per second. */
+  g_object_set(take->filesink, "location", take->path, "sync", FALSE, "async", FALSE,
+               "buffer-size", 16384, NULL);
   gst_bin_add_many(GST_BIN(take->bin), take->mux, take->filesink, NULL);
   gst_element_link(take->mux, take->filesink);
   static const char *templates[N_STREAMS] = { "video_%u", "audio_%u" };

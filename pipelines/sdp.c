@@ -100,9 +100,35 @@ caps_for_payload(const GstSDPMedia *media, int pt)
   return caps;
 }
 
+/* Value of key in the a=fmtp line of pt ("k1=v1;k2=v2"), NULL if absent.
+ * Parsed from the text because the caps carry a rewritten form (e.g.
+ * profile=constrained-baseline instead of profile-level-id). Transfer full. */
+static char *
+fmtp_param(const GstSDPMedia *media, int pt, const char *key)
+{
+  char prefix[16];
+  g_snprintf(prefix, sizeof(prefix), "%d ", pt);
+  for (guint i = 0;; i++) {
+    const char *fmtp = gst_sdp_media_get_attribute_val_n(media, "fmtp", i);
+    if (fmtp == NULL)
+      return NULL;
+    if (!g_str_has_prefix(fmtp, prefix))
+      continue;
+    g_auto(GStrv) params = g_strsplit(fmtp + strlen(prefix), ";", -1);
+    for (guint j = 0; params[j] != NULL; j++) {
+      char *param = g_strstrip(params[j]);
+      char *eq = strchr(param, '=');
+      if (eq != NULL && (gsize) (eq - param) == strlen(key) &&
+          g_ascii_strncasecmp(param, key, strlen(key)) == 0)
+        return g_strdup(g_strstrip(eq + 1));
+    }
+    return NULL;
+  }
+}
+
 /* Rank of a video payload type, higher is better, 0 = unusable. */
 static int
-rank_video_caps(const GstCaps *caps)
+rank_video_caps(const GstSDPMedia *media, int pt, const GstCaps *caps)
 {
   const GstStructure *s = gst_caps_get_structure(caps, 0);
   ImsSdpCodec codec = ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"));
@@ -110,8 +136,8 @@ rank_video_caps(const GstCaps *caps)
     return 1;
   if (codec != IMS_SDP_CODEC_H264)
     return 0;
-  const char *mode = gst_structure_get_string(s, "packetization-mode");
-  const char *profile = gst_structure_get_string(s, "profile-level-id");
+  g_autofree char *mode = fmtp_param(media, pt, "packetization-mode");
+  g_autofree char *profile = fmtp_param(media, pt, "profile-level-id");
   if (mode == NULL || strcmp(mode, "1") != 0 || profile == NULL || strlen(profile) != 6)
     return 0;
   if (g_ascii_strcasecmp(profile, "42e01f") == 0)
@@ -149,7 +175,7 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
     GstCaps *caps = caps_for_payload(media, (int) pt);
     if (caps == NULL)
       continue;
-    int rank = video ? rank_video_caps(caps) : rank_audio_caps(caps);
+    int rank = video ? rank_video_caps(media, (int) pt, caps) : rank_audio_caps(caps);
     if (rank > best_rank) {
       gst_clear_caps(&best);
       best = caps;
@@ -171,6 +197,12 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
     char field[32];
     g_snprintf(field, sizeof(field), "extmap-%u", out->transport_cc_ext_id);
     gst_structure_set(s, field, G_TYPE_STRING, IMS_SDP_TRANSPORT_CC_URI, NULL);
+  }
+  if (out->codec == IMS_SDP_CODEC_H264) {
+    /* GstSDP turned profile-level-id into profile=...; put it back so the
+     * answer's fmtp names the exact profile and level we accept. */
+    g_autofree char *profile = fmtp_param(media, best_pt, "profile-level-id");
+    gst_structure_set(s, "profile-level-id", G_TYPE_STRING, profile, NULL);
   }
   if (video) {
     /* Lost packets are re-requested (NACK) and keyframes asked for (PLI). */

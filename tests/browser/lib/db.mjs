@@ -28,5 +28,5 @@ export async function sessionRow(sessionId) {
 
 /** Every take of a session, ordered by question and number. */
 export async function takeRows(sessionId) {
-  return query(`SELECT * FROM takes WHERE session_id = '${uuid(sessionId)}' ORDER BY question_index, number`);
+  return query(`SELECT * FROM takes WHERE session_id = '${uuid(sessionId)}' ORDER BY question_idx, number`);
 }

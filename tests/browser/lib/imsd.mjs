@@ -72,8 +72,11 @@ export class ImsdProcess {
   }
 
   env() {
+    // imsd refuses unknown IMSD_* variables (IMSD_BUILD_DIR, IMSD_CONFIG, ...):
+    // hand it only the ones set here.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IMSD_')));
     return {
-      ...process.env,
+      ...inherited,
       IMSD_AUTH_SERVICE_TOKEN: SERVICE_TOKEN,
       IMSD_AUTH_TOKEN_SECRET: TOKEN_SECRET,
       IMSD_DATABASE_DATABASE_URL: getDatabaseUrl(),

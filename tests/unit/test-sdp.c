@@ -1,0 +1,384 @@
+/* test-sdp: unit tests for pipelines/sdp.c (codec choice from a real
+ * Chromium offer, codec-preference caps, bad input, answer munging). */
+#define G_LOG_DOMAIN "imsd.test-sdp"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <gst/gst.h>
+
+#include "ingest.h"
+#include "sdp.h"
+
+/* Captured from Chromium 156 (fake devices, max-bundle, sendonly camera +
+ * microphone); AV1, some VP9/H.264 variants, RED/ULPFEC trimmed. */
+static const char *CHROMIUM_OFFER =
+  "v=0\r\n"
+  "o=- 8551495306533149457 2 IN IP4 127.0.0.1\r\n"
+  "s=-\r\n"
+  "t=0 0\r\n"
+  "a=group:BUNDLE 0 1\r\n"
+  "a=extmap-allow-mixed\r\n"
+  "a=msid-semantic: WMS 5ed75610-f2ea-41b3-8ed4-373923fccd20\r\n"
+  "m=audio 38600 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126\r\n"
+  "c=IN IP4 192.0.2.2\r\n"
+  "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+  "a=candidate:1932031474 1 udp 2122194687 192.0.2.2 38600 typ host generation 0 network-id 1\r\n"
+  "a=ice-ufrag:pS+l\r\n"
+  "a=ice-pwd:lOMlv1vTC1SJL7b3vCvqAJE5\r\n"
+  "a=ice-options:trickle\r\n"
+  "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:52:56:28:02:EC:88:B6:B9:42:C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n"
+  "a=setup:actpass\r\n"
+  "a=mid:0\r\n"
+  "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+  "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+  "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+  "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+  "a=sendonly\r\n"
+  "a=msid:5ed75610-f2ea-41b3-8ed4-373923fccd20 3a2e024c-4b4a-44c8-8dbd-06bec108a7a9\r\n"
+  "a=rtcp-mux\r\n"
+  "a=rtcp-rsize\r\n"
+  "a=rtcp-xr:rcvr-rtt=all\r\n"
+  "a=rtpmap:111 opus/48000/2\r\n"
+  "a=rtcp-fb:111 transport-cc\r\n"
+  "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+  "a=rtpmap:63 red/48000/2\r\n"
+  "a=fmtp:63 111/111\r\n"
+  "a=rtpmap:9 G722/8000\r\n"
+  "a=rtpmap:0 PCMU/8000\r\n"
+  "a=rtpmap:8 PCMA/8000\r\n"
+  "a=rtpmap:13 CN/8000\r\n"
+  "a=rtpmap:110 telephone-event/48000\r\n"
+  "a=rtpmap:126 telephone-event/8000\r\n"
+  "a=ssrc:2824452190 cname:g++bfqj4zgjGqy1Q\r\n"
+  "a=ssrc:2824452190 msid:5ed75610-f2ea-41b3-8ed4-373923fccd20 3a2e024c-4b4a-44c8-8dbd-06bec108a7a9\r\n"
+  "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 103 104 108 109 116 117 98 99\r\n"
+  "c=IN IP4 0.0.0.0\r\n"
+  "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+  "a=ice-ufrag:pS+l\r\n"
+  "a=ice-pwd:lOMlv1vTC1SJL7b3vCvqAJE5\r\n"
+  "a=ice-options:trickle\r\n"
+  "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:52:56:28:02:EC:88:B6:B9:42:C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n"
+  "a=setup:actpass\r\n"
+  "a=mid:1\r\n"
+  "a=extmap:14 urn:ietf:params:rtp-hdrext:toffset\r\n"
+  "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+  "a=extmap:13 urn:3gpp:video-orientation\r\n"
+  "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n"
+  "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay\r\n"
+  "a=extmap:6 http://www.webrtc.org/experiments/rtp-hdrext/video-content-type\r\n"
+  "a=extmap:7 http://www.webrtc.org/experiments/rtp-hdrext/video-timing\r\n"
+  "a=extmap:8 http://www.webrtc.org/experiments/rtp-hdrext/color-space\r\n"
+  "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+  "a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id\r\n"
+  "a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id\r\n"
+  "a=sendonly\r\n"
+  "a=msid:5ed75610-f2ea-41b3-8ed4-373923fccd20 80f3fbc5-08b1-4a01-b219-39ef8b736cdb\r\n"
+  "a=rtcp-mux\r\n"
+  "a=rtcp-rsize\r\n"
+  "a=rtcp-xr:rcvr-rtt=all\r\n"
+  "a=rtpmap:96 VP8/90000\r\n"
+  "a=rtcp-fb:96 goog-remb\r\n"
+  "a=rtcp-fb:96 transport-cc\r\n"
+  "a=rtcp-fb:96 ccm fir\r\n"
+  "a=rtcp-fb:96 nack\r\n"
+  "a=rtcp-fb:96 nack pli\r\n"
+  "a=rtpmap:97 rtx/90000\r\n"
+  "a=fmtp:97 apt=96\r\n"
+  "a=rtpmap:102 H264/90000\r\n"
+  "a=rtcp-fb:102 goog-remb\r\n"
+  "a=rtcp-fb:102 transport-cc\r\n"
+  "a=rtcp-fb:102 ccm fir\r\n"
+  "a=rtcp-fb:102 nack\r\n"
+  "a=rtcp-fb:102 nack pli\r\n"
+  "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+  "a=rtpmap:103 rtx/90000\r\n"
+  "a=fmtp:103 apt=102\r\n"
+  "a=rtpmap:104 H264/90000\r\n"
+  "a=rtcp-fb:104 goog-remb\r\n"
+  "a=rtcp-fb:104 transport-cc\r\n"
+  "a=rtcp-fb:104 ccm fir\r\n"
+  "a=rtcp-fb:104 nack\r\n"
+  "a=rtcp-fb:104 nack pli\r\n"
+  "a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42001f\r\n"
+  "a=rtpmap:108 H264/90000\r\n"
+  "a=rtcp-fb:108 goog-remb\r\n"
+  "a=rtcp-fb:108 transport-cc\r\n"
+  "a=rtcp-fb:108 ccm fir\r\n"
+  "a=rtcp-fb:108 nack\r\n"
+  "a=rtcp-fb:108 nack pli\r\n"
+  "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+  "a=rtpmap:109 rtx/90000\r\n"
+  "a=fmtp:109 apt=108\r\n"
+  "a=rtpmap:116 H264/90000\r\n"
+  "a=rtcp-fb:116 goog-remb\r\n"
+  "a=rtcp-fb:116 transport-cc\r\n"
+  "a=rtcp-fb:116 ccm fir\r\n"
+  "a=rtcp-fb:116 nack\r\n"
+  "a=rtcp-fb:116 nack pli\r\n"
+  "a=fmtp:116 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f\r\n"
+  "a=rtpmap:117 rtx/90000\r\n"
+  "a=fmtp:117 apt=116\r\n"
+  "a=rtpmap:98 VP9/90000\r\n"
+  "a=rtcp-fb:98 goog-remb\r\n"
+  "a=rtcp-fb:98 transport-cc\r\n"
+  "a=rtcp-fb:98 ccm fir\r\n"
+  "a=rtcp-fb:98 nack\r\n"
+  "a=rtcp-fb:98 nack pli\r\n"
+  "a=fmtp:98 profile-id=0\r\n"
+  "a=rtpmap:99 rtx/90000\r\n"
+  "a=fmtp:99 apt=98\r\n"
+  "a=ssrc-group:FID 1801411905 1433998055\r\n"
+  "a=ssrc:1801411905 cname:g++bfqj4zgjGqy1Q\r\n"
+  "a=ssrc:1801411905 msid:5ed75610-f2ea-41b3-8ed4-373923fccd20 80f3fbc5-08b1-4a01-b219-39ef8b736cdb\r\n"
+  "a=ssrc:1433998055 cname:g++bfqj4zgjGqy1Q\r\n"
+  "a=ssrc:1433998055 msid:5ed75610-f2ea-41b3-8ed4-373923fccd20 80f3fbc5-08b1-4a01-b219-39ef8b736cdb\r\n";
+
+/* Replaces every occurrence of from with to (test helper). */
+static char *
+replace_all(const char *text, const char *from, const char *to)
+{
+  g_auto(GStrv) parts = g_strsplit(text, from, -1);
+  return g_strjoinv(to, parts);
+}
+
+/* Drops every line of text that contains needle. */
+static char *
+drop_lines(const char *text, const char *needle)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\r\n", -1);
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] == '\0' || strstr(lines[i], needle) != NULL)
+      continue;
+    g_string_append_printf(out, "%s\r\n", lines[i]);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static void
+test_chromium_offer_prefers_h264_42e01f(void **state)
+{
+  ImsSdpOfferChoice choice = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_sdp_choose_codecs(CHROMIUM_OFFER, &choice, &error));
+  assert_null(error);
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(choice.video.payload_type, 108);
+  assert_int_equal(choice.video.mline_index, 1);
+  assert_int_equal(choice.video.transport_cc_ext_id, 3);
+  assert_int_equal(choice.audio.codec, IMS_SDP_CODEC_OPUS);
+  assert_int_equal(choice.audio.payload_type, 111);
+  assert_int_equal(choice.audio.mline_index, 0);
+  assert_false(choice.video_first);
+
+  const GstStructure *v = gst_caps_get_structure(choice.video.caps, 0);
+  assert_string_equal(gst_structure_get_name(v), "application/x-rtp");
+  assert_string_equal(gst_structure_get_string(v, "encoding-name"), "H264");
+  /* GstSDP turns profile-level-id=42e01f into profile=constrained-baseline */
+  assert_string_equal(gst_structure_get_string(v, "profile"), "constrained-baseline");
+  /* ... and the chooser puts the exact value back for the answer */
+  assert_string_equal(gst_structure_get_string(v, "profile-level-id"), "42e01f");
+  assert_string_equal(gst_structure_get_string(v, "packetization-mode"), "1");
+  assert_string_equal(gst_structure_get_string(v, "extmap-3"), IMS_SDP_TRANSPORT_CC_URI);
+  int pt = 0;
+  assert_true(gst_structure_get_int(v, "payload", &pt));
+  assert_int_equal(pt, 108);
+  gboolean flag = FALSE;
+  assert_true(gst_structure_get_boolean(v, "rtcp-fb-nack", &flag) && flag);
+  assert_true(gst_structure_get_boolean(v, "rtcp-fb-nack-pli", &flag) && flag);
+  assert_true(gst_structure_get_boolean(v, "rtcp-fb-transport-cc", &flag) && flag);
+
+  const GstStructure *a = gst_caps_get_structure(choice.audio.caps, 0);
+  assert_string_equal(gst_structure_get_string(a, "encoding-name"), "OPUS");
+  assert_string_equal(gst_structure_get_string(a, "extmap-3"), IMS_SDP_TRANSPORT_CC_URI);
+  assert_true(gst_structure_get_int(a, "payload", &pt));
+  assert_int_equal(pt, 111);
+
+  ims_sdp_offer_choice_clear(&choice);
+  assert_null(choice.video.caps);
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_NONE);
+}
+
+static void
+test_other_h264_before_vp8(void **state)
+{
+  /* Without 42e01f the 42001f packetization-mode=1 entry (pt 102) wins over VP8. */
+  g_autofree char *offer = drop_lines(CHROMIUM_OFFER, ":108 ");
+  ImsSdpOfferChoice choice = { 0 };
+  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(choice.video.payload_type, 102);
+  ims_sdp_offer_choice_clear(&choice);
+}
+
+static void
+test_vp8_when_no_h264(void **state)
+{
+  g_autofree char *offer = drop_lines(CHROMIUM_OFFER, "H264/90000");
+  ImsSdpOfferChoice choice = { 0 };
+  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_VP8);
+  assert_int_equal(choice.video.payload_type, 96);
+  assert_string_equal(ims_sdp_codec_name(choice.video.codec), "VP8");
+  ims_sdp_offer_choice_clear(&choice);
+}
+
+static void
+test_no_transport_cc_extmap(void **state)
+{
+  g_autofree char *offer = drop_lines(CHROMIUM_OFFER, "transport-wide-cc");
+  ImsSdpOfferChoice choice = { 0 };
+  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_int_equal(choice.video.transport_cc_ext_id, 0);
+  assert_null(gst_structure_get_string(gst_caps_get_structure(choice.video.caps, 0), "extmap-3"));
+  ims_sdp_offer_choice_clear(&choice);
+}
+
+static void
+assert_bad_sdp(const char *text)
+{
+  ImsSdpOfferChoice choice = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_sdp_choose_codecs(text, &choice, &error));
+  assert_non_null(error);
+  assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  assert_null(choice.video.caps);
+  assert_null(choice.audio.caps);
+}
+
+static void
+test_garbage_is_bad_sdp(void **state)
+{
+  assert_bad_sdp(NULL);
+  assert_bad_sdp("");
+  assert_bad_sdp("hello world");
+  assert_bad_sdp("{\"type\":\"offer\"}");
+  assert_bad_sdp("v=0\r\n");
+  assert_bad_sdp("v=0\r\nm=video\r\nm=audio x y z\r\na=rtpmap:\r\na=fmtp:999999999999 x\r\n");
+  assert_bad_sdp("v=0\nm=video 9 UDP/TLS/RTP/SAVPF 96\na=rtpmap:96\nm=audio 9 RTP/AVP 111\n");
+  /* truncated offers must not crash whatever the cut */
+  gsize len = strlen(CHROMIUM_OFFER);
+  for (gsize cut = 0; cut < len; cut += 97) {
+    g_autofree char *part = g_strndup(CHROMIUM_OFFER, cut);
+    ImsSdpOfferChoice choice = { 0 };
+    g_autoptr(GError) error = NULL;
+    if (ims_sdp_choose_codecs(part, &choice, &error))
+      ims_sdp_offer_choice_clear(&choice);
+    else
+      assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  }
+}
+
+static void
+test_no_usable_codec(void **state)
+{
+  /* video without H.264 (packetization-mode 1) or VP8 */
+  g_autofree char *no_h264 = drop_lines(CHROMIUM_OFFER, "H264/90000");
+  g_autofree char *no_video_codec = drop_lines(no_h264, "VP8/90000");
+  assert_bad_sdp(no_video_codec);
+  /* only packetization-mode=0 H.264 */
+  g_autofree char *pm0 = replace_all(CHROMIUM_OFFER, "packetization-mode=1", "packetization-mode=0");
+  g_autofree char *pm0_no_vp8 = drop_lines(pm0, "VP8/90000");
+  assert_bad_sdp(pm0_no_vp8);
+  /* audio without Opus */
+  g_autofree char *no_opus = drop_lines(CHROMIUM_OFFER, "opus/48000");
+  assert_bad_sdp(no_opus);
+  /* audio only */
+  g_autofree char *audio_only = replace_all(CHROMIUM_OFFER, "m=video", "m=text");
+  assert_bad_sdp(audio_only);
+}
+
+static const char *ANSWER =
+  "v=0\r\n"
+  "o=- 1 0 IN IP4 0.0.0.0\r\n"
+  "s=-\r\n"
+  "t=0 0\r\n"
+  "a=group:BUNDLE 0 1\r\n"
+  "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+  "a=mid:0\r\n"
+  "a=rtpmap:111 OPUS/48000/2\r\n"
+  "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+  "m=video 9 UDP/TLS/RTP/SAVPF 108 109\r\n"
+  "a=mid:1\r\n"
+  "a=rtpmap:108 H264/90000\r\n"
+  "a=rtcp-fb:108 nack pli\r\n"
+  "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+  "a=rtpmap:109 rtx/90000\r\n"
+  "a=fmtp:109 apt=108\r\n";
+
+static void
+test_munge_appends_to_existing_fmtp(void **state)
+{
+  g_autofree char *out = ims_sdp_add_video_start_bitrate(ANSWER, 2500);
+  assert_non_null(strstr(out,
+      "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f;"
+      "x-google-start-bitrate=2500\r\n"));
+  /* only the negotiated video codec, not rtx, not audio */
+  assert_non_null(strstr(out, "a=fmtp:109 apt=108\r\n"));
+  assert_non_null(strstr(out, "a=fmtp:111 minptime=10;useinbandfec=1\r\n"));
+  g_autofree char *expected = replace_all(ANSWER, "profile-level-id=42e01f\r\n",
+                                          "profile-level-id=42e01f;x-google-start-bitrate=2500\r\n");
+  assert_string_equal(out, expected);
+  /* still SDP that parses, and idempotent */
+  g_autofree char *twice = ims_sdp_add_video_start_bitrate(out, 2500);
+  assert_string_equal(twice, out);
+}
+
+static void
+test_munge_adds_fmtp_for_vp8(void **state)
+{
+  const char *vp8 =
+    "v=0\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\n"
+    "a=rtpmap:111 OPUS/48000/2\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\n"
+    "a=rtpmap:96 VP8/90000\n"
+    "a=rtcp-fb:96 nack\n"
+    "a=rtpmap:97 rtx/90000\n"
+    "a=fmtp:97 apt=96\n";
+  g_autofree char *out = ims_sdp_add_video_start_bitrate(vp8, 1800);
+  assert_string_equal(out,
+    "v=0\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\n"
+    "a=rtpmap:111 OPUS/48000/2\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96 97\n"
+    "a=rtpmap:96 VP8/90000\n"
+    "a=fmtp:96 x-google-start-bitrate=1800\n"
+    "a=rtcp-fb:96 nack\n"
+    "a=rtpmap:97 rtx/90000\n"
+    "a=fmtp:97 apt=96\n");
+}
+
+static void
+test_munge_noop_cases(void **state)
+{
+  g_autofree char *zero = ims_sdp_add_video_start_bitrate(ANSWER, 0);
+  assert_string_equal(zero, ANSWER);
+  const char *audio_only = "v=0\r\nm=audio 9 RTP/AVP 111\r\na=rtpmap:111 OPUS/48000/2\r\n";
+  g_autofree char *a = ims_sdp_add_video_start_bitrate(audio_only, 2500);
+  assert_string_equal(a, audio_only);
+  g_autofree char *garbage = ims_sdp_add_video_start_bitrate("m=video \r\nxyz", 2500);
+  assert_string_equal(garbage, "m=video \r\nxyz");
+}
+
+int
+main(void)
+{
+  gst_init(NULL, NULL);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_chromium_offer_prefers_h264_42e01f),
+    cmocka_unit_test(test_other_h264_before_vp8),
+    cmocka_unit_test(test_vp8_when_no_h264),
+    cmocka_unit_test(test_no_transport_cc_extmap),
+    cmocka_unit_test(test_garbage_is_bad_sdp),
+    cmocka_unit_test(test_no_usable_codec),
+    cmocka_unit_test(test_munge_appends_to_existing_fmtp),
+    cmocka_unit_test(test_munge_adds_fmtp_for_vp8),
+    cmocka_unit_test(test_munge_noop_cases),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
