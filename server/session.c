@@ -755,15 +755,7 @@ ims_session_media_answer(ImsSession *session, gpointer media, const char *sdp)
 {
   if (media != session->media || !session->peer)
     return;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "type");
-  json_builder_add_string_value(b, "answer");
-  json_builder_set_member_name(b, "sdp");
-  json_builder_add_string_value(b, sdp);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *json = ims_message_to_json(root);
+  g_autofree char *json = ims_message_answer_json(sdp);
   ims_peer_send(session->peer, json);
 }
 
@@ -773,17 +765,7 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
 {
   if (media != session->media || !session->peer)
     return;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "type");
-  json_builder_add_string_value(b, "ice");
-  json_builder_set_member_name(b, "candidate");
-  json_builder_add_string_value(b, candidate);
-  json_builder_set_member_name(b, "sdpMLineIndex");
-  json_builder_add_int_value(b, mline_index);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *json = ims_message_to_json(root);
+  g_autofree char *json = ims_message_ice_json(mline_index, candidate);
   ims_peer_send(session->peer, json);
 }
 

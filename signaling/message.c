@@ -216,3 +216,33 @@ ims_message_error_json(const char *code, const char *message, const char *reques
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   return ims_message_to_json(root);
 }
+
+char *
+ims_message_answer_json(const char *sdp)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "type");
+  json_builder_add_string_value(builder, "answer");
+  json_builder_set_member_name(builder, "sdp");
+  json_builder_add_string_value(builder, sdp);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  return ims_message_to_json(root);
+}
+
+char *
+ims_message_ice_json(guint mline_index, const char *candidate)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  json_builder_set_member_name(builder, "type");
+  json_builder_add_string_value(builder, "ice");
+  json_builder_set_member_name(builder, "candidate");
+  json_builder_add_string_value(builder, candidate);
+  json_builder_set_member_name(builder, "sdpMLineIndex");
+  json_builder_add_int_value(builder, mline_index);
+  json_builder_end_object(builder);
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  return ims_message_to_json(root);
+}

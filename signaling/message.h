@@ -77,6 +77,10 @@ const char *ims_message_type_to_string(ImsMessageType type);
 
 /* Serializes a reply object to a compact JSON string.  Transfer full. */
 char *ims_message_to_json(JsonNode *node);
+/* {"type":"answer","sdp":...} */
+char *ims_message_answer_json(const char *sdp);
+/* {"type":"ice","candidate":...,"sdpMLineIndex":...} */
+char *ims_message_ice_json(guint mline_index, const char *candidate);
 /* {"type":"error","code":...,"message":...,"requestType":...}; request_type may be NULL. */
 char *ims_message_error_json(const char *code, const char *message, const char *request_type);
 
