@@ -8,35 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "peer.h"
-
-/* A take being written or finalized.  take points into record->takes. */
-typedef struct {
-  ImsTake *take;
-  gpointer media;
-  ImsTakeStatus final_status;    /* what the take becomes once saved */
-  gboolean writing;              /* its first keyframe reached the file */
-  gboolean close_media_after;    /* its media has no peer any more */
-} OpenTake;
-
-struct _ImsSession {
-  grefcount ref_count;
-  ImsSessionRecord *record;
-  const ImsSessionContext *context;
-
-  ImsPeer *peer;                 /* attached peer, not owned */
-  gpointer media;                /* the attached peer's media, owned */
-  gboolean media_ready;          /* media of the attached peer is flowing */
-  ImsPhase phase;
-  guint timer_id;                /* think or answer countdown */
-  gint64 deadline;               /* monotonic end of that countdown, 0 if none */
-  guint watchdog_id;
-  gboolean start_when_ready;     /* think time ran out before media flowed */
-  gboolean end_requested;        /* complete once the open take is saved */
-  GPtrArray *open_takes;         /* of OpenTake*, owned */
-
-  ImsDoneFunc shutdown_done;
-  gpointer shutdown_data;
-};
+#include "session-private.h"
 
 #define LOG_ID(session) ((session)->record->id)
 
@@ -149,8 +121,8 @@ ims_session_is_busy(ImsSession *session)
 
 /* ---- questions and takes ---- */
 
-static const ImsQuestion *
-current_question(ImsSession *session)
+const ImsQuestion *
+ims_session_current_question(ImsSession *session)
 {
   const ImsSessionRecord *record = session->record;
   if (record->current_question < 0 || (guint) record->current_question >= record->questions->len)
@@ -172,16 +144,16 @@ count_takes(ImsSession *session, int question_index, gboolean completed_only)
 }
 
 /* Retakes the candidate may still use on the current question. */
-static int
-retakes_left(ImsSession *session)
+int
+ims_session_retakes_left(ImsSession *session)
 {
   int used = count_takes(session, session->record->current_question, TRUE);
   int allowed = 1 + session->record->max_retakes;
   return MIN(session->record->max_retakes, MAX(0, allowed - used));
 }
 
-static OpenTake *
-find_open_take(ImsSession *session, gpointer media)
+OpenTake *
+ims_session_find_open_take(ImsSession *session, gpointer media)
 {
   for (guint i = 0; i < session->open_takes->len; i++) {
     OpenTake *open = g_ptr_array_index(session->open_takes, i);
@@ -235,7 +207,7 @@ on_answer_timeout(gpointer data)
 
   session->timer_id = 0;
   session->deadline = 0;
-  OpenTake *open = find_open_take(session, session->media);
+  OpenTake *open = ims_session_find_open_take(session, session->media);
   if (open && session->phase == IMS_PHASE_RECORDING) {
     g_info("%s: answer time limit reached", LOG_ID(session));
     session_stop_take(session, open, IMS_TAKE_COMPLETED, "time_limit");
@@ -272,93 +244,6 @@ resume_phase(ImsSession *session)
 
 /* ---- state messages ---- */
 
-char *
-ims_session_state_json(ImsSession *session)
-{
-  const ImsSessionRecord *record = session->record;
-  const ImsQuestion *question = current_question(session);
-  g_autoptr(JsonBuilder) b = json_builder_new();
-
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "type");
-  json_builder_add_string_value(b, "state");
-  json_builder_set_member_name(b, "sessionId");
-  json_builder_add_string_value(b, record->id);
-  json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, ims_session_state_to_string(record->state));
-  json_builder_set_member_name(b, "phase");
-  json_builder_add_string_value(b, ims_phase_to_string(session->phase));
-  json_builder_set_member_name(b, "questionIndex");
-  json_builder_add_int_value(b, record->current_question);
-  json_builder_set_member_name(b, "questionCount");
-  json_builder_add_int_value(b, record->questions->len);
-  json_builder_set_member_name(b, "question");
-  if (question && session->phase != IMS_PHASE_COMPLETED) {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, question->id);
-    json_builder_set_member_name(b, "text");
-    json_builder_add_string_value(b, question->text);
-    json_builder_set_member_name(b, "timeLimitSeconds");
-    json_builder_add_int_value(b, question->time_limit_seconds);
-    json_builder_end_object(b);
-  } else {
-    json_builder_add_null_value(b);
-  }
-  json_builder_set_member_name(b, "thinkSeconds");
-  json_builder_add_int_value(b, record->think_seconds);
-  json_builder_set_member_name(b, "maxRetakes");
-  json_builder_add_int_value(b, record->max_retakes);
-  json_builder_set_member_name(b, "retakesLeft");
-  json_builder_add_int_value(b, retakes_left(session));
-  json_builder_set_member_name(b, "remainingMs");
-  if (session->deadline > 0)
-    json_builder_add_int_value(b, MAX(0, (session->deadline - g_get_monotonic_time()) / 1000));
-  else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "mediaReady");
-  json_builder_add_boolean_value(b, session->media_ready);
-  OpenTake *live_take = find_open_take(session, session->media);
-  json_builder_set_member_name(b, "takeWriting");
-  json_builder_add_boolean_value(b, live_take && live_take->writing);
-
-  json_builder_set_member_name(b, "takes");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < record->takes->len; i++) {
-    const ImsTake *take = g_ptr_array_index(record->takes, i);
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "questionIndex");
-    json_builder_add_int_value(b, take->question_index);
-    json_builder_set_member_name(b, "number");
-    json_builder_add_int_value(b, take->number);
-    json_builder_set_member_name(b, "status");
-    json_builder_add_string_value(b, ims_take_status_to_string(take->status));
-    json_builder_set_member_name(b, "durationMs");
-    json_builder_add_int_value(b, take->duration_ms);
-    json_builder_set_member_name(b, "stopReason");
-    if (take->stop_reason)
-      json_builder_add_string_value(b, take->stop_reason);
-    else
-      json_builder_add_null_value(b);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-
-  json_builder_set_member_name(b, "constraints");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "maxWidth");
-  json_builder_add_int_value(b, session->context->max_width);
-  json_builder_set_member_name(b, "maxHeight");
-  json_builder_add_int_value(b, session->context->max_height);
-  json_builder_set_member_name(b, "maxFrameRate");
-  json_builder_add_int_value(b, session->context->max_frame_rate);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  return ims_message_to_json(root);
-}
-
 static void
 session_send_state(ImsSession *session)
 {
@@ -391,7 +276,7 @@ static gboolean
 session_start_take(ImsSession *session, GError **error)
 {
   ImsStore *store = session->context->store;
-  const ImsQuestion *question = current_question(session);
+  const ImsQuestion *question = ims_session_current_question(session);
   g_autoptr(GError) local_error = NULL;
 
   if (!session->media || !session->media_ready) {
@@ -490,7 +375,7 @@ session_complete(ImsSession *session)
 static void
 release_media(ImsSession *session, const char *reason)
 {
-  OpenTake *open = find_open_take(session, session->media);
+  OpenTake *open = ims_session_find_open_take(session, session->media);
 
   clear_timer(session);
   if (open) {
@@ -679,7 +564,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     return TRUE;
 
   case IMS_MESSAGE_TAKE_START:
-    if (session->phase == IMS_PHASE_REVIEW && retakes_left(session) == 0) {
+    if (session->phase == IMS_PHASE_REVIEW && ims_session_retakes_left(session) == 0) {
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
                           "No retakes are left for this question.");
       return FALSE;
@@ -691,7 +576,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     break;
 
   case IMS_MESSAGE_TAKE_STOP: {
-    OpenTake *open = find_open_take(session, session->media);
+    OpenTake *open = ims_session_find_open_take(session, session->media);
     if (session->phase != IMS_PHASE_RECORDING || !open)
       return bad_state(error, "stop a take", session->phase);
     session_stop_take(session, open, IMS_TAKE_COMPLETED, "candidate");
@@ -701,7 +586,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
   case IMS_MESSAGE_RETAKE:
     if (session->phase != IMS_PHASE_REVIEW)
       return bad_state(error, "retake", session->phase);
-    if (retakes_left(session) == 0) {
+    if (ims_session_retakes_left(session) == 0) {
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
                           "No retakes are left for this question.");
       return FALSE;
@@ -724,7 +609,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     break;
 
   case IMS_MESSAGE_END: {
-    OpenTake *open = find_open_take(session, session->media);
+    OpenTake *open = ims_session_find_open_take(session, session->media);
     if (open && session->phase == IMS_PHASE_RECORDING) {
       session->end_requested = TRUE;
       session_stop_take(session, open, IMS_TAKE_COMPLETED, "ended");
@@ -772,7 +657,7 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
 void
 ims_session_media_take_started(ImsSession *session, gpointer media)
 {
-  OpenTake *open = find_open_take(session, media);
+  OpenTake *open = ims_session_find_open_take(session, media);
   if (!open)
     return;
   open->writing = TRUE;
@@ -790,7 +675,7 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
 {
   ImsStore *store = session->context->store;
   g_autoptr(GError) error = NULL;
-  OpenTake *open = find_open_take(session, media);
+  OpenTake *open = ims_session_find_open_take(session, media);
 
   if (!open) {
     g_warning("%s: a take finished that is not open: %s", LOG_ID(session), path);
@@ -839,7 +724,7 @@ void
 ims_session_media_failed(ImsSession *session, gpointer media, const char *reason)
 {
   ImsStore *store = session->context->store;
-  OpenTake *open = find_open_take(session, media);
+  OpenTake *open = ims_session_find_open_take(session, media);
   gboolean close_after = open && open->close_media_after;
 
   g_warning("%s: media failed: %s", LOG_ID(session), reason);
