@@ -1,6 +1,7 @@
 /* log.c: the process-wide GLib log writer; see log.h. */
 #include "log.h"
 
+#include <gst/gst.h>
 #include <stdio.h>
 
 static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
@@ -53,9 +54,30 @@ write_line(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
   return G_LOG_WRITER_HANDLED;
 }
 
+/* GStreamer's own messages (thresholds from GST_DEBUG, default: errors and
+ * warnings) go through the same writer, under "gst.<category>". */
+static void
+log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file,
+              const char *function, gint line, GObject *object, GstDebugMessage *message,
+              gpointer data)
+{
+  GLogLevelFlags flags = level <= GST_LEVEL_ERROR     ? G_LOG_LEVEL_CRITICAL
+                         : level <= GST_LEVEL_WARNING ? G_LOG_LEVEL_WARNING
+                         : level <= GST_LEVEL_INFO    ? G_LOG_LEVEL_INFO
+                                                      : G_LOG_LEVEL_DEBUG;
+  g_autofree char *domain = g_strdup_printf("gst.%s", gst_debug_category_get_name(category));
+  g_autofree char *object_name = object && GST_IS_OBJECT(object) ? gst_object_get_name(GST_OBJECT(object)) : NULL;
+  g_log(domain, flags, "%s%s%s", object_name ? object_name : "", object_name ? ": " : "",
+        gst_debug_message_get(message));
+}
+
 void
 ims_log_init(const char *level)
 {
   max_level = parse_level(level);
   g_log_set_writer_func(write_line, NULL, NULL);
+  if (!g_getenv("GST_DEBUG"))
+    gst_debug_set_default_threshold(GST_LEVEL_WARNING);
+  gst_debug_remove_log_function(gst_debug_log_default);
+  gst_debug_add_log_function(log_gstreamer, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* log.h: one line per message on stderr: time, level, domain, text.
+ * GLib domains are one per file (imsd.session, imsd.ingest, ...).
  * libwebsockets' and GStreamer's domains go through the same writer. */
 #pragma once
 
