@@ -66,7 +66,11 @@ log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file,
                          : level <= GST_LEVEL_INFO    ? G_LOG_LEVEL_INFO
                                                       : G_LOG_LEVEL_DEBUG;
   g_autofree char *domain = g_strdup_printf("gst.%s", gst_debug_category_get_name(category));
-  g_autofree char *object_name = object && GST_IS_OBJECT(object) ? gst_object_get_name(GST_OBJECT(object)) : NULL;
+  /* GStreamer logs while holding an object's lock: never take it here
+   * (gst_object_get_name would deadlock); read the name like
+   * gst_debug_log_default does. */
+  g_autofree char *object_name =
+      object && GST_IS_OBJECT(object) && GST_OBJECT_NAME(object) ? g_strdup(GST_OBJECT_NAME(object)) : NULL;
   g_log(domain, flags, "%s%s%s", object_name ? object_name : "", object_name ? ": " : "",
         gst_debug_message_get(message));
 }

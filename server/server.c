@@ -28,6 +28,7 @@ struct _ImsServer {
   ImsIngestConfig ingest_config;
   ImsSessionContext session_context;
   char *candidate_root;
+  char *spool_dir;            /* absolute: stored take paths start with it */
 
   struct lws_protocols protocols[3];
   struct lws_http_mount mounts[IMS_HTTP_MOUNT_COUNT];
@@ -125,12 +126,15 @@ sweep_sessions(gpointer data)
 /* ---- crash recovery ---- */
 
 /* Takes a previous run left "recording" were cut by a crash: keep them as
- * interrupted with the size of what reached the disk. */
+ * interrupted with the size of what reached the disk.  A spool directory
+ * belongs to one imsd instance, so only takes written under ours are ours;
+ * other instances sharing the database keep recording theirs. */
 static void
 recover_open_takes(ImsServer *server)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) takes = server->store->list_open_takes(server->store, &error);
+  g_autofree char *spool_prefix = g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL);
 
   if (!takes) {
     g_warning("cannot list takes left open: %s", error->message);
@@ -139,6 +143,8 @@ recover_open_takes(ImsServer *server)
   for (guint i = 0; i < takes->len; i++) {
     ImsTake *take = g_ptr_array_index(takes, i);
     GStatBuf st;
+    if (!g_str_has_prefix(take->path, spool_prefix))
+      continue;
     take->status = IMS_TAKE_INTERRUPTED;
     take->stopped_at = g_get_real_time();
     take->size_bytes = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
@@ -191,11 +197,12 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
       config->stun_server && config->stun_server[0] ? config->stun_server : NULL;
   server->ingest_config.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
   server->ingest_config.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
+  server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
   server->session_context = (ImsSessionContext){
     .store = store,
     .media = ims_media_ingest_ops(),
     .media_data = &server->ingest_config,
-    .spool_dir = config->spool_dir,
+    .spool_dir = server->spool_dir,
     .no_media_timeout_seconds = config->no_media_timeout_seconds,
     .max_width = config->max_width,
     .max_height = config->max_height,
@@ -309,6 +316,7 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   ims_store_free(server->store);
   g_free(server->candidate_root);
+  g_free(server->spool_dir);
   g_clear_pointer(&server->loop, g_main_loop_unref);
   g_free(server);
 }

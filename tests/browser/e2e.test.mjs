@@ -42,7 +42,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (imsd) await imsd.stop();
+  if (imsd) await imsd.shutdown();
 });
 
 test('candidate answers 3 questions with a retake, a time limit cut and a resume after closing the tab',
@@ -106,7 +106,7 @@ test('candidate answers 3 questions with a retake, a time limit cut and a resume
       await sleep(2500);
       await page.close();
       const interrupted = await waitFor(async () => {
-        const rows = await takeRows(session.sessionId);
+        const rows = await takeRows(imsd, session.sessionId);
         const row = rows.find((r) => r.question_idx === 2 && r.number === 1);
         return row && row.status !== 'recording' ? row : null;
       }, { what: 'the Q3 take to be finalized after the tab closed' });
@@ -139,12 +139,12 @@ test('candidate answers 3 questions with a retake, a time limit cut and a resume
 test('the finished interview is in PostgreSQL, in the REST API and on disk', { timeout: 60000 }, async () => {
   assert.ok(interviewDone, 'the interview test must have passed first');
   await withLogOnFailure(imsd, async () => {
-    const row = await sessionRow(session.sessionId);
+    const row = await sessionRow(imsd, session.sessionId);
     assert.equal(row.state, 'completed');
     assert.ok(row.completed_at, 'completed_at is set');
     assert.ok(row.started_at, 'started_at is set');
 
-    const rows = await takeRows(session.sessionId);
+    const rows = await takeRows(imsd, session.sessionId);
     const summary = rows.map((r) => `${r.question_idx}-${r.number}:${r.status}:${r.stop_reason}`);
     assert.deepEqual(summary, [
       '0-1:completed:candidate',

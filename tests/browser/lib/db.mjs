@@ -1,18 +1,18 @@
 // db.mjs: read imsd's PostgreSQL tables through the psql CLI (no node driver).
+// Every function takes the ImsdProcess whose database it reads.
 //
-// query(sql) runs one SELECT and returns its rows as plain objects (the query
+// query(imsd, sql) runs one SELECT and returns its rows as plain objects (the query
 // is wrapped in json_agg, so column names and types come back as JSON).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { getDatabaseUrl } from './imsd.mjs';
 
 const run = promisify(execFile);
 
 /** Rows of a SELECT as objects. Values must be trusted (tests only build SQL from UUIDs). */
-export async function query(sql) {
+export async function query(imsd, sql) {
   const wrapped = `SELECT coalesce(json_agg(row_to_json(q)), '[]'::json) FROM (${sql}) q`;
   const { stdout } = await run('psql', ['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1',
-    '-d', getDatabaseUrl(), '-c', wrapped], { encoding: 'utf8' });
+    '-d', imsd.databaseUrl, '-c', wrapped], { encoding: 'utf8' });
   return JSON.parse(stdout.trim());
 }
 
@@ -21,12 +21,12 @@ function uuid(id) {
   return id;
 }
 
-export async function sessionRow(sessionId) {
-  const rows = await query(`SELECT * FROM sessions WHERE id = '${uuid(sessionId)}'`);
+export async function sessionRow(imsd, sessionId) {
+  const rows = await query(imsd, `SELECT * FROM sessions WHERE id = '${uuid(sessionId)}'`);
   return rows[0] || null;
 }
 
 /** Every take of a session, ordered by question and number. */
-export async function takeRows(sessionId) {
-  return query(`SELECT * FROM takes WHERE session_id = '${uuid(sessionId)}' ORDER BY question_idx, number`);
+export async function takeRows(imsd, sessionId) {
+  return query(imsd, `SELECT * FROM takes WHERE session_id = '${uuid(sessionId)}' ORDER BY question_idx, number`);
 }

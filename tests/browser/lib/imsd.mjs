@@ -7,8 +7,9 @@
 //   .kill9()         -- SIGKILL, waits for the exit (a crash)
 //   .restart()       -- a new process on the same port / spool / database
 //   .stop()          -- SIGTERM (then SIGKILL after a grace period), waits
-// Env: IMSD_BUILD_DIR (default <repo>/build), IMSD_E2E_DATABASE_URL (default the
-// scripts/pg.sh cluster, which is started if needed).
+// Env: IMSD_BUILD_DIR (default <repo>/build), IMSD_E2E_DATABASE_URL (default:
+// database imsd_e2e_<name> in the scripts/pg.sh cluster, started and created
+// if needed), IMSD_E2E_KEEP=1 keeps the log and spool dir even on success.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -23,18 +24,37 @@ export const buildDir = path.resolve(repoRoot, process.env.IMSD_BUILD_DIR || 'bu
 export const SERVICE_TOKEN = 'e2e-service-token-0123456789';
 export const TOKEN_SECRET = 'e2e-token-secret-0123456789abcdef0123456789';
 
-let databaseUrl = null;
+let clusterUrl = null;
 
-/** The conninfo of the test database; starts the private cluster once. */
-export function getDatabaseUrl() {
-  if (databaseUrl) return databaseUrl;
-  if (process.env.IMSD_E2E_DATABASE_URL) {
-    databaseUrl = process.env.IMSD_E2E_DATABASE_URL;
-  } else {
+/**
+ * The conninfo of the test database `name`: with IMSD_E2E_DATABASE_URL that
+ * URL as is; otherwise database `name` in the scripts/pg.sh cluster (started
+ * if needed), created if missing.  Each test file uses its own database
+ * because imsd, when it starts, marks every take still 'recording' in its
+ * database as cut by a crash; another imsd sharing the database (another
+ * test file, anyone's bench) would cut our live takes.
+ */
+export function getDatabaseUrl(name = 'imsd_e2e') {
+  if (process.env.IMSD_E2E_DATABASE_URL) return process.env.IMSD_E2E_DATABASE_URL;
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
+  if (!clusterUrl) {
     const out = execFileSync(path.join(repoRoot, 'scripts/pg.sh'), ['start'], { encoding: 'utf8' });
-    databaseUrl = out.trim().split('\n').pop();
+    clusterUrl = new URL(out.trim().split('\n').pop());
   }
-  return databaseUrl;
+  const admin = new URL(clusterUrl);
+  admin.pathname = '/postgres';
+  const exists = execFileSync('psql', ['-X', '-tA', '-d', admin.href, '-c',
+    `SELECT 1 FROM pg_database WHERE datname = '${name}'`], { encoding: 'utf8' }).trim();
+  if (exists !== '1') {
+    try {
+      execFileSync('psql', ['-X', '-q', '-d', admin.href, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+    } catch (err) {
+      if (!/already exists/.test(String(err.stderr))) throw err;
+    }
+  }
+  const url = new URL(clusterUrl);
+  url.pathname = `/${name}`;
+  return url.href;
 }
 
 function portIsFree(port) {
@@ -55,8 +75,9 @@ export async function freePort() {
 }
 
 export class ImsdProcess {
-  constructor({ port, spoolDir, logPath, env }) {
+  constructor({ port, spoolDir, logPath, env, databaseUrl }) {
     this.port = port;
+    this.databaseUrl = databaseUrl;
     this.spoolDir = spoolDir;
     this.logPath = logPath;
     this.extraEnv = env || {};
@@ -65,6 +86,7 @@ export class ImsdProcess {
     this.exited = null; // promise of {code, signal}
     this.exit = null;   // {code, signal} once exited
     this.runs = 0;
+    this.failed = false; // set by withLogOnFailure: keep the log and spool for a look
   }
 
   get binary() {
@@ -79,7 +101,7 @@ export class ImsdProcess {
       ...inherited,
       IMSD_AUTH_SERVICE_TOKEN: SERVICE_TOKEN,
       IMSD_AUTH_TOKEN_SECRET: TOKEN_SECRET,
-      IMSD_DATABASE_DATABASE_URL: getDatabaseUrl(),
+      IMSD_DATABASE_DATABASE_URL: this.databaseUrl,
       IMSD_SERVER_SPOOL_DIR: this.spoolDir,
       IMSD_SERVER_PORT: String(this.port),
       IMSD_SERVER_LISTEN_ADDRESS: '0.0.0.0',
@@ -147,12 +169,25 @@ export class ImsdProcess {
     return exit;
   }
 
+  /** stop(), then remove the temp dir (log + spool) unless a test failed or IMSD_E2E_KEEP is set. */
+  async shutdown() {
+    const exit = await this.stop();
+    const dir = path.dirname(this.logPath);
+    if (this.failed || process.env.IMSD_E2E_KEEP) {
+      process.stderr.write(`# imsd log and spool kept in ${dir}\n`);
+    } else {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return exit;
+  }
+
   logText() {
     try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
   }
 
+  /** The last lines of the log, without GUPnP/GSSDP chatter (libnice at debug level). */
   logTail(lines = 60) {
-    const all = this.logText().split('\n');
+    const all = this.logText().split('\n').filter((l) => !/ (gssdp|gupnp)[-\w]*: /.test(l));
     return `----- last ${lines} lines of ${this.logPath} -----\n${all.slice(-lines).join('\n')}`;
   }
 
@@ -193,13 +228,14 @@ export class ImsdProcess {
   }
 }
 
-/** Starts imsd on a free port with a fresh spool dir under /tmp. */
+/** Starts imsd on a free port with a fresh spool dir under /tmp and database imsd_e2e_<name>. */
 export async function startImsd({ name = 'e2e', env } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `imsd-${name}-`));
   const spoolDir = path.join(dir, 'spool');
   fs.mkdirSync(spoolDir);
   const port = await freePort();
-  const imsd = new ImsdProcess({ port, spoolDir, logPath: path.join(dir, 'imsd.log'), env });
+  const databaseUrl = getDatabaseUrl(`imsd_e2e_${name.replace(/[^a-z0-9]/g, '_')}`);
+  const imsd = new ImsdProcess({ port, spoolDir, logPath: path.join(dir, 'imsd.log'), env, databaseUrl });
   await imsd.spawn();
   return imsd;
 }
@@ -212,6 +248,7 @@ export async function withLogOnFailure(imsd, fn, describe) {
   try {
     return await fn();
   } catch (err) {
+    imsd.failed = true;
     let extra = '';
     try { extra = describe ? await describe() : ''; } catch (e) { extra = `(describe failed: ${e})`; }
     process.stderr.write(`\n${imsd.logTail(80)}\n${extra ? `${extra}\n` : ''}`);

@@ -7,7 +7,7 @@ import { buildDir } from './imsd.mjs';
 export function takeProbe(file) {
   const bin = path.join(buildDir, 'tests/tools/take-probe');
   return new Promise((resolve, reject) => {
-    execFile(bin, [file], { encoding: 'utf8', timeout: 60000 }, (err, stdout, stderr) => {
+    execFile(bin, [file], { encoding: 'utf8', timeout: 20000, killSignal: "SIGKILL" }, (err, stdout, stderr) => {
       const line = stdout.trim().split('\n').filter(Boolean).pop() || '';
       let json;
       try {

@@ -1,0 +1,239 @@
+// bad-input.test.mjs: hostile and broken input on the signaling WebSocket and
+// the REST API.  Each bad request gets its documented error (docs/signaling.md,
+// server/api.c) and, afterwards, imsd still serves a well-behaved client.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+
+import { startImsd, withLogOnFailure, TOKEN_SECRET } from './lib/imsd.mjs';
+import { openSignaling, rawUpgrade, SUBPROTOCOL } from './lib/signaling.mjs';
+import { candidateToken, signToken } from './lib/token.mjs';
+
+let imsd;
+let sessionA;
+let sessionB;
+const clients = [];
+
+async function client() {
+  const c = await openSignaling(imsd.baseUrl);
+  clients.push(c);
+  return c;
+}
+
+/** Sends frame on a fresh connection and returns the error it earns. */
+async function errorFor(frame, { joinFirst } = {}) {
+  const c = await client();
+  if (joinFirst) {
+    c.send({ type: 'join', sessionId: joinFirst.sessionId, token: joinFirst.token });
+    await c.next((m) => m.type === 'state', { what: 'state after join' });
+  }
+  c.send(frame);
+  const err = await c.nextError();
+  return { c, err };
+}
+
+/** The connection still answers ping with pong. */
+async function assertStillOpen(c) {
+  assert.equal(c.isOpen(), true, 'the connection stays open after this error');
+  c.send({ type: 'ping' });
+  await c.next((m) => m.type === 'pong', { what: 'pong' });
+}
+
+function assertErrorShape(err, code) {
+  assert.equal(err.type, 'error');
+  assert.equal(err.code, code, `expected ${code}, got ${JSON.stringify(err)}`);
+  assert.equal(typeof err.message, 'string');
+  assert.ok(err.message.length > 0, 'the error carries a sentence');
+}
+
+before(async () => {
+  imsd = await startImsd({ name: 'bad-input' });
+  const questions = [{ id: 'q1', text: 'Hello?', timeLimitSeconds: 30 }];
+  sessionA = await imsd.createSession({ questions, thinkSeconds: 0 });
+  sessionB = await imsd.createSession({ questions, thinkSeconds: 0 });
+});
+
+after(async () => {
+  for (const c of clients) c.close();
+  if (imsd) await imsd.shutdown();
+});
+
+const wsTest = (name, fn) => test(name, { timeout: 30000 }, () => withLogOnFailure(imsd, fn));
+
+wsTest('a WebSocket without the subprotocol is refused', async () => {
+  const none = await rawUpgrade(imsd.baseUrl, null);
+  assert.equal(none.upgraded, false, `upgrade without a subprotocol must fail: ${JSON.stringify(none)}`);
+  const wrong = await rawUpgrade(imsd.baseUrl, 'chat');
+  assert.equal(wrong.upgraded, false, `upgrade with another subprotocol must fail: ${JSON.stringify(wrong)}`);
+  const right = await rawUpgrade(imsd.baseUrl, SUBPROTOCOL);
+  assert.equal(right.upgraded, true, `upgrade with ${SUBPROTOCOL} works: ${JSON.stringify(right)}`);
+  assert.equal(right.protocol, SUBPROTOCOL);
+});
+
+wsTest('malformed JSON -> bad_json, connection stays open', async () => {
+  for (const frame of ['{"type": "join",', 'not json at all', '[1,2,3]', '"just a string"']) {
+    const { c, err } = await errorFor(frame);
+    assertErrorShape(err, 'bad_json');
+    await assertStillOpen(c);
+  }
+});
+
+wsTest('unknown type -> unknown_type', async () => {
+  const { c, err } = await errorFor({ type: 'dance', steps: 3 });
+  assertErrorShape(err, 'unknown_type');
+  await assertStillOpen(c);
+});
+
+wsTest('a message without a string type -> bad_message', async () => {
+  const { c, err } = await errorFor({ type: 42 });
+  assertErrorShape(err, 'bad_message');
+  await assertStillOpen(c);
+});
+
+wsTest('an oversized message (> 65536 bytes) -> too_large and the connection is closed', async () => {
+  const c = await client();
+  const big = JSON.stringify({ type: 'offer', sdp: 'v=0\r\n' + 'a=x\r\n'.repeat(70000 / 5) });
+  assert.ok(Buffer.byteLength(big) > 65536);
+  c.send(big);
+  const err = await c.nextError();
+  assertErrorShape(err, 'too_large');
+  await c.waitClosed();
+});
+
+wsTest('offer before join -> not_joined', async () => {
+  const { c, err } = await errorFor({ type: 'offer', sdp: 'v=0\r\n' });
+  assertErrorShape(err, 'not_joined');
+  assert.equal(err.requestType, 'offer');
+  c.send({ type: 'take.start' });
+  assertErrorShape(await c.nextError(), 'not_joined');
+  await assertStillOpen(c);
+});
+
+wsTest('garbage SDP after a valid join -> bad_sdp, session unchanged', async () => {
+  const { c, err } = await errorFor({ type: 'offer', sdp: 'this is not SDP\r\nat all' }, { joinFirst: sessionA });
+  assertErrorShape(err, 'bad_sdp');
+  await assertStillOpen(c);
+  // an SDP with no usable codec is refused the same way
+  c.send({ type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 120\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:120 FOO/90000\r\na=sendonly\r\na=mid:0\r\n' });
+  assertErrorShape(await c.nextError(), 'bad_sdp');
+  // the session still answers with its state, still thinking on question 0, no takes
+  c.send({ type: 'take.start' });
+  assertErrorShape(await c.nextError(), 'media_not_ready');
+  c.close();
+});
+
+wsTest('a second join on the same connection -> already_joined', async () => {
+  const { c, err } = await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: sessionA.token },
+    { joinFirst: sessionA });
+  assertErrorShape(err, 'already_joined');
+  c.close();
+});
+
+wsTest('forged token (valid shape, wrong signature) -> bad_token', async () => {
+  const forged = candidateToken('not-the-server-secret-0123456789abcdef', sessionA.sessionId);
+  const { err } = await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: forged });
+  assertErrorShape(err, 'bad_token');
+  // the real token with its signature swapped for another one
+  const [h, p] = sessionA.token.split('.');
+  const swapped = `${h}.${p}.${sessionB.token.split('.')[2]}`;
+  assertErrorShape((await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: swapped })).err, 'bad_token');
+  // alg none
+  const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${p}.`;
+  assertErrorShape((await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: none })).err, 'bad_token');
+  // right secret, wrong audience
+  const now = Math.floor(Date.now() / 1000);
+  const wrongAud = signToken(TOKEN_SECRET, { sub: sessionA.sessionId, aud: 'someone.else', iat: now, exp: now + 600 });
+  assertErrorShape((await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: wrongAud })).err, 'bad_token');
+});
+
+wsTest('expired token -> token_expired', async () => {
+  const expired = candidateToken(TOKEN_SECRET, sessionA.sessionId, -60);
+  const { err } = await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: expired });
+  assertErrorShape(err, 'token_expired');
+});
+
+wsTest("another session's token -> token_wrong_session", async () => {
+  const { err } = await errorFor({ type: 'join', sessionId: sessionA.sessionId, token: sessionB.token });
+  assertErrorShape(err, 'token_wrong_session');
+});
+
+wsTest('a valid token for a session that does not exist -> session_not_found', async () => {
+  const ghost = randomUUID();
+  const { err } = await errorFor({ type: 'join', sessionId: ghost, token: candidateToken(TOKEN_SECRET, ghost) });
+  assertErrorShape(err, 'session_not_found');
+});
+
+wsTest('after all of it a well-behaved client joins and imsd is healthy', async () => {
+  const c = await client();
+  c.send({ type: 'join', sessionId: sessionB.sessionId, token: sessionB.token });
+  const state = await c.next((m) => m.type === 'state', { what: 'state after join' });
+  assert.equal(state.sessionId, sessionB.sessionId);
+  assert.equal(state.status, 'active');
+  assert.equal(state.phase, 'thinking');
+  assert.equal(state.questionIndex, 0);
+  assert.deepEqual(state.takes, []);
+  c.send({ type: 'ping' });
+  await c.next((m) => m.type === 'pong', { what: 'pong' });
+  const health = await fetch(`${imsd.baseUrl}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(imsd.isAlive(), true, 'imsd is still running');
+  process.kill(imsd.pid, 0); // throws if the process is gone
+});
+
+// ---- REST
+
+const restTest = (name, fn) => test(name, { timeout: 20000 }, () => withLogOnFailure(imsd, fn));
+
+function assertJsonError(res, status, code) {
+  assert.equal(res.status, status, `HTTP ${res.status}: ${res.text}`);
+  assert.match(res.headers.get('content-type') || '', /application\/json/);
+  assert.ok(res.json, `the body is JSON: ${res.text}`);
+  assert.equal(typeof res.json.code, 'string');
+  assert.equal(typeof res.json.message, 'string');
+  if (code) assert.equal(res.json.code, code);
+}
+
+const validBody = {
+  interviewId: 'i-1', userId: 'u-1', questions: [{ id: 'q1', text: 'Hi', timeLimitSeconds: 30 }],
+};
+
+restTest('REST: POST without a service token -> 401 JSON', async () => {
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { body: validBody, token: null }), 401);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { body: validBody, token: 'wrong-token' }), 401);
+  assertJsonError(await imsd.request('GET', `/api/v1/sessions/${sessionA.sessionId}`, { token: null }), 401);
+  // a candidate token is not a service token
+  assertJsonError(await imsd.request('GET', `/api/v1/sessions/${sessionA.sessionId}`, { token: sessionA.token }), 401);
+});
+
+restTest('REST: bad JSON body -> 400 JSON', async () => {
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { rawBody: '{"interviewId": ' }), 400);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { rawBody: '[1,2]' }), 400);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { rawBody: '' }), 400);
+});
+
+restTest('REST: missing or invalid questions -> 400 JSON', async () => {
+  const { questions, ...noQuestions } = validBody;
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { body: noQuestions }), 400);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions', { body: { ...validBody, questions: [] } }), 400);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions',
+    { body: { ...validBody, questions: [{ id: 'q1', text: 'no limit' }] } }), 400);
+  assertJsonError(await imsd.request('POST', '/api/v1/sessions',
+    { body: { ...validBody, questions: [{ id: 'q1', text: 'Hi', timeLimitSeconds: 'soon' }] } }), 400);
+  // the valid body is accepted (the 400s above are about the questions)
+  const ok = await imsd.request('POST', '/api/v1/sessions', { body: validBody });
+  assert.equal(ok.status, 201, ok.text);
+});
+
+restTest('REST: unknown or path-trick session ids -> 404 JSON', async () => {
+  assertJsonError(await imsd.request('GET', `/api/v1/sessions/${randomUUID()}`), 404);
+  assertJsonError(await imsd.request('GET', '/api/v1/sessions/..%2F..%2Fetc'), 404);
+  assertJsonError(await imsd.request('GET', '/api/v1/sessions/..%2F..%2Fetc%2Fpasswd'), 404);
+  assertJsonError(await imsd.request('GET', '/api/v1/sessions/not-a-uuid'), 404);
+  const res = await imsd.request('GET', '/api/v1/sessions/%00');
+  assert.ok([400, 404].includes(res.status), `NUL id: HTTP ${res.status}`);
+  // still serving
+  const again = await imsd.getSession(sessionA.sessionId);
+  assert.equal(again.status, 200);
+  assert.equal(again.json.sessionId, sessionA.sessionId);
+  assert.equal(imsd.isAlive(), true);
+});

@@ -1,0 +1,117 @@
+// crash.test.mjs: imsd is killed with SIGKILL in the middle of a take.
+//
+//   1. the candidate page records take 1 of question 1; ~3 s in, kill -9 imsd
+//   2. the take row is still 'recording' and its partial .mkv decodes
+//   3. imsd restarts on the same port, spool and database: the row becomes
+//      'interrupted' (stop_reason 'crash', size_bytes = the file's size)
+//   4. the page reconnects by itself, resumes question 1 in `thinking` (the
+//      interrupted take uses no retake), and take 2 records and completes
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { startImsd, withLogOnFailure } from './lib/imsd.mjs';
+import { takeRows } from './lib/db.mjs';
+import { takeProbe } from './lib/probe.mjs';
+import { launchBrowser, waitForState, describePage } from './lib/browser.mjs';
+import { openCandidate, recordTake, stopTake, sampleVideoSize } from './lib/candidate.mjs';
+
+let imsd;
+let browser;
+let page;
+
+before(async () => {
+  imsd = await startImsd({ name: 'crash' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (imsd) await imsd.shutdown();
+});
+
+test('a take cut by kill -9 is kept, and the candidate records the question again after the restart',
+  { timeout: 150000 }, async () => {
+    const session = await imsd.createSession({
+      questions: [
+        { id: 'q1', text: 'What happens when the server dies?', timeLimitSeconds: 30 },
+        { id: 'q2', text: 'And then?', timeLimitSeconds: 30 },
+      ],
+      thinkSeconds: 0,
+      maxRetakes: 1,
+    });
+    const id = session.sessionId;
+
+    await withLogOnFailure(imsd, async () => {
+      page = await openCandidate(browser.context, session.joinUrl);
+      await waitForState(page, 's => s.mediaReady', { what: 'media ready' });
+      await recordTake(page, 0, 1);
+      // wait until the recording has really reached the disk
+      await sleep(3000);
+      const [open] = await takeRows(imsd, id);
+      assert.equal(open.status, 'recording', `the take is recording before the kill: ${JSON.stringify(open)} (now ${new Date().toISOString()})`);
+      assert.ok(fs.existsSync(open.path), `the take file exists while recording: ${open.path}`);
+
+      const exit = await imsd.kill9();
+      assert.equal(exit.signal, 'SIGKILL');
+
+      // the partial file as the crash left it
+      let [row] = await takeRows(imsd, id);
+      assert.equal(row.status, 'recording', 'nobody finalized the take');
+      const partial = await takeProbe(row.path);
+      assert.equal(partial.ok, true, `partial file decodes: ${JSON.stringify(partial)}`);
+      assert.equal(partial.hasVideo, true, `partial file has video: ${JSON.stringify(partial)}`);
+      assert.ok(partial.decodedVideoFrames > 0, `partial file has decodable frames: ${JSON.stringify(partial)}`);
+      const partialSize = fs.statSync(row.path).size;
+
+      // the page notices and keeps trying to reconnect
+      await page.waitForFunction(() => window.imsd.connected === false, null, { timeout: 15000 });
+
+      await imsd.restart();
+      assert.ok(imsd.logText().includes('cut by a crash'), 'imsd logs the recovered take');
+      [row] = await takeRows(imsd, id);
+      assert.equal(row.status, 'interrupted');
+      assert.equal(row.stop_reason, 'crash');
+      assert.ok(row.stopped_at, 'stopped_at is set');
+      assert.equal(Number(row.size_bytes), partialSize, 'size_bytes is what reached the disk');
+
+      // the page reconnects by itself (backoff <= 10 s) and renegotiates media
+      const joinedBefore = await page.evaluate(() => window.imsd.log.filter((m) => m.type === 'state').length);
+      const s = await waitForState(page,
+        's => s.mediaReady && s.takes.some(t => t.questionIndex === 0 && t.number === 1 && t.status === "interrupted")',
+        { timeoutMs: 45000, what: 'the page to reconnect to the restarted imsd' });
+      assert.ok(await page.evaluate(() => window.imsd.log.filter((m) => m.type === 'state').length) > joinedBefore);
+      assert.equal(s.questionIndex, 0, 'resumes on the question that was cut');
+      assert.equal(s.phase, 'thinking', 'an interrupted take leaves the question in thinking');
+      assert.equal(s.retakesLeft, 1, 'an interrupted take uses no retake');
+      assert.equal(s.takes.find((t) => t.number === 1).stopReason, 'crash');
+
+      // record the question again
+      await recordTake(page, 0, 2);
+      await sleep(3000);
+      const sent = await sampleVideoSize(page);
+      const done = await stopTake(page, 0, 2);
+      assert.equal(done.takes.find((t) => t.questionIndex === 0 && t.number === 2).status, 'completed');
+
+      const rows = await takeRows(imsd, id);
+      assert.deepEqual(rows.map((r) => `${r.question_idx}-${r.number}:${r.status}:${r.stop_reason}`),
+        ['0-1:interrupted:crash', '0-2:completed:candidate']);
+      const retake = rows[1];
+      const probe = await takeProbe(retake.path);
+      const where = `take 2 (${retake.path}): ${JSON.stringify(probe)}`;
+      assert.equal(probe.ok, true, where);
+      assert.equal(probe.hasVideo, true, where);
+      assert.equal(probe.hasAudio, true, where);
+      assert.equal(probe.firstVideoFrameKeyframe, true, where);
+      assert.ok(Math.abs(probe.durationMs - Number(retake.duration_ms)) <= 500,
+        `${where}: file ${probe.durationMs} ms vs takes.duration_ms ${retake.duration_ms}`);
+      assert.equal(probe.width, sent.width, `${where}: width as sent (${sent.width})`);
+      assert.equal(probe.height, sent.height, `${where}: height as sent (${sent.height})`);
+
+      const api = await imsd.getSession(id);
+      assert.equal(api.status, 200);
+      assert.deepEqual(api.json.takes.map((t) => `${t.number}:${t.status}:${t.stopReason}`).sort(),
+        ['1:interrupted:crash', '2:completed:candidate']);
+    }, () => (page && !page.isClosed() ? describePage(page) : ''));
+  });
