@@ -56,7 +56,7 @@ struct _ImsIngest {
   GMutex lock;                   /* protects branches */
   ImsIngestBranch branches[N_STREAMS];
 
-  gint64 last_media_time;        /* __atomic_*: written per buffer list by streaming threads */
+  gint64 last_media_time;        /* __atomic_*: written per buffer by streaming threads */
 
   ImsIngestTake *take;           /* main thread */
   guint take_serial;

@@ -1,21 +1,25 @@
 /* ingest.c: one candidate's WebRTC ingest pipeline (see ingest.h).
  *
- * Pipeline (no queues: every element runs on webrtcbin's jitterbuffer
- * threads, one per stream):
+ * Pipeline (no queues of ours: every element below runs on webrtcbin's
+ * jitterbuffer src threads, one per stream):
  *
  *   webrtcbin ─┬─ rtph264depay ! h264parse ! capsfilter(avc,au) ! tee ─┐
- *              │  (or rtpvp8depay ! tee)                              ├─ take bin:
- *              └─ rtpopusdepay ! opusparse ! tee ─────────────────────┘  matroskamux ! filesink
+ *              │  (or rtpvp8depay ! tee)                              ├─ take bin
+ *              └─ rtpopusdepay ! opusparse ! tee ─────────────────────┘  (ingest-take.c)
  *
- * The tees have allow-not-linked=TRUE and no src pads between takes, so media
- * is depayloaded (cheap, keeps depayloader state and codec_data current) and
- * dropped.  A take requests one tee pad per stream and links it to a fresh
- * recording bin whose mux pads were all requested before the bin went
- * PLAYING.  A probe on each tee pad drops video until a keyframe and audio
- * until that keyframe's time, rewrites segments to [0, ∞) and rebases buffer
- * timestamps so the file starts at 0.  Stopping unlinks the tee pads from an
- * IDLE probe and sends EOS into the bin; the EOS probe on the filesink sink
- * pad hands the finish to the main context.
+ * This file: construction, negotiation (offer -> answer, trickle ICE), the
+ * branches built in pad-added, failure, the main-context work queue and
+ * teardown.  The tees have allow-not-linked=TRUE and no src pads between
+ * takes, so media is depayloaded (keeps depayloader state and codec_data
+ * current) and dropped; a take (ingest-take.c) requests one tee pad per
+ * stream for its recording bin.
+ *
+ * Receive cost (bench/record.mjs, bench/README.md): almost all of it is
+ * webrtcbin's own threads (nicesrc, the DTLS/SRTP queue, rtpjitterbuffer and
+ * its timer, rtpsession-rtcp) and their per-packet wakeups, not these
+ * branches.  Two settings here cut packets and wakeups without changing what
+ * is recorded: NACK only on video (add_transceiver) and TWCC feedback paced at
+ * 100 ms (pace_rtcp).
  *
  * Lifecycle: new -> negotiating -> live -> [recording <-> live]* -> closed.
  *
@@ -23,85 +27,17 @@
  * in ims_ingest_new.  Streaming threads (pad-added, probes, webrtcbin signals,
  * promise callbacks) only touch: the branch pointers (under ingest->lock),
  * last_media_time (atomic) and the per-take probe state (under take->lock);
- * everything else is handed to the main context through dispatch(), which
- * always defers via an idle source (never runs synchronously).
+ * everything else is handed to the main context through ims_ingest_dispatch(),
+ * which always defers via an idle source (never runs synchronously).
  * Lock order: ingest->lock is never held while taking take->lock or vice versa.
  */
 #define G_LOG_DOMAIN "imsd.ingest"
 
-#include "ingest.h"
+#include "ingest-private.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
-
-#include "sdp.h"
-
-#define LOG(ingest, fmt, ...) g_message("[%s] " fmt, (ingest)->log_id, ##__VA_ARGS__)
-#define WARN(ingest, fmt, ...) g_warning("[%s] " fmt, (ingest)->log_id, ##__VA_ARGS__)
-#define DBG(ingest, fmt, ...) g_debug("[%s] " fmt, (ingest)->log_id, ##__VA_ARGS__)
-
-enum { STREAM_VIDEO = 0, STREAM_AUDIO = 1, N_STREAMS = 2 };
-
-#define KEYFRAME_RETRY_MS 1000
-
-typedef struct {
-  ImsSdpCodec codec;
-  GstElement *depay;   /* keyframe requests are sent into its src pad */
-  GstElement *tee;     /* NULL until pad-added built the branch */
-} IngestBranch;
-
-/* One take; owned by ingest->take (main thread). */
-typedef struct {
-  ImsIngest *ingest;
-  guint serial;
-  char *path;
-  GstElement *bin, *mux, *filesink;
-  GstPad *tee_pads[N_STREAMS];   /* requested from the branch tees */
-  GstPad *bin_pads[N_STREAMS];   /* ghost pads of the bin (mux sink pads) */
-  ImsSdpCodec codecs[N_STREAMS];
-  guint keyframe_timer;          /* re-requests a keyframe until one arrives */
-  gboolean stopping;             /* main thread only */
-
-  GMutex lock;                   /* protects everything below (streaming threads) */
-  GstSegment segments[N_STREAMS];
-  gboolean keyframe_seen;
-  GstClockTime base;             /* running time of the first keyframe */
-  GstClockTime end;              /* max rebased pts + duration written */
-  gboolean wrote[N_STREAMS];
-  int video_width, video_height; /* from the latest video caps event */
-  int width, height;             /* of the first keyframe written */
-} IngestTake;
-
-struct _ImsIngest {
-  gatomicrefcount refcount;
-  char *log_id;
-  char *stun_server;
-  ImsIngestConfig config;
-  ImsIngestCallbacks callbacks;
-  gpointer user_data;
-  GMainContext *context;
-
-  GstElement *pipeline;
-  GstElement *webrtc;
-  GSource *bus_source;
-
-  ImsSdpOfferChoice choice;      /* main thread; fixed once the offer is handled */
-  gboolean offer_handled;
-  gboolean closed, failed;       /* main thread */
-
-  GMutex lock;                   /* protects branches */
-  IngestBranch branches[N_STREAMS];
-
-  gint64 last_media_time;        /* __atomic_*: written per buffer by streaming threads */
-
-  IngestTake *take;              /* main thread */
-  guint take_serial;
-};
 
 G_DEFINE_QUARK(ims-ingest-error-quark, ims_ingest_error)
 
@@ -138,18 +74,9 @@ ingest_unref(ImsIngest *ingest)
 
 /* ---- handing work to the main context -------------------------------- */
 
-typedef enum {
-  WORK_ANSWER,
-  WORK_ICE_CANDIDATE,
-  WORK_ICE_STATE,
-  WORK_TAKE_STARTED,
-  WORK_TAKE_EOS,
-  WORK_FAILED,
-} WorkKind;
-
 typedef struct {
   ImsIngest *ingest;
-  WorkKind kind;
+  ImsIngestWorkKind kind;
   guint number;      /* mline index, take serial or ICE state */
   char *text;        /* sdp or candidate */
   GError *error;
@@ -158,11 +85,9 @@ typedef struct {
 static void work_free(Work *work);
 static gboolean work_run(gpointer data);
 
-/* Queues work on the ingest's main context; safe from any thread, always
- * deferred (an idle source), never run synchronously. Takes ownership of
- * text and error. */
-static void
-dispatch(ImsIngest *ingest, WorkKind kind, guint number, char *text, GError *error)
+/* See ingest-private.h. */
+void
+ims_ingest_dispatch(ImsIngest *ingest, ImsIngestWorkKind kind, guint number, char *text, GError *error)
 {
   Work *work = g_new0(Work, 1);
   work->ingest = ingest_ref(ingest);
@@ -188,8 +113,6 @@ work_free(Work *work)
 
 /* ---- failure ---------------------------------------------------------- */
 
-static void finish_take(ImsIngest *ingest, gboolean complete);
-
 /* Main thread: reports the ingest unusable, once. */
 static void
 fail(ImsIngest *ingest, const GError *error)
@@ -199,7 +122,7 @@ fail(ImsIngest *ingest, const GError *error)
   ingest->failed = TRUE;
   WARN(ingest, "ingest failed: %s", error->message);
   if (ingest->take != NULL)
-    finish_take(ingest, FALSE);
+    ims_ingest_take_finish(ingest, FALSE);
   if (ingest->callbacks.on_failed != NULL)
     ingest->callbacks.on_failed(error, ingest->user_data);
 }
@@ -231,7 +154,7 @@ on_bus_message(GstBus *bus, GstMessage *message, gpointer data)
 static void
 on_ice_candidate(GstElement *webrtc, guint mline_index, char *candidate, gpointer data)
 {
-  dispatch(data, WORK_ICE_CANDIDATE, mline_index, g_strdup(candidate), NULL);
+  ims_ingest_dispatch(data, IMS_INGEST_WORK_ICE_CANDIDATE, mline_index, g_strdup(candidate), NULL);
 }
 
 static void
@@ -239,7 +162,7 @@ on_ice_state_notify(GstElement *webrtc, GParamSpec *pspec, gpointer data)
 {
   GstWebRTCICEConnectionState state;
   g_object_get(webrtc, "ice-connection-state", &state, NULL);
-  dispatch(data, WORK_ICE_STATE, state, NULL, NULL);
+  ims_ingest_dispatch(data, IMS_INGEST_WORK_ICE_STATE, state, NULL, NULL);
 }
 
 static void
@@ -255,7 +178,7 @@ on_answer_created(GstPromise *promise, gpointer data)
     gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
   gst_promise_unref(promise);
   if (answer == NULL) {
-    dispatch(ingest, WORK_FAILED, 0, NULL,
+    ims_ingest_dispatch(ingest, IMS_INGEST_WORK_FAILED, 0, NULL,
              g_error_new(IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED, "webrtcbin created no answer"));
     ingest_unref(ingest);
     return;
@@ -263,7 +186,7 @@ on_answer_created(GstPromise *promise, gpointer data)
   g_signal_emit_by_name(ingest->webrtc, "set-local-description", answer, NULL);
   g_autofree char *text = gst_sdp_message_as_text(answer->sdp);
   gst_webrtc_session_description_free(answer);
-  dispatch(ingest, WORK_ANSWER, 0,
+  ims_ingest_dispatch(ingest, IMS_INGEST_WORK_ANSWER, 0,
            ims_sdp_add_video_start_bitrate(text, ingest->config.video_start_bitrate_kbps), NULL);
   ingest_unref(ingest);
 }
@@ -277,7 +200,7 @@ on_remote_description_set(GstPromise *promise, gpointer data)
   if (reply != NULL && gst_structure_has_field(reply, "error")) {
     GError *error = NULL;
     gst_structure_get(reply, "error", G_TYPE_ERROR, &error, NULL);
-    dispatch(ingest, WORK_FAILED, 0, NULL,
+    ims_ingest_dispatch(ingest, IMS_INGEST_WORK_FAILED, 0, NULL,
              g_error_new(IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED,
                          "set-remote-description failed: %s", error ? error->message : "?"));
     g_clear_error(&error);
@@ -412,11 +335,45 @@ on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
 
   GError *error = NULL;
   if (!build_branch(ingest, pad, stream, codec, &error)) {
-    dispatch(ingest, WORK_FAILED, 0, NULL, error);
+    ims_ingest_dispatch(ingest, IMS_INGEST_WORK_FAILED, 0, NULL, error);
     return;
   }
   DBG(ingest, "%s branch built (%s)", stream == STREAM_VIDEO ? "video" : "audio",
       ims_sdp_codec_name(codec));
+}
+
+/* ---- RTCP pacing ---------------------------------------------------- */
+
+/* Transport-wide CC feedback every 100 ms, the interval Chrome's own receiver
+ * uses, instead of rtpsession's default of one report per video frame
+ * (marker bit): the browser's bandwidth estimate works the same, imsd sends
+ * (SRTCP-protects, hands to libnice) a third to a half as many RTCP packets. */
+#define TWCC_FEEDBACK_INTERVAL (100 * GST_MSECOND)
+
+/* rtpbin "on-new-ssrc" (streaming thread): paces the session's TWCC feedback.
+ * Idempotent; a GStreamer without the property is left as it is. */
+static void
+on_new_ssrc(GstElement *rtpbin, guint session_id, guint ssrc, gpointer data)
+{
+  GObject *session = NULL;
+  g_signal_emit_by_name(rtpbin, "get-internal-session", session_id, &session);
+  if (session == NULL)
+    return;
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(session), "twcc-feedback-interval") != NULL)
+    g_object_set(session, "twcc-feedback-interval", (guint64) TWCC_FEEDBACK_INTERVAL, NULL);
+  g_object_unref(session);
+}
+
+/* Hooks on_new_ssrc on webrtcbin's internal rtpbin, if it can be found. */
+static void
+pace_rtcp(ImsIngest *ingest)
+{
+  g_autoptr(GstElement) rtpbin = gst_bin_get_by_name(GST_BIN(ingest->webrtc), "rtpbin");
+  if (rtpbin == NULL) {
+    DBG(ingest, "no rtpbin inside webrtcbin: TWCC feedback keeps its default pacing");
+    return;
+  }
+  g_signal_connect(rtpbin, "on-new-ssrc", G_CALLBACK(on_new_ssrc), NULL);
 }
 
 /* ---- construction ----------------------------------------------------- */
@@ -461,6 +418,7 @@ ims_ingest_new(const char *log_id, const ImsIngestConfig *config,
   g_signal_connect(ingest->webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate), ingest);
   g_signal_connect(ingest->webrtc, "notify::ice-connection-state", G_CALLBACK(on_ice_state_notify), ingest);
   g_signal_connect(ingest->webrtc, "pad-added", G_CALLBACK(on_pad_added), ingest);
+  pace_rtcp(ingest);
 
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(ingest->pipeline));
   ingest->bus_source = gst_bus_create_watch(bus);
@@ -478,14 +436,17 @@ ims_ingest_new(const char *log_id, const ImsIngestConfig *config,
 
 /* ---- negotiation ------------------------------------------------------ */
 
+/* NACK (and so RTX) on video only.  Chrome offers no nack feedback for Opus,
+ * so on audio it only armed a retransmission timer per packet in the
+ * jitterbuffer (a timer-thread wakeup each) for requests nobody answers. */
 static void
-add_transceiver(ImsIngest *ingest, const ImsSdpMediaChoice *media)
+add_transceiver(ImsIngest *ingest, const ImsSdpMediaChoice *media, gboolean nack)
 {
   GstWebRTCRTPTransceiver *transceiver = NULL;
   g_signal_emit_by_name(ingest->webrtc, "add-transceiver",
                         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, media->caps, &transceiver);
   if (transceiver != NULL) {
-    g_object_set(transceiver, "do-nack", TRUE, NULL);
+    g_object_set(transceiver, "do-nack", nack, NULL);
     gst_object_unref(transceiver);
   }
 }
@@ -520,11 +481,11 @@ ims_ingest_handle_offer(ImsIngest *ingest, const char *sdp, GError **error)
   /* Transceivers before the remote description, in m-line order, so webrtcbin
    * answers with our codec preferences (and the transport-cc extmap). */
   if (choice.video_first) {
-    add_transceiver(ingest, &ingest->choice.video);
-    add_transceiver(ingest, &ingest->choice.audio);
+    add_transceiver(ingest, &ingest->choice.video, TRUE);
+    add_transceiver(ingest, &ingest->choice.audio, FALSE);
   } else {
-    add_transceiver(ingest, &ingest->choice.audio);
-    add_transceiver(ingest, &ingest->choice.video);
+    add_transceiver(ingest, &ingest->choice.audio, FALSE);
+    add_transceiver(ingest, &ingest->choice.video, TRUE);
   }
 
   GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, msg);
@@ -554,388 +515,6 @@ ims_ingest_add_ice_candidate(ImsIngest *ingest, guint mline_index, const char *c
   return TRUE;
 }
 
-/* ---- takes ------------------------------------------------------------ */
-
-typedef struct {
-  IngestTake *take;
-  int stream;
-} TakeProbe;
-
-static void
-take_free(IngestTake *take)
-{
-  ImsIngest *ingest = take->ingest;
-  if (take->keyframe_timer != 0) {
-    GSource *timer = g_main_context_find_source_by_id(ingest->context, take->keyframe_timer);
-    if (timer != NULL)
-      g_source_destroy(timer);
-  }
-  if (take->bin != NULL) {
-    gst_element_set_state(take->bin, GST_STATE_NULL);
-    gst_bin_remove(GST_BIN(ingest->pipeline), take->bin);
-  }
-  g_mutex_lock(&ingest->lock);
-  for (int s = 0; s < N_STREAMS; s++) {
-    if (take->tee_pads[s] != NULL) {
-      GstElement *tee = ingest->branches[s].tee;
-      GstPad *peer = gst_pad_get_peer(take->tee_pads[s]);
-      if (peer != NULL) {
-        gst_pad_unlink(take->tee_pads[s], peer);
-        gst_object_unref(peer);
-      }
-      if (tee != NULL)
-        gst_element_release_request_pad(tee, take->tee_pads[s]);
-      gst_object_unref(take->tee_pads[s]);
-    }
-    g_clear_object(&take->bin_pads[s]);
-  }
-  g_mutex_unlock(&ingest->lock);
-  g_mutex_clear(&take->lock);
-  g_free(take->path);
-  g_free(take);
-}
-
-/* Rebases buf (made writable by the caller) for the file; FALSE: drop it.
- * Streaming thread; *started is set when this is the take's first keyframe. */
-static gboolean
-take_rebase_buffer(IngestTake *take, int stream, GstBuffer *buf, gboolean *started)
-{
-  gboolean keep = TRUE;
-  g_mutex_lock(&take->lock);
-  GstSegment *segment = &take->segments[stream];
-  GstClockTime pts = GST_BUFFER_PTS(buf), dts = GST_BUFFER_DTS(buf);
-  GstClockTime rt = GST_CLOCK_TIME_IS_VALID(pts)
-      ? gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts) : GST_CLOCK_TIME_NONE;
-
-  if (stream == STREAM_VIDEO && !take->keyframe_seen) {
-    if (GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT) || !GST_CLOCK_TIME_IS_VALID(rt)) {
-      keep = FALSE;
-    } else {
-      take->keyframe_seen = TRUE;
-      take->base = rt;
-      take->width = take->video_width;
-      take->height = take->video_height;
-      *started = TRUE;
-    }
-  } else if (!take->keyframe_seen || !GST_CLOCK_TIME_IS_VALID(rt) ||
-             (stream == STREAM_AUDIO && rt < take->base)) {
-    keep = FALSE;  /* audio before the first keyframe, or untimed data */
-  }
-  if (keep) {
-    GstClockTime out = rt > take->base ? rt - take->base : 0;
-    GST_BUFFER_PTS(buf) = out;
-    if (GST_CLOCK_TIME_IS_VALID(dts)) {
-      GstClockTime rt_dts = gst_segment_to_running_time(segment, GST_FORMAT_TIME, dts);
-      GST_BUFFER_DTS(buf) = GST_CLOCK_TIME_IS_VALID(rt_dts) && rt_dts > take->base
-          ? rt_dts - take->base : out;
-    }
-    GstClockTime end = out + (GST_BUFFER_DURATION_IS_VALID(buf) ? GST_BUFFER_DURATION(buf) : 0);
-    if (end > take->end)
-      take->end = end;
-    take->wrote[stream] = TRUE;
-  }
-  g_mutex_unlock(&take->lock);
-  return keep;
-}
-
-typedef struct {
-  IngestTake *take;
-  int stream;
-  gboolean started;
-} ListRebase;
-
-static gboolean
-rebase_list_item(GstBuffer **buf, guint idx, gpointer data)
-{
-  ListRebase *ctx = data;
-  *buf = gst_buffer_make_writable(*buf);
-  if (!take_rebase_buffer(ctx->take, ctx->stream, *buf, &ctx->started))
-    gst_clear_buffer(buf);
-  return TRUE;
-}
-
-/* Probe on a tee pad feeding the take (streaming thread): gates on the first
- * keyframe, rebases timestamps and presents a [0, ∞) segment to the mux. */
-static GstPadProbeReturn
-on_take_data(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  TakeProbe *probe = data;
-  IngestTake *take = probe->take;
-  gboolean started = FALSE;
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buf = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-    info->data = buf;
-    if (!take_rebase_buffer(take, probe->stream, buf, &started))
-      return GST_PAD_PROBE_DROP;
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-    info->data = list;
-    ListRebase ctx = { take, probe->stream, FALSE };
-    gst_buffer_list_foreach(list, rebase_list_item, &ctx);
-    started = ctx.started;
-    if (gst_buffer_list_length(list) == 0)
-      return GST_PAD_PROBE_DROP;
-  } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-    if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
-      GstSegment segment;
-      gst_event_copy_segment(event, &segment);
-      if (segment.format != GST_FORMAT_TIME)
-        return GST_PAD_PROBE_OK;
-      g_mutex_lock(&take->lock);
-      take->segments[probe->stream] = segment;
-      g_mutex_unlock(&take->lock);
-      gst_segment_init(&segment, GST_FORMAT_TIME);
-      GstEvent *rebased = gst_event_new_segment(&segment);
-      gst_event_set_seqnum(rebased, gst_event_get_seqnum(event));
-      gst_event_unref(event);
-      info->data = rebased;
-    } else if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS && probe->stream == STREAM_VIDEO) {
-      GstCaps *caps = NULL;
-      gst_event_parse_caps(event, &caps);
-      const GstStructure *s = gst_caps_get_structure(caps, 0);
-      int width = 0, height = 0;
-      gst_structure_get_int(s, "width", &width);
-      gst_structure_get_int(s, "height", &height);
-      g_mutex_lock(&take->lock);
-      take->video_width = width;
-      take->video_height = height;
-      g_mutex_unlock(&take->lock);
-    }
-    return GST_PAD_PROBE_OK;
-  }
-  if (started)
-    dispatch(take->ingest, WORK_TAKE_STARTED, take->serial, NULL, NULL);
-  return GST_PAD_PROBE_OK;
-}
-
-/* IDLE probe (any thread, the pad is blocked while this runs): detaches the
- * tee pad from the take bin and ends that mux input. */
-static GstPadProbeReturn
-on_tee_pad_idle(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  TakeProbe *probe = data;
-  IngestTake *take = probe->take;
-  GstPad *bin_pad = take->bin_pads[probe->stream];
-  gst_pad_unlink(pad, bin_pad);
-  gst_pad_send_event(bin_pad, gst_event_new_eos());
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* EOS reached the file sink (streaming thread): the file is complete. */
-static GstPadProbeReturn
-on_filesink_event(GstPad *pad, GstPadProbeInfo *info, gpointer data)
-{
-  IngestTake *take = data;
-  if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
-    dispatch(take->ingest, WORK_TAKE_EOS, take->serial, NULL, NULL);
-  return GST_PAD_PROBE_OK;
-}
-
-/* Asks the browser for a keyframe: webrtcbin's RTP session turns the
- * upstream force-key-unit event into RTCP PLI/FIR.  Built by hand (it is the
- * structure gst_video_event_new_upstream_force_key_unit makes) so the core
- * library needs no gstreamer-video dependency. */
-static void
-request_keyframe(ImsIngest *ingest)
-{
-  g_mutex_lock(&ingest->lock);
-  GstElement *depay = ingest->branches[STREAM_VIDEO].depay
-      ? gst_object_ref(ingest->branches[STREAM_VIDEO].depay) : NULL;
-  g_mutex_unlock(&ingest->lock);
-  if (depay == NULL)
-    return;
-  GstStructure *s = gst_structure_new("GstForceKeyUnit",
-      "running-time", GST_TYPE_CLOCK_TIME, GST_CLOCK_TIME_NONE,
-      "all-headers", G_TYPE_BOOLEAN, TRUE,
-      "count", G_TYPE_UINT, 0, NULL);
-  g_autoptr(GstPad) src = gst_element_get_static_pad(depay, "src");
-  gst_pad_send_event(src, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));
-  gst_object_unref(depay);
-}
-
-static gboolean
-on_keyframe_timer(gpointer data)
-{
-  IngestTake *take = data;
-  g_mutex_lock(&take->lock);
-  gboolean seen = take->keyframe_seen;
-  g_mutex_unlock(&take->lock);
-  if (seen || take->stopping) {
-    take->keyframe_timer = 0;
-    return G_SOURCE_REMOVE;
-  }
-  LOG(take->ingest, "take %s: no keyframe yet, asking again", take->path);
-  request_keyframe(take->ingest);
-  return G_SOURCE_CONTINUE;
-}
-
-/* Builds matroskamux ! filesink with both mux pads requested up front. */
-static gboolean
-take_build_bin(IngestTake *take, GError **error)
-{
-  take->bin = gst_bin_new(NULL);
-  take->mux = gst_element_factory_make("matroskamux", NULL);
-  take->filesink = gst_element_factory_make("filesink", NULL);
-  if (take->mux == NULL || take->filesink == NULL) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_MISSING_ELEMENT,
-                "matroskamux or filesink missing");
-    return FALSE;
-  }
-  /* A small write buffer bounds what a crash (kill -9) loses: 16 KiB is
-   * ~50 ms at 2.5 Mbit/s, at ~20 write(2) calls per second. */
-  g_object_set(take->filesink, "location", take->path, "sync", FALSE, "async", FALSE,
-               "buffer-size", 16384, NULL);
-  gst_bin_add_many(GST_BIN(take->bin), take->mux, take->filesink, NULL);
-  gst_element_link(take->mux, take->filesink);
-  static const char *templates[N_STREAMS] = { "video_%u", "audio_%u" };
-  static const char *names[N_STREAMS] = { "video", "audio" };
-  for (int s = 0; s < N_STREAMS; s++) {
-    g_autoptr(GstPad) mux_pad = gst_element_request_pad_simple(take->mux, templates[s]);
-    GstPad *ghost = gst_ghost_pad_new(names[s], mux_pad);
-    gst_pad_set_active(ghost, TRUE);
-    gst_element_add_pad(take->bin, ghost);
-    take->bin_pads[s] = gst_object_ref(ghost);
-  }
-  g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(take->filesink, "sink");
-  gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_filesink_event, take, NULL);
-  return TRUE;
-}
-
-gboolean
-ims_ingest_start_take(ImsIngest *ingest, const char *path, GError **error)
-{
-  g_return_val_if_fail(ingest != NULL && path != NULL, FALSE);
-  if (ingest->failed || ingest->take != NULL) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE,
-                ingest->failed ? "ingest has failed" : "a take is already open");
-    return FALSE;
-  }
-  g_mutex_lock(&ingest->lock);
-  GstElement *tees[N_STREAMS] = { ingest->branches[STREAM_VIDEO].tee, ingest->branches[STREAM_AUDIO].tee };
-  ImsSdpCodec codecs[N_STREAMS] = { ingest->branches[STREAM_VIDEO].codec, ingest->branches[STREAM_AUDIO].codec };
-  g_mutex_unlock(&ingest->lock);
-  if (tees[STREAM_VIDEO] == NULL || tees[STREAM_AUDIO] == NULL ||
-      ims_ingest_get_last_media_time(ingest) == 0) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE,
-                "media is not flowing yet (video %s, audio %s)",
-                tees[STREAM_VIDEO] ? "up" : "missing", tees[STREAM_AUDIO] ? "up" : "missing");
-    return FALSE;
-  }
-  /* Fail here, not with a pipeline error from filesink that would fail the ingest. */
-  FILE *probe_file = fopen(path, "wb");
-  if (probe_file == NULL) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED, "cannot write %s: %s",
-                path, g_strerror(errno));
-    return FALSE;
-  }
-  fclose(probe_file);
-
-  IngestTake *take = g_new0(IngestTake, 1);
-  g_mutex_init(&take->lock);
-  take->ingest = ingest;
-  take->serial = ++ingest->take_serial;
-  take->path = g_strdup(path);
-  for (int s = 0; s < N_STREAMS; s++) {
-    take->codecs[s] = codecs[s];
-    gst_segment_init(&take->segments[s], GST_FORMAT_TIME);
-  }
-  if (!take_build_bin(take, error)) {
-    g_clear_object(&take->bin);
-    take_free(take);
-    return FALSE;
-  }
-  gst_bin_add(GST_BIN(ingest->pipeline), take->bin);
-  if (!gst_element_sync_state_with_parent(take->bin)) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED, "recording bin did not start");
-    take_free(take);
-    return FALSE;
-  }
-  ingest->take = take;
-
-  for (int s = 0; s < N_STREAMS; s++) {
-    TakeProbe *probe = g_new(TakeProbe, 1);
-    probe->take = take;
-    probe->stream = s;
-    take->tee_pads[s] = gst_element_request_pad_simple(tees[s], "src_%u");
-    gst_pad_add_probe(take->tee_pads[s],
-                      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-                      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                      on_take_data, probe, g_free);
-    gst_pad_link(take->tee_pads[s], take->bin_pads[s]);
-  }
-  request_keyframe(ingest);
-  GSource *timer = g_timeout_source_new(KEYFRAME_RETRY_MS);
-  g_source_set_callback(timer, on_keyframe_timer, take, NULL);
-  take->keyframe_timer = g_source_attach(timer, ingest->context);
-  g_source_unref(timer);
-  LOG(ingest, "take %s started, waiting for a keyframe", path);
-  return TRUE;
-}
-
-void
-ims_ingest_stop_take(ImsIngest *ingest)
-{
-  g_return_if_fail(ingest != NULL);
-  IngestTake *take = ingest->take;
-  if (take == NULL || take->stopping)
-    return;
-  take->stopping = TRUE;
-  LOG(ingest, "take %s stopping", take->path);
-  for (int s = 0; s < N_STREAMS; s++) {
-    TakeProbe *probe = g_new(TakeProbe, 1);
-    probe->take = take;
-    probe->stream = s;
-    gst_pad_add_probe(take->tee_pads[s], GST_PAD_PROBE_TYPE_IDLE, on_tee_pad_idle, probe, g_free);
-  }
-}
-
-gboolean
-ims_ingest_is_recording(ImsIngest *ingest)
-{
-  g_return_val_if_fail(ingest != NULL, FALSE);
-  return ingest->take != NULL;
-}
-
-/* Main thread: reports and frees the current take.  complete == FALSE (a
- * pipeline error) stops the whole pipeline first: the ingest is unusable and
- * the file keeps whatever was written (Matroska stays decodable). */
-static void
-finish_take(ImsIngest *ingest, gboolean complete)
-{
-  IngestTake *take = ingest->take;
-  ingest->take = NULL;
-  if (!complete)
-    gst_element_set_state(ingest->pipeline, GST_STATE_NULL);
-  else
-    gst_element_set_state(take->bin, GST_STATE_NULL);
-
-  g_autoptr(ImsTakeResult) result = g_new0(ImsTakeResult, 1);
-  result->path = g_strdup(take->path);
-  result->complete = complete;
-  g_mutex_lock(&take->lock);
-  result->duration_ms = take->keyframe_seen ? (gint64) (take->end / GST_MSECOND) : 0;
-  if (take->wrote[STREAM_VIDEO]) {
-    result->video_codec = g_strdup(ims_sdp_codec_name(take->codecs[STREAM_VIDEO]));
-    result->width = take->width;
-    result->height = take->height;
-  }
-  if (take->wrote[STREAM_AUDIO])
-    result->audio_codec = g_strdup(ims_sdp_codec_name(take->codecs[STREAM_AUDIO]));
-  g_mutex_unlock(&take->lock);
-  struct stat st;
-  if (stat(take->path, &st) == 0)
-    result->size_bytes = (guint64) st.st_size;
-  take_free(take);
-
-  LOG(ingest, "take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes, %s %dx%d + %s",
-      result->path, complete ? "complete" : "cut", result->duration_ms, result->size_bytes,
-      result->video_codec ? result->video_codec : "no video", result->width, result->height,
-      result->audio_codec ? result->audio_codec : "no audio");
-  if (ingest->callbacks.on_take_finished != NULL)
-    ingest->callbacks.on_take_finished(result, ingest->user_data);
-}
 
 /* ---- main-context work ------------------------------------------------ */
 
@@ -948,16 +527,16 @@ work_run(gpointer data)
     return G_SOURCE_REMOVE;
 
   switch (work->kind) {
-  case WORK_ANSWER:
+  case IMS_INGEST_WORK_ANSWER:
     LOG(ingest, "answer ready");
     if (ingest->callbacks.on_answer != NULL && !ingest->failed)
       ingest->callbacks.on_answer(work->text, ingest->user_data);
     break;
-  case WORK_ICE_CANDIDATE:
+  case IMS_INGEST_WORK_ICE_CANDIDATE:
     if (ingest->callbacks.on_ice_candidate != NULL && !ingest->failed)
       ingest->callbacks.on_ice_candidate(work->number, work->text, ingest->user_data);
     break;
-  case WORK_ICE_STATE:
+  case IMS_INGEST_WORK_ICE_STATE:
     DBG(ingest, "ICE connection state %u", work->number);
     if (work->number == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
       g_autoptr(GError) error = g_error_new(IMS_INGEST_ERROR, IMS_INGEST_ERROR_FAILED,
@@ -965,18 +544,13 @@ work_run(gpointer data)
       fail(ingest, error);
     }
     break;
-  case WORK_TAKE_STARTED:
-    if (ingest->take != NULL && ingest->take->serial == work->number) {
-      LOG(ingest, "take %s: first keyframe written", ingest->take->path);
-      if (ingest->callbacks.on_take_started != NULL)
-        ingest->callbacks.on_take_started(ingest->user_data);
-    }
+  case IMS_INGEST_WORK_TAKE_STARTED:
+    ims_ingest_take_started(ingest, work->number);
     break;
-  case WORK_TAKE_EOS:
-    if (ingest->take != NULL && ingest->take->serial == work->number)
-      finish_take(ingest, TRUE);
+  case IMS_INGEST_WORK_TAKE_EOS:
+    ims_ingest_take_eos(ingest, work->number);
     break;
-  case WORK_FAILED:
+  case IMS_INGEST_WORK_FAILED:
     fail(ingest, work->error);
     break;
   }
@@ -987,7 +561,12 @@ gint64
 ims_ingest_get_last_media_time(ImsIngest *ingest)
 {
   g_return_val_if_fail(ingest != NULL, 0);
-  return __atomic_load_n(&ingest->last_media_time, __ATOMIC_RELAXED);
+  /* flowing means both streams are up: before that a take cannot start */
+  g_mutex_lock(&ingest->lock);
+  gboolean both_up = ingest->branches[STREAM_VIDEO].tee != NULL &&
+                     ingest->branches[STREAM_AUDIO].tee != NULL;
+  g_mutex_unlock(&ingest->lock);
+  return both_up ? __atomic_load_n(&ingest->last_media_time, __ATOMIC_RELAXED) : 0;
 }
 
 void
@@ -1002,11 +581,7 @@ ims_ingest_free(ImsIngest *ingest)
     ingest->bus_source = NULL;
   }
   gst_element_set_state(ingest->pipeline, GST_STATE_NULL);
-  if (ingest->take != NULL) {
-    LOG(ingest, "take %s cut by teardown", ingest->take->path);
-    take_free(ingest->take);
-    ingest->take = NULL;
-  }
+  ims_ingest_take_cut(ingest);
   g_signal_handlers_disconnect_by_data(ingest->webrtc, ingest);
   gst_clear_object(&ingest->pipeline);
   LOG(ingest, "ingest closed");

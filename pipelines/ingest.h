@@ -93,7 +93,8 @@ void ims_ingest_stop_take(ImsIngest *ingest);
 gboolean ims_ingest_is_recording(ImsIngest *ingest);
 
 /* Monotonic time (g_get_monotonic_time) of the last RTP media buffer received,
- * 0 if none yet.  Cheap; used by the owner's no-media watchdog. */
+ * 0 until both video and audio are flowing (a take can start once it is not
+ * 0).  Cheap; used by the owner's media-ready check and no-media watchdog. */
 gint64 ims_ingest_get_last_media_time(ImsIngest *ingest);
 
 /* Tears the pipeline down (state NULL) and frees.  An open take is cut: call
