@@ -120,6 +120,8 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     return -1;
 
   case LWS_CALLBACK_HTTP: {
+    if (!request)
+      return -1;
     const char *uri = NULL;
     int uri_length = 0;
     int method = lws_http_get_uri_and_method(wsi, (char **) &uri, &uri_length);
@@ -144,7 +146,7 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
   }
 
   case LWS_CALLBACK_HTTP_BODY:
-    if (!request->body)
+    if (!request || !request->body)
       return 0;
     if (request->body->len + len > config->max_body_bytes)
       request->too_large = TRUE;
@@ -153,17 +155,22 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     return 0;
 
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (!request->method)
+    if (!request || !request->method)
       return -1;
     return answer(wsi, config, request);
 
   case LWS_CALLBACK_HTTP_WRITEABLE:
+    /* lws also serves files on this protocol: those have no request of ours */
+    if (!request || !request->method)
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
     return write_body(wsi, request);
 
   case LWS_CALLBACK_CLOSED_HTTP:
   case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    request_clear(request);
-    return 0;
+    /* lws may close before it allocated the per-connection data */
+    if (request)
+      request_clear(request);
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
 
   default:
     return lws_callback_http_dummy(wsi, reason, user, in, len);
