@@ -102,6 +102,36 @@ static const KeyInfo keys[] = {
   INT_KEY("session", shutdown_timeout_seconds, 10, 1, 600,
           "Longest wait on SIGTERM for open takes to finalize, in seconds."),
 
+  STRING_KEY("storage", s3_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
+             "S3 endpoint host[:port] (MinIO: host:9000; AWS: s3.amazonaws.com); empty keeps renditions in the spool."),
+  STRING_KEY("storage", s3_bucket, "imsd", 0, NULL,
+             "Bucket every object is stored in."),
+  STRING_KEY("storage", s3_access_key, "", KEY_MAY_BE_EMPTY, NULL,
+             "S3 access key id."),
+  STRING_KEY("storage", s3_secret_key, "", KEY_MAY_BE_EMPTY, NULL,
+             "S3 secret access key."),
+  STRING_KEY("storage", s3_region, "", KEY_MAY_BE_EMPTY, NULL,
+             "S3 region, empty for the endpoint's default."),
+  INT_KEY("storage", s3_use_tls, 0, 0, 1,
+          "1: talk to the endpoint over HTTPS; 0: plain HTTP."),
+  INT_KEY("storage", s3_path_style, 1, 0, 1,
+          "1: path-style URLs (MinIO, s3rver); 0: virtual-host style (AWS)."),
+  STRING_KEY("storage", key_prefix, "media", KEY_MAY_BE_EMPTY, NULL,
+             "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}/{file}."),
+  INT_KEY("storage", upload_original, 1, 0, 1,
+          "1: upload the take's original Matroska file too."),
+  INT_KEY("storage", multipart_threshold_mb, 16, 5, 5000,
+          "Files larger than this many MiB are uploaded in parts."),
+  INT_KEY("storage", request_timeout_seconds, 30, 1, 3600,
+          "Longest wait for one S3 request."),
+
+  INT_KEY("processing", workers, 0, 0, 64,
+          "Renditions made at once (worker threads); 0 = one per CPU core."),
+  STRING_KEY("processing", profiles_file, IMSD_SOURCE_DIR "/etc/profiles.ini", 0, NULL,
+             "Interview-type profiles (renditions, capture limits), see etc/profiles.ini."),
+  INT_KEY("processing", retry_max_seconds, 60, 1, 3600,
+          "Longest wait between retries of a failed upload (backoff doubles up to it)."),
+
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
 };
@@ -117,6 +147,7 @@ static const char *const environment_allow_list[] = {
   "IMSD_BUILD_DIR",
   "IMSD_PG_*",
   "IMSD_SKIP_INSTALL",
+  "IMSD_S3_*",
 };
 
 static const struct {

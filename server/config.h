@@ -44,6 +44,22 @@ typedef struct {
   int default_think_seconds;   /* 30 */
   int default_max_retakes;     /* 1 */
   int shutdown_timeout_seconds;/* 10: longest wait for open takes to finalize on SIGTERM */
+  /* [storage] */
+  char *s3_endpoint;           /* "": renditions stay in the spool */
+  char *s3_bucket;             /* "imsd" */
+  char *s3_access_key;
+  char *s3_secret_key;
+  char *s3_region;
+  int s3_use_tls;              /* 0 */
+  int s3_path_style;           /* 1 */
+  char *key_prefix;            /* "media" */
+  int upload_original;         /* 1 */
+  int multipart_threshold_mb;  /* 16 */
+  int request_timeout_seconds; /* 30 */
+  /* [processing] */
+  int workers;                 /* 0 = one per core */
+  char *profiles_file;         /* IMSD_SOURCE_DIR "/etc/profiles.ini" */
+  int retry_max_seconds;       /* 60 */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
 } ImsConfig;

@@ -17,9 +17,7 @@
  */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
-#include "store.h"
-
-#include <libpq-fe.h>
+#include "store-pg-private.h"
 
 #define IMS_STORE_PG_STATEMENT_TIMEOUT_MS 5000
 /* pg_advisory_lock key serializing migrations: "imsd" in ASCII. */
@@ -82,44 +80,46 @@ static const ImsMigration ims_migrations[] = {
   { 2, "index open takes and sessions by interview",
     "CREATE INDEX takes_recording_idx ON takes (started_at) WHERE status = 'recording';"
     "CREATE INDEX sessions_interview_idx ON sessions (interview_id);" },
+  { 3, "media files and take processing",
+    "ALTER TABLE takes ADD COLUMN processed_at timestamptz, ADD COLUMN processing_error text;"
+    "CREATE INDEX takes_unprocessed_idx ON takes (stopped_at)"
+    "  WHERE processed_at IS NULL AND status IN ('completed', 'interrupted');"
+    "CREATE TABLE media_files ("
+    "  id uuid PRIMARY KEY,"
+    "  take_id uuid NOT NULL REFERENCES takes (id) ON DELETE CASCADE,"
+    "  session_id uuid NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+    "  kind text NOT NULL,"
+    "  object_key text NOT NULL UNIQUE,"
+    "  content_type text NOT NULL,"
+    "  size_bytes bigint NOT NULL CHECK (size_bytes >= 0),"
+    "  checksum text NOT NULL,"
+    "  status text NOT NULL DEFAULT 'stored' CHECK (status IN ('stored', 'deleted')),"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  UNIQUE (take_id, kind));"
+    "CREATE INDEX media_files_session_idx ON media_files (session_id);" },
 };
 
-typedef struct {
-  ImsStore base;              /* first: an ImsStore* is an ImsStorePg* */
-  PGconn *conn;               /* owned; never NULL after construction */
-} ImsStorePg;
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGresult, PQclear)
-
-/* Parameters of one statement: text values (NULL is SQL NULL), owning the
- * strings it formats. */
-typedef struct {
-  const char *values[16];
-  int count;
-  GPtrArray *owned;
-} ImsPgParams;
-
-static void
+void
 ims_pg_params_init(ImsPgParams *params)
 {
   params->count = 0;
   params->owned = g_ptr_array_new_with_free_func(g_free);
 }
 
-static void
+void
 ims_pg_params_clear(ImsPgParams *params)
 {
   g_clear_pointer(&params->owned, g_ptr_array_unref);
 }
 
-static void
+void
 ims_pg_params_add_text(ImsPgParams *params, const char *text)
 {
   g_assert(params->count < (int) G_N_ELEMENTS(params->values));
   params->values[params->count++] = text;
 }
 
-static void
+void
 ims_pg_params_add_owned(ImsPgParams *params, char *text)
 {
   if (text != NULL)
@@ -127,14 +127,14 @@ ims_pg_params_add_owned(ImsPgParams *params, char *text)
   ims_pg_params_add_text(params, text);
 }
 
-static void
+void
 ims_pg_params_add_int(ImsPgParams *params, gint64 value)
 {
   ims_pg_params_add_owned(params, g_strdup_printf("%" G_GINT64_FORMAT, value));
 }
 
 /* Adds unix microseconds as exact timestamptz text, or NULL for 0. */
-static void
+void
 ims_pg_params_add_time(ImsPgParams *params, gint64 usec)
 {
   if (usec == 0) {
@@ -156,10 +156,7 @@ ims_pg_params_add_time(ImsPgParams *params, gint64 usec)
   ims_pg_params_add_owned(params, g_strdup_printf("%s.%06" G_GINT64_FORMAT "+00", base, fraction));
 }
 
-/* SQL selecting a timestamptz column as unix microseconds (NULL stays NULL). */
-#define IMS_PG_USEC(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
-
-static char *
+char *
 ims_pg_get_text(const PGresult *result, int row, int column)
 {
   if (PQgetisnull(result, row, column))
@@ -167,7 +164,7 @@ ims_pg_get_text(const PGresult *result, int row, int column)
   return g_strdup(PQgetvalue(result, row, column));
 }
 
-static gint64
+gint64
 ims_pg_get_int(const PGresult *result, int row, int column)
 {
   if (PQgetisnull(result, row, column))
@@ -179,7 +176,7 @@ ims_pg_get_int(const PGresult *result, int row, int column)
  * prefixed by what.  Unique violations become CONFLICT, foreign key
  * violations NOT_FOUND (the session or question referred to is missing), a
  * broken connection CONNECT, anything else QUERY. */
-static void
+void
 ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GError **error)
 {
   const char *sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
@@ -200,7 +197,7 @@ ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GEr
 /* Runs one parameterized statement.  Returns its result if its status is
  * expected (PGRES_COMMAND_OK or PGRES_TUPLES_OK), else NULL with error.
  * Transfer full. */
-static PGresult *
+PGresult *
 ims_pg_exec(ImsStorePg *self, const char *what, const char *sql,
             const ImsPgParams *params, ExecStatusType expected, GError **error)
 {
@@ -214,7 +211,7 @@ ims_pg_exec(ImsStorePg *self, const char *what, const char *sql,
 }
 
 /* Runs a statement without parameters or result rows (BEGIN, COMMIT...). */
-static gboolean
+gboolean
 ims_pg_command(ImsStorePg *self, const char *sql, GError **error)
 {
   g_autoptr(PGresult) result = ims_pg_exec(self, sql, sql, NULL, PGRES_COMMAND_OK, error);
@@ -223,7 +220,7 @@ ims_pg_command(ImsStorePg *self, const char *sql, GError **error)
 
 /* Rolls back the open transaction, if the connection still works; used on
  * failure paths, so its own errors are only logged. */
-static void
+void
 ims_pg_rollback(ImsStorePg *self)
 {
   if (PQstatus(self->conn) != CONNECTION_OK)
@@ -385,12 +382,9 @@ out:
   return ok;
 }
 
-/* One store call: runs against self->conn; on failure leaves its output unset. */
-typedef gboolean (*ImsPgOperation)(ImsStorePg *self, gpointer data, GError **error);
-
 /* Runs operation, resetting the connection once (and retrying) if it is or
  * turns out to be broken.  At most one PQreset per call. */
-static gboolean
+gboolean
 ims_pg_run(ImsStorePg *self, ImsPgOperation operation, gpointer data, GError **error)
 {
   gboolean was_reset = FALSE;
@@ -500,14 +494,9 @@ ims_store_pg_create_session(ImsStore *store, const ImsSessionRecord *record, GEr
   return ims_pg_run((ImsStorePg *) store, ims_pg_create_session_once, (gpointer) record, error);
 }
 
-#define IMS_PG_TAKE_COLUMNS \
-  "id, session_id, question_idx, number, status, path, " IMS_PG_USEC("started_at") ", " \
-  IMS_PG_USEC("stopped_at") ", duration_ms, size_bytes, video_codec, audio_codec, " \
-  "width, height, stop_reason"
-
 /* Returns the take in row of a result selecting IMS_PG_TAKE_COLUMNS, or NULL
  * with a QUERY error if its status is unknown.  Transfer full. */
-static ImsTake *
+ImsTake *
 ims_pg_take_from_row(const PGresult *result, int row, GError **error)
 {
   g_autoptr(ImsTake) take = ims_take_new();
@@ -534,7 +523,7 @@ ims_pg_take_from_row(const PGresult *result, int row, GError **error)
 }
 
 /* Appends the takes of result to takes.  FALSE with error on a bad row. */
-static gboolean
+gboolean
 ims_pg_takes_from_result(const PGresult *result, GPtrArray *takes, GError **error)
 {
   for (int row = 0; row < PQntuples(result); row++) {
@@ -653,7 +642,7 @@ ims_store_pg_load_session(ImsStore *store, const char *session_id, GError **erro
 }
 
 /* Runs an UPDATE whose params are ready; NOT_FOUND if it changed no row. */
-static gboolean
+gboolean
 ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params,
                   const char *id, GError **error)
 {
@@ -816,6 +805,7 @@ ims_store_pg_new(const char *conninfo, GError **error)
   self->base.insert_take = ims_store_pg_insert_take;
   self->base.update_take = ims_store_pg_update_take;
   self->base.list_open_takes = ims_store_pg_list_open_takes;
+  ims_store_pg_media_init(self);
   self->base.free = ims_store_pg_free;
   if (!ims_pg_migrate(self, error)) {
     ims_store_pg_free(&self->base);

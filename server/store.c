@@ -164,3 +164,37 @@ ims_session_record_free(ImsSessionRecord *record)
   g_clear_pointer(&record->takes, g_ptr_array_unref);
   g_free(record);
 }
+
+ImsMediaFile *
+ims_media_file_new(void)
+{
+  return g_new0(ImsMediaFile, 1);
+}
+
+void
+ims_media_file_free(ImsMediaFile *file)
+{
+  if (!file)
+    return;
+  g_free(file->id);
+  g_free(file->take_id);
+  g_free(file->session_id);
+  g_free(file->kind);
+  g_free(file->key);
+  g_free(file->content_type);
+  g_free(file->checksum);
+  g_free(file);
+}
+
+void
+ims_processing_job_free(ImsProcessingJob *job)
+{
+  if (!job)
+    return;
+  ims_take_free(job->take);
+  g_free(job->interview_id);
+  g_free(job->question_id);
+  g_free(job->user_id);
+  g_free(job->profile);
+  g_free(job);
+}

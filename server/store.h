@@ -88,6 +88,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsQuestion, ims_question_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsTake, ims_take_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsSessionRecord, ims_session_record_free)
 
+/* One object stored in S3 for a take (a row of media_files). */
+typedef struct {
+  char *id;                 /* UUID, made by imsd */
+  char *take_id;
+  char *session_id;
+  char *kind;               /* "original", "video/mp4", "thumbnail", "audio/wav-16k" */
+  char *key;                /* the object key */
+  char *content_type;
+  gint64 size_bytes;
+  char *checksum;           /* SHA-256 of the bytes, hex */
+  gint64 created_at;        /* unix microseconds; 0 = now */
+} ImsMediaFile;
+
+/* A finished take waiting for renditions and uploads, with what its object
+ * keys and its profile need. */
+typedef struct {
+  ImsTake *take;
+  char *interview_id;
+  char *question_id;
+  char *user_id;
+  char *profile;
+} ImsProcessingJob;
+
+ImsMediaFile *ims_media_file_new(void);
+void ims_media_file_free(ImsMediaFile *file);
+void ims_processing_job_free(ImsProcessingJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsMediaFile, ims_media_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsProcessingJob, ims_processing_job_free)
+
 typedef struct _ImsStore ImsStore;
 
 struct _ImsStore {
@@ -107,6 +136,18 @@ struct _ImsStore {
   /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
    * GPtrArray of ImsTake*, free func set) without changing them. */
   GPtrArray *(*list_open_takes)(ImsStore *store, GError **error);
+  /* Finished takes (completed or interrupted) not processed yet, oldest
+   * first: GPtrArray of ImsProcessingJob*, free func set, transfer full. */
+  GPtrArray *(*list_unprocessed_takes)(ImsStore *store, GError **error);
+  /* The objects already stored for a take: GPtrArray of ImsMediaFile*. */
+  GPtrArray *(*list_media_files)(ImsStore *store, const char *take_id, GError **error);
+  /* Records an object S3 has confirmed.  A second row for the same take and
+   * kind is not added (TRUE: the object is recorded). */
+  gboolean (*add_media_file)(ImsStore *store, const ImsMediaFile *file, GError **error);
+  /* Marks the take processed; error_text records why renditions could not
+   * be made (NULL if they were). */
+  gboolean (*finish_processing)(ImsStore *store, const char *take_id, const char *error_text,
+                                GError **error);
   void (*free)(ImsStore *store);
 };
 

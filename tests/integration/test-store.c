@@ -282,7 +282,11 @@ test_migration_failure_leaves_previous_version(void **state)
   store = ims_store_pg_new(conninfo, &error);
   assert_non_null(store);
   ims_store_free(store);
-  assert_int_equal(admin_count(versions), 202);
+  /* every migration is applied now, each once, in order (later migrations add versions) */
+  g_autofree char *complete = g_strdup_printf(
+      "SELECT (max(version) = count(*) AND max(version) >= 2)::int FROM %s.schema_migrations",
+      broken);
+  assert_int_equal(admin_count(complete), 1);
   assert_int_equal(admin_count(index), 1);
 
   g_autofree char *drop = g_strdup_printf("DROP SCHEMA %s CASCADE", broken);

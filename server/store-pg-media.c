@@ -1,0 +1,166 @@
+/* store-pg-media.c: the PostgreSQL side of take processing: which finished
+ * takes still need renditions and uploads, and the media_files rows of the
+ * objects S3 has confirmed.  See store.h for the contracts. */
+#define G_LOG_DOMAIN "imsd.store-pg"
+
+#include "store-pg-private.h"
+
+static gboolean
+list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  GPtrArray **out = data;
+  /* the take columns first, as ims_pg_take_from_row reads them */
+  g_autoptr(PGresult) result = ims_pg_exec(self, "list unprocessed takes",
+      "SELECT t.id, t.session_id, t.question_idx, t.number, t.status, t.path, "
+      IMS_PG_USEC("t.started_at") ", " IMS_PG_USEC("t.stopped_at") ", t.duration_ms, t.size_bytes,"
+      " t.video_codec, t.audio_codec, t.width, t.height, t.stop_reason,"
+      " s.interview_id, q.question_id, s.user_id, s.profile"
+      " FROM takes t JOIN sessions s ON s.id = t.session_id"
+      " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
+      " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"
+      " ORDER BY t.stopped_at, t.id", NULL, PGRES_TUPLES_OK, error);
+  if (result == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func((GDestroyNotify) ims_processing_job_free);
+  for (int row = 0; row < PQntuples(result); row++) {
+    ImsTake *take = ims_pg_take_from_row(result, row, error);
+    if (take == NULL)
+      return FALSE;
+    ImsProcessingJob *job = g_new0(ImsProcessingJob, 1);
+    job->take = take;
+    job->interview_id = ims_pg_get_text(result, row, 15);
+    job->question_id = ims_pg_get_text(result, row, 16);
+    job->user_id = ims_pg_get_text(result, row, 17);
+    job->profile = ims_pg_get_text(result, row, 18);
+    g_ptr_array_add(jobs, job);
+  }
+  *out = g_steal_pointer(&jobs);
+  return TRUE;
+}
+
+static GPtrArray *
+list_unprocessed_takes(ImsStore *store, GError **error)
+{
+  GPtrArray *jobs = NULL;
+  if (!ims_pg_run((ImsStorePg *) store, list_unprocessed_once, &jobs, error))
+    return NULL;
+  return jobs;
+}
+
+typedef struct {
+  const char *take_id;
+  GPtrArray *files;   /* out */
+} ListFiles;
+
+static gboolean
+list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ListFiles *list = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->take_id);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "list media files",
+      "SELECT id, take_id, session_id, kind, object_key, content_type, size_bytes, checksum, "
+      IMS_PG_USEC("created_at") " FROM media_files WHERE take_id = $1 AND status = 'stored'"
+      " ORDER BY created_at, kind", &params, PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  for (int row = 0; row < PQntuples(result); row++) {
+    ImsMediaFile *file = ims_media_file_new();
+    file->id = ims_pg_get_text(result, row, 0);
+    file->take_id = ims_pg_get_text(result, row, 1);
+    file->session_id = ims_pg_get_text(result, row, 2);
+    file->kind = ims_pg_get_text(result, row, 3);
+    file->key = ims_pg_get_text(result, row, 4);
+    file->content_type = ims_pg_get_text(result, row, 5);
+    file->size_bytes = ims_pg_get_int(result, row, 6);
+    file->checksum = ims_pg_get_text(result, row, 7);
+    file->created_at = ims_pg_get_int(result, row, 8);
+    g_ptr_array_add(files, file);
+  }
+  list->files = g_steal_pointer(&files);
+  return TRUE;
+}
+
+static GPtrArray *
+list_media_files(ImsStore *store, const char *take_id, GError **error)
+{
+  ListFiles list = { take_id, NULL };
+  if (!g_uuid_string_is_valid(take_id))
+    return g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  if (!ims_pg_run((ImsStorePg *) store, list_media_files_once, &list, error))
+    return NULL;
+  return list.files;
+}
+
+static gboolean
+add_media_file_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  const ImsMediaFile *file = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, file->id);
+  ims_pg_params_add_text(&params, file->take_id);
+  ims_pg_params_add_text(&params, file->session_id);
+  ims_pg_params_add_text(&params, file->kind);
+  ims_pg_params_add_text(&params, file->key);
+  ims_pg_params_add_text(&params, file->content_type);
+  ims_pg_params_add_int(&params, file->size_bytes);
+  ims_pg_params_add_text(&params, file->checksum);
+  ims_pg_params_add_time(&params, file->created_at);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "add media file",
+      "INSERT INTO media_files (id, take_id, session_id, kind, object_key, content_type,"
+      " size_bytes, checksum, created_at)"
+      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::timestamptz, now()))"
+      " ON CONFLICT (take_id, kind) DO NOTHING", &params, PGRES_COMMAND_OK, error);
+  ims_pg_params_clear(&params);
+  return result != NULL;
+}
+
+static gboolean
+add_media_file(ImsStore *store, const ImsMediaFile *file, GError **error)
+{
+  return ims_pg_run((ImsStorePg *) store, add_media_file_once, (gpointer) file, error);
+}
+
+typedef struct {
+  const char *take_id;
+  const char *error_text;
+} FinishProcessing;
+
+static gboolean
+finish_processing_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  FinishProcessing *finish = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, finish->take_id);
+  ims_pg_params_add_text(&params, finish->error_text);
+  gboolean ok = ims_pg_update_one(self, "finish processing",
+      "UPDATE takes SET processed_at = now(), processing_error = $2 WHERE id = $1", &params,
+      finish->take_id, error);
+  ims_pg_params_clear(&params);
+  return ok;
+}
+
+static gboolean
+finish_processing(ImsStore *store, const char *take_id, const char *error_text, GError **error)
+{
+  FinishProcessing finish = { take_id, error_text };
+  if (!g_uuid_string_is_valid(take_id)) {
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no take %s", take_id);
+    return FALSE;
+  }
+  return ims_pg_run((ImsStorePg *) store, finish_processing_once, &finish, error);
+}
+
+void
+ims_store_pg_media_init(ImsStorePg *self)
+{
+  self->base.list_unprocessed_takes = list_unprocessed_takes;
+  self->base.list_media_files = list_media_files;
+  self->base.add_media_file = add_media_file;
+  self->base.finish_processing = finish_processing;
+}
