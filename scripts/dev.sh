@@ -9,6 +9,7 @@ cd "$IMSD_ROOT"
 bash scripts/install-deps.sh
 imsd_build
 export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$(bash scripts/pg.sh start | tail -n 1)}
+bash scripts/s3.sh start >/dev/null
 mkdir -p "$IMSD_SERVER_SPOOL_DIR"
 
 "$IMSD_BUILD_DIR/imsd" &
@@ -40,6 +41,7 @@ cat <<MSG
   Session API:   curl -H 'Authorization: Bearer $IMSD_AUTH_SERVICE_TOKEN' http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions/$session_id
   Health:        http://127.0.0.1:$IMSD_SERVER_PORT/healthz   http://127.0.0.1:$IMSD_SERVER_PORT/readyz
   PostgreSQL:    $IMSD_DATABASE_DATABASE_URL
+  S3 (s3rver):   http://$IMSD_STORAGE_S3_ENDPOINT/$IMSD_STORAGE_S3_BUCKET
   Recordings:    $IMSD_SERVER_SPOOL_DIR
 
 MSG

@@ -14,6 +14,7 @@ PACKAGES=(
   libglib2.0-dev libjson-glib-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-glib
   libjwt-dev libpq-dev libcmocka-dev
+  libs3-dev libcurl4-openssl-dev
   # media
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
@@ -39,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-  echo "install-deps: npm packages for the browser tests"
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/s3rver ]; then
+  echo "install-deps: npm packages for the browser tests and s3rver"
   (cd tests/browser && npm install --no-audit --no-fund)
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of imsd: unit (cmocka), fuzz corpus replay, integration
 # against a real PostgreSQL, and the browser tests (Playwright + Chromium, real
-# WebRTC).  Installs what is missing first (IMSD_SKIP_INSTALL=1 skips that).
+# WebRTC) against real PostgreSQL and S3 (s3rver).  Installs what is missing first (IMSD_SKIP_INSTALL=1 skips that).
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
@@ -12,6 +12,9 @@ imsd_build || exit 1
 pg_url=$(bash scripts/pg.sh start | tail -n 1) || exit 1
 export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$pg_url}
 export IMSD_TEST_PG=${IMSD_TEST_PG:-${pg_url%/imsd}/imsd_test}
+s3_endpoint=$(bash scripts/s3.sh start | tail -n 1) || exit 1
+export IMSD_TEST_S3=${IMSD_TEST_S3:-$s3_endpoint}
+export IMSD_TEST_S3_BUCKET=${IMSD_TEST_S3_BUCKET:-$IMSD_S3_BUCKET}
 
 passed=0
 failed=0

@@ -128,22 +128,46 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
   g_autofree char *spool_problem = NULL;
   gboolean database_ok = api->store->ping(api->store, &error);
   gboolean spool_ok = spool_writable(api->config->spool_dir, &spool_problem);
+  ImsProcessorStatus processing = { 0 };
+  gboolean storage_configured = api->config->s3_endpoint[0] != '\0';
+  if (api->processor)
+    ims_processor_get_status(api->processor, &processing);
+  gboolean storage_ok = !storage_configured || processing.storage_ok;
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, database_ok && spool_ok ? "ready" : "not_ready");
+  json_builder_add_string_value(b, database_ok && spool_ok && storage_ok ? "ready" : "not_ready");
   json_builder_set_member_name(b, "checks");
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "database");
   json_builder_add_string_value(b, database_ok ? "ok" : "unreachable");
   json_builder_set_member_name(b, "spool");
   json_builder_add_string_value(b, spool_ok ? "ok" : spool_problem);
+  json_builder_set_member_name(b, "storage");
+  json_builder_add_string_value(b, !storage_configured ? "not_configured"
+                                   : storage_ok        ? "ok"
+                                                       : "unreachable");
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "processing");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "queued");
+  json_builder_add_int_value(b, processing.queued);
+  json_builder_set_member_name(b, "working");
+  json_builder_add_int_value(b, processing.working);
+  json_builder_set_member_name(b, "retrying");
+  json_builder_add_int_value(b, processing.waiting);
+  json_builder_set_member_name(b, "lastError");
+  if (processing.last_error)
+    json_builder_add_string_value(b, processing.last_error);
+  else
+    json_builder_add_null_value(b);
   json_builder_end_object(b);
   json_builder_end_object(b);
+  ims_processor_status_clear(&processing);
   if (!database_ok)
     g_warning("readyz: database: %s", error->message);
-  respond_json(response, database_ok && spool_ok ? 200 : 503, b);
+  respond_json(response, database_ok && spool_ok && storage_ok ? 200 : 503, b);
 }
 
 /* ---- create ---- */
@@ -206,6 +230,11 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
     return NULL;
   if (!record->profile)
     record->profile = g_strdup("default");
+  const ImsProfile *profile = ims_profile_set_lookup(api->profiles, record->profile);
+  if (!profile) {
+    *problem = g_strdup_printf("unknown profile \"%s\"", record->profile);
+    return NULL;
+  }
 
   JsonNode *settings_node = json_object_get_member(body, "settings");
   if (settings_node && !JSON_NODE_HOLDS_NULL(settings_node)) {
@@ -217,8 +246,8 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
   }
   if (!read_int(settings, "thinkSeconds", api->config->default_think_seconds, 0, 600,
                 &record->think_seconds, problem) ||
-      !read_int(settings, "maxRetakes", api->config->default_max_retakes, 0, 10,
-                &record->max_retakes, problem))
+      !read_int(settings, "maxRetakes", MIN(api->config->default_max_retakes, profile->max_retakes),
+                0, profile->max_retakes, &record->max_retakes, problem))
     return NULL;
 
   JsonNode *questions = json_object_get_member(body, "questions");
@@ -240,7 +269,8 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
     JsonObject *question = json_node_get_object(node);
     if (!read_string(question, "id", TRUE, MAX_FIELD_LENGTH, &id, &inner) ||
         !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
-        !read_int(question, "timeLimitSeconds", -1, 5, 3600, &limit, &inner) || limit < 0) {
+        !read_int(question, "timeLimitSeconds", -1, 5, profile->max_answer_seconds, &limit,
+                  &inner) || limit < 0) {
       *problem = g_strdup_printf("questions[%u]: %s", i,
                                  inner ? inner : "\"timeLimitSeconds\" is required");
       return NULL;

@@ -15,6 +15,8 @@
 #include <glib.h>
 
 #include "config.h"
+#include "processor.h"
+#include "profile.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -22,6 +24,8 @@ G_BEGIN_DECLS
 typedef struct {
   const ImsConfig *config;
   ImsStore *store;
+  const ImsProfileSet *profiles;  /* sessions must name one of these */
+  ImsProcessor *processor;        /* for /readyz; may be NULL */
 } ImsApi;
 
 typedef struct {

@@ -11,7 +11,11 @@
 #include "http.h"
 #include "ingest.h"
 #include "media.h"
+#include "objects.h"
 #include "peer.h"
+#include "processor.h"
+#include "profile.h"
+#include "rendition.h"
 #include "session.h"
 #include "token.h"
 
@@ -34,6 +38,10 @@ struct _ImsServer {
   struct lws_http_mount mounts[IMS_HTTP_MOUNT_COUNT];
   struct lws_retry_bo retry;
   struct lws_context *lws;
+
+  ImsProfileSet *profiles;
+  ImsObjectStore *objects;    /* NULL without [storage] s3_endpoint */
+  ImsProcessor *processor;
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
   guint sweep_id;
@@ -209,7 +217,48 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     .max_frame_rate = config->max_frame_rate,
   };
 
+  server->profiles = ims_profile_set_load_file(config->profiles_file, error);
+  if (!server->profiles)
+    return NULL;
+  for (const char *const *name = ims_profile_set_get_names(server->profiles); *name; name++)
+    if (!ims_renditions_check_profile(ims_profile_set_lookup(server->profiles, *name), error))
+      return NULL;
+  if (config->s3_endpoint[0]) {
+    ImsObjectStoreConfig objects_config = {
+      .endpoint = config->s3_endpoint,
+      .bucket = config->s3_bucket,
+      .access_key = config->s3_access_key,
+      .secret_key = config->s3_secret_key,
+      .region = config->s3_region,
+      .use_tls = config->s3_use_tls,
+      .path_style = config->s3_path_style,
+      .multipart_threshold_bytes = (gint64) config->multipart_threshold_mb << 20,
+      .multipart_part_bytes = 8 << 20,
+      .timeout_seconds = config->request_timeout_seconds,
+    };
+    server->objects = ims_object_store_s3_new(&objects_config, error);
+    if (!server->objects)
+      return NULL;
+  }
+  ImsProcessorConfig processor_config = {
+    .store = store,
+    .spool_dir = server->spool_dir,
+    .objects = server->objects,
+    .profiles = server->profiles,
+    .key_prefix = config->key_prefix,
+    .upload_original = config->upload_original,
+    .workers = config->workers,
+    .retry_max_seconds = config->retry_max_seconds,
+  };
+  server->processor = ims_processor_new(&processor_config);
+  server->api.profiles = server->profiles;
+  server->api.processor = server->processor;
+  server->session_context.profiles = server->profiles;
+  server->session_context.take_saved = (void (*)(gpointer)) ims_processor_scan;
+  server->session_context.take_saved_data = server->processor;
+
   recover_open_takes(server);
+  ims_processor_scan(server->processor);
 
   ims_http_protocol_init(&server->protocols[0], &server->http_config);
   ims_peer_protocol_init(&server->protocols[1], &server->peer_config);
@@ -314,6 +363,9 @@ ims_server_free(ImsServer *server)
   /* closes every socket; peers detach from their sessions */
   g_clear_pointer(&server->lws, lws_context_destroy);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
+  g_clear_pointer(&server->processor, ims_processor_free);
+  g_clear_pointer(&server->objects, ims_object_store_free);
+  g_clear_pointer(&server->profiles, ims_profile_set_free);
   ims_store_free(server->store);
   g_free(server->candidate_root);
   g_free(server->spool_dir);

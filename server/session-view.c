@@ -78,14 +78,23 @@ ims_session_state_json(ImsSession *session)
   }
   json_builder_end_array(b);
 
+  /* capture limits: the server's, narrowed by the session's profile */
+  const ImsSessionContext *context = session->context;
+  const ImsProfile *profile =
+      context->profiles ? ims_profile_set_lookup(context->profiles, record->profile) : NULL;
   json_builder_set_member_name(b, "constraints");
   json_builder_begin_object(b);
+  json_builder_set_member_name(b, "video");
+  json_builder_add_boolean_value(b, !profile || profile->video);
   json_builder_set_member_name(b, "maxWidth");
-  json_builder_add_int_value(b, session->context->max_width);
+  json_builder_add_int_value(b, profile ? MIN(profile->max_width, context->max_width)
+                                        : context->max_width);
   json_builder_set_member_name(b, "maxHeight");
-  json_builder_add_int_value(b, session->context->max_height);
+  json_builder_add_int_value(b, profile ? MIN(profile->max_height, context->max_height)
+                                        : context->max_height);
   json_builder_set_member_name(b, "maxFrameRate");
-  json_builder_add_int_value(b, session->context->max_frame_rate);
+  json_builder_add_int_value(b, profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
+                                        : context->max_frame_rate);
   json_builder_end_object(b);
   json_builder_end_object(b);
 

@@ -707,6 +707,8 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
          ims_take_status_to_string(take->status), duration_ms, size_bytes,
          video_codec ? video_codec : "-", audio_codec ? audio_codec : "-", width, height);
 
+  if (session->context->take_saved)
+    session->context->take_saved(session->context->take_saved_data);
   if (open->close_media_after)
     close_media_later(session, media);
   gboolean live = media == session->media && session->phase == IMS_PHASE_SAVING;

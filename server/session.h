@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "message.h"
+#include "profile.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -65,7 +66,11 @@ typedef struct {
   gpointer media_data;
   const char *spool_dir;
   int no_media_timeout_seconds;
-  int max_width, max_height, max_frame_rate;
+  int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
+  const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
+  /* a take was saved (its row is final): processing can start */
+  void (*take_saved)(gpointer data);
+  gpointer take_saved_data;
 } ImsSessionContext;
 
 /* Takes ownership of record. context must outlive the session. Transfer full. */

@@ -5,10 +5,18 @@
 
 #include "store-pg-private.h"
 
+typedef struct {
+  const char *path_prefix;
+  GPtrArray *jobs;          /* out */
+} ListJobs;
+
 static gboolean
 list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
 {
-  GPtrArray **out = data;
+  ListJobs *list = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->path_prefix);
   /* the take columns first, as ims_pg_take_from_row reads them */
   g_autoptr(PGresult) result = ims_pg_exec(self, "list unprocessed takes",
       "SELECT t.id, t.session_id, t.question_idx, t.number, t.status, t.path, "
@@ -18,7 +26,9 @@ list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
       " FROM takes t JOIN sessions s ON s.id = t.session_id"
       " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
       " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"
-      " ORDER BY t.stopped_at, t.id", NULL, PGRES_TUPLES_OK, error);
+      " AND starts_with(t.path, $1)"
+      " ORDER BY t.stopped_at, t.id", &params, PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func((GDestroyNotify) ims_processing_job_free);
@@ -34,17 +44,17 @@ list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
     job->profile = ims_pg_get_text(result, row, 18);
     g_ptr_array_add(jobs, job);
   }
-  *out = g_steal_pointer(&jobs);
+  list->jobs = g_steal_pointer(&jobs);
   return TRUE;
 }
 
 static GPtrArray *
-list_unprocessed_takes(ImsStore *store, GError **error)
+list_unprocessed_takes(ImsStore *store, const char *path_prefix, GError **error)
 {
-  GPtrArray *jobs = NULL;
-  if (!ims_pg_run((ImsStorePg *) store, list_unprocessed_once, &jobs, error))
+  ListJobs list = { path_prefix, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_unprocessed_once, &list, error))
     return NULL;
-  return jobs;
+  return list.jobs;
 }
 
 typedef struct {

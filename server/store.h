@@ -136,9 +136,10 @@ struct _ImsStore {
   /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
    * GPtrArray of ImsTake*, free func set) without changing them. */
   GPtrArray *(*list_open_takes)(ImsStore *store, GError **error);
-  /* Finished takes (completed or interrupted) not processed yet, oldest
-   * first: GPtrArray of ImsProcessingJob*, free func set, transfer full. */
-  GPtrArray *(*list_unprocessed_takes)(ImsStore *store, GError **error);
+  /* Finished takes (completed or interrupted) not processed yet whose file
+   * path starts with path_prefix (an instance's spool), oldest first:
+   * GPtrArray of ImsProcessingJob*, free func set, transfer full. */
+  GPtrArray *(*list_unprocessed_takes)(ImsStore *store, const char *path_prefix, GError **error);
   /* The objects already stored for a take: GPtrArray of ImsMediaFile*. */
   GPtrArray *(*list_media_files)(ImsStore *store, const char *take_id, GError **error);
   /* Records an object S3 has confirmed.  A second row for the same take and

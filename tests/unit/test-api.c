@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api.h"
+#include "imsd-build.h"
 #include "token.h"
 
 #define SERVICE_TOKEN "service-token-for-tests"
@@ -84,6 +85,7 @@ typedef struct {
   FakeStore store;
   ImsConfig *config;
   ImsApi api;
+  ImsProfileSet *profiles;
   char *spool;
 } Fixture;
 
@@ -104,6 +106,9 @@ setup(void **state)
   f->config->spool_dir = g_strdup(f->spool);
   f->api.config = f->config;
   f->api.store = &f->store.base;
+  f->profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", NULL);
+  assert_non_null(f->profiles);
+  f->api.profiles = f->profiles;
   *state = f;
   return 0;
 }
@@ -114,6 +119,7 @@ teardown(void **state)
   Fixture *f = *state;
   g_clear_pointer(&f->store.created, ims_session_record_free);
   ims_config_free(f->config);
+  ims_profile_set_free(f->profiles);
   g_rmdir(f->spool);
   g_free(f->spool);
   g_free(f);
@@ -224,6 +230,10 @@ test_create_refuses_bad_bodies(void **state)
     "{\"interviewId\":\"i\",\"userId\":\"u\",\"settings\":{\"maxRetakes\":99},\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
     "{\"interviewId\":\"i\",\"userId\":\"u\",\"settings\":3,\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
     "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[7]}",
+    /* the profile must exist, and bounds the answers */
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"profile\":\"nope\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"profile\":\"../default\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}",
+    "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":100000}]}",
   };
   for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
     g_autoptr(JsonParser) parser = json_parser_new();

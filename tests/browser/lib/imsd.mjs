@@ -207,8 +207,9 @@ export class ImsdProcess {
     return { status: res.status, headers: res.headers, text, json };
   }
 
-  /** POST /api/v1/sessions; returns {sessionId, joinUrl, token, expiresAt}. */
-  async createSession({ questions, thinkSeconds = 3, maxRetakes = 1 } = {}) {
+  /** POST /api/v1/sessions (profile: an etc/profiles.ini name, omitted = server default);
+   *  returns {sessionId, joinUrl, token, expiresAt}. */
+  async createSession({ questions, thinkSeconds = 3, maxRetakes = 1, profile } = {}) {
     const body = {
       interviewId: `e2e-interview-${Date.now()}`,
       userId: 'e2e-user',
@@ -216,6 +217,7 @@ export class ImsdProcess {
       settings: { thinkSeconds, maxRetakes },
       questions: questions || [{ id: 'q1', text: 'Tell us about yourself.', timeLimitSeconds: 30 }],
     };
+    if (profile !== undefined) body.profile = profile;
     const res = await this.request('POST', '/api/v1/sessions', { body });
     if (res.status !== 201 || !res.json || !res.json.sessionId) {
       throw new Error(`create session: HTTP ${res.status} ${res.text}`);
@@ -225,6 +227,12 @@ export class ImsdProcess {
 
   async getSession(id) {
     return this.request('GET', `/api/v1/sessions/${id}`);
+  }
+
+  /** GET /readyz: {status (HTTP), ...body} (body: status, checks, processing). */
+  async readyz() {
+    const res = await this.request('GET', '/readyz', { token: null });
+    return { httpStatus: res.status, ...(res.json || { text: res.text }) };
   }
 }
 

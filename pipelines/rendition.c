@@ -1,0 +1,661 @@
+/* rendition.c: the renditions made from one take (video.mp4, thumb.jpg, audio-16k.wav).
+ *
+ * One call of ims_renditions_make() is one job:
+ *   probe the take (filesrc ! matroskademux to PAUSED: which streams, codec, size, duration if written)
+ *   -> video.mp4 (remux or transcode, see mp4_description()) run to EOS, then its boxes checked (moov
+ *      before mdat), its creation times zeroed (determinism) and its duration/size read back
+ *   -> thumb.jpg (decode up to the offset, keep that frame, encode it with a one-buffer appsrc pipeline)
+ *   -> audio-16k.wav
+ *   -> on any failure every output of the call is removed.
+ * Every pipeline runs on the calling thread: its bus is polled with gst_bus_timed_pop_filtered(), no
+ * GMainContext is involved, so worker threads of a pool can run jobs side by side.  The only state shared
+ * between the calling thread and a streaming thread is ThumbnailGrab (locked, see there).
+ * Reading the produced MP4 and WAV files back lives in rendition-inspect.c.
+ */
+#define G_LOG_DOMAIN "imsd.rendition"
+
+#include "rendition.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <string.h>
+
+#include "rendition-private.h"
+
+G_DEFINE_QUARK(ims-rendition-error-quark, ims_rendition_error)
+
+/* Pipeline timeouts: a fixed allowance plus a multiple of the take's duration. */
+#define TIMEOUT_BASE_SECONDS 60
+#define TIMEOUT_PER_MEDIA_SECOND 4
+/* Without a written duration (a crash-cut take), the duration is bounded by assuming this low a bitrate. */
+#define SLOWEST_TAKE_BYTES_PER_SECOND 4000
+#define PROBE_TIMEOUT_SECONDS 20
+#define DEFAULT_FRAME_RATE 30
+/* Room between the demuxer and each branch, so one stream running ahead never starves the muxer. */
+#define BRANCH_QUEUE "queue max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000"
+
+typedef struct {
+  gboolean has_video, has_audio;
+  char *video_codec;  /* "h264", "vp8" or the caps name of anything else */
+  int width, height;
+  int fps_n, fps_d;
+  char *audio_codec;  /* "opus" or the caps name */
+  GstClockTime duration;  /* GST_CLOCK_TIME_NONE if the file does not say */
+  gint64 size_bytes;
+} TakeInfo;
+
+static void
+take_info_clear(TakeInfo *info)
+{
+  g_clear_pointer(&info->video_codec, g_free);
+  g_clear_pointer(&info->audio_codec, g_free);
+}
+
+void
+ims_rendition_free(ImsRendition *rendition)
+{
+  if (rendition == NULL)
+    return;
+  g_free(rendition->path);
+  g_free(rendition);
+}
+
+const char *
+ims_rendition_kind_to_string(ImsRenditionKind kind)
+{
+  switch (kind) {
+  case IMS_RENDITION_MP4:
+    return "video/mp4";
+  case IMS_RENDITION_THUMBNAIL:
+    return "thumbnail";
+  case IMS_RENDITION_WAV:
+    return "audio/wav-16k";
+  }
+  return "unknown";
+}
+
+static const char *
+kind_file_name(ImsRenditionKind kind)
+{
+  return kind == IMS_RENDITION_MP4 ? "video.mp4" : kind == IMS_RENDITION_THUMBNAIL ? "thumb.jpg" : "audio-16k.wav";
+}
+
+static const char *
+kind_content_type(ImsRenditionKind kind)
+{
+  return kind == IMS_RENDITION_MP4 ? "video/mp4" : kind == IMS_RENDITION_THUMBNAIL ? "image/jpeg" : "audio/wav";
+}
+
+/* H.264 levels (Table A-1) in increasing order, as GStreamer's caps spell them: max macroblocks per
+ * second and per frame.  x264enc refuses to negotiate a level its frames exceed. */
+static const struct {
+  const char *name;
+  int max_macroblocks_per_second, max_frame_macroblocks;
+} h264_levels[] = {
+  { "1", 1485, 99 },        { "1b", 1485, 99 },        { "1.1", 3000, 396 },      { "1.2", 6000, 396 },
+  { "1.3", 11880, 396 },    { "2", 11880, 396 },       { "2.1", 19800, 792 },     { "2.2", 20250, 1620 },
+  { "3", 40500, 1620 },     { "3.1", 108000, 3600 },   { "3.2", 216000, 5120 },   { "4", 245760, 8192 },
+  { "4.1", 245760, 8192 },  { "4.2", 522240, 8704 },   { "5", 589824, 22080 },    { "5.1", 983040, 36864 },
+  { "5.2", 2073600, 36864 },
+};
+
+/* Index of a level as the profile spells it ("3.0" is "3"); 0 if unknown (the loader refuses those). */
+static gsize
+level_index(const char *level)
+{
+  g_autofree char *name = g_str_has_suffix(level, ".0") ? g_strndup(level, strlen(level) - 2) : g_strdup(level);
+  for (gsize i = 0; i < G_N_ELEMENTS(h264_levels); i++)
+    if (g_str_equal(h264_levels[i].name, name))
+      return i;
+  return 0;
+}
+
+/* The lowest level that fits width x height at frame_rate; the last level if none does. */
+static gsize
+level_needed(int width, int height, int frame_rate)
+{
+  gint64 frame = (gint64) ((width + 15) / 16) * ((height + 15) / 16);
+  for (gsize i = 0; i < G_N_ELEMENTS(h264_levels); i++)
+    if (frame <= h264_levels[i].max_frame_macroblocks &&
+        frame * frame_rate <= h264_levels[i].max_macroblocks_per_second)
+      return i;
+  return G_N_ELEMENTS(h264_levels) - 1;
+}
+
+static int
+round_even(double value)
+{
+  int rounded = (int) (value / 2.0 + 0.5) * 2;
+  return rounded < 2 ? 2 : rounded;
+}
+
+/* ---- running pipelines ---------------------------------------------------------------------------- */
+
+/* Builds a pipeline from a gst-launch description; elements named "src" / "sink" get location set.
+ * NULL with IMS_RENDITION_ERROR_PIPELINE naming what and the missing element otherwise. Transfer full. */
+static GstElement *
+build_pipeline(const char *what, const char *description, const char *input, const char *output, GError **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (pipeline == NULL) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "%s: cannot build pipeline: %s", what,
+                parse_error != NULL ? parse_error->message : "unknown error");
+    return NULL;
+  }
+  if (input != NULL) {
+    g_autoptr(GstElement) src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+    g_object_set(src, "location", input, NULL);
+  }
+  if (output != NULL) {
+    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+    g_object_set(sink, "location", output, NULL);
+  }
+  return pipeline;
+}
+
+/* Plays pipeline until EOS, an "ims-stop" application message, an error or timeout_seconds, then sets it
+ * to NULL.  FALSE with an error naming what, the element and the GStreamer message otherwise. */
+static gboolean
+run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds, GError **error)
+{
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gboolean ok = FALSE;
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    /* The reason, if any, is an error message on the bus. */
+    g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    g_autoptr(GError) gst_error = NULL;
+    if (message != NULL)
+      gst_message_parse_error(message, &gst_error, NULL);
+    int code = gst_error != NULL && gst_error->domain == GST_RESOURCE_ERROR &&
+                   gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE
+                 ? IMS_RENDITION_ERROR_OUTPUT
+                 : IMS_RENDITION_ERROR_PIPELINE;
+    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: cannot start: %s", what,
+                gst_error != NULL ? gst_error->message : "state change failed");
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    return FALSE;
+  }
+  gint64 deadline = g_get_monotonic_time() + (gint64) (timeout_seconds * G_USEC_PER_SEC);
+  for (;;) {
+    gint64 remaining = deadline - g_get_monotonic_time();
+    if (remaining <= 0) {
+      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "%s: timed out after %.0f s", what,
+                  timeout_seconds);
+      break;
+    }
+    g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
+      bus, remaining * GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
+    if (message == NULL)
+      continue;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+      ok = TRUE;
+      break;
+    }
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_APPLICATION) {
+      if (gst_message_has_name(message, "ims-stop")) {
+        ok = TRUE;
+        break;
+      }
+      continue;
+    }
+    g_autoptr(GError) gst_error = NULL;
+    g_autofree char *debug = NULL;
+    gst_message_parse_error(message, &gst_error, &debug);
+    int code = IMS_RENDITION_ERROR_PIPELINE;
+    if (gst_error->domain == GST_RESOURCE_ERROR &&
+        (gst_error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT || gst_error->code == GST_RESOURCE_ERROR_WRITE ||
+         gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE))
+      code = IMS_RENDITION_ERROR_OUTPUT;
+    else if (gst_error->domain == GST_STREAM_ERROR &&
+             (gst_error->code == GST_STREAM_ERROR_DEMUX || gst_error->code == GST_STREAM_ERROR_WRONG_TYPE ||
+              gst_error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND))
+      code = IMS_RENDITION_ERROR_INPUT;
+    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: %s: %s", what, GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
+                gst_error->message);
+    g_debug("%s: %s", what, debug != NULL ? debug : "");
+    break;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  return ok;
+}
+
+/* ---- probing the take ----------------------------------------------------------------------------- */
+
+static void
+on_probe_pad_added(GstElement *demux, GstPad *pad, gpointer user_data)
+{
+  TakeInfo *info = user_data;  /* written here (streaming thread) before "no-more-pads"; read after it */
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  if (caps == NULL || gst_caps_is_empty(caps))
+    return;
+  const GstStructure *structure = gst_caps_get_structure(caps, 0);
+  const char *name = gst_structure_get_name(structure);
+  if (g_str_has_prefix(name, "video/") && !info->has_video) {
+    info->has_video = TRUE;
+    info->video_codec = g_strdup(g_str_equal(name, "video/x-h264") ? "h264"
+                                 : g_str_equal(name, "video/x-vp8") ? "vp8"
+                                                                    : name);
+    gst_structure_get_int(structure, "width", &info->width);
+    gst_structure_get_int(structure, "height", &info->height);
+    if (!gst_structure_get_fraction(structure, "framerate", &info->fps_n, &info->fps_d))
+      info->fps_n = 0;
+  } else if (g_str_has_prefix(name, "audio/") && !info->has_audio) {
+    info->has_audio = TRUE;
+    info->audio_codec = g_strdup(g_str_equal(name, "audio/x-opus") ? "opus" : name);
+  }
+}
+
+static void
+on_probe_no_more_pads(GstElement *demux, gpointer user_data)
+{
+  gst_element_post_message(demux, gst_message_new_application(GST_OBJECT(demux),
+                                                               gst_structure_new_empty("ims-probe-done")));
+}
+
+/* Reads the take's streams (the Matroska track headers) without decoding anything.  FALSE with
+ * IMS_RENDITION_ERROR_INPUT if the file is not a readable Matroska file with a video or audio stream. */
+static gboolean
+probe_take(const char *input, TakeInfo *info, GError **error)
+{
+  memset(info, 0, sizeof *info);
+  info->duration = GST_CLOCK_TIME_NONE;
+  GStatBuf stat_buf;
+  if (g_stat(input, &stat_buf) != 0) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: %s", input, g_strerror(errno));
+    return FALSE;
+  }
+  info->size_bytes = stat_buf.st_size;
+
+  g_autoptr(GstElement) pipeline =
+    build_pipeline("probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
+  if (pipeline == NULL)
+    return FALSE;
+  g_autoptr(GstElement) demux = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
+  g_signal_connect(demux, "pad-added", G_CALLBACK(on_probe_pad_added), info);
+  g_signal_connect(demux, "no-more-pads", G_CALLBACK(on_probe_no_more_pads), NULL);
+
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PAUSED);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, PROBE_TIMEOUT_SECONDS * GST_SECOND,
+                                                             GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
+  gboolean ok = message != NULL && GST_MESSAGE_TYPE(message) == GST_MESSAGE_APPLICATION;
+  if (ok) {
+    gint64 duration = -1;
+    if (gst_element_query_duration(demux, GST_FORMAT_TIME, &duration) && duration > 0)
+      info->duration = duration;
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  g_signal_handlers_disconnect_by_data(demux, info);
+
+  if (!ok) {
+    g_autoptr(GError) gst_error = NULL;
+    if (message != NULL)
+      gst_message_parse_error(message, &gst_error, NULL);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: not a readable take: %s", input,
+                gst_error != NULL ? gst_error->message : "no streams found in time");
+    take_info_clear(info);
+    return FALSE;
+  }
+  if (!info->has_video && !info->has_audio) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: no audio or video stream", input);
+    return FALSE;
+  }
+  if (info->has_audio && !g_str_equal(info->audio_codec, "opus")) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: audio is %s, not Opus", input,
+                info->audio_codec);
+    take_info_clear(info);
+    return FALSE;
+  }
+  if (info->has_video && ((!g_str_equal(info->video_codec, "h264") && !g_str_equal(info->video_codec, "vp8")) ||
+                          info->width <= 0 || info->height <= 0)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: video is %s %dx%d, not H.264 or VP8",
+                input, info->video_codec, info->width, info->height);
+    take_info_clear(info);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static double
+timeout_for(const TakeInfo *info)
+{
+  double media_seconds = GST_CLOCK_TIME_IS_VALID(info->duration)
+                           ? (double) info->duration / GST_SECOND
+                           : (double) info->size_bytes / SLOWEST_TAKE_BYTES_PER_SECOND;
+  return TIMEOUT_BASE_SECONDS + TIMEOUT_PER_MEDIA_SECOND * media_seconds;
+}
+
+/* ---- pipeline descriptions ------------------------------------------------------------------------ */
+
+static const char *
+decoder_for(const char *video_codec)
+{
+  return g_str_equal(video_codec, "h264") ? "h264parse ! avdec_h264" : "vp8dec";
+}
+
+static gboolean
+mp4_is_remux(const ImsProfile *profile, const TakeInfo *info)
+{
+  return g_str_equal(info->video_codec, "h264") && info->height <= profile->mp4_max_height;
+}
+
+/* The size a transcode scales to: no taller than mp4_max_height, aspect kept, even dimensions. */
+static void
+mp4_transcode_size(const ImsProfile *profile, const TakeInfo *info, int *width, int *height)
+{
+  int target_height = MIN(info->height, profile->mp4_max_height);
+  *height = round_even(target_height);
+  *width = round_even((double) info->width * target_height / info->height);
+}
+
+/* The gst-launch description of video.mp4 for this take (with_video/with_audio: which branches). */
+static char *
+mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_video, gboolean with_audio)
+{
+  GString *description = g_string_new("filesrc name=src ! matroskademux name=demux "
+                                      "mp4mux name=mux faststart=true ! filesink name=sink ");
+  if (with_video && mp4_is_remux(profile, info)) {
+    /* Matroska stores no DTS; with B-frames mp4mux needs them, and h264timestamper derives them. */
+    g_string_append(description, "demux.video_0 ! " BRANCH_QUEUE " ! h264parse ! h264timestamper ! mux.video_0 ");
+  } else if (with_video) {
+    int width, height;
+    mp4_transcode_size(profile, info, &width, &height);
+    int frame_rate = info->fps_n > 0 && info->fps_d > 0 ? (info->fps_n + info->fps_d / 2) / info->fps_d
+                                                        : DEFAULT_FRAME_RATE;
+    g_autofree char *rate_control =
+      profile->video_bitrate_kbps > 0 ? g_strdup_printf("pass=cbr bitrate=%d", profile->video_bitrate_kbps)
+                                      : g_strdup_printf("pass=qual quantizer=%d", profile->video_quality);
+    /* A take larger or faster than the profile planned for (another aspect ratio, a higher frame rate)
+     * gets the level it needs rather than a failed negotiation. */
+    gsize level = MAX(level_index(profile->h264_level), level_needed(width, height, frame_rate));
+    g_string_append_printf(description,
+                           "demux.video_0 ! " BRANCH_QUEUE " ! %s ! videoconvert ! videoscale ! "
+                           "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
+                           "x264enc threads=1 speed-preset=veryfast key-int-max=%d %s ! "
+                           "video/x-h264,profile=(string)%s,level=(string)%s ! h264parse ! mux.video_0 ",
+                           decoder_for(info->video_codec), width, height, MAX(1, 2 * frame_rate), rate_control,
+                           profile->h264_profile, h264_levels[level].name);
+  }
+  if (with_audio)
+    g_string_append_printf(description,
+                           "demux.audio_0 ! " BRANCH_QUEUE " ! opusdec ! audioconvert ! audioresample ! "
+                           "avenc_aac bitrate=%d ! aacparse ! mux.audio_0 ",
+                           profile->aac_bitrate_kbps * 1000);
+  return g_string_free(description, FALSE);
+}
+
+static char *
+thumbnail_decode_description(const TakeInfo *info)
+{
+  return g_strdup_printf("filesrc name=src ! matroskademux name=demux demux.video_0 ! " BRANCH_QUEUE " ! %s ! "
+                         "fakesink name=frames signal-handoffs=true sync=false",
+                         decoder_for(info->video_codec));
+}
+
+static char *
+thumbnail_encode_description(const ImsProfile *profile, int width, int height)
+{
+  return g_strdup_printf("appsrc name=frame format=time ! videoconvert ! videoscale ! "
+                         "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! jpegenc quality=%d ! "
+                         "filesink name=sink",
+                         width, height, profile->thumbnail_quality);
+}
+
+static const char *
+wav_description(void)
+{
+  return "filesrc name=src ! matroskademux name=demux demux.audio_0 ! " BRANCH_QUEUE " ! opusdec ! "
+         "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=16000,channels=1 ! wavenc ! "
+         "filesink name=sink";
+}
+
+/* ---- the renditions ------------------------------------------------------------------------------- */
+
+static ImsRendition *
+rendition_new(ImsRenditionKind kind, const char *out_dir)
+{
+  ImsRendition *rendition = g_new0(ImsRendition, 1);
+  rendition->kind = kind;
+  rendition->file_name = kind_file_name(kind);
+  rendition->content_type = kind_content_type(kind);
+  rendition->path = g_build_filename(out_dir, rendition->file_name, NULL);
+  return rendition;
+}
+
+static gboolean
+fill_size(ImsRendition *rendition, GError **error)
+{
+  GStatBuf stat_buf;
+  if (g_stat(rendition->path, &stat_buf) != 0 || stat_buf.st_size == 0) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "%s: %s was not written",
+                ims_rendition_kind_to_string(rendition->kind), rendition->path);
+    return FALSE;
+  }
+  rendition->size_bytes = stat_buf.st_size;
+  return TRUE;
+}
+
+static gboolean
+make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info, ImsRendition *rendition,
+         GError **error)
+{
+  gboolean with_video = profile->video && info->has_video;
+  g_autofree char *description = mp4_description(profile, info, with_video, info->has_audio);
+  g_autoptr(GstElement) pipeline = build_pipeline("video/mp4", description, input, rendition->path, error);
+  if (pipeline == NULL || !run_pipeline(pipeline, "video/mp4", timeout_for(info), error))
+    return FALSE;
+  rendition->transcoded = with_video && !mp4_is_remux(profile, info);
+
+  ImsMp4Info mp4;
+  g_autoptr(GError) mp4_error = NULL;
+  if (!ims_mp4_inspect(rendition->path, TRUE, &mp4, &mp4_error)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: %s", mp4_error->message);
+    return FALSE;
+  }
+  if (!mp4.moov_before_mdat) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: moov is not before mdat");
+    return FALSE;
+  }
+  rendition->duration_ms = mp4.duration_ms;
+  rendition->width = mp4.width;
+  rendition->height = mp4.height;
+  return fill_size(rendition, error);
+}
+
+/* The decoded frame kept for the thumbnail.  The lock protects every field: on_frame() runs on the
+ * streaming thread, make_thumbnail() reads the fields after the pipeline is back in NULL. */
+typedef struct {
+  GMutex lock;
+  GstClockTime offset;
+  GstClockTime first_pts;
+  GstBuffer *frame;
+  GstCaps *caps;
+  gboolean done;
+} ThumbnailGrab;
+
+static void
+on_frame(GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer user_data)
+{
+  ThumbnailGrab *grab = user_data;
+  GstClockTime pts = GST_BUFFER_PTS(buffer);
+  gboolean reached = FALSE;
+  g_mutex_lock(&grab->lock);
+  if (!grab->done) {
+    if (!GST_CLOCK_TIME_IS_VALID(grab->first_pts) && GST_CLOCK_TIME_IS_VALID(pts))
+      grab->first_pts = pts;
+    gst_buffer_replace(&grab->frame, buffer);
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    gst_caps_replace(&grab->caps, caps);
+    if (caps != NULL)
+      gst_caps_unref(caps);
+    reached = GST_CLOCK_TIME_IS_VALID(pts) && pts - grab->first_pts >= grab->offset;
+    grab->done = reached;
+  }
+  g_mutex_unlock(&grab->lock);
+  if (reached)
+    gst_element_post_message(sink, gst_message_new_application(GST_OBJECT(sink), gst_structure_new_empty("ims-stop")));
+}
+
+static gboolean
+make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *info, ImsRendition *rendition,
+               GError **error)
+{
+  g_autofree char *decode = thumbnail_decode_description(info);
+  g_autoptr(GstElement) pipeline = build_pipeline("thumbnail", decode, input, NULL, error);
+  if (pipeline == NULL)
+    return FALSE;
+  ThumbnailGrab grab = { .offset = (GstClockTime) (profile->thumbnail_offset_seconds * GST_SECOND),
+                         .first_pts = GST_CLOCK_TIME_NONE };
+  g_mutex_init(&grab.lock);
+  g_autoptr(GstElement) frames = gst_bin_get_by_name(GST_BIN(pipeline), "frames");
+  g_signal_connect(frames, "handoff", G_CALLBACK(on_frame), &grab);
+  gboolean ok = run_pipeline(pipeline, "thumbnail", timeout_for(info), error);
+  g_signal_handlers_disconnect_by_data(frames, &grab);
+  g_autoptr(GstBuffer) frame = g_steal_pointer(&grab.frame);
+  g_autoptr(GstCaps) caps = g_steal_pointer(&grab.caps);
+  g_mutex_clear(&grab.lock);
+  if (!ok)
+    return FALSE;
+  if (frame == NULL || caps == NULL) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "thumbnail: no video frame decoded");
+    return FALSE;
+  }
+
+  int frame_width = 0, frame_height = 0;
+  const GstStructure *structure = gst_caps_get_structure(caps, 0);
+  if (!gst_structure_get_int(structure, "width", &frame_width) ||
+      !gst_structure_get_int(structure, "height", &frame_height) || frame_width <= 0 || frame_height <= 0) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "thumbnail: decoded frame has no size");
+    return FALSE;
+  }
+  int width = profile->thumbnail_width;
+  int height = round_even((double) frame_height * width / frame_width);
+  g_autofree char *encode = thumbnail_encode_description(profile, width, height);
+  g_autoptr(GstElement) encoder = build_pipeline("thumbnail", encode, NULL, rendition->path, error);
+  if (encoder == NULL)
+    return FALSE;
+  g_autoptr(GstElement) appsrc = gst_bin_get_by_name(GST_BIN(encoder), "frame");
+  g_object_set(appsrc, "caps", caps, NULL);
+  GstFlowReturn flow = GST_FLOW_OK;
+  /* appsrc queues both until the pipeline runs; "push-buffer" does not take the caller's reference. */
+  GST_BUFFER_PTS(frame) = 0;
+  g_signal_emit_by_name(appsrc, "push-buffer", frame, &flow);
+  g_signal_emit_by_name(appsrc, "end-of-stream", &flow);
+  if (!run_pipeline(encoder, "thumbnail", TIMEOUT_BASE_SECONDS, error))
+    return FALSE;
+  rendition->width = width;
+  rendition->height = height;
+  return fill_size(rendition, error);
+}
+
+static gboolean
+make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GError **error)
+{
+  g_autoptr(GstElement) pipeline = build_pipeline("audio/wav-16k", wav_description(), input, rendition->path, error);
+  if (pipeline == NULL || !run_pipeline(pipeline, "audio/wav-16k", timeout_for(info), error))
+    return FALSE;
+  ImsWavInfo wav;
+  g_autoptr(GError) wav_error = NULL;
+  if (!ims_wav_inspect(rendition->path, &wav, &wav_error)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "audio/wav-16k: %s", wav_error->message);
+    return FALSE;
+  }
+  rendition->duration_ms = wav.duration_ms;
+  return fill_size(rendition, error);
+}
+
+GPtrArray *
+ims_renditions_make(const ImsProfile *profile, const char *input, const char *out_dir, GError **error)
+{
+  g_return_val_if_fail(profile != NULL, NULL);
+  g_return_val_if_fail(input != NULL, NULL);
+  g_return_val_if_fail(out_dir != NULL, NULL);
+
+  if (!gst_is_initialized())
+    gst_init(NULL, NULL);
+  if (!g_file_test(out_dir, G_FILE_TEST_IS_DIR)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "%s is not a directory", out_dir);
+    return NULL;
+  }
+  TakeInfo info;
+  if (!probe_take(input, &info, error))
+    return NULL;
+
+  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_rendition_free);
+  gboolean ok = TRUE;
+
+  ImsRendition *mp4 = rendition_new(IMS_RENDITION_MP4, out_dir);
+  g_ptr_array_add(renditions, mp4);
+  ok = make_mp4(profile, input, &info, mp4, error);
+
+  if (ok && profile->video && info.has_video) {
+    ImsRendition *thumbnail = rendition_new(IMS_RENDITION_THUMBNAIL, out_dir);
+    g_ptr_array_add(renditions, thumbnail);
+    ok = make_thumbnail(profile, input, &info, thumbnail, error);
+  }
+  if (ok && profile->transcription_wav && info.has_audio) {
+    ImsRendition *wav = rendition_new(IMS_RENDITION_WAV, out_dir);
+    g_ptr_array_add(renditions, wav);
+    ok = make_wav(input, &info, wav, error);
+  }
+  take_info_clear(&info);
+
+  if (!ok) {
+    for (guint i = 0; i < renditions->len; i++)
+      g_unlink(((ImsRendition *) renditions->pdata[i])->path);
+    return NULL;
+  }
+  return g_steal_pointer(&renditions);
+}
+
+gboolean
+ims_renditions_check_profile(const ImsProfile *profile, GError **error)
+{
+  g_return_val_if_fail(profile != NULL, FALSE);
+  if (!gst_is_initialized())
+    gst_init(NULL, NULL);
+  /* The level must hold the largest 16:9 video the profile makes at the frame rate it asks for. */
+  int planned_height = profile->mp4_max_height, planned_width = round_even(planned_height * 16.0 / 9.0);
+  gsize needed = level_needed(planned_width, planned_height, profile->max_frame_rate);
+  if (profile->video && level_index(profile->h264_level) < needed) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
+                "profile %s: h264_level %s is too low for %dx%d at %d fps (needs %s)", profile->name,
+                profile->h264_level, planned_width, planned_height, profile->max_frame_rate,
+                h264_levels[needed].name);
+    return FALSE;
+  }
+  /* Every variant the profile can produce: H.264 within limits (remux), H.264 too tall and VP8 (transcode). */
+  TakeInfo takes[] = {
+    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "h264", .width = 640, .height = 360,
+      .fps_n = 30, .fps_d = 1 },
+    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "h264", .width = 7680, .height = 4320 },
+    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "vp8", .width = 1280, .height = 720,
+      .fps_n = 30, .fps_d = 1 },
+  };
+  GPtrArray *descriptions = g_ptr_array_new_with_free_func(g_free);
+  for (gsize i = 0; i < G_N_ELEMENTS(takes); i++) {
+    g_ptr_array_add(descriptions, mp4_description(profile, &takes[i], profile->video, TRUE));
+    if (profile->video)
+      g_ptr_array_add(descriptions, thumbnail_decode_description(&takes[i]));
+  }
+  if (profile->video)
+    g_ptr_array_add(descriptions, thumbnail_encode_description(profile, profile->thumbnail_width, 180));
+  if (profile->transcription_wav)
+    g_ptr_array_add(descriptions, g_strdup(wav_description()));
+
+  gboolean ok = TRUE;
+  for (guint i = 0; i < descriptions->len && ok; i++) {
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(GstElement) pipeline = build_pipeline("pipeline", descriptions->pdata[i], NULL, NULL, &local_error);
+    if (pipeline == NULL) {
+      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "profile %s: %s", profile->name,
+                  local_error->message);
+      ok = FALSE;
+    }
+  }
+  g_ptr_array_unref(descriptions);
+  return ok;
+}

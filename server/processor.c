@@ -1,0 +1,423 @@
+/* processor.c: renditions and uploads of finished takes; see processor.h. */
+#define G_LOG_DOMAIN "imsd.processor"
+
+#include "processor.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "rendition.h"
+
+#define SCAN_INTERVAL_SECONDS 30
+#define PING_INTERVAL_SECONDS 15
+
+struct _ImsProcessor {
+  ImsProcessorConfig config;
+  GMainContext *context;        /* the main loop's: workers report here */
+  GThreadPool *pool;
+  GHashTable *known;            /* take id -> Work*: queued, working or waiting */
+  gint queued;                  /* atomic */
+  gint working;                 /* atomic */
+  guint waiting;
+  gboolean storage_ok;
+  char *last_error;
+  guint scan_id;
+  guint ping_id;
+  gboolean ping_running;
+  gboolean stopping;
+};
+
+/* One take's processing attempt.  The worker owns it between push and report. */
+typedef struct {
+  ImsProcessor *processor;
+  ImsProcessingJob *job;
+  GPtrArray *stored_kinds;      /* char*: kinds already in media_files */
+  int attempt;
+  guint retry_id;
+  /* results, written by the worker */
+  GPtrArray *uploaded;          /* ImsMediaFile*: confirmed by S3 this attempt */
+  GPtrArray *spool_files;       /* char*: files to delete once everything is stored */
+  char *rendition_error;        /* renditions cannot be made (bad input): permanent */
+  GError *error;                /* S3 or disk: try again later */
+} Work;
+
+static void
+work_free(Work *work)
+{
+  g_clear_handle_id(&work->retry_id, g_source_remove);
+  ims_processing_job_free(work->job);
+  g_ptr_array_unref(work->stored_kinds);
+  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+  g_free(work->rendition_error);
+  g_clear_error(&work->error);
+  g_free(work);
+}
+
+static void
+set_last_error(ImsProcessor *processor, const char *message)
+{
+  g_free(processor->last_error);
+  processor->last_error = g_strdup(message);
+}
+
+/* ---- worker side (pool threads: no shared state) ---- */
+
+static gboolean
+kind_stored(Work *work, const char *kind)
+{
+  for (guint i = 0; i < work->stored_kinds->len; i++)
+    if (g_str_equal(g_ptr_array_index(work->stored_kinds, i), kind))
+      return TRUE;
+  return FALSE;
+}
+
+/* Uploads path as file_name of the take unless that kind is stored already.
+ * FALSE with work->error set if S3 refused or failed. */
+static gboolean
+upload(Work *work, const char *kind, const char *path, const char *file_name,
+       const char *content_type)
+{
+  const ImsProcessorConfig *config = &work->processor->config;
+  const ImsTake *take = work->job->take;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add(work->spool_files, g_strdup(path));
+  if (kind_stored(work, kind))
+    return TRUE;
+  g_autofree char *key = ims_object_key_build(config->key_prefix, work->job->interview_id,
+                                              take->session_id, work->job->question_id,
+                                              take->number, file_name, &error);
+  g_autofree char *checksum = NULL;
+  GStatBuf st;
+  if (!key || g_stat(path, &st) != 0 ||
+      !config->objects->put_file(config->objects, key, path, content_type, &checksum, &error)) {
+    if (!error)
+      g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                  g_strerror(errno));
+    g_propagate_prefixed_error(&work->error, g_steal_pointer(&error), "upload of %s: ",
+                               key ? key : file_name);
+    return FALSE;
+  }
+  ImsMediaFile *file = ims_media_file_new();
+  file->id = g_uuid_string_random();
+  file->take_id = g_strdup(take->id);
+  file->session_id = g_strdup(take->session_id);
+  file->kind = g_strdup(kind);
+  file->key = g_steal_pointer(&key);
+  file->content_type = g_strdup(content_type);
+  file->size_bytes = (gint64) st.st_size;
+  file->checksum = g_steal_pointer(&checksum);
+  g_ptr_array_add(work->uploaded, file);
+  return TRUE;
+}
+
+static gboolean report_work(gpointer data);
+
+static void
+run_work(gpointer data, gpointer pool_data)
+{
+  Work *work = data;
+  ImsProcessor *processor = work->processor;
+  const ImsProcessorConfig *config = &processor->config;
+  const ImsTake *take = work->job->take;
+  g_autoptr(GError) error = NULL;
+
+  g_atomic_int_add(&processor->queued, -1);
+  g_atomic_int_inc(&processor->working);
+  work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  work->spool_files = g_ptr_array_new_with_free_func(g_free);
+
+  const ImsProfile *profile = ims_profile_set_lookup(config->profiles, work->job->profile);
+  gboolean have_take = g_file_test(take->path, G_FILE_TEST_IS_REGULAR);
+  g_autoptr(GPtrArray) renditions = NULL;
+  g_autofree char *out_dir = g_strdup_printf("%s.renditions", take->path);
+
+  if (!have_take) {
+    work->rendition_error = g_strdup_printf("the take file %s is missing", take->path);
+  } else if (!profile) {
+    work->rendition_error = g_strdup_printf("unknown profile '%s'", work->job->profile);
+  } else if (g_mkdir_with_parents(out_dir, 0750) != 0) {
+    g_set_error(&work->error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
+                out_dir, g_strerror(errno));
+  } else {
+    renditions = ims_renditions_make(profile, take->path, out_dir, &error);
+    if (!renditions && g_error_matches(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT))
+      g_propagate_error(&work->error, g_steal_pointer(&error));
+    else if (!renditions)
+      work->rendition_error = g_strdup(error->message);
+  }
+
+  if (!work->error && config->objects) {
+    if (have_take && config->upload_original)
+      upload(work, "original", take->path, "original.mkv", "video/x-matroska");
+    for (guint i = 0; renditions && !work->error && i < renditions->len; i++) {
+      const ImsRendition *rendition = g_ptr_array_index(renditions, i);
+      upload(work, ims_rendition_kind_to_string(rendition->kind), rendition->path,
+             rendition->file_name, rendition->content_type);
+    }
+    if (!work->error && renditions)
+      g_ptr_array_add(work->spool_files, g_strdup(out_dir));
+  }
+
+  g_atomic_int_add(&processor->working, -1);
+  /* always through a source: g_main_context_invoke would run report_work
+   * right here if the main context happened not to be acquired */
+  GSource *source = g_idle_source_new();
+  g_source_set_callback(source, report_work, work, NULL);
+  g_source_attach(source, processor->context);
+  g_source_unref(source);
+}
+
+/* ---- main loop side ---- */
+
+static void queue_work(ImsProcessor *processor, Work *work);
+
+static gboolean
+retry_work(gpointer data)
+{
+  Work *work = data;
+  work->retry_id = 0;
+  work->processor->waiting--;
+  queue_work(work->processor, work);
+  return G_SOURCE_REMOVE;
+}
+
+/* Deletes the take's spool files; only called once S3 holds them all. */
+static void
+delete_spool_files(Work *work)
+{
+  for (guint i = 0; i < work->spool_files->len; i++) {
+    const char *path = g_ptr_array_index(work->spool_files, i);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+      g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+      const char *name;
+      while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        g_unlink(child);
+      }
+      g_rmdir(path);
+    } else {
+      g_unlink(path);
+    }
+  }
+}
+
+static gboolean
+report_work(gpointer data)
+{
+  Work *work = data;
+  ImsProcessor *processor = work->processor;
+  ImsStore *store = processor->config.store;
+  const ImsTake *take = work->job->take;
+  g_autoptr(GError) error = NULL;
+
+  /* record what S3 confirmed, even if something else failed */
+  for (guint i = 0; i < work->uploaded->len; i++) {
+    ImsMediaFile *file = g_ptr_array_index(work->uploaded, i);
+    if (!store->add_media_file(store, file, &error)) {
+      if (!work->error)
+        g_propagate_prefixed_error(&work->error, g_steal_pointer(&error), "recording %s: ",
+                                   file->key);
+      g_clear_error(&error);
+      continue;
+    }
+    g_ptr_array_add(work->stored_kinds, g_strdup(file->kind));
+    g_info("%s: take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->session_id, take->id,
+           file->key, file->size_bytes);
+  }
+  if (work->uploaded->len > 0 && !work->error) {
+    processor->storage_ok = TRUE;
+  }
+  g_ptr_array_set_size(work->uploaded, 0);
+
+  if (work->error) {
+    if (work->error->domain == IMS_OBJECTS_ERROR)
+      processor->storage_ok = FALSE;
+    set_last_error(processor, work->error->message);
+    if (processor->stopping) {
+      g_hash_table_remove(processor->known, take->id);
+      return G_SOURCE_REMOVE;
+    }
+    int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
+    g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
+              work->error->message, delay);
+    g_clear_error(&work->error);
+    g_clear_pointer(&work->rendition_error, g_free);
+    g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+    g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+    work->attempt++;
+    processor->waiting++;
+    work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
+    return G_SOURCE_REMOVE;
+  }
+
+  if (work->rendition_error)
+    g_warning("%s: take %s: no renditions: %s", take->session_id, take->id, work->rendition_error);
+  if (!store->finish_processing(store, take->id, work->rendition_error, &error)) {
+    /* the next scan finds it again; stored objects are skipped then */
+    g_warning("%s: take %s: cannot mark processed: %s", take->session_id, take->id,
+              error->message);
+  } else {
+    if (processor->config.objects)
+      delete_spool_files(work);
+    g_info("%s: take %s processed", take->session_id, take->id);
+  }
+  g_hash_table_remove(processor->known, take->id);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_work(ImsProcessor *processor, Work *work)
+{
+  g_autoptr(GError) error = NULL;
+  g_atomic_int_inc(&processor->queued);
+  if (!g_thread_pool_push(processor->pool, work, &error)) {
+    g_atomic_int_add(&processor->queued, -1);
+    g_warning("cannot queue take %s: %s", work->job->take->id, error->message);
+    g_hash_table_remove(processor->known, work->job->take->id);
+  }
+}
+
+void
+ims_processor_scan(ImsProcessor *processor)
+{
+  ImsStore *store = processor->config.store;
+  g_autoptr(GError) error = NULL;
+
+  if (processor->stopping)
+    return;
+  g_autofree char *prefix = g_strconcat(processor->config.spool_dir, G_DIR_SEPARATOR_S, NULL);
+  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, prefix, &error);
+  if (!jobs) {
+    g_warning("cannot list takes to process: %s", error->message);
+    return;
+  }
+  for (guint i = 0; i < jobs->len; i++) {
+    ImsProcessingJob *job = g_ptr_array_index(jobs, i);
+    if (g_hash_table_contains(processor->known, job->take->id))
+      continue;
+    g_autoptr(GPtrArray) files = store->list_media_files(store, job->take->id, &error);
+    if (!files) {
+      g_warning("%s: take %s: cannot list stored objects: %s", job->take->session_id,
+                job->take->id, error->message);
+      g_clear_error(&error);
+      continue;
+    }
+    Work *work = g_new0(Work, 1);
+    work->processor = processor;
+    work->job = g_ptr_array_steal_index(jobs, i--);
+    work->stored_kinds = g_ptr_array_new_with_free_func(g_free);
+    for (guint f = 0; f < files->len; f++)
+      g_ptr_array_add(work->stored_kinds,
+                      g_strdup(((ImsMediaFile *) g_ptr_array_index(files, f))->kind));
+    g_hash_table_insert(processor->known, g_strdup(work->job->take->id), work);
+    g_info("%s: take %s queued for renditions (%s)", work->job->take->session_id,
+           work->job->take->id, work->job->profile);
+    queue_work(processor, work);
+  }
+}
+
+static gboolean
+on_scan(gpointer data)
+{
+  ims_processor_scan(data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ping_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  ImsObjectStore *objects = data;
+  GError *error = NULL;
+  if (objects->ping(objects, &error))
+    g_task_return_boolean(task, TRUE);
+  else
+    g_task_return_error(task, error);
+}
+
+static void
+on_ping_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+  ImsProcessor *processor = data;
+  g_autoptr(GError) error = NULL;
+  processor->ping_running = FALSE;
+  gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
+  if (!ok && processor->storage_ok)
+    g_warning("S3 bucket %s unreachable: %s", processor->config.objects->bucket, error->message);
+  processor->storage_ok = ok;
+  if (!ok)
+    set_last_error(processor, error->message);
+}
+
+static gboolean
+on_ping(gpointer data)
+{
+  ImsProcessor *processor = data;
+  if (processor->ping_running)
+    return G_SOURCE_CONTINUE;
+  processor->ping_running = TRUE;
+  g_autoptr(GTask) task = g_task_new(NULL, NULL, on_ping_done, processor);
+  g_task_set_task_data(task, processor->config.objects, NULL);
+  g_task_run_in_thread(task, ping_in_thread);
+  return G_SOURCE_CONTINUE;
+}
+
+ImsProcessor *
+ims_processor_new(const ImsProcessorConfig *config)
+{
+  ImsProcessor *processor = g_new0(ImsProcessor, 1);
+  processor->config = *config;
+  processor->context = g_main_context_ref_thread_default();
+  int workers = config->workers > 0 ? config->workers : (int) g_get_num_processors();
+  processor->pool = g_thread_pool_new(run_work, processor, workers, FALSE, NULL);
+  processor->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) work_free);
+  processor->storage_ok = config->objects != NULL;
+  processor->scan_id = g_timeout_add_seconds(SCAN_INTERVAL_SECONDS, on_scan, processor);
+  if (config->objects) {
+    processor->ping_id = g_timeout_add_seconds(PING_INTERVAL_SECONDS, on_ping, processor);
+    on_ping(processor);
+  }
+  g_message("processing with %d worker(s); %s", workers,
+            config->objects ? "objects go to S3" : "no S3 configured: renditions stay in the spool");
+  return processor;
+}
+
+void
+ims_processor_get_status(ImsProcessor *processor, ImsProcessorStatus *status)
+{
+  status->queued = (guint) g_atomic_int_get(&processor->queued);
+  status->working = (guint) g_atomic_int_get(&processor->working);
+  status->waiting = processor->waiting;
+  status->storage_ok = processor->storage_ok;
+  status->last_error = g_strdup(processor->last_error);
+}
+
+void
+ims_processor_status_clear(ImsProcessorStatus *status)
+{
+  g_clear_pointer(&status->last_error, g_free);
+}
+
+void
+ims_processor_free(ImsProcessor *processor)
+{
+  if (!processor)
+    return;
+  processor->stopping = TRUE;
+  g_clear_handle_id(&processor->scan_id, g_source_remove);
+  g_clear_handle_id(&processor->ping_id, g_source_remove);
+  /* queued work is dropped (the database still lists it); running work finishes */
+  g_thread_pool_free(processor->pool, TRUE, TRUE);
+  while (processor->ping_running)  /* bounded by the S3 request timeout */
+    g_main_context_iteration(processor->context, TRUE);
+  /* reports of work that finished meanwhile: record them now */
+  while (g_main_context_pending(processor->context))
+    g_main_context_iteration(processor->context, FALSE);
+  g_hash_table_unref(processor->known);
+  g_free(processor->last_error);
+  g_main_context_unref(processor->context);
+  g_free(processor);
+}

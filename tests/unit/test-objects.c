@@ -1,0 +1,220 @@
+/* test-objects.c: unit tests for ims_object_key_build() (server/objects.c).
+ *
+ * Every accepted key is also checked structurally (key_assert_safe): exactly
+ * the expected number of "/"-separated segments, none empty, ".", or "..",
+ * only bytes from [A-Za-z0-9._%-], so an id can never add or climb a level.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib.h>
+#include <string.h>
+
+#include "objects.h"
+
+/* Asserts key has segment_count segments and holds no path trick. */
+static void
+key_assert_safe(const char *key, guint segment_count)
+{
+  assert_non_null(key);
+  assert_null(strstr(key, "/../"));
+  assert_null(strstr(key, "//"));
+  assert_true(key[0] != '/');
+  g_auto(GStrv) segments = g_strsplit(key, "/", -1);
+  assert_int_equal(g_strv_length(segments), segment_count);
+  for (guint i = 0; segments[i] != NULL; i++) {
+    assert_true(segments[i][0] != '\0');
+    assert_false(g_str_equal(segments[i], "."));
+    assert_false(g_str_equal(segments[i], ".."));
+    for (const char *c = segments[i]; *c; c++)
+      assert_true(g_ascii_isalnum(*c) || strchr("._-%", *c) != NULL);
+  }
+}
+
+/* Builds with one interview id, the others fixed; checks the key is safe. */
+static char *
+build_with_interview(const char *interview_id, GError **error)
+{
+  char *key = ims_object_key_build("media", interview_id, "s1", "q1", 2, "take.webm", error);
+  if (key != NULL)
+    key_assert_safe(key, 6);
+  return key;
+}
+
+static void
+assert_bad_key(char *key, GError *error)
+{
+  assert_null(key);
+  assert_non_null(error);
+  assert_true(g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY));
+}
+
+static void
+test_normal_ids(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key =
+    ims_object_key_build("media", "iv-123", "sess_9", "Q.1", 3, "recording.webm", &error);
+  assert_null(error);
+  assert_string_equal(key, "media/iv-123/sess_9/Q.1/take-3/recording.webm");
+  key_assert_safe(key, 6);
+}
+
+static void
+test_take_number(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *zero = ims_object_key_build(NULL, "a", "b", "c", 0, "f", &error);
+  assert_string_equal(zero, "a/b/c/take-0/f");
+  g_autofree char *big = ims_object_key_build(NULL, "a", "b", "c", 2147483647, "f", &error);
+  assert_string_equal(big, "a/b/c/take-2147483647/f");
+  char *negative = ims_object_key_build(NULL, "a", "b", "c", -1, "f", &error);
+  assert_bad_key(negative, error);
+}
+
+static void
+test_path_tricks_are_escaped(void **state)
+{
+  const struct {
+    const char *id;
+    const char *escaped;
+  } cases[] = {
+    { "../etc", "..%2Fetc" },
+    { "..", "%2E%2E" },
+    { ".", "%2E" },
+    { "...", "..." }, /* three dots is an ordinary name */
+    { "a/b", "a%2Fb" },
+    { "/", "%2F" },
+    { "../../..", "..%2F..%2F.." },
+    { "a\\b", "a%5Cb" },
+    { "%2F", "%252F" }, /* an escape in the input is escaped again */
+    { "é", "%C3%A9" },
+    { "sp ace?&=#", "sp%20ace%3F%26%3D%23" },
+    { "\t\n\x7f", "%09%0A%7F" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *key = build_with_interview(cases[i].id, &error);
+    assert_null(error);
+    g_autofree char *expected = g_strdup_printf("media/%s/s1/q1/take-2/take.webm", cases[i].escaped);
+    assert_string_equal(key, expected);
+  }
+}
+
+static void
+test_every_position_is_escaped(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = ims_object_key_build(NULL, "..", "../x", "a/b", 1, "..", &error);
+  assert_null(error);
+  assert_string_equal(key, "%2E%2E/..%2Fx/a%2Fb/take-1/%2E%2E");
+  key_assert_safe(key, 5);
+}
+
+static void
+test_refused_ids(void **state)
+{
+  g_autofree char *long_ok = g_strnfill(256, 'x');
+  g_autofree char *too_long = g_strnfill(257, 'x');
+  const char *invalid[] = { "", "\xff", "ab\xc3", "\xc0\xaf", "\xed\xa0\x80", too_long };
+  for (gsize i = 0; i < G_N_ELEMENTS(invalid); i++) {
+    g_autoptr(GError) error = NULL;
+    char *key = build_with_interview(invalid[i], &error);
+    assert_bad_key(key, error);
+  }
+  g_autoptr(GError) error = NULL;
+  char *refused = ims_object_key_build(NULL, NULL, "b", "c", 1, "f", &error);
+  assert_bad_key(refused, error);
+  g_clear_error(&error);
+  refused = ims_object_key_build(NULL, "a", "", "c", 1, "f", &error);
+  assert_bad_key(refused, error);
+  g_clear_error(&error);
+  refused = ims_object_key_build(NULL, "a", "b", "\xfe", 1, "f", &error);
+  assert_bad_key(refused, error);
+  g_clear_error(&error);
+  refused = ims_object_key_build(NULL, "a", "b", "c", 1, "", &error);
+  assert_bad_key(refused, error);
+  g_clear_error(&error);
+
+  /* 256 bytes is the limit, inclusive. */
+  g_autofree char *key = build_with_interview(long_ok, &error);
+  assert_null(error);
+  assert_non_null(key);
+}
+
+static void
+test_escaped_key_too_long(void **state)
+{
+  /* Each id fits (256 bytes) but escaping triples it: past S3's 1024 bytes. */
+  g_autofree char *slashes = g_strnfill(256, '/');
+  g_autoptr(GError) error = NULL;
+  char *refused = ims_object_key_build(NULL, slashes, slashes, "q", 1, "f", &error);
+  assert_bad_key(refused, error);
+}
+
+static void
+test_prefixes(void **state)
+{
+  const struct {
+    const char *prefix;
+    const char *expected; /* NULL: refused */
+  } cases[] = {
+    { NULL, "i/s/q/take-1/f" },
+    { "", "i/s/q/take-1/f" },
+    { "/", "i/s/q/take-1/f" },
+    { "media", "media/i/s/q/take-1/f" },
+    { "/media/", "media/i/s/q/take-1/f" },
+    { "a/b", "a/b/i/s/q/take-1/f" },
+    { "a/../b", "a/%2E%2E/b/i/s/q/take-1/f" },
+    { "../a", "%2E%2E/a/i/s/q/take-1/f" },
+    { "./a", "%2E/a/i/s/q/take-1/f" },
+    { "a b/é", "a%20b/%C3%A9/i/s/q/take-1/f" },
+    { "a//b", NULL },
+    { "//", NULL },
+    { "a/\xff", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *key = ims_object_key_build(cases[i].prefix, "i", "s", "q", 1, "f", &error);
+    if (cases[i].expected == NULL) {
+      assert_bad_key(g_steal_pointer(&key), error);
+      continue;
+    }
+    assert_null(error);
+    assert_string_equal(key, cases[i].expected);
+    guint slashes = 0;
+    for (const char *c = cases[i].expected; *c; c++)
+      slashes += *c == '/';
+    key_assert_safe(key, slashes + 1);
+  }
+}
+
+static void
+test_error_message_never_holds_raw_bytes(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  char *key = build_with_interview("bad\xff", &error);
+  assert_null(key);
+  assert_non_null(error);
+  assert_true(g_utf8_validate(error->message, -1, NULL));
+  assert_non_null(strstr(error->message, "interview id"));
+}
+
+int
+main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_normal_ids),
+    cmocka_unit_test(test_take_number),
+    cmocka_unit_test(test_path_tricks_are_escaped),
+    cmocka_unit_test(test_every_position_is_escaped),
+    cmocka_unit_test(test_refused_ids),
+    cmocka_unit_test(test_escaped_key_too_long),
+    cmocka_unit_test(test_prefixes),
+    cmocka_unit_test(test_error_message_never_holds_raw_bytes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
