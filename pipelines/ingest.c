@@ -461,7 +461,7 @@ ims_ingest_handle_offer(ImsIngest *ingest, const char *sdp, GError **error)
     return FALSE;
   }
   ImsSdpOfferChoice choice = { 0 };
-  if (!ims_sdp_choose_codecs(sdp, &choice, error))
+  if (!ims_sdp_choose_codecs(sdp, ingest->config.video_codecs, &choice, error))
     return FALSE;
 
   GstSDPMessage *msg = NULL;

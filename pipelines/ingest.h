@@ -61,6 +61,7 @@ typedef struct {
   const char *stun_server;     /* "stun://host:port" or NULL */
   guint video_start_bitrate_kbps; /* x-google-start-bitrate in the answer, 0 = none */
   guint jitterbuffer_latency_ms;  /* webrtcbin latency, e.g. 200 */
+  guint video_codecs;             /* accepted video codecs, IMS_SDP_ACCEPT_* bits; 0 = all */
 } ImsIngestConfig;
 
 /* Creates the pipeline and sets it PLAYING.  log_id prefixes every log line

@@ -128,13 +128,13 @@ fmtp_param(const GstSDPMedia *media, int pt, const char *key)
 
 /* Rank of a video payload type, higher is better, 0 = unusable. */
 static int
-rank_video_caps(const GstSDPMedia *media, int pt, const GstCaps *caps)
+rank_video_caps(const GstSDPMedia *media, int pt, const GstCaps *caps, guint video_codecs)
 {
   const GstStructure *s = gst_caps_get_structure(caps, 0);
   ImsSdpCodec codec = ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"));
   if (codec == IMS_SDP_CODEC_VP8)
-    return 1;
-  if (codec != IMS_SDP_CODEC_H264)
+    return (video_codecs & IMS_SDP_ACCEPT_VP8) ? 1 : 0;
+  if (codec != IMS_SDP_CODEC_H264 || !(video_codecs & IMS_SDP_ACCEPT_H264))
     return 0;
   g_autofree char *mode = fmtp_param(media, pt, "packetization-mode");
   g_autofree char *profile = fmtp_param(media, pt, "profile-level-id");
@@ -161,7 +161,7 @@ rank_audio_caps(const GstCaps *caps)
 /* Picks the best payload type of media into out; FALSE if none is usable. */
 static gboolean
 choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
-             gboolean video, ImsSdpMediaChoice *out)
+             gboolean video, guint video_codecs, ImsSdpMediaChoice *out)
 {
   GstCaps *best = NULL;
   int best_rank = 0, best_pt = -1;
@@ -175,7 +175,7 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
     GstCaps *caps = caps_for_payload(media, (int) pt);
     if (caps == NULL)
       continue;
-    int rank = video ? rank_video_caps(media, (int) pt, caps) : rank_audio_caps(caps);
+    int rank = video ? rank_video_caps(media, (int) pt, caps, video_codecs) : rank_audio_caps(caps);
     if (rank > best_rank) {
       gst_clear_caps(&best);
       best = caps;
@@ -214,8 +214,11 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
 }
 
 gboolean
-ims_sdp_choose_codecs(const char *offer_text, ImsSdpOfferChoice *choice, GError **error)
+ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferChoice *choice,
+                      GError **error)
 {
+  if (video_codecs == 0)
+    video_codecs = IMS_SDP_ACCEPT_H264 | IMS_SDP_ACCEPT_VP8;
   g_return_val_if_fail(choice != NULL, FALSE);
 
   if (offer_text == NULL || !g_str_has_prefix(offer_text, "v=0")) {
@@ -240,15 +243,18 @@ ims_sdp_choose_codecs(const char *offer_text, ImsSdpOfferChoice *choice, GError 
     if (strcmp(kind, "video") == 0 && !seen_video) {
       seen_video = TRUE;
       found.video_first = !seen_audio;
-      if (!choose_media(msg, media, i, TRUE, &found.video)) {
+      if (!choose_media(msg, media, i, TRUE, video_codecs, &found.video)) {
         ims_sdp_offer_choice_clear(&found);
         g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
-                    "video m-line %u offers neither H.264 (packetization-mode=1, baseline) nor VP8", i);
+                    "video m-line %u offers no accepted codec (%s%s%s)", i,
+                    (video_codecs & IMS_SDP_ACCEPT_H264) ? "H.264 packetization-mode=1 baseline" : "",
+                    (video_codecs & IMS_SDP_ACCEPT_H264) && (video_codecs & IMS_SDP_ACCEPT_VP8) ? ", " : "",
+                    (video_codecs & IMS_SDP_ACCEPT_VP8) ? "VP8" : "");
         return FALSE;
       }
     } else if (strcmp(kind, "audio") == 0 && !seen_audio) {
       seen_audio = TRUE;
-      if (!choose_media(msg, media, i, FALSE, &found.audio)) {
+      if (!choose_media(msg, media, i, FALSE, 0, &found.audio)) {
         ims_sdp_offer_choice_clear(&found);
         g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
                     "audio m-line %u does not offer Opus", i);

@@ -51,8 +51,12 @@ typedef struct {
  * extmap).  Returns FALSE with IMS_INGEST_ERROR_BAD_SDP if the text is not SDP,
  * lacks a video or an audio m-line, or offers no usable codec for one of them;
  * choice is left cleared then. */
-gboolean ims_sdp_choose_codecs(const char *offer_text, ImsSdpOfferChoice *choice,
-                               GError **error);
+/* Video codecs the caller accepts (a mask; 0 = all).  The bits match
+ * ImsProfileCodecs. */
+#define IMS_SDP_ACCEPT_H264 (1u << 0)
+#define IMS_SDP_ACCEPT_VP8 (1u << 1)
+gboolean ims_sdp_choose_codecs(const char *offer_text, guint video_codecs,
+                               ImsSdpOfferChoice *choice, GError **error);
 
 /* Releases what ims_sdp_choose_codecs() put in choice and zeroes it. */
 void ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice);

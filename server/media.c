@@ -9,6 +9,11 @@
 
 #include "media.h"
 
+#include "sdp.h"
+
+G_STATIC_ASSERT(IMS_PROFILE_CODEC_H264 == IMS_SDP_ACCEPT_H264);
+G_STATIC_ASSERT(IMS_PROFILE_CODEC_VP8 == IMS_SDP_ACCEPT_VP8);
+
 typedef struct {
   ImsSession *session;   /* not owned: the session outlives its media */
   ImsIngest *ingest;
@@ -63,10 +68,16 @@ static const ImsIngestCallbacks callbacks = {
 static gpointer
 media_open(ImsSession *session, gpointer media_data, GError **error)
 {
-  const ImsIngestConfig *config = media_data;
+  const ImsMediaIngestData *data = media_data;
+  ImsIngestConfig config = data->ingest;
+  const char *profile_name = ims_session_get_record(session)->profile;
+  const ImsProfile *profile =
+      data->profiles ? ims_profile_set_lookup(data->profiles, profile_name) : NULL;
+  if (profile)
+    config.video_codecs = profile->ingest_codecs;  /* same bits as IMS_SDP_ACCEPT_* */
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;
-  binding->ingest = ims_ingest_new(ims_session_get_id(session), config, &callbacks, binding, error);
+  binding->ingest = ims_ingest_new(ims_session_get_id(session), &config, &callbacks, binding, error);
   if (!binding->ingest) {
     g_free(binding);
     return NULL;

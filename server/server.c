@@ -29,7 +29,7 @@ struct _ImsServer {
   ImsApi api;
   ImsHttpConfig http_config;
   ImsPeerProtocolConfig peer_config;
-  ImsIngestConfig ingest_config;
+  ImsMediaIngestData media_data;
   ImsSessionContext session_context;
   char *candidate_root;
   char *spool_dir;            /* absolute: stored take paths start with it */
@@ -201,15 +201,15 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->peer_config.join = join;
   server->peer_config.join_data = server;
   server->peer_config.max_message_bytes = (gsize) config->max_message_bytes;
-  server->ingest_config.stun_server =
+  server->media_data.ingest.stun_server =
       config->stun_server && config->stun_server[0] ? config->stun_server : NULL;
-  server->ingest_config.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
-  server->ingest_config.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
+  server->media_data.ingest.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
+  server->media_data.ingest.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
   server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
   server->session_context = (ImsSessionContext){
     .store = store,
     .media = ims_media_ingest_ops(),
-    .media_data = &server->ingest_config,
+    .media_data = &server->media_data,
     .spool_dir = server->spool_dir,
     .no_media_timeout_seconds = config->no_media_timeout_seconds,
     .max_width = config->max_width,
@@ -254,6 +254,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->api.profiles = server->profiles;
   server->api.processor = server->processor;
   server->session_context.profiles = server->profiles;
+  server->media_data.profiles = server->profiles;
   server->session_context.take_saved = (void (*)(gpointer)) ims_processor_scan;
   server->session_context.take_saved_data = server->processor;
 

@@ -164,7 +164,7 @@ test_chromium_offer_prefers_h264_42e01f(void **state)
 {
   ImsSdpOfferChoice choice = { 0 };
   g_autoptr(GError) error = NULL;
-  assert_true(ims_sdp_choose_codecs(CHROMIUM_OFFER, &choice, &error));
+  assert_true(ims_sdp_choose_codecs(CHROMIUM_OFFER, 0, &choice, &error));
   assert_null(error);
   assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
   assert_int_equal(choice.video.payload_type, 108);
@@ -209,7 +209,7 @@ test_other_h264_before_vp8(void **state)
   /* Without 42e01f the 42001f packetization-mode=1 entry (pt 102) wins over VP8. */
   g_autofree char *offer = drop_lines(CHROMIUM_OFFER, ":108 ");
   ImsSdpOfferChoice choice = { 0 };
-  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_true(ims_sdp_choose_codecs(offer, 0, &choice, NULL));
   assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
   assert_int_equal(choice.video.payload_type, 102);
   ims_sdp_offer_choice_clear(&choice);
@@ -220,7 +220,7 @@ test_vp8_when_no_h264(void **state)
 {
   g_autofree char *offer = drop_lines(CHROMIUM_OFFER, "H264/90000");
   ImsSdpOfferChoice choice = { 0 };
-  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_true(ims_sdp_choose_codecs(offer, 0, &choice, NULL));
   assert_int_equal(choice.video.codec, IMS_SDP_CODEC_VP8);
   assert_int_equal(choice.video.payload_type, 96);
   assert_string_equal(ims_sdp_codec_name(choice.video.codec), "VP8");
@@ -232,7 +232,7 @@ test_no_transport_cc_extmap(void **state)
 {
   g_autofree char *offer = drop_lines(CHROMIUM_OFFER, "transport-wide-cc");
   ImsSdpOfferChoice choice = { 0 };
-  assert_true(ims_sdp_choose_codecs(offer, &choice, NULL));
+  assert_true(ims_sdp_choose_codecs(offer, 0, &choice, NULL));
   assert_int_equal(choice.video.transport_cc_ext_id, 0);
   assert_null(gst_structure_get_string(gst_caps_get_structure(choice.video.caps, 0), "extmap-3"));
   ims_sdp_offer_choice_clear(&choice);
@@ -243,7 +243,7 @@ assert_bad_sdp(const char *text)
 {
   ImsSdpOfferChoice choice = { 0 };
   g_autoptr(GError) error = NULL;
-  assert_false(ims_sdp_choose_codecs(text, &choice, &error));
+  assert_false(ims_sdp_choose_codecs(text, 0, &choice, &error));
   assert_non_null(error);
   assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
   assert_null(choice.video.caps);
@@ -266,7 +266,7 @@ test_garbage_is_bad_sdp(void **state)
     g_autofree char *part = g_strndup(CHROMIUM_OFFER, cut);
     ImsSdpOfferChoice choice = { 0 };
     g_autoptr(GError) error = NULL;
-    if (ims_sdp_choose_codecs(part, &choice, &error))
+    if (ims_sdp_choose_codecs(part, 0, &choice, &error))
       ims_sdp_offer_choice_clear(&choice);
     else
       assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
@@ -365,12 +365,38 @@ test_munge_noop_cases(void **state)
   assert_string_equal(garbage, "m=video \r\nxyz");
 }
 
+/* A profile that accepts only one video codec gets it, or a clear refusal. */
+static void
+test_accepted_video_codecs(void **state)
+{
+  ImsSdpOfferChoice choice = { 0 };
+  g_autoptr(GError) error = NULL;
+
+  assert_true(ims_sdp_choose_codecs(CHROMIUM_OFFER, IMS_SDP_ACCEPT_VP8, &choice, &error));
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_VP8);
+  ims_sdp_offer_choice_clear(&choice);
+
+  assert_true(ims_sdp_choose_codecs(CHROMIUM_OFFER, IMS_SDP_ACCEPT_H264, &choice, &error));
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
+  ims_sdp_offer_choice_clear(&choice);
+
+  /* an offer of VP8 only, to a profile that takes H.264 only */
+  g_autofree char *vp8_only = g_strdup(CHROMIUM_OFFER);
+  char *h264 = NULL;
+  while ((h264 = strstr(vp8_only, "H264")))
+    memcpy(h264, "XXXX", 4);
+  assert_false(ims_sdp_choose_codecs(vp8_only, IMS_SDP_ACCEPT_H264, &choice, &error));
+  assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  assert_non_null(strstr(error->message, "H.264"));
+}
+
 int
 main(void)
 {
   gst_init(NULL, NULL);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_chromium_offer_prefers_h264_42e01f),
+    cmocka_unit_test(test_accepted_video_codecs),
     cmocka_unit_test(test_other_h264_before_vp8),
     cmocka_unit_test(test_vp8_when_no_h264),
     cmocka_unit_test(test_no_transport_cc_extmap),
