@@ -10,6 +10,7 @@
 typedef struct {
   ImsStore base;              /* first: an ImsStore* is an ImsStorePg* */
   PGconn *conn;               /* owned; never NULL after construction */
+  gboolean in_transaction;    /* between begin and commit/rollback: no reconnects */
 } ImsStorePg;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGresult, PQclear)
@@ -52,3 +53,5 @@ gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, 
 
 /* store-pg-media.c: fills the media and processing functions of the table. */
 void ims_store_pg_media_init(ImsStorePg *self);
+/* store-pg-events.c: transactions and the outbox. */
+void ims_store_pg_events_init(ImsStorePg *self);

@@ -97,6 +97,23 @@ static const ImsMigration ims_migrations[] = {
     "  created_at timestamptz NOT NULL DEFAULT now(),"
     "  UNIQUE (take_id, kind));"
     "CREATE INDEX media_files_session_idx ON media_files (session_id);" },
+  { 4, "event outbox and processed consumed events",
+    "CREATE TABLE outbox ("
+    "  id bigserial PRIMARY KEY,"
+    "  event_id uuid NOT NULL UNIQUE,"
+    "  event_type text NOT NULL,"
+    "  topic text NOT NULL,"
+    "  message_key text NOT NULL,"
+    "  value text NOT NULL,"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  sent_at timestamptz);"
+    "CREATE INDEX outbox_pending_idx ON outbox (id) WHERE sent_at IS NULL;"
+    "CREATE TABLE processed_events ("
+    "  event_id text NOT NULL,"
+    "  service_name text NOT NULL,"
+    "  event_type text NOT NULL,"
+    "  processed_at timestamptz NOT NULL DEFAULT now(),"
+    "  PRIMARY KEY (event_id, service_name));" },
 };
 
 void
@@ -389,6 +406,8 @@ ims_pg_run(ImsStorePg *self, ImsPgOperation operation, gpointer data, GError **e
 {
   gboolean was_reset = FALSE;
   g_autoptr(GError) local = NULL;
+  if (self->in_transaction)   /* a reset would lose the transaction: fail instead */
+    return operation(self, data, error);
   for (;;) {
     if (PQstatus(self->conn) != CONNECTION_OK) {
       if (was_reset)
@@ -806,6 +825,7 @@ ims_store_pg_new(const char *conninfo, GError **error)
   self->base.update_take = ims_store_pg_update_take;
   self->base.list_open_takes = ims_store_pg_list_open_takes;
   ims_store_pg_media_init(self);
+  ims_store_pg_events_init(self);
   self->base.free = ims_store_pg_free;
   if (!ims_pg_migrate(self, error)) {
     ims_store_pg_free(&self->base);

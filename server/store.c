@@ -198,3 +198,46 @@ ims_processing_job_free(ImsProcessingJob *job)
   g_free(job->profile);
   g_free(job);
 }
+
+ImsOutboxEvent *
+ims_outbox_event_new(const char *event_id, const char *event_type, const char *topic,
+                     const char *key, const char *value)
+{
+  ImsOutboxEvent *event = g_new0(ImsOutboxEvent, 1);
+  event->event_id = g_strdup(event_id);
+  event->event_type = g_strdup(event_type);
+  event->topic = g_strdup(topic);
+  event->key = g_strdup(key);
+  event->value = g_strdup(value);
+  return event;
+}
+
+void
+ims_outbox_event_free(ImsOutboxEvent *event)
+{
+  if (!event)
+    return;
+  g_free(event->event_id);
+  g_free(event->event_type);
+  g_free(event->topic);
+  g_free(event->key);
+  g_free(event->value);
+  g_free(event);
+}
+
+gboolean
+ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                 gpointer data, const GPtrArray *events, GError **error)
+{
+  gboolean with_events = events && events->len > 0;
+  if (!with_events)
+    return body(store, data, error);
+  if (!store->begin(store, error))
+    return FALSE;
+  if (!body(store, data, error) || !store->append_events(store, events, error) ||
+      !store->commit(store, error)) {
+    store->rollback(store);
+    return FALSE;
+  }
+  return TRUE;
+}

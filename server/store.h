@@ -117,6 +117,22 @@ void ims_processing_job_free(ImsProcessingJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsMediaFile, ims_media_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsProcessingJob, ims_processing_job_free)
 
+/* An event waiting in the outbox (contract: ../shared/contracts/events.md). */
+typedef struct {
+  gint64 id;                /* outbox row, set by the store; orders events */
+  char *event_id;           /* UUID v4, made once when the event is recorded */
+  char *event_type;         /* "candidate.started", ... */
+  char *topic;
+  char *key;                /* partition key */
+  char *value;              /* the envelope, JSON text */
+  gint64 created_at;        /* unix microseconds, set by the store */
+} ImsOutboxEvent;
+
+ImsOutboxEvent *ims_outbox_event_new(const char *event_id, const char *event_type,
+                                     const char *topic, const char *key, const char *value);
+void ims_outbox_event_free(ImsOutboxEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsOutboxEvent, ims_outbox_event_free)
+
 typedef struct _ImsStore ImsStore;
 
 struct _ImsStore {
@@ -149,8 +165,27 @@ struct _ImsStore {
    * be made (NULL if they were). */
   gboolean (*finish_processing)(ImsStore *store, const char *take_id, const char *error_text,
                                 GError **error);
+  /* Transactions: everything between begin and commit is one atomic change
+   * (no reconnect inside).  rollback never fails. */
+  gboolean (*begin)(ImsStore *store, GError **error);
+  gboolean (*commit)(ImsStore *store, GError **error);
+  void (*rollback)(ImsStore *store);
+  /* Adds events (ImsOutboxEvent*) to the outbox; inside a transaction they
+   * commit with the state change that caused them. */
+  gboolean (*append_events)(ImsStore *store, const GPtrArray *events, GError **error);
+  /* Up to limit unsent events in the order they were recorded (transfer full). */
+  GPtrArray *(*list_pending_events)(ImsStore *store, int limit, GError **error);
+  /* Marks the outbox row sent (its delivery was acknowledged). */
+  gboolean (*mark_event_sent)(ImsStore *store, gint64 id, GError **error);
+  /* Number of unsent events (for /readyz). */
+  gint64 (*count_pending_events)(ImsStore *store, GError **error);
   void (*free)(ImsStore *store);
 };
+
+/* Runs body inside one transaction together with appending events (may be
+ * NULL or empty): all of it commits, or nothing does. */
+gboolean ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                          gpointer data, const GPtrArray *events, GError **error);
 
 /* Connects with conninfo (libpq syntax), applies pending migrations in order
  * (each in its own transaction, recorded in schema_migrations), and returns the

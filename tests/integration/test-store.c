@@ -129,7 +129,7 @@ setup(void **state)
     fprintf(stderr, "ims_store_pg_new: %s\n", error->message);
     return -1;
   }
-  PQclear(admin_exec("TRUNCATE sessions CASCADE"));
+  PQclear(admin_exec("TRUNCATE sessions, outbox CASCADE"));
   *state = store;
   return 0;
 }
@@ -584,6 +584,72 @@ kill_store_connections(void)
                      " AND pid <> pg_backend_pid()");
 }
 
+static GPtrArray *
+make_events(const char *key, int count)
+{
+  GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  for (int i = 0; i < count; i++) {
+    g_autofree char *id = g_uuid_string_random();
+    g_autofree char *value = g_strdup_printf("{\"n\":%d}", i);
+    g_ptr_array_add(events, ims_outbox_event_new(id, "candidate.started", "candidate-events", key,
+                                                 value));
+  }
+  return events;
+}
+
+static gboolean
+save_progress_body(ImsStore *store, gpointer data, GError **error)
+{
+  return store->save_progress(store, data, error);
+}
+
+/* A state change and its events commit together, or neither does. */
+static void
+test_change_commits_events_with_state(void **state)
+{
+  ImsStore *store = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsSessionRecord) record = make_session(FALSE);
+  create_session(store, record);
+
+  record->state = IMS_SESSION_ACTIVE;
+  g_autoptr(GPtrArray) events = make_events(record->id, 2);
+  assert_true(ims_store_change(store, save_progress_body, record, events, &error));
+  g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
+  assert_int_equal(loaded->state, IMS_SESSION_ACTIVE);
+  g_autoptr(GPtrArray) pending = store->list_pending_events(store, 10, &error);
+  assert_non_null(pending);
+  assert_int_equal(pending->len, 2);
+  const ImsOutboxEvent *first = g_ptr_array_index(pending, 0);
+  const ImsOutboxEvent *second = g_ptr_array_index(pending, 1);
+  assert_string_equal(first->event_id, ((ImsOutboxEvent *) g_ptr_array_index(events, 0))->event_id);
+  assert_true(first->id < second->id);
+  assert_string_equal(first->value, "{\"n\":0}");
+  assert_string_equal(first->key, record->id);
+  assert_int_equal(store->count_pending_events(store, &error), 2);
+
+  /* a failing change (missing session) leaves no event behind */
+  g_autoptr(ImsSessionRecord) missing = make_session(FALSE);
+  g_autoptr(GPtrArray) lost = make_events(missing->id, 1);
+  assert_false(ims_store_change(store, save_progress_body, missing, lost, &error));
+  g_clear_error(&error);
+  /* ... and a failing event insert (duplicate event id) undoes the state change */
+  record->state = IMS_SESSION_COMPLETED;
+  assert_false(ims_store_change(store, save_progress_body, record, events, &error));
+  g_clear_error(&error);
+  g_autoptr(ImsSessionRecord) unchanged = load_session(store, record->id);
+  assert_int_equal(unchanged->state, IMS_SESSION_ACTIVE);
+  assert_int_equal(store->count_pending_events(store, &error), 2);
+
+  /* sent events leave the pending list, in order */
+  assert_true(store->mark_event_sent(store, first->id, &error));
+  g_autoptr(GPtrArray) rest = store->list_pending_events(store, 10, &error);
+  assert_int_equal(rest->len, 1);
+  assert_int_equal(((ImsOutboxEvent *) g_ptr_array_index(rest, 0))->id, second->id);
+  /* the store still works normally after the failed transactions */
+  assert_true(store->ping(store, &error));
+}
+
 static void
 test_ping_and_reconnect(void **state)
 {
@@ -636,6 +702,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_load_missing_is_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_non_uuid_session_is_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_list_open_takes_returns_recording_only, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_change_commits_events_with_state, setup, teardown),
     cmocka_unit_test_setup_teardown(test_ping_and_reconnect, setup, teardown),
     cmocka_unit_test(test_connect_failure),
   };
