@@ -132,6 +132,11 @@ static const KeyInfo keys[] = {
   INT_KEY("processing", retry_max_seconds, 60, 1, 3600,
           "Longest wait between retries of a failed upload (backoff doubles up to it)."),
 
+  STRING_KEY("kafka", bootstrap_servers, "", KEY_MAY_BE_EMPTY, NULL,
+             "Kafka brokers host:port,...; empty keeps events in the outbox table until set."),
+  STRING_KEY("kafka", properties, "", KEY_MAY_BE_EMPTY, NULL,
+             "Extra librdkafka properties k=v;k=v (SASL, SSL, ...), passed through as they are."),
+
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
 };
@@ -148,6 +153,7 @@ static const char *const environment_allow_list[] = {
   "IMSD_PG_*",
   "IMSD_SKIP_INSTALL",
   "IMSD_S3_*",
+  "IMSD_KAFKA_*",
 };
 
 static const struct {

@@ -60,6 +60,9 @@ typedef struct {
   int workers;                 /* 0 = one per core */
   char *profiles_file;         /* IMSD_SOURCE_DIR "/etc/profiles.ini" */
   int retry_max_seconds;       /* 60 */
+  /* [kafka] */
+  char *bootstrap_servers;     /* "": events wait in the outbox */
+  char *properties;            /* "k=v;k=v" librdkafka properties */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
 } ImsConfig;

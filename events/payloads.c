@@ -1,0 +1,280 @@
+/* payloads.c: the payload of each event type imsd produces; see payloads.h.
+ *
+ * Each builder fills a JsonBuilder in the field order of the contract and
+ * returns its root.  Nothing here allocates beyond the returned tree.
+ */
+#define G_LOG_DOMAIN "imsd.events"
+
+#include "payloads.h"
+
+#include <math.h>
+#include <string.h>
+
+char *
+ims_event_format_time(gint64 unix_us)
+{
+  gint64 seconds = unix_us / G_USEC_PER_SEC;
+  gint64 rest_us = unix_us % G_USEC_PER_SEC;
+  if (rest_us < 0) {          /* before 1970: floor, so the milliseconds stay positive */
+    rest_us += G_USEC_PER_SEC;
+    seconds -= 1;
+  }
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(seconds);
+  if (!time)
+    return NULL;
+  g_autofree char *whole = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
+  if (!whole)
+    return NULL;
+  return g_strdup_printf("%s.%03dZ", whole, (int) (rest_us / 1000));
+}
+
+/* A time that is 0 falls back to fallback_us, then to now. */
+static gint64
+resolve_time(gint64 unix_us, gint64 fallback_us)
+{
+  if (unix_us != 0)
+    return unix_us;
+  if (fallback_us != 0)
+    return fallback_us;
+  return g_get_real_time();
+}
+
+/* Adds "member": time as an ISO string; FALSE (and a critical) if it cannot be formatted. */
+static gboolean
+add_time(JsonBuilder *builder, const char *member, gint64 unix_us)
+{
+  g_autofree char *text = ims_event_format_time(unix_us);
+  if (!text) {
+    g_critical("%s: time %" G_GINT64_FORMAT " us cannot be written as ISO 8601", member, unix_us);
+    return FALSE;
+  }
+  json_builder_set_member_name(builder, member);
+  json_builder_add_string_value(builder, text);
+  return TRUE;
+}
+
+static void
+add_string(JsonBuilder *builder, const char *member, const char *value)
+{
+  json_builder_set_member_name(builder, member);
+  json_builder_add_string_value(builder, value);
+}
+
+/* "member": value, or null when value is NULL. */
+static void
+add_string_or_null(JsonBuilder *builder, const char *member, const char *value)
+{
+  json_builder_set_member_name(builder, member);
+  if (value)
+    json_builder_add_string_value(builder, value);
+  else
+    json_builder_add_null_value(builder);
+}
+
+/* "member": value, left out when value is NULL (the contract's "if known"). */
+static void
+add_string_if_known(JsonBuilder *builder, const char *member, const char *value)
+{
+  if (value)
+    add_string(builder, member, value);
+}
+
+static void
+add_int(JsonBuilder *builder, const char *member, gint64 value)
+{
+  json_builder_set_member_name(builder, member);
+  json_builder_add_int_value(builder, value);
+}
+
+static void
+add_seconds(JsonBuilder *builder, const char *member, double seconds)
+{
+  if (!isfinite(seconds)) {
+    g_warning("%s: %g is not a number JSON can carry; writing 0", member, seconds);
+    seconds = 0;
+  }
+  json_builder_set_member_name(builder, member);
+  json_builder_add_double_value(builder, seconds);
+}
+
+static JsonNode *
+finish(JsonBuilder *builder)
+{
+  json_builder_end_object(builder);
+  return json_builder_get_root(builder);
+}
+
+static gboolean
+record_is_complete(const ImsSessionRecord *record)
+{
+  return record && record->id && record->interview_id && record->user_id;
+}
+
+JsonNode *
+ims_event_payload_candidate_started(const ImsSessionRecord *record, const char *user_agent,
+                                    gint64 started_at_us)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "sessionId", record->id);
+  add_string(builder, "interviewId", record->interview_id);
+  add_string_if_known(builder, "invitationId", record->invitation_id);
+  add_string(builder, "userId", record->user_id);
+  add_string_if_known(builder, "candidateEmail", record->candidate_email);
+  if (!add_time(builder, "startedAt", resolve_time(started_at_us, record->started_at)))
+    return NULL;
+  add_string_or_null(builder, "userAgent", user_agent);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record, const ImsTake *take,
+                                               const char *media_file_id)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_return_val_if_fail(take != NULL && take->id != NULL, NULL);
+  g_return_val_if_fail(take->question_index >= 0 && record->questions != NULL &&
+                       (guint) take->question_index < record->questions->len, NULL);
+  const ImsQuestion *question = g_ptr_array_index(record->questions, take->question_index);
+  g_return_val_if_fail(question != NULL && question->id != NULL, NULL);
+
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "sessionId", record->id);
+  add_string(builder, "interviewId", record->interview_id);
+  add_string(builder, "userId", record->user_id);
+  add_string(builder, "responseId", take->id);
+  add_string(builder, "questionId", question->id);
+  add_int(builder, "questionIndex", take->question_index);
+  add_int(builder, "take", take->number);
+  add_string_or_null(builder, "mediaFileId", media_file_id);
+  add_seconds(builder, "duration", (double) take->duration_ms / 1000.0);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_candidate_completed(const ImsSessionRecord *record, int responses_count,
+                                      double total_duration_s)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "sessionId", record->id);
+  add_string(builder, "interviewId", record->interview_id);
+  add_string(builder, "userId", record->user_id);
+  add_string_or_null(builder, "candidateEmail", record->candidate_email);
+  if (!add_time(builder, "completedAt", resolve_time(record->completed_at, 0)))
+    return NULL;
+  add_int(builder, "responsesCount", responses_count);
+  add_seconds(builder, "totalDuration", total_duration_s);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, const char *bucket,
+                                 const char *file_name)
+{
+  g_return_val_if_fail(user_id != NULL && bucket != NULL, NULL);
+  g_return_val_if_fail(file != NULL && file->id != NULL && file->key != NULL, NULL);
+  g_return_val_if_fail(file->session_id != NULL && file->take_id != NULL, NULL);
+
+  const char *name = file_name;
+  if (!name) {
+    const char *slash = strrchr(file->key, '/');
+    name = slash ? slash + 1 : file->key;
+  }
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "userId", user_id);
+  add_string(builder, "fileId", file->id);
+  add_string(builder, "sessionId", file->session_id);
+  add_string(builder, "responseId", file->take_id);
+  add_string(builder, "fileName", name);
+  add_int(builder, "fileSize", file->size_bytes);
+  add_string(builder, "mimeType", file->content_type ? file->content_type : "application/octet-stream");
+  add_string(builder, "bucket", bucket);
+  add_string(builder, "path", file->key);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_media_processed(const char *user_id, const char *file_id, gint64 original_size,
+                                  gint64 processed_size, double processing_duration_s,
+                                  const GPtrArray *renditions, const char *thumbnail_path,
+                                  const char *profile)
+{
+  g_return_val_if_fail(user_id != NULL && file_id != NULL && profile != NULL, NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "userId", user_id);
+  add_string(builder, "fileId", file_id);
+  add_int(builder, "originalSize", original_size);
+  add_int(builder, "processedSize", processed_size);
+  add_seconds(builder, "processingDuration", processing_duration_s);
+  json_builder_set_member_name(builder, "renditions");
+  json_builder_begin_array(builder);
+  for (guint i = 0; renditions && i < renditions->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(renditions, i);
+    g_return_val_if_fail(file != NULL && file->kind != NULL && file->key != NULL, NULL);
+    json_builder_begin_object(builder);
+    add_string(builder, "kind", file->kind);
+    add_string(builder, "path", file->key);
+    add_string(builder, "mimeType",
+               file->content_type ? file->content_type : "application/octet-stream");
+    add_int(builder, "size", file->size_bytes);
+    json_builder_end_object(builder);
+  }
+  json_builder_end_array(builder);
+  add_string_or_null(builder, "thumbnailPath", thumbnail_path);
+  add_string(builder, "profile", profile);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_media_deleted(const char *user_id, const char *file_id, gint64 file_size,
+                                gint64 deleted_at_us, const char *reason)
+{
+  g_return_val_if_fail(user_id != NULL && file_id != NULL, NULL);
+  g_return_val_if_fail(reason != NULL && reason[0] != '\0', NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "userId", user_id);
+  add_string(builder, "fileId", file_id);
+  add_int(builder, "fileSize", file_size);
+  if (!add_time(builder, "deletedAt", resolve_time(deleted_at_us, 0)))
+    return NULL;
+  add_string(builder, "reason", reason);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_interview_started(const ImsSessionRecord *record, gint64 started_at_us)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "interviewId", record->interview_id);
+  add_string(builder, "sessionId", record->id);
+  add_string(builder, "userId", record->user_id);
+  if (!add_time(builder, "startedAt", resolve_time(started_at_us, record->started_at)))
+    return NULL;
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_interview_completed(const ImsSessionRecord *record, gint64 completed_at_us,
+                                      double duration_s, int responses_count)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "interviewId", record->interview_id);
+  add_string(builder, "sessionId", record->id);
+  add_string(builder, "userId", record->user_id);
+  if (!add_time(builder, "completedAt", resolve_time(completed_at_us, record->completed_at)))
+    return NULL;
+  add_seconds(builder, "durationSeconds", duration_s);
+  add_int(builder, "responsesCount", responses_count);
+  return finish(builder);
+}

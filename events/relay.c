@@ -1,0 +1,246 @@
+/* relay.c: the outbox relay; see relay.h. */
+#define G_LOG_DOMAIN "imsd.relay"
+
+#include "relay.h"
+
+#include <gio/gio.h>
+#include <librdkafka/rdkafka.h>
+#include <string.h>
+
+#define BATCH 500
+#define POLL_INTERVAL_MS 50
+#define IDLE_READ_INTERVAL_MS 1000
+
+struct _ImsRelay {
+  ImsStore *store;
+  rd_kafka_t *producer;
+  gint64 high_water;        /* highest outbox id handed to librdkafka */
+  guint in_flight;
+  gboolean kafka_ok;
+  gboolean restart;         /* a delivery failed: re-read from the oldest unsent row */
+  char *last_error;
+  gint64 last_read;         /* monotonic time of the last outbox read */
+  gboolean poked;
+  guint poll_id;
+};
+
+static void
+set_error(ImsRelay *relay, const char *message)
+{
+  g_free(relay->last_error);
+  relay->last_error = g_strdup(message);
+}
+
+static void
+log_kafka(const rd_kafka_t *rk, int level, const char *facility, const char *message)
+{
+  /* syslog levels: 0..3 error, 4 warning, 5..6 info, 7 debug; any thread */
+  GLogLevelFlags flags = level <= 3 ? G_LOG_LEVEL_WARNING : level == 4 ? G_LOG_LEVEL_INFO
+                                                                      : G_LOG_LEVEL_DEBUG;
+  g_log("imsd.kafka", flags, "%s: %s", facility, message);
+}
+
+/* Delivery report: runs inside rd_kafka_poll, on the main loop. */
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
+{
+  ImsRelay *relay = opaque;
+  gint64 id = (gint64) (intptr_t) message->_private;
+  g_autoptr(GError) error = NULL;
+
+  relay->in_flight--;
+  if (message->err) {
+    g_autofree char *text = g_strdup_printf("delivery of outbox row %" G_GINT64_FORMAT " to %s "
+                                            "failed: %s", id, rd_kafka_topic_name(message->rkt),
+                                            rd_kafka_err2str(message->err));
+    if (relay->kafka_ok || !relay->restart)
+      g_warning("%s; resending from the oldest unsent event", text);
+    set_error(relay, text);
+    relay->kafka_ok = FALSE;
+    relay->restart = TRUE;
+    return;
+  }
+  relay->kafka_ok = TRUE;
+  if (!relay->store->mark_event_sent(relay->store, id, &error)) {
+    /* sent twice at worst: consumers deduplicate on eventId */
+    g_warning("outbox row %" G_GINT64_FORMAT " delivered but not marked sent: %s", id,
+              error->message);
+  }
+}
+
+static gboolean
+produce(ImsRelay *relay, const ImsOutboxEvent *event)
+{
+  rd_kafka_headers_t *headers = rd_kafka_headers_new(2);
+  rd_kafka_header_add(headers, "eventType", -1, event->event_type, -1);
+  rd_kafka_header_add(headers, "eventId", -1, event->event_id, -1);
+  rd_kafka_resp_err_t err = rd_kafka_producev(relay->producer,
+      RD_KAFKA_V_TOPIC(event->topic),
+      RD_KAFKA_V_KEY(event->key, strlen(event->key)),
+      RD_KAFKA_V_VALUE(event->value, strlen(event->value)),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+      RD_KAFKA_V_HEADERS(headers),
+      RD_KAFKA_V_OPAQUE((void *) (intptr_t) event->id),
+      RD_KAFKA_V_END);
+  if (err) {
+    rd_kafka_headers_destroy(headers);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      g_autofree char *text = g_strdup_printf("cannot produce outbox row %" G_GINT64_FORMAT ": %s",
+                                              event->id, rd_kafka_err2str(err));
+      set_error(relay, text);
+    }
+    return FALSE;
+  }
+  relay->in_flight++;
+  relay->high_water = event->id;
+  return TRUE;
+}
+
+/* Hands unsent rows past the high water mark to librdkafka, in id order. */
+static void
+publish_pending(ImsRelay *relay)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (relay->restart) {
+    if (relay->in_flight > 0)
+      return;   /* wait until every earlier message has reported */
+    relay->restart = FALSE;
+    relay->high_water = 0;
+  }
+  relay->last_read = g_get_monotonic_time();
+  relay->poked = FALSE;
+  g_autoptr(GPtrArray) events = relay->store->list_pending_events(relay->store, BATCH, &error);
+  if (!events) {
+    set_error(relay, error->message);
+    return;
+  }
+  for (guint i = 0; i < events->len; i++) {
+    const ImsOutboxEvent *event = g_ptr_array_index(events, i);
+    if (event->id <= relay->high_water)
+      continue;   /* already with librdkafka */
+    if (!produce(relay, event))
+      break;      /* queue full or refused: the next round continues in order */
+  }
+}
+
+static gboolean
+on_poll(gpointer data)
+{
+  ImsRelay *relay = data;
+  rd_kafka_poll(relay->producer, 0);
+  gint64 since = g_get_monotonic_time() - relay->last_read;
+  if (relay->poked || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
+    publish_pending(relay);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+ims_relay_poke(ImsRelay *relay)
+{
+  if (relay)
+    relay->poked = TRUE;
+}
+
+gboolean
+ims_kafka_conf_apply(rd_kafka_conf_t *conf, const char *properties, GError **error)
+{
+  g_auto(GStrv) pairs = g_strsplit(properties ? properties : "", ";", -1);
+  for (char **pair = pairs; *pair; pair++) {
+    g_autofree char *item = g_strstrip(g_strdup(*pair));
+    if (!*item)
+      continue;
+    char *equals = strchr(item, '=');
+    if (!equals) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "Kafka property \"%s\" is not key=value", item);
+      return FALSE;
+    }
+    *equals = '\0';
+    char reason[512];
+    if (rd_kafka_conf_set(conf, g_strstrip(item), g_strstrip(equals + 1), reason, sizeof reason) !=
+        RD_KAFKA_CONF_OK) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Kafka property %s: %s", item,
+                  reason);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+ImsRelay *
+ims_relay_new(const ImsRelayConfig *config, GError **error)
+{
+  char reason[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  static const char *const settings[][2] = {
+    { "enable.idempotence", "true" },
+    { "acks", "all" },
+    { "message.timeout.ms", "0" },     /* wait for Kafka as long as it takes */
+    { "linger.ms", "5" },
+    { "client.id", "imsd" },
+  };
+
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", config->bootstrap_servers, reason,
+                        sizeof reason) != RD_KAFKA_CONF_OK) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bootstrap.servers: %s", reason);
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
+    rd_kafka_conf_set(conf, settings[i][0], settings[i][1], reason, sizeof reason);
+  if (!ims_kafka_conf_apply(conf, config->properties, error)) {
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+  }
+  ImsRelay *relay = g_new0(ImsRelay, 1);
+  relay->store = config->store;
+  rd_kafka_conf_set_log_cb(conf, log_kafka);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, relay);
+  relay->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
+  if (!relay->producer) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the Kafka producer: %s",
+                reason);
+    rd_kafka_conf_destroy(conf);
+    g_free(relay);
+    return NULL;
+  }
+  relay->kafka_ok = TRUE;
+  relay->poked = TRUE;
+  relay->poll_id = g_timeout_add(POLL_INTERVAL_MS, on_poll, relay);
+  g_message("publishing events to Kafka at %s", config->bootstrap_servers);
+  return relay;
+}
+
+void
+ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status)
+{
+  g_autoptr(GError) error = NULL;
+  status->pending = relay->store->count_pending_events(relay->store, &error);
+  status->in_flight = relay->in_flight;
+  status->kafka_ok = relay->kafka_ok;
+  status->last_error = g_strdup(relay->last_error);
+}
+
+void
+ims_relay_status_clear(ImsRelayStatus *status)
+{
+  g_clear_pointer(&status->last_error, g_free);
+}
+
+void
+ims_relay_free(ImsRelay *relay, int flush_ms)
+{
+  if (!relay)
+    return;
+  g_clear_handle_id(&relay->poll_id, g_source_remove);
+  /* delivery reports arrive through rd_kafka_flush's polling */
+  if (relay->in_flight > 0 && rd_kafka_flush(relay->producer, flush_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);
+  rd_kafka_purge(relay->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(relay->producer, 0);
+  rd_kafka_destroy(relay->producer);
+  g_free(relay->last_error);
+  g_free(relay);
+}

@@ -1,0 +1,58 @@
+/* relay.h: publishes the outbox to Kafka.
+ *
+ * The relay reads unsent outbox rows in the order they were recorded and
+ * hands them to an idempotent librdkafka producer (enable.idempotence=true,
+ * acks=all, no message timeout: a message waits while Kafka is down).  A row
+ * is marked sent only when its delivery report says Kafka has it; after a
+ * failed report, or a restart, publishing resumes from the oldest unsent row,
+ * so order per key holds and nothing is lost (a redelivered event keeps its
+ * eventId: consumers deduplicate on it).
+ *
+ * Threading: main loop only.  librdkafka's own threads never call back into
+ * imsd except its logger; delivery reports are served by rd_kafka_poll from a
+ * main-loop timer.
+ *
+ *   new -> publishing (timer) -> flushing (free: up to a few seconds) -> freed
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "store.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ImsRelay ImsRelay;
+
+typedef struct {
+  ImsStore *store;
+  const char *bootstrap_servers;   /* "host:port,..." */
+  const char *properties;          /* extra librdkafka properties "k=v;k=v" (SASL, SSL, ...), or "" */
+} ImsRelayConfig;
+
+/* Creates the producer.  NULL with an error naming the property librdkafka
+ * refused.  Transfer full. */
+ImsRelay *ims_relay_new(const ImsRelayConfig *config, GError **error);
+
+/* New rows were committed: publish them soon (cheap). */
+void ims_relay_poke(ImsRelay *relay);
+
+typedef struct {
+  gint64 pending;                  /* unsent rows, -1 if the database did not answer */
+  guint in_flight;                 /* handed to librdkafka, not yet acknowledged */
+  gboolean kafka_ok;               /* the last delivery report succeeded, none failed since */
+  char *last_error;                /* owned, NULL if none */
+} ImsRelayStatus;
+
+void ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status);
+void ims_relay_status_clear(ImsRelayStatus *status);
+
+/* Waits up to flush_ms for in-flight deliveries (their rows are marked
+ * sent), then frees; unsent rows stay in the outbox for the next start. */
+void ims_relay_free(ImsRelay *relay, int flush_ms);
+
+/* Applies "k=v;k=v" to a librdkafka configuration (shared with the consumer). */
+struct rd_kafka_conf_s;
+gboolean ims_kafka_conf_apply(struct rd_kafka_conf_s *conf, const char *properties, GError **error);
+
+G_END_DECLS
