@@ -179,8 +179,9 @@ ims_kafka_mock_set_broker(ImsKafkaMock *mock, int broker_id, gboolean up)
                                  : rd_kafka_mock_broker_set_down(mock->cluster, id);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
       return g_strdup_printf("broker %d: %s", id, rd_kafka_err2str(err));
+    if (mock->broker_up[id - 1] != up)
+      g_message("broker %d %s", id, up ? "up" : "down");
     mock->broker_up[id - 1] = up;
-    g_message("broker %d %s", id, up ? "up" : "down");
   }
   return NULL;
 }
@@ -433,6 +434,10 @@ main(int argc, char **argv)
   ImsKafkaMock mock = { 0 };
   int status = 1;
   mock.loop = g_main_loop_new(NULL, FALSE);
+  /* Installed first: a signal during the start waits for the loop instead of
+   * killing the process between writing the bootstrap file and cleanup. */
+  g_unix_signal_add(SIGTERM, on_signal, mock.loop);
+  g_unix_signal_add(SIGINT, on_signal, mock.loop);
   if (!ims_kafka_mock_start(&mock, brokers, &error) ||
       !ims_kafka_mock_listen(&mock, control_socket, control_port, &error)) {
     g_printerr("imsd-kafka-mock: %s\n", error->message);
@@ -446,8 +451,6 @@ main(int argc, char **argv)
   g_print("%s\n", mock.bootstrap);
   fflush(stdout);
 
-  g_unix_signal_add(SIGTERM, on_signal, mock.loop);
-  g_unix_signal_add(SIGINT, on_signal, mock.loop);
   g_main_loop_run(mock.loop);
   status = 0;
 

@@ -20,11 +20,11 @@ PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
   # services used locally and by the tests
-  postgresql postgresql-client
+  postgresql postgresql-client librdkafka-dev kcat
   # browser tests
   chromium
-  # benchmarks
-  procps
+  # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference)
+  ffmpeg procps
 )
 
 missing=()

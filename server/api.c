@@ -133,6 +133,9 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
   if (api->processor)
     ims_processor_get_status(api->processor, &processing);
   gboolean storage_ok = !storage_configured || processing.storage_ok;
+  ImsRelayStatus events = { .pending = -1 };
+  if (api->relay)
+    ims_relay_get_status(api->relay, &events);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -163,8 +166,25 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
   else
     json_builder_add_null_value(b);
   json_builder_end_object(b);
+  /* Kafka being down does not make imsd unready: events wait in the outbox */
+  json_builder_set_member_name(b, "events");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "kafka");
+  json_builder_add_string_value(b, !api->relay ? "not_configured" : events.kafka_ok ? "ok"
+                                                                                  : "unreachable");
+  json_builder_set_member_name(b, "outboxPending");
+  json_builder_add_int_value(b, events.pending);
+  json_builder_set_member_name(b, "inFlight");
+  json_builder_add_int_value(b, events.in_flight);
+  json_builder_set_member_name(b, "lastError");
+  if (events.last_error)
+    json_builder_add_string_value(b, events.last_error);
+  else
+    json_builder_add_null_value(b);
+  json_builder_end_object(b);
   json_builder_end_object(b);
   ims_processor_status_clear(&processing);
+  ims_relay_status_clear(&events);
   if (!database_ok)
     g_warning("readyz: database: %s", error->message);
   respond_json(response, database_ok && spool_ok && storage_ok ? 200 : 503, b);

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "processor.h"
 #include "profile.h"
+#include "relay.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,7 @@ typedef struct {
   ImsStore *store;
   const ImsProfileSet *profiles;  /* sessions must name one of these */
   ImsProcessor *processor;        /* for /readyz; may be NULL */
+  ImsRelay *relay;                /* for /readyz; NULL when Kafka is not configured */
 } ImsApi;
 
 typedef struct {

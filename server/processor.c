@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "outbox.h"
+#include "payloads.h"
 #include "rendition.h"
 
 #define SCAN_INTERVAL_SECONDS 30
@@ -35,6 +37,8 @@ typedef struct {
   GPtrArray *stored_kinds;      /* char*: kinds already in media_files */
   int attempt;
   guint retry_id;
+  gint64 queued_at;             /* monotonic, for media.processed's processingDuration */
+  GPtrArray *renditions;        /* ImsRendition*: kept across retries (made once per run) */
   /* results, written by the worker */
   GPtrArray *uploaded;          /* ImsMediaFile*: confirmed by S3 this attempt */
   GPtrArray *spool_files;       /* char*: files to delete once everything is stored */
@@ -50,6 +54,7 @@ work_free(Work *work)
   g_ptr_array_unref(work->stored_kinds);
   g_clear_pointer(&work->uploaded, g_ptr_array_unref);
   g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+  g_clear_pointer(&work->renditions, g_ptr_array_unref);
   g_free(work->rendition_error);
   g_clear_error(&work->error);
   g_free(work);
@@ -101,7 +106,8 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
     return FALSE;
   }
   ImsMediaFile *file = ims_media_file_new();
-  file->id = g_uuid_string_random();
+  /* the original's id is the take's: candidate.response_submitted named it */
+  file->id = g_str_equal(kind, "original") ? g_strdup(take->id) : g_uuid_string_random();
   file->take_id = g_strdup(take->id);
   file->session_id = g_strdup(take->session_id);
   file->kind = g_strdup(kind);
@@ -131,10 +137,12 @@ run_work(gpointer data, gpointer pool_data)
 
   const ImsProfile *profile = ims_profile_set_lookup(config->profiles, work->job->profile);
   gboolean have_take = g_file_test(take->path, G_FILE_TEST_IS_REGULAR);
-  g_autoptr(GPtrArray) renditions = NULL;
+  GPtrArray *renditions = work->renditions;   /* from an earlier attempt, if any */
   g_autofree char *out_dir = g_strdup_printf("%s.renditions", take->path);
 
-  if (!have_take) {
+  if (renditions) {
+    /* an upload failed last time: the renditions are made already */
+  } else if (!have_take) {
     work->rendition_error = g_strdup_printf("the take file %s is missing", take->path);
   } else if (!profile) {
     work->rendition_error = g_strdup_printf("unknown profile '%s'", work->job->profile);
@@ -142,7 +150,7 @@ run_work(gpointer data, gpointer pool_data)
     g_set_error(&work->error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
                 out_dir, g_strerror(errno));
   } else {
-    renditions = ims_renditions_make(profile, take->path, out_dir, &error);
+    renditions = work->renditions = ims_renditions_make(profile, take->path, out_dir, &error);
     if (!renditions && g_error_matches(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT))
       g_propagate_error(&work->error, g_steal_pointer(&error));
     else if (!renditions)
@@ -205,6 +213,64 @@ delete_spool_files(Work *work)
 }
 
 static gboolean
+add_media_file_body(ImsStore *store, gpointer file, GError **error)
+{
+  return store->add_media_file(store, file, error);
+}
+
+typedef struct {
+  const char *take_id;
+  const char *rendition_error;
+} FinishProcessing;
+
+static gboolean
+finish_processing_body(ImsStore *store, gpointer data, GError **error)
+{
+  FinishProcessing *finish = data;
+  return store->finish_processing(store, finish->take_id, finish->rendition_error, error);
+}
+
+/* media.processed, when the take's renditions are all stored (NULL when there
+ * are none, or S3 is not configured).  Transfer full. */
+static GPtrArray *
+processed_events(Work *work)
+{
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->job->take;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *events = NULL;
+
+  if (!processor->config.objects || work->rendition_error)
+    return NULL;
+  g_autoptr(GPtrArray) files = processor->config.store->list_media_files(processor->config.store,
+                                                                         take->id, &error);
+  if (!files) {
+    g_warning("%s: take %s: cannot list its objects for media.processed: %s", take->session_id,
+              take->id, error->message);
+    return NULL;
+  }
+  g_autoptr(GPtrArray) renditions = g_ptr_array_new();
+  gint64 processed_size = 0;
+  const char *thumbnail = NULL;
+  for (guint i = 0; i < files->len; i++) {
+    ImsMediaFile *file = g_ptr_array_index(files, i);
+    if (g_str_equal(file->kind, "original"))
+      continue;
+    g_ptr_array_add(renditions, file);
+    processed_size += file->size_bytes;
+    if (g_str_equal(file->kind, "thumbnail"))
+      thumbnail = file->key;
+  }
+  double seconds = (g_get_monotonic_time() - work->queued_at) / 1e6;
+  ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSED,
+                 ims_event_payload_media_processed(work->job->user_id, take->id, take->size_bytes,
+                                                   processed_size, seconds, renditions, thumbnail,
+                                                   work->job->profile),
+                 take->session_id);
+  return events;
+}
+
+static gboolean
 report_work(gpointer data)
 {
   Work *work = data;
@@ -216,7 +282,13 @@ report_work(gpointer data)
   /* record what S3 confirmed, even if something else failed */
   for (guint i = 0; i < work->uploaded->len; i++) {
     ImsMediaFile *file = g_ptr_array_index(work->uploaded, i);
-    if (!store->add_media_file(store, file, &error)) {
+    g_autoptr(GPtrArray) events = NULL;
+    g_autofree char *file_name = g_path_get_basename(file->key);
+    ims_outbox_add(&events, IMS_EVENT_MEDIA_UPLOADED,
+                   ims_event_payload_media_uploaded(work->job->user_id, file,
+                                                    processor->config.objects->bucket, file_name),
+                   take->session_id);
+    if (!ims_store_change(store, add_media_file_body, file, events, &error)) {
       if (!work->error)
         g_propagate_prefixed_error(&work->error, g_steal_pointer(&error), "recording %s: ",
                                    file->key);
@@ -255,7 +327,9 @@ report_work(gpointer data)
 
   if (work->rendition_error)
     g_warning("%s: take %s: no renditions: %s", take->session_id, take->id, work->rendition_error);
-  if (!store->finish_processing(store, take->id, work->rendition_error, &error)) {
+  g_autoptr(GPtrArray) events = processed_events(work);
+  FinishProcessing finish = { take->id, work->rendition_error };
+  if (!ims_store_change(store, finish_processing_body, &finish, events, &error)) {
     /* the next scan finds it again; stored objects are skipped then */
     g_warning("%s: take %s: cannot mark processed: %s", take->session_id, take->id,
               error->message);
@@ -309,6 +383,7 @@ ims_processor_scan(ImsProcessor *processor)
     work->processor = processor;
     work->job = g_ptr_array_steal_index(jobs, i--);
     work->stored_kinds = g_ptr_array_new_with_free_func(g_free);
+    work->queued_at = g_get_monotonic_time();
     for (guint f = 0; f < files->len; f++)
       g_ptr_array_add(work->stored_kinds,
                       g_strdup(((ImsMediaFile *) g_ptr_array_index(files, f))->kind));

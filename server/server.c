@@ -14,6 +14,7 @@
 #include "objects.h"
 #include "peer.h"
 #include "processor.h"
+#include "relay.h"
 #include "profile.h"
 #include "rendition.h"
 #include "session.h"
@@ -42,6 +43,7 @@ struct _ImsServer {
   ImsProfileSet *profiles;
   ImsObjectStore *objects;    /* NULL without [storage] s3_endpoint */
   ImsProcessor *processor;
+  ImsRelay *relay;            /* NULL without [kafka] bootstrap_servers: events wait in the outbox */
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
   guint sweep_id;
@@ -258,6 +260,20 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->session_context.take_saved = (void (*)(gpointer)) ims_processor_scan;
   server->session_context.take_saved_data = server->processor;
 
+  if (config->bootstrap_servers[0]) {
+    ImsRelayConfig relay_config = {
+      .store = store,
+      .bootstrap_servers = config->bootstrap_servers,
+      .properties = config->properties,
+    };
+    server->relay = ims_relay_new(&relay_config, error);
+    if (!server->relay)
+      return NULL;
+  } else {
+    g_message("no [kafka] bootstrap_servers: events wait in the outbox");
+  }
+  server->api.relay = server->relay;
+
   recover_open_takes(server);
   ims_processor_scan(server->processor);
 
@@ -365,6 +381,10 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->lws, lws_context_destroy);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   g_clear_pointer(&server->processor, ims_processor_free);
+  if (server->relay) {
+    ims_relay_free(server->relay, 3000);
+    server->relay = NULL;
+  }
   g_clear_pointer(&server->objects, ims_object_store_free);
   g_clear_pointer(&server->profiles, ims_profile_set_free);
   ims_store_free(server->store);

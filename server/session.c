@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "outbox.h"
+#include "payloads.h"
 #include "peer.h"
 #include "session-private.h"
 
@@ -256,10 +258,18 @@ session_send_state(ImsSession *session)
 /* ---- takes ---- */
 
 static gboolean
-save_progress(ImsSession *session, GError **error)
+save_progress_body(ImsStore *store, gpointer record, GError **error)
+{
+  return store->save_progress(store, record, error);
+}
+
+/* Stores the session's progress with the events it causes (may be NULL), in
+ * one transaction. */
+static gboolean
+save_progress(ImsSession *session, const GPtrArray *events, GError **error)
 {
   ImsStore *store = session->context->store;
-  if (!store->save_progress(store, session->record, error)) {
+  if (!ims_store_change(store, save_progress_body, session->record, events, error)) {
     g_warning("%s: could not save progress: %s", LOG_ID(session), (*error)->message);
     GError *internal = g_error_new(IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
                                    "The server could not save your progress; try again.");
@@ -355,15 +365,49 @@ session_stop_take(ImsSession *session, OpenTake *open, ImsTakeStatus status, con
   session->context->media->stop_take(open->media);
 }
 
+/* The answers of the session: the last completed take of each question. */
+static void
+count_answers(ImsSession *session, int *responses, double *total_seconds)
+{
+  const ImsSessionRecord *record = session->record;
+  *responses = 0;
+  *total_seconds = 0;
+  for (guint q = 0; q < record->questions->len; q++) {
+    const ImsTake *answer = NULL;
+    for (guint i = 0; i < record->takes->len; i++) {
+      const ImsTake *take = g_ptr_array_index(record->takes, i);
+      if (take->question_index == (int) q && take->status == IMS_TAKE_COMPLETED)
+        answer = take;
+    }
+    if (answer) {
+      (*responses)++;
+      *total_seconds += answer->duration_ms / 1000.0;
+    }
+  }
+}
+
 static void
 session_complete(ImsSession *session)
 {
+  ImsSessionRecord *record = session->record;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  int responses;
+  double total_seconds;
 
   clear_timer(session);
-  session->record->state = IMS_SESSION_COMPLETED;
-  session->record->completed_at = g_get_real_time();
-  if (!save_progress(session, &error) && session->peer)
+  record->state = IMS_SESSION_COMPLETED;
+  record->completed_at = g_get_real_time();
+  count_answers(session, &responses, &total_seconds);
+  ims_outbox_add(&events, IMS_EVENT_CANDIDATE_COMPLETED,
+                 ims_event_payload_candidate_completed(record, responses, total_seconds),
+                 record->id);
+  double open_seconds = record->started_at ? (record->completed_at - record->started_at) / 1e6 : 0;
+  ims_outbox_add(&events, IMS_EVENT_INTERVIEW_COMPLETED,
+                 ims_event_payload_interview_completed(record, record->completed_at, open_seconds,
+                                                       responses),
+                 record->id);
+  if (!save_progress(session, events, &error) && session->peer)
     ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
   session->phase = IMS_PHASE_COMPLETED;
   session->end_requested = FALSE;
@@ -448,9 +492,16 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
     return FALSE;
   }
   if (record->state == IMS_SESSION_CREATED) {
+    g_autoptr(GPtrArray) events = NULL;
     record->state = IMS_SESSION_ACTIVE;
     record->started_at = g_get_real_time();
-    if (!save_progress(session, error)) {
+    ims_outbox_add(&events, IMS_EVENT_CANDIDATE_STARTED,
+                   ims_event_payload_candidate_started(record, ims_peer_get_user_agent(peer),
+                                                       record->started_at),
+                   record->id);
+    ims_outbox_add(&events, IMS_EVENT_INTERVIEW_STARTED,
+                   ims_event_payload_interview_started(record, record->started_at), record->id);
+    if (!save_progress(session, events, error)) {
       record->state = IMS_SESSION_CREATED;
       record->started_at = 0;
       return FALSE;
@@ -600,7 +651,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     session->record->current_question++;
     if ((guint) session->record->current_question >= session->record->questions->len) {
       session_complete(session);
-    } else if (!save_progress(session, error)) {
+    } else if (!save_progress(session, NULL, error)) {
       session->record->current_question--;
       return FALSE;
     } else {
@@ -654,6 +705,12 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
   ims_peer_send(session->peer, json);
 }
 
+static gboolean
+update_take_body(ImsStore *store, gpointer take, GError **error)
+{
+  return store->update_take(store, take, error);
+}
+
 void
 ims_session_media_take_started(ImsSession *session, gpointer media)
 {
@@ -699,7 +756,12 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
     take->status = open->final_status;
   if (!take->stop_reason)
     take->stop_reason = g_strdup("media");
-  if (!store->update_take(store, take, &error))
+  g_autoptr(GPtrArray) events = NULL;
+  if (take->status == IMS_TAKE_COMPLETED)  /* the original's media file id is the take's */
+    ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
+                   ims_event_payload_candidate_response_submitted(session->record, take, take->id),
+                   session->record->id);
+  if (!ims_store_change(store, update_take_body, take, events, &error))
     g_warning("%s: could not store the finished take %s: %s (it stays 'recording' and is "
               "recovered at the next start)", LOG_ID(session), take->id, error->message);
   g_info("%s: take %d of question %d saved: %s, %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT

@@ -28,6 +28,13 @@ void __wrap_ims_peer_send_error(ImsPeer *peer, const char *code, const char *mes
                                 const char *request_type);
 void __wrap_ims_peer_close(ImsPeer *peer, const char *reason);
 const char *__wrap_ims_peer_get_log_id(ImsPeer *peer);
+const char *__wrap_ims_peer_get_user_agent(ImsPeer *peer);
+
+const char *
+__wrap_ims_peer_get_user_agent(ImsPeer *peer)
+{
+  return "FakeBrowser/1.0";
+}
 
 void
 __wrap_ims_peer_send(ImsPeer *peer, const char *json)
@@ -134,7 +141,63 @@ typedef struct {
   int save_calls;
   GPtrArray *takes;            /* ImsTake* copies, by id */
   gboolean fail_next;
+  gboolean in_transaction;
+  GPtrArray *events;           /* committed event types (char*), in order */
+  GPtrArray *staged;           /* event types appended in the open transaction */
 } FakeStore;
+
+static gboolean
+fake_begin(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  assert_false(store->in_transaction);
+  store->in_transaction = TRUE;
+  return TRUE;
+}
+
+static gboolean
+fake_commit(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  assert_true(store->in_transaction);
+  store->in_transaction = FALSE;
+  for (guint i = 0; i < store->staged->len; i++)
+    g_ptr_array_add(store->events, g_strdup(g_ptr_array_index(store->staged, i)));
+  g_ptr_array_set_size(store->staged, 0);
+  return TRUE;
+}
+
+static void
+fake_rollback(ImsStore *base)
+{
+  FakeStore *store = (FakeStore *) base;
+  store->in_transaction = FALSE;
+  g_ptr_array_set_size(store->staged, 0);
+}
+
+static gboolean
+fake_append_events(ImsStore *base, const GPtrArray *events, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  assert_true(store->in_transaction);  /* events only ever go with a state change */
+  for (guint i = 0; i < events->len; i++) {
+    const ImsOutboxEvent *event = g_ptr_array_index(events, i);
+    assert_true(g_uuid_string_is_valid(event->event_id));
+    assert_non_null(strstr(event->value, event->event_id));
+    g_ptr_array_add(store->staged, g_strdup(event->event_type));
+  }
+  return TRUE;
+}
+
+/* How many committed events of that type. */
+static int
+count_events(FakeStore *store, const char *type)
+{
+  int count = 0;
+  for (guint i = 0; i < store->events->len; i++)
+    count += g_str_equal(g_ptr_array_index(store->events, i), type);
+  return count;
+}
 
 static gboolean
 fake_fail(FakeStore *store, GError **error)
@@ -316,6 +379,12 @@ setup(void **state)
   f->store.base.save_progress = fake_save_progress;
   f->store.base.insert_take = fake_insert_take;
   f->store.base.update_take = fake_update_take;
+  f->store.base.begin = fake_begin;
+  f->store.base.commit = fake_commit;
+  f->store.base.rollback = fake_rollback;
+  f->store.base.append_events = fake_append_events;
+  f->store.events = g_ptr_array_new_with_free_func(g_free);
+  f->store.staged = g_ptr_array_new_with_free_func(g_free);
   f->store.saved = ims_session_record_new();
   f->store.takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
   f->spool = g_dir_make_tmp("imsd-test-session-XXXXXX", NULL);
@@ -345,6 +414,8 @@ teardown(void **state)
   g_free(f->spool);
   ims_session_record_free(f->store.saved);
   g_ptr_array_unref(f->store.takes);
+  g_ptr_array_unref(f->store.events);
+  g_ptr_array_unref(f->store.staged);
   g_ptr_array_unref(f->peer.frames);
   g_ptr_array_unref(f->other_peer.frames);
   g_free(f->peer.close_reason);
@@ -460,6 +531,13 @@ test_first_join_activates_and_thinks(void **state)
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
   assert_int_equal(f->store.saved->state, IMS_SESSION_ACTIVE);
   assert_true(f->store.saved->started_at > 0);
+  assert_int_equal(count_events(&f->store, "candidate.started"), 1);
+  assert_int_equal(count_events(&f->store, "interview.started"), 1);
+  /* a second join (resume) is not a new start */
+  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->other_peer, &error));
+  assert_int_equal(count_events(&f->store, "candidate.started"), 1);
+  ims_session_detach(f->session, (ImsPeer *) &f->other_peer);
+  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
   assert_state(&f->peer, "phase", "thinking");
   assert_state(&f->peer, "questionIndex", "0");
   assert_state(&f->peer, "questionCount", "3");
@@ -607,6 +685,12 @@ test_next_through_all_questions_completes(void **state)
   assert_state(&f->peer, "phase", "completed");
   assert_state(&f->peer, "status", "completed");
   assert_int_equal(f->store.saved->state, IMS_SESSION_COMPLETED);
+  assert_int_equal(count_events(&f->store, "candidate.response_submitted"), 3);
+  assert_int_equal(count_events(&f->store, "candidate.completed"), 1);
+  assert_int_equal(count_events(&f->store, "interview.completed"), 1);
+  /* completed comes after every response */
+  assert_string_equal(g_ptr_array_index(f->store.events, f->store.events->len - 2),
+                      "candidate.completed");
   assert_true(f->store.saved->completed_at > 0);
   expect_refused(f, IMS_MESSAGE_TAKE_START, IMS_SIGNAL_ERROR_SESSION_COMPLETED);
 }
@@ -634,6 +718,8 @@ test_disconnect_interrupts_and_resumes(void **state)
   const ImsTake *take = stored_take(f, 1, 1);
   assert_int_equal(take->status, IMS_TAKE_INTERRUPTED);
   assert_string_equal(take->stop_reason, "disconnected");
+  /* only the completed answer of question 1 was submitted */
+  assert_int_equal(count_events(&f->store, "candidate.response_submitted"), 1);
 
   /* a new connection resumes on question 2, the interrupted take costs no retake */
   join_with_media(f, &f->other_peer);
