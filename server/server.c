@@ -14,7 +14,10 @@
 #include "objects.h"
 #include "peer.h"
 #include "processor.h"
+#include "consumer.h"
+#include "topic.h"
 #include "relay.h"
+#include "user-events.h"
 #include "profile.h"
 #include "rendition.h"
 #include "session.h"
@@ -44,6 +47,8 @@ struct _ImsServer {
   ImsObjectStore *objects;    /* NULL without [storage] s3_endpoint */
   ImsProcessor *processor;
   ImsRelay *relay;            /* NULL without [kafka] bootstrap_servers: events wait in the outbox */
+  ImsConsumer *consumer;      /* user-events and auth-events; NULL without Kafka */
+  ImsUserEvents users;
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
   guint sweep_id;
@@ -131,6 +136,35 @@ sweep_sessions(gpointer data)
     if (!ims_session_is_busy(value))
       g_hash_table_iter_remove(&iter);
   return G_SOURCE_CONTINUE;
+}
+
+/* Ends a user's live sessions (user.logged_out, user.deleted): an open take
+ * is finalized as interrupted, the session stays resumable.  With forget,
+ * idle sessions of the user leave memory too (their rows are gone). */
+static void
+end_user_sessions(const char *user_id, gboolean forget, gpointer data)
+{
+  ImsServer *server = data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, server->sessions);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    ImsSession *session = value;
+    if (g_strcmp0(ims_session_get_record(session)->user_id, user_id) != 0)
+      continue;
+    ImsPeer *peer = ims_session_get_peer(session);
+    if (peer) {
+      g_info("%s: ending the live session of user %s", ims_session_get_id(session), user_id);
+      ims_peer_send_error(peer, "logged_out",
+                          "You were signed out. Open your interview link again to continue.",
+                          NULL);
+      ims_session_detach(session, peer);
+      ims_peer_close(peer, "logged out");
+    }
+    if (forget && !ims_session_is_busy(session))
+      g_hash_table_iter_remove(&iter);
+  }
 }
 
 /* ---- crash recovery ---- */
@@ -273,6 +307,24 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     g_message("no [kafka] bootstrap_servers: events wait in the outbox");
   }
   server->api.relay = server->relay;
+  server->users = (ImsUserEvents){
+    .store = store,
+    .objects = server->objects,
+    .end_user_sessions = end_user_sessions,
+    .data = server,
+  };
+  if (config->bootstrap_servers[0]) {
+    ImsConsumerConfig consumer_config = {
+      .bootstrap_servers = config->bootstrap_servers,
+      .properties = config->properties,
+      .group_id = IMS_EVENT_CONSUMER_GROUP,
+      .handler = ims_user_events_handle,
+      .handler_data = &server->users,
+    };
+    server->consumer = ims_consumer_new(&consumer_config, error);
+    if (!server->consumer)
+      return NULL;
+  }
 
   recover_open_takes(server);
   ims_processor_scan(server->processor);
@@ -381,6 +433,9 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->lws, lws_context_destroy);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   g_clear_pointer(&server->processor, ims_processor_free);
+  while (server->users.running > 0)   /* S3 deletions of an erasure: bounded by the S3 timeout */
+    g_main_context_iteration(NULL, TRUE);
+  g_clear_pointer(&server->consumer, ims_consumer_free);
   if (server->relay) {
     ims_relay_free(server->relay, 3000);
     server->relay = NULL;

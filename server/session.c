@@ -524,6 +524,12 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
   return TRUE;
 }
 
+ImsPeer *
+ims_session_get_peer(ImsSession *session)
+{
+  return session->peer;
+}
+
 void
 ims_session_detach(ImsSession *session, ImsPeer *peer)
 {
@@ -588,7 +594,11 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
   const ImsMediaOps *ops = session->context->media;
   g_autoptr(GError) local_error = NULL;
 
-  g_return_val_if_fail(peer == session->peer, FALSE);
+  if (peer != session->peer) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE,
+                        "This connection no longer controls the interview.");
+    return FALSE;
+  }
 
   if (session->phase == IMS_PHASE_COMPLETED && message->type != IMS_MESSAGE_PING) {
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_COMPLETED,

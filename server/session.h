@@ -92,6 +92,9 @@ gboolean ims_session_is_busy(ImsSession *session);
  * changes nothing) if the session is completed or the store fails. */
 gboolean ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error);
 
+/* The attached peer, NULL if none.  Transfer none. */
+ImsPeer *ims_session_get_peer(ImsSession *session);
+
 /* The peer is going away (WebSocket closed).  An open take is finalized as
  * interrupted, the media closed; the session stays resumable. */
 void ims_session_detach(ImsSession *session, ImsPeer *peer);

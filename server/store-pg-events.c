@@ -150,9 +150,71 @@ count_pending_events(ImsStore *store, GError **error)
   return count;
 }
 
+typedef struct {
+  const char *event_id;
+  const char *service;
+  const char *event_type;
+  gboolean processed;       /* out */
+} ProcessedEvent;
+
+static gboolean
+is_processed_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ProcessedEvent *event = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, event->event_id);
+  ims_pg_params_add_text(&params, event->service);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "is event processed",
+      "SELECT 1 FROM processed_events WHERE event_id = $1 AND service_name = $2", &params,
+      PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  event->processed = PQntuples(result) > 0;
+  return TRUE;
+}
+
+static gboolean
+is_event_processed(ImsStore *store, const char *event_id, const char *service,
+                   gboolean *processed, GError **error)
+{
+  ProcessedEvent event = { event_id, service, NULL, FALSE };
+  if (!ims_pg_run((ImsStorePg *) store, is_processed_once, &event, error))
+    return FALSE;
+  *processed = event.processed;
+  return TRUE;
+}
+
+static gboolean
+mark_processed_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ProcessedEvent *event = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, event->event_id);
+  ims_pg_params_add_text(&params, event->service);
+  ims_pg_params_add_text(&params, event->event_type);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "mark event processed",
+      "INSERT INTO processed_events (event_id, service_name, event_type) VALUES ($1, $2, $3)",
+      &params, PGRES_COMMAND_OK, error);
+  ims_pg_params_clear(&params);
+  return result != NULL;
+}
+
+static gboolean
+mark_event_processed(ImsStore *store, const char *event_id, const char *service,
+                     const char *event_type, GError **error)
+{
+  ProcessedEvent event = { event_id, service, event_type, FALSE };
+  return ims_pg_run((ImsStorePg *) store, mark_processed_once, &event, error);
+}
+
 void
 ims_store_pg_events_init(ImsStorePg *self)
 {
+  self->base.is_event_processed = is_event_processed;
+  self->base.mark_event_processed = mark_event_processed;
   self->base.begin = begin;
   self->base.commit = commit;
   self->base.rollback = rollback;

@@ -58,25 +58,19 @@ list_unprocessed_takes(ImsStore *store, const char *path_prefix, GError **error)
 }
 
 typedef struct {
-  const char *take_id;
+  const char *take_id;      /* or the user id, for list_user_media_files */
   GPtrArray *files;   /* out */
 } ListFiles;
 
-static gboolean
-list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
+#define MEDIA_FILE_COLUMNS \
+  "m.id, m.take_id, m.session_id, m.kind, m.object_key, m.content_type, m.size_bytes, " \
+  "m.checksum, " IMS_PG_USEC("m.created_at")
+
+/* The rows of a result selecting MEDIA_FILE_COLUMNS.  Transfer full. */
+static GPtrArray *
+media_files_from_result(const PGresult *result)
 {
-  ListFiles *list = data;
-  ImsPgParams params;
-  ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, list->take_id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list media files",
-      "SELECT id, take_id, session_id, kind, object_key, content_type, size_bytes, checksum, "
-      IMS_PG_USEC("created_at") " FROM media_files WHERE take_id = $1 AND status = 'stored'"
-      " ORDER BY created_at, kind", &params, PGRES_TUPLES_OK, error);
-  ims_pg_params_clear(&params);
-  if (result == NULL)
-    return FALSE;
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
   for (int row = 0; row < PQntuples(result); row++) {
     ImsMediaFile *file = ims_media_file_new();
     file->id = ims_pg_get_text(result, row, 0);
@@ -90,7 +84,23 @@ list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
     file->created_at = ims_pg_get_int(result, row, 8);
     g_ptr_array_add(files, file);
   }
-  list->files = g_steal_pointer(&files);
+  return files;
+}
+
+static gboolean
+list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ListFiles *list = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->take_id);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "list media files",
+      "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.take_id = $1"
+      " AND m.status = 'stored' ORDER BY m.created_at, m.kind", &params, PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  list->files = media_files_from_result(result);
   return TRUE;
 }
 
@@ -166,9 +176,100 @@ finish_processing(ImsStore *store, const char *take_id, const char *error_text, 
   return ims_pg_run((ImsStorePg *) store, finish_processing_once, &finish, error);
 }
 
+static gboolean
+list_user_media_files_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ListFiles *list = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->take_id);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "list the user's media files",
+      "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m JOIN sessions s ON s.id = m.session_id"
+      " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id", &params,
+      PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  list->files = media_files_from_result(result);
+  return TRUE;
+}
+
+static GPtrArray *
+list_user_media_files(ImsStore *store, const char *user_id, GError **error)
+{
+  ListFiles list = { user_id, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_user_media_files_once, &list, error))
+    return NULL;
+  return list.files;
+}
+
+static gboolean
+list_user_take_paths_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ListFiles *list = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->take_id);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "list the user's takes",
+      "SELECT t.path FROM takes t JOIN sessions s ON s.id = t.session_id WHERE s.user_id = $1",
+      &params, PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  list->files = g_ptr_array_new_with_free_func(g_free);
+  for (int row = 0; row < PQntuples(result); row++)
+    g_ptr_array_add(list->files, ims_pg_get_text(result, row, 0));
+  return TRUE;
+}
+
+static GPtrArray *
+list_user_take_paths(ImsStore *store, const char *user_id, GError **error)
+{
+  ListFiles list = { user_id, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_user_take_paths_once, &list, error))
+    return NULL;
+  return list.files;
+}
+
+typedef struct {
+  const char *user_id;
+  int sessions;             /* out */
+} EraseUser;
+
+static gboolean
+erase_user_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  EraseUser *erase = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, erase->user_id);
+  /* questions, takes and media_files go with their session (ON DELETE CASCADE) */
+  g_autoptr(PGresult) result = ims_pg_exec(self, "erase user",
+      "DELETE FROM sessions WHERE user_id = $1", &params, PGRES_COMMAND_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  erase->sessions = atoi(PQcmdTuples(result));
+  return TRUE;
+}
+
+static gboolean
+erase_user(ImsStore *store, const char *user_id, int *sessions, GError **error)
+{
+  EraseUser erase = { user_id, 0 };
+  if (!ims_pg_run((ImsStorePg *) store, erase_user_once, &erase, error))
+    return FALSE;
+  if (sessions)
+    *sessions = erase.sessions;
+  return TRUE;
+}
+
 void
 ims_store_pg_media_init(ImsStorePg *self)
 {
+  self->base.list_user_media_files = list_user_media_files;
+  self->base.list_user_take_paths = list_user_take_paths;
+  self->base.erase_user = erase_user;
   self->base.list_unprocessed_takes = list_unprocessed_takes;
   self->base.list_media_files = list_media_files;
   self->base.add_media_file = add_media_file;

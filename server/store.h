@@ -179,6 +179,19 @@ struct _ImsStore {
   gboolean (*mark_event_sent)(ImsStore *store, gint64 id, GError **error);
   /* Number of unsent events (for /readyz). */
   gint64 (*count_pending_events)(ImsStore *store, GError **error);
+  /* Consumed events: *processed is TRUE if (event_id, service) was recorded. */
+  gboolean (*is_event_processed)(ImsStore *store, const char *event_id, const char *service,
+                                 gboolean *processed, GError **error);
+  /* Records (event_id, service); inside the transaction of the event's effect. */
+  gboolean (*mark_event_processed)(ImsStore *store, const char *event_id, const char *service,
+                                   const char *event_type, GError **error);
+  /* Every stored object of the user's sessions (ImsMediaFile*), and the spool
+   * paths of the user's takes (char*). */
+  GPtrArray *(*list_user_media_files)(ImsStore *store, const char *user_id, GError **error);
+  GPtrArray *(*list_user_take_paths)(ImsStore *store, const char *user_id, GError **error);
+  /* Deletes every session of the user with its questions, takes and
+   * media_files rows; *sessions gets how many. */
+  gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
   void (*free)(ImsStore *store);
 };
 

@@ -27,6 +27,7 @@ static const char *const error_codes[] = {
   [IMS_SIGNAL_ERROR_REPLACED] = "replaced",
   [IMS_SIGNAL_ERROR_MEDIA_FAILED] = "media_failed",
   [IMS_SIGNAL_ERROR_INTERNAL] = "internal",
+  [IMS_SIGNAL_ERROR_LOGGED_OUT] = "logged_out",
 };
 
 const char *

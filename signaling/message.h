@@ -54,6 +54,7 @@ typedef enum {
   IMS_SIGNAL_ERROR_REPLACED,
   IMS_SIGNAL_ERROR_MEDIA_FAILED,
   IMS_SIGNAL_ERROR_INTERNAL,
+  IMS_SIGNAL_ERROR_LOGGED_OUT,
 } ImsSignalError;
 
 #define IMS_SIGNAL_ERROR (ims_signal_error_quark())

@@ -21,6 +21,7 @@ failed=0
 
 command -v kcat >/dev/null || { echo "FAIL: kcat is not installed (scripts/install-deps.sh)"; exit 1; }
 [ -x "$mock" ] || { echo "FAIL: $mock is not an executable"; exit 1; }
+mock=$(realpath "$mock") # kafka.sh may run from another directory
 
 work=$(mktemp -d /tmp/imsd-kafka-test.XXXXXX)
 export IMSD_RUN_DIR=$work IMSD_KAFKA_MOCK=$mock

@@ -26,7 +26,7 @@ const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRat
 
 // Errors after which reconnecting cannot help.
 const FATAL_CODES = new Set(['bad_token', 'token_expired', 'token_wrong_session',
-  'session_not_found', 'session_completed', 'replaced']);
+  'session_not_found', 'session_completed', 'replaced', 'logged_out']);
 
 const ERROR_TEXT = {
   bad_token: 'This interview link is not valid. Please open the link exactly as you received it in your invitation.',
@@ -35,6 +35,7 @@ const ERROR_TEXT = {
   session_not_found: 'This interview could not be found. Please check the link in your invitation.',
   session_completed: 'This interview has already been completed. Thank you for your time.',
   replaced: 'The interview was opened in another tab or window, so it was closed here. Continue there, or reload this page to continue here.',
+  logged_out: 'You were signed out. Your answers so far are saved: reload this page to continue the interview.',
   media_not_ready: 'Your video connection is still starting. Please wait a moment and try again.',
   media_failed: 'The video connection was lost. Reconnecting…',
   no_retakes_left: 'You have no retakes left for this question.',

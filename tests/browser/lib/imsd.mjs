@@ -57,6 +57,18 @@ export function getDatabaseUrl(name = 'imsd_e2e') {
   return url.href;
 }
 
+/**
+ * Drops test database `name` (created again by the next getDatabaseUrl), for
+ * a test that compares whole tables (e.g. every outbox row) with what it saw.
+ * Does nothing with IMSD_E2E_DATABASE_URL (a database the caller owns).
+ */
+export function dropDatabase(name) {
+  if (process.env.IMSD_E2E_DATABASE_URL) return;
+  const url = new URL(getDatabaseUrl(name));
+  url.pathname = '/postgres';
+  execFileSync('psql', ['-X', '-q', '-d', url.href, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: 'pipe' });
+}
+
 function portIsFree(port) {
   return new Promise((resolve) => {
     const srv = net.createServer();

@@ -1,0 +1,175 @@
+// events.test.mjs: the contract's Kafka events of one whole interview,
+// outbox -> relay -> Kafka, read back with kcat.
+//
+// A private imsd-kafka-mock (3 brokers), a private s3rver and a real imsd
+// pointed at both, with a fresh database (so the outbox holds exactly this
+// test's events).  Real Chromium: 2 questions, Q1 take, retake, Q2 take,
+// complete.  Once every completed take has takes.processed_at and the outbox
+// has no unsent row (PostgreSQL and /readyz outboxPending), kcat reads
+// candidate-events, media-events and interview-events from the beginning:
+//   - every value validates against events/schemas (tests/schemas/validate.mjs)
+//   - key = sessionId (candidate-events) / userId (media-, interview-events)
+//     = outbox.message_key; headers eventType and eventId equal the body's
+//   - no eventId twice; the eventIds are exactly the outbox's
+//   - per key: one partition, offsets in outbox.id order
+//   - 1 candidate.started, 1 interview.started, one response_submitted per
+//     completed take (responseId = mediaFileId = take id), 1
+//     candidate.completed, 1 interview.completed, one media.uploaded per
+//     media_files row (fileId, path), one media.processed per processed take
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { startImsd, withLogOnFailure, waitFor, dropDatabase, repoRoot } from './lib/imsd.mjs';
+import { query, takeRows } from './lib/db.mjs';
+import { launchBrowser, waitForState, clickButton, describePage } from './lib/browser.mjs';
+import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
+import { startS3rver } from './lib/s3.mjs';
+import { startKafkaMock, validateEvents, checkAgainstOutbox } from './lib/kafka.mjs';
+
+const NAME = 'events';
+const TOPICS = ['candidate-events', 'media-events', 'interview-events'];
+const QUESTIONS = [
+  { id: 'ev-q1', text: 'Tell us about a project you are proud of.', timeLimitSeconds: 30 },
+  { id: 'ev-q2', text: 'Describe a difficult bug you fixed.', timeLimitSeconds: 30 },
+];
+
+let kafka;
+let s3;
+let imsd;
+let browser;
+let session;
+let interviewDone = false;
+
+before(async () => {
+  dropDatabase(`imsd_e2e_${NAME}`);
+  kafka = await startKafkaMock({ name: NAME });
+  s3 = await startS3rver({ name: NAME });
+  imsd = await startImsd({
+    name: NAME,
+    env: { ...s3.imsdEnv({ keyPrefix: 'ev-media' }), ...kafka.imsdEnv(), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2' },
+  });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (imsd) {
+    if (imsd.failed) { if (s3) s3.keep = true; if (kafka) kafka.keep = true; }
+    await imsd.shutdown();
+  }
+  if (s3) await s3.shutdown();
+  if (kafka) await kafka.shutdown();
+});
+
+test('candidate answers 2 questions with one retake and completes', { timeout: 90000 }, async () => {
+  session = await imsd.createSession({ questions: QUESTIONS, thinkSeconds: 30, maxRetakes: 1 });
+  const page = await openCandidate(browser.context, session.joinUrl);
+  await withLogOnFailure(imsd, async () => {
+    await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'Q1 with media ready' });
+    await recordTake(page, 0, 1);
+    await sleep(2500);
+    await stopTake(page, 0, 1);
+    await clickButton(page, 'retake');
+    await waitForState(page, 's => s.questionIndex === 0 && (s.phase === "thinking" || s.phase === "recording")',
+      { what: 'thinking after retake' });
+    await recordTake(page, 0, 2);
+    await sleep(2500);
+    await stopTake(page, 0, 2);
+    await clickButton(page, 'next');
+    await waitForState(page, 's => s.questionIndex === 1 && s.mediaReady', { what: 'Q2' });
+    await recordTake(page, 1, 1);
+    await sleep(2500);
+    await stopTake(page, 1, 1);
+    await clickButton(page, 'next');
+    await waitForState(page, 's => s.phase === "completed"', { what: 'completed' });
+    interviewDone = true;
+  }, () => (page.isClosed() ? '' : describePage(page)));
+  await page.close();
+});
+
+test('every event is on Kafka once, valid, keyed, with headers, in order per key', { timeout: 120000 }, async () => {
+  assert.ok(interviewDone, 'the interview test must have passed first');
+  let messages = [];
+  await withLogOnFailure(imsd, async () => {
+    const sid = session.sessionId;
+    const takes = await waitFor(async () => {
+      const rows = await takeRows(imsd, sid);
+      const done = rows.filter((r) => r.status === 'completed');
+      return done.length === 3 && done.every((r) => r.processed_at) ? rows : null;
+    }, { timeoutMs: 90000, intervalMs: 500, what: 'processed_at on the 3 completed takes' });
+    assert.deepEqual(takes.map((t) => `${t.question_idx}-${t.number}:${t.status}`), ['0-1:completed', '0-2:completed', '1-1:completed']);
+
+    await waitFor(async () => {
+      const [{ n }] = await query(imsd, 'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
+      return n === 0;
+    }, { timeoutMs: 30000, intervalMs: 300, what: 'no unsent outbox row' });
+    const ready = await imsd.readyz();
+    assert.equal(ready.httpStatus, 200, JSON.stringify(ready));
+    assert.equal(ready.events.kafka, 'ok', JSON.stringify(ready.events));
+    assert.equal(ready.events.outboxPending, 0, JSON.stringify(ready.events));
+    assert.equal(ready.events.inFlight, 0, JSON.stringify(ready.events));
+
+    const outbox = await query(imsd, 'SELECT id, event_id, event_type, topic, message_key, sent_at FROM outbox ORDER BY id');
+    for (const t of TOPICS) messages.push(...await kafka.consume(t));
+
+    // every value against its schema
+    const validation = await validateEvents(repoRoot, messages.map((m) => m.payload));
+    assert.ok(validation.ok, `validate.mjs (exit ${validation.code}):\n${validation.output}`);
+    assert.match(validation.output, new RegExp(`^${messages.length} passed, 0 failed$`, 'm'));
+
+    const { problems, counts, byEventId } = checkAgainstOutbox(messages, outbox);
+    assert.deepEqual(problems, [], `Kafka vs outbox:\n${problems.join('\n')}`);
+
+    const files = await query(imsd, `SELECT id, take_id, kind, object_key, size_bytes FROM media_files WHERE session_id = '${sid}'`);
+    const completed = takes.filter((t) => t.status === 'completed');
+    const processed = takes.filter((t) => t.processed_at);
+    assert.ok(files.length >= 3 * 2, `media_files rows for 3 takes: ${files.length}`);
+    assert.deepEqual(counts, {
+      'candidate.started': 1,
+      'interview.started': 1,
+      'candidate.response_submitted': completed.length,
+      'candidate.completed': 1,
+      'interview.completed': 1,
+      'media.uploaded': files.length,
+      'media.processed': processed.length,
+    }, 'one event per fact');
+
+    const events = [...byEventId.values()].map((copies) => copies[0].value);
+    const ofType = (t) => events.filter((e) => e.eventType === t).map((e) => e.payload);
+    for (const e of events) {
+      if (e.payload.sessionId !== undefined) assert.equal(e.payload.sessionId, sid, `${e.eventType} sessionId`);
+      assert.equal(e.payload.userId, 'e2e-user', `${e.eventType} userId`);
+    }
+    const responses = ofType('candidate.response_submitted');
+    assert.deepEqual(responses.map((p) => p.responseId).sort(), completed.map((t) => t.id).sort(), 'responseId = take id');
+    for (const p of responses) {
+      const take = completed.find((t) => t.id === p.responseId);
+      assert.equal(p.mediaFileId, take.id, 'mediaFileId = take id');
+      assert.equal(p.questionIndex, take.question_idx, 'questionIndex');
+      assert.equal(p.take, take.number, 'take number');
+      assert.equal(p.questionId, QUESTIONS[take.question_idx].id, 'questionId');
+      assert.ok(files.some((f) => f.id === p.mediaFileId && f.kind === 'original'), `mediaFileId ${p.mediaFileId} is the original's media_files row`);
+    }
+    const uploaded = ofType('media.uploaded');
+    assert.deepEqual(uploaded.map((p) => `${p.fileId} ${p.path} ${p.fileSize}`).sort(),
+      files.map((f) => `${f.id} ${f.object_key} ${Number(f.size_bytes)}`).sort(), 'media.uploaded per media_files row');
+    assert.deepEqual(ofType('media.processed').map((p) => p.fileId).sort(), processed.map((t) => t.id).sort(),
+      'media.processed per processed take');
+    const [done] = ofType('candidate.completed');
+    assert.equal(done.responsesCount, 2, 'candidate.completed counts the answered questions (last take of each)');
+    const [closed] = ofType('interview.completed');
+    assert.equal(closed.responsesCount, done.responsesCount, 'interview.completed responsesCount');
+
+    // the same via kcat's -f format (key and headers as kcat prints them)
+    const text = await kafka.consumeFormat('interview-events', '%k|%h|%s\n');
+    const lines = text.split('\n').filter(Boolean);
+    assert.equal(lines.length, 2, text);
+    for (const line of lines) {
+      const [key, headers] = line.split('|');
+      assert.equal(key, 'e2e-user', line);
+      assert.match(headers, /^eventType=interview\.(started|completed),eventId=[0-9a-f-]{36}$/, line);
+    }
+  }, async () => `messages on Kafka:\n${messages.map((m) => `${m.topic}[${m.partition}]@${m.offset} key=${m.key} ` +
+    `${JSON.stringify(m.headers)} ${m.payload.slice(0, 160)}`).join('\n')}`);
+});
