@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts PostgreSQL and imsd, creates a demo
+# Installs what is missing, builds, starts PostgreSQL, S3 (s3rver), Kafka (librdkafka's
+# mock cluster) and imsd, creates a demo
 # interview of 3 questions and prints the URLs.  Ctrl-C stops imsd (open takes
 # are finalized); PostgreSQL keeps running (scripts/pg.sh stop).
 set -euo pipefail
@@ -10,6 +11,7 @@ bash scripts/install-deps.sh
 imsd_build
 export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$(bash scripts/pg.sh start | tail -n 1)}
 bash scripts/s3.sh start >/dev/null
+export IMSD_KAFKA_BOOTSTRAP_SERVERS=${IMSD_KAFKA_BOOTSTRAP_SERVERS:-$(bash scripts/kafka.sh start | tail -n 1)}
 mkdir -p "$IMSD_SERVER_SPOOL_DIR"
 
 "$IMSD_BUILD_DIR/imsd" &
@@ -42,6 +44,7 @@ cat <<MSG
   Health:        http://127.0.0.1:$IMSD_SERVER_PORT/healthz   http://127.0.0.1:$IMSD_SERVER_PORT/readyz
   PostgreSQL:    $IMSD_DATABASE_DATABASE_URL
   S3 (s3rver):   http://$IMSD_STORAGE_S3_ENDPOINT/$IMSD_STORAGE_S3_BUCKET
+  Kafka (mock):  $IMSD_KAFKA_BOOTSTRAP_SERVERS   e.g. kcat -C -b $IMSD_KAFKA_BOOTSTRAP_SERVERS -t candidate-events -o beginning
   Recordings:    $IMSD_SERVER_SPOOL_DIR
 
 MSG

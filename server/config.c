@@ -153,7 +153,8 @@ static const char *const environment_allow_list[] = {
   "IMSD_PG_*",
   "IMSD_SKIP_INSTALL",
   "IMSD_S3_*",
-  "IMSD_KAFKA_*",
+  "IMSD_KAFKA_MOCK",
+  "IMSD_KAFKA_BROKERS",
 };
 
 static const struct {

@@ -156,9 +156,17 @@ export class KafkaMock {
     try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
   }
 
-  /** The IMSD_KAFKA_* variables that point imsd at this cluster. */
+  /**
+   * The variables that point imsd at this cluster.  Besides
+   * IMSD_KAFKA_BOOTSTRAP_SERVERS this writes a config file with
+   * [kafka] bootstrap_servers and passes it as IMSD_CONFIG: server/config.c
+   * allow-lists "IMSD_KAFKA_*" (the scripts' IMSD_KAFKA_MOCK/BROKERS) before
+   * it looks up config keys, so it silently ignores the env variable.
+   */
   imsdEnv() {
-    return { IMSD_KAFKA_BOOTSTRAP_SERVERS: this.bootstrap };
+    const file = path.join(this.dir, 'imsd-kafka.conf');
+    fs.writeFileSync(file, `[kafka]\nbootstrap_servers=${this.bootstrap}\n`);
+    return { IMSD_KAFKA_BOOTSTRAP_SERVERS: this.bootstrap, IMSD_CONFIG: file };
   }
 }
 
