@@ -21,6 +21,7 @@ struct _ImsRelay {
   char *last_error;
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean poked;
+  GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
   guint poll_id;
 };
 
@@ -61,11 +62,22 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
     return;
   }
   relay->kafka_ok = TRUE;
-  if (!relay->store->mark_event_sent(relay->store, id, &error)) {
+  g_array_append_val(relay->acked, id);
+}
+
+/* Marks what this poll round acknowledged, in one statement. */
+static void
+mark_acked(ImsRelay *relay)
+{
+  g_autoptr(GError) error = NULL;
+  if (relay->acked->len == 0)
+    return;
+  if (!relay->store->mark_events_sent(relay->store, (const gint64 *) relay->acked->data,
+                                      relay->acked->len, &error)) {
     /* sent twice at worst: consumers deduplicate on eventId */
-    g_warning("outbox row %" G_GINT64_FORMAT " delivered but not marked sent: %s", id,
-              error->message);
+    g_warning("%u delivered event(s) not marked sent: %s", relay->acked->len, error->message);
   }
+  g_array_set_size(relay->acked, 0);
 }
 
 static gboolean
@@ -110,7 +122,8 @@ publish_pending(ImsRelay *relay)
   }
   relay->last_read = g_get_monotonic_time();
   relay->poked = FALSE;
-  g_autoptr(GPtrArray) events = relay->store->list_pending_events(relay->store, BATCH, &error);
+  g_autoptr(GPtrArray) events =
+      relay->store->list_pending_events(relay->store, relay->high_water, BATCH, &error);
   if (!events) {
     set_error(relay, error->message);
     return;
@@ -129,6 +142,7 @@ on_poll(gpointer data)
 {
   ImsRelay *relay = data;
   rd_kafka_poll(relay->producer, 0);
+  mark_acked(relay);
   gint64 since = g_get_monotonic_time() - relay->last_read;
   if (relay->poked || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
     publish_pending(relay);
@@ -195,6 +209,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   }
   ImsRelay *relay = g_new0(ImsRelay, 1);
   relay->store = config->store;
+  relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
   rd_kafka_conf_set_log_cb(conf, log_kafka);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, relay);
@@ -238,9 +253,11 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
   /* delivery reports arrive through rd_kafka_flush's polling */
   if (relay->in_flight > 0 && rd_kafka_flush(relay->producer, flush_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
     g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);
+  mark_acked(relay);
   rd_kafka_purge(relay->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(relay->producer, 0);
   rd_kafka_destroy(relay->producer);
+  g_array_unref(relay->acked);
   g_free(relay->last_error);
   g_free(relay);
 }

@@ -307,6 +307,10 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     g_message("no [kafka] bootstrap_servers: events wait in the outbox");
   }
   server->api.relay = server->relay;
+  if (server->relay) {
+    store->events_committed = (void (*)(gpointer)) ims_relay_poke;
+    store->events_committed_data = server->relay;
+  }
   server->users = (ImsUserEvents){
     .store = store,
     .objects = server->objects,
@@ -437,6 +441,7 @@ ims_server_free(ImsServer *server)
     g_main_context_iteration(NULL, TRUE);
   g_clear_pointer(&server->consumer, ims_consumer_free);
   if (server->relay) {
+    server->store->events_committed = NULL;
     ims_relay_free(server->relay, 3000);
     server->relay = NULL;
   }

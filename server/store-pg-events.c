@@ -68,6 +68,7 @@ append_events(ImsStore *store, const GPtrArray *events, GError **error)
 }
 
 typedef struct {
+  gint64 after_id;
   int limit;
   GPtrArray *events;   /* out */
 } ListEvents;
@@ -79,9 +80,11 @@ list_pending_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_int(&params, list->limit);
+  ims_pg_params_add_int(&params, list->after_id);
   g_autoptr(PGresult) result = ims_pg_exec(self, "list pending events",
       "SELECT id, event_id, event_type, topic, message_key, value, " IMS_PG_USEC("created_at")
-      " FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1", &params, PGRES_TUPLES_OK, error);
+      " FROM outbox WHERE sent_at IS NULL AND id > $2 ORDER BY id LIMIT $1", &params,
+      PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -103,31 +106,45 @@ list_pending_once(ImsStorePg *self, gpointer data, GError **error)
 }
 
 static GPtrArray *
-list_pending_events(ImsStore *store, int limit, GError **error)
+list_pending_events(ImsStore *store, gint64 after_id, int limit, GError **error)
 {
-  ListEvents list = { limit, NULL };
+  ListEvents list = { after_id, limit, NULL };
   if (!ims_pg_run((ImsStorePg *) store, list_pending_once, &list, error))
     return NULL;
   return list.events;
 }
 
+typedef struct {
+  const gint64 *ids;
+  guint count;
+} MarkSent;
+
 static gboolean
 mark_sent_once(ImsStorePg *self, gpointer data, GError **error)
 {
+  MarkSent *mark = data;
+  /* one statement for the batch: an int8[] literal "{1,2,3}" */
+  GString *array = g_string_new("{");
+  for (guint i = 0; i < mark->count; i++)
+    g_string_append_printf(array, "%s%" G_GINT64_FORMAT, i ? "," : "", mark->ids[i]);
+  g_string_append_c(array, '}');
   ImsPgParams params;
   ims_pg_params_init(&params);
-  ims_pg_params_add_int(&params, *(gint64 *) data);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "mark event sent",
-      "UPDATE outbox SET sent_at = now() WHERE id = $1 AND sent_at IS NULL", &params,
+  ims_pg_params_add_owned(&params, g_string_free(array, FALSE));
+  g_autoptr(PGresult) result = ims_pg_exec(self, "mark events sent",
+      "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::int8[]) AND sent_at IS NULL", &params,
       PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   return result != NULL;
 }
 
 static gboolean
-mark_event_sent(ImsStore *store, gint64 id, GError **error)
+mark_events_sent(ImsStore *store, const gint64 *ids, guint count, GError **error)
 {
-  return ims_pg_run((ImsStorePg *) store, mark_sent_once, &id, error);
+  MarkSent mark = { ids, count };
+  if (count == 0)
+    return TRUE;
+  return ims_pg_run((ImsStorePg *) store, mark_sent_once, &mark, error);
 }
 
 static gboolean
@@ -220,6 +237,6 @@ ims_store_pg_events_init(ImsStorePg *self)
   self->base.rollback = rollback;
   self->base.append_events = append_events;
   self->base.list_pending_events = list_pending_events;
-  self->base.mark_event_sent = mark_event_sent;
+  self->base.mark_events_sent = mark_events_sent;
   self->base.count_pending_events = count_pending_events;
 }

@@ -239,5 +239,7 @@ ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer dat
     store->rollback(store);
     return FALSE;
   }
+  if (store->events_committed)
+    store->events_committed(store->events_committed_data);
   return TRUE;
 }

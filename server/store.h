@@ -173,10 +173,11 @@ struct _ImsStore {
   /* Adds events (ImsOutboxEvent*) to the outbox; inside a transaction they
    * commit with the state change that caused them. */
   gboolean (*append_events)(ImsStore *store, const GPtrArray *events, GError **error);
-  /* Up to limit unsent events in the order they were recorded (transfer full). */
-  GPtrArray *(*list_pending_events)(ImsStore *store, int limit, GError **error);
-  /* Marks the outbox row sent (its delivery was acknowledged). */
-  gboolean (*mark_event_sent)(ImsStore *store, gint64 id, GError **error);
+  /* Up to limit unsent events with an id above after_id, in the order they
+   * were recorded (transfer full). */
+  GPtrArray *(*list_pending_events)(ImsStore *store, gint64 after_id, int limit, GError **error);
+  /* Marks the outbox rows sent (their delivery was acknowledged), in one statement. */
+  gboolean (*mark_events_sent)(ImsStore *store, const gint64 *ids, guint count, GError **error);
   /* Number of unsent events (for /readyz). */
   gint64 (*count_pending_events)(ImsStore *store, GError **error);
   /* Consumed events: *processed is TRUE if (event_id, service) was recorded. */
@@ -193,6 +194,11 @@ struct _ImsStore {
    * media_files rows; *sessions gets how many. */
   gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
   void (*free)(ImsStore *store);
+
+  /* Called after ims_store_change committed events (the relay publishes them
+   * at once instead of at its next look); optional. */
+  void (*events_committed)(gpointer data);
+  gpointer events_committed_data;
 };
 
 /* Runs body inside one transaction together with appending events (may be

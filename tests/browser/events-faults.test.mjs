@@ -241,3 +241,44 @@ test('(b) kill -9 with unsent outbox rows: after brokers up and a restart they g
     assert.equal(ready.events.outboxPending, 0, JSON.stringify(ready.events));
   }, async () => `${page && !page.isClosed() ? await describePage(page) : ''}\n${await describeMessages()}`);
 });
+
+test('(c) with message.timeout.ms=4000 deliveries fail during an outage: the relay resends, nothing is lost',
+  { timeout: 120000 }, async () => {
+    // restart imsd with a short message timeout: deliveries fail while every
+    // broker is down, so the relay's resend-from-the-oldest-unsent path runs
+    Object.assign(imsd.extraEnv, kafka.imsdEnv({ properties: 'message.timeout.ms=4000' }));
+    await imsd.restart();
+    const session = await imsd.createSession({
+      questions: [{ id: 'fc-q1', text: 'Only question', timeLimitSeconds: 30 }],
+      thinkSeconds: 30, maxRetakes: 1,
+    });
+    let page;
+    await withLogOnFailure(imsd, async () => {
+      await kafka.down();
+      const downAt = Date.now();
+      page = await openCandidate(browser.context, session.joinUrl);
+      await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'Q1 with media ready' });
+      await answer(page, 1);
+      await waitForState(page, 's => s.phase === "completed"', { what: 'completed' });
+      await page.close();
+      // at least two rounds of timed-out deliveries
+      const ready = await waitFor(async () => {
+        const r = await imsd.readyz();
+        return Date.now() - downAt > 12000 && r.events.kafka === 'unreachable' ? r : null;
+      }, { timeoutMs: 30000, intervalMs: 500, what: 'readyz events.kafka unreachable after failed deliveries' });
+      process.stderr.write(`# /readyz after failed deliveries: ${JSON.stringify(ready.events)}\n`);
+      assert.equal(ready.httpStatus, 200, JSON.stringify(ready));
+      assert.ok(ready.events.outboxPending > 0, JSON.stringify(ready.events));
+      assert.match(String(ready.events.lastError), /delivery of outbox row \d+ .*failed/, JSON.stringify(ready.events));
+      const logged = imsd.logText().split('\n').filter((l) => /imsd\.relay/.test(l) && /failed/.test(l));
+      process.stderr.write(`# relay failure log lines: ${logged.length}; first: ${logged[0]}\n`);
+
+      await kafka.up();
+      await waitDrained([session.sessionId], 1);
+      const { result } = await readAndCheck();
+      const { want, takeIds } = await expectedCounts(session.sessionId);
+      assert.deepEqual(countsFor(result, session.sessionId, takeIds), want, 'one event per fact');
+      const after = await imsd.readyz();
+      assert.equal(after.events.kafka, 'ok', JSON.stringify(after.events));
+    }, async () => `${page && !page.isClosed() ? await describePage(page) : ''}\n${await describeMessages()}`);
+  });

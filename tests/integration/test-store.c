@@ -617,7 +617,7 @@ test_change_commits_events_with_state(void **state)
   assert_true(ims_store_change(store, save_progress_body, record, events, &error));
   g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
   assert_int_equal(loaded->state, IMS_SESSION_ACTIVE);
-  g_autoptr(GPtrArray) pending = store->list_pending_events(store, 10, &error);
+  g_autoptr(GPtrArray) pending = store->list_pending_events(store, 0, 10, &error);
   assert_non_null(pending);
   assert_int_equal(pending->len, 2);
   const ImsOutboxEvent *first = g_ptr_array_index(pending, 0);
@@ -642,9 +642,12 @@ test_change_commits_events_with_state(void **state)
   assert_int_equal(store->count_pending_events(store, &error), 2);
 
   /* sent events leave the pending list, in order */
-  assert_true(store->mark_event_sent(store, first->id, &error));
-  g_autoptr(GPtrArray) rest = store->list_pending_events(store, 10, &error);
+  assert_true(store->mark_events_sent(store, &first->id, 1, &error));
+  g_autoptr(GPtrArray) rest = store->list_pending_events(store, 0, 10, &error);
   assert_int_equal(rest->len, 1);
+  /* and the relay's "past what librdkafka has" read */
+  g_autoptr(GPtrArray) past = store->list_pending_events(store, second->id, 10, &error);
+  assert_int_equal(past->len, 0);
   assert_int_equal(((ImsOutboxEvent *) g_ptr_array_index(rest, 0))->id, second->id);
   /* the store still works normally after the failed transactions */
   assert_true(store->ping(store, &error));

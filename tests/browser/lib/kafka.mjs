@@ -157,16 +157,19 @@ export class KafkaMock {
   }
 
   /**
-   * The variables that point imsd at this cluster.  Besides
+   * The variables that point imsd at this cluster (with `properties`, also
+   * [kafka] properties, librdkafka's k=v;k=v).  Besides
    * IMSD_KAFKA_BOOTSTRAP_SERVERS this writes a config file with
    * [kafka] bootstrap_servers and passes it as IMSD_CONFIG: server/config.c
    * allow-lists "IMSD_KAFKA_*" (the scripts' IMSD_KAFKA_MOCK/BROKERS) before
    * it looks up config keys, so it silently ignores the env variable.
    */
-  imsdEnv() {
-    const file = path.join(this.dir, 'imsd-kafka.conf');
-    fs.writeFileSync(file, `[kafka]\nbootstrap_servers=${this.bootstrap}\n`);
-    return { IMSD_KAFKA_BOOTSTRAP_SERVERS: this.bootstrap, IMSD_CONFIG: file };
+  imsdEnv({ properties } = {}) {
+    const file = path.join(this.dir, properties ? 'imsd-kafka-props.conf' : 'imsd-kafka.conf');
+    fs.writeFileSync(file, `[kafka]\nbootstrap_servers=${this.bootstrap}\n${properties ? `properties=${properties}\n` : ''}`);
+    const env = { IMSD_KAFKA_BOOTSTRAP_SERVERS: this.bootstrap, IMSD_CONFIG: file };
+    if (properties) env.IMSD_KAFKA_PROPERTIES = properties;
+    return env;
   }
 }
 
