@@ -41,6 +41,20 @@ log_kafka(const rd_kafka_t *rk, int level, const char *facility, const char *mes
   g_log("imsd.kafka", flags, "%s: %s", facility, message);
 }
 
+/* Client-level errors (all brokers down, transport failures): served by
+ * rd_kafka_poll on the main loop.  Deliveries still wait (no message timeout);
+ * this only tells /readyz and the log.  The next delivery clears it. */
+static void
+on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+  ImsRelay *relay = opaque;
+  g_autofree char *text = g_strdup_printf("Kafka: %s", reason);
+  if (relay->kafka_ok || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+    g_warning("%s; events wait in the outbox", text);
+  relay->kafka_ok = FALSE;
+  set_error(relay, text);
+}
+
 /* Delivery report: runs inside rd_kafka_poll, on the main loop. */
 static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
@@ -212,6 +226,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
   rd_kafka_conf_set_log_cb(conf, log_kafka);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_conf_set_opaque(conf, relay);
   relay->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
   if (!relay->producer) {

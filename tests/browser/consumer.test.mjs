@@ -354,6 +354,7 @@ test('poison messages go to user-events-dlq at once with the dlq-* headers; unkn
     let dlq = [];
     await withLogOnFailure(imsd, async () => {
       const dlqBefore = (await kafka.consume('user-events-dlq')).length;
+      const retriesBefore = (imsd.logText().match(/; retry \d of \d in \d+ ms/g) || []).length;
       const L = `cons-l-${RUN}`;
       const noType = { eventId: crypto.randomUUID(), timestamp: Date.now(), userId: L };
       const noUser = { eventId: crypto.randomUUID(), eventType: 'user.deleted', timestamp: Date.now(), data: {} };
@@ -400,6 +401,7 @@ test('poison messages go to user-events-dlq at once with the dlq-* headers; unkn
       }
       // "at once": 3 retries would take 0.5 + 1 + 2 s per message
       assert.ok(tookMs < 3500, `no backoff before the dead letters (${tookMs} ms)`);
+      assert.equal((imsd.logText().match(/; retry \d of \d in \d+ ms/g) || []).length, retriesBefore, 'no retry logged');
       assert.deepEqual(await processedEvent(unknown.eventId), [], 'the unknown type left no processed_events row');
       assert.ok(imsd.logText().includes(`skipping user.renamed ${unknown.eventId}`), 'imsd logs the unknown type as skipped');
       for (const e of [noType, noUser]) assert.deepEqual(await processedEvent(e.eventId), []);

@@ -158,11 +158,11 @@ export class KafkaMock {
 
   /**
    * The variables that point imsd at this cluster (with `properties`, also
-   * [kafka] properties, librdkafka's k=v;k=v).  Besides
-   * IMSD_KAFKA_BOOTSTRAP_SERVERS this writes a config file with
-   * [kafka] bootstrap_servers and passes it as IMSD_CONFIG: server/config.c
-   * allow-lists "IMSD_KAFKA_*" (the scripts' IMSD_KAFKA_MOCK/BROKERS) before
-   * it looks up config keys, so it silently ignores the env variable.
+   * [kafka] properties, librdkafka's k=v;k=v).  Besides the IMSD_KAFKA_*
+   * variables it writes the same into a config file passed as IMSD_CONFIG:
+   * server/config.c once allow-listed "IMSD_KAFKA_*" (for the scripts'
+   * IMSD_KAFKA_MOCK/BROKERS) ahead of its keys and silently ignored the
+   * variables; the file makes the tests independent of that.
    */
   imsdEnv({ properties } = {}) {
     const file = path.join(this.dir, properties ? 'imsd-kafka-props.conf' : 'imsd-kafka.conf');
