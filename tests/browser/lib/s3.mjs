@@ -84,7 +84,8 @@ export class S3rverProcess {
     while (Date.now() < deadline) {
       if (this.exit) throw new Error(`s3rver exited during start: ${JSON.stringify(this.exit)}\n${this.logText()}`);
       try {
-        const res = await fetch(`${this.baseUrl}/${this.bucket}?list-type=2&max-keys=1`);
+        // v1 listing: s3rver makes v2 continuation tokens with DES, which Node 20 refuses (HTTP 500)
+        const res = await fetch(`${this.baseUrl}/${this.bucket}?max-keys=1`);
         if (res.status === 200) return this;
       } catch { /* not listening yet */ }
       await sleep(100);
