@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "message.h"
+#include "review-api.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
@@ -20,6 +21,7 @@ gboolean
 ims_api_owns_path(const char *path)
 {
   return g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz") ||
+         g_str_has_prefix(path, IMS_REVIEW_PATH) ||
          g_str_equal(path, SESSIONS_PATH) || g_str_has_prefix(path, SESSIONS_PATH "/");
 }
 
@@ -37,12 +39,11 @@ respond_json(ImsApiResponse *response, int status, JsonBuilder *builder)
   response->body = ims_message_to_json(root);
 }
 
-static void
-respond_error(ImsApiResponse *response, int status, const char *code, const char *format, ...)
-  G_GNUC_PRINTF(4, 5);
+#define respond_error ims_api_respond_error
 
-static void
-respond_error(ImsApiResponse *response, int status, const char *code, const char *format, ...)
+void
+ims_api_respond_error(ImsApiResponse *response, int status, const char *code, const char *format,
+                      ...)
 {
   va_list args;
   va_start(args, format);
@@ -59,9 +60,8 @@ respond_error(ImsApiResponse *response, int status, const char *code, const char
   respond_json(response, status, b);
 }
 
-/* ISO 8601 UTC with milliseconds, or NULL for 0. Transfer full. */
-static char *
-format_time(gint64 unix_us)
+char *
+ims_api_format_time(gint64 unix_us)
 {
   if (unix_us == 0)
     return NULL;
@@ -75,7 +75,7 @@ format_time(gint64 unix_us)
 static void
 add_time(JsonBuilder *b, const char *name, gint64 unix_us)
 {
-  g_autofree char *text = format_time(unix_us);
+  g_autofree char *text = ims_api_format_time(unix_us);
   json_builder_set_member_name(b, name);
   if (text)
     json_builder_add_string_value(b, text);
@@ -471,6 +471,8 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
       respond_error(response, 405, "method_not_allowed", "Use GET.");
     else
       handle_readyz(api, response);
+  } else if (g_str_has_prefix(path, IMS_REVIEW_PATH)) {
+    ims_review_api_handle(api, request, response);
   } else if (!authorized(api, request)) {
     respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
   } else if (g_str_equal(path, SESSIONS_PATH)) {

@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "objects.h"
 #include "processor.h"
 #include "profile.h"
 #include "relay.h"
@@ -28,6 +29,10 @@ typedef struct {
   const ImsProfileSet *profiles;  /* sessions must name one of these */
   ImsProcessor *processor;        /* for /readyz; may be NULL */
   ImsRelay *relay;                /* for /readyz; NULL when Kafka is not configured */
+  ImsObjectStore *objects;        /* signed media URLs; NULL without S3 */
+  const char *review_secret;      /* HS256 secret of recruiter tokens, "" if none */
+  const char *review_public_key;  /* RS256 PEM of recruiter tokens, NULL if none */
+  int signed_url_seconds;
 } ImsApi;
 
 typedef struct {
@@ -36,6 +41,8 @@ typedef struct {
   const char *authorization;  /* the Authorization header or NULL */
   const char *body;           /* NULL when there is none */
   gsize body_length;
+  const char *query;          /* after "?", NULL if none */
+  const char *remote;         /* the client's address, may be NULL */
 } ImsApiRequest;
 
 typedef struct {
@@ -45,6 +52,12 @@ typedef struct {
 
 /* TRUE if this API serves path (the HTTP layer serves files otherwise). */
 gboolean ims_api_owns_path(const char *path);
+
+/* JSON {"code", "message"} with status into response (shared with review-api.c). */
+void ims_api_respond_error(ImsApiResponse *response, int status, const char *code,
+                           const char *format, ...) G_GNUC_PRINTF(4, 5);
+/* ISO 8601 UTC with milliseconds, NULL for 0.  Transfer full. */
+char *ims_api_format_time(gint64 unix_us);
 
 /* Handles one request; always fills response (status + JSON body). */
 void ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response);

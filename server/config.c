@@ -137,6 +137,13 @@ static const KeyInfo keys[] = {
   STRING_KEY("kafka", properties, "", KEY_MAY_BE_EMPTY, NULL,
              "Extra librdkafka properties k=v;k=v (SASL, SSL, ...), passed through as they are."),
 
+  STRING_KEY("review", jwt_secret, "", KEY_MAY_BE_EMPTY, NULL,
+             "HS256 secret of recruiters' bearer tokens; empty: HS256 recruiter tokens are refused."),
+  STRING_KEY("review", jwt_public_key_file, "", KEY_MAY_BE_EMPTY, NULL,
+             "PEM public key that verifies RS256 recruiter tokens; empty: RS256 is refused."),
+  INT_KEY("review", signed_url_seconds, 900, 10, 7 * 24 * 3600,
+          "Lifetime of the signed S3 URLs given to reviewers, in seconds."),
+
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
 };

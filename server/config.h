@@ -63,6 +63,10 @@ typedef struct {
   /* [kafka] */
   char *bootstrap_servers;     /* "": events wait in the outbox */
   char *properties;            /* "k=v;k=v" librdkafka properties */
+  /* [review] */
+  char *jwt_secret;            /* "": no HS256 recruiter tokens */
+  char *jwt_public_key_file;   /* "": no RS256 recruiter tokens */
+  int signed_url_seconds;      /* 900 */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
 } ImsConfig;

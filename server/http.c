@@ -11,6 +11,8 @@
 typedef struct {
   char *method;
   char *path;
+  char *query;
+  char *remote;
   char *authorization;
   GByteArray *body;
   gboolean too_large;
@@ -23,6 +25,8 @@ request_clear(HttpRequest *request)
 {
   g_clear_pointer(&request->method, g_free);
   g_clear_pointer(&request->path, g_free);
+  g_clear_pointer(&request->query, g_free);
+  g_clear_pointer(&request->remote, g_free);
   g_clear_pointer(&request->authorization, g_free);
   g_clear_pointer(&request->body, g_byte_array_unref);
   ims_api_response_clear(&request->response);
@@ -77,6 +81,8 @@ answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
       .authorization = request->authorization,
       .body = request->body ? (const char *) request->body->data : NULL,
       .body_length = request->body ? request->body->len : 0,
+      .query = request->query,
+      .remote = request->remote,
     };
     ims_api_handle(config->api, &api_request, &request->response);
   }
@@ -133,8 +139,26 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     request->method = g_strdup(methods[method]);
     request->path = g_strndup(uri, uri_length);
     char *query = strchr(request->path, '?');
-    if (query)
+    if (query) {
       *query = '\0';
+      request->query = g_strdup(query + 1);
+    } else {
+      /* lws keeps the query apart from the URI */
+      int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+      if (length > 0 && length < 4096) {
+        request->query = g_malloc0(length + 1);
+        for (int fragment = 0, at = 0;; fragment++) {
+          char part[1024];
+          int n = lws_hdr_copy_fragment(wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, fragment);
+          if (n <= 0)
+            break;
+          g_snprintf(request->query + at, length + 1 - at, "%s%s", at ? "&" : "", part);
+          at = strlen(request->query);
+        }
+      }
+    }
+    char address[64];
+    request->remote = g_strdup(lws_get_peer_simple(wsi, address, sizeof address));
     request->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     if (method == 1 || method == 3 || method == 4) {
       /* a body follows: HTTP_BODY ... HTTP_BODY_COMPLETION */

@@ -17,6 +17,9 @@
  *     bucket check (ping) go through objects-s3-curl.c (libcurl, the same V2
  *     signature).
  *
+ * presign_get sends nothing: libs3's S3_generate_authenticated_query_string
+ * signs a GET URL (V2 query-string authentication) with an absolute Expires.
+ *
  * Status mapping (libs3 2.0 does not expose the HTTP status code):
  *   OK -> success; NoSuchKey / HTTP 404 -> NOT_FOUND (REFUSED for uploads:
  *   the bucket is missing); connection, name lookup, timeout, InternalError,
@@ -337,6 +340,39 @@ ims_s3_ping(ImsObjectStore *store, GError **error)
   return ims_s3_curl_ping(&self->config, error);
 }
 
+/* A query-string-authenticated GET URL (libs3: V2 signature of
+ * "GET\n\n\n{Expires}\n/{bucket}/{encoded key}", key percent-encoded
+ * except [A-Za-z0-9-_.!~*'()/], so the %XX of escaped ids travel as %25XX).
+ * Nothing is sent: a wrong secret or a missing key only shows when the URL is
+ * fetched.  Expires is absolute (Unix seconds), so the holder's clock does
+ * not matter but the service's does. */
+static char *
+ims_s3_presign_get(ImsObjectStore *store, const char *key, int expires_seconds, GError **error)
+{
+  ImsS3Store *self = (ImsS3Store *) store;
+  g_return_val_if_fail(key != NULL, NULL);
+  if (key[0] == '\0' || strlen(key) > S3_MAX_KEY_SIZE) {
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY,
+                "cannot sign a URL for \"%.40s\": the key is empty or longer than %d bytes", key,
+                S3_MAX_KEY_SIZE);
+    return NULL;
+  }
+  if (expires_seconds <= 0) {
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY,
+                "cannot sign a URL for %s: expiry of %d s is not positive", key, expires_seconds);
+    return NULL;
+  }
+  int64_t expires = g_get_real_time() / G_USEC_PER_SEC + expires_seconds;
+  char buffer[S3_MAX_AUTHENTICATED_QUERY_STRING_SIZE];
+  S3Status status = S3_generate_authenticated_query_string(buffer, &self->context, key, expires, NULL);
+  if (status != S3StatusOK) {
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY, "cannot sign a URL for %s: %s", key,
+                S3_get_status_name(status));
+    return NULL;
+  }
+  return g_strdup(buffer);
+}
+
 static void
 ims_s3_free(ImsObjectStore *store)
 {
@@ -412,6 +448,7 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
   self->base.head = ims_s3_head;
   self->base.delete_object = ims_s3_delete;
   self->base.ping = ims_s3_ping;
+  self->base.presign_get = ims_s3_presign_get;
   self->base.bucket = self->bucket;
   self->base.free = ims_s3_free;
   return &self->base;

@@ -29,6 +29,10 @@ struct _ImsObjectStore {
   gboolean (*delete_object)(ImsObjectStore *store, const char *key, GError **error);
   /* TRUE if the bucket answers (for /readyz). */
   gboolean (*ping)(ImsObjectStore *store, GError **error);
+  /* A URL that lets anyone GET key until now + expires_seconds (query-string
+   * authentication, AWS signature V2: AWSAccessKeyId, Expires, Signature).
+   * Works with range requests.  Transfer full; NULL + error. */
+  char *(*presign_get)(ImsObjectStore *store, const char *key, int expires_seconds, GError **error);
   const char *bucket;
   void (*free)(ImsObjectStore *store);
 };

@@ -17,6 +17,7 @@
 #include "consumer.h"
 #include "topic.h"
 #include "relay.h"
+#include "reviewer.h"
 #include "user-events.h"
 #include "profile.h"
 #include "rendition.h"
@@ -49,6 +50,7 @@ struct _ImsServer {
   ImsRelay *relay;            /* NULL without [kafka] bootstrap_servers: events wait in the outbox */
   ImsConsumer *consumer;      /* user-events and auth-events; NULL without Kafka */
   ImsUserEvents users;
+  char *review_public_key;    /* PEM, NULL if RS256 recruiter tokens are not configured */
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
   guint sweep_id;
@@ -307,6 +309,15 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     g_message("no [kafka] bootstrap_servers: events wait in the outbox");
   }
   server->api.relay = server->relay;
+  server->api.objects = server->objects;
+  server->api.review_secret = config->jwt_secret;
+  server->api.signed_url_seconds = config->signed_url_seconds;
+  if (config->jwt_public_key_file[0]) {
+    server->review_public_key = ims_reviewer_load_public_key(config->jwt_public_key_file, error);
+    if (!server->review_public_key)
+      return NULL;
+    server->api.review_public_key = server->review_public_key;
+  }
   if (server->relay) {
     store->events_committed = (void (*)(gpointer)) ims_relay_poke;
     store->events_committed_data = server->relay;
@@ -450,6 +461,7 @@ ims_server_free(ImsServer *server)
   ims_store_free(server->store);
   g_free(server->candidate_root);
   g_free(server->spool_dir);
+  g_free(server->review_public_key);
   g_clear_pointer(&server->loop, g_main_loop_unref);
   g_free(server);
 }

@@ -62,13 +62,11 @@ typedef struct {
   GPtrArray *files;   /* out */
 } ListFiles;
 
-#define MEDIA_FILE_COLUMNS \
-  "m.id, m.take_id, m.session_id, m.kind, m.object_key, m.content_type, m.size_bytes, " \
-  "m.checksum, " IMS_PG_USEC("m.created_at")
+#define MEDIA_FILE_COLUMNS IMS_PG_MEDIA_FILE_COLUMNS
 
 /* The rows of a result selecting MEDIA_FILE_COLUMNS.  Transfer full. */
-static GPtrArray *
-media_files_from_result(const PGresult *result)
+GPtrArray *
+ims_pg_media_files_from_result(const PGresult *result)
 {
   GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
   for (int row = 0; row < PQntuples(result); row++) {
@@ -100,7 +98,7 @@ list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
-  list->files = media_files_from_result(result);
+  list->files = ims_pg_media_files_from_result(result);
   return TRUE;
 }
 
@@ -190,7 +188,7 @@ list_user_media_files_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
-  list->files = media_files_from_result(result);
+  list->files = ims_pg_media_files_from_result(result);
   return TRUE;
 }
 

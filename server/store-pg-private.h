@@ -55,3 +55,10 @@ gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, 
 void ims_store_pg_media_init(ImsStorePg *self);
 /* store-pg-events.c: transactions and the outbox. */
 void ims_store_pg_events_init(ImsStorePg *self);
+/* store-pg-review.c: the recruiters' queries and the audit log. */
+void ims_store_pg_review_init(ImsStorePg *self);
+/* store-pg-media.c: media_files rows of a result selecting its MEDIA_FILE_COLUMNS. */
+GPtrArray *ims_pg_media_files_from_result(const PGresult *result);
+#define IMS_PG_MEDIA_FILE_COLUMNS \
+  "m.id, m.take_id, m.session_id, m.kind, m.object_key, m.content_type, m.size_bytes, " \
+  "m.checksum, " IMS_PG_USEC("m.created_at")

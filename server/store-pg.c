@@ -114,6 +114,18 @@ static const ImsMigration ims_migrations[] = {
     "  event_type text NOT NULL,"
     "  processed_at timestamptz NOT NULL DEFAULT now(),"
     "  PRIMARY KEY (event_id, service_name));" },
+  { 5, "audit log of recruiters' access to media",
+    "CREATE TABLE audit_log ("
+    "  id bigserial PRIMARY KEY,"
+    "  at timestamptz NOT NULL DEFAULT now(),"
+    "  actor text NOT NULL,"
+    "  role text NOT NULL,"
+    "  company_id text,"
+    "  action text NOT NULL,"
+    "  target text,"
+    "  remote text);"
+    "CREATE INDEX audit_log_at_idx ON audit_log (at);"
+    "CREATE INDEX sessions_company_created_idx ON sessions (company_id, created_at);" },
 };
 
 void
@@ -826,6 +838,7 @@ ims_store_pg_new(const char *conninfo, GError **error)
   self->base.list_open_takes = ims_store_pg_list_open_takes;
   ims_store_pg_media_init(self);
   ims_store_pg_events_init(self);
+  ims_store_pg_review_init(self);
   self->base.free = ims_store_pg_free;
   if (!ims_pg_migrate(self, error)) {
     ims_store_pg_free(&self->base);

@@ -243,3 +243,12 @@ ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer dat
     store->events_committed(store->events_committed_data);
   return TRUE;
 }
+
+void
+ims_session_summary_free(ImsSessionSummary *summary)
+{
+  if (!summary)
+    return;
+  ims_session_record_free(summary->record);
+  g_free(summary);
+}

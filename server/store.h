@@ -133,6 +133,34 @@ ImsOutboxEvent *ims_outbox_event_new(const char *event_id, const char *event_typ
 void ims_outbox_event_free(ImsOutboxEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsOutboxEvent, ims_outbox_event_free)
 
+/* Filters of the recruiters' session list; NULL / 0 fields do not filter. */
+typedef struct {
+  const char *company_id;   /* NULL: every company (admin) */
+  const char *interview_id;
+  const char *state;        /* "created", "active", "completed" */
+  gint64 from, to;          /* created_at range, unix microseconds */
+  int limit, offset;
+} ImsSessionFilter;
+
+/* A row of the session list. */
+typedef struct {
+  ImsSessionRecord *record; /* without questions and takes */
+  int question_count;
+  int take_count;
+} ImsSessionSummary;
+
+void ims_session_summary_free(ImsSessionSummary *summary);
+
+/* Who did what to which media, from where. */
+typedef struct {
+  const char *actor;        /* the token's sub */
+  const char *role;
+  const char *company_id;   /* the actor's, may be NULL */
+  const char *action;       /* "list_sessions", "view_session", "media_url", "delete_media", "retention" */
+  const char *target;       /* session or file id, may be NULL */
+  const char *remote;       /* client address, may be NULL */
+} ImsAuditEntry;
+
 typedef struct _ImsStore ImsStore;
 
 struct _ImsStore {
@@ -193,6 +221,20 @@ struct _ImsStore {
   /* Deletes every session of the user with its questions, takes and
    * media_files rows; *sessions gets how many. */
   gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
+  /* Recruiters: the session list (ImsSessionSummary*, newest first) and its total. */
+  GPtrArray *(*list_sessions)(ImsStore *store, const ImsSessionFilter *filter, gint64 *total,
+                              GError **error);
+  /* Stored (not deleted) objects of a session (ImsMediaFile*). */
+  GPtrArray *(*list_session_media_files)(ImsStore *store, const char *session_id, GError **error);
+  /* One stored object and the company of its session (transfer full); NULL
+   * with NOT_FOUND if there is none. */
+  ImsMediaFile *(*get_media_file)(ImsStore *store, const char *file_id, char **company_id,
+                                  GError **error);
+  /* Marks the object deleted (inside the transaction of its media.deleted). */
+  gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
+  /* The user id of a session (transfer full), NULL with NOT_FOUND. */
+  char *(*get_session_user)(ImsStore *store, const char *session_id, GError **error);
+  gboolean (*add_audit)(ImsStore *store, const ImsAuditEntry *entry, GError **error);
   void (*free)(ImsStore *store);
 
   /* Called after ims_store_change committed events (the relay publishes them

@@ -118,31 +118,63 @@ base64url_encode(const guchar *data, gsize length)
   return text;
 }
 
-/* TRUE if the base64url header decodes to a JSON object whose alg is exactly "HS256" (and typ, if
- * present, is "JWT"). */
-static gboolean
-header_is_hs256(const char *header, gsize length)
+/* The header's alg if the base64url header decodes to a JSON object with a string alg (and typ, if
+ * present, is "JWT"); NULL otherwise. transfer full. */
+static char *
+read_header_algorithm(const char *header, gsize length)
 {
   gsize json_length = 0;
   g_autofree guchar *json = base64url_decode(header, length, &json_length);
   if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL))
-    return FALSE;
+    return NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   if (!json_parser_load_from_data(parser, (const char *) json, json_length, NULL))
-    return FALSE;
+    return NULL;
   JsonNode *root = json_parser_get_root(parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
-    return FALSE;
+    return NULL;
   JsonObject *object = json_node_get_object(root);
   JsonNode *alg = json_object_get_member(object, "alg");
   JsonNode *typ = json_object_get_member(object, "typ");
-  if (alg == NULL || json_node_get_value_type(alg) != G_TYPE_STRING ||
-      g_strcmp0(json_node_get_string(alg), "HS256") != 0)
-    return FALSE;
+  if (alg == NULL || json_node_get_value_type(alg) != G_TYPE_STRING)
+    return NULL;
   if (typ != NULL && (json_node_get_value_type(typ) != G_TYPE_STRING ||
                       g_ascii_strcasecmp(json_node_get_string(typ), "JWT") != 0))
+    return NULL;
+  return g_strdup(json_node_get_string(alg));
+}
+
+/* TRUE if token (length bytes) is header "." payload "." signature, each non-empty base64url; sets the
+ * header's length and where the signature starts. */
+static gboolean
+split_token(const char *token, gsize length, gsize *header_length, const char **signature)
+{
+  const char *first_dot = memchr(token, '.', length);
+  const char *second_dot =
+    first_dot != NULL ? memchr(first_dot + 1, '.', length - (first_dot + 1 - token)) : NULL;
+  if (first_dot == NULL || second_dot == NULL ||
+      memchr(second_dot + 1, '.', length - (second_dot + 1 - token)) != NULL)
     return FALSE;
-  return TRUE;
+  gsize payload_length = second_dot - first_dot - 1;
+  gsize signature_length = length - (second_dot + 1 - token);
+  *header_length = first_dot - token;
+  *signature = second_dot + 1;
+  return *header_length > 0 && payload_length > 0 && signature_length > 0 &&
+         is_base64url(token, *header_length) && is_base64url(first_dot + 1, payload_length) &&
+         is_base64url(*signature, signature_length);
+}
+
+char *
+ims_token_read_algorithm(const char *token, gsize max_length)
+{
+  if (token == NULL)
+    return NULL;
+  gsize length = strnlen(token, max_length + 1);
+  gsize header_length = 0;
+  const char *signature = NULL;
+  if (length == 0 || length > max_length || !split_token(token, length, &header_length, &signature))
+    return NULL;
+  return read_header_algorithm(token, header_length);
 }
 
 static gboolean
@@ -157,10 +189,21 @@ signature_matches(const char *secret, const char *token, gsize signing_length, c
   return ims_token_equal(expected, signature);
 }
 
+gboolean
+ims_token_hs256_signature_matches(const char *secret, const char *token)
+{
+  if (secret == NULL || secret[0] == '\0' || token == NULL)
+    return FALSE;
+  const char *signature = strrchr(token, '.');
+  if (signature == NULL)
+    return FALSE;
+  return signature_matches(secret, token, signature - token, signature + 1);
+}
+
 /* Reads an integer claim. jwt_get_grant_int() in libjwt 1.10 returns 0 without an error for a claim of
  * another JSON type (e.g. "exp":"1700000000"), so the claim's JSON text is checked instead. */
-static gboolean
-get_integer_claim(jwt_t *jwt, const char *name, gint64 *value)
+gboolean
+ims_token_get_integer_claim(jwt_t *jwt, const char *name, gint64 *value)
 {
   char *json = jwt_get_grants_json(jwt, name);
   if (json == NULL)
@@ -192,22 +235,15 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
     return invalid(error, "too long");
 
   /* header "." payload "." signature, each non-empty base64url. */
-  const char *first_dot = strchr(token, '.');
-  const char *second_dot = first_dot != NULL ? strchr(first_dot + 1, '.') : NULL;
-  if (first_dot == NULL || second_dot == NULL || strchr(second_dot + 1, '.') != NULL)
-    return invalid(error, "not three dot-separated parts");
-  gsize header_length = first_dot - token;
-  gsize payload_length = second_dot - first_dot - 1;
-  const char *signature = second_dot + 1;
-  gsize signature_length = length - (signature - token);
-  if (header_length == 0 || payload_length == 0 || signature_length == 0 ||
-      !is_base64url(token, header_length) || !is_base64url(first_dot + 1, payload_length) ||
-      !is_base64url(signature, signature_length))
+  gsize header_length = 0;
+  const char *signature = NULL;
+  if (!split_token(token, length, &header_length, &signature))
     return invalid(error, "malformed");
 
-  if (!header_is_hs256(token, header_length))
+  g_autofree char *algorithm = read_header_algorithm(token, header_length);
+  if (g_strcmp0(algorithm, "HS256") != 0)
     return invalid(error, "header is not HS256");
-  if (!signature_matches(secret, token, second_dot - token, signature))
+  if (!signature_matches(secret, token, signature - 1 - token, signature))
     return invalid(error, "bad signature");
 
   g_autoptr(jwt_t) jwt = NULL;
@@ -223,9 +259,9 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
   if (subject == NULL || subject[0] == '\0')
     return invalid(error, "no subject");
   gint64 issued = 0, expires = 0;
-  if (!get_integer_claim(jwt, "iat", &issued) || issued < 0)
+  if (!ims_token_get_integer_claim(jwt, "iat", &issued) || issued < 0)
     return invalid(error, "no issue time");
-  if (!get_integer_claim(jwt, "exp", &expires))
+  if (!ims_token_get_integer_claim(jwt, "exp", &expires))
     return invalid(error, "no expiry");
   if (expires < now_seconds) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED,

@@ -42,4 +42,20 @@ gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seco
  * NULL equals nothing, not even NULL. */
 gboolean ims_token_equal(const char *a, const char *b);
 
+/* Helpers shared with reviewer.c (recruiter tokens), which verifies the same way. */
+
+/* Checks only the shape of a compact JWS: at most max_length bytes, exactly three non-empty base64url
+ * parts, a header that is a JSON object with a string alg (and typ "JWT" if present). Returns that alg
+ * (transfer full) or NULL. Verifies nothing: the caller must still check the signature. */
+char *ims_token_read_algorithm(const char *token, gsize max_length);
+
+/* TRUE if token (shape-checked by ims_token_read_algorithm()) carries the HMAC-SHA256 of its header and
+ * payload under secret (non-empty), compared in constant time. */
+gboolean ims_token_hs256_signature_matches(const char *secret, const char *token);
+
+/* Reads the integer claim name of a token decoded by libjwt (a jwt_t *). FALSE if missing or not a JSON
+ * integer (libjwt 1.10's jwt_get_grant_int() answers 0 for a claim of another type). */
+struct jwt;
+gboolean ims_token_get_integer_claim(struct jwt *jwt, const char *name, gint64 *value);
+
 G_END_DECLS

@@ -399,6 +399,162 @@ test_silent_server_times_out(void **state)
   assert_all_unavailable(store, TIMEOUT_SECONDS + 2.5);
 }
 
+/* GETs url with the curl program (no --fail: any answer counts), the body
+ * into a file of work_dir, with "Range: bytes=range" unless range is NULL.
+ * Returns the HTTP status; sets *body_path (transfer full). */
+static long
+fetch_url(const char *url, const char *range, char **body_path)
+{
+  char *path = g_build_filename(work_dir, "presigned", NULL);
+  g_autofree char *range_header = range != NULL ? g_strconcat("Range: bytes=", range, NULL) : NULL;
+  const char *argv[] = { "curl", "-sS", "-o", path, "-w", "%{http_code}", url,
+                         range != NULL ? "-H" : NULL, range_header, NULL };
+  g_autofree char *code = run(argv);
+  *body_path = path;
+  return strtol(code, NULL, 10);
+}
+
+/* The contents of path, NUL-terminated.  Transfer full. */
+static char *
+slurp(const char *path, gsize *length)
+{
+  char *data = NULL;
+  if (!g_file_get_contents(path, &data, length, NULL))
+    fail_msg("cannot read %s", path);
+  return data;
+}
+
+/* The value of name= in url's query.  Transfer full. */
+static char *
+query_value(const char *url, const char *name)
+{
+  const char *query = strchr(url, '?');
+  assert_non_null(query);
+  g_auto(GStrv) pairs = g_strsplit(query + 1, "&", -1);
+  g_autofree char *prefix = g_strconcat(name, "=", NULL);
+  for (char **pair = pairs; *pair != NULL; pair++)
+    if (g_str_has_prefix(*pair, prefix))
+      return g_strdup(*pair + strlen(prefix));
+  fail_msg("no %s in %s", name, url);
+  return NULL;
+}
+
+static void
+test_presign_get(void **state)
+{
+  ImsObjectStoreConfig config = config_for(endpoint);
+  g_autoptr(ImsObjectStore) store = store_new(&config);
+  g_autoptr(GError) error = NULL;
+  /* Escaped ids: the key holds %XX, which must travel as %25XX and be signed so. */
+  g_autofree char *key =
+    ims_object_key_build(run_prefix, "presign/é x", "..", "q?&=+", 3, "take.webm", &error);
+  assert_non_null(key);
+  assert_non_null(strchr(key, '%'));
+  gsize size = 10000;
+  g_autofree char *path = write_file("presign.bin", size, 11);
+  g_autofree char *checksum = NULL;
+  if (!store->put_file(store, key, path, "video/webm", &checksum, &error))
+    fail_msg("put %s: %s", key, error->message);
+  g_autofree char *original = NULL;
+  gsize original_length = 0;
+  assert_true(g_file_get_contents(path, &original, &original_length, NULL));
+
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  g_autofree char *url = store->presign_get(store, key, 3, &error);
+  if (url == NULL)
+    fail_msg("presign_get: %s", error->message);
+  /* Path style on the configured endpoint, key escaped (% -> %25). */
+  g_autoptr(GString) escaped_key = g_string_new(NULL);
+  for (const char *c = key; *c; c++) /* keys hold [A-Za-z0-9._%/-] */
+    if (*c == '%')
+      g_string_append(escaped_key, "%25");
+    else
+      g_string_append_c(escaped_key, *c);
+  g_autofree char *expected_start = g_strdup_printf("http://%s/%s/%s?", endpoint, bucket, escaped_key->str);
+  if (!g_str_has_prefix(url, expected_start))
+    fail_msg("url %s does not start with %s", url, expected_start);
+  g_autofree char *access = query_value(url, "AWSAccessKeyId");
+  assert_string_equal(access, config.access_key);
+  g_autofree char *expires = query_value(url, "Expires");
+  gint64 expires_at = g_ascii_strtoll(expires, NULL, 10);
+  assert_in_range(expires_at, now + 3, now + 4);
+  g_autofree char *signature = query_value(url, "Signature");
+  assert_true(strlen(signature) >= 27);
+
+  /* The whole object. */
+  g_autofree char *body_path = NULL;
+  assert_int_equal(fetch_url(url, NULL, &body_path), 200);
+  assert_same_file(path, body_path);
+  g_clear_pointer(&body_path, g_free);
+
+  /* A range: 206 and exactly that slice. */
+  assert_int_equal(fetch_url(url, "100-1099", &body_path), 206);
+  gsize length = 0;
+  g_autofree char *slice = slurp(body_path, &length);
+  assert_int_equal(length, 1000);
+  assert_memory_equal(slice, original + 100, 1000);
+  g_clear_pointer(&body_path, g_free);
+
+  /* A tampered signature: first character changed. */
+  g_autofree char *tampered = g_strdup(url);
+  char *sig = strstr(tampered, "Signature=") + strlen("Signature=");
+  *sig = *sig == 'A' ? 'B' : 'A';
+  assert_int_equal(fetch_url(tampered, NULL, &body_path), 403);
+  g_autofree char *denied = slurp(body_path, NULL);
+  assert_non_null(strstr(denied, "SignatureDoesNotMatch"));
+  g_clear_pointer(&body_path, g_free);
+
+  /* A later expiry than the one signed. */
+  g_autofree char *extended = g_strdup(url);
+  char *exp = strstr(extended, "Expires=") + strlen("Expires=");
+  exp[strlen(expires) - 1] = exp[strlen(expires) - 1] == '9' ? '8' : exp[strlen(expires) - 1] + 1;
+  assert_int_equal(fetch_url(extended, NULL, &body_path), 403);
+  g_clear_pointer(&body_path, g_free);
+
+  /* Signed with the wrong secret. */
+  ImsObjectStoreConfig wrong = config;
+  wrong.secret_key = "not-the-secret";
+  g_autoptr(ImsObjectStore) wrong_store = store_new(&wrong);
+  g_autofree char *wrong_url = wrong_store->presign_get(wrong_store, key, 60, &error);
+  assert_non_null(wrong_url);
+  assert_int_equal(fetch_url(wrong_url, NULL, &body_path), 403);
+  g_clear_pointer(&body_path, g_free);
+
+  /* Expired: s3rver answers AccessDenied "Request has expired". */
+  while (g_get_real_time() / G_USEC_PER_SEC <= expires_at)
+    g_usleep(G_USEC_PER_SEC / 4);
+  g_usleep(G_USEC_PER_SEC);
+  assert_int_equal(fetch_url(url, NULL, &body_path), 403);
+  g_autofree char *expired = slurp(body_path, NULL);
+  if (strstr(expired, "Request has expired") == NULL)
+    fail_msg("expired URL answered: %s", expired);
+  g_clear_pointer(&body_path, g_free);
+  assert_int_equal(fetch_url(url, "0-9", &body_path), 403);
+  g_clear_pointer(&body_path, g_free);
+
+  assert_true(store->delete_object(store, key, &error));
+}
+
+static void
+test_presign_get_refuses_bad_arguments(void **state)
+{
+  ImsObjectStoreConfig config = config_for(endpoint);
+  g_autoptr(ImsObjectStore) store = store_new(&config);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = unique_key("never.bin");
+  assert_null(store->presign_get(store, key, 0, &error));
+  assert_true(g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY));
+  g_clear_error(&error);
+  assert_null(store->presign_get(store, "", 60, &error));
+  assert_true(g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY));
+  g_clear_error(&error);
+  /* A valid URL for a missing key: the service says 404. */
+  g_autofree char *url = store->presign_get(store, key, 60, &error);
+  assert_non_null(url);
+  g_autofree char *body_path = NULL;
+  assert_int_equal(fetch_url(url, NULL, &body_path), 404);
+}
+
 static int
 group_setup(void **state)
 {
@@ -450,6 +606,8 @@ main(void)
     cmocka_unit_test(test_wrong_credentials_are_refused),
     cmocka_unit_test(test_stopped_server_is_unavailable),
     cmocka_unit_test(test_silent_server_times_out),
+    cmocka_unit_test(test_presign_get),
+    cmocka_unit_test(test_presign_get_refuses_bad_arguments),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,348 @@
+/* review-api.c: the recruiters' REST API; see review-api.h. */
+#define G_LOG_DOMAIN "imsd.review"
+
+#include "review-api.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "message.h"
+#include "reviewer.h"
+
+#define SESSIONS_PATH IMS_REVIEW_PATH "sessions"
+#define MEDIA_PATH IMS_REVIEW_PATH "media/"
+#define DEFAULT_LIMIT 20
+#define MAX_LIMIT 100
+
+static void
+respond(ImsApiResponse *response, int status, JsonBuilder *builder)
+{
+  g_autoptr(JsonNode) root = json_builder_get_root(builder);
+  response->status = status;
+  response->body = ims_message_to_json(root);
+}
+
+static void
+add_string(JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name(b, name);
+  if (value)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+add_time(JsonBuilder *b, const char *name, gint64 unix_us)
+{
+  g_autofree char *text = ims_api_format_time(unix_us);
+  add_string(b, name, text);
+}
+
+static void
+add_int(JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name(b, name);
+  json_builder_add_int_value(b, value);
+}
+
+static void
+audit(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request, const char *action,
+      const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  ImsAuditEntry entry = {
+    .actor = reviewer->subject,
+    .role = ims_reviewer_role_to_string(reviewer->role),
+    .company_id = reviewer->company_id,
+    .action = action,
+    .target = target,
+    .remote = request->remote,
+  };
+  if (!api->store->add_audit(api->store, &entry, &error))
+    g_warning("audit of %s %s by %s not written: %s", action, target ? target : "",
+              reviewer->subject, error->message);
+}
+
+/* A signed URL for the object, or NULL (no S3, or it failed: logged). */
+static char *
+sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
+{
+  g_autoptr(GError) error = NULL;
+  if (!api->objects)
+    return NULL;
+  char *url = api->objects->presign_get(api->objects, file->key, api->signed_url_seconds, &error);
+  if (!url)
+    g_warning("cannot sign a URL for %s: %s", file->key, error->message);
+  *expires_at = g_get_real_time() + (gint64) api->signed_url_seconds * G_USEC_PER_SEC;
+  return url;
+}
+
+/* ---- list ---- */
+
+static gboolean
+parse_time(const char *text, gint64 *out)
+{
+  g_autoptr(GDateTime) time = text ? g_date_time_new_from_iso8601(text, NULL) : NULL;
+  if (!time)
+    return FALSE;
+  *out = g_date_time_to_unix(time) * G_USEC_PER_SEC + g_date_time_get_microsecond(time);
+  return TRUE;
+}
+
+static gboolean
+parse_int(const char *text, int min, int max, int *out)
+{
+  gint64 value;
+  if (!text || !g_ascii_string_to_signed(text, 10, min, max, &value, NULL))
+    return FALSE;
+  *out = (int) value;
+  return TRUE;
+}
+
+static void
+handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
+            ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
+
+  if (request->query && *request->query) {
+    params = g_uri_parse_params(request->query, -1, "&", G_URI_PARAMS_NONE, &error);
+    if (!params) {
+      ims_api_respond_error(response, 400, "invalid_request", "The query string is malformed.");
+      return;
+    }
+  }
+  const char *value;
+  if (params) {
+    filter.interview_id = g_hash_table_lookup(params, "interviewId");
+    filter.state = g_hash_table_lookup(params, "status");
+    if (filter.state && !g_str_equal(filter.state, "created") &&
+        !g_str_equal(filter.state, "active") && !g_str_equal(filter.state, "completed")) {
+      ims_api_respond_error(response, 400, "invalid_request",
+                            "status must be created, active or completed.");
+      return;
+    }
+    if (((value = g_hash_table_lookup(params, "from")) && !parse_time(value, &filter.from)) ||
+        ((value = g_hash_table_lookup(params, "to")) && !parse_time(value, &filter.to))) {
+      ims_api_respond_error(response, 400, "invalid_request",
+                            "from and to must be ISO 8601 times.");
+      return;
+    }
+    if (((value = g_hash_table_lookup(params, "limit")) &&
+         !parse_int(value, 1, MAX_LIMIT, &filter.limit)) ||
+        ((value = g_hash_table_lookup(params, "offset")) &&
+         !parse_int(value, 0, G_MAXINT, &filter.offset))) {
+      ims_api_respond_error(response, 400, "invalid_request",
+                            "limit must be 1 to %d and offset 0 or more.", MAX_LIMIT);
+      return;
+    }
+  }
+  /* a recruiter's list is their company's, whatever the query says */
+  filter.company_id = reviewer->role == IMS_REVIEWER_RECRUITER ? reviewer->company_id : NULL;
+
+  gint64 total = 0;
+  g_autoptr(GPtrArray) summaries = api->store->list_sessions(api->store, &filter, &total, &error);
+  if (!summaries) {
+    g_warning("cannot list sessions: %s", error->message);
+    ims_api_respond_error(response, 500, "internal", "The sessions could not be read.");
+    return;
+  }
+  audit(api, reviewer, request, "list_sessions", NULL);
+
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "items");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < summaries->len; i++) {
+    const ImsSessionSummary *summary = g_ptr_array_index(summaries, i);
+    const ImsSessionRecord *record = summary->record;
+    json_builder_begin_object(b);
+    add_string(b, "sessionId", record->id);
+    add_string(b, "interviewId", record->interview_id);
+    add_string(b, "userId", record->user_id);
+    add_string(b, "candidateEmail", record->candidate_email);
+    add_string(b, "companyId", record->company_id);
+    add_string(b, "profile", record->profile);
+    add_string(b, "status", ims_session_state_to_string(record->state));
+    add_time(b, "createdAt", record->created_at);
+    add_time(b, "startedAt", record->started_at);
+    add_time(b, "completedAt", record->completed_at);
+    add_int(b, "questionCount", summary->question_count);
+    add_int(b, "takeCount", summary->take_count);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  add_int(b, "limit", filter.limit);
+  add_int(b, "offset", filter.offset);
+  add_int(b, "total", total);
+  json_builder_end_object(b);
+  respond(response, 200, b);
+}
+
+/* ---- detail ---- */
+
+static void
+add_media(ImsApi *api, JsonBuilder *b, const GPtrArray *files, const char *take_id)
+{
+  json_builder_set_member_name(b, "media");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < files->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(files, i);
+    if (g_strcmp0(file->take_id, take_id) != 0)
+      continue;
+    gint64 expires_at = 0;
+    g_autofree char *url = sign(api, file, &expires_at);
+    json_builder_begin_object(b);
+    add_string(b, "fileId", file->id);
+    add_string(b, "kind", file->kind);
+    add_string(b, "contentType", file->content_type);
+    add_int(b, "sizeBytes", file->size_bytes);
+    add_string(b, "url", url);
+    add_time(b, "urlExpiresAt", url ? expires_at : 0);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+}
+
+static void
+handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
+              const char *id, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsSessionRecord) record =
+      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
+
+  if (!record || !ims_reviewer_can_see(reviewer, record->company_id)) {
+    if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+      g_warning("%s: cannot load session: %s", id, error->message);
+      ims_api_respond_error(response, 500, "internal", "The session could not be read.");
+      return;
+    }
+    ims_api_respond_error(response, 404, "not_found", "No such session.");
+    return;
+  }
+  g_autoptr(GPtrArray) files = api->store->list_session_media_files(api->store, id, &error);
+  if (!files) {
+    g_warning("%s: cannot list media: %s", id, error->message);
+    ims_api_respond_error(response, 500, "internal", "The session could not be read.");
+    return;
+  }
+  audit(api, reviewer, request, "view_session", id);
+
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  add_string(b, "sessionId", record->id);
+  add_string(b, "interviewId", record->interview_id);
+  add_string(b, "userId", record->user_id);
+  add_string(b, "candidateEmail", record->candidate_email);
+  add_string(b, "companyId", record->company_id);
+  add_string(b, "profile", record->profile);
+  add_string(b, "status", ims_session_state_to_string(record->state));
+  add_time(b, "createdAt", record->created_at);
+  add_time(b, "startedAt", record->started_at);
+  add_time(b, "completedAt", record->completed_at);
+  json_builder_set_member_name(b, "questions");
+  json_builder_begin_array(b);
+  for (guint q = 0; q < record->questions->len; q++) {
+    const ImsQuestion *question = g_ptr_array_index(record->questions, q);
+    json_builder_begin_object(b);
+    add_int(b, "index", q);
+    add_string(b, "id", question->id);
+    add_string(b, "text", question->text);
+    add_int(b, "timeLimitSeconds", question->time_limit_seconds);
+    json_builder_set_member_name(b, "takes");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < record->takes->len; i++) {
+      const ImsTake *take = g_ptr_array_index(record->takes, i);
+      if (take->question_index != (int) q)
+        continue;
+      json_builder_begin_object(b);
+      add_string(b, "id", take->id);
+      add_int(b, "number", take->number);
+      add_string(b, "status", ims_take_status_to_string(take->status));
+      add_int(b, "durationMs", take->duration_ms);
+      add_int(b, "width", take->width);
+      add_int(b, "height", take->height);
+      add_string(b, "stopReason", take->stop_reason);
+      add_time(b, "startedAt", take->started_at);
+      add_media(api, b, files, take->id);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  respond(response, 200, b);
+}
+
+/* ---- one signed URL ---- */
+
+static void
+handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
+                 const char *file_id, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *company_id = NULL;
+  g_autoptr(ImsMediaFile) file = api->store->get_media_file(api->store, file_id, &company_id,
+                                                            &error);
+  if (!file || !ims_reviewer_can_see(reviewer, company_id)) {
+    if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+      g_warning("%s: cannot read media: %s", file_id, error->message);
+      ims_api_respond_error(response, 500, "internal", "The media could not be read.");
+      return;
+    }
+    ims_api_respond_error(response, 404, "not_found", "No such media.");
+    return;
+  }
+  gint64 expires_at = 0;
+  g_autofree char *url = sign(api, file, &expires_at);
+  if (!url) {
+    ims_api_respond_error(response, 503, "storage_unavailable",
+                          "A link to this media cannot be made right now.");
+    return;
+  }
+  audit(api, reviewer, request, "media_url", file_id);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  add_string(b, "url", url);
+  add_time(b, "expiresAt", expires_at);
+  json_builder_end_object(b);
+  respond(response, 200, b);
+}
+
+void
+ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  ImsReviewer reviewer = { 0 };
+  ImsReviewerKeys keys = { api->review_secret, api->review_public_key };
+  const char *path = request->path;
+
+  if (!ims_reviewer_authenticate(&keys, request->authorization,
+                                 g_get_real_time() / G_USEC_PER_SEC, &reviewer, &error)) {
+    gboolean forbidden = g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN);
+    ims_api_respond_error(response, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
+                          "%s", forbidden ? "This token may not use the review API."
+                                          : "A valid recruiter bearer token is required.");
+    return;
+  }
+  if (!g_str_equal(request->method, "GET")) {
+    ims_api_respond_error(response, 405, "method_not_allowed", "Use GET.");
+  } else if (g_str_equal(path, SESSIONS_PATH)) {
+    handle_list(api, &reviewer, request, response);
+  } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&
+             !strchr(path + strlen(SESSIONS_PATH "/"), '/')) {
+    handle_detail(api, &reviewer, request, path + strlen(SESSIONS_PATH "/"), response);
+  } else if (g_str_has_prefix(path, MEDIA_PATH) && g_str_has_suffix(path, "/url")) {
+    g_autofree char *file_id = g_strndup(path + strlen(MEDIA_PATH),
+                                         strlen(path) - strlen(MEDIA_PATH) - strlen("/url"));
+    handle_media_url(api, &reviewer, request, file_id, response);
+  } else {
+    ims_api_respond_error(response, 404, "not_found", "No such resource.");
+  }
+  ims_reviewer_clear(&reviewer);
+}
