@@ -72,8 +72,8 @@ ims_api_format_time(gint64 unix_us)
   return g_strdup_printf("%s.%03dZ", base, (int) ((unix_us % G_USEC_PER_SEC) / 1000));
 }
 
-static void
-add_time(JsonBuilder *b, const char *name, gint64 unix_us)
+void
+ims_api_add_time(JsonBuilder *b, const char *name, gint64 unix_us)
 {
   g_autofree char *text = ims_api_format_time(unix_us);
   json_builder_set_member_name(b, name);
@@ -83,8 +83,8 @@ add_time(JsonBuilder *b, const char *name, gint64 unix_us)
     json_builder_add_null_value(b);
 }
 
-static void
-add_string_or_null(JsonBuilder *b, const char *name, const char *value)
+void
+ims_api_add_string(JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name(b, name);
   if (value)
@@ -346,10 +346,10 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
                                               api->config->public_url, record->id, token);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  add_string_or_null(b, "sessionId", record->id);
-  add_string_or_null(b, "joinUrl", join_url);
-  add_string_or_null(b, "token", token);
-  add_time(b, "expiresAt", record->expires_at);
+  ims_api_add_string(b, "sessionId", record->id);
+  ims_api_add_string(b, "joinUrl", join_url);
+  ims_api_add_string(b, "token", token);
+  ims_api_add_time(b, "expiresAt", record->expires_at);
   json_builder_end_object(b);
   respond_json(response, 201, b);
 }
@@ -360,14 +360,14 @@ static void
 build_session(JsonBuilder *b, const ImsSessionRecord *record)
 {
   json_builder_begin_object(b);
-  add_string_or_null(b, "sessionId", record->id);
-  add_string_or_null(b, "interviewId", record->interview_id);
-  add_string_or_null(b, "invitationId", record->invitation_id);
-  add_string_or_null(b, "userId", record->user_id);
-  add_string_or_null(b, "candidateEmail", record->candidate_email);
-  add_string_or_null(b, "companyId", record->company_id);
-  add_string_or_null(b, "profile", record->profile);
-  add_string_or_null(b, "status", ims_session_state_to_string(record->state));
+  ims_api_add_string(b, "sessionId", record->id);
+  ims_api_add_string(b, "interviewId", record->interview_id);
+  ims_api_add_string(b, "invitationId", record->invitation_id);
+  ims_api_add_string(b, "userId", record->user_id);
+  ims_api_add_string(b, "candidateEmail", record->candidate_email);
+  ims_api_add_string(b, "companyId", record->company_id);
+  ims_api_add_string(b, "profile", record->profile);
+  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
   json_builder_set_member_name(b, "currentQuestion");
   json_builder_add_int_value(b, record->current_question);
   json_builder_set_member_name(b, "settings");
@@ -377,18 +377,18 @@ build_session(JsonBuilder *b, const ImsSessionRecord *record)
   json_builder_set_member_name(b, "maxRetakes");
   json_builder_add_int_value(b, record->max_retakes);
   json_builder_end_object(b);
-  add_time(b, "createdAt", record->created_at);
-  add_time(b, "expiresAt", record->expires_at);
-  add_time(b, "startedAt", record->started_at);
-  add_time(b, "completedAt", record->completed_at);
+  ims_api_add_time(b, "createdAt", record->created_at);
+  ims_api_add_time(b, "expiresAt", record->expires_at);
+  ims_api_add_time(b, "startedAt", record->started_at);
+  ims_api_add_time(b, "completedAt", record->completed_at);
 
   json_builder_set_member_name(b, "questions");
   json_builder_begin_array(b);
   for (guint i = 0; i < record->questions->len; i++) {
     const ImsQuestion *question = g_ptr_array_index(record->questions, i);
     json_builder_begin_object(b);
-    add_string_or_null(b, "id", question->id);
-    add_string_or_null(b, "text", question->text);
+    ims_api_add_string(b, "id", question->id);
+    ims_api_add_string(b, "text", question->text);
     json_builder_set_member_name(b, "timeLimitSeconds");
     json_builder_add_int_value(b, question->time_limit_seconds);
     json_builder_end_object(b);
@@ -400,21 +400,21 @@ build_session(JsonBuilder *b, const ImsSessionRecord *record)
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
     json_builder_begin_object(b);
-    add_string_or_null(b, "id", take->id);
+    ims_api_add_string(b, "id", take->id);
     json_builder_set_member_name(b, "questionIndex");
     json_builder_add_int_value(b, take->question_index);
     json_builder_set_member_name(b, "number");
     json_builder_add_int_value(b, take->number);
-    add_string_or_null(b, "status", ims_take_status_to_string(take->status));
-    add_string_or_null(b, "stopReason", take->stop_reason);
-    add_time(b, "startedAt", take->started_at);
-    add_time(b, "stoppedAt", take->stopped_at);
+    ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
+    ims_api_add_string(b, "stopReason", take->stop_reason);
+    ims_api_add_time(b, "startedAt", take->started_at);
+    ims_api_add_time(b, "stoppedAt", take->stopped_at);
     json_builder_set_member_name(b, "durationMs");
     json_builder_add_int_value(b, take->duration_ms);
     json_builder_set_member_name(b, "sizeBytes");
     json_builder_add_int_value(b, take->size_bytes);
-    add_string_or_null(b, "videoCodec", take->video_codec);
-    add_string_or_null(b, "audioCodec", take->audio_codec);
+    ims_api_add_string(b, "videoCodec", take->video_codec);
+    ims_api_add_string(b, "audioCodec", take->audio_codec);
     json_builder_set_member_name(b, "width");
     json_builder_add_int_value(b, take->width);
     json_builder_set_member_name(b, "height");

@@ -59,6 +59,11 @@ void ims_api_respond_error(ImsApiResponse *response, int status, const char *cod
 /* ISO 8601 UTC with milliseconds, NULL for 0.  Transfer full. */
 char *ims_api_format_time(gint64 unix_us);
 
+/* Members of a JSON reply: a string or null; a time as ims_api_format_time or null. */
+struct _JsonBuilder;
+void ims_api_add_string(struct _JsonBuilder *builder, const char *name, const char *value);
+void ims_api_add_time(struct _JsonBuilder *builder, const char *name, gint64 unix_us);
+
 /* Handles one request; always fills response (status + JSON body). */
 void ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response);
 

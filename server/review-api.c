@@ -23,23 +23,6 @@ respond(ImsApiResponse *response, int status, JsonBuilder *builder)
 }
 
 static void
-add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
-static void
-add_time(JsonBuilder *b, const char *name, gint64 unix_us)
-{
-  g_autofree char *text = ims_api_format_time(unix_us);
-  add_string(b, name, text);
-}
-
-static void
 add_int(JsonBuilder *b, const char *name, gint64 value)
 {
   json_builder_set_member_name(b, name);
@@ -160,16 +143,16 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     const ImsSessionSummary *summary = g_ptr_array_index(summaries, i);
     const ImsSessionRecord *record = summary->record;
     json_builder_begin_object(b);
-    add_string(b, "sessionId", record->id);
-    add_string(b, "interviewId", record->interview_id);
-    add_string(b, "userId", record->user_id);
-    add_string(b, "candidateEmail", record->candidate_email);
-    add_string(b, "companyId", record->company_id);
-    add_string(b, "profile", record->profile);
-    add_string(b, "status", ims_session_state_to_string(record->state));
-    add_time(b, "createdAt", record->created_at);
-    add_time(b, "startedAt", record->started_at);
-    add_time(b, "completedAt", record->completed_at);
+    ims_api_add_string(b, "sessionId", record->id);
+    ims_api_add_string(b, "interviewId", record->interview_id);
+    ims_api_add_string(b, "userId", record->user_id);
+    ims_api_add_string(b, "candidateEmail", record->candidate_email);
+    ims_api_add_string(b, "companyId", record->company_id);
+    ims_api_add_string(b, "profile", record->profile);
+    ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
+    ims_api_add_time(b, "createdAt", record->created_at);
+    ims_api_add_time(b, "startedAt", record->started_at);
+    ims_api_add_time(b, "completedAt", record->completed_at);
     add_int(b, "questionCount", summary->question_count);
     add_int(b, "takeCount", summary->take_count);
     json_builder_end_object(b);
@@ -196,12 +179,12 @@ add_media(ImsApi *api, JsonBuilder *b, const GPtrArray *files, const char *take_
     gint64 expires_at = 0;
     g_autofree char *url = sign(api, file, &expires_at);
     json_builder_begin_object(b);
-    add_string(b, "fileId", file->id);
-    add_string(b, "kind", file->kind);
-    add_string(b, "contentType", file->content_type);
+    ims_api_add_string(b, "fileId", file->id);
+    ims_api_add_string(b, "kind", file->kind);
+    ims_api_add_string(b, "contentType", file->content_type);
     add_int(b, "sizeBytes", file->size_bytes);
-    add_string(b, "url", url);
-    add_time(b, "urlExpiresAt", url ? expires_at : 0);
+    ims_api_add_string(b, "url", url);
+    ims_api_add_time(b, "urlExpiresAt", url ? expires_at : 0);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -234,24 +217,24 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  add_string(b, "sessionId", record->id);
-  add_string(b, "interviewId", record->interview_id);
-  add_string(b, "userId", record->user_id);
-  add_string(b, "candidateEmail", record->candidate_email);
-  add_string(b, "companyId", record->company_id);
-  add_string(b, "profile", record->profile);
-  add_string(b, "status", ims_session_state_to_string(record->state));
-  add_time(b, "createdAt", record->created_at);
-  add_time(b, "startedAt", record->started_at);
-  add_time(b, "completedAt", record->completed_at);
+  ims_api_add_string(b, "sessionId", record->id);
+  ims_api_add_string(b, "interviewId", record->interview_id);
+  ims_api_add_string(b, "userId", record->user_id);
+  ims_api_add_string(b, "candidateEmail", record->candidate_email);
+  ims_api_add_string(b, "companyId", record->company_id);
+  ims_api_add_string(b, "profile", record->profile);
+  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_api_add_time(b, "createdAt", record->created_at);
+  ims_api_add_time(b, "startedAt", record->started_at);
+  ims_api_add_time(b, "completedAt", record->completed_at);
   json_builder_set_member_name(b, "questions");
   json_builder_begin_array(b);
   for (guint q = 0; q < record->questions->len; q++) {
     const ImsQuestion *question = g_ptr_array_index(record->questions, q);
     json_builder_begin_object(b);
     add_int(b, "index", q);
-    add_string(b, "id", question->id);
-    add_string(b, "text", question->text);
+    ims_api_add_string(b, "id", question->id);
+    ims_api_add_string(b, "text", question->text);
     add_int(b, "timeLimitSeconds", question->time_limit_seconds);
     json_builder_set_member_name(b, "takes");
     json_builder_begin_array(b);
@@ -260,14 +243,14 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
       if (take->question_index != (int) q)
         continue;
       json_builder_begin_object(b);
-      add_string(b, "id", take->id);
+      ims_api_add_string(b, "id", take->id);
       add_int(b, "number", take->number);
-      add_string(b, "status", ims_take_status_to_string(take->status));
+      ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
       add_int(b, "durationMs", take->duration_ms);
       add_int(b, "width", take->width);
       add_int(b, "height", take->height);
-      add_string(b, "stopReason", take->stop_reason);
-      add_time(b, "startedAt", take->started_at);
+      ims_api_add_string(b, "stopReason", take->stop_reason);
+      ims_api_add_time(b, "startedAt", take->started_at);
       add_media(api, b, files, take->id);
       json_builder_end_object(b);
     }
@@ -308,8 +291,8 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
   audit(api, reviewer, request, "media_url", file_id);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  add_string(b, "url", url);
-  add_time(b, "expiresAt", expires_at);
+  ims_api_add_string(b, "url", url);
+  ims_api_add_time(b, "expiresAt", expires_at);
   json_builder_end_object(b);
   respond(response, 200, b);
 }

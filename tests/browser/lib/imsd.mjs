@@ -219,9 +219,9 @@ export class ImsdProcess {
     return { status: res.status, headers: res.headers, text, json };
   }
 
-  /** POST /api/v1/sessions (profile: an etc/profiles.ini name, omitted = server default);
-   *  returns {sessionId, joinUrl, token, expiresAt}. */
-  async createSession({ questions, thinkSeconds = 3, maxRetakes = 1, profile } = {}) {
+  /** POST /api/v1/sessions (profile: an etc/profiles.ini name, omitted = server default;
+   *  companyId: the owning company, omitted = none); returns {sessionId, joinUrl, token, expiresAt}. */
+  async createSession({ questions, thinkSeconds = 3, maxRetakes = 1, profile, companyId } = {}) {
     const body = {
       interviewId: `e2e-interview-${Date.now()}`,
       userId: 'e2e-user',
@@ -230,6 +230,7 @@ export class ImsdProcess {
       questions: questions || [{ id: 'q1', text: 'Tell us about yourself.', timeLimitSeconds: 30 }],
     };
     if (profile !== undefined) body.profile = profile;
+    if (companyId !== undefined) body.companyId = companyId;
     const res = await this.request('POST', '/api/v1/sessions', { body });
     if (res.status !== 201 || !res.json || !res.json.sessionId) {
       throw new Error(`create session: HTTP ${res.status} ${res.text}`);
