@@ -6,7 +6,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "media-eraser.h"
 #include "message.h"
+#include "payloads.h"
 #include "reviewer.h"
 
 #define SESSIONS_PATH IMS_REVIEW_PATH "sessions"
@@ -297,6 +299,46 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
   respond(response, 200, b);
 }
 
+/* ---- delete a session's media ---- */
+
+static void
+on_erased(const char *error_message, guint erased, gpointer data)
+{
+  g_autofree char *session_id = data;
+  if (error_message)
+    g_warning("%s: media deletion failed, nothing recorded (ask again): %s", session_id,
+              error_message);
+}
+
+/* 202: the objects go asynchronously (S3 first, then rows and media.deleted). */
+static void
+handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
+              const char *id, ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsSessionRecord) record =
+      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
+  if (!record || !ims_reviewer_can_see(reviewer, record->company_id)) {
+    ims_api_respond_error(response, 404, "not_found", "No such session.");
+    return;
+  }
+  GPtrArray *files = api->store->list_session_media_files(api->store, id, &error);
+  if (!files) {
+    g_warning("%s: cannot list media: %s", id, error->message);
+    ims_api_respond_error(response, 500, "internal", "The media could not be read.");
+    return;
+  }
+  audit(api, reviewer, request, "delete_media", id);
+  guint count = files->len;
+  ims_media_erase(api->store, api->objects, files, record->user_id,
+                  IMS_DELETE_REASON_RECRUITER_REQUEST, id, on_erased, g_strdup(id));
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  add_int(b, "deleting", count);
+  json_builder_end_object(b);
+  respond(response, 202, b);
+}
+
 void
 ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
 {
@@ -313,8 +355,13 @@ ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse 
                                           : "A valid recruiter bearer token is required.");
     return;
   }
-  if (!g_str_equal(request->method, "GET")) {
-    ims_api_respond_error(response, 405, "method_not_allowed", "Use GET.");
+  if (g_str_equal(request->method, "DELETE") && g_str_has_prefix(path, SESSIONS_PATH "/") &&
+      g_str_has_suffix(path, "/media")) {
+    g_autofree char *id = g_strndup(path + strlen(SESSIONS_PATH "/"),
+                                    strlen(path) - strlen(SESSIONS_PATH "/") - strlen("/media"));
+    handle_delete(api, &reviewer, request, id, response);
+  } else if (!g_str_equal(request->method, "GET")) {
+    ims_api_respond_error(response, 405, "method_not_allowed", "Use GET, or DELETE on media.");
   } else if (g_str_equal(path, SESSIONS_PATH)) {
     handle_list(api, &reviewer, request, response);
   } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&

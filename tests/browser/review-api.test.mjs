@@ -303,3 +303,39 @@ test('audit_log records who viewed A and asked for its media URLs', { timeout: 3
     assert.deepEqual(leaks, [], 'only company-a and admin viewed A');
   });
 });
+
+test('a recruiter deletes a session\'s media: S3 objects go, rows are marked, media.deleted is recorded', { timeout: 60000 }, async () => {
+  assert.ok(A && fileIds, 'the recording test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    const path = `${REVIEW}/sessions/${A.sessionId}/media`;
+    // another company cannot, and learns nothing
+    const refused = await imsd.request('DELETE', path, { token: recruiterB() });
+    assertError(refused, 404, ['not_found'], 'company-b deleting A');
+    const before = await query(imsd, `SELECT count(*)::int AS n FROM media_files WHERE session_id = '${A.sessionId}' AND status = 'stored'`);
+    assert.equal(before[0].n, 4, 'nothing was deleted by the refused request');
+
+    const res = await imsd.request('DELETE', path, { token: recruiterA() });
+    assert.equal(res.status, 202, JSON.stringify(res.json));
+    assert.equal(res.json.deleting, 4);
+    const keys = (await query(imsd, `SELECT object_key FROM media_files WHERE session_id = '${A.sessionId}'`)).map((r) => r.object_key);
+    await waitFor(async () => {
+      const rows = await query(imsd, `SELECT count(*)::int AS n FROM media_files WHERE session_id = '${A.sessionId}' AND status = 'deleted'`);
+      return rows[0].n === 4;
+    }, { timeoutMs: 20000, what: 'the four media_files rows marked deleted' });
+    for (const key of keys) {
+      const object = await s3.getObject(key);
+      assert.equal(object.status, 404, `${key} is gone from S3`);
+    }
+    const events = await query(imsd, "SELECT value FROM outbox WHERE event_type = 'media.deleted'");
+    const deleted = events.map((e) => JSON.parse(e.value).payload).filter((p) => Object.values(fileIds).includes(p.fileId));
+    assert.equal(deleted.length, 4, 'one media.deleted per object');
+    for (const p of deleted) assert.equal(p.reason, 'recruiter_request');
+    // the detail no longer offers them, and their URLs are refused
+    const detail = await get(`${REVIEW}/sessions/${A.sessionId}`, recruiterA());
+    assert.equal(detail.status, 200);
+    assert.deepEqual(detail.json.questions.flatMap((q) => q.takes.flatMap((t) => t.media)), []);
+    assertError(await get(`${REVIEW}/media/${fileIds['video/mp4']}/url`, recruiterA()), 404, ['not_found'], 'URL of a deleted file');
+    const audit = await query(imsd, `SELECT count(*)::int AS n FROM audit_log WHERE action = 'delete_media' AND target = '${A.sessionId}' AND actor = 'recruiter-a@example.test'`);
+    assert.equal(audit[0].n, 1, 'the deletion is audited');
+  });
+});

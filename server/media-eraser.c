@@ -1,0 +1,116 @@
+/* media-eraser.c: see media-eraser.h. */
+#define G_LOG_DOMAIN "imsd.eraser"
+
+#include "media-eraser.h"
+
+#include <gio/gio.h>
+
+#include "outbox.h"
+#include "payloads.h"
+
+typedef struct {
+  ImsStore *store;
+  ImsObjectStore *objects;
+  GPtrArray *files;
+  char *user_id;
+  char *reason;
+  char *correlation_id;
+  ImsEraseDone done;
+  gpointer data;
+} Erase;
+
+static void
+erase_free(Erase *erase)
+{
+  g_ptr_array_unref(erase->files);
+  g_free(erase->user_id);
+  g_free(erase->reason);
+  g_free(erase->correlation_id);
+  g_free(erase);
+}
+
+static gboolean
+mark_rows(ImsStore *store, gpointer data, GError **error)
+{
+  Erase *erase = data;
+  for (guint i = 0; i < erase->files->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(erase->files, i);
+    if (!store->mark_media_deleted(store, file->id, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+finish_rows(Erase *erase)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  gint64 now = g_get_real_time();
+  for (guint i = 0; i < erase->files->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(erase->files, i);
+    ims_outbox_add(&events, IMS_EVENT_MEDIA_DELETED,
+                   ims_event_payload_media_deleted(erase->user_id, file->id, file->size_bytes, now,
+                                                   erase->reason),
+                   erase->correlation_id);
+  }
+  if (!ims_store_change(erase->store, mark_rows, erase, events, &error)) {
+    erase->done(error->message, 0, erase->data);
+  } else {
+    g_info("%u object(s) of user %s erased (%s)", erase->files->len, erase->user_id, erase->reason);
+    erase->done(NULL, erase->files->len, erase->data);
+  }
+  erase_free(erase);
+}
+
+static void
+delete_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Erase *erase = data;
+  for (guint i = 0; i < erase->files->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(erase->files, i);
+    GError *error = NULL;
+    if (!erase->objects->delete_object(erase->objects, file->key, &error)) {
+      g_prefix_error(&error, "deleting %s: ", file->key);
+      g_task_return_error(task, error);
+      return;
+    }
+  }
+  g_task_return_boolean(task, TRUE);
+}
+
+static void
+on_deleted(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Erase *erase = data;
+  g_autoptr(GError) error = NULL;
+  if (!g_task_propagate_boolean(G_TASK(result), &error)) {
+    g_warning("erasing media of user %s: %s", erase->user_id, error->message);
+    erase->done(error->message, 0, erase->data);
+    erase_free(erase);
+    return;
+  }
+  finish_rows(erase);
+}
+
+void
+ims_media_erase(ImsStore *store, ImsObjectStore *objects, GPtrArray *files, const char *user_id,
+                const char *reason, const char *correlation_id, ImsEraseDone done, gpointer data)
+{
+  Erase *erase = g_new0(Erase, 1);
+  erase->store = store;
+  erase->objects = objects;
+  erase->files = files;
+  erase->user_id = g_strdup(user_id);
+  erase->reason = g_strdup(reason);
+  erase->correlation_id = g_strdup(correlation_id);
+  erase->done = done;
+  erase->data = data;
+  if (!objects || files->len == 0) {
+    finish_rows(erase);
+    return;
+  }
+  g_autoptr(GTask) task = g_task_new(NULL, NULL, on_deleted, erase);
+  g_task_set_task_data(task, erase, NULL);
+  g_task_run_in_thread(task, delete_in_thread);
+}
