@@ -26,7 +26,7 @@ done
 
 session=$(curl -fsS -X POST "http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions" \
   -H "Authorization: Bearer $IMSD_AUTH_SERVICE_TOKEN" -H 'Content-Type: application/json' \
-  -d '{"interviewId":"demo-interview","userId":"demo-candidate","candidateEmail":"candidate@example.com",
+  -d '{"interviewId":"demo-interview","userId":"demo-candidate","candidateEmail":"candidate@example.com","companyId":"demo-company",
        "profile":"default","settings":{"thinkSeconds":15,"maxRetakes":1},
        "questions":[{"id":"q1","text":"Tell us about yourself.","timeLimitSeconds":60},
                     {"id":"q2","text":"Describe a hard problem you solved recently.","timeLimitSeconds":90},
@@ -34,12 +34,21 @@ session=$(curl -fsS -X POST "http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions"
 join_url=$(printf '%s' "$session" | sed -n 's/.*"joinUrl":"\([^"]*\)".*/\1/p')
 session_id=$(printf '%s' "$session" | sed -n 's/.*"sessionId":"\([^"]*\)".*/\1/p')
 
+# a recruiter token for the review page (HS256, demo-company, 30 days)
+review_token=$(node -e '
+  const c = require("crypto"), b = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const body = b({alg: "HS256", typ: "JWT"}) + "." + b({sub: "recruiter@demo-company", role: "recruiter",
+    companyId: "demo-company", exp: Math.floor(Date.now() / 1000) + 30 * 86400});
+  console.log(body + "." + c.createHmac("sha256", process.env.IMSD_REVIEW_JWT_SECRET).update(body).digest("base64url"));')
+
 cat <<MSG
 
   imsd is running (pid $imsd_pid). Ctrl-C stops it.
 
   Candidate (demo interview, 3 questions):
     $join_url
+  Review page (recruiter of demo-company):
+    http://127.0.0.1:$IMSD_SERVER_PORT/review/#token=$review_token
   Session API:   curl -H 'Authorization: Bearer $IMSD_AUTH_SERVICE_TOKEN' http://127.0.0.1:$IMSD_SERVER_PORT/api/v1/sessions/$session_id
   Health:        http://127.0.0.1:$IMSD_SERVER_PORT/healthz   http://127.0.0.1:$IMSD_SERVER_PORT/readyz
   PostgreSQL:    $IMSD_DATABASE_DATABASE_URL

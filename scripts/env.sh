@@ -16,6 +16,7 @@ export IMSD_STORAGE_S3_SECRET_KEY=${IMSD_STORAGE_S3_SECRET_KEY:-S3RVER}
 # development secrets only: production sets its own
 export IMSD_AUTH_SERVICE_TOKEN=${IMSD_AUTH_SERVICE_TOKEN:-dev-service-token}
 export IMSD_AUTH_TOKEN_SECRET=${IMSD_AUTH_TOKEN_SECRET:-dev-only-candidate-token-secret-0123456789}
+export IMSD_REVIEW_JWT_SECRET=${IMSD_REVIEW_JWT_SECRET:-dev-only-recruiter-token-secret-0123456789}
 
 # Configures (once) and builds imsd in $IMSD_BUILD_DIR.
 imsd_build() {

@@ -143,6 +143,12 @@ static const KeyInfo keys[] = {
              "PEM public key that verifies RS256 recruiter tokens; empty: RS256 is refused."),
   INT_KEY("review", signed_url_seconds, 900, 10, 7 * 24 * 3600,
           "Lifetime of the signed S3 URLs given to reviewers, in seconds."),
+  INT_KEY("review", retention_days, 0, 0, 36500,
+          "Media older than this many days is erased (reason retention); 0 keeps it."),
+  STRING_KEY("review", retention_days_by_company, "", KEY_MAY_BE_EMPTY, NULL,
+             "Per-company retention overriding retention_days: companyA=30;companyB=90 (0 keeps)."),
+  INT_KEY("review", retention_interval_seconds, 3600, 1, 7 * 24 * 3600,
+          "How often the retention job looks for expired media, in seconds."),
 
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),

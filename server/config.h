@@ -67,6 +67,9 @@ typedef struct {
   char *jwt_secret;            /* "": no HS256 recruiter tokens */
   char *jwt_public_key_file;   /* "": no RS256 recruiter tokens */
   int signed_url_seconds;      /* 900 */
+  int retention_days;          /* 0: keep */
+  char *retention_days_by_company; /* "a=30;b=90" */
+  int retention_interval_seconds;  /* 3600 */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
 } ImsConfig;

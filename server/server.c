@@ -17,6 +17,7 @@
 #include "consumer.h"
 #include "topic.h"
 #include "relay.h"
+#include "retention.h"
 #include "reviewer.h"
 #include "user-events.h"
 #include "profile.h"
@@ -51,6 +52,7 @@ struct _ImsServer {
   ImsConsumer *consumer;      /* user-events and auth-events; NULL without Kafka */
   ImsUserEvents users;
   char *review_public_key;    /* PEM, NULL if RS256 recruiter tokens are not configured */
+  ImsRetention *retention;    /* NULL when every company keeps its media */
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
   guint sweep_id;
@@ -312,6 +314,14 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->api.objects = server->objects;
   server->api.review_secret = config->jwt_secret;
   server->api.signed_url_seconds = config->signed_url_seconds;
+  g_autoptr(GError) retention_error = NULL;
+  server->retention = ims_retention_new(store, server->objects, config->retention_days,
+                                        config->retention_days_by_company,
+                                        config->retention_interval_seconds, &retention_error);
+  if (retention_error) {
+    g_propagate_error(error, g_steal_pointer(&retention_error));
+    return NULL;
+  }
   if (config->jwt_public_key_file[0]) {
     server->review_public_key = ims_reviewer_load_public_key(config->jwt_public_key_file, error);
     if (!server->review_public_key)
@@ -448,9 +458,11 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->lws, lws_context_destroy);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   g_clear_pointer(&server->processor, ims_processor_free);
-  while (server->users.running > 0)   /* S3 deletions of an erasure: bounded by the S3 timeout */
+  while (server->users.running > 0 || ims_retention_running(server->retention) > 0)
+    /* S3 deletions of an erasure: bounded by the S3 timeout */
     g_main_context_iteration(NULL, TRUE);
   g_clear_pointer(&server->consumer, ims_consumer_free);
+  g_clear_pointer(&server->retention, ims_retention_free);
   if (server->relay) {
     server->store->events_committed = NULL;
     ims_relay_free(server->relay, 3000);

@@ -235,6 +235,13 @@ struct _ImsStore {
   /* The user id of a session (transfer full), NULL with NOT_FOUND. */
   char *(*get_session_user)(ImsStore *store, const char *session_id, GError **error);
   gboolean (*add_audit)(ImsStore *store, const ImsAuditEntry *entry, GError **error);
+  /* Retention: stored objects created before older_than (unix us) of the
+   * company's sessions, or, with company_id NULL, of every company not in
+   * excluded (NULL-terminated).  Each file's session_id groups them; the
+   * user of each is in the parallel array users (char*).  Transfer full. */
+  GPtrArray *(*list_expired_media_files)(ImsStore *store, const char *company_id,
+                                         const char *const *excluded, gint64 older_than,
+                                         GPtrArray **users, GError **error);
   void (*free)(ImsStore *store);
 
   /* Called after ims_store_change committed events (the relay publishes them

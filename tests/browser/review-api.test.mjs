@@ -16,6 +16,7 @@
 //   4. list filters (status, limit, interviewId) and bad parameters -> 400
 //   5. audit_log rows for view_session and media_url by the company-a recruiter
 import { test, before, after } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -337,5 +338,51 @@ test('a recruiter deletes a session\'s media: S3 objects go, rows are marked, me
     assertError(await get(`${REVIEW}/media/${fileIds['video/mp4']}/url`, recruiterA()), 404, ['not_found'], 'URL of a deleted file');
     const audit = await query(imsd, `SELECT count(*)::int AS n FROM audit_log WHERE action = 'delete_media' AND target = '${A.sessionId}' AND actor = 'recruiter-a@example.test'`);
     assert.equal(audit[0].n, 1, 'the deletion is audited');
+  });
+});
+
+test('retention erases exactly the media past its company\'s age, with media.deleted', { timeout: 150000 }, async () => {
+  await withLogOnFailure(imsd, async () => {
+    const questions = [{ id: 'rq1', text: 'What do you keep?', timeLimitSeconds: 30 }];
+    const c = await imsd.createSession({ questions, thinkSeconds: 30, profile: 'technical', companyId: 'company-a' });
+    const page = await openCandidate(browser.context, c.joinUrl);
+    try {
+      await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'media ready' });
+      await recordTake(page, 0, 1);
+      await sleep(2500);
+      await stopTake(page, 0, 1);
+    } finally {
+      await page.close();
+    }
+    const files = await waitFor(async () => {
+      const rows = await query(imsd, `SELECT id, kind, object_key FROM media_files WHERE session_id = '${c.sessionId}' AND status = 'stored'`);
+      return rows.length === 4 ? rows : null;
+    }, { timeoutMs: 120000, intervalMs: 500, what: "4 media_files rows of C's take" });
+    // two of them are 40 days old, two are new; company-a keeps media 30 days
+    const old = files.filter((f) => f.kind === 'thumbnail' || f.kind === 'audio/wav-16k');
+    const fresh = files.filter((f) => !old.includes(f));
+    execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c',
+      `UPDATE media_files SET created_at = now() - interval '40 days' WHERE id IN ('${old.map((f) => f.id).join("','")}')`]);
+
+    imsd.extraEnv = { ...imsd.extraEnv, IMSD_REVIEW_RETENTION_DAYS_BY_COMPANY: 'company-a=30;company-b=0', IMSD_REVIEW_RETENTION_INTERVAL_SECONDS: '1' };
+    await imsd.restart();
+    await waitFor(async () => {
+      const rows = await query(imsd, `SELECT count(*)::int AS n FROM media_files WHERE session_id = '${c.sessionId}' AND status = 'deleted'`);
+      return rows[0].n === 2;
+    }, { timeoutMs: 30000, what: 'the two expired objects erased' });
+    await sleep(2500); // a few more runs: nothing else may go
+    const rows = await query(imsd, `SELECT id, status FROM media_files WHERE session_id = '${c.sessionId}'`);
+    for (const f of old) {
+      assert.equal(rows.find((r) => r.id === f.id).status, 'deleted', `${f.kind} is past its age`);
+      assert.equal((await s3.getObject(f.object_key)).status, 404, `${f.object_key} is gone`);
+    }
+    for (const f of fresh) {
+      assert.equal(rows.find((r) => r.id === f.id).status, 'stored', `${f.kind} is kept`);
+      assert.equal((await s3.getObject(f.object_key)).status, 200, `${f.object_key} is kept`);
+    }
+    const events = (await query(imsd, "SELECT value FROM outbox WHERE event_type = 'media.deleted'"))
+      .map((e) => JSON.parse(e.value).payload).filter((p) => files.some((f) => f.id === p.fileId));
+    assert.deepEqual(events.map((p) => p.fileId).sort(), old.map((f) => f.id).sort());
+    for (const p of events) assert.equal(p.reason, 'retention');
   });
 });
