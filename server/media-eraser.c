@@ -15,6 +15,8 @@ typedef struct {
   char *user_id;
   char *reason;
   char *correlation_id;
+  ImsEraseRows rows;
+  gpointer rows_data;
   ImsEraseDone done;
   gpointer data;
 } Erase;
@@ -44,6 +46,7 @@ mark_rows(ImsStore *store, gpointer data, GError **error)
 static void
 finish_rows(Erase *erase)
 {
+  ImsStore *store = erase->store;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) events = NULL;
   gint64 now = g_get_real_time();
@@ -54,9 +57,18 @@ finish_rows(Erase *erase)
                                                    erase->reason),
                    erase->correlation_id);
   }
-  if (!ims_store_change(erase->store, mark_rows, erase, events, &error)) {
+  /* one transaction even without events: the rows step may be several statements */
+  gboolean ok = store->begin(store, &error) &&
+                (erase->rows ? erase->rows(store, erase->rows_data, &error)
+                             : mark_rows(store, erase, &error)) &&
+                (!events || store->append_events(store, events, &error)) &&
+                store->commit(store, &error);
+  if (!ok) {
+    store->rollback(store);
     erase->done(error->message, 0, erase->data);
   } else {
+    if (events && store->events_committed)
+      store->events_committed(store->events_committed_data);
     g_info("%u object(s) of user %s erased (%s)", erase->files->len, erase->user_id, erase->reason);
     erase->done(NULL, erase->files->len, erase->data);
   }
@@ -95,7 +107,8 @@ on_deleted(GObject *source, GAsyncResult *result, gpointer data)
 
 void
 ims_media_erase(ImsStore *store, ImsObjectStore *objects, GPtrArray *files, const char *user_id,
-                const char *reason, const char *correlation_id, ImsEraseDone done, gpointer data)
+                const char *reason, const char *correlation_id, ImsEraseRows rows,
+                gpointer rows_data, ImsEraseDone done, gpointer data)
 {
   Erase *erase = g_new0(Erase, 1);
   erase->store = store;
@@ -104,6 +117,8 @@ ims_media_erase(ImsStore *store, ImsObjectStore *objects, GPtrArray *files, cons
   erase->user_id = g_strdup(user_id);
   erase->reason = g_strdup(reason);
   erase->correlation_id = g_strdup(correlation_id);
+  erase->rows = rows;
+  erase->rows_data = rows_data;
   erase->done = done;
   erase->data = data;
   if (!objects || files->len == 0) {

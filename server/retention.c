@@ -46,7 +46,7 @@ erase_by_session(ImsRetention *retention, GPtrArray *files, GPtrArray *users)
     g_autofree char *session_id = g_strdup(((ImsMediaFile *) g_ptr_array_index(batch, 0))->session_id);
     retention->running++;
     ims_media_erase(retention->store, retention->objects, batch, user_id,
-                    IMS_DELETE_REASON_RETENTION, session_id, on_erased, retention);
+                    IMS_DELETE_REASON_RETENTION, session_id, NULL, NULL, on_erased, retention);
     start = end;
   }
 }

@@ -3,10 +3,9 @@
 
 #include "user-events.h"
 
-#include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "outbox.h"
+#include "media-eraser.h"
 #include "payloads.h"
 
 /* One user.deleted being carried out. */
@@ -17,7 +16,6 @@ typedef struct {
   char *event_id;
   char *event_type;
   char *user_id;
-  GPtrArray *files;      /* ImsMediaFile*: the user's objects */
   GPtrArray *paths;      /* char*: the user's take files in the spool */
 } Erasure;
 
@@ -27,21 +25,15 @@ erasure_free(Erasure *erasure)
   g_free(erasure->event_id);
   g_free(erasure->event_type);
   g_free(erasure->user_id);
-  g_clear_pointer(&erasure->files, g_ptr_array_unref);
   g_clear_pointer(&erasure->paths, g_ptr_array_unref);
   g_free(erasure);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Erasure, erasure_free)
 
-static void
-finish(Erasure *erasure, const char *error_message)
-{
-  erasure->done(erasure->consumer, error_message);
-  erasure_free(erasure);
-}
-
+/* In the eraser's transaction: the user's sessions go (questions, takes and
+ * media_files with them), and the event is recorded as processed. */
 static gboolean
-erase_body(ImsStore *store, gpointer data, GError **error)
+erase_user_rows(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
   int sessions = 0;
@@ -49,8 +41,7 @@ erase_body(ImsStore *store, gpointer data, GError **error)
       !store->mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
                                    erasure->event_type, error))
     return FALSE;
-  g_info("user %s: %d session(s) and %u object(s) erased (%s)", erasure->user_id, sessions,
-         erasure->files->len, erasure->event_id);
+  g_info("user %s: %d session(s) erased (%s)", erasure->user_id, sessions, erasure->event_id);
   return TRUE;
 }
 
@@ -71,63 +62,17 @@ remove_spool_files(const GPtrArray *paths)
   }
 }
 
-/* S3 holds nothing of the user any more: the rows go, with the events. */
 static void
-erase_rows(Erasure *erasure)
+on_user_erased(const char *error_message, guint erased, gpointer data)
 {
+  g_autoptr(Erasure) erasure = data;
   ImsUserEvents *users = erasure->users;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = NULL;
-  gint64 now = g_get_real_time();
-
-  for (guint i = 0; i < erasure->files->len; i++) {
-    const ImsMediaFile *file = g_ptr_array_index(erasure->files, i);
-    ims_outbox_add(&events, IMS_EVENT_MEDIA_DELETED,
-                   ims_event_payload_media_deleted(erasure->user_id, file->id, file->size_bytes,
-                                                   now, IMS_DELETE_REASON_USER_DELETED),
-                   erasure->event_id);
+  users->running--;
+  if (!error_message) {
+    remove_spool_files(erasure->paths);
+    users->end_user_sessions(erasure->user_id, TRUE, users->data);
   }
-  /* the processed_events row must commit with the rows even without events */
-  if (!users->store->begin(users->store, &error) || !erase_body(users->store, erasure, &error) ||
-      (events && !users->store->append_events(users->store, events, &error)) ||
-      !users->store->commit(users->store, &error)) {
-    users->store->rollback(users->store);
-    finish(erasure, error->message);
-    return;
-  }
-  remove_spool_files(erasure->paths);
-  users->end_user_sessions(erasure->user_id, TRUE, users->data);
-  finish(erasure, NULL);
-}
-
-static void
-delete_objects_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Erasure *erasure = data;
-  ImsObjectStore *objects = erasure->users->objects;
-  for (guint i = 0; i < erasure->files->len; i++) {
-    const ImsMediaFile *file = g_ptr_array_index(erasure->files, i);
-    GError *error = NULL;
-    if (!objects->delete_object(objects, file->key, &error)) {
-      g_prefix_error(&error, "deleting %s: ", file->key);
-      g_task_return_error(task, error);
-      return;
-    }
-  }
-  g_task_return_boolean(task, TRUE);
-}
-
-static void
-on_objects_deleted(GObject *source, GAsyncResult *result, gpointer data)
-{
-  Erasure *erasure = data;
-  g_autoptr(GError) error = NULL;
-  erasure->users->running--;
-  if (!g_task_propagate_boolean(G_TASK(result), &error)) {
-    finish(erasure, error->message);
-    return;
-  }
-  erase_rows(erasure);
+  erasure->done(erasure->consumer, error_message);
 }
 
 static void
@@ -145,21 +90,19 @@ handle_user_deleted(ImsUserEvents *users, const ImsConsumedEvent *event, ImsCons
 
   /* nothing may be recorded while the user's media goes */
   users->end_user_sessions(event->user_id, FALSE, users->data);
-  erasure->files = users->store->list_user_media_files(users->store, event->user_id, &error);
-  if (erasure->files)
+  GPtrArray *files = users->store->list_user_media_files(users->store, event->user_id, &error);
+  if (files)
     erasure->paths = users->store->list_user_take_paths(users->store, event->user_id, &error);
-  if (!erasure->files || !erasure->paths) {
+  if (!files || !erasure->paths) {
+    g_clear_pointer(&files, g_ptr_array_unref);
     done(consumer, error->message);
     return;
   }
-  if (!users->objects || erasure->files->len == 0) {
-    erase_rows(g_steal_pointer(&erasure));
-    return;
-  }
   users->running++;
-  g_autoptr(GTask) task = g_task_new(NULL, NULL, on_objects_deleted, erasure);
-  g_task_set_task_data(task, g_steal_pointer(&erasure), NULL);
-  g_task_run_in_thread(task, delete_objects_in_thread);
+  Erasure *owned = g_steal_pointer(&erasure);
+  ims_media_erase(users->store, users->objects, files, owned->user_id,
+                  IMS_DELETE_REASON_USER_DELETED, owned->event_id, erase_user_rows, owned,
+                  on_user_erased, owned);
 }
 
 void

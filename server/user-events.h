@@ -9,7 +9,8 @@
  *                    sessions resumable) and mark the event processed.
  *
  * Both are idempotent through processed_events: a redelivered event is
- * skipped.  S3 deletions run on a worker thread; the rest on the main loop.
+ * skipped.  The erasure goes through media-eraser.c: S3 deletions on a
+ * worker thread, the rest on the main loop.
  */
 #pragma once
 
@@ -28,7 +29,7 @@ typedef struct {
    * from memory (their rows are gone) */
   void (*end_user_sessions)(const char *user_id, gboolean forget, gpointer data);
   gpointer data;
-  guint running;                     /* S3 deletions in flight (shutdown waits for them) */
+  guint running;                     /* erasures in flight (shutdown waits for them) */
 } ImsUserEvents;
 
 /* An ImsConsumerHandler; user_data is an ImsUserEvents*. */
