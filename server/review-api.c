@@ -63,6 +63,44 @@ sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
   return url;
 }
 
+/* The fields a session shows in the list and in its detail. */
+static void
+add_session_fields(JsonBuilder *b, const ImsSessionRecord *record)
+{
+  ims_api_add_string(b, "sessionId", record->id);
+  ims_api_add_string(b, "interviewId", record->interview_id);
+  ims_api_add_string(b, "userId", record->user_id);
+  ims_api_add_string(b, "candidateEmail", record->candidate_email);
+  ims_api_add_string(b, "companyId", record->company_id);
+  ims_api_add_string(b, "profile", record->profile);
+  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_api_add_time(b, "createdAt", record->created_at);
+  ims_api_add_time(b, "startedAt", record->started_at);
+  ims_api_add_time(b, "completedAt", record->completed_at);
+}
+
+/* The session if it exists and the reviewer may see it (transfer full);
+ * otherwise NULL with the response filled: 404 for another company's too. */
+static ImsSessionRecord *
+load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
+                     ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsSessionRecord) record =
+      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
+
+  if (!record && error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+    g_warning("%s: cannot load session: %s", id, error->message);
+    ims_api_respond_error(response, 500, "internal", "The session could not be read.");
+    return NULL;
+  }
+  if (!record || !ims_reviewer_can_see(reviewer, record->company_id)) {
+    ims_api_respond_error(response, 404, "not_found", "No such session.");
+    return NULL;
+  }
+  return g_steal_pointer(&record);
+}
+
 /* ---- list ---- */
 
 static gboolean
@@ -145,16 +183,7 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     const ImsSessionSummary *summary = g_ptr_array_index(summaries, i);
     const ImsSessionRecord *record = summary->record;
     json_builder_begin_object(b);
-    ims_api_add_string(b, "sessionId", record->id);
-    ims_api_add_string(b, "interviewId", record->interview_id);
-    ims_api_add_string(b, "userId", record->user_id);
-    ims_api_add_string(b, "candidateEmail", record->candidate_email);
-    ims_api_add_string(b, "companyId", record->company_id);
-    ims_api_add_string(b, "profile", record->profile);
-    ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-    ims_api_add_time(b, "createdAt", record->created_at);
-    ims_api_add_time(b, "startedAt", record->started_at);
-    ims_api_add_time(b, "completedAt", record->completed_at);
+    add_session_fields(b, record);
     add_int(b, "questionCount", summary->question_count);
     add_int(b, "takeCount", summary->take_count);
     json_builder_end_object(b);
@@ -197,18 +226,9 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
               const char *id, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record =
-      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
-
-  if (!record || !ims_reviewer_can_see(reviewer, record->company_id)) {
-    if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      g_warning("%s: cannot load session: %s", id, error->message);
-      ims_api_respond_error(response, 500, "internal", "The session could not be read.");
-      return;
-    }
-    ims_api_respond_error(response, 404, "not_found", "No such session.");
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  if (!record)
     return;
-  }
   g_autoptr(GPtrArray) files = api->store->list_session_media_files(api->store, id, &error);
   if (!files) {
     g_warning("%s: cannot list media: %s", id, error->message);
@@ -219,16 +239,7 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "interviewId", record->interview_id);
-  ims_api_add_string(b, "userId", record->user_id);
-  ims_api_add_string(b, "candidateEmail", record->candidate_email);
-  ims_api_add_string(b, "companyId", record->company_id);
-  ims_api_add_string(b, "profile", record->profile);
-  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-  ims_api_add_time(b, "createdAt", record->created_at);
-  ims_api_add_time(b, "startedAt", record->started_at);
-  ims_api_add_time(b, "completedAt", record->completed_at);
+  add_session_fields(b, record);
   json_builder_set_member_name(b, "questions");
   json_builder_begin_array(b);
   for (guint q = 0; q < record->questions->len; q++) {
@@ -316,12 +327,9 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
               const char *id, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record =
-      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
-  if (!record || !ims_reviewer_can_see(reviewer, record->company_id)) {
-    ims_api_respond_error(response, 404, "not_found", "No such session.");
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  if (!record)
     return;
-  }
   GPtrArray *files = api->store->list_session_media_files(api->store, id, &error);
   if (!files) {
     g_warning("%s: cannot list media: %s", id, error->message);
@@ -331,7 +339,7 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   audit(api, reviewer, request, "delete_media", id);
   guint count = files->len;
   ims_media_erase(api->store, api->objects, files, record->user_id,
-                  IMS_DELETE_REASON_RECRUITER_REQUEST, id, on_erased, g_strdup(id));
+                  IMS_DELETE_REASON_RECRUITER_REQUEST, id, NULL, NULL, on_erased, g_strdup(id));
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   add_int(b, "deleting", count);
