@@ -13,7 +13,7 @@
 #define POLL_INTERVAL_MS 100
 #define MAX_RETRIES 3
 #define FIRST_RETRY_MS 500
-#define DLQ_FLUSH_MS 10000
+#define DLQ_TIMEOUT_MS 10000    /* a DLQ write not acknowledged by then is tried again */
 
 struct _ImsConsumer {
   ImsConsumerConfig config;
@@ -30,6 +30,7 @@ struct _ImsConsumer {
   gboolean handler_running;
   char *dlq_reason;               /* a DLQ write that waits for Kafka */
   int dlq_retries;
+  gboolean dlq_in_flight;         /* the current message is on its way to the DLQ */
   guint64 handled, skipped, dead_lettered;
 };
 
@@ -75,8 +76,9 @@ finish_current(ImsConsumer *consumer)
   consumer->attempts = 0;
 }
 
-/* Writes the current message to <topic>-dlq with the platform's headers.
- * FALSE if Kafka did not take it (the message stays current; try later). */
+/* Hands the current message to librdkafka for <topic>-dlq with the
+ * platform's headers; on_dead_lettered follows (from rd_kafka_poll, on the
+ * main loop, within DLQ_TIMEOUT_MS).  FALSE if librdkafka refused it at once. */
 static gboolean
 dead_letter(ImsConsumer *consumer, const char *reason, int retries)
 {
@@ -102,35 +104,56 @@ dead_letter(ImsConsumer *consumer, const char *reason, int retries)
       RD_KAFKA_V_END);
   if (err) {
     rd_kafka_headers_destroy(headers);
-  } else {
-    err = rd_kafka_flush(consumer->dlq_producer, DLQ_FLUSH_MS);
-  }
-  if (err) {
     g_warning("cannot write %s [%d] @%s to %s: %s", topic, message->partition, offset, dlq,
               rd_kafka_err2str(err));
     return FALSE;
   }
-  g_warning("%s [%d] @%s sent to %s: %s", topic, message->partition, offset, dlq, reason);
-  consumer->dead_lettered++;
+  consumer->dlq_in_flight = TRUE;
   return TRUE;
 }
 
 static gboolean retry_dead_letter(gpointer data);
 
+/* Kafka is down: keep the message and try the DLQ again later. */
+static void
+retry_dead_letter_later(ImsConsumer *consumer)
+{
+  consumer->retry_id = g_timeout_add(DLQ_TIMEOUT_MS, retry_dead_letter, consumer);
+}
+
 static void
 dead_letter_current(ImsConsumer *consumer, const char *reason, int retries)
 {
-  if (dead_letter(consumer, reason, retries)) {
-    finish_current(consumer);
-    return;
-  }
-  /* Kafka is down: keep the message and try the DLQ again later */
   if (reason != consumer->dlq_reason) {
     g_free(consumer->dlq_reason);
     consumer->dlq_reason = g_strdup(reason);
   }
   consumer->dlq_retries = retries;
-  consumer->retry_id = g_timeout_add(DLQ_FLUSH_MS, retry_dead_letter, consumer);
+  if (!dead_letter(consumer, reason, retries))
+    retry_dead_letter_later(consumer);
+}
+
+/* Delivery report of a DLQ write: runs inside rd_kafka_poll, on the main loop. */
+static void
+on_dead_lettered(rd_kafka_t *rk, const rd_kafka_message_t *report, void *opaque)
+{
+  ImsConsumer *consumer = opaque;
+  consumer->dlq_in_flight = FALSE;
+  if (!consumer->current)
+    return;
+  const rd_kafka_message_t *message = consumer->current;
+  if (report->err) {
+    g_warning("cannot write %s [%d] @%" G_GINT64_FORMAT " to %s: %s; trying again",
+              rd_kafka_topic_name(message->rkt), message->partition, (gint64) message->offset,
+              rd_kafka_topic_name(report->rkt), rd_kafka_err2str(report->err));
+    retry_dead_letter_later(consumer);
+    return;
+  }
+  g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", rd_kafka_topic_name(message->rkt),
+            message->partition, (gint64) message->offset, rd_kafka_topic_name(report->rkt),
+            consumer->dlq_reason);
+  consumer->dead_lettered++;
+  finish_current(consumer);
 }
 
 static gboolean
@@ -190,9 +213,9 @@ on_poll(gpointer data)
   ImsConsumer *consumer = data;
   g_autoptr(GError) error = NULL;
 
+  rd_kafka_poll(consumer->dlq_producer, 0);   /* DLQ delivery reports; never waits */
   if (consumer->current)
     return G_SOURCE_CONTINUE;
-  rd_kafka_poll(consumer->dlq_producer, 0);
   rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer->consumer, 0);
   if (!message)
     return G_SOURCE_CONTINUE;
@@ -259,6 +282,10 @@ ims_consumer_new(const ImsConsumerConfig *config, GError **error)
     goto error;
   rd_kafka_conf_set(conf, "enable.idempotence", "true", reason, sizeof reason);
   rd_kafka_conf_set(conf, "acks", "all", reason, sizeof reason);
+  g_autofree char *timeout = g_strdup_printf("%d", DLQ_TIMEOUT_MS);
+  rd_kafka_conf_set(conf, "message.timeout.ms", timeout, reason, sizeof reason);
+  rd_kafka_conf_set_dr_msg_cb(conf, on_dead_lettered);
+  rd_kafka_conf_set_opaque(conf, consumer);
   consumer->dlq_producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
   if (!consumer->dlq_producer) {
     rd_kafka_conf_destroy(conf);
@@ -307,14 +334,13 @@ ims_consumer_free(ImsConsumer *consumer)
     return;
   g_clear_handle_id(&consumer->poll_id, g_source_remove);
   g_clear_handle_id(&consumer->retry_id, g_source_remove);
-  if (consumer->current)
-    rd_kafka_message_destroy(consumer->current);
+  g_clear_pointer(&consumer->current, rd_kafka_message_destroy);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
-  g_free(consumer->dlq_reason);
   rd_kafka_consumer_close(consumer->consumer);
   rd_kafka_destroy(consumer->consumer);
-  rd_kafka_flush(consumer->dlq_producer, 2000);
+  rd_kafka_flush(consumer->dlq_producer, 2000);   /* shutdown: the loop has stopped */
   rd_kafka_destroy(consumer->dlq_producer);
+  g_free(consumer->dlq_reason);
   g_free(consumer->bootstrap_servers);
   g_free(consumer->properties);
   g_free(consumer);

@@ -12,7 +12,7 @@
 #define IDLE_READ_INTERVAL_MS 1000
 
 struct _ImsRelay {
-  ImsStore *store;
+  ImsDatabase *database;
   rd_kafka_t *producer;
   gint64 high_water;        /* highest outbox id handed to librdkafka */
   guint in_flight;
@@ -20,7 +20,9 @@ struct _ImsRelay {
   gboolean restart;         /* a delivery failed: re-read from the oldest unsent row */
   char *last_error;
   gint64 last_read;         /* monotonic time of the last outbox read */
-  gboolean poked;
+  gboolean reading;         /* a read of the outbox is queued */
+  gint64 pending;           /* unsent rows at the last read, -1 before one */
+  gint poked;               /* atomic: set from any thread */
   GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
   guint poll_id;
 };
@@ -79,19 +81,32 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
   g_array_append_val(relay->acked, id);
 }
 
+/* Marking acknowledged rows sent: a database write, retried until written
+ * (sent twice at worst if imsd stops before: consumers deduplicate on eventId). */
+static gboolean
+run_mark_sent(ImsStore *store, gpointer data, GError **error)
+{
+  GArray *ids = data;
+  return store->mark_events_sent(store, (const gint64 *) ids->data, ids->len, error);
+}
+
+static void
+on_marked_sent(gpointer data, const GError *error)
+{
+  GArray *ids = data;
+  if (error)
+    g_warning("%u delivered event(s) not marked sent: %s", ids->len, error->message);
+}
+
 /* Marks what this poll round acknowledged, in one statement. */
 static void
 mark_acked(ImsRelay *relay)
 {
-  g_autoptr(GError) error = NULL;
   if (relay->acked->len == 0)
     return;
-  if (!relay->store->mark_events_sent(relay->store, (const gint64 *) relay->acked->data,
-                                      relay->acked->len, &error)) {
-    /* sent twice at worst: consumers deduplicate on eventId */
-    g_warning("%u delivered event(s) not marked sent: %s", relay->acked->len, error->message);
-  }
-  g_array_set_size(relay->acked, 0);
+  ims_database_submit(relay->database, IMS_DATABASE_WRITE, "mark events sent", run_mark_sent,
+                      on_marked_sent, g_steal_pointer(&relay->acked), (GDestroyNotify) g_array_unref);
+  relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
 }
 
 static gboolean
@@ -122,12 +137,62 @@ produce(ImsRelay *relay, const ImsOutboxEvent *event)
   return TRUE;
 }
 
-/* Hands unsent rows past the high water mark to librdkafka, in id order. */
+/* One read of the outbox: unsent rows past after_id and how many are unsent. */
+typedef struct {
+  ImsRelay *relay;
+  gint64 after_id;
+  GPtrArray *events;
+  gint64 pending;
+} OutboxRead;
+
+static void
+outbox_read_free(OutboxRead *read)
+{
+  g_clear_pointer(&read->events, g_ptr_array_unref);
+  g_free(read);
+}
+
+static gboolean
+run_outbox_read(ImsStore *store, gpointer data, GError **error)
+{
+  OutboxRead *read = data;
+  read->events = store->list_pending_events(store, read->after_id, BATCH, error);
+  if (!read->events)
+    return FALSE;
+  read->pending = store->count_pending_events(store, error);
+  return read->pending >= 0;
+}
+
+static void
+on_outbox_read(gpointer data, const GError *error)
+{
+  OutboxRead *read = data;
+  ImsRelay *relay = read->relay;
+
+  relay->reading = FALSE;
+  if (error) {
+    set_error(relay, error->message);
+    return;
+  }
+  relay->pending = read->pending;
+  if (relay->restart)
+    return;     /* a delivery failed meanwhile: the next read starts over */
+  for (guint i = 0; i < read->events->len; i++) {
+    const ImsOutboxEvent *event = g_ptr_array_index(read->events, i);
+    if (event->id <= relay->high_water)
+      continue;   /* already with librdkafka */
+    if (!produce(relay, event))
+      break;      /* queue full or refused: the next round continues in order */
+  }
+}
+
+/* Asks the database for unsent rows past the high water mark; they go to
+ * librdkafka, in id order, when the answer comes. */
 static void
 publish_pending(ImsRelay *relay)
 {
-  g_autoptr(GError) error = NULL;
-
+  if (relay->reading)
+    return;
   if (relay->restart) {
     if (relay->in_flight > 0)
       return;   /* wait until every earlier message has reported */
@@ -135,20 +200,13 @@ publish_pending(ImsRelay *relay)
     relay->high_water = 0;
   }
   relay->last_read = g_get_monotonic_time();
-  relay->poked = FALSE;
-  g_autoptr(GPtrArray) events =
-      relay->store->list_pending_events(relay->store, relay->high_water, BATCH, &error);
-  if (!events) {
-    set_error(relay, error->message);
-    return;
-  }
-  for (guint i = 0; i < events->len; i++) {
-    const ImsOutboxEvent *event = g_ptr_array_index(events, i);
-    if (event->id <= relay->high_water)
-      continue;   /* already with librdkafka */
-    if (!produce(relay, event))
-      break;      /* queue full or refused: the next round continues in order */
-  }
+  g_atomic_int_set(&relay->poked, FALSE);
+  relay->reading = TRUE;
+  OutboxRead *read = g_new0(OutboxRead, 1);
+  read->relay = relay;
+  read->after_id = relay->high_water;
+  ims_database_submit(relay->database, IMS_DATABASE_READ, "read the outbox", run_outbox_read,
+                      on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
 
 static gboolean
@@ -158,7 +216,7 @@ on_poll(gpointer data)
   rd_kafka_poll(relay->producer, 0);
   mark_acked(relay);
   gint64 since = g_get_monotonic_time() - relay->last_read;
-  if (relay->poked || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
+  if (g_atomic_int_get(&relay->poked) || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
     publish_pending(relay);
   return G_SOURCE_CONTINUE;
 }
@@ -167,7 +225,7 @@ void
 ims_relay_poke(ImsRelay *relay)
 {
   if (relay)
-    relay->poked = TRUE;
+    g_atomic_int_set(&relay->poked, TRUE);
 }
 
 gboolean
@@ -222,7 +280,8 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
     return NULL;
   }
   ImsRelay *relay = g_new0(ImsRelay, 1);
-  relay->store = config->store;
+  relay->database = config->database;
+  relay->pending = -1;
   relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
   rd_kafka_conf_set_log_cb(conf, log_kafka);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -237,7 +296,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
     return NULL;
   }
   relay->kafka_ok = TRUE;
-  relay->poked = TRUE;
+  relay->poked = TRUE;  /* before any thread sees the relay */
   relay->poll_id = g_timeout_add(POLL_INTERVAL_MS, on_poll, relay);
   g_message("publishing events to Kafka at %s", config->bootstrap_servers);
   return relay;
@@ -246,8 +305,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
 void
 ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status)
 {
-  g_autoptr(GError) error = NULL;
-  status->pending = relay->store->count_pending_events(relay->store, &error);
+  status->pending = relay->pending;
   status->in_flight = relay->in_flight;
   status->kafka_ok = relay->kafka_ok;
   status->last_error = g_strdup(relay->last_error);

@@ -8,9 +8,10 @@
  * so order per key holds and nothing is lost (a redelivered event keeps its
  * eventId: consumers deduplicate on it).
  *
- * Threading: main loop only.  librdkafka's own threads never call back into
- * imsd except its logger; delivery reports are served by rd_kafka_poll from a
- * main-loop timer.
+ * Threading: main loop only (ims_relay_poke: any thread).  librdkafka's own
+ * threads never call back into imsd except its logger; delivery reports are
+ * served by rd_kafka_poll(0) from a main-loop timer, which never waits.  The
+ * outbox is read and marked through the database thread (database.h).
  *
  *   new -> publishing (timer) -> flushing (free: up to a few seconds) -> freed
  */
@@ -18,14 +19,14 @@
 
 #include <glib.h>
 
-#include "store.h"
+#include "database.h"
 
 G_BEGIN_DECLS
 
 typedef struct _ImsRelay ImsRelay;
 
 typedef struct {
-  ImsStore *store;
+  ImsDatabase *database;           /* the outbox is read and marked through it */
   const char *bootstrap_servers;   /* "host:port,..." */
   const char *properties;          /* extra librdkafka properties "k=v;k=v" (SASL, SSL, ...), or "" */
 } ImsRelayConfig;
@@ -34,11 +35,11 @@ typedef struct {
  * refused.  Transfer full. */
 ImsRelay *ims_relay_new(const ImsRelayConfig *config, GError **error);
 
-/* New rows were committed: publish them soon (cheap). */
+/* New rows were committed: publish them soon (cheap; any thread). */
 void ims_relay_poke(ImsRelay *relay);
 
 typedef struct {
-  gint64 pending;                  /* unsent rows, -1 if the database did not answer */
+  gint64 pending;                  /* unsent rows at the last read (at most ~1 s old), -1 before one */
   guint in_flight;                 /* handed to librdkafka, not yet acknowledged */
   gboolean kafka_ok;               /* the last delivery report succeeded, none failed since */
   char *last_error;                /* owned, NULL if none */

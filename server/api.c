@@ -121,12 +121,28 @@ spool_writable(const char *spool_dir, char **problem)
   return TRUE;
 }
 
+gboolean
+ims_api_uses_database(const ImsApiRequest *request)
+{
+  return !g_str_equal(request->path, "/healthz") && !g_str_equal(request->path, "/readyz");
+}
+
 static void
 handle_readyz(ImsApi *api, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *spool_problem = NULL;
-  gboolean database_ok = api->store->ping(api->store, &error);
+  ImsDatabaseStatus database = { 0 };
+  gboolean database_ok;
+  if (api->database) {
+    ims_database_get_status(api->database, &database);
+    database_ok = database.available;
+    if (!database_ok)
+      g_set_error_literal(&error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
+                          database.last_error ? database.last_error : "unreachable");
+  } else {
+    database_ok = api->store->ping(api->store, &error);
+  }
   gboolean spool_ok = spool_writable(api->config->spool_dir, &spool_problem);
   ImsProcessorStatus processing = { 0 };
   gboolean storage_configured = api->config->s3_endpoint[0] != '\0';
@@ -151,6 +167,18 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
   json_builder_add_string_value(b, !storage_configured ? "not_configured"
                                    : storage_ok        ? "ok"
                                                        : "unreachable");
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "database");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "queued");
+  json_builder_add_int_value(b, database.queued);
+  json_builder_set_member_name(b, "waitingWrites");
+  json_builder_add_int_value(b, database.waiting_writes);
+  json_builder_set_member_name(b, "lastError");
+  if (database.last_error)
+    json_builder_add_string_value(b, database.last_error);
+  else
+    json_builder_add_null_value(b);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "processing");
   json_builder_begin_object(b);
@@ -185,6 +213,7 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
   json_builder_end_object(b);
   ims_processor_status_clear(&processing);
   ims_relay_status_clear(&events);
+  ims_database_status_clear(&database);
   if (!database_ok)
     g_warning("readyz: database: %s", error->message);
   respond_json(response, database_ok && spool_ok && storage_ok ? 200 : 503, b);

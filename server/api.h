@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "database.h"
 #include "objects.h"
 #include "processor.h"
 #include "profile.h"
@@ -25,7 +26,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   const ImsConfig *config;
-  ImsStore *store;
+  ImsStore *store;                /* only where ims_api_uses_database says: its thread */
+  ImsDatabase *database;          /* /readyz reads its status; NULL: /readyz pings store */
   const ImsProfileSet *profiles;  /* sessions must name one of these */
   ImsProcessor *processor;        /* for /readyz; may be NULL */
   ImsRelay *relay;                /* for /readyz; NULL when Kafka is not configured */
@@ -63,6 +65,11 @@ char *ims_api_format_time(gint64 unix_us);
 struct _JsonBuilder;
 void ims_api_add_string(struct _JsonBuilder *builder, const char *name, const char *value);
 void ims_api_add_time(struct _JsonBuilder *builder, const char *name, gint64 unix_us);
+
+/* TRUE if answering request reads or writes PostgreSQL: the caller runs
+ * ims_api_handle for it on the database thread.  /healthz and /readyz read
+ * only the main loop's state and run there. */
+gboolean ims_api_uses_database(const ImsApiRequest *request);
 
 /* Handles one request; always fills response (status + JSON body). */
 void ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response);

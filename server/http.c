@@ -8,6 +8,8 @@
 
 #define CHUNK_SIZE 8192
 
+typedef struct _PendingAnswer PendingAnswer;
+
 typedef struct {
   char *method;
   char *path;
@@ -17,12 +19,44 @@ typedef struct {
   GByteArray *body;
   gboolean too_large;
   ImsApiResponse response;
+  gboolean answered;          /* response is filled: WRITEABLE sends it */
+  gboolean headers_sent;
   gsize sent;
+  PendingAnswer *pending;     /* an answer being made on the database thread */
 } HttpRequest;
+
+/* A request answered on the database thread (its handlers read and write
+ * PostgreSQL).  The connection may close first: request is then NULL. */
+struct _PendingAnswer {
+  struct lws *wsi;
+  HttpRequest *request;       /* main loop: NULL once the connection is gone */
+  ImsApi *api;
+  ImsApiRequest api_request;  /* points into the copies below */
+  char *method, *path, *query, *remote, *authorization;
+  GByteArray *body;
+  ImsApiResponse response;
+};
+
+static void
+pending_answer_free(PendingAnswer *pending)
+{
+  g_free(pending->method);
+  g_free(pending->path);
+  g_free(pending->query);
+  g_free(pending->remote);
+  g_free(pending->authorization);
+  g_clear_pointer(&pending->body, g_byte_array_unref);
+  ims_api_response_clear(&pending->response);
+  g_free(pending);
+}
 
 static void
 request_clear(HttpRequest *request)
 {
+  if (request->pending) {      /* its answer comes to nobody */
+    request->pending->request = NULL;
+    request->pending = NULL;
+  }
   g_clear_pointer(&request->method, g_free);
   g_clear_pointer(&request->path, g_free);
   g_clear_pointer(&request->query, g_free);
@@ -31,6 +65,8 @@ request_clear(HttpRequest *request)
   g_clear_pointer(&request->body, g_byte_array_unref);
   ims_api_response_clear(&request->response);
   request->too_large = FALSE;
+  request->answered = FALSE;
+  request->headers_sent = FALSE;
   request->sent = 0;
 }
 
@@ -48,9 +84,9 @@ copy_header(struct lws *wsi, enum lws_token_indexes token)
   return value;
 }
 
-/* Writes the status line and headers, then asks for WRITEABLE to send the body. */
+/* Writes the status line and headers (from WRITEABLE). */
 static int
-start_response(struct lws *wsi, HttpRequest *request)
+write_headers(struct lws *wsi, HttpRequest *request)
 {
   guint8 buffer[LWS_PRE + 1024];
   guint8 *start = buffer + LWS_PRE, *p = start, *end = buffer + sizeof buffer - 1;
@@ -62,10 +98,75 @@ start_response(struct lws *wsi, HttpRequest *request)
                                   (const unsigned char *) "no-store", 8, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
+  request->headers_sent = TRUE;
   lws_callback_on_writable(wsi);
   return 0;
 }
 
+/* The response is ready: WRITEABLE sends it. */
+static void
+respond(struct lws *wsi, HttpRequest *request)
+{
+  g_debug("%s %s -> %d", request->method, request->path, request->response.status);
+  request->answered = TRUE;
+  lws_callback_on_writable(wsi);
+}
+
+static gboolean
+run_answer(ImsStore *store, gpointer data, GError **error)
+{
+  PendingAnswer *pending = data;
+  ims_api_handle(pending->api, &pending->api_request, &pending->response);
+  return TRUE;
+}
+
+static void
+on_answered(gpointer data, const GError *error)
+{
+  PendingAnswer *pending = data;
+  HttpRequest *request = pending->request;
+  if (!request)
+    return;
+  request->pending = NULL;
+  request->response = pending->response;
+  pending->response = (ImsApiResponse){ 0 };
+  respond(pending->wsi, request);
+}
+
+/* Hands the request to the database thread; the copies keep it whole even
+ * if lws reuses the connection's data meanwhile. */
+static void
+answer_on_database(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request,
+                   const ImsApiRequest *api_request)
+{
+  PendingAnswer *pending = g_new0(PendingAnswer, 1);
+  pending->wsi = wsi;
+  pending->request = request;
+  pending->api = config->api;
+  pending->method = g_strdup(request->method);
+  pending->path = g_strdup(request->path);
+  pending->query = g_strdup(request->query);
+  pending->remote = g_strdup(request->remote);
+  pending->authorization = g_strdup(request->authorization);
+  if (request->body)
+    pending->body = g_byte_array_ref(request->body);
+  pending->api_request = (ImsApiRequest){
+    .method = pending->method,
+    .path = pending->path,
+    .authorization = pending->authorization,
+    .body = api_request->body,
+    .body_length = api_request->body_length,
+    .query = pending->query,
+    .remote = pending->remote,
+  };
+  request->pending = pending;
+  g_autofree char *what = g_strdup_printf("%s %s", request->method, request->path);
+  ims_database_submit(config->database, IMS_DATABASE_READ, what, run_answer, on_answered, pending,
+                      (GDestroyNotify) pending_answer_free);
+}
+
+/* Answers a collected request: at once, or on the database thread when
+ * the API needs PostgreSQL. */
 static int
 answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
 {
@@ -84,17 +185,23 @@ answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
       .query = request->query,
       .remote = request->remote,
     };
+    if (config->database && ims_api_uses_database(&api_request)) {
+      answer_on_database(wsi, config, request, &api_request);
+      return 0;
+    }
     ims_api_handle(config->api, &api_request, &request->response);
   }
-  g_debug("%s %s -> %d", request->method, request->path, request->response.status);
-  return start_response(wsi, request);
+  respond(wsi, request);
+  return 0;
 }
 
 static int
 write_body(struct lws *wsi, HttpRequest *request)
 {
-  if (!request->response.body)
+  if (!request->answered || !request->response.body)
     return 0;
+  if (!request->headers_sent)
+    return write_headers(wsi, request);
   gsize length = strlen(request->response.body);
   gsize chunk = MIN(CHUNK_SIZE, length - request->sent);
   guint8 buffer[LWS_PRE + CHUNK_SIZE];

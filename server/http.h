@@ -3,19 +3,22 @@
  * One lws protocol ("http") carries the REST API (api.c) and refuses any
  * WebSocket that did not name the signaling subprotocol; lws mounts serve the
  * web client's files.  A request is collected (method, path, Authorization,
- * body bounded by max_body_bytes), answered by ims_api_handle, and written
- * back in chunks when the socket is writable.
+ * body bounded by max_body_bytes), answered by ims_api_handle (on the
+ * database thread when it needs PostgreSQL, so the loop never waits), and
+ * written back in chunks when the socket is writable.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "api.h"
+#include "database.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   ImsApi *api;
+  ImsDatabase *database;      /* NULL: every request is answered on the loop */
   gsize max_body_bytes;
 } ImsHttpConfig;
 

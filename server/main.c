@@ -42,6 +42,30 @@ on_signal(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Connects and migrates; while PostgreSQL cannot be reached, waits and tries
+ * again (0.5 s, doubling to 10 s) and says why.  NULL only for a failure
+ * that waiting does not mend (a migration, a bad conninfo).  Transfer full. */
+static ImsStore *
+open_store(const char *conninfo, GError **error)
+{
+  guint delay_ms = 500;
+  for (;;) {
+    g_autoptr(GError) local = NULL;
+    ImsStore *store = ims_store_pg_new(conninfo, &local);
+    if (store)
+      return store;
+    if (!g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT) ||
+        g_str_has_prefix(local->message, "invalid conninfo")) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return NULL;
+    }
+    g_warning("PostgreSQL is not reachable yet (%s); trying again in %u ms", local->message,
+              delay_ms);
+    g_usleep((gulong) delay_ms * 1000);
+    delay_ms = MIN(delay_ms * 2, 10000);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -88,7 +112,7 @@ main(int argc, char **argv)
   }
   ims_log_init(config->log_level);
 
-  g_autoptr(ImsStore) store = ims_store_pg_new(config->database_url, &error);
+  g_autoptr(ImsStore) store = open_store(config->database_url, &error);
   if (!store) {
     g_critical("cannot open the database: %s", error->message);
     return 1;

@@ -9,7 +9,7 @@
 #include "payloads.h"
 
 typedef struct {
-  ImsStore *store;
+  ImsDatabase *database;
   ImsObjectStore *objects;
   GPtrArray *files;
   char *user_id;
@@ -43,11 +43,12 @@ mark_rows(ImsStore *store, gpointer data, GError **error)
   return TRUE;
 }
 
-static void
-finish_rows(Erase *erase)
+/* Database thread: the rows and the media.deleted events, one transaction
+ * even without events (the rows step may be several statements). */
+static gboolean
+run_rows(ImsStore *store, gpointer data, GError **error)
 {
-  ImsStore *store = erase->store;
-  g_autoptr(GError) error = NULL;
+  Erase *erase = data;
   g_autoptr(GPtrArray) events = NULL;
   gint64 now = g_get_real_time();
   for (guint i = 0; i < erase->files->len; i++) {
@@ -57,22 +58,39 @@ finish_rows(Erase *erase)
                                                    erase->reason),
                    erase->correlation_id);
   }
-  /* one transaction even without events: the rows step may be several statements */
-  gboolean ok = store->begin(store, &error) &&
-                (erase->rows ? erase->rows(store, erase->rows_data, &error)
-                             : mark_rows(store, erase, &error)) &&
-                (!events || store->append_events(store, events, &error)) &&
-                store->commit(store, &error);
+  gboolean ok = store->begin(store, error) &&
+                (erase->rows ? erase->rows(store, erase->rows_data, error)
+                             : mark_rows(store, erase, error)) &&
+                (!events || store->append_events(store, events, error)) &&
+                store->commit(store, error);
   if (!ok) {
     store->rollback(store);
-    erase->done(error->message, 0, erase->data);
-  } else {
-    if (events && store->events_committed)
-      store->events_committed(store->events_committed_data);
-    g_info("%u object(s) of user %s erased (%s)", erase->files->len, erase->user_id, erase->reason);
-    erase->done(NULL, erase->files->len, erase->data);
+    return FALSE;
   }
-  erase_free(erase);
+  if (events && store->events_committed)
+    store->events_committed(store->events_committed_data);
+  return TRUE;
+}
+
+static void
+on_rows_done(gpointer data, const GError *error)
+{
+  Erase *erase = data;
+  if (error) {
+    erase->done(error->message, 0, erase->data);
+    return;
+  }
+  g_info("%u object(s) of user %s erased (%s)", erase->files->len, erase->user_id, erase->reason);
+  erase->done(NULL, erase->files->len, erase->data);
+}
+
+/* S3 holds nothing of the files any more: the rows go, as a write that
+ * waits for the database if it is away. */
+static void
+finish_rows(Erase *erase)
+{
+  ims_database_submit(erase->database, IMS_DATABASE_WRITE, "erase media rows", run_rows,
+                      on_rows_done, erase, (GDestroyNotify) erase_free);
 }
 
 static void
@@ -106,12 +124,12 @@ on_deleted(GObject *source, GAsyncResult *result, gpointer data)
 }
 
 void
-ims_media_erase(ImsStore *store, ImsObjectStore *objects, GPtrArray *files, const char *user_id,
+ims_media_erase(ImsDatabase *database, ImsObjectStore *objects, GPtrArray *files, const char *user_id,
                 const char *reason, const char *correlation_id, ImsEraseRows rows,
                 gpointer rows_data, ImsEraseDone done, gpointer data)
 {
   Erase *erase = g_new0(Erase, 1);
-  erase->store = store;
+  erase->database = database;
   erase->objects = objects;
   erase->files = files;
   erase->user_id = g_strdup(user_id);

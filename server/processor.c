@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "database.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "rendition.h"
@@ -25,6 +26,8 @@ struct _ImsProcessor {
   gboolean storage_ok;
   char *last_error;
   guint scan_id;
+  gboolean scanning;            /* a scan's read is queued */
+  gboolean scan_again;          /* asked for while scanning */
   guint ping_id;
   gboolean ping_running;
   gboolean stopping;
@@ -212,43 +215,70 @@ delete_spool_files(Work *work)
   }
 }
 
+/* ---- recording results (database thread) ----
+ *
+ * What one attempt stored is recorded as one database write: each object S3
+ * confirmed with its media.uploaded (one transaction each), then, when the
+ * take is done, media.processed with takes.processed_at.  The write is kept
+ * and retried until the database has it; steps that committed are not run
+ * again, and a step whose commit went unseen (its event ids are taken) counts
+ * as written. */
+
+typedef struct {
+  Work *work;                   /* main loop: owned by processor->known meanwhile */
+  GPtrArray *files;             /* ImsMediaFile*: confirmed by S3 this attempt */
+  GPtrArray *uploaded_events;   /* GPtrArray* of ImsOutboxEvent*, parallel to files */
+  guint recorded;               /* files recorded so far (database thread) */
+  gboolean finish;              /* mark the take processed after the files */
+  GPtrArray *processed;         /* media.processed (may be empty), made once: the same ids on retries */
+  gboolean attempted;
+  /* read-only copies of what the events need */
+  char *user_id, *profile, *bucket, *rendition_error;
+  ImsTake *take;
+  double seconds;
+  gboolean with_objects;
+} Recording;
+
+static void
+recording_free(Recording *recording)
+{
+  g_ptr_array_unref(recording->files);
+  g_ptr_array_unref(recording->uploaded_events);
+  g_clear_pointer(&recording->processed, g_ptr_array_unref);
+  g_free(recording->user_id);
+  g_free(recording->profile);
+  g_free(recording->bucket);
+  g_free(recording->rendition_error);
+  ims_take_free(recording->take);
+  g_free(recording);
+}
+
 static gboolean
 add_media_file_body(ImsStore *store, gpointer file, GError **error)
 {
   return store->add_media_file(store, file, error);
 }
 
-typedef struct {
-  const char *take_id;
-  const char *rendition_error;
-} FinishProcessing;
-
 static gboolean
 finish_processing_body(ImsStore *store, gpointer data, GError **error)
 {
-  FinishProcessing *finish = data;
-  return store->finish_processing(store, finish->take_id, finish->rendition_error, error);
+  Recording *recording = data;
+  return store->finish_processing(store, recording->take->id, recording->rendition_error, error);
 }
 
 /* media.processed, when the take's renditions are all stored (NULL when there
  * are none, or S3 is not configured).  Transfer full. */
 static GPtrArray *
-processed_events(Work *work)
+processed_events(ImsStore *store, Recording *recording, GError **error)
 {
-  ImsProcessor *processor = work->processor;
-  const ImsTake *take = work->job->take;
-  g_autoptr(GError) error = NULL;
+  const ImsTake *take = recording->take;
   GPtrArray *events = NULL;
 
-  if (!processor->config.objects || work->rendition_error)
+  if (!recording->with_objects || recording->rendition_error)
+    return g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  g_autoptr(GPtrArray) files = store->list_media_files(store, take->id, error);
+  if (!files)
     return NULL;
-  g_autoptr(GPtrArray) files = processor->config.store->list_media_files(processor->config.store,
-                                                                         take->id, &error);
-  if (!files) {
-    g_warning("%s: take %s: cannot list its objects for media.processed: %s", take->session_id,
-              take->id, error->message);
-    return NULL;
-  }
   g_autoptr(GPtrArray) renditions = g_ptr_array_new();
   gint64 processed_size = 0;
   const char *thumbnail = NULL;
@@ -261,13 +291,101 @@ processed_events(Work *work)
     if (g_str_equal(file->kind, "thumbnail"))
       thumbnail = file->key;
   }
-  double seconds = (g_get_monotonic_time() - work->queued_at) / 1e6;
   ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSED,
-                 ims_event_payload_media_processed(work->job->user_id, take->id, take->size_bytes,
-                                                   processed_size, seconds, renditions, thumbnail,
-                                                   work->job->profile),
+                 ims_event_payload_media_processed(recording->user_id, take->id, take->size_bytes,
+                                                   processed_size, recording->seconds, renditions,
+                                                   thumbnail, recording->profile),
                  take->session_id);
   return events;
+}
+
+static gboolean
+run_recording(ImsStore *store, gpointer data, GError **error)
+{
+  Recording *recording = data;
+  gboolean again = recording->attempted;
+  recording->attempted = TRUE;
+
+  for (; recording->recorded < recording->files->len; recording->recorded++) {
+    ImsMediaFile *file = g_ptr_array_index(recording->files, recording->recorded);
+    GPtrArray *events = g_ptr_array_index(recording->uploaded_events, recording->recorded);
+    g_autoptr(GError) local = NULL;
+    if (!ims_store_change(store, add_media_file_body, file, events, &local) &&
+        !(again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))) {
+      g_propagate_prefixed_error(error, g_steal_pointer(&local), "recording %s: ", file->key);
+      return FALSE;
+    }
+  }
+  if (!recording->finish)
+    return TRUE;
+  if (!recording->processed)
+    recording->processed = processed_events(store, recording, error);
+  if (!recording->processed)
+    return FALSE;
+  g_autoptr(GError) local = NULL;
+  if (!ims_store_change(store, finish_processing_body, recording, recording->processed, &local) &&
+      !(again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))) {
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), "marking processed: ");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void schedule_retry(Work *work);
+
+static void
+on_recorded(gpointer data, const GError *error)
+{
+  Recording *recording = data;
+  Work *work = recording->work;
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->job->take;
+
+  for (guint i = 0; i < recording->recorded && i < recording->files->len; i++) {
+    ImsMediaFile *file = g_ptr_array_index(recording->files, i);
+    g_ptr_array_add(work->stored_kinds, g_strdup(file->kind));
+    g_info("%s: take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->session_id, take->id,
+           file->key, file->size_bytes);
+  }
+  if (error && !work->error)
+    work->error = g_error_copy(error);
+  if (work->error) {
+    schedule_retry(work);
+    return;
+  }
+  if (!recording->finish)
+    return;
+  if (processor->config.objects)
+    delete_spool_files(work);
+  g_info("%s: take %s processed", take->session_id, take->id);
+  g_hash_table_remove(processor->known, take->id);
+}
+
+/* Backs off and queues the work again (or drops it when stopping: the
+ * database still lists it). */
+static void
+schedule_retry(Work *work)
+{
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->job->take;
+
+  if (work->error->domain == IMS_OBJECTS_ERROR)
+    processor->storage_ok = FALSE;
+  set_last_error(processor, work->error->message);
+  if (processor->stopping) {
+    g_hash_table_remove(processor->known, take->id);
+    return;
+  }
+  int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
+  g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
+            work->error->message, delay);
+  g_clear_error(&work->error);
+  g_clear_pointer(&work->rendition_error, g_free);
+  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+  work->attempt++;
+  processor->waiting++;
+  work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
 }
 
 static gboolean
@@ -275,70 +393,42 @@ report_work(gpointer data)
 {
   Work *work = data;
   ImsProcessor *processor = work->processor;
-  ImsStore *store = processor->config.store;
   const ImsTake *take = work->job->take;
-  g_autoptr(GError) error = NULL;
+
+  if (work->uploaded->len > 0 && !work->error)
+    processor->storage_ok = TRUE;
+  if (work->rendition_error)
+    g_warning("%s: take %s: no renditions: %s", take->session_id, take->id, work->rendition_error);
 
   /* record what S3 confirmed, even if something else failed */
+  Recording *recording = g_new0(Recording, 1);
+  recording->work = work;
+  recording->files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  recording->uploaded_events = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
   for (guint i = 0; i < work->uploaded->len; i++) {
     ImsMediaFile *file = g_ptr_array_index(work->uploaded, i);
-    g_autoptr(GPtrArray) events = NULL;
+    GPtrArray *events = NULL;
     g_autofree char *file_name = g_path_get_basename(file->key);
     ims_outbox_add(&events, IMS_EVENT_MEDIA_UPLOADED,
                    ims_event_payload_media_uploaded(work->job->user_id, file,
                                                     processor->config.objects->bucket, file_name),
                    take->session_id);
-    if (!ims_store_change(store, add_media_file_body, file, events, &error)) {
-      if (!work->error)
-        g_propagate_prefixed_error(&work->error, g_steal_pointer(&error), "recording %s: ",
-                                   file->key);
-      g_clear_error(&error);
-      continue;
-    }
-    g_ptr_array_add(work->stored_kinds, g_strdup(file->kind));
-    g_info("%s: take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->session_id, take->id,
-           file->key, file->size_bytes);
+    g_ptr_array_add(recording->uploaded_events, events);
   }
-  if (work->uploaded->len > 0 && !work->error) {
-    processor->storage_ok = TRUE;
-  }
-  g_ptr_array_set_size(work->uploaded, 0);
+  g_ptr_array_extend_and_steal(recording->files, g_steal_pointer(&work->uploaded));
+  work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  recording->finish = work->error == NULL;
+  recording->user_id = g_strdup(work->job->user_id);
+  recording->profile = g_strdup(work->job->profile);
+  recording->rendition_error = g_strdup(work->rendition_error);
+  recording->take = ims_take_copy(take);
+  recording->seconds = (g_get_monotonic_time() - work->queued_at) / 1e6;
+  recording->with_objects = processor->config.objects != NULL;
 
-  if (work->error) {
-    if (work->error->domain == IMS_OBJECTS_ERROR)
-      processor->storage_ok = FALSE;
-    set_last_error(processor, work->error->message);
-    if (processor->stopping) {
-      g_hash_table_remove(processor->known, take->id);
-      return G_SOURCE_REMOVE;
-    }
-    int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
-    g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
-              work->error->message, delay);
-    g_clear_error(&work->error);
-    g_clear_pointer(&work->rendition_error, g_free);
-    g_clear_pointer(&work->spool_files, g_ptr_array_unref);
-    g_clear_pointer(&work->uploaded, g_ptr_array_unref);
-    work->attempt++;
-    processor->waiting++;
-    work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
-    return G_SOURCE_REMOVE;
-  }
-
-  if (work->rendition_error)
-    g_warning("%s: take %s: no renditions: %s", take->session_id, take->id, work->rendition_error);
-  g_autoptr(GPtrArray) events = processed_events(work);
-  FinishProcessing finish = { take->id, work->rendition_error };
-  if (!ims_store_change(store, finish_processing_body, &finish, events, &error)) {
-    /* the next scan finds it again; stored objects are skipped then */
-    g_warning("%s: take %s: cannot mark processed: %s", take->session_id, take->id,
-              error->message);
-  } else {
-    if (processor->config.objects)
-      delete_spool_files(work);
-    g_info("%s: take %s processed", take->session_id, take->id);
-  }
-  g_hash_table_remove(processor->known, take->id);
+  g_autofree char *what = g_strdup_printf("%s: take %s: processing results", take->session_id,
+                                          take->id);
+  ims_database_submit(processor->config.database, IMS_DATABASE_WRITE, what, run_recording,
+                      on_recorded, recording, (GDestroyNotify) recording_free);
   return G_SOURCE_REMOVE;
 }
 
@@ -354,44 +444,92 @@ queue_work(ImsProcessor *processor, Work *work)
   }
 }
 
-void
-ims_processor_scan(ImsProcessor *processor)
-{
-  ImsStore *store = processor->config.store;
-  g_autoptr(GError) error = NULL;
+/* What a scan found: takes to process with the kinds they already have. */
+typedef struct {
+  ImsProcessor *processor;
+  char *prefix;
+  GPtrArray *jobs;              /* ImsProcessingJob* */
+  GPtrArray *stored_kinds;      /* GPtrArray* of char*, parallel to jobs */
+} Scan;
 
-  if (processor->stopping)
-    return;
-  g_autofree char *prefix = g_strconcat(processor->config.spool_dir, G_DIR_SEPARATOR_S, NULL);
-  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, prefix, &error);
-  if (!jobs) {
+static void
+scan_free(Scan *scan)
+{
+  g_free(scan->prefix);
+  g_clear_pointer(&scan->jobs, g_ptr_array_unref);
+  g_clear_pointer(&scan->stored_kinds, g_ptr_array_unref);
+  g_free(scan);
+}
+
+static gboolean
+run_scan(ImsStore *store, gpointer data, GError **error)
+{
+  Scan *scan = data;
+  scan->jobs = store->list_unprocessed_takes(store, scan->prefix, error);
+  if (!scan->jobs)
+    return FALSE;
+  scan->stored_kinds = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+  for (guint i = 0; i < scan->jobs->len; i++) {
+    ImsProcessingJob *job = g_ptr_array_index(scan->jobs, i);
+    g_autoptr(GPtrArray) files = store->list_media_files(store, job->take->id, error);
+    if (!files)
+      return FALSE;
+    GPtrArray *kinds = g_ptr_array_new_with_free_func(g_free);
+    for (guint f = 0; f < files->len; f++)
+      g_ptr_array_add(kinds, g_strdup(((ImsMediaFile *) g_ptr_array_index(files, f))->kind));
+    g_ptr_array_add(scan->stored_kinds, kinds);
+  }
+  return TRUE;
+}
+
+static void
+on_scanned(gpointer data, const GError *error)
+{
+  Scan *scan = data;
+  ImsProcessor *processor = scan->processor;
+
+  processor->scanning = FALSE;
+  if (error) {
     g_warning("cannot list takes to process: %s", error->message);
     return;
   }
-  for (guint i = 0; i < jobs->len; i++) {
-    ImsProcessingJob *job = g_ptr_array_index(jobs, i);
+  if (processor->stopping)
+    return;
+  for (guint i = 0; i < scan->jobs->len; i++) {
+    ImsProcessingJob *job = g_ptr_array_index(scan->jobs, i);
     if (g_hash_table_contains(processor->known, job->take->id))
       continue;
-    g_autoptr(GPtrArray) files = store->list_media_files(store, job->take->id, &error);
-    if (!files) {
-      g_warning("%s: take %s: cannot list stored objects: %s", job->take->session_id,
-                job->take->id, error->message);
-      g_clear_error(&error);
-      continue;
-    }
     Work *work = g_new0(Work, 1);
     work->processor = processor;
-    work->job = g_ptr_array_steal_index(jobs, i--);
-    work->stored_kinds = g_ptr_array_new_with_free_func(g_free);
+    work->job = g_steal_pointer(&scan->jobs->pdata[i]);
+    work->stored_kinds = g_steal_pointer(&scan->stored_kinds->pdata[i]);
     work->queued_at = g_get_monotonic_time();
-    for (guint f = 0; f < files->len; f++)
-      g_ptr_array_add(work->stored_kinds,
-                      g_strdup(((ImsMediaFile *) g_ptr_array_index(files, f))->kind));
     g_hash_table_insert(processor->known, g_strdup(work->job->take->id), work);
     g_info("%s: take %s queued for renditions (%s)", work->job->take->session_id,
            work->job->take->id, work->job->profile);
     queue_work(processor, work);
   }
+  if (processor->scan_again) {
+    processor->scan_again = FALSE;
+    ims_processor_scan(processor);
+  }
+}
+
+void
+ims_processor_scan(ImsProcessor *processor)
+{
+  if (processor->stopping)
+    return;
+  if (processor->scanning) {    /* one at a time; what this one misses the next finds */
+    processor->scan_again = TRUE;
+    return;
+  }
+  processor->scanning = TRUE;
+  Scan *scan = g_new0(Scan, 1);
+  scan->processor = processor;
+  scan->prefix = g_strconcat(processor->config.spool_dir, G_DIR_SEPARATOR_S, NULL);
+  ims_database_submit(processor->config.database, IMS_DATABASE_READ, "list takes to process",
+                      run_scan, on_scanned, scan, (GDestroyNotify) scan_free);
 }
 
 static gboolean

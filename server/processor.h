@@ -21,6 +21,7 @@
 
 #include "objects.h"
 #include "profile.h"
+#include "database.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -28,7 +29,7 @@ G_BEGIN_DECLS
 typedef struct _ImsProcessor ImsProcessor;
 
 typedef struct {
-  ImsStore *store;              /* main loop only */
+  ImsDatabase *database;        /* its jobs are submitted from the main loop */
   const char *spool_dir;        /* absolute: only takes written under it are ours */
   ImsObjectStore *objects;      /* NULL: no S3; renditions stay in the spool */
   const ImsProfileSet *profiles;

@@ -9,7 +9,7 @@
 #include "payloads.h"
 
 struct _ImsRetention {
-  ImsStore *store;
+  ImsDatabase *database;
   ImsObjectStore *objects;
   int default_days;
   GStrv companies;          /* with their own retention */
@@ -45,33 +45,71 @@ erase_by_session(ImsRetention *retention, GPtrArray *files, GPtrArray *users)
     const char *user_id = g_ptr_array_index(users, start);
     g_autofree char *session_id = g_strdup(((ImsMediaFile *) g_ptr_array_index(batch, 0))->session_id);
     retention->running++;
-    ims_media_erase(retention->store, retention->objects, batch, user_id,
+    ims_media_erase(retention->database, retention->objects, batch, user_id,
                     IMS_DELETE_REASON_RETENTION, session_id, NULL, NULL, on_erased, retention);
     start = end;
   }
 }
 
+/* One company's (or the rest's) expired media, read on the database thread. */
+typedef struct {
+  ImsRetention *retention;
+  char *company_id;             /* NULL: companies without their own retention */
+  int days;
+  GPtrArray *files;
+  GPtrArray *users;
+} Expiry;
+
 static void
-expire(ImsRetention *retention, const char *company_id, int days)
+expiry_free(Expiry *expiry)
 {
-  g_autoptr(GError) error = NULL;
-  GPtrArray *users = NULL;
-  if (days <= 0)
-    return;
-  gint64 older_than = g_get_real_time() - (gint64) days * 24 * 3600 * G_USEC_PER_SEC;
-  g_autoptr(GPtrArray) files = retention->store->list_expired_media_files(
-      retention->store, company_id, (const char *const *) retention->companies, older_than, &users,
-      &error);
-  if (!files) {
+  g_free(expiry->company_id);
+  g_clear_pointer(&expiry->files, g_ptr_array_unref);
+  g_clear_pointer(&expiry->users, g_ptr_array_unref);
+  g_free(expiry);
+}
+
+static gboolean
+run_list_expired(ImsStore *store, gpointer data, GError **error)
+{
+  Expiry *expiry = data;
+  gint64 older_than = g_get_real_time() - (gint64) expiry->days * 24 * 3600 * G_USEC_PER_SEC;
+  expiry->files = store->list_expired_media_files(store, expiry->company_id,
+                                                  (const char *const *) expiry->retention->companies,
+                                                  older_than, &expiry->users, error);
+  return expiry->files != NULL;
+}
+
+static void
+on_listed_expired(gpointer data, const GError *error)
+{
+  Expiry *expiry = data;
+  ImsRetention *retention = expiry->retention;
+  retention->running--;
+  if (error) {
     g_warning("retention: cannot list expired media: %s", error->message);
     return;
   }
-  g_autoptr(GPtrArray) owned_users = users;
-  if (files->len > 0)
-    g_info("retention: %u object(s) of %s older than %d days", files->len,
-           company_id ? company_id : "companies without their own retention", days);
-  g_ptr_array_set_free_func(files, NULL);   /* moved into the erase batches */
-  erase_by_session(retention, files, users);
+  if (expiry->files->len > 0)
+    g_info("retention: %u object(s) of %s older than %d days", expiry->files->len,
+           expiry->company_id ? expiry->company_id : "companies without their own retention",
+           expiry->days);
+  g_ptr_array_set_free_func(expiry->files, NULL);   /* moved into the erase batches */
+  erase_by_session(retention, expiry->files, expiry->users);
+}
+
+static void
+expire(ImsRetention *retention, const char *company_id, int days)
+{
+  if (days <= 0)
+    return;
+  Expiry *expiry = g_new0(Expiry, 1);
+  expiry->retention = retention;
+  expiry->company_id = g_strdup(company_id);
+  expiry->days = days;
+  retention->running++;
+  ims_database_submit(retention->database, IMS_DATABASE_READ, "list expired media",
+                      run_list_expired, on_listed_expired, expiry, (GDestroyNotify) expiry_free);
 }
 
 static gboolean
@@ -87,7 +125,7 @@ on_timer(gpointer data)
 }
 
 ImsRetention *
-ims_retention_new(ImsStore *store, ImsObjectStore *objects, int default_days,
+ims_retention_new(ImsDatabase *database, ImsObjectStore *objects, int default_days,
                   const char *by_company, int interval_seconds, GError **error)
 {
   g_auto(GStrv) pairs = g_strsplit(by_company ? by_company : "", ";", -1);
@@ -116,7 +154,7 @@ ims_retention_new(ImsStore *store, ImsObjectStore *objects, int default_days,
   if (!any)
     return NULL;
   ImsRetention *retention = g_new0(ImsRetention, 1);
-  retention->store = store;
+  retention->database = database;
   retention->objects = objects;
   retention->default_days = default_days;
   g_ptr_array_add(companies, NULL);

@@ -9,7 +9,7 @@
 #pragma once
 
 #include "objects.h"
-#include "store.h"
+#include "database.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +18,7 @@ typedef struct _ImsRetention ImsRetention;
 /* NULL (nothing to do) when no company keeps media for a limited time.
  * by_company: "companyA=30;companyB=90".  FALSE-like NULL with error on a
  * malformed by_company.  Transfer full. */
-ImsRetention *ims_retention_new(ImsStore *store, ImsObjectStore *objects, int default_days,
+ImsRetention *ims_retention_new(ImsDatabase *database, ImsObjectStore *objects, int default_days,
                                 const char *by_company, int interval_seconds, GError **error);
 /* Erasures in flight (shutdown waits for them). */
 guint ims_retention_running(ImsRetention *retention);

@@ -338,7 +338,7 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   }
   audit(api, reviewer, request, "delete_media", id);
   guint count = files->len;
-  ims_media_erase(api->store, api->objects, files, record->user_id,
+  ims_media_erase(api->database, api->objects, files, record->user_id,
                   IMS_DELETE_REASON_RECRUITER_REQUEST, id, NULL, NULL, on_erased, g_strdup(id));
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);

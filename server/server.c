@@ -29,7 +29,8 @@
 
 struct _ImsServer {
   const ImsConfig *config;
-  ImsStore *store;
+  ImsStore *store;            /* owned by database: its thread only */
+  ImsDatabase *database;
   GMainLoop *loop;
 
   ImsApi api;
@@ -55,6 +56,7 @@ struct _ImsServer {
   ImsRetention *retention;    /* NULL when every company keeps its media */
 
   GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
+  GHashTable *loading;        /* id -> SessionLoad*: sessions being read for a join */
   guint sweep_id;
 
   guint shutdown_pending;     /* sessions still finalizing */
@@ -63,38 +65,89 @@ struct _ImsServer {
   gpointer shutdown_data;
 };
 
-/* ---- joins ---- */
+/* ---- joins ----
+ *
+ * A join of a session that is not in memory reads it on the database thread;
+ * the peers that asked meanwhile wait in its SessionLoad and are answered
+ * (ims_peer_join_finish) when the read is done. */
 
-static ImsSession *
-find_or_load_session(ImsServer *server, const char *id, GError **error)
+typedef struct {
+  ImsServer *server;
+  char *session_id;
+  ImsSessionRecord *record;   /* the read's result */
+  GPtrArray *peers;           /* ImsPeer* waiting, in the order they asked */
+  gboolean cancelled;         /* the server is going away */
+} SessionLoad;
+
+static void
+session_load_free(SessionLoad *load)
 {
-  ImsSession *session = g_hash_table_lookup(server->sessions, id);
-  if (session)
-    return session;
-
-  g_autoptr(GError) store_error = NULL;
-  ImsSessionRecord *record = server->store->load_session(server->store, id, &store_error);
-  if (!record) {
-    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
-                          "This interview link is not valid.");
-    } else {
-      g_warning("%s: cannot load session: %s", id, store_error->message);
-      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                          "The server cannot open the interview right now; try again.");
-    }
-    return NULL;
-  }
-  session = ims_session_new(record, &server->session_context);
-  g_hash_table_insert(server->sessions, g_strdup(id), session);
-  return session;
+  g_free(load->session_id);
+  ims_session_record_free(load->record);
+  g_ptr_array_unref(load->peers);
+  g_free(load);
 }
 
-static ImsSession *
-join(ImsPeer *peer, const ImsMessage *message, gpointer data, GError **error)
+static gboolean
+run_load_session(ImsStore *store, gpointer data, GError **error)
+{
+  SessionLoad *load = data;
+  load->record = store->load_session(store, load->session_id, error);
+  return load->record != NULL;
+}
+
+/* Attaches peer to session and tells it; the session reference is the peer's. */
+static void
+finish_join(ImsSession *session, ImsPeer *peer)
+{
+  g_autoptr(GError) error = NULL;
+  if (!ims_session_attach(session, peer, &error)) {
+    ims_peer_join_finish(peer, NULL, error);
+    return;
+  }
+  ims_peer_join_finish(peer, ims_session_ref(session), NULL);
+}
+
+static void
+on_session_loaded(gpointer data, const GError *store_error)
+{
+  SessionLoad *load = data;
+  ImsServer *server = load->server;
+  g_autoptr(GError) error = NULL;
+
+  if (load->cancelled)
+    return;
+  g_hash_table_steal(server->loading, load->session_id);
+  ImsSession *session = NULL;
+  if (store_error) {
+    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+                          "This interview link is not valid.");
+    } else {
+      g_warning("%s: cannot load session: %s", load->session_id, store_error->message);
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                          "The server cannot open the interview right now; try again.");
+    }
+  } else {
+    session = ims_session_new(g_steal_pointer(&load->record), &server->session_context);
+    g_hash_table_insert(server->sessions, g_strdup(load->session_id), session);
+  }
+  for (guint i = 0; i < load->peers->len; i++) {
+    ImsPeer *peer = g_ptr_array_index(load->peers, i);
+    if (session)
+      finish_join(session, peer);
+    else
+      ims_peer_join_finish(peer, NULL, error);
+  }
+  /* the read's job frees load */
+}
+
+static void
+join(ImsPeer *peer, const ImsMessage *message, gpointer data)
 {
   ImsServer *server = data;
   g_autoptr(GError) token_error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *token_session = NULL;
   gint64 expires_at = 0;
 
@@ -102,29 +155,57 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data, GError **error)
                         g_get_real_time() / G_USEC_PER_SEC, &token_session, &expires_at,
                         &token_error)) {
     if (g_error_matches(token_error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
-      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED,
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED,
                           "This interview link has expired.");
     else
-      g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
                           "This interview link is not valid.");
-    return NULL;
+    ims_peer_join_finish(peer, NULL, error);
+    return;
   }
   if (strcmp(token_session, message->session_id) != 0) {
-    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION,
+    g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION,
                         "This link belongs to another interview.");
-    return NULL;
+    ims_peer_join_finish(peer, NULL, error);
+    return;
   }
   if (!g_uuid_string_is_valid(message->session_id)) {
-    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+    g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
                         "This interview link is not valid.");
-    return NULL;
+    ims_peer_join_finish(peer, NULL, error);
+    return;
   }
-  ImsSession *session = find_or_load_session(server, message->session_id, error);
-  if (!session)
-    return NULL;
-  if (!ims_session_attach(session, peer, error))
-    return NULL;
-  return ims_session_ref(session);
+  ImsSession *session = g_hash_table_lookup(server->sessions, message->session_id);
+  if (session) {
+    finish_join(session, peer);
+    return;
+  }
+  SessionLoad *load = g_hash_table_lookup(server->loading, message->session_id);
+  if (load) {
+    g_ptr_array_add(load->peers, peer);
+    return;
+  }
+  load = g_new0(SessionLoad, 1);
+  load->server = server;
+  load->session_id = g_strdup(message->session_id);
+  load->peers = g_ptr_array_new();
+  g_ptr_array_add(load->peers, peer);
+  g_hash_table_insert(server->loading, load->session_id, load);
+  g_autofree char *what = g_strdup_printf("%s: load for a join", load->session_id);
+  ims_database_submit(server->database, IMS_DATABASE_READ, what, run_load_session,
+                      on_session_loaded, load, (GDestroyNotify) session_load_free);
+}
+
+/* A peer waiting for its join went away. */
+static void
+join_cancel(ImsPeer *peer, gpointer data)
+{
+  ImsServer *server = data;
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, server->loading);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    g_ptr_array_remove(((SessionLoad *) value)->peers, peer);
 }
 
 /* Drops sessions nobody uses any more; the store keeps them. */
@@ -176,18 +257,15 @@ end_user_sessions(const char *user_id, gboolean forget, gpointer data)
 /* Takes a previous run left "recording" were cut by a crash: keep them as
  * interrupted with the size of what reached the disk.  A spool directory
  * belongs to one imsd instance, so only takes written under ours are ours;
- * other instances sharing the database keep recording theirs. */
-static void
-recover_open_takes(ImsServer *server)
+ * other instances sharing the database keep recording theirs.  Database
+ * thread; a write, so it waits for the database if it is away. */
+static gboolean
+run_recover_open_takes(ImsStore *store, gpointer data, GError **error)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) takes = server->store->list_open_takes(server->store, &error);
-  g_autofree char *spool_prefix = g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL);
-
-  if (!takes) {
-    g_warning("cannot list takes left open: %s", error->message);
-    return;
-  }
+  const char *spool_prefix = data;
+  g_autoptr(GPtrArray) takes = store->list_open_takes(store, error);
+  if (!takes)
+    return FALSE;
   for (guint i = 0; i < takes->len; i++) {
     ImsTake *take = g_ptr_array_index(takes, i);
     GStatBuf st;
@@ -198,16 +276,40 @@ recover_open_takes(ImsServer *server)
     take->size_bytes = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
     g_free(take->stop_reason);
     take->stop_reason = g_strdup("crash");
-    if (!server->store->update_take(server->store, take, &error)) {
-      g_warning("%s: cannot mark take %s interrupted: %s", take->session_id, take->id,
-                error->message);
-      g_clear_error(&error);
-      continue;
+    if (!store->update_take(store, take, error)) {
+      g_prefix_error(error, "%s: cannot mark take %s interrupted: ", take->session_id, take->id);
+      return FALSE;
     }
     g_message("%s: take %d of question %d was cut by a crash; kept as interrupted (%" G_GINT64_FORMAT
               " bytes)", take->session_id, take->number, take->question_index + 1,
               take->size_bytes);
   }
+  return TRUE;
+}
+
+static void
+on_open_takes_recovered(gpointer data, const GError *error)
+{
+  ImsServer *server = data;
+  if (error)
+    g_warning("cannot recover takes left open: %s", error->message);
+  ims_processor_scan(server->processor);
+}
+
+static void
+recover_open_takes(ImsServer *server)
+{
+  ims_database_submit(server->database, IMS_DATABASE_WRITE, "recover takes left open",
+                      run_recover_open_takes, on_open_takes_recovered,
+                      g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL), g_free);
+}
+
+/* ims_store_change committed events, on the database thread: the relay
+ * publishes them soon (ims_relay_poke may be called from any thread). */
+static void
+poke_relay(gpointer data)
+{
+  ims_relay_poke(data);
 }
 
 /* ---- lws ---- */
@@ -230,15 +332,20 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   g_autoptr(ImsServer) server = g_new0(ImsServer, 1);
   server->config = config;
   server->store = store;
+  server->database = ims_database_new(store, NULL);
   server->loop = g_main_loop_ref(loop);
   server->sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) ims_session_unref);
+  server->loading = g_hash_table_new(g_str_hash, g_str_equal);
 
   server->api.config = config;
   server->api.store = store;
+  server->api.database = server->database;
   server->http_config.api = &server->api;
+  server->http_config.database = server->database;
   server->http_config.max_body_bytes = (gsize) config->max_body_bytes;
   server->peer_config.join = join;
+  server->peer_config.join_cancel = join_cancel;
   server->peer_config.join_data = server;
   server->peer_config.max_message_bytes = (gsize) config->max_message_bytes;
   server->media_data.ingest.stun_server =
@@ -247,7 +354,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->media_data.ingest.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
   server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
   server->session_context = (ImsSessionContext){
-    .store = store,
+    .database = server->database,
     .media = ims_media_ingest_ops(),
     .media_data = &server->media_data,
     .spool_dir = server->spool_dir,
@@ -281,7 +388,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
       return NULL;
   }
   ImsProcessorConfig processor_config = {
-    .store = store,
+    .database = server->database,
     .spool_dir = server->spool_dir,
     .objects = server->objects,
     .profiles = server->profiles,
@@ -300,7 +407,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
 
   if (config->bootstrap_servers[0]) {
     ImsRelayConfig relay_config = {
-      .store = store,
+      .database = server->database,
       .bootstrap_servers = config->bootstrap_servers,
       .properties = config->properties,
     };
@@ -315,7 +422,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->api.review_secret = config->jwt_secret;
   server->api.signed_url_seconds = config->signed_url_seconds;
   g_autoptr(GError) retention_error = NULL;
-  server->retention = ims_retention_new(store, server->objects, config->retention_days,
+  server->retention = ims_retention_new(server->database, server->objects, config->retention_days,
                                         config->retention_days_by_company,
                                         config->retention_interval_seconds, &retention_error);
   if (retention_error) {
@@ -329,11 +436,12 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     server->api.review_public_key = server->review_public_key;
   }
   if (server->relay) {
-    store->events_committed = (void (*)(gpointer)) ims_relay_poke;
+    /* set before the database thread runs a job that commits events */
+    store->events_committed = poke_relay;
     store->events_committed_data = server->relay;
   }
   server->users = (ImsUserEvents){
-    .store = store,
+    .database = server->database,
     .objects = server->objects,
     .end_user_sessions = end_user_sessions,
     .data = server,
@@ -351,8 +459,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
       return NULL;
   }
 
-  recover_open_takes(server);
-  ims_processor_scan(server->processor);
+  recover_open_takes(server);   /* then the processor scans */
 
   ims_http_protocol_init(&server->protocols[0], &server->http_config);
   ims_peer_protocol_init(&server->protocols[1], &server->peer_config);
@@ -454,23 +561,33 @@ ims_server_free(ImsServer *server)
     return;
   g_clear_handle_id(&server->sweep_id, g_source_remove);
   g_clear_handle_id(&server->shutdown_timeout_id, g_source_remove);
-  /* closes every socket; peers detach from their sessions */
+  /* closes every socket; peers detach from their sessions (their last
+   * changes are queued for the database) */
   g_clear_pointer(&server->lws, lws_context_destroy);
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, server->loading);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    ((SessionLoad *) value)->cancelled = TRUE;    /* their jobs free them */
+  g_clear_pointer(&server->loading, g_hash_table_unref);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   g_clear_pointer(&server->processor, ims_processor_free);
   while (server->users.running > 0 || ims_retention_running(server->retention) > 0)
-    /* S3 deletions of an erasure: bounded by the S3 timeout */
+    /* S3 deletions and database steps of an erasure: bounded by their timeouts */
     g_main_context_iteration(NULL, TRUE);
   g_clear_pointer(&server->consumer, ims_consumer_free);
   g_clear_pointer(&server->retention, ims_retention_free);
   if (server->relay) {
-    server->store->events_committed = NULL;
     ims_relay_free(server->relay, 3000);
     server->relay = NULL;
   }
+  /* what is still queued is written now, unless the database stays away */
+  if (!ims_database_flush(server->database, (guint) server->config->shutdown_timeout_seconds * 1000))
+    g_warning("the database did not take every change before shutdown");
+  server->store->events_committed = NULL;
+  g_clear_pointer(&server->database, ims_database_free);   /* frees the store */
   g_clear_pointer(&server->objects, ims_object_store_free);
   g_clear_pointer(&server->profiles, ims_profile_set_free);
-  ims_store_free(server->store);
   g_free(server->candidate_root);
   g_free(server->spool_dir);
   g_free(server->review_public_key);

@@ -28,6 +28,8 @@ struct _ImsSession {
   gboolean start_when_ready;     /* think time ran out before media flowed */
   gboolean end_requested;        /* complete once the open take is saved */
   GPtrArray *open_takes;         /* of OpenTake*, owned */
+  guint unsaved;                 /* changes queued for the database, not written yet */
+  GHashTable *unsaved_takes;     /* take id -> its writes not done yet (int) */
 
   ImsDoneFunc shutdown_done;
   gpointer shutdown_data;

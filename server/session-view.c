@@ -55,6 +55,8 @@ ims_session_state_json(ImsSession *session)
   OpenTake *live_take = ims_session_find_open_take(session, session->media);
   json_builder_set_member_name(b, "takeWriting");
   json_builder_add_boolean_value(b, live_take && live_take->writing);
+  json_builder_set_member_name(b, "saved");
+  json_builder_add_boolean_value(b, ims_session_is_saved(session));
 
   json_builder_set_member_name(b, "takes");
   json_builder_begin_array(b);
@@ -69,6 +71,8 @@ ims_session_state_json(ImsSession *session)
     json_builder_add_string_value(b, ims_take_status_to_string(take->status));
     json_builder_set_member_name(b, "durationMs");
     json_builder_add_int_value(b, take->duration_ms);
+    json_builder_set_member_name(b, "saved");
+    json_builder_add_boolean_value(b, ims_session_take_is_saved(session, take->id));
     json_builder_set_member_name(b, "stopReason");
     if (take->stop_reason)
       json_builder_add_string_value(b, take->stop_reason);

@@ -32,6 +32,7 @@ ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context)
   session->record = record;
   session->context = context;
   session->open_takes = g_ptr_array_new_with_free_func(g_free);
+  session->unsaved_takes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_PHASE_COMPLETED : IMS_PHASE_THINKING;
   return session;
 }
@@ -93,6 +94,7 @@ ims_session_unref(ImsSession *session)
   if (session->media)
     session->context->media->close(session->media);
   g_ptr_array_unref(session->open_takes);
+  g_hash_table_unref(session->unsaved_takes);
   ims_session_record_free(session->record);
   g_free(session);
 }
@@ -118,7 +120,8 @@ ims_session_get_phase(ImsSession *session)
 gboolean
 ims_session_is_busy(ImsSession *session)
 {
-  return session->peer != NULL || session->media != NULL || session->open_takes->len > 0;
+  return session->peer != NULL || session->media != NULL || session->open_takes->len > 0 ||
+         session->unsaved > 0;
 }
 
 /* ---- questions and takes ---- */
@@ -257,27 +260,158 @@ session_send_state(ImsSession *session)
 
 /* ---- takes ---- */
 
-static gboolean
-save_progress_body(ImsStore *store, gpointer record, GError **error)
+/* ---- writes ----
+ *
+ * The session's record in memory is ahead of the database: every change is
+ * queued as one database write (IMS_DATABASE_WRITE: kept and retried in
+ * order until written, never dropped when the database is away) with the
+ * events it causes.  Until the writes are done the session is busy and its
+ * state says "saved": false, so the candidate sees "saving" and never
+ * "saved" before the database has it. */
+
+typedef enum {
+  WRITE_PROGRESS,             /* save_progress */
+  WRITE_INSERT_TAKE,
+  WRITE_UPDATE_TAKE,
+} WriteKind;
+
+typedef struct {
+  ImsSession *session;        /* a reference: the session waits for its writes */
+  WriteKind kind;
+  ImsSessionRecord *progress; /* WRITE_PROGRESS: the fields save_progress stores */
+  ImsTake *take;              /* the take's row as it is to be written */
+  GPtrArray *events;          /* ImsOutboxEvent*, may be NULL */
+  gboolean take_final;        /* processing may start once it is written */
+  gboolean attempted;         /* database thread: it ran before */
+} SessionWrite;
+
+static void
+session_write_free(SessionWrite *write)
 {
-  return store->save_progress(store, record, error);
+  ims_session_unref(write->session);
+  ims_session_record_free(write->progress);
+  ims_take_free(write->take);
+  g_clear_pointer(&write->events, g_ptr_array_unref);
+  g_free(write);
 }
 
-/* Stores the session's progress with the events it causes (may be NULL), in
- * one transaction. */
 static gboolean
-save_progress(ImsSession *session, const GPtrArray *events, GError **error)
+write_body(ImsStore *store, gpointer data, GError **error)
 {
-  ImsStore *store = session->context->store;
-  if (!ims_store_change(store, save_progress_body, session->record, events, error)) {
-    g_warning("%s: could not save progress: %s", LOG_ID(session), (*error)->message);
-    GError *internal = g_error_new(IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                                   "The server could not save your progress; try again.");
-    g_clear_error(error);
-    g_propagate_error(error, internal);
-    return FALSE;
+  SessionWrite *write = data;
+  switch (write->kind) {
+  case WRITE_PROGRESS:
+    return store->save_progress(store, write->progress, error);
+  case WRITE_INSERT_TAKE:
+    return store->insert_take(store, write->take, error);
+  case WRITE_UPDATE_TAKE:
+  default:
+    return store->update_take(store, write->take, error);
   }
-  return TRUE;
+}
+
+/* Database thread.  A change retried after a broken connection may have
+ * committed unseen the first time: its ids (take, events) are then taken,
+ * and that conflict means it is written. */
+static gboolean
+run_session_write(ImsStore *store, gpointer data, GError **error)
+{
+  SessionWrite *write = data;
+  gboolean again = write->attempted;
+  g_autoptr(GError) local = NULL;
+
+  write->attempted = TRUE;
+  if (ims_store_change(store, write_body, write, write->events, &local))
+    return TRUE;
+  if (again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))
+    return TRUE;
+  g_propagate_error(error, g_steal_pointer(&local));
+  return FALSE;
+}
+
+static void
+on_session_written(gpointer data, const GError *error)
+{
+  SessionWrite *write = data;
+  ImsSession *session = write->session;
+
+  session->unsaved--;
+  if (write->take) {
+    int left = GPOINTER_TO_INT(g_hash_table_lookup(session->unsaved_takes, write->take->id)) - 1;
+    if (left > 0)
+      g_hash_table_insert(session->unsaved_takes, g_strdup(write->take->id), GINT_TO_POINTER(left));
+    else
+      g_hash_table_remove(session->unsaved_takes, write->take->id);
+  }
+  if (error) {
+    g_warning("%s: a change was refused by the database: %s", LOG_ID(session), error->message);
+    if (session->peer)
+      ims_peer_send_error(session->peer, "internal",
+                          "The server could not save your progress; try again.", NULL);
+  } else if (write->take_final && session->context->take_saved) {
+    session->context->take_saved(session->context->take_saved_data);
+  }
+  session_send_state(session);
+}
+
+/* Queues one change (takes ownership of progress, take and events). */
+static void
+session_write(ImsSession *session, WriteKind kind, ImsSessionRecord *progress, ImsTake *take,
+              GPtrArray *events, gboolean take_final)
+{
+  SessionWrite *write = g_new0(SessionWrite, 1);
+  write->session = ims_session_ref(session);
+  write->kind = kind;
+  write->progress = progress;
+  write->take = take;
+  write->events = events;
+  write->take_final = take_final;
+  session->unsaved++;
+  if (take) {
+    int pending = GPOINTER_TO_INT(g_hash_table_lookup(session->unsaved_takes, take->id)) + 1;
+    g_hash_table_insert(session->unsaved_takes, g_strdup(take->id), GINT_TO_POINTER(pending));
+  }
+  g_autofree char *what = take ? g_strdup_printf("%s: take %d of question %d", LOG_ID(session),
+                                                 take->number, take->question_index + 1)
+                               : g_strdup_printf("%s: progress", LOG_ID(session));
+  ims_database_submit(session->context->database, IMS_DATABASE_WRITE, what, run_session_write,
+                      on_session_written, write, (GDestroyNotify) session_write_free);
+}
+
+/* Queues the session's progress (state, question, times) with the events it
+ * causes (transfer full, may be NULL), in one transaction. */
+static void
+save_progress(ImsSession *session, GPtrArray *events)
+{
+  const ImsSessionRecord *record = session->record;
+  ImsSessionRecord *progress = ims_session_record_new();
+  progress->id = g_strdup(record->id);
+  progress->state = record->state;
+  progress->current_question = record->current_question;
+  progress->started_at = record->started_at;
+  progress->completed_at = record->completed_at;
+  session_write(session, WRITE_PROGRESS, progress, NULL, events, FALSE);
+}
+
+/* Queues the take's row as it is now (with its events, transfer full). */
+static void
+save_take(ImsSession *session, const ImsTake *take, gboolean insert, GPtrArray *events,
+          gboolean final)
+{
+  session_write(session, insert ? WRITE_INSERT_TAKE : WRITE_UPDATE_TAKE, NULL,
+                ims_take_copy(take), events, final);
+}
+
+gboolean
+ims_session_is_saved(ImsSession *session)
+{
+  return session->unsaved == 0;
+}
+
+gboolean
+ims_session_take_is_saved(ImsSession *session, const char *take_id)
+{
+  return !g_hash_table_contains(session->unsaved_takes, take_id);
 }
 
 /* Starts take n+1 of the current question on the attached peer's media.
@@ -285,7 +419,6 @@ save_progress(ImsSession *session, const GPtrArray *events, GError **error)
 static gboolean
 session_start_take(ImsSession *session, GError **error)
 {
-  ImsStore *store = session->context->store;
   const ImsQuestion *question = ims_session_current_question(session);
   g_autoptr(GError) local_error = NULL;
 
@@ -315,19 +448,13 @@ session_start_take(ImsSession *session, GError **error)
   take->path = g_build_filename(dir, name, NULL);
   take->started_at = g_get_real_time();
 
-  if (!store->insert_take(store, take, &local_error)) {
-    g_warning("%s: could not store the take: %s", LOG_ID(session), local_error->message);
-    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                        "The server could not start the recording; try again.");
-    return FALSE;
-  }
+  save_take(session, take, TRUE, NULL, FALSE);
   if (!session->context->media->start_take(session->media, take->path, &local_error)) {
     g_warning("%s: could not start recording: %s", LOG_ID(session), local_error->message);
     take->status = IMS_TAKE_FAILED;
     take->stopped_at = g_get_real_time();
     take->stop_reason = g_strdup("start_failed");
-    g_autoptr(GError) ignored = NULL;
-    store->update_take(store, take, &ignored);
+    save_take(session, take, FALSE, NULL, FALSE);
     g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_MEDIA_NOT_READY,
                         "The recording could not start; try again in a moment.");
@@ -390,8 +517,7 @@ static void
 session_complete(ImsSession *session)
 {
   ImsSessionRecord *record = session->record;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) events = NULL;
+  GPtrArray *events = NULL;
   int responses;
   double total_seconds;
 
@@ -407,8 +533,7 @@ session_complete(ImsSession *session)
                  ims_event_payload_interview_completed(record, record->completed_at, open_seconds,
                                                        responses),
                  record->id);
-  if (!save_progress(session, events, &error) && session->peer)
-    ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
+  save_progress(session, events);
   session->phase = IMS_PHASE_COMPLETED;
   session->end_requested = FALSE;
   g_info("%s: interview completed", LOG_ID(session));
@@ -492,7 +617,7 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
     return FALSE;
   }
   if (record->state == IMS_SESSION_CREATED) {
-    g_autoptr(GPtrArray) events = NULL;
+    GPtrArray *events = NULL;
     record->state = IMS_SESSION_ACTIVE;
     record->started_at = g_get_real_time();
     ims_outbox_add(&events, IMS_EVENT_CANDIDATE_STARTED,
@@ -501,11 +626,7 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
                    record->id);
     ims_outbox_add(&events, IMS_EVENT_INTERVIEW_STARTED,
                    ims_event_payload_interview_started(record, record->started_at), record->id);
-    if (!save_progress(session, events, error)) {
-      record->state = IMS_SESSION_CREATED;
-      record->started_at = 0;
-      return FALSE;
-    }
+    save_progress(session, events);
   }
   if (session->peer && session->peer != peer) {
     ImsPeer *old = session->peer;
@@ -661,10 +782,8 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     session->record->current_question++;
     if ((guint) session->record->current_question >= session->record->questions->len) {
       session_complete(session);
-    } else if (!save_progress(session, NULL, error)) {
-      session->record->current_question--;
-      return FALSE;
     } else {
+      save_progress(session, NULL);
       enter_thinking(session);
     }
     break;
@@ -715,12 +834,6 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
   ims_peer_send(session->peer, json);
 }
 
-static gboolean
-update_take_body(ImsStore *store, gpointer take, GError **error)
-{
-  return store->update_take(store, take, error);
-}
-
 void
 ims_session_media_take_started(ImsSession *session, gpointer media)
 {
@@ -740,8 +853,6 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
                                 const char *audio_codec, int width, int height,
                                 gboolean complete)
 {
-  ImsStore *store = session->context->store;
-  g_autoptr(GError) error = NULL;
   OpenTake *open = ims_session_find_open_take(session, media);
 
   if (!open) {
@@ -766,21 +877,18 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
     take->status = open->final_status;
   if (!take->stop_reason)
     take->stop_reason = g_strdup("media");
-  g_autoptr(GPtrArray) events = NULL;
+  GPtrArray *events = NULL;
   if (take->status == IMS_TAKE_COMPLETED)  /* the original's media file id is the take's */
     ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);
-  if (!ims_store_change(store, update_take_body, take, events, &error))
-    g_warning("%s: could not store the finished take %s: %s (it stays 'recording' and is "
-              "recovered at the next start)", LOG_ID(session), take->id, error->message);
+  /* processing starts once the row is final in the database */
+  save_take(session, take, FALSE, events, TRUE);
   g_info("%s: take %d of question %d saved: %s, %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
          " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
          ims_take_status_to_string(take->status), duration_ms, size_bytes,
          video_codec ? video_codec : "-", audio_codec ? audio_codec : "-", width, height);
 
-  if (session->context->take_saved)
-    session->context->take_saved(session->context->take_saved_data);
   if (open->close_media_after)
     close_media_later(session, media);
   gboolean live = media == session->media && session->phase == IMS_PHASE_SAVING;
@@ -797,20 +905,17 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
 void
 ims_session_media_failed(ImsSession *session, gpointer media, const char *reason)
 {
-  ImsStore *store = session->context->store;
   OpenTake *open = ims_session_find_open_take(session, media);
   gboolean close_after = open && open->close_media_after;
 
   g_warning("%s: media failed: %s", LOG_ID(session), reason);
   if (open) {
     /* the pipeline is gone: the file holds what reached it */
-    g_autoptr(GError) error = NULL;
     open->take->status = IMS_TAKE_INTERRUPTED;
     open->take->stopped_at = g_get_real_time();
     g_free(open->take->stop_reason);
     open->take->stop_reason = g_strdup("media_failed");
-    if (!store->update_take(store, open->take, &error))
-      g_warning("%s: could not store the interrupted take: %s", LOG_ID(session), error->message);
+    save_take(session, open->take, FALSE, NULL, TRUE);
     g_ptr_array_remove(session->open_takes, open);
   }
   if (media == session->media) {

@@ -11,8 +11,10 @@
  * The server owns every timer and limit: the think timer starts the take when
  * it runs out, the answer timer stops it.  A take cut by a lost peer, lost
  * media or shutdown is kept as "interrupted" and does not use a retake.
- * Every change is written through to the store before it is announced with a
- * "state" message.
+ * Every change is queued for the database (database.h, in order, retried
+ * until written) and announced at once with a "state" message whose
+ * "saved" says whether the database has it yet; a second "state" follows
+ * when it does.  A take's processing starts once its final row is written.
  *
  * Threading: main loop only.  Refcounted: the server's registry holds one
  * reference, an attached peer none (the peer is detached before it goes away).
@@ -23,6 +25,7 @@
 
 #include "message.h"
 #include "profile.h"
+#include "database.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -61,14 +64,14 @@ typedef struct {
 } ImsMediaOps;
 
 typedef struct {
-  ImsStore *store;
+  ImsDatabase *database;
   const ImsMediaOps *media;
   gpointer media_data;
   const char *spool_dir;
   int no_media_timeout_seconds;
   int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
   const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
-  /* a take was saved (its row is final): processing can start */
+  /* a take was saved (its final row is written): processing can start */
   void (*take_saved)(gpointer data);
   gpointer take_saved_data;
 } ImsSessionContext;
@@ -86,11 +89,16 @@ ImsPhase ims_session_get_phase(ImsSession *session);
  * registry must keep the session. */
 gboolean ims_session_is_busy(ImsSession *session);
 
-/* Attaches a joined peer: marks the session active (first join stores
+/* Attaches a joined peer: marks the session active (first join queues
  * started_at), resumes the current question, sends "state".  A previously
  * attached peer is told "replaced", closed and detached first.  Fails (and
- * changes nothing) if the session is completed or the store fails. */
+ * changes nothing) if the session is completed. */
 gboolean ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error);
+
+/* TRUE when every change of the session is written to the database. */
+gboolean ims_session_is_saved(ImsSession *session);
+/* TRUE when the take's row in the database is as the session knows it. */
+gboolean ims_session_take_is_saved(ImsSession *session, const char *take_id);
 
 /* The attached peer, NULL if none.  Transfer none. */
 ImsPeer *ims_session_get_peer(ImsSession *session);

@@ -5,7 +5,8 @@
  * statement_timeout on every statement), takes a database-wide advisory lock,
  * applies pending migrations in order (each in its own transaction, recorded
  * in schema_migrations), releases the lock and returns the store.  The
- * store's functions then run synchronously on the caller's thread, each one
+ * store's functions then run synchronously on the caller's thread (imsd's
+ * database thread, database.h), each one
  * statement or one transaction.  If the connection is found broken, a call
  * resets it (PQreset) once and retries; a second failure is returned.
  * ims_store_free() closes the connection.
@@ -20,6 +21,7 @@
 #include "store-pg-private.h"
 
 #define IMS_STORE_PG_STATEMENT_TIMEOUT_MS 5000
+#define IMS_STORE_PG_CONNECT_TIMEOUT_S "5"
 /* pg_advisory_lock key serializing migrations: "imsd" in ASCII. */
 #define IMS_STORE_PG_MIGRATION_LOCK "1768780644"
 
@@ -218,8 +220,9 @@ ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GEr
     code = IMS_STORE_ERROR_CONFLICT;
   else if (g_strcmp0(sqlstate, "23503") == 0)
     code = IMS_STORE_ERROR_NOT_FOUND;
-  else if (PQstatus(self->conn) != CONNECTION_OK)
-    code = IMS_STORE_ERROR_CONNECT;
+  else if (PQstatus(self->conn) != CONNECTION_OK ||
+           (sqlstate && (g_str_has_prefix(sqlstate, "08") || g_str_has_prefix(sqlstate, "57P"))))
+    code = IMS_STORE_ERROR_CONNECT;   /* broken, or the server is shutting down */
   g_set_error(error, IMS_STORE_ERROR, code, "%s: %s", what, trimmed);
 }
 
@@ -282,7 +285,7 @@ ims_pg_connect(const char *conninfo, GError **error)
   g_autoptr(GPtrArray) keywords = g_ptr_array_new();
   g_autoptr(GPtrArray) values = g_ptr_array_new();
   const char *server_options = NULL;
-  gboolean has_encoding = FALSE;
+  gboolean has_encoding = FALSE, has_connect_timeout = FALSE;
   for (const PQconninfoOption *option = options; option->keyword != NULL; option++) {
     if (option->val == NULL || *option->val == '\0' ||
         g_str_equal(option->keyword, "application_name"))
@@ -292,6 +295,7 @@ ims_pg_connect(const char *conninfo, GError **error)
       continue;
     }
     has_encoding |= g_str_equal(option->keyword, "client_encoding");
+    has_connect_timeout |= g_str_equal(option->keyword, "connect_timeout");
     g_ptr_array_add(keywords, option->keyword);
     g_ptr_array_add(values, option->val);
   }
@@ -307,6 +311,10 @@ ims_pg_connect(const char *conninfo, GError **error)
   if (!has_encoding) {
     g_ptr_array_add(keywords, (char *) "client_encoding");
     g_ptr_array_add(values, (char *) "UTF8");
+  }
+  if (!has_connect_timeout) {   /* a connect (or PQreset) waits this long at most */
+    g_ptr_array_add(keywords, (char *) "connect_timeout");
+    g_ptr_array_add(values, (char *) IMS_STORE_PG_CONNECT_TIMEOUT_S);
   }
   g_ptr_array_add(keywords, NULL);
   g_ptr_array_add(values, NULL);

@@ -5,9 +5,9 @@
  * own ImsStore.  Every function returns TRUE/FALSE (or NULL) with a GError
  * (IMS_STORE_ERROR); on failure nothing is changed in the database.
  *
- * Calls are synchronous and run on the main loop thread; each is one short
- * statement or one transaction against a local server, bounded by the
- * connection's statement_timeout.
+ * Calls are synchronous, one short statement or one transaction bounded by
+ * the connection's statement_timeout; in imsd they run only on the database
+ * thread (database.h), never on the main loop.
  */
 #pragma once
 

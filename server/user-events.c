@@ -4,6 +4,7 @@
 #include "user-events.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "media-eraser.h"
 #include "payloads.h"
@@ -16,6 +17,9 @@ typedef struct {
   char *event_id;
   char *event_type;
   char *user_id;
+  ImsConsumedKind kind;
+  gboolean processed;    /* processed_events has it already */
+  GPtrArray *files;      /* ImsMediaFile*: the user's stored objects */
   GPtrArray *paths;      /* char*: the user's take files in the spool */
 } Erasure;
 
@@ -25,6 +29,7 @@ erasure_free(Erasure *erasure)
   g_free(erasure->event_id);
   g_free(erasure->event_type);
   g_free(erasure->user_id);
+  g_clear_pointer(&erasure->files, g_ptr_array_unref);
   g_clear_pointer(&erasure->paths, g_ptr_array_unref);
   g_free(erasure);
 }
@@ -75,34 +80,98 @@ on_user_erased(const char *error_message, guint erased, gpointer data)
   erasure->done(erasure->consumer, error_message);
 }
 
-static void
-handle_user_deleted(ImsUserEvents *users, const ImsConsumedEvent *event, ImsConsumer *consumer,
-                    ImsConsumerDone done)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(Erasure) erasure = g_new0(Erasure, 1);
-  erasure->users = users;
-  erasure->consumer = consumer;
-  erasure->done = done;
-  erasure->event_id = g_strdup(event->event_id);
-  erasure->event_type = g_strdup(event->event_type);
-  erasure->user_id = g_strdup(event->user_id);
+/* ---- the steps, each a database job ----
+ *
+ * A consumed event is first checked against processed_events (a read).
+ * user.logged_out: the user's live sessions end, then the event is recorded
+ * (a write).  user.deleted: the live sessions end, the user's objects and
+ * spool files are listed (a read), then the eraser deletes them in S3 and the
+ * rows and records the event in one transaction (a write). */
 
-  /* nothing may be recorded while the user's media goes */
-  users->end_user_sessions(event->user_id, FALSE, users->data);
-  GPtrArray *files = users->store->list_user_media_files(users->store, event->user_id, &error);
-  if (files)
-    erasure->paths = users->store->list_user_take_paths(users->store, event->user_id, &error);
-  if (!files || !erasure->paths) {
-    g_clear_pointer(&files, g_ptr_array_unref);
-    done(consumer, error->message);
+static gboolean
+run_is_processed(ImsStore *store, gpointer data, GError **error)
+{
+  Erasure *erasure = data;
+  return store->is_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
+                                   &erasure->processed, error);
+}
+
+static gboolean
+run_list_user_media(ImsStore *store, gpointer data, GError **error)
+{
+  Erasure *erasure = data;
+  erasure->files = store->list_user_media_files(store, erasure->user_id, error);
+  if (erasure->files)
+    erasure->paths = store->list_user_take_paths(store, erasure->user_id, error);
+  return erasure->files && erasure->paths;
+}
+
+static gboolean
+run_mark_processed(ImsStore *store, gpointer data, GError **error)
+{
+  Erasure *erasure = data;
+  return store->mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
+                                     erasure->event_type, error);
+}
+
+/* Ends the step: tells the consumer (error NULL: the event is handled). */
+static void
+finish(Erasure *erasure, const GError *error)
+{
+  erasure->users->running--;
+  erasure->done(erasure->consumer, error ? error->message : NULL);
+}
+
+static void
+on_marked_processed(gpointer data, const GError *error)
+{
+  finish(data, error);
+}
+
+static void
+on_user_media_listed(gpointer data, const GError *error)
+{
+  Erasure *erasure = data;
+  if (error) {
+    finish(erasure, error);
     return;
   }
-  users->running++;
-  Erasure *owned = g_steal_pointer(&erasure);
-  ims_media_erase(users->store, users->objects, files, owned->user_id,
-                  IMS_DELETE_REASON_USER_DELETED, owned->event_id, erase_user_rows, owned,
-                  on_user_erased, owned);
+  /* the eraser owns the erasure from here (on_user_erased frees it) */
+  Erasure *owned = g_new0(Erasure, 1);
+  *owned = *erasure;
+  memset(erasure, 0, sizeof *erasure);
+  ims_media_erase(owned->users->database, owned->users->objects, g_steal_pointer(&owned->files),
+                  owned->user_id, IMS_DELETE_REASON_USER_DELETED, owned->event_id, erase_user_rows,
+                  owned, on_user_erased, owned);
+}
+
+static void
+on_checked_processed(gpointer data, const GError *error)
+{
+  Erasure *erasure = data;
+  ImsUserEvents *users = erasure->users;
+  if (error) {
+    finish(erasure, error);
+    return;
+  }
+  if (erasure->processed) {
+    g_info("%s %s already processed: skipped", erasure->event_type, erasure->event_id);
+    finish(erasure, NULL);
+    return;
+  }
+  /* nothing may be recorded while the user's media goes */
+  users->end_user_sessions(erasure->user_id, FALSE, users->data);
+  Erasure *next = g_new0(Erasure, 1);
+  *next = *erasure;
+  memset(erasure, 0, sizeof *erasure);
+  if (next->kind == IMS_CONSUMED_USER_DELETED)
+    ims_database_submit(users->database, IMS_DATABASE_READ, "list a deleted user's media",
+                        run_list_user_media, on_user_media_listed, next,
+                        (GDestroyNotify) erasure_free);
+  else
+    ims_database_submit(users->database, IMS_DATABASE_WRITE, "record user.logged_out",
+                        run_mark_processed, on_marked_processed, next,
+                        (GDestroyNotify) erasure_free);
 }
 
 void
@@ -110,29 +179,16 @@ ims_user_events_handle(const ImsConsumedEvent *event, ImsConsumer *consumer,
                        ImsConsumerDone done, gpointer user_data)
 {
   ImsUserEvents *users = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean processed = FALSE;
-
-  if (!users->store->is_event_processed(users->store, event->event_id, IMS_SERVICE_NAME,
-                                        &processed, &error)) {
-    done(consumer, error->message);
-    return;
-  }
-  if (processed) {
-    g_info("%s %s already processed: skipped", event->event_type, event->event_id);
-    done(consumer, NULL);
-    return;
-  }
-  if (event->kind == IMS_CONSUMED_USER_DELETED) {
-    handle_user_deleted(users, event, consumer, done);
-    return;
-  }
-  /* user.logged_out */
-  users->end_user_sessions(event->user_id, FALSE, users->data);
-  if (!users->store->mark_event_processed(users->store, event->event_id, IMS_SERVICE_NAME,
-                                          event->event_type, &error)) {
-    done(consumer, error->message);
-    return;
-  }
-  done(consumer, NULL);
+  Erasure *erasure = g_new0(Erasure, 1);
+  erasure->users = users;
+  erasure->consumer = consumer;
+  erasure->done = done;
+  erasure->kind = event->kind;
+  erasure->event_id = g_strdup(event->event_id);
+  erasure->event_type = g_strdup(event->event_type);
+  erasure->user_id = g_strdup(event->user_id);
+  users->running++;
+  ims_database_submit(users->database, IMS_DATABASE_READ, "check a consumed event",
+                      run_is_processed, on_checked_processed, erasure,
+                      (GDestroyNotify) erasure_free);
 }

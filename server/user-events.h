@@ -16,20 +16,20 @@
 
 #include "consumer.h"
 #include "objects.h"
-#include "store.h"
+#include "database.h"
 
 G_BEGIN_DECLS
 
 #define IMS_SERVICE_NAME "media-server"
 
 typedef struct {
-  ImsStore *store;
+  ImsDatabase *database;
   ImsObjectStore *objects;           /* NULL without S3: only rows and spool files go */
   /* ends the user's live sessions; with forget, also drops the idle ones
    * from memory (their rows are gone) */
   void (*end_user_sessions)(const char *user_id, gboolean forget, gpointer data);
   gpointer data;
-  guint running;                     /* erasures in flight (shutdown waits for them) */
+  guint running;                     /* events being handled (shutdown waits for them) */
 } ImsUserEvents;
 
 /* An ImsConsumerHandler; user_data is an ImsUserEvents*. */

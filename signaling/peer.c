@@ -12,6 +12,7 @@ struct _ImsPeer {
   struct lws *wsi;
   ImsPeerProtocolConfig *config;
   ImsSession *session;        /* joined session, a reference */
+  gboolean joining;           /* a join is being resolved */
   GByteArray *incoming;       /* frame being reassembled */
   gboolean oversized;         /* the current frame passed the limit: drop its rest */
   GQueue outgoing;            /* of GBytes*, each with LWS_PRE bytes of headroom */
@@ -93,34 +94,42 @@ dispatch(ImsPeer *peer, const char *data, gsize length)
   case IMS_MESSAGE_PING:
     ims_peer_send(peer, "{\"type\":\"pong\"}");
     return;
-  case IMS_MESSAGE_JOIN: {
-    if (peer->session) {
+  case IMS_MESSAGE_JOIN:
+    if (peer->session || peer->joining) {
       ims_peer_send_error(peer, "already_joined", "This connection has already joined.", "join");
       return;
     }
-    ImsSession *session = peer->config->join(peer, message, peer->config->join_data, &error);
-    if (!session) {
-      g_info("%s: join refused: %s", peer->log_id, error->message);
-      send_signal_error(peer, error, "join");
-      return;
-    }
-    peer->session = session;
-    g_free(peer->log_id);
-    peer->log_id = g_strdup(ims_session_get_id(session));
+    peer->joining = TRUE;
+    peer->config->join(peer, message, peer->config->join_data);
     return;
-  }
   default:
     break;
   }
 
   if (!peer->session) {
-    ims_peer_send_error(peer, "not_joined", "Send join first.", type_name);
+    ims_peer_send_error(peer, "not_joined",
+                        peer->joining ? "The join is not finished yet." : "Send join first.",
+                        type_name);
     return;
   }
   if (!ims_session_handle_message(peer->session, peer, message, &error)) {
     g_info("%s: %s refused: %s", peer->log_id, type_name, error->message);
     send_signal_error(peer, error, type_name);
   }
+}
+
+void
+ims_peer_join_finish(ImsPeer *peer, ImsSession *session, const GError *error)
+{
+  peer->joining = FALSE;
+  if (!session) {
+    g_info("%s: join refused: %s", peer->log_id, error->message);
+    send_signal_error(peer, error, "join");
+    return;
+  }
+  peer->session = session;
+  g_free(peer->log_id);
+  peer->log_id = g_strdup(ims_session_get_id(session));
 }
 
 static ImsPeer *
@@ -144,6 +153,8 @@ peer_new(struct lws *wsi, ImsPeerProtocolConfig *config)
 static void
 peer_free(ImsPeer *peer)
 {
+  if (peer->joining && peer->config->join_cancel)
+    peer->config->join_cancel(peer, peer->config->join_data);
   if (peer->session) {
     ims_session_detach(peer->session, peer);
     ims_session_unref(peer->session);

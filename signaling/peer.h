@@ -7,7 +7,7 @@
  * and everything else to the session it joined.  Outgoing frames are queued
  * and written when lws says the socket is writable.
  *
- *   connected -> joined -> closing -> closed
+ *   connected -> joining -> joined -> closing -> closed
  *
  * Threading: main loop only (lws runs on the GLib loop).
  */
@@ -22,11 +22,17 @@ G_BEGIN_DECLS
 typedef struct _ImsPeer ImsPeer;
 typedef struct _ImsSession ImsSession;
 
-/* Resolves a join: verifies the token, finds the session and attaches the peer
- * (ims_session_attach). Returns the session (transfer full) or NULL with an
- * IMS_SIGNAL_ERROR. */
-typedef ImsSession *(*ImsPeerJoinFunc)(ImsPeer *peer, const ImsMessage *message,
-                                       gpointer user_data, GError **error);
+/* Starts resolving a join: verify the token, find (or read) the session and
+ * attach the peer (ims_session_attach).  It answers with
+ * ims_peer_join_finish, at once or later (the session may have to be read
+ * from the database); if the peer goes away first, join_cancel is called
+ * instead and the answer must not come. */
+typedef void (*ImsPeerJoinFunc)(ImsPeer *peer, const ImsMessage *message, gpointer user_data);
+typedef void (*ImsPeerJoinCancelFunc)(ImsPeer *peer, gpointer user_data);
+
+/* The answer to a join: session (transfer full) or NULL with an
+ * IMS_SIGNAL_ERROR to send. */
+void ims_peer_join_finish(ImsPeer *peer, ImsSession *session, const GError *error);
 
 /* Queues a text frame (copied). No-op once the peer is closing. */
 void ims_peer_send(ImsPeer *peer, const char *json);
@@ -46,6 +52,7 @@ struct lws_protocols;
  * ImsPeerProtocolConfig that outlives the lws context. */
 typedef struct {
   ImsPeerJoinFunc join;
+  ImsPeerJoinCancelFunc join_cancel;
   gpointer join_data;
   gsize max_message_bytes;
 } ImsPeerProtocolConfig;

@@ -1,8 +1,10 @@
 /* Unit tests for server/session.c: the interview state machine.
  *
  * The store and the media are replaced at their seams (ImsStore, ImsMediaOps);
- * the peer functions and GLib's timer calls are replaced with -Wl,--wrap so
- * the tests fire timers by hand and read every frame the session sends.
+ * the store runs behind a real ImsDatabase (its thread), and the tests read
+ * the fake store after ims_database_flush.  The peer functions and GLib's
+ * timer calls are replaced with -Wl,--wrap so the tests fire timers by hand
+ * and read every frame the session sends.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -140,7 +142,9 @@ typedef struct {
   ImsSessionRecord *saved;     /* last save_progress copy of the fields we check */
   int save_calls;
   GPtrArray *takes;            /* ImsTake* copies, by id */
-  gboolean fail_next;
+  gboolean fail_next;          /* the next change is refused (a constraint, say) */
+  gint unreachable;            /* atomic: changes and pings fail as if the server were down */
+  gint attempts;               /* atomic: changes tried */
   gboolean in_transaction;
   GPtrArray *events;           /* committed event types (char*), in order */
   GPtrArray *staged;           /* event types appended in the open transaction */
@@ -202,11 +206,32 @@ count_events(FakeStore *store, const char *type)
 static gboolean
 fake_fail(FakeStore *store, GError **error)
 {
+  g_atomic_int_inc(&store->attempts);
+  if (g_atomic_int_get(&store->unreachable)) {
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "server closed the connection");
+    return TRUE;
+  }
   if (!store->fail_next)
     return FALSE;
   store->fail_next = FALSE;
   g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY, "database is down");
   return TRUE;
+}
+
+static gboolean
+fake_ping(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  if (!g_atomic_int_get(&store->unreachable))
+    return TRUE;
+  g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "connection refused");
+  return FALSE;
+}
+
+static void
+fake_store_free(ImsStore *base)
+{
+  /* the fixture owns the fake */
 }
 
 static gboolean
@@ -342,7 +367,9 @@ static const ImsMediaOps fake_media_ops = {
 
 typedef struct {
   FakeStore store;
+  ImsDatabase *database;
   ImsSessionContext context;
+  int takes_saved;             /* take_saved calls */
   char *spool;
   ImsSession *session;
   FakePeer peer;
@@ -370,12 +397,28 @@ make_record(int max_retakes)
   return record;
 }
 
+static void
+on_take_saved(gpointer data)
+{
+  ((Fixture *) data)->takes_saved++;
+}
+
+/* The fake store once every queued change is written (or refused). */
+static FakeStore *
+written(Fixture *f)
+{
+  assert_true(ims_database_flush(f->database, 5000));
+  return &f->store;
+}
+
 static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
   timers = g_array_new(FALSE, TRUE, sizeof(FakeTimer));
   media_opened = media_closed = 0;
+  f->store.base.ping = fake_ping;
+  f->store.base.free = fake_store_free;
   f->store.base.save_progress = fake_save_progress;
   f->store.base.insert_take = fake_insert_take;
   f->store.base.update_take = fake_update_take;
@@ -388,7 +431,10 @@ setup(void **state)
   f->store.saved = ims_session_record_new();
   f->store.takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
   f->spool = g_dir_make_tmp("imsd-test-session-XXXXXX", NULL);
-  f->context = (ImsSessionContext){ &f->store.base, &fake_media_ops, NULL, f->spool, 10, 1280, 720, 30 };
+  f->database = ims_database_new(&f->store.base, NULL);
+  f->context = (ImsSessionContext){ f->database, &fake_media_ops, NULL, f->spool, 10, 1280, 720, 30 };
+  f->context.take_saved = on_take_saved;
+  f->context.take_saved_data = f;
   f->session = ims_session_new(make_record(1), &f->context);
   f->peer.frames = g_ptr_array_new_with_free_func(g_free);
   f->other_peer.frames = g_ptr_array_new_with_free_func(g_free);
@@ -409,6 +455,9 @@ teardown(void **state)
   Fixture *f = *state;
   g_clear_pointer(&f->session, ims_session_unref);
   run_idles();
+  g_atomic_int_set(&f->store.unreachable, FALSE);
+  assert_true(ims_database_flush(f->database, 5000));
+  g_clear_pointer(&f->database, ims_database_free);
   g_autofree char *command = g_strdup_printf("rm -rf '%s'", f->spool);
   assert_int_equal(system(command), 0);
   g_free(f->spool);
@@ -502,7 +551,7 @@ join_with_media(Fixture *f, FakePeer *peer)
 static const ImsTake *
 stored_take(Fixture *f, int question_index, int number)
 {
-  for (guint i = 0; i < f->store.takes->len; i++) {
+  for (guint i = 0; i < written(f)->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(f->store.takes, i);
     if (take->question_index == question_index && take->number == number)
       return take;
@@ -529,13 +578,13 @@ test_first_join_activates_and_thinks(void **state)
   g_autoptr(GError) error = NULL;
 
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  assert_int_equal(f->store.saved->state, IMS_SESSION_ACTIVE);
-  assert_true(f->store.saved->started_at > 0);
-  assert_int_equal(count_events(&f->store, "candidate.started"), 1);
-  assert_int_equal(count_events(&f->store, "interview.started"), 1);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_ACTIVE);
+  assert_true(written(f)->saved->started_at > 0);
+  assert_int_equal(count_events(written(f), "candidate.started"), 1);
+  assert_int_equal(count_events(written(f), "interview.started"), 1);
   /* a second join (resume) is not a new start */
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->other_peer, &error));
-  assert_int_equal(count_events(&f->store, "candidate.started"), 1);
+  assert_int_equal(count_events(written(f), "candidate.started"), 1);
   ims_session_detach(f->session, (ImsPeer *) &f->other_peer);
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
   assert_state(&f->peer, "phase", "thinking");
@@ -555,7 +604,7 @@ test_take_start_needs_media(void **state)
   g_autoptr(GError) error = NULL;
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
   expect_refused(f, IMS_MESSAGE_TAKE_START, IMS_SIGNAL_ERROR_MEDIA_NOT_READY);
-  assert_int_equal(f->store.takes->len, 0);
+  assert_int_equal(written(f)->takes->len, 0);
 }
 
 static void
@@ -684,14 +733,14 @@ test_next_through_all_questions_completes(void **state)
   }
   assert_state(&f->peer, "phase", "completed");
   assert_state(&f->peer, "status", "completed");
-  assert_int_equal(f->store.saved->state, IMS_SESSION_COMPLETED);
-  assert_int_equal(count_events(&f->store, "candidate.response_submitted"), 3);
-  assert_int_equal(count_events(&f->store, "candidate.completed"), 1);
-  assert_int_equal(count_events(&f->store, "interview.completed"), 1);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_COMPLETED);
+  assert_int_equal(count_events(written(f), "candidate.response_submitted"), 3);
+  assert_int_equal(count_events(written(f), "candidate.completed"), 1);
+  assert_int_equal(count_events(written(f), "interview.completed"), 1);
   /* completed comes after every response */
-  assert_string_equal(g_ptr_array_index(f->store.events, f->store.events->len - 2),
+  assert_string_equal(g_ptr_array_index(written(f)->events, f->store.events->len - 2),
                       "candidate.completed");
-  assert_true(f->store.saved->completed_at > 0);
+  assert_true(written(f)->saved->completed_at > 0);
   expect_refused(f, IMS_MESSAGE_TAKE_START, IMS_SIGNAL_ERROR_SESSION_COMPLETED);
 }
 
@@ -712,6 +761,7 @@ test_disconnect_interrupts_and_resumes(void **state)
   assert_true(ims_session_is_busy(f->session)); /* until the file is complete */
   assert_null(active_timer(LIMIT_SECONDS * 1000));
   finish_take(f, media, 1500);
+  written(f);    /* busy until the database has its changes, too */
   run_idles();
   assert_int_equal(media_closed, 1);
   assert_false(ims_session_is_busy(f->session));
@@ -719,7 +769,7 @@ test_disconnect_interrupts_and_resumes(void **state)
   assert_int_equal(take->status, IMS_TAKE_INTERRUPTED);
   assert_string_equal(take->stop_reason, "disconnected");
   /* only the completed answer of question 1 was submitted */
-  assert_int_equal(count_events(&f->store, "candidate.response_submitted"), 1);
+  assert_int_equal(count_events(written(f), "candidate.response_submitted"), 1);
 
   /* a new connection resumes on question 2, the interrupted take costs no retake */
   join_with_media(f, &f->other_peer);
@@ -754,7 +804,7 @@ test_resume_from_stored_record(void **state)
   assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
   assert_state(&f->peer, "questionIndex", "2");
   assert_state(&f->peer, "phase", "review");
-  assert_int_equal(f->store.save_calls, 0); /* already active: nothing to store */
+  assert_int_equal(written(f)->save_calls, 0); /* already active: nothing to store */
 }
 
 static void
@@ -787,9 +837,9 @@ test_end_during_take_completes_after_save(void **state)
   join_with_media(f, &f->peer);
   send_ok(f, IMS_MESSAGE_TAKE_START);
   send_ok(f, IMS_MESSAGE_END);
-  assert_int_equal(f->store.saved->state, IMS_SESSION_ACTIVE);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_ACTIVE);
   finish_take(f, last_media, 800);
-  assert_int_equal(f->store.saved->state, IMS_SESSION_COMPLETED);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_COMPLETED);
   assert_int_equal(stored_take(f, 0, 1)->status, IMS_TAKE_COMPLETED);
   assert_state(&f->peer, "phase", "completed");
 }
@@ -808,21 +858,88 @@ test_completed_session_refuses_join(void **state)
 }
 
 static void
-test_store_failure_changes_nothing(void **state)
+test_refused_change_is_reported(void **state)
 {
   Fixture *f = *state;
   g_autoptr(GError) error = NULL;
   f->store.fail_next = TRUE;
-  assert_false(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  assert_int_equal(error->code, IMS_SIGNAL_ERROR_INTERNAL);
-  assert_int_equal(ims_session_get_record(f->session)->state, IMS_SESSION_CREATED);
-  assert_false(ims_session_is_busy(f->session));
+  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
+  written(f);
+  run_idles();
+  g_autoptr(JsonParser) parser = json_parser_new();
+  gboolean reported = FALSE;
+  for (guint i = 0; i < f->peer.frames->len; i++) {
+    JsonObject *frame = parse_frame(g_ptr_array_index(f->peer.frames, i), parser);
+    reported |= g_str_equal(json_object_get_string_member(frame, "type"), "error") &&
+                g_str_equal(json_object_get_string_member(frame, "code"), "internal");
+  }
+  assert_true(reported);
+  assert_int_equal(count_events(written(f), "candidate.started"), 0);
+}
 
+/* Waits (a bounded while) until the database thread tried n changes. */
+static void
+wait_for_attempts(Fixture *f, int n)
+{
+  for (int i = 0; i < 500 && g_atomic_int_get(&f->store.attempts) < n; i++)
+    g_usleep(10000);
+  assert_true(g_atomic_int_get(&f->store.attempts) >= n);
+}
+
+static void
+test_unreachable_database_keeps_changes_until_written(void **state)
+{
+  Fixture *f = *state;
   join_with_media(f, &f->peer);
-  f->store.fail_next = TRUE;
-  expect_refused(f, IMS_MESSAGE_TAKE_START, IMS_SIGNAL_ERROR_INTERNAL);
-  assert_int_equal(last_media->starts, 0);
-  assert_state(&f->peer, "phase", "thinking");
+  written(f);
+  assert_state(&f->peer, "saved", "true");
+
+  g_atomic_int_set(&f->store.unreachable, TRUE);
+  int before = g_atomic_int_get(&f->store.attempts);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  FakeMedia *media = last_media;
+  send_ok(f, IMS_MESSAGE_TAKE_STOP);
+  finish_take(f, media, 4000);
+  wait_for_attempts(f, before + 1);
+  run_idles();
+  /* the candidate is told it is not saved yet, and processing waits */
+  assert_state(&f->peer, "phase", "review");
+  assert_state(&f->peer, "saved", "false");
+  assert_int_equal(f->takes_saved, 0);
+  assert_true(ims_session_is_busy(f->session));
+  assert_false(ims_session_is_saved(f->session));
+
+  g_atomic_int_set(&f->store.unreachable, FALSE);
+  const ImsTake *take = stored_take(f, 0, 1);   /* flushes: both changes, in order */
+  assert_non_null(take);
+  assert_int_equal(take->status, IMS_TAKE_COMPLETED);
+  assert_int_equal(take->duration_ms, 4000);
+  assert_int_equal(count_events(written(f), "candidate.response_submitted"), 1);
+  assert_int_equal(f->takes_saved, 1);
+  assert_state(&f->peer, "saved", "true");
+  assert_true(ims_session_is_saved(f->session));
+}
+
+static void
+test_end_while_unreachable_completes_once_written(void **state)
+{
+  Fixture *f = *state;
+  join_with_media(f, &f->peer);
+  written(f);
+  g_atomic_int_set(&f->store.unreachable, TRUE);
+  int before = g_atomic_int_get(&f->store.attempts);
+  send_ok(f, IMS_MESSAGE_END);
+  wait_for_attempts(f, before + 1);
+  run_idles();
+  assert_state(&f->peer, "phase", "completed");
+  assert_state(&f->peer, "saved", "false");
+  assert_int_equal(count_events(&f->store, "candidate.completed"), 0);
+
+  g_atomic_int_set(&f->store.unreachable, FALSE);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_COMPLETED);
+  assert_int_equal(count_events(written(f), "candidate.completed"), 1);
+  assert_int_equal(count_events(written(f), "interview.completed"), 1);
+  assert_state(&f->peer, "saved", "true");
 }
 
 static void
@@ -912,7 +1029,9 @@ main(void)
     T(test_second_connection_replaces_first),
     T(test_end_during_take_completes_after_save),
     T(test_completed_session_refuses_join),
-    T(test_store_failure_changes_nothing),
+    T(test_refused_change_is_reported),
+    T(test_unreachable_database_keeps_changes_until_written),
+    T(test_end_while_unreachable_completes_once_written),
     T(test_media_failure_interrupts_take),
     T(test_no_media_closes_peer),
     T(test_bad_offer_is_refused),
