@@ -7,6 +7,9 @@
 #include <string.h>
 
 #define CHUNK_SIZE 8192
+/* How long a request may wait for the database thread before lws drops the
+ * connection (the database may be away; writes behind it wait in order). */
+#define DATABASE_ANSWER_TIMEOUT_S 120
 
 typedef struct _PendingAnswer PendingAnswer;
 
@@ -130,6 +133,7 @@ on_answered(gpointer data, const GError *error)
   request->pending = NULL;
   request->response = pending->response;
   pending->response = (ImsApiResponse){ 0 };
+  lws_set_timeout(pending->wsi, NO_PENDING_TIMEOUT, 0);
   respond(pending->wsi, request);
 }
 
@@ -160,6 +164,7 @@ answer_on_database(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request,
     .remote = pending->remote,
   };
   request->pending = pending;
+  lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, DATABASE_ANSWER_TIMEOUT_S);
   g_autofree char *what = g_strdup_printf("%s %s", request->method, request->path);
   ims_database_submit(config->database, IMS_DATABASE_READ, what, run_answer, on_answered, pending,
                       (GDestroyNotify) pending_answer_free);

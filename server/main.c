@@ -59,8 +59,8 @@ open_store(const char *conninfo, GError **error)
       g_propagate_error(error, g_steal_pointer(&local));
       return NULL;
     }
-    g_warning("PostgreSQL is not reachable yet (%s); trying again in %u ms", local->message,
-              delay_ms);
+    g_autofree char *reason = g_strdelimit(g_strdup(local->message), "\n\t", ' ');
+    g_warning("PostgreSQL is not reachable yet (%s); trying again in %u ms", reason, delay_ms);
     g_usleep((gulong) delay_ms * 1000);
     delay_ms = MIN(delay_ms * 2, 10000);
   }

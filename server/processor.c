@@ -453,6 +453,13 @@ typedef struct {
 } Scan;
 
 static void
+free_kinds(gpointer kinds)
+{
+  if (kinds)    /* NULL once handed to its work */
+    g_ptr_array_unref(kinds);
+}
+
+static void
 scan_free(Scan *scan)
 {
   g_free(scan->prefix);
@@ -468,7 +475,7 @@ run_scan(ImsStore *store, gpointer data, GError **error)
   scan->jobs = store->list_unprocessed_takes(store, scan->prefix, error);
   if (!scan->jobs)
     return FALSE;
-  scan->stored_kinds = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+  scan->stored_kinds = g_ptr_array_new_with_free_func(free_kinds);
   for (guint i = 0; i < scan->jobs->len; i++) {
     ImsProcessingJob *job = g_ptr_array_index(scan->jobs, i);
     g_autoptr(GPtrArray) files = store->list_media_files(store, job->take->id, error);

@@ -262,7 +262,8 @@ end_user_sessions(const char *user_id, gboolean forget, gpointer data)
 static gboolean
 run_recover_open_takes(ImsStore *store, gpointer data, GError **error)
 {
-  const char *spool_prefix = data;
+  ImsServer *server = data;    /* only its spool_dir, which never changes */
+  g_autofree char *spool_prefix = g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL);
   g_autoptr(GPtrArray) takes = store->list_open_takes(store, error);
   if (!takes)
     return FALSE;
@@ -300,8 +301,7 @@ static void
 recover_open_takes(ImsServer *server)
 {
   ims_database_submit(server->database, IMS_DATABASE_WRITE, "recover takes left open",
-                      run_recover_open_takes, on_open_takes_recovered,
-                      g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL), g_free);
+                      run_recover_open_takes, on_open_takes_recovered, server, NULL);
 }
 
 /* ims_store_change committed events, on the database thread: the relay

@@ -409,7 +409,9 @@ function onState(state, generation) {
     if (ui.status.classList.contains('error')) setStatus('');
   }
 
-  if (state.phase === 'completed' || state.status === 'completed') {
+  // `saved` is false while the server has not yet written a change to its
+  // database (it keeps it and retries): never say "saved" before it is.
+  if ((state.phase === 'completed' || state.status === 'completed') && state.saved !== false) {
     finish('Thank you!', 'Your interview is complete and your answers have been saved. You can close this page now.');
     return;
   }
@@ -727,7 +729,10 @@ function hintFor(s, online) {
     }
     case 'recording':
       return 'You are being recorded. Press Stop when you have finished your answer.';
+    case 'completed':
+      return s.saved === false ? 'Saving your answers… Please keep this page open.' : '';
     case 'review': {
+      if (s.saved === false) return 'Saving your answer… Please keep this page open.';
       const retakes = s.retakesLeft > 0
         ? ` You can record it again (${s.retakesLeft} ${s.retakesLeft === 1 ? 'retake' : 'retakes'} left) or continue.`
         : ' Continue when you are ready.';
@@ -759,7 +764,7 @@ function renderTakes(s) {
     duration.textContent = formatDuration(t.durationMs);
     const status = document.createElement('span');
     status.className = 'take-status';
-    let text = TAKE_STATUS_TEXT[t.status] || t.status;
+    let text = t.saved === false && t.status !== 'recording' ? 'Saving…' : (TAKE_STATUS_TEXT[t.status] || t.status);
     if (t.stopReason === 'time_limit') text += ' (time limit reached)';
     status.textContent = text;
     li.append(name, duration, status);

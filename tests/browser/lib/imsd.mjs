@@ -249,13 +249,14 @@ export class ImsdProcess {
   }
 }
 
-/** Starts imsd on a free port with a fresh spool dir under /tmp and database imsd_e2e_<name>. */
-export async function startImsd({ name = 'e2e', env } = {}) {
+/** Starts imsd on a free port with a fresh spool dir under /tmp and database
+ *  imsd_e2e_<name> (or databaseUrl: a database the caller runs). */
+export async function startImsd({ name = 'e2e', env, databaseUrl: ownDatabase } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `imsd-${name}-`));
   const spoolDir = path.join(dir, 'spool');
   fs.mkdirSync(spoolDir);
   const port = await freePort();
-  const databaseUrl = getDatabaseUrl(`imsd_e2e_${name.replace(/[^a-z0-9]/g, '_')}`);
+  const databaseUrl = ownDatabase || getDatabaseUrl(`imsd_e2e_${name.replace(/[^a-z0-9]/g, '_')}`);
   const imsd = new ImsdProcess({ port, spoolDir, logPath: path.join(dir, 'imsd.log'), env, databaseUrl });
   await imsd.spawn();
   return imsd;
