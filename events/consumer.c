@@ -7,10 +7,10 @@
 #include <librdkafka/rdkafka.h>
 #include <string.h>
 
+#include "kafka-watch.h"
 #include "relay.h"
 #include "topic.h"
 
-#define POLL_INTERVAL_MS 100
 #define MAX_RETRIES 3
 #define FIRST_RETRY_MS 500
 #define DLQ_TIMEOUT_MS 10000    /* a DLQ write not acknowledged by then is tried again */
@@ -21,7 +21,8 @@ struct _ImsConsumer {
   char *properties;
   rd_kafka_t *consumer;
   rd_kafka_t *dlq_producer;
-  guint poll_id;
+  ImsKafkaWatch *messages;        /* the consumer queue, served on the loop */
+  ImsKafkaWatch *dlq_reports;     /* the DLQ producer's delivery reports */
 
   rd_kafka_message_t *current;    /* being handled; polling waits */
   ImsConsumedEvent *event;        /* parsed current */
@@ -74,6 +75,9 @@ finish_current(ImsConsumer *consumer)
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
   g_clear_pointer(&consumer->dlq_reason, g_free);
   consumer->attempts = 0;
+  /* messages that arrived meanwhile signalled nothing new: look now */
+  if (consumer->messages)
+    ims_kafka_watch_kick(consumer->messages);
 }
 
 /* Hands the current message to librdkafka for <topic>-dlq with the
@@ -206,24 +210,42 @@ on_handler_done(ImsConsumer *consumer, const char *error_message)
   consumer->retry_id = g_timeout_add(delay, retry_current, consumer);
 }
 
-/* Takes the next message if nothing is being handled. */
-static gboolean
-on_poll(gpointer data)
+/* DLQ delivery reports (on_dead_lettered); never waits. */
+static void
+on_dlq_reports(gpointer data)
 {
   ImsConsumer *consumer = data;
+  rd_kafka_poll(consumer->dlq_producer, 0);
+}
+
+static gboolean take_message(ImsConsumer *consumer);
+
+/* The consumer queue has messages (or events): take them, one at a time. */
+static void
+on_messages(gpointer data)
+{
+  ImsConsumer *consumer = data;
+  while (!consumer->current && take_message(consumer))
+    ;
+}
+
+/* Takes the next message if nothing is being handled; FALSE if there was
+ * none (or one is being handled). */
+static gboolean
+take_message(ImsConsumer *consumer)
+{
   g_autoptr(GError) error = NULL;
 
-  rd_kafka_poll(consumer->dlq_producer, 0);   /* DLQ delivery reports; never waits */
   if (consumer->current)
-    return G_SOURCE_CONTINUE;
+    return FALSE;
   rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer->consumer, 0);
   if (!message)
-    return G_SOURCE_CONTINUE;
+    return FALSE;
   if (message->err) {
     if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
       g_info("consumer: %s", rd_kafka_message_errstr(message));
     rd_kafka_message_destroy(message);
-    return G_SOURCE_CONTINUE;
+    return TRUE;
   }
   consumer->current = message;
   consumer->attempts = 0;
@@ -231,19 +253,19 @@ on_poll(gpointer data)
   if (!consumer->event) {
     /* it will never parse: no retries */
     dead_letter_current(consumer, error->message, 0);
-    return G_SOURCE_CONTINUE;
+    return TRUE;
   }
   if (consumer->event->kind == IMS_CONSUMED_OTHER) {
     g_debug("skipping %s %s", consumer->event->event_type, consumer->event->event_id);
     consumer->skipped++;
     finish_current(consumer);
-    return G_SOURCE_CONTINUE;
+    return TRUE;
   }
   g_info("%s %s for user %s (%s [%d] @%" G_GINT64_FORMAT ")", consumer->event->event_type,
          consumer->event->event_id, consumer->event->user_id, rd_kafka_topic_name(message->rkt),
          message->partition, (gint64) message->offset);
   run_handler(consumer);
-  return G_SOURCE_CONTINUE;
+  return TRUE;
 }
 
 ImsConsumer *
@@ -303,12 +325,20 @@ ims_consumer_new(const ImsConsumerConfig *config, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot subscribe: %s", rd_kafka_err2str(err));
     goto error;
   }
-  consumer->poll_id = g_timeout_add(POLL_INTERVAL_MS, on_poll, consumer);
+  consumer->messages = ims_kafka_watch_new(rd_kafka_queue_get_consumer(consumer->consumer),
+                                          on_messages, consumer, error);
+  consumer->dlq_reports = consumer->messages
+      ? ims_kafka_watch_new(rd_kafka_queue_get_main(consumer->dlq_producer), on_dlq_reports,
+                            consumer, error)
+      : NULL;
+  if (!consumer->dlq_reports)
+    goto error;
   g_message("consuming %s and %s as %s", IMS_TOPIC_USER_EVENTS, IMS_TOPIC_AUTH_EVENTS,
             config->group_id);
   return g_steal_pointer(&consumer);
 
 error:
+  g_clear_pointer(&consumer->messages, ims_kafka_watch_free);
   if (consumer->consumer)
     rd_kafka_destroy(consumer->consumer);
   if (consumer->dlq_producer)
@@ -332,7 +362,8 @@ ims_consumer_free(ImsConsumer *consumer)
 {
   if (!consumer)
     return;
-  g_clear_handle_id(&consumer->poll_id, g_source_remove);
+  g_clear_pointer(&consumer->messages, ims_kafka_watch_free);
+  g_clear_pointer(&consumer->dlq_reports, ims_kafka_watch_free);
   g_clear_handle_id(&consumer->retry_id, g_source_remove);
   g_clear_pointer(&consumer->current, rd_kafka_message_destroy);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);

@@ -3,12 +3,14 @@
 
 #include "relay.h"
 
+#include "kafka-watch.h"
+
 #include <gio/gio.h>
 #include <librdkafka/rdkafka.h>
 #include <string.h>
 
 #define BATCH 500
-#define POLL_INTERVAL_MS 50
+#define POKE_INTERVAL_MS 50       /* how soon a commit's events are read */
 #define IDLE_READ_INTERVAL_MS 1000
 
 struct _ImsRelay {
@@ -24,7 +26,8 @@ struct _ImsRelay {
   gint64 pending;           /* unsent rows at the last read, -1 before one */
   gint poked;               /* atomic: set from any thread */
   GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
-  guint poll_id;
+  ImsKafkaWatch *watch;     /* delivery reports and errors, served on the loop */
+  guint read_timer_id;
 };
 
 static void
@@ -209,12 +212,22 @@ publish_pending(ImsRelay *relay)
                       on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
 
-static gboolean
-on_poll(gpointer data)
+/* librdkafka has delivery reports or errors: serve them all (never waits). */
+static void
+on_kafka_events(gpointer data)
 {
   ImsRelay *relay = data;
   rd_kafka_poll(relay->producer, 0);
   mark_acked(relay);
+  if (relay->restart)
+    publish_pending(relay);
+}
+
+/* Reads the outbox when a commit poked, after a failed delivery, or once a second. */
+static gboolean
+on_read_timer(gpointer data)
+{
+  ImsRelay *relay = data;
   gint64 since = g_get_monotonic_time() - relay->last_read;
   if (g_atomic_int_get(&relay->poked) || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
     publish_pending(relay);
@@ -297,7 +310,15 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   }
   relay->kafka_ok = TRUE;
   relay->poked = TRUE;  /* before any thread sees the relay */
-  relay->poll_id = g_timeout_add(POLL_INTERVAL_MS, on_poll, relay);
+  relay->watch = ims_kafka_watch_new(rd_kafka_queue_get_main(relay->producer), on_kafka_events,
+                                     relay, error);
+  if (!relay->watch) {
+    rd_kafka_destroy(relay->producer);
+    g_array_unref(relay->acked);
+    g_free(relay);
+    return NULL;
+  }
+  relay->read_timer_id = g_timeout_add(POKE_INTERVAL_MS, on_read_timer, relay);
   g_message("publishing events to Kafka at %s", config->bootstrap_servers);
   return relay;
 }
@@ -322,7 +343,8 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
 {
   if (!relay)
     return;
-  g_clear_handle_id(&relay->poll_id, g_source_remove);
+  g_clear_handle_id(&relay->read_timer_id, g_source_remove);
+  g_clear_pointer(&relay->watch, ims_kafka_watch_free);
   /* delivery reports arrive through rd_kafka_flush's polling */
   if (relay->in_flight > 0 && rd_kafka_flush(relay->producer, flush_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
     g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);

@@ -10,7 +10,8 @@
  *
  * Threading: main loop only (ims_relay_poke: any thread).  librdkafka's own
  * threads never call back into imsd except its logger; delivery reports are
- * served by rd_kafka_poll(0) from a main-loop timer, which never waits.  The
+ * served by rd_kafka_poll(0) when librdkafka signals them on a pipe the
+ * loop watches (kafka-watch.h), which never waits.  The
  * outbox is read and marked through the database thread (database.h).
  *
  *   new -> publishing (timer) -> flushing (free: up to a few seconds) -> freed
