@@ -10,6 +10,7 @@
 
 #include "message.h"
 #include "review-api.h"
+#include "router.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
@@ -449,44 +450,44 @@ handle_get(ImsApi *api, const char *id, ImsApiResponse *response)
   respond_json(response, 200, b);
 }
 
+/* The service API's routes (the review API has its own table, review-api.c). */
+enum { ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_CREATE, ROUTE_GET_SESSION };
+static const ImsRoute service_routes[] = {
+  { "GET", "/healthz", ROUTE_HEALTHZ },
+  { "GET", "/readyz", ROUTE_READYZ },
+  { "POST", SESSIONS_PATH, ROUTE_CREATE },
+  { "GET", SESSIONS_PATH "/{}", ROUTE_GET_SESSION },
+};
+
 void
 ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
 {
-  const char *path = request->path;
-  gboolean get = g_str_equal(request->method, "GET");
-  gboolean post = g_str_equal(request->method, "POST");
+  ImsRouteMatch match = { 0 };
 
   response->status = 500;
   response->body = NULL;
 
-  if (g_str_equal(path, "/healthz")) {
-    if (!get) {
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-      return;
-    }
+  if (g_str_has_prefix(request->path, IMS_REVIEW_PATH)) {
+    ims_review_api_handle(api, request, response);
+    return;
+  }
+  gboolean found = ims_route_match(service_routes, G_N_ELEMENTS(service_routes), request->method,
+                                   request->path, &match);
+  gboolean open = match.route == ROUTE_HEALTHZ || match.route == ROUTE_READYZ;
+  if (!found && (match.status == 400 || open))
+    respond_error(response, match.status, match.code, "%s", match.message);
+  else if (!open && !authorized(api, request))
+    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
+  else if (!found)
+    respond_error(response, match.status, match.code, "%s", match.message);
+  else if (match.route == ROUTE_HEALTHZ) {
     response->status = 200;
     response->body = g_strdup("{\"status\":\"ok\"}");
-  } else if (g_str_equal(path, "/readyz")) {
-    if (!get)
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-    else
-      handle_readyz(api, response);
-  } else if (g_str_has_prefix(path, IMS_REVIEW_PATH)) {
-    ims_review_api_handle(api, request, response);
-  } else if (!authorized(api, request)) {
-    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
-  } else if (g_str_equal(path, SESSIONS_PATH)) {
-    if (!post)
-      respond_error(response, 405, "method_not_allowed", "Use POST.");
-    else
-      handle_create(api, request, response);
-  } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&
-             !strchr(path + strlen(SESSIONS_PATH "/"), '/')) {
-    if (!get)
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-    else
-      handle_get(api, path + strlen(SESSIONS_PATH "/"), response);
-  } else {
-    respond_error(response, 404, "not_found", "No such resource.");
-  }
+  } else if (match.route == ROUTE_READYZ)
+    handle_readyz(api, response);
+  else if (match.route == ROUTE_CREATE)
+    handle_create(api, request, response);
+  else
+    handle_get(api, match.params[0], response);
+  ims_route_match_clear(&match);
 }

@@ -15,6 +15,7 @@
 
 #define SERVICE_TOKEN "service-token-for-tests"
 #define SECRET "unit-test-secret-unit-test-secret-0123"
+#define REVIEW_SECRET "unit-test-review-secret-0123456789abcdef"
 
 typedef struct {
   ImsStore base;
@@ -106,6 +107,7 @@ setup(void **state)
   f->config->spool_dir = g_strdup(f->spool);
   f->api.config = f->config;
   f->api.store = &f->store.base;
+  f->api.review_secret = REVIEW_SECRET;
   f->profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", NULL);
   assert_non_null(f->profiles);
   f->api.profiles = f->profiles;
@@ -268,11 +270,18 @@ test_get_refuses_unknown_and_tricky_ids(void **state)
   Fixture *f = *state;
   expect_error(f, "GET", "/api/v1/sessions/6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", AUTH, NULL, 404,
                "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/..", AUTH, NULL, 404, "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/../../etc/passwd", AUTH, NULL, 404, "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/%2e%2e", AUTH, NULL, 404, "not_found");
+  /* odd paths are refused by the router (test-router.c) before any id is read */
+  expect_error(f, "GET", "/api/v1/sessions/..", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/../../etc/passwd", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/%2e%2e", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/not-a-uuid", AUTH, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/sessions/a/b", AUTH, NULL, 404, "not_found");
   expect_error(f, "GET", "/api/v1/nothing", AUTH, NULL, 404, "not_found");
   expect_error(f, "DELETE", "/api/v1/sessions", AUTH, NULL, 405, "method_not_allowed");
+  /* health checks need no token, whatever the method */
+  expect_error(f, "POST", "/healthz", NULL, NULL, 405, "method_not_allowed");
+  expect_error(f, "GET", "/api/v1/nothing", NULL, NULL, 401, "unauthorized");
 }
 
 static void
@@ -296,6 +305,66 @@ test_health_and_readiness(void **state)
   expect_error(f, "POST", "/api/v1/sessions", AUTH, VALID_BODY, 500, "internal");
 }
 
+/* ---- review API paths ---- */
+
+static char *
+base64url(const char *text)
+{
+  char *encoded = g_base64_encode((const guchar *) text, strlen(text));
+  g_strdelimit(encoded, "+", '-');
+  g_strdelimit(encoded, "/", '_');
+  char *padding = strchr(encoded, '=');
+  if (padding)
+    *padding = '\0';
+  return encoded;
+}
+
+/* "Bearer <HS256 JWT>" of a recruiter of company-a, valid until 2100. */
+static char *
+recruiter_authorization(void)
+{
+  g_autofree char *header = base64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+  g_autofree char *claims = base64url(
+      "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"company-a\",\"exp\":4102444800}");
+  g_autofree char *input = g_strconcat(header, ".", claims, NULL);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *) REVIEW_SECRET,
+                                     strlen(REVIEW_SECRET));
+  g_hmac_update(hmac, (const guchar *) input, -1);
+  g_hmac_get_digest(hmac, digest, &digest_length);
+  g_autofree char *raw = g_base64_encode(digest, digest_length);
+  g_strdelimit(raw, "+", '-');
+  g_strdelimit(raw, "/", '_');
+  char *padding = strchr(raw, '=');
+  if (padding)
+    *padding = '\0';
+  return g_strconcat("Bearer ", input, ".", raw, NULL);
+}
+
+/* Ids of length 0 in these paths once made review-api.c g_strndup(-1 bytes):
+ * SIGSEGV with any valid recruiter token.  Each gets a JSON error instead. */
+static void
+test_review_odd_paths_get_errors(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *auth = recruiter_authorization();
+  expect_error(f, "GET", "/api/v1/review/media/url", auth, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/review/media//url", auth, NULL, 400, "bad_path");
+  expect_error(f, "DELETE", "/api/v1/review/sessions/media", auth, NULL, 405,
+               "method_not_allowed");
+  expect_error(f, "DELETE", "/api/v1/review/sessions//media", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/..", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/%2e%2e", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/nothing", auth, NULL, 404, "not_found");
+  expect_error(f, "POST", "/api/v1/review/sessions", auth, NULL, 405, "method_not_allowed");
+  /* a file id that is not a UUID is no file: 404 before the store is asked */
+  expect_error(f, "GET", "/api/v1/review/media/not-a-uuid/url", auth, NULL, 404, "not_found");
+  /* and without a token: 401, as before */
+  expect_error(f, "GET", "/api/v1/review/media/url", NULL, NULL, 401, "unauthorized");
+}
+
 int
 main(void)
 {
@@ -308,6 +377,7 @@ main(void)
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
+    T(test_review_odd_paths_get_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
