@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api-input.h"
 #include "message.h"
 #include "review-api.h"
 #include "router.h"
@@ -216,6 +217,21 @@ read_string(JsonObject *object, const char *name, gboolean required, gsize max_l
   return TRUE;
 }
 
+/* read_string for an id field: also refused if it is not an id (api-input.h). */
+static gboolean
+read_id(JsonObject *object, const char *name, gboolean required, char **out, char **problem)
+{
+  if (!read_string(object, name, required, IMS_API_MAX_ID_BYTES, out, problem))
+    return FALSE;
+  const char *why = *out ? ims_api_input_id_problem(*out, -1) : NULL;
+  if (why) {
+    *problem = g_strdup_printf("\"%s\" %s", name, why);
+    g_clear_pointer(out, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 read_int(JsonObject *object, const char *name, int fallback, int min, int max, int *out,
          char **problem)
@@ -234,19 +250,21 @@ read_int(JsonObject *object, const char *name, int fallback, int min, int max, i
   return TRUE;
 }
 
-/* Builds a session record from the request body; NULL with *problem set. */
+/* Builds a session record from the request body; NULL with *problem and
+ * *code (static: invalid_request or duplicate_question_id) set. */
 static ImsSessionRecord *
-parse_create(ImsApi *api, JsonObject *body, char **problem)
+parse_create(ImsApi *api, JsonObject *body, const char **code, char **problem)
 {
   g_autoptr(ImsSessionRecord) record = ims_session_record_new();
   JsonObject *settings = NULL;
 
-  if (!read_string(body, "interviewId", TRUE, MAX_FIELD_LENGTH, &record->interview_id, problem) ||
-      !read_string(body, "invitationId", FALSE, MAX_FIELD_LENGTH, &record->invitation_id, problem) ||
-      !read_string(body, "userId", TRUE, MAX_FIELD_LENGTH, &record->user_id, problem) ||
+  *code = "invalid_request";
+  if (!read_id(body, "interviewId", TRUE, &record->interview_id, problem) ||
+      !read_id(body, "invitationId", FALSE, &record->invitation_id, problem) ||
+      !read_id(body, "userId", TRUE, &record->user_id, problem) ||
       !read_string(body, "candidateEmail", FALSE, MAX_FIELD_LENGTH, &record->candidate_email,
                    problem) ||
-      !read_string(body, "companyId", FALSE, MAX_FIELD_LENGTH, &record->company_id, problem) ||
+      !read_id(body, "companyId", FALSE, &record->company_id, problem) ||
       !read_string(body, "profile", FALSE, 64, &record->profile, problem))
     return NULL;
   if (!record->profile)
@@ -279,6 +297,8 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
     return NULL;
   }
   JsonArray *array = json_node_get_array(questions);
+  /* question ids name object keys and events: one id, one question */
+  g_autoptr(GHashTable) question_ids = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length(array); i++) {
     JsonNode *node = json_array_get_element(array, i);
     g_autofree char *id = NULL, *text = NULL, *inner = NULL;
@@ -288,7 +308,7 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
       return NULL;
     }
     JsonObject *question = json_node_get_object(node);
-    if (!read_string(question, "id", TRUE, MAX_FIELD_LENGTH, &id, &inner) ||
+    if (!read_id(question, "id", TRUE, &id, &inner) ||
         !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
         !read_int(question, "timeLimitSeconds", -1, 5, profile->max_answer_seconds, &limit,
                   &inner) || limit < 0) {
@@ -296,7 +316,15 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
                                  inner ? inner : "\"timeLimitSeconds\" is required");
       return NULL;
     }
-    g_ptr_array_add(record->questions, ims_question_new(id, text, limit));
+    if (g_hash_table_contains(question_ids, id)) {
+      *code = "duplicate_question_id";
+      *problem = g_strdup_printf("questions[%u]: the id \"%s\" is already used by another question",
+                                 i, id);
+      return NULL;
+    }
+    ImsQuestion *parsed = ims_question_new(id, text, limit);
+    g_ptr_array_add(record->questions, parsed);
+    g_hash_table_add(question_ids, parsed->id);
   }
   return g_steal_pointer(&record);
 }
@@ -307,6 +335,7 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
+  const char *code = NULL;
 
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
@@ -314,10 +343,14 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
     respond_error(response, 400, "bad_json", "The body must be a JSON object.");
     return;
   }
+  if (ims_api_input_json_has_nul(request->body, request->body_length)) {
+    respond_error(response, 400, "invalid_request", "Strings may not hold NUL (\\u0000).");
+    return;
+  }
   g_autoptr(ImsSessionRecord) record =
-      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &problem);
+      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
   if (!record) {
-    respond_error(response, 400, "invalid_request", "%s.", problem);
+    respond_error(response, 400, code, "%s.", problem);
     return;
   }
 

@@ -246,6 +246,68 @@ test_create_refuses_bad_bodies(void **state)
   assert_null(f->store.created);
 }
 
+#define QUESTION(id) "{\"id\":\"" id "\",\"text\":\"t\",\"timeLimitSeconds\":10}"
+#define BODY_WITH(interview, user, extra, questions)                                    \
+  "{\"interviewId\":\"" interview "\",\"userId\":\"" user "\"" extra ",\"questions\":[" \
+  questions "]}"
+
+/* Two questions with one id would share object keys (the second answer
+ * overwrote the first in S3, and its media row was retried forever). */
+static void
+test_create_refuses_duplicate_question_ids(void **state)
+{
+  Fixture *f = *state;
+  expect_error(f, "POST", "/api/v1/sessions", AUTH,
+               BODY_WITH("i", "u", "", QUESTION("q1") "," QUESTION("q2") "," QUESTION("q1")), 400,
+               "duplicate_question_id");
+  assert_null(f->store.created);
+  /* ids differing only in case are different ids */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  call(f, "POST", "/api/v1/sessions", AUTH,
+       BODY_WITH("i", "u", "", QUESTION("q1") "," QUESTION("Q1")), 201, parser);
+  assert_int_equal(f->store.created->questions->len, 2);
+}
+
+/* Every id field refuses empty, over-long, non-printable and NUL (json-glib
+ * cut "q1\u0000x" to "q1" and it was accepted). */
+static void
+test_create_refuses_bad_ids(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *long_id = g_strnfill(257, 'q');
+  g_autofree char *long_question =
+      g_strdup_printf(BODY_WITH("i", "u", "", "{\"id\":\"%s\",\"text\":\"t\",\"timeLimitSeconds\":10}"),
+                      long_id);
+  static const char *const bodies[] = {
+    BODY_WITH("i", "u", "", QUESTION("")),
+    BODY_WITH("i", "u", "", QUESTION("q1\\u0000x")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u0001")),
+    BODY_WITH("i", "u", "", QUESTION("q\\n")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u007f")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u200b")),
+    BODY_WITH("i\\u0000x", "u", "", QUESTION("q1")),
+    BODY_WITH("i", "u\\u0000", "", QUESTION("q1")),
+    BODY_WITH("i\\t", "u", "", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"invitationId\":\"v\\u0000\"", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"companyId\":\"c\\u0000\"", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"companyId\":\"c\\u0007\"", QUESTION("q1")),
+    /* a NUL anywhere in a string: it would be cut off silently */
+    BODY_WITH("i", "u", ",\"candidateEmail\":\"a@b\\u0000.c\"", QUESTION("q1")),
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, bodies[i], 400, parser);
+    assert_string_equal(json_object_get_string_member(object, "code"), "invalid_request");
+  }
+  expect_error(f, "POST", "/api/v1/sessions", AUTH, long_question, 400, "invalid_request");
+  assert_null(f->store.created);
+  /* printable unicode and spaces are fine */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  call(f, "POST", "/api/v1/sessions", AUTH,
+       BODY_WITH("entretien \\u00e9t\u00e9", "u 1", "", QUESTION("question 1 / a?")), 201, parser);
+  assert_string_equal(f->store.created->interview_id, "entretien \u00e9t\u00e9");
+}
+
 static void
 test_get_session(void **state)
 {
@@ -374,6 +436,8 @@ main(void)
     T(test_create_uses_config_defaults),
     T(test_create_needs_service_token),
     T(test_create_refuses_bad_bodies),
+    T(test_create_refuses_duplicate_question_ids),
+    T(test_create_refuses_bad_ids),
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
