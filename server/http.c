@@ -124,7 +124,11 @@ start_response(struct lws *wsi, HttpRequest *request)
 static int
 answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
 {
-  if (request->too_large) {
+  if (!ims_api_owns_path(request->path)) {
+    /* a file mount found no file it may serve (absent, or behind a
+     * symlink: http-files.c) and lws handed the request to this protocol */
+    ims_api_respond_error(&request->response, 404, "not_found", "No such file.");
+  } else if (request->too_large) {
     ims_api_respond_error(&request->response, 413, "too_large",
                           "The body is limited to %" G_GSIZE_FORMAT " bytes.",
                           config->max_body_bytes);
