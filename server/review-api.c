@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api-input.h"
 #include "media-eraser.h"
 #include "message.h"
 #include "payloads.h"
@@ -142,6 +143,12 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
   const char *value;
   if (params) {
     filter.interview_id = g_hash_table_lookup(params, "interviewId");
+    const char *id_problem =
+        filter.interview_id ? ims_api_input_id_problem(filter.interview_id, -1) : NULL;
+    if (id_problem) {
+      ims_api_respond_error(response, 400, "invalid_request", "interviewId %s.", id_problem);
+      return;
+    }
     filter.state = g_hash_table_lookup(params, "status");
     if (filter.state && !g_str_equal(filter.state, "created") &&
         !g_str_equal(filter.state, "active") && !g_str_equal(filter.state, "completed")) {

@@ -423,6 +423,23 @@ test_review_odd_paths_get_errors(void **state)
   expect_error(f, "POST", "/api/v1/review/sessions", auth, NULL, 405, "method_not_allowed");
   /* a file id that is not a UUID is no file: 404 before the store is asked */
   expect_error(f, "GET", "/api/v1/review/media/not-a-uuid/url", auth, NULL, 404, "not_found");
+  /* an id in the query string is checked like one in a body */
+  g_autofree char *admin = recruiter_authorization();
+  ImsApiRequest request = { "GET", "/api/v1/review/sessions", admin, NULL, 0, "interviewId=a%01b" };
+  ImsApiResponse response = { 0 };
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  assert_non_null(strstr(response.body, "\"invalid_request\""));
+  ims_api_response_clear(&response);
+  request.query = "interviewId=a%00b";
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  ims_api_response_clear(&response);
+  g_autofree char *long_query = g_strdup_printf("interviewId=%0257d", 7);
+  request.query = long_query;
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  ims_api_response_clear(&response);
   /* and without a token: 401, as before */
   expect_error(f, "GET", "/api/v1/review/media/url", NULL, NULL, 401, "unauthorized");
 }
