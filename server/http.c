@@ -121,10 +121,19 @@ start_response(struct lws *wsi, HttpRequest *request)
   return 0;
 }
 
+/* TRUE if path is under one of the API's mounts (ims_http_mounts_init), not
+ * a file mount's miss. */
+static gboolean
+reached_by_api_mount(const char *path)
+{
+  return g_str_equal(path, "/api") || g_str_has_prefix(path, "/api/") ||
+         g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
+}
+
 static int
 answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
 {
-  if (!ims_api_owns_path(request->path)) {
+  if (!reached_by_api_mount(request->path)) {
     /* a file mount found no file it may serve (absent, or behind a
      * symlink: http-files.c) and lws handed the request to this protocol */
     ims_api_respond_error(&request->response, 404, "not_found", "No such file.");

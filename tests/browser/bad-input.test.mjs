@@ -399,6 +399,9 @@ test('the web client files: a symlink out of the web root is 404', { timeout: 30
       }
       // an absent file is 404 too (it was handed to the API and came back 401)
       assert.equal((await get('/missing.html')).status, 404);
+      assert.equal((await get('/candidate/missing.js')).status, 404);
+      // paths under the API's mounts still reach the API (it asks for a token first)
+      assert.equal((await get('/api/v1/nothing')).status, 401);
       assert.equal(files.isAlive(), true);
     });
   } finally {
