@@ -304,7 +304,8 @@ ims_consumer_new(const ImsConsumerConfig *config, GError **error)
     goto error;
   rd_kafka_conf_set(conf, "enable.idempotence", "true", reason, sizeof reason);
   rd_kafka_conf_set(conf, "acks", "all", reason, sizeof reason);
-  g_autofree char *timeout = g_strdup_printf("%d", DLQ_TIMEOUT_MS);
+  char timeout[16];
+  g_snprintf(timeout, sizeof timeout, "%d", DLQ_TIMEOUT_MS);
   rd_kafka_conf_set(conf, "message.timeout.ms", timeout, reason, sizeof reason);
   rd_kafka_conf_set_dr_msg_cb(conf, on_dead_lettered);
   rd_kafka_conf_set_opaque(conf, consumer);

@@ -8,8 +8,10 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api-input.h"
 #include "message.h"
 #include "review-api.h"
+#include "router.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
@@ -244,6 +246,21 @@ read_string(JsonObject *object, const char *name, gboolean required, gsize max_l
   return TRUE;
 }
 
+/* read_string for an id field: also refused if it is not an id (api-input.h). */
+static gboolean
+read_id(JsonObject *object, const char *name, gboolean required, char **out, char **problem)
+{
+  if (!read_string(object, name, required, IMS_API_MAX_ID_BYTES, out, problem))
+    return FALSE;
+  const char *why = *out ? ims_api_input_id_problem(*out, -1) : NULL;
+  if (why) {
+    *problem = g_strdup_printf("\"%s\" %s", name, why);
+    g_clear_pointer(out, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 read_int(JsonObject *object, const char *name, int fallback, int min, int max, int *out,
          char **problem)
@@ -262,19 +279,21 @@ read_int(JsonObject *object, const char *name, int fallback, int min, int max, i
   return TRUE;
 }
 
-/* Builds a session record from the request body; NULL with *problem set. */
+/* Builds a session record from the request body; NULL with *problem and
+ * *code (static: invalid_request or duplicate_question_id) set. */
 static ImsSessionRecord *
-parse_create(ImsApi *api, JsonObject *body, char **problem)
+parse_create(ImsApi *api, JsonObject *body, const char **code, char **problem)
 {
   g_autoptr(ImsSessionRecord) record = ims_session_record_new();
   JsonObject *settings = NULL;
 
-  if (!read_string(body, "interviewId", TRUE, MAX_FIELD_LENGTH, &record->interview_id, problem) ||
-      !read_string(body, "invitationId", FALSE, MAX_FIELD_LENGTH, &record->invitation_id, problem) ||
-      !read_string(body, "userId", TRUE, MAX_FIELD_LENGTH, &record->user_id, problem) ||
+  *code = "invalid_request";
+  if (!read_id(body, "interviewId", TRUE, &record->interview_id, problem) ||
+      !read_id(body, "invitationId", FALSE, &record->invitation_id, problem) ||
+      !read_id(body, "userId", TRUE, &record->user_id, problem) ||
       !read_string(body, "candidateEmail", FALSE, MAX_FIELD_LENGTH, &record->candidate_email,
                    problem) ||
-      !read_string(body, "companyId", FALSE, MAX_FIELD_LENGTH, &record->company_id, problem) ||
+      !read_id(body, "companyId", FALSE, &record->company_id, problem) ||
       !read_string(body, "profile", FALSE, 64, &record->profile, problem))
     return NULL;
   if (!record->profile)
@@ -307,6 +326,8 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
     return NULL;
   }
   JsonArray *array = json_node_get_array(questions);
+  /* question ids name object keys and events: one id, one question */
+  g_autoptr(GHashTable) question_ids = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length(array); i++) {
     JsonNode *node = json_array_get_element(array, i);
     g_autofree char *id = NULL, *text = NULL, *inner = NULL;
@@ -316,7 +337,7 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
       return NULL;
     }
     JsonObject *question = json_node_get_object(node);
-    if (!read_string(question, "id", TRUE, MAX_FIELD_LENGTH, &id, &inner) ||
+    if (!read_id(question, "id", TRUE, &id, &inner) ||
         !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
         !read_int(question, "timeLimitSeconds", -1, 5, profile->max_answer_seconds, &limit,
                   &inner) || limit < 0) {
@@ -324,7 +345,15 @@ parse_create(ImsApi *api, JsonObject *body, char **problem)
                                  inner ? inner : "\"timeLimitSeconds\" is required");
       return NULL;
     }
-    g_ptr_array_add(record->questions, ims_question_new(id, text, limit));
+    if (g_hash_table_contains(question_ids, id)) {
+      *code = "duplicate_question_id";
+      *problem = g_strdup_printf("questions[%u]: the id \"%s\" is already used by another question",
+                                 i, id);
+      return NULL;
+    }
+    ImsQuestion *parsed = ims_question_new(id, text, limit);
+    g_ptr_array_add(record->questions, parsed);
+    g_hash_table_add(question_ids, parsed->id);
   }
   return g_steal_pointer(&record);
 }
@@ -335,6 +364,7 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
+  const char *code = NULL;
 
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
@@ -342,10 +372,14 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
     respond_error(response, 400, "bad_json", "The body must be a JSON object.");
     return;
   }
+  if (ims_api_input_json_has_nul(request->body, request->body_length)) {
+    respond_error(response, 400, "invalid_request", "Strings may not hold NUL (\\u0000).");
+    return;
+  }
   g_autoptr(ImsSessionRecord) record =
-      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &problem);
+      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
   if (!record) {
-    respond_error(response, 400, "invalid_request", "%s.", problem);
+    respond_error(response, 400, code, "%s.", problem);
     return;
   }
 
@@ -478,44 +512,44 @@ handle_get(ImsApi *api, const char *id, ImsApiResponse *response)
   respond_json(response, 200, b);
 }
 
+/* The service API's routes (the review API has its own table, review-api.c). */
+enum { ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_CREATE, ROUTE_GET_SESSION };
+static const ImsRoute service_routes[] = {
+  { "GET", "/healthz", ROUTE_HEALTHZ },
+  { "GET", "/readyz", ROUTE_READYZ },
+  { "POST", SESSIONS_PATH, ROUTE_CREATE },
+  { "GET", SESSIONS_PATH "/{}", ROUTE_GET_SESSION },
+};
+
 void
 ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
 {
-  const char *path = request->path;
-  gboolean get = g_str_equal(request->method, "GET");
-  gboolean post = g_str_equal(request->method, "POST");
+  ImsRouteMatch match = { 0 };
 
   response->status = 500;
   response->body = NULL;
 
-  if (g_str_equal(path, "/healthz")) {
-    if (!get) {
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-      return;
-    }
+  if (g_str_has_prefix(request->path, IMS_REVIEW_PATH)) {
+    ims_review_api_handle(api, request, response);
+    return;
+  }
+  gboolean found = ims_route_match(service_routes, G_N_ELEMENTS(service_routes), request->method,
+                                   request->path, &match);
+  gboolean open = match.route == ROUTE_HEALTHZ || match.route == ROUTE_READYZ;
+  if (!found && (match.status == 400 || open))
+    respond_error(response, match.status, match.code, "%s", match.message);
+  else if (!open && !authorized(api, request))
+    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
+  else if (!found)
+    respond_error(response, match.status, match.code, "%s", match.message);
+  else if (match.route == ROUTE_HEALTHZ) {
     response->status = 200;
     response->body = g_strdup("{\"status\":\"ok\"}");
-  } else if (g_str_equal(path, "/readyz")) {
-    if (!get)
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-    else
-      handle_readyz(api, response);
-  } else if (g_str_has_prefix(path, IMS_REVIEW_PATH)) {
-    ims_review_api_handle(api, request, response);
-  } else if (!authorized(api, request)) {
-    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
-  } else if (g_str_equal(path, SESSIONS_PATH)) {
-    if (!post)
-      respond_error(response, 405, "method_not_allowed", "Use POST.");
-    else
-      handle_create(api, request, response);
-  } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&
-             !strchr(path + strlen(SESSIONS_PATH "/"), '/')) {
-    if (!get)
-      respond_error(response, 405, "method_not_allowed", "Use GET.");
-    else
-      handle_get(api, path + strlen(SESSIONS_PATH "/"), response);
-  } else {
-    respond_error(response, 404, "not_found", "No such resource.");
-  }
+  } else if (match.route == ROUTE_READYZ)
+    handle_readyz(api, response);
+  else if (match.route == ROUTE_CREATE)
+    handle_create(api, request, response);
+  else
+    handle_get(api, match.params[0], response);
+  ims_route_match_clear(&match);
 }

@@ -8,7 +8,10 @@
  *   POST /api/v1/sessions         create an interview session (service token)
  *   GET  /api/v1/sessions/{id}    a session's state and takes (service token)
  *
- * Errors are JSON {"code", "message"} with the matching HTTP status.
+ * Paths are matched by router.c against the route table in api.c (the
+ * review API's, under /api/v1/review/, in review-api.c).  Errors are JSON
+ * {"code", "message"} with the matching HTTP status; the codes are listed in
+ * docs/review-api.md.
  */
 #pragma once
 

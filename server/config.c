@@ -117,7 +117,7 @@ static const KeyInfo keys[] = {
   INT_KEY("storage", s3_path_style, 1, 0, 1,
           "1: path-style URLs (MinIO, s3rver); 0: virtual-host style (AWS)."),
   STRING_KEY("storage", key_prefix, "media", KEY_MAY_BE_EMPTY, NULL,
-             "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}/{file}."),
+             "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file}."),
   INT_KEY("storage", upload_original, 1, 0, 1,
           "1: upload the take's original Matroska file too."),
   INT_KEY("storage", multipart_threshold_mb, 16, 5, 5000,

@@ -3,6 +3,7 @@
 
 #include "http.h"
 
+#include <errno.h>
 #include <libwebsockets.h>
 #include <string.h>
 
@@ -21,6 +22,11 @@ typedef struct {
   char *authorization;
   GByteArray *body;
   gboolean too_large;
+  /* refused by this layer before the API sees it: 400 query_too_long, 411
+   * length_required; then the connection is closed (close_after), since a
+   * body that was not read may still be on it */
+  int refused_status;
+  gboolean close_after;
   ImsApiResponse response;
   gboolean answered;          /* response is filled: WRITEABLE sends it */
   gboolean headers_sent;
@@ -70,7 +76,56 @@ request_clear(HttpRequest *request)
   request->too_large = FALSE;
   request->answered = FALSE;
   request->headers_sent = FALSE;
+  request->refused_status = 0;
+  request->close_after = FALSE;
   request->sent = 0;
+}
+
+char *
+ims_http_query_join(const char *const *fragments, guint n_fragments)
+{
+  GString *query = g_string_new(NULL);
+  for (guint i = 0; i < n_fragments; i++) {
+    const char *equal = strchr(fragments[i], '=');
+    g_autofree char *name = equal ? g_strndup(fragments[i], (gsize) (equal - fragments[i]))
+                                  : g_strdup(fragments[i]);
+    if (query->len)
+      g_string_append_c(query, '&');
+    g_string_append_uri_escaped(query, name, NULL, TRUE);
+    if (equal) {
+      g_string_append_c(query, '=');
+      g_string_append_uri_escaped(query, equal + 1, NULL, TRUE);
+    }
+  }
+  return g_string_free(query, FALSE);
+}
+
+/* The query string of the request, escaped again (ims_http_query_join), in
+ * *query (transfer full; NULL if there is none).  -EMSGSIZE if lws holds
+ * more than IMS_HTTP_MAX_QUERY_BYTES of it; 0 otherwise. */
+static int
+copy_query(struct lws *wsi, char **query)
+{
+  *query = NULL;
+  int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+  if (total <= 0)
+    return 0;
+  if (total > IMS_HTTP_MAX_QUERY_BYTES)
+    return -EMSGSIZE;
+  g_autoptr(GPtrArray) fragments = g_ptr_array_new_with_free_func(g_free);
+  for (int index = 0;; index++) {
+    int length = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, index);
+    if (length <= 0)
+      break;
+    char *fragment = g_malloc(length + 1);
+    if (lws_hdr_copy_fragment(wsi, fragment, length + 1, WSI_TOKEN_HTTP_URI_ARGS, index) < 0) {
+      g_free(fragment);
+      return -EMSGSIZE;
+    }
+    g_ptr_array_add(fragments, fragment);
+  }
+  *query = ims_http_query_join((const char *const *) fragments->pdata, fragments->len);
+  return 0;
 }
 
 static char *
@@ -172,14 +227,32 @@ answer_on_database(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request,
 
 /* Answers a collected request: at once, or on the database thread when
  * the API needs PostgreSQL. */
+/* TRUE if path is under one of the API's mounts (ims_http_mounts_init), not
+ * a file mount's miss. */
+static gboolean
+reached_by_api_mount(const char *path)
+{
+  return g_str_equal(path, "/api") || g_str_has_prefix(path, "/api/") ||
+         g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
+}
+
 static int
 answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
 {
-  if (request->too_large) {
-    request->response.status = 413;
-    request->response.body = g_strdup_printf(
-        "{\"code\":\"too_large\",\"message\":\"The body is limited to %" G_GSIZE_FORMAT " bytes.\"}",
-        config->max_body_bytes);
+  if (!reached_by_api_mount(request->path)) {
+    /* a file mount found no file it may serve (absent, or behind a
+     * symlink: http-files.c) and lws handed the request to this protocol */
+    ims_api_respond_error(&request->response, 404, "not_found", "No such file.");
+  } else if (request->too_large) {
+    ims_api_respond_error(&request->response, 413, "too_large",
+                          "The body is limited to %" G_GSIZE_FORMAT " bytes.",
+                          config->max_body_bytes);
+  } else if (request->refused_status == 400) {
+    ims_api_respond_error(&request->response, 400, "query_too_long",
+                          "The query string is limited to %d bytes.", IMS_HTTP_MAX_QUERY_BYTES);
+  } else if (request->refused_status == 411) {
+    ims_api_respond_error(&request->response, 411, "length_required",
+                          "Send the body with a Content-Length (chunked bodies are not read).");
   } else {
     ImsApiRequest api_request = {
       .method = request->method,
@@ -220,7 +293,10 @@ write_body(struct lws *wsi, HttpRequest *request)
     lws_callback_on_writable(wsi);
     return 0;
   }
+  gboolean close_after = request->close_after;
   request_clear(request);
+  if (close_after)
+    return -1;
   return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -254,24 +330,28 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     if (query) {
       *query = '\0';
       request->query = g_strdup(query + 1);
-    } else {
-      /* lws keeps the query apart from the URI */
-      int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-      if (length > 0 && length < 4096) {
-        request->query = g_malloc0(length + 1);
-        for (int fragment = 0, at = 0;; fragment++) {
-          char part[1024];
-          int n = lws_hdr_copy_fragment(wsi, part, sizeof part, WSI_TOKEN_HTTP_URI_ARGS, fragment);
-          if (n <= 0)
-            break;
-          g_snprintf(request->query + at, length + 1 - at, "%s%s", at ? "&" : "", part);
-          at = strlen(request->query);
-        }
-      }
+      if (strlen(request->query) > IMS_HTTP_MAX_QUERY_BYTES)
+        request->refused_status = 400;
+    } else if (copy_query(wsi, &request->query) < 0) {
+      /* lws keeps the query apart from the URI, decoded, one fragment per parameter */
+      request->refused_status = 400;
     }
     char address[64];
     request->remote = g_strdup(lws_get_peer_simple(wsi, address, sizeof address));
     request->authorization = copy_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (request->refused_status) {
+      request->close_after = TRUE; /* a body may follow that is not read */
+      return answer(wsi, config, request);
+    }
+    if ((method == 1 || method == 3 || method == 4) &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0 &&
+        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+      /* lws 4.1 does not decode chunked request bodies: their bytes would be
+       * read as the next request, so refuse and close */
+      request->refused_status = 411;
+      request->close_after = TRUE;
+      return answer(wsi, config, request);
+    }
     if (method == 1 || method == 3 || method == 4) {
       /* a body follows: HTTP_BODY ... HTTP_BODY_COMPLETION */
       request->body = g_byte_array_new();

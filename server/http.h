@@ -16,6 +16,10 @@
 
 G_BEGIN_DECLS
 
+/* Longest query string accepted (decoded, as lws holds it); longer is 400
+ * query_too_long, never cut. */
+#define IMS_HTTP_MAX_QUERY_BYTES 1024
+
 typedef struct {
   ImsApi *api;
   ImsDatabase *database;      /* NULL: every request is answered on the loop */
@@ -34,5 +38,11 @@ void ims_http_protocol_init(struct lws_protocols *protocol, ImsHttpConfig *confi
 #define IMS_HTTP_MOUNT_COUNT 5
 void ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root,
                           const char *candidate_root);
+
+/* lws hands the query string decoded, split at "&" and ";" into fragments
+ * "name=value".  Joins them into one query string with each name and value
+ * percent-escaped again, so the API decodes every parameter exactly once
+ * ("a=x&y" from "?a=x%26y" stays one parameter a = "x&y").  Transfer full. */
+char *ims_http_query_join(const char *const *fragments, guint n_fragments);
 
 G_END_DECLS

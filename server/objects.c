@@ -5,7 +5,9 @@
  * holds what every store shares: the error quark and ims_object_key_build(),
  * which turns ids from the platform's API into one safe key.
  *
- * A key is "{prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}/{file}".
+ * A key is "{prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file}":
+ * the take id (imsd's UUID) makes keys unique per take by construction, even
+ * if the platform gave two questions one id.
  * Every id (and the file name) becomes exactly one segment: bytes outside
  * [A-Za-z0-9._-] are percent-escaped, and a segment "." or ".." has its dots
  * escaped, so no id can add, remove or climb a level.  Nothing here has
@@ -97,8 +99,8 @@ ims_object_key_append_prefix(GString *key, const char *prefix, GError **error)
 
 char *
 ims_object_key_build(const char *prefix, const char *interview_id, const char *session_id,
-                     const char *question_id, int take_number, const char *file_name,
-                     GError **error)
+                     const char *question_id, int take_number, const char *take_id,
+                     const char *file_name, GError **error)
 {
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
@@ -126,7 +128,11 @@ ims_object_key_build(const char *prefix, const char *interview_id, const char *s
       return NULL;
     g_string_append_c(key, '/');
   }
-  g_string_append_printf(key, "take-%d/", take_number);
+  g_string_append_printf(key, "take-%d-", take_number);
+  if (!ims_object_key_append_segment(key, "take id", take_id, take_id != NULL ? strlen(take_id) : 0,
+                                     error))
+    return NULL;
+  g_string_append_c(key, '/');
   if (!ims_object_key_append_segment(key, "file name", file_name,
                                      file_name != NULL ? strlen(file_name) : 0, error))
     return NULL;

@@ -56,7 +56,9 @@ ImsObjectStore *ims_object_store_s3_new(const ImsObjectStoreConfig *config, GErr
 static inline void ims_object_store_free(ImsObjectStore *store) { if (store) store->free(store); }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsObjectStore, ims_object_store_free)
 
-/* "{prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}/{file_name}".
+/* "{prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file_name}".
+ * The take id (a UUID imsd made) makes every take's keys its own whatever
+ * the platform's ids are: two takes never share a key.
  * Ids come from the platform's API and may hold anything: every byte outside
  * [A-Za-z0-9._-] is percent-escaped ("/" -> "%2F", unicode byte by byte), and
  * a segment that is "." or ".." has its dots escaped, so an id is always
@@ -65,8 +67,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsObjectStore, ims_object_store_free)
  * operator config: "/"-separated segments checked the same way (each
  * escaped), or empty.  Transfer full. */
 char *ims_object_key_build(const char *prefix, const char *interview_id, const char *session_id,
-                           const char *question_id, int take_number, const char *file_name,
-                           GError **error);
+                           const char *question_id, int take_number, const char *take_id,
+                           const char *file_name, GError **error);
 
 #define IMS_OBJECTS_ERROR (ims_objects_error_quark())
 GQuark ims_objects_error_quark(void);

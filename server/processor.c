@@ -96,7 +96,7 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
     return TRUE;
   g_autofree char *key = ims_object_key_build(config->key_prefix, work->job->interview_id,
                                               take->session_id, work->job->question_id,
-                                              take->number, file_name, &error);
+                                              take->number, take->id, file_name, &error);
   g_autofree char *checksum = NULL;
   GStatBuf st;
   if (!key || g_stat(path, &st) != 0 ||

@@ -6,10 +6,12 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api-input.h"
 #include "media-eraser.h"
 #include "message.h"
 #include "payloads.h"
 #include "reviewer.h"
+#include "router.h"
 
 #define SESSIONS_PATH IMS_REVIEW_PATH "sessions"
 #define MEDIA_PATH IMS_REVIEW_PATH "media/"
@@ -141,6 +143,12 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
   const char *value;
   if (params) {
     filter.interview_id = g_hash_table_lookup(params, "interviewId");
+    const char *id_problem =
+        filter.interview_id ? ims_api_input_id_problem(filter.interview_id, -1) : NULL;
+    if (id_problem) {
+      ims_api_respond_error(response, 400, "invalid_request", "interviewId %s.", id_problem);
+      return;
+    }
     filter.state = g_hash_table_lookup(params, "status");
     if (filter.state && !g_str_equal(filter.state, "created") &&
         !g_str_equal(filter.state, "active") && !g_str_equal(filter.state, "completed")) {
@@ -283,8 +291,10 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *company_id = NULL;
-  g_autoptr(ImsMediaFile) file = api->store->get_media_file(api->store, file_id, &company_id,
-                                                            &error);
+  g_autoptr(ImsMediaFile) file =
+      g_uuid_string_is_valid(file_id)
+          ? api->store->get_media_file(api->store, file_id, &company_id, &error)
+          : NULL;
   if (!file || !ims_reviewer_can_see(reviewer, company_id)) {
     if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
       g_warning("%s: cannot read media: %s", file_id, error->message);
@@ -347,40 +357,50 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   respond(response, 202, b);
 }
 
+/* The review API's routes (the service API's are in api.c). */
+enum { ROUTE_LIST, ROUTE_DETAIL, ROUTE_DELETE_MEDIA, ROUTE_MEDIA_URL };
+static const ImsRoute review_routes[] = {
+  { "GET", SESSIONS_PATH, ROUTE_LIST },
+  { "GET", SESSIONS_PATH "/{}", ROUTE_DETAIL },
+  { "DELETE", SESSIONS_PATH "/{}/media", ROUTE_DELETE_MEDIA },
+  { "GET", MEDIA_PATH "{}/url", ROUTE_MEDIA_URL },
+};
+
 void
 ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
   ImsReviewer reviewer = { 0 };
   ImsReviewerKeys keys = { api->review_secret, api->review_public_key };
-  const char *path = request->path;
+  ImsRouteMatch match = { 0 };
+  gboolean found = ims_route_match(review_routes, G_N_ELEMENTS(review_routes), request->method,
+                                   request->path, &match);
 
+  if (!found && match.status == 400) {
+    /* a malformed path is refused before the token is looked at */
+    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
+    ims_route_match_clear(&match);
+    return;
+  }
   if (!ims_reviewer_authenticate(&keys, request->authorization,
                                  g_get_real_time() / G_USEC_PER_SEC, &reviewer, &error)) {
     gboolean forbidden = g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN);
     ims_api_respond_error(response, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
                           "%s", forbidden ? "This token may not use the review API."
                                           : "A valid recruiter bearer token is required.");
+    ims_route_match_clear(&match);
     return;
   }
-  if (g_str_equal(request->method, "DELETE") && g_str_has_prefix(path, SESSIONS_PATH "/") &&
-      g_str_has_suffix(path, "/media")) {
-    g_autofree char *id = g_strndup(path + strlen(SESSIONS_PATH "/"),
-                                    strlen(path) - strlen(SESSIONS_PATH "/") - strlen("/media"));
-    handle_delete(api, &reviewer, request, id, response);
-  } else if (!g_str_equal(request->method, "GET")) {
-    ims_api_respond_error(response, 405, "method_not_allowed", "Use GET, or DELETE on media.");
-  } else if (g_str_equal(path, SESSIONS_PATH)) {
+  if (!found)
+    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
+  else if (match.route == ROUTE_LIST)
     handle_list(api, &reviewer, request, response);
-  } else if (g_str_has_prefix(path, SESSIONS_PATH "/") &&
-             !strchr(path + strlen(SESSIONS_PATH "/"), '/')) {
-    handle_detail(api, &reviewer, request, path + strlen(SESSIONS_PATH "/"), response);
-  } else if (g_str_has_prefix(path, MEDIA_PATH) && g_str_has_suffix(path, "/url")) {
-    g_autofree char *file_id = g_strndup(path + strlen(MEDIA_PATH),
-                                         strlen(path) - strlen(MEDIA_PATH) - strlen("/url"));
-    handle_media_url(api, &reviewer, request, file_id, response);
-  } else {
-    ims_api_respond_error(response, 404, "not_found", "No such resource.");
-  }
+  else if (match.route == ROUTE_DETAIL)
+    handle_detail(api, &reviewer, request, match.params[0], response);
+  else if (match.route == ROUTE_DELETE_MEDIA)
+    handle_delete(api, &reviewer, request, match.params[0], response);
+  else
+    handle_media_url(api, &reviewer, request, match.params[0], response);
+  ims_route_match_clear(&match);
   ims_reviewer_clear(&reviewer);
 }

@@ -3,7 +3,10 @@
  *   GET /api/v1/review/sessions             list, filtered and paginated
  *   GET /api/v1/review/sessions/{id}        questions, takes, media with signed URLs
  *   GET /api/v1/review/media/{fileId}/url   a fresh signed URL
+ *   DELETE /api/v1/review/sessions/{id}/media   erase a session's media
  *
+ * Paths are matched by router.c against this file's route table (a
+ * malformed path is 400 bad_path before the token is checked).
  * Every request is authenticated as an ImsReviewer (reviewer.c); a recruiter
  * sees only their company's sessions (another company's answer 404, as if
  * absent).  Every access to media is written to the audit log.  Called from

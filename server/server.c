@@ -9,6 +9,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "http-files.h"
 #include "ingest.h"
 #include "media.h"
 #include "objects.h"
@@ -496,6 +497,9 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
                 config->listen_address, config->port);
     return NULL;
   }
+  /* the web client's files are served without following symlinks */
+  const char *const web_roots[] = { config->web_root, server->candidate_root, NULL };
+  ims_http_files_guard(server->lws, web_roots);
   server->sweep_id = g_timeout_add_seconds(SWEEP_INTERVAL_SECONDS, sweep_sessions, server);
   g_message("listening on http://%s:%d (public %s)", config->listen_address, config->port,
             config->public_url);
@@ -564,6 +568,7 @@ ims_server_free(ImsServer *server)
   /* closes every socket; peers detach from their sessions (their last
    * changes are queued for the database) */
   g_clear_pointer(&server->lws, lws_context_destroy);
+  ims_http_files_unguard();
   GHashTableIter iter;
   gpointer value;
   g_hash_table_iter_init(&iter, server->loading);

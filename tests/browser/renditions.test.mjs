@@ -9,7 +9,7 @@
 // Once every take has takes.processed_at (polled in PostgreSQL):
 //   - media_files: one stored row per kind per take (original, video/mp4,
 //     thumbnail, audio/wav-16k; audio-only: no thumbnail), keys
-//     {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}/{file},
+//     {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file},
 //     content types, size and sha256 equal to the bytes fetched back from S3
 //   - video.mp4: top-level boxes ftyp .. moov before mdat (fast start);
 //     decodes (ffprobe -count_frames, i.e. a full decode) as H.264 + AAC
@@ -211,7 +211,7 @@ test('every take is processed into S3 with one correct object per kind', { timeo
         const objects = await checkStoredObjects(s3, {
           files: files.filter((f) => f.take_id === take.id),
           kinds, keyPrefix: KEY_PREFIX, interviewId: rec.interviewId, sessionId: rec.sessionId,
-          questionId: question.id, number: take.number, where,
+          questionId: question.id, number: take.number, takeId: take.id, where,
         });
         const durationMs = Number(take.duration_ms);
         assert.ok(durationMs >= (question.seconds - 1.5) * 1000, `${where}: duration_ms ${durationMs}`);

@@ -69,13 +69,13 @@ async function checkProcessed(session, questionId, profileName, take) {
     files: await mediaFiles(take.id),
     kinds: expectedKinds(PROFILES[profileName]),
     keyPrefix: KEY_PREFIX, interviewId: api.json.interviewId, sessionId: session.sessionId,
-    questionId, number: take.number, where,
+    questionId, number: take.number, takeId: take.id, where,
   });
   assert.equal(objects.original.length, Number(take.size_bytes), `${where}: original.mkv is the take as recorded`);
   assert.equal(fs.existsSync(take.path), false, `${where}: spool file deleted: ${take.path}`);
   assert.equal(fs.existsSync(`${take.path}.renditions`), false, `${where}: renditions dir deleted`);
   // no stray objects under the take's folder (e.g. from an attempt cut short)
-  const folder = `${KEY_PREFIX}/${api.json.interviewId}/${session.sessionId}/${questionId}/take-${take.number}/`;
+  const folder = `${KEY_PREFIX}/${api.json.interviewId}/${session.sessionId}/${questionId}/take-${take.number}-${take.id}/`;
   const listed = (await s3.listObjects(folder)).map((o) => o.key).sort();
   assert.deepEqual(listed, (await mediaFiles(take.id)).map((f) => f.object_key).sort(),
     `${where}: the bucket holds exactly the rows' objects`);

@@ -1,7 +1,8 @@
 /* fuzz-object-key.c: libFuzzer target for ims_object_key_build() (server/objects.c).
  *
  * Input: the take number in the first byte (signed), then prefix, interview id, session id,
- * question id and file name separated by NUL bytes (missing fields are NULL).  Whatever is
+ * question id, file name and take id separated by NUL bytes (missing fields are NULL, except
+ * a missing take id, which is "t1" so that older seeds still reach the rest).  Whatever is
  * accepted must be a safe key: only bytes from [A-Za-z0-9._%/-], no empty, "." or ".."
  * segment, at most 1024 bytes, and each id segment must percent-decode back to the id.
  * Whatever is refused must be refused with IMS_OBJECTS_ERROR_BAD_KEY.
@@ -40,20 +41,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   int take = (int8_t) data[0];
   /* Split a NUL-terminated copy of the bytes after the first at each NUL. */
-  char *fields[5] = { NULL };
+  char *fields[6] = { NULL };
   g_autofree char *copy = g_malloc(size);
   memcpy(copy, data + 1, size - 1);
   copy[size - 1] = '\0';
   char *cursor = copy;
   char *end = copy + size - 1;
-  for (int i = 0; i < 5 && cursor <= end; i++) {
+  for (int i = 0; i < 6 && cursor <= end; i++) {
     fields[i] = cursor;
     cursor += strlen(cursor) + 1;
   }
 
   g_autoptr(GError) error = NULL;
   g_autofree char *key =
-    ims_object_key_build(fields[0], fields[1], fields[2], fields[3], take, fields[4], &error);
+    ims_object_key_build(fields[0], fields[1], fields[2], fields[3], take,
+                         fields[5] ? fields[5] : "t1", fields[4], &error);
   if (key == NULL) {
     if (!g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY))
       abort();
@@ -76,8 +78,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (int i = 0; i < 5; i++) {
     const char *segment = segments[count - 5 + i];
     if (ids[i] == NULL) {
-      g_autofree char *expected = g_strdup_printf("take-%d", take);
-      if (!g_str_equal(segment, expected))
+      g_autofree char *expected = g_strdup_printf("take-%d-", take);
+      if (!g_str_has_prefix(segment, expected))
+        abort();
+      g_autofree char *take_id = decode_segment(segment + strlen(expected));
+      if (!g_str_equal(take_id, fields[5] ? fields[5] : "t1"))
         abort();
       continue;
     }

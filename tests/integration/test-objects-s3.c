@@ -81,7 +81,7 @@ static char *
 unique_key(const char *name)
 {
   g_autoptr(GError) error = NULL;
-  char *key = ims_object_key_build(run_prefix, "interview", "session", "question", 1, name, &error);
+  char *key = ims_object_key_build(run_prefix, "interview", "session", "question", 1, "take-id", name, &error);
   if (key == NULL)
     fail_msg("%s", error->message);
   return key;
@@ -237,7 +237,7 @@ test_escaped_key_round_trip(void **state)
   g_autoptr(ImsObjectStore) store = store_new(&config);
   g_autoptr(GError) error = NULL;
   g_autofree char *key =
-    ims_object_key_build(run_prefix, "../é x", "..", "a/b?c", 2, "take.webm", &error);
+    ims_object_key_build(run_prefix, "../é x", "..", "a/b?c", 2, "take-id", "take.webm", &error);
   assert_non_null(key);
   g_autofree char *path = write_file("escaped.bin", 4096, 5);
   g_autofree char *checksum = NULL;
@@ -447,7 +447,7 @@ test_presign_get(void **state)
   g_autoptr(GError) error = NULL;
   /* Escaped ids: the key holds %XX, which must travel as %25XX and be signed so. */
   g_autofree char *key =
-    ims_object_key_build(run_prefix, "presign/é x", "..", "q?&=+", 3, "take.webm", &error);
+    ims_object_key_build(run_prefix, "presign/é x", "..", "q?&=+", 3, "take-id", "take.webm", &error);
   assert_non_null(key);
   assert_non_null(strchr(key, '%'));
   gsize size = 10000;

@@ -15,6 +15,7 @@
 
 #define SERVICE_TOKEN "service-token-for-tests"
 #define SECRET "unit-test-secret-unit-test-secret-0123"
+#define REVIEW_SECRET "unit-test-review-secret-0123456789abcdef"
 
 typedef struct {
   ImsStore base;
@@ -106,6 +107,7 @@ setup(void **state)
   f->config->spool_dir = g_strdup(f->spool);
   f->api.config = f->config;
   f->api.store = &f->store.base;
+  f->api.review_secret = REVIEW_SECRET;
   f->profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", NULL);
   assert_non_null(f->profiles);
   f->api.profiles = f->profiles;
@@ -244,6 +246,68 @@ test_create_refuses_bad_bodies(void **state)
   assert_null(f->store.created);
 }
 
+#define QUESTION(id) "{\"id\":\"" id "\",\"text\":\"t\",\"timeLimitSeconds\":10}"
+#define BODY_WITH(interview, user, extra, questions)                                    \
+  "{\"interviewId\":\"" interview "\",\"userId\":\"" user "\"" extra ",\"questions\":[" \
+  questions "]}"
+
+/* Two questions with one id would share object keys (the second answer
+ * overwrote the first in S3, and its media row was retried forever). */
+static void
+test_create_refuses_duplicate_question_ids(void **state)
+{
+  Fixture *f = *state;
+  expect_error(f, "POST", "/api/v1/sessions", AUTH,
+               BODY_WITH("i", "u", "", QUESTION("q1") "," QUESTION("q2") "," QUESTION("q1")), 400,
+               "duplicate_question_id");
+  assert_null(f->store.created);
+  /* ids differing only in case are different ids */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  call(f, "POST", "/api/v1/sessions", AUTH,
+       BODY_WITH("i", "u", "", QUESTION("q1") "," QUESTION("Q1")), 201, parser);
+  assert_int_equal(f->store.created->questions->len, 2);
+}
+
+/* Every id field refuses empty, over-long, non-printable and NUL (json-glib
+ * cut "q1\u0000x" to "q1" and it was accepted). */
+static void
+test_create_refuses_bad_ids(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *long_id = g_strnfill(257, 'q');
+  g_autofree char *long_question =
+      g_strdup_printf(BODY_WITH("i", "u", "", "{\"id\":\"%s\",\"text\":\"t\",\"timeLimitSeconds\":10}"),
+                      long_id);
+  static const char *const bodies[] = {
+    BODY_WITH("i", "u", "", QUESTION("")),
+    BODY_WITH("i", "u", "", QUESTION("q1\\u0000x")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u0001")),
+    BODY_WITH("i", "u", "", QUESTION("q\\n")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u007f")),
+    BODY_WITH("i", "u", "", QUESTION("q\\u200b")),
+    BODY_WITH("i\\u0000x", "u", "", QUESTION("q1")),
+    BODY_WITH("i", "u\\u0000", "", QUESTION("q1")),
+    BODY_WITH("i\\t", "u", "", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"invitationId\":\"v\\u0000\"", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"companyId\":\"c\\u0000\"", QUESTION("q1")),
+    BODY_WITH("i", "u", ",\"companyId\":\"c\\u0007\"", QUESTION("q1")),
+    /* a NUL anywhere in a string: it would be cut off silently */
+    BODY_WITH("i", "u", ",\"candidateEmail\":\"a@b\\u0000.c\"", QUESTION("q1")),
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, bodies[i], 400, parser);
+    assert_string_equal(json_object_get_string_member(object, "code"), "invalid_request");
+  }
+  expect_error(f, "POST", "/api/v1/sessions", AUTH, long_question, 400, "invalid_request");
+  assert_null(f->store.created);
+  /* printable unicode and spaces are fine */
+  g_autoptr(JsonParser) parser = json_parser_new();
+  call(f, "POST", "/api/v1/sessions", AUTH,
+       BODY_WITH("entretien \\u00e9t\u00e9", "u 1", "", QUESTION("question 1 / a?")), 201, parser);
+  assert_string_equal(f->store.created->interview_id, "entretien \u00e9t\u00e9");
+}
+
 static void
 test_get_session(void **state)
 {
@@ -268,11 +332,18 @@ test_get_refuses_unknown_and_tricky_ids(void **state)
   Fixture *f = *state;
   expect_error(f, "GET", "/api/v1/sessions/6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", AUTH, NULL, 404,
                "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/..", AUTH, NULL, 404, "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/../../etc/passwd", AUTH, NULL, 404, "not_found");
-  expect_error(f, "GET", "/api/v1/sessions/%2e%2e", AUTH, NULL, 404, "not_found");
+  /* odd paths are refused by the router (test-router.c) before any id is read */
+  expect_error(f, "GET", "/api/v1/sessions/..", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/../../etc/passwd", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/%2e%2e", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/", AUTH, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/sessions/not-a-uuid", AUTH, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/sessions/a/b", AUTH, NULL, 404, "not_found");
   expect_error(f, "GET", "/api/v1/nothing", AUTH, NULL, 404, "not_found");
   expect_error(f, "DELETE", "/api/v1/sessions", AUTH, NULL, 405, "method_not_allowed");
+  /* health checks need no token, whatever the method */
+  expect_error(f, "POST", "/healthz", NULL, NULL, 405, "method_not_allowed");
+  expect_error(f, "GET", "/api/v1/nothing", NULL, NULL, 401, "unauthorized");
 }
 
 static void
@@ -296,6 +367,83 @@ test_health_and_readiness(void **state)
   expect_error(f, "POST", "/api/v1/sessions", AUTH, VALID_BODY, 500, "internal");
 }
 
+/* ---- review API paths ---- */
+
+static char *
+base64url(const char *text)
+{
+  char *encoded = g_base64_encode((const guchar *) text, strlen(text));
+  g_strdelimit(encoded, "+", '-');
+  g_strdelimit(encoded, "/", '_');
+  char *padding = strchr(encoded, '=');
+  if (padding)
+    *padding = '\0';
+  return encoded;
+}
+
+/* "Bearer <HS256 JWT>" of a recruiter of company-a, valid until 2100. */
+static char *
+recruiter_authorization(void)
+{
+  g_autofree char *header = base64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+  g_autofree char *claims = base64url(
+      "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"company-a\",\"exp\":4102444800}");
+  g_autofree char *input = g_strconcat(header, ".", claims, NULL);
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
+  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *) REVIEW_SECRET,
+                                     strlen(REVIEW_SECRET));
+  g_hmac_update(hmac, (const guchar *) input, -1);
+  g_hmac_get_digest(hmac, digest, &digest_length);
+  g_autofree char *raw = g_base64_encode(digest, digest_length);
+  g_strdelimit(raw, "+", '-');
+  g_strdelimit(raw, "/", '_');
+  char *padding = strchr(raw, '=');
+  if (padding)
+    *padding = '\0';
+  return g_strconcat("Bearer ", input, ".", raw, NULL);
+}
+
+/* Ids of length 0 in these paths once made review-api.c g_strndup(-1 bytes):
+ * SIGSEGV with any valid recruiter token.  Each gets a JSON error instead. */
+static void
+test_review_odd_paths_get_errors(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *auth = recruiter_authorization();
+  expect_error(f, "GET", "/api/v1/review/media/url", auth, NULL, 404, "not_found");
+  expect_error(f, "GET", "/api/v1/review/media//url", auth, NULL, 400, "bad_path");
+  expect_error(f, "DELETE", "/api/v1/review/sessions/media", auth, NULL, 405,
+               "method_not_allowed");
+  expect_error(f, "DELETE", "/api/v1/review/sessions//media", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/..", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/sessions/%2e%2e", auth, NULL, 400, "bad_path");
+  expect_error(f, "GET", "/api/v1/review/nothing", auth, NULL, 404, "not_found");
+  expect_error(f, "POST", "/api/v1/review/sessions", auth, NULL, 405, "method_not_allowed");
+  /* a file id that is not a UUID is no file: 404 before the store is asked */
+  expect_error(f, "GET", "/api/v1/review/media/not-a-uuid/url", auth, NULL, 404, "not_found");
+  /* an id in the query string is checked like one in a body */
+  g_autofree char *admin = recruiter_authorization();
+  ImsApiRequest request = { "GET", "/api/v1/review/sessions", admin, NULL, 0, "interviewId=a%01b" };
+  ImsApiResponse response = { 0 };
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  assert_non_null(strstr(response.body, "\"invalid_request\""));
+  ims_api_response_clear(&response);
+  request.query = "interviewId=a%00b";
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  ims_api_response_clear(&response);
+  g_autofree char *long_query = g_strdup_printf("interviewId=%0257d", 7);
+  request.query = long_query;
+  ims_api_handle(&f->api, &request, &response);
+  assert_int_equal(response.status, 400);
+  ims_api_response_clear(&response);
+  /* and without a token: 401, as before */
+  expect_error(f, "GET", "/api/v1/review/media/url", NULL, NULL, 401, "unauthorized");
+}
+
 int
 main(void)
 {
@@ -305,9 +453,12 @@ main(void)
     T(test_create_uses_config_defaults),
     T(test_create_needs_service_token),
     T(test_create_refuses_bad_bodies),
+    T(test_create_refuses_duplicate_question_ids),
+    T(test_create_refuses_bad_ids),
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
+    T(test_review_odd_paths_get_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ key_assert_safe(const char *key, guint segment_count)
 static char *
 build_with_interview(const char *interview_id, GError **error)
 {
-  char *key = ims_object_key_build("media", interview_id, "s1", "q1", 2, "take.webm", error);
+  char *key = ims_object_key_build("media", interview_id, "s1", "q1", 2, "t1", "take.webm", error);
   if (key != NULL)
     key_assert_safe(key, 6);
   return key;
@@ -57,9 +57,9 @@ test_normal_ids(void **state)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *key =
-    ims_object_key_build("media", "iv-123", "sess_9", "Q.1", 3, "recording.webm", &error);
+    ims_object_key_build("media", "iv-123", "sess_9", "Q.1", 3, "t1", "recording.webm", &error);
   assert_null(error);
-  assert_string_equal(key, "media/iv-123/sess_9/Q.1/take-3/recording.webm");
+  assert_string_equal(key, "media/iv-123/sess_9/Q.1/take-3-t1/recording.webm");
   key_assert_safe(key, 6);
 }
 
@@ -67,11 +67,11 @@ static void
 test_take_number(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *zero = ims_object_key_build(NULL, "a", "b", "c", 0, "f", &error);
-  assert_string_equal(zero, "a/b/c/take-0/f");
-  g_autofree char *big = ims_object_key_build(NULL, "a", "b", "c", 2147483647, "f", &error);
-  assert_string_equal(big, "a/b/c/take-2147483647/f");
-  char *negative = ims_object_key_build(NULL, "a", "b", "c", -1, "f", &error);
+  g_autofree char *zero = ims_object_key_build(NULL, "a", "b", "c", 0, "t1", "f", &error);
+  assert_string_equal(zero, "a/b/c/take-0-t1/f");
+  g_autofree char *big = ims_object_key_build(NULL, "a", "b", "c", 2147483647, "t1", "f", &error);
+  assert_string_equal(big, "a/b/c/take-2147483647-t1/f");
+  char *negative = ims_object_key_build(NULL, "a", "b", "c", -1, "t1", "f", &error);
   assert_bad_key(negative, error);
 }
 
@@ -99,7 +99,7 @@ test_path_tricks_are_escaped(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *key = build_with_interview(cases[i].id, &error);
     assert_null(error);
-    g_autofree char *expected = g_strdup_printf("media/%s/s1/q1/take-2/take.webm", cases[i].escaped);
+    g_autofree char *expected = g_strdup_printf("media/%s/s1/q1/take-2-t1/take.webm", cases[i].escaped);
     assert_string_equal(key, expected);
   }
 }
@@ -108,9 +108,9 @@ static void
 test_every_position_is_escaped(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *key = ims_object_key_build(NULL, "..", "../x", "a/b", 1, "..", &error);
+  g_autofree char *key = ims_object_key_build(NULL, "..", "../x", "a/b", 1, "t1", "..", &error);
   assert_null(error);
-  assert_string_equal(key, "%2E%2E/..%2Fx/a%2Fb/take-1/%2E%2E");
+  assert_string_equal(key, "%2E%2E/..%2Fx/a%2Fb/take-1-t1/%2E%2E");
   key_assert_safe(key, 5);
 }
 
@@ -126,16 +126,16 @@ test_refused_ids(void **state)
     assert_bad_key(key, error);
   }
   g_autoptr(GError) error = NULL;
-  char *refused = ims_object_key_build(NULL, NULL, "b", "c", 1, "f", &error);
+  char *refused = ims_object_key_build(NULL, NULL, "b", "c", 1, "t1", "f", &error);
   assert_bad_key(refused, error);
   g_clear_error(&error);
-  refused = ims_object_key_build(NULL, "a", "", "c", 1, "f", &error);
+  refused = ims_object_key_build(NULL, "a", "", "c", 1, "t1", "f", &error);
   assert_bad_key(refused, error);
   g_clear_error(&error);
-  refused = ims_object_key_build(NULL, "a", "b", "\xfe", 1, "f", &error);
+  refused = ims_object_key_build(NULL, "a", "b", "\xfe", 1, "t1", "f", &error);
   assert_bad_key(refused, error);
   g_clear_error(&error);
-  refused = ims_object_key_build(NULL, "a", "b", "c", 1, "", &error);
+  refused = ims_object_key_build(NULL, "a", "b", "c", 1, "t1", "", &error);
   assert_bad_key(refused, error);
   g_clear_error(&error);
 
@@ -151,7 +151,7 @@ test_escaped_key_too_long(void **state)
   /* Each id fits (256 bytes) but escaping triples it: past S3's 1024 bytes. */
   g_autofree char *slashes = g_strnfill(256, '/');
   g_autoptr(GError) error = NULL;
-  char *refused = ims_object_key_build(NULL, slashes, slashes, "q", 1, "f", &error);
+  char *refused = ims_object_key_build(NULL, slashes, slashes, "q", 1, "t1", "f", &error);
   assert_bad_key(refused, error);
 }
 
@@ -162,23 +162,23 @@ test_prefixes(void **state)
     const char *prefix;
     const char *expected; /* NULL: refused */
   } cases[] = {
-    { NULL, "i/s/q/take-1/f" },
-    { "", "i/s/q/take-1/f" },
-    { "/", "i/s/q/take-1/f" },
-    { "media", "media/i/s/q/take-1/f" },
-    { "/media/", "media/i/s/q/take-1/f" },
-    { "a/b", "a/b/i/s/q/take-1/f" },
-    { "a/../b", "a/%2E%2E/b/i/s/q/take-1/f" },
-    { "../a", "%2E%2E/a/i/s/q/take-1/f" },
-    { "./a", "%2E/a/i/s/q/take-1/f" },
-    { "a b/é", "a%20b/%C3%A9/i/s/q/take-1/f" },
+    { NULL, "i/s/q/take-1-t1/f" },
+    { "", "i/s/q/take-1-t1/f" },
+    { "/", "i/s/q/take-1-t1/f" },
+    { "media", "media/i/s/q/take-1-t1/f" },
+    { "/media/", "media/i/s/q/take-1-t1/f" },
+    { "a/b", "a/b/i/s/q/take-1-t1/f" },
+    { "a/../b", "a/%2E%2E/b/i/s/q/take-1-t1/f" },
+    { "../a", "%2E%2E/a/i/s/q/take-1-t1/f" },
+    { "./a", "%2E/a/i/s/q/take-1-t1/f" },
+    { "a b/é", "a%20b/%C3%A9/i/s/q/take-1-t1/f" },
     { "a//b", NULL },
     { "//", NULL },
     { "a/\xff", NULL },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *key = ims_object_key_build(cases[i].prefix, "i", "s", "q", 1, "f", &error);
+    g_autofree char *key = ims_object_key_build(cases[i].prefix, "i", "s", "q", 1, "t1", "f", &error);
     if (cases[i].expected == NULL) {
       assert_bad_key(g_steal_pointer(&key), error);
       continue;
@@ -190,6 +190,38 @@ test_prefixes(void **state)
       slashes += *c == '/';
     key_assert_safe(key, slashes + 1);
   }
+}
+
+/* Keys are unique per take by construction: two takes of one question, and
+ * two questions with the same id (once the second answer overwrote the
+ * first in S3), never share a key, because the take id is in the key. */
+static void
+test_keys_are_unique_per_take(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  const char *take_a = "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11";
+  const char *take_b = "0b9d7c1e-2f4a-4e8b-a1c3-5d6e7f8a9b0c";
+  /* question 1 and question 2 both named "q1", each its first take */
+  g_autofree char *first = ims_object_key_build("m", "i", "s", "q1", 1, take_a, "video.mp4", &error);
+  g_autofree char *second = ims_object_key_build("m", "i", "s", "q1", 1, take_b, "video.mp4", &error);
+  assert_null(error);
+  assert_string_not_equal(first, second);
+  assert_string_equal(first, "m/i/s/q1/take-1-6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11/video.mp4");
+  key_assert_safe(first, 6);
+  /* two takes of one question */
+  g_autofree char *retake = ims_object_key_build("m", "i", "s", "q1", 2, take_b, "video.mp4", &error);
+  assert_null(error);
+  assert_string_not_equal(first, retake);
+  assert_string_not_equal(second, retake);
+  /* the take id is escaped like any id, and required */
+  g_autofree char *tricky = ims_object_key_build(NULL, "i", "s", "q", 1, "../x", "f", &error);
+  assert_string_equal(tricky, "i/s/q/take-1-..%2Fx/f");
+  key_assert_safe(tricky, 5);
+  char *refused = ims_object_key_build(NULL, "i", "s", "q", 1, NULL, "f", &error);
+  assert_bad_key(refused, error);
+  g_clear_error(&error);
+  refused = ims_object_key_build(NULL, "i", "s", "q", 1, "", "f", &error);
+  assert_bad_key(refused, error);
 }
 
 static void
@@ -214,6 +246,7 @@ main(void)
     cmocka_unit_test(test_refused_ids),
     cmocka_unit_test(test_escaped_key_too_long),
     cmocka_unit_test(test_prefixes),
+    cmocka_unit_test(test_keys_are_unique_per_take),
     cmocka_unit_test(test_error_message_never_holds_raw_bytes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

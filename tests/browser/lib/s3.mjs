@@ -207,14 +207,14 @@ export function expectedKinds(profile) {
  * (and the content type imsd sent).  `where` names the take in messages.
  * Resolves with {kind: Buffer} of the objects fetched back.
  */
-export async function checkStoredObjects(s3, { files, kinds, keyPrefix, interviewId, sessionId, questionId, number, where }) {
+export async function checkStoredObjects(s3, { files, kinds, keyPrefix, interviewId, sessionId, questionId, number, takeId, where }) {
   assert.deepEqual(files.map((f) => f.kind).sort(), kinds.slice().sort(),
     `${where}: one media_files row per kind (rows: ${JSON.stringify(files.map((f) => [f.kind, f.object_key]))})`);
   const bytesByKind = {};
   for (const f of files) {
     const [fileName, contentType] = OBJECT_FILES[f.kind];
     const w = `${where} ${f.kind}`;
-    assert.equal(f.object_key, `${keyPrefix}/${interviewId}/${sessionId}/${questionId}/take-${number}/${fileName}`,
+    assert.equal(f.object_key, `${keyPrefix}/${interviewId}/${sessionId}/${questionId}/take-${number}-${takeId}/${fileName}`,
       `${w}: object key layout`);
     assert.equal(f.content_type, contentType, `${w}: media_files.content_type`);
     assert.equal(f.status, 'stored', `${w}: media_files.status`);
