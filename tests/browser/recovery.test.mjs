@@ -17,6 +17,11 @@
 //      /readyz processing.lastError names the take, media.processing_failed
 //      says attempts 3; no media.processed for any of them
 //   6. the review API's session detail shows each take's processing status and error
+// Then a completed take whose video timestamps go backwards now and then
+// (tests/tools/make-backwards-take), which the MP4 muxer refuses as recorded:
+//   7. processing 'repaired', every rendition stored (original, video/mp4,
+//      thumbnail, audio/wav-16k), a media.processed naming them, the review
+//      API lists the media with processing {status: 'repaired', error: null}
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -24,7 +29,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { startImsd, withLogOnFailure, waitFor, dropDatabase } from './lib/imsd.mjs';
+import { startImsd, withLogOnFailure, waitFor, dropDatabase, buildDir } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { signToken } from './lib/token.mjs';
@@ -59,10 +64,10 @@ after(async () => {
 });
 
 /** Inserts a take row as the recorder writes it; values are the test's own (UUIDs, numbers). */
-async function insertTake({ sessionId, questionIndex, status, file, finished }) {
+async function insertTake({ sessionId, questionIndex, status, file, finished, durationMs = 3000 }) {
   const id = crypto.randomUUID();
   const done = finished
-    ? `now(), 3000, ${fs.statSync(file).size}, 'VP8', 'OPUS', 640, 480, 'candidate'`
+    ? `now(), ${durationMs}, ${fs.statSync(file).size}, 'VP8', 'OPUS', 640, 360, 'candidate'`
     : 'NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL';
   execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c',
     `INSERT INTO takes (id, session_id, question_idx, number, status, path, started_at,
@@ -129,7 +134,8 @@ test('empty, missing and undecodable takes are failed with their reason, and sto
 
     // one media.processing_failed per take, no media.processed / media.uploaded
     const events = (await query(imsd, `SELECT event_type, topic, message_key, value FROM outbox
-      WHERE event_type LIKE 'media.%' ORDER BY id`)).map((e) => ({ ...e, value: JSON.parse(e.value) }));
+      WHERE event_type LIKE 'media.%' ORDER BY id`)).map((e) => ({ ...e, value: JSON.parse(e.value) }))
+      .filter((e) => Object.values(ids).includes(e.value.payload.fileId));
     assert.deepEqual(events.map((e) => e.event_type), Array(3).fill('media.processing_failed'), JSON.stringify(events));
     for (const e of events) {
       assert.equal(e.topic, 'media-events');
@@ -158,5 +164,44 @@ test('empty, missing and undecodable takes are failed with their reason, and sto
       assert.deepEqual(t.processing, { status: 'failed', error: byId[t.id].processing_error }, JSON.stringify(t));
       assert.deepEqual(t.media, [], 'no media listed');
     }
+  });
+});
+
+test('a take whose timestamps go backwards is repaired: every rendition stored, processing repaired', { timeout: 120000 }, async () => {
+  const session = await imsd.createSession({
+    questions: [{ id: 'q1', text: 'Under load?', timeLimitSeconds: 30 }],
+    companyId: 'company-r',
+  });
+  const sessionId = session.sessionId;
+  await withLogOnFailure(imsd, async () => {
+    const file = path.join(imsd.spoolDir, `${sessionId}-backwards.mkv`);
+    execFileSync(path.join(buildDir, 'tests/tools/make-backwards-take'), [file, '2'], { stdio: 'pipe' });
+    const id = await insertTake({ sessionId, questionIndex: 0, status: 'completed', file, finished: true, durationMs: 2000 });
+    await imsd.restart(); // the processor's start-up scan finds the take at once
+
+    const [row] = await waitFor(async () => {
+      const r = await query(imsd, `SELECT processed_at, processing_status, processing_error FROM takes WHERE id = '${id}'`);
+      return r[0] && r[0].processed_at ? r : null;
+    }, { timeoutMs: 60000, what: 'the take to be processed' });
+    assert.deepEqual({ status: row.processing_status, error: row.processing_error }, { status: 'repaired', error: null });
+    assert.ok(imsd.logText().includes('re-timestamped'), 'the repair is logged');
+
+    const files = await query(imsd, `SELECT kind, object_key, size_bytes FROM media_files WHERE take_id = '${id}' ORDER BY kind`);
+    assert.deepEqual(files.map((f) => f.kind), ['audio/wav-16k', 'original', 'thumbnail', 'video/mp4'], JSON.stringify(files));
+    const objects = await s3.listObjects(`${KEY_PREFIX}/`);
+    for (const f of files) {
+      const o = objects.find((x) => x.key === f.object_key);
+      assert.ok(o && o.size === Number(f.size_bytes) && o.size > 0, `${f.kind} is in S3: ${JSON.stringify(o)}`);
+    }
+    const events = (await query(imsd, `SELECT event_type, value FROM outbox WHERE event_type LIKE 'media.process%' ORDER BY id`))
+      .map((e) => ({ type: e.event_type, payload: JSON.parse(e.value).payload })).filter((e) => e.payload.fileId === id);
+    assert.deepEqual(events.map((e) => e.type), ['media.processed']);
+    assert.deepEqual(events[0].payload.renditions.map((r) => r.kind).sort(), ['audio/wav-16k', 'thumbnail', 'video/mp4']);
+
+    const detail = await imsd.request('GET', `/api/v1/review/sessions/${sessionId}`, { token: recruiter() });
+    assert.equal(detail.status, 200, detail.text);
+    const [take] = detail.json.questions[0].takes;
+    assert.deepEqual(take.processing, { status: 'repaired', error: null });
+    assert.equal(take.media.length, 4);
   });
 });
