@@ -219,6 +219,8 @@ run_work(gpointer data, gpointer pool_data)
     else if (!renditions)
       work->rendition_error = g_strdup(error->message);
     work->renditions_tried = !renditions && !work->error;
+    if (!renditions)
+      g_rmdir(out_dir);   /* empty: a failed call removes its outputs */
   }
 
   /* a failed attempt that will be retried uploads nothing yet; after the last one the original is
@@ -486,7 +488,7 @@ report_work(gpointer data)
   } else {
     if (processor->config.objects)
       delete_spool_files(work);
-    g_info("%s: take %s processed", take->session_id, take->id);
+    g_info("%s: take %s done: %s", take->session_id, take->id, finish.status);
   }
   g_hash_table_remove(processor->known, take->id);
   return G_SOURCE_REMOVE;
