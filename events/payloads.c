@@ -232,6 +232,29 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
 }
 
 JsonNode *
+ims_event_payload_media_processing_failed(const char *user_id, const char *take_id, const char *session_id,
+                                          const char *profile, const char *reason, int attempts,
+                                          gboolean original_stored, gint64 failed_at_us)
+{
+  g_return_val_if_fail(user_id != NULL && take_id != NULL && session_id != NULL, NULL);
+  g_return_val_if_fail(profile != NULL && reason != NULL && reason[0] != '\0', NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  add_string(builder, "userId", user_id);
+  add_string(builder, "fileId", take_id);
+  add_string(builder, "sessionId", session_id);
+  add_string(builder, "responseId", take_id);
+  add_string(builder, "profile", profile);
+  add_string(builder, "reason", reason);
+  add_int(builder, "attempts", attempts);
+  json_builder_set_member_name(builder, "originalStored");
+  json_builder_add_boolean_value(builder, original_stored);
+  if (!add_time(builder, "failedAt", resolve_time(failed_at_us, 0)))
+    return NULL;
+  return finish(builder);
+}
+
+JsonNode *
 ims_event_payload_media_deleted(const char *user_id, const char *file_id, gint64 file_size,
                                 gint64 deleted_at_us, const char *reason)
 {

@@ -28,6 +28,9 @@ G_BEGIN_DECLS
 #define IMS_EVENT_MEDIA_UPLOADED "media.uploaded"
 #define IMS_EVENT_MEDIA_PROCESSED "media.processed"
 #define IMS_EVENT_MEDIA_DELETED "media.deleted"
+/* imsd's addition on media-events (docs/events.md): the contract's consumers ignore types they do not
+ * handle, and media.processed keeps meaning "the renditions are stored". */
+#define IMS_EVENT_MEDIA_PROCESSING_FAILED "media.processing_failed"
 #define IMS_EVENT_INTERVIEW_STARTED "interview.started"
 #define IMS_EVENT_INTERVIEW_COMPLETED "interview.completed"
 
@@ -79,6 +82,14 @@ JsonNode *ims_event_payload_media_processed(const char *user_id, const char *fil
                                             double processing_duration_s,
                                             const GPtrArray *renditions,
                                             const char *thumbnail_path, const char *profile);
+
+/* media.processing_failed: userId, fileId (the recording's, = the take id), sessionId, responseId
+ * (the take id), profile, reason (non-empty), attempts, originalStored (the original recording is
+ * in S3 all the same), failedAt (0 means now). */
+JsonNode *ims_event_payload_media_processing_failed(const char *user_id, const char *take_id,
+                                                    const char *session_id, const char *profile,
+                                                    const char *reason, int attempts,
+                                                    gboolean original_stored, gint64 failed_at_us);
 
 /* media.deleted: userId, fileId, fileSize, deletedAt (0 means now), reason. */
 JsonNode *ims_event_payload_media_deleted(const char *user_id, const char *file_id,

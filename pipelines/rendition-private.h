@@ -1,7 +1,9 @@
-/* rendition-private.h: reading back the files rendition.c produced (rendition-inspect.c). */
+/* rendition-private.h: what the rendition files share: running pipelines (rendition.c), reading back
+ * the files rendition.c produced (rendition-inspect.c), re-timestamping a take (rendition-repair.c). */
 #pragma once
 
 #include <glib.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -25,5 +27,26 @@ typedef struct {
 
 /* Reads a RIFF/WAVE header (fmt and data chunks).  FALSE with an error if it is not one. */
 gboolean ims_wav_inspect(const char *path, ImsWavInfo *info, GError **error);
+
+/* Builds a pipeline from a gst-launch description; elements named "src" / "sink" get location set (input,
+ * output: NULL leaves them).  NULL with IMS_RENDITION_ERROR_PIPELINE naming what and the missing element
+ * otherwise.  Transfer full. */
+GstElement *ims_rendition_build_pipeline(const char *what, const char *description, const char *input,
+                                         const char *output, GError **error);
+
+/* Plays pipeline until EOS, an "ims-stop" application message, an error or timeout_seconds, then sets it
+ * to NULL.  Blocks the calling thread (no GMainContext).  FALSE with an IMS_RENDITION_ERROR naming what,
+ * the element and the GStreamer message otherwise. */
+gboolean ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds,
+                                    GError **error);
+
+/* Copies the Matroska take input to output (Matroska) with every stream's timestamps made strictly
+ * increasing: a buffer stamped at or before the previous one of its stream is moved 1 ms after it, and
+ * its DTS is its PTS.  No decoding.  *fixed gets how many buffers were moved (0: the take's timestamps
+ * were fine and the copy cannot help).  Blocking, bounded by timeout_seconds.  FALSE with an
+ * IMS_RENDITION_ERROR otherwise; output is removed then. */
+gboolean ims_rendition_repair_timestamps(const char *input, const char *output, gboolean has_video,
+                                         gboolean has_audio, double timeout_seconds, guint *fixed,
+                                         GError **error);
 
 G_END_DECLS

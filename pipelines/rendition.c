@@ -6,7 +6,9 @@
  *      before mdat), its creation times zeroed (determinism) and its duration/size read back
  *   -> thumb.jpg (decode up to the offset, keep that frame, encode it with a one-buffer appsrc pipeline)
  *   -> audio-16k.wav
- *   -> on any failure every output of the call is removed.
+ *   -> on any failure every output of the call is removed; unless the disk failed, the take is copied
+ *      with its timestamps made strictly increasing (rendition-repair.c) and, if that changed any, every
+ *      rendition is made again from the copy (flagged repaired), the copy removed after.
  * Every pipeline runs on the calling thread: its bus is polled with gst_bus_timed_pop_filtered(), no
  * GMainContext is involved, so worker threads of a pool can run jobs side by side.  The only state shared
  * between the calling thread and a streaming thread is ThumbnailGrab (locked, see there).
@@ -133,10 +135,9 @@ round_even(double value)
 
 /* ---- running pipelines ---------------------------------------------------------------------------- */
 
-/* Builds a pipeline from a gst-launch description; elements named "src" / "sink" get location set.
- * NULL with IMS_RENDITION_ERROR_PIPELINE naming what and the missing element otherwise. Transfer full. */
-static GstElement *
-build_pipeline(const char *what, const char *description, const char *input, const char *output, GError **error)
+/* See rendition-private.h. */
+GstElement *
+ims_rendition_build_pipeline(const char *what, const char *description, const char *input, const char *output, GError **error)
 {
   g_autoptr(GError) parse_error = NULL;
   GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
@@ -156,10 +157,9 @@ build_pipeline(const char *what, const char *description, const char *input, con
   return pipeline;
 }
 
-/* Plays pipeline until EOS, an "ims-stop" application message, an error or timeout_seconds, then sets it
- * to NULL.  FALSE with an error naming what, the element and the GStreamer message otherwise. */
-static gboolean
-run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds, GError **error)
+/* See rendition-private.h. */
+gboolean
+ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds, GError **error)
 {
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gboolean ok = FALSE;
@@ -270,7 +270,7 @@ probe_take(const char *input, TakeInfo *info, GError **error)
   info->size_bytes = stat_buf.st_size;
 
   g_autoptr(GstElement) pipeline =
-    build_pipeline("probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
+    ims_rendition_build_pipeline("probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
   if (pipeline == NULL)
     return FALSE;
   g_autoptr(GstElement) demux = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
@@ -444,8 +444,8 @@ make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info, Ims
 {
   gboolean with_video = profile->video && info->has_video;
   g_autofree char *description = mp4_description(profile, info, with_video, info->has_audio);
-  g_autoptr(GstElement) pipeline = build_pipeline("video/mp4", description, input, rendition->path, error);
-  if (pipeline == NULL || !run_pipeline(pipeline, "video/mp4", timeout_for(info), error))
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("video/mp4", description, input, rendition->path, error);
+  if (pipeline == NULL || !ims_rendition_run_pipeline(pipeline, "video/mp4", timeout_for(info), error))
     return FALSE;
   rendition->transcoded = with_video && !mp4_is_remux(profile, info);
 
@@ -504,7 +504,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
                GError **error)
 {
   g_autofree char *decode = thumbnail_decode_description(info);
-  g_autoptr(GstElement) pipeline = build_pipeline("thumbnail", decode, input, NULL, error);
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("thumbnail", decode, input, NULL, error);
   if (pipeline == NULL)
     return FALSE;
   ThumbnailGrab grab = { .offset = (GstClockTime) (profile->thumbnail_offset_seconds * GST_SECOND),
@@ -512,7 +512,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
   g_mutex_init(&grab.lock);
   g_autoptr(GstElement) frames = gst_bin_get_by_name(GST_BIN(pipeline), "frames");
   g_signal_connect(frames, "handoff", G_CALLBACK(on_frame), &grab);
-  gboolean ok = run_pipeline(pipeline, "thumbnail", timeout_for(info), error);
+  gboolean ok = ims_rendition_run_pipeline(pipeline, "thumbnail", timeout_for(info), error);
   g_signal_handlers_disconnect_by_data(frames, &grab);
   g_autoptr(GstBuffer) frame = g_steal_pointer(&grab.frame);
   g_autoptr(GstCaps) caps = g_steal_pointer(&grab.caps);
@@ -534,7 +534,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
   int width = profile->thumbnail_width;
   int height = round_even((double) frame_height * width / frame_width);
   g_autofree char *encode = thumbnail_encode_description(profile, width, height);
-  g_autoptr(GstElement) encoder = build_pipeline("thumbnail", encode, NULL, rendition->path, error);
+  g_autoptr(GstElement) encoder = ims_rendition_build_pipeline("thumbnail", encode, NULL, rendition->path, error);
   if (encoder == NULL)
     return FALSE;
   g_autoptr(GstElement) appsrc = gst_bin_get_by_name(GST_BIN(encoder), "frame");
@@ -544,7 +544,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
   GST_BUFFER_PTS(frame) = 0;
   g_signal_emit_by_name(appsrc, "push-buffer", frame, &flow);
   g_signal_emit_by_name(appsrc, "end-of-stream", &flow);
-  if (!run_pipeline(encoder, "thumbnail", TIMEOUT_BASE_SECONDS, error))
+  if (!ims_rendition_run_pipeline(encoder, "thumbnail", TIMEOUT_BASE_SECONDS, error))
     return FALSE;
   rendition->width = width;
   rendition->height = height;
@@ -554,8 +554,8 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
 static gboolean
 make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GError **error)
 {
-  g_autoptr(GstElement) pipeline = build_pipeline("audio/wav-16k", wav_description(), input, rendition->path, error);
-  if (pipeline == NULL || !run_pipeline(pipeline, "audio/wav-16k", timeout_for(info), error))
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("audio/wav-16k", wav_description(), input, rendition->path, error);
+  if (pipeline == NULL || !ims_rendition_run_pipeline(pipeline, "audio/wav-16k", timeout_for(info), error))
     return FALSE;
   ImsWavInfo wav;
   g_autoptr(GError) wav_error = NULL;
@@ -565,6 +565,77 @@ make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GErro
   }
   rendition->duration_ms = wav.duration_ms;
   return fill_size(rendition, error);
+}
+
+/* Makes every rendition from input (probed into info).  NULL with an error; outputs removed then. */
+static GPtrArray *
+make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *info, const char *out_dir,
+                GError **error)
+{
+  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_rendition_free);
+  gboolean ok = TRUE;
+
+  ImsRendition *mp4 = rendition_new(IMS_RENDITION_MP4, out_dir);
+  g_ptr_array_add(renditions, mp4);
+  ok = make_mp4(profile, input, info, mp4, error);
+
+  if (ok && profile->video && info->has_video) {
+    ImsRendition *thumbnail = rendition_new(IMS_RENDITION_THUMBNAIL, out_dir);
+    g_ptr_array_add(renditions, thumbnail);
+    ok = make_thumbnail(profile, input, info, thumbnail, error);
+  }
+  if (ok && profile->transcription_wav && info->has_audio) {
+    ImsRendition *wav = rendition_new(IMS_RENDITION_WAV, out_dir);
+    g_ptr_array_add(renditions, wav);
+    ok = make_wav(input, info, wav, error);
+  }
+  if (!ok) {
+    for (guint i = 0; i < renditions->len; i++)
+      g_unlink(((ImsRendition *) renditions->pdata[i])->path);
+    return NULL;
+  }
+  return g_steal_pointer(&renditions);
+}
+
+/* After a failed attempt (first_error, consumed): makes the renditions from a re-timestamped copy of
+ * input (removed after), flagged repaired.  NULL with first_error (the copy changed nothing: it cannot
+ * help) or the repaired attempt's error otherwise. */
+static GPtrArray *
+make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info, const char *out_dir,
+              GError *first_error, GError **error)
+{
+  g_autoptr(GError) first = first_error;
+  g_autoptr(GError) repair_error = NULL;
+  g_autofree char *copy = g_build_filename(out_dir, "retimestamped.mkv", NULL);
+  guint fixed = 0;
+  if (!ims_rendition_repair_timestamps(input, copy, info->has_video, info->has_audio, timeout_for(info),
+                                       &fixed, &repair_error)) {
+    g_info("%s: no repair (%s)", input, repair_error->message);
+    g_propagate_error(error, g_steal_pointer(&first));
+    return NULL;
+  }
+  if (fixed == 0) {
+    g_unlink(copy);
+    g_propagate_error(error, g_steal_pointer(&first));
+    return NULL;
+  }
+  g_message("%s: %s; re-timestamped %u buffer(s) that were not increasing, trying again", input,
+            first->message, fixed);
+  TakeInfo copy_info;
+  GPtrArray *renditions = NULL;
+  if (probe_take(copy, &copy_info, &repair_error)) {
+    renditions = make_renditions(profile, copy, &copy_info, out_dir, &repair_error);
+    take_info_clear(&copy_info);
+  }
+  g_unlink(copy);
+  if (renditions == NULL) {
+    g_propagate_prefixed_error(error, g_steal_pointer(&repair_error),
+                               "%s; after re-timestamping %u buffer(s): ", first->message, fixed);
+    return NULL;
+  }
+  for (guint i = 0; i < renditions->len; i++)
+    ((ImsRendition *) renditions->pdata[i])->repaired = TRUE;
+  return renditions;
 }
 
 GPtrArray *
@@ -584,31 +655,14 @@ ims_renditions_make(const ImsProfile *profile, const char *input, const char *ou
   if (!probe_take(input, &info, error))
     return NULL;
 
-  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_rendition_free);
-  gboolean ok = TRUE;
-
-  ImsRendition *mp4 = rendition_new(IMS_RENDITION_MP4, out_dir);
-  g_ptr_array_add(renditions, mp4);
-  ok = make_mp4(profile, input, &info, mp4, error);
-
-  if (ok && profile->video && info.has_video) {
-    ImsRendition *thumbnail = rendition_new(IMS_RENDITION_THUMBNAIL, out_dir);
-    g_ptr_array_add(renditions, thumbnail);
-    ok = make_thumbnail(profile, input, &info, thumbnail, error);
-  }
-  if (ok && profile->transcription_wav && info.has_audio) {
-    ImsRendition *wav = rendition_new(IMS_RENDITION_WAV, out_dir);
-    g_ptr_array_add(renditions, wav);
-    ok = make_wav(input, &info, wav, error);
-  }
+  GError *first_error = NULL;
+  GPtrArray *renditions = make_renditions(profile, input, &info, out_dir, &first_error);
+  if (renditions == NULL && first_error->code == IMS_RENDITION_ERROR_OUTPUT)
+    g_propagate_error(error, first_error);  /* the disk, not the take: nothing to repair */
+  else if (renditions == NULL)
+    renditions = make_repaired(profile, input, &info, out_dir, first_error, error);
   take_info_clear(&info);
-
-  if (!ok) {
-    for (guint i = 0; i < renditions->len; i++)
-      g_unlink(((ImsRendition *) renditions->pdata[i])->path);
-    return NULL;
-  }
-  return g_steal_pointer(&renditions);
+  return renditions;
 }
 
 gboolean
@@ -649,7 +703,7 @@ ims_renditions_check_profile(const ImsProfile *profile, GError **error)
   gboolean ok = TRUE;
   for (guint i = 0; i < descriptions->len && ok; i++) {
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(GstElement) pipeline = build_pipeline("pipeline", descriptions->pdata[i], NULL, NULL, &local_error);
+    g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("pipeline", descriptions->pdata[i], NULL, NULL, &local_error);
     if (pipeline == NULL) {
       g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "profile %s: %s", profile->name,
                   local_error->message);

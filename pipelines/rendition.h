@@ -36,6 +36,7 @@ typedef struct {
   gint64 duration_ms;      /* mp4 and wav; 0 for the thumbnail */
   int width, height;       /* mp4 video and thumbnail; 0 otherwise */
   gboolean transcoded;     /* mp4: TRUE if the video was re-encoded */
+  gboolean repaired;       /* made from a re-timestamped copy of the take (its timestamps were not increasing) */
 } ImsRendition;
 
 void ims_rendition_free(ImsRendition *rendition);
@@ -45,9 +46,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsRendition, ims_rendition_free)
 const char *ims_rendition_kind_to_string(ImsRenditionKind kind);
 
 /* Makes every rendition the profile asks for from input into out_dir (which
- * must exist).  Blocking.  Returns a GPtrArray of ImsRendition* (free func
- * set; transfer full), or NULL with an error naming the rendition and the
- * GStreamer message; outputs of a failed call are removed. */
+ * must exist).  Blocking.  If a rendition fails for another reason than the
+ * output (IMS_RENDITION_ERROR_OUTPUT), the take's timestamps are checked and,
+ * when some were not increasing, every rendition is made again from a
+ * re-timestamped copy (each flagged repaired; the copy, in out_dir, is removed).
+ * Returns a GPtrArray of ImsRendition* (free func set; transfer full), or NULL
+ * with an error naming the rendition and the GStreamer message (of both
+ * attempts when a repair was tried); outputs of a failed call are removed. */
 GPtrArray *ims_renditions_make(const ImsProfile *profile, const char *input, const char *out_dir,
                                GError **error);
 

@@ -11,9 +11,15 @@
 #include "outbox.h"
 #include "payloads.h"
 #include "rendition.h"
+#include "take-inspect.h"
 
 #define SCAN_INTERVAL_SECONDS 30
 #define PING_INTERVAL_SECONDS 15
+/* Attempts at a take's renditions before it is failed (a loaded machine can time a pipeline out). */
+#define RENDITION_ATTEMPTS 3
+/* Decoding a take to learn what it holds: a fixed allowance plus this many bytes per second. */
+#define INSPECT_TIMEOUT_BASE_SECONDS 60
+#define INSPECT_BYTES_PER_SECOND 1000
 
 struct _ImsProcessor {
   ImsProcessorConfig config;
@@ -45,7 +51,11 @@ typedef struct {
   /* results, written by the worker */
   GPtrArray *uploaded;          /* ImsMediaFile*: confirmed by S3 this attempt */
   GPtrArray *spool_files;       /* char*: files to delete once everything is stored */
-  char *rendition_error;        /* renditions cannot be made (bad input): permanent */
+  char *rendition_error;        /* renditions cannot be made (bad input): retried RENDITION_ATTEMPTS times */
+  int rendition_failures;       /* attempts whose renditions failed (uploads failing do not count) */
+  gboolean renditions_tried;    /* this attempt's rendition_error is the renditions' own */
+  gboolean no_media;            /* nothing in the take decodes: nothing uploaded, an interrupted take fails */
+  ImsTake *inspected;           /* the take with what decoding it found, NULL if it was not decoded */
   GError *error;                /* S3 or disk: try again later */
 } Work;
 
@@ -59,6 +69,7 @@ work_free(Work *work)
   g_clear_pointer(&work->spool_files, g_ptr_array_unref);
   g_clear_pointer(&work->renditions, g_ptr_array_unref);
   g_free(work->rendition_error);
+  ims_take_free(work->inspected);
   g_clear_error(&work->error);
   g_free(work);
 }
@@ -124,6 +135,54 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
 
 static gboolean report_work(gpointer data);
 
+/* A take whose record does not say what it holds (cut by a crash: the recorder that knew died). */
+static gboolean
+take_needs_inspection(const ImsTake *take)
+{
+  return take->duration_ms <= 0 || (take->video_codec == NULL && take->audio_codec == NULL);
+}
+
+/* Decodes the take (worker thread; costs about one decode of it).  TRUE with work->inspected set to the
+ * take with its real duration, size, codecs and resolution; FALSE with work->no_media and
+ * work->rendition_error set if nothing in it decodes (missing, empty, not Matroska, no frame). */
+static gboolean
+inspect_take(Work *work)
+{
+  const ImsTake *take = work->job->take;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+  gint64 size = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
+  ImsTakeMedia media;
+  gboolean ok = ims_take_inspect(take->path, INSPECT_TIMEOUT_BASE_SECONDS +
+                                 (double) size / INSPECT_BYTES_PER_SECOND, &media, &error);
+  if (ok) {
+    ImsTake *inspected = ims_take_copy(take);
+    inspected->duration_ms = media.duration_ms;
+    inspected->size_bytes = size;
+    g_free(inspected->video_codec);
+    inspected->video_codec = g_strdup(media.video_codec);
+    g_free(inspected->audio_codec);
+    inspected->audio_codec = g_strdup(media.audio_codec);
+    inspected->width = media.width;
+    inspected->height = media.height;
+    ims_take_free(work->inspected);
+    work->inspected = inspected;
+  } else {
+    work->no_media = TRUE;
+    g_free(work->rendition_error);
+    work->rendition_error = g_strdup(error->message);
+  }
+  ims_take_media_clear(&media);
+  return ok;
+}
+
+/* The last attempt failed too: the original is still kept if anything in it decodes. */
+static gboolean
+last_rendition_attempt(const Work *work)
+{
+  return work->rendition_failures + 1 >= RENDITION_ATTEMPTS;
+}
+
 static void
 run_work(gpointer data, gpointer pool_data)
 {
@@ -145,8 +204,12 @@ run_work(gpointer data, gpointer pool_data)
 
   if (renditions) {
     /* an upload failed last time: the renditions are made already */
-  } else if (!have_take) {
-    work->rendition_error = g_strdup_printf("the take file %s is missing", take->path);
+  } else if (!have_take || (!work->inspected && take_needs_inspection(take) && !inspect_take(work))) {
+    /* nothing to make renditions of */
+    if (!work->no_media) {
+      work->no_media = TRUE;
+      work->rendition_error = g_strdup_printf("the take file %s is missing", take->path);
+    }
   } else if (!profile) {
     work->rendition_error = g_strdup_printf("unknown profile '%s'", work->job->profile);
   } else if (g_mkdir_with_parents(out_dir, 0750) != 0) {
@@ -158,9 +221,21 @@ run_work(gpointer data, gpointer pool_data)
       g_propagate_error(&work->error, g_steal_pointer(&error));
     else if (!renditions)
       work->rendition_error = g_strdup(error->message);
+    work->renditions_tried = !renditions && !work->error;
+    if (!renditions)
+      g_rmdir(out_dir);   /* empty: a failed call removes its outputs */
   }
 
-  if (!work->error && config->objects) {
+  /* a failed attempt that will be retried uploads nothing yet; after the last one the original is
+   * still kept, if anything in it decodes */
+  gboolean will_retry = work->rendition_error && !work->no_media && !last_rendition_attempt(work);
+  if (work->renditions_tried && !will_retry && !work->inspected) {
+    g_autofree char *rendition_error = g_steal_pointer(&work->rendition_error);
+    inspect_take(work);
+    g_free(work->rendition_error);  /* the renditions' reason is the one to report */
+    work->rendition_error = g_steal_pointer(&rendition_error);
+  }
+  if (!work->error && config->objects && !work->no_media && !will_retry) {
     if (have_take && config->upload_original)
       upload(work, "original", take->path, "original.mkv", "video/x-matroska");
     for (guint i = 0; renditions && !work->error && i < renditions->len; i++) {
@@ -230,10 +305,14 @@ typedef struct {
   GPtrArray *uploaded_events;   /* GPtrArray* of ImsOutboxEvent*, parallel to files */
   guint recorded;               /* files recorded so far (database thread) */
   gboolean finish;              /* mark the take processed after the files */
-  GPtrArray *processed;         /* media.processed (may be empty), made once: the same ids on retries */
+  const char *status;           /* finish: "processed", "repaired", "failed" */
+  char *error_text;             /* finish: why it failed, NULL if it did not */
+  ImsTake *updated;             /* finish: the take's row to write first (decoded, or failed), or NULL */
+  GPtrArray *processed;         /* media.processed or .processing_failed (may be empty), made
+                                 * once: the same ids on retries */
   gboolean attempted;
   /* read-only copies of what the events need */
-  char *user_id, *profile, *bucket, *rendition_error;
+  char *user_id, *profile;
   ImsTake *take;
   double seconds;
   gboolean with_objects;
@@ -247,8 +326,8 @@ recording_free(Recording *recording)
   g_clear_pointer(&recording->processed, g_ptr_array_unref);
   g_free(recording->user_id);
   g_free(recording->profile);
-  g_free(recording->bucket);
-  g_free(recording->rendition_error);
+  g_free(recording->error_text);
+  ims_take_free(recording->updated);
   ims_take_free(recording->take);
   g_free(recording);
 }
@@ -263,7 +342,37 @@ static gboolean
 finish_processing_body(ImsStore *store, gpointer data, GError **error)
 {
   Recording *recording = data;
-  return store->finish_processing(store, recording->take->id, recording->rendition_error, error);
+  if (recording->updated && !store->update_take(store, recording->updated, error))
+    return FALSE;
+  return store->finish_processing(store, recording->take->id, recording->status,
+                                  recording->error_text, error);
+}
+
+/* The processing status the take ends with. */
+static const char *
+final_status(const Work *work)
+{
+  if (work->rendition_error)
+    return "failed";
+  for (guint i = 0; work->renditions && i < work->renditions->len; i++)
+    if (((const ImsRendition *) g_ptr_array_index(work->renditions, i))->repaired)
+      return "repaired";
+  return "processed";
+}
+
+/* media.processing_failed (docs/events.md): the take's renditions cannot be made.  Transfer full. */
+static GPtrArray *
+failed_events(Work *work, const char *reason)
+{
+  const ImsTake *take = work->job->take;
+  GPtrArray *events = NULL;
+  ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSING_FAILED,
+                 ims_event_payload_media_processing_failed(work->job->user_id, take->id,
+                                                           take->session_id, work->job->profile,
+                                                           reason, work->rendition_failures + 1,
+                                                           kind_stored(work, "original"), 0),
+                 take->session_id);
+  return events;
 }
 
 /* media.processed, when the take's renditions are all stored (NULL when there
@@ -274,7 +383,7 @@ processed_events(ImsStore *store, Recording *recording, GError **error)
   const ImsTake *take = recording->take;
   GPtrArray *events = NULL;
 
-  if (!recording->with_objects || recording->rendition_error)
+  if (!recording->with_objects)
     return g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
   g_autoptr(GPtrArray) files = store->list_media_files(store, take->id, error);
   if (!files)
@@ -297,6 +406,28 @@ processed_events(ImsStore *store, Recording *recording, GError **error)
                                                    thumbnail, recording->profile),
                  take->session_id);
   return events;
+}
+
+/* Renditions failed but attempts are left: the same backoff as a failed upload, then again. */
+static void
+retry_renditions(Work *work)
+{
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->job->take;
+  int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
+  g_warning("%s: take %s: renditions failed (attempt %d of %d): %s; trying again in %d s",
+            take->session_id, take->id, work->rendition_failures + 1, RENDITION_ATTEMPTS, work->rendition_error,
+            delay);
+  g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, work->rendition_error);
+  set_last_error(processor, status_error);
+  g_clear_pointer(&work->rendition_error, g_free);
+  work->renditions_tried = FALSE;
+  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+  work->attempt++;
+  work->rendition_failures++;
+  processor->waiting++;
+  work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
 }
 
 static gboolean
@@ -357,7 +488,7 @@ on_recorded(gpointer data, const GError *error)
     return;
   if (processor->config.objects)
     delete_spool_files(work);
-  g_info("%s: take %s processed", take->session_id, take->id);
+  g_info("%s: take %s done: %s", take->session_id, take->id, recording->status);
   g_hash_table_remove(processor->known, take->id);
 }
 
@@ -381,11 +512,44 @@ schedule_retry(Work *work)
             work->error->message, delay);
   g_clear_error(&work->error);
   g_clear_pointer(&work->rendition_error, g_free);
+  work->no_media = work->renditions_tried = FALSE;
   g_clear_pointer(&work->spool_files, g_ptr_array_unref);
   g_clear_pointer(&work->uploaded, g_ptr_array_unref);
   work->attempt++;
   processor->waiting++;
   work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
+}
+
+/* The take is done (renditions stored, or failed for good): what its row
+ * becomes, why it failed, and the event that says so (failed only). */
+static void
+finish_recording(Work *work, Recording *recording)
+{
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->job->take;
+
+  recording->finish = TRUE;
+  recording->status = final_status(work);
+  if (work->rendition_error) {
+    recording->error_text = !work->renditions_tried
+        ? g_strdup(work->rendition_error)
+        : g_strdup_printf("renditions failed after %d attempts: %s%s", work->rendition_failures + 1,
+                          work->rendition_error,
+                          work->no_media ? " (nothing in the take decodes)" : "");
+    g_warning("%s: take %s: processing failed: %s", take->session_id, take->id,
+              recording->error_text);
+    g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, recording->error_text);
+    set_last_error(processor, status_error);
+    recording->processed = failed_events(work, recording->error_text);
+  }
+  /* a take a crash cut gets what decoding found, or is failed if nothing
+   * decodes (a completed take stays an answer: only its processing failed) */
+  if (work->no_media && take->status == IMS_TAKE_INTERRUPTED) {
+    recording->updated = ims_take_copy(take);
+    recording->updated->status = IMS_TAKE_FAILED;
+  } else if (take_needs_inspection(take) && work->inspected) {
+    recording->updated = ims_take_copy(work->inspected);
+  }
 }
 
 static gboolean
@@ -397,8 +561,14 @@ report_work(gpointer data)
 
   if (work->uploaded->len > 0 && !work->error)
     processor->storage_ok = TRUE;
-  if (work->rendition_error)
-    g_warning("%s: take %s: no renditions: %s", take->session_id, take->id, work->rendition_error);
+  /* renditions failed with attempts left: nothing was uploaded, try again */
+  if (!work->error && work->rendition_error && !work->no_media && !last_rendition_attempt(work)) {
+    if (processor->stopping)   /* the next start tries again */
+      g_hash_table_remove(processor->known, take->id);
+    else
+      retry_renditions(work);
+    return G_SOURCE_REMOVE;
+  }
 
   /* record what S3 confirmed, even if something else failed */
   Recording *recording = g_new0(Recording, 1);
@@ -417,13 +587,13 @@ report_work(gpointer data)
   }
   g_ptr_array_extend_and_steal(recording->files, g_steal_pointer(&work->uploaded));
   work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  recording->finish = work->error == NULL;
   recording->user_id = g_strdup(work->job->user_id);
   recording->profile = g_strdup(work->job->profile);
-  recording->rendition_error = g_strdup(work->rendition_error);
   recording->take = ims_take_copy(take);
   recording->seconds = (g_get_monotonic_time() - work->queued_at) / 1e6;
   recording->with_objects = processor->config.objects != NULL;
+  if (!work->error)
+    finish_recording(work, recording);
 
   g_autofree char *what = g_strdup_printf("%s: take %s: processing results", take->session_id,
                                           take->id);

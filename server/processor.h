@@ -3,11 +3,20 @@
  * Every take that is finished (completed or interrupted) and not processed
  * yet goes through:
  *
- *   queued -> working (a pool thread: renditions, then uploads)
+ *   queued -> working (a pool thread: a take whose record lacks its duration
+ *             or codecs, i.e. one cut by a crash, is decoded first to learn
+ *             them; then renditions, then uploads)
  *          -> recorded (main loop: a media_files row per object S3 confirmed)
- *          -> done (takes.processed_at; its spool files deleted)
+ *          -> done (takes.processed_at, processing_status processed or
+ *             repaired; its spool files deleted)
  *   a failed upload or a full disk -> waiting (backoff, doubling up to
  *   retry_max_seconds) -> queued again; objects already stored are skipped.
+ *   renditions that fail (rendition.c already tried a re-timestamped copy)
+ *   -> waiting, the same backoff, 3 attempts in all -> failed: processing_status
+ *   failed with the reason, the original still uploaded if anything in it
+ *   decodes, media.processing_failed, /readyz lastError.
+ *   nothing in the take decodes (missing, empty, not Matroska) -> failed at
+ *   once, nothing uploaded; an interrupted take's status becomes failed too.
  *
  * The database is the queue: ims_processor_scan() queues whatever it lists
  * as unprocessed, so a restart resumes every unfinished take, including

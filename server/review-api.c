@@ -229,6 +229,17 @@ add_media(ImsApi *api, JsonBuilder *b, const GPtrArray *files, const char *take_
   json_builder_end_array(b);
 }
 
+/* "processing": {status, error} of a take (see ImsTake): never a silent "processed" for a failed take. */
+static void
+add_processing(JsonBuilder *b, const ImsTake *take)
+{
+  json_builder_set_member_name(b, "processing");
+  json_builder_begin_object(b);
+  ims_api_add_string(b, "status", take->processing_status ? take->processing_status : "pending");
+  ims_api_add_string(b, "error", take->processing_error);
+  json_builder_end_object(b);
+}
+
 static void
 handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
               const char *id, ImsApiResponse *response)
@@ -270,8 +281,11 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
       add_int(b, "durationMs", take->duration_ms);
       add_int(b, "width", take->width);
       add_int(b, "height", take->height);
+      ims_api_add_string(b, "videoCodec", take->video_codec);
+      ims_api_add_string(b, "audioCodec", take->audio_codec);
       ims_api_add_string(b, "stopReason", take->stop_reason);
       ims_api_add_time(b, "startedAt", take->started_at);
+      add_processing(b, take);
       add_media(api, b, files, take->id);
       json_builder_end_object(b);
     }

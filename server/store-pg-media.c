@@ -145,6 +145,7 @@ add_media_file(ImsStore *store, const ImsMediaFile *file, GError **error)
 
 typedef struct {
   const char *take_id;
+  const char *status;
   const char *error_text;
 } FinishProcessing;
 
@@ -155,18 +156,21 @@ finish_processing_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, finish->take_id);
+  ims_pg_params_add_text(&params, finish->status);
   ims_pg_params_add_text(&params, finish->error_text);
   gboolean ok = ims_pg_update_one(self, "finish processing",
-      "UPDATE takes SET processed_at = now(), processing_error = $2 WHERE id = $1", &params,
+      "UPDATE takes SET processed_at = now(), processing_status = $2, processing_error = $3"
+      " WHERE id = $1", &params,
       finish->take_id, error);
   ims_pg_params_clear(&params);
   return ok;
 }
 
 static gboolean
-finish_processing(ImsStore *store, const char *take_id, const char *error_text, GError **error)
+finish_processing(ImsStore *store, const char *take_id, const char *status, const char *error_text,
+                  GError **error)
 {
-  FinishProcessing finish = { take_id, error_text };
+  FinishProcessing finish = { take_id, status, error_text };
   if (!g_uuid_string_is_valid(take_id)) {
     g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no take %s", take_id);
     return FALSE;

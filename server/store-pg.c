@@ -128,6 +128,16 @@ static const ImsMigration ims_migrations[] = {
     "  remote text);"
     "CREATE INDEX audit_log_at_idx ON audit_log (at);"
     "CREATE INDEX sessions_company_created_idx ON sessions (company_id, created_at);" },
+  { 6, "processing status of takes",
+    "ALTER TABLE takes ADD COLUMN processing_status text NOT NULL DEFAULT 'pending'"
+    "  CHECK (processing_status IN ('pending', 'processed', 'repaired', 'failed'));"
+    /* before this, a take whose renditions failed was marked processed with its error */
+    "UPDATE takes SET processing_status ="
+    "  CASE WHEN processing_error IS NULL THEN 'processed' ELSE 'failed' END"
+    "  WHERE processed_at IS NOT NULL;"
+    "UPDATE takes SET processing_status = 'failed',"
+    "  processing_error = coalesce(processing_error, 'nothing was recorded')"
+    "  WHERE status = 'failed' AND processed_at IS NULL;" },
 };
 
 void
@@ -558,6 +568,13 @@ ims_pg_take_from_row(const PGresult *result, int row, GError **error)
   take->width = (int) ims_pg_get_int(result, row, 12);
   take->height = (int) ims_pg_get_int(result, row, 13);
   take->stop_reason = ims_pg_get_text(result, row, 14);
+  /* by name: the processing columns are not in every select of take columns */
+  int column = PQfnumber(result, "processing_status");
+  if (column >= 0)
+    take->processing_status = ims_pg_get_text(result, row, column);
+  column = PQfnumber(result, "processing_error");
+  if (column >= 0)
+    take->processing_error = ims_pg_get_text(result, row, column);
   return g_steal_pointer(&take);
 }
 
@@ -778,7 +795,12 @@ ims_pg_update_take_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, take->stop_reason);
   gboolean ok = ims_pg_update_one(self, "update take",
       "UPDATE takes SET status = $2, stopped_at = $3, duration_ms = $4, size_bytes = $5,"
-      " video_codec = $6, audio_codec = $7, width = $8, height = $9, stop_reason = $10"
+      " video_codec = $6, audio_codec = $7, width = $8, height = $9, stop_reason = $10,"
+      /* a take that recorded nothing is never processed: say so rather than 'pending' */
+      " processing_status = CASE WHEN $2 = 'failed' AND processing_status = 'pending'"
+      "   THEN 'failed' ELSE processing_status END,"
+      " processing_error = CASE WHEN $2 = 'failed' AND processing_status = 'pending'"
+      "   THEN coalesce(processing_error, 'nothing was recorded') ELSE processing_error END"
       " WHERE id = $1", &params, take->id, error);
   ims_pg_params_clear(&params);
   return ok;

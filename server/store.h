@@ -46,6 +46,11 @@ typedef struct {
   char *audio_codec;
   int width, height;
   char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
+  /* Renditions and uploads (read from the database; insert_take and update_take ignore them):
+   * "pending" (not processed yet), "processed", "repaired" (processed from a re-timestamped copy),
+   * "failed" (processing_error says why; a take that recorded nothing is failed too).  NULL if not loaded. */
+  char *processing_status;
+  char *processing_error;   /* NULL unless failed */
 } ImsTake;
 
 typedef enum {
@@ -175,7 +180,8 @@ struct _ImsStore {
   gboolean (*save_progress)(ImsStore *store, const ImsSessionRecord *record, GError **error);
   /* Inserts a take (normally with status RECORDING). */
   gboolean (*insert_take)(ImsStore *store, const ImsTake *take, GError **error);
-  /* Updates status, stopped_at, duration, size, codecs, resolution and stop_reason of take->id. */
+  /* Updates status, stopped_at, duration, size, codecs, resolution and stop_reason of take->id.
+   * A take becoming failed before it was processed gets processing status "failed" too. */
   gboolean (*update_take)(ImsStore *store, const ImsTake *take, GError **error);
   /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
    * GPtrArray of ImsTake*, free func set) without changing them. */
@@ -189,10 +195,11 @@ struct _ImsStore {
   /* Records an object S3 has confirmed.  A second row for the same take and
    * kind is not added (TRUE: the object is recorded). */
   gboolean (*add_media_file)(ImsStore *store, const ImsMediaFile *file, GError **error);
-  /* Marks the take processed; error_text records why renditions could not
-   * be made (NULL if they were). */
-  gboolean (*finish_processing)(ImsStore *store, const char *take_id, const char *error_text,
-                                GError **error);
+  /* Marks the take processed with its processing status ("processed",
+   * "repaired" or "failed", see ImsTake); error_text records why a failed
+   * take's renditions could not be made (NULL otherwise). */
+  gboolean (*finish_processing)(ImsStore *store, const char *take_id, const char *status,
+                                const char *error_text, GError **error);
   /* Transactions: everything between begin and commit is one atomic change
    * (no reconnect inside).  rollback never fails. */
   gboolean (*begin)(ImsStore *store, GError **error);

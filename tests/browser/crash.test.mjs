@@ -6,13 +6,17 @@
 //      'interrupted' (stop_reason 'crash', size_bytes = the file's size)
 //   4. the page reconnects by itself, resumes question 1 in `thinking` (the
 //      interrupted take uses no retake), and take 2 records and completes
+//   5. the recovered take is processed: decoding it gave PostgreSQL its real
+//      duration (within 0.5 s of what the partial file holds), resolution and
+//      codecs, and the review API shows the same, processing status processed
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startImsd, withLogOnFailure } from './lib/imsd.mjs';
+import { startImsd, withLogOnFailure, waitFor } from './lib/imsd.mjs';
 import { takeRows } from './lib/db.mjs';
+import { signToken } from './lib/token.mjs';
 import { takeProbe } from './lib/probe.mjs';
 import { launchBrowser, waitForState, describePage } from './lib/browser.mjs';
 import { openCandidate, recordTake, stopTake, sampleVideoSize } from './lib/candidate.mjs';
@@ -21,8 +25,14 @@ let imsd;
 let browser;
 let page;
 
+const REVIEW_SECRET = 'crash-test-review-secret-0123456789abcdef-XYZ';
+function admin() {
+  const now = Math.floor(Date.now() / 1000);
+  return signToken(REVIEW_SECRET, { iat: now, exp: now + 3600, sub: 'admin@example.test', role: 'admin' });
+}
+
 before(async () => {
-  imsd = await startImsd({ name: 'crash' });
+  imsd = await startImsd({ name: 'crash', env: { IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET } });
   browser = await launchBrowser();
 });
 
@@ -49,6 +59,7 @@ test('a take cut by kill -9 is kept, and the candidate records the question agai
       await recordTake(page, 0, 1);
       // wait until the recording has really reached the disk
       await sleep(3000);
+      const sentBefore = await sampleVideoSize(page);
       const [open] = await takeRows(imsd, id);
       assert.equal(open.status, 'recording', `the take is recording before the kill: ${JSON.stringify(open)} (now ${new Date().toISOString()})`);
       assert.ok(fs.existsSync(open.path), `the take file exists while recording: ${open.path}`);
@@ -113,5 +124,36 @@ test('a take cut by kill -9 is kept, and the candidate records the question agai
       assert.equal(api.status, 200);
       assert.deepEqual(api.json.takes.map((t) => `${t.number}:${t.status}:${t.stopReason}`).sort(),
         ['1:interrupted:crash', '2:completed:candidate']);
+
+      // the recovered take, once processed, says what it really holds
+      const recovered = await waitFor(async () => {
+        const [r] = await takeRows(imsd, id);
+        return r.processed_at ? r : null;
+      }, { timeoutMs: 90000, what: 'the recovered take to be processed' });
+      const facts = `recovered take ${JSON.stringify(recovered)}, partial file ${JSON.stringify(partial)}`;
+      assert.equal(recovered.status, 'interrupted', facts);
+      assert.ok(partial.durationMs > 1000, `about 3 s were recorded: ${facts}`);
+      assert.ok(Math.abs(Number(recovered.duration_ms) - partial.durationMs) <= 500,
+        `duration_ms ${recovered.duration_ms} vs ${partial.durationMs} ms in the file: ${facts}`);
+      assert.equal(Number(recovered.size_bytes), partialSize, facts);
+      assert.equal(recovered.width, partial.width, facts);
+      assert.equal(recovered.height, partial.height, facts);
+      assert.equal(recovered.width, sentBefore.width, `width as sent before the kill (${sentBefore.width}): ${facts}`);
+      assert.equal(recovered.height, sentBefore.height, `height as sent before the kill (${sentBefore.height}): ${facts}`);
+      assert.equal(recovered.video_codec, partial.videoCodec, facts);
+      assert.equal(recovered.audio_codec, partial.audioCodec, facts);
+      assert.ok(['VP8', 'H264'].includes(recovered.video_codec), facts);
+      assert.equal(recovered.audio_codec, 'OPUS', facts);
+      assert.ok(['processed', 'repaired'].includes(recovered.processing_status), facts);
+      assert.equal(recovered.processing_error, null, facts);
+
+      const review = await imsd.request('GET', `/api/v1/review/sessions/${id}`, { token: admin() });
+      assert.equal(review.status, 200, review.text);
+      const shown = review.json.questions[0].takes.find((t) => t.number === 1);
+      assert.deepEqual({ durationMs: shown.durationMs, width: shown.width, height: shown.height,
+        videoCodec: shown.videoCodec, audioCodec: shown.audioCodec, processing: shown.processing },
+      { durationMs: Number(recovered.duration_ms), width: recovered.width, height: recovered.height,
+        videoCodec: recovered.video_codec, audioCodec: recovered.audio_codec,
+        processing: { status: recovered.processing_status, error: null } }, `review API: ${JSON.stringify(shown)}`);
     }, () => (page && !page.isClosed() ? describePage(page) : ''));
   });

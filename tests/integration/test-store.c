@@ -574,6 +574,58 @@ test_list_open_takes_returns_recording_only(void **state)
   assert_int_equal(admin_count("SELECT count(*) FROM takes WHERE status = 'recording'"), 2);
 }
 
+/* The processing status a take ends with, read back with the session; a take that becomes failed before
+ * processing is failed for processing too, and finishing processing never changes the take's status. */
+static void
+test_processing_status_round_trip(void **state)
+{
+  ImsStore *store = *state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsSessionRecord) record = make_session(FALSE);
+  create_session(store, record);
+  g_autoptr(ImsTake) repaired = make_take(record->id, 0, 1, IMS_TAKE_COMPLETED, 1700000001000000);
+  g_autoptr(ImsTake) broken = make_take(record->id, 1, 1, IMS_TAKE_INTERRUPTED, 1700000002000000);
+  g_autoptr(ImsTake) empty = make_take(record->id, 2, 1, IMS_TAKE_RECORDING, 1700000003000000);
+  g_autoptr(ImsTake) waiting = make_take(record->id, 2, 2, IMS_TAKE_COMPLETED, 1700000004000000);
+  insert_take(store, repaired);
+  insert_take(store, broken);
+  insert_take(store, empty);
+  insert_take(store, waiting);
+
+  assert_true(store->finish_processing(store, repaired->id, "repaired", NULL, &error));
+  assert_true(store->finish_processing(store, broken->id, "failed",
+                                       "renditions failed after 3 attempts: mux: Could not multiplex stream.",
+                                       &error));
+  empty->status = IMS_TAKE_FAILED;
+  assert_true(store->update_take(store, empty, &error));
+  /* a CHECK keeps the status to the known ones */
+  assert_false(store->finish_processing(store, waiting->id, "done", NULL, &error));
+  g_clear_error(&error);
+
+  g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
+  assert_int_equal(loaded->takes->len, 4);
+  const ImsTake *takes[4];
+  for (guint i = 0; i < 4; i++)
+    takes[i] = g_ptr_array_index(loaded->takes, i);
+  assert_string_equal(takes[0]->processing_status, "repaired");
+  assert_null(takes[0]->processing_error);
+  assert_int_equal(takes[0]->status, IMS_TAKE_COMPLETED);
+  assert_string_equal(takes[1]->processing_status, "failed");
+  assert_string_equal(takes[1]->processing_error,
+                      "renditions failed after 3 attempts: mux: Could not multiplex stream.");
+  assert_int_equal(takes[1]->status, IMS_TAKE_INTERRUPTED);
+  assert_string_equal(takes[2]->processing_status, "failed");
+  assert_string_equal(takes[2]->processing_error, "nothing was recorded");
+  assert_string_equal(takes[3]->processing_status, "pending");
+  assert_null(takes[3]->processing_error);
+  /* only the processed ones have processed_at; the failed one is not listed again */
+  assert_int_equal(admin_count("SELECT count(*) FROM takes WHERE processed_at IS NOT NULL"), 2);
+  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, "/spool/", &error);
+  assert_non_null(jobs);
+  assert_int_equal(jobs->len, 1);
+  assert_string_equal(((ImsProcessingJob *) g_ptr_array_index(jobs, 0))->take->id, waiting->id);
+}
+
 /* Kills the store's server connections (application_name imsd) and waits
  * until they are gone.  Returns how many there were. */
 static long
@@ -705,6 +757,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_load_missing_is_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_non_uuid_session_is_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_list_open_takes_returns_recording_only, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_processing_status_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_change_commits_events_with_state, setup, teardown),
     cmocka_unit_test_setup_teardown(test_ping_and_reconnect, setup, teardown),
     cmocka_unit_test(test_connect_failure),

@@ -116,6 +116,12 @@ emit_all(gboolean optional_known)
                                          5242880 + 20480 + 1461760, 3.5, renditions,
                                          optional_known ? thumb_key : NULL, "standard"),
        correlation);
+  emit(IMS_EVENT_MEDIA_PROCESSING_FAILED,
+       ims_event_payload_media_processing_failed(record->user_id, take->id, record->id, "standard",
+                                                 "renditions failed after 3 attempts: video/mp4: mux: "
+                                                 "Could not multiplex stream.",
+                                                 3, optional_known, 0),
+       correlation);
   emit(IMS_EVENT_MEDIA_DELETED,
        ims_event_payload_media_deleted(record->user_id, original->id, original->size_bytes, 0,
                                        optional_known ? IMS_DELETE_REASON_USER_DELETED : "retention"),

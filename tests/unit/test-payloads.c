@@ -83,7 +83,7 @@ teardown(void **state)
 }
 
 /* Asserts that node is an object with exactly the members of spec, a
- * comma-separated list of name=type (s string, i integer, d double, n null, a array). */
+ * comma-separated list of name=type (s string, i integer, d double, b boolean, n null, a array). */
 static void
 assert_members(JsonNode *node, const char *spec)
 {
@@ -105,7 +105,10 @@ assert_members(JsonNode *node, const char *spec)
       assert_true(JSON_NODE_HOLDS_ARRAY(member));
       break;
     default: {
-      GType want = pair[1][0] == 's' ? G_TYPE_STRING : pair[1][0] == 'i' ? G_TYPE_INT64 : G_TYPE_DOUBLE;
+      GType want = pair[1][0] == 's'   ? G_TYPE_STRING
+                   : pair[1][0] == 'i' ? G_TYPE_INT64
+                   : pair[1][0] == 'b' ? G_TYPE_BOOLEAN
+                                       : G_TYPE_DOUBLE;
       if (!JSON_NODE_HOLDS_VALUE(member) || json_node_get_value_type(member) != want)
         fail_msg("member %s is not of type %s", pair[0], pair[1]);
     }
@@ -306,6 +309,28 @@ test_media_processed(void **state)
 }
 
 static void
+test_media_processing_failed(void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr(JsonNode) node = ims_event_payload_media_processing_failed(
+    "user-7", TAKE_ID, SESSION_ID, "standard", "renditions failed after 3 attempts: mux", 3, TRUE, T0 + 7000);
+  assert_members(node, "userId=s,fileId=s,sessionId=s,responseId=s,profile=s,reason=s,attempts=i,"
+                       "originalStored=b,failedAt=s");
+  assert_string_equal(get_string(node, "fileId"), TAKE_ID);
+  assert_string_equal(get_string(node, "responseId"), TAKE_ID);
+  assert_string_equal(get_string(node, "sessionId"), SESSION_ID);
+  assert_string_equal(get_string(node, "reason"), "renditions failed after 3 attempts: mux");
+  assert_int_equal(get_int(node, "attempts"), 3);
+  assert_true(json_object_get_boolean_member(json_node_get_object(node), "originalStored"));
+  assert_string_equal(get_string(node, "failedAt"), "2025-10-06T10:00:00.007Z");
+
+  guint before = fixture->criticals;
+  assert_null(ims_event_payload_media_processing_failed("user-7", TAKE_ID, SESSION_ID, "standard", "", 1,
+                                                        FALSE, 0));
+  assert_int_equal(fixture->criticals, before + 1);
+}
+
+static void
 test_media_deleted(void **state)
 {
   g_autoptr(JsonNode) node = ims_event_payload_media_deleted("user-7", FILE_ID, 42, T0 + 7000,
@@ -373,6 +398,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_candidate_completed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_uploaded, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_processed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_media_processing_failed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_deleted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_interview, setup, teardown),
     cmocka_unit_test_setup_teardown(test_serialized_form, setup, teardown),

@@ -2,7 +2,8 @@
  *
  * The group setup makes the takes once, into a private temporary directory, the way the recorder writes
  * them (Matroska, video + Opus): 720p H.264 (remux), 640x360 VP8 and 1080p H.264 (transcode), an
- * H.264 take cut at 60% of its bytes (a crash), and a file that is not a take.  Each test makes
+ * H.264 take cut at 60% of its bytes (a crash), a VP8 take whose video timestamps go backwards now and
+ * then (what the recorder wrote under CPU load), and a file that is not a take.  Each test makes
  * renditions into its own output directory, which teardown removes.  The MP4/JPEG/WAV checks read the
  * files independently of the code under test (qtdemux caps, top-level boxes, JPEG SOF, WAV header).
  */
@@ -25,7 +26,7 @@
 
 typedef struct {
   char *directory;
-  char *h264, *vp8, *h264_1080p, *truncated, *garbage;
+  char *h264, *vp8, *h264_1080p, *truncated, *garbage, *vp8_backwards;
   ImsProfileSet *profiles;
 } Takes;
 
@@ -66,6 +67,73 @@ make_take(const char *name, const char *video)
     (int) (TAKE_SECONDS * 30), video, path, (int) (TAKE_SECONDS * 50));
   run_launch(description);
   return path;
+}
+
+/* Every fifth video frame of make_backwards_take() is stamped 20 ms before the frame written before it. */
+static GstPadProbeReturn
+on_backwards_frame(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstClockTime *previous = user_data;  /* one streaming thread writes it */
+  GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+  static int frame;
+  if (++frame % 5 == 0 && GST_CLOCK_TIME_IS_VALID(*previous) && *previous >= 20 * GST_MSECOND)
+    GST_BUFFER_PTS(buffer) = *previous - 20 * GST_MSECOND;
+  GST_BUFFER_DTS(buffer) = GST_BUFFER_PTS(buffer);
+  *previous = GST_BUFFER_PTS(buffer);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A VP8 + Opus take (TAKE_SECONDS, 320x240) whose video timestamps are not increasing: matroskamux
+ * stores them as given. */
+static char *
+make_backwards_take(const char *name)
+{
+  char *path = g_build_filename(takes.directory, name, NULL);
+  g_autofree char *description = g_strdup_printf(
+    "videotestsrc pattern=ball num-buffers=%d ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+    "vp8enc deadline=1 ! identity name=shuffle ! queue ! matroskamux name=mux ! filesink location=%s "
+    "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
+    "queue ! mux.",
+    (int) (TAKE_SECONDS * 30), path, (int) (TAKE_SECONDS * 50));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
+  if (pipeline == NULL)
+    fail_msg("%s: %s", description, error->message);
+  g_autoptr(GstElement) shuffle = gst_bin_get_by_name(GST_BIN(pipeline), "shuffle");
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(shuffle, "src");
+  GstClockTime previous = GST_CLOCK_TIME_NONE;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_backwards_frame, &previous, NULL);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstMessage) message =
+    gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
+    fail_msg("%s did not reach EOS", description);
+  return path;
+}
+
+/* Decodes every video frame of an MP4 (qtdemux ! avdec_h264); returns how many, -1 on an error. */
+static int
+decoded_mp4_frames(const char *path)
+{
+  g_autofree char *description = g_strdup_printf(
+    "filesrc location=%s ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! avdec_h264 ! "
+    "fakesink name=frames signal-handoffs=true sync=false", path);
+  g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
+  assert_non_null(pipeline);
+  g_autoptr(GstElement) frames = gst_bin_get_by_name(GST_BIN(pipeline), "frames");
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GstMessage) message =
+    gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  guint64 rendered = 0;
+  g_autoptr(GstStructure) stats = NULL;
+  g_object_get(frames, "stats", &stats, NULL);
+  gst_structure_get_uint64(stats, "rendered", &rendered);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  return message != NULL && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS ? (int) rendered : -1;
 }
 
 typedef struct {
@@ -295,6 +363,7 @@ group_setup(void **state)
   assert_true(g_file_set_contents(takes.truncated, data, length * 6 / 10, NULL));
   takes.garbage = g_build_filename(takes.directory, "garbage.mkv", NULL);
   assert_true(g_file_set_contents(takes.garbage, "this is not a Matroska file\n", -1, NULL));
+  takes.vp8_backwards = make_backwards_take("vp8-backwards.mkv");
 
   g_autoptr(GError) error = NULL;
   takes.profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", &error);
@@ -306,7 +375,8 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-  const char *files[] = { takes.h264, takes.vp8, takes.h264_1080p, takes.truncated, takes.garbage };
+  const char *files[] = { takes.h264, takes.vp8, takes.h264_1080p, takes.truncated, takes.garbage,
+                          takes.vp8_backwards };
   for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
     g_unlink(files[i]);
     g_free((char *) files[i]);
@@ -384,7 +454,31 @@ test_vp8_is_transcoded(void **state)
   assert_true(mp4->transcoded);
   check_thumbnail(find_rendition(renditions, IMS_RENDITION_THUMBNAIL), 320);
   check_wav(find_rendition(renditions, IMS_RENDITION_WAV), input.duration_ms);
+  for (guint i = 0; i < renditions->len; i++)
+    assert_false(((ImsRendition *) renditions->pdata[i])->repaired);
   media_info_clear(&input);
+}
+
+static void
+test_non_increasing_timestamps_are_repaired(void **state)
+{
+  Fixture *fixture = *state;
+  /* As recorded, the MP4 muxer refuses the stream ("Could not multiplex stream"); the renditions come
+   * from a re-timestamped copy of the take instead, and play. */
+  g_autoptr(GPtrArray) renditions = make_or_fail("default", takes.vp8_backwards, fixture->out_dir);
+  assert_int_equal(renditions->len, 3);
+  const ImsRendition *mp4 = find_rendition(renditions, IMS_RENDITION_MP4);
+  check_mp4(mp4, TAKE_SECONDS * 1000, 320, 240);
+  assert_true(mp4->transcoded);
+  int frames = decoded_mp4_frames(mp4->path);
+  if (frames < TAKE_SECONDS * 30 - 2)
+    fail_msg("video.mp4 decodes %d frames of %d", frames, (int) (TAKE_SECONDS * 30));
+  check_thumbnail(find_rendition(renditions, IMS_RENDITION_THUMBNAIL), 320);
+  check_wav(find_rendition(renditions, IMS_RENDITION_WAV), TAKE_SECONDS * 1000);
+  for (guint i = 0; i < renditions->len; i++)
+    assert_true(((ImsRendition *) renditions->pdata[i])->repaired);
+  /* The re-timestamped copy is gone: only the renditions are left in out_dir. */
+  assert_int_equal(count_files(fixture->out_dir), 3);
 }
 
 static void
@@ -569,6 +663,7 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_h264_720p_is_remuxed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_vp8_is_transcoded, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_non_increasing_timestamps_are_repaired, setup, teardown),
     cmocka_unit_test_setup_teardown(test_1080p_is_scaled_down, setup, teardown),
     cmocka_unit_test_setup_teardown(test_behavioral_scales_to_480p, setup, teardown),
     cmocka_unit_test_setup_teardown(test_truncated_take, setup, teardown),
