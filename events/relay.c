@@ -27,8 +27,31 @@ struct _ImsRelay {
   gint poked;               /* atomic: set from any thread */
   GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
   ImsKafkaWatch *watch;     /* delivery reports and errors, served on the loop */
+  guint jobs;               /* database jobs not answered yet: each holds the relay */
+  gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
   guint read_timer_id;
 };
+
+static void
+relay_destroy(ImsRelay *relay)
+{
+  g_array_unref(relay->acked);
+  g_free(relay->last_error);
+  g_free(relay);
+}
+
+/* A job's answer came: TRUE if the relay is still in use (else it was freed
+ * meanwhile, and is destroyed with its last job). */
+static gboolean
+job_answered(ImsRelay *relay)
+{
+  relay->jobs--;
+  if (!relay->freed)
+    return TRUE;
+  if (relay->jobs == 0)
+    relay_destroy(relay);
+  return FALSE;
+}
 
 static void
 set_error(ImsRelay *relay, const char *message)
@@ -85,20 +108,41 @@ on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
 }
 
 /* Marking acknowledged rows sent: a database write, retried until written
- * (sent twice at worst if imsd stops before: consumers deduplicate on eventId). */
+ * (sent twice at worst if imsd stops before: consumers deduplicate on
+ * eventId).  It counts what is left unsent, for /readyz. */
+typedef struct {
+  ImsRelay *relay;
+  GArray *ids;                /* gint64 outbox ids */
+  gint64 pending;
+} MarkSent;
+
+static void
+mark_sent_free(MarkSent *mark)
+{
+  g_array_unref(mark->ids);
+  g_free(mark);
+}
+
 static gboolean
 run_mark_sent(ImsStore *store, gpointer data, GError **error)
 {
-  GArray *ids = data;
-  return store->mark_events_sent(store, (const gint64 *) ids->data, ids->len, error);
+  MarkSent *mark = data;
+  if (!store->mark_events_sent(store, (const gint64 *) mark->ids->data, mark->ids->len, error))
+    return FALSE;
+  mark->pending = store->count_pending_events(store, NULL);
+  return TRUE;
 }
 
 static void
 on_marked_sent(gpointer data, const GError *error)
 {
-  GArray *ids = data;
+  MarkSent *mark = data;
   if (error)
-    g_warning("%u delivered event(s) not marked sent: %s", ids->len, error->message);
+    g_warning("%u delivered event(s) not marked sent: %s", mark->ids->len, error->message);
+  if (!job_answered(mark->relay) || error)
+    return;
+  if (mark->pending >= 0)
+    mark->relay->pending = mark->pending;
 }
 
 /* Marks what this poll round acknowledged, in one statement. */
@@ -107,9 +151,14 @@ mark_acked(ImsRelay *relay)
 {
   if (relay->acked->len == 0)
     return;
-  ims_database_submit(relay->database, IMS_DATABASE_WRITE, "mark events sent", run_mark_sent,
-                      on_marked_sent, g_steal_pointer(&relay->acked), (GDestroyNotify) g_array_unref);
+  MarkSent *mark = g_new0(MarkSent, 1);
+  mark->relay = relay;
+  mark->ids = g_steal_pointer(&relay->acked);
+  mark->pending = -1;
   relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
+  relay->jobs++;
+  ims_database_submit(relay->database, IMS_DATABASE_WRITE, "mark events sent", run_mark_sent,
+                      on_marked_sent, mark, (GDestroyNotify) mark_sent_free);
 }
 
 static gboolean
@@ -172,6 +221,8 @@ on_outbox_read(gpointer data, const GError *error)
   OutboxRead *read = data;
   ImsRelay *relay = read->relay;
 
+  if (!job_answered(relay))
+    return;
   relay->reading = FALSE;
   if (error) {
     set_error(relay, error->message);
@@ -208,6 +259,7 @@ publish_pending(ImsRelay *relay)
   OutboxRead *read = g_new0(OutboxRead, 1);
   read->relay = relay;
   read->after_id = relay->high_water;
+  relay->jobs++;
   ims_database_submit(relay->database, IMS_DATABASE_READ, "read the outbox", run_outbox_read,
                       on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
@@ -352,7 +404,7 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
   rd_kafka_purge(relay->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(relay->producer, 0);
   rd_kafka_destroy(relay->producer);
-  g_array_unref(relay->acked);
-  g_free(relay->last_error);
-  g_free(relay);
+  relay->freed = TRUE;
+  if (relay->jobs == 0)
+    relay_destroy(relay);
 }

@@ -11,6 +11,9 @@
 
 #define BACKOFF_FIRST_MS 250
 #define BACKOFF_MAX_MS 5000
+/* How long free waits for a statement that does not come back (a frozen
+ * server) before it leaves the thread and the store behind. */
+#define STOP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 
 typedef struct {
   ImsDatabaseKind kind;
@@ -35,6 +38,7 @@ struct _ImsDatabase {
   GQueue finished;              /* Job*: to hand to done, in order */
   GSource *dispatch;            /* the idle that will run dispatch_finished, or NULL */
   gboolean stopping;
+  gboolean thread_done;         /* the thread left its loop */
   gboolean available;
   guint waiting_writes;
   char *last_error;
@@ -262,9 +266,12 @@ run_thread(gpointer data)
     g_queue_pop_head(&database->queue);
     finish_locked(database, job);
   }
+  database->thread_done = TRUE;
+  g_cond_broadcast(&database->wake);
   g_mutex_unlock(&database->lock);
   return NULL;
 }
+
 
 ImsDatabase *
 ims_database_new(ImsStore *store, GMainContext *context)
@@ -288,8 +295,17 @@ ims_database_free(ImsDatabase *database)
     return;
   g_mutex_lock(&database->lock);
   database->stopping = TRUE;
-  g_cond_signal(&database->wake);
+  g_cond_broadcast(&database->wake);
+  gint64 until = g_get_monotonic_time() + STOP_TIMEOUT_US;
+  while (!database->thread_done && g_cond_wait_until(&database->wake, &database->lock, until))
+    ;
+  gboolean stopped = database->thread_done;
   g_mutex_unlock(&database->lock);
+  if (!stopped) {
+    /* the process is ending: the thread keeps the store and the queue */
+    g_warning("the database did not answer its last statement; leaving it behind");
+    return;
+  }
   g_thread_join(database->thread);
 
   guint dropped = g_queue_get_length(&database->queue);
@@ -297,11 +313,12 @@ ims_database_free(ImsDatabase *database)
     g_warning("%u database job(s) were not done at shutdown (open takes are recovered at the "
               "next start)", dropped);
   g_queue_clear_full(&database->queue, (GDestroyNotify) job_free);
-  /* results already there are delivered: their effects are written */
+  /* answers not delivered yet are dropped too: whoever waited may be gone */
   if (database->dispatch) {
     g_source_destroy(database->dispatch);
-    dispatch_finished(database);
+    g_clear_pointer(&database->dispatch, g_source_unref);
   }
+  g_queue_clear_full(&database->finished, (GDestroyNotify) job_free);
   ims_store_free(database->store);
   g_free(database->last_error);
   g_cond_clear(&database->wake);

@@ -73,8 +73,9 @@ void ims_database_status_clear(ImsDatabaseStatus *status);
  * timeout_ms passed.  TRUE if the queue is empty.  For shutdown and tests. */
 gboolean ims_database_flush(ImsDatabase *database, guint timeout_ms);
 
-/* Stops the thread after the running job (queued jobs are dropped with a
- * warning naming how many; use flush first) and frees the store. */
+/* Stops the thread after the running job and frees the store.  Jobs not
+ * answered yet are dropped without their done (a warning names how many
+ * were not run): flush first. */
 void ims_database_free(ImsDatabase *database);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsDatabase, ims_database_free)
 

@@ -33,6 +33,8 @@ struct _ImsProcessor {
   char *last_error;
   guint scan_id;
   gboolean scanning;            /* a scan's read is queued */
+  guint jobs;                   /* database jobs not answered yet: each holds the processor */
+  gboolean freed;               /* ims_processor_free was called: the last job's answer frees it */
   gboolean scan_again;          /* asked for while scanning */
   guint ping_id;
   gboolean ping_running;
@@ -72,6 +74,28 @@ work_free(Work *work)
   ims_take_free(work->inspected);
   g_clear_error(&work->error);
   g_free(work);
+}
+
+static void
+processor_destroy(ImsProcessor *processor)
+{
+  g_hash_table_unref(processor->known);
+  g_free(processor->last_error);
+  g_main_context_unref(processor->context);
+  g_free(processor);
+}
+
+/* A database job's answer came: TRUE if the processor is still in use
+ * (else it was freed meanwhile, and is destroyed with its last job). */
+static gboolean
+job_answered(ImsProcessor *processor)
+{
+  processor->jobs--;
+  if (!processor->freed)
+    return TRUE;
+  if (processor->jobs == 0)
+    processor_destroy(processor);
+  return FALSE;
 }
 
 static void
@@ -470,6 +494,8 @@ on_recorded(gpointer data, const GError *error)
   Recording *recording = data;
   Work *work = recording->work;
   ImsProcessor *processor = work->processor;
+  if (!job_answered(processor))
+    return;
   const ImsTake *take = work->job->take;
 
   for (guint i = 0; i < recording->recorded && i < recording->files->len; i++) {
@@ -597,6 +623,7 @@ report_work(gpointer data)
 
   g_autofree char *what = g_strdup_printf("%s: take %s: processing results", take->session_id,
                                           take->id);
+  processor->jobs++;
   ims_database_submit(processor->config.database, IMS_DATABASE_WRITE, what, run_recording,
                       on_recorded, recording, (GDestroyNotify) recording_free);
   return G_SOURCE_REMOVE;
@@ -665,6 +692,8 @@ on_scanned(gpointer data, const GError *error)
   Scan *scan = data;
   ImsProcessor *processor = scan->processor;
 
+  if (!job_answered(processor))
+    return;
   processor->scanning = FALSE;
   if (error) {
     g_warning("cannot list takes to process: %s", error->message);
@@ -705,6 +734,7 @@ ims_processor_scan(ImsProcessor *processor)
   Scan *scan = g_new0(Scan, 1);
   scan->processor = processor;
   scan->prefix = g_strconcat(processor->config.spool_dir, G_DIR_SEPARATOR_S, NULL);
+  processor->jobs++;
   ims_database_submit(processor->config.database, IMS_DATABASE_READ, "list takes to process",
                       run_scan, on_scanned, scan, (GDestroyNotify) scan_free);
 }
@@ -806,8 +836,7 @@ ims_processor_free(ImsProcessor *processor)
   /* reports of work that finished meanwhile: record them now */
   while (g_main_context_pending(processor->context))
     g_main_context_iteration(processor->context, FALSE);
-  g_hash_table_unref(processor->known);
-  g_free(processor->last_error);
-  g_main_context_unref(processor->context);
-  g_free(processor);
+  processor->freed = TRUE;
+  if (processor->jobs == 0)
+    processor_destroy(processor);
 }

@@ -295,7 +295,8 @@ on_open_takes_recovered(gpointer data, const GError *error)
   ImsServer *server = data;
   if (error)
     g_warning("cannot recover takes left open: %s", error->message);
-  ims_processor_scan(server->processor);
+  if (server->processor)
+    ims_processor_scan(server->processor);
 }
 
 static void
@@ -577,18 +578,25 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->loading, g_hash_table_unref);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
   g_clear_pointer(&server->processor, ims_processor_free);
-  while (server->users.running > 0 || ims_retention_running(server->retention) > 0)
-    /* S3 deletions and database steps of an erasure: bounded by their timeouts */
-    g_main_context_iteration(NULL, TRUE);
-  g_clear_pointer(&server->consumer, ims_consumer_free);
-  g_clear_pointer(&server->retention, ims_retention_free);
   if (server->relay) {
     ims_relay_free(server->relay, 3000);
     server->relay = NULL;
   }
-  /* what is still queued is written now, unless the database stays away */
-  if (!ims_database_flush(server->database, (guint) server->config->shutdown_timeout_seconds * 1000))
+  /* what is queued is written now (the sessions' last changes, erasures'
+   * rows, sent marks), unless the database stays away past the timeout;
+   * the erasures' S3 deletions are bounded by the S3 timeout */
+  gint64 deadline = g_get_monotonic_time() +
+                    (gint64) server->config->shutdown_timeout_seconds * G_USEC_PER_SEC;
+  while ((server->users.running > 0 || ims_retention_running(server->retention) > 0) &&
+         g_get_monotonic_time() < deadline) {
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(10000);
+  }
+  gint64 left_ms = MAX(0, (deadline - g_get_monotonic_time()) / 1000);
+  if (!ims_database_flush(server->database, (guint) left_ms))
     g_warning("the database did not take every change before shutdown");
+  g_clear_pointer(&server->consumer, ims_consumer_free);
+  g_clear_pointer(&server->retention, ims_retention_free);
   server->store->events_committed = NULL;
   g_clear_pointer(&server->database, ims_database_free);   /* frees the store */
   g_clear_pointer(&server->objects, ims_object_store_free);
