@@ -837,6 +837,14 @@ ims_processor_free(ImsProcessor *processor)
   while (g_main_context_pending(processor->context))
     g_main_context_iteration(processor->context, FALSE);
   processor->freed = TRUE;
-  if (processor->jobs == 0)
+  if (processor->jobs == 0) {
     processor_destroy(processor);
+    return;
+  }
+  /* kept until its jobs answer: nothing of it may run again meanwhile */
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, processor->known);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    g_clear_handle_id(&((Work *) value)->retry_id, g_source_remove);
 }
