@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "json-depth.h"
 #include "message.h"
 #include "review-api.h"
 #include "token.h"
@@ -307,6 +308,11 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
 
+  if (request->body && !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
+    respond_error(response, 400, "bad_json", "The body nests objects or arrays deeper than %d levels.",
+                  IMS_JSON_MAX_DEPTH);
+    return;
+  }
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {

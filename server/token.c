@@ -17,6 +17,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "json-depth.h"
+
 G_DEFINE_QUARK(ims-token-error-quark, ims_token_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(jwt_t, jwt_free)
@@ -125,7 +127,8 @@ read_header_algorithm(const char *header, gsize length)
 {
   gsize json_length = 0;
   g_autofree guchar *json = base64url_decode(header, length, &json_length);
-  if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL))
+  if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL) ||
+      !ims_json_depth_within((const char *) json, json_length, IMS_JSON_MAX_DEPTH))
     return NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   if (!json_parser_load_from_data(parser, (const char *) json, json_length, NULL))

@@ -244,6 +244,27 @@ test_create_refuses_bad_bodies(void **state)
   assert_null(f->store.created);
 }
 
+/* A body nested 200,000 deep (400 KB, under max_body_bytes) used to overflow the stack inside
+ * json-glib; it is refused before parsing. */
+static void
+test_create_refuses_deep_nesting(void **state)
+{
+  Fixture *f = *state;
+  gsize depth = 200000;
+  GString *body = g_string_new("{\"interviewId\":\"i\",\"userId\":\"u\",\"x\":");
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c(body, '[');
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c(body, ']');
+  g_string_append(body, ",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, body->str, 400, parser);
+  assert_string_equal(json_object_get_string_member(object, "code"), "bad_json");
+  assert_non_null(strstr(json_object_get_string_member(object, "message"), "deeper than"));
+  g_string_free(body, TRUE);
+  assert_null(f->store.created);
+}
+
 static void
 test_get_session(void **state)
 {
@@ -305,6 +326,7 @@ main(void)
     T(test_create_uses_config_defaults),
     T(test_create_needs_service_token),
     T(test_create_refuses_bad_bodies),
+    T(test_create_refuses_deep_nesting),
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
