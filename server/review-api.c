@@ -352,7 +352,8 @@ ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse 
 {
   g_autoptr(GError) error = NULL;
   ImsReviewer reviewer = { 0 };
-  ImsReviewerKeys keys = { api->review_secret, api->review_public_key };
+  ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
+                           api->config->jwt_issuer };
   const char *path = request->path;
 
   if (!ims_reviewer_authenticate(&keys, request->authorization,

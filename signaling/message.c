@@ -30,6 +30,7 @@ static const char *const error_codes[] = {
   [IMS_SIGNAL_ERROR_MEDIA_FAILED] = "media_failed",
   [IMS_SIGNAL_ERROR_INTERNAL] = "internal",
   [IMS_SIGNAL_ERROR_LOGGED_OUT] = "logged_out",
+  [IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID] = "token_not_yet_valid",
 };
 
 const char *

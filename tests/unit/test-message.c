@@ -190,6 +190,7 @@ test_error_codes(void **state)
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION),
                       "token_wrong_session");
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_INTERNAL), "internal");
+  assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID), "token_not_yet_valid");
   g_autoptr(GError) other = g_error_new_literal(G_IO_ERROR, 0, "x");
   assert_string_equal(ims_signal_error_code_of(other), "internal");
 
