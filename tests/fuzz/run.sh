@@ -6,8 +6,9 @@
 # Builds the targets with clang, ASan and libFuzzer in $FUZZ_BUILD_DIR (configured once, as
 # tests/fuzz/meson.build describes), then runs each one over a working copy of its seed corpus
 # (tests/fuzz/corpus/<name>/, copied to $FUZZ_WORK_DIR/<name>/ so the repository's seeds stay small)
-# with the flags of tests/fuzz/fuzz-<name>.options ([libfuzzer] section, OSS-Fuzz style: key = value
-# becomes -key=value; max_len there reaches the real input limit of what the target parses).
+# with the flags of tests/fuzz/fuzz-<name>.options (OSS-Fuzz style: in [libfuzzer], key = value becomes
+# -key=value, and max_len there reaches the real input limit of what the target parses; [asan] becomes
+# ASAN_OPTIONS).
 # Crashes, leaks, timeouts and OOMs land in $FUZZ_WORK_DIR/<name>/artifacts/.
 # Prints one line per target: name, executions, seconds, exec/s, findings (record them in docs/fuzzing.md).
 #
@@ -34,12 +35,17 @@ if [ ! -f "$build/build.ninja" ]; then
 fi
 nice -n "$niceness" ninja -C "$build" $(printf 'tests/fuzz/fuzz-%s ' "${targets[@]}") || exit 1
 
-# -key=value flags of tests/fuzz/fuzz-<name>.options' [libfuzzer] section.
+# The key=value lines of section $2 ([libfuzzer], [asan]) of tests/fuzz/fuzz-$1.options, as
+# "-key=value" lines (format $3 = flags) or one "key=value:key=value" line (format $3 = env).
 options_of() {
   local file="$root/tests/fuzz/fuzz-$1.options"
   [ -f "$file" ] || return 0
-  awk '/^\[/ { in_section = ($0 == "[libfuzzer]"); next }
-       in_section && /=/ { gsub(/[ \t]/, ""); split($0, kv, "="); printf "-%s=%s\n", kv[1], kv[2] }' "$file"
+  awk -v section="[$2]" -v format="$3" '
+       /^\[/ { in_section = ($0 == section); next }
+       in_section && /=/ { gsub(/[ \t]/, ""); split($0, kv, "=")
+                           if (format == "flags") printf "-%s=%s\n", kv[1], kv[2]
+                           else line = line (line == "" ? "" : ":") kv[1] "=" kv[2] }
+       END { if (format == "env" && line != "") print line }' "$file"
 }
 
 status=0
@@ -49,10 +55,11 @@ for name in "${targets[@]}"; do
   artifacts="$corpus/artifacts"
   mkdir -p "$corpus/inputs" "$artifacts"
   cp -n "$root/tests/fuzz/corpus/$name/"* "$corpus/inputs/" 2>/dev/null
-  mapfile -t flags < <(options_of "$name")
+  mapfile -t flags < <(options_of "$name" libfuzzer flags)
+  asan_options=$(options_of "$name" asan env)
   log="$corpus/fuzz.log"
   start=$(date +%s)
-  nice -n "$niceness" "$build/tests/fuzz/fuzz-$name" "${flags[@]}" -runs="$runs" -max_total_time="$max_time" \
+  ASAN_OPTIONS=${asan_options:-${ASAN_OPTIONS:-}} nice -n "$niceness" "$build/tests/fuzz/fuzz-$name" "${flags[@]}" -runs="$runs" -max_total_time="$max_time" \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus/inputs" >"$log" 2>&1
   rc=$?
   seconds=$(($(date +%s) - start))
