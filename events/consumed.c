@@ -1,7 +1,7 @@
 /* consumed.c: parsing the events imsd reads from Kafka; see consumed.h.
  *
- * Order of checks, cheapest first: size, UTF-8, nesting depth (a byte scan, so
- * json-glib never recurses deeply), JSON syntax, object, eventId/eventType,
+ * Order of checks, cheapest first: size, UTF-8, nesting depth (base/json-depth.c,
+ * a byte scan, so json-glib never recurses deeply), JSON syntax, object, eventId/eventType,
  * then the user id for the types imsd acts on.
  */
 #define G_LOG_DOMAIN "imsd.events"
@@ -10,6 +10,8 @@
 
 #include <math.h>
 #include <string.h>
+
+#include "json-depth.h"
 
 G_DEFINE_QUARK(ims-event-error-quark, ims_event_error)
 
@@ -24,34 +26,6 @@ ims_consumed_event_free(ImsConsumedEvent *event)
   if (event->payload)
     json_node_unref(event->payload);
   g_free(event);
-}
-
-/* TRUE if no object or array in data nests deeper than max_depth.  Brackets
- * inside strings do not count.  Malformed input may pass: the JSON parser
- * rejects it next. */
-static gboolean
-nesting_is_shallow(const char *data, gsize length, int max_depth)
-{
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (gsize i = 0; i < length; i++) {
-    char c = data[i];
-    if (in_string) {
-      if (c == '\\')
-        i++;                  /* skip the escaped character */
-      else if (c == '"')
-        in_string = FALSE;
-      continue;
-    }
-    if (c == '"')
-      in_string = TRUE;
-    else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        return FALSE;
-    } else if ((c == '}' || c == ']') && depth > 0)
-      depth--;
-  }
-  return TRUE;
 }
 
 /* The string value of member in object if it is a non-empty string of at most
@@ -136,7 +110,7 @@ ims_event_parse_consumed(const char *data, gsize length, GError **error)
                         length == 0 ? "The message is empty." : "The message is not valid UTF-8.");
     return NULL;
   }
-  if (!nesting_is_shallow(data, length, IMS_EVENT_MAX_DEPTH)) {
+  if (!ims_json_depth_within(data, length, IMS_EVENT_MAX_DEPTH)) {
     g_set_error(error, IMS_EVENT_ERROR, IMS_EVENT_ERROR_NOT_JSON,
                 "The message nests deeper than %d levels.", IMS_EVENT_MAX_DEPTH);
     return NULL;

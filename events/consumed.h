@@ -20,13 +20,15 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "json-depth.h"
+
 G_BEGIN_DECLS
 
 /* Largest message accepted (Kafka's default message.max.bytes is about 1 MiB). */
 #define IMS_EVENT_MAX_CONSUMED_BYTES (1024 * 1024)
 /* Deepest nesting of objects and arrays accepted; deeper input is refused
- * before json-glib (a recursive parser) sees it. */
-#define IMS_EVENT_MAX_DEPTH 64
+ * before json-glib (a recursive parser) sees it (base/json-depth.h). */
+#define IMS_EVENT_MAX_DEPTH IMS_JSON_MAX_DEPTH
 /* Longest eventId, eventType and user id accepted, in bytes. */
 #define IMS_EVENT_MAX_ID_LENGTH 255
 

@@ -471,6 +471,10 @@ ims_ingest_handle_offer(ImsIngest *ingest, const char *sdp, GError **error)
     g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "offer does not parse");
     return FALSE;
   }
+  guint unified = ims_sdp_unify_bundle_transport(msg);
+  if (unified > 0)
+    LOG(ingest, "offer: %u bundled m-line(s) had their own ICE credentials (aiortc); the bundle uses "
+        "the first bundled m-line's", unified);
   ingest->choice = choice;
   ingest->offer_handled = TRUE;
   LOG(ingest, "offer: video %s pt %d, audio %s pt %d, transport-cc extmap %u",

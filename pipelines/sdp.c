@@ -1,11 +1,11 @@
-/* sdp.c: offer inspection, codec-preference caps and answer munging for the
- * ingest (see sdp.h).  Pure functions: no element, no global state. */
+/* sdp.c: offer inspection, codec-preference caps, BUNDLE transport
+ * unification and answer munging for the ingest (see sdp.h).  Pure functions:
+ * no element, no global state. */
 #define G_LOG_DOMAIN "imsd.sdp"
 
 #include "sdp.h"
 
 #include <string.h>
-#include <gst/sdp/sdp.h>
 
 #include "ingest.h"
 
@@ -271,6 +271,86 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
   }
   *choice = found;
   return TRUE;
+}
+
+/* ---- BUNDLE with one ICE transport per m-line (aiortc) ---------------- */
+
+/* The mids of the first "a=group:BUNDLE ..." of msg, or NULL.  Transfer full. */
+static GStrv
+bundle_mids(const GstSDPMessage *msg)
+{
+  for (guint i = 0;; i++) {
+    const char *group = gst_sdp_message_get_attribute_val_n(msg, "group", i);
+    if (group == NULL)
+      return NULL;
+    if (!g_str_has_prefix(group, "BUNDLE "))
+      continue;
+    GStrv mids = g_strsplit_set(group + strlen("BUNDLE "), " \t", -1);
+    return mids;
+  }
+}
+
+/* The media attribute key of media, else the session's; NULL if neither has one. */
+static const char *
+ice_attribute(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
+{
+  const char *value = gst_sdp_media_get_attribute_val(media, key);
+  return value != NULL ? value : gst_sdp_message_get_attribute_val(msg, key);
+}
+
+/* Sets the media-level attribute key of media to value (replacing the first one, or adding it). */
+static void
+set_media_attribute(GstSDPMedia *media, const char *key, const char *value)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++) {
+    const GstSDPAttribute *old = gst_sdp_media_get_attribute(media, i);
+    if (g_strcmp0(old->key, key) == 0) {
+      GstSDPAttribute attribute;
+      gst_sdp_attribute_set(&attribute, key, value);
+      gst_sdp_media_replace_attribute(media, i, &attribute);
+      return;
+    }
+  }
+  gst_sdp_media_add_attribute(media, key, value);
+}
+
+guint
+ims_sdp_unify_bundle_transport(GstSDPMessage *msg)
+{
+  g_return_val_if_fail(msg != NULL, 0);
+  g_auto(GStrv) mids = bundle_mids(msg);
+  if (mids == NULL)
+    return 0;
+
+  /* The bundled m-lines, in m-line order; the first one's transport is the bundle's. */
+  const GstSDPMedia *tag = NULL;
+  guint changed = 0;
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    /* msg is the caller's to change; the getter is const only by convention. */
+    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media(msg, i);
+    const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
+    if (mid == NULL || gst_sdp_media_get_port(media) == 0 ||
+        !g_strv_contains((const char *const *) mids, mid))
+      continue;
+    if (tag == NULL) {
+      tag = media;
+      if (ice_attribute(msg, tag, "ice-ufrag") == NULL || ice_attribute(msg, tag, "ice-pwd") == NULL)
+        return 0; /* nothing to copy: leave the offer as it is */
+      continue;
+    }
+    g_autofree char *ufrag = g_strdup(ice_attribute(msg, tag, "ice-ufrag"));
+    g_autofree char *pwd = g_strdup(ice_attribute(msg, tag, "ice-pwd"));
+    if (g_strcmp0(ice_attribute(msg, media, "ice-ufrag"), ufrag) == 0 &&
+        g_strcmp0(ice_attribute(msg, media, "ice-pwd"), pwd) == 0)
+      continue;
+    set_media_attribute(media, "ice-ufrag", ufrag);
+    set_media_attribute(media, "ice-pwd", pwd);
+    for (guint a = gst_sdp_media_attributes_len(media); a > 0; a--)
+      if (g_strcmp0(gst_sdp_media_get_attribute(media, a - 1)->key, "candidate") == 0)
+        gst_sdp_media_remove_attribute(media, a - 1);
+    changed++;
+  }
+  return changed;
 }
 
 /* ---- answer munging -------------------------------------------------- */

@@ -4,7 +4,9 @@
  * (which video / audio codec and payload type to accept, which extmap id
  * carries transport-wide congestion control), turn that choice into the
  * codec-preference caps a recvonly webrtcbin transceiver needs, and munge the
- * answer text (x-google-start-bitrate).  No GStreamer element is involved, so
+ * answer text (x-google-start-bitrate), and make a BUNDLE offer with one ICE
+ * transport per m-line (aiortc's) acceptable to webrtcbin.  No GStreamer
+ * element is involved, so
  * everything here is unit-testable (tests/unit/test-sdp.c).
  *
  * Lifecycle: ims_sdp_choose_codecs() fills an ImsSdpOfferChoice, which the
@@ -14,6 +16,7 @@
 
 #include <glib.h>
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 
 G_BEGIN_DECLS
 
@@ -57,6 +60,19 @@ typedef struct {
 #define IMS_SDP_ACCEPT_VP8 (1u << 1)
 gboolean ims_sdp_choose_codecs(const char *offer_text, guint video_codecs,
                                ImsSdpOfferChoice *choice, GError **error);
+
+/* Gives every m-line of the offer's BUNDLE group the ICE credentials of the
+ * group's first m-line.  aiortc gathers one ICE transport per m-line and offers
+ * each one's ice-ufrag, ice-pwd and candidates, which webrtcbin refuses
+ * ("different ice-ufrag values in bundle"); once the answer accepts the bundle
+ * only the transport of the first bundled m-line carries media (RFC 8843), so
+ * the other bundled m-lines get its ice-ufrag and ice-pwd and lose their own
+ * a=candidate lines (they belong to transports the offerer closes).  Only the
+ * first a=group:BUNDLE counts; disabled (port 0) m-lines are left alone.
+ * Returns how many m-lines were changed: 0 when the bundle already shares one
+ * ufrag/pwd (browsers' offers) or there is no bundle; msg is unchanged then.
+ * Cost: one pass over the attributes. */
+guint ims_sdp_unify_bundle_transport(GstSDPMessage *msg);
 
 /* Releases what ims_sdp_choose_codecs() put in choice and zeroes it. */
 void ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api-input.h"
+#include "json-depth.h"
 #include "message.h"
 #include "review-api.h"
 #include "router.h"
@@ -366,6 +367,11 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
   g_autofree char *problem = NULL;
   const char *code = NULL;
 
+  if (request->body && !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
+    respond_error(response, 400, "bad_json", "The body nests objects or arrays deeper than %d levels.",
+                  IMS_JSON_MAX_DEPTH);
+    return;
+  }
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {

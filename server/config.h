@@ -66,6 +66,8 @@ typedef struct {
   /* [review] */
   char *jwt_secret;            /* "": no HS256 recruiter tokens */
   char *jwt_public_key_file;   /* "": no RS256 recruiter tokens */
+  char *jwt_audience;          /* "": aud of recruiter tokens not checked */
+  char *jwt_issuer;            /* "": iss of recruiter tokens not checked */
   int signed_url_seconds;      /* 900 */
   int retention_days;          /* 0: keep */
   char *retention_days_by_company; /* "a=30;b=90" */

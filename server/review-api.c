@@ -385,7 +385,8 @@ ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse 
 {
   g_autoptr(GError) error = NULL;
   ImsReviewer reviewer = { 0 };
-  ImsReviewerKeys keys = { api->review_secret, api->review_public_key };
+  ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
+                           api->config->jwt_issuer };
   ImsRouteMatch match = { 0 };
   gboolean found = ims_route_match(review_routes, G_N_ELEMENTS(review_routes), request->method,
                                    request->path, &match);

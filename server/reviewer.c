@@ -17,6 +17,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "json-depth.h"
 #include "token.h"
 
 G_DEFINE_QUARK(ims-reviewer-error-quark, ims_reviewer_error)
@@ -62,32 +63,39 @@ role_from_string(const char *text, ImsReviewerRole *role)
   return FALSE;
 }
 
-/* TRUE if the aud claim is "imsd.candidate" or an array holding it. */
+/* TRUE if the claim name of jwt is the JSON string expected, or (allow_array) an array holding it. */
 static gboolean
-is_candidate_audience(jwt_t *jwt)
+claim_matches(jwt_t *jwt, const char *name, const char *expected, gboolean allow_array)
 {
-  char *json = jwt_get_grants_json(jwt, "aud");
+  char *json = jwt_get_grants_json(jwt, name);
   if (json == NULL)
     return FALSE;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
-  gboolean parsed = json_parser_load_from_data(parser, json, -1, NULL);
+  gboolean parsed = ims_json_depth_within(json, strlen(json), IMS_JSON_MAX_DEPTH) &&
+                    json_parser_load_from_data(parser, json, -1, NULL);
   free(json); /* libjwt allocates with malloc */
   JsonNode *root = parsed ? json_parser_get_root(parser) : NULL;
   if (root == NULL)
     return FALSE;
   if (JSON_NODE_HOLDS_VALUE(root))
-    return json_node_get_value_type(root) == G_TYPE_STRING &&
-           g_strcmp0(json_node_get_string(root), IMS_TOKEN_AUDIENCE) == 0;
-  if (!JSON_NODE_HOLDS_ARRAY(root))
+    return json_node_get_value_type(root) == G_TYPE_STRING && g_strcmp0(json_node_get_string(root), expected) == 0;
+  if (!allow_array || !JSON_NODE_HOLDS_ARRAY(root))
     return FALSE;
   JsonArray *array = json_node_get_array(root);
   for (guint i = 0; i < json_array_get_length(array); i++) {
     JsonNode *element = json_array_get_element(array, i);
     if (JSON_NODE_HOLDS_VALUE(element) && json_node_get_value_type(element) == G_TYPE_STRING &&
-        g_strcmp0(json_node_get_string(element), IMS_TOKEN_AUDIENCE) == 0)
+        g_strcmp0(json_node_get_string(element), expected) == 0)
       return TRUE;
   }
   return FALSE;
+}
+
+/* TRUE if the aud claim is "imsd.candidate" or an array holding it. */
+static gboolean
+is_candidate_audience(jwt_t *jwt)
+{
+  return claim_matches(jwt, "aud", IMS_TOKEN_AUDIENCE, TRUE);
 }
 
 /* The token inside "Bearer <jwt>" (scheme case-insensitive, RFC 7235), or NULL. */
@@ -159,6 +167,12 @@ ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization
   const char *subject = jwt_get_grant(jwt, "sub");
   if (subject == NULL || subject[0] == '\0')
     return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no subject");
+
+  /* RFC 7519: aud is a string or an array of strings; iss is a string. */
+  if (keys->issuer != NULL && keys->issuer[0] != '\0' && !claim_matches(jwt, "iss", keys->issuer, FALSE))
+    return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no or wrong issuer (iss)");
+  if (keys->audience != NULL && keys->audience[0] != '\0' && !claim_matches(jwt, "aud", keys->audience, TRUE))
+    return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no or wrong audience (aud)");
 
   if (is_candidate_audience(jwt))
     return fail(error, IMS_REVIEWER_ERROR_FORBIDDEN, "a candidate token");

@@ -39,13 +39,16 @@ typedef struct {
 typedef struct {
   const char *hs256_secret;         /* "" or NULL: HS256 tokens are refused */
   const char *rs256_public_key_pem; /* NULL or "": RS256 tokens are refused */
+  const char *audience;             /* [review] jwt_audience; NULL or "": aud is not checked */
+  const char *issuer;               /* [review] jwt_issuer; NULL or "": iss is not checked */
 } ImsReviewerKeys;
 
 /* Verifies authorization, the whole Authorization header value "Bearer <jwt>" (may be NULL). The header
  * alg decides the key: "HS256" only if keys->hs256_secret is set (HMAC compared in constant time),
  * "RS256" only if keys->rs256_public_key_pem is set; anything else (none, HS512, ...) is refused, so an
  * HS256 token is never checked against the RSA key text. Then exp (integer, >= now_seconds), nbf (if
- * present, <= now_seconds) and a non-empty string sub are required.
+ * present, <= now_seconds) and a non-empty string sub are required, and, when keys->issuer is set, iss
+ * must be that string, and when keys->audience is set, aud must be that string or an array holding it.
  * On success fills *reviewer (transfer full; release with ims_reviewer_clear()) and returns TRUE.
  * On failure returns FALSE, leaves *reviewer untouched and sets IMS_REVIEWER_ERROR_UNAUTHORIZED (the
  * above failed) or IMS_REVIEWER_ERROR_FORBIDDEN (correctly signed and unexpired, but a candidate token

@@ -158,6 +158,9 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data)
     if (g_error_matches(token_error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
       g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED,
                           "This interview link has expired.");
+    else if (g_error_matches(token_error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID))
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID,
+                          "This interview link is not valid yet.");
     else
       g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
                           "This interview link is not valid.");

@@ -17,6 +17,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "json-depth.h"
+
 G_DEFINE_QUARK(ims-token-error-quark, ims_token_error)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(jwt_t, jwt_free)
@@ -125,7 +127,8 @@ read_header_algorithm(const char *header, gsize length)
 {
   gsize json_length = 0;
   g_autofree guchar *json = base64url_decode(header, length, &json_length);
-  if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL))
+  if (json == NULL || json_length == 0 || !g_utf8_validate((const char *) json, json_length, NULL) ||
+      !ims_json_depth_within((const char *) json, json_length, IMS_JSON_MAX_DEPTH))
     return NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
   if (!json_parser_load_from_data(parser, (const char *) json, json_length, NULL))
@@ -263,9 +266,28 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
     return invalid(error, "no issue time");
   if (!ims_token_get_integer_claim(jwt, "exp", &expires))
     return invalid(error, "no expiry");
+  gint64 not_before = G_MININT64;
+  char *not_before_json = jwt_get_grants_json(jwt, "nbf");
+  gboolean has_not_before = not_before_json != NULL;
+  free(not_before_json); /* libjwt allocates with malloc */
+  if (has_not_before && !ims_token_get_integer_claim(jwt, "nbf", &not_before))
+    return invalid(error, "nbf is not an integer");
   if (expires < now_seconds) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED,
                 "token expired at %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", expires, now_seconds);
+    return FALSE;
+  }
+  if (not_before > now_seconds) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID,
+                "token not valid before %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", not_before,
+                now_seconds);
+    return FALSE;
+  }
+  if (now_seconds < G_MAXINT64 - IMS_TOKEN_CLOCK_SKEW_SECONDS &&
+      issued > now_seconds + IMS_TOKEN_CLOCK_SKEW_SECONDS) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID,
+                "token issued at %" G_GINT64_FORMAT ", more than %d s after now (%" G_GINT64_FORMAT ")",
+                issued, IMS_TOKEN_CLOCK_SKEW_SECONDS, now_seconds);
     return FALSE;
   }
 

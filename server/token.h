@@ -12,6 +12,9 @@
 G_BEGIN_DECLS
 
 #define IMS_TOKEN_AUDIENCE "imsd.candidate"
+/* How far a token's iat may lie in the future (clocks of the issuing and the verifying imsd differ a
+ * little); beyond it the token is IMS_TOKEN_ERROR_NOT_YET_VALID. */
+#define IMS_TOKEN_CLOCK_SKEW_SECONDS 60
 /* Longest token string ims_token_verify() looks at; anything longer is invalid. */
 #define IMS_TOKEN_MAX_LENGTH 4096
 
@@ -21,6 +24,8 @@ GQuark ims_token_error_quark(void);
 typedef enum {
   IMS_TOKEN_ERROR_INVALID, /* malformed, bad signature, wrong alg or aud, missing claims; or issue failed */
   IMS_TOKEN_ERROR_EXPIRED, /* well-formed and correctly signed, but exp < now */
+  IMS_TOKEN_ERROR_NOT_YET_VALID, /* well-formed and correctly signed, but nbf > now or
+                                  * iat > now + IMS_TOKEN_CLOCK_SKEW_SECONDS */
 } ImsTokenError;
 
 /* Issues a candidate token: HS256 JWT with sub=session_id, aud="imsd.candidate", iat=now, exp=now+ttl.
@@ -31,10 +36,12 @@ char *ims_token_issue(const char *secret, const char *session_id, gint64 now_sec
 
 /* Verifies token: exactly three base64url parts, header alg "HS256" (alg none, any other alg and RS/HS
  * confusion are refused), HMAC-SHA256 signature under secret (compared in constant time), aud
- * "imsd.candidate", a non-empty string sub, integer exp with exp >= now_seconds.
+ * "imsd.candidate", a non-empty string sub, integer exp with exp >= now_seconds, integer iat with
+ * iat <= now_seconds + IMS_TOKEN_CLOCK_SKEW_SECONDS, and, if present, integer nbf with nbf <= now_seconds.
  * On success sets *session_id (transfer full) and *expires_at (seconds; either may be NULL) and returns
- * TRUE. On failure returns FALSE, leaves the outputs untouched, and sets IMS_TOKEN_ERROR_INVALID or
- * IMS_TOKEN_ERROR_EXPIRED. Safe on any input: NULL, empty, binary, or longer than IMS_TOKEN_MAX_LENGTH. */
+ * TRUE. On failure returns FALSE, leaves the outputs untouched, and sets IMS_TOKEN_ERROR_INVALID,
+ * IMS_TOKEN_ERROR_EXPIRED (checked first) or IMS_TOKEN_ERROR_NOT_YET_VALID. Safe on any input: NULL,
+ * empty, binary, or longer than IMS_TOKEN_MAX_LENGTH. */
 gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
                           gint64 *expires_at, GError **error);
 

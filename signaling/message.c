@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "json-depth.h"
+
 G_DEFINE_QUARK(ims-signal-error-quark, ims_signal_error)
 
 static const char *const error_codes[] = {
@@ -28,6 +30,7 @@ static const char *const error_codes[] = {
   [IMS_SIGNAL_ERROR_MEDIA_FAILED] = "media_failed",
   [IMS_SIGNAL_ERROR_INTERNAL] = "internal",
   [IMS_SIGNAL_ERROR_LOGGED_OUT] = "logged_out",
+  [IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID] = "token_not_yet_valid",
 };
 
 const char *
@@ -118,6 +121,11 @@ ims_message_parse(const char *data, gsize length, char **type_name, GError **err
   if (!g_utf8_validate(data, length, NULL)) {
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_JSON,
                         "The message is not valid UTF-8.");
+    return NULL;
+  }
+  if (!ims_json_depth_within(data, length, IMS_JSON_MAX_DEPTH)) {
+    g_set_error(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_JSON,
+                "The message nests objects or arrays deeper than %d levels.", IMS_JSON_MAX_DEPTH);
     return NULL;
   }
   if (!json_parser_load_from_data(parser, data, length, &json_error)) {

@@ -1,4 +1,13 @@
-/* peer.c: one signaling WebSocket client; see peer.h. */
+/* peer.c: one signaling WebSocket client; see peer.h.
+ *
+ * Bounds, so one client cannot cost imsd more than a little memory:
+ * - incoming: a message is reassembled up to max_message_bytes; a larger one earns one too_large and the
+ *   connection is closed; a binary message earns one bad_json.  The rest of a refused message (lws hands
+ *   a large message over in many fragments) is discarded without another reply.
+ * - outgoing: at most IMS_PEER_MAX_QUEUED_FRAMES frames and IMS_PEER_MAX_QUEUED_BYTES bytes wait for
+ *   the socket.  A client that does not read (its pongs and states pile up) is dropped at once when a
+ *   frame would pass either bound: the queue is freed and lws closes the socket without flushing.
+ */
 #define G_LOG_DOMAIN "imsd.signaling"
 
 #include "peer.h"
@@ -14,8 +23,9 @@ struct _ImsPeer {
   ImsSession *session;        /* joined session, a reference */
   gboolean joining;           /* a join is being resolved */
   GByteArray *incoming;       /* frame being reassembled */
-  gboolean oversized;         /* the current frame passed the limit: drop its rest */
+  gboolean discarding;        /* the current message was refused: drop its remaining fragments */
   GQueue outgoing;            /* of GBytes*, each with LWS_PRE bytes of headroom */
+  gsize outgoing_bytes;       /* payload bytes in outgoing */
   gboolean closing;
   char *close_reason;
   char *log_id;
@@ -41,12 +51,35 @@ ims_peer_get_user_agent(ImsPeer *peer)
   return peer->user_agent ? peer->user_agent : "";
 }
 
+/* Drops a client that does not read: frees what is queued and has lws close the socket at once (a
+ * close that waited for the queue to drain would wait forever). */
+static void
+drop(ImsPeer *peer, const char *why)
+{
+  g_warning("%s: outgoing queue full (%u frames, %" G_GSIZE_FORMAT " bytes; %s): the client does not read, "
+            "dropping the connection", peer->log_id, g_queue_get_length(&peer->outgoing),
+            peer->outgoing_bytes, why);
+  g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
+  peer->outgoing_bytes = 0;
+  peer->closing = TRUE;
+  lws_set_timeout(peer->wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+}
+
 void
 ims_peer_send(ImsPeer *peer, const char *json)
 {
   if (peer->closing)
     return;
   gsize length = strlen(json);
+  if (g_queue_get_length(&peer->outgoing) >= IMS_PEER_MAX_QUEUED_FRAMES) {
+    drop(peer, "too many frames");
+    return;
+  }
+  if (peer->outgoing_bytes + length > IMS_PEER_MAX_QUEUED_BYTES) {
+    drop(peer, "too many bytes");
+    return;
+  }
+  peer->outgoing_bytes += length;
   guint8 *frame = g_malloc(LWS_PRE + length);
   memcpy(frame + LWS_PRE, json, length);
   g_queue_push_tail(&peer->outgoing, g_bytes_new_take(frame, LWS_PRE + length));
@@ -167,18 +200,23 @@ peer_free(ImsPeer *peer)
   g_free(peer);
 }
 
-/* Appends a received fragment; dispatches on the final one.  A frame over the
- * limit is answered with too_large and the connection closed. */
+/* Appends a received fragment; dispatches the message on its last one.  A message over the limit is
+ * answered with one too_large and the connection closed; a binary message with one bad_json.  Either way
+ * the rest of that message is discarded without another reply. */
 static void
 receive(ImsPeer *peer, struct lws *wsi, const void *data, gsize length)
 {
-  if (lws_frame_is_binary(wsi)) {
-    ims_peer_send_error(peer, "bad_json", "Binary frames are not accepted; send JSON text.", NULL);
-    peer->oversized = !lws_is_final_fragment(wsi);
+  /* the last fragment of the message: FIN set and nothing of this frame left to deliver */
+  gboolean last = lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0;
+
+  if (peer->discarding) {
+    peer->discarding = !last;
     return;
   }
-  if (peer->oversized) {
-    peer->oversized = !lws_is_final_fragment(wsi);
+  if (lws_frame_is_binary(wsi)) {
+    g_byte_array_set_size(peer->incoming, 0);
+    ims_peer_send_error(peer, "bad_json", "Binary frames are not accepted; send JSON text.", NULL);
+    peer->discarding = !last;
     return;
   }
   if (peer->incoming->len + length > peer->config->max_message_bytes) {
@@ -189,11 +227,11 @@ receive(ImsPeer *peer, struct lws *wsi, const void *data, gsize length)
                                             peer->config->max_message_bytes);
     ims_peer_send_error(peer, "too_large", text, NULL);
     ims_peer_close(peer, "message too large");
-    peer->oversized = !lws_is_final_fragment(wsi);
+    peer->discarding = !last;
     return;
   }
   g_byte_array_append(peer->incoming, data, length);
-  if (!lws_is_final_fragment(wsi))
+  if (!last)
     return;
   dispatch(peer, (const char *) peer->incoming->data, peer->incoming->len);
   g_byte_array_set_size(peer->incoming, 0);
@@ -207,6 +245,7 @@ write_next(ImsPeer *peer, struct lws *wsi)
   if (frame) {
     gsize size;
     guint8 *data = (guint8 *) g_bytes_get_data(frame, &size);
+    peer->outgoing_bytes -= size - LWS_PRE;
     int written = lws_write(wsi, data + LWS_PRE, size - LWS_PRE, LWS_WRITE_TEXT);
     g_bytes_unref(frame);
     if (written < (int) (size - LWS_PRE))

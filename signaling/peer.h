@@ -5,7 +5,9 @@
  * frames (bounded by max_message_bytes), parses them (message.c), answers
  * ping and protocol errors itself, hands join to the server's join function
  * and everything else to the session it joined.  Outgoing frames are queued
- * and written when lws says the socket is writable.
+ * and written when lws says the socket is writable; the queue is bounded
+ * (IMS_PEER_MAX_QUEUED_FRAMES, IMS_PEER_MAX_QUEUED_BYTES) and a client that
+ * lets it fill (it does not read) is dropped.
  *
  *   connected -> joining -> joined -> closing -> closed
  *
@@ -34,7 +36,15 @@ typedef void (*ImsPeerJoinCancelFunc)(ImsPeer *peer, gpointer user_data);
  * IMS_SIGNAL_ERROR to send. */
 void ims_peer_join_finish(ImsPeer *peer, ImsSession *session, const GError *error);
 
-/* Queues a text frame (copied). No-op once the peer is closing. */
+/* Frames and payload bytes that may wait for a client's socket.  The largest
+ * frame imsd sends is a state with 50 questions of 4000 characters (about
+ * 200 KB); a client that reads never has more than a few frames queued. */
+#define IMS_PEER_MAX_QUEUED_FRAMES 1024
+#define IMS_PEER_MAX_QUEUED_BYTES (4 * 1024 * 1024)
+
+/* Queues a text frame (copied). No-op once the peer is closing.  When the
+ * frame would pass either bound above, the connection is dropped instead
+ * (logged; the queue is freed and the socket closed without flushing). */
 void ims_peer_send(ImsPeer *peer, const char *json);
 /* Queues {"type":"error",...}. */
 void ims_peer_send_error(ImsPeer *peer, const char *code, const char *message,

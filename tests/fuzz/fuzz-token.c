@@ -32,7 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (session_id == NULL || session_id[0] == '\0' || expires_at < FUZZ_NOW || error != NULL)
       abort();
   } else if (error == NULL || session_id != NULL ||
-             (error->code != IMS_TOKEN_ERROR_INVALID && error->code != IMS_TOKEN_ERROR_EXPIRED)) {
+             (error->code != IMS_TOKEN_ERROR_INVALID && error->code != IMS_TOKEN_ERROR_EXPIRED &&
+              error->code != IMS_TOKEN_ERROR_NOT_YET_VALID)) {
     abort();
   }
   g_clear_error(&error);

@@ -308,6 +308,27 @@ test_create_refuses_bad_ids(void **state)
   assert_string_equal(f->store.created->interview_id, "entretien \u00e9t\u00e9");
 }
 
+/* A body nested 200,000 deep (400 KB, under max_body_bytes) used to overflow the stack inside
+ * json-glib; it is refused before parsing. */
+static void
+test_create_refuses_deep_nesting(void **state)
+{
+  Fixture *f = *state;
+  gsize depth = 200000;
+  GString *body = g_string_new("{\"interviewId\":\"i\",\"userId\":\"u\",\"x\":");
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c(body, '[');
+  for (gsize i = 0; i < depth; i++)
+    g_string_append_c(body, ']');
+  g_string_append(body, ",\"questions\":[{\"id\":\"q\",\"text\":\"t\",\"timeLimitSeconds\":10}]}");
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object = call(f, "POST", "/api/v1/sessions", AUTH, body->str, 400, parser);
+  assert_string_equal(json_object_get_string_member(object, "code"), "bad_json");
+  assert_non_null(strstr(json_object_get_string_member(object, "message"), "deeper than"));
+  g_string_free(body, TRUE);
+  assert_null(f->store.created);
+}
+
 static void
 test_get_session(void **state)
 {
@@ -455,6 +476,7 @@ main(void)
     T(test_create_refuses_bad_bodies),
     T(test_create_refuses_duplicate_question_ids),
     T(test_create_refuses_bad_ids),
+    T(test_create_refuses_deep_nesting),
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "json-depth.h"
 #include "message.h"
 
 static ImsMessage *
@@ -146,6 +147,42 @@ test_embedded_nul_is_refused(void **state)
     assert_int_equal(error->code, IMS_SIGNAL_ERROR_BAD_MESSAGE);
 }
 
+/* Nesting is refused before json-glib (a recursive parser) sees the frame: 200,000 levels fit in a
+ * frame when max_message_bytes is raised and used to overflow the stack. */
+static void
+test_deep_nesting_is_refused(void **state)
+{
+  for (guint depth = IMS_JSON_MAX_DEPTH; depth <= IMS_JSON_MAX_DEPTH + 1; depth++) {
+    GString *text = g_string_new("{\"type\":\"ping\",\"extra\":");
+    for (guint i = 1; i < depth; i++) /* the message object is level 1 */
+      g_string_append_c(text, '[');
+    for (guint i = 1; i < depth; i++)
+      g_string_append_c(text, ']');
+    g_string_append_c(text, '}');
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ImsMessage) message = ims_message_parse(text->str, text->len, NULL, &error);
+    if (depth == IMS_JSON_MAX_DEPTH) {
+      assert_non_null(message);
+      assert_int_equal(message->type, IMS_MESSAGE_PING);
+    } else {
+      assert_null(message);
+      assert_int_equal(error->code, IMS_SIGNAL_ERROR_BAD_JSON);
+      assert_non_null(strstr(error->message, "deeper than"));
+    }
+    g_string_free(text, TRUE);
+  }
+
+  gsize length = 200000;
+  g_autofree char *brackets = g_malloc(2 * length);
+  memset(brackets, '[', length);
+  memset(brackets + length, ']', length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsMessage) message = ims_message_parse(brackets, 2 * length, NULL, &error);
+  assert_null(message);
+  assert_int_equal(error->code, IMS_SIGNAL_ERROR_BAD_JSON);
+  assert_non_null(strstr(error->message, "deeper than"));
+}
+
 static void
 test_error_codes(void **state)
 {
@@ -153,6 +190,7 @@ test_error_codes(void **state)
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION),
                       "token_wrong_session");
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_INTERNAL), "internal");
+  assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID), "token_not_yet_valid");
   g_autoptr(GError) other = g_error_new_literal(G_IO_ERROR, 0, "x");
   assert_string_equal(ims_signal_error_code_of(other), "internal");
 
@@ -172,6 +210,7 @@ main(void)
     cmocka_unit_test(test_bad_message),
     cmocka_unit_test(test_unknown_type_names_it),
     cmocka_unit_test(test_embedded_nul_is_refused),
+    cmocka_unit_test(test_deep_nesting_is_refused),
     cmocka_unit_test(test_error_codes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -285,6 +285,70 @@ test_candidate_token(void **state)
   assert_accepted(&f->hs_only, other_aud, "s", IMS_REVIEWER_ADMIN, NULL);
 }
 
+/* [review] jwt_audience and jwt_issuer: when set, a token must carry a matching aud (a string, or an
+ * array holding it) and iss; when not set, neither is looked at. */
+static void
+test_audience_and_issuer(void **state)
+{
+  Fixture *f = *state;
+  ImsReviewerKeys strict = f->both;
+  strict.audience = "imsd.review";
+  strict.issuer = "https://auth.example.com/";
+  g_autofree char *good = make_hs256(HS256_HEADER,
+    "{\"sub\":\"r\",\"role\":\"recruiter\",\"companyId\":\"acme\",\"aud\":\"imsd.review\","
+    "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}", REVIEW_SECRET);
+  assert_accepted(&strict, good, "r", IMS_REVIEWER_RECRUITER, "acme");
+  g_autofree char *aud_array = make_hs256(HS256_HEADER,
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":[\"other\",\"imsd.review\"],"
+    "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}", REVIEW_SECRET);
+  assert_accepted(&strict, aud_array, "r", IMS_REVIEWER_ADMIN, NULL);
+
+  static const char *const refused[] = {
+    /* no aud, wrong aud, aud of another type, an array without it, a prefix of it */
+    "{\"sub\":\"r\",\"role\":\"admin\",\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.other\",\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":7,\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":[\"a\",\"b\"],\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.revie\",\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+    /* no iss, wrong iss, iss of another type, iss in an array */
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.review\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.review\",\"iss\":\"https://evil.example.com/\",\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.review\",\"iss\":1,\"exp\":1800000000}",
+    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":\"imsd.review\",\"iss\":[\"https://auth.example.com/\"],\"exp\":1800000000}",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_autofree char *token = make_hs256(HS256_HEADER, refused[i], REVIEW_SECRET);
+    assert_refused(&strict, token, IMS_REVIEWER_ERROR_UNAUTHORIZED);
+    /* the same tokens pass without the checks configured (a known role, unexpired) */
+    assert_accepted(&f->both, token, "r", IMS_REVIEWER_ADMIN, NULL);
+  }
+
+  /* only one of the two configured: the other is not required */
+  ImsReviewerKeys audience_only = f->both;
+  audience_only.audience = "imsd.review";
+  g_autofree char *no_iss = make_hs256(HS256_HEADER, refused[5], REVIEW_SECRET);
+  assert_accepted(&audience_only, no_iss, "r", IMS_REVIEWER_ADMIN, NULL);
+  ImsReviewerKeys issuer_only = f->both;
+  issuer_only.issuer = "https://auth.example.com/";
+  g_autofree char *no_aud = make_hs256(HS256_HEADER, refused[0], REVIEW_SECRET);
+  assert_accepted(&issuer_only, no_aud, "r", IMS_REVIEWER_ADMIN, NULL);
+  assert_refused(&issuer_only, no_iss, IMS_REVIEWER_ERROR_UNAUTHORIZED);
+  ImsReviewerKeys empty = f->both;
+  empty.audience = "";
+  empty.issuer = "";
+  assert_accepted(&empty, no_aud, "r", IMS_REVIEWER_ADMIN, NULL);
+
+  /* RS256 tokens get the same checks */
+  g_autofree char *rs_good = make_rs256(
+    "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://auth.example.com/\","
+    "\"exp\":1800000000}", f->private_pem);
+  assert_accepted(&strict, rs_good, "r", IMS_REVIEWER_SERVICE, NULL);
+  g_autofree char *rs_wrong = make_rs256(
+    "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://other/\","
+    "\"exp\":1800000000}", f->private_pem);
+  assert_refused(&strict, rs_wrong, IMS_REVIEWER_ERROR_UNAUTHORIZED);
+}
+
 static void
 test_roles_forbidden(void **state)
 {
@@ -403,6 +467,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_alg_none, setup, teardown),
     cmocka_unit_test_setup_teardown(test_malformed_headers, setup, teardown),
     cmocka_unit_test_setup_teardown(test_candidate_token, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_audience_and_issuer, setup, teardown),
     cmocka_unit_test_setup_teardown(test_roles_forbidden, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rs256, setup, teardown),
     cmocka_unit_test_setup_teardown(test_hs256_with_only_rs256, setup, teardown),

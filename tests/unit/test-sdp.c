@@ -390,6 +390,240 @@ test_accepted_video_codecs(void **state)
   assert_non_null(strstr(error->message, "H.264"));
 }
 
+/* Captured from aiortc 1.4.0 (Debian's python3-aiortc: VideoStreamTrack + AudioStreamTrack, createOffer):
+ * BUNDLE with a different ice-ufrag / ice-pwd and its own candidates on every m-line, which
+ * webrtcbin 1.22 refuses ("different ice-ufrag values in bundle"). */
+static const char *AIORTC_OFFER =
+  "v=0\r\n"
+  "o=- 4005105609 4005105609 IN IP4 0.0.0.0\r\n"
+  "s=-\r\n"
+  "t=0 0\r\n"
+  "a=group:BUNDLE 0 1\r\n"
+  "a=msid-semantic:WMS *\r\n"
+  "m=video 54547 UDP/TLS/RTP/SAVPF 97 98 99 100 101 102\r\n"
+  "c=IN IP4 192.0.2.2\r\n"
+  "a=sendrecv\r\n"
+  "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+  "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"
+  "a=mid:0\r\n"
+  "a=msid:d278e9fa-ee29-48b0-b0eb-9865d8302c1e 6a8b646b-6d47-4bfd-bcf0-2a1254cf456d\r\n"
+  "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+  "a=rtcp-mux\r\n"
+  "a=ssrc-group:FID 949949380 3787244849\r\n"
+  "a=ssrc:949949380 cname:8850e39f-c3e7-4501-a31e-f63110d430a0\r\n"
+  "a=ssrc:3787244849 cname:8850e39f-c3e7-4501-a31e-f63110d430a0\r\n"
+  "a=rtpmap:97 VP8/90000\r\n"
+  "a=rtcp-fb:97 nack\r\n"
+  "a=rtcp-fb:97 nack pli\r\n"
+  "a=rtcp-fb:97 goog-remb\r\n"
+  "a=rtpmap:98 rtx/90000\r\n"
+  "a=fmtp:98 apt=97\r\n"
+  "a=rtpmap:99 H264/90000\r\n"
+  "a=rtcp-fb:99 nack\r\n"
+  "a=rtcp-fb:99 nack pli\r\n"
+  "a=rtcp-fb:99 goog-remb\r\n"
+  "a=fmtp:99 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f\r\n"
+  "a=rtpmap:100 rtx/90000\r\n"
+  "a=fmtp:100 apt=99\r\n"
+  "a=rtpmap:101 H264/90000\r\n"
+  "a=rtcp-fb:101 nack\r\n"
+  "a=rtcp-fb:101 nack pli\r\n"
+  "a=rtcp-fb:101 goog-remb\r\n"
+  "a=fmtp:101 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+  "a=rtpmap:102 rtx/90000\r\n"
+  "a=fmtp:102 apt=101\r\n"
+  "a=candidate:f957a2332b1715da3b0ef8ba684454eb 1 udp 2130706431 192.0.2.2 54547 typ host\r\n"
+  "a=candidate:d0bcf3d9c29a2bc887618212a1623bfa 1 udp 2130706431 fd00::2 35665 typ host\r\n"
+  "a=end-of-candidates\r\n"
+  "a=ice-ufrag:TT2Y\r\n"
+  "a=ice-pwd:o3FcRGABm6mqcEc3261hWM\r\n"
+  "a=fingerprint:sha-256 22:4D:B4:B1:24:3D:40:E4:03:02:51:1F:37:AE:F9:B4:3B:6F:D2:FE:94:2D:3E:1E:6B:BE:97:93:26:CB:92:A5\r\n"
+  "a=setup:actpass\r\n"
+  "m=audio 54410 UDP/TLS/RTP/SAVPF 96 0 8\r\n"
+  "c=IN IP4 192.0.2.2\r\n"
+  "a=sendrecv\r\n"
+  "a=extmap:1 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"
+  "a=extmap:2 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+  "a=mid:1\r\n"
+  "a=msid:d278e9fa-ee29-48b0-b0eb-9865d8302c1e 741e9fc3-d425-4761-9f90-a972b80a7ee4\r\n"
+  "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+  "a=rtcp-mux\r\n"
+  "a=ssrc:108853901 cname:8850e39f-c3e7-4501-a31e-f63110d430a0\r\n"
+  "a=rtpmap:96 opus/48000/2\r\n"
+  "a=rtpmap:0 PCMU/8000\r\n"
+  "a=rtpmap:8 PCMA/8000\r\n"
+  "a=candidate:f957a2332b1715da3b0ef8ba684454eb 1 udp 2130706431 192.0.2.2 54410 typ host\r\n"
+  "a=candidate:d0bcf3d9c29a2bc887618212a1623bfa 1 udp 2130706431 fd00::2 40633 typ host\r\n"
+  "a=end-of-candidates\r\n"
+  "a=ice-ufrag:TjM2\r\n"
+  "a=ice-pwd:smW9KqdfZNT1ZZx5WUbLmS\r\n"
+  "a=fingerprint:sha-256 22:4D:B4:B1:24:3D:40:E4:03:02:51:1F:37:AE:F9:B4:3B:6F:D2:FE:94:2D:3E:1E:6B:BE:97:93:26:CB:92:A5\r\n"
+  "a=setup:actpass\r\n";
+
+static void
+test_aiortc_offer_codecs(void **state)
+{
+  ImsSdpOfferChoice choice = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_sdp_choose_codecs(AIORTC_OFFER, 0, &choice, &error));
+  assert_int_equal(choice.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(choice.video.payload_type, 101); /* 42e01f, before 99's 42001f */
+  assert_int_equal(choice.audio.codec, IMS_SDP_CODEC_OPUS);
+  assert_int_equal(choice.audio.payload_type, 96);
+  assert_true(choice.video_first);
+  ims_sdp_offer_choice_clear(&choice);
+}
+
+typedef struct {
+  GMainLoop *loop;
+  char *answer;
+  char *failure;
+} IngestOutcome;
+
+static void
+outcome_answer(const char *sdp, gpointer data)
+{
+  IngestOutcome *outcome = data;
+  outcome->answer = g_strdup(sdp);
+  g_main_loop_quit(outcome->loop);
+}
+
+static void
+outcome_failed(const GError *error, gpointer data)
+{
+  IngestOutcome *outcome = data;
+  outcome->failure = g_strdup(error->message);
+  g_main_loop_quit(outcome->loop);
+}
+
+static void
+outcome_ice(guint mline_index, const char *candidate, gpointer data)
+{
+}
+
+static gboolean
+outcome_timeout(gpointer data)
+{
+  IngestOutcome *outcome = data;
+  outcome->failure = g_strdup("no answer within 20 s");
+  g_main_loop_quit(outcome->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The real ingest (webrtcbin) answers offer_text, or reports why not: the answer (transfer full) or NULL
+ * with *failure set. */
+static char *
+ingest_answer(const char *offer_text, char **failure)
+{
+  IngestOutcome outcome = { g_main_loop_new(NULL, FALSE), NULL, NULL };
+  ImsIngestCallbacks callbacks = { .on_answer = outcome_answer, .on_ice_candidate = outcome_ice,
+                                   .on_failed = outcome_failed };
+  ImsIngestConfig config = { .jitterbuffer_latency_ms = 200 };
+  g_autoptr(GError) error = NULL;
+  ImsIngest *ingest = ims_ingest_new("test-sdp", &config, &callbacks, &outcome, &error);
+  if (ingest == NULL)
+    fail_msg("ims_ingest_new: %s", error->message);
+  if (!ims_ingest_handle_offer(ingest, offer_text, &error)) {
+    outcome.failure = g_strdup(error->message);
+  } else {
+    guint timeout = g_timeout_add_seconds(20, outcome_timeout, &outcome);
+    g_main_loop_run(outcome.loop);
+    if (outcome.failure == NULL || !g_str_equal(outcome.failure, "no answer within 20 s"))
+      g_source_remove(timeout);
+  }
+  ims_ingest_free(ingest);
+  g_main_loop_unref(outcome.loop);
+  *failure = outcome.failure;
+  return outcome.answer;
+}
+
+/* aiortc's standard offer is answered by the real ingest (it used to fail in set-remote-description,
+ * reported to the candidate as media_failed "reconnect", failing the same way every time). */
+static void
+test_ingest_answers_aiortc_offer(void **state)
+{
+  g_autofree char *failure = NULL;
+  g_autofree char *answer = ingest_answer(AIORTC_OFFER, &failure);
+  if (answer == NULL)
+    fail_msg("the aiortc offer was not answered: %s", failure);
+  /* one bundled transport: the answer's m-lines share one ufrag, and both media are received */
+  assert_non_null(strstr(answer, "a=group:BUNDLE 0 1"));
+  assert_non_null(strstr(answer, "m=video"));
+  assert_non_null(strstr(answer, "m=audio"));
+  assert_non_null(strstr(answer, "H264/90000"));
+  assert_true(strstr(answer, "OPUS/48000/2") != NULL || strstr(answer, "opus/48000/2") != NULL);
+  assert_non_null(strstr(answer, "a=recvonly"));
+
+  /* control: the Chromium offer is answered the same way */
+  g_autofree char *chromium_failure = NULL;
+  g_autofree char *chromium_answer = ingest_answer(CHROMIUM_OFFER, &chromium_failure);
+  if (chromium_answer == NULL)
+    fail_msg("the Chromium offer was not answered: %s", chromium_failure);
+}
+
+static guint
+count_attributes(const GstSDPMedia *media, const char *key)
+{
+  guint count = 0;
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++)
+    if (g_strcmp0(gst_sdp_media_get_attribute(media, i)->key, key) == 0)
+      count++;
+  return count;
+}
+
+static void
+test_unify_bundle_transport(void **state)
+{
+  GstSDPMessage *msg = NULL;
+  assert_int_equal(gst_sdp_message_new_from_text(AIORTC_OFFER, &msg), GST_SDP_OK);
+  const GstSDPMedia *video = gst_sdp_message_get_media(msg, 0);
+  const GstSDPMedia *audio = gst_sdp_message_get_media(msg, 1);
+  assert_string_equal(gst_sdp_media_get_attribute_val(audio, "ice-ufrag"), "TjM2");
+  assert_int_equal(ims_sdp_unify_bundle_transport(msg), 1);
+  /* the audio m-line now names the video m-line's (the bundle's) credentials, once, without candidates */
+  assert_string_equal(gst_sdp_media_get_attribute_val(audio, "ice-ufrag"), "TT2Y");
+  assert_string_equal(gst_sdp_media_get_attribute_val(audio, "ice-pwd"), "o3FcRGABm6mqcEc3261hWM");
+  assert_int_equal(count_attributes(audio, "ice-ufrag"), 1);
+  assert_int_equal(count_attributes(audio, "ice-pwd"), 1);
+  assert_int_equal(count_attributes(audio, "candidate"), 0);
+  assert_string_equal(gst_sdp_media_get_attribute_val(audio, "mid"), "1");
+  assert_string_equal(gst_sdp_media_get_attribute_val(audio, "rtpmap"), "96 opus/48000/2");
+  /* the bundle's own m-line is untouched */
+  assert_string_equal(gst_sdp_media_get_attribute_val(video, "ice-ufrag"), "TT2Y");
+  assert_int_equal(count_attributes(video, "candidate"), 2);
+  /* done once: a second pass changes nothing */
+  assert_int_equal(ims_sdp_unify_bundle_transport(msg), 0);
+  /* and the codec choice of the unified offer is the same */
+  g_autofree char *text = gst_sdp_message_as_text(msg);
+  ImsSdpOfferChoice choice = { 0 };
+  assert_true(ims_sdp_choose_codecs(text, 0, &choice, NULL));
+  assert_int_equal(choice.video.payload_type, 101);
+  ims_sdp_offer_choice_clear(&choice);
+  gst_sdp_message_free(msg);
+
+  /* Chromium's offer shares one ufrag across the bundle: unchanged */
+  assert_int_equal(gst_sdp_message_new_from_text(CHROMIUM_OFFER, &msg), GST_SDP_OK);
+  g_autofree char *before = gst_sdp_message_as_text(msg);
+  assert_int_equal(ims_sdp_unify_bundle_transport(msg), 0);
+  g_autofree char *after = gst_sdp_message_as_text(msg);
+  assert_string_equal(before, after);
+  gst_sdp_message_free(msg);
+
+  /* without a BUNDLE group every m-line keeps its own transport */
+  g_autofree char *unbundled = drop_lines(AIORTC_OFFER, "a=group:BUNDLE");
+  assert_int_equal(gst_sdp_message_new_from_text(unbundled, &msg), GST_SDP_OK);
+  assert_int_equal(ims_sdp_unify_bundle_transport(msg), 0);
+  assert_string_equal(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(msg, 1), "ice-ufrag"), "TjM2");
+  gst_sdp_message_free(msg);
+
+  /* only the m-lines named in the group count: a group of one m-line has nothing to unify */
+  g_autofree char *partial = drop_lines(AIORTC_OFFER, "a=group:BUNDLE");
+  g_autofree char *grouped = g_strconcat("v=0\r\n", "a=group:BUNDLE 1\r\n", partial + strlen("v=0\r\n"), NULL);
+  assert_int_equal(gst_sdp_message_new_from_text(grouped, &msg), GST_SDP_OK);
+  assert_int_equal(ims_sdp_unify_bundle_transport(msg), 0);
+  gst_sdp_message_free(msg);
+}
+
 int
 main(void)
 {
@@ -405,6 +639,9 @@ main(void)
     cmocka_unit_test(test_munge_appends_to_existing_fmtp),
     cmocka_unit_test(test_munge_adds_fmtp_for_vp8),
     cmocka_unit_test(test_munge_noop_cases),
+    cmocka_unit_test(test_aiortc_offer_codecs),
+    cmocka_unit_test(test_unify_bundle_transport),
+    cmocka_unit_test(test_ingest_answers_aiortc_offer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,54 @@ test_expired(void **state)
   assert_rejected(SECRET, fixture->token, G_MAXINT64, IMS_TOKEN_ERROR_EXPIRED);
 }
 
+/* A token is not valid before its nbf, nor when it claims to be issued more than
+ * IMS_TOKEN_CLOCK_SKEW_SECONDS in the future (a clock far ahead, or a forged lifetime). */
+static void
+test_not_yet_valid(void **state)
+{
+  Fixture *fixture = *state;
+  /* issued at NOW: fine within the skew before it, refused beyond it */
+  g_autofree char *session_id = NULL;
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_token_verify(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS, &session_id, NULL,
+                               &error));
+  assert_rejected(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS - 1, IMS_TOKEN_ERROR_NOT_YET_VALID);
+
+  /* hand-built: iat in the future */
+  g_autofree char *iat_future = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000061,\"exp\":1700003600}", SECRET);
+  assert_rejected(SECRET, iat_future, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
+  g_autofree char *iat_skew = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000060,\"exp\":1700003600}", SECRET);
+  g_clear_pointer(&session_id, g_free);
+  assert_true(ims_token_verify(SECRET, iat_skew, NOW, &session_id, NULL, &error));
+  assert_string_equal(session_id, "s");
+  g_autofree char *iat_far = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":4000000000,\"exp\":4000003600}", SECRET);
+  assert_rejected(SECRET, iat_far, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
+
+  /* nbf: refused while in the future, accepted from that second on */
+  g_autofree char *nbf_future = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1700000100,\"exp\":1700003600}",
+    SECRET);
+  assert_rejected(SECRET, nbf_future, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
+  assert_rejected(SECRET, nbf_future, NOW + 99, IMS_TOKEN_ERROR_NOT_YET_VALID);
+  g_clear_pointer(&session_id, g_free);
+  assert_true(ims_token_verify(SECRET, nbf_future, NOW + 100, &session_id, NULL, &error));
+  g_autofree char *nbf_past = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1699999000,\"exp\":1700003600}",
+    SECRET);
+  g_clear_pointer(&session_id, g_free);
+  assert_true(ims_token_verify(SECRET, nbf_past, NOW, &session_id, NULL, &error));
+  /* an nbf that is not an integer is malformed, not ignored */
+  g_autofree char *nbf_string = make_token(HS256_HEADER,
+    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":\"1700000100\",\"exp\":1700003600}",
+    SECRET);
+  assert_rejected(SECRET, nbf_string, NOW, IMS_TOKEN_ERROR_INVALID);
+  /* once exp has passed the token is expired, even with an nbf */
+  assert_rejected(SECRET, nbf_future, NOW + TTL + 1, IMS_TOKEN_ERROR_EXPIRED);
+}
+
 static void
 test_tampered_payload(void **state)
 {
@@ -352,6 +400,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_hand_built_token_is_accepted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_not_yet_valid, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tampered_payload, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tampered_signature, setup, teardown),
     cmocka_unit_test_setup_teardown(test_alg_none, setup, teardown),
