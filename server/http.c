@@ -186,8 +186,13 @@ on_answered(gpointer data, const GError *error)
   if (!request)
     return;
   request->pending = NULL;
-  request->response = pending->response;
-  pending->response = (ImsApiResponse){ 0 };
+  if (error) {   /* not run: the database is unreachable */
+    ims_api_respond_error(&request->response, 503, "database_unavailable",
+                          "The database cannot be reached right now; try again shortly.");
+  } else {
+    request->response = pending->response;
+    pending->response = (ImsApiResponse){ 0 };
+  }
   lws_set_timeout(pending->wsi, NO_PENDING_TIMEOUT, 0);
   respond(pending->wsi, request);
 }

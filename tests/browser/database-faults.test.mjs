@@ -130,6 +130,9 @@ test('(a) PostgreSQL stopped for 20 s: Stop and End during the outage are saved 
         }, { timeoutMs: 15000, what: '/readyz: database unreachable' });
         assert.equal(readyDown.httpStatus, 503);
         assert.ok(readyDown.database.waitingWrites >= 1, `writes wait: ${JSON.stringify(readyDown.database)}`);
+        const rest = await imsd.getSession(a.sessionId);
+        assert.equal(rest.status, 503, `REST while the database is away: ${rest.text}`);
+        assert.equal(rest.json.code, 'database_unavailable');
         while (Date.now() - outageStart < OUTAGE_MS) {
           const textA = await pageText(pageA);
           assert.match(textA, /Saving/, 'A: the page says saving');
