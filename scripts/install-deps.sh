@@ -19,6 +19,8 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-nice
+  # the receive path built for recording (pipelines/ingest/)
+  libnice-dev libsrtp2-dev libavformat-dev libavcodec-dev libavutil-dev
   # services used locally and by the tests
   postgresql postgresql-client librdkafka-dev kcat
   # browser tests
