@@ -1,0 +1,303 @@
+/* answer.c: the receive path's SDP negotiation; see answer.h. */
+#define G_LOG_DOMAIN "imsd.ingest.answer"
+
+#include "answer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"   /* IMS_INGEST_ERROR */
+
+#define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
+#define ABS_SEND_TIME_URI "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+static void
+track_clear(ImsNegotiatedTrack *track)
+{
+  g_clear_pointer(&track->mid, g_free);
+}
+
+void
+ims_negotiation_clear(ImsNegotiation *negotiation)
+{
+  g_clear_pointer(&negotiation->remote_ufrag, g_free);
+  g_clear_pointer(&negotiation->remote_pwd, g_free);
+  g_clear_pointer(&negotiation->remote_fingerprint, g_free);
+  g_clear_pointer(&negotiation->remote_candidates, g_ptr_array_unref);
+  track_clear(&negotiation->video);
+  track_clear(&negotiation->audio);
+  g_clear_pointer(&negotiation->answer, g_free);
+  memset(negotiation, 0, sizeof *negotiation);
+}
+
+static gboolean
+bad_sdp(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static gboolean
+bad_sdp(GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start(args, format);
+  g_autofree char *message = g_strdup_vprintf(format, args);
+  va_end(args);
+  g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, message);
+  return FALSE;
+}
+
+/* The attribute of media, else of the session (ICE and DTLS attributes may
+ * stand at either level). */
+static const char *
+attribute(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
+{
+  const char *value = gst_sdp_media_get_attribute_val(media, key);
+  return value ? value : gst_sdp_message_get_attribute_val(msg, key);
+}
+
+/* The extmap id of uri in media, 0 if it is not offered. */
+static guint
+extmap_id(const GstSDPMedia *media, const char *uri)
+{
+  for (guint i = 0;; i++) {
+    const char *value = gst_sdp_media_get_attribute_val_n(media, "extmap", i);
+    if (!value)
+      return 0;
+    char *end = NULL;
+    guint64 id = g_ascii_strtoull(value, &end, 10);
+    if (end == value || id == 0 || id > 14)
+      continue;
+    if (*end == '/')       /* "id/direction uri" */
+      end = strchr(end, ' ');
+    if (!end)
+      continue;
+    while (*end == ' ')
+      end++;
+    gsize length = strlen(uri);
+    if (strncmp(end, uri, length) == 0 && (end[length] == '\0' || end[length] == ' '))
+      return (guint) id;
+  }
+}
+
+/* TRUE if media offers "a=rtcp-fb:<pt> <kind>" (or "* <kind>"). */
+static gboolean
+has_feedback(const GstSDPMedia *media, int pt, const char *kind)
+{
+  g_autofree char *mine = g_strdup_printf("%d %s", pt, kind);
+  g_autofree char *any = g_strdup_printf("* %s", kind);
+  for (guint i = 0;; i++) {
+    const char *value = gst_sdp_media_get_attribute_val_n(media, "rtcp-fb", i);
+    if (!value)
+      return FALSE;
+    if (g_str_equal(value, mine) || g_str_equal(value, any))
+      return TRUE;
+  }
+}
+
+/* The first SSRC the sender declares: of an FID group the first (the
+ * media, not the RTX stream), else of the first a=ssrc line. */
+static guint32
+sender_ssrc(const GstSDPMedia *media)
+{
+  const char *group = gst_sdp_media_get_attribute_val(media, "ssrc-group");
+  if (group && g_str_has_prefix(group, "FID "))
+    return (guint32) g_ascii_strtoull(group + 4, NULL, 10);
+  const char *ssrc = gst_sdp_media_get_attribute_val(media, "ssrc");
+  return ssrc ? (guint32) g_ascii_strtoull(ssrc, NULL, 10) : 0;
+}
+
+static void
+fill_track(const GstSDPMedia *media, const ImsSdpMediaChoice *choice, ImsNegotiatedTrack *track)
+{
+  track->mline_index = choice->mline_index;
+  track->mid = g_strdup(gst_sdp_media_get_attribute_val(media, "mid"));
+  track->codec = choice->codec;
+  track->payload_type = choice->payload_type;
+  track->clock_rate = choice->codec == IMS_SDP_CODEC_OPUS ? 48000 : 90000;
+  track->ssrc = sender_ssrc(media);
+  track->mid_ext_id = extmap_id(media, MID_URI);
+  track->abs_send_time_ext_id = extmap_id(media, ABS_SEND_TIME_URI);
+  track->nack = has_feedback(media, choice->payload_type, "nack");
+  track->pli = has_feedback(media, choice->payload_type, "nack pli");
+  track->fir = has_feedback(media, choice->payload_type, "ccm fir");
+  track->remb = has_feedback(media, choice->payload_type, "goog-remb");
+}
+
+/* TRUE if mid is in the session's first BUNDLE group. */
+static gboolean
+bundled(const GstSDPMessage *msg, const char *mid)
+{
+  const char *group = gst_sdp_message_get_attribute_val(msg, "group");
+  if (!group || !mid || !g_str_has_prefix(group, "BUNDLE "))
+    return FALSE;
+  g_auto(GStrv) mids = g_strsplit(group + strlen("BUNDLE "), " ", -1);
+  return g_strv_contains((const char *const *) mids, mid);
+}
+
+static void
+append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *negotiation,
+             const ImsNegotiatedTrack *track, const GstSDPMedia *offered)
+{
+  gboolean video = track == &negotiation->video;
+  g_string_append_printf(out, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n", video ? "video" : "audio",
+                         track->payload_type);
+  g_string_append(out, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
+  g_string_append_printf(out, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n",
+                         local->ice_ufrag, local->ice_pwd);
+  g_string_append_printf(out, "a=fingerprint:%s\r\n", local->fingerprint);
+  g_string_append_printf(out, "a=setup:%s\r\n", negotiation->dtls_client ? "active" : "passive");
+  g_string_append_printf(out, "a=mid:%s\r\n", track->mid);
+  if (track->mid_ext_id)
+    g_string_append_printf(out, "a=extmap:%u " MID_URI "\r\n", track->mid_ext_id);
+  if (track->abs_send_time_ext_id)
+    g_string_append_printf(out, "a=extmap:%u " ABS_SEND_TIME_URI "\r\n", track->abs_send_time_ext_id);
+  g_string_append(out, "a=recvonly\r\na=rtcp-mux\r\n");
+  if (gst_sdp_media_get_attribute_val(offered, "rtcp-rsize"))
+    g_string_append(out, "a=rtcp-rsize\r\n");
+  int pt = track->payload_type;
+  switch (track->codec) {
+  case IMS_SDP_CODEC_H264:
+    g_string_append_printf(out, "a=rtpmap:%d H264/90000\r\n", pt);
+    break;
+  case IMS_SDP_CODEC_VP8:
+    g_string_append_printf(out, "a=rtpmap:%d VP8/90000\r\n", pt);
+    break;
+  default:
+    g_string_append_printf(out, "a=rtpmap:%d opus/48000/2\r\n", pt);
+    break;
+  }
+  if (track->nack)
+    g_string_append_printf(out, "a=rtcp-fb:%d nack\r\n", pt);
+  if (track->pli)
+    g_string_append_printf(out, "a=rtcp-fb:%d nack pli\r\n", pt);
+  if (track->fir)
+    g_string_append_printf(out, "a=rtcp-fb:%d ccm fir\r\n", pt);
+  if (track->remb)
+    g_string_append_printf(out, "a=rtcp-fb:%d goog-remb\r\n", pt);
+  g_autofree char *start = local->video_start_kbps
+      ? g_strdup_printf(";x-google-start-bitrate=%u", local->video_start_kbps) : g_strdup("");
+  if (track->codec == IMS_SDP_CODEC_H264) {
+    /* the profile imsd decodes; level-asymmetry lets the sender pick its level */
+    g_string_append_printf(out, "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;"
+                           "profile-level-id=42e01f%s\r\n", pt, start);
+  } else if (track->codec == IMS_SDP_CODEC_VP8 && *start) {
+    g_string_append_printf(out, "a=fmtp:%d %s\r\n", pt, start + 1);
+  } else if (track->codec == IMS_SDP_CODEC_OPUS) {
+    g_string_append_printf(out, "a=fmtp:%d minptime=10;useinbandfec=1\r\n", pt);
+  }
+}
+
+/* An m-line imsd does not take: the same kind and mid, port 0. */
+static void
+append_rejected(GString *out, const GstSDPMedia *media)
+{
+  const char *format = gst_sdp_media_formats_len(media) > 0 ? gst_sdp_media_get_format(media, 0)
+                                                           : "0";
+  g_string_append_printf(out, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n",
+                         gst_sdp_media_get_media(media), gst_sdp_media_get_proto(media), format);
+  const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
+  if (mid)
+    g_string_append_printf(out, "a=mid:%s\r\n", mid);
+  g_string_append(out, "a=inactive\r\n");
+}
+
+static gboolean negotiate(const char *offer_text, const ImsSdpOfferChoice *choice,
+                          const ImsAnswerLocal *local, ImsNegotiation *negotiation, GError **error);
+
+gboolean
+ims_answer_negotiate(const char *offer_text, guint video_codecs, const ImsAnswerLocal *local,
+                     ImsNegotiation *negotiation, GError **error)
+{
+  ImsSdpOfferChoice choice = { 0 };
+  if (!ims_sdp_choose_codecs(offer_text, video_codecs, &choice, error))
+    return FALSE;
+  gboolean ok = negotiate(offer_text, &choice, local, negotiation, error);
+  ims_sdp_offer_choice_clear(&choice);
+  return ok;
+}
+
+static gboolean
+negotiate(const char *offer_text, const ImsSdpOfferChoice *choice_in, const ImsAnswerLocal *local,
+          ImsNegotiation *negotiation, GError **error)
+{
+  const ImsSdpOfferChoice choice = *choice_in;
+  g_autoptr(GstSDPMessage) msg = NULL;
+  gst_sdp_message_new(&msg);
+  gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg);
+
+  ImsNegotiation result = { 0 };
+  const GstSDPMedia *video = gst_sdp_message_get_media(msg, choice.video.mline_index);
+  const GstSDPMedia *audio = gst_sdp_message_get_media(msg, choice.audio.mline_index);
+  fill_track(video, &choice.video, &result.video);
+  fill_track(audio, &choice.audio, &result.audio);
+
+  if (!result.video.mid || !result.audio.mid || !bundled(msg, result.video.mid) ||
+      !bundled(msg, result.audio.mid)) {
+    ims_negotiation_clear(&result);
+    return bad_sdp(error, "the offer must BUNDLE its audio and video m-lines (a=group:BUNDLE "
+                          "with their a=mid)");
+  }
+  if (!gst_sdp_media_get_attribute_val(video, "rtcp-mux") ||
+      !gst_sdp_media_get_attribute_val(audio, "rtcp-mux")) {
+    ims_negotiation_clear(&result);
+    return bad_sdp(error, "the offer must use rtcp-mux");
+  }
+
+  /* the transport is the first bundled m-line's */
+  const GstSDPMedia *transport = choice.video.mline_index < choice.audio.mline_index ? video : audio;
+  const char *group = gst_sdp_message_get_attribute_val(msg, "group");
+  g_auto(GStrv) mids = g_strsplit(group + strlen("BUNDLE "), " ", -1);
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
+    if (g_strcmp0(gst_sdp_media_get_attribute_val(media, "mid"), mids[0]) == 0) {
+      transport = media;
+      break;
+    }
+  }
+  const char *ufrag = attribute(msg, transport, "ice-ufrag");
+  const char *pwd = attribute(msg, transport, "ice-pwd");
+  const char *fingerprint = attribute(msg, transport, "fingerprint");
+  const char *setup = attribute(msg, transport, "setup");
+  if (!ufrag || !pwd || !fingerprint || !g_str_has_prefix(fingerprint, "sha-256 ")) {
+    ims_negotiation_clear(&result);
+    return bad_sdp(error, "the offer lacks ICE credentials or a sha-256 DTLS fingerprint");
+  }
+  result.remote_ufrag = g_strdup(ufrag);
+  result.remote_pwd = g_strdup(pwd);
+  result.remote_fingerprint = g_strdup(fingerprint);
+  if (g_strcmp0(setup, "active") == 0)
+    result.dtls_client = FALSE;
+  else if (g_strcmp0(setup, "passive") == 0)
+    result.dtls_client = TRUE;
+  else
+    result.dtls_client = local->prefer_dtls_client;
+  result.remote_candidates = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0;; i++) {
+    const char *candidate = gst_sdp_media_get_attribute_val_n(transport, "candidate", i);
+    if (!candidate)
+      break;
+    g_ptr_array_add(result.remote_candidates, g_strconcat("candidate:", candidate, NULL));
+  }
+
+  GString *out = g_string_new(NULL);
+  guint64 session_id = g_random_int() | ((guint64) g_random_int() << 31);
+  g_string_append_printf(out, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 0.0.0.0\r\ns=imsd\r\nt=0 0\r\n",
+                         session_id);
+  gboolean video_first = choice.video.mline_index < choice.audio.mline_index;
+  const ImsNegotiatedTrack *first = video_first ? &result.video : &result.audio;
+  const ImsNegotiatedTrack *second = video_first ? &result.audio : &result.video;
+  g_string_append_printf(out, "a=group:BUNDLE %s %s\r\n", first->mid, second->mid);
+  if (local->ice_lite)
+    g_string_append(out, "a=ice-lite\r\n");
+  g_string_append(out, "a=msid-semantic: WMS\r\n");
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
+    if (i == choice.video.mline_index)
+      append_track(out, local, &result, &result.video, media);
+    else if (i == choice.audio.mline_index)
+      append_track(out, local, &result, &result.audio, media);
+    else
+      append_rejected(out, media);
+  }
+  result.answer = g_string_free(out, FALSE);
+  *negotiation = result;
+  return TRUE;
+}

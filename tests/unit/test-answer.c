@@ -1,0 +1,235 @@
+/* Unit tests for pipelines/ingest/answer.c: real offers (Chromium, aiortc)
+ * in, the receive path's answer and agreed parameters out. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+#include "answer.h"
+#include "ingest.h"
+#include "sdp-offers.h"
+
+static const ImsAnswerLocal LOCAL = {
+  .ice_ufrag = "imsdufrag",
+  .ice_pwd = "imsd-ice-password-0123456789",
+  .fingerprint = "sha-256 01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:"
+                 "01:23:45:67:89:AB:CD:EF",
+  .prefer_dtls_client = TRUE,
+  .video_start_kbps = 1500,
+};
+
+static char *
+replace_all(const char *text, const char *from, const char *to)
+{
+  g_auto(GStrv) parts = g_strsplit(text, from, -1);
+  return g_strjoinv(to, parts);
+}
+
+static int
+count(const char *text, const char *needle)
+{
+  int n = 0;
+  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+/* The answer parses as SDP with n m-lines; returns it. */
+static GstSDPMessage *
+parse_answer(const char *answer, guint n)
+{
+  GstSDPMessage *msg = NULL;
+  assert_int_equal(gst_sdp_message_new_from_text(answer, &msg), GST_SDP_OK);
+  assert_int_equal(gst_sdp_message_medias_len(msg), n);
+  return msg;
+}
+
+static void
+test_chromium_offer(void **state)
+{
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(CHROMIUM_OFFER, 0, &LOCAL, &n, &error));
+
+  assert_string_equal(n.remote_ufrag, "pS+l");
+  assert_string_equal(n.remote_pwd, "lOMlv1vTC1SJL7b3vCvqAJE5");
+  assert_true(g_str_has_prefix(n.remote_fingerprint, "sha-256 AF:6B:75"));
+  assert_true(n.dtls_client);              /* actpass offer, imsd prefers client */
+  assert_int_equal(n.remote_candidates->len, 1);
+  assert_true(g_str_has_prefix(g_ptr_array_index(n.remote_candidates, 0), "candidate:1932031474 1 udp"));
+
+  assert_int_equal(n.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(n.video.payload_type, 108);  /* 42e01f packetization-mode 1 */
+  assert_int_equal(n.video.clock_rate, 90000);
+  assert_string_equal(n.video.mid, "1");
+  assert_int_equal(n.video.ssrc, 1801411905u);  /* the FID group's media SSRC, not RTX */
+  assert_int_equal(n.video.mid_ext_id, 4);
+  assert_int_equal(n.video.abs_send_time_ext_id, 2);
+  assert_true(n.video.nack && n.video.pli && n.video.fir && n.video.remb);
+  assert_int_equal(n.audio.codec, IMS_SDP_CODEC_OPUS);
+  assert_int_equal(n.audio.payload_type, 111);
+  assert_int_equal(n.audio.clock_rate, 48000);
+  assert_int_equal(n.audio.ssrc, 2824452190u);
+  assert_false(n.audio.remb);
+
+  const char *a = n.answer;
+  g_autoptr(GstSDPMessage) msg = parse_answer(a, 2);
+  assert_non_null(strstr(a, "a=group:BUNDLE 0 1\r\n"));
+  assert_non_null(strstr(a, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"));
+  assert_non_null(strstr(a, "m=video 9 UDP/TLS/RTP/SAVPF 108\r\n"));
+  assert_int_equal(count(a, "a=recvonly\r\n"), 2);
+  assert_int_equal(count(a, "a=rtcp-mux\r\n"), 2);
+  assert_int_equal(count(a, "a=setup:active\r\n"), 2);
+  assert_int_equal(count(a, "a=ice-ufrag:imsdufrag\r\n"), 2);
+  assert_int_equal(count(a, LOCAL.fingerprint), 2);
+  assert_non_null(strstr(a, "a=rtcp-fb:108 goog-remb\r\n"));
+  assert_non_null(strstr(a, "a=rtcp-fb:108 nack pli\r\n"));
+  assert_non_null(strstr(a, "packetization-mode=1;profile-level-id=42e01f;x-google-start-bitrate=1500"));
+  assert_non_null(strstr(a, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"));
+  /* no transport-cc and no RTX: REMB steers the bitrate, retransmissions keep the SSRC */
+  assert_null(strstr(a, "transport-cc"));
+  assert_null(strstr(a, "transport-wide-cc"));
+  assert_null(strstr(a, "rtx/"));
+  assert_null(strstr(a, "a=ice-lite"));
+  ims_negotiation_clear(&n);
+}
+
+static void
+test_vp8_when_the_profile_asks(void **state)
+{
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(CHROMIUM_OFFER, IMS_SDP_ACCEPT_VP8, &LOCAL, &n, &error));
+  assert_int_equal(n.video.codec, IMS_SDP_CODEC_VP8);
+  assert_int_equal(n.video.payload_type, 96);
+  assert_non_null(strstr(n.answer, "a=rtpmap:96 VP8/90000\r\n"));
+  assert_non_null(strstr(n.answer, "a=fmtp:96 x-google-start-bitrate=1500\r\n"));
+  ims_negotiation_clear(&n);
+}
+
+/* aiortc: BUNDLE with a ufrag per m-line and candidates in the SDP; the
+ * bundle's transport is the first m-line's. */
+static void
+test_aiortc_offer(void **state)
+{
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(AIORTC_OFFER, 0, &LOCAL, &n, &error));
+  assert_string_equal(n.remote_ufrag, "TT2Y");
+  assert_string_equal(n.remote_pwd, "o3FcRGABm6mqcEc3261hWM");
+  assert_int_equal(n.remote_candidates->len, 2);
+  assert_non_null(strstr(g_ptr_array_index(n.remote_candidates, 0), "192.0.2.2 54547 typ host"));
+  assert_int_equal(n.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(n.video.payload_type, 101);
+  assert_int_equal(n.video.ssrc, 949949380u);
+  assert_int_equal(n.audio.payload_type, 96);
+  assert_int_equal(n.audio.ssrc, 108853901u);
+  g_autoptr(GstSDPMessage) msg = parse_answer(n.answer, 2);
+  assert_non_null(strstr(n.answer, "a=group:BUNDLE 0 1\r\n"));
+  assert_non_null(strstr(n.answer, "m=video 9 UDP/TLS/RTP/SAVPF 101\r\n"));
+  ims_negotiation_clear(&n);
+}
+
+static void
+test_dtls_role_follows_the_offer(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *active = replace_all(CHROMIUM_OFFER, "a=setup:actpass", "a=setup:active");
+  g_autofree char *passive = replace_all(CHROMIUM_OFFER, "a=setup:actpass", "a=setup:passive");
+  ImsNegotiation n = { 0 };
+  assert_true(ims_answer_negotiate(active, 0, &LOCAL, &n, &error));
+  assert_false(n.dtls_client);
+  assert_int_equal(count(n.answer, "a=setup:passive\r\n"), 2);
+  ims_negotiation_clear(&n);
+  assert_true(ims_answer_negotiate(passive, 0, &LOCAL, &n, &error));
+  assert_true(n.dtls_client);
+  ims_negotiation_clear(&n);
+  ImsAnswerLocal server = LOCAL;
+  server.prefer_dtls_client = FALSE;
+  server.ice_lite = TRUE;
+  assert_true(ims_answer_negotiate(CHROMIUM_OFFER, 0, &server, &n, &error));
+  assert_false(n.dtls_client);
+  assert_non_null(strstr(n.answer, "a=ice-lite\r\n"));
+  ims_negotiation_clear(&n);
+}
+
+/* Firefox puts the fingerprint at session level. */
+static void
+test_session_level_transport_attributes(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  const char *fp = "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:52:56:28:02:EC:88:B6:B9:42:"
+                   "C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n";
+  g_autofree char *without = replace_all(CHROMIUM_OFFER, fp, "");
+  g_autofree char *session_level = replace_all(without, "a=extmap-allow-mixed\r\n",
+                                               "a=extmap-allow-mixed\r\n"
+                                               "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:"
+                                               "52:56:28:02:EC:88:B6:B9:42:C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n");
+  ImsNegotiation n = { 0 };
+  assert_true(ims_answer_negotiate(session_level, 0, &LOCAL, &n, &error));
+  assert_true(g_str_has_prefix(n.remote_fingerprint, "sha-256 AF:6B:75"));
+  ims_negotiation_clear(&n);
+  /* no fingerprint at all: refused */
+  assert_false(ims_answer_negotiate(without, 0, &LOCAL, &n, &error));
+  assert_int_equal(error->code, IMS_INGEST_ERROR_BAD_SDP);
+  assert_null(n.answer);
+}
+
+static void
+test_refusals_are_bad_sdp(void **state)
+{
+  g_autofree char *no_bundle = replace_all(CHROMIUM_OFFER, "a=group:BUNDLE 0 1\r\n", "");
+  g_autofree char *no_mux = replace_all(CHROMIUM_OFFER, "a=rtcp-mux\r\n", "");
+  const char *offers[] = { no_bundle, no_mux, "v=0\r\n", "garbage" };
+  for (guint i = 0; i < G_N_ELEMENTS(offers); i++) {
+    ImsNegotiation n = { 0 };
+    g_autoptr(GError) error = NULL;
+    assert_false(ims_answer_negotiate(offers[i], 0, &LOCAL, &n, &error));
+    assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+    assert_null(n.answer);
+    assert_null(n.remote_ufrag);
+  }
+}
+
+/* A data channel (or any other m-line) is answered with port 0 and stays
+ * out of the bundle. */
+static void
+test_other_mlines_are_rejected(void **state)
+{
+  g_autofree char *bundle3 = replace_all(CHROMIUM_OFFER, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2");
+  g_autofree char *offer = g_strconcat(bundle3,
+      "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+      "c=IN IP4 0.0.0.0\r\n"
+      "a=mid:2\r\n"
+      "a=sctp-port:5000\r\n", NULL);
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(offer, 0, &LOCAL, &n, &error));
+  g_autoptr(GstSDPMessage) msg = parse_answer(n.answer, 3);
+  const GstSDPMedia *data = gst_sdp_message_get_media(msg, 2);
+  assert_string_equal(gst_sdp_media_get_media(data), "application");
+  assert_int_equal(gst_sdp_media_get_port(data), 0);
+  assert_string_equal(gst_sdp_media_get_attribute_val(data, "mid"), "2");
+  assert_non_null(strstr(n.answer, "a=group:BUNDLE 0 1\r\n"));
+  ims_negotiation_clear(&n);
+}
+
+int
+main(void)
+{
+  gst_init(NULL, NULL);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_chromium_offer),
+    cmocka_unit_test(test_vp8_when_the_profile_asks),
+    cmocka_unit_test(test_aiortc_offer),
+    cmocka_unit_test(test_dtls_role_follows_the_offer),
+    cmocka_unit_test(test_session_level_transport_attributes),
+    cmocka_unit_test(test_refusals_are_bad_sdp),
+    cmocka_unit_test(test_other_mlines_are_rejected),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
