@@ -53,6 +53,7 @@ server_port=${IMSD_FRESH_SERVER_PORT:-8380}
 dev_timeout=${IMSD_FRESH_DEV_TIMEOUT:-2400}   # s: install + build + start, on 2 cores
 project=/root/imsd                            # where the clone lives in the chroot
 
+started=$(date +%s)
 summary=()
 mounted=()
 dev_pid=""
@@ -110,12 +111,14 @@ teardown() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount -R "${mounted[i]}" 2>/dev/null || umount -R -l "${mounted[i]}" || log "cannot unmount ${mounted[i]}"
   done
+  # never remove through a mount that is still there (it would reach the host's /dev)
   if [ "${IMSD_FRESH_KEEP:-0}" != 1 ] && ! grep -q " $root" /proc/mounts; then
-    rm -rf "$root"
+    rm -rf --one-file-system "$root"
   fi
   echo
   echo "== fresh-machine-check summary (chroot $root, HEAD $(git -C "$repo" rev-parse --short HEAD))"
   printf '  %s\n' "${summary[@]}"
+  echo "  total      $(($(date +%s) - started))s"
   echo "  result: $([ $status -eq 0 ] && echo OK || echo FAILED) (logs: $work/dev.log, $work/test.log)"
   exit $status
 }
@@ -129,7 +132,7 @@ command -v debootstrap >/dev/null || {
     --no-install-recommends debootstrap >/dev/null || die "cannot install debootstrap"
 }
 if grep -q " $root" /proc/mounts; then die "something is still mounted under $root"; fi
-rm -rf "$root"
+rm -rf --one-file-system "$root"
 mkdir -p "$work"
 
 # ---- prepare: a new minbase bookworm, as `debootstrap --variant=minbase bookworm` makes it

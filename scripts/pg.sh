@@ -21,6 +21,7 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 run_dir=${IMSD_RUN_DIR:-$repo/.run}
+case $run_dir in /*) ;; *) run_dir=$PWD/$run_dir ;; esac
 pg_dir=$run_dir/pg
 port=${IMSD_PG_PORT:-55432}
 
@@ -52,10 +53,12 @@ find_bindir() {
 }
 bindir=$(find_bindir)
 
-# as_pg CMD...: runs CMD as the user owning the cluster.
+# as_pg CMD...: runs CMD as the user owning the cluster (from / when that is
+# postgres: it may not be allowed into the caller's directory; paths here are
+# absolute).
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
