@@ -23,8 +23,9 @@ PACKAGES=(
   postgresql postgresql-client librdkafka-dev kcat
   # browser tests
   chromium
-  # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference)
-  ffmpeg
+  # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
+  # bc for bench/renditions.sh's ratios)
+  ffmpeg bc
   # what the scripts and tests call: curl (s3.sh, dev.sh: readiness, the demo
   # session), ca-certificates (npm over https), procps (kill, ps)
   curl ca-certificates procps
