@@ -63,7 +63,7 @@ log() { echo "fresh-machine-check: $*" >&2; }
 die() { log "$*"; status=1; exit 1; }
 
 # phase NAME START: records how long NAME took (seconds since START).
-phase() { summary+=("$(printf '%-10s %5ss  %s' "$1" $(($(date +%s) - $2)) "$3")"); }
+phase() { summary+=("$(printf '%-12s %5ss  %s' "$1" $(($(date +%s) - $2)) "$3")"); }
 
 # chroot_env: sets chroot_env_vars to what a root login on a fresh machine
 # has, the chroot's ports, and the host's CA variables (they name the bundle
@@ -118,7 +118,7 @@ teardown() {
   echo
   echo "== fresh-machine-check summary (chroot $root, HEAD $(git -C "$repo" rev-parse --short HEAD))"
   printf '  %s\n' "${summary[@]}"
-  echo "  total      $(($(date +%s) - started))s"
+  printf '  %-12s %5ss\n' total $(($(date +%s) - started))
   echo "  result: $([ $status -eq 0 ] && echo OK || echo FAILED) (logs: $work/dev.log, $work/test.log)"
   exit $status
 }
@@ -126,11 +126,15 @@ trap teardown EXIT
 trap 'status=1; exit 1' INT TERM
 
 [ "$(id -u)" -eq 0 ] || die "needs root (debootstrap, chroot, mount)"
-command -v debootstrap >/dev/null || {
-  log "installing debootstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y \
-    --no-install-recommends debootstrap >/dev/null || die "cannot install debootstrap"
+install_debootstrap() {
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q \
+    --no-install-recommends debootstrap >/dev/null
 }
+if ! command -v debootstrap >/dev/null; then
+  log "installing debootstrap"
+  install_debootstrap || { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && install_debootstrap; } ||
+    die "cannot install debootstrap"
+fi
 if grep -q " $root" /proc/mounts; then die "something is still mounted under $root"; fi
 rm -rf --one-file-system "$root"
 mkdir -p "$work"
