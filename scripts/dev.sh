@@ -9,9 +9,17 @@ cd "$IMSD_ROOT"
 
 bash scripts/install-deps.sh
 imsd_build
-export IMSD_DATABASE_DATABASE_URL=${IMSD_DATABASE_DATABASE_URL:-$(bash scripts/pg.sh start | tail -n 1)}
+# (plain assignments, not `export X=$(...)`, which would hide a service that
+# did not start: set -e stops the script here then)
+if [ -z "${IMSD_DATABASE_DATABASE_URL:-}" ]; then
+  IMSD_DATABASE_DATABASE_URL=$(bash scripts/pg.sh start | tail -n 1)
+  export IMSD_DATABASE_DATABASE_URL
+fi
 bash scripts/s3.sh start >/dev/null
-export IMSD_KAFKA_BOOTSTRAP_SERVERS=${IMSD_KAFKA_BOOTSTRAP_SERVERS:-$(bash scripts/kafka.sh start | tail -n 1)}
+if [ -z "${IMSD_KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  IMSD_KAFKA_BOOTSTRAP_SERVERS=$(bash scripts/kafka.sh start | tail -n 1)
+  export IMSD_KAFKA_BOOTSTRAP_SERVERS
+fi
 mkdir -p "$IMSD_SERVER_SPOOL_DIR"
 
 "$IMSD_BUILD_DIR/imsd" &

@@ -25,24 +25,34 @@ PACKAGES=(
   postgresql postgresql-client librdkafka-dev kcat
   # browser tests
   chromium
-  # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference)
-  ffmpeg procps
+  # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
+  # bc for bench/renditions.sh's ratios)
+  ffmpeg bc
+  # what the scripts and tests call: curl (s3.sh, dev.sh: readiness, the demo
+  # session), ca-certificates (npm over https), procps (kill, ps)
+  curl ca-certificates procps
 )
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Node.js: the image may ship its own build (with npm inside); Debian's otherwise.
+# Node.js: Debian 12's own (18) is enough for the browser tests and s3rver
+# (tests/browser/package.json pins a playwright-core that runs on 18); a
+# machine that already has a node with npm (e.g. a newer build) keeps it.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]}"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  # wait for another apt (e.g. unattended-upgrades on a new machine) rather than fail
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y \
+    --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/s3rver ]; then
+# npm ls fails when a package is missing or not the version package.json asks
+# for (e.g. a node_modules from before a version change).
+if ! (cd tests/browser && npm ls --depth=0 >/dev/null 2>&1); then
   echo "install-deps: npm packages for the browser tests and s3rver"
   (cd tests/browser && npm install --no-audit --no-fund)
 fi

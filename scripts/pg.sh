@@ -12,15 +12,32 @@
 # a unix socket in that directory and on 127.0.0.1:$IMSD_PG_PORT (default
 # 55432) only.  Local connections are trusted: this is for development and
 # tests, never for production.  PostgreSQL refuses to run as root, so when run
-# as root the server runs as the `postgres` user (via runuser).
+# as root the server runs as the `postgres` user (via runuser); if that user
+# cannot reach $IMSD_RUN_DIR (a clone in root's home: /root is 0700), the
+# cluster lives in the postgres user's home instead, in
+# imsd-pg-<hash of the run directory> (e.g. /var/lib/postgresql/imsd-pg-1a2b3c4d5e6f),
+# one per run directory as before.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 run_dir=${IMSD_RUN_DIR:-$repo/.run}
+case $run_dir in /*) ;; *) run_dir=$PWD/$run_dir ;; esac
 pg_dir=$run_dir/pg
+port=${IMSD_PG_PORT:-55432}
+
+# postgres_can_reach DIR: TRUE if the postgres user can search every directory
+# on the way to DIR (the ones that exist).
+postgres_can_reach() {
+  d=$1
+  while [ ! -d "$d" ]; do d=$(dirname "$d"); done
+  runuser -u postgres -- test -x "$d"
+}
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! postgres_can_reach "$run_dir"; then
+  postgres_home=$(getent passwd postgres | cut -d: -f6)
+  pg_dir=$postgres_home/imsd-pg-$(printf '%s' "$run_dir" | md5sum | cut -c1-12)
+fi
 data_dir=$pg_dir/data
 log_file=$pg_dir/postgresql.log
-port=${IMSD_PG_PORT:-55432}
 
 find_bindir() {
   if [ -n "${IMSD_PG_BINDIR:-}" ]; then echo "$IMSD_PG_BINDIR"; return; fi
@@ -36,10 +53,12 @@ find_bindir() {
 }
 bindir=$(find_bindir)
 
-# as_pg CMD...: runs CMD as the user owning the cluster.
+# as_pg CMD...: runs CMD as the user owning the cluster (from / when that is
+# postgres: it may not be allowed into the caller's directory; paths here are
+# absolute).
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
@@ -68,7 +87,7 @@ start() {
   mkdir -p "$pg_dir"
   if [ "$(id -u)" = 0 ]; then
     # The postgres user must be able to reach and own its directory.
-    chmod o+x "$run_dir"
+    [ "$pg_dir" != "$run_dir/pg" ] || chmod o+x "$run_dir"
     chown postgres: "$pg_dir"
   fi
   chmod 755 "$pg_dir"   # the data directory inside stays 0700

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of imsd: unit (cmocka), fuzz corpus replay, integration
 # against a real PostgreSQL, and the browser tests (Playwright + Chromium, real
-# WebRTC) against real PostgreSQL and S3 (s3rver).  Installs what is missing first (IMSD_SKIP_INSTALL=1 skips that).
+# WebRTC) against real PostgreSQL and S3 (s3rver), on Node.js 18 (Debian 12's)
+# or later.  Installs what is missing first (IMSD_SKIP_INSTALL=1 skips that).
 # Ends with one line "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
@@ -29,13 +30,24 @@ passed=$((passed + ${ok:-0}))
 failed=$((failed + ${fail:-0} + ${timeout:-0}))
 [ -n "$ok" ] || failed=$((failed + 1))
 
-echo "== browser tests (Chromium, real WebRTC)"
-node --test --test-concurrency=1 tests/browser/ 2>&1 | tee "$log"
-ok=$(sed -n 's/^# pass *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-fail=$(sed -n 's/^# fail *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
-passed=$((passed + ${ok:-0}))
-failed=$((failed + ${fail:-0}))
-[ -n "$ok" ] || failed=$((failed + 1))
+# One file at a time (a file starts its own imsd, Chromium and services), the
+# same way on Node.js 18 (Debian 12's, no --test-concurrency) and 20+: node
+# --test on one file runs it in one child process.  TAP is the reporter on
+# both; a file counts its "# pass", and "# fail" + "# cancelled" (a hook or
+# a file that timed out or crashed) as failures; a file that printed no
+# summary at all counts as one failure.
+echo "== browser tests (Chromium, real WebRTC; Node.js $(node --version))"
+for file in tests/browser/*.test.mjs; do
+  echo "-- $file"
+  node --test --test-reporter=tap "$file" 2>&1 | tee "$log"
+  ok=$(sed -n 's/^# pass *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  fail=$(sed -n 's/^# fail *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  cancelled=$(sed -n 's/^# cancelled *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+  passed=$((passed + ${ok:-0}))
+  failed=$((failed + ${fail:-0} + ${cancelled:-0}))
+  [ -n "$ok" ] || failed=$((failed + 1))
+  echo "-- $file: pass ${ok:-0}, fail $((${fail:-0} + ${cancelled:-0}))"
+done
 rm -f "$log"
 
 echo "$passed passed, $failed failed"

@@ -1,9 +1,15 @@
-/* test-rendition.c: unit tests for pipelines/rendition.c with real GStreamer.
+/* test-rendition.c: tests of pipelines/rendition.c with real GStreamer, in two groups.
  *
- * The group setup makes the takes once, into a private temporary directory, the way the recorder writes
- * them (Matroska, video + Opus): 720p H.264 (remux), 640x360 VP8 and 1080p H.264 (transcode), an
- * H.264 take cut at 60% of its bytes (a crash), a VP8 take whose video timestamps go backwards now and
- * then (what the recorder wrote under CPU load), and a file that is not a take.  Each test makes
+ *   test-rendition           the unit group (suite 'unit', 60 s): small takes, 320x180, so that the
+ *                            whole group costs about a second of CPU and passes on a loaded machine
+ *   test-rendition --sizes   the real sizes (suite 'slow', tests/meson.build): 720p H.264 at the
+ *                            default profile's limit (remux), 1080p (scaled to 720p), 720p with the
+ *                            behavioral profile (480p); encoding and transcoding those costs seconds
+ *
+ * Each group's setup makes its takes once, into a private temporary directory, the way the recorder
+ * writes them (Matroska, video + Opus): the unit group an H.264 take (remux), a VP8 take (transcode),
+ * the H.264 take cut at 60% of its bytes (a crash), a VP8 take whose video timestamps go backwards now
+ * and then (what the recorder wrote under CPU load), and a file that is not a take.  Each test makes
  * renditions into its own output directory, which teardown removes.  The MP4/JPEG/WAV checks read the
  * files independently of the code under test (qtdemux caps, top-level boxes, JPEG SOF, WAV header).
  */
@@ -11,6 +17,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include <glib.h>
@@ -24,9 +31,11 @@
 
 #define TAKE_SECONDS 1.5
 
+/* Every path is NULL when the running group does not make that take. */
 typedef struct {
   char *directory;
-  char *h264, *vp8, *h264_1080p, *truncated, *garbage, *vp8_backwards;
+  char *h264, *vp8, *truncated, *garbage, *vp8_backwards;  /* unit group: 320x180 */
+  char *h264_720p, *h264_1080p;            /* sizes group */
   ImsProfileSet *profiles;
 } Takes;
 
@@ -344,17 +353,27 @@ count_files(const char *directory)
 
 /* ---- setup ---------------------------------------------------------------------------------------- */
 
-static int
-group_setup(void **state)
+/* Makes the takes' directory and loads the shipped profiles. */
+static void
+takes_init(void)
 {
   gst_init(NULL, NULL);
+  memset(&takes, 0, sizeof takes);
   takes.directory = g_dir_make_tmp("test-rendition-XXXXXX", NULL);
   assert_non_null(takes.directory);
-  takes.h264 = make_take("h264.mkv", "video/x-raw,width=1280,height=720,framerate=30/1 ! "
+  g_autoptr(GError) error = NULL;
+  takes.profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", &error);
+  if (takes.profiles == NULL)
+    fail_msg("%s", error->message);
+}
+
+static int
+unit_group_setup(void **state)
+{
+  takes_init();
+  takes.h264 = make_take("h264.mkv", "video/x-raw,width=320,height=180,framerate=30/1 ! "
                                      "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
-  takes.vp8 = make_take("vp8.mkv", "video/x-raw,width=640,height=360,framerate=30/1 ! vp8enc deadline=1");
-  takes.h264_1080p = make_take("h264-1080p.mkv", "video/x-raw,width=1920,height=1080,framerate=30/1 ! "
-                                                 "x264enc speed-preset=ultrafast ! h264parse");
+  takes.vp8 = make_take("vp8.mkv", "video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1");
   /* A crash: the first 60% of the bytes, no cues, no duration. */
   g_autofree char *data = NULL;
   gsize length = 0;
@@ -364,26 +383,34 @@ group_setup(void **state)
   takes.garbage = g_build_filename(takes.directory, "garbage.mkv", NULL);
   assert_true(g_file_set_contents(takes.garbage, "this is not a Matroska file\n", -1, NULL));
   takes.vp8_backwards = make_backwards_take("vp8-backwards.mkv");
+  return 0;
+}
 
-  g_autoptr(GError) error = NULL;
-  takes.profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", &error);
-  if (takes.profiles == NULL)
-    fail_msg("%s", error->message);
+static int
+sizes_group_setup(void **state)
+{
+  takes_init();
+  takes.h264_720p = make_take("h264-720p.mkv", "video/x-raw,width=1280,height=720,framerate=30/1 ! "
+                                               "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
+  takes.h264_1080p = make_take("h264-1080p.mkv", "video/x-raw,width=1920,height=1080,framerate=30/1 ! "
+                                                 "x264enc speed-preset=ultrafast ! h264parse");
   return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-  const char *files[] = { takes.h264, takes.vp8, takes.h264_1080p, takes.truncated, takes.garbage,
-                          takes.vp8_backwards };
+  char *files[] = { takes.h264, takes.vp8, takes.truncated, takes.garbage, takes.h264_720p, takes.h264_1080p,
+                    takes.vp8_backwards };
   for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-    g_unlink(files[i]);
-    g_free((char *) files[i]);
+    if (files[i] != NULL)
+      g_unlink(files[i]);
+    g_free(files[i]);
   }
   g_rmdir(takes.directory);
   g_free(takes.directory);
   ims_profile_set_free(takes.profiles);
+  memset(&takes, 0, sizeof takes);
   return 0;
 }
 
@@ -424,22 +451,38 @@ teardown(void **state)
 
 /* ---- tests ---------------------------------------------------------------------------------------- */
 
+/* An H.264 take of width x height, no taller than the default profile's mp4_max_height: remuxed
+ * (size kept), with a 320 px wide thumbnail and the WAV. */
+static void
+check_h264_is_remuxed(const char *take, const char *out_dir, int width, int height)
+{
+  MediaInfo input;
+  probe_media(take, "matroskademux", &input);
+  g_autoptr(GPtrArray) renditions = make_or_fail("default", take, out_dir);
+  assert_int_equal(renditions->len, 3);
+  const ImsRendition *mp4 = find_rendition(renditions, IMS_RENDITION_MP4);
+  check_mp4(mp4, input.duration_ms, width, height);
+  assert_false(mp4->transcoded);
+  check_thumbnail(find_rendition(renditions, IMS_RENDITION_THUMBNAIL), 320);
+  check_wav(find_rendition(renditions, IMS_RENDITION_WAV), input.duration_ms);
+  g_autofree char *expected_path = g_build_filename(out_dir, "video.mp4", NULL);
+  assert_string_equal(mp4->path, expected_path);
+  media_info_clear(&input);
+}
+
+static void
+test_h264_is_remuxed(void **state)
+{
+  Fixture *fixture = *state;
+  check_h264_is_remuxed(takes.h264, fixture->out_dir, 320, 180);
+}
+
+/* At the limit: 720 lines is still a remux. */
 static void
 test_h264_720p_is_remuxed(void **state)
 {
   Fixture *fixture = *state;
-  MediaInfo input;
-  probe_media(takes.h264, "matroskademux", &input);
-  g_autoptr(GPtrArray) renditions = make_or_fail("default", takes.h264, fixture->out_dir);
-  assert_int_equal(renditions->len, 3);
-  const ImsRendition *mp4 = find_rendition(renditions, IMS_RENDITION_MP4);
-  check_mp4(mp4, input.duration_ms, 1280, 720);
-  assert_false(mp4->transcoded);
-  check_thumbnail(find_rendition(renditions, IMS_RENDITION_THUMBNAIL), 320);
-  check_wav(find_rendition(renditions, IMS_RENDITION_WAV), input.duration_ms);
-  g_autofree char *expected_path = g_build_filename(fixture->out_dir, "video.mp4", NULL);
-  assert_string_equal(mp4->path, expected_path);
-  media_info_clear(&input);
+  check_h264_is_remuxed(takes.h264_720p, fixture->out_dir, 1280, 720);
 }
 
 static void
@@ -450,7 +493,7 @@ test_vp8_is_transcoded(void **state)
   probe_media(takes.vp8, "matroskademux", &input);
   g_autoptr(GPtrArray) renditions = make_or_fail("default", takes.vp8, fixture->out_dir);
   const ImsRendition *mp4 = find_rendition(renditions, IMS_RENDITION_MP4);
-  check_mp4(mp4, input.duration_ms, 640, 360);
+  check_mp4(mp4, input.duration_ms, 320, 180);
   assert_true(mp4->transcoded);
   check_thumbnail(find_rendition(renditions, IMS_RENDITION_THUMBNAIL), 320);
   check_wav(find_rendition(renditions, IMS_RENDITION_WAV), input.duration_ms);
@@ -499,8 +542,8 @@ test_behavioral_scales_to_480p(void **state)
 {
   Fixture *fixture = *state;
   MediaInfo input;
-  probe_media(takes.h264, "matroskademux", &input);
-  g_autoptr(GPtrArray) renditions = make_or_fail("behavioral", takes.h264, fixture->out_dir);
+  probe_media(takes.h264_720p, "matroskademux", &input);
+  g_autoptr(GPtrArray) renditions = make_or_fail("behavioral", takes.h264_720p, fixture->out_dir);
   const ImsRendition *mp4 = find_rendition(renditions, IMS_RENDITION_MP4);
   check_mp4(mp4, input.duration_ms, 854, 480);
   assert_true(mp4->transcoded);
@@ -658,14 +701,12 @@ test_kind_names(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-  const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_h264_720p_is_remuxed, setup, teardown),
+  const struct CMUnitTest unit_tests[] = {
+    cmocka_unit_test_setup_teardown(test_h264_is_remuxed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_vp8_is_transcoded, setup, teardown),
     cmocka_unit_test_setup_teardown(test_non_increasing_timestamps_are_repaired, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_1080p_is_scaled_down, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_behavioral_scales_to_480p, setup, teardown),
     cmocka_unit_test_setup_teardown(test_truncated_take, setup, teardown),
     cmocka_unit_test_setup_teardown(test_audio_only, setup, teardown),
     cmocka_unit_test_setup_teardown(test_thumbnail_of_short_take_is_last_frame, setup, teardown),
@@ -675,5 +716,16 @@ main(void)
     cmocka_unit_test(test_shipped_profiles_build),
     cmocka_unit_test(test_kind_names),
   };
-  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+  const struct CMUnitTest sizes_tests[] = {
+    cmocka_unit_test_setup_teardown(test_h264_720p_is_remuxed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_1080p_is_scaled_down, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_behavioral_scales_to_480p, setup, teardown),
+  };
+  if (argc == 2 && g_str_equal(argv[1], "--sizes"))
+    return cmocka_run_group_tests_name("rendition-sizes", sizes_tests, sizes_group_setup, group_teardown);
+  if (argc != 1) {
+    fprintf(stderr, "usage: %s [--sizes]\n", argv[0]);
+    return 2;
+  }
+  return cmocka_run_group_tests_name("rendition", unit_tests, unit_group_setup, group_teardown);
 }
