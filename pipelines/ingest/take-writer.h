@@ -29,6 +29,9 @@
  * as soon as it is closed, so a kill -9 loses at most the open cluster
  * (and the one audio frame libavformat's muxer holds back to put it in the
  * cluster of the video keyframe that follows).
+ * The muxer's "live" option is not used: on a seekable file the Segment is
+ * written with an unknown size anyway (so a cut file still parses), and only
+ * without "live" does close write the cues and the duration.
  * Cost: one AVPacket reused, no copy of the frame (libavformat copies it
  * into its cluster buffer); one write(2) per cluster.
  *

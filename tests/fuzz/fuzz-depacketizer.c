@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/log.h>
+
 #include "depacketizer.h"
 #include "take-writer.h"
 
@@ -38,6 +40,8 @@ write_frame(ImsTakeWriter *writer, const ImsMediaFrame *frame, gint64 timestamp_
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+  /* libavcodec's H.264 parser reports every odd SPS/SEI on stderr */
+  av_log_set_level(AV_LOG_QUIET);
   if (size < 2)
     return 0;
   static const ImsMediaCodec CODECS[] = { IMS_MEDIA_CODEC_H264, IMS_MEDIA_CODEC_VP8, IMS_MEDIA_CODEC_OPUS };

@@ -409,6 +409,51 @@ test_survives_sigkill(void **state)
   ims_take_media_clear(&media);
 }
 
+/* A take with one track: audio only starts at its first frame, video only
+ * at its first keyframe. */
+static void
+test_single_track_takes(void **state)
+{
+  Fixture *f = *state;
+  ImsTakeWriterConfig audio_only = { .audio_codec = IMS_MEDIA_CODEC_OPUS, .audio_channels = 1 };
+  g_autoptr(ImsTakeWriter) a = ims_take_writer_open(f->path, &audio_only, NULL);
+  assert_non_null(a);
+  for (guint j = 0; j < AUDIO_FRAMES; j++) {
+    const ImsTestBuffer *b = g_ptr_array_index(opus, j);
+    assert_true(ims_take_writer_write(a, IMS_TRACK_AUDIO, g_bytes_get_data(b->data, NULL),
+                                      g_bytes_get_size(b->data), audio_ts(j), TRUE, NULL));
+  }
+  assert_true(ims_take_writer_close(a, NULL));
+  ImsTestProbe probe;
+  assert_true(ims_test_probe(f->path, &probe));
+  assert_false(probe.video.present);
+  assert_int_equal(probe.audio.packets, AUDIO_FRAMES);
+  assert_int_equal(probe.audio.decoded_frames, AUDIO_FRAMES);
+  assert_int_equal(pts(&probe.audio, 0), 0);
+  assert_true(probe.duration_ms >= (AUDIO_FRAMES - 1) * 20 && probe.duration_ms <= AUDIO_FRAMES * 20);
+  ims_test_probe_clear(&probe);
+  gint64 start_ms, end_ms;
+  assert_false(ims_take_completeness_av_offset(ims_take_writer_get_completeness(a), &start_ms, &end_ms));
+
+  ImsTakeWriterConfig video_only = { .video_codec = IMS_MEDIA_CODEC_VP8 };
+  g_autoptr(ImsTakeWriter) v = ims_take_writer_open(f->path, &video_only, NULL);
+  assert_non_null(v);
+  for (guint i = 1; i < VIDEO_FRAMES; i++) {   /* from a delta frame: the keyframe at 30 starts it */
+    const ImsTestBuffer *b = g_ptr_array_index(vp8, i);
+    gboolean ok = ims_take_writer_write(v, IMS_TRACK_VIDEO, g_bytes_get_data(b->data, NULL),
+                                        g_bytes_get_size(b->data), video_ts(i), b->keyframe, NULL);
+    assert_int_equal(ok, i >= 30);
+  }
+  assert_true(ims_take_writer_close(v, NULL));
+  assert_true(ims_test_probe(f->path, &probe));
+  assert_false(probe.audio.present);
+  assert_int_equal(probe.video.packets, 30);
+  assert_true(probe.video.first_keyframe);
+  assert_int_equal(pts(&probe.video, 0), 0);
+  assert_int_equal(probe.video.decoded_frames, 30);
+  ims_test_probe_clear(&probe);
+}
+
 static void
 test_errors(void **state)
 {
@@ -464,6 +509,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_refuses_non_increasing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_gap_stays_a_gap, setup, teardown),
     cmocka_unit_test_setup_teardown(test_survives_sigkill, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_single_track_takes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
   };
   return cmocka_run_group_tests(tests, setup_media, teardown_media);
