@@ -3,8 +3,8 @@
  *
  * ICE: one NiceAgent per peer, created with the media loop's context, full
  * ICE (RFC 5245 + trickle), controlled, UDP only, one stream with one
- * component (BUNDLE + rtcp-mux).  libnice gathers host candidates on the
- * machine's interfaces (never loopback).  libnice emits its signals in the
+ * component (BUNDLE + rtcp-mux), no UPnP.  libnice gathers host candidates
+ * on the machine's interfaces (never loopback).  libnice emits its signals in the
  * thread that calls into it, so every call that can emit (gathering, remote
  * credentials and candidates) is made on the loop thread.
  *
@@ -318,6 +318,10 @@ ims_transport_new(ImsMediaLoop *loop, const char *log_id, const ImsTransportCall
                                          NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
   g_object_set(transport->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
                NULL);
+  /* UPnP (on by default where libnice is built with gupnp) starts a thread
+   * per agent and multicasts SSDP: a server has no router to ask. */
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(transport->agent), "upnp") != NULL)
+    g_object_set(transport->agent, "upnp", FALSE, NULL);
   transport->stream_id = nice_agent_add_stream(transport->agent, 1);
   if (transport->stream_id == 0 ||
       !nice_agent_get_local_credentials(transport->agent, transport->stream_id,

@@ -32,6 +32,7 @@ struct _TestPeer {
   BIO *in;
   BIO *out;
   GSource *timer;
+  GSource *gather;
   gboolean ice_up;
   gboolean secure;
   gboolean failed;
@@ -265,6 +266,15 @@ peer_make_certificate(SSL_CTX *context)
   return g_string_free(text, FALSE);
 }
 
+static gboolean
+peer_gather(gpointer data)
+{
+  TestPeer *peer = data;
+  g_clear_pointer(&peer->gather, g_source_unref);
+  nice_agent_gather_candidates(peer->agent, peer->stream_id);
+  return G_SOURCE_REMOVE;
+}
+
 static int
 peer_verify(int ok, X509_STORE_CTX *store)
 {
@@ -299,6 +309,8 @@ test_peer_new(GMainContext *context, const char *ipv4, gboolean dtls_server,
                                     NICE_AGENT_OPTION_ICE_TRICKLE |
                                     NICE_AGENT_OPTION_REGULAR_NOMINATION);
   g_object_set(peer->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
+  if (g_object_class_find_property(G_OBJECT_GET_CLASS(peer->agent), "upnp") != NULL)
+    g_object_set(peer->agent, "upnp", FALSE, NULL);  /* no thread, no SSDP multicast */
   NiceAddress address;
   nice_address_init(&address);
   nice_address_set_from_string(&address, ipv4);
@@ -310,7 +322,11 @@ test_peer_new(GMainContext *context, const char *ipv4, gboolean dtls_server,
                    peer);
   g_signal_connect(peer->agent, "component-state-changed", G_CALLBACK(on_peer_state), peer);
   nice_agent_attach_recv(peer->agent, peer->stream_id, 1, context, on_peer_receive, peer);
-  nice_agent_gather_candidates(peer->agent, peer->stream_id);
+  /* Gather from the context, once the caller has its transport to give
+   * the candidates to. */
+  peer->gather = g_idle_source_new();
+  g_source_set_callback(peer->gather, peer_gather, peer, NULL);
+  g_source_attach(peer->gather, context);
   return peer;
 }
 
@@ -320,6 +336,10 @@ test_peer_free(TestPeer *peer)
   if (peer == NULL)
     return;
   peer_timer_clear(peer);
+  if (peer->gather != NULL) {
+    g_source_destroy(peer->gather);
+    g_clear_pointer(&peer->gather, g_source_unref);
+  }
   g_signal_handlers_disconnect_by_data(peer->agent, peer);
   nice_agent_attach_recv(peer->agent, peer->stream_id, 1, peer->context, NULL, NULL);
   g_object_unref(peer->agent);

@@ -24,7 +24,7 @@ typedef void (*TestPeerCandidateFunc)(TestPeer *peer, const char *candidate, gpo
 /* dtls_server: TRUE to take the DTLS server role (offer a=setup:actpass or
  * passive), FALSE for client (a=setup:active).  srtp_profiles: the OpenSSL
  * use_srtp list to offer or accept, e.g. "SRTP_AES128_CM_SHA1_80".
- * Gathering starts at once. */
+ * Gathering starts from the context's next iteration. */
 TestPeer *test_peer_new(GMainContext *context, const char *ipv4, gboolean dtls_server,
                         const char *srtp_profiles, TestPeerCandidateFunc on_candidate,
                         gpointer user_data);
