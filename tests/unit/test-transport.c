@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 
@@ -542,6 +543,74 @@ test_transport_close_inside_callback(void **state)
   g_mutex_unlock(&sink->lock);
 }
 
+/* The transport is the DTLS client and its first two ClientHellos are lost:
+ * only its retransmission timer (200 ms, then 400 ms) completes the
+ * handshake; the peer (server) has nothing to retransmit. */
+static void
+test_transport_retransmits_lost_client_hello(void **state)
+{
+  Fixture *f = *state;
+  connect_pair(f, TRUE, "SRTP_AES128_CM_SHA1_80", NULL);
+  test_peer_drop_dtls_in(f->sink.peer, 2);
+  gint64 start = g_get_monotonic_time();
+  assert_true(iterate_until(f, both_secure, 8000));
+  gint64 elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+  print_message("secure after %" G_GINT64_FORMAT " ms, %u DTLS datagrams reached the peer\n",
+                elapsed_ms, test_peer_get_dtls_in(f->sink.peer));
+  assert_true(test_peer_get_dtls_in(f->sink.peer) >= 4);  /* 3 ClientHellos + the next flight */
+  assert_true(elapsed_ms < 4000);
+  exchange_media(f, "SRTP_AES128_CM_SHA1_80");
+}
+
+static int
+count_threads(void)
+{
+  DIR *dir = opendir("/proc/self/task");
+  int n = 0;
+  struct dirent *entry;
+  if (dir == NULL)
+    return -1;
+  while ((entry = readdir(dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      n++;
+  closedir(dir);
+  return n;
+}
+
+/* Transports add no thread: 1 and 8 of them (gathering on the machine's
+ * interfaces) leave the process's thread count as the loops made it. */
+static void
+test_transport_adds_no_thread(void **state)
+{
+  Fixture *f = *state;
+  static const ImsTransportCallbacks no_callbacks = { 0 };
+  ImsTransport *transports[8];
+  ImsMediaLoop *loops[8];
+  g_autoptr(GError) error = NULL;
+  int before = count_threads();
+  for (int i = 0; i < 8; i++) {
+    loops[i] = ims_media_loops_acquire(f->loops);
+    transports[i] = ims_transport_new(loops[i], "threads", &no_callbacks, NULL, &error);
+    if (transports[i] == NULL)
+      fail_msg("ims_transport_new: %s", error->message);
+    iterate_for(f, 100);  /* gathering runs on the loops meanwhile */
+    if (i == 0)
+      assert_int_equal(count_threads(), before);
+  }
+  int with_eight = count_threads();
+  print_message("threads: %d before, %d with 8 transports\n", before, with_eight);
+  assert_int_equal(with_eight, before);
+  for (int i = 0; i < 8; i++)
+    ims_transport_close(transports[i]);
+  gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+  while ((ims_media_loop_get_load(ims_media_loops_get_loop(f->loops, 0)) > 0 ||
+          ims_media_loop_get_load(ims_media_loops_get_loop(f->loops, 1)) > 0) &&
+         g_get_monotonic_time() < end)
+    g_usleep(1000);
+  assert_int_equal(ims_media_loop_get_load(ims_media_loops_get_loop(f->loops, 0)), 0);
+  assert_int_equal(ims_media_loop_get_load(ims_media_loops_get_loop(f->loops, 1)), 0);
+}
+
 int
 main(void)
 {
@@ -551,6 +620,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_transport_fingerprint_mismatch_fails, setup, teardown),
     cmocka_unit_test_setup_teardown(test_transport_rejects_bad_remote, setup, teardown),
     cmocka_unit_test_setup_teardown(test_transport_close_inside_callback, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_transport_retransmits_lost_client_hello, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_transport_adds_no_thread, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,8 @@ struct _TestPeer {
   srtp_t srtp_out;
   GPtrArray *received_rtcp;
   guint64 bytes_sent;
+  guint drop_dtls_in;   /* incoming DTLS datagrams still to drop */
+  guint dtls_in;        /* incoming DTLS datagrams seen (dropped included) */
 };
 
 char *
@@ -192,6 +194,11 @@ on_peer_receive(NiceAgent *agent, guint stream_id, guint component_id, guint len
   if (first >= 20 && first <= 63) {
     if (peer->ssl == NULL)
       return;
+    peer->dtls_in++;
+    if (peer->drop_dtls_in > 0) {
+      peer->drop_dtls_in--;
+      return;
+    }
     BIO_write(peer->in, data, (int) len);
     if (!peer->secure)
       peer_dtls_step(peer);
@@ -365,6 +372,8 @@ gboolean test_peer_failed(TestPeer *peer) { return peer->failed; }
 const char *test_peer_get_srtp_profile(TestPeer *peer) { return peer->profile; }
 GPtrArray *test_peer_get_received_rtcp(TestPeer *peer) { return peer->received_rtcp; }
 guint64 test_peer_get_bytes_sent(TestPeer *peer) { return peer->bytes_sent; }
+void test_peer_drop_dtls_in(TestPeer *peer, guint n) { peer->drop_dtls_in = n; }
+guint test_peer_get_dtls_in(TestPeer *peer) { return peer->dtls_in; }
 
 void
 test_peer_set_remote(TestPeer *peer, const char *ufrag, const char *pwd, const char *fingerprint)

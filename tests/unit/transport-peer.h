@@ -64,6 +64,12 @@ GPtrArray *test_peer_get_received_rtcp(TestPeer *peer);
 /* SRTP bytes sent so far (for the benchmark). */
 guint64 test_peer_get_bytes_sent(TestPeer *peer);
 
+/* Drops the next n DTLS datagrams that arrive (lost on the way), so only
+ * the other side's retransmission timer can complete the handshake. */
+void test_peer_drop_dtls_in(TestPeer *peer, guint n);
+/* DTLS datagrams that arrived so far, dropped ones included. */
+guint test_peer_get_dtls_in(TestPeer *peer);
+
 /* A non-loopback IPv4 address of an interface that is up (transfer full),
  * or NULL if the machine has none. */
 char *test_find_ipv4(void);
