@@ -5,6 +5,9 @@
 //
 //   node tests/tools/ingest-probe.mjs [--build DIR] [--seconds N] [--codec h264|vp8]
 //
+// The last line is `result {json}`: {ok, profile, secureMs, probe: [{ssrc, pt,
+// packets, bytes}], rtcp, chromium: [{kind, ssrc, packetsSent, pliCount}]}
+// (tests/browser/transport.test.mjs reads it).
 // playwright-core comes from tests/browser/node_modules; Chromium is
 // /usr/bin/chromium (or $IMSD_CHROMIUM).  Media flows over the machine's
 // interface address (ICE ignores loopback); nothing leaves the machine.
@@ -55,6 +58,7 @@ send(`offer ${Buffer.from(offer).toString('base64')}`);
 const probeOut = [];
 const t0 = Date.now();
 let result = 1;
+const summary = { ok: false, profile: null, secureMs: null, probe: [], rtcp: 0, chromium: [], failed: null };
 for await (const line of lines) {
   if (line.startsWith('answer ')) {
     const sdp = Buffer.from(line.slice(7), 'base64').toString();
@@ -65,10 +69,16 @@ for await (const line of lines) {
   } else if (line === 'end-of-candidates') {
     await page.evaluate(() => window.pc.addIceCandidate(null)).catch(() => {});
   } else if (line.startsWith('secure ')) {
-    console.log(`probe: ${line} after ${Date.now() - t0} ms`);
+    summary.profile = line.slice(7);
+    summary.secureMs = Date.now() - t0;
+    console.log(`probe: ${line} after ${summary.secureMs} ms`);
   } else if (line.startsWith('ssrc ') || line.startsWith('rtcp ')) {
     probeOut.push(line);
+    const w = line.split(' ');
+    if (w[0] === 'ssrc') summary.probe.push({ ssrc: parseInt(w[1], 16), pt: Number(w[3]), packets: Number(w[5]), bytes: Number(w[7]) });
+    else summary.rtcp = Number(w[1]);
   } else if (line.startsWith('failed ')) {
+    summary.failed = line.slice(7);
     console.log(`probe: ${line}`);
     break;
   } else if (line === 'done') {
@@ -87,7 +97,10 @@ const stats = await page.evaluate(async () => {
 });
 for (const line of probeOut) console.log(`probe: ${line}`);
 for (const s of stats) console.log(`chromium: ${s.kind} ssrc ${s.ssrc.toString(16).padStart(8, '0')} packetsSent ${s.packetsSent} pliCount ${s.pliCount} frames ${s.framesEncoded} width ${s.frameWidth}`);
+summary.chromium = stats.map((s) => ({ kind: s.kind, ssrc: s.ssrc, packetsSent: s.packetsSent, pliCount: s.pliCount ?? 0 }));
+summary.ok = result === 0;
+console.log(`result ${JSON.stringify(summary)}`);
 probe.stdin.end();
 await browser.close();
-await new Promise((r) => probe.on('close', r));
+if (probe.exitCode === null && probe.signalCode === null) await new Promise((r) => probe.on('exit', r));
 process.exit(result);
