@@ -4,8 +4,13 @@
  * next..highest has the slot number & (window - 1), which is STORED (a copy waits), MISSING (since
  * missing_since, with its NACK count) or, behind next, RELEASED / GIVEN_UP / LATE until reused, so a
  * packet behind next tells a duplicate from a late arrival while its slot still holds its number.
- * Invariant: highest - next < window.  Extended numbers start at the first sequence number (cycle
- * 0); a resync continues above the old highest so they never go back.
+ * Invariant: highest - next < window.  Extended numbers start at 65536 + the first sequence number
+ * (so packets from just before the first one, reordered at the start, stay positive); a resync
+ * continues above the old highest so they never go back.  RR blocks count cycles from the epoch's
+ * first packet.
+ *
+ * Start: for start_delay after the first packet nothing is handed on, and a packet from before the
+ * first one (within the window) moves the start back: reordering at the start loses nothing.
  */
 #define G_LOG_DOMAIN "imsd.ingest.receive-stream"
 
@@ -46,6 +51,8 @@ struct _ImsReceiveStream {
   guint mask;
 
   gboolean started;
+  gboolean starting;      /* within start_delay of the first packet: hold, accept earlier ones */
+  gint64 start_until_us;
   guint32 ssrc;
   gint64 base;            /* first extended number of this epoch */
   gint64 highest;
@@ -87,6 +94,7 @@ ims_receive_stream_config_init(ImsReceiveStreamConfig *config, guint clock_rate)
     .max_packet_size = 1500,
     .nack = TRUE,
     .reorder_delay_us = 10000,
+    .start_delay_us = 10000,
     .min_wait_us = 100000,
     .max_wait_us = 1000000,
     .max_nack_retries = 10,
@@ -101,7 +109,8 @@ ims_receive_stream_new(const ImsReceiveStreamConfig *config, ImsReceiveStreamDel
   if (config == NULL || deliver == NULL || config->clock_rate == 0 || config->window < 16 ||
       config->window > 32768 || (config->window & (config->window - 1)) != 0 ||
       config->max_packet_size < IMS_RTP_HEADER_SIZE || config->max_packet_size > 65535 ||
-      config->min_wait_us > config->max_wait_us || config->initial_rtt_us <= 0)
+      config->min_wait_us > config->max_wait_us || config->initial_rtt_us <= 0 ||
+      config->start_delay_us < 0)
     return NULL;
   ImsReceiveStream *stream = g_new0(ImsReceiveStream, 1);
   stream->config = *config;
@@ -164,6 +173,11 @@ deliver_buffer(ImsReceiveStream *stream, const guint8 *data, gsize length, gint6
 static void
 release(ImsReceiveStream *stream, gint64 now_us, gint64 force_until)
 {
+  if (stream->starting) {
+    if (now_us < stream->start_until_us && force_until == 0)
+      return;
+    stream->starting = FALSE;
+  }
   gint64 wait = wait_us(stream);
   while (stream->next <= stream->highest) {
     Slot *slot = slot_of(stream, stream->next);
@@ -230,7 +244,7 @@ static int
 accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpPacket *packet,
        gint64 sequence, gint64 arrival_us)
 {
-  if (length > stream->config.max_packet_size && sequence != stream->next) {
+  if (length > stream->config.max_packet_size && (sequence != stream->next || stream->starting)) {
     /* Cannot wait in a slot: as if it never came (a later packet marks it missing). */
     stream->stats.invalid++;
     return -EMSGSIZE;
@@ -240,6 +254,7 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
     /* Make room: the window must hold next..sequence. */
     gint64 keep_from = sequence - stream->config.window + 1;
     if (stream->next < keep_from) {
+      stream->starting = FALSE;
       release(stream, arrival_us, keep_from);
       if (stream->next < keep_from) { /* numbers never seen, beyond the old highest */
         stream->stats.given_up += (guint64) (keep_from - stream->next);
@@ -281,7 +296,7 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
     update_jitter(stream, packet->timestamp, arrival_us);
 
   Slot *slot = slot_of(stream, sequence);
-  if (sequence == stream->next) {
+  if (sequence == stream->next && !stream->starting) {
     /* Its turn: hand it on from the caller's buffer, then whatever was waiting behind it. */
     slot->state = SLOT_RELEASED;
     stream->next++;
@@ -296,6 +311,19 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
   slot->state = SLOT_STORED;
   release(stream, arrival_us, 0);
   return 0;
+}
+
+/* While starting: moves the start back to sequence (< next); what lies between is missing. */
+static void
+start_earlier(ImsReceiveStream *stream, gint64 sequence, gint64 arrival_us)
+{
+  for (gint64 s = sequence + 1; s < stream->next; s++) {
+    *slot_of(stream, s) = (Slot) { .sequence = s, .arrival_us = arrival_us, .state = SLOT_MISSING };
+    stream->missing++;
+  }
+  *slot_of(stream, sequence) = (Slot) { .sequence = sequence, .state = SLOT_EMPTY };
+  stream->base = sequence;
+  stream->next = sequence;
 }
 
 /* A packet behind next: a duplicate or late. */
@@ -328,8 +356,10 @@ ims_receive_stream_push(ImsReceiveStream *stream, const guint8 *data, gsize leng
   }
   if (!stream->started) {
     stream->ssrc = packet.ssrc;
-    start_epoch(stream, packet.sequence);
-    return accept(stream, data, length, &packet, packet.sequence, arrival_us);
+    start_epoch(stream, 65536 + (gint64) packet.sequence);
+    stream->starting = stream->config.start_delay_us > 0;
+    stream->start_until_us = arrival_us + stream->config.start_delay_us;
+    return accept(stream, data, length, &packet, stream->next, arrival_us);
   }
   guint16 delta = (guint16) (packet.sequence - (guint16) stream->highest);
   gint64 sequence;
@@ -360,6 +390,9 @@ ims_receive_stream_push(ImsReceiveStream *stream, const guint8 *data, gsize leng
     return -EAGAIN;
   }
   stream->probation = FALSE;
+  if (sequence < stream->next && stream->starting &&
+      stream->highest - sequence < (gint64) stream->config.window)
+    start_earlier(stream, sequence, arrival_us);
   if (sequence < stream->next)
     return behind(stream, sequence);
   return accept(stream, data, length, &packet, sequence, arrival_us);
@@ -375,6 +408,8 @@ ims_receive_stream_poll(ImsReceiveStream *stream, gint64 now_us)
 gint64
 ims_receive_stream_get_deadline(const ImsReceiveStream *stream)
 {
+  if (stream->started && stream->starting)
+    return stream->start_until_us;
   if (!stream->started || stream->missing == 0 || stream->next > stream->highest)
     return G_MAXINT64;
   const Slot *slot = &stream->slots[(guint64) stream->next & stream->mask];
@@ -467,7 +502,8 @@ ims_receive_stream_fill_report_block(ImsReceiveStream *stream, gint64 now_us,
     .fraction_lost = (expected_interval == 0 || lost_interval <= 0)
                          ? 0 : (guint8) MIN(255, (lost_interval << 8) / expected_interval),
     .cumulative_lost = (gint32) CLAMP(lost, -0x800000, 0x7fffff),
-    .extended_highest_sequence = (guint32) stream->highest,
+    /* cycles counted from the first packet of the epoch (RFC 3550 A.1) */
+    .extended_highest_sequence = (guint32) (stream->highest - (stream->base & ~(gint64) 0xffff)),
     .jitter = (guint32) (stream->jitter_q4 >> 4),
   };
   if (stream->have_sender_report) {

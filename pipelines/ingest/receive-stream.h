@@ -9,7 +9,10 @@
  * never handed on) and the packets after it flow.  A packet whose slot was given up is dropped and
  * counted late; duplicates are dropped and counted.  The window is fixed (window packets of at most
  * max_packet_size bytes, allocated once): a gap longer than the window gives up its oldest slots.
- * Sequence numbers are extended across wrap-around (RFC 3550 A.1); a jump beyond 3000 forward or
+ * For start_delay after the first packet nothing is handed on and a packet from before it moves the
+ * start back, so reordering at the start loses nothing.
+ * Sequence numbers are extended across wrap-around (RFC 3550 A.1; the extended numbers handed on
+ * start at 65536 + the first sequence number, RR blocks count from cycle 0); a jump beyond 3000 forward or
  * window backward is held on probation and, when the next packet follows it, taken as a sender
  * restart: what is held is handed on and the stream resyncs at the new numbers.
  *
@@ -44,6 +47,8 @@ typedef struct {
   guint max_packet_size;     /* bytes a slot holds (default 1500) */
   gboolean nack;             /* list NACKs (default TRUE; audio usually FALSE) */
   gint64 reorder_delay_us;   /* a gap this old gets its first NACK (default 10 ms) */
+  gint64 start_delay_us;     /* nothing is handed on this long after the first packet, so packets
+                                reordered before it are kept (default 10 ms; 0 = none) */
   gint64 min_wait_us;        /* the wait for a missing packet is at least (default 100 ms) */
   gint64 max_wait_us;        /* ... and at most (default 1 s) */
   guint max_nack_retries;    /* NACKs per packet (default 10) */

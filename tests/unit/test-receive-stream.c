@@ -2,8 +2,9 @@
  * (12-byte header + a payload that names the packet): in-order hand-on without copy, reordering,
  * NACK timing (reorder delay, retries every RTT, at most N), the bounded wait and give-up, late and
  * duplicate packets, wrap-around, a gap longer than the window, sender restart (resync) and a stray
- * jump, RTT from NACK -> retransmission, RFC 3550 jitter and the RR report block, and a 5 % loss +
- * reordering run whose output must be complete, ordered and counted.  Setup owns the stream and
+ * jump, RTT from NACK -> retransmission, RFC 3550 jitter and the RR report block, a 5 % loss +
+ * reordering run whose output must be complete, ordered and counted, and real VP8 packets from
+ * rtpvp8pay (appsink) that must come out byte for byte in order after reordering, NACK and loss.  Setup owns the stream and
  * the record of what was handed on. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <gst/app/gstappsink.h>
+#include <gst/gst.h>
 #include <math.h>
 #include <string.h>
 
@@ -46,6 +49,7 @@ fixture_new(const ImsReceiveStreamConfig *config)
   f->sequences = g_array_new(FALSE, FALSE, sizeof(guint16));
   ImsReceiveStreamConfig defaults;
   ims_receive_stream_config_init(&defaults, 90000);
+  defaults.start_delay_us = 0; /* the steady state; test_start_reordering has the start hold */
   f->stream = ims_receive_stream_new(config ? config : &defaults, on_deliver, f);
   assert_non_null(f->stream);
   return f;
@@ -120,7 +124,7 @@ test_in_order_without_copy(void **state)
     assert_int_equal(push(f, s, s * 1000), 0);
   const guint16 expected[] = { 10, 11, 12, 13, 14, 15, 16, 17, 18, 19 };
   assert_delivered(f, expected, 10);
-  assert_int_equal(g_array_index(f->delivered, guint64, 9), 19);
+  assert_int_equal(g_array_index(f->delivered, guint64, 9), 65536 + 19);
   ImsReceiveStreamStats stats;
   ims_receive_stream_get_stats(f->stream, &stats);
   assert_int_equal(stats.expected, 10);
@@ -269,8 +273,9 @@ test_wraparound(void **state)
   push(f, 1, 4000);
   const guint16 expected[] = { 65533, 65534, 65535, 0, 1 };
   assert_delivered(f, expected, 5);
-  assert_int_equal(g_array_index(f->delivered, guint64, 3), 65536);
-  assert_int_equal(g_array_index(f->delivered, guint64, 4), 65537);
+  assert_int_equal(g_array_index(f->delivered, guint64, 0), 65536 + 65533);
+  assert_int_equal(g_array_index(f->delivered, guint64, 3), 2 * 65536);
+  assert_int_equal(g_array_index(f->delivered, guint64, 4), 2 * 65536 + 1);
   ImsRtcpReportBlock block;
   assert_true(ims_receive_stream_fill_report_block(f->stream, 5000, &block));
   assert_int_equal(block.extended_highest_sequence, 65537);
@@ -455,6 +460,139 @@ test_loss_and_reordering_run(void **state)
   g_rand_free(rand);
 }
 
+/* Real packets: rtpvp8pay's output, reordered in pairs, every 13th lost and retransmitted after its
+ * NACK, every 97th lost for good; what comes out must be the payloader's packets, byte for byte,
+ * in order, minus the ones lost for good. */
+typedef struct {
+  GPtrArray *packets;    /* GBytes, as handed on */
+} RealOutput;
+
+static void
+on_deliver_copy(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 arrival_us,
+                gpointer user_data)
+{
+  RealOutput *out = user_data;
+  g_ptr_array_add(out->packets, g_bytes_new(packet->data, packet->length));
+}
+
+static void
+test_vp8_payloader_packets(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  GstElement *pipeline = gst_parse_launch(
+      "videotestsrc num-buffers=30 pattern=snow ! video/x-raw,width=320,height=240 ! "
+      "vp8enc deadline=1 target-bitrate=2000000 ! rtpvp8pay mtu=400 seqnum-offset=65000 ! "
+      "appsink name=sink sync=false", &error);
+  if (pipeline == NULL)
+    fail_msg("%s", error->message);
+  GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  g_autoptr(GPtrArray) sent = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+  GstSample *sample;
+  while ((sample = gst_app_sink_pull_sample(GST_APP_SINK(sink))) != NULL) {
+    GstMapInfo map;
+    GstBuffer *buffer = gst_sample_get_buffer(sample);
+    assert_true(gst_buffer_map(buffer, &map, GST_MAP_READ));
+    g_ptr_array_add(sent, g_bytes_new(map.data, map.size));
+    gst_buffer_unmap(buffer, &map);
+    gst_sample_unref(sample);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(pipeline);
+  assert_true(sent->len > 600); /* enough to wrap from 65000 */
+
+  RealOutput out = { g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref) };
+  ImsReceiveStreamConfig config;
+  ims_receive_stream_config_init(&config, 90000);
+  g_autoptr(ImsReceiveStream) stream = ims_receive_stream_new(&config, on_deliver_copy, &out);
+  GArray *pending = g_array_new(FALSE, FALSE, sizeof(guint));   /* NACKed, to come back */
+  gint64 now = 0;
+  guint16 nacks[64];
+  for (guint i = 0; i < sent->len; i++, now += 2000) {
+    guint n = (i % 2 == 0 && i + 1 < sent->len) ? i + 1 : (i % 2 == 1 ? i - 1 : i); /* pairs swapped */
+    if (n % 97 == 50 || n % 13 == 5)
+      continue;
+    gsize length;
+    const guint8 *data = g_bytes_get_data(sent->pdata[n], &length);
+    int rc = ims_receive_stream_push(stream, data, length, now);
+    if (rc != 0)
+      fail_msg("packet %u (arrival %u): %d", n, i, rc);
+    guint count = ims_receive_stream_collect_nacks(stream, now, nacks, G_N_ELEMENTS(nacks));
+    for (guint k = 0; k < count; k++) {
+      guint index = (guint16) (nacks[k] - 65000); /* the payloader started at 65000 */
+      if (index % 97 != 50)
+        g_array_append_val(pending, index);
+    }
+    if (i % 4 == 3) { /* retransmissions arrive a few ms after the NACK */
+      for (guint k = 0; k < pending->len; k++) {
+        guint index = g_array_index(pending, guint, k);
+        data = g_bytes_get_data(sent->pdata[index], &length);
+        ims_receive_stream_push(stream, data, length, now);
+      }
+      g_array_set_size(pending, 0);
+    }
+    ims_receive_stream_poll(stream, now);
+  }
+  ims_receive_stream_poll(stream, now + 2000000);
+  guint expected_out = 0;
+  for (guint n = 0; n < sent->len; n++) {
+    if (n % 97 == 50)
+      continue;
+    if (expected_out >= out.packets->len)
+      fail_msg("only %u packets handed on; packet %u missing", out.packets->len, n);
+    if (!g_bytes_equal(out.packets->pdata[expected_out], sent->pdata[n]))
+      fail_msg("packet %u handed on is not the payloader's packet %u", expected_out, n);
+    expected_out++;
+  }
+  assert_int_equal(out.packets->len, expected_out);
+  ImsReceiveStreamStats stats;
+  ims_receive_stream_get_stats(stream, &stats);
+  assert_int_equal(stats.expected, sent->len);
+  assert_int_equal(stats.given_up, sent->len - expected_out);
+  assert_true(stats.recovered > sent->len / 13 - 2);
+  assert_int_equal(stats.duplicates, 0);
+  g_array_unref(pending);
+  g_ptr_array_unref(out.packets);
+}
+
+static void
+test_start_reordering(void **state)
+{
+  ImsReceiveStreamConfig config;
+  ims_receive_stream_config_init(&config, 90000);   /* start_delay 10 ms */
+  Fixture *f = fixture_new(&config);
+  assert_int_equal(push(f, 1, 0), 0);
+  assert_int_equal(push(f, 0, 1000), 0);         /* before the first: kept */
+  assert_int_equal(push(f, 65534, 2000), 0);     /* and across the wrap; 65535 now missing */
+  assert_int_equal(f->sequences->len, 0);        /* held during the start delay */
+  assert_true(ims_receive_stream_get_deadline(f->stream) == 10000);
+  ims_receive_stream_poll(f->stream, 9999);
+  assert_int_equal(f->sequences->len, 0);
+  ims_receive_stream_poll(f->stream, 10000);
+  const guint16 first[] = { 65534 };
+  assert_delivered(f, first, 1);
+  guint16 nacks[4];
+  assert_int_equal(ims_receive_stream_collect_nacks(f->stream, 12000, nacks, 4), 1);
+  assert_int_equal(nacks[0], 65535);
+  assert_int_equal(push(f, 65535, 15000), 0);
+  const guint16 all[] = { 65534, 65535, 0, 1 };
+  assert_delivered(f, all, 4);
+  assert_true(g_array_index(f->delivered, guint64, 0) > 0);
+  /* once the start is over, an earlier one is late */
+  assert_int_equal(push(f, 65533, 16000), -ETIME);
+  ImsReceiveStreamStats stats;
+  ims_receive_stream_get_stats(f->stream, &stats);
+  assert_int_equal(stats.expected, 4);
+  assert_int_equal(stats.recovered, 1);
+  assert_int_equal(stats.lost, 0);
+  ImsRtcpReportBlock block;
+  assert_true(ims_receive_stream_fill_report_block(f->stream, 20000, &block));
+  assert_int_equal(block.extended_highest_sequence, 65536 + 1);
+  void *saved = f;
+  teardown(&saved);
+}
+
 static void
 test_config(void **state)
 {
@@ -490,6 +628,7 @@ test_config(void **state)
 int
 main(void)
 {
+  gst_init(NULL, NULL);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_in_order_without_copy, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reorder_without_nack, setup, teardown),
@@ -501,6 +640,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_restart_resyncs, setup, teardown),
     cmocka_unit_test_setup_teardown(test_report_block_and_jitter, setup, teardown),
     cmocka_unit_test_setup_teardown(test_loss_and_reordering_run, setup, teardown),
+    cmocka_unit_test(test_start_reordering),
+    cmocka_unit_test(test_vp8_payloader_packets),
     cmocka_unit_test(test_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
