@@ -28,6 +28,7 @@ typedef struct {
   guint64 pending_ntp_time;
   guint32 pending_rtp_time;
   gint64 correction;
+  guint discontinuities;
 } Stream;
 
 struct _ImsTimeline {
@@ -149,6 +150,24 @@ map_first(ImsTimeline *timeline, Stream *s, guint32 rtp_time, gint64 arrival_us)
   return s->last_output;
 }
 
+/* The sender's timestamps jumped (a restart without a new SSRC): its old SR no longer applies.
+ * The new timestamps are anchored at this arrival (never before the last output) until the next SR
+ * maps them through NTP again (slewed like any change of mapping). */
+static gint64
+map_discontinuity(ImsTimeline *timeline, Stream *s, guint32 rtp_time, gint64 arrival_us)
+{
+  gint64 output = MAX(s->last_output + 1, (arrival_us - timeline->origin_us) * 1000);
+  s->have_sr = FALSE;
+  s->correction = 0;
+  s->last_rtp_time = rtp_time;
+  s->last_extended = (G_GINT64_CONSTANT(1) << 32) + rtp_time;
+  s->anchor_extended = s->last_extended;
+  s->anchor_ns = output;
+  s->last_output = output;
+  s->discontinuities++;
+  return output;
+}
+
 gint64
 ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, gint64 arrival_us)
 {
@@ -160,6 +179,8 @@ ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, gint64 a
   gint64 extended = extend(s, rtp_time);
   if (extended == s->last_extended)
     return s->last_output;
+  if (ABS(extended - s->last_extended) > (gint64) s->clock_rate * IMS_TIMELINE_DISCONTINUITY_SECONDS)
+    return map_discontinuity(timeline, s, rtp_time, arrival_us);
   if (extended < s->last_extended)
     return ++s->last_output;
   gint64 step = truth_of(timeline, s, extended) - truth_of(timeline, s, s->last_extended);
@@ -190,4 +211,10 @@ ims_timeline_is_synchronized(const ImsTimeline *timeline, guint stream)
 {
   return stream < timeline->stream_count && timeline->streams[stream].have_sr &&
          timeline->have_ntp_offset;
+}
+
+guint
+ims_timeline_get_discontinuities(const ImsTimeline *timeline, guint stream)
+{
+  return stream < timeline->stream_count ? timeline->streams[stream].discontinuities : 0;
 }

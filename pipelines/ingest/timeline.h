@@ -15,6 +15,11 @@
  *     jump: the difference becomes a correction that is slewed to zero at IMS_TIMELINE_SLEW_PERMILLE
  *     of the media time that passes (10 %: a 20 ms correction is gone after 200 ms of media).
  *
+ * A timestamp more than IMS_TIMELINE_DISCONTINUITY_SECONDS away from the last one (forward or back:
+ * a sender that restarted without a new SSRC) is a discontinuity: the stream forgets its SR, is
+ * anchored again at that packet's arrival (never before its last output), and the next SR brings it
+ * back onto NTP, slewed.
+ *
  * Output per stream is strictly increasing for increasing RTP timestamps (a slew of 10 % leaves at
  * least 90 % of every step); the same timestamp maps to the same time as the call before (the frames
  * of one picture); an older timestamp (a frame out of order) maps to the last output + 1 ns, so the
@@ -33,6 +38,7 @@ G_BEGIN_DECLS
 
 #define IMS_TIMELINE_MAX_STREAMS 8
 #define IMS_TIMELINE_SLEW_PERMILLE 100
+#define IMS_TIMELINE_DISCONTINUITY_SECONDS 30
 
 typedef struct _ImsTimeline ImsTimeline;
 
@@ -56,6 +62,9 @@ gint64 ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, g
 
 /* The correction (ns) stream's output still carries against its SR mapping (0 once slewed). */
 gint64 ims_timeline_get_correction(const ImsTimeline *timeline, guint stream);
+
+/* How many discontinuities (timestamp jumps) stream had. */
+guint ims_timeline_get_discontinuities(const ImsTimeline *timeline, guint stream);
 
 /* TRUE when stream is mapped through NTP (it has an SR and the session's NTP offset is fixed). */
 gboolean ims_timeline_is_synchronized(const ImsTimeline *timeline, guint stream);

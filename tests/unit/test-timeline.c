@@ -350,6 +350,46 @@ test_sender_report_before_packets(void **state)
   assert_true(check(&s, &out) >= 100);
 }
 
+/* The video sender restarts its timestamps 2 s in (same SSRC, a jump of -10^9 ticks): output goes
+ * on from the arrival, never backwards, and the next SR (3 s) brings video back onto audio. */
+static void
+test_timestamp_discontinuity(void **state)
+{
+  g_autoptr(ImsTimeline) timeline = ims_timeline_new();
+  guint video = (guint) ims_timeline_add_stream(timeline, 90000);
+  guint audio = (guint) ims_timeline_add_stream(timeline, 48000);
+  const guint32 jumped = VIDEO_START - 1000000000u;
+  gint64 video_out[150] = { 0 }, audio_out[250] = { 0 };
+  gint64 last_video = G_MININT64;
+  for (gint64 ms = 0; ms < 5000; ms++) {
+    gint64 t = ms * 1000;
+    if (ms % 1000 == 0) {
+      guint32 base = ms >= 2000 ? jumped : VIDEO_START;
+      ims_timeline_on_sender_report(timeline, video, ntp_of(t), base + (guint32) (ms * 90));
+      ims_timeline_on_sender_report(timeline, audio, ntp_of(t), AUDIO_START + (guint32) (ms * 48));
+    }
+    if (ms % 100 == 0) {  /* video every 100 ms here: instants every 100 ms */
+      guint32 base = ms >= 2000 ? jumped : VIDEO_START;
+      gint64 out = ims_timeline_map(timeline, video, base + (guint32) (ms * 90), t + 30000);
+      assert_true(out > last_video);
+      last_video = out;
+      video_out[ms / 100] = out;
+    }
+    if (ms % 20 == 0)
+      audio_out[ms / 20] = ims_timeline_map(timeline, audio, AUDIO_START + (guint32) (ms * 48), t + 52000);
+  }
+  assert_int_equal(ims_timeline_get_discontinuities(timeline, video), 1);
+  /* at the jump: placed by its arrival, about where it belongs (within the delay difference) */
+  gint64 at_jump = video_out[20] - audio_out[100];
+  assert_true(ABS(at_jump) < 40000000);
+  /* from 3.5 s (the 3 s SR, slewed) on: in sync again */
+  for (guint m = 35; m < 50; m++) {
+    gint64 offset = audio_out[m * 5] - video_out[m];
+    if (ABS(offset) > 1000000)
+      fail_msg("A/V offset at %.1f s after the restart: %.3f ms", m / 10.0, offset / 1e6);
+  }
+}
+
 static void
 test_map_contract(void **state)
 {
@@ -388,6 +428,7 @@ main(void)
     cmocka_unit_test(test_late_sender_report),
     cmocka_unit_test(test_sender_gap_stays_a_gap),
     cmocka_unit_test(test_sender_report_before_packets),
+    cmocka_unit_test(test_timestamp_discontinuity),
     cmocka_unit_test(test_map_contract),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
