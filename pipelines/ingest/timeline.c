@@ -74,8 +74,9 @@ ntp_to_ns(guint64 ntp_time)
 static gint64
 ticks_to_ns(const Stream *s, gint64 ticks)
 {
-  /* |ticks| < 2^40 keeps the product below 2^63 (more than 100 days at 90 kHz) */
-  return ticks * NS_PER_S / (gint64) s->clock_rate;
+  /* whole seconds apart, so the product never overflows (ticks * 10^9 would after ~1 day) */
+  gint64 rate = (gint64) s->clock_rate;
+  return (ticks / rate) * NS_PER_S + (ticks % rate) * NS_PER_S / rate;
 }
 
 static gint64

@@ -21,8 +21,8 @@
  * back onto NTP, slewed.
  *
  * Output per stream is strictly increasing for increasing RTP timestamps (a slew of 10 % leaves at
- * least 90 % of every step); the same timestamp maps to the same time as the call before (the frames
- * of one picture); an older timestamp (a frame out of order) maps to the last output + 1 ns, so the
+ * least 90 % of every step); the newest timestamp mapped again maps to the last output (the packets
+ * of one picture); an older timestamp (a frame out of order) maps to the last output + 1 ns; so the
  * output never goes back.  Output can be negative (a stream that the SRs place before the first
  * arrival).
  *

@@ -7,6 +7,9 @@
  * (1 byte, ms), packet], pushed into a receive stream (window 16, so the window fills): it must hand
  * packets on in strictly increasing extended order, each at most once, with delivered + given up ≤
  * expected and lost = expected - received, whatever comes in; NACK lists and polls run between.
+ * What it hands on goes through a timeline (pipelines/ingest/timeline.c), with an SR made of the
+ * packet's own bytes every 8th packet: the session time must never go back, and must grow for a
+ * timestamp newer than every one before.
  */
 #include <glib.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 
 #include "receive-stream.h"
 #include "rtp.h"
+#include "timeline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -49,6 +53,9 @@ typedef struct {
   gboolean any;
   guint64 last;
   guint64 count;
+  ImsTimeline *timeline;
+  gint64 last_time;
+  guint32 newest_timestamp;
 } Output;
 
 static void
@@ -58,6 +65,16 @@ on_deliver(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 arrival
   Output *out = user_data;
   if ((out->any && extended_sequence <= out->last) || (guint16) extended_sequence != packet->sequence)
     abort();
+  gint64 time = ims_timeline_map(out->timeline, 0, packet->timestamp, arrival_us);
+  gint32 ahead = (gint32) (packet->timestamp - out->newest_timestamp);
+  if (out->any && (time < out->last_time || (ahead > 0 && time <= out->last_time)))
+    abort();
+  if (!out->any || ahead > 0 || ahead < -30 * 90000)
+    out->newest_timestamp = packet->timestamp;
+  out->last_time = time;
+  if (out->count % 8 == 7)
+    ims_timeline_on_sender_report(out->timeline, 0,
+                                  ((guint64) packet->ssrc << 32) | packet->csrc_count, packet->timestamp ^ packet->sequence);
   out->any = TRUE;
   out->last = extended_sequence;
   out->count++;
@@ -71,6 +88,9 @@ check_stream(const guint8 *data, gsize size)
   config.window = 16;
   config.max_packet_size = 256;
   Output out = { 0 };
+  g_autoptr(ImsTimeline) timeline = ims_timeline_new();
+  ims_timeline_add_stream(timeline, 90000);
+  out.timeline = timeline;
   g_autoptr(ImsReceiveStream) stream = ims_receive_stream_new(&config, on_deliver, &out);
   gint64 now = 0;
   guint16 nacks[32];

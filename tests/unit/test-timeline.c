@@ -390,6 +390,23 @@ test_timestamp_discontinuity(void **state)
   }
 }
 
+/* A stream without an SR for 33 h (20 s steps): no overflow in ticks -> ns. */
+static void
+test_long_stream(void **state)
+{
+  g_autoptr(ImsTimeline) timeline = ims_timeline_new();
+  guint video = (guint) ims_timeline_add_stream(timeline, 90000);
+  guint32 timestamp = 17;
+  gint64 out = ims_timeline_map(timeline, video, timestamp, 0);
+  for (guint i = 1; i <= 6000; i++) {
+    timestamp += 20 * 90000;
+    gint64 next = ims_timeline_map(timeline, video, timestamp, 0);
+    assert_true(next > out);
+    out = next;
+  }
+  assert_true(out == G_GINT64_CONSTANT(6000) * 20 * 1000000000);
+}
+
 static void
 test_map_contract(void **state)
 {
@@ -429,6 +446,7 @@ main(void)
     cmocka_unit_test(test_sender_gap_stays_a_gap),
     cmocka_unit_test(test_sender_report_before_packets),
     cmocka_unit_test(test_timestamp_discontinuity),
+    cmocka_unit_test(test_long_stream),
     cmocka_unit_test(test_map_contract),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
