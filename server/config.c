@@ -44,6 +44,7 @@ typedef struct {
 
 static gboolean check_http_url(const char *value, GError **error);
 static gboolean check_stun_url(const char *value, GError **error);
+static gboolean check_ingest(const char *value, GError **error);
 static gboolean check_secret(const char *value, GError **error);
 static gboolean check_log_level(const char *value, GError **error);
 
@@ -82,6 +83,12 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("media", stun_server, "", KEY_MAY_BE_EMPTY, check_stun_url,
              "STUN server as stun://host:port, or empty for none."),
+  STRING_KEY("media", ingest, "webrtcbin", 0, check_ingest,
+             "Receive path: webrtcbin (GStreamer, today's), or receiver (pipelines/ingest/, being built)."),
+  INT_KEY("media", media_loops, 0, 0, 64,
+          "Media loop threads of the receiver path, 0 = one per core."),
+  INT_KEY("media", target_bitrate_kbps, 2500, 100, 50000,
+          "Video bitrate the receiver path asks the browser for (REMB), in kbit/s."),
   INT_KEY("media", no_media_timeout_seconds, 10, 1, 3600,
           "A live peer whose media stops for this many seconds is treated as gone."),
   INT_KEY("media", video_start_bitrate_kbps, 2500, 100, 50000,
@@ -255,6 +262,16 @@ check_http_url(const char *value, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+static gboolean
+check_ingest(const char *value, GError **error)
+{
+  if (g_str_equal(value, "webrtcbin") || g_str_equal(value, "receiver"))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+              "“%s” is not a receive path (webrtcbin or receiver)", value);
+  return FALSE;
 }
 
 static gboolean

@@ -34,6 +34,9 @@ typedef struct {
   char *database_url;          /* "postgresql:///imsd" (libpq conninfo) */
   /* [media] */
   char *stun_server;           /* "" = none; else stun://host:port */
+  char *ingest;                /* "webrtcbin" or "receiver" (pipelines/ingest/) */
+  int media_loops;             /* 0 = one per core (receiver path) */
+  int target_bitrate_kbps;     /* 2500: REMB the receiver path sends */
   int no_media_timeout_seconds;   /* 10: a live peer whose media stops that long is treated as gone */
   int video_start_bitrate_kbps;   /* 2500 */
   int jitterbuffer_latency_ms;    /* 200 */

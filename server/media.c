@@ -9,6 +9,7 @@
 
 #include "media.h"
 
+#include "receiver.h"
 #include "sdp.h"
 
 G_STATIC_ASSERT(IMS_PROFILE_CODEC_H264 == IMS_SDP_ACCEPT_H264);
@@ -16,7 +17,8 @@ G_STATIC_ASSERT(IMS_PROFILE_CODEC_VP8 == IMS_SDP_ACCEPT_VP8);
 
 typedef struct {
   ImsSession *session;   /* not owned: the session outlives its media */
-  ImsIngest *ingest;
+  ImsIngest *ingest;     /* one of the two */
+  ImsReceiver *receiver;
 } MediaBinding;
 
 static void
@@ -77,8 +79,20 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
     config.video_codecs = profile->ingest_codecs;  /* same bits as IMS_SDP_ACCEPT_* */
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;
-  binding->ingest = ims_ingest_new(ims_session_get_id(session), &config, &callbacks, binding, error);
-  if (!binding->ingest) {
+  if (data->loops) {
+    ImsReceiverConfig receiver_config = {
+      .loops = data->loops,
+      .video_codecs = config.video_codecs,
+      .video_start_kbps = config.video_start_bitrate_kbps,
+      .target_kbps = data->target_kbps,
+    };
+    binding->receiver = ims_receiver_new(ims_session_get_id(session), &receiver_config, &callbacks,
+                                         binding, error);
+  } else {
+    binding->ingest = ims_ingest_new(ims_session_get_id(session), &config, &callbacks, binding,
+                                     error);
+  }
+  if (!binding->ingest && !binding->receiver) {
     g_free(binding);
     return NULL;
   }
@@ -88,39 +102,54 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
 static gboolean
 media_handle_offer(gpointer media, const char *sdp, GError **error)
 {
-  return ims_ingest_handle_offer(((MediaBinding *) media)->ingest, sdp, error);
+  MediaBinding *binding = media;
+  return binding->receiver ? ims_receiver_handle_offer(binding->receiver, sdp, error)
+                           : ims_ingest_handle_offer(binding->ingest, sdp, error);
 }
 
 static gboolean
 media_add_ice_candidate(gpointer media, guint mline_index, const char *candidate, GError **error)
 {
-  return ims_ingest_add_ice_candidate(((MediaBinding *) media)->ingest, mline_index, candidate,
-                                      error);
+  MediaBinding *binding = media;
+  return binding->receiver
+      ? ims_receiver_add_ice_candidate(binding->receiver, mline_index, candidate, error)
+      : ims_ingest_add_ice_candidate(binding->ingest, mline_index, candidate, error);
 }
 
 static gboolean
 media_start_take(gpointer media, const char *path, GError **error)
 {
-  return ims_ingest_start_take(((MediaBinding *) media)->ingest, path, error);
+  MediaBinding *binding = media;
+  return binding->receiver ? ims_receiver_start_take(binding->receiver, path, error)
+                           : ims_ingest_start_take(binding->ingest, path, error);
 }
 
 static void
 media_stop_take(gpointer media)
 {
-  ims_ingest_stop_take(((MediaBinding *) media)->ingest);
+  MediaBinding *binding = media;
+  if (binding->receiver)
+    ims_receiver_stop_take(binding->receiver);
+  else
+    ims_ingest_stop_take(binding->ingest);
 }
 
 static gint64
 media_last_media_time(gpointer media)
 {
-  return ims_ingest_get_last_media_time(((MediaBinding *) media)->ingest);
+  MediaBinding *binding = media;
+  return binding->receiver ? ims_receiver_get_last_media_time(binding->receiver)
+                           : ims_ingest_get_last_media_time(binding->ingest);
 }
 
 static void
 media_close(gpointer media)
 {
   MediaBinding *binding = media;
-  ims_ingest_free(binding->ingest);
+  if (binding->receiver)
+    ims_receiver_free(binding->receiver);
+  else
+    ims_ingest_free(binding->ingest);
   g_free(binding);
 }
 

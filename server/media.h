@@ -1,7 +1,10 @@
-/* media.h: binds the session's media seam (ImsMediaOps) to ImsIngest. */
+/* media.h: binds the session's media seam (ImsMediaOps) to a receive path:
+ * ImsIngest (webrtcbin, pipelines/ingest.h) or ImsReceiver (pipelines/ingest/receiver.h),
+ * as [media] ingest says. */
 #pragma once
 
 #include "ingest.h"
+#include "media-loop.h"
 #include "profile.h"
 #include "session.h"
 
@@ -12,6 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   ImsIngestConfig ingest;
   const ImsProfileSet *profiles;    /* may be NULL */
+  ImsMediaLoops *loops;             /* non-NULL: the receiver path, on these loops */
+  guint target_kbps;                /* receiver path: REMB */
 } ImsMediaIngestData;
 
 /* The ops table; pass an ImsMediaIngestData* as the context's media_data. */

@@ -12,6 +12,7 @@
 #include "http-files.h"
 #include "ingest.h"
 #include "media.h"
+#include "media-loop.h"
 #include "objects.h"
 #include "peer.h"
 #include "processor.h"
@@ -38,6 +39,7 @@ struct _ImsServer {
   ImsHttpConfig http_config;
   ImsPeerProtocolConfig peer_config;
   ImsMediaIngestData media_data;
+  ImsMediaLoops *media_loops;  /* [media] ingest=receiver: the receive path's threads */
   ImsSessionContext session_context;
   char *candidate_root;
   char *spool_dir;            /* absolute: stored take paths start with it */
@@ -357,6 +359,15 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
       config->stun_server && config->stun_server[0] ? config->stun_server : NULL;
   server->media_data.ingest.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
   server->media_data.ingest.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
+  if (g_str_equal(config->ingest, "receiver")) {
+    server->media_loops = ims_media_loops_new((guint) config->media_loops, error);
+    if (!server->media_loops)
+      return NULL;
+    server->media_data.loops = server->media_loops;
+    server->media_data.target_kbps = (guint) config->target_bitrate_kbps;
+    g_message("receive path: pipelines/ingest/ on %u media loop(s)",
+              ims_media_loops_get_n_loops(server->media_loops));
+  }
   server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
   server->session_context = (ImsSessionContext){
     .database = server->database,
@@ -602,6 +613,7 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->retention, ims_retention_free);
   server->store->events_committed = NULL;
   g_clear_pointer(&server->database, ims_database_free);   /* frees the store */
+  g_clear_pointer(&server->media_loops, ims_media_loops_free);   /* after every session's media */
   g_clear_pointer(&server->objects, ims_object_store_free);
   g_clear_pointer(&server->profiles, ims_profile_set_free);
   g_free(server->candidate_root);

@@ -1,0 +1,766 @@
+/* receiver.c: one candidate's receive path; see receiver.h.
+ *
+ * Two halves share the struct:
+ *   main side (main context): closed, offered, answered, pending candidates,
+ *     take_open, last_completeness;
+ *   loop side (the media loop's thread): tracks, timeline, writer, timer.
+ * The transport's getters and setters may be called from either side
+ * (transport.h).  last_media_us is atomic.  Messages between the sides hold
+ * a reference; a message that reaches the main side after
+ * ims_receiver_free() is dropped (closed).
+ */
+#define G_LOG_DOMAIN "imsd.ingest.receiver"
+
+#include "receiver.h"
+
+#include <errno.h>
+#include <gst/codecparsers/gsth264parser.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "answer.h"
+#include "depacketizer.h"
+#include "receive-stream.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "take-writer.h"
+#include "timeline.h"
+#include "transport.h"
+
+#define TIMER_INTERVAL_MS 20
+#define REPORT_INTERVAL_US (500 * 1000)
+#define KEYFRAME_RETRY_US (300 * 1000)
+#define MAX_NACKS 64
+
+typedef struct _Track Track;
+struct _Track {
+  ImsReceiver *receiver;
+  ImsTrack track;
+  ImsMediaCodec codec;
+  guint8 payload_type;
+  guint clock_rate;
+  gboolean nack;
+  guint32 ssrc;                   /* from the first packet, 0 before */
+  ImsReceiveStream *stream;       /* created with the first packet */
+  ImsDepacketizer *depacketizer;
+  int timeline_index;
+  guint64 next_sequence;          /* extended; 0 before the first packet */
+  gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
+  guint width, height;            /* VP8: of the last keyframe */
+};
+
+struct _ImsReceiver {
+  gatomicrefcount refs;
+  char *log_id;
+  ImsReceiverConfig config;
+  const ImsIngestCallbacks *callbacks;
+  gpointer user_data;
+  GMainContext *main_context;
+  ImsMediaLoop *loop;
+  ImsTransport *transport;
+  guint transport_mline;          /* the m-line whose transport the bundle uses */
+
+  /* main side */
+  gboolean closed;
+  gboolean offered;
+  gboolean answered;
+  GPtrArray *pending_candidates;  /* char*: local candidates before the answer went out */
+  gboolean take_open;
+  gboolean has_completeness;
+  ImsTakeCompleteness last_completeness;
+
+  /* loop side */
+  gboolean configured;
+  Track tracks[IMS_TRACK_COUNT];
+  ImsTimeline *timeline;
+  GSource *timer;
+  guint32 local_ssrc;
+  gint64 last_report_us;
+  ImsTakeWriter *writer;
+  char *take_path;
+  gboolean take_started;          /* the first keyframe is in the file */
+  gint64 keyframe_asked_us;
+  gboolean want_keyframe;
+};
+
+static ImsReceiver *
+receiver_ref(ImsReceiver *receiver)
+{
+  g_atomic_ref_count_inc(&receiver->refs);
+  return receiver;
+}
+
+static void
+receiver_unref(ImsReceiver *receiver)
+{
+  if (!g_atomic_ref_count_dec(&receiver->refs))
+    return;
+  g_free(receiver->log_id);
+  g_clear_pointer(&receiver->pending_candidates, g_ptr_array_unref);
+  g_main_context_unref(receiver->main_context);
+  g_free(receiver);
+}
+
+/* ---- loop -> main ---- */
+
+typedef enum { POST_ANSWER, POST_CANDIDATE, POST_TAKE_STARTED, POST_TAKE_FINISHED, POST_FAILED } PostKind;
+
+typedef struct {
+  ImsReceiver *receiver;
+  PostKind kind;
+  char *text;
+  ImsTakeResult *result;
+  ImsTakeCompleteness completeness;
+  GError *error;
+} Post;
+
+static void
+post_free(Post *post)
+{
+  receiver_unref(post->receiver);
+  g_free(post->text);
+  g_clear_pointer(&post->result, ims_take_result_free);
+  g_clear_error(&post->error);
+  g_free(post);
+}
+
+static void
+deliver_candidate(ImsReceiver *receiver, const char *candidate)
+{
+  if (receiver->callbacks->on_ice_candidate)
+    receiver->callbacks->on_ice_candidate(receiver->transport_mline, candidate, receiver->user_data);
+}
+
+static gboolean
+dispatch_post(gpointer data)
+{
+  Post *post = data;
+  ImsReceiver *receiver = post->receiver;
+  const ImsIngestCallbacks *callbacks = receiver->callbacks;
+  if (receiver->closed)
+    return G_SOURCE_REMOVE;
+  switch (post->kind) {
+  case POST_ANSWER:
+    receiver->answered = TRUE;
+    callbacks->on_answer(post->text, receiver->user_data);
+    for (guint i = 0; i < receiver->pending_candidates->len; i++)
+      deliver_candidate(receiver, g_ptr_array_index(receiver->pending_candidates, i));
+    g_ptr_array_set_size(receiver->pending_candidates, 0);
+    break;
+  case POST_CANDIDATE:
+    if (receiver->answered)
+      deliver_candidate(receiver, post->text);
+    else
+      g_ptr_array_add(receiver->pending_candidates, g_strdup(post->text));
+    break;
+  case POST_TAKE_STARTED:
+    if (callbacks->on_take_started)
+      callbacks->on_take_started(receiver->user_data);
+    break;
+  case POST_TAKE_FINISHED:
+    receiver->last_completeness = post->completeness;
+    receiver->has_completeness = TRUE;
+    callbacks->on_take_finished(post->result, receiver->user_data);
+    break;
+  case POST_FAILED:
+    callbacks->on_failed(post->error, receiver->user_data);
+    break;
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Queues post for the main side; always through a source, never inline (the
+ * session must be out of its own call first). */
+static void
+post(ImsReceiver *receiver, Post *post)
+{
+  post->receiver = receiver_ref(receiver);
+  GSource *source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(source, dispatch_post, post, (GDestroyNotify) post_free);
+  g_source_attach(source, receiver->main_context);
+  g_source_unref(source);
+}
+
+static void
+post_simple(ImsReceiver *receiver, PostKind kind, const char *text, const GError *error)
+{
+  Post *p = g_new0(Post, 1);
+  p->kind = kind;
+  p->text = g_strdup(text);
+  p->error = error ? g_error_copy(error) : NULL;
+  post(receiver, p);
+}
+
+/* ---- feedback (loop) ---- */
+
+static void
+send_rtcp(ImsReceiver *receiver, const guint8 *buffer, int length)
+{
+  if (length > 0)
+    ims_transport_send_rtcp(receiver->transport, buffer, (gsize) length);
+}
+
+static void
+ask_keyframe(ImsReceiver *receiver, gint64 now)
+{
+  Track *video = &receiver->tracks[IMS_TRACK_VIDEO];
+  if (!video->ssrc || now - receiver->keyframe_asked_us < KEYFRAME_RETRY_US)
+    return;
+  guint8 buffer[64];
+  send_rtcp(receiver, buffer, ims_rtcp_write_pli(buffer, sizeof buffer, receiver->local_ssrc,
+                                                 video->ssrc));
+  receiver->keyframe_asked_us = now;
+}
+
+/* Receiver reports for both tracks and REMB with the target bitrate. */
+static void
+send_reports(ImsReceiver *receiver, gint64 now)
+{
+  ImsRtcpReportBlock blocks[IMS_TRACK_COUNT];
+  guint count = 0;
+  guint32 ssrcs[IMS_TRACK_COUNT];
+  guint ssrc_count = 0;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
+      count++;
+    if (track->ssrc)
+      ssrcs[ssrc_count++] = track->ssrc;
+  }
+  if (count == 0)
+    return;
+  guint8 buffer[512];
+  int length = ims_rtcp_write_receiver_report(buffer, sizeof buffer, receiver->local_ssrc, blocks,
+                                              count);
+  if (length > 0 && receiver->config.target_kbps > 0) {
+    int remb = ims_rtcp_write_remb(buffer + length, sizeof buffer - (gsize) length,
+                                   receiver->local_ssrc,
+                                   (guint64) receiver->config.target_kbps * 1000, ssrcs, ssrc_count);
+    if (remb > 0)
+      length += remb;
+  }
+  send_rtcp(receiver, buffer, length);
+}
+
+static gboolean
+on_timer(gpointer data)
+{
+  ImsReceiver *receiver = data;
+  gint64 now = g_get_monotonic_time();
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    if (!track->stream)
+      continue;
+    ims_receive_stream_poll(track->stream, now);
+    guint16 sequences[MAX_NACKS];
+    guint n = ims_receive_stream_collect_nacks(track->stream, now, sequences, MAX_NACKS);
+    if (n > 0) {
+      guint8 buffer[16 + 4 * MAX_NACKS];
+      send_rtcp(receiver, buffer, ims_rtcp_write_nack(buffer, sizeof buffer, receiver->local_ssrc,
+                                                      track->ssrc, sequences, n));
+    }
+  }
+  if (now - receiver->last_report_us >= REPORT_INTERVAL_US) {
+    send_reports(receiver, now);
+    receiver->last_report_us = now;
+  }
+  if (receiver->want_keyframe || (receiver->writer && !receiver->take_started))
+    ask_keyframe(receiver, now);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- media (loop) ---- */
+
+static void
+on_frame(Track *track, const ImsMediaFrame *frame, gint64 arrival_us)
+{
+  ImsReceiver *receiver = track->receiver;
+  gint64 time_ns = ims_timeline_map(receiver->timeline, (guint) track->timeline_index,
+                                    frame->rtp_timestamp, arrival_us);
+  if (frame->keyframe && frame->width)
+    track->width = frame->width, track->height = frame->height;
+  if (track->track == IMS_TRACK_VIDEO && frame->keyframe)
+    receiver->want_keyframe = FALSE;
+  if (!receiver->writer)
+    return;
+  g_autoptr(GError) error = NULL;
+  if (!ims_take_writer_write(receiver->writer, track->track, frame->data, frame->size, time_ns,
+                             frame->keyframe, &error)) {
+    if (!g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME))
+      g_debug("[%s] %s frame not written: %s", receiver->log_id, ims_track_name(track->track),
+              error->message);
+    return;
+  }
+  if (track->track == IMS_TRACK_VIDEO && !receiver->take_started) {
+    receiver->take_started = TRUE;
+    g_message("[%s] take %s: first keyframe written", receiver->log_id, receiver->take_path);
+    post_simple(receiver, POST_TAKE_STARTED, NULL, NULL);
+  }
+}
+
+/* The receive stream hands packets on in order, here. */
+static void
+on_ordered_packet(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 arrival_us,
+                  gpointer data)
+{
+  Track *track = data;
+  gboolean loss = track->next_sequence != 0 && extended_sequence != track->next_sequence;
+  track->next_sequence = extended_sequence + 1;
+  if (packet->payload_length == 0)
+    return;   /* padding (bandwidth probing) */
+  ImsRtpPayload payload = {
+    .payload = packet->payload,
+    .payload_size = packet->payload_length,
+    .rtp_timestamp = packet->timestamp,
+    .marker = packet->marker,
+    .loss_before = loss,
+  };
+  ImsMediaFrame frame;
+  int result = ims_depacketizer_push(track->depacketizer, &payload, &frame);
+  if (result < 0)
+    return;
+  if (result & IMS_DEPACKETIZER_DROPPED && track->track == IMS_TRACK_VIDEO) {
+    track->receiver->want_keyframe = TRUE;
+    ask_keyframe(track->receiver, g_get_monotonic_time());
+  }
+  if (result & IMS_DEPACKETIZER_FRAME)
+    on_frame(track, &frame, arrival_us);
+}
+
+static Track *
+track_of_payload_type(ImsReceiver *receiver, guint8 payload_type)
+{
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++)
+    if (receiver->tracks[i].codec != IMS_MEDIA_CODEC_NONE &&
+        receiver->tracks[i].payload_type == payload_type)
+      return &receiver->tracks[i];
+  return NULL;
+}
+
+static Track *
+track_of_ssrc(ImsReceiver *receiver, guint32 ssrc)
+{
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++)
+    if (receiver->tracks[i].ssrc == ssrc && ssrc != 0)
+      return &receiver->tracks[i];
+  return NULL;
+}
+
+static void
+on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
+{
+  ImsReceiver *receiver = data;
+  ImsRtpPacket packet;
+  if (!receiver->configured || ims_rtp_parse(buf, len, &packet) < 0)
+    return;
+  Track *track = track_of_payload_type(receiver, packet.payload_type);
+  if (!track)
+    return;
+  gint64 now = g_get_monotonic_time();
+  if (!track->stream) {
+    ImsReceiveStreamConfig config;
+    ims_receive_stream_config_init(&config, track->clock_rate);
+    config.nack = track->nack;
+    track->stream = ims_receive_stream_new(&config, on_ordered_packet, track);
+    track->ssrc = packet.ssrc;
+    g_info("[%s] %s flowing (SSRC %u, payload type %u)", receiver->log_id,
+           ims_track_name(track->track), packet.ssrc, packet.payload_type);
+  }
+  __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
+  ims_receive_stream_push(track->stream, buf, len, now);
+}
+
+static void
+on_rtcp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
+{
+  ImsReceiver *receiver = data;
+  ImsRtcpReader reader;
+  ImsRtcpPacket packet;
+  gint64 now = g_get_monotonic_time();
+  ims_rtcp_reader_init(&reader, buf, len);
+  while (ims_rtcp_reader_next(&reader, &packet) == 1) {
+    ImsRtcpReport report;
+    if (packet.type != IMS_RTCP_SR || ims_rtcp_parse_report(&packet, &report) < 0 ||
+        !report.has_sender_info)
+      continue;
+    Track *track = track_of_ssrc(receiver, report.ssrc);
+    if (!track)
+      continue;
+    ims_receive_stream_on_sender_report(track->stream, &report, now);
+    ims_timeline_on_sender_report(receiver->timeline, (guint) track->timeline_index,
+                                  report.ntp_time, report.rtp_time);
+  }
+}
+
+static void
+on_state_changed(ImsTransport *transport, ImsTransportState state, const GError *error,
+                 gpointer data)
+{
+  ImsReceiver *receiver = data;
+  g_info("[%s] transport %s", receiver->log_id, ims_transport_state_to_string(state));
+  if (state == IMS_TRANSPORT_STATE_FAILED)
+    post_simple(receiver, POST_FAILED, NULL, error);
+}
+
+static void
+on_local_candidate(ImsTransport *transport, const char *candidate, gpointer data)
+{
+  if (candidate)
+    post_simple(data, POST_CANDIDATE, candidate, NULL);
+}
+
+static const ImsTransportCallbacks transport_callbacks = {
+  .state_changed = on_state_changed,
+  .local_candidate = on_local_candidate,
+  .rtp = on_rtp,
+  .rtcp = on_rtcp,
+};
+
+/* ---- configuration and takes (loop) ---- */
+
+typedef struct {
+  ImsReceiver *receiver;
+  ImsNegotiatedTrack video, audio;
+  char *path;
+} LoopWork;
+
+static void
+loop_work_free(LoopWork *work)
+{
+  receiver_unref(work->receiver);
+  g_free(work->video.mid);
+  g_free(work->audio.mid);
+  g_free(work->path);
+  g_free(work);
+}
+
+static ImsMediaCodec
+media_codec(ImsSdpCodec codec)
+{
+  switch (codec) {
+  case IMS_SDP_CODEC_H264: return IMS_MEDIA_CODEC_H264;
+  case IMS_SDP_CODEC_VP8: return IMS_MEDIA_CODEC_VP8;
+  case IMS_SDP_CODEC_OPUS: return IMS_MEDIA_CODEC_OPUS;
+  default: return IMS_MEDIA_CODEC_NONE;
+  }
+}
+
+static void
+configure_track(ImsReceiver *receiver, Track *track, ImsTrack which, const ImsNegotiatedTrack *agreed)
+{
+  track->receiver = receiver;
+  track->track = which;
+  track->codec = media_codec(agreed->codec);
+  track->payload_type = (guint8) agreed->payload_type;
+  track->clock_rate = agreed->clock_rate;
+  track->nack = which == IMS_TRACK_VIDEO && agreed->nack;
+  track->depacketizer = ims_depacketizer_new(track->codec, IMS_DEPACKETIZER_DEFAULT_MAX_FRAME_SIZE);
+  track->timeline_index = ims_timeline_add_stream(receiver->timeline, agreed->clock_rate);
+}
+
+static gboolean
+loop_configure(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  receiver->timeline = ims_timeline_new();
+  configure_track(receiver, &receiver->tracks[IMS_TRACK_VIDEO], IMS_TRACK_VIDEO, &work->video);
+  configure_track(receiver, &receiver->tracks[IMS_TRACK_AUDIO], IMS_TRACK_AUDIO, &work->audio);
+  receiver->local_ssrc = g_random_int() | 1;
+  receiver->timer = g_timeout_source_new(TIMER_INTERVAL_MS);
+  g_source_set_callback(receiver->timer, on_timer, receiver, NULL);
+  g_source_attach(receiver->timer, ims_media_loop_get_context(receiver->loop));
+  receiver->configured = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The picture size of the take's video: VP8 from its keyframes, H.264 from the SPS. */
+static void
+video_size(Track *video, int *width, int *height)
+{
+  *width = (int) video->width;
+  *height = (int) video->height;
+  const guint8 *sps = NULL, *pps = NULL;
+  gsize sps_size = 0, pps_size = 0;
+  if (video->codec != IMS_MEDIA_CODEC_H264 ||
+      !ims_depacketizer_get_h264_parameter_sets(video->depacketizer, &sps, &sps_size, &pps, &pps_size))
+    return;
+  g_autofree guint8 *annexb = g_malloc(sps_size + 4);
+  memcpy(annexb, "\0\0\0\1", 4);
+  memcpy(annexb + 4, sps, sps_size);
+  GstH264NalParser *parser = gst_h264_nal_parser_new();
+  GstH264NalUnit nalu;
+  GstH264SPS parsed;
+  if (gst_h264_parser_identify_nalu_unchecked(parser, annexb, 0, sps_size + 4, &nalu) ==
+          GST_H264_PARSER_OK &&
+      gst_h264_parse_sps(&nalu, &parsed) == GST_H264_PARSER_OK) {
+    *width = parsed.frame_cropping_flag ? parsed.crop_rect_width : parsed.width;
+    *height = parsed.frame_cropping_flag ? parsed.crop_rect_height : parsed.height;
+    gst_h264_sps_clear(&parsed);
+  }
+  gst_h264_nal_parser_free(parser);
+}
+
+static ImsTakeResult *
+close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
+{
+  ImsTakeResult *result = g_new0(ImsTakeResult, 1);
+  result->path = g_strdup(receiver->take_path);
+  g_autoptr(GError) error = NULL;
+  memset(completeness, 0, sizeof *completeness);
+  if (receiver->writer) {
+    *completeness = *ims_take_writer_get_completeness(receiver->writer);
+    result->complete = ims_take_writer_close(receiver->writer, &error);
+    if (!result->complete)
+      g_warning("[%s] take %s: %s", receiver->log_id, receiver->take_path, error->message);
+    g_clear_pointer(&receiver->writer, ims_take_writer_free);
+  }
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    ImsTrackCompleteness *record = &completeness->tracks[i];
+    if (track->stream) {
+      ImsReceiveStreamStats stats;
+      ims_receive_stream_get_stats(track->stream, &stats);
+      record->packets_expected = stats.expected;
+      record->packets_received = stats.received;
+      record->packets_recovered_by_nack = stats.recovered;
+      record->packets_lost = stats.lost > 0 ? (guint64) stats.lost : 0;
+    }
+    if (track->depacketizer)
+      record->frames_dropped_incomplete = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+  }
+  ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
+  ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];
+  gint64 first = G_MAXINT64, last = 0;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    if (!completeness->tracks[i].has_frames)
+      continue;
+    first = MIN(first, completeness->tracks[i].first_ms);
+    last = MAX(last, completeness->tracks[i].last_ms);
+  }
+  result->duration_ms = first == G_MAXINT64 ? 0 : last - first;
+  struct stat st;
+  result->size_bytes = stat(receiver->take_path, &st) == 0 ? (guint64) st.st_size : 0;
+  if (video->has_frames) {
+    result->video_codec = g_strdup(ims_media_codec_name(receiver->tracks[IMS_TRACK_VIDEO].codec));
+    video_size(&receiver->tracks[IMS_TRACK_VIDEO], &result->width, &result->height);
+  }
+  if (audio->has_frames)
+    result->audio_codec = g_strdup("OPUS");
+  g_clear_pointer(&receiver->take_path, g_free);
+  receiver->take_started = FALSE;
+  return result;
+}
+
+static gboolean
+loop_start_take(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  ImsTakeWriterConfig config = {
+    .video_codec = receiver->tracks[IMS_TRACK_VIDEO].codec,
+    .audio_codec = receiver->tracks[IMS_TRACK_AUDIO].codec,
+  };
+  g_autoptr(GError) error = NULL;
+  receiver->take_path = g_strdup(work->path);
+  receiver->take_started = FALSE;
+  receiver->writer = ims_take_writer_open(work->path, &config, &error);
+  if (!receiver->writer) {
+    g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
+    Post *p = g_new0(Post, 1);
+    p->kind = POST_TAKE_FINISHED;
+    p->result = close_take(receiver, &p->completeness);
+    post(receiver, p);
+    return G_SOURCE_REMOVE;
+  }
+  g_message("[%s] take %s started, waiting for a keyframe", receiver->log_id, work->path);
+  receiver->keyframe_asked_us = 0;
+  ask_keyframe(receiver, g_get_monotonic_time());
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+loop_stop_take(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  if (!receiver->take_path)
+    return G_SOURCE_REMOVE;
+  Post *p = g_new0(Post, 1);
+  p->kind = POST_TAKE_FINISHED;
+  p->result = close_take(receiver, &p->completeness);
+  g_autofree char *record = ims_take_completeness_to_string(&p->completeness);
+  g_message("[%s] take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
+            receiver->log_id, p->result->path, p->result->complete ? "complete" : "cut",
+            p->result->duration_ms, p->result->size_bytes, record);
+  post(receiver, p);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+loop_teardown(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  if (receiver->timer) {
+    g_source_destroy(receiver->timer);
+    g_clear_pointer(&receiver->timer, g_source_unref);
+  }
+  g_clear_pointer(&receiver->writer, ims_take_writer_free);   /* cut, as a crash would */
+  g_clear_pointer(&receiver->take_path, g_free);
+  ims_transport_close(receiver->transport);
+  receiver->transport = NULL;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    g_clear_pointer(&receiver->tracks[i].stream, ims_receive_stream_free);
+    g_clear_pointer(&receiver->tracks[i].depacketizer, ims_depacketizer_free);
+  }
+  g_clear_pointer(&receiver->timeline, ims_timeline_free);
+  receiver->configured = FALSE;
+  ims_media_loop_release(receiver->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_on_loop(ImsReceiver *receiver, GSourceFunc func, LoopWork *work)
+{
+  work->receiver = receiver_ref(receiver);
+  ims_media_loop_invoke(receiver->loop, func, work, (GDestroyNotify) loop_work_free);
+}
+
+/* ---- main side ---- */
+
+ImsReceiver *
+ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
+                 const ImsIngestCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  ImsReceiver *receiver = g_new0(ImsReceiver, 1);
+  g_atomic_ref_count_init(&receiver->refs);
+  receiver->log_id = g_strdup(log_id);
+  receiver->config = *config;
+  receiver->callbacks = callbacks;
+  receiver->user_data = user_data;
+  receiver->main_context = g_main_context_ref_thread_default();
+  receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
+  receiver->loop = ims_media_loops_acquire(config->loops);
+  receiver->transport = ims_transport_new(receiver->loop, log_id, &transport_callbacks, receiver,
+                                          error);
+  if (!receiver->transport) {
+    ims_media_loop_release(receiver->loop);
+    receiver_unref(receiver);
+    return NULL;
+  }
+  return receiver;
+}
+
+gboolean
+ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error)
+{
+  if (receiver->offered) {
+    g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE,
+                        "this connection has negotiated already");
+    return FALSE;
+  }
+  ImsAnswerLocal local = {
+    .ice_ufrag = ims_transport_get_local_ufrag(receiver->transport),
+    .ice_pwd = ims_transport_get_local_pwd(receiver->transport),
+    .fingerprint = ims_transport_get_local_fingerprint(receiver->transport),
+    .prefer_dtls_client = TRUE,
+    .video_start_kbps = receiver->config.video_start_kbps,
+  };
+  ImsNegotiation negotiation = { 0 };
+  if (!ims_answer_negotiate(sdp, receiver->config.video_codecs, &local, &negotiation, error))
+    return FALSE;
+  /* the remote's role: the transport answers active to actpass (answer.c agrees) */
+  ImsDtlsSetup setup = negotiation.dtls_client ? IMS_DTLS_SETUP_ACTPASS : IMS_DTLS_SETUP_ACTIVE;
+  g_autoptr(GError) refused = NULL;
+  if (!ims_transport_set_remote(receiver->transport, negotiation.remote_ufrag,
+                                negotiation.remote_pwd, negotiation.remote_fingerprint, setup,
+                                &refused)) {
+    ims_negotiation_clear(&negotiation);
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "%s", refused->message);
+    return FALSE;
+  }
+  for (guint i = 0; i < negotiation.remote_candidates->len; i++)
+    ims_transport_add_remote_candidate(receiver->transport,
+                                       g_ptr_array_index(negotiation.remote_candidates, i), NULL);
+  receiver->transport_mline = MIN(negotiation.video.mline_index, negotiation.audio.mline_index);
+  receiver->offered = TRUE;
+
+  LoopWork *work = g_new0(LoopWork, 1);
+  work->video = negotiation.video;
+  work->audio = negotiation.audio;
+  negotiation.video.mid = negotiation.audio.mid = NULL;   /* moved */
+  run_on_loop(receiver, loop_configure, work);
+  post_simple(receiver, POST_ANSWER, negotiation.answer, NULL);
+  ims_negotiation_clear(&negotiation);
+  return TRUE;
+}
+
+gboolean
+ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index, const char *candidate,
+                               GError **error)
+{
+  if (!candidate || !*candidate) {
+    ims_transport_remote_candidates_done(receiver->transport);
+    return TRUE;
+  }
+  g_autoptr(GError) local = NULL;
+  const char *line = g_str_has_prefix(candidate, "a=") ? candidate + 2 : candidate;
+  if (!ims_transport_add_remote_candidate(receiver->transport, line, &local)) {
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_CANDIDATE, "%s", local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gint64
+ims_receiver_get_last_media_time(ImsReceiver *receiver)
+{
+  gint64 video = __atomic_load_n(&receiver->tracks[IMS_TRACK_VIDEO].last_packet_us, __ATOMIC_RELAXED);
+  gint64 audio = __atomic_load_n(&receiver->tracks[IMS_TRACK_AUDIO].last_packet_us, __ATOMIC_RELAXED);
+  return video && audio ? MAX(video, audio) : 0;
+}
+
+gboolean
+ims_receiver_start_take(ImsReceiver *receiver, const char *path, GError **error)
+{
+  if (receiver->take_open || ims_receiver_get_last_media_time(receiver) == 0) {
+    g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE,
+                        receiver->take_open ? "a take is already open" : "media is not flowing yet");
+    return FALSE;
+  }
+  receiver->take_open = TRUE;
+  LoopWork *work = g_new0(LoopWork, 1);
+  work->path = g_strdup(path);
+  run_on_loop(receiver, loop_start_take, work);
+  return TRUE;
+}
+
+void
+ims_receiver_stop_take(ImsReceiver *receiver)
+{
+  if (!receiver->take_open)
+    return;
+  receiver->take_open = FALSE;
+  run_on_loop(receiver, loop_stop_take, g_new0(LoopWork, 1));
+}
+
+gboolean
+ims_receiver_get_last_completeness(ImsReceiver *receiver, ImsTakeCompleteness *out)
+{
+  if (!receiver->has_completeness)
+    return FALSE;
+  *out = receiver->last_completeness;
+  return TRUE;
+}
+
+void
+ims_receiver_free(ImsReceiver *receiver)
+{
+  if (!receiver)
+    return;
+  receiver->closed = TRUE;
+  run_on_loop(receiver, loop_teardown, g_new0(LoopWork, 1));
+  receiver_unref(receiver);
+}

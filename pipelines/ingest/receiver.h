@@ -1,0 +1,79 @@
+/* receiver.h: one candidate's receive path built for recording.
+ *
+ * An ImsReceiver is the new ingest (issue 9): it answers the browser's offer
+ * (answer.c), carries its media over one ICE + DTLS-SRTP transport on a media
+ * loop (transport.c, media-loop.c), puts each track's RTP in order with NACK
+ * (receive-stream.c), turns it into frames (depacketizer.c), times every
+ * frame from the sender's clocks (timeline.c: RTP timestamps mapped with the
+ * RTCP sender reports, never arrival) and writes a take's frames straight
+ * into its Matroska file (take-writer.c), all on the media loop's thread:
+ * nothing per packet crosses a thread.  It asks for keyframes (PLI) at take
+ * start and after a broken frame, sends receiver reports and REMB with the
+ * target bitrate, and counts every take's completeness (completeness.c).
+ *
+ * It has the shape of ImsIngest (pipelines/ingest.h): the same callbacks and
+ * take result, so the session's media seam binds either.
+ *
+ * Lifecycle: new -> negotiating (offer handled, answer sent) -> live (secure,
+ * both tracks flowing) -> [recording <-> live]* -> freed.
+ *
+ * Threads: every function but ims_receiver_get_last_media_time() is called on
+ * the main context that was the thread default at ims_receiver_new(); the
+ * callbacks run there too.  The media work runs on the media loop; the two
+ * sides talk only through ims_media_loop_invoke() and
+ * g_main_context_invoke_full(), each message holding a reference.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "completeness.h"
+#include "ingest.h"
+#include "media-loop.h"
+
+G_BEGIN_DECLS
+
+typedef struct _ImsReceiver ImsReceiver;
+
+typedef struct {
+  ImsMediaLoops *loops;         /* where the peer runs (one loop is picked) */
+  guint video_codecs;           /* IMS_SDP_ACCEPT_* mask, 0 = all */
+  guint video_start_kbps;       /* x-google-start-bitrate in the answer, 0 = none */
+  guint target_kbps;            /* REMB sent to the browser: the bitrate to aim at */
+} ImsReceiverConfig;
+
+/* Picks a media loop and creates the transport.  NULL with an error if the
+ * transport cannot be made.  Transfer full. */
+ImsReceiver *ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
+                              const ImsIngestCallbacks *callbacks, gpointer user_data,
+                              GError **error);
+
+/* Negotiates the offer; on_answer follows.  FALSE with
+ * IMS_INGEST_ERROR_BAD_SDP (the reason in the message) if the offer cannot
+ * be taken; nothing changes then.  A second offer is refused with
+ * IMS_INGEST_ERROR_STATE. */
+gboolean ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error);
+
+/* A remote candidate ("candidate:..."; empty: end of candidates). */
+gboolean ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index,
+                                        const char *candidate, GError **error);
+
+/* Opens path for a take; frames are written from the next video keyframe
+ * (asked for at once), then on_take_started.  IMS_INGEST_ERROR_STATE if a
+ * take is open or media does not flow yet. */
+gboolean ims_receiver_start_take(ImsReceiver *receiver, const char *path, GError **error);
+
+/* Closes the take; on_take_finished follows.  No-op without a take. */
+void ims_receiver_stop_take(ImsReceiver *receiver);
+
+/* Monotonic time of the last RTP packet, 0 until both tracks flow.  Any thread. */
+gint64 ims_receiver_get_last_media_time(ImsReceiver *receiver);
+
+/* The last finished take's completeness (a copy), FALSE before one. */
+gboolean ims_receiver_get_last_completeness(ImsReceiver *receiver, ImsTakeCompleteness *out);
+
+/* Stops everything; an open take is cut (decodable, as after a crash).  No
+ * callback runs after this.  Not from inside a callback. */
+void ims_receiver_free(ImsReceiver *receiver);
+
+G_END_DECLS
