@@ -20,6 +20,9 @@
 #include <string.h>
 
 #define MAX_DROPOUT 3000   /* RFC 3550 A.1: a forward jump beyond this is a restart candidate */
+/* Consecutive numbers all behind next: a sender restarted just below where it was (inside the
+ * window, where a jump is not seen): resync at the last of them. */
+#define RESTART_RUN 32
 #define MIN_RTT_SAMPLE_US 1000
 #define MAX_RTT_SAMPLE_US 5000000
 
@@ -61,6 +64,8 @@ struct _ImsReceiveStream {
   guint64 expected_before; /* expected of the epochs before a resync */
 
   /* probation: a packet after a big jump, kept until the next one says restart or not */
+  guint behind_run;       /* consecutive packets, each the one after the previous, behind next */
+  guint16 behind_last;
   gboolean probation;
   guint16 probation_sequence;
   gint64 probation_arrival_us;
@@ -393,8 +398,18 @@ ims_receive_stream_push(ImsReceiveStream *stream, const guint8 *data, gsize leng
   if (sequence < stream->next && stream->starting &&
       stream->highest - sequence < (gint64) stream->config.window)
     start_earlier(stream, sequence, arrival_us);
-  if (sequence < stream->next)
-    return behind(stream, sequence);
+  if (sequence < stream->next) {
+    gboolean follows = stream->behind_run > 0 &&
+                       packet.sequence == (guint16) (stream->behind_last + 1);
+    stream->behind_run = follows ? stream->behind_run + 1 : 1;
+    stream->behind_last = packet.sequence;
+    if (stream->behind_run < RESTART_RUN)
+      return behind(stream, sequence);
+    stream->behind_run = 0;
+    resync(stream, packet.sequence, arrival_us);
+    return accept(stream, data, length, &packet, stream->next, arrival_us);
+  }
+  stream->behind_run = 0;
   return accept(stream, data, length, &packet, sequence, arrival_us);
 }
 

@@ -14,7 +14,9 @@
  * Sequence numbers are extended across wrap-around (RFC 3550 A.1; the extended numbers handed on
  * start at 65536 + the first sequence number, RR blocks count from cycle 0); a jump beyond 3000 forward or
  * window backward is held on probation and, when the next packet follows it, taken as a sender
- * restart: what is held is handed on and the stream resyncs at the new numbers.
+ * restart: what is held is handed on and the stream resyncs at the new numbers.  A restart that lands
+ * just behind (inside the window) shows as 32 consecutive numbers all behind: the stream resyncs at
+ * the 32nd (the 31 before it are counted late).
  *
  * RTT: a receiver only learns it from its own NACKs: the delay from the one NACK of a packet to its
  * retransmission (Karn: never from a packet NACKed twice), smoothed 7/8; or the caller sets it
