@@ -21,11 +21,14 @@ What it reports (times in ms, relative to the first video frame's pts):
             first/last (numbers unwrapped across the file's loop), span,
             missing (count and up to 20 ranges), duplicates, outOfOrder,
             framesSent (from --frames-sent) and writtenPerSent;
-  timeline: file time vs sender time (frame number / fps) for every numbered
-            frame: maxDeviationMs, finalDeviationMs (0 = the file's timeline
-            matches the sender's);
+  timeline: file time - sender time (frame number / fps) for every numbered
+            frame, relative to the median of that difference: maxDeviationMs,
+            finalDeviationMs (0 = the file's timeline matches the sender's; a
+            stall the file squeezes or stretches shows as a step);
   sync:     each flash's video time, the nearest beep's onset, offsetMs
             (audio - video: positive = audio late), maxAbsOffsetMs,
+            flashesWithoutBeep, beepsWithoutFlash (a beep inside the take whose
+            flash frame is not in the file),
             driftMsPerMinute (least-squares slope of the offsets);
   timestamps: per stream packets, strictlyIncreasing, nonIncreasing count,
             duplicatePts, gaps (> 3 frame intervals for video, > 2 packet durations for
@@ -241,11 +244,14 @@ def analyze(path, fps, period, flash_every, frames_sent):
     missing = sorted(set(range(first, last + 1)) - seen) if distinct else []
     span = (last - first + 1) if distinct else 0
 
+    # file time - sender time per numbered frame, relative to the median: a
+    # stall the file does not keep as the sender's timeline shows as a step
     deviations = []
     if numbered:
         p0, n0 = numbered[0]
-        for pts, n in numbered:
-            deviations.append(((pts - p0) - (n - n0) / fps) * 1000)
+        raw = [((pts - p0) - (n - n0) / fps) * 1000 for pts, n in numbered]
+        median = sorted(raw)[len(raw) // 2]
+        deviations = [d - median for d in raw]
 
     onsets = beep_onsets(audio)
     sync = []
@@ -262,6 +268,10 @@ def analyze(path, fps, period, flash_every, frames_sent):
             entry["audioMs"] = None
             entry["offsetMs"] = None
         sync.append(entry)
+    matched = {e["audioMs"] for e in sync if e["audioMs"] is not None}
+    t_last = video[-1][0]
+    lonely = [round((t - t0) * 1000, 1) for t in onsets
+              if t0 + 0.1 < t < t_last - 0.1 and round((t - t0) * 1000, 1) not in matched]
     offsets = [(e["videoMs"], e["offsetMs"]) for e in sync if e["offsetMs"] is not None]
     drift = None
     if len(offsets) >= 2:
@@ -293,6 +303,7 @@ def analyze(path, fps, period, flash_every, frames_sent):
             "marks": sync, "beeps": len(onsets),
             "maxAbsOffsetMs": max((abs(y) for _, y in offsets), default=None),
             "flashesWithoutBeep": sum(1 for e in sync if e["offsetMs"] is None),
+            "beepsWithoutFlash": lonely,
             "driftMsPerMinute": drift,
         },
         "timestamps": {"video": video_ts, "audio": audio_ts},

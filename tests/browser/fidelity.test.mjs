@@ -1,0 +1,206 @@
+// fidelity.test.mjs: media is measured, not assumed (issue 9, docs/fidelity.md).
+//
+// Chromium sends frame-coded video (every frame carries its number; a white
+// flash every 2 s) and a WAV with a 1 kHz beep at each flash
+// (tests/tools/fidelity-media) through a real imsd; every ICE / DTLS / SRTP
+// packet crosses tests/fidelity/udp-relay.mjs, which impairs the upstream
+// path per condition.  Each condition records one take (one question each);
+// tests/fidelity/analyze.py then measures the Matroska original imsd wrote,
+// and the take is held to issue 9's expectations:
+//   * every flash has its beep, A/V offset <= 40 ms at every one (measured
+//     against the browser's own offset: its fake camera and microphone read
+//     their files independently, so what leaves the browser is itself off
+//     by a few tens of ms; the page reads it from the captured tracks);
+//   * frames written / frames the browser sent >= 99.5 % (sent: the file's
+//     span of frame numbers minus the frames the browser captured but did
+//     not send during the take, from media-source / outbound-rtp stats);
+//   * the file's timeline matches the sender's: file time - frame number /
+//     fps stays within 100 ms of its median for every frame (a stall must
+//     not shift what follows; the fake camera's own capture jitter on a busy
+//     2-core machine reaches ~35 ms, hence not 40);
+//   * container timestamps strictly increasing in both streams.
+// (The completeness record of the new ingest path is not checked yet.)
+//
+// Which conditions run: IMSD_FIDELITY_CONDITIONS (comma list or "all");
+// default: the ones today's ingest passes (ci: true below).  The others run
+// from tests/fidelity/run.sh, which states their expected failures.
+// IMSD_FIDELITY_RESULTS=FILE appends one JSON line per condition (figures);
+// IMSD_FIDELITY_SIZE=1280x720, IMSD_FIDELITY_TAKE_SECONDS (default 10).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { startImsd, withLogOnFailure } from './lib/imsd.mjs';
+import { takeRows } from './lib/db.mjs';
+import { waitForState, clickButton, describePage } from './lib/browser.mjs';
+import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
+import {
+  makeMedia, startRelay, launchFidelityBrowser, senderCounts, senderSync, selectedRemote, analyzeTake,
+} from './lib/fidelity.mjs';
+
+const TAKE_MS = Number(process.env.IMSD_FIDELITY_TAKE_SECONDS || 10) * 1000;
+const MAX_OFFSET_MS = 40;
+const MIN_WRITTEN_PER_SENT = 0.995;
+const MAX_TIMELINE_DEVIATION_MS = 100;
+
+// run(relay): what the relay does during the take, which starts recording at 0
+// and stops at TAKE_MS.  ci: passes with today's ingest (webrtcbin).
+const CONDITIONS = [
+  { name: 'clean', ci: true, run: async () => {} },
+  { name: 'stall-500ms', ci: false, run: async (relay) => { await sleep(3000); await relay.command('hold 500'); } },
+  { name: 'stall-2s', ci: false, run: async (relay) => { await sleep(3000); await relay.command('hold 2000'); } },
+  { name: 'loss-5pct', ci: false, run: async (relay) => { await relay.command('drop 5'); } },
+  { name: 'reorder', ci: false, run: async (relay) => { await relay.command('reorder 5 30'); } },
+  {
+    name: 'bandwidth-drop', ci: false,
+    run: async (relay) => {
+      await sleep(3000);
+      await relay.command('rate 300 300');
+      await sleep(3000);
+      await relay.command('rate 0');
+    },
+  },
+];
+
+const wanted = (process.env.IMSD_FIDELITY_CONDITIONS || '').split(',').map((s) => s.trim()).filter(Boolean);
+const selected = CONDITIONS.filter((c) => (wanted.length === 0 ? c.ci : wanted.includes('all') || wanted.includes(c.name)));
+if (wanted.length && !wanted.includes('all')) {
+  for (const w of wanted) if (!CONDITIONS.some((c) => c.name === w)) throw new Error(`unknown fidelity condition ${w}`);
+}
+
+const [width, height] = (process.env.IMSD_FIDELITY_SIZE || '640x360').split('x').map(Number);
+
+let imsd;
+let relay;
+let browser;
+let media;
+let session;
+let page;
+
+before(async () => {
+  media = await makeMedia({ width, height, seconds: 20 });
+  relay = await startRelay();
+  imsd = await startImsd({ name: 'fidelity' });
+  browser = await launchFidelityBrowser(media, relay);
+  session = await imsd.createSession({
+    thinkSeconds: 30,
+    maxRetakes: 0,
+    questions: selected.map((c, i) => ({ id: `q${i + 1}`, text: `Condition ${c.name}`, timeLimitSeconds: 60 })),
+  });
+  page = await openCandidate(browser.context, session.joinUrl);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (relay) await relay.close();
+  if (imsd) await imsd.shutdown();
+  if (media) fs.rmSync(media.dir, { recursive: true, force: true });
+});
+
+/** Records take 1 of question q under `condition`; resolves with {report, relayStats, sent}. */
+async function recordUnder(q, condition) {
+  if (q > 0) await clickButton(page, 'next');
+  await waitForState(page, `s => s.questionIndex === ${q} && s.phase === "thinking" && s.mediaReady`,
+    { what: `question ${q} with media ready` });
+  await relay.command('clear');
+  await recordTake(page, q, 1);
+  const atStart = await senderCounts(page);
+  const syncSince = (await senderSync(page)).nowUs;
+  const started = Date.now();
+  await condition.run(relay);
+  await sleep(Math.max(0, TAKE_MS - (Date.now() - started)));
+  const atStop = await senderCounts(page);
+  const remote = await selectedRemote(page);
+  const senderAv = await senderSync(page, syncSince);
+  await stopTake(page, q, 1);
+  const relayStats = await relay.command('stats');
+  await relay.command('clear');
+  const row = (await takeRows(imsd, session.sessionId)).find((r) => r.question_idx === q && r.number === 1);
+  assert.ok(row && row.path && fs.existsSync(row.path), `take of question ${q} written: ${JSON.stringify(row)}`);
+  let report = await analyzeTake(row.path, media);
+  // The frames the browser sent within the file's span (first..last frame
+  // number): the span minus the frames the browser captured but did not send
+  // during the take (its encoder's drops; an upper bound within the span).
+  const senderDrops = Math.max(0, (atStop.captured - atStart.captured) - (atStop.sent - atStart.sent));
+  const sent = report.frames ? Math.max(1, report.frames.span - senderDrops) : null;
+  if (sent) report = await analyzeTake(row.path, media, sent);
+  report.sender = { sentDuringTake: atStop.sent - atStart.sent, capturedDuringTake: atStop.captured - atStart.captured,
+    encodedDuringTake: atStop.encoded - atStart.encoded, senderDrops,
+    offsetsMs: senderAv.offsetsMs, offsetMedianMs: senderAv.medianMs, errors: senderAv.errors,
+    watched: [senderAv.videoFrames, senderAv.audioChunks] };
+  // the file's A/V offset at each flash, less the browser's own (median over the take)
+  for (const m of (report.sync && report.sync.marks) || []) {
+    m.errorMs = m.offsetMs === null || senderAv.medianMs === null ? null : Math.round((m.offsetMs - senderAv.medianMs) * 10) / 10;
+  }
+  return { report, relayStats, sent, remote };
+}
+
+function figures(name, { report, relayStats }) {
+  const f = report.frames || {};
+  const s = report.sync || {};
+  const t = report.timestamps || {};
+  return {
+    condition: name,
+    size: `${width}x${height}`,
+    durationMs: report.durationMs,
+    sender: report.sender,
+    framesWritten: f.distinct,
+    framesSent: f.framesSent,
+    writtenPerSent: f.writtenPerSent,
+    writtenPerSpan: f.writtenPerSpan,
+    missing: f.missing,
+    duplicates: f.duplicates,
+    outOfOrder: f.outOfOrder,
+    undecodable: f.undecodable,
+    offsetsMs: (s.marks || []).map((m) => m.offsetMs),
+    offsetErrorsMs: (s.marks || []).map((m) => m.errorMs),
+    maxAbsOffsetMs: s.maxAbsOffsetMs,
+    beepsWithoutFlash: s.beepsWithoutFlash,
+    driftMsPerMinute: s.driftMsPerMinute,
+    timelineMaxDeviationMs: report.timeline && report.timeline.maxDeviationMs,
+    timelineFinalDeviationMs: report.timeline && report.timeline.finalDeviationMs,
+    videoStrictlyIncreasing: t.video && t.video.strictlyIncreasing,
+    audioStrictlyIncreasing: t.audio && t.audio.strictlyIncreasing,
+    videoLargestGapMs: t.video && t.video.largestGapMs,
+    audioLargestGapMs: t.audio && t.audio.largestGapMs,
+    relay: {
+      up: relayStats.up, dropRandom: relayStats.dropRandom, dropQueue: relayStats.dropQueue,
+      held: relayStats.held, reordered: relayStats.reordered,
+    },
+  };
+}
+
+selected.forEach((condition, q) => {
+  test(`fidelity: ${condition.name}`, { timeout: TAKE_MS + 90000 }, async () => {
+    await withLogOnFailure(imsd, async () => {
+      const measured = await recordUnder(q, condition);
+      const { report } = measured;
+      const fig = figures(condition.name, measured);
+      process.stdout.write(`# fidelity ${JSON.stringify(fig)}\n`);
+      if (process.env.IMSD_FIDELITY_RESULTS) fs.appendFileSync(process.env.IMSD_FIDELITY_RESULTS, `${JSON.stringify(fig)}\n`);
+      const where = `${condition.name}: ${JSON.stringify(fig)}`;
+      assert.equal(report.error, undefined, where);
+      assert.equal(measured.remote, `${relay.address}:${relay.port}`, `the media crossed the relay (${where})`);
+      assert.ok(measured.relayStats.up > 300, `the relay forwarded the take (${where})`);
+
+      const marks = report.sync.marks;
+      assert.ok(marks.length >= Math.floor(TAKE_MS / 2000) - 1, `a flash every 2 s was recorded (${where})`);
+      assert.equal(report.sync.flashesWithoutBeep, 0, `every flash has its beep (${where})`);
+      assert.deepEqual(report.sync.beepsWithoutFlash, [], `every beep has its flash (${where})`);
+      assert.ok(report.sender.offsetMedianMs !== null, `the browser's own A/V offset was measured (${where})`);
+      for (const m of marks) {
+        assert.ok(Math.abs(m.errorMs) <= MAX_OFFSET_MS,
+          `A/V offset ${m.offsetMs} ms at ${m.videoMs} ms is within ${MAX_OFFSET_MS} ms of the browser's own ${report.sender.offsetMedianMs} ms (${where})`);
+      }
+      assert.ok(report.frames.undecodable === 0, `every frame's number is readable (${where})`);
+      assert.equal(report.frames.duplicates, 0, `no frame written twice (${where})`);
+      assert.equal(report.frames.outOfOrder, 0, `no frame out of order (${where})`);
+      assert.ok(report.frames.writtenPerSent >= MIN_WRITTEN_PER_SENT, `frames written / sent >= ${MIN_WRITTEN_PER_SENT} (${where})`);
+      assert.ok(Math.abs(report.timeline.maxDeviationMs) <= MAX_TIMELINE_DEVIATION_MS,
+        `the file's timeline matches the sender's within ${MAX_TIMELINE_DEVIATION_MS} ms (${where})`);
+      assert.equal(report.timestamps.video.strictlyIncreasing, true, `video timestamps strictly increasing (${where})`);
+      assert.equal(report.timestamps.audio.strictlyIncreasing, true, `audio timestamps strictly increasing (${where})`);
+    }, () => describePage(page));
+  });
+});
