@@ -105,6 +105,7 @@ async function recordUnder(q, condition) {
     { what: `question ${q} with media ready` });
   await relay.command('clear');
   await recordTake(page, q, 1);
+  await relay.command('reset');
   const atStart = await senderCounts(page);
   const syncSince = (await senderSync(page)).nowUs;
   const started = Date.now();
@@ -127,11 +128,14 @@ async function recordUnder(q, condition) {
   if (sent) report = await analyzeTake(row.path, media, sent);
   report.sender = { sentDuringTake: atStop.sent - atStart.sent, capturedDuringTake: atStop.captured - atStart.captured,
     encodedDuringTake: atStop.encoded - atStart.encoded, senderDrops,
-    offsetsMs: senderAv.offsetsMs, offsetMedianMs: senderAv.medianMs, errors: senderAv.errors,
+    offsetsMs: senderAv.marks.map((m) => m.offsetMs), errors: senderAv.errors,
     watched: [senderAv.videoFrames, senderAv.audioChunks] };
-  // the file's A/V offset at each flash, less the browser's own (median over the take)
+  // the file's A/V offset at each flash, less the browser's own at the same flash
   for (const m of (report.sync && report.sync.marks) || []) {
-    m.errorMs = m.offsetMs === null || senderAv.medianMs === null ? null : Math.round((m.offsetMs - senderAv.medianMs) * 10) / 10;
+    const own = senderAv.marks.filter((x) => m.frame !== null && x.number === m.frame % media.frames).pop();
+    m.senderOffsetMs = own ? own.offsetMs : null;
+    m.senderWhiteFrames = own ? own.whiteFrames : null;
+    m.errorMs = m.offsetMs === null || !own || own.offsetMs === null ? null : Math.round((m.offsetMs - own.offsetMs) * 10) / 10;
   }
   return { report, relayStats, sent, remote };
 }
@@ -151,9 +155,14 @@ function figures(name, { report, relayStats }) {
     writtenPerSpan: f.writtenPerSpan,
     missing: f.missing,
     duplicates: f.duplicates,
+    duplicateNumbers: f.duplicateNumbers,
+    flashRepeats: f.flashRepeats,
+    missingRanges: f.missingRanges,
     outOfOrder: f.outOfOrder,
     undecodable: f.undecodable,
+    flashes: (s.marks || []).map((m) => m.frame),
     offsetsMs: (s.marks || []).map((m) => m.offsetMs),
+    senderOffsetsMs: (s.marks || []).map((m) => m.senderOffsetMs),
     offsetErrorsMs: (s.marks || []).map((m) => m.errorMs),
     maxAbsOffsetMs: s.maxAbsOffsetMs,
     beepsWithoutFlash: s.beepsWithoutFlash,
@@ -188,10 +197,13 @@ selected.forEach((condition, q) => {
       assert.ok(marks.length >= Math.floor(TAKE_MS / 2000) - 1, `a flash every 2 s was recorded (${where})`);
       assert.equal(report.sync.flashesWithoutBeep, 0, `every flash has its beep (${where})`);
       assert.deepEqual(report.sync.beepsWithoutFlash, [], `every beep has its flash (${where})`);
-      assert.ok(report.sender.offsetMedianMs !== null, `the browser's own A/V offset was measured (${where})`);
       for (const m of marks) {
+        assert.ok(m.senderOffsetMs !== null && m.senderOffsetMs !== undefined,
+          `the browser's own A/V offset was measured at flash ${m.frame} (${where})`);
         assert.ok(Math.abs(m.errorMs) <= MAX_OFFSET_MS,
-          `A/V offset ${m.offsetMs} ms at ${m.videoMs} ms is within ${MAX_OFFSET_MS} ms of the browser's own ${report.sender.offsetMedianMs} ms (${where})`);
+          `A/V offset ${m.offsetMs} ms at flash ${m.frame} (${m.videoMs} ms) is within ${MAX_OFFSET_MS} ms of the browser's own ${m.senderOffsetMs} ms (${where})`);
+        assert.ok(m.whiteFrames <= m.senderWhiteFrames,
+          `flash ${m.frame}: ${m.whiteFrames} white frames written, the browser captured ${m.senderWhiteFrames} (${where})`);
       }
       assert.ok(report.frames.undecodable === 0, `every frame's number is readable (${where})`);
       assert.equal(report.frames.duplicates, 0, `no frame written twice (${where})`);

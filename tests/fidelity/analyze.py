@@ -233,11 +233,20 @@ def analyze(path, fps, period, flash_every, frames_sent):
     numbers = [n for _, n in numbered]
     distinct = sorted(set(numbers))
     seen, duplicates, out_of_order, highest = set(), 0, 0, None
+    duplicate_numbers, out_of_order_numbers = [], []
+    flash_numbers = {f["number"] for f in flashes}
+    previous_number = None
+    flash_repeats = 0
     for n in numbers:
-        if n in seen:
+        if n in seen and n in flash_numbers and n == previous_number:
+            flash_repeats += 1  # a run of white frames: reported per sync mark
+        elif n in seen:
             duplicates += 1
+            duplicate_numbers.append(n)
         elif highest is not None and n < highest:
             out_of_order += 1
+            out_of_order_numbers.append(n)
+        previous_number = n
         seen.add(n)
         highest = n if highest is None else max(highest, n)
     first, last = (distinct[0], distinct[-1]) if distinct else (None, None)
@@ -258,9 +267,10 @@ def analyze(path, fps, period, flash_every, frames_sent):
     for f in flashes:
         # a run of white frames is one flash (a duplicate): keep its first frame
         if sync and f["number"] is not None and sync[-1]["frame"] == f["number"]:
+            sync[-1]["whiteFrames"] += 1
             continue
         near = min(onsets, key=lambda t: abs(t - f["pts"]), default=None)
-        entry = {"frame": f["number"], "videoMs": round((f["pts"] - t0) * 1000, 1)}
+        entry = {"frame": f["number"], "videoMs": round((f["pts"] - t0) * 1000, 1), "whiteFrames": 1}
         if near is not None and abs(near - f["pts"]) < 1.0:
             entry["audioMs"] = round((near - t0) * 1000, 1)
             entry["offsetMs"] = round((near - f["pts"]) * 1000, 1)
@@ -290,7 +300,8 @@ def analyze(path, fps, period, flash_every, frames_sent):
             "decoded": len(video), "numbered": len(numbered), "undecodable": bad, "flash": len(flashes),
             "distinct": len(distinct), "first": first, "last": last, "span": span,
             "missing": len(missing), "missingRanges": ranges(missing)[:20],
-            "duplicates": duplicates, "outOfOrder": out_of_order,
+            "duplicates": duplicates, "duplicateNumbers": duplicate_numbers[:20], "flashRepeats": flash_repeats,
+            "outOfOrder": out_of_order, "outOfOrderNumbers": out_of_order_numbers[:20],
             "writtenPerSpan": round(len(distinct) / span, 4) if span else None,
             "framesSent": frames_sent,
             "writtenPerSent": round(len(distinct) / frames_sent, 4) if frames_sent else None,

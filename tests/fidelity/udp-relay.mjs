@@ -27,6 +27,7 @@
 //   clear                 no impairment (a hold in progress still ends on time)
 //   stats                 counters: up/down datagrams and bytes, dropped (by
 //                         cause), held, reordered, queued now
+//   reset                 counters back to 0
 // On start it prints {"ok":true,"port":N}.  It exits when stdin closes.
 // Costs: one timer for the FIFO head; no per-datagram allocation beyond the
 // Buffer node's dgram hands us.
@@ -154,6 +155,9 @@ function command(line) {
       return { ok: true, rate: [impair.rateKbps, impair.queueMs] };
     case 'clear':
       Object.assign(impair, { dropPercent: 0, reorderPercent: 0, reorderMs: 0, rateKbps: 0, queueMs: 300 });
+      return { ok: true };
+    case 'reset':
+      for (const k of Object.keys(stats)) stats[k] = 0;
       return { ok: true };
     case 'stats':
       return { ok: true, ...stats, queued: fifo.length - fifoHead, client, target };

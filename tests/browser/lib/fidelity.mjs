@@ -97,8 +97,9 @@ export async function startRelay({ seed = 1 } = {}) {
   return relay;
 }
 
-// Runs in the page before its scripts.  relay = {address, port}.
-function routeThroughRelay(relay) {
+// Runs in the page before its scripts.  relay = {address, port}; media =
+// {frames, flashEvery} (the loop of the y4m and the flash spacing, in frames).
+function routeThroughRelay({ relay, media }) {
   const Native = window.RTCPeerConnection;
   const relayCandidate = `candidate:1 1 udp 2130706431 ${relay.address} ${relay.port} typ host`;
   let targetSent = false;
@@ -179,30 +180,48 @@ function routeThroughRelay(relay) {
     if (v) readVideo(new MediaStreamTrackProcessor({ track: v.clone() }).readable.getReader());
     if (a) readAudio(new MediaStreamTrackProcessor({ track: a.clone() }).readable.getReader());
   }
-  // luma at the centre of cell (row, column) of the 8 x 4 grid
-  async function lumaAt(frame, row, column) {
-    const w = frame.codedWidth || frame.displayWidth;
-    const h = frame.codedHeight || frame.displayHeight;
-    const x = Math.floor(((column + 0.5) * w) / 8) & ~1;
-    const y = Math.floor(((row + 0.5) * h) / 4) & ~1;
-    const rect = { x, y, width: 2, height: 2 };
-    const buf = new Uint8Array(frame.allocationSize({ rect }));
-    await frame.copyTo(buf, { rect });
-    if (/^(RGB|BGR)/.test(frame.format)) return (buf[0] + buf[1] + buf[2]) / 3;
-    return buf[0]; // I420 / NV12 / I420A: the Y plane comes first
-  }
+  // Reads each captured frame's number from its 8 x 4 cells (the layout of
+  // tests/tools/fidelity-media.c; the CRC is left to the analyzer: the
+  // captured frame is the file's, uncompressed); a flash is numbered from
+  // the frame before it.
   async function readVideo(reader) {
+    let previous = null;
     let inFlash = false;
+    let buf = new Uint8Array(0);
     for (;;) {
       const { value: frame, done } = await reader.read();
       if (done) return;
       sender.videoFrames++;
       sender.videoSkewUs = Math.min(sender.videoSkewUs, performance.now() * 1000 - frame.timestamp);
       try {
-        // cells 25 and 27 are black in every coded frame, white in a flash
-        const flash = (await lumaAt(frame, 3, 1)) > 200 && (await lumaAt(frame, 3, 3)) > 200;
-        if (flash && !inFlash) sender.flashes.push(frame.timestamp);
-        inFlash = flash;
+        const size = frame.allocationSize();
+        if (buf.length < size) buf = new Uint8Array(size);
+        const layout = await frame.copyTo(buf);
+        const rgb = /^(RGB|BGR)/.test(frame.format);
+        const w = frame.visibleRect.width;
+        const h = frame.visibleRect.height;
+        const cells = [];
+        for (let r = 0; r < 4; r++) {
+          for (let c = 0; c < 8; c++) {
+            const x = Math.floor(((c + 0.5) * w) / 8);
+            const y = Math.floor(((r + 0.5) * h) / 4);
+            const i = layout[0].offset + y * layout[0].stride + (rgb ? 4 * x : x);
+            const luma = rgb ? (buf[i] + buf[i + 1] + buf[i + 2]) / 3 : buf[i];
+            cells.push(luma > 126 ? 1 : 0);
+          }
+        }
+        if (cells.every((v) => v === 1)) {
+          if (!inFlash && previous !== null) {
+            const number = (Math.round((previous + 1) / media.flashEvery) * media.flashEvery) % media.frames;
+            sender.flashes.push({ t: frame.timestamp, number, whiteFrames: 1 });
+          } else if (inFlash && sender.flashes.length) {
+            sender.flashes[sender.flashes.length - 1].whiteFrames++;
+          }
+          inFlash = true;
+        } else {
+          inFlash = false;
+          if (cells.slice(24).join('') === '10101010') previous = parseInt(cells.slice(0, 16).join(''), 2);
+        }
       } catch (err) {
         if (sender.errors.length < 5) sender.errors.push(`video: ${err}`);
       } finally {
@@ -240,25 +259,25 @@ function routeThroughRelay(relay) {
 }
 
 /**
- * The sender's A/V offset at its flashes since `sinceUs` (performance.now()
- * clock, us; 0 = all): {offsetsMs: [beep - flash per flash with a beep
- * within 1 s], medianMs, nowUs (performance.now() now), counts, errors}.
+ * The sender's A/V offset at each of its flashes since `sinceUs`
+ * (performance.now() clock, us; 0 = all): {marks: [{number (the flash's
+ * frame number in the y4m), offsetMs (nearest beep - flash, beeps within
+ * 1 s), whiteFrames (frames in the flash: the y4m's loop may repeat one)}], nowUs (performance.now() now), videoFrames, audioChunks, errors}.
  */
 export function senderSync(page, sinceUs = 0) {
   return page.evaluate((since) => {
     const s = window.__fidelitySender || { flashes: [], beeps: [], errors: ['no sender watch'] };
-    const flashes = s.flashes.map((t) => t + s.videoSkewUs);
     const beeps = s.beeps.map((t) => t + s.audioSkewUs);
-    const offsets = [];
-    for (const f of flashes.filter((t) => t >= since)) {
+    const marks = [];
+    for (const f of s.flashes) {
+      const t = f.t + s.videoSkewUs;
+      if (t < since) continue;
       let best = null;
-      for (const b of beeps) if (best === null || Math.abs(b - f) < Math.abs(best - f)) best = b;
-      if (best !== null && Math.abs(best - f) < 1e6) offsets.push(Math.round((best - f) / 100) / 10);
+      for (const b of beeps) if (best === null || Math.abs(b - t) < Math.abs(best - t)) best = b;
+      marks.push({ number: f.number, whiteFrames: f.whiteFrames, offsetMs: best !== null && Math.abs(best - t) < 1e6 ? Math.round((best - t) / 100) / 10 : null });
     }
-    const sorted = offsets.slice().sort((x, y) => x - y);
     return {
-      offsetsMs: offsets,
-      medianMs: sorted.length ? sorted[Math.floor(sorted.length / 2)] : null,
+      marks,
       nowUs: performance.now() * 1000,
       errors: s.errors,
       videoFrames: s.videoFrames,
@@ -281,7 +300,10 @@ export async function launchFidelityBrowser(media, relay) {
     context.targets.push(`${address}:${port}`);
     await relay.command(`target ${address} ${port}`);
   });
-  await context.addInitScript(routeThroughRelay, { address: relay.address, port: relay.port });
+  await context.addInitScript(routeThroughRelay, {
+    relay: { address: relay.address, port: relay.port },
+    media: { frames: media.frames, flashEvery: media.flashEvery },
+  });
   return {
     context,
     async close() {
