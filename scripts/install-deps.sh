@@ -27,6 +27,8 @@ PACKAGES=(
   chromium
   # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference)
   ffmpeg procps
+  # the fidelity analyzer and its self-test (tests/fidelity/: standard library only)
+  python3
 )
 
 missing=()

@@ -31,6 +31,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startImsd, withLogOnFailure } from './lib/imsd.mjs';
@@ -168,6 +169,7 @@ function figures(name, { report, relayStats }) {
   return {
     condition: name,
     size: `${width}x${height}`,
+    loadAverage: Math.round(os.loadavg()[0] * 10) / 10, // 1-minute, at the end of the take: figures depend on it
     durationMs: report.durationMs,
     sender: report.sender,
     framesWritten: f.distinct,

@@ -76,6 +76,7 @@ for (const r of lines) {
     `timeline max ${r.timelineMaxDeviationMs} ms`,
     `ts v/a increasing ${r.videoStrictlyIncreasing}/${r.audioStrictlyIncreasing}`,
     `gaps v/a ${r.videoLargestGapMs}/${r.audioLargestGapMs} ms`,
+    `load ${r.loadAverage}`,
   ].join(', ');
   console.log(`${verdict} ${r.condition.padEnd(15)} failed: ${failed.join(',') || '-'}` +
     `${unexpected.length ? ` (unexpected: ${unexpected.join(',')})` : ''}` +
