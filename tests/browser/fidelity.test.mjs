@@ -41,11 +41,9 @@ import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
 import {
   makeMedia, startRelay, launchFidelityBrowser, senderCounts, senderSync, selectedRemote, analyzeTake,
 } from './lib/fidelity.mjs';
+import { checkTake } from './lib/fidelity-checks.mjs';
 
 const TAKE_MS = Number(process.env.IMSD_FIDELITY_TAKE_SECONDS || 10) * 1000;
-const MAX_OFFSET_MS = 40;
-const MIN_WRITTEN_PER_SENT = 0.995;
-const MAX_TIMELINE_DEVIATION_MS = 100;
 
 // run(relay): what the relay does during the take, which starts recording at 0
 // and stops at TAKE_MS.  failingToday: the check groups (checkTake) that
@@ -203,44 +201,6 @@ function figures(name, { report, relayStats }) {
   };
 }
 
-/**
- * Issue 9's expectations on one analyzed take, by group: {group: [what
- * failed]} (empty object: all hold).  Groups: sync, frames, order,
- * timeline, timestamps.
- */
-function checkTake(report) {
-  const failed = {};
-  const fail = (group, text) => { (failed[group] = failed[group] || []).push(text); };
-  const sync = report.sync;
-  const expectedMarks = Math.floor(TAKE_MS / 2000) - 1;
-  if (sync.marks.length < expectedMarks) fail('sync', `${sync.marks.length} flashes in the file, expected >= ${expectedMarks}`);
-  if (sync.flashesWithoutBeep) fail('sync', `${sync.flashesWithoutBeep} flash(es) without a beep`);
-  if (sync.beepsWithoutFlash.length) fail('sync', `beep(s) without a flash at ${sync.beepsWithoutFlash.join(', ')} ms`);
-  for (const m of sync.marks) {
-    if (m.senderOffsetMs === null || m.senderOffsetMs === undefined) {
-      fail('sync', `flash ${m.frame}: the browser's own offset was not measured`);
-    } else if (m.errorMs === null || Math.abs(m.errorMs) > MAX_OFFSET_MS) {
-      fail('sync', `flash ${m.frame} at ${m.videoMs} ms: offset ${m.offsetMs} ms vs the browser's ${m.senderOffsetMs} ms`);
-    }
-    if (m.senderWhiteFrames !== null && m.whiteFrames > m.senderWhiteFrames) {
-      fail('order', `flash ${m.frame}: ${m.whiteFrames} white frames written, ${m.senderWhiteFrames} captured`);
-    }
-  }
-  const f = report.frames;
-  if (f.undecodable) fail('frames', `${f.undecodable} frame(s) unreadable`);
-  if (!(f.writtenPerSent >= MIN_WRITTEN_PER_SENT)) fail('frames', `written / sent ${f.distinct} / ${f.framesSent} = ${f.writtenPerSent} < ${MIN_WRITTEN_PER_SENT}`);
-  if (f.duplicates) fail('order', `frame(s) written twice: ${f.duplicateNumbers.join(', ')}`);
-  if (f.outOfOrder) fail('order', `frame(s) out of order: ${f.outOfOrderNumbers.join(', ')}`);
-  if (!(Math.abs(report.timeline.maxDeviationMs) <= MAX_TIMELINE_DEVIATION_MS)) {
-    fail('timeline', `file time - sender time reaches ${report.timeline.maxDeviationMs} ms`);
-  }
-  for (const kind of ['video', 'audio']) {
-    const t = report.timestamps[kind];
-    if (!t.strictlyIncreasing) fail('timestamps', `${kind}: ${t.nonIncreasing} non-increasing timestamp(s)`);
-  }
-  return failed;
-}
-
 selected.forEach((condition, q) => {
   test(`fidelity: ${condition.name}`, { timeout: TAKE_MS + 90000 }, async () => {
     await withLogOnFailure(imsd, async () => {
@@ -250,7 +210,7 @@ selected.forEach((condition, q) => {
       process.stdout.write(`# fidelity ${JSON.stringify(fig)}\n`);
       const where = `${condition.name}: ${JSON.stringify(fig)}`;
       assert.equal(report.error, undefined, where);
-      const failed = checkTake(report);
+      const failed = checkTake(report, { takeMs: TAKE_MS });
       const enforced = STRICT ? Object.keys(failed) : Object.keys(failed).filter((g) => !condition.failingToday.includes(g));
       const line = { condition: condition.name, failed: Object.keys(failed), strict: STRICT };
       process.stdout.write(`# fidelity-checks ${JSON.stringify(line)}\n`);

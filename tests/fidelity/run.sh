@@ -2,7 +2,7 @@
 # tests/fidelity/run.sh: the whole fidelity suite (issue 9, docs/fidelity.md),
 # heavier than CI: every condition, every check enforced, figures printed.
 #
-#   tests/fidelity/run.sh [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass]
+#   tests/fidelity/run.sh [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass] [--aiortc]
 #
 #   --hd               1280x720 media instead of 640x360 (41 MB/s of y4m in /tmp)
 #   --conditions LIST  clean, stall-500ms, stall-2s, loss-5pct, reorder,
@@ -10,6 +10,8 @@
 #   --repeat N         run the suite N times (default 1)
 #   --expect-all-pass  no expected failures: what the new ingest path
 #                      (pipelines/ingest/) is held to once it records takes
+#   --aiortc           also the second sender (tests/fidelity/sender.py, needs
+#                      Debian's python3-aiortc), clean: no expected failures
 #
 # Runs tests/browser/fidelity.test.mjs with IMSD_FIDELITY_STRICT=1 against
 # BUILD_DIR/imsd (built first), then compares each condition's failed check
@@ -33,6 +35,7 @@ cd "$IMSD_ROOT"
 conditions=all
 repeat=1
 expect_all=0
+aiortc=0
 export IMSD_FIDELITY_SIZE=${IMSD_FIDELITY_SIZE:-640x360}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,7 +43,8 @@ while [ $# -gt 0 ]; do
     --conditions) conditions=$2; shift ;;
     --repeat) repeat=$2; shift ;;
     --expect-all-pass) expect_all=1 ;;
-    *) echo "usage: $0 [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass]" >&2; exit 2 ;;
+    --aiortc) aiortc=1 ;;
+    *) echo "usage: $0 [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass] [--aiortc]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -56,6 +60,11 @@ for run in $(seq 1 "$repeat"); do
   IMSD_FIDELITY_STRICT=1 IMSD_FIDELITY_CONDITIONS=$conditions IMSD_FIDELITY_RESULTS=$results \
     node --test --test-concurrency=1 tests/browser/fidelity.test.mjs > "$IMSD_RUN_DIR/fidelity-run$run.log" 2>&1
   grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-run$run.log" | sed 's/^/   node: /'
+  if [ "$aiortc" = 1 ]; then
+    IMSD_FIDELITY_AIORTC=1 IMSD_FIDELITY_RESULTS=$results \
+      node --test --test-concurrency=1 tests/browser/fidelity-aiortc.test.mjs > "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" 2>&1
+    grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" | sed 's/^/   node: /'
+  fi
 done
 
 EXPECT_ALL=$expect_all node - "$results" <<'EOF'
