@@ -61,8 +61,8 @@ for run in $(seq 1 "$repeat"); do
     node --test --test-concurrency=1 tests/browser/fidelity.test.mjs > "$IMSD_RUN_DIR/fidelity-run$run.log" 2>&1
   grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-run$run.log" | sed 's/^/   node: /'
   if [ "$aiortc" = 1 ]; then
-    IMSD_FIDELITY_AIORTC=1 IMSD_FIDELITY_RESULTS=$results \
-      node --test --test-concurrency=1 tests/browser/fidelity-aiortc.test.mjs > "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" 2>&1
+    IMSD_FIDELITY_RESULTS=$results \
+      node --test --test-concurrency=1 tests/fidelity/aiortc.test.mjs > "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" 2>&1
     grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" | sed 's/^/   node: /'
   fi
 done
