@@ -217,11 +217,8 @@ def analyze(path, fps, period, flash_every, frames_sent):
                 continue
             unwrapped = round(guess / flash_every) * flash_every
             flashes.append({"pts": pts, "number": unwrapped})
-            if previous is not None and unwrapped < previous:
-                numbered.append((pts, unwrapped))
-                continue
             numbered.append((pts, unwrapped))
-            previous = unwrapped
+            previous = unwrapped if previous is None else max(previous, unwrapped)
             continue
         unwrapped = base + number
         if previous is not None and unwrapped < previous - period // 2:
