@@ -31,6 +31,8 @@ PACKAGES=(
   # what the scripts and tests call: curl (s3.sh, dev.sh: readiness, the demo
   # session), ca-certificates (npm over https), procps (kill, ps)
   curl ca-certificates procps
+  # the fidelity analyzer and its self-test (tests/fidelity/: standard library only)
+  python3
 )
 
 missing=()
