@@ -422,7 +422,7 @@ ims_transport_dtls_receive(ImsTransport *transport, const guint8 *buf, gsize len
   ERR_clear_error();
   int result = SSL_read(transport->ssl, scratch, sizeof scratch);
   if (result <= 0 && SSL_get_error(transport->ssl, result) == SSL_ERROR_ZERO_RETURN)
-    ims_transport_fail(transport, IMS_TRANSPORT_ERROR_DTLS, "the peer closed DTLS (close_notify)");
+    ims_transport_fail(transport, IMS_TRANSPORT_ERROR_PEER_CLOSED, "the peer closed DTLS (close_notify)");
   (void) BIO_reset(transport->dtls_in);
 }
 

@@ -44,6 +44,7 @@ typedef enum {
   IMS_TRANSPORT_ERROR_FINGERPRINT,      /* peer certificate != a=fingerprint */
   IMS_TRANSPORT_ERROR_SRTP,             /* no SRTP profile agreed, or libsrtp2 refused the keys */
   IMS_TRANSPORT_ERROR_CLOSED,           /* the transport is closed */
+  IMS_TRANSPORT_ERROR_PEER_CLOSED,      /* the peer ended DTLS (close_notify): it went away */
 } ImsTransportError;
 
 typedef enum {

@@ -93,6 +93,7 @@ test('a peer whose media stops is treated as gone; its take is kept and the page
       await waitForState(page, 's => s.phase === "thinking" && s.questionIndex === 0 && s.mediaReady',
         { what: 'resumed on question 1 with media', timeoutMs: 45000 });
       await recordTake(page, 0, 2);
+      await waitForState(page, 's => s.takeWriting', { what: 'the second take\'s first keyframe written' });
       await sleep(1500);
       await stopTake(page, 0, 2);
       rows = await takeRows(imsd, session.sessionId);

@@ -69,6 +69,7 @@ export class PostgresCluster {
 
 export async function startPostgres({ name = 'pg' } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `imsd-${name}-`));
+  fs.chmodSync(dir, 0o755);   // the postgres user (pg.sh as root) keeps its cluster in here
   const cluster = new PostgresCluster(dir, await freePort());
   cluster.start();
   return cluster;
