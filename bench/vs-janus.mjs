@@ -351,13 +351,18 @@ function outboundVideo(pages, server) {
     const pc = server === 'janus' ? window.bench.pc() : window.imsd.pc;
     if (!pc) return null;
     const stats = [...(await pc.getStats()).values()];
-    const pair = stats.find(r => r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded');
+    // the selected pair (a page can hold several succeeded pairs, one per host address)
+    const transport = stats.find(r => r.type === 'transport' && r.selectedCandidatePairId);
+    const pair = transport && stats.find(r => r.id === transport.selectedCandidatePairId);
     const r = stats.find(x => x.type === 'outbound-rtp' && x.kind === 'video');
     if (!r) return null;
     return { bytes: r.bytesSent, frames: r.framesSent, t: r.timestamp, width: r.frameWidth,
              height: r.frameHeight, limitation: r.qualityLimitationReason,
              codec: stats.find(c => c.id === r.codecId)?.mimeType,
-             targetKbps: r.targetBitrate / 1000, bweKbps: pair ? pair.availableOutgoingBitrate / 1000 : null };
+             targetKbps: r.targetBitrate / 1000, bweKbps: pair ? pair.availableOutgoingBitrate / 1000 : null,
+             keyFrames: r.keyFramesEncoded, pli: r.pliCount, fir: r.firCount, nack: r.nackCount,
+             retransmittedBytes: r.retransmittedBytesSent,
+             limitationS: r.qualityLimitationDurations ? { ...r.qualityLimitationDurations } : null };
   }, server)));
 }
 
@@ -472,7 +477,12 @@ async function runRound(ctx, server, codec, n, pair) {
       const a = out0[i];
       if (!a || !b) return null;
       const dt = (b.t - a.t) / 1000;
+      const limited = {};
+      for (const [k, v] of Object.entries(b.limitationS || {}))
+        if (k !== 'none') limited[k] = v - ((a.limitationS || {})[k] || 0);
       return { kbps: (b.bytes - a.bytes) * 8 / dt / 1000, fps: (b.frames - a.frames) / dt,
+               keyFrames: b.keyFrames - a.keyFrames, pli: b.pli - a.pli, fir: b.fir - a.fir, nack: b.nack - a.nack,
+               rtxKbps: (b.retransmittedBytes - a.retransmittedBytes) * 8 / dt / 1000, limitedS: limited,
                width: b.width, height: b.height, limitation: b.limitation, codec: b.codec,
                bweKbps: [a.bweKbps, b.bweKbps], targetKbps: [a.targetKbps, b.targetKbps] };
     });
@@ -516,7 +526,7 @@ const f2 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toF
 /** The markdown table, one line per round, imsd rows with the ratio to the Janus round before them. */
 function table(rows) {
   const head = ['codec', 'N', 'pair', 'server', 'cpu % core/stream', 'imsd/Janus', 'RSS rest/max MB', 'RSS +MB/stream',
-                'threads rest/max', 'warm-up s', 'sent kbps', 'sent fps', 'sent WxH', 'written kbps', 'join p50/p95 ms',
+                'threads rest/max', 'warm-up s', 'sent kbps', 'sent fps', 'sent WxH', 'keyframes/PLI+FIR/NACK', 'cpu-limited s', 'written kbps', 'join p50/p95 ms',
                 'stop p50/p95 ms', 'machine busy %', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
@@ -536,7 +546,9 @@ function table(rows) {
     if (r.mjrFiles !== undefined) note += `${note ? '; ' : ''}${r.mjrFiles} .mjr`;
     lines.push(`| ${[r.codec, r.n, r.pair, r.server, f1(r.cpuPerStream), ratio,
       `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, f1(r.rssPerStreamMb), `${r.threadsRest ?? '-'}/${r.threadsMax ?? '-'}`, f1(r.rampMs / 1000),
-      f0(mean(sent.map(s => s.kbps))), f1(mean(sent.map(s => s.fps))), sizes || '-', f0(r.writtenKbps),
+      f0(mean(sent.map(s => s.kbps))), f1(mean(sent.map(s => s.fps))), sizes || '-',
+      sent.length ? [mean(sent.map(s => s.keyFrames)), mean(sent.map(s => s.pli + s.fir)), mean(sent.map(s => s.nack))].map(f1).join('/') : '-',
+      f1(mean(sent.map(s => s.limitedS?.cpu || 0))), f0(r.writtenKbps),
       r.joinMs ? `${f0(pct(r.joinMs, 0.5))}/${f0(pct(r.joinMs, 0.95))}` : '-',
       r.stopMs ? `${f0(pct(r.stopMs, 0.5))}/${f0(pct(r.stopMs, 0.95))}` : '-',
       f0(r.machineBusyPct), note].join(' | ')} |`);
@@ -593,6 +605,8 @@ console.log('\ncpu: server utime+stime over the window / N, % of one core; imsd/
 console.log('RSS +MB/stream: (max RSS in the window - RSS at rest) / N; sent: the pages\' video outbound-rtp over the window,');
 console.log('mean per stream; written kbps: growth of the recording files over the window / N (Janus: .mjr, imsd: .mkv);');
 console.log('join: WebSocket open -> state.takeWriting (first keyframe written); stop: take.stop sent -> review (file finalized);');
+console.log('keyframes/PLI+FIR/NACK: keyFramesEncoded, pliCount+firCount, nackCount over the window, mean per stream;');
+console.log('cpu-limited s: qualityLimitationDurations.cpu over the window, mean per stream;');
 console.log('warm-up s: streams recording -> every sender\'s bandwidth estimate >= 2 Mbit/s (at least --warmup s);');
 console.log('machine busy %: all cores, whole machine (Chromium, other jobs) over the window.\n');
 console.log(joinSummary(rows));
