@@ -5,6 +5,7 @@
 //                           [--seconds 30] [--warmup 5] [--pairs 2]
 //                           [--build DIR] [--no-build] [--json FILE]
 //                           [--y4m FILE] [--threads] [--keep]
+//   node bench/vs-janus.mjs --report FILE.json [--threads]   # the tables again, from a run's JSON
 //
 // Lifecycle of the bench: make the busy source (a 1280x720 30 fps y4m with
 // moving patterns and temporal noise, ffmpeg, into the temporary folder,
@@ -77,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--y4m') args.y4m = path.resolve(argv[++i]);
     else if (a === '--threads') args.threads = true;
     else if (a === '--keep') args.keep = true;
+    else if (a === '--report') args.report = path.resolve(argv[++i]);
     else if (a === '--no-build') args.noBuild = true;
     else throw new Error(`unknown argument ${a}`);
   }
@@ -525,7 +527,7 @@ const f2 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toF
 
 /** The markdown table, one line per round, imsd rows with the ratio to the Janus round before them. */
 function table(rows) {
-  const head = ['codec', 'N', 'pair', 'server', 'cpu % core/stream', 'imsd/Janus', 'RSS rest/max MB', 'RSS +MB/stream',
+  const head = ['codec', 'N', 'pair', 'server', 'cpu % core/stream', 'imsd/Janus', 'cpu %/(Mbit/s)', 'RSS rest/max MB', 'RSS +MB/stream',
                 'threads rest/max', 'warm-up s', 'sent kbps', 'sent fps', 'sent WxH', 'keyframes/PLI+FIR/NACK', 'cpu-limited s', 'written kbps', 'join p50/p95 ms',
                 'stop p50/p95 ms', 'machine busy %', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
@@ -544,7 +546,7 @@ function table(rows) {
       note += `${note ? '; ' : ''}${ok}/${r.n} takes decode`;
     }
     if (r.mjrFiles !== undefined) note += `${note ? '; ' : ''}${r.mjrFiles} .mjr`;
-    lines.push(`| ${[r.codec, r.n, r.pair, r.server, f1(r.cpuPerStream), ratio,
+    lines.push(`| ${[r.codec, r.n, r.pair, r.server, f1(r.cpuPerStream), ratio, f2(perMbit(r)),
       `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, f1(r.rssPerStreamMb), `${r.threadsRest ?? '-'}/${r.threadsMax ?? '-'}`, f1(r.rampMs / 1000),
       f0(mean(sent.map(s => s.kbps))), f1(mean(sent.map(s => s.fps))), sizes || '-',
       sent.length ? [mean(sent.map(s => s.keyFrames)), mean(sent.map(s => s.pli + s.fir)), mean(sent.map(s => s.nack))].map(f1).join('/') : '-',
@@ -556,10 +558,35 @@ function table(rows) {
   return lines.join('\n');
 }
 
+/** A round's CPU per stream divided by its streams' mean sent Mbit/s (per packet rather than per stream). */
+function perMbit(r) {
+  const kbps = mean((r.sent || []).filter(Boolean).map(s => s.kbps));
+  return r.cpuPerStream !== undefined && kbps > 0 ? r.cpuPerStream / (kbps / 1000) : null;
+}
+
+/** One line per (codec, N): both servers' cpu per stream over the pairs and the ratios. */
+function pairSummary(rows) {
+  const lines = ['| codec | N | Janus % core/stream | imsd % core/stream | imsd/Janus per stream | imsd/Janus per Mbit/s | Janus threads max | imsd threads max | Janus RSS max MB | imsd RSS max MB |',
+                 '|---|---|---|---|---|---|---|---|---|---|'];
+  const keys = [...new Set(rows.map(r => `${r.codec} ${r.n}`))];
+  for (const key of keys) {
+    const [codec, n] = [key.split(' ')[0], Number(key.split(' ')[1])];
+    const of = server => rows.filter(r => r.server === server && r.codec === codec && r.n === n && r.cpuPerStream !== undefined);
+    const j = of('janus'), i = of('imsd');
+    const span = xs => xs.length ? (Math.min(...xs) === Math.max(...xs) ? f2(xs[0]) : `${f2(Math.min(...xs))}-${f2(Math.max(...xs))}`) : '-';
+    const pairs = i.map(x => [x, j.find(y => y.pair === x.pair)]).filter(([, y]) => y);
+    lines.push(`| ${[codec, n, span(j.map(r => r.cpuPerStream)), span(i.map(r => r.cpuPerStream)),
+      span(pairs.map(([x, y]) => x.cpuPerStream / y.cpuPerStream)), span(pairs.map(([x, y]) => perMbit(x) / perMbit(y))),
+      Math.max(...j.map(r => r.threadsMax)), Math.max(...i.map(r => r.threadsMax)),
+      f0(Math.max(...j.map(r => r.rssMaxMb))), f0(Math.max(...i.map(r => r.rssMaxMb)))].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
 /** imsd's join and stop over every round of a codec (p50/p95 over all streams). */
 function joinSummary(rows) {
   const lines = ['| codec | streams measured | join p50 ms | join p95 ms | stop p50 ms | stop p95 ms |', '|---|---|---|---|---|---|'];
-  for (const codec of args.codecs) {
+  for (const codec of [...new Set(rows.map(r => r.codec))]) {
     const rs = rows.filter(r => r.server === 'imsd' && r.codec === codec);
     const join = rs.flatMap(r => r.joinMs || []), stop = rs.flatMap(r => r.stopMs || []);
     if (!join.length) continue;
@@ -570,6 +597,11 @@ function joinSummary(rows) {
 
 // ---------------------------------------------------------------- main
 
+if (args.report) {
+  const run = JSON.parse(fs.readFileSync(args.report, 'utf8'));
+  printReport(run.header, run.rows);
+  process.exit(0);
+}
 for (const f of [JANUS_BIN, JANUS_JS]) {
   if (!fs.existsSync(f)) {
     console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md)`);
@@ -584,7 +616,7 @@ const cpus = os.cpus();
 const janusVersion = execFileSync(JANUS_BIN, ['--help'], { encoding: 'utf8' }).split('\n')[0];
 const header = `imsd vs Janus: ${args.build}, ${janusVersion}, ${args.seconds} s windows after ${args.warmup} s warm-up, ` +
   `${cpus.length} x ${cpus[0]?.model || '?'}, load average at start ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;
-console.log(`# ${header}`);
+process.stderr.write(`${header}\n`);
 const rows = [];
 for (const n of args.streams) {          // the largest N last: the one most likely to be cut short
   for (const codec of args.codecs) {
@@ -600,6 +632,14 @@ for (const n of args.streams) {          // the largest N last: the one most lik
   }
 }
 
+printReport(header, rows);
+fs.writeFileSync(args.json, JSON.stringify({ header, args: { ...args, build: args.build }, rows }, null, 2));
+console.log(`\nJSON: ${args.json}`);
+process.exit(rows.some(r => r.error) ? 1 : 0);
+
+/** Prints the tables of one run (header and rows as in its JSON). */
+function printReport(header, rows) {
+console.log(`# ${header}\n`);
 console.log(table(rows));
 console.log('\ncpu: server utime+stime over the window / N, % of one core; imsd/Janus: imsd cpu / the same pair\'s Janus cpu;');
 console.log('RSS +MB/stream: (max RSS in the window - RSS at rest) / N; sent: the pages\' video outbound-rtp over the window,');
@@ -609,6 +649,8 @@ console.log('keyframes/PLI+FIR/NACK: keyFramesEncoded, pliCount+firCount, nackCo
 console.log('cpu-limited s: qualityLimitationDurations.cpu over the window, mean per stream;');
 console.log('warm-up s: streams recording -> every sender\'s bandwidth estimate >= 2 Mbit/s (at least --warmup s);');
 console.log('machine busy %: all cores, whole machine (Chromium, other jobs) over the window.\n');
+console.log(pairSummary(rows));
+console.log('\ncpu %/(Mbit/s): cpu % core/stream / the streams\' mean sent Mbit/s (the senders do not send alike under load).\n');
 console.log(joinSummary(rows));
 if (args.threads) {
   for (const r of rows.filter(x => x.threadSplit)) {
@@ -616,6 +658,4 @@ if (args.threads) {
     for (const [name, p] of r.threadSplit.slice(0, 12)) console.log(`  ${name.padEnd(20)} ${p.toFixed(2)}`);
   }
 }
-fs.writeFileSync(args.json, JSON.stringify({ header, args: { ...args, build: args.build }, rows }, null, 2));
-console.log(`\nJSON: ${args.json}`);
-process.exit(rows.some(r => r.error) ? 1 : 0);
+}
