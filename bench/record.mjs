@@ -130,10 +130,11 @@ async function createSession(baseUrl, i) {
     headers: { Authorization: `Bearer ${SERVICE_TOKEN}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({
       interviewId: `bench-${Date.now()}-${i}`, userId: `bench-${i}`, candidateEmail: 'bench@example.test',
-      // think time and answer limit far beyond the window: the server must not
-      // start or stop a take by itself
+      // think time and answer limit (the API's maxima: 600 s, the default
+      // profile's 300 s) beyond the window: the server must not start or stop
+      // a take by itself
       settings: { thinkSeconds: 600, maxRetakes: 1 },
-      questions: [{ id: 'q1', text: 'Benchmark question.', timeLimitSeconds: 3600 }],
+      questions: [{ id: 'q1', text: 'Benchmark question.', timeLimitSeconds: 300 }],
     }),
   });
   const json = await res.json().catch(() => null);

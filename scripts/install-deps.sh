@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything imsd needs to build, run and test on Debian 12.
 # Idempotent: safe to run again. Needs root (or sudo).
+# IMSD_INSTALL_BENCH=1 adds the benchmark-only packages (Janus, bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,11 @@ PACKAGES=(
   # the fidelity analyzer and its self-test (tests/fidelity/: standard library only)
   python3
 )
+# IMSD_INSTALL_BENCH=1: also what only bench/vs-janus.mjs needs (Janus and its
+# janus.js, see bench/README.md); never needed to build, run or test imsd
+if [ "${IMSD_INSTALL_BENCH:-0}" = 1 ]; then
+  PACKAGES+=(janus libjs-janus-gateway)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
