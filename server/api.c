@@ -374,6 +374,7 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
   }
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
+      json_parser_get_root(parser) == NULL ||   /* only whitespace */
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
     respond_error(response, 400, "bad_json", "The body must be a JSON object.");
     return;

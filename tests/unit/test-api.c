@@ -308,6 +308,18 @@ test_create_refuses_bad_ids(void **state)
   assert_string_equal(f->store.created->interview_id, "entretien \u00e9t\u00e9");
 }
 
+/* A body of only whitespace parses to no root: a clear 400, and no GLib
+ * critical on the way (found by fuzz-rest-body). */
+static void
+test_create_whitespace_body(void **state)
+{
+  Fixture *f = *state;
+  GLogLevelFlags old = g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR);
+  expect_error(f, "POST", "/api/v1/sessions", AUTH, " \n\t ", 400, "bad_json");
+  g_log_set_always_fatal(old);
+  assert_null(f->store.created);
+}
+
 /* A body nested 200,000 deep (400 KB, under max_body_bytes) used to overflow the stack inside
  * json-glib; it is refused before parsing. */
 static void
@@ -477,6 +489,7 @@ main(void)
     T(test_create_refuses_duplicate_question_ids),
     T(test_create_refuses_bad_ids),
     T(test_create_refuses_deep_nesting),
+    T(test_create_whitespace_body),
     T(test_get_session),
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
