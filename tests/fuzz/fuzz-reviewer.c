@@ -4,7 +4,8 @@
  * public key configured. It must never crash; on success the reviewer must be complete (subject, a known
  * role, a companyId exactly for recruiters) and no error set; on failure an UNAUTHORIZED or FORBIDDEN error
  * must be set and the reviewer left untouched. The input is also tried with "Bearer " prepended, so seeds
- * may be bare tokens.
+ * may be bare tokens.  Each is checked again with [review] jwt_audience / jwt_issuer configured, which
+ * may only refuse more (corpus/reviewer/hs256-aud-iss.jwt carries the matching claims).
  */
 #include <glib.h>
 #include <stdint.h>
@@ -31,12 +32,14 @@ static const char fuzz_public_key[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
+/* Checks one authentication's outcome; returns TRUE if it was accepted. */
+static gboolean
 check(const ImsReviewerKeys *keys, const char *authorization)
 {
   ImsReviewer reviewer = { 0 };
   g_autoptr(GError) error = NULL;
-  if (ims_reviewer_authenticate(keys, authorization, FUZZ_NOW, &reviewer, &error)) {
+  gboolean accepted = ims_reviewer_authenticate(keys, authorization, FUZZ_NOW, &reviewer, &error);
+  if (accepted) {
     if (error != NULL || reviewer.subject == NULL || reviewer.subject[0] == '\0' ||
         reviewer.role > IMS_REVIEWER_SERVICE ||
         (reviewer.role == IMS_REVIEWER_RECRUITER) != (reviewer.company_id != NULL) ||
@@ -48,6 +51,7 @@ check(const ImsReviewerKeys *keys, const char *authorization)
              reviewer.subject != NULL || reviewer.company_id != NULL) {
     abort();
   }
+  return accepted;
 }
 
 int
@@ -57,8 +61,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   g_autofree char *text = g_strndup(size > 0 ? (const char *) data : "", size);
   ImsReviewerKeys keys = { .hs256_secret = FUZZ_SECRET, .rs256_public_key_pem = fuzz_public_key };
-  check(&keys, text);
+  /* [review] jwt_audience and jwt_issuer set: only ever fewer tokens are accepted */
+  ImsReviewerKeys strict = keys;
+  strict.audience = "imsd.review";
+  strict.issuer = "https://auth.example/";
   g_autofree char *bearer = g_strconcat("Bearer ", text, NULL);
-  check(&keys, bearer);
+  if ((check(&strict, text) && !check(&keys, text)) || (check(&strict, bearer) && !check(&keys, bearer)))
+    abort();
   return 0;
 }
