@@ -480,7 +480,9 @@ ims_config_load_data(ImsConfig *config, const char *data, gssize length, const c
                                 : g_key_file_get_string(key_file, *group, *name, &local_error);
       if (text != NULL && info->type == VALUE_INT)
         g_strstrip(text);
-      if (text == NULL || !parse_value(info, text, &pending[info - keys], &local_error)) {
+      /* GKeyFile hands back a bad escape's text and sets the error too */
+      if (text == NULL || local_error != NULL ||
+          !parse_value(info, text, &pending[info - keys], &local_error)) {
         locate_error(&local_error, IMS_CONFIG_ERROR_BAD_VALUE, source_name, data, size, *group, *name);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;

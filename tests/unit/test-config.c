@@ -418,6 +418,23 @@ test_to_string_round_trip(void **state)
 /* Keys that the example shows commented out because their default depends on the build. */
 static const char *const example_commented_keys[] = { "web_root", "profiles_file" };
 
+/* A bad escape in a string value is refused at that key (GKeyFile returned
+ * its text and an error at once; the error then lingered and a later error was
+ * set over it: found by fuzz-config). */
+static void
+test_bad_escape_is_refused(void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr(GError) error = NULL;
+  GLogLevelFlags old = g_log_set_always_fatal(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL);
+  const char *text = "[server]\nweb_root=/a\\qb\nno_such_key=1\n";
+  gboolean loaded = ims_config_load_data(fixture->config, text, -1, "escape", &error);
+  g_log_set_always_fatal(old);
+  assert_false(loaded);
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+  assert_non_null(strstr(error->message, "web_root"));
+}
+
 static void
 test_shipped_example(void **state)
 {
@@ -480,6 +497,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_environment_unknown_variable, setup, teardown),
     cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_bad_escape_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_shipped_example, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
