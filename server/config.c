@@ -328,6 +328,16 @@ parse_value(const KeyInfo *info, const char *text, PendingValue *pending, GError
       g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "the value is not UTF-8");
       return FALSE;
     }
+    /* control characters other than tab and line breaks (which GKeyFile
+     * escapes) could not be written back: GKeyFile trims a leading form feed
+     * (found by fuzz-config) */
+    for (const char *c = text; *c; c++) {
+      if (g_ascii_iscntrl(*c) && *c != '\t' && *c != '\n' && *c != '\r') {
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                    "the value holds a control character (0x%02x)", (guint) (guchar) *c);
+        return FALSE;
+      }
+    }
     if (text[0] != '\0' && info->check != NULL && !info->check(text, error))
       return FALSE;
     g_free(pending->string);

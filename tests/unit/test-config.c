@@ -435,6 +435,21 @@ test_bad_escape_is_refused(void **state)
   assert_non_null(strstr(error->message, "web_root"));
 }
 
+/* A control character in a string value is refused: the config could not be
+ * written back as it is (found by fuzz-config: a secret of form feeds). */
+static void
+test_control_characters_are_refused(void **state)
+{
+  Fixture *fixture = *state;
+  g_autoptr(GError) error = NULL;
+  char *envp[] = { (char *) "IMSD_AUTH_TOKEN_SECRET=\f\f\f0123456789abcdef0123456789abcdef", NULL };
+  assert_false(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+  g_clear_error(&error);
+  char *tab[] = { (char *) "IMSD_AUTH_TOKEN_SECRET=0123456789abcdef\t0123456789abcdef", NULL };
+  assert_true(ims_config_apply_environment(fixture->config, tab, &error));
+}
+
 static void
 test_shipped_example(void **state)
 {
@@ -498,6 +513,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_escape_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_control_characters_are_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_shipped_example, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
