@@ -43,21 +43,6 @@ typedef struct {
   char *candidate;
 } CandidateWork;
 
-static int
-count_threads(void)
-{
-  DIR *dir = opendir("/proc/self/task");
-  int n = 0;
-  struct dirent *entry;
-  if (dir == NULL)
-    return -1;
-  while ((entry = readdir(dir)) != NULL)
-    if (entry->d_name[0] != '.')
-      n++;
-  closedir(dir);
-  return n;
-}
-
 static gboolean
 give_candidate(gpointer data)
 {
@@ -308,19 +293,19 @@ main(int argc, char **argv)
   }
   GMainContext *context = g_main_context_new();
   g_main_context_push_thread_default(context);
-  printf("threads at start: %d\n", count_threads());
+  printf("threads at start: %d\n", test_count_threads());
   g_autoptr(GError) error = NULL;
   ImsMediaLoops *loops = ims_media_loops_new((guint) n_loops, &error);
   if (loops == NULL) {
     fprintf(stderr, "%s\n", error->message);
     return 1;
   }
-  printf("threads with %d media loops: %d\n", n_loops, count_threads());
+  printf("threads with %d media loops: %d\n", n_loops, test_count_threads());
   static Pair pairs[MAX_PEERS];
   if (ipv4 != NULL) {
     if (!connect_pair(&pairs[0], context, loops, ipv4, 0) || !wait_secure(pairs, 1, context))
       return 1;
-    printf("threads with 1 transport (secure): %d\n", count_threads());
+    printf("threads with 1 transport (secure): %d\n", test_count_threads());
     measure_receive(pairs, 1, loops, context, mbps / 4, seconds);
     for (int i = 1; i < MAX_PEERS; i++)
       if (!connect_pair(&pairs[i], context, loops, ipv4, i))
@@ -329,7 +314,7 @@ main(int argc, char **argv)
       fprintf(stderr, "not every transport became secure\n");
       return 1;
     }
-    printf("threads with %d transports (secure): %d\n", MAX_PEERS, count_threads());
+    printf("threads with %d transports (secure): %d\n", MAX_PEERS, test_count_threads());
     measure_receive(pairs, MAX_PEERS, loops, context, mbps, seconds);
     for (int i = 0; i < MAX_PEERS; i++)
       ims_transport_close(pairs[i].transport);
@@ -349,6 +334,6 @@ main(int argc, char **argv)
   measure_unprotect(FALSE);
   measure_unprotect(TRUE);
   ims_media_loops_free(loops);
-  printf("threads after freeing the loops: %d\n", count_threads());
+  printf("threads after freeing the loops: %d\n", test_count_threads());
   return 0;
 }

@@ -562,21 +562,6 @@ test_transport_retransmits_lost_client_hello(void **state)
   exchange_media(f, "SRTP_AES128_CM_SHA1_80");
 }
 
-static int
-count_threads(void)
-{
-  DIR *dir = opendir("/proc/self/task");
-  int n = 0;
-  struct dirent *entry;
-  if (dir == NULL)
-    return -1;
-  while ((entry = readdir(dir)) != NULL)
-    if (entry->d_name[0] != '.')
-      n++;
-  closedir(dir);
-  return n;
-}
-
 /* Transports add no thread: 1 and 8 of them (gathering on the machine's
  * interfaces) leave the process's thread count as the loops made it. */
 static void
@@ -587,7 +572,7 @@ test_transport_adds_no_thread(void **state)
   ImsTransport *transports[8];
   ImsMediaLoop *loops[8];
   g_autoptr(GError) error = NULL;
-  int before = count_threads();
+  int before = test_count_threads();
   for (int i = 0; i < 8; i++) {
     loops[i] = ims_media_loops_acquire(f->loops);
     transports[i] = ims_transport_new(loops[i], "threads", &no_callbacks, NULL, &error);
@@ -595,9 +580,9 @@ test_transport_adds_no_thread(void **state)
       fail_msg("ims_transport_new: %s", error->message);
     iterate_for(f, 100);  /* gathering runs on the loops meanwhile */
     if (i == 0)
-      assert_int_equal(count_threads(), before);
+      assert_int_equal(test_count_threads(), before);
   }
-  int with_eight = count_threads();
+  int with_eight = test_count_threads();
   print_message("threads: %d before, %d with 8 transports\n", before, with_eight);
   assert_int_equal(with_eight, before);
   for (int i = 0; i < 8; i++)

@@ -3,6 +3,8 @@
  * BIOs on both sides, one datagram per flight, its own certificate. */
 #include "transport-peer.h"
 
+#include <dirent.h>
+
 #include <agent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -455,4 +457,19 @@ test_peer_send_rtcp(TestPeer *peer, const guint8 *rtcp, gsize len)
     return -1;
   peer_send(peer, buf, (gsize) size);
   return 0;
+}
+
+int
+test_count_threads(void)
+{
+  DIR *dir = opendir("/proc/self/task");
+  int n = 0;
+  struct dirent *entry;
+  if (dir == NULL)
+    return -1;
+  while ((entry = readdir(dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      n++;
+  closedir(dir);
+  return n;
 }

@@ -30,6 +30,9 @@ TestPeer *test_peer_new(GMainContext *context, const char *ipv4, gboolean dtls_s
                         gpointer user_data);
 void test_peer_free(TestPeer *peer);
 
+/* Threads of this process (/proc/self/task), -1 if unknown. */
+int test_count_threads(void);
+
 const char *test_peer_get_ufrag(TestPeer *peer);
 const char *test_peer_get_pwd(TestPeer *peer);
 /* "sha-256 AB:CD:..." */
