@@ -304,13 +304,14 @@ function takeProbe(file) {
 // after it, and presses #record as soon as the state says mediaReady (again
 // after media_not_ready), as bench/record.mjs does.
 function imsdPageHooks() {
-  const b = window.__bench = { wsOpen: null, takeWriting: null, stopSent: null, review: null };
+  const b = window.__bench = { wsOpen: null, takeWriting: null, stopSent: null, review: null, steps: {} };
+  const step = (name) => { if (b.steps[name] === undefined && b.wsOpen !== null) b.steps[name] = performance.now() - b.wsOpen; };
   const Native = window.WebSocket;
   const clickRecord = () => {
     const s = window.imsd && window.imsd.state;
     const button = document.getElementById('record');
     if (!s || s.phase !== 'thinking' || !s.mediaReady) return;
-    if (button && !button.hidden && !button.disabled) button.click();
+    if (button && !button.hidden && !button.disabled) { step('record clicked'); button.click(); }
     else setTimeout(clickRecord, 5);
   };
   window.WebSocket = class extends Native {
@@ -320,15 +321,21 @@ function imsdPageHooks() {
       this.addEventListener('message', (ev) => {
         let m; try { m = JSON.parse(ev.data); } catch { return; }
         if (m.type === 'error' && m.code === 'media_not_ready') setTimeout(clickRecord, 200);
+        step(`got ${m.type}`);
         if (m.type !== 'state') return;
         const now = performance.now();
+        if (m.mediaReady) step('mediaReady');
         if (m.takeWriting && b.takeWriting === null) b.takeWriting = now;
         if (b.stopSent !== null && b.review === null && m.phase === 'review') b.review = now;
         if (m.phase === 'thinking' && m.mediaReady) setTimeout(clickRecord, 0);
       });
     }
     send(data) {
-      try { if (JSON.parse(data).type === 'take.stop' && b.stopSent === null) b.stopSent = performance.now(); } catch { /* not JSON */ }
+      try {
+        const type = JSON.parse(data).type;
+        step(`sent ${type}`);
+        if (type === 'take.stop' && b.stopSent === null) b.stopSent = performance.now();
+      } catch { /* not JSON */ }
       return super.send(data);
     }
   };
@@ -437,6 +444,8 @@ async function runRound(ctx, server, codec, n, pair) {
     if (server === 'imsd') {
       const marks = await Promise.all(pages.map(p => p.evaluate(() => window.__bench)));
       row.joinMs = marks.map(m => m.takeWriting - m.wsOpen);
+      row.joinSteps = marks.map(m => m.steps);
+      if (process.env.IMSD_BENCH_JOIN_STEPS) for (const m of marks) console.log('join steps (ms after WebSocket open):', JSON.stringify(m.steps));
     } else {
       const marks = await Promise.all(pages.map(p => p.evaluate(() => ({ ...window.bench, handle: undefined }))));
       row.janusJoinMs = marks.map(m => m.videoReceiving - m.joinSent);

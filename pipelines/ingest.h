@@ -55,6 +55,9 @@ typedef struct {
   /* ICE failed or the pipeline posted an error; the ingest is unusable and
    * the owner should free it (from an idle, not from inside this callback). */
   void (*on_failed)(const GError *error, gpointer user_data);
+  /* both tracks' first packets arrived, once per negotiation (optional: NULL, or an ingest that
+   * does not call it, leaves media detection to last_media_time polling) */
+  void (*on_media_flowing)(gpointer user_data);
 } ImsIngestCallbacks;
 
 typedef struct {

@@ -36,6 +36,13 @@ on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
 }
 
 static void
+on_media_flowing(gpointer data)
+{
+  MediaBinding *binding = data;
+  ims_session_media_flowing(binding->session, binding);
+}
+
+static void
 on_take_started(gpointer data)
 {
   MediaBinding *binding = data;
@@ -62,6 +69,7 @@ on_failed(const GError *error, gpointer data)
 static const ImsIngestCallbacks callbacks = {
   .on_answer = on_answer,
   .on_ice_candidate = on_ice_candidate,
+  .on_media_flowing = on_media_flowing,
   .on_take_started = on_take_started,
   .on_take_finished = on_take_finished,
   .on_failed = on_failed,

@@ -835,6 +835,13 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
 }
 
 void
+ims_session_media_flowing(ImsSession *session, gpointer media)
+{
+  if (media == session->media)
+    on_watchdog(session);
+}
+
+void
 ims_session_media_take_started(ImsSession *session, gpointer media)
 {
   OpenTake *open = ims_session_find_open_take(session, media);

@@ -120,6 +120,9 @@ void ims_session_shutdown(ImsSession *session, ImsDoneFunc done, gpointer user_d
 void ims_session_media_answer(ImsSession *session, gpointer media, const char *sdp);
 void ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline_index,
                                      const char *candidate);
+/* Both of media's tracks have their first packets: checked at once rather than at the next
+ * watchdog tick (which still notices media without this call). */
+void ims_session_media_flowing(ImsSession *session, gpointer media);
 /* The first keyframe of media's open take reached the file. */
 void ims_session_media_take_started(ImsSession *session, gpointer media);
 void ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,

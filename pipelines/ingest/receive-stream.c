@@ -50,7 +50,12 @@ struct _ImsReceiveStream {
   gpointer user_data;
 
   Slot *slots;
-  guint8 *buffers;        /* window x max_packet_size */
+  /* A copy per STORED slot, of max_packet_size bytes: held[slot] while it waits, back on the
+   * spare stack once handed on, so memory follows the packets held at once (a few after a loss),
+   * not the window.  A slot overwritten while STORED keeps its buffer for its next copy. */
+  guint8 **held;
+  guint8 **spare;
+  guint spare_count;
   guint mask;
 
   gboolean started;
@@ -125,7 +130,8 @@ ims_receive_stream_new(const ImsReceiveStreamConfig *config, ImsReceiveStreamDel
   stream->slots = g_new0(Slot, config->window);
   for (guint i = 0; i < config->window; i++)
     stream->slots[i].sequence = -1;
-  stream->buffers = g_malloc((gsize) config->window * config->max_packet_size);
+  stream->held = g_new0(guint8 *, config->window);
+  stream->spare = g_new(guint8 *, config->window);
   stream->probation_buffer = g_malloc(config->max_packet_size);
   stream->rtt_us = config->initial_rtt_us;
   stream->stats.rtt_us = stream->rtt_us;
@@ -137,8 +143,13 @@ ims_receive_stream_free(ImsReceiveStream *stream)
 {
   if (stream == NULL)
     return;
+  for (guint i = 0; i <= stream->mask; i++)
+    g_free(stream->held[i]);
+  for (guint i = 0; i < stream->spare_count; i++)
+    g_free(stream->spare[i]);
+  g_free(stream->held);
+  g_free(stream->spare);
   g_free(stream->slots);
-  g_free(stream->buffers);
   g_free(stream->probation_buffer);
   g_free(stream);
 }
@@ -149,10 +160,29 @@ slot_of(ImsReceiveStream *stream, gint64 sequence)
   return &stream->slots[(guint64) sequence & stream->mask];
 }
 
-static inline guint8 *
-buffer_of(ImsReceiveStream *stream, gint64 sequence)
+/* The copy of the packet numbered sequence; allocated (or taken from the spares) on first use. */
+static guint8 *
+held_buffer(ImsReceiveStream *stream, gint64 sequence)
 {
-  return stream->buffers + ((guint64) sequence & stream->mask) * stream->config.max_packet_size;
+  guint8 **held = &stream->held[(guint64) sequence & stream->mask];
+  if (*held == NULL) {
+    if (stream->spare_count > 0) {
+      *held = stream->spare[--stream->spare_count];
+    } else {
+      *held = g_malloc(stream->config.max_packet_size);
+      stream->stats.copies++;
+    }
+  }
+  return *held;
+}
+
+/* Gives the copy of sequence back to the spares (at most window of them exist). */
+static void
+drop_held_buffer(ImsReceiveStream *stream, gint64 sequence)
+{
+  guint8 **held = &stream->held[(guint64) sequence & stream->mask];
+  stream->spare[stream->spare_count++] = *held;
+  *held = NULL;
 }
 
 static gint64
@@ -189,8 +219,9 @@ release(ImsReceiveStream *stream, gint64 now_us, gint64 force_until)
     if (slot->state == SLOT_STORED) {
       slot->state = SLOT_RELEASED;
       stream->next++;
-      deliver_buffer(stream, buffer_of(stream, slot->sequence), slot->length, slot->sequence,
+      deliver_buffer(stream, held_buffer(stream, slot->sequence), slot->length, slot->sequence,
                      slot->arrival_us);
+      drop_held_buffer(stream, slot->sequence);
       continue;
     }
     if (slot->state == SLOT_MISSING &&
@@ -310,7 +341,7 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
     release(stream, arrival_us, 0);
     return 0;
   }
-  memcpy(buffer_of(stream, sequence), data, length);
+  memcpy(held_buffer(stream, sequence), data, length);
   slot->length = (guint16) length;
   slot->arrival_us = arrival_us;
   slot->state = SLOT_STORED;

@@ -71,6 +71,8 @@ typedef struct {
   guint64 invalid;           /* not RTP, another SSRC, too big to hold */
   guint32 jitter;            /* RTP timestamp units */
   gint64 rtt_us;
+  guint copies;              /* packet copies allocated (max_packet_size each): the most ever
+                                held at once, not the window */
 } ImsReceiveStreamStats;
 
 /* Called once per packet in sequence order.  packet points into the stream's slot or the caller's

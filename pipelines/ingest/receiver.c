@@ -103,7 +103,9 @@ receiver_unref(ImsReceiver *receiver)
 
 /* ---- loop -> main ---- */
 
-typedef enum { POST_ANSWER, POST_CANDIDATE, POST_TAKE_STARTED, POST_TAKE_FINISHED, POST_FAILED } PostKind;
+typedef enum {
+  POST_ANSWER, POST_CANDIDATE, POST_MEDIA_FLOWING, POST_TAKE_STARTED, POST_TAKE_FINISHED, POST_FAILED
+} PostKind;
 
 typedef struct {
   ImsReceiver *receiver;
@@ -152,6 +154,10 @@ dispatch_post(gpointer data)
       deliver_candidate(receiver, post->text);
     else
       g_ptr_array_add(receiver->pending_candidates, g_strdup(post->text));
+    break;
+  case POST_MEDIA_FLOWING:
+    if (callbacks->on_media_flowing)
+      callbacks->on_media_flowing(receiver->user_data);
     break;
   case POST_TAKE_STARTED:
     if (callbacks->on_take_started)
@@ -366,6 +372,9 @@ on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
     track->ssrc = packet.ssrc;
     g_info("[%s] %s flowing (SSRC %u, payload type %u)", receiver->log_id,
            ims_track_name(track->track), packet.ssrc, packet.payload_type);
+    __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
+    if (receiver->tracks[IMS_TRACK_VIDEO].stream && receiver->tracks[IMS_TRACK_AUDIO].stream)
+      post_simple(receiver, POST_MEDIA_FLOWING, NULL, NULL);
   }
   __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
   ims_receive_stream_push(track->stream, buf, len, now);
@@ -668,7 +677,10 @@ ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error
     .ice_ufrag = ims_transport_get_local_ufrag(receiver->transport),
     .ice_pwd = ims_transport_get_local_pwd(receiver->transport),
     .fingerprint = ims_transport_get_local_fingerprint(receiver->transport),
-    .prefer_dtls_client = TRUE,
+    /* DTLS server to an actpass offer: the server picks the SRTP profile, and OpenSSL picks by its
+     * own order (AES-GCM first), where Chromium as server picks AES-CM + HMAC-SHA1, which Debian's
+     * libsrtp2 (NSS) unprotects at several times GCM's cost (docs/ingest.md) */
+    .prefer_dtls_client = FALSE,
     .video_start_kbps = receiver->config.video_start_kbps,
   };
   ImsNegotiation negotiation = { 0 };

@@ -24,7 +24,7 @@
  * before it is held (at most IMS_TAKE_WRITER_MAX_PENDING_AUDIO frames, the
  * oldest dropped first) and written after the header.
  *
- * Crash safety: clusters hold at most cluster_time_ms (default 1 s) and
+ * Crash safety: clusters hold at most cluster_time_ms (default 500 ms) and
  * every video keyframe starts one; a cluster reaches the file (avio_flush)
  * as soon as it is closed, so a kill -9 loses at most the open cluster
  * (and the one audio frame libavformat's muxer holds back to put it in the
@@ -66,7 +66,7 @@ typedef struct {
   ImsMediaCodec video_codec;   /* H264, VP8, or NONE for no video track */
   ImsMediaCodec audio_codec;   /* OPUS, or NONE for no audio track */
   guint audio_channels;        /* 1 or 2; 0 = 2 (the SDP's opus/48000/2) */
-  guint cluster_time_ms;       /* 0 = 1000 */
+  guint cluster_time_ms;       /* 0 = 500: what a kill -9 can lose, and the muxer's cluster buffer */
   guint cluster_size_bytes;    /* 0 = 1 MiB */
 } ImsTakeWriterConfig;
 

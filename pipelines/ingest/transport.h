@@ -14,9 +14,10 @@
  *   flows) ; any -> failed (ICE failed, DTLS failed, fingerprint mismatch) ;
  *   ims_transport_close(): -> closed (no callback after close).
  *
- * DTLS role: the answer says a=setup:active (we are the DTLS client, as
- * Chromium's and Janus's answerers do) when the offer says actpass or passive,
- * and a=setup:passive (DTLS server) when the offer says active.
+ * DTLS role: set by the caller from the negotiation (ims_transport_set_remote's
+ * setup is the remote's): the receiver answers a=setup:passive (DTLS server) to
+ * an actpass or active offer, active to a passive one.  As server the transport
+ * chooses the SRTP profile by its own order (AES-GCM, then AES-CM).
  *
  * Threads: the transport lives on the media loop it was created on.  Every
  * callback runs on that loop's thread.  ims_transport_new(),

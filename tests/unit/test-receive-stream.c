@@ -112,6 +112,32 @@ assert_delivered(Fixture *f, const guint16 *expected, guint count)
                expected[i]);
 }
 
+/* Copies follow the packets held at once: none in order, one per packet behind a gap, reused for the
+ * next gap (they used to be the whole window, allocated at creation). */
+static void
+test_copies_follow_what_is_held(void **state)
+{
+  Fixture *f = *state;
+  ImsReceiveStreamStats stats;
+  guint16 s = 100;
+  for (; s < 2100; s++)
+    assert_int_equal(push(f, s, s * 1000), 0);
+  ims_receive_stream_get_stats(f->stream, &stats);
+  assert_int_equal(stats.copies, 0);
+  for (int round = 0; round < 50; round++) {
+    guint16 missing = s++;
+    for (int i = 0; i < 20; i++, s++)   /* 20 behind the missing one wait */
+      assert_int_equal(push(f, s, s * 1000), 0);
+    assert_int_equal(push(f, missing, s * 1000), 0);  /* it arrives: all 21 handed on */
+    for (int i = 0; i < 30; i++, s++)
+      assert_int_equal(push(f, s, s * 1000), 0);
+  }
+  ims_receive_stream_get_stats(f->stream, &stats);
+  assert_int_equal(stats.delivered, 2000 + 50 * 51);
+  assert_int_equal(stats.given_up, 0);
+  assert_int_equal(stats.copies, 20);
+}
+
 static void
 test_in_order_without_copy(void **state)
 {
@@ -688,6 +714,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_give_up_late_duplicate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_wraparound, setup, teardown),
     cmocka_unit_test_setup_teardown(test_gap_longer_than_window, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_copies_follow_what_is_held, setup, teardown),
     cmocka_unit_test_setup_teardown(test_restart_resyncs, setup, teardown),
     cmocka_unit_test_setup_teardown(test_restart_just_behind, setup, teardown),
     cmocka_unit_test_setup_teardown(test_report_block_and_jitter, setup, teardown),
