@@ -594,6 +594,26 @@ function pairSummary(rows) {
   return lines.join('\n');
 }
 
+/** RSS growth per added stream: the least-squares slope of (max RSS - RSS at rest) against N over
+ * every round of a server and codec, so the first stream's one-time costs (libraries' pages touched,
+ * a media loop's first allocations) are the intercept, not part of every stream.  Needs two N. */
+function rssSlopeSummary(rows) {
+  const lines = ['| codec | server | N measured | RSS growth at smallest N, MB | per added stream, MB (slope) |', '|---|---|---|---|---|'];
+  for (const codec of [...new Set(rows.map(r => r.codec))]) {
+    for (const server of ['janus', 'imsd']) {
+      const rs = rows.filter(r => r.server === server && r.codec === codec && r.rssMaxMb !== undefined);
+      const ns = [...new Set(rs.map(r => r.n))].sort((a, b) => a - b);
+      if (ns.length < 2) continue;
+      const xs = rs.map(r => r.n), ys = rs.map(r => r.rssMaxMb - r.rssRestMb);
+      const mx = mean(xs), my = mean(ys);
+      const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const first = mean(rs.filter(r => r.n === ns[0]).map(r => r.rssMaxMb - r.rssRestMb));
+      lines.push(`| ${codec} | ${server} | ${ns.join(',')} | ${f1(first)} | ${f2(slope)} |`);
+    }
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}
+
 /** imsd's join and stop over every round of a codec (p50/p95 over all streams). */
 function joinSummary(rows) {
   const lines = ['| codec | streams measured | join p50 ms | join p95 ms | stop p50 ms | stop p95 ms |', '|---|---|---|---|---|---|'];
@@ -663,6 +683,8 @@ console.log('machine busy %: all cores, whole machine (Chromium, other jobs) ove
 console.log(pairSummary(rows));
 console.log('\ncpu %/(Mbit/s): cpu % core/stream / the streams\' mean sent Mbit/s (the senders do not send alike under load).\n');
 console.log(joinSummary(rows));
+const slopes = rssSlopeSummary(rows);
+if (slopes) console.log(`\n${slopes}`);
 if (args.threads) {
   for (const r of rows.filter(x => x.threadSplit)) {
     console.log(`\n# threads ${r.server} ${r.codec} N=${r.n} pair ${r.pair} (% of one core)`);
