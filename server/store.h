@@ -46,6 +46,9 @@ typedef struct {
   char *audio_codec;
   int width, height;
   char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
+  char *completeness;       /* the take's completeness record (docs/ingest.md) as JSON text (an
+                             * object), from the ingest when the take finished; NULL = unknown
+                             * (the webrtcbin ingest, a take still recording or cut by a crash) */
   /* Renditions and uploads (read from the database; insert_take and update_take ignore them):
    * "pending" (not processed yet), "processed", "repaired" (processed from a re-timestamped copy),
    * "failed" (processing_error says why; a take that recorded nothing is failed too).  NULL if not loaded. */

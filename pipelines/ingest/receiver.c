@@ -505,6 +505,10 @@ video_size(Track *video, int *width, int *height)
   gst_h264_nal_parser_free(parser);
 }
 
+/* Closes the open take (if its writer opened) and returns its result, with the
+ * completeness record filled in *completeness and, as JSON text, in
+ * result->completeness (every finished take has one: a take whose file could
+ * not be opened has a record of nothing written).  Transfer full. */
 static ImsTakeResult *
 close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
 {
@@ -551,6 +555,7 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
   }
   if (audio->has_frames)
     result->audio_codec = g_strdup("OPUS");
+  result->completeness = ims_take_completeness_to_string(completeness);
   g_clear_pointer(&receiver->take_path, g_free);
   receiver->take_started = FALSE;
   return result;
@@ -593,10 +598,9 @@ loop_stop_take(gpointer data)
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
   p->result = close_take(receiver, &p->completeness);
-  g_autofree char *record = ims_take_completeness_to_string(&p->completeness);
   g_message("[%s] take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
             receiver->log_id, p->result->path, p->result->complete ? "complete" : "cut",
-            p->result->duration_ms, p->result->size_bytes, record);
+            p->result->duration_ms, p->result->size_bytes, p->result->completeness);
   post(receiver, p);
   return G_SOURCE_REMOVE;
 }
