@@ -29,7 +29,7 @@ typedef struct {
 #define IMS_PG_TAKE_COLUMNS \
   "id, session_id, question_idx, number, status, path, " IMS_PG_USEC("started_at") ", " \
   IMS_PG_USEC("stopped_at") ", duration_ms, size_bytes, video_codec, audio_codec, " \
-  "width, height, stop_reason, processing_status, processing_error"
+  "width, height, stop_reason, processing_status, processing_error, completeness"
 
 /* One store call: runs against self->conn; on failure leaves its output unset. */
 typedef gboolean (*ImsPgOperation)(ImsStorePg *self, gpointer data, GError **error);

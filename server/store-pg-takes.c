@@ -37,6 +37,9 @@ ims_pg_take_from_row(const PGresult *result, int row, GError **error)
   column = PQfnumber(result, "processing_error");
   if (column >= 0)
     take->processing_error = ims_pg_get_text(result, row, column);
+  column = PQfnumber(result, "completeness");   /* jsonb as text: NULL stays NULL */
+  if (column >= 0)
+    take->completeness = ims_pg_get_text(result, row, column);
   return g_steal_pointer(&take);
 }
 
@@ -74,11 +77,13 @@ ims_pg_insert_take_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, take->width);
   ims_pg_params_add_int(&params, take->height);
   ims_pg_params_add_text(&params, take->stop_reason);
+  ims_pg_params_add_text(&params, take->completeness);
   g_autoptr(PGresult) result = ims_pg_exec(self, "insert take",
       "INSERT INTO takes (id, session_id, question_idx, number, status, path, started_at,"
       " stopped_at, duration_ms, size_bytes, video_codec, audio_codec, width, height,"
-      " stop_reason) VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::timestamptz, now()),"
-      " $8, $9, $10, $11, $12, $13, $14, $15)", &params, PGRES_COMMAND_OK, error);
+      " stop_reason, completeness) VALUES ($1, $2, $3, $4, $5, $6,"
+      " coalesce($7::timestamptz, now()), $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb)",
+      &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   return result != NULL;
 }
@@ -105,9 +110,12 @@ ims_pg_update_take_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, take->width);
   ims_pg_params_add_int(&params, take->height);
   ims_pg_params_add_text(&params, take->stop_reason);
+  ims_pg_params_add_text(&params, take->completeness);
   gboolean ok = ims_pg_update_one(self, "update take",
       "UPDATE takes SET status = $2, stopped_at = $3, duration_ms = $4, size_bytes = $5,"
       " video_codec = $6, audio_codec = $7, width = $8, height = $9, stop_reason = $10,"
+      /* the record comes once, when the take finishes; later updates may not carry it */
+      " completeness = coalesce($11::jsonb, completeness),"
       /* a take that recorded nothing is never processed: say so rather than 'pending' */
       " processing_status = CASE WHEN $2 = 'failed' AND processing_status = 'pending'"
       "   THEN 'failed' ELSE processing_status END,"

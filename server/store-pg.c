@@ -138,6 +138,9 @@ static const ImsMigration ims_migrations[] = {
     "UPDATE takes SET processing_status = 'failed',"
     "  processing_error = coalesce(processing_error, 'nothing was recorded')"
     "  WHERE status = 'failed' AND processed_at IS NULL;" },
+  /* NULL: unknown (takes recorded before, by the webrtcbin ingest, or cut by a crash) */
+  { 7, "completeness record of takes",
+    "ALTER TABLE takes ADD COLUMN completeness jsonb;" },
 };
 
 void
