@@ -47,6 +47,10 @@ struct _Track {
   guint64 next_sequence;          /* extended; 0 before the first packet */
   gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
   guint width, height;            /* VP8: of the last keyframe */
+  /* the stream's and depacketizer's counters when the open take started (zero
+   * before the first packet): a take's record counts its own packets only */
+  ImsReceiveStreamStats take_start_stats;
+  guint64 take_start_frames_dropped;
 };
 
 struct _ImsReceiver {
@@ -505,6 +509,28 @@ video_size(Track *video, int *width, int *height)
   gst_h264_nal_parser_free(parser);
 }
 
+/* now - then of a counter, or now if the counter restarted (a new stream). */
+static guint64
+counted_since(guint64 now, guint64 then)
+{
+  return now >= then ? now - then : now;
+}
+
+/* Notes every track's counters at the start of a take. */
+static void
+mark_take_start(ImsReceiver *receiver)
+{
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    memset(&track->take_start_stats, 0, sizeof track->take_start_stats);
+    track->take_start_frames_dropped = 0;
+    if (track->stream)
+      ims_receive_stream_get_stats(track->stream, &track->take_start_stats);
+    if (track->depacketizer)
+      track->take_start_frames_dropped = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+  }
+}
+
 /* Closes the open take (if its writer opened) and returns its result, with the
  * completeness record filled in *completeness and, as JSON text, in
  * result->completeness (every finished take has one: a take whose file could
@@ -526,16 +552,20 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
     Track *track = &receiver->tracks[i];
     ImsTrackCompleteness *record = &completeness->tracks[i];
-    if (track->stream) {
+    if (track->stream) {   /* since the take started */
       ImsReceiveStreamStats stats;
+      const ImsReceiveStreamStats *start = &track->take_start_stats;
       ims_receive_stream_get_stats(track->stream, &stats);
-      record->packets_expected = stats.expected;
-      record->packets_received = stats.received;
-      record->packets_recovered_by_nack = stats.recovered;
-      record->packets_lost = stats.lost > 0 ? (guint64) stats.lost : 0;
+      record->packets_expected = counted_since(stats.expected, start->expected);
+      record->packets_received = counted_since(stats.received, start->received);
+      record->packets_recovered_by_nack = counted_since(stats.recovered, start->recovered);
+      gint64 lost = stats.lost - MAX(start->lost, 0);
+      record->packets_lost = lost > 0 ? (guint64) lost : 0;
     }
     if (track->depacketizer)
-      record->frames_dropped_incomplete = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+      record->frames_dropped_incomplete =
+          counted_since(ims_depacketizer_get_stats(track->depacketizer)->frames_dropped,
+                        track->take_start_frames_dropped);
   }
   ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
   ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];
@@ -573,6 +603,7 @@ loop_start_take(gpointer data)
   g_autoptr(GError) error = NULL;
   receiver->take_path = g_strdup(work->path);
   receiver->take_started = FALSE;
+  mark_take_start(receiver);
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
     g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
