@@ -559,8 +559,9 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
       record->packets_expected = counted_since(stats.expected, start->expected);
       record->packets_received = counted_since(stats.received, start->received);
       record->packets_recovered_by_nack = counted_since(stats.recovered, start->recovered);
-      gint64 lost = stats.lost - MAX(start->lost, 0);
-      record->packets_lost = lost > 0 ? (guint64) lost : 0;
+      /* lost = expected - received (RFC 3550 A.3), over the take */
+      record->packets_lost = record->packets_expected > record->packets_received
+                                 ? record->packets_expected - record->packets_received : 0;
     }
     if (track->depacketizer)
       record->frames_dropped_incomplete =
