@@ -71,6 +71,22 @@ add_string_or_null(JsonBuilder *builder, const char *member, const char *value)
     json_builder_add_null_value(builder);
 }
 
+/* "member": the JSON object whose text is json, or null when json is NULL.
+ * Text that is not a JSON object (it never is: it comes from a jsonb column)
+ * is null too, with a warning naming owner. */
+static void
+add_object_or_null(JsonBuilder *builder, const char *member, const char *json, const char *owner)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = json ? json_from_string(json, &error) : NULL;
+  if (node && !JSON_NODE_HOLDS_OBJECT(node))
+    g_clear_pointer(&node, json_node_unref);
+  if (json && !node)
+    g_warning("%s: %s is not a JSON object: %s", owner, member, error ? error->message : json);
+  json_builder_set_member_name(builder, member);
+  json_builder_add_value(builder, node ? node : json_node_new(JSON_NODE_NULL));
+}
+
 /* "member": value, left out when value is NULL (the contract's "if known"). */
 static void
 add_string_if_known(JsonBuilder *builder, const char *member, const char *value)
@@ -202,7 +218,7 @@ JsonNode *
 ims_event_payload_media_processed(const char *user_id, const char *file_id, gint64 original_size,
                                   gint64 processed_size, double processing_duration_s,
                                   const GPtrArray *renditions, const char *thumbnail_path,
-                                  const char *profile)
+                                  const char *profile, const char *completeness)
 {
   g_return_val_if_fail(user_id != NULL && file_id != NULL && profile != NULL, NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
@@ -228,6 +244,7 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
   json_builder_end_array(builder);
   add_string_or_null(builder, "thumbnailPath", thumbnail_path);
   add_string(builder, "profile", profile);
+  add_object_or_null(builder, "completeness", completeness, file_id);
   return finish(builder);
 }
 

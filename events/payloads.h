@@ -76,12 +76,15 @@ JsonNode *ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFi
  * processedSize, processingDuration (seconds), renditions (one
  * {kind, path, mimeType, size} per ImsMediaFile* of renditions: kind, key,
  * content_type, size_bytes; NULL for none), thumbnailPath (null if NULL),
- * profile. */
+ * profile, completeness (imsd's addition: the take's completeness record,
+ * ImsTake.completeness, a JSON object's text, as an object; null if NULL, or
+ * with a warning if the text is not a JSON object). */
 JsonNode *ims_event_payload_media_processed(const char *user_id, const char *file_id,
                                             gint64 original_size, gint64 processed_size,
                                             double processing_duration_s,
                                             const GPtrArray *renditions,
-                                            const char *thumbnail_path, const char *profile);
+                                            const char *thumbnail_path, const char *profile,
+                                            const char *completeness);
 
 /* media.processing_failed: userId, fileId (the recording's, = the take id), sessionId, responseId
  * (the take id), profile, reason (non-empty), attempts, originalStored (the original recording is

@@ -49,6 +49,7 @@ ims_take_result_free(ImsTakeResult *result)
   g_free(result->path);
   g_free(result->video_codec);
   g_free(result->audio_codec);
+  g_free(result->completeness);
   g_free(result);
 }
 

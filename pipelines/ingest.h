@@ -38,6 +38,9 @@ typedef struct {
   int width, height;       /* of the first video frame written, 0 if unknown */
   gboolean complete;       /* TRUE: EOS reached the file sink; FALSE: the take was
                               cut by a pipeline error (file may still decode) */
+  char *completeness;      /* JSON text of the record, NULL when the ingest has none
+                              (the receive path's completeness record, docs/ingest.md;
+                              the webrtcbin ingest keeps none) */
 } ImsTakeResult;
 
 void ims_take_result_free(ImsTakeResult *result);

@@ -58,8 +58,10 @@ done
 # runs the interview suites too, so it is proved on the same assertions
 # while webrtcbin is still the default (docs/ingest.md).
 echo "== browser tests on the receive path built for recording (IMSD_E2E_INGEST=receiver)"
+# events: the completeness record in the review API and media.processed.
 for file in tests/browser/e2e.test.mjs tests/browser/lifecycle.test.mjs \
-            tests/browser/crash.test.mjs tests/browser/fidelity.test.mjs; do
+            tests/browser/crash.test.mjs tests/browser/fidelity.test.mjs \
+            tests/browser/events.test.mjs; do
   IMSD_E2E_INGEST=receiver run_browser_file "$file" receiver
 done
 rm -f "$log"

@@ -56,7 +56,7 @@ on_take_finished(const ImsTakeResult *result, gpointer data)
   ims_session_media_take_finished(binding->session, binding, result->path, result->duration_ms,
                                   (gint64) result->size_bytes, result->video_codec,
                                   result->audio_codec, result->width, result->height,
-                                  result->complete);
+                                  result->complete, result->completeness);
 }
 
 static void

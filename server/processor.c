@@ -427,7 +427,7 @@ processed_events(ImsStore *store, Recording *recording, GError **error)
   ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSED,
                  ims_event_payload_media_processed(recording->user_id, take->id, take->size_bytes,
                                                    processed_size, recording->seconds, renditions,
-                                                   thumbnail, recording->profile),
+                                                   thumbnail, recording->profile, take->completeness),
                  take->session_id);
   return events;
 }

@@ -240,6 +240,23 @@ add_processing(JsonBuilder *b, const ImsTake *take)
   json_builder_end_object(b);
 }
 
+/* "completeness": the take's completeness record (docs/ingest.md) as a JSON
+ * object, null when unknown (or, with a warning, if the stored text does not
+ * parse as an object: it never is anything else). */
+static void
+add_completeness(JsonBuilder *b, const ImsTake *take)
+{
+  g_autoptr(GError) error = NULL;
+  JsonNode *node = take->completeness ? json_from_string(take->completeness, &error) : NULL;
+  if (node && !JSON_NODE_HOLDS_OBJECT(node))
+    g_clear_pointer(&node, json_node_unref);
+  if (take->completeness && !node)
+    g_warning("take %s: completeness is not a JSON object: %s", take->id,
+              error ? error->message : take->completeness);
+  json_builder_set_member_name(b, "completeness");
+  json_builder_add_value(b, node ? node : json_node_new(JSON_NODE_NULL));
+}
+
 static void
 handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
               const char *id, ImsApiResponse *response)
@@ -286,6 +303,7 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
       ims_api_add_string(b, "stopReason", take->stop_reason);
       ims_api_add_time(b, "startedAt", take->started_at);
       add_processing(b, take);
+      add_completeness(b, take);
       add_media(api, b, files, take->id);
       json_builder_end_object(b);
     }

@@ -858,7 +858,7 @@ void
 ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
                                 gint64 duration_ms, gint64 size_bytes, const char *video_codec,
                                 const char *audio_codec, int width, int height,
-                                gboolean complete)
+                                gboolean complete, const char *completeness)
 {
   OpenTake *open = ims_session_find_open_take(session, media);
 
@@ -876,6 +876,8 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
   take->audio_codec = g_strdup(audio_codec);
   take->width = width;
   take->height = height;
+  g_free(take->completeness);
+  take->completeness = g_strdup(completeness);
   if (!video_codec && !audio_codec)
     take->status = IMS_TAKE_FAILED; /* nothing was written */
   else if (!complete)

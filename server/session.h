@@ -125,10 +125,13 @@ void ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint 
 void ims_session_media_flowing(ImsSession *session, gpointer media);
 /* The first keyframe of media's open take reached the file. */
 void ims_session_media_take_started(ImsSession *session, gpointer media);
+/* media's open take is finalized; completeness is its record as JSON text
+ * (ImsTake.completeness), NULL if the media keeps none. */
 void ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
                                      gint64 duration_ms, gint64 size_bytes,
                                      const char *video_codec, const char *audio_codec,
-                                     int width, int height, gboolean complete);
+                                     int width, int height, gboolean complete,
+                                     const char *completeness);
 void ims_session_media_failed(ImsSession *session, gpointer media, const char *reason);
 
 /* Serializes the public view (the "state" message body, type included). Transfer full. */

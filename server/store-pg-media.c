@@ -22,7 +22,7 @@ list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
       "SELECT t.id, t.session_id, t.question_idx, t.number, t.status, t.path, "
       IMS_PG_USEC("t.started_at") ", " IMS_PG_USEC("t.stopped_at") ", t.duration_ms, t.size_bytes,"
       " t.video_codec, t.audio_codec, t.width, t.height, t.stop_reason,"
-      " s.interview_id, q.question_id, s.user_id, s.profile"
+      " s.interview_id, q.question_id, s.user_id, s.profile, t.completeness"
       " FROM takes t JOIN sessions s ON s.id = t.session_id"
       " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
       " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"

@@ -29,7 +29,7 @@ typedef struct {
 #define IMS_PG_TAKE_COLUMNS \
   "id, session_id, question_idx, number, status, path, " IMS_PG_USEC("started_at") ", " \
   IMS_PG_USEC("stopped_at") ", duration_ms, size_bytes, video_codec, audio_codec, " \
-  "width, height, stop_reason, processing_status, processing_error"
+  "width, height, stop_reason, processing_status, processing_error, completeness"
 
 /* One store call: runs against self->conn; on failure leaves its output unset. */
 typedef gboolean (*ImsPgOperation)(ImsStorePg *self, gpointer data, GError **error);
@@ -55,6 +55,8 @@ gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, 
 void ims_store_pg_media_init(ImsStorePg *self);
 /* store-pg-events.c: transactions and the outbox. */
 void ims_store_pg_events_init(ImsStorePg *self);
+/* store-pg-takes.c: insert, update and list takes. */
+void ims_store_pg_takes_init(ImsStorePg *self);
 /* store-pg-review.c: the recruiters' queries and the audit log. */
 void ims_store_pg_review_init(ImsStorePg *self);
 /* store-pg-media.c: media_files rows of a result selecting its MEDIA_FILE_COLUMNS. */

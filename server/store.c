@@ -119,6 +119,7 @@ ims_take_copy(const ImsTake *take)
   copy->video_codec = g_strdup(take->video_codec);
   copy->audio_codec = g_strdup(take->audio_codec);
   copy->stop_reason = g_strdup(take->stop_reason);
+  copy->completeness = g_strdup(take->completeness);
   copy->processing_status = g_strdup(take->processing_status);
   copy->processing_error = g_strdup(take->processing_error);
   return copy;
@@ -135,6 +136,7 @@ ims_take_free(ImsTake *take)
   g_free(take->video_codec);
   g_free(take->audio_codec);
   g_free(take->stop_reason);
+  g_free(take->completeness);
   g_free(take->processing_status);
   g_free(take->processing_error);
   g_free(take);

@@ -46,6 +46,11 @@ typedef struct {
   char *audio_codec;
   int width, height;
   char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
+  char *completeness;       /* the take's completeness record (docs/ingest.md) as the text of a JSON
+                             * object, from the ingest when the take finished (takes.completeness,
+                             * jsonb: read back normalized); NULL = unknown (the webrtcbin ingest,
+                             * a take still recording or cut by a crash).  update_take keeps the
+                             * stored record when this is NULL. */
   /* Renditions and uploads (read from the database; insert_take and update_take ignore them):
    * "pending" (not processed yet), "processed", "repaired" (processed from a re-timestamped copy),
    * "failed" (processing_error says why; a take that recorded nothing is failed too).  NULL if not loaded. */

@@ -47,6 +47,10 @@ struct _Track {
   guint64 next_sequence;          /* extended; 0 before the first packet */
   gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
   guint width, height;            /* VP8: of the last keyframe */
+  /* the stream's and depacketizer's counters when the open take started (zero
+   * before the first packet): a take's record counts its own packets only */
+  ImsReceiveStreamStats take_start_stats;
+  guint64 take_start_frames_dropped;
 };
 
 struct _ImsReceiver {
@@ -514,6 +518,32 @@ video_size(Track *video, int *width, int *height)
   gst_h264_nal_parser_free(parser);
 }
 
+/* now - then of a counter, or now if the counter restarted (a new stream). */
+static guint64
+counted_since(guint64 now, guint64 then)
+{
+  return now >= then ? now - then : now;
+}
+
+/* Notes every track's counters at the start of a take. */
+static void
+mark_take_start(ImsReceiver *receiver)
+{
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    memset(&track->take_start_stats, 0, sizeof track->take_start_stats);
+    track->take_start_frames_dropped = 0;
+    if (track->stream)
+      ims_receive_stream_get_stats(track->stream, &track->take_start_stats);
+    if (track->depacketizer)
+      track->take_start_frames_dropped = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+  }
+}
+
+/* Closes the open take (if its writer opened) and returns its result, with the
+ * completeness record filled in *completeness and, as JSON text, in
+ * result->completeness (every finished take has one: a take whose file could
+ * not be opened has a record of nothing written).  Transfer full. */
 static ImsTakeResult *
 close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
 {
@@ -531,16 +561,21 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
     Track *track = &receiver->tracks[i];
     ImsTrackCompleteness *record = &completeness->tracks[i];
-    if (track->stream) {
+    if (track->stream) {   /* since the take started */
       ImsReceiveStreamStats stats;
+      const ImsReceiveStreamStats *start = &track->take_start_stats;
       ims_receive_stream_get_stats(track->stream, &stats);
-      record->packets_expected = stats.expected;
-      record->packets_received = stats.received;
-      record->packets_recovered_by_nack = stats.recovered;
-      record->packets_lost = stats.lost > 0 ? (guint64) stats.lost : 0;
+      record->packets_expected = counted_since(stats.expected, start->expected);
+      record->packets_received = counted_since(stats.received, start->received);
+      record->packets_recovered_by_nack = counted_since(stats.recovered, start->recovered);
+      /* lost = expected - received (RFC 3550 A.3), over the take */
+      record->packets_lost = record->packets_expected > record->packets_received
+                                 ? record->packets_expected - record->packets_received : 0;
     }
     if (track->depacketizer)
-      record->frames_dropped_incomplete = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+      record->frames_dropped_incomplete =
+          counted_since(ims_depacketizer_get_stats(track->depacketizer)->frames_dropped,
+                        track->take_start_frames_dropped);
   }
   ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
   ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];
@@ -560,6 +595,7 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
   }
   if (audio->has_frames)
     result->audio_codec = g_strdup("OPUS");
+  result->completeness = ims_take_completeness_to_string(completeness);
   g_clear_pointer(&receiver->take_path, g_free);
   receiver->take_started = FALSE;
   return result;
@@ -577,6 +613,7 @@ loop_start_take(gpointer data)
   g_autoptr(GError) error = NULL;
   receiver->take_path = g_strdup(work->path);
   receiver->take_started = FALSE;
+  mark_take_start(receiver);
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
     g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
@@ -602,10 +639,9 @@ loop_stop_take(gpointer data)
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
   p->result = close_take(receiver, &p->completeness);
-  g_autofree char *record = ims_take_completeness_to_string(&p->completeness);
   g_message("[%s] take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
             receiver->log_id, p->result->path, p->result->complete ? "complete" : "cut",
-            p->result->duration_ms, p->result->size_bytes, record);
+            p->result->duration_ms, p->result->size_bytes, p->result->completeness);
   post(receiver, p);
   return G_SOURCE_REMOVE;
 }

@@ -16,6 +16,10 @@
 //     completed take (responseId = mediaFileId = take id), 1
 //     candidate.completed, 1 interview.completed, one media.uploaded per
 //     media_files row (fileId, path), one media.processed per processed take
+//   - each processed take's completeness record (docs/ingest.md) is the same
+//     object in the review API and in its media.processed; on the receive
+//     path (IMSD_E2E_INGEST=receiver) it is there and counts what was
+//     recorded; the webrtcbin ingest has none (null in both)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,9 +30,12 @@ import { launchBrowser, waitForState, clickButton, describePage } from './lib/br
 import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { startKafkaMock, validateEvents, checkAgainstOutbox } from './lib/kafka.mjs';
+import { signToken } from './lib/token.mjs';
 
 const NAME = 'events';
 const TOPICS = ['candidate-events', 'media-events', 'interview-events'];
+const REVIEW_SECRET = 'events-test-review-secret-0123456789abcdef';
+const RECEIVER = process.env.IMSD_E2E_INGEST === 'receiver';
 const QUESTIONS = [
   { id: 'ev-q1', text: 'Tell us about a project you are proud of.', timeLimitSeconds: 30 },
   { id: 'ev-q2', text: 'Describe a difficult bug you fixed.', timeLimitSeconds: 30 },
@@ -47,7 +54,8 @@ before(async () => {
   s3 = await startS3rver({ name: NAME });
   imsd = await startImsd({
     name: NAME,
-    env: { ...s3.imsdEnv({ keyPrefix: 'ev-media' }), ...kafka.imsdEnv(), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2' },
+    env: { ...s3.imsdEnv({ keyPrefix: 'ev-media' }), ...kafka.imsdEnv(), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2',
+      IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET },
   });
   browser = await launchBrowser();
 });
@@ -172,4 +180,53 @@ test('every event is on Kafka once, valid, keyed, with headers, in order per key
     }
   }, async () => `messages on Kafka:\n${messages.map((m) => `${m.topic}[${m.partition}]@${m.offset} key=${m.key} ` +
     `${JSON.stringify(m.headers)} ${m.payload.slice(0, 160)}`).join('\n')}`);
+});
+
+test('each take\'s completeness record: the review API\'s is media.processed\'s', { timeout: 60000 }, async () => {
+  assert.ok(interviewDone, 'the interview test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    const sid = session.sessionId;
+    const now = Math.floor(Date.now() / 1000);
+    const token = signToken(REVIEW_SECRET, { sub: 'admin@example.test', role: 'admin', iat: now, exp: now + 600 });
+    const res = await imsd.request('GET', `/api/v1/review/sessions/${sid}`, { token });
+    assert.equal(res.status, 200, res.text);
+    const takes = res.json.questions.flatMap((q) => q.takes);
+    assert.equal(takes.length, 3, res.text);
+
+    const processed = new Map();
+    for (const m of await kafka.consume('media-events')) {
+      const event = JSON.parse(m.payload);
+      if (event.eventType === 'media.processed') processed.set(event.payload.fileId, event.payload);
+    }
+    for (const take of takes) {
+      const what = `take ${take.id} (${take.status})`;
+      assert.ok(Object.hasOwn(take, 'completeness'), `${what}: completeness in the review API: ${JSON.stringify(take)}`);
+      const event = processed.get(take.id);
+      assert.ok(event, `${what}: a media.processed`);
+      assert.ok(Object.hasOwn(event, 'completeness'), `${what}: completeness in media.processed: ${JSON.stringify(event)}`);
+      assert.deepStrictEqual(event.completeness, take.completeness, `${what}: the same record in both`);
+      if (!RECEIVER) {
+        assert.equal(take.completeness, null, `${what}: the webrtcbin ingest keeps no record`);
+        continue;
+      }
+      const c = take.completeness;
+      assert.ok(c && typeof c === 'object', `${what}: a record: ${JSON.stringify(c)}`);
+      for (const track of ['video', 'audio']) {
+        const { packets, frames } = c[track];
+        assert.ok(frames.written > 0, `${what}: ${track} frames written: ${JSON.stringify(c[track])}`);
+        assert.ok(packets.expected > 0, `${what}: ${track} packets expected: ${JSON.stringify(c[track])}`);
+        assert.ok(packets.received >= packets.expected - packets.lost,
+          `${what}: ${track} received >= expected - lost: ${JSON.stringify(packets)}`);
+      }
+      // the take's own packets, not the connection's: one Opus packet per 20 ms
+      // frame, plus those before the first keyframe (counted, not written)
+      const audio = c.audio;
+      assert.ok(audio.packets.expected <= audio.frames.written + audio.frames.refused + 100,
+        `${what}: audio packets of this take only: ${JSON.stringify(audio)}`);
+      // a ~2.5 s take: both tracks span most of it, and the A/V offsets are known
+      assert.ok(c.video.lastMs - c.video.firstMs >= 1500, `${what}: video span: ${JSON.stringify(c.video)}`);
+      assert.ok(c.avOffsetMs && Number.isInteger(c.avOffsetMs.start) && Number.isInteger(c.avOffsetMs.end),
+        `${what}: avOffsetMs: ${JSON.stringify(c.avOffsetMs)}`);
+    }
+  });
 });

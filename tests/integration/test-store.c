@@ -16,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <json-glib/json-glib.h>
 #include <libpq-fe.h>
 #include <string.h>
 #include <unistd.h>
@@ -626,6 +627,96 @@ test_processing_status_round_trip(void **state)
   assert_string_equal(((ImsProcessingJob *) g_ptr_array_index(jobs, 0))->take->id, waiting->id);
 }
 
+/* TRUE if the JSON texts a and b hold the same value (jsonb normalizes the
+ * text: spacing and member order), or are both NULL. */
+static gboolean
+json_text_equal(const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  g_autoptr(JsonNode) node_a = json_from_string(a, NULL);
+  g_autoptr(JsonNode) node_b = json_from_string(b, NULL);
+  return node_a && node_b && json_node_equal(node_a, node_b);
+}
+
+#define COMPLETENESS_RECORD \
+  "{\"video\":{\"packets\":{\"expected\":900,\"received\":898,\"recoveredByNack\":3,\"lost\":2}," \
+  "\"frames\":{\"written\":150,\"droppedIncomplete\":1,\"refused\":0,\"beforeKeyframe\":0}," \
+  "\"gaps\":{\"count\":1,\"longestMs\":500},\"firstMs\":0,\"lastMs\":4967}," \
+  "\"audio\":{\"packets\":{\"expected\":250,\"received\":250,\"recoveredByNack\":0,\"lost\":0}," \
+  "\"frames\":{\"written\":250,\"droppedIncomplete\":0,\"refused\":0,\"beforeKeyframe\":0}," \
+  "\"gaps\":{\"count\":0,\"longestMs\":0},\"firstMs\":12,\"lastMs\":4992}," \
+  "\"avOffsetMs\":{\"start\":12,\"end\":25}}"
+
+/* A take's completeness record is stored as jsonb when the take finishes and
+ * read back with the session, the open and the unprocessed takes; a take that
+ * never got one (still recording, cut by a crash) reads NULL: unknown. */
+static void
+test_completeness_round_trip(void **state)
+{
+  ImsStore *store = *state;
+  g_autoptr(ImsSessionRecord) record = make_session(FALSE);
+  create_session(store, record);
+  g_autoptr(GError) error = NULL;
+
+  g_autoptr(ImsTake) take = make_take(record->id, 0, 1, IMS_TAKE_RECORDING, 1700000100000000);
+  g_autoptr(ImsTake) cut = make_take(record->id, 0, 2, IMS_TAKE_RECORDING, 1700000200000000);
+  insert_take(store, take);
+  insert_take(store, cut);
+  g_autoptr(GPtrArray) open = store->list_open_takes(store, &error);
+  assert_non_null(open);
+  assert_int_equal(open->len, 2);
+  assert_null(((ImsTake *) g_ptr_array_index(open, 0))->completeness);
+
+  take->status = IMS_TAKE_COMPLETED;
+  take->stopped_at = 1700000105000000;
+  take->duration_ms = 4992;
+  take->video_codec = g_strdup("H264");
+  take->audio_codec = g_strdup("OPUS");
+  take->completeness = g_strdup(COMPLETENESS_RECORD);
+  assert_true(store->update_take(store, take, &error));
+  /* a take a crash cut: recovery marks it interrupted and knows no record */
+  cut->status = IMS_TAKE_INTERRUPTED;
+  cut->stopped_at = 1700000205000000;
+  cut->stop_reason = g_strdup("crash");
+  assert_true(store->update_take(store, cut, &error));
+
+  /* a jsonb column: queryable as JSON */
+  assert_int_equal(admin_count("SELECT count(*) FROM takes"
+                               " WHERE (completeness #>> '{video,frames,written}')::int = 150"
+                               " AND (completeness #>> '{avOffsetMs,end}')::int = 25"), 1);
+  assert_int_equal(admin_count("SELECT count(*) FROM takes WHERE completeness IS NULL"), 1);
+
+  g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
+  assert_int_equal(loaded->takes->len, 2);
+  const ImsTake *loaded_take = g_ptr_array_index(loaded->takes, 0);
+  const ImsTake *loaded_cut = g_ptr_array_index(loaded->takes, 1);
+  assert_non_null(loaded_take->completeness);
+  assert_true(json_text_equal(loaded_take->completeness, COMPLETENESS_RECORD));
+  assert_null(loaded_cut->completeness);
+
+  /* processing (media.processed) reads it with the job's take */
+  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, "/spool/", &error);
+  assert_non_null(jobs);
+  assert_int_equal(jobs->len, 2);
+  for (guint i = 0; i < jobs->len; i++) {
+    const ImsTake *job_take = ((ImsProcessingJob *) g_ptr_array_index(jobs, i))->take;
+    if (g_str_equal(job_take->id, take->id))
+      assert_true(json_text_equal(job_take->completeness, COMPLETENESS_RECORD));
+    else
+      assert_null(job_take->completeness);
+  }
+
+  /* an update that does not carry the record keeps the stored one */
+  g_clear_pointer(&take->completeness, g_free);
+  take->duration_ms = 4990;
+  assert_true(store->update_take(store, take, &error));
+  g_autoptr(ImsSessionRecord) kept = load_session(store, record->id);
+  const ImsTake *kept_take = g_ptr_array_index(kept->takes, 0);
+  assert_int_equal(kept_take->duration_ms, 4990);
+  assert_true(json_text_equal(kept_take->completeness, COMPLETENESS_RECORD));
+}
+
 /* Kills the store's server connections (application_name imsd) and waits
  * until they are gone.  Returns how many there were. */
 static long
@@ -758,6 +849,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_non_uuid_session_is_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_list_open_takes_returns_recording_only, setup, teardown),
     cmocka_unit_test_setup_teardown(test_processing_status_round_trip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_completeness_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_change_commits_events_with_state, setup, teardown),
     cmocka_unit_test_setup_teardown(test_ping_and_reconnect, setup, teardown),
     cmocka_unit_test(test_connect_failure),

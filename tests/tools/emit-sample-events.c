@@ -1,8 +1,9 @@
 /* emit-sample-events.c: prints sample envelopes built by events/ (one JSON per line).
  *
  * For each event type imsd produces: one envelope with every optional field
- * known, and one with the optional fields unknown (omitted or null, as
- * docs/events.md says).  tests/meson.build pipes the output into
+ * known (media.processed with a completeness record the receive path's
+ * serializer wrote), and one with the optional fields unknown (omitted or
+ * null, as docs/events.md says).  tests/meson.build pipes the output into
  * tests/schemas/validate.mjs ('event-schemas' test): the C builders and the
  * JSON Schemas other teams read must agree.  Exits 1 if a builder fails.
  */
@@ -12,6 +13,7 @@
 #include "events/envelope.h"
 #include "events/payloads.h"
 #include "events/topic.h"
+#include "pipelines/ingest/completeness.h"
 
 static int failures;
 
@@ -99,6 +101,18 @@ emit_all(gboolean optional_known)
     g_ptr_array_add(renditions, make_file(record, take->id, "thumbnail", thumb_key, "image/jpeg", 20480));
   g_ptr_array_add(renditions, make_file(record, take->id, "audio/wav-16k", wav_key, "audio/wav", 1461760));
   const char *correlation = optional_known ? "req-0c1d" : NULL;
+  /* the receive path's record of a take with a gap, as the receiver serializes it */
+  ImsTakeCompleteness record_of_take = { 0 };
+  for (int i = 0; i < 150; i++)
+    ims_take_completeness_add_frame(&record_of_take, IMS_TRACK_VIDEO, i * 33);
+  for (int i = 0; i < 250; i++)
+    ims_take_completeness_add_frame(&record_of_take, IMS_TRACK_AUDIO, 12 + i * 20);
+  ims_take_completeness_add_gap(&record_of_take, IMS_TRACK_VIDEO, 500);
+  record_of_take.tracks[IMS_TRACK_VIDEO].packets_expected = 900;
+  record_of_take.tracks[IMS_TRACK_VIDEO].packets_received = 898;
+  record_of_take.tracks[IMS_TRACK_VIDEO].packets_recovered_by_nack = 3;
+  record_of_take.tracks[IMS_TRACK_VIDEO].packets_lost = 2;
+  g_autofree char *completeness = optional_known ? ims_take_completeness_to_string(&record_of_take) : NULL;
 
   emit(IMS_EVENT_CANDIDATE_STARTED,
        ims_event_payload_candidate_started(record, optional_known ? "Mozilla/5.0 (X11; Linux x86_64)" : NULL, 0),
@@ -114,7 +128,7 @@ emit_all(gboolean optional_known)
   emit(IMS_EVENT_MEDIA_PROCESSED,
        ims_event_payload_media_processed(record->user_id, original->id, original->size_bytes,
                                          5242880 + 20480 + 1461760, 3.5, renditions,
-                                         optional_known ? thumb_key : NULL, "standard"),
+                                         optional_known ? thumb_key : NULL, "standard", completeness),
        correlation);
   emit(IMS_EVENT_MEDIA_PROCESSING_FAILED,
        ims_event_payload_media_processing_failed(record->user_id, take->id, record->id, "standard",

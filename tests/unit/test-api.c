@@ -477,6 +477,88 @@ test_review_odd_paths_get_errors(void **state)
   expect_error(f, "GET", "/api/v1/review/media/url", NULL, NULL, 401, "unauthorized");
 }
 
+/* ---- review API: the completeness record of each take ---- */
+
+#define REVIEWED_SESSION "5d1c9b0e-7f3a-4c2e-9b1d-0a6e8f2c4b71"
+#define RECORD "{\"video\": {\"frames\": {\"written\": 150}}, \"avOffsetMs\": {\"end\": 25, \"start\": 12}}"
+
+static ImsSessionRecord *
+fake_load_reviewed_session(ImsStore *base, const char *id, GError **error)
+{
+  ImsSessionRecord *record = ims_session_record_new();
+  record->id = g_strdup(id);
+  record->interview_id = g_strdup("i-1");
+  record->user_id = g_strdup("u-1");
+  record->company_id = g_strdup("company-a");
+  record->profile = g_strdup("standard");
+  g_ptr_array_add(record->questions, ims_question_new("q1", "Why?", 60));
+  /* a record, none (unknown), and stored text that is not an object */
+  static const char *const records[] = { RECORD, NULL, "[1, 2]" };
+  for (guint i = 0; i < G_N_ELEMENTS(records); i++) {
+    ImsTake *take = ims_take_new();
+    take->id = g_strdup_printf("take-%u", i + 1);
+    take->session_id = g_strdup(id);
+    take->number = (int) i + 1;
+    take->status = IMS_TAKE_COMPLETED;
+    take->completeness = g_strdup(records[i]);
+    g_ptr_array_add(record->takes, take);
+  }
+  return record;
+}
+
+static GPtrArray *
+fake_list_session_media_files(ImsStore *base, const char *session_id, GError **error)
+{
+  return g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+}
+
+static gboolean
+fake_add_audit(ImsStore *base, const ImsAuditEntry *entry, GError **error)
+{
+  return TRUE;
+}
+
+static void
+count_warning(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_review_detail_has_completeness(void **state)
+{
+  Fixture *f = *state;
+  f->store.base.load_session = fake_load_reviewed_session;
+  f->store.base.list_session_media_files = fake_list_session_media_files;
+  f->store.base.add_audit = fake_add_audit;
+  guint warnings = 0;
+  guint handler = g_log_set_handler("imsd.review", G_LOG_LEVEL_WARNING, count_warning, &warnings);
+  g_autofree char *auth = recruiter_authorization();
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *session = call(f, "GET", "/api/v1/review/sessions/" REVIEWED_SESSION, auth, NULL,
+                             200, parser);
+  g_log_remove_handler("imsd.review", handler);
+
+  JsonArray *questions = json_object_get_array_member(session, "questions");
+  JsonArray *takes = json_object_get_array_member(json_array_get_object_element(questions, 0), "takes");
+  assert_int_equal(json_array_get_length(takes), 3);
+  /* the stored record as an object, equal to the stored text */
+  JsonNode *first = json_object_get_member(json_array_get_object_element(takes, 0), "completeness");
+  assert_non_null(first);
+  g_autoptr(JsonNode) record = json_from_string(RECORD, NULL);
+  assert_true(JSON_NODE_HOLDS_OBJECT(first));
+  assert_true(json_node_equal(first, record));
+  /* unknown: null, always present */
+  JsonNode *second = json_object_get_member(json_array_get_object_element(takes, 1), "completeness");
+  assert_non_null(second);
+  assert_true(JSON_NODE_HOLDS_NULL(second));
+  /* not an object: null, and a warning in the log */
+  JsonNode *third = json_object_get_member(json_array_get_object_element(takes, 2), "completeness");
+  assert_non_null(third);
+  assert_true(JSON_NODE_HOLDS_NULL(third));
+  assert_int_equal(warnings, 1);
+}
+
 int
 main(void)
 {
@@ -494,6 +576,7 @@ main(void)
     T(test_get_refuses_unknown_and_tricky_ids),
     T(test_health_and_readiness),
     T(test_review_odd_paths_get_errors),
+    T(test_review_detail_has_completeness),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,14 @@
 #define FILE_ID "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed"
 /* 2025-10-06T10:00:00.000Z in unix microseconds */
 #define T0 G_GINT64_CONSTANT(1759744800000000)
+/* a take's completeness record as the store reads it back (jsonb text) */
+#define COMPLETENESS \
+  "{\"audio\": {\"gaps\": {\"count\": 0, \"longestMs\": 0}, \"frames\": {\"refused\": 0, \"written\": 250," \
+  " \"beforeKeyframe\": 0, \"droppedIncomplete\": 0}, \"lastMs\": 4992, \"firstMs\": 12, \"packets\": {\"lost\": 0," \
+  " \"expected\": 250, \"received\": 250, \"recoveredByNack\": 0}}, \"video\": {\"gaps\": {\"count\": 1," \
+  " \"longestMs\": 500}, \"frames\": {\"refused\": 0, \"written\": 150, \"beforeKeyframe\": 0," \
+  " \"droppedIncomplete\": 1}, \"lastMs\": 4967, \"firstMs\": 0, \"packets\": {\"lost\": 2, \"expected\": 900," \
+  " \"received\": 898, \"recoveredByNack\": 3}}, \"avOffsetMs\": {\"start\": 12, \"end\": 25}}"
 
 typedef struct {
   ImsSessionRecord *record;
@@ -83,7 +91,8 @@ teardown(void **state)
 }
 
 /* Asserts that node is an object with exactly the members of spec, a
- * comma-separated list of name=type (s string, i integer, d double, b boolean, n null, a array). */
+ * comma-separated list of name=type (s string, i integer, d double, b boolean, n null, a array,
+ * o object). */
 static void
 assert_members(JsonNode *node, const char *spec)
 {
@@ -103,6 +112,9 @@ assert_members(JsonNode *node, const char *spec)
       break;
     case 'a':
       assert_true(JSON_NODE_HOLDS_ARRAY(member));
+      break;
+    case 'o':
+      assert_true(JSON_NODE_HOLDS_OBJECT(member));
       break;
     default: {
       GType want = pair[1][0] == 's'   ? G_TYPE_STRING
@@ -274,9 +286,14 @@ test_media_processed(void **state)
     g_ptr_array_add(renditions, file);
   }
   g_autoptr(JsonNode) node = ims_event_payload_media_processed("user-7", FILE_ID, 1000, 150, 2.25,
-                                                               renditions, "k/thumbnail.jpg", "standard");
+                                                               renditions, "k/thumbnail.jpg", "standard",
+                                                               COMPLETENESS);
   assert_members(node, "userId=s,fileId=s,originalSize=i,processedSize=i,processingDuration=d,"
-                       "renditions=a,thumbnailPath=s,profile=s");
+                       "renditions=a,thumbnailPath=s,profile=s,completeness=o");
+  /* the take's record, as an object equal to the text's */
+  g_autoptr(JsonNode) record = json_from_string(COMPLETENESS, NULL);
+  assert_true(json_node_equal(json_object_get_member(json_node_get_object(node), "completeness"),
+                              record));
   assert_int_equal(get_int(node, "originalSize"), 1000);
   assert_int_equal(get_int(node, "processedSize"), 150);
   assert_float_equal(get_double(node, "processingDuration"), 2.25, 0);
@@ -294,18 +311,29 @@ test_media_processed(void **state)
   }
 
   g_autoptr(JsonNode) none = ims_event_payload_media_processed("user-7", FILE_ID, 1000, 0, 0.5,
-                                                               NULL, NULL, "audio-only");
+                                                               NULL, NULL, "audio-only", NULL);
   assert_members(none, "userId=s,fileId=s,originalSize=i,processedSize=i,processingDuration=d,"
-                       "renditions=a,thumbnailPath=n,profile=s");
+                       "renditions=a,thumbnailPath=n,profile=s,completeness=n");   /* unknown */
   assert_int_equal(json_array_get_length(json_object_get_array_member(json_node_get_object(none),
                                                                       "renditions")), 0);
 
   /* NaN cannot be carried by JSON: 0 and a warning */
   guint before = fixture->criticals;
   g_autoptr(JsonNode) nan_node = ims_event_payload_media_processed("u", FILE_ID, 1, 1, NAN, NULL,
-                                                                   NULL, "p");
+                                                                   NULL, "p", NULL);
   assert_float_equal(get_double(nan_node, "processingDuration"), 0, 0);
   assert_int_equal(fixture->criticals, before + 1);
+
+  /* a record that is not a JSON object is never passed on: null and a warning */
+  static const char *const not_objects[] = { "not json", "[1]", "42", "" };
+  for (guint i = 0; i < G_N_ELEMENTS(not_objects); i++) {
+    before = fixture->criticals;
+    g_autoptr(JsonNode) bad = ims_event_payload_media_processed("u", FILE_ID, 1, 1, 1, NULL, NULL,
+                                                                "p", not_objects[i]);
+    assert_members(bad, "userId=s,fileId=s,originalSize=i,processedSize=i,processingDuration=d,"
+                        "renditions=a,thumbnailPath=n,profile=s,completeness=n");
+    assert_int_equal(fixture->criticals, before + 1);
+  }
 }
 
 static void

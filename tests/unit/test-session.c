@@ -559,6 +559,9 @@ stored_take(Fixture *f, int question_index, int number)
   return NULL;
 }
 
+/* What the fake media reports as each take's completeness record. */
+#define COMPLETENESS "{\"video\":{\"frames\":{\"written\":150}},\"avOffsetMs\":null}"
+
 /* Reports the open take of the current media as written to disk. */
 static void
 finish_take(Fixture *f, FakeMedia *media, gint64 duration_ms)
@@ -566,7 +569,7 @@ finish_take(Fixture *f, FakeMedia *media, gint64 duration_ms)
   assert_non_null(media->take_path);
   g_autofree char *path = g_steal_pointer(&media->take_path);
   ims_session_media_take_finished(f->session, media, path, duration_ms, 12345, "H264", "OPUS",
-                                  1280, 720, TRUE);
+                                  1280, 720, TRUE, COMPLETENESS);
 }
 
 /* ---- tests ---- */
@@ -626,6 +629,7 @@ test_take_is_recorded_and_stored(void **state)
   const ImsTake *take = stored_take(f, 0, 1);
   assert_non_null(take);
   assert_int_equal(take->status, IMS_TAKE_RECORDING);
+  assert_null(take->completeness);   /* unknown until the media reports it */
 
   send_ok(f, IMS_MESSAGE_TAKE_STOP);
   assert_int_equal(media->stops, 1);
@@ -638,6 +642,7 @@ test_take_is_recorded_and_stored(void **state)
   assert_string_equal(take->stop_reason, "candidate");
   assert_string_equal(take->video_codec, "H264");
   assert_int_equal(take->height, 720);
+  assert_string_equal(take->completeness, COMPLETENESS);   /* stored with the take */
 }
 
 static void
