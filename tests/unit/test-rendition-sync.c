@@ -12,6 +12,9 @@
  *     priming dropped through the packets' skip-samples side data, timestamps shifted to match);
  *   - the audio track's elst box parsed from the file.
  * The take itself is decoded with GStreamer (what the renditions read), so the fixture is checked too.
+ * A take whose audio starts 500 ms after its video checks the edit list mp4mux writes then (an empty
+ * edit, then the media edit), an audio-only profile the MP4 without video; and ims_mp4_inspect()
+ * (rendition-inspect.c) is checked alone on an MP4 as mp4mux writes it, with and without edit list.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +32,7 @@
 
 #include "imsd-build.h"
 #include "profile.h"
+#include "rendition-private.h"
 #include "rendition.h"
 
 #define TAKE_FRAMES 60                  /* 2 s at 30 fps */
@@ -542,6 +546,65 @@ test_audio_only_mp4_starts_on_time(void **state)
   check_in_sync(takes.h264, "audio-only", FALSE, fixture->out_dir);
 }
 
+/* Renames the first box of this type in the file's bytes (same size: nothing moves).  FALSE if none. */
+static gboolean
+rename_box(guint8 *data, gsize length, const char *type, const char *new_type)
+{
+  for (gsize at = 4; at + 4 <= length; at++)
+    if (memcmp(data + at, type, 4) == 0) {
+      memcpy(data + at, new_type, 4);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ims_mp4_inspect() on an MP4 as mp4mux writes it: read only, trimmed, and left alone when the audio
+ * track has no edit list to trim. */
+static void
+test_inspect_trims_only_what_it_can(void **state)
+{
+  Fixture *fixture = *state;
+  g_autofree char *path = g_build_filename(fixture->out_dir, "muxed.mp4", NULL);
+  g_autofree char *description = g_strdup_printf(
+    "filesrc location=%s ! matroskademux ! opusdec ! audioconvert ! audioresample ! avenc_aac ! aacparse ! "
+    "mp4mux faststart=true ! filesink location=%s", takes.h264, path);
+  g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
+  assert_non_null(pipeline);
+  run_to_eos(pipeline, description);
+  g_autofree guint8 *muxed = NULL;
+  gsize length = 0;
+  assert_true(g_file_get_contents(path, (char **) &muxed, &length, NULL));
+
+  ImsMp4Info info;
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_mp4_inspect(path, NULL, &info, &error));
+  assert_true(info.has_audio);
+  assert_false(info.has_video);
+  assert_int_equal(info.audio_media_time, 0);  /* mp4mux: the priming plays */
+  gint64 untrimmed_ms = info.duration_ms;
+  assert_true(untrimmed_ms >= 2020);
+
+  ImsMp4Rewrite rewrite = { .audio_priming_samples = AAC_PRIMING_SAMPLES };
+  assert_true(ims_mp4_inspect(path, &rewrite, &info, &error));
+  assert_int_equal(info.audio_media_time, AAC_PRIMING_SAMPLES);
+  assert_int_equal(info.duration_ms, 2000);
+  assert_true(ims_mp4_inspect(path, NULL, &info, &error));  /* written to the file */
+  assert_int_equal(info.audio_media_time, AAC_PRIMING_SAMPLES);
+  assert_int_equal(info.duration_ms, 2000);
+
+  /* Without an edit list (the edts box hidden as free space) nothing is changed. */
+  assert_true(rename_box(muxed, length, "edts", "free"));
+  assert_true(g_file_set_contents(path, (const char *) muxed, length, NULL));
+  assert_true(ims_mp4_inspect(path, &rewrite, &info, &error));
+  assert_int_equal(info.audio_media_time, -1);
+  assert_int_equal(info.duration_ms, untrimmed_ms);
+  g_autofree guint8 *after = NULL;
+  gsize after_length = 0;
+  assert_true(g_file_get_contents(path, (char **) &after, &after_length, NULL));
+  assert_int_equal(after_length, length);
+  assert_memory_equal(after, muxed, length);
+}
+
 int
 main(void)
 {
@@ -550,6 +613,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_transcoded_mp4_is_in_sync, setup, teardown),
     cmocka_unit_test_setup_teardown(test_late_audio_stays_in_sync, setup, teardown),
     cmocka_unit_test_setup_teardown(test_audio_only_mp4_starts_on_time, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_inspect_trims_only_what_it_can, setup, teardown),
   };
   return cmocka_run_group_tests_name("rendition-sync", tests, group_setup, group_teardown);
 }
