@@ -3,7 +3,8 @@
  * One call of ims_renditions_make() is one job:
  *   probe the take (filesrc ! matroskademux to PAUSED: which streams, codec, size, duration if written)
  *   -> video.mp4 (remux or transcode, see mp4_description()) run to EOS, then its boxes checked (moov
- *      before mdat), its creation times zeroed (determinism) and its duration/size read back
+ *      before mdat), its creation times zeroed (determinism), the AAC priming trimmed by the audio edit
+ *      list (AAC_PRIMING_SAMPLES), and its duration/size read back
  *   -> thumb.jpg (decode up to the offset, keep that frame, encode it with a one-buffer appsrc pipeline)
  *   -> audio-16k.wav
  *   -> on any failure every output of the call is removed; unless the disk failed, the take is copied
