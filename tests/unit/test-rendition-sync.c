@@ -238,7 +238,9 @@ read_frames(AVCodecContext *decoder, AVStream *stream, AVFrame *frame, Timeline 
       assert_int_equal(frame->format, AV_PIX_FMT_YUV420P);
       if (timeline->flash_ns < 0 && is_white(frame->data[0], frame->linesize[0], frame->width, frame->height))
         timeline->flash_ns = pts_ns;
-      gint64 duration = frame->pkt_duration > 0 ? frame->pkt_duration : av_rescale_q(1, av_inv_q(stream->avg_frame_rate), stream->time_base);
+      gint64 duration = frame->pkt_duration > 0
+                          ? frame->pkt_duration
+                          : av_rescale_q(1, av_inv_q(stream->avg_frame_rate), stream->time_base);
       timeline->video_end_ns = to_ns(pts + duration, stream->time_base);
     }
     av_frame_unref(frame);
@@ -427,8 +429,8 @@ check_in_sync(const char *take, const char *profile, gboolean with_video, const 
     check_near(failures, "mp4: beep - flash", played.beep_ns - played.flash_ns, 0, 2 * GST_MSECOND);
     check_near(failures, "mp4: video end", played.video_end_ns, source.video_end_ns, 5 * GST_MSECOND);
   }
-  check_near(failures, "mp4: duration (mvhd)", mp4->duration_ms * GST_MSECOND, MAX(source.audio_end_ns, with_video ? source.video_end_ns : 0),
-             5 * GST_MSECOND);
+  gint64 take_end_ns = MAX(source.audio_end_ns, with_video ? source.video_end_ns : 0);
+  check_near(failures, "mp4: duration (mvhd)", mp4->duration_ms * GST_MSECOND, take_end_ns, 5 * GST_MSECOND);
 
   EditList edits = audio_edit_list(mp4->path);
   print_message("  audio elst: %u entries, media_time %" G_GINT64_FORMAT "/%u, media edit %" G_GUINT64_FORMAT
