@@ -9,16 +9,31 @@ G_BEGIN_DECLS
 
 typedef struct {
   gboolean moov_before_mdat;  /* fast start: the index precedes the media data */
-  gint64 duration_ms;         /* mvhd duration */
+  gint64 duration_ms;         /* mvhd duration (after the rewrite, if any) */
   int width, height;          /* the first video track's tkhd size; 0 without video */
   gboolean has_video, has_audio;
+  gint64 audio_media_time;    /* the audio track's media edit: where its media starts playing (its media
+                               * timescale; after the rewrite); -1 without audio or edit list */
 } ImsMp4Info;
 
-/* Reads the top-level boxes and moov of an MP4 file.  With zero_times, the creation and modification
- * times of mvhd, tkhd and mdhd are overwritten with 0 in place (mp4mux writes the wall clock there, the
- * only bytes that differ between two runs over the same take).  FALSE with an error if the file is not
- * an MP4 with one moov and one mdat. */
-gboolean ims_mp4_inspect(const char *path, gboolean zero_times, ImsMp4Info *info, GError **error);
+/* What ims_mp4_inspect() rewrites in the moov, in place (box sizes kept: nothing else moves). */
+typedef struct {
+  /* The creation and modification times of mvhd, tkhd and mdhd become 0 (mp4mux writes the wall
+   * clock there, the only bytes that differ between two runs over the same take). */
+  gboolean zero_times;
+  /* The first samples of the audio track that are the encoder's priming (at the track's sample rate;
+   * 0: none).  The audio track's media edit (elst) then starts that much later in the media and lasts
+   * that much less, so players start the audio at its first real sample, where the take had it; the
+   * track's and the movie's durations follow. */
+  guint audio_priming_samples;
+} ImsMp4Rewrite;
+
+/* Reads the top-level boxes and moov of an MP4 file, and applies rewrite to the moov (NULL: reads
+ * only).  The priming is trimmed only from an audio track whose edit list has one media edit (after at
+ * most one empty edit) and whose media is longer than the priming; otherwise that part of the rewrite
+ * is not done (info->audio_media_time tells what the file has).  FALSE with an error if the file is
+ * not an MP4 with one moov and one mdat, or cannot be rewritten; the file may be half rewritten then. */
+gboolean ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info, GError **error);
 
 typedef struct {
   int rate, channels, bits;

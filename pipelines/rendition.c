@@ -3,7 +3,8 @@
  * One call of ims_renditions_make() is one job:
  *   probe the take (filesrc ! matroskademux to PAUSED: which streams, codec, size, duration if written)
  *   -> video.mp4 (remux or transcode, see mp4_description()) run to EOS, then its boxes checked (moov
- *      before mdat), its creation times zeroed (determinism) and its duration/size read back
+ *      before mdat), its creation times zeroed (determinism), the AAC priming trimmed by the audio edit
+ *      list (AAC_PRIMING_SAMPLES), and its duration/size read back
  *   -> thumb.jpg (decode up to the offset, keep that frame, encode it with a one-buffer appsrc pipeline)
  *   -> audio-16k.wav
  *   -> on any failure every output of the call is removed; unless the disk failed, the take is copied
@@ -37,6 +38,10 @@ G_DEFINE_QUARK(ims-rendition-error-quark, ims_rendition_error)
 #define DEFAULT_FRAME_RATE 30
 /* Room between the demuxer and each branch, so one stream running ahead never starves the muxer. */
 #define BRANCH_QUEUE "queue max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000"
+/* The samples FFmpeg's AAC encoder (avenc_aac) puts before the first real one (its initial_padding), at
+ * the encoder's rate: video.mp4's audio edit list skips them (rendition-inspect.c), or the audio would
+ * play 21.3 ms late at 48 kHz.  GStreamer is not told of them; test-rendition-sync measures them. */
+#define AAC_PRIMING_SAMPLES 1024
 
 typedef struct {
   gboolean has_video, has_audio;
@@ -451,7 +456,8 @@ make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info, Ims
 
   ImsMp4Info mp4;
   g_autoptr(GError) mp4_error = NULL;
-  if (!ims_mp4_inspect(rendition->path, TRUE, &mp4, &mp4_error)) {
+  ImsMp4Rewrite rewrite = { .zero_times = TRUE, .audio_priming_samples = info->has_audio ? AAC_PRIMING_SAMPLES : 0 };
+  if (!ims_mp4_inspect(rendition->path, &rewrite, &mp4, &mp4_error)) {
     g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: %s", mp4_error->message);
     return FALSE;
   }
@@ -459,6 +465,9 @@ make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info, Ims
     g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: moov is not before mdat");
     return FALSE;
   }
+  if (info->has_audio && mp4.audio_media_time != AAC_PRIMING_SAMPLES)
+    g_warning("video/mp4: %s: the AAC priming could not be trimmed (audio edit list media_time %" G_GINT64_FORMAT
+              "): its audio plays %d samples late", rendition->path, mp4.audio_media_time, AAC_PRIMING_SAMPLES);
   rendition->duration_ms = mp4.duration_ms;
   rendition->width = mp4.width;
   rendition->height = mp4.height;

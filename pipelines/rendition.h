@@ -4,7 +4,9 @@
  *   video.mp4      H.264 + AAC, moov before mdat (fast start).  Made by remux
  *                  when the take is H.264 within the profile's limits (no
  *                  re-encode), by transcode (x264) otherwise; Opus becomes AAC.
- *                  Audio only for an audio-only profile.
+ *                  Audio only for an audio-only profile.  The audio edit
+ *                  list skips the AAC encoder's priming, so the audio plays
+ *                  where the take has it (docs/renditions.md).
  *   thumb.jpg      one frame at the profile's offset, its width (video profiles)
  *   audio-16k.wav  16 kHz mono S16LE, when the profile asks for it
  *

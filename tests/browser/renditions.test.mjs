@@ -12,6 +12,7 @@
 //     {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file},
 //     content types, size and sha256 equal to the bytes fetched back from S3
 //   - video.mp4: top-level boxes ftyp .. moov before mdat (fast start);
+//     the audio track's edit list skips the AAC priming (media_time 1024);
 //     decodes (ffprobe -count_frames, i.e. a full decode) as H.264 + AAC
 //     (audio-only: AAC only) lasting takes.duration_ms +- 0.5 s; a transcode
 //     is no taller than mp4_max_height and has the profile's H.264 profile
@@ -117,6 +118,40 @@ function mp4Boxes(buf) {
     off += size;
   }
   return boxes;
+}
+
+/** The child boxes of buf[start, end) (32-bit sizes: moov's children). */
+function childBoxes(buf, start, end) {
+  const boxes = [];
+  for (let off = start; off + 8 <= end;) {
+    const size = buf.readUInt32BE(off);
+    assert.ok(size >= 8 && off + size <= end, `MP4 box at ${off}: bad size ${size}`);
+    boxes.push({ type: buf.toString('latin1', off + 4, off + 8), start: off + 8, end: off + size });
+    off += size;
+  }
+  return boxes;
+}
+
+/** The audio track's edit list: [[segmentDuration, mediaTime], ...], null without one. */
+function audioEditList(buf) {
+  const moov = mp4Boxes(buf).find((b) => b.type === 'moov');
+  for (const trak of childBoxes(buf, moov.offset + 8, moov.offset + moov.size).filter((b) => b.type === 'trak')) {
+    const children = childBoxes(buf, trak.start, trak.end);
+    const mdia = children.find((b) => b.type === 'mdia');
+    const hdlr = childBoxes(buf, mdia.start, mdia.end).find((b) => b.type === 'hdlr');
+    if (buf.toString('latin1', hdlr.start + 8, hdlr.start + 12) !== 'soun') continue;
+    const edts = children.find((b) => b.type === 'edts');
+    if (!edts) return null;
+    const elst = childBoxes(buf, edts.start, edts.end).find((b) => b.type === 'elst');
+    const wide = buf[elst.start] === 1;
+    const entries = [];
+    for (let i = 0, at = elst.start + 8; i < buf.readUInt32BE(elst.start + 4); i++, at += wide ? 20 : 12) {
+      entries.push(wide ? [Number(buf.readBigUInt64BE(at)), Number(buf.readBigInt64BE(at + 8))]
+        : [buf.readUInt32BE(at), buf.readInt32BE(at + 4)]);
+    }
+    return entries;
+  }
+  return null;
 }
 
 /** {width, height} from a JPEG's SOF0/1/2 segment. */
@@ -236,6 +271,12 @@ test('every take is processed into S3 with one correct object per kind', { timeo
         assert.equal(a.length, 1, `${desc}: one audio stream`);
         assert.equal(a[0].codec_name, 'aac', desc);
         assert.ok(Number(a[0].nb_read_frames) > 0, `${desc}: audio decodes`);
+        // the AAC encoder's priming (1024 samples) is skipped by the audio edit list: after at most one
+        // empty edit (audio starting after video), the media edit starts at sample 1024
+        const edits = audioEditList(mp4);
+        assert.ok(edits && edits.length >= 1 && edits.length <= 2, `${where}: audio edit list ${JSON.stringify(edits)}`);
+        if (edits.length === 2) assert.equal(edits[0][1], -1, `${where}: audio edit list ${JSON.stringify(edits)}`);
+        assert.equal(edits[edits.length - 1][1], 1024, `${where}: audio edit list ${JSON.stringify(edits)} skips the priming`);
         const mp4Ms = Number(probe.format.duration) * 1000;
         assert.ok(Math.abs(mp4Ms - durationMs) <= 500, `${where}: MP4 lasts ${mp4Ms} ms, takes.duration_ms ${durationMs}`);
         if (profile.video === 'false') {
