@@ -141,10 +141,13 @@ function startPageServer() {
   }));
 }
 
-/** Spawns cmd with its output in dir/log; returns {proc, exited(), exit, stop(signal)}. */
+/** Spawns cmd with its output in dir/log; returns {proc, exited(), exit, stop(signal)}.
+ * Detached: the server runs in a session of its own, as a service does, so with the kernel's
+ * autogroup scheduling it is not one more thread group beside this script and its pages' polling
+ * (which starved imsd's two media loop threads, not Janus's thread per peer, at N=8). */
 function spawnServer(cmd, argv, env, dir, log) {
   const fd = fs.openSync(path.join(dir, log), 'w');
-  const proc = spawn(cmd, argv, { env, stdio: ['ignore', fd, fd] });
+  const proc = spawn(cmd, argv, { env, stdio: ['ignore', fd, fd], detached: true });
   fs.closeSync(fd);
   const s = { proc, exit: null };
   const exited = new Promise(r => proc.once('exit', (code, signal) => { s.exit = { code, signal }; r(s.exit); }));

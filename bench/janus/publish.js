@@ -72,12 +72,39 @@ function publish(handle) {
   });
 }
 
+// The same page work as imsd's candidate page (web-test-client/candidate): the camera in a muted
+// <video> preview and the microphone through an AnalyserNode read every animation frame, so the
+// pages load Chromium alike and both servers get the same frame rate from it.
+const preview = document.getElementById('preview');
+let meterContext = null;
+function showLocalTrack(track) {
+  if (track.kind === 'video') {
+    preview.srcObject = new MediaStream([track]);
+    preview.play().catch(() => {});
+    return;
+  }
+  meterContext = new AudioContext();
+  const analyser = meterContext.createAnalyser();
+  meterContext.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const meter = document.getElementById('level');
+  const draw = () => {
+    analyser.getFloatTimeDomainData(samples);
+    let peak = 0;
+    for (const v of samples) peak = Math.max(peak, Math.abs(v));
+    meter.style.width = `${Math.round(peak * 100)}%`;
+    requestAnimationFrame(draw);
+  };
+  requestAnimationFrame(draw);
+}
+
 function attach(janus) {
   janus.attach({
     plugin: 'janus.plugin.videoroom',
     opaqueId: `imsd-bench-${index}`,
     success: (handle) => { bench.handle = handle; bench.attached = performance.now(); statusLine.textContent = 'attached'; },
     error: (err) => fail('attach', err),
+    onlocaltrack: (track, on) => { if (on) showLocalTrack(track); },
     webrtcState: (up) => { if (up && bench.webrtcUp === null) bench.webrtcUp = performance.now(); },
     mediaState: (type, receiving) => {
       if (type === 'video' && receiving && bench.videoReceiving === null) {

@@ -89,6 +89,8 @@ typedef struct {
   guint64 other_packets;     /* dropped by the RFC 7983 demux */
   guint64 rtcp_sent;         /* ims_transport_send_rtcp() packets sent */
   const char *srtp_profile;  /* "SRTP_AES128_CM_SHA1_80", ... or NULL */
+  int receive_buffer_bytes;  /* SO_RCVBUF of the selected pair's socket as the kernel reports it
+                                (twice what it grants), 0 before a pair is selected */
 } ImsTransportStats;
 
 /* Creates a transport on loop (acquired by the caller with

@@ -18,6 +18,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "media-loop.h"
 #include "transport.h"
@@ -413,6 +415,18 @@ test_transport_client_delivers_srtp(void **state)
   assert_int_equal(stats.rtcp_sent, 1);
   assert_string_equal(stats.srtp_profile, "SRTP_AES128_CM_SHA1_80");
   assert_int_equal(ims_transport_get_state(f->sink.transport), IMS_TRANSPORT_STATE_SECURE);
+  /* The media socket got a bigger receive buffer than a new socket's, as far as rmem_max allows
+   * (the kernel reports twice what it grants). */
+  int fresh = socket(AF_INET, SOCK_DGRAM, 0), fresh_size = 0;
+  socklen_t length = sizeof fresh_size;
+  assert_int_equal(getsockopt(fresh, SOL_SOCKET, SO_RCVBUF, &fresh_size, &length), 0);
+  close(fresh);
+  g_autofree char *rmem_max_text = NULL;
+  if (g_file_get_contents("/proc/sys/net/core/rmem_max", &rmem_max_text, NULL, NULL) &&
+      2 * g_ascii_strtoll(rmem_max_text, NULL, 10) > fresh_size)
+    assert_true(stats.receive_buffer_bytes > fresh_size);
+  else
+    assert_true(stats.receive_buffer_bytes >= fresh_size);
 }
 
 /* The offer says active: the transport is the DTLS server; AES-GCM when
