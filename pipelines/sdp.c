@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "ingest.h"
+#include "take-result.h"
 
 const char *
 ims_sdp_codec_name(ImsSdpCodec codec)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest.h"
+#include "take-result.h"
 #include "sdp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

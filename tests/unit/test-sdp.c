@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <gst/gst.h>
 
-#include "ingest.h"
+#include "take-result.h"
 #include "sdp.h"
 #include "sdp-offers.h"
 
@@ -288,93 +288,6 @@ test_aiortc_offer_codecs(void **state)
   ims_sdp_offer_choice_clear(&choice);
 }
 
-typedef struct {
-  GMainLoop *loop;
-  char *answer;
-  char *failure;
-} IngestOutcome;
-
-static void
-outcome_answer(const char *sdp, gpointer data)
-{
-  IngestOutcome *outcome = data;
-  outcome->answer = g_strdup(sdp);
-  g_main_loop_quit(outcome->loop);
-}
-
-static void
-outcome_failed(const GError *error, gpointer data)
-{
-  IngestOutcome *outcome = data;
-  outcome->failure = g_strdup(error->message);
-  g_main_loop_quit(outcome->loop);
-}
-
-static void
-outcome_ice(guint mline_index, const char *candidate, gpointer data)
-{
-}
-
-static gboolean
-outcome_timeout(gpointer data)
-{
-  IngestOutcome *outcome = data;
-  outcome->failure = g_strdup("no answer within 20 s");
-  g_main_loop_quit(outcome->loop);
-  return G_SOURCE_REMOVE;
-}
-
-/* The real ingest (webrtcbin) answers offer_text, or reports why not: the answer (transfer full) or NULL
- * with *failure set. */
-static char *
-ingest_answer(const char *offer_text, char **failure)
-{
-  IngestOutcome outcome = { g_main_loop_new(NULL, FALSE), NULL, NULL };
-  ImsIngestCallbacks callbacks = { .on_answer = outcome_answer, .on_ice_candidate = outcome_ice,
-                                   .on_failed = outcome_failed };
-  ImsIngestConfig config = { .jitterbuffer_latency_ms = 200 };
-  g_autoptr(GError) error = NULL;
-  ImsIngest *ingest = ims_ingest_new("test-sdp", &config, &callbacks, &outcome, &error);
-  if (ingest == NULL)
-    fail_msg("ims_ingest_new: %s", error->message);
-  if (!ims_ingest_handle_offer(ingest, offer_text, &error)) {
-    outcome.failure = g_strdup(error->message);
-  } else {
-    guint timeout = g_timeout_add_seconds(20, outcome_timeout, &outcome);
-    g_main_loop_run(outcome.loop);
-    if (outcome.failure == NULL || !g_str_equal(outcome.failure, "no answer within 20 s"))
-      g_source_remove(timeout);
-  }
-  ims_ingest_free(ingest);
-  g_main_loop_unref(outcome.loop);
-  *failure = outcome.failure;
-  return outcome.answer;
-}
-
-/* aiortc's standard offer is answered by the real ingest (it used to fail in set-remote-description,
- * reported to the candidate as media_failed "reconnect", failing the same way every time). */
-static void
-test_ingest_answers_aiortc_offer(void **state)
-{
-  g_autofree char *failure = NULL;
-  g_autofree char *answer = ingest_answer(AIORTC_OFFER, &failure);
-  if (answer == NULL)
-    fail_msg("the aiortc offer was not answered: %s", failure);
-  /* one bundled transport: the answer's m-lines share one ufrag, and both media are received */
-  assert_non_null(strstr(answer, "a=group:BUNDLE 0 1"));
-  assert_non_null(strstr(answer, "m=video"));
-  assert_non_null(strstr(answer, "m=audio"));
-  assert_non_null(strstr(answer, "H264/90000"));
-  assert_true(strstr(answer, "OPUS/48000/2") != NULL || strstr(answer, "opus/48000/2") != NULL);
-  assert_non_null(strstr(answer, "a=recvonly"));
-
-  /* control: the Chromium offer is answered the same way */
-  g_autofree char *chromium_failure = NULL;
-  g_autofree char *chromium_answer = ingest_answer(CHROMIUM_OFFER, &chromium_failure);
-  if (chromium_answer == NULL)
-    fail_msg("the Chromium offer was not answered: %s", chromium_failure);
-}
-
 static guint
 count_attributes(const GstSDPMedia *media, const char *key)
 {
@@ -455,7 +368,6 @@ main(void)
     cmocka_unit_test(test_munge_noop_cases),
     cmocka_unit_test(test_aiortc_offer_codecs),
     cmocka_unit_test(test_unify_bundle_transport),
-    cmocka_unit_test(test_ingest_answers_aiortc_offer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
