@@ -1,5 +1,5 @@
-// ingest-harness.mjs: the ingest pipeline (pipelines/ingest.c) against real
-// Chromium, without the rest of imsd.
+// ingest-harness.mjs: the ingest (the receive path, pipelines/ingest/receiver.c)
+// against real Chromium, without the rest of imsd.
 //
 //   node tests/browser/ingest-harness.mjs --build BUILD_DIR [--codec h264|vp8]
 //        [--seconds S] [--takes N] [--crash]
@@ -167,8 +167,10 @@ try {
   for await (const line of lines) {
     const msg = JSON.parse(line);
     if (msg.type === 'answer') {
-      const hasTwcc = msg.sdp.includes('transport-wide-cc');
-      check('answer carries transport-cc extmap', hasTwcc);
+      // bandwidth feedback: REMB (goog-remb) or transport-cc, whichever the
+      // ingest gives (the receive path sends REMB at the target bitrate)
+      const feedback = msg.sdp.includes('goog-remb') || msg.sdp.includes('transport-wide-cc');
+      check('answer carries bandwidth feedback (goog-remb or transport-cc)', feedback);
       check('answer carries x-google-start-bitrate', msg.sdp.includes('x-google-start-bitrate='));
       await page.evaluate(sdp => window.pc.setRemoteDescription({ type: 'answer', sdp }), msg.sdp);
       answered = true;
