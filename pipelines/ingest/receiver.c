@@ -47,6 +47,10 @@ struct _Track {
   guint64 next_sequence;          /* extended; 0 before the first packet */
   gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
   guint width, height;            /* VP8: of the last keyframe */
+  /* the stream's counters when the take opened (zero if the stream began
+   * after): a take's completeness counts only its own packets */
+  ImsReceiveStreamStats stats_at_take_start;
+  guint64 frames_dropped_at_take_start;
 };
 
 struct _ImsReceiver {
@@ -525,13 +529,16 @@ close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
     if (track->stream) {
       ImsReceiveStreamStats stats;
       ims_receive_stream_get_stats(track->stream, &stats);
-      record->packets_expected = stats.expected;
-      record->packets_received = stats.received;
-      record->packets_recovered_by_nack = stats.recovered;
-      record->packets_lost = stats.lost > 0 ? (guint64) stats.lost : 0;
+      const ImsReceiveStreamStats *start = &track->stats_at_take_start;
+      record->packets_expected = stats.expected - start->expected;
+      record->packets_received = stats.received - start->received;
+      record->packets_recovered_by_nack = stats.recovered - start->recovered;
+      gint64 lost = stats.lost - start->lost;
+      record->packets_lost = lost > 0 ? (guint64) lost : 0;
     }
     if (track->depacketizer)
-      record->frames_dropped_incomplete = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
+      record->frames_dropped_incomplete = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped -
+                                          track->frames_dropped_at_take_start;
   }
   ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
   ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];
@@ -568,6 +575,14 @@ loop_start_take(gpointer data)
   g_autoptr(GError) error = NULL;
   receiver->take_path = g_strdup(work->path);
   receiver->take_started = FALSE;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    memset(&track->stats_at_take_start, 0, sizeof track->stats_at_take_start);
+    if (track->stream)
+      ims_receive_stream_get_stats(track->stream, &track->stats_at_take_start);
+    track->frames_dropped_at_take_start =
+        track->depacketizer ? ims_depacketizer_get_stats(track->depacketizer)->frames_dropped : 0;
+  }
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
     g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);

@@ -89,6 +89,7 @@ window.videoStats = async () => {
     if (r.type === 'outbound-rtp' && r.kind === 'video') {
       return {availableOutgoingBitrate: pair ? pair.availableOutgoingBitrate : null,
               targetBitrate: r.targetBitrate, frameWidth: r.frameWidth, frameHeight: r.frameHeight, bytesSent: r.bytesSent,
+              packetsSent: r.packetsSent,
               framesPerSecond: r.framesPerSecond, qualityLimitationReason: r.qualityLimitationReason,
               encoderImplementation: r.encoderImplementation, timestamp: r.timestamp,
               codecId: r.codecId};
@@ -229,6 +230,14 @@ try {
     check(`${name} resolution ${p.width}x${p.height} equals sender ${w}x${h}`,
           p.width === w && p.height === h && p.width > 0);
     check(`${name} harness size matches file`, take.sizeBytes === fs.statSync(take.path).size);
+    // the completeness record counts this take's packets, not the stream's
+    // since it began: about what the browser sent from the take's first
+    // keyframe to its stop (the take opens a moment before that keyframe)
+    const packets = take.completeness?.video?.packets;
+    const sentInTake = s.first && s.last ? s.last.packetsSent - s.first.packetsSent : null;
+    check(`${name} completeness: video packets received ${packets?.received} are this take's (browser sent ${sentInTake})`,
+          packets && sentInTake > 0 && packets.received >= 0.9 * sentInTake &&
+          packets.received <= 1.6 * sentInTake + 50 && packets.expected >= packets.received - packets.recoveredByNack);
     if (s.first && s.last) {
       const secs = (s.last.timestamp - s.first.timestamp) / 1000;
       const kbps = secs > 0 ? ((s.last.bytesSent - s.first.bytesSent) * 8 / 1000 / secs) : 0;

@@ -8,7 +8,8 @@
  * One JSON object per line.  In (stdin):  {"type":"offer","sdp":"..."},
  * {"type":"ice","mline":N,"candidate":"..."}.  Out (stdout):
  * {"type":"answer","sdp":"..."}, {"type":"ice",...}, {"type":"take_started",
- * "index":i,"path":"..."}, {"type":"take",...result, "cpuPercent":x},
+ * "index":i,"path":"..."}, {"type":"take",...result, "cpuPercent":x,
+ * "completeness":{...}} (the take's record, docs/ingest.md),
  * {"type":"done"} or {"type":"error","message":"..."}.  Logs go to stderr.
  *
  * Once media flows it waits one second, records N takes of S seconds
@@ -166,6 +167,11 @@ on_take_finished(const ImsTakeResult *r, gpointer data)
   json_builder_add_boolean_value(b, r->complete);
   json_builder_set_member_name(b, "cpuPercent");
   json_builder_add_double_value(b, h->take_cpu_percent);
+  ImsTakeCompleteness completeness;
+  if (ims_receiver_get_last_completeness(h->receiver, &completeness)) {
+    json_builder_set_member_name(b, "completeness");
+    json_builder_add_value(b, ims_take_completeness_to_json(&completeness));
+  }
   json_builder_end_object(b);
   emit(b);
 
