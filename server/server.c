@@ -585,6 +585,11 @@ ims_server_free(ImsServer *server)
     ((SessionLoad *) value)->cancelled = TRUE;    /* their jobs free them */
   g_clear_pointer(&server->loading, g_hash_table_unref);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
+  /* the sessions' last writes still complete in the database flush below,
+   * and a saved take would ask the processor to scan: it is gone by then
+   * (a use-after-free at every SIGTERM during a take once the receive path
+   * finalized takes at once) */
+  server->session_context.take_saved = NULL;
   g_clear_pointer(&server->processor, ims_processor_free);
   if (server->relay) {
     ims_relay_free(server->relay, 3000);
