@@ -1,13 +1,12 @@
-/* sdp.c: offer inspection, codec-preference caps, BUNDLE transport
- * unification and answer munging for the ingest (see sdp.h).  Pure functions:
- * no element, no global state. */
+/* sdp.c: offer inspection and codec choice for the ingest (see sdp.h).
+ * Pure functions: no element, no global state. */
 #define G_LOG_DOMAIN "imsd.sdp"
 
 #include "sdp.h"
 
 #include <string.h>
 
-#include "ingest.h"
+#include "take-result.h"
 
 const char *
 ims_sdp_codec_name(ImsSdpCodec codec)
@@ -82,7 +81,7 @@ find_transport_cc_ext_id(const GstSDPMessage *msg, const GstSDPMedia *media)
   return 0;
 }
 
-/* Caps webrtcbin would derive from the offer for pt, as application/x-rtp;
+/* Caps GStreamer derives from the offer for pt, as application/x-rtp;
  * NULL if the payload type has no usable description. */
 static GstCaps *
 caps_for_payload(const GstSDPMedia *media, int pt)
@@ -271,174 +270,4 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
   }
   *choice = found;
   return TRUE;
-}
-
-/* ---- BUNDLE with one ICE transport per m-line (aiortc) ---------------- */
-
-/* The mids of the first "a=group:BUNDLE ..." of msg, or NULL.  Transfer full. */
-static GStrv
-bundle_mids(const GstSDPMessage *msg)
-{
-  for (guint i = 0;; i++) {
-    const char *group = gst_sdp_message_get_attribute_val_n(msg, "group", i);
-    if (group == NULL)
-      return NULL;
-    if (!g_str_has_prefix(group, "BUNDLE "))
-      continue;
-    GStrv mids = g_strsplit_set(group + strlen("BUNDLE "), " \t", -1);
-    return mids;
-  }
-}
-
-/* The media attribute key of media, else the session's; NULL if neither has one. */
-static const char *
-ice_attribute(const GstSDPMessage *msg, const GstSDPMedia *media, const char *key)
-{
-  const char *value = gst_sdp_media_get_attribute_val(media, key);
-  return value != NULL ? value : gst_sdp_message_get_attribute_val(msg, key);
-}
-
-/* Sets the media-level attribute key of media to value (replacing the first one, or adding it). */
-static void
-set_media_attribute(GstSDPMedia *media, const char *key, const char *value)
-{
-  for (guint i = 0; i < gst_sdp_media_attributes_len(media); i++) {
-    const GstSDPAttribute *old = gst_sdp_media_get_attribute(media, i);
-    if (g_strcmp0(old->key, key) == 0) {
-      GstSDPAttribute attribute;
-      gst_sdp_attribute_set(&attribute, key, value);
-      gst_sdp_media_replace_attribute(media, i, &attribute);
-      return;
-    }
-  }
-  gst_sdp_media_add_attribute(media, key, value);
-}
-
-guint
-ims_sdp_unify_bundle_transport(GstSDPMessage *msg)
-{
-  g_return_val_if_fail(msg != NULL, 0);
-  g_auto(GStrv) mids = bundle_mids(msg);
-  if (mids == NULL)
-    return 0;
-
-  /* The bundled m-lines, in m-line order; the first one's transport is the bundle's. */
-  const GstSDPMedia *tag = NULL;
-  guint changed = 0;
-  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
-    /* msg is the caller's to change; the getter is const only by convention. */
-    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media(msg, i);
-    const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
-    if (mid == NULL || gst_sdp_media_get_port(media) == 0 ||
-        !g_strv_contains((const char *const *) mids, mid))
-      continue;
-    if (tag == NULL) {
-      tag = media;
-      if (ice_attribute(msg, tag, "ice-ufrag") == NULL || ice_attribute(msg, tag, "ice-pwd") == NULL)
-        return 0; /* nothing to copy: leave the offer as it is */
-      continue;
-    }
-    g_autofree char *ufrag = g_strdup(ice_attribute(msg, tag, "ice-ufrag"));
-    g_autofree char *pwd = g_strdup(ice_attribute(msg, tag, "ice-pwd"));
-    if (g_strcmp0(ice_attribute(msg, media, "ice-ufrag"), ufrag) == 0 &&
-        g_strcmp0(ice_attribute(msg, media, "ice-pwd"), pwd) == 0)
-      continue;
-    set_media_attribute(media, "ice-ufrag", ufrag);
-    set_media_attribute(media, "ice-pwd", pwd);
-    for (guint a = gst_sdp_media_attributes_len(media); a > 0; a--)
-      if (g_strcmp0(gst_sdp_media_get_attribute(media, a - 1)->key, "candidate") == 0)
-        gst_sdp_media_remove_attribute(media, a - 1);
-    changed++;
-  }
-  return changed;
-}
-
-/* ---- answer munging -------------------------------------------------- */
-
-/* First payload type of an "m=video <port> <proto> <pt> ..." line, or NULL. */
-static char *
-first_payload_of_mline(const char *line)
-{
-  g_auto(GStrv) tokens = g_strsplit(line, " ", 5);
-  if (g_strv_length(tokens) < 4)
-    return NULL;
-  const char *pt = tokens[3];
-  if (*pt == '\0' || strspn(pt, "0123456789") != strlen(pt))
-    return NULL;
-  return g_strdup(pt);
-}
-
-/* Adds the parameter to the video section lines[start, end) whose codec is pt;
- * returns how many lines were inserted (0 or 1). */
-static guint
-munge_video_section(GPtrArray *lines, guint start, guint end, const char *pt, guint kbps)
-{
-  g_autofree char *fmtp_prefix = g_strdup_printf("a=fmtp:%s ", pt);
-  g_autofree char *rtpmap_prefix = g_strdup_printf("a=rtpmap:%s ", pt);
-  guint rtpmap_at = 0;
-
-  for (guint i = start; i < end; i++) {
-    char *line = g_ptr_array_index(lines, i);
-    if (g_str_has_prefix(line, fmtp_prefix)) {
-      if (strstr(line, "x-google-start-bitrate=") != NULL)
-        return 0;
-      lines->pdata[i] = g_strdup_printf("%s;x-google-start-bitrate=%u", line, kbps);
-      g_free(line);
-      return 0;
-    }
-    if (g_str_has_prefix(line, rtpmap_prefix))
-      rtpmap_at = i + 1;
-  }
-  guint insert_at = rtpmap_at != 0 ? rtpmap_at : end;
-  g_ptr_array_insert(lines, (int) insert_at,
-                     g_strdup_printf("a=fmtp:%s x-google-start-bitrate=%u", pt, kbps));
-  return 1;
-}
-
-char *
-ims_sdp_add_video_start_bitrate(const char *answer_text, guint kbps)
-{
-  g_return_val_if_fail(answer_text != NULL, NULL);
-  if (kbps == 0 || strstr(answer_text, "m=video ") == NULL)
-    return g_strdup(answer_text);
-
-  gboolean crlf = strstr(answer_text, "\r\n") != NULL;
-  gboolean trailing_newline = g_str_has_suffix(answer_text, "\n");
-  g_auto(GStrv) split = g_strsplit(answer_text, "\n", -1);
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-  guint n = g_strv_length(split);
-  if (trailing_newline && n > 0)
-    n--;  /* the empty piece after the last newline */
-  for (guint i = 0; i < n; i++) {
-    char *line = split[i];
-    gsize len = strlen(line);
-    if (len > 0 && line[len - 1] == '\r')
-      line[len - 1] = '\0';
-    g_ptr_array_add(lines, g_strdup(line));
-  }
-
-  /* Walk sections; a video section runs from its m= line to the next m=. */
-  guint i = 0;
-  while (i < lines->len) {
-    const char *line = g_ptr_array_index(lines, i);
-    if (!g_str_has_prefix(line, "m=video ")) {
-      i++;
-      continue;
-    }
-    g_autofree char *pt = first_payload_of_mline(line);
-    guint end = i + 1;
-    while (end < lines->len && !g_str_has_prefix(g_ptr_array_index(lines, end), "m="))
-      end++;
-    if (pt != NULL)
-      end += munge_video_section(lines, i + 1, end, pt, kbps);
-    i = end;
-  }
-
-  GString *out = g_string_new(NULL);
-  for (guint j = 0; j < lines->len; j++) {
-    g_string_append(out, g_ptr_array_index(lines, j));
-    if (j + 1 < lines->len || trailing_newline)
-      g_string_append(out, crlf ? "\r\n" : "\n");
-  }
-  return g_string_free(out, FALSE);
 }

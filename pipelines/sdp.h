@@ -1,13 +1,10 @@
 /* sdp.h: pure helpers for the ingest's SDP handling.
  *
- * The browser offers; the ingest answers.  These helpers inspect the offer
- * (which video / audio codec and payload type to accept, which extmap id
- * carries transport-wide congestion control), turn that choice into the
- * codec-preference caps a recvonly webrtcbin transceiver needs, and munge the
- * answer text (x-google-start-bitrate), and make a BUNDLE offer with one ICE
- * transport per m-line (aiortc's) acceptable to webrtcbin.  No GStreamer
- * element is involved, so
- * everything here is unit-testable (tests/unit/test-sdp.c).
+ * The browser offers; the ingest (pipelines/ingest/answer.c) answers.  These
+ * helpers inspect the offer: which video / audio codec and payload type to
+ * accept, which extmap id carries transport-wide congestion control.  No
+ * GStreamer element is involved (GstSDP parses), so everything here is
+ * unit-testable (tests/unit/test-sdp.c).
  *
  * Lifecycle: ims_sdp_choose_codecs() fills an ImsSdpOfferChoice, which the
  * caller owns and releases with ims_sdp_offer_choice_clear().
@@ -35,7 +32,7 @@ typedef struct {
   ImsSdpCodec codec;          /* IMS_SDP_CODEC_NONE: this media was not found */
   int payload_type;           /* taken from the offer */
   guint transport_cc_ext_id;  /* extmap id of transport-cc, 0 if not offered */
-  GstCaps *caps;              /* codec-preference caps for the transceiver
+  GstCaps *caps;              /* the chosen payload type's caps
                                  (offer's fmtp + rtcp-fb + transport-cc extmap) */
 } ImsSdpMediaChoice;
 
@@ -61,19 +58,6 @@ typedef struct {
 gboolean ims_sdp_choose_codecs(const char *offer_text, guint video_codecs,
                                ImsSdpOfferChoice *choice, GError **error);
 
-/* Gives every m-line of the offer's BUNDLE group the ICE credentials of the
- * group's first m-line.  aiortc gathers one ICE transport per m-line and offers
- * each one's ice-ufrag, ice-pwd and candidates, which webrtcbin refuses
- * ("different ice-ufrag values in bundle"); once the answer accepts the bundle
- * only the transport of the first bundled m-line carries media (RFC 8843), so
- * the other bundled m-lines get its ice-ufrag and ice-pwd and lose their own
- * a=candidate lines (they belong to transports the offerer closes).  Only the
- * first a=group:BUNDLE counts; disabled (port 0) m-lines are left alone.
- * Returns how many m-lines were changed: 0 when the bundle already shares one
- * ufrag/pwd (browsers' offers) or there is no bundle; msg is unchanged then.
- * Cost: one pass over the attributes. */
-guint ims_sdp_unify_bundle_transport(GstSDPMessage *msg);
-
 /* Releases what ims_sdp_choose_codecs() put in choice and zeroes it. */
 void ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice);
 
@@ -82,13 +66,5 @@ const char *ims_sdp_codec_name(ImsSdpCodec codec);
 
 /* Maps an RTP encoding-name (case-insensitive) to a codec we can record. */
 ImsSdpCodec ims_sdp_codec_from_encoding_name(const char *encoding_name);
-
-/* Returns a copy of answer_text where the format parameters of the first
- * (negotiated) payload type of every video m-section carry
- * x-google-start-bitrate=kbps: appended to its a=fmtp line, or a new a=fmtp
- * line after its a=rtpmap line if it has none.  kbps == 0 or text without a
- * video section: an unchanged copy.  Line endings (CRLF or LF) are kept.
- * Transfer full; never NULL for non-NULL input. */
-char *ims_sdp_add_video_start_bitrate(const char *answer_text, guint kbps);
 
 G_END_DECLS

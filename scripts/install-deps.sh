@@ -32,8 +32,9 @@ PACKAGES=(
   # what the scripts and tests call: curl (s3.sh, dev.sh: readiness, the demo
   # session), ca-certificates (npm over https), procps (kill, ps)
   curl ca-certificates procps
-  # the fidelity analyzer and its self-test (tests/fidelity/: standard library only)
-  python3
+  # the fidelity analyzer and its self-test (tests/fidelity/: standard library
+  # only), and its second sender (tests/fidelity/sender.py: aiortc)
+  python3 python3-aiortc
 )
 # IMSD_INSTALL_BENCH=1: also what only bench/vs-janus.mjs needs (Janus and its
 # janus.js, see bench/README.md); never needed to build, run or test imsd

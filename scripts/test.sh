@@ -36,9 +36,9 @@ failed=$((failed + ${fail:-0} + ${timeout:-0}))
 # both; a file counts its "# pass", and "# fail" + "# cancelled" (a hook or
 # a file that timed out or crashed) as failures; a file that printed no
 # summary at all counts as one failure.
-# run_browser_file FILE [LABEL]: one file, its counts added to passed/failed.
+# run_browser_file FILE: one file, its counts added to passed/failed.
 run_browser_file() {
-  echo "-- $1${2:+ ($2)}"
+  echo "-- $1"
   node --test --test-reporter=tap "$1" 2>&1 | tee "$log"
   ok=$(sed -n 's/^# pass *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
   fail=$(sed -n 's/^# fail *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
@@ -46,23 +46,12 @@ run_browser_file() {
   passed=$((passed + ${ok:-0}))
   failed=$((failed + ${fail:-0} + ${cancelled:-0}))
   [ -n "$ok" ] || failed=$((failed + 1))
-  echo "-- $1${2:+ ($2)}: pass ${ok:-0}, fail $((${fail:-0} + ${cancelled:-0}))"
+  echo "-- $1: pass ${ok:-0}, fail $((${fail:-0} + ${cancelled:-0}))"
 }
 
 echo "== browser tests (Chromium, real WebRTC; Node.js $(node --version))"
 for file in tests/browser/*.test.mjs; do
   run_browser_file "$file"
-done
-
-# The receive path being built (pipelines/ingest/, [media] ingest=receiver)
-# runs the interview suites too, so it is proved on the same assertions
-# while webrtcbin is still the default (docs/ingest.md).
-echo "== browser tests on the receive path built for recording (IMSD_E2E_INGEST=receiver)"
-# events: the completeness record in the review API and media.processed.
-for file in tests/browser/e2e.test.mjs tests/browser/lifecycle.test.mjs \
-            tests/browser/crash.test.mjs tests/browser/fidelity.test.mjs \
-            tests/browser/events.test.mjs; do
-  IMSD_E2E_INGEST=receiver run_browser_file "$file" receiver
 done
 rm -f "$log"
 

@@ -43,8 +43,6 @@ typedef struct {
 } KeyInfo;
 
 static gboolean check_http_url(const char *value, GError **error);
-static gboolean check_stun_url(const char *value, GError **error);
-static gboolean check_ingest(const char *value, GError **error);
 static gboolean check_secret(const char *value, GError **error);
 static gboolean check_log_level(const char *value, GError **error);
 
@@ -81,20 +79,14 @@ static const KeyInfo keys[] = {
   STRING_KEY("database", database_url, "postgresql:///imsd", 0, NULL,
              "PostgreSQL connection string (libpq conninfo or URI)."),
 
-  STRING_KEY("media", stun_server, "", KEY_MAY_BE_EMPTY, check_stun_url,
-             "STUN server as stun://host:port, or empty for none."),
-  STRING_KEY("media", ingest, "webrtcbin", 0, check_ingest,
-             "Receive path: webrtcbin (GStreamer, today's), or receiver (pipelines/ingest/, being built)."),
   INT_KEY("media", media_loops, 0, 0, 64,
-          "Media loop threads of the receiver path, 0 = one per core."),
+          "Media loop threads of the receive path, 0 = one per core."),
   INT_KEY("media", target_bitrate_kbps, 2500, 100, 50000,
-          "Video bitrate the receiver path asks the browser for (REMB), in kbit/s."),
+          "Video bitrate the browser is asked for (REMB), in kbit/s."),
   INT_KEY("media", no_media_timeout_seconds, 10, 1, 3600,
           "A live peer whose media stops for this many seconds is treated as gone."),
   INT_KEY("media", video_start_bitrate_kbps, 2500, 100, 50000,
           "Video bitrate the browser is asked to start at, in kbit/s."),
-  INT_KEY("media", jitterbuffer_latency_ms, 200, 0, 10000,
-          "Receive jitter buffer latency, in milliseconds."),
   INT_KEY("media", max_width, 1280, 160, 7680,
           "Largest capture width requested from the browser, in pixels."),
   INT_KEY("media", max_height, 720, 120, 4320,
@@ -163,6 +155,19 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
+};
+
+/* Keys of the webrtcbin ingest, removed with it (issue 9): still accepted
+ * in a file or the environment for one release, with a warning, and
+ * ignored.  Not in the example config, not printed by --print-config. */
+static const struct {
+  const char *group;
+  const char *key;
+  const char *why;
+} retired_keys[] = {
+  { "media", "ingest", "the receive path of pipelines/ingest/ is the only ingest" },
+  { "media", "jitterbuffer_latency_ms", "the receive path holds a packet only while it waits for a lost one" },
+  { "media", "stun_server", "the receive path gathers host candidates only" },
 };
 
 /* IMSD_* environment variables that are not config keys and must not be refused: the config file path,
@@ -265,29 +270,6 @@ check_http_url(const char *value, GError **error)
 }
 
 static gboolean
-check_ingest(const char *value, GError **error)
-{
-  if (g_str_equal(value, "webrtcbin") || g_str_equal(value, "receiver"))
-    return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-              "“%s” is not a receive path (webrtcbin or receiver)", value);
-  return FALSE;
-}
-
-static gboolean
-check_stun_url(const char *value, GError **error)
-{
-  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "stun") != 0 || g_uri_get_host(uri) == NULL ||
-      g_uri_get_host(uri)[0] == '\0' || g_uri_get_port(uri) <= 0) {
-    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                "“%s” is not a stun://host:port URL", value);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 check_secret(const char *value, GError **error)
 {
   if (strlen(value) < TOKEN_SECRET_MIN_BYTES) {
@@ -297,6 +279,33 @@ check_secret(const char *value, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* The retired key [group] key, or NULL. */
+static const char *
+retired_key_reason(const char *group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(retired_keys); i++)
+    if (g_str_equal(retired_keys[i].group, group) && g_str_equal(retired_keys[i].key, key))
+      return retired_keys[i].why;
+  return NULL;
+}
+
+/* The retired key whose IMSD_<GROUP>_<KEY> is name: its reason, and its
+ * group and key in *group / *key; NULL if name is none. */
+static const char *
+retired_environment_reason(const char *name, const char **group, const char **key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(retired_keys); i++) {
+    g_autofree char *candidate = g_strdup_printf("IMSD_%s_%s", retired_keys[i].group, retired_keys[i].key);
+    g_autofree char *upper = g_ascii_strup(candidate, -1);
+    if (g_str_equal(upper, name)) {
+      *group = retired_keys[i].group;
+      *key = retired_keys[i].key;
+      return retired_keys[i].why;
+    }
+  }
+  return NULL;
 }
 
 static gboolean
@@ -478,6 +487,12 @@ ims_config_load_data(ImsConfig *config, const char *data, gssize length, const c
     g_auto(GStrv) names = g_key_file_get_keys(key_file, *group, NULL, NULL);
     for (char **name = names; name != NULL && *name != NULL; name++) {
       const KeyInfo *info = find_key(*group, *name);
+      const char *retired = info == NULL ? retired_key_reason(*group, *name) : NULL;
+      if (retired != NULL) {
+        g_warning("%s: [%s] %s is no longer used and is ignored (%s); remove it", source_name, *group,
+                  *name, retired);
+        continue;
+      }
       if (info == NULL) {
         g_set_error(&local_error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY, "unknown key");
         locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group, *name);
@@ -558,6 +573,13 @@ ims_config_apply_environment(ImsConfig *config, char **envp, GError **error)
       g_autofree char *candidate = environment_name(&keys[i]);
       if (g_str_equal(candidate, name))
         info = &keys[i];
+    }
+    const char *retired_group = NULL, *retired_name = NULL;
+    const char *retired = info == NULL ? retired_environment_reason(name, &retired_group, &retired_name) : NULL;
+    if (retired != NULL) {
+      g_warning("environment variable %s ([%s] %s) is no longer used and is ignored (%s); unset it", name,
+                retired_group, retired_name, retired);
+      continue;
     }
     if (info == NULL) {
       g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY,

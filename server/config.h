@@ -33,13 +33,10 @@ typedef struct {
   /* [database] */
   char *database_url;          /* "postgresql:///imsd" (libpq conninfo) */
   /* [media] */
-  char *stun_server;           /* "" = none; else stun://host:port */
-  char *ingest;                /* "webrtcbin" or "receiver" (pipelines/ingest/) */
-  int media_loops;             /* 0 = one per core (receiver path) */
-  int target_bitrate_kbps;     /* 2500: REMB the receiver path sends */
+  int media_loops;             /* 0 = one per core (the receive path's threads) */
+  int target_bitrate_kbps;     /* 2500: REMB the receive path sends */
   int no_media_timeout_seconds;   /* 10: a live peer whose media stops that long is treated as gone */
   int video_start_bitrate_kbps;   /* 2500 */
-  int jitterbuffer_latency_ms;    /* 200 */
   int max_width;               /* 1280 (capture constraints sent to the browser) */
   int max_height;              /* 720 */
   int max_frame_rate;          /* 30 */
@@ -100,7 +97,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsConfig, ims_config_free)
 /* Reads the INI file at path and sets every key it names. An unknown group or key, an integer that does
  * not parse or is out of range, or a syntax error -> FALSE with an error naming the file, the line (when it
  * can be found), the group and the key; config is unchanged then. Keys the file does not name keep their
- * current values. */
+ * current values. The keys of the removed webrtcbin ingest ([media] ingest, jitterbuffer_latency_ms,
+ * stun_server) are accepted for one release with a g_warning naming them, and ignored. */
 gboolean ims_config_load_file(ImsConfig *config, const char *path, GError **error);
 
 /* Like ims_config_load_file() for INI text already in memory (length bytes, or -1 if NUL-terminated).
@@ -112,11 +110,12 @@ gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length
  * e.g. IMSD_SERVER_PORT, IMSD_AUTH_TOKEN_SECRET, IMSD_DATABASE_DATABASE_URL. Any other IMSD_* variable is
  * refused with IMS_CONFIG_ERROR_UNKNOWN_KEY, except the non-config ones IMSD_CONFIG, IMSD_RUN_DIR,
  * IMSD_TEST_* and those scripts/ export (IMSD_ROOT, IMSD_BUILD_DIR, IMSD_PG_*, IMSD_SKIP_INSTALL).
- * A bad value -> FALSE naming the variable. On failure config is unchanged. */
+ * The variables of the removed webrtcbin ingest's keys (IMSD_MEDIA_INGEST, ...) are ignored with a
+ * g_warning, as in a file. A bad value -> FALSE naming the variable. On failure config is unchanged. */
 gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
 
 /* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length
- * (>= 32 bytes), public_url (http:// or https://), stun_server ("" or stun://host:port) and log_level.
+ * (>= 32 bytes), public_url (http:// or https://) and log_level.
  * Returns FALSE with the first problem found. */
 gboolean ims_config_validate(const ImsConfig *config, GError **error);
 

@@ -1,9 +1,9 @@
-/* media.c: ImsMediaOps over ImsIngest.
+/* media.c: ImsMediaOps over ImsReceiver (pipelines/ingest/receiver.h).
  *
- * A binding pairs one ingest with the session it reports to.  The session
- * owns the binding (its media handle) and keeps it until close; the ingest's
- * callbacks already run on the main loop, so they forward straight into the
- * session.
+ * A binding pairs one receiver with the session it reports to.  The session
+ * owns the binding (its media handle) and keeps it until close; the
+ * receiver's callbacks already run on the main loop, so they forward
+ * straight into the session.
  */
 #define G_LOG_DOMAIN "imsd.media"
 
@@ -17,7 +17,6 @@ G_STATIC_ASSERT(IMS_PROFILE_CODEC_VP8 == IMS_SDP_ACCEPT_VP8);
 
 typedef struct {
   ImsSession *session;   /* not owned: the session outlives its media */
-  ImsIngest *ingest;     /* one of the two */
   ImsReceiver *receiver;
 } MediaBinding;
 
@@ -79,28 +78,21 @@ static gpointer
 media_open(ImsSession *session, gpointer media_data, GError **error)
 {
   const ImsMediaIngestData *data = media_data;
-  ImsIngestConfig config = data->ingest;
   const char *profile_name = ims_session_get_record(session)->profile;
   const ImsProfile *profile =
       data->profiles ? ims_profile_set_lookup(data->profiles, profile_name) : NULL;
-  if (profile)
-    config.video_codecs = profile->ingest_codecs;  /* same bits as IMS_SDP_ACCEPT_* */
+  ImsReceiverConfig config = {
+    .loops = data->loops,
+    /* same bits as IMS_SDP_ACCEPT_*; 0 = all */
+    .video_codecs = profile ? profile->ingest_codecs : 0,
+    .video_start_kbps = data->video_start_kbps,
+    .target_kbps = data->target_kbps,
+  };
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;
-  if (data->loops) {
-    ImsReceiverConfig receiver_config = {
-      .loops = data->loops,
-      .video_codecs = config.video_codecs,
-      .video_start_kbps = config.video_start_bitrate_kbps,
-      .target_kbps = data->target_kbps,
-    };
-    binding->receiver = ims_receiver_new(ims_session_get_id(session), &receiver_config, &callbacks,
-                                         binding, error);
-  } else {
-    binding->ingest = ims_ingest_new(ims_session_get_id(session), &config, &callbacks, binding,
-                                     error);
-  }
-  if (!binding->ingest && !binding->receiver) {
+  binding->receiver = ims_receiver_new(ims_session_get_id(session), &config, &callbacks, binding,
+                                       error);
+  if (!binding->receiver) {
     g_free(binding);
     return NULL;
   }
@@ -111,53 +103,42 @@ static gboolean
 media_handle_offer(gpointer media, const char *sdp, GError **error)
 {
   MediaBinding *binding = media;
-  return binding->receiver ? ims_receiver_handle_offer(binding->receiver, sdp, error)
-                           : ims_ingest_handle_offer(binding->ingest, sdp, error);
+  return ims_receiver_handle_offer(binding->receiver, sdp, error);
 }
 
 static gboolean
 media_add_ice_candidate(gpointer media, guint mline_index, const char *candidate, GError **error)
 {
   MediaBinding *binding = media;
-  return binding->receiver
-      ? ims_receiver_add_ice_candidate(binding->receiver, mline_index, candidate, error)
-      : ims_ingest_add_ice_candidate(binding->ingest, mline_index, candidate, error);
+  return ims_receiver_add_ice_candidate(binding->receiver, mline_index, candidate, error);
 }
 
 static gboolean
 media_start_take(gpointer media, const char *path, GError **error)
 {
   MediaBinding *binding = media;
-  return binding->receiver ? ims_receiver_start_take(binding->receiver, path, error)
-                           : ims_ingest_start_take(binding->ingest, path, error);
+  return ims_receiver_start_take(binding->receiver, path, error);
 }
 
 static void
 media_stop_take(gpointer media)
 {
   MediaBinding *binding = media;
-  if (binding->receiver)
-    ims_receiver_stop_take(binding->receiver);
-  else
-    ims_ingest_stop_take(binding->ingest);
+  ims_receiver_stop_take(binding->receiver);
 }
 
 static gint64
 media_last_media_time(gpointer media)
 {
   MediaBinding *binding = media;
-  return binding->receiver ? ims_receiver_get_last_media_time(binding->receiver)
-                           : ims_ingest_get_last_media_time(binding->ingest);
+  return ims_receiver_get_last_media_time(binding->receiver);
 }
 
 static void
 media_close(gpointer media)
 {
   MediaBinding *binding = media;
-  if (binding->receiver)
-    ims_receiver_free(binding->receiver);
-  else
-    ims_ingest_free(binding->ingest);
+  ims_receiver_free(binding->receiver);
   g_free(binding);
 }
 

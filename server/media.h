@@ -1,22 +1,21 @@
-/* media.h: binds the session's media seam (ImsMediaOps) to a receive path:
- * ImsIngest (webrtcbin, pipelines/ingest.h) or ImsReceiver (pipelines/ingest/receiver.h),
- * as [media] ingest says. */
+/* media.h: binds the session's media seam (ImsMediaOps) to the receive path,
+ * ImsReceiver (pipelines/ingest/receiver.h). */
 #pragma once
 
-#include "ingest.h"
 #include "media-loop.h"
 #include "profile.h"
 #include "session.h"
+#include "take-result.h"
 
 G_BEGIN_DECLS
 
-/* What the ops need: the server's ingest settings, and the profiles that
+/* What the ops need: the server's media settings, and the profiles that
  * narrow them per session (accepted video codecs). */
 typedef struct {
-  ImsIngestConfig ingest;
   const ImsProfileSet *profiles;    /* may be NULL */
-  ImsMediaLoops *loops;             /* non-NULL: the receiver path, on these loops */
-  guint target_kbps;                /* receiver path: REMB */
+  ImsMediaLoops *loops;             /* the receive path's threads */
+  guint video_start_kbps;           /* x-google-start-bitrate in the answer, 0 = none */
+  guint target_kbps;                /* REMB: the bitrate the browser is asked for */
 } ImsMediaIngestData;
 
 /* The ops table; pass an ImsMediaIngestData* as the context's media_data. */

@@ -10,7 +10,6 @@
 #include "api.h"
 #include "http.h"
 #include "http-files.h"
-#include "ingest.h"
 #include "media.h"
 #include "media-loop.h"
 #include "objects.h"
@@ -39,7 +38,7 @@ struct _ImsServer {
   ImsHttpConfig http_config;
   ImsPeerProtocolConfig peer_config;
   ImsMediaIngestData media_data;
-  ImsMediaLoops *media_loops;  /* [media] ingest=receiver: the receive path's threads */
+  ImsMediaLoops *media_loops;  /* the receive path's threads ([media] media_loops) */
   ImsSessionContext session_context;
   char *candidate_root;
   char *spool_dir;            /* absolute: stored take paths start with it */
@@ -355,19 +354,14 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->peer_config.join_cancel = join_cancel;
   server->peer_config.join_data = server;
   server->peer_config.max_message_bytes = (gsize) config->max_message_bytes;
-  server->media_data.ingest.stun_server =
-      config->stun_server && config->stun_server[0] ? config->stun_server : NULL;
-  server->media_data.ingest.video_start_bitrate_kbps = (guint) config->video_start_bitrate_kbps;
-  server->media_data.ingest.jitterbuffer_latency_ms = (guint) config->jitterbuffer_latency_ms;
-  if (g_str_equal(config->ingest, "receiver")) {
-    server->media_loops = ims_media_loops_new((guint) config->media_loops, error);
-    if (!server->media_loops)
-      return NULL;
-    server->media_data.loops = server->media_loops;
-    server->media_data.target_kbps = (guint) config->target_bitrate_kbps;
-    g_message("receive path: pipelines/ingest/ on %u media loop(s)",
-              ims_media_loops_get_n_loops(server->media_loops));
-  }
+  server->media_loops = ims_media_loops_new((guint) config->media_loops, error);
+  if (!server->media_loops)
+    return NULL;
+  server->media_data.loops = server->media_loops;
+  server->media_data.video_start_kbps = (guint) config->video_start_bitrate_kbps;
+  server->media_data.target_kbps = (guint) config->target_bitrate_kbps;
+  g_message("receive path: pipelines/ingest/ on %u media loop(s)",
+            ims_media_loops_get_n_loops(server->media_loops));
   server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
   server->session_context = (ImsSessionContext){
     .database = server->database,
@@ -591,6 +585,11 @@ ims_server_free(ImsServer *server)
     ((SessionLoad *) value)->cancelled = TRUE;    /* their jobs free them */
   g_clear_pointer(&server->loading, g_hash_table_unref);
   g_clear_pointer(&server->sessions, g_hash_table_unref);
+  /* the sessions' last writes still complete in the database flush below,
+   * and a saved take would ask the processor to scan: it is gone by then
+   * (a use-after-free at every SIGTERM during a take once the receive path
+   * finalized takes at once) */
+  server->session_context.take_saved = NULL;
   g_clear_pointer(&server->processor, ims_processor_free);
   if (server->relay) {
     ims_relay_free(server->relay, 3000);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest.h"   /* IMS_INGEST_ERROR */
+#include "take-result.h"   /* IMS_INGEST_ERROR */
 
 #define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define ABS_SEND_TIME_URI "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"

@@ -665,7 +665,8 @@ loop_teardown(gpointer data)
   }
   g_clear_pointer(&receiver->timeline, ims_timeline_free);
   receiver->configured = FALSE;
-  ims_media_loop_release(receiver->loop);
+  /* the loop's load is the transport's to give back (transport.h): its
+   * deferred close releases it */
   return G_SOURCE_REMOVE;
 }
 

@@ -11,8 +11,9 @@
  * start and after a broken frame, sends receiver reports and REMB with the
  * target bitrate, and counts every take's completeness (completeness.c).
  *
- * It has the shape of ImsIngest (pipelines/ingest.h): the same callbacks and
- * take result, so the session's media seam binds either.
+ * It reports through ImsIngestCallbacks and ImsTakeResult (take-result.h);
+ * the session's media seam (server/media.c) binds it.  It is imsd's only
+ * ingest: webrtcbin is no longer used to receive.
  *
  * Lifecycle: new -> negotiating (offer handled, answer sent) -> live (secure,
  * both tracks flowing) -> [recording <-> live]* -> freed.
@@ -28,7 +29,7 @@
 #include <glib.h>
 
 #include "completeness.h"
-#include "ingest.h"
+#include "take-result.h"
 #include "media-loop.h"
 
 G_BEGIN_DECLS

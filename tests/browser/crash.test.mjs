@@ -9,8 +9,7 @@
 //   5. the recovered take is processed: decoding it gave PostgreSQL its real
 //      duration (within 0.5 s of what the partial file holds), resolution and
 //      codecs, and the review API shows the same, processing status processed,
-//      and no completeness record (null: unknown); take 2 has one on the
-//      receive path (IMSD_E2E_INGEST=receiver)
+//      and no completeness record (null: unknown); take 2 has one
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -160,11 +159,7 @@ test('a take cut by kill -9 is kept, and the candidate records the question agai
       // how complete the cut take is, nobody counted: unknown, never invented
       assert.equal(shown.completeness, null, `a take a crash cut has no completeness record: ${JSON.stringify(shown)}`);
       const retaken = review.json.questions[0].takes.find((t) => t.number === 2);
-      if (process.env.IMSD_E2E_INGEST === 'receiver') {
-        assert.ok(retaken.completeness && retaken.completeness.video.frames.written > 0 &&
-          retaken.completeness.audio.frames.written > 0, `take 2's completeness record: ${JSON.stringify(retaken)}`);
-      } else {
-        assert.equal(retaken.completeness, null, `the webrtcbin ingest keeps no record: ${JSON.stringify(retaken)}`);
-      }
+      assert.ok(retaken.completeness && retaken.completeness.video.frames.written > 0 &&
+        retaken.completeness.audio.frames.written > 0, `take 2's completeness record: ${JSON.stringify(retaken)}`);
     }, () => (page && !page.isClosed() ? describePage(page) : ''));
   });

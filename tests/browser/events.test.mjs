@@ -17,9 +17,8 @@
 //     candidate.completed, 1 interview.completed, one media.uploaded per
 //     media_files row (fileId, path), one media.processed per processed take
 //   - each processed take's completeness record (docs/ingest.md) is the same
-//     object in the review API and in its media.processed; on the receive
-//     path (IMSD_E2E_INGEST=receiver) it is there and counts what was
-//     recorded; the webrtcbin ingest has none (null in both)
+//     object in the review API and in its media.processed, and counts what
+//     was recorded
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,7 +34,6 @@ import { signToken } from './lib/token.mjs';
 const NAME = 'events';
 const TOPICS = ['candidate-events', 'media-events', 'interview-events'];
 const REVIEW_SECRET = 'events-test-review-secret-0123456789abcdef';
-const RECEIVER = process.env.IMSD_E2E_INGEST === 'receiver';
 const QUESTIONS = [
   { id: 'ev-q1', text: 'Tell us about a project you are proud of.', timeLimitSeconds: 30 },
   { id: 'ev-q2', text: 'Describe a difficult bug you fixed.', timeLimitSeconds: 30 },
@@ -205,10 +203,6 @@ test('each take\'s completeness record: the review API\'s is media.processed\'s'
       assert.ok(event, `${what}: a media.processed`);
       assert.ok(Object.hasOwn(event, 'completeness'), `${what}: completeness in media.processed: ${JSON.stringify(event)}`);
       assert.deepStrictEqual(event.completeness, take.completeness, `${what}: the same record in both`);
-      if (!RECEIVER) {
-        assert.equal(take.completeness, null, `${what}: the webrtcbin ingest keeps no record`);
-        continue;
-      }
       const c = take.completeness;
       assert.ok(c && typeof c === 'object', `${what}: a record: ${JSON.stringify(c)}`);
       for (const track of ['video', 'audio']) {

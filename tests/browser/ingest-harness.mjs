@@ -1,5 +1,5 @@
-// ingest-harness.mjs: the ingest pipeline (pipelines/ingest.c) against real
-// Chromium, without the rest of imsd.
+// ingest-harness.mjs: the ingest (the receive path, pipelines/ingest/receiver.c)
+// against real Chromium, without the rest of imsd.
 //
 //   node tests/browser/ingest-harness.mjs --build BUILD_DIR [--codec h264|vp8]
 //        [--seconds S] [--takes N] [--crash]
@@ -89,6 +89,7 @@ window.videoStats = async () => {
     if (r.type === 'outbound-rtp' && r.kind === 'video') {
       return {availableOutgoingBitrate: pair ? pair.availableOutgoingBitrate : null,
               targetBitrate: r.targetBitrate, frameWidth: r.frameWidth, frameHeight: r.frameHeight, bytesSent: r.bytesSent,
+              packetsSent: r.packetsSent,
               framesPerSecond: r.framesPerSecond, qualityLimitationReason: r.qualityLimitationReason,
               encoderImplementation: r.encoderImplementation, timestamp: r.timestamp,
               codecId: r.codecId};
@@ -167,8 +168,10 @@ try {
   for await (const line of lines) {
     const msg = JSON.parse(line);
     if (msg.type === 'answer') {
-      const hasTwcc = msg.sdp.includes('transport-wide-cc');
-      check('answer carries transport-cc extmap', hasTwcc);
+      // bandwidth feedback: REMB (goog-remb) or transport-cc, whichever the
+      // ingest gives (the receive path sends REMB at the target bitrate)
+      const feedback = msg.sdp.includes('goog-remb') || msg.sdp.includes('transport-wide-cc');
+      check('answer carries bandwidth feedback (goog-remb or transport-cc)', feedback);
       check('answer carries x-google-start-bitrate', msg.sdp.includes('x-google-start-bitrate='));
       await page.evaluate(sdp => window.pc.setRemoteDescription({ type: 'answer', sdp }), msg.sdp);
       answered = true;
@@ -227,6 +230,14 @@ try {
     check(`${name} resolution ${p.width}x${p.height} equals sender ${w}x${h}`,
           p.width === w && p.height === h && p.width > 0);
     check(`${name} harness size matches file`, take.sizeBytes === fs.statSync(take.path).size);
+    // the completeness record counts this take's packets, not the stream's
+    // since it began: about what the browser sent from the take's first
+    // keyframe to its stop (the take opens a moment before that keyframe)
+    const packets = take.completeness?.video?.packets;
+    const sentInTake = s.first && s.last ? s.last.packetsSent - s.first.packetsSent : null;
+    check(`${name} completeness: video packets received ${packets?.received} are this take's (browser sent ${sentInTake})`,
+          packets && sentInTake > 0 && packets.received >= 0.9 * sentInTake &&
+          packets.received <= 1.6 * sentInTake + 50 && packets.expected >= packets.received - packets.recoveredByNack);
     if (s.first && s.last) {
       const secs = (s.last.timestamp - s.first.timestamp) / 1000;
       const kbps = secs > 0 ? ((s.last.bytesSent - s.first.bytesSent) * 8 / 1000 / secs) : 0;

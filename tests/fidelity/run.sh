@@ -2,30 +2,21 @@
 # tests/fidelity/run.sh: the whole fidelity suite (issue 9, docs/fidelity.md),
 # heavier than CI: every condition, every check enforced, figures printed.
 #
-#   tests/fidelity/run.sh [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass] [--aiortc]
+#   tests/fidelity/run.sh [--hd] [--conditions a,b] [--repeat N] [--aiortc]
 #
 #   --hd               1280x720 media instead of 640x360 (41 MB/s of y4m in /tmp)
 #   --conditions LIST  clean, stall-500ms, stall-2s, loss-5pct, reorder,
 #                      bandwidth-drop (default: all)
 #   --repeat N         run the suite N times (default 1)
-#   --expect-all-pass  no expected failures: what the new ingest path
-#                      (pipelines/ingest/) is held to once it records takes
-#   --aiortc           also the second sender (tests/fidelity/sender.py, needs
-#                      Debian's python3-aiortc), clean: no expected failures
+#   --aiortc           also the second sender (tests/browser/fidelity-aiortc.test.mjs:
+#                      tests/fidelity/sender.py, Debian's python3-aiortc), clean
 #
-# Runs tests/browser/fidelity.test.mjs with IMSD_FIDELITY_STRICT=1 against
-# BUILD_DIR/imsd (built first), then compares each condition's failed check
-# groups with the ones today's ingest (webrtcbin) is known to fail
-# (failingToday in fidelity.test.mjs; figures in docs/fidelity.md):
-#   clean           frames (isolated frames lost on a loaded machine, some runs)
-#   stall-500ms     sync, frames, timeline, timestamps
-#   stall-2s        sync, frames, timeline, timestamps
-#   loss-5pct       sync (flash frames lost), frames, timeline (some runs)
-#   reorder         frames, timeline (some runs)
-#   bandwidth-drop  frames (some runs)
-# Prints one line per condition and run: PASS, XFAIL (only expected groups
-# failed), FAIL (a group failed that is not expected to), and "now passing:"
-# for expected groups that held.  Exit status 1 iff some line is FAIL.
+# Runs tests/browser/fidelity.test.mjs against BUILD_DIR/imsd (built first).
+# Every condition is expected to pass every check group (the receive path,
+# pipelines/ingest/; the webrtcbin ingest it replaced failed sync, frames,
+# timeline and timestamps under the stalls, docs/fidelity.md).  Prints one
+# line per condition and run: PASS, or FAIL with the groups that failed.
+# Exit status 1 iff some line is FAIL.
 # Results (one JSON line per condition and run) are kept in
 # $IMSD_RUN_DIR/fidelity-results.jsonl.
 set -uo pipefail
@@ -34,7 +25,6 @@ cd "$IMSD_ROOT"
 
 conditions=all
 repeat=1
-expect_all=0
 aiortc=0
 export IMSD_FIDELITY_SIZE=${IMSD_FIDELITY_SIZE:-640x360}
 while [ $# -gt 0 ]; do
@@ -42,9 +32,8 @@ while [ $# -gt 0 ]; do
     --hd) IMSD_FIDELITY_SIZE=1280x720 ;;
     --conditions) conditions=$2; shift ;;
     --repeat) repeat=$2; shift ;;
-    --expect-all-pass) expect_all=1 ;;
     --aiortc) aiortc=1 ;;
-    *) echo "usage: $0 [--hd] [--conditions a,b] [--repeat N] [--expect-all-pass] [--aiortc]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--hd] [--conditions a,b] [--repeat N] [--aiortc]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -57,28 +46,24 @@ results="$IMSD_RUN_DIR/fidelity-results.jsonl"
 
 for run in $(seq 1 "$repeat"); do
   echo "== fidelity run $run/$repeat ($IMSD_FIDELITY_SIZE, conditions: $conditions)"
-  IMSD_FIDELITY_STRICT=1 IMSD_FIDELITY_CONDITIONS=$conditions IMSD_FIDELITY_RESULTS=$results \
+  IMSD_FIDELITY_CONDITIONS=$conditions IMSD_FIDELITY_RESULTS=$results \
     node --test --test-concurrency=1 tests/browser/fidelity.test.mjs > "$IMSD_RUN_DIR/fidelity-run$run.log" 2>&1
   grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-run$run.log" | sed 's/^/   node: /'
   if [ "$aiortc" = 1 ]; then
     IMSD_FIDELITY_RESULTS=$results \
-      node --test --test-concurrency=1 tests/fidelity/aiortc.test.mjs > "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" 2>&1
+      node --test --test-concurrency=1 tests/browser/fidelity-aiortc.test.mjs > "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" 2>&1
     grep -E '^(not )?ok ' "$IMSD_RUN_DIR/fidelity-aiortc-run$run.log" | sed 's/^/   node: /'
   fi
 done
 
-EXPECT_ALL=$expect_all node - "$results" <<'EOF'
+node - "$results" <<'EOF'
 const fs = require('node:fs');
 const lines = fs.readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const expectAll = process.env.EXPECT_ALL === '1';
 let bad = 0;
 for (const r of lines) {
-  const expected = expectAll ? [] : r.failingToday || [];
   const failed = r.failedChecks || [];
-  const unexpected = failed.filter((g) => !expected.includes(g));
-  const held = expected.filter((g) => !failed.includes(g));
-  const verdict = unexpected.length ? 'FAIL ' : failed.length ? 'XFAIL' : 'PASS ';
-  if (unexpected.length) bad++;
+  const verdict = failed.length ? 'FAIL ' : 'PASS ';
+  if (failed.length) bad++;
   const figures = [
     `written/sent ${r.framesWritten}/${r.framesSent}=${r.writtenPerSent}`,
     `offset-vs-sender ms [${(r.offsetErrorsMs || []).join(' ')}]`,
@@ -87,9 +72,7 @@ for (const r of lines) {
     `gaps v/a ${r.videoLargestGapMs}/${r.audioLargestGapMs} ms`,
     `load ${r.loadAverage}`,
   ].join(', ');
-  console.log(`${verdict} ${r.condition.padEnd(15)} failed: ${failed.join(',') || '-'}` +
-    `${unexpected.length ? ` (unexpected: ${unexpected.join(',')})` : ''}` +
-    `${held.length ? ` now passing: ${held.join(',')}` : ''}\n        ${figures}`);
+  console.log(`${verdict} ${r.condition.padEnd(15)} failed: ${failed.join(',') || '-'}\n        ${figures}`);
 }
 if (!lines.length) { console.log('FAIL  no results (see the run logs in $IMSD_RUN_DIR)'); bad++; }
 process.exit(bad ? 1 : 0);

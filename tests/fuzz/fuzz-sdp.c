@@ -1,11 +1,12 @@
-/* fuzz-sdp.c: libFuzzer target for pipelines/sdp.c (the candidate's SDP offer).
+/* fuzz-sdp.c: libFuzzer target for pipelines/sdp.c and pipelines/ingest/answer.c (the candidate's
+ * SDP offer).
  *
  * The input is an offer as it arrives in an "offer" message (text; a NUL ends it, as json-glib's
  * strings do).  ims_sdp_choose_codecs() must never crash; an accepted offer must name a video codec it
  * accepts (H.264 or VP8; only VP8 when only VP8 is accepted), Opus audio, payload types 0..127 and caps;
- * a refusal must be IMS_INGEST_ERROR_BAD_SDP with a message.  Whatever gst_sdp parses also goes through
- * ims_sdp_unify_bundle_transport(), which must be idempotent (a second pass changes nothing), and the
- * text through ims_sdp_add_video_start_bitrate(), which must always answer.
+ * a refusal must be IMS_INGEST_ERROR_BAD_SDP with a message.  The same text goes through the
+ * receiver's negotiation, ims_answer_negotiate(), with the same contract for a refusal; an accepted
+ * one must give an SDP answer and the remote ICE credentials and fingerprint.
  */
 #include <glib.h>
 #include <gst/gst.h>
@@ -13,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest.h"
+#include "answer.h"
 #include "sdp.h"
+#include "take-result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,23 +58,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   check_choice(text, 0);
   check_choice(text, IMS_SDP_ACCEPT_VP8);
 
-  /* gst_sdp_message_new_from_text() keeps the message it allocated when parsing fails, and refuses
-   * an empty text with a g_critical: the ingest only gets here with text ims_sdp_choose_codecs() parsed. */
-  GstSDPMessage *msg = NULL;
-  if (text[0] != '\0' && gst_sdp_message_new_from_text(text, &msg) == GST_SDP_OK) {
-    ims_sdp_unify_bundle_transport(msg);
-    if (ims_sdp_unify_bundle_transport(msg) != 0)
+  static const ImsAnswerLocal local = {
+    .ice_ufrag = "fuzz",
+    .ice_pwd = "fuzzfuzzfuzzfuzzfuzzfuzz",
+    .fingerprint = "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+    .prefer_dtls_client = TRUE,
+    .video_start_kbps = 2500,
+  };
+  ImsNegotiation negotiation = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (ims_answer_negotiate(text, 0, &local, &negotiation, &error)) {
+    if (!negotiation.answer || !g_str_has_prefix(negotiation.answer, "v=0") || !negotiation.remote_ufrag ||
+        !negotiation.remote_pwd || !negotiation.remote_fingerprint)
       abort();
-    g_autofree char *unified = gst_sdp_message_as_text(msg);
-    if (!unified)
-      abort();
-    check_choice(unified, 0);
-  }
-  if (msg)
-    gst_sdp_message_free(msg);
-
-  g_autofree char *munged = ims_sdp_add_video_start_bitrate(text, 2500);
-  if (!munged)
+    ims_negotiation_clear(&negotiation);
+  } else if (!g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP) || !error->message[0]) {
     abort();
+  }
   return 0;
 }

@@ -1,35 +1,39 @@
-/* ingest-harness: drives one ImsIngest from stdin/stdout for the browser
- * integration test (tests/browser/ingest-harness.mjs).
+/* ingest-harness: drives one ImsReceiver (pipelines/ingest/receiver.h, the
+ * receive path) from stdin/stdout for the browser integration test
+ * (tests/browser/ingest-harness.mjs) and tests/tools/aiortc-ingest.py.
  *
  *   ingest-harness [--dir DIR] [--takes N] [--seconds S] [--gap S]
- *                  [--start-bitrate KBPS] [--latency MS]
+ *                  [--start-bitrate KBPS] [--target-bitrate KBPS]
  *
  * One JSON object per line.  In (stdin):  {"type":"offer","sdp":"..."},
  * {"type":"ice","mline":N,"candidate":"..."}.  Out (stdout):
  * {"type":"answer","sdp":"..."}, {"type":"ice",...}, {"type":"take_started",
- * "index":i,"path":"..."}, {"type":"take",...result, "cpuPercent":x},
+ * "index":i,"path":"..."}, {"type":"take",...result, "cpuPercent":x,
+ * "completeness":{...}} (the take's record, docs/ingest.md),
  * {"type":"done"} or {"type":"error","message":"..."}.  Logs go to stderr.
  *
  * Once media flows it waits one second, records N takes of S seconds
  * (counted from the first keyframe) with a gap of --gap seconds between them,
  * and exits 0.  cpuPercent is this process's user+system CPU over the take
- * (from first keyframe to stop), in percent of one core.
+ * (from first keyframe to stop), in percent of one core: the main thread
+ * and its one media loop thread.
  */
 #define G_LOG_DOMAIN "imsd.ingest-harness"
 
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
-#include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "ingest.h"
+#include "media-loop.h"
+#include "receiver.h"
 
 typedef struct {
   GMainLoop *loop;
-  ImsIngest *ingest;
+  ImsMediaLoops *loops;
+  ImsReceiver *receiver;
   GDataInputStream *input;
   char *dir;
   int takes, take_index;
@@ -90,7 +94,7 @@ stop_take(gpointer data)
   h->timer = 0;
   gint64 wall = g_get_monotonic_time() - h->take_started_at;
   h->take_cpu_percent = wall > 0 ? 100.0 * (double) (process_cpu_us() - h->take_cpu_at) / (double) wall : 0;
-  ims_ingest_stop_take(h->ingest);
+  ims_receiver_stop_take(h->receiver);
   return G_SOURCE_REMOVE;
 }
 
@@ -163,6 +167,11 @@ on_take_finished(const ImsTakeResult *r, gpointer data)
   json_builder_add_boolean_value(b, r->complete);
   json_builder_set_member_name(b, "cpuPercent");
   json_builder_add_double_value(b, h->take_cpu_percent);
+  ImsTakeCompleteness completeness;
+  if (ims_receiver_get_last_completeness(h->receiver, &completeness)) {
+    json_builder_set_member_name(b, "completeness");
+    json_builder_add_value(b, ims_take_completeness_to_json(&completeness));
+  }
   json_builder_end_object(b);
   emit(b);
 
@@ -189,7 +198,7 @@ start_next_take(gpointer data)
   h->timer = 0;
   g_autofree char *path = g_strdup_printf("%s/take-%d.mkv", h->dir, h->take_index);
   g_autoptr(GError) error = NULL;
-  if (!ims_ingest_start_take(h->ingest, path, &error)) {
+  if (!ims_receiver_start_take(h->receiver, path, &error)) {
     emit_simple("error", "message", error->message);
     quit(h, 1);
   }
@@ -201,7 +210,7 @@ static gboolean
 wait_for_media(gpointer data)
 {
   Harness *h = data;
-  if (ims_ingest_get_last_media_time(h->ingest) == 0)
+  if (ims_receiver_get_last_media_time(h->receiver) == 0)
     return G_SOURCE_CONTINUE;
   h->timer = g_timeout_add(1000, start_next_take, h);
   return G_SOURCE_REMOVE;
@@ -222,14 +231,14 @@ handle_line(Harness *h, const char *line)
   const char *type = json_object_get_string_member_with_default(msg, "type", "");
   g_autoptr(GError) error = NULL;
   if (g_strcmp0(type, "offer") == 0) {
-    if (!ims_ingest_handle_offer(h->ingest, json_object_get_string_member_with_default(msg, "sdp", ""), &error)) {
+    if (!ims_receiver_handle_offer(h->receiver, json_object_get_string_member_with_default(msg, "sdp", ""), &error)) {
       emit_simple("error", "message", error->message);
       quit(h, 1);
       return;
     }
     g_timeout_add(50, wait_for_media, h);
   } else if (g_strcmp0(type, "ice") == 0) {
-    if (!ims_ingest_add_ice_candidate(h->ingest,
+    if (!ims_receiver_add_ice_candidate(h->receiver,
             (guint) json_object_get_int_member_with_default(msg, "mline", 0),
             json_object_get_string_member_with_default(msg, "candidate", ""), &error))
       g_warning("candidate rejected: %s", error->message);
@@ -273,7 +282,7 @@ int
 main(int argc, char **argv)
 {
   g_autofree char *dir = NULL;
-  int takes = 2, start_bitrate = 2500, latency = 200;
+  int takes = 2, start_bitrate = 2500, target_bitrate = 2500;
   double seconds = 4, gap = 2;
   GOptionEntry entries[] = {
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, "Directory for take-N.mkv", "DIR" },
@@ -281,19 +290,17 @@ main(int argc, char **argv)
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Take length from first keyframe (4)", "S" },
     { "gap", 0, 0, G_OPTION_ARG_DOUBLE, &gap, "Gap between takes (2)", "S" },
     { "start-bitrate", 0, 0, G_OPTION_ARG_INT, &start_bitrate, "x-google-start-bitrate kbps (2500)", "KBPS" },
-    { "latency", 0, 0, G_OPTION_ARG_INT, &latency, "jitterbuffer latency ms (200)", "MS" },
+    { "target-bitrate", 0, 0, G_OPTION_ARG_INT, &target_bitrate, "REMB sent to the browser, kbps (2500)", "KBPS" },
     { NULL },
   };
   g_log_set_writer_func(log_to_stderr, NULL, NULL);
-  g_autoptr(GOptionContext) options = g_option_context_new("- drive one ImsIngest over stdin/stdout");
+  g_autoptr(GOptionContext) options = g_option_context_new("- drive one ImsReceiver over stdin/stdout");
   g_option_context_add_main_entries(options, entries, NULL);
-  g_option_context_add_group(options, gst_init_get_option_group());
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(options, &argc, &argv, &error)) {
     fprintf(stderr, "%s\n", error->message);
     return 2;
   }
-  gst_init(NULL, NULL);
 
   Harness h = { 0 };
   h.loop = g_main_loop_new(NULL, FALSE);
@@ -303,12 +310,18 @@ main(int argc, char **argv)
   h.seconds = seconds;
   h.gap = gap;
 
-  ImsIngestConfig config = { .stun_server = NULL, .video_start_bitrate_kbps = (guint) start_bitrate,
-                             .jitterbuffer_latency_ms = (guint) latency };
-  ImsIngestCallbacks callbacks = { on_answer, on_ice_candidate, on_take_started, on_take_finished, on_failed };
-  h.ingest = ims_ingest_new("harness", &config, &callbacks, &h, &error);
-  if (h.ingest == NULL) {
+  h.loops = ims_media_loops_new(1, &error);
+  if (h.loops == NULL) {
     emit_simple("error", "message", error->message);
+    return 1;
+  }
+  ImsReceiverConfig config = { .loops = h.loops, .video_start_kbps = (guint) start_bitrate,
+                               .target_kbps = (guint) target_bitrate };
+  ImsIngestCallbacks callbacks = { on_answer, on_ice_candidate, on_take_started, on_take_finished, on_failed };
+  h.receiver = ims_receiver_new("harness", &config, &callbacks, &h, &error);
+  if (h.receiver == NULL) {
+    emit_simple("error", "message", error->message);
+    ims_media_loops_free(h.loops);
     return 1;
   }
   g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
@@ -317,7 +330,8 @@ main(int argc, char **argv)
 
   g_main_loop_run(h.loop);
 
-  ims_ingest_free(h.ingest);
+  ims_receiver_free(h.receiver);
+  ims_media_loops_free(h.loops);
   g_object_unref(h.input);
   g_main_loop_unref(h.loop);
   g_free(h.dir);

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ingest.h"
+#include "take-result.h"
 #include "media-loop.h"
 #include "sdp.h"
 #include "transport.h"

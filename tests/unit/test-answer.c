@@ -10,7 +10,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "answer.h"
-#include "ingest.h"
+#include "take-result.h"
 #include "sdp-offers.h"
 
 static const ImsAnswerLocal LOCAL = {

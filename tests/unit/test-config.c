@@ -76,10 +76,10 @@ test_defaults(void **state)
   assert_string_equal(config->token_secret, "");
   assert_int_equal(config->token_ttl_seconds, 604800);
   assert_string_equal(config->database_url, "postgresql:///imsd");
-  assert_string_equal(config->stun_server, "");
+  assert_int_equal(config->media_loops, 0);
+  assert_int_equal(config->target_bitrate_kbps, 2500);
   assert_int_equal(config->no_media_timeout_seconds, 10);
   assert_int_equal(config->video_start_bitrate_kbps, 2500);
-  assert_int_equal(config->jitterbuffer_latency_ms, 200);
   assert_int_equal(config->max_width, 1280);
   assert_int_equal(config->max_height, 720);
   assert_int_equal(config->max_frame_rate, 30);
@@ -101,7 +101,7 @@ test_load_file(void **state)
                         "[auth]\n"
                         "token_secret=" GOOD_SECRET "\n"
                         "[media]\n"
-                        "stun_server=stun://stun.example.com:3478\n"
+                        "media_loops=3\n"
                         "max_frame_rate=60\n"
                         "[log]\n"
                         "log_level=debug\n");
@@ -111,7 +111,7 @@ test_load_file(void **state)
   assert_int_equal(fixture->config->port, 9090);
   assert_string_equal(fixture->config->public_url, "https://interviews.example.com");
   assert_string_equal(fixture->config->token_secret, GOOD_SECRET);
-  assert_string_equal(fixture->config->stun_server, "stun://stun.example.com:3478");
+  assert_int_equal(fixture->config->media_loops, 3);
   assert_int_equal(fixture->config->max_frame_rate, 60);
   assert_int_equal(ims_config_log_level_flags(fixture->config), G_LOG_LEVEL_DEBUG);
   /* Keys the file does not name keep their defaults. */
@@ -190,7 +190,6 @@ test_bad_string_values_in_file(void **state)
   Fixture *fixture = *state;
   const char *bad_files[] = {
     "[server]\npublic_url=ftp://example.com\n",
-    "[media]\nstun_server=turn://example.com:3478\n",
     "[log]\nlog_level=verbose\n",
     "[auth]\ntoken_secret=short\n",
   };
@@ -225,7 +224,7 @@ test_environment_override(void **state)
     "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET,
     "IMSD_AUTH_SERVICE_TOKEN=service-bearer",
     "IMSD_DATABASE_DATABASE_URL=host=db dbname=imsd",
-    "IMSD_MEDIA_STUN_SERVER=stun://10.0.0.1:3478",
+    "IMSD_STORAGE_S3_REGION=eu-west-1",
     "IMSD_CONFIG=/etc/imsd/imsd.conf",
     "IMSD_RUN_DIR=/run/imsd",
     "IMSD_TEST_PG=postgresql:///test",
@@ -241,7 +240,7 @@ test_environment_override(void **state)
   assert_string_equal(fixture->config->token_secret, GOOD_SECRET);
   assert_string_equal(fixture->config->service_token, "service-bearer");
   assert_string_equal(fixture->config->database_url, "host=db dbname=imsd");
-  assert_string_equal(fixture->config->stun_server, "stun://10.0.0.1:3478");
+  assert_string_equal(fixture->config->s3_region, "eu-west-1");
   assert_true(ims_config_validate(fixture->config, &error));
 
   /* The environment wins over the file when applied after it. */
@@ -361,13 +360,6 @@ test_validate(void **state)
   set_string(&config->public_url, "https://example.com:8443/imsd");
   assert_true(ims_config_validate(config, NULL));
 
-  set_string(&config->stun_server, "stun.example.com");
-  assert_false(ims_config_validate(config, &error));
-  assert_contains(error->message, "stun_server");
-  g_clear_error(&error);
-  set_string(&config->stun_server, "");
-  assert_true(ims_config_validate(config, NULL));
-
   set_string(&config->log_level, "loud");
   assert_false(ims_config_validate(config, &error));
   assert_contains(error->message, "log_level");
@@ -385,9 +377,9 @@ test_to_string_round_trip(void **state)
   set_string(&config->service_token, "line one\nline two; é ☃");
   set_string(&config->token_secret, GOOD_SECRET "=[x]");
   set_string(&config->database_url, "host=db port=5433 dbname=imsd");
-  set_string(&config->stun_server, "stun://[::1]:3478");
+  set_string(&config->s3_region, "eu-west-1");
   config->max_width = 7680;
-  config->jitterbuffer_latency_ms = 0;
+  config->media_loops = 64;
   config->default_max_retakes = 0;
   set_string(&config->log_level, "warning");
 
@@ -406,9 +398,9 @@ test_to_string_round_trip(void **state)
   assert_string_equal(copy->service_token, config->service_token);
   assert_string_equal(copy->token_secret, config->token_secret);
   assert_string_equal(copy->database_url, config->database_url);
-  assert_string_equal(copy->stun_server, config->stun_server);
+  assert_string_equal(copy->s3_region, config->s3_region);
   assert_int_equal(copy->max_width, 7680);
-  assert_int_equal(copy->jitterbuffer_latency_ms, 0);
+  assert_int_equal(copy->media_loops, 64);
   assert_int_equal(copy->default_max_retakes, 0);
   assert_string_equal(copy->log_level, "warning");
   g_autofree char *again = ims_config_to_string(copy);
@@ -450,6 +442,62 @@ test_control_characters_are_refused(void **state)
   assert_true(ims_config_apply_environment(fixture->config, tab, &error));
 }
 
+typedef struct {
+  guint warnings;
+  GString *text;
+} CapturedWarnings;
+
+static void
+capture_warning(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  CapturedWarnings *captured = data;
+  captured->warnings++;
+  g_string_append_printf(captured->text, "%s\n", message);
+}
+
+/* The keys of the removed webrtcbin ingest are accepted for one release, in a
+ * file and in the environment, each with a warning that names it, and change
+ * nothing; the example config and --print-config no longer list them. */
+static void
+test_retired_keys_are_ignored_with_a_warning(void **state)
+{
+  Fixture *fixture = *state;
+  CapturedWarnings captured = { 0, g_string_new(NULL) };
+  guint handler = g_log_set_handler("imsd.config", G_LOG_LEVEL_WARNING, capture_warning, &captured);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = ims_config_to_string(fixture->config);
+  gboolean loaded = ims_config_load_data(fixture->config,
+                                         "[media]\ningest=webrtcbin\njitterbuffer_latency_ms=200\n"
+                                         "stun_server=stun://stun.example.com:3478\nmedia_loops=2\n",
+                                         -1, "old.conf", &error);
+  guint file_warnings = captured.warnings;
+  char *envp[] = { (char *) "IMSD_MEDIA_INGEST=receiver", (char *) "IMSD_MEDIA_JITTERBUFFER_LATENCY_MS=50",
+                   (char *) "IMSD_MEDIA_TARGET_BITRATE_KBPS=1800", NULL };
+  gboolean applied = ims_config_apply_environment(fixture->config, envp, &error);
+  g_log_remove_handler("imsd.config", handler);
+  g_autofree char *warnings = g_string_free(captured.text, FALSE);
+  if (!loaded || !applied)
+    fail_msg("%s", error->message);
+  assert_int_equal(file_warnings, 3);
+  assert_int_equal(captured.warnings, 5);
+  assert_contains(warnings, "old.conf: [media] ingest is no longer used");
+  assert_contains(warnings, "[media] jitterbuffer_latency_ms is no longer used");
+  assert_contains(warnings, "[media] stun_server is no longer used");
+  assert_contains(warnings, "IMSD_MEDIA_INGEST ([media] ingest) is no longer used");
+  assert_contains(warnings, "IMSD_MEDIA_JITTERBUFFER_LATENCY_MS");
+  /* the keys beside them are still read */
+  assert_int_equal(fixture->config->media_loops, 2);
+  assert_int_equal(fixture->config->target_bitrate_kbps, 1800);
+  g_autofree char *after = ims_config_to_string(fixture->config);
+  assert_null(strstr(after, "jitterbuffer"));
+  assert_null(strstr(after, "stun_server"));
+  assert_null(strstr(after, "ingest="));
+  assert_null(strstr(before, "jitterbuffer"));
+  /* a key that never existed is still refused */
+  assert_false(ims_config_load_data(fixture->config, "[media]\ningest_path=x\n", -1, "typo.conf", &error));
+  assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
+}
+
 static void
 test_shipped_example(void **state)
 {
@@ -488,7 +536,7 @@ test_shipped_example(void **state)
         fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
     }
   }
-  assert_int_equal(key_count, 49);
+  assert_int_equal(key_count, 46);
 
   /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
@@ -514,6 +562,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_escape_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_control_characters_are_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_retired_keys_are_ignored_with_a_warning, setup, teardown),
     cmocka_unit_test_setup_teardown(test_shipped_example, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

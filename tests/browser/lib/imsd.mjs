@@ -119,8 +119,6 @@ export class ImsdProcess {
       IMSD_SERVER_LISTEN_ADDRESS: '0.0.0.0',
       IMSD_SERVER_PUBLIC_URL: this.baseUrl,
       IMSD_LOG_LOG_LEVEL: 'debug',
-      // IMSD_E2E_INGEST=receiver runs a suite on the receive path being built (pipelines/ingest/)
-      ...(process.env.IMSD_E2E_INGEST ? { IMSD_MEDIA_INGEST: process.env.IMSD_E2E_INGEST } : {}),
       ...this.extraEnv,
     };
   }

@@ -1,11 +1,10 @@
-// aiortc.test.mjs: the fidelity checks with a second, independent
-// sender (tests/fidelity/sender.py: aiortc playing the fidelity media from one
-// container, so its own A/V offset is 0), clean network, straight to imsd (no
-// relay).  Outside tests/browser/ so that CI (node --test tests/browser/)
-// does not run it: tests/fidelity/run.sh --aiortc does.  Same checks as
-// tests/browser/fidelity.test.mjs (checkTake in
-// tests/browser/lib/fidelity-checks.mjs), all enforced; the figures go to
-// IMSD_FIDELITY_RESULTS like the browser's.
+// fidelity-aiortc.test.mjs: the fidelity checks with a second, independent
+// sender (tests/fidelity/sender.py: aiortc, Debian's python3-aiortc, playing
+// the fidelity media from one container, so its own A/V offset is 0), clean
+// network, straight to imsd (no relay).  Run by CI (scripts/test.sh runs every
+// tests/browser/ file) and by tests/fidelity/run.sh --aiortc.  Same checks as
+// fidelity.test.mjs (checkTake in lib/fidelity-checks.mjs), all enforced; the
+// figures go to IMSD_FIDELITY_RESULTS like the browser's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
@@ -13,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startImsd, withLogOnFailure, repoRoot } from '../browser/lib/imsd.mjs';
-import { takeRows } from '../browser/lib/db.mjs';
-import { makeMedia, analyzeTake } from '../browser/lib/fidelity.mjs';
-import { checkTake } from '../browser/lib/fidelity-checks.mjs';
+import { startImsd, withLogOnFailure, repoRoot } from './lib/imsd.mjs';
+import { takeRows } from './lib/db.mjs';
+import { makeMedia, analyzeTake } from './lib/fidelity.mjs';
+import { checkTake } from './lib/fidelity-checks.mjs';
 
 const TAKE_SECONDS = Number(process.env.IMSD_FIDELITY_TAKE_SECONDS || 10);
 
@@ -74,7 +73,7 @@ test('fidelity (aiortc sender): clean', { timeout: TAKE_SECONDS * 1000 + 90000 }
       videoStrictlyIncreasing: report.timestamps.video.strictlyIncreasing,
       audioStrictlyIncreasing: report.timestamps.audio.strictlyIncreasing,
       videoLargestGapMs: report.timestamps.video.largestGapMs, audioLargestGapMs: report.timestamps.audio.largestGapMs,
-      failedChecks: Object.keys(failed), failingToday: [],
+      failedChecks: Object.keys(failed),
     };
     process.stdout.write(`# fidelity ${JSON.stringify(fig)}\n`);
     if (process.env.IMSD_FIDELITY_RESULTS) fs.appendFileSync(process.env.IMSD_FIDELITY_RESULTS, `${JSON.stringify(fig)}\n`);
