@@ -296,7 +296,7 @@ def analyze(path, fps, period, flash_every, frames_sent):
         "frames": {
             "decoded": len(video), "numbered": len(numbered), "undecodable": bad, "flash": len(flashes),
             "distinct": len(distinct), "first": first, "last": last, "span": span,
-            "missing": len(missing), "missingRanges": ranges(missing)[:20],
+            "missing": len(missing), "missingRanges": ranges(missing)[:20], "missingNumbers": missing[:5000],
             "duplicates": duplicates, "duplicateNumbers": duplicate_numbers[:20], "flashRepeats": flash_repeats,
             "outOfOrder": out_of_order, "outOfOrderNumbers": out_of_order_numbers[:20],
             "writtenPerSpan": round(len(distinct) / span, 4) if span else None,

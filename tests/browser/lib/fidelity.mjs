@@ -15,6 +15,7 @@
 //       are never sent, so imsd sees only the relay.
 //   senderCounts(page)                   -> {sent, encoded, captured} video frames so far
 //   senderSync(page, sinceUs)            -> the sender's own A/V offsets at its flashes
+//   senderFramesSeen(page, sinceMs)      -> the frame numbers its camera delivered
 //   analyzeTake(file, media, framesSent) -> the JSON of tests/fidelity/analyze.py
 import { chromium } from 'playwright-core';
 import { spawn, execFile } from 'node:child_process';
@@ -165,6 +166,7 @@ function routeThroughRelay({ relay, media }) {
   const sender = {
     flashes: [], beeps: [], errors: [], videoFrames: 0, audioChunks: 0,
     videoSkewUs: Infinity, audioSkewUs: Infinity,
+    seen: [],   // [frame number, performance.now() ms] of every numbered frame captured (the last 6000)
   };
   window.__fidelitySender = sender;
   let watching = false;
@@ -220,7 +222,11 @@ function routeThroughRelay({ relay, media }) {
           inFlash = true;
         } else {
           inFlash = false;
-          if (cells.slice(24).join('') === '10101010') previous = parseInt(cells.slice(0, 16).join(''), 2);
+          if (cells.slice(24).join('') === '10101010') {
+            previous = parseInt(cells.slice(0, 16).join(''), 2);
+            sender.seen.push([previous, performance.now()]);
+            if (sender.seen.length > 6000) sender.seen.splice(0, 1000);
+          }
         }
       } catch (err) {
         if (sender.errors.length < 5) sender.errors.push(`video: ${err}`);
@@ -284,6 +290,18 @@ export function senderSync(page, sinceUs = 0) {
       audioChunks: s.audioChunks,
     };
   }, sinceUs);
+}
+
+/**
+ * The frame numbers the page's camera delivered since `sinceMs` (performance.now() clock, ms):
+ * what the browser had to send.  Its fake camera skips frames of the y4m when the machine is busy;
+ * those were never sent, so they are not missing from the file.
+ */
+export function senderFramesSeen(page, sinceMs) {
+  return page.evaluate((since) => {
+    const s = window.__fidelitySender || { seen: [] };
+    return s.seen.filter(([, t]) => t >= since).map(([n]) => n);
+  }, sinceMs);
 }
 
 export async function launchFidelityBrowser(media, relay) {
