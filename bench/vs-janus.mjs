@@ -2,7 +2,7 @@
 // record=true) on the same Chromium source, rounds alternating A B A B.
 //
 //   node bench/vs-janus.mjs [--codecs h264,vp8] [--streams 1,2,4,8]
-//                           [--seconds 30] [--warmup 5] [--pairs 2] [--ingest receiver]
+//                           [--seconds 30] [--warmup 5] [--pairs 2]
 //                           [--build DIR] [--no-build] [--json FILE]
 //                           [--y4m FILE] [--threads] [--keep]
 //   node bench/vs-janus.mjs --report FILE.json [--threads]   # the tables again, from a run's JSON
@@ -75,7 +75,6 @@ function parseArgs(argv) {
     else if (a === '--codecs') args.codecs = argv[++i].split(',');
     else if (a === '--streams') args.streams = argv[++i].split(',').map(Number);
     else if (a === '--json') args.json = path.resolve(argv[++i]);
-    else if (a === '--ingest') args.ingest = argv[++i];
     else if (a === '--y4m') args.y4m = path.resolve(argv[++i]);
     else if (a === '--threads') args.threads = true;
     else if (a === '--keep') args.keep = true;
@@ -211,7 +210,6 @@ async function startImsd(dbUrl) {
     IMSD_SERVER_PORT: String(port), IMSD_SERVER_LISTEN_ADDRESS: '0.0.0.0',
     IMSD_SERVER_PUBLIC_URL: baseUrl, IMSD_LOG_LOG_LEVEL: 'info',
   });
-  if (args.ingest) env.IMSD_MEDIA_INGEST = args.ingest;   // webrtcbin (default) or receiver
   const s = spawnServer(path.join(args.build, 'imsd'), [], env, dir, 'imsd.log');
   await waitUntil('imsd', s, dir, 'imsd.log', async () => (await fetch(`${baseUrl}/healthz`)).status === 200);
   return { pid: s.proc.pid, baseUrl, recDir, dir, stop: () => s.stop('SIGTERM') };
