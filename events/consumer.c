@@ -28,11 +28,9 @@ struct _ImsConsumer {
   ImsConsumedEvent *event;        /* parsed current */
   int attempts;
   guint retry_id;
-  gboolean handler_running;
   char *dlq_reason;               /* a DLQ write that waits for Kafka */
   int dlq_retries;
   gboolean dlq_in_flight;         /* the current message is on its way to the DLQ */
-  guint64 handled, skipped, dead_lettered;
 };
 
 static void
@@ -156,7 +154,6 @@ on_dead_lettered(rd_kafka_t *rk, const rd_kafka_message_t *report, void *opaque)
   g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", rd_kafka_topic_name(message->rkt),
             message->partition, (gint64) message->offset, rd_kafka_topic_name(report->rkt),
             consumer->dlq_reason);
-  consumer->dead_lettered++;
   finish_current(consumer);
 }
 
@@ -175,7 +172,6 @@ static void
 run_handler(ImsConsumer *consumer)
 {
   consumer->attempts++;
-  consumer->handler_running = TRUE;
   consumer->config.handler(consumer->event, consumer, on_handler_done,
                            consumer->config.handler_data);
 }
@@ -192,9 +188,7 @@ retry_current(gpointer data)
 static void
 on_handler_done(ImsConsumer *consumer, const char *error_message)
 {
-  consumer->handler_running = FALSE;
   if (!error_message) {
-    consumer->handled++;
     finish_current(consumer);
     return;
   }
@@ -257,7 +251,6 @@ take_message(ImsConsumer *consumer)
   }
   if (consumer->event->kind == IMS_CONSUMED_OTHER) {
     g_debug("skipping %s %s", consumer->event->event_type, consumer->event->event_id);
-    consumer->skipped++;
     finish_current(consumer);
     return TRUE;
   }
@@ -347,15 +340,6 @@ error:
   g_free(consumer->bootstrap_servers);
   g_free(consumer->properties);
   return NULL;
-}
-
-void
-ims_consumer_get_counts(ImsConsumer *consumer, guint64 *handled, guint64 *skipped,
-                        guint64 *dead_lettered)
-{
-  *handled = consumer->handled;
-  *skipped = consumer->skipped;
-  *dead_lettered = consumer->dead_lettered;
 }
 
 void

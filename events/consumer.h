@@ -43,10 +43,6 @@ typedef struct {
 /* Subscribes to user-events and auth-events.  Transfer full. */
 ImsConsumer *ims_consumer_new(const ImsConsumerConfig *config, GError **error);
 
-/* Messages handled, skipped and sent to the DLQ since start (for logs and tests). */
-void ims_consumer_get_counts(ImsConsumer *consumer, guint64 *handled, guint64 *skipped,
-                             guint64 *dead_lettered);
-
 /* Leaves the group (a handler still running is abandoned: its message is
  * redelivered to the next consumer, and its effect is idempotent). */
 void ims_consumer_free(ImsConsumer *consumer);

@@ -20,14 +20,6 @@
 #define MAX_FIELD_LENGTH 256
 #define MAX_QUESTION_TEXT 4000
 
-gboolean
-ims_api_owns_path(const char *path)
-{
-  return g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz") ||
-         g_str_has_prefix(path, IMS_REVIEW_PATH) ||
-         g_str_equal(path, SESSIONS_PATH) || g_str_has_prefix(path, SESSIONS_PATH "/");
-}
-
 void
 ims_api_response_clear(ImsApiResponse *response)
 {

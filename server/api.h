@@ -55,9 +55,6 @@ typedef struct {
   char *body;                 /* JSON, owned */
 } ImsApiResponse;
 
-/* TRUE if this API serves path (the HTTP layer serves files otherwise). */
-gboolean ims_api_owns_path(const char *path);
-
 /* JSON {"code", "message"} with status into response (shared with review-api.c). */
 void ims_api_respond_error(ImsApiResponse *response, int status, const char *code,
                            const char *format, ...) G_GNUC_PRINTF(4, 5);

@@ -662,13 +662,3 @@ ims_config_to_string(const ImsConfig *config)
                          NULL);
   return g_key_file_to_data(key_file, NULL, NULL);
 }
-
-GLogLevelFlags
-ims_config_log_level_flags(const ImsConfig *config)
-{
-  g_return_val_if_fail(config != NULL, G_LOG_LEVEL_INFO);
-  for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++)
-    if (g_strcmp0(log_levels[i].name, config->log_level) == 0)
-      return log_levels[i].flags;
-  return G_LOG_LEVEL_INFO;
-}

@@ -124,8 +124,4 @@ gboolean ims_config_validate(const ImsConfig *config, GError **error);
  * transfer full. */
 char *ims_config_to_string(const ImsConfig *config);
 
-/* Maps config->log_level to a GLogLevelFlags threshold ("info" -> G_LOG_LEVEL_INFO ...). An unknown level
- * gives G_LOG_LEVEL_INFO (ims_config_validate() refuses unknown levels beforehand). */
-GLogLevelFlags ims_config_log_level_flags(const ImsConfig *config);
-
 G_END_DECLS

@@ -111,12 +111,6 @@ ims_session_get_record(ImsSession *session)
   return session->record;
 }
 
-ImsPhase
-ims_session_get_phase(ImsSession *session)
-{
-  return session->phase;
-}
-
 gboolean
 ims_session_is_busy(ImsSession *session)
 {

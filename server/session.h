@@ -84,7 +84,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsSession, ims_session_unref)
 
 const char *ims_session_get_id(ImsSession *session);
 const ImsSessionRecord *ims_session_get_record(ImsSession *session);
-ImsPhase ims_session_get_phase(ImsSession *session);
 /* TRUE while a peer is attached or a take is still being finalized: the
  * registry must keep the session. */
 gboolean ims_session_is_busy(ImsSession *session);
