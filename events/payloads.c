@@ -10,23 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-char *
-ims_event_format_time(gint64 unix_us)
-{
-  gint64 seconds = unix_us / G_USEC_PER_SEC;
-  gint64 rest_us = unix_us % G_USEC_PER_SEC;
-  if (rest_us < 0) {          /* before 1970: floor, so the milliseconds stay positive */
-    rest_us += G_USEC_PER_SEC;
-    seconds -= 1;
-  }
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(seconds);
-  if (!time)
-    return NULL;
-  g_autofree char *whole = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
-  if (!whole)
-    return NULL;
-  return g_strdup_printf("%s.%03dZ", whole, (int) (rest_us / 1000));
-}
+#include "time-format.h"
 
 /* A time that is 0 falls back to fallback_us, then to now. */
 static gint64
@@ -43,7 +27,7 @@ resolve_time(gint64 unix_us, gint64 fallback_us)
 static gboolean
 add_time(JsonBuilder *builder, const char *member, gint64 unix_us)
 {
-  g_autofree char *text = ims_event_format_time(unix_us);
+  g_autofree char *text = ims_time_format_iso8601(unix_us);
   if (!text) {
     g_critical("%s: time %" G_GINT64_FORMAT " us cannot be written as ISO 8601", member, unix_us);
     return FALSE;

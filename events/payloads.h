@@ -39,11 +39,6 @@ G_BEGIN_DECLS
 #define IMS_DELETE_REASON_RETENTION "retention"
 #define IMS_DELETE_REASON_RECRUITER_REQUEST "recruiter_request"
 
-/* Formats unix microseconds as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, truncated to
- * the millisecond).  NULL if the time is outside years 0001..9999.
- * Transfer full. */
-char *ims_event_format_time(gint64 unix_us);
-
 /* candidate.started: sessionId, interviewId, invitationId (if known), userId,
  * candidateEmail (if known), startedAt, userAgent (null if NULL).
  * started_at_us: the join time; 0 means record->started_at, then now. */

@@ -13,6 +13,7 @@
 #include "message.h"
 #include "review-api.h"
 #include "router.h"
+#include "time-format.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
@@ -55,22 +56,10 @@ ims_api_respond_error(ImsApiResponse *response, int status, const char *code, co
   respond_json(response, status, b);
 }
 
-char *
-ims_api_format_time(gint64 unix_us)
-{
-  if (unix_us == 0)
-    return NULL;
-  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(unix_us / G_USEC_PER_SEC);
-  if (!time)
-    return NULL;
-  g_autofree char *base = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
-  return g_strdup_printf("%s.%03dZ", base, (int) ((unix_us % G_USEC_PER_SEC) / 1000));
-}
-
 void
 ims_api_add_time(JsonBuilder *b, const char *name, gint64 unix_us)
 {
-  g_autofree char *text = ims_api_format_time(unix_us);
+  g_autofree char *text = unix_us != 0 ? ims_time_format_iso8601(unix_us) : NULL;
   json_builder_set_member_name(b, name);
   if (text)
     json_builder_add_string_value(b, text);

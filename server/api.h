@@ -58,10 +58,8 @@ typedef struct {
 /* JSON {"code", "message"} with status into response (shared with review-api.c). */
 void ims_api_respond_error(ImsApiResponse *response, int status, const char *code,
                            const char *format, ...) G_GNUC_PRINTF(4, 5);
-/* ISO 8601 UTC with milliseconds, NULL for 0.  Transfer full. */
-char *ims_api_format_time(gint64 unix_us);
-
-/* Members of a JSON reply: a string or null; a time as ims_api_format_time or null. */
+/* Members of a JSON reply: a string or null; a time as ims_time_format_iso8601 (base/time-format.h),
+ * or null for 0. */
 struct _JsonBuilder;
 void ims_api_add_string(struct _JsonBuilder *builder, const char *name, const char *value);
 void ims_api_add_time(struct _JsonBuilder *builder, const char *name, gint64 unix_us);

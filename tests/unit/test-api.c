@@ -559,6 +559,33 @@ test_review_detail_has_completeness(void **state)
   assert_int_equal(warnings, 1);
 }
 
+/* A reply's time member: ISO 8601 UTC with milliseconds (truncated), null for 0; a time before
+ * 1970 is floored to the millisecond like any other, never written with a negative fraction. */
+static void
+test_time_members(void **state)
+{
+  static const struct { gint64 us; const char *text; } cases[] = {
+    { G_GINT64_CONSTANT(1759744800001999), "2025-10-06T10:00:00.001Z" },
+    { -1000, "1969-12-31T23:59:59.999Z" },
+    { -1, "1969-12-31T23:59:59.999Z" },
+    { -G_USEC_PER_SEC, "1969-12-31T23:59:59.000Z" },
+    { 0, NULL },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    ims_api_add_time(b, "at", cases[i].us);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    JsonNode *at = json_object_get_member(json_node_get_object(root), "at");
+    assert_non_null(at);
+    if (cases[i].text)
+      assert_string_equal(json_node_get_string(at), cases[i].text);
+    else
+      assert_true(JSON_NODE_HOLDS_NULL(at));
+  }
+}
+
 int
 main(void)
 {
@@ -577,6 +604,7 @@ main(void)
     T(test_health_and_readiness),
     T(test_review_odd_paths_get_errors),
     T(test_review_detail_has_completeness),
+    T(test_time_members),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
