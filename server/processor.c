@@ -11,6 +11,7 @@
 #include "outbox.h"
 #include "payloads.h"
 #include "rendition.h"
+#include "spool-files.h"
 #include "take-inspect.h"
 
 #define SCAN_INTERVAL_SECONDS 30
@@ -298,20 +299,8 @@ retry_work(gpointer data)
 static void
 delete_spool_files(Work *work)
 {
-  for (guint i = 0; i < work->spool_files->len; i++) {
-    const char *path = g_ptr_array_index(work->spool_files, i);
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-      g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-      const char *name;
-      while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        g_unlink(child);
-      }
-      g_rmdir(path);
-    } else {
-      g_unlink(path);
-    }
-  }
+  for (guint i = 0; i < work->spool_files->len; i++)
+    ims_spool_remove(g_ptr_array_index(work->spool_files, i));
 }
 
 /* ---- recording results (database thread) ----

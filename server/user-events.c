@@ -3,11 +3,11 @@
 
 #include "user-events.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "media-eraser.h"
 #include "payloads.h"
+#include "spool-files.h"
 
 /* One user.deleted being carried out. */
 typedef struct {
@@ -50,20 +50,15 @@ erase_user_rows(ImsStore *store, gpointer data, GError **error)
   return TRUE;
 }
 
+/* Removes each recording file and its "<file>.renditions" directory. */
 static void
 remove_spool_files(const GPtrArray *paths)
 {
   for (guint i = 0; i < paths->len; i++) {
     const char *path = g_ptr_array_index(paths, i);
     g_autofree char *renditions = g_strdup_printf("%s.renditions", path);
-    g_autoptr(GDir) dir = g_dir_open(renditions, 0, NULL);
-    const char *name;
-    while (dir && (name = g_dir_read_name(dir))) {
-      g_autofree char *child = g_build_filename(renditions, name, NULL);
-      g_unlink(child);
-    }
-    g_rmdir(renditions);
-    g_unlink(path);
+    ims_spool_remove(renditions);
+    ims_spool_remove(path);
   }
 }
 
