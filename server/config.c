@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "imsd-build.h"
+#include "log-level.h"
 
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
 
@@ -186,17 +187,6 @@ static const char *const environment_allow_list[] = {
   "IMSD_KAFKA_BROKERS",
 };
 
-static const struct {
-  const char *name;
-  GLogLevelFlags flags;
-} log_levels[] = {
-  { "error", G_LOG_LEVEL_ERROR },
-  { "warning", G_LOG_LEVEL_WARNING },
-  { "message", G_LOG_LEVEL_MESSAGE },
-  { "info", G_LOG_LEVEL_INFO },
-  { "debug", G_LOG_LEVEL_DEBUG },
-};
-
 /* One parsed value waiting to be committed. */
 typedef struct {
   gboolean set;
@@ -311,11 +301,10 @@ retired_environment_reason(const char *name, const char **group, const char **ke
 static gboolean
 check_log_level(const char *value, GError **error)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(log_levels); i++)
-    if (g_str_equal(log_levels[i].name, value))
-      return TRUE;
+  if (ims_log_level_parse(value, NULL))
+    return TRUE;
   g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-              "“%s” is not one of error, warning, message, info, debug", value);
+              "“%s” is not one of " IMS_LOG_LEVEL_NAMES, value);
   return FALSE;
 }
 

@@ -4,21 +4,9 @@
 #include <gst/gst.h>
 #include <stdio.h>
 
-static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
+#include "log-level.h"
 
-static GLogLevelFlags
-parse_level(const char *level)
-{
-  static const struct { const char *name; GLogLevelFlags flag; } levels[] = {
-    { "error", G_LOG_LEVEL_CRITICAL }, { "warning", G_LOG_LEVEL_WARNING },
-    { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
-    { "debug", G_LOG_LEVEL_DEBUG },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS(levels); i++)
-    if (g_strcmp0(level, levels[i].name) == 0)
-      return levels[i].flag;
-  return G_LOG_LEVEL_INFO;
-}
+static GLogLevelFlags max_level = G_LOG_LEVEL_INFO;
 
 static const char *
 level_name(GLogLevelFlags level)
@@ -78,7 +66,8 @@ log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file,
 void
 ims_log_init(const char *level)
 {
-  max_level = parse_level(level);
+  max_level = G_LOG_LEVEL_INFO;          /* for a level config validation did not see */
+  ims_log_level_parse(level, &max_level);
   g_log_set_writer_func(write_line, NULL, NULL);
   if (!g_getenv("GST_DEBUG"))
     gst_debug_set_default_threshold(GST_LEVEL_WARNING);

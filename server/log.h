@@ -5,5 +5,5 @@
 
 #include <glib.h>
 
-/* level: "error", "warning", "message", "info" or "debug"; messages below it are dropped. */
+/* level: one of IMS_LOG_LEVEL_NAMES (base/log-level.h), else "info"; messages below it are dropped. */
 void ims_log_init(const char *level);
