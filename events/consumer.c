@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 #include <string.h>
 
+#include "kafka-log.h"
 #include "kafka-watch.h"
 #include "relay.h"
 #include "topic.h"
@@ -33,14 +34,6 @@ struct _ImsConsumer {
   gboolean dlq_in_flight;         /* the current message is on its way to the DLQ */
 };
 
-static void
-log_kafka(const rd_kafka_t *rk, int level, const char *facility, const char *message)
-{
-  GLogLevelFlags flags = level <= 3 ? G_LOG_LEVEL_WARNING : level == 4 ? G_LOG_LEVEL_INFO
-                                                                      : G_LOG_LEVEL_DEBUG;
-  g_log("imsd.kafka", flags, "%s: %s", facility, message);
-}
-
 static rd_kafka_conf_t *
 make_conf(ImsConsumer *consumer, GError **error)
 {
@@ -54,7 +47,7 @@ make_conf(ImsConsumer *consumer, GError **error)
     rd_kafka_conf_destroy(conf);
     return NULL;
   }
-  rd_kafka_conf_set_log_cb(conf, log_kafka);
+  ims_kafka_route_log(conf);
   return conf;
 }
 

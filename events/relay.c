@@ -3,6 +3,7 @@
 
 #include "relay.h"
 
+#include "kafka-log.h"
 #include "kafka-watch.h"
 
 #include <gio/gio.h>
@@ -58,15 +59,6 @@ set_error(ImsRelay *relay, const char *message)
 {
   g_free(relay->last_error);
   relay->last_error = g_strdup(message);
-}
-
-static void
-log_kafka(const rd_kafka_t *rk, int level, const char *facility, const char *message)
-{
-  /* syslog levels: 0..3 error, 4 warning, 5..6 info, 7 debug; any thread */
-  GLogLevelFlags flags = level <= 3 ? G_LOG_LEVEL_WARNING : level == 4 ? G_LOG_LEVEL_INFO
-                                                                      : G_LOG_LEVEL_DEBUG;
-  g_log("imsd.kafka", flags, "%s: %s", facility, message);
 }
 
 /* Client-level errors (all brokers down, transport failures): served by
@@ -348,7 +340,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   relay->database = config->database;
   relay->pending = -1;
   relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
-  rd_kafka_conf_set_log_cb(conf, log_kafka);
+  ims_kafka_route_log(conf);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_conf_set_opaque(conf, relay);
