@@ -33,8 +33,9 @@ PACKAGES=(
   # session), ca-certificates (npm over https), procps (kill, ps)
   curl ca-certificates procps
   # the fidelity analyzer and its self-test (tests/fidelity/: standard library
-  # only), and its second sender (tests/fidelity/sender.py: aiortc)
-  python3 python3-aiortc
+  # only), and its second sender (tests/fidelity/sender.py: aiortc, and
+  # websockets for imsd's signaling; python3-aiortc does not pull it in)
+  python3 python3-aiortc python3-websockets
 )
 # IMSD_INSTALL_BENCH=1: also what only bench/vs-janus.mjs needs (Janus and its
 # janus.js, see bench/README.md); never needed to build, run or test imsd
