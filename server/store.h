@@ -48,7 +48,7 @@ typedef struct {
   char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
   char *completeness;       /* the take's completeness record (docs/ingest.md) as the text of a JSON
                              * object, from the ingest when the take finished (takes.completeness,
-                             * jsonb: read back normalized); NULL = unknown (the webrtcbin ingest,
+                             * jsonb: read back normalized); NULL = unknown (a take recorded before it existed,
                              * a take still recording or cut by a crash).  update_take keeps the
                              * stored record when this is NULL. */
   /* Renditions and uploads (read from the database; insert_take and update_take ignore them):
