@@ -9,7 +9,7 @@
 
 #include "outbox.h"
 #include "payloads.h"
-#include "peer.h"
+#include "peer-handler.h"
 #include "session-private.h"
 
 #define LOG_ID(session) ((session)->record->id)
