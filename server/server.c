@@ -104,10 +104,10 @@ finish_join(ImsSession *session, ImsPeer *peer)
 {
   g_autoptr(GError) error = NULL;
   if (!ims_session_attach(session, peer, &error)) {
-    ims_peer_join_finish(peer, NULL, error);
+    ims_peer_join_finish(peer, NULL, NULL, error);
     return;
   }
-  ims_peer_join_finish(peer, ims_session_ref(session), NULL);
+  ims_peer_join_finish(peer, ims_session_ref(session), ims_session_get_id(session), NULL);
 }
 
 static void
@@ -139,7 +139,7 @@ on_session_loaded(gpointer data, const GError *store_error)
     if (session)
       finish_join(session, peer);
     else
-      ims_peer_join_finish(peer, NULL, error);
+      ims_peer_join_finish(peer, NULL, NULL, error);
   }
   /* the read's job frees load */
 }
@@ -165,19 +165,19 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data)
     else
       g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
                           "This interview link is not valid.");
-    ims_peer_join_finish(peer, NULL, error);
+    ims_peer_join_finish(peer, NULL, NULL, error);
     return;
   }
   if (strcmp(token_session, message->session_id) != 0) {
     g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION,
                         "This link belongs to another interview.");
-    ims_peer_join_finish(peer, NULL, error);
+    ims_peer_join_finish(peer, NULL, NULL, error);
     return;
   }
   if (!g_uuid_string_is_valid(message->session_id)) {
     g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
                         "This interview link is not valid.");
-    ims_peer_join_finish(peer, NULL, error);
+    ims_peer_join_finish(peer, NULL, NULL, error);
     return;
   }
   ImsSession *session = g_hash_table_lookup(server->sessions, message->session_id);
@@ -212,6 +212,27 @@ join_cancel(ImsPeer *peer, gpointer data)
   while (g_hash_table_iter_next(&iter, NULL, &value))
     g_ptr_array_remove(((SessionLoad *) value)->peers, peer);
 }
+
+/* The peer's handler (peer-handler.h): a joined peer's endpoint is its session. */
+static gboolean
+peer_message(gpointer endpoint, ImsPeer *peer, const ImsMessage *message, GError **error)
+{
+  return ims_session_handle_message(endpoint, peer, message, error);
+}
+
+static void
+peer_closed(gpointer endpoint, ImsPeer *peer)
+{
+  ims_session_detach(endpoint, peer);
+  ims_session_unref(endpoint);
+}
+
+static const ImsPeerHandler peer_handler = {
+  .join = join,
+  .join_cancel = join_cancel,
+  .message = peer_message,
+  .closed = peer_closed,
+};
 
 /* Drops sessions nobody uses any more; the store keeps them. */
 static gboolean
@@ -350,9 +371,8 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->http_config.api = &server->api;
   server->http_config.database = server->database;
   server->http_config.max_body_bytes = (gsize) config->max_body_bytes;
-  server->peer_config.join = join;
-  server->peer_config.join_cancel = join_cancel;
-  server->peer_config.join_data = server;
+  server->peer_config.handler = &peer_handler;
+  server->peer_config.handler_data = server;
   server->peer_config.max_message_bytes = (gsize) config->max_message_bytes;
   server->media_loops = ims_media_loops_new((guint) config->media_loops, error);
   if (!server->media_loops)

@@ -9,7 +9,7 @@
 
 #include "outbox.h"
 #include "payloads.h"
-#include "peer.h"
+#include "peer-handler.h"
 #include "session-private.h"
 
 #define LOG_ID(session) ((session)->record->id)
@@ -848,6 +848,44 @@ ims_session_media_take_started(ImsSession *session, gpointer media)
     session_send_state(session);
 }
 
+/* The one way a take ends, for a finished take and for one cut by a media failure: open's take (its
+ * fields already set by the caller) is queued as final through the retried write (a refused write is
+ * reported to the candidate, on_session_written), with candidate.response_submitted when it is
+ * completed; processing starts once the row is written.  open is removed and its media closed if it has
+ * no peer any more.  current says the take was on the attached peer's media: the session then moves on
+ * (completes when the candidate asked to end, else resumes once out of saving) and "state" is sent. */
+static void
+finalize_take(ImsSession *session, OpenTake *open, gboolean current)
+{
+  ImsTake *take = open->take;
+  GPtrArray *events = NULL;
+
+  if (!take->stop_reason)
+    take->stop_reason = g_strdup("media");
+  if (take->status == IMS_TAKE_COMPLETED)  /* the original's media file id is the take's */
+    ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
+                   ims_event_payload_candidate_response_submitted(session->record, take, take->id),
+                   session->record->id);
+  save_take(session, take, FALSE, events, TRUE);
+  g_info("%s: take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
+         " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
+         ims_take_status_to_string(take->status), take->stop_reason, take->duration_ms,
+         take->size_bytes, take->video_codec ? take->video_codec : "-",
+         take->audio_codec ? take->audio_codec : "-", take->width, take->height);
+
+  if (open->close_media_after)
+    close_media_later(session, open->media);
+  gboolean live = current && session->phase == IMS_PHASE_SAVING;
+  g_ptr_array_remove(session->open_takes, open);
+
+  if (session->end_requested && current)
+    session_complete(session);
+  else if (live)
+    resume_phase(session);
+  session_send_state(session);
+  check_shutdown_done(session);
+}
+
 void
 ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
                                 gint64 duration_ms, gint64 size_bytes, const char *video_codec,
@@ -878,62 +916,42 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
     take->status = IMS_TAKE_INTERRUPTED;
   else
     take->status = open->final_status;
-  if (!take->stop_reason)
-    take->stop_reason = g_strdup("media");
-  GPtrArray *events = NULL;
-  if (take->status == IMS_TAKE_COMPLETED)  /* the original's media file id is the take's */
-    ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
-                   ims_event_payload_candidate_response_submitted(session->record, take, take->id),
-                   session->record->id);
-  /* processing starts once the row is final in the database */
-  save_take(session, take, FALSE, events, TRUE);
-  g_info("%s: take %d of question %d saved: %s, %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
-         " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
-         ims_take_status_to_string(take->status), duration_ms, size_bytes,
-         video_codec ? video_codec : "-", audio_codec ? audio_codec : "-", width, height);
-
-  if (open->close_media_after)
-    close_media_later(session, media);
-  gboolean live = media == session->media && session->phase == IMS_PHASE_SAVING;
-  g_ptr_array_remove(session->open_takes, open);
-
-  if (session->end_requested && (live || media == session->media))
-    session_complete(session);
-  else if (live)
-    resume_phase(session);
-  session_send_state(session);
-  check_shutdown_done(session);
+  finalize_take(session, open, media == session->media);
 }
 
 void
 ims_session_media_failed(ImsSession *session, gpointer media, const char *reason)
 {
   OpenTake *open = ims_session_find_open_take(session, media);
-  gboolean close_after = open && open->close_media_after;
+  gboolean current = media == session->media;
+  ImsPeer *peer = current ? session->peer : NULL;
 
   g_warning("%s: media failed: %s", LOG_ID(session), reason);
+  if (current) {
+    /* the attached peer's media is gone: it is closed once its take (if any) is finalized */
+    session->media = NULL;
+    session->media_ready = FALSE;
+    session->start_when_ready = FALSE;
+    clear_timer(session);
+    if (open) {
+      open->close_media_after = TRUE;
+      session->phase = IMS_PHASE_SAVING;   /* the take is cut: finalize_take moves the session on */
+    } else {
+      close_media_later(session, media);
+      resume_phase(session);
+    }
+  }
   if (open) {
     /* the pipeline is gone: the file holds what reached it */
     open->take->status = IMS_TAKE_INTERRUPTED;
     open->take->stopped_at = g_get_real_time();
     g_free(open->take->stop_reason);
     open->take->stop_reason = g_strdup("media_failed");
-    save_take(session, open->take, FALSE, NULL, TRUE);
-    g_ptr_array_remove(session->open_takes, open);
+    finalize_take(session, open, current);
   }
-  if (media == session->media) {
-    ImsPeer *peer = session->peer;
-    session->media = NULL;
-    session->media_ready = FALSE;
-    close_media_later(session, media);
-    resume_phase(session);
-    if (peer) {
-      ims_peer_send_error(peer, "media_failed",
-                          "The media connection failed; reconnecting.", NULL);
-      ims_peer_close(peer, "media failed");
-    }
-  } else if (close_after) {
-    close_media_later(session, media);
+  if (peer) {
+    ims_peer_send_error(peer, "media_failed", "The media connection failed; reconnecting.", NULL);
+    ims_peer_close(peer, "media failed");
   }
   check_shutdown_done(session);
 }

@@ -15,12 +15,10 @@
 #include <libwebsockets.h>
 #include <string.h>
 
-#include "session.h"
-
 struct _ImsPeer {
   struct lws *wsi;
   ImsPeerProtocolConfig *config;
-  ImsSession *session;        /* joined session, a reference */
+  gpointer endpoint;          /* what the join gave (a session), owned: handler->closed lets it go */
   gboolean joining;           /* a join is being resolved */
   GByteArray *incoming;       /* frame being reassembled */
   gboolean discarding;        /* the current message was refused: drop its remaining fragments */
@@ -128,41 +126,41 @@ dispatch(ImsPeer *peer, const char *data, gsize length)
     ims_peer_send(peer, "{\"type\":\"pong\"}");
     return;
   case IMS_MESSAGE_JOIN:
-    if (peer->session || peer->joining) {
+    if (peer->endpoint || peer->joining) {
       ims_peer_send_error(peer, "already_joined", "This connection has already joined.", "join");
       return;
     }
     peer->joining = TRUE;
-    peer->config->join(peer, message, peer->config->join_data);
+    peer->config->handler->join(peer, message, peer->config->handler_data);
     return;
   default:
     break;
   }
 
-  if (!peer->session) {
+  if (!peer->endpoint) {
     ims_peer_send_error(peer, "not_joined",
                         peer->joining ? "The join is not finished yet." : "Send join first.",
                         type_name);
     return;
   }
-  if (!ims_session_handle_message(peer->session, peer, message, &error)) {
+  if (!peer->config->handler->message(peer->endpoint, peer, message, &error)) {
     g_info("%s: %s refused: %s", peer->log_id, type_name, error->message);
     send_signal_error(peer, error, type_name);
   }
 }
 
 void
-ims_peer_join_finish(ImsPeer *peer, ImsSession *session, const GError *error)
+ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id, const GError *error)
 {
   peer->joining = FALSE;
-  if (!session) {
+  if (!endpoint) {
     g_info("%s: join refused: %s", peer->log_id, error->message);
     send_signal_error(peer, error, "join");
     return;
   }
-  peer->session = session;
+  peer->endpoint = endpoint;
   g_free(peer->log_id);
-  peer->log_id = g_strdup(ims_session_get_id(session));
+  peer->log_id = g_strdup(log_id);
 }
 
 static ImsPeer *
@@ -186,12 +184,11 @@ peer_new(struct lws *wsi, ImsPeerProtocolConfig *config)
 static void
 peer_free(ImsPeer *peer)
 {
-  if (peer->joining && peer->config->join_cancel)
-    peer->config->join_cancel(peer, peer->config->join_data);
-  if (peer->session) {
-    ims_session_detach(peer->session, peer);
-    ims_session_unref(peer->session);
-  }
+  const ImsPeerHandler *handler = peer->config->handler;
+  if (peer->joining && handler->join_cancel)
+    handler->join_cancel(peer, peer->config->handler_data);
+  if (peer->endpoint)
+    handler->closed(g_steal_pointer(&peer->endpoint), peer);
   g_byte_array_unref(peer->incoming);
   g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
   g_free(peer->close_reason);

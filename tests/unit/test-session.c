@@ -960,6 +960,52 @@ test_media_failure_interrupts_take(void **state)
   assert_true(f->peer.closed);
 }
 
+/* The candidate asked to end during a take and the media failed before the take was finalized: the
+ * take is saved as interrupted through the same path as a stopped take, and the interview completes
+ * (its events written) as it does when the take finishes. */
+static void
+test_media_failure_after_end_completes(void **state)
+{
+  Fixture *f = *state;
+  join_with_media(f, &f->peer);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  send_ok(f, IMS_MESSAGE_END);
+  ims_session_media_failed(f->session, last_media, "ICE failed");
+  run_idles();
+  const ImsTake *take = stored_take(f, 0, 1);
+  assert_int_equal(take->status, IMS_TAKE_INTERRUPTED);
+  assert_string_equal(take->stop_reason, "media_failed");
+  assert_int_equal(f->takes_saved, 1);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_COMPLETED);
+  assert_int_equal(count_events(written(f), "candidate.completed"), 1);
+  assert_int_equal(count_events(written(f), "interview.completed"), 1);
+  assert_true(f->peer.closed);
+}
+
+/* A take cut by a media failure whose final write is refused is reported to the candidate, as a
+ * stopped take's is, and processing does not start. */
+static void
+test_media_failure_refused_write_is_reported(void **state)
+{
+  Fixture *f = *state;
+  join_with_media(f, &f->peer);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  written(f);
+  f->store.fail_next = TRUE;
+  ims_session_media_failed(f->session, last_media, "ICE failed");
+  written(f);
+  run_idles();
+  g_autoptr(JsonParser) parser = json_parser_new();
+  gboolean reported = FALSE;
+  for (guint i = 0; i < f->peer.frames->len; i++) {
+    JsonObject *frame = parse_frame(g_ptr_array_index(f->peer.frames, i), parser);
+    reported |= g_str_equal(json_object_get_string_member(frame, "type"), "error") &&
+                g_str_equal(json_object_get_string_member(frame, "code"), "internal");
+  }
+  assert_true(reported);
+  assert_int_equal(f->takes_saved, 0);
+}
+
 static void
 test_no_media_closes_peer(void **state)
 {
@@ -1037,6 +1083,8 @@ main(void)
     T(test_refused_change_is_reported),
     T(test_unreachable_database_keeps_changes_until_written),
     T(test_end_while_unreachable_completes_once_written),
+    T(test_media_failure_after_end_completes),
+    T(test_media_failure_refused_write_is_reported),
     T(test_media_failure_interrupts_take),
     T(test_no_media_closes_peer),
     T(test_bad_offer_is_refused),
