@@ -43,6 +43,14 @@ mark_rows(ImsStore *store, gpointer data, GError **error)
   return TRUE;
 }
 
+/* The rows step of the transaction: the caller's, or the files marked deleted. */
+static gboolean
+change_rows(ImsStore *store, gpointer data, GError **error)
+{
+  Erase *erase = data;
+  return erase->rows ? erase->rows(store, erase->rows_data, error) : mark_rows(store, erase, error);
+}
+
 /* Database thread: the rows and the media.deleted events, one transaction
  * even without events (the rows step may be several statements). */
 static gboolean
@@ -58,18 +66,7 @@ run_rows(ImsStore *store, gpointer data, GError **error)
                                                    erase->reason),
                    erase->correlation_id);
   }
-  gboolean ok = store->begin(store, error) &&
-                (erase->rows ? erase->rows(store, erase->rows_data, error)
-                             : mark_rows(store, erase, error)) &&
-                (!events || store->append_events(store, events, error)) &&
-                store->commit(store, error);
-  if (!ok) {
-    store->rollback(store);
-    return FALSE;
-  }
-  if (events && store->events_committed)
-    store->events_committed(store->events_committed_data);
-  return TRUE;
+  return ims_store_change_atomic(store, change_rows, erase, events, error);
 }
 
 static void

@@ -232,22 +232,30 @@ ims_outbox_event_free(ImsOutboxEvent *event)
 }
 
 gboolean
-ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
-                 gpointer data, const GPtrArray *events, GError **error)
+ims_store_change_atomic(ImsStore *store,
+                        gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                        gpointer data, const GPtrArray *events, GError **error)
 {
   gboolean with_events = events && events->len > 0;
-  if (!with_events)
-    return body(store, data, error);
   if (!store->begin(store, error))
     return FALSE;
-  if (!body(store, data, error) || !store->append_events(store, events, error) ||
+  if (!body(store, data, error) || (with_events && !store->append_events(store, events, error)) ||
       !store->commit(store, error)) {
     store->rollback(store);
     return FALSE;
   }
-  if (store->events_committed)
+  if (with_events && store->events_committed)
     store->events_committed(store->events_committed_data);
   return TRUE;
+}
+
+gboolean
+ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                 gpointer data, const GPtrArray *events, GError **error)
+{
+  if (!events || events->len == 0)
+    return body(store, data, error);
+  return ims_store_change_atomic(store, body, data, events, error);
 }
 
 void

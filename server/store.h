@@ -262,10 +262,16 @@ struct _ImsStore {
   gpointer events_committed_data;
 };
 
-/* Runs body inside one transaction together with appending events (may be
- * NULL or empty): all of it commits, or nothing does. */
+/* Runs body inside one transaction together with appending events: all of
+ * it commits, or nothing does.  Without events (NULL or empty) body runs
+ * alone, outside a transaction: for a body of one statement. */
 gboolean ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
                           gpointer data, const GPtrArray *events, GError **error);
+/* The same, but body runs inside the transaction even without events (a
+ * body of several statements). */
+gboolean ims_store_change_atomic(ImsStore *store,
+                                 gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                                 gpointer data, const GPtrArray *events, GError **error);
 
 /* Connects with conninfo (libpq syntax), applies pending migrations in order
  * (each in its own transaction, recorded in schema_migrations), and returns the
