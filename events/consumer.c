@@ -9,7 +9,7 @@
 
 #include "kafka-log.h"
 #include "kafka-watch.h"
-#include "relay.h"
+#include "kafka-rdkafka.h"
 #include "topic.h"
 
 #define MAX_RETRIES 3
