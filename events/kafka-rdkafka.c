@@ -13,7 +13,9 @@
 
 struct _ImsKafkaClient {
   rd_kafka_t *rk;
-  ImsKafkaWatch *watch;       /* the main queue, served on the loop; NULL unwatched */
+  gboolean consumer;          /* a group consumer (else a producer) */
+  ImsKafkaWatch *watch;       /* the main queue (a consumer's: its consumer queue), served on
+                               * the loop; NULL unwatched */
   ImsKafkaDelivered delivered;
   ImsKafkaFailed failed;
   gpointer data;
@@ -70,29 +72,45 @@ apply_settings(rd_kafka_conf_t *conf, const char *const (*settings)[2], guint n_
     rd_kafka_conf_set(conf, settings[i][0], settings[i][1], reason, sizeof reason);
 }
 
-static ImsKafkaClient *
-producer_new(const ImsKafkaProducerConfig *config, GError **error)
+/* A configuration: bootstrap servers, defaults, properties, overrides, in
+ * that order, logging through kafka-log.h.  NULL with an error. */
+static rd_kafka_conf_t *
+make_conf(const char *bootstrap_servers, const char *properties,
+          const char *const (*defaults)[2], guint n_defaults,
+          const char *const (*overrides)[2], guint n_overrides, GError **error)
 {
   char reason[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", config->bootstrap_servers, reason,
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers, reason,
                         sizeof reason) != RD_KAFKA_CONF_OK) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bootstrap.servers: %s", reason);
     rd_kafka_conf_destroy(conf);
     return NULL;
   }
-  apply_settings(conf, config->defaults, config->n_defaults);
-  if (!ims_kafka_conf_apply(conf, config->properties, error)) {
+  apply_settings(conf, defaults, n_defaults);
+  if (!ims_kafka_conf_apply(conf, properties, error)) {
     rd_kafka_conf_destroy(conf);
     return NULL;
   }
-  apply_settings(conf, config->overrides, config->n_overrides);
+  apply_settings(conf, overrides, n_overrides);
+  ims_kafka_route_log(conf);
+  return conf;
+}
+
+static ImsKafkaClient *
+producer_new(const ImsKafkaProducerConfig *config, GError **error)
+{
+  char reason[512];
+  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties,
+                                    config->defaults, config->n_defaults, config->overrides,
+                                    config->n_overrides, error);
+  if (!conf)
+    return NULL;
   ImsKafkaClient *client = g_new0(ImsKafkaClient, 1);
   client->delivered = config->delivered;
   client->failed = config->failed;
   client->data = config->data;
-  ims_kafka_route_log(conf);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   if (config->failed)
     rd_kafka_conf_set_error_cb(conf, on_error);
@@ -156,7 +174,9 @@ static gboolean
 watch_client(ImsKafkaClient *client, void (*ready)(gpointer data), gpointer data, GError **error)
 {
   g_return_val_if_fail(client->watch == NULL, FALSE);
-  client->watch = ims_kafka_watch_new(rd_kafka_queue_get_main(client->rk), ready, data, error);
+  rd_kafka_queue_t *queue = client->consumer ? rd_kafka_queue_get_consumer(client->rk)
+                                             : rd_kafka_queue_get_main(client->rk);
+  client->watch = ims_kafka_watch_new(queue, ready, data, error);
   return client->watch != NULL;
 }
 
@@ -167,13 +187,103 @@ unwatch_client(ImsKafkaClient *client)
 }
 
 static void
+kick_client(ImsKafkaClient *client)
+{
+  if (client->watch)
+    ims_kafka_watch_kick(client->watch);
+}
+
+static void
 free_client(ImsKafkaClient *client)
 {
   if (!client)
     return;
   unwatch_client(client);
+  if (client->consumer)
+    rd_kafka_consumer_close(client->rk);
   rd_kafka_destroy(client->rk);
   g_free(client);
+}
+
+static ImsKafkaClient *
+consumer_new(const ImsKafkaConsumerConfig *config, GError **error)
+{
+  char reason[512];
+  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties, NULL, 0,
+                                    config->overrides, config->n_overrides, error);
+  if (!conf)
+    return NULL;
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof reason);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the Kafka consumer: %s",
+                reason);
+    return NULL;
+  }
+  rd_kafka_poll_set_consumer(rk);
+  ImsKafkaClient *client = g_new0(ImsKafkaClient, 1);
+  client->rk = rk;
+  client->consumer = TRUE;
+  return client;
+}
+
+static gboolean
+subscribe(ImsKafkaClient *client, const char *const *topics, guint n_topics, GError **error)
+{
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n_topics);
+  for (guint i = 0; i < n_topics; i++)
+    rd_kafka_topic_partition_list_add(list, topics[i], RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(client->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot subscribe: %s",
+                rd_kafka_err2str(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static ImsKafkaMessage *
+consume(ImsKafkaClient *client)
+{
+  rd_kafka_message_t *handle = rd_kafka_consumer_poll(client->rk, 0);
+  if (!handle)
+    return NULL;
+  ImsKafkaMessage *message = g_new0(ImsKafkaMessage, 1);
+  message->handle = handle;
+  if (handle->err) {
+    message->error = rd_kafka_message_errstr(handle);
+    message->end_of_partition = handle->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    return message;
+  }
+  message->topic = rd_kafka_topic_name(handle->rkt);
+  message->partition = handle->partition;
+  message->offset = handle->offset;
+  message->key = handle->key;
+  message->key_len = handle->key_len;
+  message->payload = handle->payload;
+  message->len = handle->len;
+  return message;
+}
+
+static gboolean
+commit(ImsKafkaClient *client, const ImsKafkaMessage *message, GError **error)
+{
+  rd_kafka_resp_err_t err = rd_kafka_commit_message(client->rk, message->handle, 0);
+  if (err) {
+    g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_FAILED, rd_kafka_err2str(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+message_free(ImsKafkaMessage *message)
+{
+  if (!message)
+    return;
+  rd_kafka_message_destroy(message->handle);
+  g_free(message);
 }
 
 const ImsKafkaOps ims_kafka_rdkafka_ops = {
@@ -184,5 +294,11 @@ const ImsKafkaOps ims_kafka_rdkafka_ops = {
   .purge = purge_client,
   .watch = watch_client,
   .unwatch = unwatch_client,
+  .kick = kick_client,
   .free = free_client,
+  .consumer_new = consumer_new,
+  .subscribe = subscribe,
+  .consume = consume,
+  .commit = commit,
+  .message_free = message_free,
 };

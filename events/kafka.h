@@ -1,17 +1,19 @@
-/* kafka.h: the Kafka seam: what imsd's clients need of a Kafka producer.
+/* kafka.h: the Kafka seam: what imsd's clients need of Kafka.
  *
- * An ImsKafkaOps table makes and drives an opaque ImsKafkaClient.  The real
- * table, ims_kafka_rdkafka_ops (kafka-rdkafka.c), is librdkafka; unit tests
- * pass a fake (tests/unit/kafka-fake.c) so the relay's ordering, restart
- * and batching run without a broker.  Nothing outside kafka-rdkafka.c and
- * consumer.c names a librdkafka type.
+ * An ImsKafkaOps table makes and drives an opaque ImsKafkaClient, a
+ * producer or a group consumer.  The real table, ims_kafka_rdkafka_ops
+ * (kafka-rdkafka.c), is librdkafka; unit tests pass a fake
+ * (tests/unit/kafka-fake.c) so the relay's ordering, restart and batching
+ * and the consumer's retries and dead letters run without a broker.  Nothing
+ * outside kafka-rdkafka.c names a librdkafka type.
  *
  * Delivery reports and client errors are only ever reported from inside
  * poll or flush, on the thread that called them (the main loop).  watch
  * makes ready run on the main context whenever there is something to poll
- * (for librdkafka: a pipe its queue writes to, kafka-watch.h).
+ * or consume (for librdkafka: a pipe its queue writes to, kafka-watch.h).
  *
- *   producer_new -> watch -> produce / poll ... -> unwatch -> flush -> purge -> free
+ *   producer: producer_new -> watch -> produce / poll ... -> unwatch -> flush -> purge -> free
+ *   consumer: consumer_new -> subscribe -> watch -> consume / commit ... -> unwatch -> free (leaves)
  */
 #pragma once
 
@@ -60,6 +62,27 @@ typedef struct {
 } ImsKafkaRecord;
 
 typedef struct {
+  const char *bootstrap_servers;    /* "host:port,..." */
+  const char *properties;           /* "k=v;k=v" (SASL, SSL, ...), or "" / NULL */
+  const char *const (*overrides)[2];/* settings applied after properties: group.id, ... */
+  guint n_overrides;
+} ImsKafkaConsumerConfig;
+
+/* A consumed message, or an error the consumer reported instead (error set). */
+typedef struct {
+  const char *topic;
+  int partition;
+  gint64 offset;
+  const void *key;
+  gsize key_len;
+  const void *payload;
+  gsize len;
+  const char *error;                /* NULL for a message; else why there is none */
+  gboolean end_of_partition;        /* error is only "reached the end of a partition" */
+  gpointer handle;                  /* the implementation's */
+} ImsKafkaMessage;
+
+typedef struct {
   /* NULL with an error (G_IO_ERROR_INVALID_ARGUMENT naming a property the
    * client refused, or G_IO_ERROR_FAILED).  Transfer full. */
   ImsKafkaClient *(*producer_new)(const ImsKafkaProducerConfig *config, GError **error);
@@ -79,7 +102,23 @@ typedef struct {
                     GError **error);
   /* Stops ready; safe without watch. */
   void (*unwatch)(ImsKafkaClient *client);
+  /* Runs ready from an idle, for messages that came while they were not
+   * consumed (a consumer that held its current message).  Cheap; needs watch. */
+  void (*kick)(ImsKafkaClient *client);
+  /* Frees the client; a consumer leaves its group first. */
   void (*free)(ImsKafkaClient *client);
+
+  /* A consumer in a group, offsets committed by hand only.  NULL with an
+   * error as producer_new.  Transfer full. */
+  ImsKafkaClient *(*consumer_new)(const ImsKafkaConsumerConfig *config, GError **error);
+  gboolean (*subscribe)(ImsKafkaClient *client, const char *const *topics, guint n_topics,
+                        GError **error);
+  /* The next message or error, NULL if none is ready; never waits.
+   * Transfer full: free with message_free. */
+  ImsKafkaMessage *(*consume)(ImsKafkaClient *client);
+  /* Commits message's offset (synchronously); FALSE with an error if not. */
+  gboolean (*commit)(ImsKafkaClient *client, const ImsKafkaMessage *message, GError **error);
+  void (*message_free)(ImsKafkaMessage *message);
 } ImsKafkaOps;
 
 /* librdkafka (kafka-rdkafka.c). */
