@@ -2,9 +2,12 @@
 #include "kafka-fake.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 struct _ImsKafkaClient {
-  ImsKafkaFake fake;
+  ImsKafkaFake fake;          /* a producer's */
+  gboolean is_consumer;
+  ImsKafkaFakeConsumer consumer;
 };
 
 typedef struct {
@@ -13,6 +16,13 @@ typedef struct {
 } Report;
 
 static ImsKafkaFake *last_fake;
+static ImsKafkaFakeConsumer *last_consumer;
+
+ImsKafkaFakeConsumer *
+ims_kafka_fake_consumer(void)
+{
+  return last_consumer;
+}
 
 ImsKafkaFake *
 ims_kafka_fake(void)
@@ -109,8 +119,31 @@ fake_purge(ImsKafkaClient *client)
 }
 
 static gboolean
+on_kick(gpointer data)
+{
+  ImsKafkaFakeConsumer *consumer = data;
+  consumer->kick_id = 0;
+  if (consumer->ready)
+    consumer->ready(consumer->ready_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fake_kick(ImsKafkaClient *client)
+{
+  if (client->is_consumer && !client->consumer.kick_id)
+    client->consumer.kick_id = g_idle_add(on_kick, &client->consumer);
+}
+
+static gboolean
 fake_watch(ImsKafkaClient *client, void (*ready)(gpointer data), gpointer data, GError **error)
 {
+  if (client->is_consumer) {
+    client->consumer.ready = ready;
+    client->consumer.ready_data = data;
+    fake_kick(client);    /* as the real watch: messages queued before it */
+    return TRUE;
+  }
   client->fake.ready = ready;
   client->fake.ready_data = data;
   return TRUE;
@@ -120,15 +153,91 @@ static void
 fake_unwatch(ImsKafkaClient *client)
 {
   client->fake.ready = NULL;
+  client->consumer.ready = NULL;
+  g_clear_handle_id(&client->consumer.kick_id, g_source_remove);
 }
+
+static void fake_message_free(ImsKafkaMessage *message);
 
 static void
 fake_free(ImsKafkaClient *client)
 {
   if (last_fake == &client->fake)
     last_fake = NULL;
-  g_ptr_array_unref(client->fake.produced);
+  if (last_consumer == &client->consumer)
+    last_consumer = NULL;
+  fake_unwatch(client);
+  if (client->is_consumer) {
+    g_ptr_array_unref(client->consumer.topics);
+    g_queue_clear_full(&client->consumer.incoming, (GDestroyNotify) fake_message_free);
+    g_array_unref(client->consumer.committed);
+  } else {
+    g_ptr_array_unref(client->fake.produced);
+  }
   g_free(client);
+}
+
+static ImsKafkaClient *
+fake_consumer_new(const ImsKafkaConsumerConfig *config, GError **error)
+{
+  ImsKafkaClient *client = g_new0(ImsKafkaClient, 1);
+  client->is_consumer = TRUE;
+  client->consumer.topics = g_ptr_array_new_with_free_func(g_free);
+  g_queue_init(&client->consumer.incoming);
+  client->consumer.committed = g_array_new(FALSE, FALSE, sizeof(gint64));
+  last_consumer = &client->consumer;
+  return client;
+}
+
+static gboolean
+fake_subscribe(ImsKafkaClient *client, const char *const *topics, guint n_topics, GError **error)
+{
+  for (guint i = 0; i < n_topics; i++)
+    g_ptr_array_add(client->consumer.topics, g_strdup(topics[i]));
+  return TRUE;
+}
+
+static ImsKafkaMessage *
+fake_consume(ImsKafkaClient *client)
+{
+  ImsKafkaMessage *message = g_queue_pop_head(&client->consumer.incoming);
+  if (message)
+    client->consumer.consumed++;
+  return message;
+}
+
+static gboolean
+fake_commit(ImsKafkaClient *client, const ImsKafkaMessage *message, GError **error)
+{
+  g_array_append_val(client->consumer.committed, message->offset);
+  return TRUE;
+}
+
+static void
+fake_message_free(ImsKafkaMessage *message)
+{
+  if (!message)
+    return;
+  g_free((char *) message->topic);
+  g_free((char *) message->key);
+  g_free((char *) message->payload);
+  g_free(message);
+}
+
+void
+ims_kafka_fake_consumer_push(ImsKafkaFakeConsumer *consumer, const char *topic, gint64 offset,
+                             const char *payload)
+{
+  ImsKafkaMessage *message = g_new0(ImsKafkaMessage, 1);
+  message->topic = g_strdup(topic);
+  message->offset = offset;
+  message->key = g_strdup_printf("key-%" G_GINT64_FORMAT, offset);
+  message->key_len = strlen(message->key);
+  message->payload = g_strdup(payload);
+  message->len = strlen(payload);
+  g_queue_push_tail(&consumer->incoming, message);
+  if (consumer->ready)
+    consumer->ready(consumer->ready_data);
 }
 
 void
@@ -164,5 +273,11 @@ const ImsKafkaOps ims_kafka_fake_ops = {
   .purge = fake_purge,
   .watch = fake_watch,
   .unwatch = fake_unwatch,
+  .kick = fake_kick,
   .free = fake_free,
+  .consumer_new = fake_consumer_new,
+  .subscribe = fake_subscribe,
+  .consume = fake_consume,
+  .commit = fake_commit,
+  .message_free = fake_message_free,
 };
