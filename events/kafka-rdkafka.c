@@ -1,8 +1,10 @@
-/* kafka-rdkafka.c: the Kafka seam (kafka.h) on librdkafka. */
+/* kafka-rdkafka.c: the Kafka seam (kafka.h) on librdkafka.
+ *
+ * With kafka-watch.c (a queue on the main loop) and kafka-log.c (its log
+ * lines), the only code of imsd that includes rdkafka.h. */
 #define G_LOG_DOMAIN "imsd.kafka"
 
 #include "kafka.h"
-#include "kafka-rdkafka.h"
 
 #include "kafka-log.h"
 #include "kafka-watch.h"
@@ -21,8 +23,11 @@ struct _ImsKafkaClient {
   gpointer data;
 };
 
-gboolean
-ims_kafka_conf_apply(rd_kafka_conf_t *conf, const char *properties, GError **error)
+/* Applies "k=v;k=v" (NULL or "" applies nothing) to conf.  FALSE with
+ * G_IO_ERROR_INVALID_ARGUMENT naming the first pair that is not key=value or
+ * that librdkafka refused; pairs before it stay applied. */
+static gboolean
+apply_properties(rd_kafka_conf_t *conf, const char *properties, GError **error)
 {
   g_auto(GStrv) pairs = g_strsplit(properties ? properties : "", ";", -1);
   for (char **pair = pairs; *pair; pair++) {
@@ -89,7 +94,7 @@ make_conf(const char *bootstrap_servers, const char *properties,
     return NULL;
   }
   apply_settings(conf, defaults, n_defaults);
-  if (!ims_kafka_conf_apply(conf, properties, error)) {
+  if (!apply_properties(conf, properties, error)) {
     rd_kafka_conf_destroy(conf);
     return NULL;
   }

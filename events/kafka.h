@@ -4,8 +4,9 @@
  * producer or a group consumer.  The real table, ims_kafka_rdkafka_ops
  * (kafka-rdkafka.c), is librdkafka; unit tests pass a fake
  * (tests/unit/kafka-fake.c) so the relay's ordering, restart and batching
- * and the consumer's retries and dead letters run without a broker.  Nothing
- * outside kafka-rdkafka.c names a librdkafka type.
+ * and the consumer's retries and dead letters run without a broker.  No
+ * header but kafka-watch.h and kafka-log.h (kafka-rdkafka.c's helpers)
+ * names a librdkafka type.
  *
  * Delivery reports and client errors are only ever reported from inside
  * poll or flush, on the thread that called them (the main loop).  watch

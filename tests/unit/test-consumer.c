@@ -217,6 +217,8 @@ test_message_that_cannot_parse_goes_to_the_dlq_at_once(void **state)
   assert_string_equal(record->topic, "auth-events-dlq");
   assert_string_equal(g_hash_table_lookup(record->headers, "dlq-retry-count"), "0");
   assert_non_null(g_hash_table_lookup(record->headers, "dlq-error"));
+  run_for(50);
+  assert_int_equal(f->kafka->committed->len, 0);   /* only once the DLQ has it */
   ims_kafka_fake_report(f->dlq, 0, NULL);
   WAIT_FOR(f->kafka->committed->len == 1, 2000);
   assert_int_equal(committed(f, 0), 3);
