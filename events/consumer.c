@@ -4,12 +4,8 @@
 #include "consumer.h"
 
 #include <gio/gio.h>
-#include <librdkafka/rdkafka.h>
 #include <string.h>
 
-#include "kafka-log.h"
-#include "kafka-watch.h"
-#include "relay.h"
 #include "topic.h"
 
 #define MAX_RETRIES 3
@@ -18,14 +14,11 @@
 
 struct _ImsConsumer {
   ImsConsumerConfig config;
-  char *bootstrap_servers;
-  char *properties;
-  rd_kafka_t *consumer;
-  rd_kafka_t *dlq_producer;
-  ImsKafkaWatch *messages;        /* the consumer queue, served on the loop */
-  ImsKafkaWatch *dlq_reports;     /* the DLQ producer's delivery reports */
+  const ImsKafkaOps *kafka;
+  ImsKafkaClient *consumer;       /* its queue is served on the loop (on_messages) */
+  ImsKafkaClient *dlq_producer;   /* its delivery reports too (on_dlq_reports) */
 
-  rd_kafka_message_t *current;    /* being handled; polling waits */
+  ImsKafkaMessage *current;       /* being handled; polling waits */
   ImsConsumedEvent *event;        /* parsed current */
   int attempts;
   guint retry_id;
@@ -34,73 +27,55 @@ struct _ImsConsumer {
   gboolean dlq_in_flight;         /* the current message is on its way to the DLQ */
 };
 
-static rd_kafka_conf_t *
-make_conf(ImsConsumer *consumer, GError **error)
-{
-  char reason[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", consumer->bootstrap_servers, reason,
-                        sizeof reason) != RD_KAFKA_CONF_OK ||
-      !ims_kafka_conf_apply(conf, consumer->properties, error)) {
-    if (error && !*error)
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bootstrap.servers: %s", reason);
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-  }
-  ims_kafka_route_log(conf);
-  return conf;
-}
-
 static void
 finish_current(ImsConsumer *consumer)
 {
   g_autoptr(GError) error = NULL;
-  rd_kafka_resp_err_t err = rd_kafka_commit_message(consumer->consumer, consumer->current, 0);
-  if (err)
+  if (!consumer->kafka->commit(consumer->consumer, consumer->current, &error))
     g_warning("cannot commit %s [%d] @%" G_GINT64_FORMAT ": %s (it will be redelivered; "
-              "handling is idempotent)", rd_kafka_topic_name(consumer->current->rkt),
-              consumer->current->partition, (gint64) consumer->current->offset,
-              rd_kafka_err2str(err));
-  rd_kafka_message_destroy(consumer->current);
-  consumer->current = NULL;
+              "handling is idempotent)", consumer->current->topic,
+              consumer->current->partition, consumer->current->offset, error->message);
+  g_clear_pointer(&consumer->current, consumer->kafka->message_free);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
   g_clear_pointer(&consumer->dlq_reason, g_free);
   consumer->attempts = 0;
   /* messages that arrived meanwhile signalled nothing new: look now */
-  if (consumer->messages)
-    ims_kafka_watch_kick(consumer->messages);
+  consumer->kafka->kick(consumer->consumer);
 }
 
-/* Hands the current message to librdkafka for <topic>-dlq with the
- * platform's headers; on_dead_lettered follows (from rd_kafka_poll, on the
- * main loop, within DLQ_TIMEOUT_MS).  FALSE if librdkafka refused it at once. */
+/* Hands the current message to the DLQ producer for <topic>-dlq with the
+ * platform's headers; on_dead_lettered follows (from its poll, on the main
+ * loop, within DLQ_TIMEOUT_MS).  FALSE if the producer refused it at once. */
 static gboolean
 dead_letter(ImsConsumer *consumer, const char *reason, int retries)
 {
-  const rd_kafka_message_t *message = consumer->current;
-  const char *topic = rd_kafka_topic_name(message->rkt);
+  const ImsKafkaMessage *message = consumer->current;
+  const char *topic = message->topic;
   g_autofree char *dlq = ims_event_dlq_topic(topic);
   g_autofree char *partition = g_strdup_printf("%d", message->partition);
-  g_autofree char *offset = g_strdup_printf("%" G_GINT64_FORMAT, (gint64) message->offset);
+  g_autofree char *offset = g_strdup_printf("%" G_GINT64_FORMAT, message->offset);
   g_autofree char *retry_count = g_strdup_printf("%d", retries);
 
-  rd_kafka_headers_t *headers = rd_kafka_headers_new(5);
-  rd_kafka_header_add(headers, "dlq-original-topic", -1, topic, -1);
-  rd_kafka_header_add(headers, "dlq-original-partition", -1, partition, -1);
-  rd_kafka_header_add(headers, "dlq-original-offset", -1, offset, -1);
-  rd_kafka_header_add(headers, "dlq-error", -1, reason, -1);
-  rd_kafka_header_add(headers, "dlq-retry-count", -1, retry_count, -1);
-  rd_kafka_resp_err_t err = rd_kafka_producev(consumer->dlq_producer,
-      RD_KAFKA_V_TOPIC(dlq),
-      RD_KAFKA_V_KEY(message->key, message->key_len),
-      RD_KAFKA_V_VALUE(message->payload, message->len),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_END);
-  if (err) {
-    rd_kafka_headers_destroy(headers);
+  const ImsKafkaHeader headers[] = {
+    { "dlq-original-topic", topic },
+    { "dlq-original-partition", partition },
+    { "dlq-original-offset", offset },
+    { "dlq-error", reason },
+    { "dlq-retry-count", retry_count },
+  };
+  const ImsKafkaRecord record = {
+    .topic = dlq,
+    .key = message->key,
+    .key_len = message->key_len,
+    .value = message->payload,
+    .value_len = message->len,
+    .headers = headers,
+    .n_headers = G_N_ELEMENTS(headers),
+  };
+  g_autoptr(GError) error = NULL;
+  if (!consumer->kafka->produce(consumer->dlq_producer, &record, &error)) {
     g_warning("cannot write %s [%d] @%s to %s: %s", topic, message->partition, offset, dlq,
-              rd_kafka_err2str(err));
+              error->message);
     return FALSE;
   }
   consumer->dlq_in_flight = TRUE;
@@ -128,25 +103,23 @@ dead_letter_current(ImsConsumer *consumer, const char *reason, int retries)
     retry_dead_letter_later(consumer);
 }
 
-/* Delivery report of a DLQ write: runs inside rd_kafka_poll, on the main loop. */
+/* Delivery report of a DLQ write: runs inside the DLQ producer's poll, on the main loop. */
 static void
-on_dead_lettered(rd_kafka_t *rk, const rd_kafka_message_t *report, void *opaque)
+on_dead_lettered(gpointer opaque, const char *dlq, const char *failure, gpointer data)
 {
-  ImsConsumer *consumer = opaque;
+  ImsConsumer *consumer = data;
   consumer->dlq_in_flight = FALSE;
   if (!consumer->current)
     return;
-  const rd_kafka_message_t *message = consumer->current;
-  if (report->err) {
+  const ImsKafkaMessage *message = consumer->current;
+  if (failure) {
     g_warning("cannot write %s [%d] @%" G_GINT64_FORMAT " to %s: %s; trying again",
-              rd_kafka_topic_name(message->rkt), message->partition, (gint64) message->offset,
-              rd_kafka_topic_name(report->rkt), rd_kafka_err2str(report->err));
+              message->topic, message->partition, message->offset, dlq, failure);
     retry_dead_letter_later(consumer);
     return;
   }
-  g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", rd_kafka_topic_name(message->rkt),
-            message->partition, (gint64) message->offset, rd_kafka_topic_name(report->rkt),
-            consumer->dlq_reason);
+  g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", message->topic,
+            message->partition, message->offset, dlq, consumer->dlq_reason);
   finish_current(consumer);
 }
 
@@ -202,7 +175,7 @@ static void
 on_dlq_reports(gpointer data)
 {
   ImsConsumer *consumer = data;
-  rd_kafka_poll(consumer->dlq_producer, 0);
+  consumer->kafka->poll(consumer->dlq_producer);
 }
 
 static gboolean take_message(ImsConsumer *consumer);
@@ -225,13 +198,13 @@ take_message(ImsConsumer *consumer)
 
   if (consumer->current)
     return FALSE;
-  rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer->consumer, 0);
+  ImsKafkaMessage *message = consumer->kafka->consume(consumer->consumer);
   if (!message)
     return FALSE;
-  if (message->err) {
-    if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-      g_info("consumer: %s", rd_kafka_message_errstr(message));
-    rd_kafka_message_destroy(message);
+  if (message->error) {
+    if (!message->end_of_partition)
+      g_info("consumer: %s", message->error);
+    consumer->kafka->message_free(message);
     return TRUE;
   }
   consumer->current = message;
@@ -248,8 +221,8 @@ take_message(ImsConsumer *consumer)
     return TRUE;
   }
   g_info("%s %s for user %s (%s [%d] @%" G_GINT64_FORMAT ")", consumer->event->event_type,
-         consumer->event->event_id, consumer->event->user_id, rd_kafka_topic_name(message->rkt),
-         message->partition, (gint64) message->offset);
+         consumer->event->event_id, consumer->event->user_id, message->topic,
+         message->partition, message->offset);
   run_handler(consumer);
   return TRUE;
 }
@@ -257,81 +230,61 @@ take_message(ImsConsumer *consumer)
 ImsConsumer *
 ims_consumer_new(const ImsConsumerConfig *config, GError **error)
 {
-  char reason[512];
   g_autofree ImsConsumer *consumer = g_new0(ImsConsumer, 1);
   consumer->config = *config;
-  consumer->bootstrap_servers = g_strdup(config->bootstrap_servers);
-  consumer->properties = g_strdup(config->properties);
+  consumer->kafka = config->kafka ? config->kafka : &ims_kafka_rdkafka_ops;
 
-  rd_kafka_conf_t *conf = make_conf(consumer, error);
-  if (!conf)
-    goto error;
-  static const char *const consumer_settings[][2] = {
+  const char *const consumer_settings[][2] = {
+    { "group.id", config->group_id },
     { "enable.auto.commit", "false" },
     { "enable.auto.offset.store", "false" },
     { "auto.offset.reset", "earliest" },
     { "client.id", "imsd-consumer" },
   };
-  rd_kafka_conf_set(conf, "group.id", config->group_id, reason, sizeof reason);
-  for (guint i = 0; i < G_N_ELEMENTS(consumer_settings); i++)
-    rd_kafka_conf_set(conf, consumer_settings[i][0], consumer_settings[i][1], reason,
-                      sizeof reason);
-  consumer->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof reason);
-  if (!consumer->consumer) {
-    rd_kafka_conf_destroy(conf);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the Kafka consumer: %s",
-                reason);
+  const ImsKafkaConsumerConfig consumer_config = {
+    .bootstrap_servers = config->bootstrap_servers,
+    .properties = config->properties,
+    .overrides = consumer_settings,
+    .n_overrides = G_N_ELEMENTS(consumer_settings),
+  };
+  consumer->consumer = consumer->kafka->consumer_new(&consumer_config, error);
+  if (!consumer->consumer)
     goto error;
-  }
-  rd_kafka_poll_set_consumer(consumer->consumer);
 
-  conf = make_conf(consumer, error);
-  if (!conf)
-    goto error;
-  rd_kafka_conf_set(conf, "enable.idempotence", "true", reason, sizeof reason);
-  rd_kafka_conf_set(conf, "acks", "all", reason, sizeof reason);
   char timeout[16];
   g_snprintf(timeout, sizeof timeout, "%d", DLQ_TIMEOUT_MS);
-  rd_kafka_conf_set(conf, "message.timeout.ms", timeout, reason, sizeof reason);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_dead_lettered);
-  rd_kafka_conf_set_opaque(conf, consumer);
-  consumer->dlq_producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
-  if (!consumer->dlq_producer) {
-    rd_kafka_conf_destroy(conf);
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the DLQ producer: %s",
-                reason);
+  const char *const dlq_settings[][2] = {
+    { "enable.idempotence", "true" },
+    { "acks", "all" },
+    { "message.timeout.ms", timeout },
+  };
+  const ImsKafkaProducerConfig dlq_config = {
+    .what = "DLQ producer",
+    .bootstrap_servers = config->bootstrap_servers,
+    .properties = config->properties,
+    .overrides = dlq_settings,
+    .n_overrides = G_N_ELEMENTS(dlq_settings),
+    .delivered = on_dead_lettered,
+    .data = consumer,
+  };
+  consumer->dlq_producer = consumer->kafka->producer_new(&dlq_config, error);
+  if (!consumer->dlq_producer)
     goto error;
-  }
 
-  rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
-  rd_kafka_topic_partition_list_add(topics, IMS_TOPIC_USER_EVENTS, RD_KAFKA_PARTITION_UA);
-  rd_kafka_topic_partition_list_add(topics, IMS_TOPIC_AUTH_EVENTS, RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer->consumer, topics);
-  rd_kafka_topic_partition_list_destroy(topics);
-  if (err) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot subscribe: %s", rd_kafka_err2str(err));
-    goto error;
-  }
-  consumer->messages = ims_kafka_watch_new(rd_kafka_queue_get_consumer(consumer->consumer),
-                                          on_messages, consumer, error);
-  consumer->dlq_reports = consumer->messages
-      ? ims_kafka_watch_new(rd_kafka_queue_get_main(consumer->dlq_producer), on_dlq_reports,
-                            consumer, error)
-      : NULL;
-  if (!consumer->dlq_reports)
+  const char *const topics[] = { IMS_TOPIC_USER_EVENTS, IMS_TOPIC_AUTH_EVENTS };
+  if (!consumer->kafka->subscribe(consumer->consumer, topics, G_N_ELEMENTS(topics), error) ||
+      !consumer->kafka->watch(consumer->consumer, on_messages, consumer, error) ||
+      !consumer->kafka->watch(consumer->dlq_producer, on_dlq_reports, consumer, error))
     goto error;
   g_message("consuming %s and %s as %s", IMS_TOPIC_USER_EVENTS, IMS_TOPIC_AUTH_EVENTS,
             config->group_id);
   return g_steal_pointer(&consumer);
 
 error:
-  g_clear_pointer(&consumer->messages, ims_kafka_watch_free);
   if (consumer->consumer)
-    rd_kafka_destroy(consumer->consumer);
+    consumer->kafka->free(consumer->consumer);
   if (consumer->dlq_producer)
-    rd_kafka_destroy(consumer->dlq_producer);
-  g_free(consumer->bootstrap_servers);
-  g_free(consumer->properties);
+    consumer->kafka->free(consumer->dlq_producer);
   return NULL;
 }
 
@@ -340,17 +293,14 @@ ims_consumer_free(ImsConsumer *consumer)
 {
   if (!consumer)
     return;
-  g_clear_pointer(&consumer->messages, ims_kafka_watch_free);
-  g_clear_pointer(&consumer->dlq_reports, ims_kafka_watch_free);
+  consumer->kafka->unwatch(consumer->consumer);
+  consumer->kafka->unwatch(consumer->dlq_producer);
   g_clear_handle_id(&consumer->retry_id, g_source_remove);
-  g_clear_pointer(&consumer->current, rd_kafka_message_destroy);
+  g_clear_pointer(&consumer->current, consumer->kafka->message_free);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
-  rd_kafka_consumer_close(consumer->consumer);
-  rd_kafka_destroy(consumer->consumer);
-  rd_kafka_flush(consumer->dlq_producer, 2000);   /* shutdown: the loop has stopped */
-  rd_kafka_destroy(consumer->dlq_producer);
+  consumer->kafka->free(consumer->consumer);     /* leaves the group */
+  consumer->kafka->flush(consumer->dlq_producer, 2000);   /* shutdown: the loop has stopped */
+  consumer->kafka->free(consumer->dlq_producer);
   g_free(consumer->dlq_reason);
-  g_free(consumer->bootstrap_servers);
-  g_free(consumer->properties);
   g_free(consumer);
 }

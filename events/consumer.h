@@ -12,13 +12,14 @@
  *
  * The handler makes its effect idempotent (processed_events, same
  * transaction), so a redelivered message changes nothing.  Main loop only;
- * librdkafka is polled from a main-loop timer.
+ * Kafka (the seam kafka.h) is served when it signals the loop, never waited for.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "consumed.h"
+#include "kafka.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,7 @@ typedef struct {
   const char *group_id;            /* media-server-group */
   ImsConsumerHandler handler;
   gpointer handler_data;
+  const ImsKafkaOps *kafka;        /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
 } ImsConsumerConfig;
 
 /* Subscribes to user-events and auth-events.  Transfer full. */

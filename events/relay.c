@@ -3,11 +3,10 @@
 
 #include "relay.h"
 
-#include "kafka-log.h"
-#include "kafka-watch.h"
+#include "kafka.h"
 
 #include <gio/gio.h>
-#include <librdkafka/rdkafka.h>
+#include <stdint.h>
 #include <string.h>
 
 #define BATCH 500
@@ -16,7 +15,8 @@
 
 struct _ImsRelay {
   ImsDatabase *database;
-  rd_kafka_t *producer;
+  const ImsKafkaOps *kafka;
+  ImsKafkaClient *producer;
   gint64 high_water;        /* highest outbox id handed to librdkafka */
   guint in_flight;
   gboolean kafka_ok;
@@ -27,7 +27,6 @@ struct _ImsRelay {
   gint64 pending;           /* unsent rows at the last read, -1 before one */
   gint poked;               /* atomic: set from any thread */
   GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
-  ImsKafkaWatch *watch;     /* delivery reports and errors, served on the loop */
   guint jobs;               /* database jobs not answered yet: each holds the relay */
   gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
   guint read_timer_id;
@@ -62,32 +61,30 @@ set_error(ImsRelay *relay, const char *message)
 }
 
 /* Client-level errors (all brokers down, transport failures): served by
- * rd_kafka_poll on the main loop.  Deliveries still wait (no message timeout);
- * this only tells /readyz and the log.  The next delivery clears it. */
+ * the producer's poll on the main loop.  Deliveries still wait (no message
+ * timeout); this only tells /readyz and the log.  The next delivery clears it. */
 static void
-on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+on_error(gboolean all_brokers_down, const char *reason, gpointer data)
 {
-  ImsRelay *relay = opaque;
+  ImsRelay *relay = data;
   g_autofree char *text = g_strdup_printf("Kafka: %s", reason);
-  if (relay->kafka_ok || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+  if (relay->kafka_ok || all_brokers_down)
     g_warning("%s; events wait in the outbox", text);
   relay->kafka_ok = FALSE;
   set_error(relay, text);
 }
 
-/* Delivery report: runs inside rd_kafka_poll, on the main loop. */
+/* Delivery report: runs inside the producer's poll, on the main loop. */
 static void
-on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
+on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer data)
 {
-  ImsRelay *relay = opaque;
-  gint64 id = (gint64) (intptr_t) message->_private;
-  g_autoptr(GError) error = NULL;
+  ImsRelay *relay = data;
+  gint64 id = (gint64) (intptr_t) opaque;
 
   relay->in_flight--;
-  if (message->err) {
+  if (failure) {
     g_autofree char *text = g_strdup_printf("delivery of outbox row %" G_GINT64_FORMAT " to %s "
-                                            "failed: %s", id, rd_kafka_topic_name(message->rkt),
-                                            rd_kafka_err2str(message->err));
+                                            "failed: %s", id, topic, failure);
     if (relay->kafka_ok || !relay->restart)
       g_warning("%s; resending from the oldest unsent event", text);
     set_error(relay, text);
@@ -156,22 +153,25 @@ mark_acked(ImsRelay *relay)
 static gboolean
 produce(ImsRelay *relay, const ImsOutboxEvent *event)
 {
-  rd_kafka_headers_t *headers = rd_kafka_headers_new(2);
-  rd_kafka_header_add(headers, "eventType", -1, event->event_type, -1);
-  rd_kafka_header_add(headers, "eventId", -1, event->event_id, -1);
-  rd_kafka_resp_err_t err = rd_kafka_producev(relay->producer,
-      RD_KAFKA_V_TOPIC(event->topic),
-      RD_KAFKA_V_KEY(event->key, strlen(event->key)),
-      RD_KAFKA_V_VALUE(event->value, strlen(event->value)),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_OPAQUE((void *) (intptr_t) event->id),
-      RD_KAFKA_V_END);
-  if (err) {
-    rd_kafka_headers_destroy(headers);
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+  const ImsKafkaHeader headers[] = {
+    { "eventType", event->event_type },
+    { "eventId", event->event_id },
+  };
+  const ImsKafkaRecord record = {
+    .topic = event->topic,
+    .key = event->key,
+    .key_len = strlen(event->key),
+    .value = event->value,
+    .value_len = strlen(event->value),
+    .headers = headers,
+    .n_headers = G_N_ELEMENTS(headers),
+    .opaque = (gpointer) (intptr_t) event->id,
+  };
+  g_autoptr(GError) error = NULL;
+  if (!relay->kafka->produce(relay->producer, &record, &error)) {
+    if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE)) {
       g_autofree char *text = g_strdup_printf("cannot produce outbox row %" G_GINT64_FORMAT ": %s",
-                                              event->id, rd_kafka_err2str(err));
+                                              event->id, error->message);
       set_error(relay, text);
     }
     return FALSE;
@@ -256,12 +256,12 @@ publish_pending(ImsRelay *relay)
                       on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
 
-/* librdkafka has delivery reports or errors: serve them all (never waits). */
+/* The producer has delivery reports or errors: serve them all (never waits). */
 static void
 on_kafka_events(gpointer data)
 {
   ImsRelay *relay = data;
-  rd_kafka_poll(relay->producer, 0);
+  relay->kafka->poll(relay->producer);
   mark_acked(relay);
   if (relay->restart)
     publish_pending(relay);
@@ -285,37 +285,9 @@ ims_relay_poke(ImsRelay *relay)
     g_atomic_int_set(&relay->poked, TRUE);
 }
 
-gboolean
-ims_kafka_conf_apply(rd_kafka_conf_t *conf, const char *properties, GError **error)
-{
-  g_auto(GStrv) pairs = g_strsplit(properties ? properties : "", ";", -1);
-  for (char **pair = pairs; *pair; pair++) {
-    g_autofree char *item = g_strstrip(g_strdup(*pair));
-    if (!*item)
-      continue;
-    char *equals = strchr(item, '=');
-    if (!equals) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                  "Kafka property \"%s\" is not key=value", item);
-      return FALSE;
-    }
-    *equals = '\0';
-    char reason[512];
-    if (rd_kafka_conf_set(conf, g_strstrip(item), g_strstrip(equals + 1), reason, sizeof reason) !=
-        RD_KAFKA_CONF_OK) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Kafka property %s: %s", item,
-                  reason);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
 ImsRelay *
 ims_relay_new(const ImsRelayConfig *config, GError **error)
 {
-  char reason[512];
-  rd_kafka_conf_t *conf = rd_kafka_conf_new();
   static const char *const settings[][2] = {
     { "enable.idempotence", "true" },
     { "acks", "all" },
@@ -323,41 +295,30 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
     { "linger.ms", "5" },
     { "client.id", "imsd" },
   };
-
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", config->bootstrap_servers, reason,
-                        sizeof reason) != RD_KAFKA_CONF_OK) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bootstrap.servers: %s", reason);
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-  }
-  for (guint i = 0; i < G_N_ELEMENTS(settings); i++)
-    rd_kafka_conf_set(conf, settings[i][0], settings[i][1], reason, sizeof reason);
-  if (!ims_kafka_conf_apply(conf, config->properties, error)) {
-    rd_kafka_conf_destroy(conf);
-    return NULL;
-  }
   ImsRelay *relay = g_new0(ImsRelay, 1);
   relay->database = config->database;
+  relay->kafka = config->kafka ? config->kafka : &ims_kafka_rdkafka_ops;
   relay->pending = -1;
-  relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
-  ims_kafka_route_log(conf);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  rd_kafka_conf_set_error_cb(conf, on_error);
-  rd_kafka_conf_set_opaque(conf, relay);
-  relay->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
+  const ImsKafkaProducerConfig producer_config = {
+    .what = "Kafka producer",
+    .bootstrap_servers = config->bootstrap_servers,
+    .properties = config->properties,
+    .defaults = settings,
+    .n_defaults = G_N_ELEMENTS(settings),
+    .delivered = on_delivery,
+    .failed = on_error,
+    .data = relay,
+  };
+  relay->producer = relay->kafka->producer_new(&producer_config, error);
   if (!relay->producer) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create the Kafka producer: %s",
-                reason);
-    rd_kafka_conf_destroy(conf);
     g_free(relay);
     return NULL;
   }
+  relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
   relay->kafka_ok = TRUE;
   relay->poked = TRUE;  /* before any thread sees the relay */
-  relay->watch = ims_kafka_watch_new(rd_kafka_queue_get_main(relay->producer), on_kafka_events,
-                                     relay, error);
-  if (!relay->watch) {
-    rd_kafka_destroy(relay->producer);
+  if (!relay->kafka->watch(relay->producer, on_kafka_events, relay, error)) {
+    relay->kafka->free(relay->producer);
     g_array_unref(relay->acked);
     g_free(relay);
     return NULL;
@@ -388,14 +349,13 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
   if (!relay)
     return;
   g_clear_handle_id(&relay->read_timer_id, g_source_remove);
-  g_clear_pointer(&relay->watch, ims_kafka_watch_free);
-  /* delivery reports arrive through rd_kafka_flush's polling */
-  if (relay->in_flight > 0 && rd_kafka_flush(relay->producer, flush_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+  relay->kafka->unwatch(relay->producer);
+  /* delivery reports arrive through the flush's polling */
+  if (relay->in_flight > 0 && !relay->kafka->flush(relay->producer, flush_ms))
     g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);
   mark_acked(relay);
-  rd_kafka_purge(relay->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  rd_kafka_poll(relay->producer, 0);
-  rd_kafka_destroy(relay->producer);
+  relay->kafka->purge(relay->producer);
+  relay->kafka->free(relay->producer);
   relay->freed = TRUE;
   if (relay->jobs == 0)
     relay_destroy(relay);

@@ -1,8 +1,9 @@
 /* relay.h: publishes the outbox to Kafka.
  *
  * The relay reads unsent outbox rows in the order they were recorded and
- * hands them to an idempotent librdkafka producer (enable.idempotence=true,
- * acks=all, no message timeout: a message waits while Kafka is down).  A row
+ * hands them to an idempotent Kafka producer through the seam kafka.h
+ * (librdkafka: enable.idempotence=true, acks=all, no message timeout: a
+ * message waits while Kafka is down).  A row
  * is marked sent only when its delivery report says Kafka has it; after a
  * failed report, or a restart, publishing resumes from the oldest unsent row,
  * so order per key holds and nothing is lost (a redelivered event keeps its
@@ -10,8 +11,8 @@
  *
  * Threading: main loop only (ims_relay_poke: any thread).  librdkafka's own
  * threads never call back into imsd except its logger; delivery reports are
- * served by rd_kafka_poll(0) when librdkafka signals them on a pipe the
- * loop watches (kafka-watch.h), which never waits.  The
+ * served by the producer's poll (rd_kafka_poll(0)) when it signals them on
+ * a pipe the loop watches (kafka-watch.h), which never waits.  The
  * outbox is read and marked through the database thread (database.h).
  *
  *   new -> publishing (timer) -> flushing (free: up to a few seconds) -> freed
@@ -21,6 +22,7 @@
 #include <glib.h>
 
 #include "database.h"
+#include "kafka.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +32,7 @@ typedef struct {
   ImsDatabase *database;           /* the outbox is read and marked through it */
   const char *bootstrap_servers;   /* "host:port,..." */
   const char *properties;          /* extra librdkafka properties "k=v;k=v" (SASL, SSL, ...), or "" */
+  const ImsKafkaOps *kafka;        /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
 } ImsRelayConfig;
 
 /* Creates the producer.  NULL with an error naming the property librdkafka
@@ -52,9 +55,5 @@ void ims_relay_status_clear(ImsRelayStatus *status);
 /* Waits up to flush_ms for in-flight deliveries (their rows are marked
  * sent), then frees; unsent rows stay in the outbox for the next start. */
 void ims_relay_free(ImsRelay *relay, int flush_ms);
-
-/* Applies "k=v;k=v" to a librdkafka configuration (shared with the consumer). */
-struct rd_kafka_conf_s;
-gboolean ims_kafka_conf_apply(struct rd_kafka_conf_s *conf, const char *properties, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,392 @@
+/* Unit tests for events/relay.c: the outbox relay.
+ *
+ * The store is a fake (the ImsStore seam) holding outbox rows in memory,
+ * behind the real database thread; Kafka is the fake producer of
+ * unit/kafka-fake.c (the kafka.h seam), whose delivery reports the tests
+ * send.  They check what relay.h promises: rows go out in id order with
+ * their headers, at most BATCH (500) per read of the outbox; a row is marked
+ * sent only once Kafka has it; after a failed report the relay waits for
+ * every earlier report and resends from the oldest unsent row; a full local
+ * queue stops a round, and the next one goes on in order; freeing flushes
+ * and marks what was delivered, and leaves the rest unsent.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kafka-fake.h"
+#include "relay.h"
+
+typedef struct {
+  gint64 after_id;
+  int limit;
+} ListCall;
+
+typedef struct {
+  ImsStore base;
+  GMutex lock;                /* protects everything below (database thread and tests) */
+  guint rows;                 /* outbox rows 1..rows */
+  gboolean *sent;             /* [rows + 1] */
+  GArray *list_calls;         /* ListCall */
+} FakeStore;
+
+static GPtrArray *
+fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  g_mutex_lock(&store->lock);
+  ListCall call = { after_id, limit };
+  g_array_append_val(store->list_calls, call);
+  for (guint id = after_id + 1; id <= store->rows && (int) events->len < limit; id++) {
+    if (store->sent[id])
+      continue;
+    g_autofree char *event_id = g_strdup_printf("event-%u", id);
+    g_autofree char *key = g_strdup_printf("session-%u", id % 3);
+    g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
+    ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started",
+                                                 "interview-events", key, value);
+    event->id = id;
+    g_ptr_array_add(events, event);
+  }
+  g_mutex_unlock(&store->lock);
+  return events;
+}
+
+static gboolean
+fake_mark_events_sent(ImsStore *base, const gint64 *ids, guint count, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  g_mutex_lock(&store->lock);
+  for (guint i = 0; i < count; i++) {
+    g_assert(ids[i] >= 1 && ids[i] <= store->rows);
+    store->sent[ids[i]] = TRUE;
+  }
+  g_mutex_unlock(&store->lock);
+  return TRUE;
+}
+
+static gint64
+fake_count_pending_events(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  gint64 count = 0;
+  g_mutex_lock(&store->lock);
+  for (guint id = 1; id <= store->rows; id++)
+    count += !store->sent[id];
+  g_mutex_unlock(&store->lock);
+  return count;
+}
+
+static void
+fake_free(ImsStore *base)
+{
+  /* the fixture owns it */
+}
+
+typedef struct {
+  FakeStore store;
+  ImsDatabase *database;
+  ImsRelay *relay;
+} Fixture;
+
+static int
+setup(void **state)
+{
+  Fixture *f = g_new0(Fixture, 1);
+  f->store.base.list_pending_events = fake_list_pending_events;
+  f->store.base.mark_events_sent = fake_mark_events_sent;
+  f->store.base.count_pending_events = fake_count_pending_events;
+  f->store.base.free = fake_free;
+  g_mutex_init(&f->store.lock);
+  f->store.list_calls = g_array_new(FALSE, FALSE, sizeof(ListCall));
+  f->database = ims_database_new(&f->store.base, NULL);
+  *state = f;
+  return 0;
+}
+
+static int
+teardown(void **state)
+{
+  Fixture *f = *state;
+  ims_relay_free(f->relay, 0);
+  assert_true(ims_database_flush(f->database, 5000));
+  ims_database_free(f->database);
+  g_array_unref(f->store.list_calls);
+  g_free(f->store.sent);
+  g_mutex_clear(&f->store.lock);
+  g_free(f);
+  return 0;
+}
+
+/* Puts rows 1..rows in the outbox and starts the relay on the fake producer. */
+static ImsKafkaFake *
+start(Fixture *f, guint rows, guint queue_limit)
+{
+  f->store.rows = rows;
+  f->store.sent = g_new0(gboolean, rows + 1);
+  ImsRelayConfig config = { f->database, "broker:9092", "", &ims_kafka_fake_ops };
+  g_autoptr(GError) error = NULL;
+  f->relay = ims_relay_new(&config, &error);
+  assert_null(error);
+  assert_non_null(f->relay);
+  ImsKafkaFake *fake = ims_kafka_fake();
+  assert_non_null(fake);
+  fake->queue_limit = queue_limit;
+  return fake;
+}
+
+/* Iterates the main context until cond holds or ms passed. */
+#define WAIT_FOR(cond, ms)                                                  \
+  do {                                                                      \
+    gint64 end_ = g_get_monotonic_time() + (gint64) (ms) * 1000;            \
+    while (!(cond) && g_get_monotonic_time() < end_) {                      \
+      if (!g_main_context_iteration(NULL, FALSE))                           \
+        g_usleep(1000);                                                     \
+    }                                                                       \
+  } while (0)
+
+/* Iterates the main context for ms. */
+static void
+run_for(guint ms)
+{
+  WAIT_FOR(FALSE, ms);
+}
+
+static gint64
+produced_id(ImsKafkaFake *fake, guint index)
+{
+  ImsKafkaFakeRecord *record = g_ptr_array_index(fake->produced, index);
+  return (gint64) (intptr_t) record->opaque;
+}
+
+static guint
+list_calls(Fixture *f)
+{
+  g_mutex_lock(&f->store.lock);
+  guint count = f->store.list_calls->len;
+  g_mutex_unlock(&f->store.lock);
+  return count;
+}
+
+static ListCall
+list_call(Fixture *f, guint index)
+{
+  g_mutex_lock(&f->store.lock);
+  ListCall call = g_array_index(f->store.list_calls, ListCall, index);
+  g_mutex_unlock(&f->store.lock);
+  return call;
+}
+
+static gboolean
+is_sent(Fixture *f, guint id)
+{
+  g_mutex_lock(&f->store.lock);
+  gboolean sent = f->store.sent[id];
+  g_mutex_unlock(&f->store.lock);
+  return sent;
+}
+
+static guint
+sent_count(Fixture *f)
+{
+  guint count = 0;
+  for (guint id = 1; id <= f->store.rows; id++)
+    count += is_sent(f, id);
+  return count;
+}
+
+static void
+test_publishes_in_order_and_marks_sent_on_delivery(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  for (guint i = 0; i < 3; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+  ImsKafkaFakeRecord *first = g_ptr_array_index(fake->produced, 0);
+  assert_string_equal(first->topic, "interview-events");
+  assert_string_equal(first->key, "session-1");
+  assert_string_equal(first->value, "{\"n\":1}");
+  assert_string_equal(g_hash_table_lookup(first->headers, "eventType"), "candidate.started");
+  assert_string_equal(g_hash_table_lookup(first->headers, "eventId"), "event-1");
+
+  ImsRelayStatus status;
+  ims_relay_get_status(f->relay, &status);
+  assert_int_equal(status.in_flight, 3);
+  assert_true(status.kafka_ok);
+  ims_relay_status_clear(&status);
+
+  /* nothing is sent before its delivery report */
+  run_for(100);
+  assert_int_equal(sent_count(f), 0);
+  ims_kafka_fake_report(fake, 0, NULL);
+  ims_kafka_fake_report(fake, 1, NULL);
+  WAIT_FOR(sent_count(f) == 2, 2000);
+  assert_true(is_sent(f, 1));
+  assert_true(is_sent(f, 2));
+  assert_false(is_sent(f, 3));
+  ims_kafka_fake_report(fake, 2, NULL);
+  WAIT_FOR(sent_count(f) == 3, 2000);
+  assert_int_equal(sent_count(f), 3);
+
+  WAIT_FOR((ims_relay_get_status(f->relay, &status), ims_relay_status_clear(&status),
+            status.pending == 0), 2000);
+  ims_relay_get_status(f->relay, &status);
+  assert_int_equal(status.pending, 0);
+  assert_int_equal(status.in_flight, 0);
+  assert_true(status.kafka_ok);
+  assert_null(status.last_error);
+  ims_relay_status_clear(&status);
+  /* every row went out once */
+  assert_int_equal(fake->produced->len, 3);
+}
+
+static void
+test_reads_at_most_500_rows_at_a_time(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 1200, 0);
+
+  WAIT_FOR(fake->produced->len >= 500, 2000);
+  assert_int_equal(fake->produced->len, 500);
+  assert_int_equal(list_call(f, 0).after_id, 0);
+  assert_int_equal(list_call(f, 0).limit, 500);
+  /* the next read waits for a poke or the idle read (1 s) */
+  run_for(200);
+  assert_int_equal(fake->produced->len, 500);
+
+  /* the rest follows, unacknowledged, past the high water mark */
+  WAIT_FOR(fake->produced->len == 1200, 5000);
+  assert_int_equal(fake->produced->len, 1200);
+  for (guint i = 0; i < 1200; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+  assert_true(list_calls(f) >= 3);
+  assert_int_equal(list_call(f, 1).after_id, 500);
+  assert_int_equal(list_call(f, 2).after_id, 1000);
+  for (guint i = 0; i < list_calls(f); i++)
+    assert_int_equal(list_call(f, i).limit, 500);
+
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(sent_count(f) == 1200, 5000);
+  assert_int_equal(sent_count(f), 1200);
+}
+
+static void
+test_failed_delivery_resends_from_the_oldest_unsent_row(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 5, 0);
+
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  ims_kafka_fake_report(fake, 0, NULL);
+  ims_kafka_fake_report(fake, 1, "Broker: Not enough in-sync replicas");
+  WAIT_FOR(is_sent(f, 1), 2000);
+  assert_true(is_sent(f, 1));
+
+  ImsRelayStatus status;
+  ims_relay_get_status(f->relay, &status);
+  assert_false(status.kafka_ok);
+  assert_non_null(status.last_error);
+  assert_non_null(strstr(status.last_error, "delivery of outbox row 2 to interview-events failed: "
+                                            "Broker: Not enough in-sync replicas"));
+  ims_relay_status_clear(&status);
+
+  /* rows 3..5 are still with the producer: no re-read until they report */
+  guint calls = list_calls(f);
+  run_for(300);
+  assert_int_equal(list_calls(f), calls);
+  assert_int_equal(fake->produced->len, 5);
+
+  for (guint i = 2; i < 5; i++)
+    ims_kafka_fake_report(fake, i, "Broker: Not enough in-sync replicas");
+  WAIT_FOR(fake->produced->len == 9, 2000);
+  assert_int_equal(fake->produced->len, 9);
+  /* resent from the oldest unsent row, in order, row 1 not again */
+  assert_int_equal(list_call(f, list_calls(f) - 1).after_id, 0);
+  for (guint i = 0; i < 4; i++)
+    assert_int_equal(produced_id(fake, 5 + i), i + 2);
+
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(sent_count(f) == 5, 2000);
+  assert_int_equal(sent_count(f), 5);
+  ims_relay_get_status(f->relay, &status);
+  assert_true(status.kafka_ok);
+  assert_int_equal(status.in_flight, 0);
+  ims_relay_status_clear(&status);
+  run_for(100);
+  assert_int_equal(fake->produced->len, 9);
+}
+
+static void
+test_full_queue_stops_the_round_and_the_next_goes_on_in_order(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 5, 2);
+
+  WAIT_FOR(fake->produced->len == 2 && fake->refused == 1, 2000);
+  assert_int_equal(fake->produced->len, 2);
+  assert_int_equal(fake->refused, 1);     /* row 3 refused: the round stopped there */
+  ImsRelayStatus status;
+  ims_relay_get_status(f->relay, &status);
+  assert_null(status.last_error);         /* a full queue is no error */
+  assert_true(status.kafka_ok);
+  ims_relay_status_clear(&status);
+
+  ims_kafka_fake_report_all(fake, NULL);
+  ims_relay_poke(f->relay);
+  WAIT_FOR(fake->produced->len == 4, 2000);
+  assert_int_equal(fake->produced->len, 4);
+  assert_int_equal(list_call(f, list_calls(f) - 1).after_id, 2);
+  ims_kafka_fake_report_all(fake, NULL);
+  ims_relay_poke(f->relay);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  for (guint i = 0; i < 5; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(sent_count(f) == 5, 2000);
+  assert_int_equal(sent_count(f), 5);
+}
+
+static void
+test_free_flushes_marks_delivered_and_leaves_the_rest(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  /* reports that only the flush serves (the loop does not run them) */
+  void (*ready)(gpointer) = fake->ready;
+  fake->ready = NULL;
+  ims_kafka_fake_report(fake, 0, NULL);
+  ims_kafka_fake_report(fake, 1, NULL);
+  fake->ready = ready;
+  ims_relay_free(g_steal_pointer(&f->relay), 100);
+  assert_null(ims_kafka_fake());          /* the producer is freed */
+  assert_true(ims_database_flush(f->database, 5000));
+  assert_true(is_sent(f, 1));
+  assert_true(is_sent(f, 2));
+  assert_false(is_sent(f, 3));            /* purged: stays for the next start */
+}
+
+int
+main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+    T(test_publishes_in_order_and_marks_sent_on_delivery),
+    T(test_reads_at_most_500_rows_at_a_time),
+    T(test_failed_delivery_resends_from_the_oldest_unsent_row),
+    T(test_full_queue_stops_the_round_and_the_next_goes_on_in_order),
+    T(test_free_flushes_marks_delivered_and_leaves_the_rest),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
