@@ -71,4 +71,21 @@ void ims_kafka_fake_report(ImsKafkaFake *fake, guint index, const char *error);
 /* Reports every unreported record, in order, with error. */
 void ims_kafka_fake_report_all(ImsKafkaFake *fake, const char *error);
 
+/* Iterates the thread-default main context until cond holds or ms passed. */
+#define IMS_KAFKA_FAKE_WAIT_FOR(cond, ms)                                   \
+  do {                                                                      \
+    gint64 end_ = g_get_monotonic_time() + (gint64) (ms) * 1000;            \
+    while (!(cond) && g_get_monotonic_time() < end_) {                      \
+      if (!g_main_context_iteration(NULL, FALSE))                           \
+        g_usleep(1000);                                                     \
+    }                                                                       \
+  } while (0)
+
+/* Iterates the main context for ms. */
+static inline void
+ims_kafka_fake_run_for(guint ms)
+{
+  IMS_KAFKA_FAKE_WAIT_FOR(FALSE, ms);
+}
+
 G_END_DECLS

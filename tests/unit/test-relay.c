@@ -139,22 +139,8 @@ start(Fixture *f, guint rows, guint queue_limit)
   return fake;
 }
 
-/* Iterates the main context until cond holds or ms passed. */
-#define WAIT_FOR(cond, ms)                                                  \
-  do {                                                                      \
-    gint64 end_ = g_get_monotonic_time() + (gint64) (ms) * 1000;            \
-    while (!(cond) && g_get_monotonic_time() < end_) {                      \
-      if (!g_main_context_iteration(NULL, FALSE))                           \
-        g_usleep(1000);                                                     \
-    }                                                                       \
-  } while (0)
-
-/* Iterates the main context for ms. */
-static void
-run_for(guint ms)
-{
-  WAIT_FOR(FALSE, ms);
-}
+#define WAIT_FOR IMS_KAFKA_FAKE_WAIT_FOR
+#define run_for ims_kafka_fake_run_for
 
 static gint64
 produced_id(ImsKafkaFake *fake, guint index)
