@@ -7,7 +7,8 @@
 // path per condition.  Each condition records one take (one question each);
 // tests/fidelity/analyze.py then measures the Matroska original imsd wrote,
 // and the take is held to issue 9's expectations:
-//   * every flash has its beep, A/V offset <= 40 ms at every one (measured
+//   * every flash has its beep (but for a take that begins inside a beep:
+//     its onset is not in the file), A/V offset <= 40 ms at every one (measured
 //     against the browser's own offset: its fake camera and microphone read
 //     their files independently, so what leaves the browser is itself off
 //     by a few tens of ms; the page reads it from the captured tracks);

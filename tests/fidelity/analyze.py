@@ -172,15 +172,21 @@ def timestamps_report(packets, nominal):
 
 
 def beep_onsets(audio):
-    onsets, last_loud = [], None
+    """(onsets, cut): the first loud sample of each beep, and the time of a beep
+    that was already sounding when the file's audio begins (its onset is not in
+    the file, so it cannot be measured), or None."""
+    onsets, last_loud, cut = [], None, None
+    first = audio[0][0] if audio else None
     for pts, samples in audio:
         for i, s in enumerate(samples):
             t = pts + i / AUDIO_RATE
             if s > BEEP_THRESHOLD or s < -BEEP_THRESHOLD:
-                if last_loud is None or t - last_loud >= BEEP_QUIET_SAMPLES / AUDIO_RATE:
+                if last_loud is None and t - first < BEEP_QUIET_SAMPLES / AUDIO_RATE:
+                    cut = t
+                elif last_loud is None or t - last_loud >= BEEP_QUIET_SAMPLES / AUDIO_RATE:
                     onsets.append(t)
                 last_loud = t
-    return onsets
+    return onsets, cut
 
 
 def analyze(path, fps, period, flash_every, frames_sent):
@@ -259,7 +265,7 @@ def analyze(path, fps, period, flash_every, frames_sent):
         median = sorted(raw)[len(raw) // 2]
         deviations = [d - median for d in raw]
 
-    onsets = beep_onsets(audio)
+    onsets, cut_beep = beep_onsets(audio)
     sync = []
     for f in flashes:
         # a run of white frames is one flash (a duplicate): keep its first frame
@@ -268,7 +274,11 @@ def analyze(path, fps, period, flash_every, frames_sent):
             continue
         near = min(onsets, key=lambda t: abs(t - f["pts"]), default=None)
         entry = {"frame": f["number"], "videoMs": round((f["pts"] - t0) * 1000, 1), "whiteFrames": 1}
-        if near is not None and abs(near - f["pts"]) < 1.0:
+        if cut_beep is not None and abs(cut_beep - f["pts"]) < 1.0 and (
+                near is None or abs(cut_beep - f["pts"]) < abs(near - f["pts"])):
+            # the file's audio begins inside this flash's beep: no onset to measure
+            entry.update(audioMs=None, offsetMs=None, beepCut=True)
+        elif near is not None and abs(near - f["pts"]) < 1.0:
             entry["audioMs"] = round((near - t0) * 1000, 1)
             entry["offsetMs"] = round((near - f["pts"]) * 1000, 1)
         else:
@@ -310,7 +320,8 @@ def analyze(path, fps, period, flash_every, frames_sent):
         "sync": {
             "marks": sync, "beeps": len(onsets),
             "maxAbsOffsetMs": max((abs(y) for _, y in offsets), default=None),
-            "flashesWithoutBeep": sum(1 for e in sync if e["offsetMs"] is None),
+            "flashesWithoutBeep": sum(1 for e in sync if e["offsetMs"] is None and not e.get("beepCut")),
+            "beepCutAtStart": any(e.get("beepCut") for e in sync),
             "beepsWithoutFlash": lonely,
             "driftMsPerMinute": drift,
         },

@@ -13,6 +13,9 @@ that analyze.py reports exactly that defect:
   frames 100..109 gone    10 missing as one range [100, 109], a video gap
   +500 ms from frame 150  timeline deviation ~500 ms, a video gap
   a frame twice          1 duplicate (that number)
+  begins inside a beep   video from the flash at 4.000 s, audio from 4.040 s
+                          (placed at 40 ms): that flash is marked beepCut, not
+                          "without beep", the later ones measured
 Exit status 0 iff every check holds (one line per check on stdout).
 """
 import json
@@ -35,9 +38,12 @@ def check(name, ok, detail):
         failures += 1
 
 
-def encode(src, out, vf=None, af=None, codec="h264", extra_in=None):
-    cmd = ["ffmpeg", "-v", "error", "-y", "-ss", "3.3", "-i", src["y4m"], "-ss", "3.3", "-i", src["wav"],
-           "-t", "8", "-fps_mode", "passthrough"]
+def encode(src, out, vf=None, af=None, codec="h264", extra_in=None, video_ss="3.3", audio_ss="3.3",
+           audio_delay=None):
+    cmd = ["ffmpeg", "-v", "error", "-y", "-ss", video_ss, "-i", src["y4m"]]
+    if audio_delay:
+        cmd += ["-itsoffset", audio_delay]
+    cmd += ["-ss", audio_ss, "-i", src["wav"], "-t", "8", "-fps_mode", "passthrough"]
     if vf:
         cmd += ["-vf", vf]
     if af:
@@ -94,6 +100,13 @@ def main():
         r = encode(src, os.path.join(tmp, "duplicate.mkv"), vf="loop=loop=1:size=1:start=20,setpts=N/30/TB")
         f = r["frames"]
         check("a frame written twice", f["duplicates"] == 1 and f["duplicateNumbers"][0] in (118, 119), json.dumps(f))
+
+        r = encode(src, os.path.join(tmp, "cut-beep.mkv"), video_ss="4.0", audio_ss="4.04", audio_delay="0.04")
+        s = r["sync"]
+        first = s["marks"][0] if s["marks"] else {}
+        check("begins inside a beep", first.get("beepCut") is True and s["flashesWithoutBeep"] == 0
+              and s["beepCutAtStart"] and len(s["marks"]) >= 3
+              and all(m["offsetMs"] is not None and abs(m["offsetMs"]) <= 10 for m in s["marks"][1:]), json.dumps(s))
     print(f"{'all checks passed' if failures == 0 else f'{failures} check(s) failed'}")
     return 0 if failures == 0 else 1
 
