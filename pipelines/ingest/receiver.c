@@ -2,7 +2,7 @@
  *
  * Two halves share the struct:
  *   main side (main context): closed, offered, answered, pending candidates,
- *     take_open, last_completeness;
+ *     take_open;
  *   loop side (the media loop's thread): tracks, timeline, writer, timer.
  * The transport's getters and setters may be called from either side
  * (transport.h).  last_media_us is atomic.  Messages between the sides hold
@@ -70,8 +70,6 @@ struct _ImsReceiver {
   gboolean answered;
   GPtrArray *pending_candidates;  /* char*: local candidates before the answer went out */
   gboolean take_open;
-  gboolean has_completeness;
-  ImsTakeCompleteness last_completeness;
 
   /* loop side */
   gboolean configured;
@@ -116,7 +114,6 @@ typedef struct {
   PostKind kind;
   char *text;
   ImsTakeResult *result;
-  ImsTakeCompleteness completeness;
   GError *error;
 } Post;
 
@@ -168,8 +165,6 @@ dispatch_post(gpointer data)
       callbacks->on_take_started(receiver->user_data);
     break;
   case POST_TAKE_FINISHED:
-    receiver->last_completeness = post->completeness;
-    receiver->has_completeness = TRUE;
     callbacks->on_take_finished(post->result, receiver->user_data);
     break;
   case POST_FAILED:
@@ -540,17 +535,17 @@ mark_take_start(ImsReceiver *receiver)
   }
 }
 
-/* Closes the open take (if its writer opened) and returns its result, with the
- * completeness record filled in *completeness and, as JSON text, in
- * result->completeness (every finished take has one: a take whose file could
+/* Closes the open take (if its writer opened) and returns its result, with its
+ * completeness record as JSON text in result->completeness (every finished take has one: a take whose file could
  * not be opened has a record of nothing written).  Transfer full. */
 static ImsTakeResult *
-close_take(ImsReceiver *receiver, ImsTakeCompleteness *completeness)
+close_take(ImsReceiver *receiver)
 {
+  ImsTakeCompleteness counted = { 0 };
+  ImsTakeCompleteness *completeness = &counted;
   ImsTakeResult *result = g_new0(ImsTakeResult, 1);
   result->path = g_strdup(receiver->take_path);
   g_autoptr(GError) error = NULL;
-  memset(completeness, 0, sizeof *completeness);
   if (receiver->writer) {
     *completeness = *ims_take_writer_get_completeness(receiver->writer);
     result->complete = ims_take_writer_close(receiver->writer, &error);
@@ -619,7 +614,7 @@ loop_start_take(gpointer data)
     g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
     Post *p = g_new0(Post, 1);
     p->kind = POST_TAKE_FINISHED;
-    p->result = close_take(receiver, &p->completeness);
+    p->result = close_take(receiver);
     post(receiver, p);
     return G_SOURCE_REMOVE;
   }
@@ -638,7 +633,7 @@ loop_stop_take(gpointer data)
     return G_SOURCE_REMOVE;
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
-  p->result = close_take(receiver, &p->completeness);
+  p->result = close_take(receiver);
   g_message("[%s] take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
             receiver->log_id, p->result->path, p->result->complete ? "complete" : "cut",
             p->result->duration_ms, p->result->size_bytes, p->result->completeness);
@@ -796,15 +791,6 @@ ims_receiver_stop_take(ImsReceiver *receiver)
     return;
   receiver->take_open = FALSE;
   run_on_loop(receiver, loop_stop_take, g_new0(LoopWork, 1));
-}
-
-gboolean
-ims_receiver_get_last_completeness(ImsReceiver *receiver, ImsTakeCompleteness *out)
-{
-  if (!receiver->has_completeness)
-    return FALSE;
-  *out = receiver->last_completeness;
-  return TRUE;
 }
 
 void

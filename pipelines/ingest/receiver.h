@@ -70,9 +70,6 @@ void ims_receiver_stop_take(ImsReceiver *receiver);
 /* Monotonic time of the last RTP packet, 0 until both tracks flow.  Any thread. */
 gint64 ims_receiver_get_last_media_time(ImsReceiver *receiver);
 
-/* The last finished take's completeness (a copy), FALSE before one. */
-gboolean ims_receiver_get_last_completeness(ImsReceiver *receiver, ImsTakeCompleteness *out);
-
 /* Stops everything; an open take is cut (decodable, as after a crash).  No
  * callback runs after this.  Not from inside a callback. */
 void ims_receiver_free(ImsReceiver *receiver);

@@ -167,10 +167,9 @@ on_take_finished(const ImsTakeResult *r, gpointer data)
   json_builder_add_boolean_value(b, r->complete);
   json_builder_set_member_name(b, "cpuPercent");
   json_builder_add_double_value(b, h->take_cpu_percent);
-  ImsTakeCompleteness completeness;
-  if (ims_receiver_get_last_completeness(h->receiver, &completeness)) {
+  if (r->completeness) {
     json_builder_set_member_name(b, "completeness");
-    json_builder_add_value(b, ims_take_completeness_to_json(&completeness));
+    json_builder_add_value(b, json_from_string(r->completeness, NULL));
   }
   json_builder_end_object(b);
   emit(b);
