@@ -34,6 +34,8 @@
 #include "profile.h"
 #include "rendition-private.h"
 #include "rendition.h"
+#include "rendition-test.h"
+#include "spool-files.h"
 
 #define TAKE_FRAMES 60                  /* 2 s at 30 fps */
 #define TAKE_AUDIO_BUFFERS 100          /* 2 s of 20 ms */
@@ -387,13 +389,7 @@ audio_edit_list(const char *path)
 static GPtrArray *
 make_or_fail(const char *profile_name, const char *input, const char *out_dir)
 {
-  const ImsProfile *profile = ims_profile_set_lookup(takes.profiles, profile_name);
-  assert_non_null(profile);
-  g_autoptr(GError) error = NULL;
-  GPtrArray *renditions = ims_renditions_make(profile, input, out_dir, &error);
-  if (renditions == NULL)
-    fail_msg("%s on %s: %s", profile_name, input, error->message);
-  return renditions;
+  return rendition_test_make(takes.profiles, profile_name, input, out_dir);
 }
 
 /* Prints the measure; a miss is added to failures (the test fails after every measure is printed). */
@@ -506,12 +502,7 @@ static int
 teardown(void **state)
 {
   Fixture *fixture = *state;
-  g_autoptr(GDir) dir = g_dir_open(fixture->out_dir, 0, NULL);
-  for (const char *name; dir != NULL && (name = g_dir_read_name(dir)) != NULL;) {
-    g_autofree char *path = g_build_filename(fixture->out_dir, name, NULL);
-    g_unlink(path);
-  }
-  g_rmdir(fixture->out_dir);
+  ims_spool_remove(fixture->out_dir);
   g_free(fixture->out_dir);
   g_free(fixture);
   return 0;

@@ -28,6 +28,8 @@
 #include "imsd-build.h"
 #include "profile.h"
 #include "rendition.h"
+#include "rendition-test.h"
+#include "spool-files.h"
 
 #define TAKE_SECONDS 1.5
 
@@ -247,13 +249,7 @@ find_rendition(GPtrArray *renditions, ImsRenditionKind kind)
 static GPtrArray *
 make_or_fail(const char *profile_name, const char *input, const char *out_dir)
 {
-  const ImsProfile *profile = ims_profile_set_lookup(takes.profiles, profile_name);
-  assert_non_null(profile);
-  g_autoptr(GError) error = NULL;
-  GPtrArray *renditions = ims_renditions_make(profile, input, out_dir, &error);
-  if (renditions == NULL)
-    fail_msg("%s on %s: %s", profile_name, input, error->message);
-  return renditions;
+  return rendition_test_make(takes.profiles, profile_name, input, out_dir);
 }
 
 /* video.mp4 is H.264 + AAC, fast start, of the given size and about the input's duration. */
@@ -414,17 +410,6 @@ group_teardown(void **state)
   return 0;
 }
 
-static void
-remove_dir(const char *directory)
-{
-  g_autoptr(GDir) dir = g_dir_open(directory, 0, NULL);
-  for (const char *name; dir != NULL && (name = g_dir_read_name(dir)) != NULL;) {
-    g_autofree char *path = g_build_filename(directory, name, NULL);
-    g_unlink(path);
-  }
-  g_rmdir(directory);
-}
-
 static int
 setup(void **state)
 {
@@ -441,8 +426,8 @@ static int
 teardown(void **state)
 {
   Fixture *fixture = *state;
-  remove_dir(fixture->out_dir);
-  remove_dir(fixture->out_dir2);
+  ims_spool_remove(fixture->out_dir);
+  ims_spool_remove(fixture->out_dir2);
   g_free(fixture->out_dir);
   g_free(fixture->out_dir2);
   g_free(fixture);
