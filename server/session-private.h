@@ -1,5 +1,6 @@
 /* session-private.h: the inside of ImsSession, shared by session.c (the
- * state machine) and session-view.c (its JSON view).  Nothing else includes it. */
+ * state machine), session-write.c (its changes on their way to the database)
+ * and session-view.c (its JSON view).  Nothing else includes it. */
 #pragma once
 
 #include "session.h"
@@ -41,3 +42,15 @@ const ImsQuestion *ims_session_current_question(ImsSession *session);
 int ims_session_retakes_left(ImsSession *session);
 /* The take open on media, NULL if none. */
 OpenTake *ims_session_find_open_take(ImsSession *session, gpointer media);
+
+#define LOG_ID(session) ((session)->record->id)
+
+/* Sends the attached peer the session's state (nothing without a peer). */
+void ims_session_send_state(ImsSession *session);
+/* Queues the session's progress (state, question, times) with the events it
+ * causes (transfer full, may be NULL), in one transaction. */
+void ims_session_save_progress(ImsSession *session, GPtrArray *events);
+/* Queues the take's row as it is now (with its events, transfer full); final:
+ * the take's processing may start once it is written. */
+void ims_session_save_take(ImsSession *session, const ImsTake *take, gboolean insert,
+                           GPtrArray *events, gboolean final);

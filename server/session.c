@@ -12,9 +12,7 @@
 #include "peer-handler.h"
 #include "session-private.h"
 
-#define LOG_ID(session) ((session)->record->id)
 
-static void session_send_state(ImsSession *session);
 static gboolean session_start_take(ImsSession *session, GError **error);
 
 const char *
@@ -192,7 +190,7 @@ on_think_timeout(gpointer data)
     if (session->peer)
       ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
   }
-  session_send_state(session);
+  ims_session_send_state(session);
   return G_SOURCE_REMOVE;
 }
 
@@ -210,7 +208,7 @@ on_answer_timeout(gpointer data)
   if (open && session->phase == IMS_PHASE_RECORDING) {
     g_info("%s: answer time limit reached", LOG_ID(session));
     session_stop_take(session, open, IMS_TAKE_COMPLETED, "time_limit");
-    session_send_state(session);
+    ims_session_send_state(session);
   }
   return G_SOURCE_REMOVE;
 }
@@ -243,8 +241,8 @@ resume_phase(ImsSession *session)
 
 /* ---- state messages ---- */
 
-static void
-session_send_state(ImsSession *session)
+void
+ims_session_send_state(ImsSession *session)
 {
   if (!session->peer)
     return;
@@ -253,160 +251,6 @@ session_send_state(ImsSession *session)
 }
 
 /* ---- takes ---- */
-
-/* ---- writes ----
- *
- * The session's record in memory is ahead of the database: every change is
- * queued as one database write (IMS_DATABASE_WRITE: kept and retried in
- * order until written, never dropped when the database is away) with the
- * events it causes.  Until the writes are done the session is busy and its
- * state says "saved": false, so the candidate sees "saving" and never
- * "saved" before the database has it. */
-
-typedef enum {
-  WRITE_PROGRESS,             /* save_progress */
-  WRITE_INSERT_TAKE,
-  WRITE_UPDATE_TAKE,
-} WriteKind;
-
-typedef struct {
-  ImsSession *session;        /* a reference: the session waits for its writes */
-  WriteKind kind;
-  ImsSessionRecord *progress; /* WRITE_PROGRESS: the fields save_progress stores */
-  ImsTake *take;              /* the take's row as it is to be written */
-  GPtrArray *events;          /* ImsOutboxEvent*, may be NULL */
-  gboolean take_final;        /* processing may start once it is written */
-  gboolean attempted;         /* database thread: it ran before */
-} SessionWrite;
-
-static void
-session_write_free(SessionWrite *write)
-{
-  ims_session_unref(write->session);
-  ims_session_record_free(write->progress);
-  ims_take_free(write->take);
-  g_clear_pointer(&write->events, g_ptr_array_unref);
-  g_free(write);
-}
-
-static gboolean
-write_body(ImsStore *store, gpointer data, GError **error)
-{
-  SessionWrite *write = data;
-  switch (write->kind) {
-  case WRITE_PROGRESS:
-    return store->save_progress(store, write->progress, error);
-  case WRITE_INSERT_TAKE:
-    return store->insert_take(store, write->take, error);
-  case WRITE_UPDATE_TAKE:
-  default:
-    return store->update_take(store, write->take, error);
-  }
-}
-
-/* Database thread.  A change retried after a broken connection may have
- * committed unseen the first time: its ids (take, events) are then taken,
- * and that conflict means it is written. */
-static gboolean
-run_session_write(ImsStore *store, gpointer data, GError **error)
-{
-  SessionWrite *write = data;
-  gboolean again = write->attempted;
-  g_autoptr(GError) local = NULL;
-
-  write->attempted = TRUE;
-  if (ims_store_change(store, write_body, write, write->events, &local))
-    return TRUE;
-  if (again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))
-    return TRUE;
-  g_propagate_error(error, g_steal_pointer(&local));
-  return FALSE;
-}
-
-static void
-on_session_written(gpointer data, const GError *error)
-{
-  SessionWrite *write = data;
-  ImsSession *session = write->session;
-
-  session->unsaved--;
-  if (write->take) {
-    int left = GPOINTER_TO_INT(g_hash_table_lookup(session->unsaved_takes, write->take->id)) - 1;
-    if (left > 0)
-      g_hash_table_insert(session->unsaved_takes, g_strdup(write->take->id), GINT_TO_POINTER(left));
-    else
-      g_hash_table_remove(session->unsaved_takes, write->take->id);
-  }
-  if (error) {
-    g_warning("%s: a change was refused by the database: %s", LOG_ID(session), error->message);
-    if (session->peer)
-      ims_peer_send_error(session->peer, "internal",
-                          "The server could not save your progress; try again.", NULL);
-  } else if (write->take_final && session->context->take_saved) {
-    session->context->take_saved(session->context->take_saved_data);
-  }
-  session_send_state(session);
-}
-
-/* Queues one change (takes ownership of progress, take and events). */
-static void
-session_write(ImsSession *session, WriteKind kind, ImsSessionRecord *progress, ImsTake *take,
-              GPtrArray *events, gboolean take_final)
-{
-  SessionWrite *write = g_new0(SessionWrite, 1);
-  write->session = ims_session_ref(session);
-  write->kind = kind;
-  write->progress = progress;
-  write->take = take;
-  write->events = events;
-  write->take_final = take_final;
-  session->unsaved++;
-  if (take) {
-    int pending = GPOINTER_TO_INT(g_hash_table_lookup(session->unsaved_takes, take->id)) + 1;
-    g_hash_table_insert(session->unsaved_takes, g_strdup(take->id), GINT_TO_POINTER(pending));
-  }
-  g_autofree char *what = take ? g_strdup_printf("%s: take %d of question %d", LOG_ID(session),
-                                                 take->number, take->question_index + 1)
-                               : g_strdup_printf("%s: progress", LOG_ID(session));
-  ims_database_submit(session->context->database, IMS_DATABASE_WRITE, what, run_session_write,
-                      on_session_written, write, (GDestroyNotify) session_write_free);
-}
-
-/* Queues the session's progress (state, question, times) with the events it
- * causes (transfer full, may be NULL), in one transaction. */
-static void
-save_progress(ImsSession *session, GPtrArray *events)
-{
-  const ImsSessionRecord *record = session->record;
-  ImsSessionRecord *progress = ims_session_record_new();
-  progress->id = g_strdup(record->id);
-  progress->state = record->state;
-  progress->current_question = record->current_question;
-  progress->started_at = record->started_at;
-  progress->completed_at = record->completed_at;
-  session_write(session, WRITE_PROGRESS, progress, NULL, events, FALSE);
-}
-
-/* Queues the take's row as it is now (with its events, transfer full). */
-static void
-save_take(ImsSession *session, const ImsTake *take, gboolean insert, GPtrArray *events,
-          gboolean final)
-{
-  session_write(session, insert ? WRITE_INSERT_TAKE : WRITE_UPDATE_TAKE, NULL,
-                ims_take_copy(take), events, final);
-}
-
-gboolean
-ims_session_is_saved(ImsSession *session)
-{
-  return session->unsaved == 0;
-}
-
-gboolean
-ims_session_take_is_saved(ImsSession *session, const char *take_id)
-{
-  return !g_hash_table_contains(session->unsaved_takes, take_id);
-}
 
 /* Starts take n+1 of the current question on the attached peer's media.
  * On failure nothing is left open: a row already stored is marked failed. */
@@ -442,13 +286,13 @@ session_start_take(ImsSession *session, GError **error)
   take->path = g_build_filename(dir, name, NULL);
   take->started_at = g_get_real_time();
 
-  save_take(session, take, TRUE, NULL, FALSE);
+  ims_session_save_take(session, take, TRUE, NULL, FALSE);
   if (!session->context->media->start_take(session->media, take->path, &local_error)) {
     g_warning("%s: could not start recording: %s", LOG_ID(session), local_error->message);
     take->status = IMS_TAKE_FAILED;
     take->stopped_at = g_get_real_time();
     take->stop_reason = g_strdup("start_failed");
-    save_take(session, take, FALSE, NULL, FALSE);
+    ims_session_save_take(session, take, FALSE, NULL, FALSE);
     g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_MEDIA_NOT_READY,
                         "The recording could not start; try again in a moment.");
@@ -527,7 +371,7 @@ session_complete(ImsSession *session)
                  ims_event_payload_interview_completed(record, record->completed_at, open_seconds,
                                                        responses),
                  record->id);
-  save_progress(session, events);
+  ims_session_save_progress(session, events);
   session->phase = IMS_PHASE_COMPLETED;
   session->end_requested = FALSE;
   g_info("%s: interview completed", LOG_ID(session));
@@ -581,7 +425,7 @@ on_watchdog(gpointer data)
       if (!session_start_take(session, &error) && session->peer)
         ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
     }
-    session_send_state(session);
+    ims_session_send_state(session);
   } else if (session->media_ready &&
              g_get_monotonic_time() - last >
                  (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC) {
@@ -589,7 +433,7 @@ on_watchdog(gpointer data)
               session->context->no_media_timeout_seconds);
     ImsPeer *peer = session->peer;
     release_media(session, "no_media");
-    session_send_state(session);
+    ims_session_send_state(session);
     if (peer) {
       ims_peer_send_error(peer, "media_failed",
                           "Your camera and microphone stopped reaching the server; reconnecting.",
@@ -620,7 +464,7 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
                    record->id);
     ims_outbox_add(&events, IMS_EVENT_INTERVIEW_STARTED,
                    ims_event_payload_interview_started(record, record->started_at), record->id);
-    save_progress(session, events);
+    ims_session_save_progress(session, events);
   }
   if (session->peer && session->peer != peer) {
     ImsPeer *old = session->peer;
@@ -635,7 +479,7 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
     session->watchdog_id = g_timeout_add_full(G_PRIORITY_DEFAULT, 250, on_watchdog, session, NULL);
   g_info("%s: candidate joined at question %d (%s)", LOG_ID(session),
          record->current_question + 1, ims_phase_to_string(session->phase));
-  session_send_state(session);
+  ims_session_send_state(session);
   return TRUE;
 }
 
@@ -777,7 +621,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     if ((guint) session->record->current_question >= session->record->questions->len) {
       session_complete(session);
     } else {
-      save_progress(session, NULL);
+      ims_session_save_progress(session, NULL);
       enter_thinking(session);
     }
     break;
@@ -803,7 +647,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     return FALSE;
   }
 
-  session_send_state(session);
+  ims_session_send_state(session);
   return TRUE;
 }
 
@@ -845,7 +689,7 @@ ims_session_media_take_started(ImsSession *session, gpointer media)
   g_info("%s: take %d of question %d: first keyframe written", LOG_ID(session),
          open->take->number, open->take->question_index + 1);
   if (media == session->media)
-    session_send_state(session);
+    ims_session_send_state(session);
 }
 
 /* The one way a take ends, for a finished take and for one cut by a media failure: open's take (its
@@ -866,7 +710,7 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
     ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);
-  save_take(session, take, FALSE, events, TRUE);
+  ims_session_save_take(session, take, FALSE, events, TRUE);
   g_info("%s: take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
          " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
          ims_take_status_to_string(take->status), take->stop_reason, take->duration_ms,
@@ -882,7 +726,7 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
     session_complete(session);
   else if (live)
     resume_phase(session);
-  session_send_state(session);
+  ims_session_send_state(session);
   check_shutdown_done(session);
 }
 
