@@ -1,7 +1,7 @@
 /* log-level.h: the names of imsd's log levels and the GLib threshold each one means.
  *
- * One table for the config check (server/config.c refuses a name not in it) and the log writer
- * (server/log.c drops messages below the threshold).
+ * One table for the config check (server/config/config.c refuses a name not in it) and the log writer
+ * (server/config/log.c drops messages below the threshold).
  *
  * base/ is the bottom layer: GLib only, no state.
  */

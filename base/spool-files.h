@@ -1,8 +1,8 @@
 /* spool-files.h: removing what a take left in the spool directory.
  *
  * A take's spool is a recording file and, beside it, a "<file>.renditions" directory of files (no
- * deeper).  Two callers remove them: the processor once S3 holds everything (server/processor.c), and
- * a user's erasure (server/user-events.c).  Both use this one remover.
+ * deeper).  Two callers remove them: the processor once S3 holds everything (server/processing/processor.c), and
+ * a user's erasure (server/privacy/user-events.c).  Both use this one remover.
  *
  * base/ is the bottom layer: GLib only, no state.
  */

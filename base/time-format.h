@@ -1,6 +1,6 @@
 /* time-format.h: unix microseconds as the ISO 8601 text every reply and event carries.
  *
- * One formatter for the whole tree: REST replies (server/api.c, ims_api_add_time) and event payloads
+ * One formatter for the whole tree: REST replies (server/http/api.c, ims_api_add_time) and event payloads
  * (events/payloads.c) write times the same way, "YYYY-MM-DDTHH:MM:SS.mmmZ".  Each caller decides what
  * an unknown time (0) means: REST writes null, an event falls back to another time.
  *

@@ -17,7 +17,7 @@
 #include "payloads.h"
 #include "database.h"
 #include "relay.h"
-#include "store.h"
+#include "store-pg.h"
 
 static gboolean
 nothing(ImsStore *store, gpointer data, GError **error)

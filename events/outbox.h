@@ -6,7 +6,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "store.h"
+#include "records.h"
 
 G_BEGIN_DECLS
 

@@ -18,7 +18,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "store.h"
+#include "records.h"
 
 G_BEGIN_DECLS
 

@@ -17,7 +17,7 @@
 # read the bootstrap list after start.  Files live in $IMSD_RUN_DIR/kafka
 # (default <repo>/.run/kafka): kafka-mock.pid, bootstrap, control.sock,
 # kafka-mock.log.  The program is $IMSD_KAFKA_MOCK if set, else
-# $IMSD_BUILD_DIR/events/imsd-kafka-mock (built here if missing).
+# $IMSD_BUILD_DIR/events/mock/imsd-kafka-mock (built here if missing).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -26,7 +26,7 @@ pid_file=$kafka_dir/kafka-mock.pid
 bootstrap_file=$kafka_dir/bootstrap
 log_file=$kafka_dir/kafka-mock.log
 control_socket=$kafka_dir/control.sock
-mock=${IMSD_KAFKA_MOCK:-$IMSD_BUILD_DIR/events/imsd-kafka-mock}
+mock=${IMSD_KAFKA_MOCK:-$IMSD_BUILD_DIR/events/mock/imsd-kafka-mock}
 brokers=${IMSD_KAFKA_BROKERS:-3}
 # A unix socket path must fit in sun_path (108 bytes): fall back to /tmp for a
 # deep run directory, keyed by the run directory so two trees never collide.
@@ -56,7 +56,7 @@ ensure_program() {
   if [ ! -f "$IMSD_BUILD_DIR/build.ninja" ]; then
     meson setup "$IMSD_BUILD_DIR" "$IMSD_ROOT" >&2
   fi
-  ninja -C "$IMSD_BUILD_DIR" events/imsd-kafka-mock >&2
+  ninja -C "$IMSD_BUILD_DIR" events/mock/imsd-kafka-mock >&2
 }
 
 # control LINE: sends LINE to the running mock, prints its answer; fails on

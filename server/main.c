@@ -12,8 +12,8 @@
 #include "config.h"
 #include "imsd-build.h"
 #include "log.h"
-#include "server.h"
-#include "store.h"
+#include "daemon.h"
+#include "store-pg.h"
 
 static void
 quit_loop(gpointer loop)

@@ -12,7 +12,7 @@
  * target bitrate, and counts every take's completeness (completeness.c).
  *
  * It reports through ImsIngestCallbacks and ImsTakeResult (take-result.h);
- * the session's media seam (server/media.c) binds it.  It is imsd's only
+ * the session's media seam (server/interview/session-media.c) binds it.  It is imsd's only
  * ingest: webrtcbin is no longer used to receive.
  *
  * Lifecycle: new -> negotiating (offer handled, answer sent) -> live (secure,

@@ -2,7 +2,7 @@
  *
  * The callbacks an ImsReceiver (receiver.h) reports through, the result of
  * one finished take, and the ingest's error domain.  Kept apart from
- * receiver.h so that the session's media seam (server/media.c), the SDP
+ * receiver.h so that the session's media seam (server/interview/session-media.c), the SDP
  * helpers (pipelines/sdp.c) and the negotiation (answer.c) can name them
  * without the receiver.
  *

@@ -1,6 +1,6 @@
 // bad-input.test.mjs: hostile and broken input on the signaling WebSocket and
 // the REST API.  Each bad request gets its documented error (docs/signaling.md,
-// server/api.c) and, afterwards, imsd still serves a well-behaved client.
+// server/http/api.c) and, afterwards, imsd still serves a well-behaved client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-/* fuzz-config.c: libFuzzer target for server/config.c.
+/* fuzz-config.c: libFuzzer target for server/config/config.c.
  *
  * The input is used twice: as INI text for ims_config_load_data(), and split into lines as an environment
  * for ims_config_apply_environment(). Besides "no crash", it checks two properties and aborts if either

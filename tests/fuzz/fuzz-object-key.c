@@ -1,4 +1,4 @@
-/* fuzz-object-key.c: libFuzzer target for ims_object_key_build() (server/objects.c).
+/* fuzz-object-key.c: libFuzzer target for ims_object_key_build() (server/storage/objects.c).
  *
  * Input: the take number in the first byte (signed), then prefix, interview id, session id,
  * question id, file name and take id separated by NUL bytes (missing fields are NULL, except

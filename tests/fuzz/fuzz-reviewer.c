@@ -1,4 +1,4 @@
-/* fuzz-reviewer.c: libFuzzer target for server/reviewer.c.
+/* fuzz-reviewer.c: libFuzzer target for server/http/reviewer.c.
  *
  * The input is used as the whole Authorization header value, checked with an HS256 secret and an RS256
  * public key configured. It must never crash; on success the reviewer must be complete (subject, a known

@@ -1,4 +1,4 @@
-/* fuzz-token.c: libFuzzer target for server/token.c.
+/* fuzz-token.c: libFuzzer target for server/interview/token.c.
  *
  * The input is verified as a candidate token (it must never crash and never be accepted unless it is a
  * correctly signed, unexpired token whose outputs are set), and, when short enough, used as a session id:

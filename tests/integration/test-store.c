@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store-pg.h"
 
 static PGconn *admin;            /* the test's own connection */
 static char *schema;             /* this run's schema */

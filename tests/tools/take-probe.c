@@ -2,7 +2,7 @@
  *
  *   take-probe FILE
  *
- * The decoding is imsd's own (pipelines/take-inspect.c, what the processor
+ * The decoding is imsd's own (pipelines/rendition/take-inspect.c, what the processor
  * uses for takes cut by a crash): the first encoded video buffer tells
  * whether the file starts with a keyframe; the decoded buffers give frame /
  * sample counts and the duration.  Crash-truncated files (kill -9 mid-take)

@@ -1,4 +1,4 @@
-/* test-api-input.c: unit tests for server/api-input.c: which ids the REST API
+/* test-api-input.c: unit tests for server/http/api-input.c: which ids the REST API
  * takes, and finding "\u0000" in JSON text. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests for server/api.c: the REST API as request -> response, with the
+/* Unit tests for server/http/api.c: the REST API as request -> response, with the
  * store replaced at its seam. */
 #include <setjmp.h>
 #include <stdarg.h>

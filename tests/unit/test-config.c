@@ -1,4 +1,4 @@
-/* test-config.c: unit tests for server/config.c (defaults, INI file, environment, validation,
+/* test-config.c: unit tests for server/config/config.c (defaults, INI file, environment, validation,
  * to_string round trip, and the shipped etc/imsd.conf.example). Each test gets a fresh default config and
  * a private temporary directory from setup; teardown removes both. */
 #include <stdarg.h>

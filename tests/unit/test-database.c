@@ -1,4 +1,4 @@
-/* Unit tests for server/database.c: the database thread and its queue.
+/* Unit tests for server/store/database.c: the database thread and its queue.
  *
  * The store is a fake (the ImsStore seam) that can play an unreachable
  * server; the thread is real.  Jobs record, on the thread, the order they ran

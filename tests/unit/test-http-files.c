@@ -1,4 +1,4 @@
-/* test-http-files.c: unit tests for server/http-files.c: files under a temp
+/* test-http-files.c: unit tests for server/http/http-files.c: files under a temp
  * web root open; symlinks below it (to a file or a directory, inside or out)
  * never do. */
 #include <setjmp.h>

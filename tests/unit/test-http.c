@@ -1,4 +1,4 @@
-/* test-http.c: unit tests for server/http.c's query string handling
+/* test-http.c: unit tests for server/http/http.c's query string handling
  * (ims_http_query_join): lws hands the query decoded, in fragments; what the
  * API parses must give back exactly those parameters. */
 #include <setjmp.h>

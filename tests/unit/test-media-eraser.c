@@ -1,4 +1,4 @@
-/* Unit tests for server/media-eraser.c: S3 first, then the rows and one
+/* Unit tests for server/privacy/media-eraser.c: S3 first, then the rows and one
  * media.deleted per object in one transaction; a failed S3 delete changes no
  * row, so the erasure can be asked again and nothing is forgotten.
  *

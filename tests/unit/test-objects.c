@@ -1,4 +1,4 @@
-/* test-objects.c: unit tests for ims_object_key_build() (server/objects.c).
+/* test-objects.c: unit tests for ims_object_key_build() (server/storage/objects.c).
  *
  * Every accepted key is also checked structurally (key_assert_safe): exactly
  * the expected number of "/"-separated segments, none empty, ".", or "..",

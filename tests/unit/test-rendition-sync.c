@@ -1,4 +1,4 @@
-/* test-rendition-sync.c: video.mp4 presents its audio where the take has it (pipelines/rendition.c).
+/* test-rendition-sync.c: video.mp4 presents its audio where the take has it (pipelines/rendition/rendition.c).
  *
  * AAC encoders put priming samples before the first real sample (FFmpeg's encoder, avenc_aac: 1024);
  * an MP4 says so in the audio track's edit list (elst media_time = the priming), and players start the

@@ -1,4 +1,4 @@
-/* test-rendition.c: tests of pipelines/rendition.c with real GStreamer, in two groups.
+/* test-rendition.c: tests of pipelines/rendition/rendition.c with real GStreamer, in two groups.
  *
  *   test-rendition           the unit group (suite 'unit', 60 s): small takes, 320x180, so that the
  *                            whole group costs about a second of CPU and passes on a loaded machine

@@ -1,4 +1,4 @@
-/* Unit tests for server/retention.c: which companies' media a sweep lists
+/* Unit tests for server/privacy/retention.c: which companies' media a sweep lists
  * and at what age, how it erases them (session by session, reason
  * retention), and that a failed erasure is picked up by the next sweep.
  *

@@ -1,4 +1,4 @@
-/* test-reviewer.c: unit tests for server/reviewer.c. HS256 tokens are built by hand (base64url JSON +
+/* test-reviewer.c: unit tests for server/http/reviewer.c. HS256 tokens are built by hand (base64url JSON +
  * HMAC-SHA256 from GLib) so each rule is tested on its own; RS256 tokens are signed by libjwt with the test
  * key pairs in tests/unit/keys/ (review-*.pem is the configured pair, other-*.pem a stranger's). */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test-router.c: unit tests for server/router.c, the REST path router:
+/* test-router.c: unit tests for server/http/router.c, the REST path router:
  * matching and captures, the paths that once crashed the review API
  * (lengths by subtraction), and every kind of odd path. */
 #include <setjmp.h>

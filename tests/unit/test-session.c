@@ -1,4 +1,4 @@
-/* Unit tests for server/session.c: the interview state machine.
+/* Unit tests for server/interview/session.c: the interview state machine.
  *
  * The store and the media are replaced at their seams (ImsStore, ImsMediaOps);
  * the store runs behind a real ImsDatabase (its thread), and the tests read

@@ -1,4 +1,4 @@
-/* test-token.c: unit tests for server/token.c. Besides tokens from ims_token_issue(), tests build tokens
+/* test-token.c: unit tests for server/interview/token.c. Besides tokens from ims_token_issue(), tests build tokens
  * by hand (base64url JSON + HMAC-SHA256 from GLib) so that each rule of ims_token_verify() is tested on
  * its own, with a hand-built correct token as the positive control. */
 #include <stdarg.h>

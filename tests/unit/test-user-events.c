@@ -1,4 +1,4 @@
-/* Unit tests for server/user-events.c: user.deleted erases everything of the
+/* Unit tests for server/privacy/user-events.c: user.deleted erases everything of the
  * user (live sessions ended, S3 objects, rows, media.deleted per object,
  * spool files) and user.logged_out ends the user's live sessions; both are
  * recorded in processed_events and a redelivered event is skipped.

@@ -160,7 +160,7 @@ export class KafkaMock {
    * The variables that point imsd at this cluster (with `properties`, also
    * [kafka] properties, librdkafka's k=v;k=v).  Besides the IMSD_KAFKA_*
    * variables it writes the same into a config file passed as IMSD_CONFIG:
-   * server/config.c once allow-listed "IMSD_KAFKA_*" (for the scripts'
+   * server/config/config.c once allow-listed "IMSD_KAFKA_*" (for the scripts'
    * IMSD_KAFKA_MOCK/BROKERS) ahead of its keys and silently ignored the
    * variables; the file makes the tests independent of that.
    */

@@ -1,4 +1,4 @@
-/* media.c: ImsMediaOps over ImsReceiver (pipelines/ingest/receiver.h).
+/* session-media.c: ImsMediaOps over ImsReceiver (pipelines/ingest/receiver.h).
  *
  * A binding pairs one receiver with the session it reports to.  The session
  * owns the binding (its media handle) and keeps it until close; the
@@ -7,7 +7,7 @@
  */
 #define G_LOG_DOMAIN "imsd.media"
 
-#include "media.h"
+#include "session-media.h"
 
 #include "receiver.h"
 #include "sdp.h"

@@ -3,7 +3,7 @@
  * A take cut by a crash (kill -9 mid-take) has no Matroska duration, and
  * imsd never learnt its codecs, size or length: the recorder that knew died.
  * Decoding the file answers for it.  Used by the processor for takes whose
- * record lacks them (server/processor.c) and by tests/tools/take-probe.
+ * record lacks them (server/processing/processor.c) and by tests/tools/take-probe.
  *
  * One call is one pipeline on the calling thread (filesrc ! matroskademux,
  * each stream -> decodebin -> fakesink), its bus polled: no GMainContext, so

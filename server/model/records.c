@@ -1,15 +1,12 @@
-/* store.c: the records the store hands around, independent of PostgreSQL.
+/* records.c: the records every layer shares (records.h).
  *
  * Plain structs with deep-copying/freeing helpers, the text forms of take
- * statuses and session states (as written in the database), and the error
- * quark.  Records have no lifecycle beyond new -> filled -> free; a record
+ * statuses and session states (as written in the database).  Records have no lifecycle beyond new -> filled -> free; a record
  * owns every string and array it points to.
  */
-#define G_LOG_DOMAIN "imsd.store"
+#define G_LOG_DOMAIN "imsd.model"
 
-#include "store.h"
-
-G_DEFINE_QUARK(ims-store-error-quark, ims_store_error)
+#include "records.h"
 
 static const char *const take_status_names[] = {
   [IMS_TAKE_RECORDING] = "recording",
@@ -229,33 +226,6 @@ ims_outbox_event_free(ImsOutboxEvent *event)
   g_free(event->key);
   g_free(event->value);
   g_free(event);
-}
-
-gboolean
-ims_store_change_atomic(ImsStore *store,
-                        gboolean (*body)(ImsStore *store, gpointer data, GError **error),
-                        gpointer data, const GPtrArray *events, GError **error)
-{
-  gboolean with_events = events && events->len > 0;
-  if (!store->begin(store, error))
-    return FALSE;
-  if (!body(store, data, error) || (with_events && !store->append_events(store, events, error)) ||
-      !store->commit(store, error)) {
-    store->rollback(store);
-    return FALSE;
-  }
-  if (with_events && store->events_committed)
-    store->events_committed(store->events_committed_data);
-  return TRUE;
-}
-
-gboolean
-ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
-                 gpointer data, const GPtrArray *events, GError **error)
-{
-  if (!events || events->len == 0)
-    return body(store, data, error);
-  return ims_store_change_atomic(store, body, data, events, error);
 }
 
 void

@@ -1,4 +1,4 @@
-/* media.h: binds the session's media seam (ImsMediaOps) to the receive path,
+/* session-media.h: binds the session's media seam (ImsMediaOps) to the receive path,
  * ImsReceiver (pipelines/ingest/receiver.h). */
 #pragma once
 

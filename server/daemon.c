@@ -1,7 +1,7 @@
-/* server.c: the server object; see server.h. */
+/* daemon.c: the daemon object; see daemon.h. */
 #define G_LOG_DOMAIN "imsd.server"
 
-#include "server.h"
+#include "daemon.h"
 
 #include <glib/gstdio.h>
 #include <libwebsockets.h>
@@ -10,7 +10,7 @@
 #include "api.h"
 #include "http.h"
 #include "http-files.h"
-#include "media.h"
+#include "session-media.h"
 #include "media-loop.h"
 #include "objects.h"
 #include "peer.h"

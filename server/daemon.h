@@ -1,4 +1,4 @@
-/* server.h: the imsd server object.
+/* daemon.h: the imsd server object.
  *
  * ImsServer ties the parts together on one GLib main loop: the libwebsockets
  * context (HTTP, REST, signaling WebSocket, running on the GLib loop through

@@ -5,7 +5,7 @@
 
 #include <libpq-fe.h>
 
-#include "store.h"
+#include "store-pg.h"
 
 typedef struct {
   ImsStore base;              /* first: an ImsStore* is an ImsStorePg* */

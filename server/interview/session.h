@@ -47,7 +47,7 @@ typedef enum {
 const char *ims_phase_to_string(ImsPhase phase);
 
 /* The media layer as the session sees it: one handle per connected peer. The
- * server binds it to ImsReceiver (server/media.c); unit tests to a fake. */
+ * server binds it to ImsReceiver (server/interview/session-media.c); unit tests to a fake. */
 typedef struct {
   /* Creates the pipeline for the attached peer; media_data is the context's.
    * Transfer full (close frees). */

@@ -1,0 +1,35 @@
+/* store.c: what every store shares, whatever its database: the error
+ * quark, and one change committed together with its events (store.h).
+ */
+#define G_LOG_DOMAIN "imsd.store"
+
+#include "store.h"
+
+G_DEFINE_QUARK(ims-store-error-quark, ims_store_error)
+
+gboolean
+ims_store_change_atomic(ImsStore *store,
+                        gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                        gpointer data, const GPtrArray *events, GError **error)
+{
+  gboolean with_events = events && events->len > 0;
+  if (!store->begin(store, error))
+    return FALSE;
+  if (!body(store, data, error) || (with_events && !store->append_events(store, events, error)) ||
+      !store->commit(store, error)) {
+    store->rollback(store);
+    return FALSE;
+  }
+  if (with_events && store->events_committed)
+    store->events_committed(store->events_committed_data);
+  return TRUE;
+}
+
+gboolean
+ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+                 gpointer data, const GPtrArray *events, GError **error)
+{
+  if (!events || events->len == 0)
+    return body(store, data, error);
+  return ims_store_change_atomic(store, body, data, events, error);
+}
