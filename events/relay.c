@@ -116,9 +116,9 @@ static gboolean
 run_mark_sent(ImsStore *store, gpointer data, GError **error)
 {
   MarkSent *mark = data;
-  if (!store->mark_events_sent(store, (const gint64 *) mark->ids->data, mark->ids->len, error))
+  if (!store->outbox.mark_events_sent(store, (const gint64 *) mark->ids->data, mark->ids->len, error))
     return FALSE;
-  mark->pending = store->count_pending_events(store, NULL);
+  mark->pending = store->outbox.count_pending_events(store, NULL);
   return TRUE;
 }
 
@@ -200,10 +200,10 @@ static gboolean
 run_outbox_read(ImsStore *store, gpointer data, GError **error)
 {
   OutboxRead *read = data;
-  read->events = store->list_pending_events(store, read->after_id, BATCH, error);
+  read->events = store->outbox.list_pending_events(store, read->after_id, BATCH, error);
   if (!read->events)
     return FALSE;
-  read->pending = store->count_pending_events(store, error);
+  read->pending = store->outbox.count_pending_events(store, error);
   return read->pending >= 0;
 }
 

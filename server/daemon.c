@@ -94,7 +94,7 @@ static gboolean
 run_load_session(ImsStore *store, gpointer data, GError **error)
 {
   SessionLoad *load = data;
-  load->record = store->load_session(store, load->session_id, error);
+  load->record = store->sessions.load_session(store, load->session_id, error);
   return load->record != NULL;
 }
 
@@ -290,7 +290,7 @@ run_recover_open_takes(ImsStore *store, gpointer data, GError **error)
 {
   ImsServer *server = data;    /* only its spool_dir, which never changes */
   g_autofree char *spool_prefix = g_strconcat(server->spool_dir, G_DIR_SEPARATOR_S, NULL);
-  g_autoptr(GPtrArray) takes = store->list_open_takes(store, error);
+  g_autoptr(GPtrArray) takes = store->sessions.list_open_takes(store, error);
   if (!takes)
     return FALSE;
   for (guint i = 0; i < takes->len; i++) {
@@ -303,7 +303,7 @@ run_recover_open_takes(ImsStore *store, gpointer data, GError **error)
     take->size_bytes = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
     g_free(take->stop_reason);
     take->stop_reason = g_strdup("crash");
-    if (!store->update_take(store, take, error)) {
+    if (!store->sessions.update_take(store, take, error)) {
       g_prefix_error(error, "%s: cannot mark take %s interrupted: ", take->session_id, take->id);
       return FALSE;
     }

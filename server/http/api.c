@@ -385,7 +385,7 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
     respond_error(response, 500, "internal", "The session could not be created.");
     return;
   }
-  if (!api->store->create_session(api->store, record, &error)) {
+  if (!api->store->sessions.create_session(api->store, record, &error)) {
     g_warning("cannot store session: %s", error->message);
     respond_error(response, 500, "internal", "The session could not be created.");
     return;
@@ -485,7 +485,7 @@ handle_get(ImsApi *api, const char *id, ImsApiResponse *response)
     respond_error(response, 404, "not_found", "No such session.");
     return;
   }
-  g_autoptr(ImsSessionRecord) record = api->store->load_session(api->store, id, &error);
+  g_autoptr(ImsSessionRecord) record = api->store->sessions.load_session(api->store, id, &error);
   if (!record) {
     if (g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
       respond_error(response, 404, "not_found", "No such session.");

@@ -46,7 +46,7 @@ audit(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request, co
     .target = target,
     .remote = request->remote,
   };
-  if (!api->store->add_audit(api->store, &entry, &error))
+  if (!api->store->review.add_audit(api->store, &entry, &error))
     g_warning("audit of %s %s by %s not written: %s", action, target ? target : "",
               reviewer->subject, error->message);
 }
@@ -89,7 +89,7 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(ImsSessionRecord) record =
-      g_uuid_string_is_valid(id) ? api->store->load_session(api->store, id, &error) : NULL;
+      g_uuid_string_is_valid(id) ? api->store->sessions.load_session(api->store, id, &error) : NULL;
 
   if (!record && error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
     g_warning("%s: cannot load session: %s", id, error->message);
@@ -175,7 +175,7 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
   filter.company_id = reviewer->role == IMS_REVIEWER_RECRUITER ? reviewer->company_id : NULL;
 
   gint64 total = 0;
-  g_autoptr(GPtrArray) summaries = api->store->list_sessions(api->store, &filter, &total, &error);
+  g_autoptr(GPtrArray) summaries = api->store->review.list_sessions(api->store, &filter, &total, &error);
   if (!summaries) {
     g_warning("cannot list sessions: %s", error->message);
     ims_api_respond_error(response, 500, "internal", "The sessions could not be read.");
@@ -265,7 +265,7 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
   if (!record)
     return;
-  g_autoptr(GPtrArray) files = api->store->list_session_media_files(api->store, id, &error);
+  g_autoptr(GPtrArray) files = api->store->review.list_session_media_files(api->store, id, &error);
   if (!files) {
     g_warning("%s: cannot list media: %s", id, error->message);
     ims_api_respond_error(response, 500, "internal", "The session could not be read.");
@@ -325,7 +325,7 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
   g_autofree char *company_id = NULL;
   g_autoptr(ImsMediaFile) file =
       g_uuid_string_is_valid(file_id)
-          ? api->store->get_media_file(api->store, file_id, &company_id, &error)
+          ? api->store->review.get_media_file(api->store, file_id, &company_id, &error)
           : NULL;
   if (!file || !ims_reviewer_can_see(reviewer, company_id)) {
     if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
@@ -372,7 +372,7 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
   if (!record)
     return;
-  GPtrArray *files = api->store->list_session_media_files(api->store, id, &error);
+  GPtrArray *files = api->store->review.list_session_media_files(api->store, id, &error);
   if (!files) {
     g_warning("%s: cannot list media: %s", id, error->message);
     ims_api_respond_error(response, 500, "internal", "The media could not be read.");

@@ -49,12 +49,12 @@ write_body(ImsStore *store, gpointer data, GError **error)
   SessionWrite *write = data;
   switch (write->kind) {
   case WRITE_PROGRESS:
-    return store->save_progress(store, write->progress, error);
+    return store->sessions.save_progress(store, write->progress, error);
   case WRITE_INSERT_TAKE:
-    return store->insert_take(store, write->take, error);
+    return store->sessions.insert_take(store, write->take, error);
   case WRITE_UPDATE_TAKE:
   default:
-    return store->update_take(store, write->take, error);
+    return store->sessions.update_take(store, write->take, error);
   }
 }
 

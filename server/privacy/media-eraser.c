@@ -37,7 +37,7 @@ mark_rows(ImsStore *store, gpointer data, GError **error)
   Erase *erase = data;
   for (guint i = 0; i < erase->files->len; i++) {
     const ImsMediaFile *file = g_ptr_array_index(erase->files, i);
-    if (!store->mark_media_deleted(store, file->id, error))
+    if (!store->privacy.mark_media_deleted(store, file->id, error))
       return FALSE;
   }
   return TRUE;

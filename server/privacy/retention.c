@@ -74,7 +74,7 @@ run_list_expired(ImsStore *store, gpointer data, GError **error)
 {
   Expiry *expiry = data;
   gint64 older_than = g_get_real_time() - (gint64) expiry->days * 24 * 3600 * G_USEC_PER_SEC;
-  expiry->files = store->list_expired_media_files(store, expiry->company_id,
+  expiry->files = store->privacy.list_expired_media_files(store, expiry->company_id,
                                                   (const char *const *) expiry->retention->companies,
                                                   older_than, &expiry->users, error);
   return expiry->files != NULL;

@@ -42,8 +42,8 @@ erase_user_rows(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
   int sessions = 0;
-  if (!store->erase_user(store, erasure->user_id, &sessions, error) ||
-      !store->mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
+  if (!store->privacy.erase_user(store, erasure->user_id, &sessions, error) ||
+      !store->privacy.mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
                                    erasure->event_type, error))
     return FALSE;
   g_info("user %s: %d session(s) erased (%s)", erasure->user_id, sessions, erasure->event_id);
@@ -87,7 +87,7 @@ static gboolean
 run_is_processed(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
-  return store->is_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
+  return store->privacy.is_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
                                    &erasure->processed, error);
 }
 
@@ -95,9 +95,9 @@ static gboolean
 run_list_user_media(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
-  erasure->files = store->list_user_media_files(store, erasure->user_id, error);
+  erasure->files = store->privacy.list_user_media_files(store, erasure->user_id, error);
   if (erasure->files)
-    erasure->paths = store->list_user_take_paths(store, erasure->user_id, error);
+    erasure->paths = store->privacy.list_user_take_paths(store, erasure->user_id, error);
   return erasure->files && erasure->paths;
 }
 
@@ -105,7 +105,7 @@ static gboolean
 run_mark_processed(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
-  return store->mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
+  return store->privacy.mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
                                      erasure->event_type, error);
 }
 

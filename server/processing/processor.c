@@ -348,16 +348,16 @@ recording_free(Recording *recording)
 static gboolean
 add_media_file_body(ImsStore *store, gpointer file, GError **error)
 {
-  return store->add_media_file(store, file, error);
+  return store->media.add_media_file(store, file, error);
 }
 
 static gboolean
 finish_processing_body(ImsStore *store, gpointer data, GError **error)
 {
   Recording *recording = data;
-  if (recording->updated && !store->update_take(store, recording->updated, error))
+  if (recording->updated && !store->sessions.update_take(store, recording->updated, error))
     return FALSE;
-  return store->finish_processing(store, recording->take->id, recording->status,
+  return store->media.finish_processing(store, recording->take->id, recording->status,
                                   recording->error_text, error);
 }
 
@@ -398,7 +398,7 @@ processed_events(ImsStore *store, Recording *recording, GError **error)
 
   if (!recording->with_objects)
     return g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
-  g_autoptr(GPtrArray) files = store->list_media_files(store, take->id, error);
+  g_autoptr(GPtrArray) files = store->media.list_media_files(store, take->id, error);
   if (!files)
     return NULL;
   g_autoptr(GPtrArray) renditions = g_ptr_array_new();
@@ -658,13 +658,13 @@ static gboolean
 run_scan(ImsStore *store, gpointer data, GError **error)
 {
   Scan *scan = data;
-  scan->jobs = store->list_unprocessed_takes(store, scan->prefix, error);
+  scan->jobs = store->media.list_unprocessed_takes(store, scan->prefix, error);
   if (!scan->jobs)
     return FALSE;
   scan->stored_kinds = g_ptr_array_new_with_free_func(free_kinds);
   for (guint i = 0; i < scan->jobs->len; i++) {
     ImsProcessingJob *job = g_ptr_array_index(scan->jobs, i);
-    g_autoptr(GPtrArray) files = store->list_media_files(store, job->take->id, error);
+    g_autoptr(GPtrArray) files = store->media.list_media_files(store, job->take->id, error);
     if (!files)
       return FALSE;
     GPtrArray *kinds = g_ptr_array_new_with_free_func(g_free);

@@ -1,7 +1,8 @@
 /* store.h: the seam to PostgreSQL.
  *
- * The rest of imsd sees records (plain structs) and an ImsStore, a small table
- * of functions; only pg/ (store-pg.h) includes libpq-fe.h.  Unit tests provide their
+ * The rest of imsd sees records (model/records.h) and an ImsStore: a few
+ * operations every caller shares (ping, transactions, the outbox append), and
+ * one table per consumer (sessions, media, outbox, privacy, review); only pg/ (store-pg.h) includes libpq-fe.h.  Unit tests provide their
  * own ImsStore.  Every function returns TRUE/FALSE (or NULL) with a GError
  * (IMS_STORE_ERROR); on failure nothing is changed in the database.
  *
@@ -19,9 +20,9 @@ G_BEGIN_DECLS
 
 typedef struct _ImsStore ImsStore;
 
-struct _ImsStore {
-  /* TRUE if the database answers (SELECT 1); reconnects once if the connection dropped. */
-  gboolean (*ping)(ImsStore *store, GError **error);
+/* The interview (interview/) and the service API: sessions, questions and takes;
+ * crash recovery lists the takes a previous run left open. */
+typedef struct {
   /* Inserts the session and its questions in one transaction.  record->takes is ignored. */
   gboolean (*create_session)(ImsStore *store, const ImsSessionRecord *record, GError **error);
   /* Loads a session with its questions and takes; NULL with IMS_STORE_ERROR_NOT_FOUND
@@ -37,6 +38,11 @@ struct _ImsStore {
   /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
    * GPtrArray of ImsTake*, free func set) without changing them. */
   GPtrArray *(*list_open_takes)(ImsStore *store, GError **error);
+} ImsSessionStoreOps;
+
+/* Processing (processing/): finished takes waiting for renditions, and the
+ * objects stored for them. */
+typedef struct {
   /* Finished takes (completed or interrupted) not processed yet whose file
    * path starts with path_prefix (an instance's spool), oldest first:
    * GPtrArray of ImsProcessingJob*, free func set, transfer full. */
@@ -51,14 +57,10 @@ struct _ImsStore {
    * take's renditions could not be made (NULL otherwise). */
   gboolean (*finish_processing)(ImsStore *store, const char *take_id, const char *status,
                                 const char *error_text, GError **error);
-  /* Transactions: everything between begin and commit is one atomic change
-   * (no reconnect inside).  rollback never fails. */
-  gboolean (*begin)(ImsStore *store, GError **error);
-  gboolean (*commit)(ImsStore *store, GError **error);
-  void (*rollback)(ImsStore *store);
-  /* Adds events (ImsOutboxEvent*) to the outbox; inside a transaction they
-   * commit with the state change that caused them. */
-  gboolean (*append_events)(ImsStore *store, const GPtrArray *events, GError **error);
+} ImsMediaStoreOps;
+
+/* The relay (events/relay.c): the outbox, read in order and marked sent. */
+typedef struct {
   /* Up to limit unsent events with an id above after_id, in the order they
    * were recorded (transfer full). */
   GPtrArray *(*list_pending_events)(ImsStore *store, gint64 after_id, int limit, GError **error);
@@ -66,6 +68,11 @@ struct _ImsStore {
   gboolean (*mark_events_sent)(ImsStore *store, const gint64 *ids, guint count, GError **error);
   /* Number of unsent events (for /readyz). */
   gint64 (*count_pending_events)(ImsStore *store, GError **error);
+} ImsOutboxStoreOps;
+
+/* Privacy (privacy/): consumed platform events, a user's media and erasure,
+ * media deleted, retention. */
+typedef struct {
   /* Consumed events: *processed is TRUE if (event_id, service) was recorded. */
   gboolean (*is_event_processed)(ImsStore *store, const char *event_id, const char *service,
                                  gboolean *processed, GError **error);
@@ -79,6 +86,20 @@ struct _ImsStore {
   /* Deletes every session of the user with its questions, takes and
    * media_files rows; *sessions gets how many. */
   gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
+  /* Marks the object deleted (inside the transaction of its media.deleted). */
+  gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
+  /* Retention: stored objects created before older_than (unix us) of the
+   * company's sessions, or, with company_id NULL, of every company not in
+   * excluded (NULL-terminated).  Each file's session_id groups them; the
+   * user of each is in the parallel array users (char*).  Transfer full. */
+  GPtrArray *(*list_expired_media_files)(ImsStore *store, const char *company_id,
+                                         const char *const *excluded, gint64 older_than,
+                                         GPtrArray **users, GError **error);
+} ImsPrivacyStoreOps;
+
+/* The review API (http/review-api.c): the session list, a session's
+ * objects, one object, the audit log. */
+typedef struct {
   /* Recruiters: the session list (ImsSessionSummary*, newest first) and its total. */
   GPtrArray *(*list_sessions)(ImsStore *store, const ImsSessionFilter *filter, gint64 *total,
                               GError **error);
@@ -88,18 +109,29 @@ struct _ImsStore {
    * with NOT_FOUND if there is none. */
   ImsMediaFile *(*get_media_file)(ImsStore *store, const char *file_id, char **company_id,
                                   GError **error);
-  /* Marks the object deleted (inside the transaction of its media.deleted). */
-  gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
-  /* The user id of a session (transfer full), NULL with NOT_FOUND. */
-  char *(*get_session_user)(ImsStore *store, const char *session_id, GError **error);
   gboolean (*add_audit)(ImsStore *store, const ImsAuditEntry *entry, GError **error);
-  /* Retention: stored objects created before older_than (unix us) of the
-   * company's sessions, or, with company_id NULL, of every company not in
-   * excluded (NULL-terminated).  Each file's session_id groups them; the
-   * user of each is in the parallel array users (char*).  Transfer full. */
-  GPtrArray *(*list_expired_media_files)(ImsStore *store, const char *company_id,
-                                         const char *const *excluded, gint64 older_than,
-                                         GPtrArray **users, GError **error);
+} ImsReviewStoreOps;
+
+struct _ImsStore {
+  /* TRUE if the database answers (SELECT 1); reconnects once if the connection dropped. */
+  gboolean (*ping)(ImsStore *store, GError **error);
+  /* Transactions: everything between begin and commit is one atomic change
+   * (no reconnect inside).  rollback never fails. */
+  gboolean (*begin)(ImsStore *store, GError **error);
+  gboolean (*commit)(ImsStore *store, GError **error);
+  void (*rollback)(ImsStore *store);
+  /* Adds events (ImsOutboxEvent*) to the outbox; inside a transaction they
+   * commit with the state change that caused them. */
+  gboolean (*append_events)(ImsStore *store, const GPtrArray *events, GError **error);
+
+  /* The operations, grouped by the layer that calls them: a fake store for a
+   * unit test fills the group its code uses, nothing else. */
+  ImsSessionStoreOps sessions;
+  ImsMediaStoreOps media;
+  ImsOutboxStoreOps outbox;
+  ImsPrivacyStoreOps privacy;
+  ImsReviewStoreOps review;
+
   void (*free)(ImsStore *store);
 
   /* Called after ims_store_change committed events (the relay publishes them

@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static ImsConfig *config;
   static ImsProfileSet *profiles;
-  static ImsStore store = { .create_session = accept_session };
+  static ImsStore store = { .sessions.create_session = accept_session };
   if (!config) {
     config = ims_config_new();
     g_free(config->service_token);

@@ -186,7 +186,7 @@ static void
 create_session(ImsStore *store, const ImsSessionRecord *record)
 {
   g_autoptr(GError) error = NULL;
-  if (!store->create_session(store, record, &error))
+  if (!store->sessions.create_session(store, record, &error))
     fail_msg("create_session: %s", error->message);
 }
 
@@ -194,7 +194,7 @@ static void
 insert_take(ImsStore *store, const ImsTake *take)
 {
   g_autoptr(GError) error = NULL;
-  if (!store->insert_take(store, take, &error))
+  if (!store->sessions.insert_take(store, take, &error))
     fail_msg("insert_take: %s", error->message);
 }
 
@@ -202,7 +202,7 @@ static ImsSessionRecord *
 load_session(ImsStore *store, const char *id)
 {
   g_autoptr(GError) error = NULL;
-  ImsSessionRecord *record = store->load_session(store, id, &error);
+  ImsSessionRecord *record = store->sessions.load_session(store, id, &error);
   if (record == NULL)
     fail_msg("load_session: %s", error->message);
   return record;
@@ -376,7 +376,7 @@ test_session_round_trip(void **state)
   full->current_question = 2;
   full->started_at = 1700000100000001;
   g_autoptr(GError) error = NULL;
-  assert_true(store->save_progress(store, full, &error));
+  assert_true(store->sessions.save_progress(store, full, &error));
   g_autoptr(ImsSessionRecord) progressed = load_session(store, full->id);
   assert_int_equal(progressed->state, IMS_SESSION_ACTIVE);
   assert_int_equal(progressed->current_question, 2);
@@ -384,7 +384,7 @@ test_session_round_trip(void **state)
   assert_int_equal(progressed->completed_at, 0);
   full->state = IMS_SESSION_COMPLETED;
   full->completed_at = 1700000200999999;
-  assert_true(store->save_progress(store, full, &error));
+  assert_true(store->sessions.save_progress(store, full, &error));
   g_autoptr(ImsSessionRecord) completed = load_session(store, full->id);
   assert_int_equal(completed->state, IMS_SESSION_COMPLETED);
   assert_int_equal(completed->completed_at, 1700000200999999);
@@ -392,13 +392,13 @@ test_session_round_trip(void **state)
   assert_int_equal(untouched->state, IMS_SESSION_CREATED);
 
   /* The same id twice is a conflict and changes nothing. */
-  assert_false(store->create_session(store, full, &error));
+  assert_false(store->sessions.create_session(store, full, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT));
   g_clear_error(&error);
 
   /* Progress of an unknown session. */
   g_autoptr(ImsSessionRecord) ghost = make_session(FALSE);
-  assert_false(store->save_progress(store, ghost, &error));
+  assert_false(store->sessions.save_progress(store, ghost, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
 }
 
@@ -411,7 +411,7 @@ test_create_session_is_atomic(void **state)
   ImsQuestion *bad = g_ptr_array_index(record->questions, 2);
   g_clear_pointer(&bad->text, g_free);   /* NOT NULL violation on the third question */
   g_autoptr(GError) error = NULL;
-  assert_false(store->create_session(store, record, &error));
+  assert_false(store->sessions.create_session(store, record, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY));
   assert_non_null(strstr(error->message, "null value"));   /* the server's message */
   assert_int_equal(admin_count("SELECT count(*) FROM sessions"), 0);
@@ -444,7 +444,7 @@ test_take_round_trip(void **state)
   take->height = 720;
   take->stop_reason = g_strdup("candidate");
   g_autoptr(GError) error = NULL;
-  assert_true(store->update_take(store, take, &error));
+  assert_true(store->sessions.update_take(store, take, &error));
   g_autoptr(ImsSessionRecord) updated = load_session(store, session->id);
   assert_int_equal(updated->takes->len, 1);
   assert_take_equal(take, g_ptr_array_index(updated->takes, 0));
@@ -462,18 +462,18 @@ test_take_round_trip(void **state)
 
   /* Updating a take that does not exist. */
   g_autoptr(ImsTake) ghost = make_take(session->id, 0, 9, IMS_TAKE_COMPLETED, 1700000500000000);
-  assert_false(store->update_take(store, ghost, &error));
+  assert_false(store->sessions.update_take(store, ghost, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   g_clear_error(&error);
 
   /* A take for a session or question that does not exist. */
   g_autoptr(ImsTake) orphan = make_take("00000000-0000-4000-8000-000000000000", 0, 1,
                                         IMS_TAKE_RECORDING, 1700000500000000);
-  assert_false(store->insert_take(store, orphan, &error));
+  assert_false(store->sessions.insert_take(store, orphan, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   g_clear_error(&error);
   g_autoptr(ImsTake) no_question = make_take(session->id, 3, 1, IMS_TAKE_RECORDING, 1700000500000000);
-  assert_false(store->insert_take(store, no_question, &error));
+  assert_false(store->sessions.insert_take(store, no_question, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
 }
 
@@ -488,14 +488,14 @@ test_duplicate_take_number_conflicts(void **state)
 
   g_autoptr(ImsTake) same_number = make_take(session->id, 0, 1, IMS_TAKE_RECORDING, 1700000001000000);
   g_autoptr(GError) error = NULL;
-  assert_false(store->insert_take(store, same_number, &error));
+  assert_false(store->sessions.insert_take(store, same_number, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT));
   assert_non_null(strstr(error->message, "duplicate key"));
   g_clear_error(&error);
 
   g_autoptr(ImsTake) same_id = ims_take_copy(first);
   same_id->number = 2;
-  assert_false(store->insert_take(store, same_id, &error));
+  assert_false(store->sessions.insert_take(store, same_id, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT));
   g_clear_error(&error);
 
@@ -511,7 +511,7 @@ test_load_missing_is_not_found(void **state)
   ImsStore *store = *state;
   g_autofree char *id = g_uuid_string_random();
   g_autoptr(GError) error = NULL;
-  assert_null(store->load_session(store, id, &error));
+  assert_null(store->sessions.load_session(store, id, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
 }
 
@@ -523,14 +523,14 @@ test_non_uuid_session_is_not_found(void **state)
                         "123e4567-e89b-12d3-a456-42661417400z" };
   for (guint i = 0; i < G_N_ELEMENTS(ids); i++) {
     g_autoptr(GError) error = NULL;
-    assert_null(store->load_session(store, ids[i], &error));
+    assert_null(store->sessions.load_session(store, ids[i], &error));
     assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   }
   g_autoptr(ImsSessionRecord) record = make_session(FALSE);
   g_free(record->id);
   record->id = g_strdup("not-a-uuid");
   g_autoptr(GError) error = NULL;
-  assert_false(store->save_progress(store, record, &error));
+  assert_false(store->sessions.save_progress(store, record, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   g_clear_error(&error);
   assert_true(store->ping(store, &error));
@@ -548,7 +548,7 @@ test_list_open_takes_returns_recording_only(void **state)
   create_session(store, two);
 
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) none = store->list_open_takes(store, &error);
+  g_autoptr(GPtrArray) none = store->sessions.list_open_takes(store, &error);
   assert_non_null(none);
   assert_int_equal(none->len, 0);
 
@@ -564,9 +564,9 @@ test_list_open_takes_returns_recording_only(void **state)
   insert_take(store, open_early);
   done->status = IMS_TAKE_COMPLETED;
   done->stopped_at = 1700000005000000;
-  assert_true(store->update_take(store, done, &error));
+  assert_true(store->sessions.update_take(store, done, &error));
 
-  g_autoptr(GPtrArray) open = store->list_open_takes(store, &error);
+  g_autoptr(GPtrArray) open = store->sessions.list_open_takes(store, &error);
   assert_non_null(open);
   assert_int_equal(open->len, 2);
   assert_take_equal(open_early, g_ptr_array_index(open, 0));
@@ -593,14 +593,14 @@ test_processing_status_round_trip(void **state)
   insert_take(store, empty);
   insert_take(store, waiting);
 
-  assert_true(store->finish_processing(store, repaired->id, "repaired", NULL, &error));
-  assert_true(store->finish_processing(store, broken->id, "failed",
+  assert_true(store->media.finish_processing(store, repaired->id, "repaired", NULL, &error));
+  assert_true(store->media.finish_processing(store, broken->id, "failed",
                                        "renditions failed after 3 attempts: mux: Could not multiplex stream.",
                                        &error));
   empty->status = IMS_TAKE_FAILED;
-  assert_true(store->update_take(store, empty, &error));
+  assert_true(store->sessions.update_take(store, empty, &error));
   /* a CHECK keeps the status to the known ones */
-  assert_false(store->finish_processing(store, waiting->id, "done", NULL, &error));
+  assert_false(store->media.finish_processing(store, waiting->id, "done", NULL, &error));
   g_clear_error(&error);
 
   g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
@@ -621,7 +621,7 @@ test_processing_status_round_trip(void **state)
   assert_null(takes[3]->processing_error);
   /* only the processed ones have processed_at; the failed one is not listed again */
   assert_int_equal(admin_count("SELECT count(*) FROM takes WHERE processed_at IS NOT NULL"), 2);
-  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, "/spool/", &error);
+  g_autoptr(GPtrArray) jobs = store->media.list_unprocessed_takes(store, "/spool/", &error);
   assert_non_null(jobs);
   assert_int_equal(jobs->len, 1);
   assert_string_equal(((ImsProcessingJob *) g_ptr_array_index(jobs, 0))->take->id, waiting->id);
@@ -663,7 +663,7 @@ test_completeness_round_trip(void **state)
   g_autoptr(ImsTake) cut = make_take(record->id, 0, 2, IMS_TAKE_RECORDING, 1700000200000000);
   insert_take(store, take);
   insert_take(store, cut);
-  g_autoptr(GPtrArray) open = store->list_open_takes(store, &error);
+  g_autoptr(GPtrArray) open = store->sessions.list_open_takes(store, &error);
   assert_non_null(open);
   assert_int_equal(open->len, 2);
   assert_null(((ImsTake *) g_ptr_array_index(open, 0))->completeness);
@@ -674,12 +674,12 @@ test_completeness_round_trip(void **state)
   take->video_codec = g_strdup("H264");
   take->audio_codec = g_strdup("OPUS");
   take->completeness = g_strdup(COMPLETENESS_RECORD);
-  assert_true(store->update_take(store, take, &error));
+  assert_true(store->sessions.update_take(store, take, &error));
   /* a take a crash cut: recovery marks it interrupted and knows no record */
   cut->status = IMS_TAKE_INTERRUPTED;
   cut->stopped_at = 1700000205000000;
   cut->stop_reason = g_strdup("crash");
-  assert_true(store->update_take(store, cut, &error));
+  assert_true(store->sessions.update_take(store, cut, &error));
 
   /* a jsonb column: queryable as JSON */
   assert_int_equal(admin_count("SELECT count(*) FROM takes"
@@ -696,7 +696,7 @@ test_completeness_round_trip(void **state)
   assert_null(loaded_cut->completeness);
 
   /* processing (media.processed) reads it with the job's take */
-  g_autoptr(GPtrArray) jobs = store->list_unprocessed_takes(store, "/spool/", &error);
+  g_autoptr(GPtrArray) jobs = store->media.list_unprocessed_takes(store, "/spool/", &error);
   assert_non_null(jobs);
   assert_int_equal(jobs->len, 2);
   for (guint i = 0; i < jobs->len; i++) {
@@ -710,7 +710,7 @@ test_completeness_round_trip(void **state)
   /* an update that does not carry the record keeps the stored one */
   g_clear_pointer(&take->completeness, g_free);
   take->duration_ms = 4990;
-  assert_true(store->update_take(store, take, &error));
+  assert_true(store->sessions.update_take(store, take, &error));
   g_autoptr(ImsSessionRecord) kept = load_session(store, record->id);
   const ImsTake *kept_take = g_ptr_array_index(kept->takes, 0);
   assert_int_equal(kept_take->duration_ms, 4990);
@@ -743,7 +743,7 @@ make_events(const char *key, int count)
 static gboolean
 save_progress_body(ImsStore *store, gpointer data, GError **error)
 {
-  return store->save_progress(store, data, error);
+  return store->sessions.save_progress(store, data, error);
 }
 
 /* A state change and its events commit together, or neither does. */
@@ -760,7 +760,7 @@ test_change_commits_events_with_state(void **state)
   assert_true(ims_store_change(store, save_progress_body, record, events, &error));
   g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);
   assert_int_equal(loaded->state, IMS_SESSION_ACTIVE);
-  g_autoptr(GPtrArray) pending = store->list_pending_events(store, 0, 10, &error);
+  g_autoptr(GPtrArray) pending = store->outbox.list_pending_events(store, 0, 10, &error);
   assert_non_null(pending);
   assert_int_equal(pending->len, 2);
   const ImsOutboxEvent *first = g_ptr_array_index(pending, 0);
@@ -769,7 +769,7 @@ test_change_commits_events_with_state(void **state)
   assert_true(first->id < second->id);
   assert_string_equal(first->value, "{\"n\":0}");
   assert_string_equal(first->key, record->id);
-  assert_int_equal(store->count_pending_events(store, &error), 2);
+  assert_int_equal(store->outbox.count_pending_events(store, &error), 2);
 
   /* a failing change (missing session) leaves no event behind */
   g_autoptr(ImsSessionRecord) missing = make_session(FALSE);
@@ -782,14 +782,14 @@ test_change_commits_events_with_state(void **state)
   g_clear_error(&error);
   g_autoptr(ImsSessionRecord) unchanged = load_session(store, record->id);
   assert_int_equal(unchanged->state, IMS_SESSION_ACTIVE);
-  assert_int_equal(store->count_pending_events(store, &error), 2);
+  assert_int_equal(store->outbox.count_pending_events(store, &error), 2);
 
   /* sent events leave the pending list, in order */
-  assert_true(store->mark_events_sent(store, &first->id, 1, &error));
-  g_autoptr(GPtrArray) rest = store->list_pending_events(store, 0, 10, &error);
+  assert_true(store->outbox.mark_events_sent(store, &first->id, 1, &error));
+  g_autoptr(GPtrArray) rest = store->outbox.list_pending_events(store, 0, 10, &error);
   assert_int_equal(rest->len, 1);
   /* and the relay's "past what librdkafka has" read */
-  g_autoptr(GPtrArray) past = store->list_pending_events(store, second->id, 10, &error);
+  g_autoptr(GPtrArray) past = store->outbox.list_pending_events(store, second->id, 10, &error);
   assert_int_equal(past->len, 0);
   assert_int_equal(((ImsOutboxEvent *) g_ptr_array_index(rest, 0))->id, second->id);
   /* the store still works normally after the failed transactions */

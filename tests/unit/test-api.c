@@ -95,8 +95,8 @@ setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
   f->store.base.ping = fake_ping;
-  f->store.base.create_session = fake_create_session;
-  f->store.base.load_session = fake_load_session;
+  f->store.base.sessions.create_session = fake_create_session;
+  f->store.base.sessions.load_session = fake_load_session;
   f->config = ims_config_new();
   g_free(f->config->service_token);
   f->config->service_token = g_strdup(SERVICE_TOKEN);
@@ -528,9 +528,9 @@ static void
 test_review_detail_has_completeness(void **state)
 {
   Fixture *f = *state;
-  f->store.base.load_session = fake_load_reviewed_session;
-  f->store.base.list_session_media_files = fake_list_session_media_files;
-  f->store.base.add_audit = fake_add_audit;
+  f->store.base.sessions.load_session = fake_load_reviewed_session;
+  f->store.base.review.list_session_media_files = fake_list_session_media_files;
+  f->store.base.review.add_audit = fake_add_audit;
   guint warnings = 0;
   guint handler = g_log_set_handler("imsd.review", G_LOG_LEVEL_WARNING, count_warning, &warnings);
   g_autofree char *auth = recruiter_authorization();

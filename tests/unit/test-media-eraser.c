@@ -170,8 +170,8 @@ custom_rows(ImsStore *store, gpointer data, GError **error)
 {
   int *calls = data;
   (*calls)++;
-  return store->erase_user(store, "u1", &(int){0}, error) &&
-         store->mark_event_processed(store, "e1", "media-server", "user.deleted", error);
+  return store->privacy.erase_user(store, "u1", &(int){0}, error) &&
+         store->privacy.mark_event_processed(store, "e1", "media-server", "user.deleted", error);
 }
 
 /* A rows step replaces the marking and runs inside the same transaction as

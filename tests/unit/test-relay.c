@@ -97,9 +97,9 @@ static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  f->store.base.list_pending_events = fake_list_pending_events;
-  f->store.base.mark_events_sent = fake_mark_events_sent;
-  f->store.base.count_pending_events = fake_count_pending_events;
+  f->store.base.outbox.list_pending_events = fake_list_pending_events;
+  f->store.base.outbox.mark_events_sent = fake_mark_events_sent;
+  f->store.base.outbox.count_pending_events = fake_count_pending_events;
   f->store.base.free = fake_free;
   g_mutex_init(&f->store.lock);
   f->store.list_calls = g_array_new(FALSE, FALSE, sizeof(ListCall));

@@ -419,9 +419,9 @@ setup(void **state)
   media_opened = media_closed = 0;
   f->store.base.ping = fake_ping;
   f->store.base.free = fake_store_free;
-  f->store.base.save_progress = fake_save_progress;
-  f->store.base.insert_take = fake_insert_take;
-  f->store.base.update_take = fake_update_take;
+  f->store.base.sessions.save_progress = fake_save_progress;
+  f->store.base.sessions.insert_take = fake_insert_take;
+  f->store.base.sessions.update_take = fake_update_take;
   f->store.base.begin = fake_begin;
   f->store.base.commit = fake_commit;
   f->store.base.rollback = fake_rollback;

@@ -230,13 +230,13 @@ mark_event_processed(ImsStore *store, const char *event_id, const char *service,
 void
 ims_store_pg_events_init(ImsStorePg *self)
 {
-  self->base.is_event_processed = is_event_processed;
-  self->base.mark_event_processed = mark_event_processed;
+  self->base.privacy.is_event_processed = is_event_processed;
+  self->base.privacy.mark_event_processed = mark_event_processed;
   self->base.begin = begin;
   self->base.commit = commit;
   self->base.rollback = rollback;
   self->base.append_events = append_events;
-  self->base.list_pending_events = list_pending_events;
-  self->base.mark_events_sent = mark_events_sent;
-  self->base.count_pending_events = count_pending_events;
+  self->base.outbox.list_pending_events = list_pending_events;
+  self->base.outbox.mark_events_sent = mark_events_sent;
+  self->base.outbox.count_pending_events = count_pending_events;
 }

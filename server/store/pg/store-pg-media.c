@@ -269,11 +269,11 @@ erase_user(ImsStore *store, const char *user_id, int *sessions, GError **error)
 void
 ims_store_pg_media_init(ImsStorePg *self)
 {
-  self->base.list_user_media_files = list_user_media_files;
-  self->base.list_user_take_paths = list_user_take_paths;
-  self->base.erase_user = erase_user;
-  self->base.list_unprocessed_takes = list_unprocessed_takes;
-  self->base.list_media_files = list_media_files;
-  self->base.add_media_file = add_media_file;
-  self->base.finish_processing = finish_processing;
+  self->base.privacy.list_user_media_files = list_user_media_files;
+  self->base.privacy.list_user_take_paths = list_user_take_paths;
+  self->base.privacy.erase_user = erase_user;
+  self->base.media.list_unprocessed_takes = list_unprocessed_takes;
+  self->base.media.list_media_files = list_media_files;
+  self->base.media.add_media_file = add_media_file;
+  self->base.media.finish_processing = finish_processing;
 }

@@ -173,39 +173,6 @@ mark_media_deleted(ImsStore *store, const char *file_id, GError **error)
 }
 
 static gboolean
-get_session_user_once(ImsStorePg *self, gpointer data, GError **error)
-{
-  Lookup *lookup = data;
-  ImsPgParams params;
-  ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, lookup->id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "get session user",
-      "SELECT user_id FROM sessions WHERE id = $1", &params, PGRES_TUPLES_OK, error);
-  ims_pg_params_clear(&params);
-  if (result == NULL)
-    return FALSE;
-  if (PQntuples(result) == 0) {
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no session %s", lookup->id);
-    return FALSE;
-  }
-  lookup->text = ims_pg_get_text(result, 0, 0);
-  return TRUE;
-}
-
-static char *
-get_session_user(ImsStore *store, const char *session_id, GError **error)
-{
-  Lookup lookup = { session_id, NULL, NULL, NULL };
-  if (!g_uuid_string_is_valid(session_id)) {
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no session %s", session_id);
-    return NULL;
-  }
-  if (!ims_pg_run((ImsStorePg *) store, get_session_user_once, &lookup, error))
-    return NULL;
-  return lookup.text;
-}
-
-static gboolean
 add_audit_once(ImsStorePg *self, gpointer data, GError **error)
 {
   const ImsAuditEntry *entry = data;
@@ -284,11 +251,10 @@ list_expired_media_files(ImsStore *store, const char *company_id, const char *co
 void
 ims_store_pg_review_init(ImsStorePg *self)
 {
-  self->base.list_expired_media_files = list_expired_media_files;
-  self->base.list_sessions = list_sessions;
-  self->base.list_session_media_files = list_session_media_files;
-  self->base.get_media_file = get_media_file;
-  self->base.mark_media_deleted = mark_media_deleted;
-  self->base.get_session_user = get_session_user;
-  self->base.add_audit = add_audit;
+  self->base.privacy.list_expired_media_files = list_expired_media_files;
+  self->base.review.list_sessions = list_sessions;
+  self->base.review.list_session_media_files = list_session_media_files;
+  self->base.review.get_media_file = get_media_file;
+  self->base.privacy.mark_media_deleted = mark_media_deleted;
+  self->base.review.add_audit = add_audit;
 }

@@ -165,7 +165,7 @@ ims_store_pg_list_open_takes(ImsStore *store, GError **error)
 void
 ims_store_pg_takes_init(ImsStorePg *self)
 {
-  self->base.insert_take = ims_store_pg_insert_take;
-  self->base.update_take = ims_store_pg_update_take;
-  self->base.list_open_takes = ims_store_pg_list_open_takes;
+  self->base.sessions.insert_take = ims_store_pg_insert_take;
+  self->base.sessions.update_take = ims_store_pg_update_take;
+  self->base.sessions.list_open_takes = ims_store_pg_list_open_takes;
 }

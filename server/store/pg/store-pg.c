@@ -714,9 +714,9 @@ ims_store_pg_new(const char *conninfo, GError **error)
   ImsStorePg *self = g_new0(ImsStorePg, 1);
   self->conn = conn;
   self->base.ping = ims_store_pg_ping;
-  self->base.create_session = ims_store_pg_create_session;
-  self->base.load_session = ims_store_pg_load_session;
-  self->base.save_progress = ims_store_pg_save_progress;
+  self->base.sessions.create_session = ims_store_pg_create_session;
+  self->base.sessions.load_session = ims_store_pg_load_session;
+  self->base.sessions.save_progress = ims_store_pg_save_progress;
   ims_store_pg_takes_init(self);
   ims_store_pg_media_init(self);
   ims_store_pg_events_init(self);
