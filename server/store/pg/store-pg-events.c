@@ -5,7 +5,8 @@
  * id order and marks each sent once Kafka acknowledged it.  See store.h. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
-#include "store-pg-private.h"
+#include "pg-rows.h"
+#include "store-pg-tables.h"
 
 static gboolean
 begin(ImsStore *store, GError **error)

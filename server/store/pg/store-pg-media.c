@@ -3,7 +3,8 @@
  * objects S3 has confirmed.  See store.h for the contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
-#include "store-pg-private.h"
+#include "pg-rows.h"
+#include "store-pg-tables.h"
 
 typedef struct {
   const char *path_prefix;
@@ -63,27 +64,6 @@ typedef struct {
 } ListFiles;
 
 #define MEDIA_FILE_COLUMNS IMS_PG_MEDIA_FILE_COLUMNS
-
-/* The rows of a result selecting MEDIA_FILE_COLUMNS.  Transfer full. */
-GPtrArray *
-ims_pg_media_files_from_result(const PGresult *result)
-{
-  GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  for (int row = 0; row < PQntuples(result); row++) {
-    ImsMediaFile *file = ims_media_file_new();
-    file->id = ims_pg_get_text(result, row, 0);
-    file->take_id = ims_pg_get_text(result, row, 1);
-    file->session_id = ims_pg_get_text(result, row, 2);
-    file->kind = ims_pg_get_text(result, row, 3);
-    file->key = ims_pg_get_text(result, row, 4);
-    file->content_type = ims_pg_get_text(result, row, 5);
-    file->size_bytes = ims_pg_get_int(result, row, 6);
-    file->checksum = ims_pg_get_text(result, row, 7);
-    file->created_at = ims_pg_get_int(result, row, 8);
-    g_ptr_array_add(files, file);
-  }
-  return files;
-}
 
 static gboolean
 list_media_files_once(ImsStorePg *self, gpointer data, GError **error)

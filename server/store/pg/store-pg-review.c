@@ -2,7 +2,8 @@
  * it, in PostgreSQL.  See store.h for the contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
-#include "store-pg-private.h"
+#include "pg-rows.h"
+#include "store-pg-tables.h"
 
 typedef struct {
   const ImsSessionFilter *filter;

@@ -3,58 +3,8 @@
  * contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
-#include "store-pg-private.h"
-
-/* Returns the take in row of a result selecting IMS_PG_TAKE_COLUMNS, or NULL
- * with a QUERY error if its status is unknown.  Transfer full. */
-ImsTake *
-ims_pg_take_from_row(const PGresult *result, int row, GError **error)
-{
-  g_autoptr(ImsTake) take = ims_take_new();
-  const char *status = PQgetvalue(result, row, 4);
-  if (!ims_take_status_from_string(status, &take->status)) {
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY, "unknown take status '%s'", status);
-    return NULL;
-  }
-  take->id = ims_pg_get_text(result, row, 0);
-  take->session_id = ims_pg_get_text(result, row, 1);
-  take->question_index = (int) ims_pg_get_int(result, row, 2);
-  take->number = (int) ims_pg_get_int(result, row, 3);
-  take->path = ims_pg_get_text(result, row, 5);
-  take->started_at = ims_pg_get_int(result, row, 6);
-  take->stopped_at = ims_pg_get_int(result, row, 7);
-  take->duration_ms = ims_pg_get_int(result, row, 8);
-  take->size_bytes = ims_pg_get_int(result, row, 9);
-  take->video_codec = ims_pg_get_text(result, row, 10);
-  take->audio_codec = ims_pg_get_text(result, row, 11);
-  take->width = (int) ims_pg_get_int(result, row, 12);
-  take->height = (int) ims_pg_get_int(result, row, 13);
-  take->stop_reason = ims_pg_get_text(result, row, 14);
-  /* by name: the processing columns are not in every select of take columns */
-  int column = PQfnumber(result, "processing_status");
-  if (column >= 0)
-    take->processing_status = ims_pg_get_text(result, row, column);
-  column = PQfnumber(result, "processing_error");
-  if (column >= 0)
-    take->processing_error = ims_pg_get_text(result, row, column);
-  column = PQfnumber(result, "completeness");   /* jsonb as text: NULL stays NULL */
-  if (column >= 0)
-    take->completeness = ims_pg_get_text(result, row, column);
-  return g_steal_pointer(&take);
-}
-
-/* Appends the takes of result to takes.  FALSE with error on a bad row. */
-gboolean
-ims_pg_takes_from_result(const PGresult *result, GPtrArray *takes, GError **error)
-{
-  for (int row = 0; row < PQntuples(result); row++) {
-    ImsTake *take = ims_pg_take_from_row(result, row, error);
-    if (take == NULL)
-      return FALSE;
-    g_ptr_array_add(takes, take);
-  }
-  return TRUE;
-}
+#include "pg-rows.h"
+#include "store-pg-tables.h"
 
 static gboolean
 ims_pg_insert_take_once(ImsStorePg *self, gpointer data, GError **error)

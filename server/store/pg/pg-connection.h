@@ -1,6 +1,10 @@
-/* store-pg-private.h: what the PostgreSQL store's files share: the store
+/* pg-connection.h: what the PostgreSQL store's files share: the store
  * struct, statement parameters and the helpers that run statements.  Only
- * store-pg*.c include it (and so libpq-fe.h). */
+ * the files of pg/ include it (and so libpq-fe.h).
+ *
+ * Every function here runs on the caller's thread (the database thread) and
+ * waits for PostgreSQL: a statement at most the statement timeout (5 s), a
+ * reconnect at most the connect timeout (5 s). */
 #pragma once
 
 #include <libpq-fe.h>
@@ -46,21 +50,8 @@ void ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what
 PGresult * ims_pg_exec(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params, ExecStatusType expected, GError **error);
 gboolean ims_pg_command(ImsStorePg *self, const char *sql, GError **error);
 void ims_pg_rollback(ImsStorePg *self);
+/* Connects with conninfo (libpq syntax) plus imsd's settings; NULL with a
+ * CONNECT error.  Transfer full. */
+PGconn *ims_pg_connect(const char *conninfo, GError **error);
 gboolean ims_pg_run(ImsStorePg *self, ImsPgOperation operation, gpointer data, GError **error);
-ImsTake * ims_pg_take_from_row(const PGresult *result, int row, GError **error);
-gboolean ims_pg_takes_from_result(const PGresult *result, GPtrArray *takes, GError **error);
 gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params, const char *id, GError **error);
-
-/* store-pg-media.c: fills the media and processing functions of the table. */
-void ims_store_pg_media_init(ImsStorePg *self);
-/* store-pg-events.c: transactions and the outbox. */
-void ims_store_pg_events_init(ImsStorePg *self);
-/* store-pg-takes.c: insert, update and list takes. */
-void ims_store_pg_takes_init(ImsStorePg *self);
-/* store-pg-review.c: the recruiters' queries and the audit log. */
-void ims_store_pg_review_init(ImsStorePg *self);
-/* store-pg-media.c: media_files rows of a result selecting its MEDIA_FILE_COLUMNS. */
-GPtrArray *ims_pg_media_files_from_result(const PGresult *result);
-#define IMS_PG_MEDIA_FILE_COLUMNS \
-  "m.id, m.take_id, m.session_id, m.kind, m.object_key, m.content_type, m.size_bytes, " \
-  "m.checksum, " IMS_PG_USEC("m.created_at")
