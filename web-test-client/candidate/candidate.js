@@ -18,37 +18,15 @@
 //                 ?stun=stun:host:port[,more] (optional ICE servers),
 //                 ?codec=h264|vp8 (optional, force one video codec).
 
+import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, formatDuration,
+  describeSeconds } from './text.js';
+import { preferVideoCodecs, tuneVideoSender } from './video-codecs.js';
+
 const SUBPROTOCOL = 'imsd.signaling.v1';
 const PING_INTERVAL_MS = 15000;
 const BACKOFF_MAX_MS = 10000;
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
-
-// Errors after which reconnecting cannot help.
-const FATAL_CODES = new Set(['bad_token', 'token_expired', 'token_wrong_session',
-  'session_not_found', 'session_completed', 'replaced', 'logged_out']);
-
-const ERROR_TEXT = {
-  bad_token: 'This interview link is not valid. Please open the link exactly as you received it in your invitation.',
-  token_expired: 'This interview link has expired. Please ask the person who invited you for a new link.',
-  token_wrong_session: 'This interview link does not belong to this interview. Please open the link exactly as you received it.',
-  session_not_found: 'This interview could not be found. Please check the link in your invitation.',
-  session_completed: 'This interview has already been completed. Thank you for your time.',
-  replaced: 'The interview was opened in another tab or window, so it was closed here. Continue there, or reload this page to continue here.',
-  logged_out: 'You were signed out. Your answers so far are saved: reload this page to continue the interview.',
-  media_not_ready: 'Your video connection is still starting. Please wait a moment and try again.',
-  media_failed: 'The video connection was lost. Reconnecting…',
-  no_retakes_left: 'You have no retakes left for this question.',
-  bad_state: 'That is not possible right now.',
-  internal: 'Something went wrong on our side. Please try again in a moment.',
-};
-
-const TAKE_STATUS_TEXT = {
-  completed: 'Saved',
-  recording: 'Recording…',
-  interrupted: 'Interrupted (connection lost)',
-  failed: 'Failed',
-};
 
 // ---------------------------------------------------------------- test hooks
 
@@ -485,59 +463,6 @@ async function applyServerConstraints(limits) {
   }
 }
 
-/** Codec order: H.264 packetization-mode=1 (constrained baseline first), then VP8, then RTX. */
-function orderVideoCodecs(codecs) {
-  const isH264 = (c) => /h264/i.test(c.mimeType) && /packetization-mode=1/.test(c.sdpFmtpLine || '');
-  const isVp8 = (c) => /vp8/i.test(c.mimeType);
-  const isRtx = (c) => /rtx/i.test(c.mimeType);
-  const baseline = (c) => (/profile-level-id=42e0/i.test(c.sdpFmtpLine || '') ? 0 : 1);
-  const h264 = codecs.filter(isH264).sort((a, b) => baseline(a) - baseline(b));
-  const vp8 = codecs.filter(isVp8);
-  let ordered;
-  if (forcedCodec === 'vp8') ordered = vp8;
-  else if (forcedCodec === 'h264') ordered = h264;
-  else ordered = [...h264, ...vp8];
-  if (!ordered.length) return null;
-  return [...ordered, ...codecs.filter(isRtx)];
-}
-
-function preferVideoCodecs(transceiver) {
-  if (typeof transceiver.setCodecPreferences !== 'function') return;
-  const caps = (window.RTCRtpReceiver && RTCRtpReceiver.getCapabilities && RTCRtpReceiver.getCapabilities('video'))
-    || (window.RTCRtpSender && RTCRtpSender.getCapabilities && RTCRtpSender.getCapabilities('video'));
-  if (!caps) return;
-  const ordered = orderVideoCodecs(caps.codecs);
-  if (!ordered) {
-    recordLocalError('codec', `no ${forcedCodec || 'H.264/VP8'} video codec in this browser`);
-    return;
-  }
-  try {
-    transceiver.setCodecPreferences(ordered);
-  } catch (err) {
-    recordLocalError('setCodecPreferences', String(err));
-  }
-}
-
-async function tuneVideoSender(sender) {
-  try {
-    const params = sender.getParameters();
-    if (!params.encodings || !params.encodings.length) params.encodings = [{}];
-    params.encodings[0].maxBitrate = VIDEO_MAX_BITRATE;
-    params.degradationPreference = 'maintain-resolution';
-    await sender.setParameters(params);
-  } catch {
-    try { // Some browsers refuse degradationPreference; keep the bitrate cap at least.
-      const params = sender.getParameters();
-      if (params.encodings && params.encodings.length) {
-        params.encodings[0].maxBitrate = VIDEO_MAX_BITRATE;
-        await sender.setParameters(params);
-      }
-    } catch (err) {
-      recordLocalError('setParameters', String(err));
-    }
-  }
-}
-
 async function startPeer(generation) {
   if (!stream || finished) return;
   const config = { bundlePolicy: 'max-bundle' };
@@ -580,8 +505,8 @@ async function startPeer(generation) {
       const transceiver = pc.addTransceiver(videoTrack, {
         direction: 'sendonly', streams: [stream], sendEncodings: [{ maxBitrate: VIDEO_MAX_BITRATE }],
       });
-      preferVideoCodecs(transceiver);
-      await tuneVideoSender(transceiver.sender);
+      preferVideoCodecs(transceiver, forcedCodec, recordLocalError);
+      await tuneVideoSender(transceiver.sender, VIDEO_MAX_BITRATE, recordLocalError);
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -637,27 +562,6 @@ function closePeer() {
 
 // ---------------------------------------------------------------- rendering
 
-function formatClock(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
-}
-
-function formatDuration(ms) {
-  if (typeof ms !== 'number') return '';
-  const total = Math.round(ms / 1000);
-  return total < 60 ? `${total} s` : `${Math.floor(total / 60)} min ${total % 60} s`;
-}
-
-/** "90" -> "1 minute 30 seconds", for sentences. */
-function describeSeconds(seconds) {
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds % 60);
-  const parts = [];
-  if (minutes) parts.push(`${minutes} ${minutes === 1 ? 'minute' : 'minutes'}`);
-  if (rest || !minutes) parts.push(`${rest} ${rest === 1 ? 'second' : 'seconds'}`);
-  return parts.join(' ');
-}
-
 function showScreen(name) {
   if (currentScreen === name) return;
   currentScreen = name;
@@ -668,8 +572,6 @@ function showScreen(name) {
   const heading = { check: ui.screenCheck.querySelector('h1'), interview: ui.question, done: ui.doneTitle }[name];
   if (heading) heading.focus({ preventScroll: false });
 }
-
-const PHASE_TEXT = { thinking: 'Preparing', recording: 'Recording', review: 'Review', completed: 'Completed' };
 
 function render() {
   const s = imsd.state;
