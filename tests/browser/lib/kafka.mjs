@@ -3,7 +3,7 @@
 //
 // Lifecycle of one KafkaMock:
 //   startKafkaMock({name}) -- makes a temp dir, spawns
-//                             <build>/events/imsd-kafka-mock with its own
+//                             <build>/events/mock/imsd-kafka-mock with its own
 //                             --bootstrap-file and --control-socket, waits
 //                             until kcat lists the contract's topics
 //   .down() / .up()        -- every broker down / up (`--command "down all"`);
@@ -25,7 +25,7 @@ import { buildDir } from './imsd.mjs';
 
 const run = promisify(execFile);
 
-export const KAFKA_MOCK_BIN = process.env.IMSD_KAFKA_MOCK || path.join(buildDir, 'events', 'imsd-kafka-mock');
+export const KAFKA_MOCK_BIN = process.env.IMSD_KAFKA_MOCK || path.join(buildDir, 'events', 'mock', 'imsd-kafka-mock');
 export const CONTRACT_TOPICS = ['candidate-events', 'media-events', 'interview-events', 'user-events', 'auth-events'];
 
 export class KafkaMock {
@@ -48,7 +48,7 @@ export class KafkaMock {
   /** Spawns the mock, waits for its bootstrap file and for kcat to list the topics (20 s). */
   async start() {
     if (!fs.existsSync(KAFKA_MOCK_BIN)) {
-      throw new Error(`no imsd-kafka-mock at ${KAFKA_MOCK_BIN} (ninja -C <build> events/imsd-kafka-mock)`);
+      throw new Error(`no imsd-kafka-mock at ${KAFKA_MOCK_BIN} (ninja -C <build> events/mock/imsd-kafka-mock)`);
     }
     fs.rmSync(this.bootstrapFile, { force: true });
     const log = fs.openSync(this.logPath, 'a');
