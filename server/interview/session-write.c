@@ -98,9 +98,9 @@ on_session_written(gpointer data, const GError *error)
                           "The server could not save your progress; try again.", NULL);
   } else if (write->take_final && session->context->take_saved) {
     const ImsSessionRecord *record = session->record;
-    const ImsQuestion *question = write->take->question_index < (int) record->questions->len
-                                      ? g_ptr_array_index(record->questions, write->take->question_index)
-                                      : NULL;
+    int index = write->take->question_index;
+    const ImsQuestion *question =
+        index < (int) record->questions->len ? g_ptr_array_index(record->questions, index) : NULL;
     ImsProcessingJob job = {
       .take = write->take,
       .interview_id = record->interview_id,

@@ -120,7 +120,8 @@ fake_load_session(ImsStore *base, const char *session_id, GError **error)
   record->profile = g_strdup("default");
   record->think_seconds = 10;
   record->max_retakes = 1;
-  record->state = strcmp(session_id, SESSION_DONE) == 0 ? IMS_SESSION_COMPLETED : IMS_SESSION_ACTIVE;
+  record->state =
+      strcmp(session_id, SESSION_DONE) == 0 ? IMS_SESSION_COMPLETED : IMS_SESSION_ACTIVE;
   g_ptr_array_add(record->questions, ims_question_new("q1", "Tell us something.", 30));
   return record;
 }

@@ -402,8 +402,9 @@ on_take_saved(gpointer data, const ImsProcessingJob *job)
 {
   /* the take as written, with what its processing needs (make_record's) */
   g_autofree char *question_id = g_strdup_printf("q%d", job->take->question_index + 1);
-  assert_true(job->take->status == IMS_TAKE_COMPLETED || job->take->status == IMS_TAKE_INTERRUPTED ||
-              job->take->status == IMS_TAKE_FAILED);
+  ImsTakeStatus status = job->take->status;
+  assert_true(status == IMS_TAKE_COMPLETED || status == IMS_TAKE_INTERRUPTED ||
+              status == IMS_TAKE_FAILED);
   assert_string_equal(job->question_id, question_id);
   assert_string_equal(job->interview_id, "interview-1");
   assert_string_equal(job->user_id, "user-1");
