@@ -8,8 +8,8 @@
  *   config -> log -> store (PostgreSQL) -> database thread -> object store
  *   (S3) -> profiles -> media loops (the receive path's threads) -> processor
  *   -> relay (Kafka; its events listener is on the store) -> sessions context
- *   and registry -> user events and their consumer -> retention -> crash
- *   recovery -> REST api -> daemon (libwebsockets: listening)
+ *   and registry -> user events and their consumer -> retention -> REST api
+ *   -> crash recovery -> daemon (libwebsockets: listening)
  *
  * The two notifications on a finished take's way (docs/architecture.md) are
  * wired here: the interview layer's take_saved goes to the processor
@@ -256,9 +256,6 @@ start_parts(Imsd *imsd, GError **error)
     return FALSE;
   }
 
-  /* queued before anything listens: the sessions' writes come after it */
-  ims_recovery_start(imsd->database, imsd->spool_dir, process_recovered_takes, imsd);
-
   if (config->jwt_public_key_file[0]) {
     imsd->review_public_key = ims_reviewer_load_public_key(config->jwt_public_key_file, error);
     if (!imsd->review_public_key)
@@ -276,6 +273,10 @@ start_parts(Imsd *imsd, GError **error)
     .review_public_key = imsd->review_public_key,
     .signed_url_seconds = config->signed_url_seconds,
   };
+
+  /* queued last before the daemon listens: the sessions' writes come after
+   * it, and a start that failed before it changed nothing */
+  ims_recovery_start(imsd->database, imsd->spool_dir, process_recovered_takes, imsd);
 
   ImsDaemonParts daemon_parts = {
     .config = config,
