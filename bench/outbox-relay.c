@@ -77,8 +77,9 @@ main(int argc, char **argv)
     fprintf(stderr, "outbox-relay: %s\n", error->message);
     return 1;
   }
-  store->events_committed = (void (*)(gpointer)) ims_relay_poke;  /* as imsd wires it */
-  store->events_committed_data = relay;
+  ImsRelayListener listener;    /* as imsd wires it */
+  ims_relay_listener_init(&listener, relay);
+  store->events_listener = &listener.base;
 
   /* a session-like record for real envelopes; its key marks this run's rows */
   g_autoptr(ImsSessionRecord) record = ims_session_record_new();
@@ -113,8 +114,11 @@ main(int argc, char **argv)
     g_main_context_iteration(context, TRUE);
   }
   double seconds = (g_get_monotonic_time() - start) / 1e6;
+  ims_relay_listener_set_relay(&listener, NULL);
   ims_relay_free(relay, 5000);
   ims_database_flush(database, 5000);
+  store->events_listener = NULL;
+  ims_relay_listener_clear(&listener);
   printf("outbox-relay: %d events, %d per transaction, relay to %s\n", events, batch, argv[2]);
   print_figures(argv[1], record->id, events, seconds);
   return 0;

@@ -285,6 +285,38 @@ ims_relay_poke(ImsRelay *relay)
     g_atomic_int_set(&relay->poked, TRUE);
 }
 
+/* Database thread. */
+static void
+on_events_committed(ImsEventsListener *base)
+{
+  ImsRelayListener *listener = G_STRUCT_MEMBER_P(base, -G_STRUCT_OFFSET(ImsRelayListener, base));
+  g_mutex_lock(&listener->lock);
+  ims_relay_poke(listener->relay);
+  g_mutex_unlock(&listener->lock);
+}
+
+void
+ims_relay_listener_init(ImsRelayListener *listener, ImsRelay *relay)
+{
+  listener->base.events_committed = on_events_committed;
+  g_mutex_init(&listener->lock);
+  listener->relay = relay;
+}
+
+void
+ims_relay_listener_set_relay(ImsRelayListener *listener, ImsRelay *relay)
+{
+  g_mutex_lock(&listener->lock);
+  listener->relay = relay;
+  g_mutex_unlock(&listener->lock);
+}
+
+void
+ims_relay_listener_clear(ImsRelayListener *listener)
+{
+  g_mutex_clear(&listener->lock);
+}
+
 ImsRelay *
 ims_relay_new(const ImsRelayConfig *config, GError **error)
 {

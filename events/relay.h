@@ -9,7 +9,7 @@
  * so order per key holds and nothing is lost (a redelivered event keeps its
  * eventId: consumers deduplicate on it).
  *
- * Threading: main loop only (ims_relay_poke: any thread).  librdkafka's own
+ * Threading: main loop only (ims_relay_poke, ImsRelayListener: any thread).  librdkafka's own
  * threads never call back into imsd except its logger; delivery reports are
  * served by the producer's poll (rd_kafka_poll(0)) when it signals them on
  * a pipe the loop watches (kafka-watch.h), which never waits.  The
@@ -41,6 +41,22 @@ ImsRelay *ims_relay_new(const ImsRelayConfig *config, GError **error);
 
 /* New rows were committed: publish them soon (cheap; any thread). */
 void ims_relay_poke(ImsRelay *relay);
+
+/* The store's events listener (store.h) that pokes a relay: the database
+ * thread tells it of committed events.  It outlives the relay: detach the
+ * relay (set NULL) before ims_relay_free, while the database thread may still
+ * commit; events committed after that wait for the next start's read.  Keep
+ * the listener until the database is freed. */
+typedef struct {
+  ImsEventsListener base;      /* store->events_listener = &listener.base */
+  GMutex lock;
+  ImsRelay *relay;             /* protected by lock; NULL: nobody is poked */
+} ImsRelayListener;
+
+/* Never waits longer than a poke. */
+void ims_relay_listener_init(ImsRelayListener *listener, ImsRelay *relay);
+void ims_relay_listener_set_relay(ImsRelayListener *listener, ImsRelay *relay);
+void ims_relay_listener_clear(ImsRelayListener *listener);
 
 typedef struct {
   gint64 pending;                  /* unsent rows at the last read (at most ~1 s old), -1 before one */

@@ -1,37 +1,53 @@
-/* daemon.h: the imsd server object.
+/* daemon.h: the imsd daemon, what listens.
  *
- * ImsServer ties the parts together on one GLib main loop: the libwebsockets
- * context (HTTP, REST, signaling WebSocket, running on the GLib loop through
- * LWS_SERVER_OPTION_GLIB), the store, and the registry of sessions that are
- * live (a candidate attached or a take being finalized).  Joins are resolved
- * here: token, session, attach.
+ * ImsDaemon is the libwebsockets context on the GLib main loop
+ * (LWS_SERVER_OPTION_GLIB): HTTP with REST (http.h, api.h), the web client's
+ * files, and the signaling WebSocket, whose peers join through the registry
+ * of live sessions (registry.h).  It is built from parts made before it
+ * (main.c composes them) and owns none of them.  Its shutdown is ordered:
+ * the sessions finalize their open takes first (bounded by [server]
+ * shutdown_timeout_seconds), then the context closes every socket.
  *
- *   new (recovers takes left open by a crash) -> running -> shutting down
- *   (every open take finalized) -> freed
+ *   new (listening) -> shutting down (open takes finalized) -> freed (sockets closed)
+ *
+ * Threading: main loop only.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "api.h"
 #include "config.h"
-#include "session.h"
-#include "store.h"
+#include "database.h"
+#include "registry.h"
 
 G_BEGIN_DECLS
 
-typedef struct _ImsServer ImsServer;
+typedef struct _ImsDaemon ImsDaemon;
 
-/* Starts listening on config's address and port, serving on loop. Takes
- * ownership of store.  NULL with an error if the port cannot be bound.
+/* What the daemon serves with; every pointer must outlive it. */
+typedef struct {
+  const ImsConfig *config;   /* address and port, web root, body and message limits,
+                              * shutdown timeout, log level */
+  GMainLoop *loop;           /* libwebsockets runs on its context */
+  ImsDatabase *database;     /* REST requests that read or write PostgreSQL run on its thread */
+  ImsApi *api;               /* REST */
+  ImsRegistry *registry;     /* the signaling peers' handler; shutdown finalizes its sessions */
+} ImsDaemonParts;
+
+/* Starts listening on config's address and port.  NULL with an error if the
+ * port cannot be bound (or libwebsockets' GLib event library is missing).
  * Transfer full. */
-ImsServer *ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop,
-                          GError **error);
+ImsDaemon *ims_daemon_new(const ImsDaemonParts *parts, GError **error);
 
-/* Finalizes every open take, then calls done (at once if none is open, at the
- * latest after config->shutdown_timeout_seconds). */
-void ims_server_shutdown(ImsServer *server, ImsDoneFunc done, gpointer user_data);
+/* Asks every live session to finalize its open take, then calls done (at
+ * once if none is open, at the latest after config->shutdown_timeout_seconds;
+ * takes not finalized by then stay recoverable).  Never waits. */
+void ims_daemon_shutdown(ImsDaemon *daemon, ImsDoneFunc done, gpointer user_data);
 
-void ims_server_free(ImsServer *server);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsServer, ims_server_free)
+/* Closes every socket: the peers detach from their sessions, whose last
+ * changes are queued for the database.  The parts are left to their owner. */
+void ims_daemon_free(ImsDaemon *daemon);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsDaemon, ims_daemon_free)
 
 G_END_DECLS

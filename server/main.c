@@ -1,7 +1,19 @@
-/* main.c: imsd, the interview media server.
+/* main.c: imsd, the interview media server: the composition of the program.
  *
- * Parse the config, create the store and the server, run the GLib main loop
- * until SIGTERM/SIGINT, finalize every open take, tear down.
+ * main() reads the options and the config, builds every part from the ones
+ * before it, in this order (start_parts), runs the GLib main loop until
+ * SIGTERM/SIGINT, lets the daemon finalize every open take, and stops the
+ * parts (stop_parts, which states the order once):
+ *
+ *   config -> log -> store (PostgreSQL) -> database thread -> object store
+ *   (S3) -> profiles -> media loops (the receive path's threads) -> processor
+ *   -> relay (Kafka; its events listener is on the store) -> sessions context
+ *   and registry -> user events and their consumer -> retention -> REST api
+ *   -> crash recovery -> daemon (libwebsockets: listening)
+ *
+ * The two notifications on a finished take's way (docs/architecture.md) are
+ * wired here: the interview layer's take_saved goes to the processor
+ * (process_saved_take), the store's events listener to the relay.
  */
 #define G_LOG_DOMAIN "imsd"
 
@@ -10,37 +22,47 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "consumer.h"
+#include "daemon.h"
 #include "imsd-build.h"
 #include "log.h"
-#include "daemon.h"
+#include "media-loop.h"
+#include "objects.h"
+#include "processor.h"
+#include "recovery.h"
+#include "registry.h"
+#include "relay.h"
+#include "rendition.h"
+#include "retention.h"
+#include "reviewer.h"
+#include "session-media.h"
 #include "store-pg.h"
+#include "topic.h"
+#include "user-events.h"
 
-static void
-quit_loop(gpointer loop)
-{
-  g_main_loop_quit(loop);
-}
-
+/* Every part of the running program; a part not built (yet) is NULL. */
 typedef struct {
-  ImsServer *server;
+  const ImsConfig *config;
   GMainLoop *loop;
-  gboolean stopping;
-} Running;
-
-static gboolean
-on_signal(gpointer data)
-{
-  Running *running = data;
-  if (running->stopping) {
-    g_message("second signal: exiting now");
-    g_main_loop_quit(running->loop);
-    return G_SOURCE_CONTINUE;
-  }
-  running->stopping = TRUE;
-  g_message("stopping: finalizing open takes");
-  ims_server_shutdown(running->server, quit_loop, running->loop);
-  return G_SOURCE_CONTINUE;
-}
+  ImsDatabase *database;              /* owns the store (its thread only) */
+  ImsObjectStore *objects;            /* NULL without [storage] s3_endpoint */
+  ImsProfileSet *profiles;
+  ImsMediaLoops *media_loops;
+  ImsMediaIngestData media_data;      /* what the sessions' media are opened with */
+  char *spool_dir;                    /* absolute: stored take paths start with it */
+  ImsProcessor *processor;
+  ImsRelay *relay;                    /* NULL without [kafka] bootstrap_servers */
+  ImsRelayListener relay_listener;    /* the store's events listener: pokes relay */
+  ImsSessionContext session_context;
+  ImsRegistry *registry;
+  ImsUserEvents users;
+  ImsConsumer *consumer;              /* user-events and auth-events; NULL without Kafka */
+  ImsRetention *retention;            /* NULL when every company keeps its media */
+  char *review_public_key;            /* PEM, NULL without RS256 recruiter tokens */
+  ImsApi api;
+  ImsDaemon *daemon;
+  gboolean stopping;                  /* a signal asked for shutdown */
+} Imsd;
 
 /* Connects and migrates; while PostgreSQL cannot be reached, waits and tries
  * again (0.5 s, doubling to 10 s) and says why.  NULL only for a failure
@@ -64,6 +86,278 @@ open_store(const char *conninfo, GError **error)
     g_usleep((gulong) delay_ms * 1000);
     delay_ms = MIN(delay_ms * 2, 10000);
   }
+}
+
+/* The S3 client of [storage]; *objects stays NULL without an endpoint. */
+static gboolean
+open_object_store(const ImsConfig *config, ImsObjectStore **objects, GError **error)
+{
+  if (!config->s3_endpoint[0])
+    return TRUE;
+  ImsObjectStoreConfig objects_config = {
+    .endpoint = config->s3_endpoint,
+    .bucket = config->s3_bucket,
+    .access_key = config->s3_access_key,
+    .secret_key = config->s3_secret_key,
+    .region = config->s3_region,
+    .use_tls = config->s3_use_tls,
+    .path_style = config->s3_path_style,
+    .multipart_threshold_bytes = (gint64) config->multipart_threshold_mb << 20,
+    .multipart_part_bytes = 8 << 20,
+    .timeout_seconds = config->request_timeout_seconds,
+  };
+  *objects = ims_object_store_s3_new(&objects_config, error);
+  return *objects != NULL;
+}
+
+/* The interview-type profiles, each checked to build its renditions. */
+static ImsProfileSet *
+load_profiles(const char *path, GError **error)
+{
+  g_autoptr(ImsProfileSet) profiles = ims_profile_set_load_file(path, error);
+  if (!profiles)
+    return NULL;
+  for (const char *const *name = ims_profile_set_get_names(profiles); *name; name++)
+    if (!ims_renditions_check_profile(ims_profile_set_lookup(profiles, *name), error))
+      return NULL;
+  return g_steal_pointer(&profiles);
+}
+
+/* interview -> processing: a take's final row is written (main loop).  The
+ * processor finds it among the unprocessed takes it lists; once it takes a
+ * finished take directly, the call becomes
+ * ims_processor_take_finished(imsd->processor, job). */
+static void
+process_saved_take(gpointer data, const ImsProcessingJob *job)
+{
+  Imsd *imsd = data;
+  if (imsd->processor)        /* NULL once stopped: the next start's scan finds the take */
+    ims_processor_scan(imsd->processor);
+}
+
+/* crash recovery -> processing: the takes cut by a crash are finished now. */
+static void
+process_recovered_takes(gpointer data)
+{
+  Imsd *imsd = data;
+  if (imsd->processor)
+    ims_processor_scan(imsd->processor);
+}
+
+/* user events -> the registry: user.logged_out and user.deleted end the
+ * user's live sessions. */
+static void
+end_user_sessions(const char *user_id, gboolean forget, gpointer data)
+{
+  ims_registry_end_user_sessions(data, user_id, forget);
+}
+
+/* Builds every part, in order.  FALSE with error at the first that cannot
+ * be built (stop_parts then undoes the others). */
+static gboolean
+start_parts(Imsd *imsd, GError **error)
+{
+  const ImsConfig *config = imsd->config;
+
+  /* store -> database thread: the events listener is on the store before the
+   * thread runs a job (it pokes the relay once there is one) */
+  ImsStore *store = open_store(config->database_url, error);
+  if (!store) {
+    g_prefix_error(error, "cannot open the database: ");
+    return FALSE;
+  }
+  store->events_listener = &imsd->relay_listener.base;
+  imsd->database = ims_database_new(store, NULL);
+
+  if (!open_object_store(config, &imsd->objects, error))
+    return FALSE;
+  imsd->profiles = load_profiles(config->profiles_file, error);
+  if (!imsd->profiles)
+    return FALSE;
+
+  imsd->media_loops = ims_media_loops_new((guint) config->media_loops, error);
+  if (!imsd->media_loops)
+    return FALSE;
+  g_message("receive path: pipelines/ingest/ on %u media loop(s)",
+            ims_media_loops_get_n_loops(imsd->media_loops));
+  imsd->media_data = (ImsMediaIngestData){
+    .profiles = imsd->profiles,
+    .loops = imsd->media_loops,
+    .video_start_kbps = (guint) config->video_start_bitrate_kbps,
+    .target_kbps = (guint) config->target_bitrate_kbps,
+  };
+  imsd->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
+
+  ImsProcessorConfig processor_config = {
+    .database = imsd->database,
+    .spool_dir = imsd->spool_dir,
+    .objects = imsd->objects,
+    .profiles = imsd->profiles,
+    .key_prefix = config->key_prefix,
+    .upload_original = config->upload_original,
+    .workers = config->workers,
+    .retry_max_seconds = config->retry_max_seconds,
+  };
+  imsd->processor = ims_processor_new(&processor_config);
+
+  if (config->bootstrap_servers[0]) {
+    ImsRelayConfig relay_config = {
+      .database = imsd->database,
+      .bootstrap_servers = config->bootstrap_servers,
+      .properties = config->properties,
+    };
+    imsd->relay = ims_relay_new(&relay_config, error);
+    if (!imsd->relay)
+      return FALSE;
+    ims_relay_listener_set_relay(&imsd->relay_listener, imsd->relay);
+  } else {
+    g_message("no [kafka] bootstrap_servers: events wait in the outbox");
+  }
+
+  imsd->session_context = (ImsSessionContext){
+    .database = imsd->database,
+    .media = ims_media_ingest_ops(),
+    .media_data = &imsd->media_data,
+    .spool_dir = imsd->spool_dir,
+    .no_media_timeout_seconds = config->no_media_timeout_seconds,
+    .max_width = config->max_width,
+    .max_height = config->max_height,
+    .max_frame_rate = config->max_frame_rate,
+    .profiles = imsd->profiles,
+    .take_saved = process_saved_take,
+    .take_saved_data = imsd,
+  };
+  imsd->registry = ims_registry_new(&imsd->session_context, config->token_secret);
+
+  imsd->users = (ImsUserEvents){
+    .database = imsd->database,
+    .objects = imsd->objects,
+    .end_user_sessions = end_user_sessions,
+    .data = imsd->registry,
+  };
+  if (config->bootstrap_servers[0]) {
+    ImsConsumerConfig consumer_config = {
+      .bootstrap_servers = config->bootstrap_servers,
+      .properties = config->properties,
+      .group_id = IMS_EVENT_CONSUMER_GROUP,
+      .handler = ims_user_events_handle,
+      .handler_data = &imsd->users,
+    };
+    imsd->consumer = ims_consumer_new(&consumer_config, error);
+    if (!imsd->consumer)
+      return FALSE;
+  }
+  g_autoptr(GError) retention_error = NULL;
+  imsd->retention = ims_retention_new(imsd->database, imsd->objects, config->retention_days,
+                                      config->retention_days_by_company,
+                                      config->retention_interval_seconds, &retention_error);
+  if (retention_error) {
+    g_propagate_error(error, g_steal_pointer(&retention_error));
+    return FALSE;
+  }
+
+  if (config->jwt_public_key_file[0]) {
+    imsd->review_public_key = ims_reviewer_load_public_key(config->jwt_public_key_file, error);
+    if (!imsd->review_public_key)
+      return FALSE;
+  }
+  imsd->api = (ImsApi){
+    .config = config,
+    .store = store,
+    .database = imsd->database,
+    .profiles = imsd->profiles,
+    .processor = imsd->processor,
+    .relay = imsd->relay,
+    .objects = imsd->objects,
+    .review_secret = config->jwt_secret,
+    .review_public_key = imsd->review_public_key,
+    .signed_url_seconds = config->signed_url_seconds,
+  };
+
+  /* queued last before the daemon listens: the sessions' writes come after
+   * it, and a start that failed before it changed nothing */
+  ims_recovery_start(imsd->database, imsd->spool_dir, process_recovered_takes, imsd);
+
+  ImsDaemonParts daemon_parts = {
+    .config = config,
+    .loop = imsd->loop,
+    .database = imsd->database,
+    .api = &imsd->api,
+    .registry = imsd->registry,
+  };
+  imsd->daemon = ims_daemon_new(&daemon_parts, error);
+  return imsd->daemon != NULL;
+}
+
+/* Stops every part built, also after a start that failed half way.  The
+ * order is the reverse of the build, except that the database is flushed
+ * after the parts that still write (so their last changes reach it) and
+ * before the parts its answers still call:
+ *   1. daemon: every socket closed; the peers detach, their sessions' last
+ *      changes are queued;
+ *   2. registry: pending session reads cancelled, the sessions released;
+ *   3. processor: the takes being worked on finish (recorded at the next
+ *      start); a take saved from here on waits for that start's scan;
+ *   4. relay: detached from the store's listener, then up to 3 s for the
+ *      deliveries in flight (their rows are marked sent in the flush);
+ *   5. user events and retention erasures still running, then every queued
+ *      change, written within [server] shutdown_timeout_seconds in all;
+ *   6. consumer and retention (the flush's answers still reach them), the
+ *      database (its thread stops, the store is freed);
+ *   7. media loops (after every session's media), object store, profiles. */
+static void
+stop_parts(Imsd *imsd)
+{
+  g_clear_pointer(&imsd->daemon, ims_daemon_free);
+  g_clear_pointer(&imsd->registry, ims_registry_free);
+  g_clear_pointer(&imsd->processor, ims_processor_free);
+  ims_relay_listener_set_relay(&imsd->relay_listener, NULL);
+  if (imsd->relay) {
+    ims_relay_free(imsd->relay, 3000);
+    imsd->relay = NULL;
+  }
+  if (imsd->database) {
+    gint64 deadline = g_get_monotonic_time() +
+                      (gint64) imsd->config->shutdown_timeout_seconds * G_USEC_PER_SEC;
+    while ((imsd->users.running > 0 || ims_retention_running(imsd->retention) > 0) &&
+           g_get_monotonic_time() < deadline) {
+      if (!g_main_context_iteration(NULL, FALSE))
+        g_usleep(10000);
+    }
+    gint64 left_ms = MAX(0, (deadline - g_get_monotonic_time()) / 1000);
+    if (!ims_database_flush(imsd->database, (guint) left_ms))
+      g_warning("the database did not take every change before shutdown");
+  }
+  g_clear_pointer(&imsd->consumer, ims_consumer_free);
+  g_clear_pointer(&imsd->retention, ims_retention_free);
+  g_clear_pointer(&imsd->database, ims_database_free);
+  ims_relay_listener_clear(&imsd->relay_listener);
+  g_clear_pointer(&imsd->media_loops, ims_media_loops_free);
+  g_clear_pointer(&imsd->objects, ims_object_store_free);
+  g_clear_pointer(&imsd->profiles, ims_profile_set_free);
+  g_clear_pointer(&imsd->review_public_key, g_free);
+  g_clear_pointer(&imsd->spool_dir, g_free);
+}
+
+static void
+quit_loop(gpointer loop)
+{
+  g_main_loop_quit(loop);
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  Imsd *imsd = data;
+  if (imsd->stopping) {
+    g_message("second signal: exiting now");
+    g_main_loop_quit(imsd->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  imsd->stopping = TRUE;
+  g_message("stopping: finalizing open takes");
+  ims_daemon_shutdown(imsd->daemon, quit_loop, imsd->loop);
+  return G_SOURCE_CONTINUE;
 }
 
 int
@@ -95,6 +389,7 @@ main(int argc, char **argv)
     return 0;
   }
 
+  /* config -> log */
   g_autoptr(ImsConfig) config = ims_config_new();
   if (!config_path && g_getenv("IMSD_CONFIG"))
     config_path = g_strdup(g_getenv("IMSD_CONFIG"));
@@ -112,28 +407,24 @@ main(int argc, char **argv)
   }
   ims_log_init(config->log_level);
 
-  g_autoptr(ImsStore) store = open_store(config->database_url, &error);
-  if (!store) {
-    g_critical("cannot open the database: %s", error->message);
-    return 1;
-  }
-
+  /* every other part */
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-  g_autoptr(ImsServer) server = ims_server_new(config, g_steal_pointer(&store), loop, &error);
-  if (!server) {
+  Imsd imsd = { .config = config, .loop = loop };
+  ims_relay_listener_init(&imsd.relay_listener, NULL);
+  if (!start_parts(&imsd, &error)) {
     g_critical("%s", error->message);
+    stop_parts(&imsd);
     return 1;
   }
 
-  Running running = { .server = server, .loop = loop };
-  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &running);
-  guint sigint = g_unix_signal_add(SIGINT, on_signal, &running);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &imsd);
+  guint sigint = g_unix_signal_add(SIGINT, on_signal, &imsd);
   g_message("imsd %s ready", IMSD_VERSION);
   g_main_loop_run(loop);
 
   g_source_remove(sigterm);
   g_source_remove(sigint);
-  g_clear_pointer(&server, ims_server_free);
+  stop_parts(&imsd);
   g_message("stopped");
   return 0;
 }

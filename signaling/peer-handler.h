@@ -4,7 +4,8 @@
  * means.  The interview layer gives it an ImsPeerHandler: the peer calls join when a join arrives,
  * hands every other parsed message to the endpoint the join gave it, and lets that endpoint go when
  * the connection closes.  The interview layer talks back through the ims_peer_* calls below, which
- * are all it needs of a peer.  server/daemon.c fills the handler; the endpoint is an ImsSession.
+ * are all it needs of a peer.  server/interview/registry.c fills the handler; the endpoint is an
+ * ImsSession.
  *
  *   join -> ims_peer_join_finish(endpoint) -> message ... -> closed(endpoint)
  *   join -> (connection gone first) -> join_cancel

@@ -97,7 +97,18 @@ on_session_written(gpointer data, const GError *error)
       ims_peer_send_error(session->peer, "internal",
                           "The server could not save your progress; try again.", NULL);
   } else if (write->take_final && session->context->take_saved) {
-    session->context->take_saved(session->context->take_saved_data);
+    const ImsSessionRecord *record = session->record;
+    int index = write->take->question_index;
+    const ImsQuestion *question =
+        index < (int) record->questions->len ? g_ptr_array_index(record->questions, index) : NULL;
+    ImsProcessingJob job = {
+      .take = write->take,
+      .interview_id = record->interview_id,
+      .question_id = question ? question->id : NULL,
+      .user_id = record->user_id,
+      .profile = record->profile,
+    };
+    session->context->take_saved(session->context->take_saved_data, &job);
   }
   ims_session_send_state(session);
 }

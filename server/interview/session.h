@@ -71,8 +71,10 @@ typedef struct {
   int no_media_timeout_seconds;
   int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
   const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
-  /* a take was saved (its final row is written): processing can start */
-  void (*take_saved)(gpointer data);
+  /* a take was saved (its final row is written): processing can start.  job
+   * is the take as written with what its object keys and profile need
+   * (transfer none: valid during the call).  Main loop; may be NULL. */
+  void (*take_saved)(gpointer data, const ImsProcessingJob *job);
   gpointer take_saved_data;
 } ImsSessionContext;
 

@@ -20,8 +20,8 @@ ims_store_change_atomic(ImsStore *store,
     store->rollback(store);
     return FALSE;
   }
-  if (with_events && store->events_committed)
-    store->events_committed(store->events_committed_data);
+  if (with_events && store->events_listener)
+    store->events_listener->events_committed(store->events_listener);
   return TRUE;
 }
 

@@ -20,6 +20,14 @@ G_BEGIN_DECLS
 
 typedef struct _ImsStore ImsStore;
 
+/* Told after ims_store_change committed events, on the database thread: the
+ * relay then publishes them at once instead of at its next look.  Embed it
+ * in the struct of whoever listens; the store passes it back. */
+typedef struct _ImsEventsListener ImsEventsListener;
+struct _ImsEventsListener {
+  void (*events_committed)(ImsEventsListener *listener);
+};
+
 /* The interview (interview/) and the service API: sessions, questions and takes;
  * crash recovery lists the takes a previous run left open. */
 typedef struct {
@@ -134,10 +142,9 @@ struct _ImsStore {
 
   void (*free)(ImsStore *store);
 
-  /* Called after ims_store_change committed events (the relay publishes them
-   * at once instead of at its next look); optional. */
-  void (*events_committed)(gpointer data);
-  gpointer events_committed_data;
+  /* Optional, not owned: set before the database thread runs a job that
+   * commits events, valid as long as that thread runs jobs. */
+  ImsEventsListener *events_listener;
 };
 
 /* Runs body inside one transaction together with appending events: all of

@@ -22,12 +22,13 @@ typedef struct {
   char *error_message;        /* the last answer's */
   guint erased;
   int committed;              /* events_committed calls */
+  ImsEventsListener listener; /* the store tells it */
 } Fixture;
 
 static void
-on_events_committed(gpointer data)
+on_events_committed(ImsEventsListener *listener)
 {
-  Fixture *f = data;
+  Fixture *f = G_STRUCT_MEMBER_P(listener, -G_STRUCT_OFFSET(Fixture, listener));
   g_atomic_int_inc(&f->committed);
 }
 
@@ -36,8 +37,8 @@ setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
   ims_fake_store_init(&f->store);
-  f->store.base.events_committed = on_events_committed;
-  f->store.base.events_committed_data = f;
+  f->listener.events_committed = on_events_committed;
+  f->store.base.events_listener = &f->listener;
   ims_fake_objects_init(&f->objects);
   f->database = ims_database_new(&f->store.base, NULL);
   *state = f;

@@ -398,8 +398,17 @@ make_record(int max_retakes)
 }
 
 static void
-on_take_saved(gpointer data)
+on_take_saved(gpointer data, const ImsProcessingJob *job)
 {
+  /* the take as written, with what its processing needs (make_record's) */
+  g_autofree char *question_id = g_strdup_printf("q%d", job->take->question_index + 1);
+  ImsTakeStatus status = job->take->status;
+  assert_true(status == IMS_TAKE_COMPLETED || status == IMS_TAKE_INTERRUPTED ||
+              status == IMS_TAKE_FAILED);
+  assert_string_equal(job->question_id, question_id);
+  assert_string_equal(job->interview_id, "interview-1");
+  assert_string_equal(job->user_id, "user-1");
+  assert_string_equal(job->profile, "default");
   ((Fixture *) data)->takes_saved++;
 }
 

@@ -1,0 +1,36 @@
+/* recovery.h: crash recovery, the takes a previous run left recording.
+ *
+ * A take whose row still says RECORDING when imsd starts was cut by a crash
+ * (or a kill): its Matroska file stays playable up to the last cluster that
+ * reached the disk.  Recovery keeps it as interrupted (stop reason "crash")
+ * with the size of its file, so the processor makes its renditions like any
+ * finished take's.  A spool directory belongs to one imsd instance: only the
+ * takes written under ours are ours; other instances sharing the database
+ * keep recording theirs.
+ *
+ *   queued (a database WRITE, before the daemon listens) -> run on the
+ *   database thread -> done on the main loop (then the processor scans)
+ *
+ * Threading: start and done on the main loop; the recovery itself runs on
+ * the database thread (database.h) and touches only its own copy of the
+ * spool path.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "database.h"
+#include "session.h"
+
+G_BEGIN_DECLS
+
+/* Queues the recovery of the takes left open under spool_dir (absolute;
+ * copied).  A write: if the database is away it waits for it, and the jobs
+ * submitted after it (the sessions' first writes) wait behind it.  done runs
+ * on the main loop once it is over, whether it recovered every take or not
+ * (a failure is logged; the takes stay RECORDING until the next start).
+ * Never waits. */
+void ims_recovery_start(ImsDatabase *database, const char *spool_dir, ImsDoneFunc done,
+                        gpointer user_data);
+
+G_END_DECLS
