@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "api-input.h"
+#include "json-build.h"
 #include "json-depth.h"
 #include "message.h"
 #include "review-api.h"
 #include "router.h"
-#include "time-format.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
@@ -48,33 +48,10 @@ ims_api_respond_error(ImsApiResponse *response, int status, const char *code, co
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "code");
-  json_builder_add_string_value(b, code);
-  json_builder_set_member_name(b, "message");
-  json_builder_add_string_value(b, message);
+  ims_json_add_string(b, "code", code);
+  ims_json_add_string(b, "message", message);
   json_builder_end_object(b);
   respond_json(response, status, b);
-}
-
-void
-ims_api_add_time(JsonBuilder *b, const char *name, gint64 unix_us)
-{
-  g_autofree char *text = unix_us != 0 ? ims_time_format_iso8601(unix_us) : NULL;
-  json_builder_set_member_name(b, name);
-  if (text)
-    json_builder_add_string_value(b, text);
-  else
-    json_builder_add_null_value(b);
-}
-
-void
-ims_api_add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
 }
 
 static gboolean
@@ -139,60 +116,36 @@ handle_readyz(ImsApi *api, ImsApiResponse *response)
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, database_ok && spool_ok && storage_ok ? "ready" : "not_ready");
+  ims_json_add_string(b, "status", database_ok && spool_ok && storage_ok ? "ready" : "not_ready");
   json_builder_set_member_name(b, "checks");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "database");
-  json_builder_add_string_value(b, database_ok ? "ok" : "unreachable");
-  json_builder_set_member_name(b, "spool");
-  json_builder_add_string_value(b, spool_ok ? "ok" : spool_problem);
-  json_builder_set_member_name(b, "storage");
-  json_builder_add_string_value(b, !storage_configured ? "not_configured"
+  ims_json_add_string(b, "database", database_ok ? "ok" : "unreachable");
+  ims_json_add_string(b, "spool", spool_ok ? "ok" : spool_problem);
+  ims_json_add_string(b, "storage", !storage_configured ? "not_configured"
                                    : storage_ok        ? "ok"
                                                        : "unreachable");
   json_builder_end_object(b);
   json_builder_set_member_name(b, "database");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "queued");
-  json_builder_add_int_value(b, database.queued);
-  json_builder_set_member_name(b, "waitingWrites");
-  json_builder_add_int_value(b, database.waiting_writes);
-  json_builder_set_member_name(b, "lastError");
-  if (database.last_error)
-    json_builder_add_string_value(b, database.last_error);
-  else
-    json_builder_add_null_value(b);
+  ims_json_add_int(b, "queued", database.queued);
+  ims_json_add_int(b, "waitingWrites", database.waiting_writes);
+  ims_json_add_string(b, "lastError", database.last_error);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "processing");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "queued");
-  json_builder_add_int_value(b, processing.queued);
-  json_builder_set_member_name(b, "working");
-  json_builder_add_int_value(b, processing.working);
-  json_builder_set_member_name(b, "retrying");
-  json_builder_add_int_value(b, processing.waiting);
-  json_builder_set_member_name(b, "lastError");
-  if (processing.last_error)
-    json_builder_add_string_value(b, processing.last_error);
-  else
-    json_builder_add_null_value(b);
+  ims_json_add_int(b, "queued", processing.queued);
+  ims_json_add_int(b, "working", processing.working);
+  ims_json_add_int(b, "retrying", processing.waiting);
+  ims_json_add_string(b, "lastError", processing.last_error);
   json_builder_end_object(b);
   /* Kafka being down does not make imsd unready: events wait in the outbox */
   json_builder_set_member_name(b, "events");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "kafka");
-  json_builder_add_string_value(b, !api->relay ? "not_configured" : events.kafka_ok ? "ok"
+  ims_json_add_string(b, "kafka", !api->relay ? "not_configured" : events.kafka_ok ? "ok"
                                                                                   : "unreachable");
-  json_builder_set_member_name(b, "outboxPending");
-  json_builder_add_int_value(b, events.pending);
-  json_builder_set_member_name(b, "inFlight");
-  json_builder_add_int_value(b, events.in_flight);
-  json_builder_set_member_name(b, "lastError");
-  if (events.last_error)
-    json_builder_add_string_value(b, events.last_error);
-  else
-    json_builder_add_null_value(b);
+  ims_json_add_int(b, "outboxPending", events.pending);
+  ims_json_add_int(b, "inFlight", events.in_flight);
+  ims_json_add_string(b, "lastError", events.last_error);
   json_builder_end_object(b);
   json_builder_end_object(b);
   ims_processor_status_clear(&processing);
@@ -397,10 +350,10 @@ handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respons
                                               api->config->public_url, record->id, token);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "joinUrl", join_url);
-  ims_api_add_string(b, "token", token);
-  ims_api_add_time(b, "expiresAt", record->expires_at);
+  ims_json_add_string(b, "sessionId", record->id);
+  ims_json_add_string(b, "joinUrl", join_url);
+  ims_json_add_string(b, "token", token);
+  ims_json_add_time_or_null(b, "expiresAt", record->expires_at);
   json_builder_end_object(b);
   respond_json(response, 201, b);
 }
@@ -411,37 +364,33 @@ static void
 build_session(JsonBuilder *b, const ImsSessionRecord *record)
 {
   json_builder_begin_object(b);
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "interviewId", record->interview_id);
-  ims_api_add_string(b, "invitationId", record->invitation_id);
-  ims_api_add_string(b, "userId", record->user_id);
-  ims_api_add_string(b, "candidateEmail", record->candidate_email);
-  ims_api_add_string(b, "companyId", record->company_id);
-  ims_api_add_string(b, "profile", record->profile);
-  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-  json_builder_set_member_name(b, "currentQuestion");
-  json_builder_add_int_value(b, record->current_question);
+  ims_json_add_string(b, "sessionId", record->id);
+  ims_json_add_string(b, "interviewId", record->interview_id);
+  ims_json_add_string(b, "invitationId", record->invitation_id);
+  ims_json_add_string(b, "userId", record->user_id);
+  ims_json_add_string(b, "candidateEmail", record->candidate_email);
+  ims_json_add_string(b, "companyId", record->company_id);
+  ims_json_add_string(b, "profile", record->profile);
+  ims_json_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_json_add_int(b, "currentQuestion", record->current_question);
   json_builder_set_member_name(b, "settings");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "thinkSeconds");
-  json_builder_add_int_value(b, record->think_seconds);
-  json_builder_set_member_name(b, "maxRetakes");
-  json_builder_add_int_value(b, record->max_retakes);
+  ims_json_add_int(b, "thinkSeconds", record->think_seconds);
+  ims_json_add_int(b, "maxRetakes", record->max_retakes);
   json_builder_end_object(b);
-  ims_api_add_time(b, "createdAt", record->created_at);
-  ims_api_add_time(b, "expiresAt", record->expires_at);
-  ims_api_add_time(b, "startedAt", record->started_at);
-  ims_api_add_time(b, "completedAt", record->completed_at);
+  ims_json_add_time_or_null(b, "createdAt", record->created_at);
+  ims_json_add_time_or_null(b, "expiresAt", record->expires_at);
+  ims_json_add_time_or_null(b, "startedAt", record->started_at);
+  ims_json_add_time_or_null(b, "completedAt", record->completed_at);
 
   json_builder_set_member_name(b, "questions");
   json_builder_begin_array(b);
   for (guint i = 0; i < record->questions->len; i++) {
     const ImsQuestion *question = g_ptr_array_index(record->questions, i);
     json_builder_begin_object(b);
-    ims_api_add_string(b, "id", question->id);
-    ims_api_add_string(b, "text", question->text);
-    json_builder_set_member_name(b, "timeLimitSeconds");
-    json_builder_add_int_value(b, question->time_limit_seconds);
+    ims_json_add_string(b, "id", question->id);
+    ims_json_add_string(b, "text", question->text);
+    ims_json_add_int(b, "timeLimitSeconds", question->time_limit_seconds);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -451,25 +400,19 @@ build_session(JsonBuilder *b, const ImsSessionRecord *record)
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
     json_builder_begin_object(b);
-    ims_api_add_string(b, "id", take->id);
-    json_builder_set_member_name(b, "questionIndex");
-    json_builder_add_int_value(b, take->question_index);
-    json_builder_set_member_name(b, "number");
-    json_builder_add_int_value(b, take->number);
-    ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
-    ims_api_add_string(b, "stopReason", take->stop_reason);
-    ims_api_add_time(b, "startedAt", take->started_at);
-    ims_api_add_time(b, "stoppedAt", take->stopped_at);
-    json_builder_set_member_name(b, "durationMs");
-    json_builder_add_int_value(b, take->duration_ms);
-    json_builder_set_member_name(b, "sizeBytes");
-    json_builder_add_int_value(b, take->size_bytes);
-    ims_api_add_string(b, "videoCodec", take->video_codec);
-    ims_api_add_string(b, "audioCodec", take->audio_codec);
-    json_builder_set_member_name(b, "width");
-    json_builder_add_int_value(b, take->width);
-    json_builder_set_member_name(b, "height");
-    json_builder_add_int_value(b, take->height);
+    ims_json_add_string(b, "id", take->id);
+    ims_json_add_int(b, "questionIndex", take->question_index);
+    ims_json_add_int(b, "number", take->number);
+    ims_json_add_string(b, "status", ims_take_status_to_string(take->status));
+    ims_json_add_string(b, "stopReason", take->stop_reason);
+    ims_json_add_time_or_null(b, "startedAt", take->started_at);
+    ims_json_add_time_or_null(b, "stoppedAt", take->stopped_at);
+    ims_json_add_int(b, "durationMs", take->duration_ms);
+    ims_json_add_int(b, "sizeBytes", take->size_bytes);
+    ims_json_add_string(b, "videoCodec", take->video_codec);
+    ims_json_add_string(b, "audioCodec", take->audio_codec);
+    ims_json_add_int(b, "width", take->width);
+    ims_json_add_int(b, "height", take->height);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);

@@ -58,12 +58,6 @@ typedef struct {
 /* JSON {"code", "message"} with status into response (shared with review-api.c). */
 void ims_api_respond_error(ImsApiResponse *response, int status, const char *code,
                            const char *format, ...) G_GNUC_PRINTF(4, 5);
-/* Members of a JSON reply: a string or null; a time as ims_time_format_iso8601 (base/time-format.h),
- * or null for 0. */
-struct _JsonBuilder;
-void ims_api_add_string(struct _JsonBuilder *builder, const char *name, const char *value);
-void ims_api_add_time(struct _JsonBuilder *builder, const char *name, gint64 unix_us);
-
 /* TRUE if answering request reads or writes PostgreSQL: the caller runs
  * ims_api_handle for it on the database thread.  /healthz and /readyz read
  * only the main loop's state and run there. */

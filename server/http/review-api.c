@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api-input.h"
+#include "json-build.h"
 #include "media-eraser.h"
 #include "message.h"
 #include "payloads.h"
@@ -24,13 +25,6 @@ respond(ImsApiResponse *response, int status, JsonBuilder *builder)
   g_autoptr(JsonNode) root = json_builder_get_root(builder);
   response->status = status;
   response->body = ims_message_to_json(root);
-}
-
-static void
-add_int(JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, value);
 }
 
 static void
@@ -69,16 +63,16 @@ sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
 static void
 add_session_fields(JsonBuilder *b, const ImsSessionRecord *record)
 {
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "interviewId", record->interview_id);
-  ims_api_add_string(b, "userId", record->user_id);
-  ims_api_add_string(b, "candidateEmail", record->candidate_email);
-  ims_api_add_string(b, "companyId", record->company_id);
-  ims_api_add_string(b, "profile", record->profile);
-  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-  ims_api_add_time(b, "createdAt", record->created_at);
-  ims_api_add_time(b, "startedAt", record->started_at);
-  ims_api_add_time(b, "completedAt", record->completed_at);
+  ims_json_add_string(b, "sessionId", record->id);
+  ims_json_add_string(b, "interviewId", record->interview_id);
+  ims_json_add_string(b, "userId", record->user_id);
+  ims_json_add_string(b, "candidateEmail", record->candidate_email);
+  ims_json_add_string(b, "companyId", record->company_id);
+  ims_json_add_string(b, "profile", record->profile);
+  ims_json_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_json_add_time_or_null(b, "createdAt", record->created_at);
+  ims_json_add_time_or_null(b, "startedAt", record->started_at);
+  ims_json_add_time_or_null(b, "completedAt", record->completed_at);
 }
 
 /* The session if it exists and the reviewer may see it (transfer full);
@@ -192,14 +186,14 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     const ImsSessionRecord *record = summary->record;
     json_builder_begin_object(b);
     add_session_fields(b, record);
-    add_int(b, "questionCount", summary->question_count);
-    add_int(b, "takeCount", summary->take_count);
+    ims_json_add_int(b, "questionCount", summary->question_count);
+    ims_json_add_int(b, "takeCount", summary->take_count);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  add_int(b, "limit", filter.limit);
-  add_int(b, "offset", filter.offset);
-  add_int(b, "total", total);
+  ims_json_add_int(b, "limit", filter.limit);
+  ims_json_add_int(b, "offset", filter.offset);
+  ims_json_add_int(b, "total", total);
   json_builder_end_object(b);
   respond(response, 200, b);
 }
@@ -218,12 +212,12 @@ add_media(ImsApi *api, JsonBuilder *b, const GPtrArray *files, const char *take_
     gint64 expires_at = 0;
     g_autofree char *url = sign(api, file, &expires_at);
     json_builder_begin_object(b);
-    ims_api_add_string(b, "fileId", file->id);
-    ims_api_add_string(b, "kind", file->kind);
-    ims_api_add_string(b, "contentType", file->content_type);
-    add_int(b, "sizeBytes", file->size_bytes);
-    ims_api_add_string(b, "url", url);
-    ims_api_add_time(b, "urlExpiresAt", url ? expires_at : 0);
+    ims_json_add_string(b, "fileId", file->id);
+    ims_json_add_string(b, "kind", file->kind);
+    ims_json_add_string(b, "contentType", file->content_type);
+    ims_json_add_int(b, "sizeBytes", file->size_bytes);
+    ims_json_add_string(b, "url", url);
+    ims_json_add_time_or_null(b, "urlExpiresAt", url ? expires_at : 0);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -235,8 +229,8 @@ add_processing(JsonBuilder *b, const ImsTake *take)
 {
   json_builder_set_member_name(b, "processing");
   json_builder_begin_object(b);
-  ims_api_add_string(b, "status", take->processing_status ? take->processing_status : "pending");
-  ims_api_add_string(b, "error", take->processing_error);
+  ims_json_add_string(b, "status", take->processing_status ? take->processing_status : "pending");
+  ims_json_add_string(b, "error", take->processing_error);
   json_builder_end_object(b);
 }
 
@@ -247,14 +241,9 @@ static void
 add_completeness(JsonBuilder *b, const ImsTake *take)
 {
   g_autoptr(GError) error = NULL;
-  JsonNode *node = take->completeness ? json_from_string(take->completeness, &error) : NULL;
-  if (node && !JSON_NODE_HOLDS_OBJECT(node))
-    g_clear_pointer(&node, json_node_unref);
-  if (take->completeness && !node)
+  if (!ims_json_add_object_text(b, "completeness", take->completeness, &error))
     g_warning("take %s: completeness is not a JSON object: %s", take->id,
               error ? error->message : take->completeness);
-  json_builder_set_member_name(b, "completeness");
-  json_builder_add_value(b, node ? node : json_node_new(JSON_NODE_NULL));
 }
 
 static void
@@ -281,10 +270,10 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   for (guint q = 0; q < record->questions->len; q++) {
     const ImsQuestion *question = g_ptr_array_index(record->questions, q);
     json_builder_begin_object(b);
-    add_int(b, "index", q);
-    ims_api_add_string(b, "id", question->id);
-    ims_api_add_string(b, "text", question->text);
-    add_int(b, "timeLimitSeconds", question->time_limit_seconds);
+    ims_json_add_int(b, "index", q);
+    ims_json_add_string(b, "id", question->id);
+    ims_json_add_string(b, "text", question->text);
+    ims_json_add_int(b, "timeLimitSeconds", question->time_limit_seconds);
     json_builder_set_member_name(b, "takes");
     json_builder_begin_array(b);
     for (guint i = 0; i < record->takes->len; i++) {
@@ -292,16 +281,16 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
       if (take->question_index != (int) q)
         continue;
       json_builder_begin_object(b);
-      ims_api_add_string(b, "id", take->id);
-      add_int(b, "number", take->number);
-      ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
-      add_int(b, "durationMs", take->duration_ms);
-      add_int(b, "width", take->width);
-      add_int(b, "height", take->height);
-      ims_api_add_string(b, "videoCodec", take->video_codec);
-      ims_api_add_string(b, "audioCodec", take->audio_codec);
-      ims_api_add_string(b, "stopReason", take->stop_reason);
-      ims_api_add_time(b, "startedAt", take->started_at);
+      ims_json_add_string(b, "id", take->id);
+      ims_json_add_int(b, "number", take->number);
+      ims_json_add_string(b, "status", ims_take_status_to_string(take->status));
+      ims_json_add_int(b, "durationMs", take->duration_ms);
+      ims_json_add_int(b, "width", take->width);
+      ims_json_add_int(b, "height", take->height);
+      ims_json_add_string(b, "videoCodec", take->video_codec);
+      ims_json_add_string(b, "audioCodec", take->audio_codec);
+      ims_json_add_string(b, "stopReason", take->stop_reason);
+      ims_json_add_time_or_null(b, "startedAt", take->started_at);
       add_processing(b, take);
       add_completeness(b, take);
       add_media(api, b, files, take->id);
@@ -346,8 +335,8 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
   audit(api, reviewer, request, "media_url", file_id);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  ims_api_add_string(b, "url", url);
-  ims_api_add_time(b, "expiresAt", expires_at);
+  ims_json_add_string(b, "url", url);
+  ims_json_add_time_or_null(b, "expiresAt", expires_at);
   json_builder_end_object(b);
   respond(response, 200, b);
 }
@@ -384,7 +373,7 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
                   IMS_DELETE_REASON_RECRUITER_REQUEST, id, NULL, NULL, on_erased, g_strdup(id));
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  add_int(b, "deleting", count);
+  ims_json_add_int(b, "deleting", count);
   json_builder_end_object(b);
   respond(response, 202, b);
 }

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "imsd-build.h"
+#include "json-build.h"
 #include "token.h"
 
 #define SERVICE_TOKEN "service-token-for-tests"
@@ -574,7 +575,7 @@ test_time_members(void **state)
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    ims_api_add_time(b, "at", cases[i].us);
+    ims_json_add_time_or_null(b, "at", cases[i].us);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     JsonNode *at = json_object_get_member(json_node_get_object(root), "at");
