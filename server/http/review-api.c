@@ -1,4 +1,4 @@
-/* review-api.c: the recruiters' REST API; see review-api.h. */
+/* review-api.c: the recruiters' REST API's handlers; see review-api.h. */
 #define G_LOG_DOMAIN "imsd.review"
 
 #include "review-api.h"
@@ -9,36 +9,24 @@
 #include "api-input.h"
 #include "json-build.h"
 #include "media-eraser.h"
-#include "message.h"
 #include "payloads.h"
 #include "reviewer.h"
-#include "router.h"
 
-#define SESSIONS_PATH IMS_REVIEW_PATH "sessions"
-#define MEDIA_PATH IMS_REVIEW_PATH "media/"
 #define DEFAULT_LIMIT 20
 #define MAX_LIMIT 100
 
 static void
-respond(ImsApiResponse *response, int status, JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  response->status = status;
-  response->body = ims_message_to_json(root);
-}
-
-static void
-audit(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request, const char *action,
-      const char *target)
+audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *target)
 {
   g_autoptr(GError) error = NULL;
+  const ImsReviewer *reviewer = call->reviewer;
   ImsAuditEntry entry = {
     .actor = reviewer->subject,
     .role = ims_reviewer_role_to_string(reviewer->role),
     .company_id = reviewer->company_id,
     .action = action,
     .target = target,
-    .remote = request->remote,
+    .remote = call->request->remote,
   };
   if (!api->store->review.add_audit(api->store, &entry, &error))
     g_warning("audit of %s %s by %s not written: %s", action, target ? target : "",
@@ -119,10 +107,10 @@ parse_int(const char *text, int min, int max, int *out)
   return TRUE;
 }
 
-static void
-handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-            ImsApiResponse *response)
+void
+ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const ImsApiRequest *request = call->request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) params = NULL;
   ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
@@ -166,7 +154,8 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     }
   }
   /* a recruiter's list is their company's, whatever the query says */
-  filter.company_id = reviewer->role == IMS_REVIEWER_RECRUITER ? reviewer->company_id : NULL;
+  filter.company_id =
+      call->reviewer->role == IMS_REVIEWER_RECRUITER ? call->reviewer->company_id : NULL;
 
   gint64 total = 0;
   g_autoptr(GPtrArray) summaries = api->store->review.list_sessions(api->store, &filter, &total, &error);
@@ -175,7 +164,7 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     ims_api_respond_error(response, 500, "internal", "The sessions could not be read.");
     return;
   }
-  audit(api, reviewer, request, "list_sessions", NULL);
+  audit(api, call, "list_sessions", NULL);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -195,7 +184,7 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
   ims_json_add_int(b, "offset", filter.offset);
   ims_json_add_int(b, "total", total);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- detail ---- */
@@ -246,12 +235,12 @@ add_completeness(JsonBuilder *b, const ImsTake *take)
               error ? error->message : take->completeness);
 }
 
-static void
-handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-              const char *id, ImsApiResponse *response)
+void
+ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *id = call->id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, call->reviewer, id, response);
   if (!record)
     return;
   g_autoptr(GPtrArray) files = api->store->review.list_session_media_files(api->store, id, &error);
@@ -260,7 +249,7 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
     ims_api_respond_error(response, 500, "internal", "The session could not be read.");
     return;
   }
-  audit(api, reviewer, request, "view_session", id);
+  audit(api, call, "view_session", id);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -301,22 +290,22 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- one signed URL ---- */
 
-static void
-handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-                 const char *file_id, ImsApiResponse *response)
+void
+ims_review_api_get_media_url(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *file_id = call->id;
   g_autoptr(GError) error = NULL;
   g_autofree char *company_id = NULL;
   g_autoptr(ImsMediaFile) file =
       g_uuid_string_is_valid(file_id)
           ? api->store->review.get_media_file(api->store, file_id, &company_id, &error)
           : NULL;
-  if (!file || !ims_reviewer_can_see(reviewer, company_id)) {
+  if (!file || !ims_reviewer_can_see(call->reviewer, company_id)) {
     if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
       g_warning("%s: cannot read media: %s", file_id, error->message);
       ims_api_respond_error(response, 500, "internal", "The media could not be read.");
@@ -332,13 +321,13 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
                           "A link to this media cannot be made right now.");
     return;
   }
-  audit(api, reviewer, request, "media_url", file_id);
+  audit(api, call, "media_url", file_id);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   ims_json_add_string(b, "url", url);
   ims_json_add_time_or_null(b, "expiresAt", expires_at);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- delete a session's media ---- */
@@ -353,12 +342,12 @@ on_erased(const char *error_message, guint erased, gpointer data)
 }
 
 /* 202: the objects go asynchronously (S3 first, then rows and media.deleted). */
-static void
-handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-              const char *id, ImsApiResponse *response)
+void
+ims_review_api_delete_media(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *id = call->id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, call->reviewer, id, response);
   if (!record)
     return;
   GPtrArray *files = api->store->review.list_session_media_files(api->store, id, &error);
@@ -367,7 +356,7 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
     ims_api_respond_error(response, 500, "internal", "The media could not be read.");
     return;
   }
-  audit(api, reviewer, request, "delete_media", id);
+  audit(api, call, "delete_media", id);
   guint count = files->len;
   ims_media_erase(api->database, api->objects, files, record->user_id,
                   IMS_DELETE_REASON_RECRUITER_REQUEST, id, NULL, NULL, on_erased, g_strdup(id));
@@ -375,54 +364,5 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   json_builder_begin_object(b);
   ims_json_add_int(b, "deleting", count);
   json_builder_end_object(b);
-  respond(response, 202, b);
-}
-
-/* The review API's routes (the service API's are in api.c). */
-enum { ROUTE_LIST, ROUTE_DETAIL, ROUTE_DELETE_MEDIA, ROUTE_MEDIA_URL };
-static const ImsRoute review_routes[] = {
-  { "GET", SESSIONS_PATH, ROUTE_LIST },
-  { "GET", SESSIONS_PATH "/{}", ROUTE_DETAIL },
-  { "DELETE", SESSIONS_PATH "/{}/media", ROUTE_DELETE_MEDIA },
-  { "GET", MEDIA_PATH "{}/url", ROUTE_MEDIA_URL },
-};
-
-void
-ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
-{
-  g_autoptr(GError) error = NULL;
-  ImsReviewer reviewer = { 0 };
-  ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
-                           api->config->jwt_issuer };
-  ImsRouteMatch match = { 0 };
-  gboolean found = ims_route_match(review_routes, G_N_ELEMENTS(review_routes), request->method,
-                                   request->path, &match);
-
-  if (!found && match.status == 400) {
-    /* a malformed path is refused before the token is looked at */
-    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
-    ims_route_match_clear(&match);
-    return;
-  }
-  if (!ims_reviewer_authenticate(&keys, request->authorization,
-                                 g_get_real_time() / G_USEC_PER_SEC, &reviewer, &error)) {
-    gboolean forbidden = g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN);
-    ims_api_respond_error(response, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
-                          "%s", forbidden ? "This token may not use the review API."
-                                          : "A valid recruiter bearer token is required.");
-    ims_route_match_clear(&match);
-    return;
-  }
-  if (!found)
-    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
-  else if (match.route == ROUTE_LIST)
-    handle_list(api, &reviewer, request, response);
-  else if (match.route == ROUTE_DETAIL)
-    handle_detail(api, &reviewer, request, match.params[0], response);
-  else if (match.route == ROUTE_DELETE_MEDIA)
-    handle_delete(api, &reviewer, request, match.params[0], response);
-  else
-    handle_media_url(api, &reviewer, request, match.params[0], response);
-  ims_route_match_clear(&match);
-  ims_reviewer_clear(&reviewer);
+  ims_api_respond_json(response, 202, b);
 }
