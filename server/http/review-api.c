@@ -14,6 +14,9 @@
 
 #define DEFAULT_LIMIT 20
 #define MAX_LIMIT 100
+/* the sentences of the list's filters that share one */
+#define TIMES_MESSAGE "from and to must be ISO 8601 times"
+#define PAGE_MESSAGE "limit must be 1 to " G_STRINGIFY(MAX_LIMIT) " and offset 0 or more"
 
 static void
 audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *target)
@@ -87,25 +90,7 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
 
 /* ---- list ---- */
 
-static gboolean
-parse_time(const char *text, gint64 *out)
-{
-  g_autoptr(GDateTime) time = text ? g_date_time_new_from_iso8601(text, NULL) : NULL;
-  if (!time)
-    return FALSE;
-  *out = g_date_time_to_unix(time) * G_USEC_PER_SEC + g_date_time_get_microsecond(time);
-  return TRUE;
-}
-
-static gboolean
-parse_int(const char *text, int min, int max, int *out)
-{
-  gint64 value;
-  if (!text || !g_ascii_string_to_signed(text, 10, min, max, &value, NULL))
-    return FALSE;
-  *out = (int) value;
-  return TRUE;
-}
+static const char *const session_states[] = { "created", "active", "completed", NULL };
 
 void
 ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
@@ -113,7 +98,19 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
   const ImsApiRequest *request = call->request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) params = NULL;
+  g_autofree char *problem = NULL;
   ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
+  const ImsApiParameter filters[] = {
+    { .name = "interviewId", .type = IMS_API_PARAM_ID, .text = &filter.interview_id },
+    { .name = "status", .type = IMS_API_PARAM_WORD, .words = session_states,
+      .text = &filter.state },
+    { .name = "from", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.from },
+    { .name = "to", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.to },
+    { .name = "limit", .type = IMS_API_PARAM_INT, .min = 1, .max = MAX_LIMIT,
+      .message = PAGE_MESSAGE, .integer = &filter.limit },
+    { .name = "offset", .type = IMS_API_PARAM_INT, .min = 0, .max = G_MAXINT,
+      .message = PAGE_MESSAGE, .integer = &filter.offset },
+  };
 
   if (request->query && *request->query) {
     params = g_uri_parse_params(request->query, -1, "&", G_URI_PARAMS_NONE, &error);
@@ -122,36 +119,9 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
       return;
     }
   }
-  const char *value;
-  if (params) {
-    filter.interview_id = g_hash_table_lookup(params, "interviewId");
-    const char *id_problem =
-        filter.interview_id ? ims_api_input_id_problem(filter.interview_id, -1) : NULL;
-    if (id_problem) {
-      ims_api_respond_error(response, 400, "invalid_request", "interviewId %s.", id_problem);
-      return;
-    }
-    filter.state = g_hash_table_lookup(params, "status");
-    if (filter.state && !g_str_equal(filter.state, "created") &&
-        !g_str_equal(filter.state, "active") && !g_str_equal(filter.state, "completed")) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "status must be created, active or completed.");
-      return;
-    }
-    if (((value = g_hash_table_lookup(params, "from")) && !parse_time(value, &filter.from)) ||
-        ((value = g_hash_table_lookup(params, "to")) && !parse_time(value, &filter.to))) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "from and to must be ISO 8601 times.");
-      return;
-    }
-    if (((value = g_hash_table_lookup(params, "limit")) &&
-         !parse_int(value, 1, MAX_LIMIT, &filter.limit)) ||
-        ((value = g_hash_table_lookup(params, "offset")) &&
-         !parse_int(value, 0, G_MAXINT, &filter.offset))) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "limit must be 1 to %d and offset 0 or more.", MAX_LIMIT);
-      return;
-    }
+  if (!ims_api_input_check_query(params, filters, G_N_ELEMENTS(filters), &problem)) {
+    ims_api_respond_error(response, 400, "invalid_request", "%s.", problem);
+    return;
   }
   /* a recruiter's list is their company's, whatever the query says */
   filter.company_id =

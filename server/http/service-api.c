@@ -13,82 +13,95 @@
 
 #define MAX_QUESTIONS 50
 #define MAX_FIELD_LENGTH 256
+#define MAX_PROFILE_NAME 64
 #define MAX_QUESTION_TEXT 4000
+#define MAX_THINK_SECONDS 600
+#define MIN_ANSWER_SECONDS 5
 
 /* ---- create ---- */
 
-/* Reads an optional string member: absent or null -> *out NULL.  FALSE with a
- * message if it is present but not a non-empty string within max_length. */
+/* What the body names: the session's ids, the candidate and the profile. */
 static gboolean
-read_string(JsonObject *object, const char *name, gboolean required, gsize max_length,
-            char **out, char **problem)
+check_identity(JsonObject *body, ImsSessionRecord *record, char **problem)
 {
-  JsonNode *node = json_object_get_member(object, name);
-  *out = NULL;
-  if (!node || JSON_NODE_HOLDS_NULL(node)) {
-    if (required)
-      *problem = g_strdup_printf("\"%s\" is required", name);
-    return !required;
-  }
-  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
-      json_node_get_string(node)[0] == '\0' || strlen(json_node_get_string(node)) > max_length) {
-    *problem = g_strdup_printf("\"%s\" must be a non-empty string of at most %" G_GSIZE_FORMAT
-                               " characters", name, max_length);
-    return FALSE;
-  }
-  *out = g_strdup(json_node_get_string(node));
-  return TRUE;
+  const ImsApiParameter members[] = {
+    { .name = "interviewId", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED,
+      .copy = &record->interview_id },
+    { .name = "invitationId", .type = IMS_API_PARAM_ID, .copy = &record->invitation_id },
+    { .name = "userId", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED,
+      .copy = &record->user_id },
+    { .name = "candidateEmail", .type = IMS_API_PARAM_STRING, .max = MAX_FIELD_LENGTH,
+      .copy = &record->candidate_email },
+    { .name = "companyId", .type = IMS_API_PARAM_ID, .copy = &record->company_id },
+    { .name = "profile", .type = IMS_API_PARAM_STRING, .max = MAX_PROFILE_NAME,
+      .copy = &record->profile },
+  };
+  return ims_api_input_check_object(body, members, G_N_ELEMENTS(members), problem);
 }
 
-/* read_string for an id field: also refused if it is not an id (api-input.h). */
+/* What the interview asks: settings and questions, within the limits of
+ * profile (so checked once the profile is known).  *questions: borrowed
+ * from body, each element still to be checked. */
 static gboolean
-read_id(JsonObject *object, const char *name, gboolean required, char **out, char **problem)
+check_interview(JsonObject *body, const ImsProfile *profile, ImsSessionRecord *record,
+                JsonArray **questions, char **problem)
 {
-  if (!read_string(object, name, required, IMS_API_MAX_ID_BYTES, out, problem))
-    return FALSE;
-  const char *why = *out ? ims_api_input_id_problem(*out, -1) : NULL;
-  if (why) {
-    *problem = g_strdup_printf("\"%s\" %s", name, why);
-    g_clear_pointer(out, g_free);
-    return FALSE;
-  }
-  return TRUE;
+  const ImsApiParameter settings[] = {
+    { .name = "thinkSeconds", .type = IMS_API_PARAM_INT, .min = 0, .max = MAX_THINK_SECONDS,
+      .integer = &record->think_seconds },
+    { .name = "maxRetakes", .type = IMS_API_PARAM_INT, .min = 0, .max = profile->max_retakes,
+      .integer = &record->max_retakes },
+  };
+  const ImsApiParameter members[] = {
+    { .name = "settings", .type = IMS_API_PARAM_OBJECT, .members = settings,
+      .n_members = G_N_ELEMENTS(settings) },
+    { .name = "questions", .type = IMS_API_PARAM_ARRAY, .flags = IMS_API_PARAM_REQUIRED,
+      .min = 1, .max = MAX_QUESTIONS,
+      .message = "\"questions\" must be an array of 1 to " G_STRINGIFY(MAX_QUESTIONS) " questions",
+      .array = questions },
+  };
+  return ims_api_input_check_object(body, members, G_N_ELEMENTS(members), problem);
 }
 
-static gboolean
-read_int(JsonObject *object, const char *name, int fallback, int min, int max, int *out,
-         char **problem)
+/* questions[index] as a question of profile (transfer full); NULL with
+ * *problem if it is not one. */
+static ImsQuestion *
+read_question(JsonArray *questions, guint index, const ImsProfile *profile, char **problem)
 {
-  JsonNode *node = object ? json_object_get_member(object, name) : NULL;
-  if (!node || JSON_NODE_HOLDS_NULL(node)) {
-    *out = fallback;
-    return TRUE;
+  JsonNode *node = json_array_get_element(questions, index);
+  g_autofree char *id = NULL, *text = NULL, *inner = NULL;
+  int limit = 0;
+  const ImsApiParameter members[] = {
+    { .name = "id", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED, .copy = &id },
+    { .name = "text", .type = IMS_API_PARAM_STRING, .flags = IMS_API_PARAM_REQUIRED,
+      .max = MAX_QUESTION_TEXT, .copy = &text },
+    { .name = "timeLimitSeconds", .type = IMS_API_PARAM_INT, .flags = IMS_API_PARAM_REQUIRED,
+      .min = MIN_ANSWER_SECONDS, .max = profile->max_answer_seconds, .integer = &limit },
+  };
+  if (!JSON_NODE_HOLDS_OBJECT(node)) {
+    *problem = g_strdup_printf("questions[%u] must be an object", index);
+    return NULL;
   }
-  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64 ||
-      json_node_get_int(node) < min || json_node_get_int(node) > max) {
-    *problem = g_strdup_printf("\"%s\" must be an integer from %d to %d", name, min, max);
-    return FALSE;
+  if (!ims_api_input_check_object(json_node_get_object(node), members, G_N_ELEMENTS(members),
+                                  &inner)) {
+    *problem = g_strdup_printf("questions[%u]: %s", index, inner);
+    return NULL;
   }
-  *out = (int) json_node_get_int(node);
-  return TRUE;
+  return ims_question_new(id, text, limit);
 }
 
 /* Builds a session record from the request body; NULL with *problem and
- * *code (static: invalid_request or duplicate_question_id) set. */
+ * *code (static: invalid_request or duplicate_question_id) set.  The checks
+ * go in the body's order: the identity, the profile it names, the
+ * interview. */
 static ImsSessionRecord *
 parse_create(ImsApi *api, JsonObject *body, const char **code, char **problem)
 {
   g_autoptr(ImsSessionRecord) record = ims_session_record_new();
-  JsonObject *settings = NULL;
+  JsonArray *questions = NULL;
 
   *code = "invalid_request";
-  if (!read_id(body, "interviewId", TRUE, &record->interview_id, problem) ||
-      !read_id(body, "invitationId", FALSE, &record->invitation_id, problem) ||
-      !read_id(body, "userId", TRUE, &record->user_id, problem) ||
-      !read_string(body, "candidateEmail", FALSE, MAX_FIELD_LENGTH, &record->candidate_email,
-                   problem) ||
-      !read_id(body, "companyId", FALSE, &record->company_id, problem) ||
-      !read_string(body, "profile", FALSE, 64, &record->profile, problem))
+  if (!check_identity(body, record, problem))
     return NULL;
   if (!record->profile)
     record->profile = g_strdup("default");
@@ -97,57 +110,26 @@ parse_create(ImsApi *api, JsonObject *body, const char **code, char **problem)
     *problem = g_strdup_printf("unknown profile \"%s\"", record->profile);
     return NULL;
   }
-
-  JsonNode *settings_node = json_object_get_member(body, "settings");
-  if (settings_node && !JSON_NODE_HOLDS_NULL(settings_node)) {
-    if (!JSON_NODE_HOLDS_OBJECT(settings_node)) {
-      *problem = g_strdup("\"settings\" must be an object");
-      return NULL;
-    }
-    settings = json_node_get_object(settings_node);
-  }
-  if (!read_int(settings, "thinkSeconds", api->config->default_think_seconds, 0, 600,
-                &record->think_seconds, problem) ||
-      !read_int(settings, "maxRetakes", MIN(api->config->default_max_retakes, profile->max_retakes),
-                0, profile->max_retakes, &record->max_retakes, problem))
+  record->think_seconds = api->config->default_think_seconds;
+  record->max_retakes = MIN(api->config->default_max_retakes, profile->max_retakes);
+  if (!check_interview(body, profile, record, &questions, problem))
     return NULL;
 
-  JsonNode *questions = json_object_get_member(body, "questions");
-  if (!questions || !JSON_NODE_HOLDS_ARRAY(questions) ||
-      json_array_get_length(json_node_get_array(questions)) == 0 ||
-      json_array_get_length(json_node_get_array(questions)) > MAX_QUESTIONS) {
-    *problem = g_strdup_printf("\"questions\" must be an array of 1 to %d questions", MAX_QUESTIONS);
-    return NULL;
-  }
-  JsonArray *array = json_node_get_array(questions);
   /* question ids name object keys and events: one id, one question */
   g_autoptr(GHashTable) question_ids = g_hash_table_new(g_str_hash, g_str_equal);
-  for (guint i = 0; i < json_array_get_length(array); i++) {
-    JsonNode *node = json_array_get_element(array, i);
-    g_autofree char *id = NULL, *text = NULL, *inner = NULL;
-    int limit = 0;
-    if (!JSON_NODE_HOLDS_OBJECT(node)) {
-      *problem = g_strdup_printf("questions[%u] must be an object", i);
+  for (guint i = 0; i < json_array_get_length(questions); i++) {
+    ImsQuestion *question = read_question(questions, i, profile, problem);
+    if (!question)
       return NULL;
-    }
-    JsonObject *question = json_node_get_object(node);
-    if (!read_id(question, "id", TRUE, &id, &inner) ||
-        !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
-        !read_int(question, "timeLimitSeconds", -1, 5, profile->max_answer_seconds, &limit,
-                  &inner) || limit < 0) {
-      *problem = g_strdup_printf("questions[%u]: %s", i,
-                                 inner ? inner : "\"timeLimitSeconds\" is required");
-      return NULL;
-    }
-    if (g_hash_table_contains(question_ids, id)) {
+    if (g_hash_table_contains(question_ids, question->id)) {
       *code = "duplicate_question_id";
       *problem = g_strdup_printf("questions[%u]: the id \"%s\" is already used by another question",
-                                 i, id);
+                                 i, question->id);
+      ims_question_free(question);
       return NULL;
     }
-    ImsQuestion *parsed = ims_question_new(id, text, limit);
-    g_ptr_array_add(record->questions, parsed);
-    g_hash_table_add(question_ids, parsed->id);
+    g_ptr_array_add(record->questions, question);
+    g_hash_table_add(question_ids, question->id);
   }
   return g_steal_pointer(&record);
 }
