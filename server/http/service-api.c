@@ -4,7 +4,6 @@
 #include "service-api.h"
 
 #include <json-glib/json-glib.h>
-#include <string.h>
 
 #include "api-input.h"
 #include "json-build.h"
