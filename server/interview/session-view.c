@@ -66,12 +66,12 @@ ims_session_state_json(ImsSession *session)
   json_builder_set_member_name(b, "constraints");
   json_builder_begin_object(b);
   ims_json_add_boolean(b, "video", !profile || profile->video);
-  ims_json_add_int(b, "maxWidth", profile ? MIN(profile->max_width, context->max_width)
-                                        : context->max_width);
-  ims_json_add_int(b, "maxHeight", profile ? MIN(profile->max_height, context->max_height)
-                                        : context->max_height);
+  ims_json_add_int(b, "maxWidth",
+                   profile ? MIN(profile->max_width, context->max_width) : context->max_width);
+  ims_json_add_int(b, "maxHeight",
+                   profile ? MIN(profile->max_height, context->max_height) : context->max_height);
   ims_json_add_int(b, "maxFrameRate", profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
-                                        : context->max_frame_rate);
+                                              : context->max_frame_rate);
   json_builder_end_object(b);
   json_builder_end_object(b);
 
