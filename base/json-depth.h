@@ -1,11 +1,12 @@
 /* json-depth.h: how deep a JSON text nests, checked before any parser sees it.
  *
  * json-glib's parser recurses once per object or array level, so a text of a few hundred kilobytes of
- * '[' overflows the stack.  Every layer that parses JSON from outside (REST bodies in server/http/api.c,
+ * '[' overflows the stack.  Every layer that parses JSON from outside (REST bodies in server/http/,
  * signaling frames in signaling/message.c, Kafka messages in events/consumed.c, token headers in
  * server/interview/token.c) calls ims_json_depth_within() first and refuses deeper input with its own error code.
  *
- * base/ is the bottom layer: it depends on GLib only and every other layer may use it.  No state.
+ * base/ is the bottom layer: it depends on GLib and json-glib only and every other layer may use it.
+ * No state.
  */
 #pragma once
 

@@ -1,10 +1,11 @@
 /* time-format.h: unix microseconds as the ISO 8601 text every reply and event carries.
  *
- * One formatter for the whole tree: REST replies (server/http/api.c, ims_api_add_time) and event payloads
- * (events/payloads.c) write times the same way, "YYYY-MM-DDTHH:MM:SS.mmmZ".  Each caller decides what
- * an unknown time (0) means: REST writes null, an event falls back to another time.
+ * One formatter for the whole tree: REST replies and event payloads write times the same way,
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ", through base/json-build.h.  Each caller decides what an unknown time
+ * (0) means: REST writes null (ims_json_add_time_or_null), an event falls back to another time
+ * (ims_json_add_time).
  *
- * base/ is the bottom layer: GLib only, no state.
+ * base/ is the bottom layer: GLib only here, no state.
  */
 #pragma once
 

@@ -7,10 +7,9 @@
 
 #include "payloads.h"
 
-#include <math.h>
 #include <string.h>
 
-#include "time-format.h"
+#include "json-build.h"
 
 /* A time that is 0 falls back to fallback_us, then to now. */
 static gint64
@@ -27,32 +26,10 @@ resolve_time(gint64 unix_us, gint64 fallback_us)
 static gboolean
 add_time(JsonBuilder *builder, const char *member, gint64 unix_us)
 {
-  g_autofree char *text = ims_time_format_iso8601(unix_us);
-  if (!text) {
-    g_critical("%s: time %" G_GINT64_FORMAT " us cannot be written as ISO 8601", member, unix_us);
-    return FALSE;
-  }
-  json_builder_set_member_name(builder, member);
-  json_builder_add_string_value(builder, text);
-  return TRUE;
-}
-
-static void
-add_string(JsonBuilder *builder, const char *member, const char *value)
-{
-  json_builder_set_member_name(builder, member);
-  json_builder_add_string_value(builder, value);
-}
-
-/* "member": value, or null when value is NULL. */
-static void
-add_string_or_null(JsonBuilder *builder, const char *member, const char *value)
-{
-  json_builder_set_member_name(builder, member);
-  if (value)
-    json_builder_add_string_value(builder, value);
-  else
-    json_builder_add_null_value(builder);
+  if (ims_json_add_time(builder, member, unix_us))
+    return TRUE;
+  g_critical("%s: time %" G_GINT64_FORMAT " us cannot be written as ISO 8601", member, unix_us);
+  return FALSE;
 }
 
 /* "member": the JSON object whose text is json, or null when json is NULL.
@@ -62,39 +39,15 @@ static void
 add_object_or_null(JsonBuilder *builder, const char *member, const char *json, const char *owner)
 {
   g_autoptr(GError) error = NULL;
-  JsonNode *node = json ? json_from_string(json, &error) : NULL;
-  if (node && !JSON_NODE_HOLDS_OBJECT(node))
-    g_clear_pointer(&node, json_node_unref);
-  if (json && !node)
+  if (!ims_json_add_object_text(builder, member, json, &error))
     g_warning("%s: %s is not a JSON object: %s", owner, member, error ? error->message : json);
-  json_builder_set_member_name(builder, member);
-  json_builder_add_value(builder, node ? node : json_node_new(JSON_NODE_NULL));
-}
-
-/* "member": value, left out when value is NULL (the contract's "if known"). */
-static void
-add_string_if_known(JsonBuilder *builder, const char *member, const char *value)
-{
-  if (value)
-    add_string(builder, member, value);
-}
-
-static void
-add_int(JsonBuilder *builder, const char *member, gint64 value)
-{
-  json_builder_set_member_name(builder, member);
-  json_builder_add_int_value(builder, value);
 }
 
 static void
 add_seconds(JsonBuilder *builder, const char *member, double seconds)
 {
-  if (!isfinite(seconds)) {
+  if (!ims_json_add_double(builder, member, seconds))
     g_warning("%s: %g is not a number JSON can carry; writing 0", member, seconds);
-    seconds = 0;
-  }
-  json_builder_set_member_name(builder, member);
-  json_builder_add_double_value(builder, seconds);
 }
 
 static JsonNode *
@@ -117,14 +70,14 @@ ims_event_payload_candidate_started(const ImsSessionRecord *record, const char *
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "sessionId", record->id);
-  add_string(builder, "interviewId", record->interview_id);
-  add_string_if_known(builder, "invitationId", record->invitation_id);
-  add_string(builder, "userId", record->user_id);
-  add_string_if_known(builder, "candidateEmail", record->candidate_email);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  ims_json_add_string_if_known(builder, "invitationId", record->invitation_id);
+  ims_json_add_string(builder, "userId", record->user_id);
+  ims_json_add_string_if_known(builder, "candidateEmail", record->candidate_email);
   if (!add_time(builder, "startedAt", resolve_time(started_at_us, record->started_at)))
     return NULL;
-  add_string_or_null(builder, "userAgent", user_agent);
+  ims_json_add_string(builder, "userAgent", user_agent);
   return finish(builder);
 }
 
@@ -141,14 +94,14 @@ ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record, c
 
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "sessionId", record->id);
-  add_string(builder, "interviewId", record->interview_id);
-  add_string(builder, "userId", record->user_id);
-  add_string(builder, "responseId", take->id);
-  add_string(builder, "questionId", question->id);
-  add_int(builder, "questionIndex", take->question_index);
-  add_int(builder, "take", take->number);
-  add_string_or_null(builder, "mediaFileId", media_file_id);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  ims_json_add_string(builder, "userId", record->user_id);
+  ims_json_add_string(builder, "responseId", take->id);
+  ims_json_add_string(builder, "questionId", question->id);
+  ims_json_add_int(builder, "questionIndex", take->question_index);
+  ims_json_add_int(builder, "take", take->number);
+  ims_json_add_string(builder, "mediaFileId", media_file_id);
   add_seconds(builder, "duration", (double) take->duration_ms / 1000.0);
   return finish(builder);
 }
@@ -160,13 +113,13 @@ ims_event_payload_candidate_completed(const ImsSessionRecord *record, int respon
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "sessionId", record->id);
-  add_string(builder, "interviewId", record->interview_id);
-  add_string(builder, "userId", record->user_id);
-  add_string_or_null(builder, "candidateEmail", record->candidate_email);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  ims_json_add_string(builder, "userId", record->user_id);
+  ims_json_add_string(builder, "candidateEmail", record->candidate_email);
   if (!add_time(builder, "completedAt", resolve_time(record->completed_at, 0)))
     return NULL;
-  add_int(builder, "responsesCount", responses_count);
+  ims_json_add_int(builder, "responsesCount", responses_count);
   add_seconds(builder, "totalDuration", total_duration_s);
   return finish(builder);
 }
@@ -186,15 +139,15 @@ ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, 
   }
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "userId", user_id);
-  add_string(builder, "fileId", file->id);
-  add_string(builder, "sessionId", file->session_id);
-  add_string(builder, "responseId", file->take_id);
-  add_string(builder, "fileName", name);
-  add_int(builder, "fileSize", file->size_bytes);
-  add_string(builder, "mimeType", file->content_type ? file->content_type : "application/octet-stream");
-  add_string(builder, "bucket", bucket);
-  add_string(builder, "path", file->key);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", file->id);
+  ims_json_add_string(builder, "sessionId", file->session_id);
+  ims_json_add_string(builder, "responseId", file->take_id);
+  ims_json_add_string(builder, "fileName", name);
+  ims_json_add_int(builder, "fileSize", file->size_bytes);
+  ims_json_add_string(builder, "mimeType", file->content_type ? file->content_type : "application/octet-stream");
+  ims_json_add_string(builder, "bucket", bucket);
+  ims_json_add_string(builder, "path", file->key);
   return finish(builder);
 }
 
@@ -207,10 +160,10 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
   g_return_val_if_fail(user_id != NULL && file_id != NULL && profile != NULL, NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "userId", user_id);
-  add_string(builder, "fileId", file_id);
-  add_int(builder, "originalSize", original_size);
-  add_int(builder, "processedSize", processed_size);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", file_id);
+  ims_json_add_int(builder, "originalSize", original_size);
+  ims_json_add_int(builder, "processedSize", processed_size);
   add_seconds(builder, "processingDuration", processing_duration_s);
   json_builder_set_member_name(builder, "renditions");
   json_builder_begin_array(builder);
@@ -218,16 +171,16 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
     const ImsMediaFile *file = g_ptr_array_index(renditions, i);
     g_return_val_if_fail(file != NULL && file->kind != NULL && file->key != NULL, NULL);
     json_builder_begin_object(builder);
-    add_string(builder, "kind", file->kind);
-    add_string(builder, "path", file->key);
-    add_string(builder, "mimeType",
+    ims_json_add_string(builder, "kind", file->kind);
+    ims_json_add_string(builder, "path", file->key);
+    ims_json_add_string(builder, "mimeType",
                file->content_type ? file->content_type : "application/octet-stream");
-    add_int(builder, "size", file->size_bytes);
+    ims_json_add_int(builder, "size", file->size_bytes);
     json_builder_end_object(builder);
   }
   json_builder_end_array(builder);
-  add_string_or_null(builder, "thumbnailPath", thumbnail_path);
-  add_string(builder, "profile", profile);
+  ims_json_add_string(builder, "thumbnailPath", thumbnail_path);
+  ims_json_add_string(builder, "profile", profile);
   add_object_or_null(builder, "completeness", completeness, file_id);
   return finish(builder);
 }
@@ -241,15 +194,14 @@ ims_event_payload_media_processing_failed(const char *user_id, const char *take_
   g_return_val_if_fail(profile != NULL && reason != NULL && reason[0] != '\0', NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "userId", user_id);
-  add_string(builder, "fileId", take_id);
-  add_string(builder, "sessionId", session_id);
-  add_string(builder, "responseId", take_id);
-  add_string(builder, "profile", profile);
-  add_string(builder, "reason", reason);
-  add_int(builder, "attempts", attempts);
-  json_builder_set_member_name(builder, "originalStored");
-  json_builder_add_boolean_value(builder, original_stored);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", take_id);
+  ims_json_add_string(builder, "sessionId", session_id);
+  ims_json_add_string(builder, "responseId", take_id);
+  ims_json_add_string(builder, "profile", profile);
+  ims_json_add_string(builder, "reason", reason);
+  ims_json_add_int(builder, "attempts", attempts);
+  ims_json_add_boolean(builder, "originalStored", original_stored);
   if (!add_time(builder, "failedAt", resolve_time(failed_at_us, 0)))
     return NULL;
   return finish(builder);
@@ -263,12 +215,12 @@ ims_event_payload_media_deleted(const char *user_id, const char *file_id, gint64
   g_return_val_if_fail(reason != NULL && reason[0] != '\0', NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "userId", user_id);
-  add_string(builder, "fileId", file_id);
-  add_int(builder, "fileSize", file_size);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", file_id);
+  ims_json_add_int(builder, "fileSize", file_size);
   if (!add_time(builder, "deletedAt", resolve_time(deleted_at_us, 0)))
     return NULL;
-  add_string(builder, "reason", reason);
+  ims_json_add_string(builder, "reason", reason);
   return finish(builder);
 }
 
@@ -278,9 +230,9 @@ ims_event_payload_interview_started(const ImsSessionRecord *record, gint64 start
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "interviewId", record->interview_id);
-  add_string(builder, "sessionId", record->id);
-  add_string(builder, "userId", record->user_id);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "userId", record->user_id);
   if (!add_time(builder, "startedAt", resolve_time(started_at_us, record->started_at)))
     return NULL;
   return finish(builder);
@@ -293,12 +245,12 @@ ims_event_payload_interview_completed(const ImsSessionRecord *record, gint64 com
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
-  add_string(builder, "interviewId", record->interview_id);
-  add_string(builder, "sessionId", record->id);
-  add_string(builder, "userId", record->user_id);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "userId", record->user_id);
   if (!add_time(builder, "completedAt", resolve_time(completed_at_us, record->completed_at)))
     return NULL;
   add_seconds(builder, "durationSeconds", duration_s);
-  add_int(builder, "responsesCount", responses_count);
+  ims_json_add_int(builder, "responsesCount", responses_count);
   return finish(builder);
 }

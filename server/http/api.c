@@ -1,543 +1,147 @@
-/* api.c: the REST API; see api.h. */
+/* api.c: the one router of every REST path; see api.h. */
 #define G_LOG_DOMAIN "imsd.api"
 
 #include "api.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
-#include <string.h>
-
-#include "api-input.h"
-#include "json-depth.h"
-#include "message.h"
+#include "health.h"
 #include "review-api.h"
 #include "router.h"
-#include "time-format.h"
+#include "service-api.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
-#define MAX_QUESTIONS 50
-#define MAX_FIELD_LENGTH 256
-#define MAX_QUESTION_TEXT 4000
+#define REVIEW_PATH "/api/v1/review/"
 
-void
-ims_api_response_clear(ImsApiResponse *response)
+/* Every REST route: its path (router.h), then what it needs and who answers
+ * it, by the same name. */
+enum {
+  ROUTE_HEALTHZ,
+  ROUTE_READYZ,
+  ROUTE_CREATE_SESSION,
+  ROUTE_GET_SESSION,
+  ROUTE_REVIEW_LIST,
+  ROUTE_REVIEW_DETAIL,
+  ROUTE_REVIEW_DELETE_MEDIA,
+  ROUTE_REVIEW_MEDIA_URL,
+  N_ROUTES
+};
+
+static const ImsRoute routes[] = {
+  { "GET", "/healthz", ROUTE_HEALTHZ },
+  { "GET", "/readyz", ROUTE_READYZ },
+  { "POST", SESSIONS_PATH, ROUTE_CREATE_SESSION },
+  { "GET", SESSIONS_PATH "/{}", ROUTE_GET_SESSION },
+  { "GET", REVIEW_PATH "sessions", ROUTE_REVIEW_LIST },
+  { "GET", REVIEW_PATH "sessions/{}", ROUTE_REVIEW_DETAIL },
+  { "DELETE", REVIEW_PATH "sessions/{}/media", ROUTE_REVIEW_DELETE_MEDIA },
+  { "GET", REVIEW_PATH "media/{}/url", ROUTE_REVIEW_MEDIA_URL },
+};
+
+static const struct {
+  ImsApiAccess access;
+  ImsApiHandler handler;
+} route_handlers[N_ROUTES] = {
+  [ROUTE_HEALTHZ] = { IMS_API_ACCESS_OPEN, ims_health_live },
+  [ROUTE_READYZ] = { IMS_API_ACCESS_OPEN, ims_health_ready },
+  [ROUTE_CREATE_SESSION] = { IMS_API_ACCESS_SERVICE, ims_service_api_create_session },
+  [ROUTE_GET_SESSION] = { IMS_API_ACCESS_SERVICE, ims_service_api_get_session },
+  [ROUTE_REVIEW_LIST] = { IMS_API_ACCESS_RECRUITER, ims_review_api_list_sessions },
+  [ROUTE_REVIEW_DETAIL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_session },
+  [ROUTE_REVIEW_DELETE_MEDIA] = { IMS_API_ACCESS_RECRUITER, ims_review_api_delete_media },
+  [ROUTE_REVIEW_MEDIA_URL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_media_url },
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
+
+/* The credentials of a match: the route's (found, or 405: a route of that
+ * shape), else those of the path's part of the API. */
+static ImsApiAccess
+access_of(const ImsRouteMatch *match, const char *path)
 {
-  g_clear_pointer(&response->body, g_free);
+  if (match->route >= 0 && match->route < N_ROUTES)
+    return route_handlers[match->route].access;
+  return path && g_str_has_prefix(path, REVIEW_PATH) ? IMS_API_ACCESS_RECRUITER
+                                                     : IMS_API_ACCESS_SERVICE;
 }
 
-static void
-respond_json(ImsApiResponse *response, int status, JsonBuilder *builder)
+ImsApiAccess
+ims_api_route_access(const char *method, const char *path)
 {
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  response->status = status;
-  response->body = ims_message_to_json(root);
-}
-
-#define respond_error ims_api_respond_error
-
-void
-ims_api_respond_error(ImsApiResponse *response, int status, const char *code, const char *format,
-                      ...)
-{
-  va_list args;
-  va_start(args, format);
-  g_autofree char *message = g_strdup_vprintf(format, args);
-  va_end(args);
-
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "code");
-  json_builder_add_string_value(b, code);
-  json_builder_set_member_name(b, "message");
-  json_builder_add_string_value(b, message);
-  json_builder_end_object(b);
-  respond_json(response, status, b);
-}
-
-void
-ims_api_add_time(JsonBuilder *b, const char *name, gint64 unix_us)
-{
-  g_autofree char *text = unix_us != 0 ? ims_time_format_iso8601(unix_us) : NULL;
-  json_builder_set_member_name(b, name);
-  if (text)
-    json_builder_add_string_value(b, text);
-  else
-    json_builder_add_null_value(b);
-}
-
-void
-ims_api_add_string(JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name(b, name);
-  if (value)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
-}
-
-static gboolean
-authorized(ImsApi *api, const ImsApiRequest *request)
-{
-  const char *header = request->authorization;
-  if (!header || g_ascii_strncasecmp(header, "Bearer ", 7) != 0)
-    return FALSE;
-  return ims_token_equal(header + 7, api->config->service_token);
-}
-
-/* ---- health ---- */
-
-static gboolean
-spool_writable(const char *spool_dir, char **problem)
-{
-  if (g_mkdir_with_parents(spool_dir, 0750) != 0) {
-    *problem = g_strdup_printf("cannot create the spool: %s", g_strerror(errno));
-    return FALSE;
-  }
-  g_autofree char *probe = g_build_filename(spool_dir, ".readyz", NULL);
-  g_autoptr(GError) error = NULL;
-  if (!g_file_set_contents(probe, "ok", 2, &error)) {
-    *problem = g_strdup_printf("the spool is not writable: %s", error->message);
-    return FALSE;
-  }
-  g_unlink(probe);
-  return TRUE;
+  ImsRouteMatch match = { 0 };
+  ims_route_match(routes, G_N_ELEMENTS(routes), method, path, &match);
+  ImsApiAccess access = access_of(&match, path);
+  ims_route_match_clear(&match);
+  return access;
 }
 
 gboolean
 ims_api_uses_database(const ImsApiRequest *request)
 {
-  return !g_str_equal(request->path, "/healthz") && !g_str_equal(request->path, "/readyz");
+  return ims_api_route_access(request->method, request->path) != IMS_API_ACCESS_OPEN;
 }
 
-static void
-handle_readyz(ImsApi *api, ImsApiResponse *response)
+/* TRUE if request carries the credentials access asks for (a recruiter's
+ * fill *reviewer); FALSE with response filled (401 or 403) otherwise. */
+static gboolean
+authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access,
+             ImsReviewer *reviewer, ImsApiResponse *response)
 {
+  const char *header = request->authorization;
   g_autoptr(GError) error = NULL;
-  g_autofree char *spool_problem = NULL;
-  ImsDatabaseStatus database = { 0 };
-  gboolean database_ok;
-  if (api->database) {
-    ims_database_get_status(api->database, &database);
-    database_ok = database.available;
-    if (!database_ok)
-      g_set_error_literal(&error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
-                          database.last_error ? database.last_error : "unreachable");
-  } else {
-    database_ok = api->store->ping(api->store, &error);
-  }
-  gboolean spool_ok = spool_writable(api->config->spool_dir, &spool_problem);
-  ImsProcessorStatus processing = { 0 };
-  gboolean storage_configured = api->config->s3_endpoint[0] != '\0';
-  if (api->processor)
-    ims_processor_get_status(api->processor, &processing);
-  gboolean storage_ok = !storage_configured || processing.storage_ok;
-  ImsRelayStatus events = { .pending = -1 };
-  if (api->relay)
-    ims_relay_get_status(api->relay, &events);
 
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, database_ok && spool_ok && storage_ok ? "ready" : "not_ready");
-  json_builder_set_member_name(b, "checks");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "database");
-  json_builder_add_string_value(b, database_ok ? "ok" : "unreachable");
-  json_builder_set_member_name(b, "spool");
-  json_builder_add_string_value(b, spool_ok ? "ok" : spool_problem);
-  json_builder_set_member_name(b, "storage");
-  json_builder_add_string_value(b, !storage_configured ? "not_configured"
-                                   : storage_ok        ? "ok"
-                                                       : "unreachable");
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "database");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "queued");
-  json_builder_add_int_value(b, database.queued);
-  json_builder_set_member_name(b, "waitingWrites");
-  json_builder_add_int_value(b, database.waiting_writes);
-  json_builder_set_member_name(b, "lastError");
-  if (database.last_error)
-    json_builder_add_string_value(b, database.last_error);
-  else
-    json_builder_add_null_value(b);
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "processing");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "queued");
-  json_builder_add_int_value(b, processing.queued);
-  json_builder_set_member_name(b, "working");
-  json_builder_add_int_value(b, processing.working);
-  json_builder_set_member_name(b, "retrying");
-  json_builder_add_int_value(b, processing.waiting);
-  json_builder_set_member_name(b, "lastError");
-  if (processing.last_error)
-    json_builder_add_string_value(b, processing.last_error);
-  else
-    json_builder_add_null_value(b);
-  json_builder_end_object(b);
-  /* Kafka being down does not make imsd unready: events wait in the outbox */
-  json_builder_set_member_name(b, "events");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "kafka");
-  json_builder_add_string_value(b, !api->relay ? "not_configured" : events.kafka_ok ? "ok"
-                                                                                  : "unreachable");
-  json_builder_set_member_name(b, "outboxPending");
-  json_builder_add_int_value(b, events.pending);
-  json_builder_set_member_name(b, "inFlight");
-  json_builder_add_int_value(b, events.in_flight);
-  json_builder_set_member_name(b, "lastError");
-  if (events.last_error)
-    json_builder_add_string_value(b, events.last_error);
-  else
-    json_builder_add_null_value(b);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-  ims_processor_status_clear(&processing);
-  ims_relay_status_clear(&events);
-  ims_database_status_clear(&database);
-  if (!database_ok)
-    g_warning("readyz: database: %s", error->message);
-  respond_json(response, database_ok && spool_ok && storage_ok ? 200 : 503, b);
-}
-
-/* ---- create ---- */
-
-/* Reads an optional string member: absent or null -> *out NULL.  FALSE with a
- * message if it is present but not a non-empty string within max_length. */
-static gboolean
-read_string(JsonObject *object, const char *name, gboolean required, gsize max_length,
-            char **out, char **problem)
-{
-  JsonNode *node = json_object_get_member(object, name);
-  *out = NULL;
-  if (!node || JSON_NODE_HOLDS_NULL(node)) {
-    if (required)
-      *problem = g_strdup_printf("\"%s\" is required", name);
-    return !required;
-  }
-  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING ||
-      json_node_get_string(node)[0] == '\0' || strlen(json_node_get_string(node)) > max_length) {
-    *problem = g_strdup_printf("\"%s\" must be a non-empty string of at most %" G_GSIZE_FORMAT
-                               " characters", name, max_length);
-    return FALSE;
-  }
-  *out = g_strdup(json_node_get_string(node));
-  return TRUE;
-}
-
-/* read_string for an id field: also refused if it is not an id (api-input.h). */
-static gboolean
-read_id(JsonObject *object, const char *name, gboolean required, char **out, char **problem)
-{
-  if (!read_string(object, name, required, IMS_API_MAX_ID_BYTES, out, problem))
-    return FALSE;
-  const char *why = *out ? ims_api_input_id_problem(*out, -1) : NULL;
-  if (why) {
-    *problem = g_strdup_printf("\"%s\" %s", name, why);
-    g_clear_pointer(out, g_free);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-read_int(JsonObject *object, const char *name, int fallback, int min, int max, int *out,
-         char **problem)
-{
-  JsonNode *node = object ? json_object_get_member(object, name) : NULL;
-  if (!node || JSON_NODE_HOLDS_NULL(node)) {
-    *out = fallback;
+  switch (access) {
+  case IMS_API_ACCESS_OPEN:
     return TRUE;
-  }
-  if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64 ||
-      json_node_get_int(node) < min || json_node_get_int(node) > max) {
-    *problem = g_strdup_printf("\"%s\" must be an integer from %d to %d", name, min, max);
+  case IMS_API_ACCESS_SERVICE:
+    if (header && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
+        ims_token_equal(header + 7, api->config->service_token))
+      return TRUE;
+    ims_api_respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
+    return FALSE;
+  case IMS_API_ACCESS_RECRUITER: {
+    ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
+                             api->config->jwt_issuer };
+    if (ims_reviewer_authenticate(&keys, header, g_get_real_time() / G_USEC_PER_SEC, reviewer,
+                                  &error))
+      return TRUE;
+    if (g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN))
+      ims_api_respond_error(response, 403, "forbidden", "This token may not use the review API.");
+    else
+      ims_api_respond_error(response, 401, "unauthorized",
+                            "A valid recruiter bearer token is required.");
     return FALSE;
   }
-  *out = (int) json_node_get_int(node);
-  return TRUE;
+  }
+  g_assert_not_reached();
 }
-
-/* Builds a session record from the request body; NULL with *problem and
- * *code (static: invalid_request or duplicate_question_id) set. */
-static ImsSessionRecord *
-parse_create(ImsApi *api, JsonObject *body, const char **code, char **problem)
-{
-  g_autoptr(ImsSessionRecord) record = ims_session_record_new();
-  JsonObject *settings = NULL;
-
-  *code = "invalid_request";
-  if (!read_id(body, "interviewId", TRUE, &record->interview_id, problem) ||
-      !read_id(body, "invitationId", FALSE, &record->invitation_id, problem) ||
-      !read_id(body, "userId", TRUE, &record->user_id, problem) ||
-      !read_string(body, "candidateEmail", FALSE, MAX_FIELD_LENGTH, &record->candidate_email,
-                   problem) ||
-      !read_id(body, "companyId", FALSE, &record->company_id, problem) ||
-      !read_string(body, "profile", FALSE, 64, &record->profile, problem))
-    return NULL;
-  if (!record->profile)
-    record->profile = g_strdup("default");
-  const ImsProfile *profile = ims_profile_set_lookup(api->profiles, record->profile);
-  if (!profile) {
-    *problem = g_strdup_printf("unknown profile \"%s\"", record->profile);
-    return NULL;
-  }
-
-  JsonNode *settings_node = json_object_get_member(body, "settings");
-  if (settings_node && !JSON_NODE_HOLDS_NULL(settings_node)) {
-    if (!JSON_NODE_HOLDS_OBJECT(settings_node)) {
-      *problem = g_strdup("\"settings\" must be an object");
-      return NULL;
-    }
-    settings = json_node_get_object(settings_node);
-  }
-  if (!read_int(settings, "thinkSeconds", api->config->default_think_seconds, 0, 600,
-                &record->think_seconds, problem) ||
-      !read_int(settings, "maxRetakes", MIN(api->config->default_max_retakes, profile->max_retakes),
-                0, profile->max_retakes, &record->max_retakes, problem))
-    return NULL;
-
-  JsonNode *questions = json_object_get_member(body, "questions");
-  if (!questions || !JSON_NODE_HOLDS_ARRAY(questions) ||
-      json_array_get_length(json_node_get_array(questions)) == 0 ||
-      json_array_get_length(json_node_get_array(questions)) > MAX_QUESTIONS) {
-    *problem = g_strdup_printf("\"questions\" must be an array of 1 to %d questions", MAX_QUESTIONS);
-    return NULL;
-  }
-  JsonArray *array = json_node_get_array(questions);
-  /* question ids name object keys and events: one id, one question */
-  g_autoptr(GHashTable) question_ids = g_hash_table_new(g_str_hash, g_str_equal);
-  for (guint i = 0; i < json_array_get_length(array); i++) {
-    JsonNode *node = json_array_get_element(array, i);
-    g_autofree char *id = NULL, *text = NULL, *inner = NULL;
-    int limit = 0;
-    if (!JSON_NODE_HOLDS_OBJECT(node)) {
-      *problem = g_strdup_printf("questions[%u] must be an object", i);
-      return NULL;
-    }
-    JsonObject *question = json_node_get_object(node);
-    if (!read_id(question, "id", TRUE, &id, &inner) ||
-        !read_string(question, "text", TRUE, MAX_QUESTION_TEXT, &text, &inner) ||
-        !read_int(question, "timeLimitSeconds", -1, 5, profile->max_answer_seconds, &limit,
-                  &inner) || limit < 0) {
-      *problem = g_strdup_printf("questions[%u]: %s", i,
-                                 inner ? inner : "\"timeLimitSeconds\" is required");
-      return NULL;
-    }
-    if (g_hash_table_contains(question_ids, id)) {
-      *code = "duplicate_question_id";
-      *problem = g_strdup_printf("questions[%u]: the id \"%s\" is already used by another question",
-                                 i, id);
-      return NULL;
-    }
-    ImsQuestion *parsed = ims_question_new(id, text, limit);
-    g_ptr_array_add(record->questions, parsed);
-    g_hash_table_add(question_ids, parsed->id);
-  }
-  return g_steal_pointer(&record);
-}
-
-static void
-handle_create(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *problem = NULL;
-  const char *code = NULL;
-
-  if (request->body && !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
-    respond_error(response, 400, "bad_json", "The body nests objects or arrays deeper than %d levels.",
-                  IMS_JSON_MAX_DEPTH);
-    return;
-  }
-  if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
-      !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
-      json_parser_get_root(parser) == NULL ||   /* only whitespace */
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    respond_error(response, 400, "bad_json", "The body must be a JSON object.");
-    return;
-  }
-  if (ims_api_input_json_has_nul(request->body, request->body_length)) {
-    respond_error(response, 400, "invalid_request", "Strings may not hold NUL (\\u0000).");
-    return;
-  }
-  g_autoptr(ImsSessionRecord) record =
-      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
-  if (!record) {
-    respond_error(response, 400, code, "%s.", problem);
-    return;
-  }
-
-  gint64 now = g_get_real_time();
-  record->id = g_uuid_string_random();
-  record->state = IMS_SESSION_CREATED;
-  record->created_at = now;
-  record->expires_at = now + (gint64) api->config->token_ttl_seconds * G_USEC_PER_SEC;
-
-  g_autofree char *token = ims_token_issue(api->config->token_secret, record->id,
-                                           now / G_USEC_PER_SEC, api->config->token_ttl_seconds,
-                                           &error);
-  if (!token) {
-    g_warning("cannot issue a token: %s", error->message);
-    respond_error(response, 500, "internal", "The session could not be created.");
-    return;
-  }
-  if (!api->store->sessions.create_session(api->store, record, &error)) {
-    g_warning("cannot store session: %s", error->message);
-    respond_error(response, 500, "internal", "The session could not be created.");
-    return;
-  }
-  g_info("%s: session created for interview %s with %u questions", record->id,
-         record->interview_id, record->questions->len);
-
-  g_autofree char *join_url = g_strdup_printf("%s/candidate/?session=%s#token=%s",
-                                              api->config->public_url, record->id, token);
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "joinUrl", join_url);
-  ims_api_add_string(b, "token", token);
-  ims_api_add_time(b, "expiresAt", record->expires_at);
-  json_builder_end_object(b);
-  respond_json(response, 201, b);
-}
-
-/* ---- read ---- */
-
-static void
-build_session(JsonBuilder *b, const ImsSessionRecord *record)
-{
-  json_builder_begin_object(b);
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "interviewId", record->interview_id);
-  ims_api_add_string(b, "invitationId", record->invitation_id);
-  ims_api_add_string(b, "userId", record->user_id);
-  ims_api_add_string(b, "candidateEmail", record->candidate_email);
-  ims_api_add_string(b, "companyId", record->company_id);
-  ims_api_add_string(b, "profile", record->profile);
-  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-  json_builder_set_member_name(b, "currentQuestion");
-  json_builder_add_int_value(b, record->current_question);
-  json_builder_set_member_name(b, "settings");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "thinkSeconds");
-  json_builder_add_int_value(b, record->think_seconds);
-  json_builder_set_member_name(b, "maxRetakes");
-  json_builder_add_int_value(b, record->max_retakes);
-  json_builder_end_object(b);
-  ims_api_add_time(b, "createdAt", record->created_at);
-  ims_api_add_time(b, "expiresAt", record->expires_at);
-  ims_api_add_time(b, "startedAt", record->started_at);
-  ims_api_add_time(b, "completedAt", record->completed_at);
-
-  json_builder_set_member_name(b, "questions");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < record->questions->len; i++) {
-    const ImsQuestion *question = g_ptr_array_index(record->questions, i);
-    json_builder_begin_object(b);
-    ims_api_add_string(b, "id", question->id);
-    ims_api_add_string(b, "text", question->text);
-    json_builder_set_member_name(b, "timeLimitSeconds");
-    json_builder_add_int_value(b, question->time_limit_seconds);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-
-  json_builder_set_member_name(b, "takes");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < record->takes->len; i++) {
-    const ImsTake *take = g_ptr_array_index(record->takes, i);
-    json_builder_begin_object(b);
-    ims_api_add_string(b, "id", take->id);
-    json_builder_set_member_name(b, "questionIndex");
-    json_builder_add_int_value(b, take->question_index);
-    json_builder_set_member_name(b, "number");
-    json_builder_add_int_value(b, take->number);
-    ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
-    ims_api_add_string(b, "stopReason", take->stop_reason);
-    ims_api_add_time(b, "startedAt", take->started_at);
-    ims_api_add_time(b, "stoppedAt", take->stopped_at);
-    json_builder_set_member_name(b, "durationMs");
-    json_builder_add_int_value(b, take->duration_ms);
-    json_builder_set_member_name(b, "sizeBytes");
-    json_builder_add_int_value(b, take->size_bytes);
-    ims_api_add_string(b, "videoCodec", take->video_codec);
-    ims_api_add_string(b, "audioCodec", take->audio_codec);
-    json_builder_set_member_name(b, "width");
-    json_builder_add_int_value(b, take->width);
-    json_builder_set_member_name(b, "height");
-    json_builder_add_int_value(b, take->height);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-}
-
-static void
-handle_get(ImsApi *api, const char *id, ImsApiResponse *response)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_uuid_string_is_valid(id)) {
-    respond_error(response, 404, "not_found", "No such session.");
-    return;
-  }
-  g_autoptr(ImsSessionRecord) record = api->store->sessions.load_session(api->store, id, &error);
-  if (!record) {
-    if (g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      respond_error(response, 404, "not_found", "No such session.");
-    } else {
-      g_warning("%s: cannot load session: %s", id, error->message);
-      respond_error(response, 500, "internal", "The session could not be read.");
-    }
-    return;
-  }
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  build_session(b, record);
-  respond_json(response, 200, b);
-}
-
-/* The service API's routes (the review API has its own table, review-api.c). */
-enum { ROUTE_HEALTHZ, ROUTE_READYZ, ROUTE_CREATE, ROUTE_GET_SESSION };
-static const ImsRoute service_routes[] = {
-  { "GET", "/healthz", ROUTE_HEALTHZ },
-  { "GET", "/readyz", ROUTE_READYZ },
-  { "POST", SESSIONS_PATH, ROUTE_CREATE },
-  { "GET", SESSIONS_PATH "/{}", ROUTE_GET_SESSION },
-};
 
 void
 ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
 {
   ImsRouteMatch match = { 0 };
+  ImsReviewer reviewer = { 0 };
 
   response->status = 500;
   response->body = NULL;
 
-  if (g_str_has_prefix(request->path, IMS_REVIEW_PATH)) {
-    ims_review_api_handle(api, request, response);
-    return;
+  gboolean found = ims_route_match(routes, G_N_ELEMENTS(routes), request->method, request->path,
+                                   &match);
+  ImsApiAccess access = access_of(&match, request->path);
+  if (!found && (match.status == 400 || access == IMS_API_ACCESS_OPEN)) {
+    /* a malformed path is refused before any token is looked at; an open
+     * route needs none, whatever the method */
+    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
+  } else if (!authenticate(api, request, access, &reviewer, response)) {
+    /* response filled */
+  } else if (!found) {
+    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
+  } else {
+    ImsApiCall call = {
+      .request = request,
+      .id = match.n_params > 0 ? match.params[0] : NULL,
+      .reviewer = access == IMS_API_ACCESS_RECRUITER ? &reviewer : NULL,
+    };
+    route_handlers[match.route].handler(api, &call, response);
   }
-  gboolean found = ims_route_match(service_routes, G_N_ELEMENTS(service_routes), request->method,
-                                   request->path, &match);
-  gboolean open = match.route == ROUTE_HEALTHZ || match.route == ROUTE_READYZ;
-  if (!found && (match.status == 400 || open))
-    respond_error(response, match.status, match.code, "%s", match.message);
-  else if (!open && !authorized(api, request))
-    respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
-  else if (!found)
-    respond_error(response, match.status, match.code, "%s", match.message);
-  else if (match.route == ROUTE_HEALTHZ) {
-    response->status = 200;
-    response->body = g_strdup("{\"status\":\"ok\"}");
-  } else if (match.route == ROUTE_READYZ)
-    handle_readyz(api, response);
-  else if (match.route == ROUTE_CREATE)
-    handle_create(api, request, response);
-  else
-    handle_get(api, match.params[0], response);
   ims_route_match_clear(&match);
+  ims_reviewer_clear(&reviewer);
 }

@@ -1,77 +1,56 @@
-/* api.h: imsd's REST API, as a function from request to response.
+/* api.h: imsd's REST API, as a function from request to response: the one
+ * router every REST path goes through.
  *
  * http.c collects a request from libwebsockets and hands it here; nothing in
  * this file knows about sockets, so unit tests call ims_api_handle directly.
+ * One route table (api.c) names every path, the credentials it needs and
+ * its handler:
  *
- *   GET  /healthz                 process is alive
- *   GET  /readyz                  PostgreSQL answers and the spool is writable
- *   POST /api/v1/sessions         create an interview session (service token)
- *   GET  /api/v1/sessions/{id}    a session's state and takes (service token)
+ *   GET    /healthz                            open        health.c
+ *   GET    /readyz                             open        health.c
+ *   POST   /api/v1/sessions                    service     service-api.c
+ *   GET    /api/v1/sessions/{id}               service     service-api.c
+ *   GET    /api/v1/review/sessions             recruiter   review-api.c
+ *   GET    /api/v1/review/sessions/{id}        recruiter   review-api.c
+ *   DELETE /api/v1/review/sessions/{id}/media  recruiter   review-api.c
+ *   GET    /api/v1/review/media/{id}/url       recruiter   review-api.c
  *
- * Paths are matched by router.c against the route table in api.c (the
- * review API's, under /api/v1/review/, in review-api.c).  Errors are JSON
- * {"code", "message"} with the matching HTTP status; the codes are listed in
- * docs/review-api.md.
+ * The order of the checks, for every path: a malformed path is 400 bad_path
+ * (router.h) before any token is looked at; then the credentials (none for
+ * an open route, whatever the method; the service bearer token; a recruiter
+ * JWT, reviewer.h: 401 unauthorized or 403 forbidden); then no route of that
+ * shape is 404 not_found, another method 405 method_not_allowed; then the
+ * handler.  A path of no route asks for the credentials of its part of the
+ * API: a recruiter's under /api/v1/review/, the service token elsewhere.
+ * Errors are JSON {"code", "message"} (rest.h), listed in docs/review-api.md.
  */
 #pragma once
 
 #include <glib.h>
 
-#include "config.h"
-#include "database.h"
-#include "objects.h"
-#include "processor.h"
-#include "profile.h"
-#include "relay.h"
-#include "store.h"
+#include "rest.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  const ImsConfig *config;
-  ImsStore *store;                /* only where ims_api_uses_database says: its thread */
-  ImsDatabase *database;          /* /readyz reads its status; NULL: /readyz pings store */
-  const ImsProfileSet *profiles;  /* sessions must name one of these */
-  ImsProcessor *processor;        /* for /readyz; may be NULL */
-  ImsRelay *relay;                /* for /readyz; NULL when Kafka is not configured */
-  ImsObjectStore *objects;        /* signed media URLs; NULL without S3 */
-  const char *review_secret;      /* HS256 secret of recruiter tokens, "" if none */
-  const char *review_public_key;  /* RS256 PEM of recruiter tokens, NULL if none */
-  int signed_url_seconds;
-} ImsApi;
+/* The credentials a request needs. */
+typedef enum {
+  IMS_API_ACCESS_OPEN,       /* none: the health routes */
+  IMS_API_ACCESS_SERVICE,    /* "Bearer <[auth] service_token>" */
+  IMS_API_ACCESS_RECRUITER,  /* "Bearer <recruiter JWT>" (reviewer.h) */
+} ImsApiAccess;
 
-typedef struct {
-  const char *method;         /* "GET", "POST", ... */
-  const char *path;           /* without the query string */
-  const char *authorization;  /* the Authorization header or NULL */
-  const char *body;           /* NULL when there is none */
-  gsize body_length;
-  const char *query;          /* after "?", NULL if none */
-  const char *remote;         /* the client's address, may be NULL */
-} ImsApiRequest;
-
-typedef struct {
-  int status;
-  char *body;                 /* JSON, owned */
-} ImsApiResponse;
-
-/* JSON {"code", "message"} with status into response (shared with review-api.c). */
-void ims_api_respond_error(ImsApiResponse *response, int status, const char *code,
-                           const char *format, ...) G_GNUC_PRINTF(4, 5);
-/* Members of a JSON reply: a string or null; a time as ims_time_format_iso8601 (base/time-format.h),
- * or null for 0. */
-struct _JsonBuilder;
-void ims_api_add_string(struct _JsonBuilder *builder, const char *name, const char *value);
-void ims_api_add_time(struct _JsonBuilder *builder, const char *name, gint64 unix_us);
+/* The credentials method + path needs: its route's, or for a path of no
+ * route (or a malformed one) its part of the API's.  Pure, thread-safe;
+ * costs one route match. */
+ImsApiAccess ims_api_route_access(const char *method, const char *path);
 
 /* TRUE if answering request reads or writes PostgreSQL: the caller runs
- * ims_api_handle for it on the database thread.  /healthz and /readyz read
- * only the main loop's state and run there. */
+ * ims_api_handle for it on the database thread.  The open routes read only
+ * the main loop's state and run there.  Pure; costs one route match. */
 gboolean ims_api_uses_database(const ImsApiRequest *request);
 
-/* Handles one request; always fills response (status + JSON body). */
+/* Handles one request; always fills response (status + JSON body).  Waits
+ * as long as the route's handler does (see ims_api_uses_database). */
 void ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response);
-
-void ims_api_response_clear(ImsApiResponse *response);
 
 G_END_DECLS

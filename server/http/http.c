@@ -230,8 +230,6 @@ answer_on_database(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request,
                       (GDestroyNotify) pending_answer_free);
 }
 
-/* Answers a collected request: at once, or on the database thread when
- * the API needs PostgreSQL. */
 /* TRUE if path is under one of the API's mounts (ims_http_mounts_init), not
  * a file mount's miss. */
 static gboolean
@@ -241,6 +239,9 @@ reached_by_api_mount(const char *path)
          g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
 }
 
+/* Answers a collected request: refused here (a file mount's miss, 413,
+ * 400 query_too_long, 411), or by the API at once, or on the database thread
+ * when the API needs PostgreSQL (ims_api_uses_database). */
 static int
 answer(struct lws *wsi, ImsHttpConfig *config, HttpRequest *request)
 {

@@ -1,4 +1,4 @@
-/* review-api.c: the recruiters' REST API; see review-api.h. */
+/* review-api.c: the recruiters' REST API's handlers; see review-api.h. */
 #define G_LOG_DOMAIN "imsd.review"
 
 #include "review-api.h"
@@ -7,44 +7,29 @@
 #include <string.h>
 
 #include "api-input.h"
+#include "json-build.h"
 #include "media-eraser.h"
-#include "message.h"
 #include "payloads.h"
 #include "reviewer.h"
-#include "router.h"
 
-#define SESSIONS_PATH IMS_REVIEW_PATH "sessions"
-#define MEDIA_PATH IMS_REVIEW_PATH "media/"
 #define DEFAULT_LIMIT 20
 #define MAX_LIMIT 100
+/* the sentences of the list's filters that share one */
+#define TIMES_MESSAGE "from and to must be ISO 8601 times"
+#define PAGE_MESSAGE "limit must be 1 to " G_STRINGIFY(MAX_LIMIT) " and offset 0 or more"
 
 static void
-respond(ImsApiResponse *response, int status, JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  response->status = status;
-  response->body = ims_message_to_json(root);
-}
-
-static void
-add_int(JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name(b, name);
-  json_builder_add_int_value(b, value);
-}
-
-static void
-audit(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request, const char *action,
-      const char *target)
+audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *target)
 {
   g_autoptr(GError) error = NULL;
+  const ImsReviewer *reviewer = call->reviewer;
   ImsAuditEntry entry = {
     .actor = reviewer->subject,
     .role = ims_reviewer_role_to_string(reviewer->role),
     .company_id = reviewer->company_id,
     .action = action,
     .target = target,
-    .remote = request->remote,
+    .remote = call->request->remote,
   };
   if (!api->store->review.add_audit(api->store, &entry, &error))
     g_warning("audit of %s %s by %s not written: %s", action, target ? target : "",
@@ -69,16 +54,16 @@ sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
 static void
 add_session_fields(JsonBuilder *b, const ImsSessionRecord *record)
 {
-  ims_api_add_string(b, "sessionId", record->id);
-  ims_api_add_string(b, "interviewId", record->interview_id);
-  ims_api_add_string(b, "userId", record->user_id);
-  ims_api_add_string(b, "candidateEmail", record->candidate_email);
-  ims_api_add_string(b, "companyId", record->company_id);
-  ims_api_add_string(b, "profile", record->profile);
-  ims_api_add_string(b, "status", ims_session_state_to_string(record->state));
-  ims_api_add_time(b, "createdAt", record->created_at);
-  ims_api_add_time(b, "startedAt", record->started_at);
-  ims_api_add_time(b, "completedAt", record->completed_at);
+  ims_json_add_string(b, "sessionId", record->id);
+  ims_json_add_string(b, "interviewId", record->interview_id);
+  ims_json_add_string(b, "userId", record->user_id);
+  ims_json_add_string(b, "candidateEmail", record->candidate_email);
+  ims_json_add_string(b, "companyId", record->company_id);
+  ims_json_add_string(b, "profile", record->profile);
+  ims_json_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_json_add_time_or_null(b, "createdAt", record->created_at);
+  ims_json_add_time_or_null(b, "startedAt", record->started_at);
+  ims_json_add_time_or_null(b, "completedAt", record->completed_at);
 }
 
 /* The session if it exists and the reviewer may see it (transfer full);
@@ -105,33 +90,27 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
 
 /* ---- list ---- */
 
-static gboolean
-parse_time(const char *text, gint64 *out)
-{
-  g_autoptr(GDateTime) time = text ? g_date_time_new_from_iso8601(text, NULL) : NULL;
-  if (!time)
-    return FALSE;
-  *out = g_date_time_to_unix(time) * G_USEC_PER_SEC + g_date_time_get_microsecond(time);
-  return TRUE;
-}
+static const char *const session_states[] = { "created", "active", "completed", NULL };
 
-static gboolean
-parse_int(const char *text, int min, int max, int *out)
+void
+ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
-  gint64 value;
-  if (!text || !g_ascii_string_to_signed(text, 10, min, max, &value, NULL))
-    return FALSE;
-  *out = (int) value;
-  return TRUE;
-}
-
-static void
-handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-            ImsApiResponse *response)
-{
+  const ImsApiRequest *request = call->request;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) params = NULL;
+  g_autofree char *problem = NULL;
   ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
+  const ImsApiParameter filters[] = {
+    { .name = "interviewId", .type = IMS_API_PARAM_ID, .text = &filter.interview_id },
+    { .name = "status", .type = IMS_API_PARAM_WORD, .words = session_states,
+      .text = &filter.state },
+    { .name = "from", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.from },
+    { .name = "to", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.to },
+    { .name = "limit", .type = IMS_API_PARAM_INT, .min = 1, .max = MAX_LIMIT,
+      .message = PAGE_MESSAGE, .integer = &filter.limit },
+    { .name = "offset", .type = IMS_API_PARAM_INT, .min = 0, .max = G_MAXINT,
+      .message = PAGE_MESSAGE, .integer = &filter.offset },
+  };
 
   if (request->query && *request->query) {
     params = g_uri_parse_params(request->query, -1, "&", G_URI_PARAMS_NONE, &error);
@@ -140,39 +119,13 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
       return;
     }
   }
-  const char *value;
-  if (params) {
-    filter.interview_id = g_hash_table_lookup(params, "interviewId");
-    const char *id_problem =
-        filter.interview_id ? ims_api_input_id_problem(filter.interview_id, -1) : NULL;
-    if (id_problem) {
-      ims_api_respond_error(response, 400, "invalid_request", "interviewId %s.", id_problem);
-      return;
-    }
-    filter.state = g_hash_table_lookup(params, "status");
-    if (filter.state && !g_str_equal(filter.state, "created") &&
-        !g_str_equal(filter.state, "active") && !g_str_equal(filter.state, "completed")) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "status must be created, active or completed.");
-      return;
-    }
-    if (((value = g_hash_table_lookup(params, "from")) && !parse_time(value, &filter.from)) ||
-        ((value = g_hash_table_lookup(params, "to")) && !parse_time(value, &filter.to))) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "from and to must be ISO 8601 times.");
-      return;
-    }
-    if (((value = g_hash_table_lookup(params, "limit")) &&
-         !parse_int(value, 1, MAX_LIMIT, &filter.limit)) ||
-        ((value = g_hash_table_lookup(params, "offset")) &&
-         !parse_int(value, 0, G_MAXINT, &filter.offset))) {
-      ims_api_respond_error(response, 400, "invalid_request",
-                            "limit must be 1 to %d and offset 0 or more.", MAX_LIMIT);
-      return;
-    }
+  if (!ims_api_input_check_query(params, filters, G_N_ELEMENTS(filters), &problem)) {
+    ims_api_respond_error(response, 400, "invalid_request", "%s.", problem);
+    return;
   }
   /* a recruiter's list is their company's, whatever the query says */
-  filter.company_id = reviewer->role == IMS_REVIEWER_RECRUITER ? reviewer->company_id : NULL;
+  filter.company_id =
+      call->reviewer->role == IMS_REVIEWER_RECRUITER ? call->reviewer->company_id : NULL;
 
   gint64 total = 0;
   g_autoptr(GPtrArray) summaries = api->store->review.list_sessions(api->store, &filter, &total, &error);
@@ -181,7 +134,7 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     ims_api_respond_error(response, 500, "internal", "The sessions could not be read.");
     return;
   }
-  audit(api, reviewer, request, "list_sessions", NULL);
+  audit(api, call, "list_sessions", NULL);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -192,16 +145,16 @@ handle_list(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *reque
     const ImsSessionRecord *record = summary->record;
     json_builder_begin_object(b);
     add_session_fields(b, record);
-    add_int(b, "questionCount", summary->question_count);
-    add_int(b, "takeCount", summary->take_count);
+    ims_json_add_int(b, "questionCount", summary->question_count);
+    ims_json_add_int(b, "takeCount", summary->take_count);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  add_int(b, "limit", filter.limit);
-  add_int(b, "offset", filter.offset);
-  add_int(b, "total", total);
+  ims_json_add_int(b, "limit", filter.limit);
+  ims_json_add_int(b, "offset", filter.offset);
+  ims_json_add_int(b, "total", total);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- detail ---- */
@@ -218,12 +171,12 @@ add_media(ImsApi *api, JsonBuilder *b, const GPtrArray *files, const char *take_
     gint64 expires_at = 0;
     g_autofree char *url = sign(api, file, &expires_at);
     json_builder_begin_object(b);
-    ims_api_add_string(b, "fileId", file->id);
-    ims_api_add_string(b, "kind", file->kind);
-    ims_api_add_string(b, "contentType", file->content_type);
-    add_int(b, "sizeBytes", file->size_bytes);
-    ims_api_add_string(b, "url", url);
-    ims_api_add_time(b, "urlExpiresAt", url ? expires_at : 0);
+    ims_json_add_string(b, "fileId", file->id);
+    ims_json_add_string(b, "kind", file->kind);
+    ims_json_add_string(b, "contentType", file->content_type);
+    ims_json_add_int(b, "sizeBytes", file->size_bytes);
+    ims_json_add_string(b, "url", url);
+    ims_json_add_time_or_null(b, "urlExpiresAt", url ? expires_at : 0);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -235,8 +188,8 @@ add_processing(JsonBuilder *b, const ImsTake *take)
 {
   json_builder_set_member_name(b, "processing");
   json_builder_begin_object(b);
-  ims_api_add_string(b, "status", take->processing_status ? take->processing_status : "pending");
-  ims_api_add_string(b, "error", take->processing_error);
+  ims_json_add_string(b, "status", take->processing_status ? take->processing_status : "pending");
+  ims_json_add_string(b, "error", take->processing_error);
   json_builder_end_object(b);
 }
 
@@ -247,22 +200,17 @@ static void
 add_completeness(JsonBuilder *b, const ImsTake *take)
 {
   g_autoptr(GError) error = NULL;
-  JsonNode *node = take->completeness ? json_from_string(take->completeness, &error) : NULL;
-  if (node && !JSON_NODE_HOLDS_OBJECT(node))
-    g_clear_pointer(&node, json_node_unref);
-  if (take->completeness && !node)
+  if (!ims_json_add_object_text(b, "completeness", take->completeness, &error))
     g_warning("take %s: completeness is not a JSON object: %s", take->id,
               error ? error->message : take->completeness);
-  json_builder_set_member_name(b, "completeness");
-  json_builder_add_value(b, node ? node : json_node_new(JSON_NODE_NULL));
 }
 
-static void
-handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-              const char *id, ImsApiResponse *response)
+void
+ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *id = call->id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, call->reviewer, id, response);
   if (!record)
     return;
   g_autoptr(GPtrArray) files = api->store->review.list_session_media_files(api->store, id, &error);
@@ -271,7 +219,7 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
     ims_api_respond_error(response, 500, "internal", "The session could not be read.");
     return;
   }
-  audit(api, reviewer, request, "view_session", id);
+  audit(api, call, "view_session", id);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -281,10 +229,10 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   for (guint q = 0; q < record->questions->len; q++) {
     const ImsQuestion *question = g_ptr_array_index(record->questions, q);
     json_builder_begin_object(b);
-    add_int(b, "index", q);
-    ims_api_add_string(b, "id", question->id);
-    ims_api_add_string(b, "text", question->text);
-    add_int(b, "timeLimitSeconds", question->time_limit_seconds);
+    ims_json_add_int(b, "index", q);
+    ims_json_add_string(b, "id", question->id);
+    ims_json_add_string(b, "text", question->text);
+    ims_json_add_int(b, "timeLimitSeconds", question->time_limit_seconds);
     json_builder_set_member_name(b, "takes");
     json_builder_begin_array(b);
     for (guint i = 0; i < record->takes->len; i++) {
@@ -292,16 +240,16 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
       if (take->question_index != (int) q)
         continue;
       json_builder_begin_object(b);
-      ims_api_add_string(b, "id", take->id);
-      add_int(b, "number", take->number);
-      ims_api_add_string(b, "status", ims_take_status_to_string(take->status));
-      add_int(b, "durationMs", take->duration_ms);
-      add_int(b, "width", take->width);
-      add_int(b, "height", take->height);
-      ims_api_add_string(b, "videoCodec", take->video_codec);
-      ims_api_add_string(b, "audioCodec", take->audio_codec);
-      ims_api_add_string(b, "stopReason", take->stop_reason);
-      ims_api_add_time(b, "startedAt", take->started_at);
+      ims_json_add_string(b, "id", take->id);
+      ims_json_add_int(b, "number", take->number);
+      ims_json_add_string(b, "status", ims_take_status_to_string(take->status));
+      ims_json_add_int(b, "durationMs", take->duration_ms);
+      ims_json_add_int(b, "width", take->width);
+      ims_json_add_int(b, "height", take->height);
+      ims_json_add_string(b, "videoCodec", take->video_codec);
+      ims_json_add_string(b, "audioCodec", take->audio_codec);
+      ims_json_add_string(b, "stopReason", take->stop_reason);
+      ims_json_add_time_or_null(b, "startedAt", take->started_at);
       add_processing(b, take);
       add_completeness(b, take);
       add_media(api, b, files, take->id);
@@ -312,22 +260,22 @@ handle_detail(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- one signed URL ---- */
 
-static void
-handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-                 const char *file_id, ImsApiResponse *response)
+void
+ims_review_api_get_media_url(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *file_id = call->id;
   g_autoptr(GError) error = NULL;
   g_autofree char *company_id = NULL;
   g_autoptr(ImsMediaFile) file =
       g_uuid_string_is_valid(file_id)
           ? api->store->review.get_media_file(api->store, file_id, &company_id, &error)
           : NULL;
-  if (!file || !ims_reviewer_can_see(reviewer, company_id)) {
+  if (!file || !ims_reviewer_can_see(call->reviewer, company_id)) {
     if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
       g_warning("%s: cannot read media: %s", file_id, error->message);
       ims_api_respond_error(response, 500, "internal", "The media could not be read.");
@@ -343,13 +291,13 @@ handle_media_url(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *
                           "A link to this media cannot be made right now.");
     return;
   }
-  audit(api, reviewer, request, "media_url", file_id);
+  audit(api, call, "media_url", file_id);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  ims_api_add_string(b, "url", url);
-  ims_api_add_time(b, "expiresAt", expires_at);
+  ims_json_add_string(b, "url", url);
+  ims_json_add_time_or_null(b, "expiresAt", expires_at);
   json_builder_end_object(b);
-  respond(response, 200, b);
+  ims_api_respond_json(response, 200, b);
 }
 
 /* ---- delete a session's media ---- */
@@ -364,12 +312,12 @@ on_erased(const char *error_message, guint erased, gpointer data)
 }
 
 /* 202: the objects go asynchronously (S3 first, then rows and media.deleted). */
-static void
-handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *request,
-              const char *id, ImsApiResponse *response)
+void
+ims_review_api_delete_media(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
+  const char *id = call->id;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record = load_visible_session(api, reviewer, id, response);
+  g_autoptr(ImsSessionRecord) record = load_visible_session(api, call->reviewer, id, response);
   if (!record)
     return;
   GPtrArray *files = api->store->review.list_session_media_files(api->store, id, &error);
@@ -378,62 +326,13 @@ handle_delete(ImsApi *api, const ImsReviewer *reviewer, const ImsApiRequest *req
     ims_api_respond_error(response, 500, "internal", "The media could not be read.");
     return;
   }
-  audit(api, reviewer, request, "delete_media", id);
+  audit(api, call, "delete_media", id);
   guint count = files->len;
   ims_media_erase(api->database, api->objects, files, record->user_id,
                   IMS_DELETE_REASON_RECRUITER_REQUEST, id, NULL, NULL, on_erased, g_strdup(id));
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
-  add_int(b, "deleting", count);
+  ims_json_add_int(b, "deleting", count);
   json_builder_end_object(b);
-  respond(response, 202, b);
-}
-
-/* The review API's routes (the service API's are in api.c). */
-enum { ROUTE_LIST, ROUTE_DETAIL, ROUTE_DELETE_MEDIA, ROUTE_MEDIA_URL };
-static const ImsRoute review_routes[] = {
-  { "GET", SESSIONS_PATH, ROUTE_LIST },
-  { "GET", SESSIONS_PATH "/{}", ROUTE_DETAIL },
-  { "DELETE", SESSIONS_PATH "/{}/media", ROUTE_DELETE_MEDIA },
-  { "GET", MEDIA_PATH "{}/url", ROUTE_MEDIA_URL },
-};
-
-void
-ims_review_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
-{
-  g_autoptr(GError) error = NULL;
-  ImsReviewer reviewer = { 0 };
-  ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
-                           api->config->jwt_issuer };
-  ImsRouteMatch match = { 0 };
-  gboolean found = ims_route_match(review_routes, G_N_ELEMENTS(review_routes), request->method,
-                                   request->path, &match);
-
-  if (!found && match.status == 400) {
-    /* a malformed path is refused before the token is looked at */
-    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
-    ims_route_match_clear(&match);
-    return;
-  }
-  if (!ims_reviewer_authenticate(&keys, request->authorization,
-                                 g_get_real_time() / G_USEC_PER_SEC, &reviewer, &error)) {
-    gboolean forbidden = g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN);
-    ims_api_respond_error(response, forbidden ? 403 : 401, forbidden ? "forbidden" : "unauthorized",
-                          "%s", forbidden ? "This token may not use the review API."
-                                          : "A valid recruiter bearer token is required.");
-    ims_route_match_clear(&match);
-    return;
-  }
-  if (!found)
-    ims_api_respond_error(response, match.status, match.code, "%s", match.message);
-  else if (match.route == ROUTE_LIST)
-    handle_list(api, &reviewer, request, response);
-  else if (match.route == ROUTE_DETAIL)
-    handle_detail(api, &reviewer, request, match.params[0], response);
-  else if (match.route == ROUTE_DELETE_MEDIA)
-    handle_delete(api, &reviewer, request, match.params[0], response);
-  else
-    handle_media_url(api, &reviewer, request, match.params[0], response);
-  ims_route_match_clear(&match);
-  ims_reviewer_clear(&reviewer);
+  ims_api_respond_json(response, 202, b);
 }

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "json-build.h"
 #include "session-private.h"
 
 char *
@@ -14,70 +15,46 @@ ims_session_state_json(ImsSession *session)
   g_autoptr(JsonBuilder) b = json_builder_new();
 
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "type");
-  json_builder_add_string_value(b, "state");
-  json_builder_set_member_name(b, "sessionId");
-  json_builder_add_string_value(b, record->id);
-  json_builder_set_member_name(b, "status");
-  json_builder_add_string_value(b, ims_session_state_to_string(record->state));
-  json_builder_set_member_name(b, "phase");
-  json_builder_add_string_value(b, ims_phase_to_string(session->phase));
-  json_builder_set_member_name(b, "questionIndex");
-  json_builder_add_int_value(b, record->current_question);
-  json_builder_set_member_name(b, "questionCount");
-  json_builder_add_int_value(b, record->questions->len);
+  ims_json_add_string(b, "type", "state");
+  ims_json_add_string(b, "sessionId", record->id);
+  ims_json_add_string(b, "status", ims_session_state_to_string(record->state));
+  ims_json_add_string(b, "phase", ims_phase_to_string(session->phase));
+  ims_json_add_int(b, "questionIndex", record->current_question);
+  ims_json_add_int(b, "questionCount", record->questions->len);
   json_builder_set_member_name(b, "question");
   if (question && session->phase != IMS_PHASE_COMPLETED) {
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, question->id);
-    json_builder_set_member_name(b, "text");
-    json_builder_add_string_value(b, question->text);
-    json_builder_set_member_name(b, "timeLimitSeconds");
-    json_builder_add_int_value(b, question->time_limit_seconds);
+    ims_json_add_string(b, "id", question->id);
+    ims_json_add_string(b, "text", question->text);
+    ims_json_add_int(b, "timeLimitSeconds", question->time_limit_seconds);
     json_builder_end_object(b);
   } else {
     json_builder_add_null_value(b);
   }
-  json_builder_set_member_name(b, "thinkSeconds");
-  json_builder_add_int_value(b, record->think_seconds);
-  json_builder_set_member_name(b, "maxRetakes");
-  json_builder_add_int_value(b, record->max_retakes);
-  json_builder_set_member_name(b, "retakesLeft");
-  json_builder_add_int_value(b, ims_session_retakes_left(session));
+  ims_json_add_int(b, "thinkSeconds", record->think_seconds);
+  ims_json_add_int(b, "maxRetakes", record->max_retakes);
+  ims_json_add_int(b, "retakesLeft", ims_session_retakes_left(session));
   json_builder_set_member_name(b, "remainingMs");
   if (session->deadline > 0)
     json_builder_add_int_value(b, MAX(0, (session->deadline - g_get_monotonic_time()) / 1000));
   else
     json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "mediaReady");
-  json_builder_add_boolean_value(b, session->media_ready);
+  ims_json_add_boolean(b, "mediaReady", session->media_ready);
   OpenTake *live_take = ims_session_find_open_take(session, session->media);
-  json_builder_set_member_name(b, "takeWriting");
-  json_builder_add_boolean_value(b, live_take && live_take->writing);
-  json_builder_set_member_name(b, "saved");
-  json_builder_add_boolean_value(b, ims_session_is_saved(session));
+  ims_json_add_boolean(b, "takeWriting", live_take && live_take->writing);
+  ims_json_add_boolean(b, "saved", ims_session_is_saved(session));
 
   json_builder_set_member_name(b, "takes");
   json_builder_begin_array(b);
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "questionIndex");
-    json_builder_add_int_value(b, take->question_index);
-    json_builder_set_member_name(b, "number");
-    json_builder_add_int_value(b, take->number);
-    json_builder_set_member_name(b, "status");
-    json_builder_add_string_value(b, ims_take_status_to_string(take->status));
-    json_builder_set_member_name(b, "durationMs");
-    json_builder_add_int_value(b, take->duration_ms);
-    json_builder_set_member_name(b, "saved");
-    json_builder_add_boolean_value(b, ims_session_take_is_saved(session, take->id));
-    json_builder_set_member_name(b, "stopReason");
-    if (take->stop_reason)
-      json_builder_add_string_value(b, take->stop_reason);
-    else
-      json_builder_add_null_value(b);
+    ims_json_add_int(b, "questionIndex", take->question_index);
+    ims_json_add_int(b, "number", take->number);
+    ims_json_add_string(b, "status", ims_take_status_to_string(take->status));
+    ims_json_add_int(b, "durationMs", take->duration_ms);
+    ims_json_add_boolean(b, "saved", ims_session_take_is_saved(session, take->id));
+    ims_json_add_string(b, "stopReason", take->stop_reason);
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
@@ -88,17 +65,13 @@ ims_session_state_json(ImsSession *session)
       context->profiles ? ims_profile_set_lookup(context->profiles, record->profile) : NULL;
   json_builder_set_member_name(b, "constraints");
   json_builder_begin_object(b);
-  json_builder_set_member_name(b, "video");
-  json_builder_add_boolean_value(b, !profile || profile->video);
-  json_builder_set_member_name(b, "maxWidth");
-  json_builder_add_int_value(b, profile ? MIN(profile->max_width, context->max_width)
-                                        : context->max_width);
-  json_builder_set_member_name(b, "maxHeight");
-  json_builder_add_int_value(b, profile ? MIN(profile->max_height, context->max_height)
-                                        : context->max_height);
-  json_builder_set_member_name(b, "maxFrameRate");
-  json_builder_add_int_value(b, profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
-                                        : context->max_frame_rate);
+  ims_json_add_boolean(b, "video", !profile || profile->video);
+  ims_json_add_int(b, "maxWidth",
+                   profile ? MIN(profile->max_width, context->max_width) : context->max_width);
+  ims_json_add_int(b, "maxHeight",
+                   profile ? MIN(profile->max_height, context->max_height) : context->max_height);
+  ims_json_add_int(b, "maxFrameRate", profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
+                                              : context->max_frame_rate);
   json_builder_end_object(b);
   json_builder_end_object(b);
 

@@ -1,4 +1,4 @@
-/* fuzz-rest-body.c: libFuzzer target for the JSON body of POST /api/v1/sessions (server/http/api.c).
+/* fuzz-rest-body.c: libFuzzer target for the JSON body of POST /api/v1/sessions (server/http/service-api.c).
  *
  * The input is the request body, handed to ims_api_handle() as http.c would (length-delimited, not
  * NUL-terminated, authorized with the service token), with the store replaced at its seam by one that

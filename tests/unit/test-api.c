@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "imsd-build.h"
+#include "json-build.h"
 #include "token.h"
 
 #define SERVICE_TOKEN "service-token-for-tests"
@@ -414,13 +415,12 @@ base64url(const char *text)
   return encoded;
 }
 
-/* "Bearer <HS256 JWT>" of a recruiter of company-a, valid until 2100. */
+/* "Bearer <HS256 JWT>" with these claims, signed with REVIEW_SECRET. */
 static char *
-recruiter_authorization(void)
+bearer_jwt(const char *claims_json)
 {
   g_autofree char *header = base64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
-  g_autofree char *claims = base64url(
-      "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"company-a\",\"exp\":4102444800}");
+  g_autofree char *claims = base64url(claims_json);
   g_autofree char *input = g_strconcat(header, ".", claims, NULL);
   guint8 digest[32];
   gsize digest_length = sizeof digest;
@@ -435,6 +435,14 @@ recruiter_authorization(void)
   if (padding)
     *padding = '\0';
   return g_strconcat("Bearer ", input, ".", raw, NULL);
+}
+
+/* "Bearer <HS256 JWT>" of a recruiter of company-a, valid until 2100. */
+static char *
+recruiter_authorization(void)
+{
+  return bearer_jwt(
+      "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"company-a\",\"exp\":4102444800}");
 }
 
 /* Ids of length 0 in these paths once made review-api.c g_strndup(-1 bytes):
@@ -559,6 +567,155 @@ test_review_detail_has_completeness(void **state)
   assert_int_equal(warnings, 1);
 }
 
+/* ---- the one router over both APIs ---- */
+
+/* Every REST path asks for the credentials of its route, or of its part of
+ * the API when no route has its shape; only the open routes are answered on
+ * the loop. */
+static void
+test_route_access(void **state)
+{
+  (void) state;
+  static const struct { const char *method, *path; ImsApiAccess access; } cases[] = {
+    { "GET", "/healthz", IMS_API_ACCESS_OPEN },
+    { "GET", "/readyz", IMS_API_ACCESS_OPEN },
+    { "POST", "/healthz", IMS_API_ACCESS_OPEN },      /* 405, still without a token */
+    { "DELETE", "/readyz", IMS_API_ACCESS_OPEN },
+    { "POST", "/api/v1/sessions", IMS_API_ACCESS_SERVICE },
+    { "GET", "/api/v1/sessions/x", IMS_API_ACCESS_SERVICE },
+    { "DELETE", "/api/v1/sessions", IMS_API_ACCESS_SERVICE },
+    { "GET", "/api/v1/nothing", IMS_API_ACCESS_SERVICE },
+    { "GET", "/api/v1/review", IMS_API_ACCESS_SERVICE }, /* not under /api/v1/review/ */
+    { "GET", "/healthz/", IMS_API_ACCESS_SERVICE },     /* malformed: not the open route */
+    { "GET", "/api/v1/review/sessions", IMS_API_ACCESS_RECRUITER },
+    { "GET", "/api/v1/review/sessions/x", IMS_API_ACCESS_RECRUITER },
+    { "DELETE", "/api/v1/review/sessions/x/media", IMS_API_ACCESS_RECRUITER },
+    { "GET", "/api/v1/review/media/x/url", IMS_API_ACCESS_RECRUITER },
+    { "POST", "/api/v1/review/sessions", IMS_API_ACCESS_RECRUITER },
+    { "GET", "/api/v1/review/nothing", IMS_API_ACCESS_RECRUITER },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    ImsApiAccess access = ims_api_route_access(cases[i].method, cases[i].path);
+    if (access != cases[i].access)
+      fail_msg("%s %s: access %d, expected %d", cases[i].method, cases[i].path, access,
+               cases[i].access);
+    ImsApiRequest request = { .method = cases[i].method, .path = cases[i].path };
+    assert_int_equal(ims_api_uses_database(&request), cases[i].access != IMS_API_ACCESS_OPEN);
+  }
+}
+
+static const char *store_called;  /* the last store operation a handler used */
+
+static ImsSessionRecord *
+record_load_session(ImsStore *base, const char *id, GError **error)
+{
+  store_called = "load_session";
+  return fake_load_session(base, id, error);
+}
+
+static GPtrArray *
+record_list_sessions(ImsStore *base, const ImsSessionFilter *filter, gint64 *total, GError **error)
+{
+  store_called = "list_sessions";
+  *total = 0;
+  return g_ptr_array_new_with_free_func((GDestroyNotify) ims_session_summary_free);
+}
+
+static ImsMediaFile *
+record_get_media_file(ImsStore *base, const char *file_id, char **company_id, GError **error)
+{
+  store_called = "get_media_file";
+  g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no such file");
+  return NULL;
+}
+
+/* Each route of the table reaches its own handler, with the credentials it asks for. */
+static void
+test_every_route_reaches_its_handler(void **state)
+{
+  Fixture *f = *state;
+  f->store.base.sessions.load_session = record_load_session;
+  f->store.base.review.list_sessions = record_list_sessions;
+  f->store.base.review.get_media_file = record_get_media_file;
+  f->store.base.review.add_audit = fake_add_audit;
+  g_autofree char *recruiter = recruiter_authorization();
+#define ID "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11"
+  static const struct {
+    const char *method, *path;
+    gboolean recruiter;
+    const char *body;
+    int status;
+    const char *store_called;   /* NULL: none */
+  } routes[] = {
+    { "GET", "/healthz", FALSE, NULL, 200, NULL },
+    { "GET", "/readyz", FALSE, NULL, 200, NULL },
+    { "POST", "/api/v1/sessions", FALSE, VALID_BODY, 201, NULL },
+    { "GET", "/api/v1/sessions/" ID, FALSE, NULL, 404, "load_session" },
+    { "GET", "/api/v1/review/sessions", TRUE, NULL, 200, "list_sessions" },
+    { "GET", "/api/v1/review/sessions/" ID, TRUE, NULL, 404, "load_session" },
+    { "DELETE", "/api/v1/review/sessions/" ID "/media", TRUE, NULL, 404, "load_session" },
+    { "GET", "/api/v1/review/media/" ID "/url", TRUE, NULL, 404, "get_media_file" },
+  };
+#undef ID
+  for (guint i = 0; i < G_N_ELEMENTS(routes); i++) {
+    store_called = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    call(f, routes[i].method, routes[i].path, routes[i].recruiter ? recruiter : AUTH,
+         routes[i].body, routes[i].status, parser);
+    if (g_strcmp0(store_called, routes[i].store_called) != 0)
+      fail_msg("%s %s: the store's %s was called, expected %s", routes[i].method, routes[i].path,
+               store_called, routes[i].store_called);
+  }
+  /* the create reached the store (the fake keeps what it got) */
+  assert_non_null(f->store.created);
+}
+
+#define SERVICE_TOKEN_NEEDED "A valid service bearer token is required."
+#define RECRUITER_TOKEN_NEEDED "A valid recruiter bearer token is required."
+
+static void
+expect_message(Fixture *f, const char *method, const char *path, const char *auth, int status,
+               const char *code, const char *message)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  JsonObject *object = call(f, method, path, auth, NULL, status, parser);
+  assert_string_equal(json_object_get_string_member(object, "code"), code);
+  assert_string_equal(json_object_get_string_member(object, "message"), message);
+}
+
+/* One API's credentials never open the other's routes, and a path of no
+ * route asks for the credentials of its part of the API before it is 404. */
+static void
+test_credentials_by_part_of_the_api(void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *recruiter = recruiter_authorization();
+  g_autofree char *candidate = bearer_jwt("{\"sub\":\"c-1\",\"role\":\"candidate\",\"exp\":4102444800}");
+
+  expect_message(f, "GET", "/api/v1/review/sessions", AUTH, 401, "unauthorized",
+                 RECRUITER_TOKEN_NEEDED);
+  expect_message(f, "GET", "/api/v1/review/nothing", AUTH, 401, "unauthorized",
+                 RECRUITER_TOKEN_NEEDED);
+  expect_message(f, "GET", "/api/v1/review/nothing", candidate, 403, "forbidden",
+                 "This token may not use the review API.");
+  expect_message(f, "GET", "/api/v1/review/nothing", recruiter, 404, "not_found",
+                 "No such resource.");
+  expect_message(f, "PUT", "/api/v1/review/media/x/url", recruiter, 405, "method_not_allowed",
+                 "Use GET.");
+  expect_message(f, "POST", "/api/v1/sessions", recruiter, 401, "unauthorized",
+                 SERVICE_TOKEN_NEEDED);
+  expect_message(f, "GET", "/api/v1/review", recruiter, 401, "unauthorized", SERVICE_TOKEN_NEEDED);
+  expect_message(f, "GET", "/api/v1/review", AUTH, 404, "not_found", "No such resource.");
+  expect_message(f, "GET", "/api/v1/sessions", AUTH, 405, "method_not_allowed", "Use POST.");
+  /* a malformed path is refused before any credentials, in both parts */
+  expect_message(f, "GET", "/api/v1/review/sessions//x", NULL, 400, "bad_path",
+                 "The path is malformed: it has an empty segment (\"//\" or a trailing \"/\").");
+  expect_message(f, "GET", "/api/v1/sessions/.", NULL, 400, "bad_path",
+                 "The path is malformed: it has a \".\" or \"..\" segment.");
+  /* the open routes need nothing, whatever the method or the token */
+  expect_message(f, "DELETE", "/readyz", "Bearer junk", 405, "method_not_allowed", "Use GET.");
+}
+
 /* A reply's time member: ISO 8601 UTC with milliseconds (truncated), null for 0; a time before
  * 1970 is floored to the millisecond like any other, never written with a negative fraction. */
 static void
@@ -574,7 +731,7 @@ test_time_members(void **state)
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    ims_api_add_time(b, "at", cases[i].us);
+    ims_json_add_time_or_null(b, "at", cases[i].us);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     JsonNode *at = json_object_get_member(json_node_get_object(root), "at");
@@ -604,6 +761,9 @@ main(void)
     T(test_health_and_readiness),
     T(test_review_odd_paths_get_errors),
     T(test_review_detail_has_completeness),
+    T(test_route_access),
+    T(test_every_route_reaches_its_handler),
+    T(test_credentials_by_part_of_the_api),
     T(test_time_members),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
