@@ -21,13 +21,13 @@ ims_session_state_json(ImsSession *session)
   json_builder_set_member_name(b, "status");
   json_builder_add_string_value(b, ims_session_state_to_string(record->state));
   json_builder_set_member_name(b, "phase");
-  json_builder_add_string_value(b, ims_phase_to_string(session->phase));
+  json_builder_add_string_value(b, ims_phase_to_string(ims_session_visible_phase(session)));
   json_builder_set_member_name(b, "questionIndex");
   json_builder_add_int_value(b, record->current_question);
   json_builder_set_member_name(b, "questionCount");
   json_builder_add_int_value(b, record->questions->len);
   json_builder_set_member_name(b, "question");
-  if (question && session->phase != IMS_PHASE_COMPLETED) {
+  if (question && session->phase != IMS_SESSION_PHASE_COMPLETED) {
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "id");
     json_builder_add_string_value(b, question->id);

@@ -371,10 +371,21 @@ written(Fixture *f)
   return &f->store;
 }
 
+static guint critical_handler;
+
+/* A critical from the session is a bug (an event its table refuses, a failed check): the test fails. */
+static void
+fail_on_critical(const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  fail_msg("%s: %s", domain, message);
+}
+
 int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
+  critical_handler =
+      g_log_set_handler("imsd.session", G_LOG_LEVEL_CRITICAL, fail_on_critical, NULL);
   timers = g_array_new(FALSE, TRUE, sizeof(FakeTimer));
   media_opened = media_closed = 0;
   f->store.base.ping = fake_ping;
@@ -392,7 +403,7 @@ setup(void **state)
   f->store.takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
   f->spool = g_dir_make_tmp("imsd-test-session-XXXXXX", NULL);
   f->database = ims_database_new(&f->store.base, NULL);
-  f->context = (ImsSessionContext){ f->database, &fake_media_ops, NULL, f->spool, 10, 1280, 720, 30 };
+  f->context = (ImsSessionContext){ f->database, &fake_media_ops, NULL, f->spool, NO_MEDIA_SECONDS, 1280, 720, 30 };
   f->context.take_saved = on_take_saved;
   f->context.take_saved_data = f;
   f->session = ims_session_new(make_record(1), &f->context);
@@ -430,6 +441,7 @@ teardown(void **state)
   g_free(f->peer.close_reason);
   g_free(f->other_peer.close_reason);
   g_array_unref(timers);
+  g_log_remove_handler("imsd.session", critical_handler);
   g_free(f);
   return 0;
 }

@@ -101,6 +101,7 @@ typedef struct {
 ImsSessionRecord *make_record(int max_retakes);
 /* The fake store once every queued change is written (or refused). */
 FakeStore *written(Fixture *f);
+/* Also makes a critical of the session's log domain fail the test (until teardown). */
 int setup(void **state);
 int teardown(void **state);
 void run_idles(void);

@@ -165,6 +165,75 @@ test_shutdown_waits_for_open_take(void **state)
   assert_int_equal(stored_take(f, 0, 1)->status, IMS_TAKE_INTERRUPTED);
 }
 
+/* The candidate asked to end during a take and left before it was saved: the interview is not
+ * completed then (it was not before either), and the request leaves with the candidate: on their
+ * return a later take does not complete the interview by itself. */
+static void
+test_end_before_leaving_does_not_complete_a_later_take(void **state)
+{
+  Fixture *f = *state;
+  g_autoptr(GError) error = NULL;
+  join_with_media(f, &f->peer);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  FakeMedia *media = last_media;
+  send_ok(f, IMS_MESSAGE_END);
+  ims_session_detach(f->session, (ImsPeer *) &f->peer);
+  finish_take(f, media, 1000);
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_ACTIVE);
+
+  join_with_media(f, &f->other_peer);
+  assert_state(&f->other_peer, "phase", "review");
+  ImsMessage message = { .type = IMS_MESSAGE_NEXT };
+  assert_true(ims_session_handle_message(f->session, (ImsPeer *) &f->other_peer, &message, &error));
+  message.type = IMS_MESSAGE_TAKE_START;
+  assert_true(ims_session_handle_message(f->session, (ImsPeer *) &f->other_peer, &message, &error));
+  message.type = IMS_MESSAGE_TAKE_STOP;
+  assert_true(ims_session_handle_message(f->session, (ImsPeer *) &f->other_peer, &message, &error));
+  finish_take(f, last_media, 2000);
+  assert_state(&f->other_peer, "phase", "review");
+  assert_int_equal(written(f)->saved->state, IMS_SESSION_ACTIVE);
+  assert_int_equal(count_events(written(f), "candidate.completed"), 0);
+}
+
+/* The media ended a take nobody stopped (its file could not be opened: nothing written): the take
+ * is saved failed, the media is told the take is over, and the candidate is back in thinking with
+ * no answer countdown, free to start again. */
+static void
+test_take_ended_by_the_media_goes_back_to_thinking(void **state)
+{
+  Fixture *f = *state;
+  join_with_media(f, &f->peer);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  FakeMedia *media = last_media;
+  g_autofree char *path = g_steal_pointer(&media->take_path);
+  ims_session_media_take_finished(f->session, media, path, 0, 0, NULL, NULL, 0, 0, FALSE, NULL);
+  assert_int_equal(stored_take(f, 0, 1)->status, IMS_TAKE_FAILED);
+  assert_state(&f->peer, "phase", "thinking");
+  assert_int_equal(media->stops, 1);
+  assert_null(active_timer(LIMIT_SECONDS * 1000));
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  assert_int_equal(media->starts, 2);
+  assert_state(&f->peer, "phase", "recording");
+}
+
+/* End sent twice while the take is saved (a double click): the second one changes nothing, and the
+ * interview completes once, after the take. */
+static void
+test_end_twice_completes_once(void **state)
+{
+  Fixture *f = *state;
+  join_with_media(f, &f->peer);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  send_ok(f, IMS_MESSAGE_END);
+  send_ok(f, IMS_MESSAGE_END);
+  assert_state(&f->peer, "phase", "saving");
+  assert_int_equal(last_media->stops, 1);
+  finish_take(f, last_media, 800);
+  assert_state(&f->peer, "phase", "completed");
+  assert_int_equal(count_events(written(f), "candidate.completed"), 1);
+  assert_int_equal(stored_take(f, 0, 1)->status, IMS_TAKE_COMPLETED);
+}
+
 int
 main(void)
 {
@@ -177,6 +246,9 @@ main(void)
     T(test_media_failure_refused_write_is_reported),
     T(test_media_failure_interrupts_take),
     T(test_shutdown_waits_for_open_take),
+    T(test_end_before_leaving_does_not_complete_a_later_take),
+    T(test_take_ended_by_the_media_goes_back_to_thinking),
+    T(test_end_twice_completes_once),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
