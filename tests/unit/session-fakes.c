@@ -513,13 +513,19 @@ send_ok(Fixture *f, ImsMessageType type)
 }
 
 void
-join_with_media(Fixture *f, FakePeer *peer)
+join_with_offer(Fixture *f, FakePeer *peer)
 {
   g_autoptr(GError) error = NULL;
   assert_true(ims_session_attach(f->session, (ImsPeer *) peer, &error));
   ImsMessage offer = { .type = IMS_MESSAGE_OFFER, .sdp = (char *) "v=0\r\n" };
   assert_true(ims_session_handle_message(f->session, (ImsPeer *) peer, &offer, &error));
   assert_non_null(last_media);
+}
+
+void
+join_with_media(Fixture *f, FakePeer *peer)
+{
+  join_with_offer(f, peer);
   last_media->last_media = g_get_monotonic_time();
   ims_session_media_flowing(f->session, last_media); /* the media reports it */
   assert_state(peer, "mediaReady", "true");

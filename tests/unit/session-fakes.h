@@ -121,6 +121,8 @@ gboolean sent_error(FakePeer *peer, const char *code);
 gboolean send_message(Fixture *f, ImsMessageType type, const char *sdp, GError **error);
 void expect_refused(Fixture *f, ImsMessageType type, ImsSignalError code);
 void send_ok(Fixture *f, ImsMessageType type);
+/* join + offer (its media not flowing yet) */
+void join_with_offer(Fixture *f, FakePeer *peer);
 /* join + offer + media flowing */
 void join_with_media(Fixture *f, FakePeer *peer);
 const ImsTake *stored_take(Fixture *f, int question_index, int number);

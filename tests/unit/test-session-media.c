@@ -42,9 +42,7 @@ static void
 test_media_ready_before_the_take_starts(void **state)
 {
   Fixture *f = *state;
-  g_autoptr(GError) error = NULL;
-  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  send_ok(f, IMS_MESSAGE_OFFER);
+  join_with_offer(f, &f->peer);
   assert_state(&f->peer, "mediaReady", "false");
   last_media->last_media = g_get_monotonic_time();
   ims_session_media_flowing(f->session, last_media);
@@ -64,9 +62,7 @@ static void
 test_media_ready_after_the_think_time(void **state)
 {
   Fixture *f = *state;
-  g_autoptr(GError) error = NULL;
-  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  send_ok(f, IMS_MESSAGE_OFFER);
+  join_with_offer(f, &f->peer);
   FakeMedia *media = last_media;
   assert_true(fire_timer(THINK_SECONDS * 1000));
   g_autofree char *json = ims_session_state_json(f->session);
@@ -93,9 +89,7 @@ static void
 test_flowing_of_replaced_media_is_ignored(void **state)
 {
   Fixture *f = *state;
-  g_autoptr(GError) error = NULL;
-  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  send_ok(f, IMS_MESSAGE_OFFER);
+  join_with_offer(f, &f->peer);
   FakeMedia *first = last_media;
   send_ok(f, IMS_MESSAGE_OFFER);     /* renegotiated: first is closed at the next idle */
   assert_ptr_not_equal(last_media, first);
@@ -113,9 +107,7 @@ static void
 test_media_is_not_polled(void **state)
 {
   Fixture *f = *state;
-  g_autoptr(GError) error = NULL;
-  assert_true(ims_session_attach(f->session, (ImsPeer *) &f->peer, &error));
-  send_ok(f, IMS_MESSAGE_OFFER);
+  join_with_offer(f, &f->peer);
   assert_int_equal(count_active_timers(), 1);          /* the think countdown only */
   assert_non_null(active_timer(THINK_SECONDS * 1000));
   assert_true(fire_timer(THINK_SECONDS * 1000));
