@@ -149,12 +149,14 @@ next_then_complete(ImsSession *session, const char *reason)
 
 /* ---- the table ---- */
 
+/* one row a line, in columns */
+/* clang-format off */
 #define ROW(from, event, guard, to, action)                                                     \
   { IMS_SESSION_PHASE_##from, IMS_SESSION_EVENT_##event, IMS_SESSION_GUARD_##guard,            \
     IMS_SESSION_PHASE_##to, action }
 
 static const ImsSessionTransition transitions[] = {
-  /* from             event             guard          to                 action */
+  /*  from               event             guard          to                 action */
   ROW(THINKING,          JOINED,           ANSWERED,      REVIEW,            NULL),
   ROW(THINKING,          JOINED,           NONE,          THINKING,          NULL),
   ROW(WAITING_FOR_MEDIA, JOINED,           ANSWERED,      REVIEW,            NULL),
@@ -210,6 +212,7 @@ static const ImsSessionTransition transitions[] = {
   ROW(REVIEW,            MEDIA_FAILED,     NONE,          REVIEW,            NULL),
   ROW(COMPLETED,         MEDIA_FAILED,     NONE,          COMPLETED,         NULL),
 };
+/* clang-format on */
 
 const ImsSessionTransition *
 ims_session_transitions(guint *count)
