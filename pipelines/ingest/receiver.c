@@ -408,7 +408,7 @@ on_state_changed(ImsTransport *transport, ImsTransportState state, const GError 
   ImsReceiver *receiver = data;
   g_info("[%s] transport %s", receiver->log_id, ims_transport_state_to_string(state));
   /* a peer that closed DTLS went away like one whose media stopped: the
-   * owner's no-media watchdog finalizes the take (reason no_media) */
+   * owner's silence deadline finalizes the take (reason no_media) */
   if (state == IMS_TRANSPORT_STATE_FAILED &&
       !g_error_matches(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_PEER_CLOSED))
     post_simple(receiver, POST_FAILED, NULL, error);

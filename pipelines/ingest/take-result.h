@@ -43,8 +43,8 @@ typedef struct {
   /* ICE failed or the pipeline posted an error; the ingest is unusable and
    * the owner should free it (from an idle, not from inside this callback). */
   void (*on_failed)(const GError *error, gpointer user_data);
-  /* both tracks' first packets arrived, once per negotiation (optional: NULL leaves media
-   * detection to polling last_media_time) */
+  /* both tracks' first packets arrived, once per negotiation (optional; the session needs it:
+   * it learns that media flows from this event only, it does not poll last_media_time) */
   void (*on_media_flowing)(gpointer user_data);
 } ImsIngestCallbacks;
 

@@ -18,11 +18,11 @@ ims_session_state_json(ImsSession *session)
   ims_json_add_string(b, "type", "state");
   ims_json_add_string(b, "sessionId", record->id);
   ims_json_add_string(b, "status", ims_session_state_to_string(record->state));
-  ims_json_add_string(b, "phase", ims_phase_to_string(session->phase));
+  ims_json_add_string(b, "phase", ims_phase_to_string(ims_session_visible_phase(session)));
   ims_json_add_int(b, "questionIndex", record->current_question);
   ims_json_add_int(b, "questionCount", record->questions->len);
   json_builder_set_member_name(b, "question");
-  if (question && session->phase != IMS_PHASE_COMPLETED) {
+  if (question && session->phase != IMS_SESSION_PHASE_COMPLETED) {
     json_builder_begin_object(b);
     ims_json_add_string(b, "id", question->id);
     ims_json_add_string(b, "text", question->text);

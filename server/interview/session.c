@@ -1,4 +1,19 @@
-/* session.c: one candidate's interview session; see session.h for the state machine. */
+/* session.c: one candidate's interview session (session.h): its peer, its
+ * media and its takes.  Every phase change goes through ims_session_fire
+ * (session-phase.c: the table of transitions and its diagram); this file says
+ * when each event happens.
+ *
+ * Media readiness is an event: the media reports flowing once per negotiation
+ * (ims_session_media_flowing), and a take that waited for it starts then.
+ * Media that stops afterwards is noticed by one one-shot timer per session,
+ * the silence deadline: armed when media starts flowing, due
+ * no_media_timeout_seconds after the last packet.  When it fires it reads the
+ * time of the last packet once: media that arrived since moves the deadline
+ * (the timer is armed again for the rest), none means the peer is gone.
+ * While media flows that is one wakeup per timeout (10 s by default), not a
+ * poll; the receive path keeps its packets on its own thread and reports no
+ * "stopped" event (that would cost a message per packet).
+ */
 #define G_LOG_DOMAIN "imsd.session"
 
 #include "session.h"
@@ -11,9 +26,6 @@
 #include "payloads.h"
 #include "peer-handler.h"
 #include "session-private.h"
-
-
-static gboolean session_start_take(ImsSession *session, GError **error);
 
 const char *
 ims_phase_to_string(ImsPhase phase)
@@ -31,7 +43,9 @@ ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context)
   session->context = context;
   session->open_takes = g_ptr_array_new_with_free_func(g_free);
   session->unsaved_takes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_PHASE_COMPLETED : IMS_PHASE_THINKING;
+  /* the initial phase; every later one comes from ims_session_fire */
+  session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_SESSION_PHASE_COMPLETED
+                                                          : IMS_SESSION_PHASE_THINKING;
   return session;
 }
 
@@ -40,13 +54,6 @@ ims_session_ref(ImsSession *session)
 {
   g_ref_count_inc(&session->ref_count);
   return session;
-}
-
-static void
-clear_timer(ImsSession *session)
-{
-  g_clear_handle_id(&session->timer_id, g_source_remove);
-  session->deadline = 0;
 }
 
 typedef struct {
@@ -80,8 +87,8 @@ ims_session_unref(ImsSession *session)
 {
   if (!session || !g_ref_count_dec(&session->ref_count))
     return;
-  clear_timer(session);
-  g_clear_handle_id(&session->watchdog_id, g_source_remove);
+  g_clear_handle_id(&session->timer_id, g_source_remove);
+  g_clear_handle_id(&session->silence_id, g_source_remove);
   /* media still open here means the registry dropped a busy session; closing
    * it cuts the file, which is still decodable (Matroska) */
   for (guint i = 0; i < session->open_takes->len; i++) {
@@ -127,8 +134,8 @@ ims_session_current_question(ImsSession *session)
   return g_ptr_array_index(record->questions, record->current_question);
 }
 
-static int
-count_takes(ImsSession *session, int question_index, gboolean completed_only)
+int
+ims_session_count_takes(ImsSession *session, int question_index, gboolean completed_only)
 {
   int count = 0;
   for (guint i = 0; i < session->record->takes->len; i++) {
@@ -140,11 +147,10 @@ count_takes(ImsSession *session, int question_index, gboolean completed_only)
   return count;
 }
 
-/* Retakes the candidate may still use on the current question. */
 int
 ims_session_retakes_left(ImsSession *session)
 {
-  int used = count_takes(session, session->record->current_question, TRUE);
+  int used = ims_session_count_takes(session, session->record->current_question, TRUE);
   int allowed = 1 + session->record->max_retakes;
   return MIN(session->record->max_retakes, MAX(0, allowed - used));
 }
@@ -160,85 +166,6 @@ ims_session_find_open_take(ImsSession *session, gpointer media)
   return NULL;
 }
 
-/* ---- timers ---- */
-
-static void
-set_timer(ImsSession *session, int seconds, GSourceFunc callback)
-{
-  clear_timer(session);
-  session->deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
-  session->timer_id = g_timeout_add_full(G_PRIORITY_DEFAULT, (guint) seconds * 1000, callback,
-                                         session, NULL);
-}
-
-static gboolean
-on_think_timeout(gpointer data)
-{
-  ImsSession *session = data;
-  g_autoptr(GError) error = NULL;
-
-  session->timer_id = 0;
-  session->deadline = 0;
-  if (!session->media_ready) {
-    g_info("%s: think time over, take starts when media flows", LOG_ID(session));
-    session->start_when_ready = TRUE;
-    return G_SOURCE_REMOVE;
-  }
-  if (!session_start_take(session, &error)) {
-    g_warning("%s: could not start the take when think time ran out: %s", LOG_ID(session),
-              error->message);
-    if (session->peer)
-      ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
-  }
-  ims_session_send_state(session);
-  return G_SOURCE_REMOVE;
-}
-
-static void session_stop_take(ImsSession *session, OpenTake *open, ImsTakeStatus status,
-                              const char *reason);
-
-static gboolean
-on_answer_timeout(gpointer data)
-{
-  ImsSession *session = data;
-
-  session->timer_id = 0;
-  session->deadline = 0;
-  OpenTake *open = ims_session_find_open_take(session, session->media);
-  if (open && session->phase == IMS_PHASE_RECORDING) {
-    g_info("%s: answer time limit reached", LOG_ID(session));
-    session_stop_take(session, open, IMS_TAKE_COMPLETED, "time_limit");
-    ims_session_send_state(session);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-/* Thinking on the current question; the think timer runs only with a peer. */
-static void
-enter_thinking(ImsSession *session)
-{
-  session->phase = IMS_PHASE_THINKING;
-  session->start_when_ready = FALSE;
-  clear_timer(session);
-  if (session->peer && session->record->think_seconds > 0)
-    set_timer(session, session->record->think_seconds, on_think_timeout);
-}
-
-/* Where a (re)attached candidate continues on the current question. */
-static void
-resume_phase(ImsSession *session)
-{
-  if (session->record->state == IMS_SESSION_COMPLETED) {
-    session->phase = IMS_PHASE_COMPLETED;
-    clear_timer(session);
-  } else if (count_takes(session, session->record->current_question, TRUE) > 0) {
-    session->phase = IMS_PHASE_REVIEW;
-    clear_timer(session);
-  } else {
-    enter_thinking(session);
-  }
-}
-
 /* ---- state messages ---- */
 
 void
@@ -252,10 +179,8 @@ ims_session_send_state(ImsSession *session)
 
 /* ---- takes ---- */
 
-/* Starts take n+1 of the current question on the attached peer's media.
- * On failure nothing is left open: a row already stored is marked failed. */
-static gboolean
-session_start_take(ImsSession *session, GError **error)
+gboolean
+ims_session_start_take(ImsSession *session, GError **error)
 {
   const ImsQuestion *question = ims_session_current_question(session);
   g_autoptr(GError) local_error = NULL;
@@ -279,7 +204,7 @@ session_start_take(ImsSession *session, GError **error)
   take->id = g_uuid_string_random();
   take->session_id = g_strdup(LOG_ID(session));
   take->question_index = session->record->current_question;
-  take->number = count_takes(session, take->question_index, FALSE) + 1;
+  take->number = ims_session_count_takes(session, take->question_index, FALSE) + 1;
   take->status = IMS_TAKE_RECORDING;
   g_autofree char *name = g_strdup_printf("q%d-take%d-%.8s.mkv", take->question_index + 1,
                                           take->number, take->id);
@@ -308,93 +233,33 @@ session_start_take(ImsSession *session, GError **error)
          take->question_index + 1, take->path);
   g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
 
-  session->phase = IMS_PHASE_RECORDING;
-  session->start_when_ready = FALSE;
-  set_timer(session, question->time_limit_seconds, on_answer_timeout);
+  ims_session_fire(session, IMS_SESSION_EVENT_TAKE_STARTED, NULL);
   return TRUE;
 }
 
-/* Asks the media to finalize open's take; ims_session_media_take_finished follows. */
+/* Forgets the attached peer's media (its owner closes it) and its silence deadline. */
 static void
-session_stop_take(ImsSession *session, OpenTake *open, ImsTakeStatus status, const char *reason)
+drop_media(ImsSession *session)
 {
-  g_free(open->take->stop_reason);
-  open->take->stop_reason = g_strdup(reason);
-  open->final_status = status;
-  if (open->media == session->media) {
-    clear_timer(session);
-    session->phase = IMS_PHASE_SAVING;
-  }
-  g_info("%s: stopping take %d of question %d (%s)", LOG_ID(session), open->take->number,
-         open->take->question_index + 1, reason);
-  session->context->media->stop_take(open->media);
+  session->media = NULL;
+  session->media_ready = FALSE;
+  g_clear_handle_id(&session->silence_id, g_source_remove);
 }
 
-/* The answers of the session: the last completed take of each question. */
-static void
-count_answers(ImsSession *session, int *responses, double *total_seconds)
-{
-  const ImsSessionRecord *record = session->record;
-  *responses = 0;
-  *total_seconds = 0;
-  for (guint q = 0; q < record->questions->len; q++) {
-    const ImsTake *answer = NULL;
-    for (guint i = 0; i < record->takes->len; i++) {
-      const ImsTake *take = g_ptr_array_index(record->takes, i);
-      if (take->question_index == (int) q && take->status == IMS_TAKE_COMPLETED)
-        answer = take;
-    }
-    if (answer) {
-      (*responses)++;
-      *total_seconds += answer->duration_ms / 1000.0;
-    }
-  }
-}
-
-static void
-session_complete(ImsSession *session)
-{
-  ImsSessionRecord *record = session->record;
-  GPtrArray *events = NULL;
-  int responses;
-  double total_seconds;
-
-  clear_timer(session);
-  record->state = IMS_SESSION_COMPLETED;
-  record->completed_at = g_get_real_time();
-  count_answers(session, &responses, &total_seconds);
-  ims_outbox_add(&events, IMS_EVENT_CANDIDATE_COMPLETED,
-                 ims_event_payload_candidate_completed(record, responses, total_seconds),
-                 record->id);
-  double open_seconds = record->started_at ? (record->completed_at - record->started_at) / 1e6 : 0;
-  ims_outbox_add(&events, IMS_EVENT_INTERVIEW_COMPLETED,
-                 ims_event_payload_interview_completed(record, record->completed_at, open_seconds,
-                                                       responses),
-                 record->id);
-  ims_session_save_progress(session, events);
-  session->phase = IMS_PHASE_COMPLETED;
-  session->end_requested = FALSE;
-  g_info("%s: interview completed", LOG_ID(session));
-}
-
-/* Lets go of the attached peer's media: an open take is finalized as
- * interrupted and the media closed after it; otherwise it is closed now. */
+/* Lets go of the attached peer's media (reason: why, the stop reason of a
+ * take it cuts): a take being recorded is finalized as interrupted and the
+ * media closed after it; otherwise the media is closed now. */
 static void
 release_media(ImsSession *session, const char *reason)
 {
   OpenTake *open = ims_session_find_open_take(session, session->media);
 
-  clear_timer(session);
-  if (open) {
+  if (open)
     open->close_media_after = TRUE;
-    if (session->phase == IMS_PHASE_RECORDING)
-      session_stop_take(session, open, IMS_TAKE_INTERRUPTED, reason);
-  } else {
+  else
     close_media_later(session, session->media);
-  }
-  session->media = NULL;
-  session->media_ready = FALSE;
-  session->start_when_ready = FALSE;
+  ims_session_fire(session, IMS_SESSION_EVENT_MEDIA_RELEASED, reason);
+  drop_media(session);
 }
 
 static void
@@ -407,42 +272,48 @@ check_shutdown_done(ImsSession *session)
   }
 }
 
-/* ---- peer ---- */
+/* ---- media silence ---- */
 
+static gboolean on_silence_deadline(gpointer data);
+
+static void
+arm_silence_deadline(ImsSession *session, gint64 delay_us)
+{
+  guint delay_ms = (guint) MAX(1, (delay_us + 999) / 1000);
+  session->silence_id =
+      g_timeout_add_full(G_PRIORITY_DEFAULT, delay_ms, on_silence_deadline, session, NULL);
+}
+
+/* No packet for no_media_timeout_seconds since the last one seen: the peer is
+ * treated as gone.  A packet since moves the deadline instead. */
 static gboolean
-on_watchdog(gpointer data)
+on_silence_deadline(gpointer data)
 {
   ImsSession *session = data;
-  if (!session->media)
-    return G_SOURCE_CONTINUE;
+  gint64 timeout = (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC;
 
+  session->silence_id = 0;
   gint64 last = session->context->media->last_media_time(session->media);
-  if (!session->media_ready && last > 0) {
-    session->media_ready = TRUE;
-    g_info("%s: media flowing", LOG_ID(session));
-    if (session->start_when_ready) {
-      g_autoptr(GError) error = NULL;
-      if (!session_start_take(session, &error) && session->peer)
-        ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
-    }
-    ims_session_send_state(session);
-  } else if (session->media_ready &&
-             g_get_monotonic_time() - last >
-                 (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC) {
-    g_warning("%s: no media for %d s, treating the peer as gone", LOG_ID(session),
-              session->context->no_media_timeout_seconds);
-    ImsPeer *peer = session->peer;
-    release_media(session, "no_media");
-    ims_session_send_state(session);
-    if (peer) {
-      ims_peer_send_error(peer, "media_failed",
-                          "Your camera and microphone stopped reaching the server; reconnecting.",
-                          NULL);
-      ims_peer_close(peer, "no media");
-    }
+  gint64 silent = g_get_monotonic_time() - last;
+  if (silent <= timeout) {
+    arm_silence_deadline(session, timeout - silent);
+    return G_SOURCE_REMOVE;
   }
-  return G_SOURCE_CONTINUE;
+  g_warning("%s: no media for %d s, treating the peer as gone", LOG_ID(session),
+            session->context->no_media_timeout_seconds);
+  ImsPeer *peer = session->peer;
+  release_media(session, "no_media");
+  ims_session_send_state(session);
+  if (peer) {
+    ims_peer_send_error(peer, "media_failed",
+                        "Your camera and microphone stopped reaching the server; reconnecting.",
+                        NULL);
+    ims_peer_close(peer, "no media");
+  }
+  return G_SOURCE_REMOVE;
 }
+
+/* ---- peer ---- */
 
 gboolean
 ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
@@ -474,11 +345,9 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
     ims_peer_close(old, "replaced");
   }
   session->peer = peer;
-  resume_phase(session);
-  if (!session->watchdog_id)
-    session->watchdog_id = g_timeout_add_full(G_PRIORITY_DEFAULT, 250, on_watchdog, session, NULL);
+  ims_session_fire(session, IMS_SESSION_EVENT_JOINED, NULL);
   g_info("%s: candidate joined at question %d (%s)", LOG_ID(session),
-         record->current_question + 1, ims_phase_to_string(session->phase));
+         record->current_question + 1, ims_session_phase_name(session->phase));
   ims_session_send_state(session);
   return TRUE;
 }
@@ -496,7 +365,6 @@ ims_session_detach(ImsSession *session, ImsPeer *peer)
     return;
   g_info("%s: candidate left", LOG_ID(session));
   release_media(session, "disconnected");
-  g_clear_handle_id(&session->watchdog_id, g_source_remove);
   session->peer = NULL;
 }
 
@@ -508,7 +376,8 @@ handle_offer(ImsSession *session, const char *sdp, GError **error)
   const ImsMediaOps *ops = session->context->media;
   g_autoptr(GError) local_error = NULL;
 
-  if (session->phase == IMS_PHASE_RECORDING || session->phase == IMS_PHASE_SAVING) {
+  if (ims_session_visible_phase(session) == IMS_PHASE_RECORDING ||
+      ims_session_visible_phase(session) == IMS_PHASE_SAVING) {
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE,
                         "Cannot renegotiate while a take is being recorded.");
     return FALSE;
@@ -529,20 +398,16 @@ handle_offer(ImsSession *session, const char *sdp, GError **error)
                 local_error->message);
     return FALSE;
   }
+  /* waiting for media (think time over or given up), the take starts once this media flows */
   session->media = media;
-  if (session->phase == IMS_PHASE_THINKING && session->deadline == 0 &&
-      session->record->think_seconds > 0)
-    session->start_when_ready = TRUE; /* think time already over */
-  if (!session->watchdog_id)
-    session->watchdog_id = g_timeout_add_full(G_PRIORITY_DEFAULT, 250, on_watchdog, session, NULL);
   return TRUE;
 }
 
 static gboolean
-bad_state(GError **error, const char *what, ImsPhase phase)
+bad_state(GError **error, const char *what, ImsSession *session)
 {
   g_set_error(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_STATE, "Cannot %s while %s.", what,
-              ims_phase_to_string(phase));
+              ims_phase_to_string(ims_session_visible_phase(session)));
   return FALSE;
 }
 
@@ -559,7 +424,7 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     return FALSE;
   }
 
-  if (session->phase == IMS_PHASE_COMPLETED && message->type != IMS_MESSAGE_PING) {
+  if (session->phase == IMS_SESSION_PHASE_COMPLETED && message->type != IMS_MESSAGE_PING) {
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_COMPLETED,
                         "This interview is already completed.");
     return FALSE;
@@ -584,60 +449,45 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     return TRUE;
 
   case IMS_MESSAGE_TAKE_START:
-    if (session->phase == IMS_PHASE_REVIEW && ims_session_retakes_left(session) == 0) {
+    if (session->phase == IMS_SESSION_PHASE_REVIEW && ims_session_retakes_left(session) == 0) {
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
                           "No retakes are left for this question.");
       return FALSE;
     }
-    if (session->phase != IMS_PHASE_THINKING && session->phase != IMS_PHASE_REVIEW)
-      return bad_state(error, "start a take", session->phase);
-    if (!session_start_take(session, error))
+    if (!ims_session_can(session, IMS_SESSION_EVENT_TAKE_STARTED))
+      return bad_state(error, "start a take", session);
+    if (!ims_session_start_take(session, error))
       return FALSE;
     break;
 
-  case IMS_MESSAGE_TAKE_STOP: {
-    OpenTake *open = ims_session_find_open_take(session, session->media);
-    if (session->phase != IMS_PHASE_RECORDING || !open)
-      return bad_state(error, "stop a take", session->phase);
-    session_stop_take(session, open, IMS_TAKE_COMPLETED, "candidate");
+  case IMS_MESSAGE_TAKE_STOP:
+    if (!ims_session_can(session, IMS_SESSION_EVENT_STOP_ASKED) ||
+        !ims_session_find_open_take(session, session->media))
+      return bad_state(error, "stop a take", session);
+    ims_session_fire(session, IMS_SESSION_EVENT_STOP_ASKED, "candidate");
     break;
-  }
 
   case IMS_MESSAGE_RETAKE:
-    if (session->phase != IMS_PHASE_REVIEW)
-      return bad_state(error, "retake", session->phase);
+    if (!ims_session_can(session, IMS_SESSION_EVENT_RETAKE_ASKED))
+      return bad_state(error, "retake", session);
     if (ims_session_retakes_left(session) == 0) {
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_NO_RETAKES_LEFT,
                           "No retakes are left for this question.");
       return FALSE;
     }
-    enter_thinking(session);
+    ims_session_fire(session, IMS_SESSION_EVENT_RETAKE_ASKED, NULL);
     break;
 
   case IMS_MESSAGE_NEXT:
-    if (session->phase != IMS_PHASE_REVIEW)
-      return bad_state(error, "go to the next question", session->phase);
-    session->record->current_question++;
-    if ((guint) session->record->current_question >= session->record->questions->len) {
-      session_complete(session);
-    } else {
-      ims_session_save_progress(session, NULL);
-      enter_thinking(session);
-    }
+    if (!ims_session_can(session, IMS_SESSION_EVENT_NEXT_ASKED))
+      return bad_state(error, "go to the next question", session);
+    ims_session_fire(session, IMS_SESSION_EVENT_NEXT_ASKED, NULL);
     break;
 
-  case IMS_MESSAGE_END: {
-    OpenTake *open = ims_session_find_open_take(session, session->media);
-    if (open && session->phase == IMS_PHASE_RECORDING) {
-      session->end_requested = TRUE;
-      session_stop_take(session, open, IMS_TAKE_COMPLETED, "ended");
-    } else if (open) {
-      session->end_requested = TRUE;
-    } else {
-      session_complete(session);
-    }
+  case IMS_MESSAGE_END:
+    /* with a take on the media it completes once the take is saved (ending) */
+    ims_session_fire(session, IMS_SESSION_EVENT_END_ASKED, "ended");
     break;
-  }
 
   case IMS_MESSAGE_JOIN:
   case IMS_MESSAGE_PING:
@@ -675,8 +525,18 @@ ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline
 void
 ims_session_media_flowing(ImsSession *session, gpointer media)
 {
-  if (media == session->media)
-    on_watchdog(session);
+  if (media != session->media || session->media_ready)
+    return;
+  session->media_ready = TRUE;
+  g_info("%s: media flowing", LOG_ID(session));
+  arm_silence_deadline(session,
+                       (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC);
+  if (session->phase == IMS_SESSION_PHASE_WAITING_FOR_MEDIA) {
+    g_autoptr(GError) error = NULL;
+    if (!ims_session_start_take(session, &error) && session->peer)
+      ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
+  }
+  ims_session_send_state(session);
 }
 
 void
@@ -697,7 +557,8 @@ ims_session_media_take_started(ImsSession *session, gpointer media)
  * reported to the candidate, on_session_written), with candidate.response_submitted when it is
  * completed; processing starts once the row is written.  open is removed and its media closed if it has
  * no peer any more.  current says the take was on the attached peer's media: the session then moves on
- * (completes when the candidate asked to end, else resumes once out of saving) and "state" is sent. */
+ * (IMS_SESSION_EVENT_TAKE_FINALIZED: completes when the candidate asked to end, else resumes) and
+ * "state" is sent. */
 static void
 finalize_take(ImsSession *session, OpenTake *open, gboolean current)
 {
@@ -719,13 +580,10 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
 
   if (open->close_media_after)
     close_media_later(session, open->media);
-  gboolean live = current && session->phase == IMS_PHASE_SAVING;
   g_ptr_array_remove(session->open_takes, open);
 
-  if (session->end_requested && current)
-    session_complete(session);
-  else if (live)
-    resume_phase(session);
+  if (current)
+    ims_session_fire(session, IMS_SESSION_EVENT_TAKE_FINALIZED, NULL);
   ims_session_send_state(session);
   check_shutdown_done(session);
 }
@@ -773,17 +631,12 @@ ims_session_media_failed(ImsSession *session, gpointer media, const char *reason
   g_warning("%s: media failed: %s", LOG_ID(session), reason);
   if (current) {
     /* the attached peer's media is gone: it is closed once its take (if any) is finalized */
-    session->media = NULL;
-    session->media_ready = FALSE;
-    session->start_when_ready = FALSE;
-    clear_timer(session);
-    if (open) {
-      open->close_media_after = TRUE;
-      session->phase = IMS_PHASE_SAVING;   /* the take is cut: finalize_take moves the session on */
-    } else {
+    drop_media(session);
+    if (open)
+      open->close_media_after = TRUE;   /* the take is cut: finalize_take moves the session on */
+    else
       close_media_later(session, media);
-      resume_phase(session);
-    }
+    ims_session_fire(session, IMS_SESSION_EVENT_MEDIA_FAILED, reason);
   }
   if (open) {
     /* the pipeline is gone: the file holds what reached it */
@@ -807,6 +660,5 @@ ims_session_shutdown(ImsSession *session, ImsDoneFunc done, gpointer user_data)
   session->shutdown_data = user_data;
   if (session->media)
     release_media(session, "shutdown");
-  g_clear_handle_id(&session->watchdog_id, g_source_remove);
   check_shutdown_done(session);
 }

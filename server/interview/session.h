@@ -8,6 +8,10 @@
  *   phase:    thinking -> recording -> saving -> review -> thinking (retake)
  *                                                      \-> next question / completed
  *
+ * (the phase as the candidate sees it; session-phase.c has the full table of
+ * transitions, with the phases it tells apart inside: waiting for media,
+ * ending.)
+ *
  * The server owns every timer and limit: the think timer starts the take when
  * it runs out, the answer timer stops it.  A take cut by a lost peer, lost
  * media or shutdown is kept as "interrupted" and does not use a retake.
@@ -57,7 +61,8 @@ typedef struct {
                                 GError **error);
   gboolean (*start_take)(gpointer media, const char *path, GError **error);
   void (*stop_take)(gpointer media);
-  /* monotonic time of the last media buffer, 0 if none yet */
+  /* monotonic time of the last media buffer, 0 if none yet; read once per
+   * silence deadline (no_media_timeout_seconds), never polled */
   gint64 (*last_media_time)(gpointer media);
   /* frees the pipeline; called from an idle, never from inside a media callback */
   void (*close)(gpointer media);
@@ -68,7 +73,7 @@ typedef struct {
   const ImsMediaOps *media;
   gpointer media_data;
   const char *spool_dir;
-  int no_media_timeout_seconds;
+  int no_media_timeout_seconds;                /* flowing media silent that long: peer gone */
   int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
   const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
   /* a take was saved (its final row is written): processing can start.  job
@@ -121,8 +126,8 @@ void ims_session_shutdown(ImsSession *session, ImsDoneFunc done, gpointer user_d
 void ims_session_media_answer(ImsSession *session, gpointer media, const char *sdp);
 void ims_session_media_ice_candidate(ImsSession *session, gpointer media, guint mline_index,
                                      const char *candidate);
-/* Both of media's tracks have their first packets: checked at once rather than at the next
- * watchdog tick (which still notices media without this call). */
+/* Both of media's tracks have their first packets (once per media): the one way the session learns
+ * that media flows.  A take waiting for media starts, and the silence deadline is armed. */
 void ims_session_media_flowing(ImsSession *session, gpointer media);
 /* The first keyframe of media's open take reached the file. */
 void ims_session_media_take_started(ImsSession *session, gpointer media);
