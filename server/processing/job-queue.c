@@ -162,7 +162,8 @@ ims_job_queue_retry(ImsJobQueue *queue, ImsQueuedTake *take, ImsJobRetryReason r
   if (reason == IMS_JOB_RETRY_RENDITIONS)
     take->rendition_failures++;
   queue->waiting++;
-  take->retry_id = g_timeout_add_seconds((guint) MAX(delay, 0), retry_take, take);
+  /* not g_timeout_add_seconds: its first second can be anything down to 0 */
+  take->retry_id = g_timeout_add((guint) MAX(delay, 0) * 1000, retry_take, take);
   return delay;
 }
 
