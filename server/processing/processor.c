@@ -458,18 +458,6 @@ queue_job(ImsProcessor *processor, ImsProcessingJob *job, GPtrArray *stored_kind
   ims_job_queue_add(processor->queue, &work->queued);
 }
 
-static ImsProcessingJob *
-processing_job_copy(const ImsProcessingJob *job)
-{
-  ImsProcessingJob *copy = g_new0(ImsProcessingJob, 1);
-  copy->take = ims_take_copy(job->take);
-  copy->interview_id = g_strdup(job->interview_id);
-  copy->question_id = g_strdup(job->question_id);
-  copy->user_id = g_strdup(job->user_id);
-  copy->profile = g_strdup(job->profile);
-  return copy;
-}
-
 void
 ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job)
 {
@@ -487,7 +475,7 @@ ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job
               take->id, take->path, processor->config.spool_dir);
     return;
   }
-  queue_job(processor, processing_job_copy(job), NULL);
+  queue_job(processor, ims_processing_job_copy(job), NULL);
 }
 
 /* ---- the scan: what the database lists as not processed yet ---- */
