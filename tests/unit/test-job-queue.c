@@ -27,9 +27,11 @@ typedef struct {
   ImsJobQueue *queue;
   GMutex lock;                  /* protects runs, hold */
   GCond cond;
-  GPtrArray *runs;              /* char*: take ids, in the order run was called */
+  GString *runs;                /* "a,b,...": take ids, in the order run was called */
+  guint run_count;
   gboolean hold;                /* run waits while set */
-  GPtrArray *reports;           /* char*: take ids, in the order report was called (main loop) */
+  GString *reports;             /* the same of report (main loop) */
+  guint report_count;
   ReportAction action;          /* what report does with the take, while retries_left > 0 for retries */
   int retries_left;             /* REPORT_RETRY_*: how many times, then done */
   int last_delay;
@@ -44,7 +46,7 @@ on_run(ImsQueuedTake *take, gpointer data)
 {
   Fixture *f = data;
   g_mutex_lock(&f->lock);
-  g_ptr_array_add(f->runs, g_strdup(take->job->take->id));
+  g_string_append_printf(f->runs, "%s%s", f->run_count++ ? "," : "", take->job->take->id);
   g_cond_broadcast(&f->cond);
   while (f->hold)
     g_cond_wait(&f->cond, &f->lock);
@@ -55,7 +57,7 @@ static void
 on_report(ImsQueuedTake *take, gpointer data)
 {
   Fixture *f = data;
-  g_ptr_array_add(f->reports, g_strdup(take->job->take->id));
+  g_string_append_printf(f->reports, "%s%s", f->report_count++ ? "," : "", take->job->take->id);
   switch (f->action) {
   case REPORT_RETRY_UNAVAILABLE:
   case REPORT_RETRY_RENDITIONS:
@@ -118,10 +120,10 @@ static void
 wait_reports(Fixture *f, guint count)
 {
   gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-  while (f->reports->len < count && g_get_monotonic_time() < deadline)
+  while (f->report_count < count && g_get_monotonic_time() < deadline)
     if (!g_main_context_iteration(NULL, FALSE))
       g_usleep(1000);
-  assert_int_equal(f->reports->len, count);
+  assert_int_equal(f->report_count, count);
 }
 
 /* Waits (no main loop) until run was called count times. */
@@ -130,9 +132,9 @@ wait_runs(Fixture *f, guint count)
 {
   gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
   g_mutex_lock(&f->lock);
-  while (f->runs->len < count && g_cond_wait_until(&f->cond, &f->lock, deadline))
+  while (f->run_count < count && g_cond_wait_until(&f->cond, &f->lock, deadline))
     ;
-  guint runs = f->runs->len;
+  guint runs = f->run_count;
   g_mutex_unlock(&f->lock);
   assert_int_equal(runs, count);
 }
@@ -146,23 +148,14 @@ release(Fixture *f)
   g_mutex_unlock(&f->lock);
 }
 
-static char *
-joined(GPtrArray *ids)
-{
-  g_ptr_array_add(ids, NULL);
-  char *text = g_strjoinv(",", (char **) ids->pdata);
-  g_ptr_array_remove_index(ids, ids->len - 1);
-  return text;
-}
-
 static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
   g_mutex_init(&f->lock);
   g_cond_init(&f->cond);
-  f->runs = g_ptr_array_new_with_free_func(g_free);
-  f->reports = g_ptr_array_new_with_free_func(g_free);
+  f->runs = g_string_new(NULL);
+  f->reports = g_string_new(NULL);
   current = f;
   *state = f;
   return 0;
@@ -174,8 +167,8 @@ teardown(void **state)
   Fixture *f = *state;
   release(f);
   g_clear_pointer(&f->queue, ims_job_queue_free);
-  g_ptr_array_unref(f->runs);
-  g_ptr_array_unref(f->reports);
+  g_string_free(f->runs, TRUE);
+  g_string_free(f->reports, TRUE);
   g_cond_clear(&f->cond);
   g_mutex_clear(&f->lock);
   g_free(f);
@@ -207,10 +200,8 @@ test_takes_run_first_added_first(void **state)
   assert_true(ims_job_queue_add(f->queue, new_take("b")));
   assert_true(ims_job_queue_add(f->queue, new_take("c")));
   wait_reports(f, 3);
-  g_autofree char *runs = joined(f->runs);
-  g_autofree char *reports = joined(f->reports);
-  assert_string_equal(runs, "a,b,c");
-  assert_string_equal(reports, "a,b,c");
+  assert_string_equal(f->runs->str, "a,b,c");
+  assert_string_equal(f->reports->str, "a,b,c");
   assert_int_equal(f->freed, 3);
 }
 
@@ -240,8 +231,7 @@ test_a_take_enters_once(void **state)
   f->action = REPORT_DONE;
   assert_true(ims_job_queue_add(f->queue, new_take("c")));    /* dropped: the next scan's */
   wait_reports(f, 4);
-  g_autofree char *runs = joined(f->runs);
-  assert_string_equal(runs, "a,b,c,c");
+  assert_string_equal(f->runs->str, "a,b,c,c");
 }
 
 /* Done takes are remembered up to IMS_JOB_QUEUE_REMEMBERED_DONE, the oldest
@@ -362,8 +352,7 @@ test_stop_waits_for_working_takes(void **state)
   ims_job_queue_stop(f->queue);
   assert_true(g_get_monotonic_time() - start >= 150 * 1000);
   g_thread_join(releaser);
-  g_autofree char *reports = joined(f->reports);
-  assert_string_equal(reports, "w,a");
+  assert_string_equal(f->reports->str, "w,a");
   assert_int_equal(f->last_delay, -1);
   assert_int_equal(f->freed, 1);      /* a, dropped */
   assert_false(ims_job_queue_knows(f->queue, "a"));
@@ -375,8 +364,7 @@ test_stop_waits_for_working_takes(void **state)
   while (g_get_monotonic_time() < end)
     if (!g_main_context_iteration(NULL, FALSE))
       g_usleep(2000);
-  g_autofree char *runs = joined(f->runs);
-  assert_string_equal(runs, "w,a");
+  assert_string_equal(f->runs->str, "w,a");
   g_clear_pointer(&f->queue, ims_job_queue_free);
   assert_int_equal(f->freed, 4);      /* w and b with the queue */
 }
