@@ -372,9 +372,11 @@ on_recorded(gpointer data, const GPtrArray *recorded, const GError *error)
 }
 
 /* The take is done (renditions stored, or failed for good): what its row
- * becomes, why it failed, and the event that says so (failed only). */
+ * becomes, why it failed, and the event that says so (failed only, saying
+ * whether the original is stored: by an earlier attempt, or by this one in
+ * uploaded). */
 static void
-finish_results(Work *work, ImsProcessingResults *results)
+finish_results(Work *work, ImsProcessingResults *results, const GPtrArray *uploaded)
 {
   ImsProcessor *processor = work->processor;
   const ImsTake *take = work->queued.job->take;
@@ -401,8 +403,12 @@ finish_results(Work *work, ImsProcessingResults *results)
   } else if (take_needs_inspection(take) && work->inspected) {
     updated = ims_take_copy(work->inspected);
   }
-  ims_processing_results_finish(results, work->final_status, error_text, attempts,
-                                ims_queued_take_has_kind(&work->queued, "original"), updated);
+  gboolean original_stored = ims_queued_take_has_kind(&work->queued, "original");
+  for (guint i = 0; i < uploaded->len; i++)
+    original_stored |= g_str_equal(((const ImsMediaFile *) g_ptr_array_index(uploaded, i))->kind,
+                                   "original");
+  ims_processing_results_finish(results, work->final_status, error_text, attempts, original_stored,
+                                updated);
 }
 
 /* An attempt is over (the queue calls it on the main loop): the renditions
@@ -427,12 +433,13 @@ report_work(ImsQueuedTake *queued, gpointer data)
     return;
   }
 
-  ImsProcessingResults *results = ims_processing_results_new(
-      job, g_steal_pointer(&work->uploaded),
-      processor->config.objects ? processor->config.objects->bucket : NULL, work->queued.queued_at);
+  GPtrArray *uploaded = g_steal_pointer(&work->uploaded);
   work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  ImsProcessingResults *results = ims_processing_results_new(
+      job, uploaded, processor->config.objects ? processor->config.objects->bucket : NULL,
+      work->queued.queued_at);
   if (!work->error)
-    finish_results(work, results);
+    finish_results(work, results, uploaded);   /* still alive: results own it */
 
   g_autofree char *what = g_strdup_printf("%s: take %s: processing results", job->take->session_id,
                                           job->take->id);
