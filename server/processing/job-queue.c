@@ -8,8 +8,8 @@ struct _ImsJobQueue {
   ImsJobQueueConfig config;
   GMainContext *context;        /* reports run here */
   GThreadPool *pool;            /* NULL once stopped */
-  GHashTable *takes;            /* take id (the take's own string) -> ImsQueuedTake*: queued, working, waiting */
-  GHashTable *done;             /* take id (owned) -> itself: the last IMS_JOB_QUEUE_REMEMBERED_DONE done */
+  GHashTable *takes;            /* take id (the take's own) -> ImsQueuedTake*: queued, working, waiting */
+  GHashTable *done;             /* take id (owned) -> itself: the last ..._REMEMBERED_DONE done */
   GQueue done_order;            /* the same ids (owned by done), oldest first */
   gint queued;                  /* atomic */
   gint working;                 /* atomic */
@@ -125,7 +125,8 @@ ims_job_queue_new(const ImsJobQueueConfig *config)
 gboolean
 ims_job_queue_knows(ImsJobQueue *queue, const char *take_id)
 {
-  return g_hash_table_contains(queue->takes, take_id) || g_hash_table_contains(queue->done, take_id);
+  return g_hash_table_contains(queue->takes, take_id) ||
+         g_hash_table_contains(queue->done, take_id);
 }
 
 gboolean

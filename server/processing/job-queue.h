@@ -50,9 +50,9 @@ typedef struct _ImsJobQueue ImsJobQueue;
  * member (processor.c's Work) and frees it in config.free_take. */
 typedef struct {
   ImsProcessingJob *job;        /* owned */
-  GPtrArray *stored_kinds;      /* char*, owned: kinds media_files holds already (not uploaded again) */
+  GPtrArray *stored_kinds;      /* char*, owned: kinds media_files holds (not uploaded again) */
   gint64 queued_at;             /* monotonic, when it was first added */
-  int attempt;                  /* attempts that failed, whatever the reason: the backoff's exponent */
+  int attempt;                  /* attempts that failed, any reason: the backoff's exponent */
   int rendition_failures;       /* attempts whose renditions failed */
   /* the queue's own */
   ImsJobQueue *queue;           /* set by ims_job_queue_add */

@@ -91,6 +91,7 @@ work_reset_attempt(Work *work)
   work->no_media = work->renditions_tried = FALSE;
   g_clear_pointer(&work->spool_files, g_ptr_array_unref);
   g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+  work->final_status = NULL;
 }
 
 static void
@@ -468,7 +469,8 @@ queue_job(ImsProcessor *processor, ImsProcessingJob *job, GPtrArray *stored_kind
 void
 ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job)
 {
-  g_return_if_fail(processor && job && job->take && job->take->id && job->take->session_id && job->take->path);
+  g_return_if_fail(processor && job && job->take && job->take->id && job->take->session_id &&
+                   job->take->path);
   g_return_if_fail(job->interview_id && job->question_id && job->user_id && job->profile);
   const ImsTake *take = job->take;
 

@@ -22,8 +22,8 @@
  * (ims_processor_take_finished: no database read), and from the database's
  * list of unprocessed takes (ims_processor_scan: at start-up, so a restart
  * resumes every unfinished take, including those cut by a crash, and every
- * SCAN_INTERVAL_SECONDS, for whatever was dropped meanwhile).  A take that
- * comes both ways is processed once (job-queue.h).
+ * 30 s, for whatever was dropped meanwhile).  A take that comes both ways
+ * is processed once (job-queue.h).
  *
  * The files: job-queue.c (which take runs next, when a failed one is tried
  * again), processor.c (the worker's attempt and what the main loop makes of
@@ -63,8 +63,8 @@ ImsProcessor *ims_processor_new(const ImsProcessorConfig *config);
 /* Queues every unprocessed take the database lists that is not queued,
  * being worked on or done already.  Never waits: one read on the database
  * thread (at most one at a time; a call during one asks for another after
- * it).  Called at start-up (after crash recovery) and every
- * SCAN_INTERVAL_SECONDS by the processor itself. */
+ * it).  Called at start-up (after crash recovery), and every 30 s by the
+ * processor itself. */
 void ims_processor_scan(ImsProcessor *processor);
 
 /* A take its session has just saved as finished (its final row is written):

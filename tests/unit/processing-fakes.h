@@ -25,9 +25,9 @@ typedef struct {
 } ImsFakeMediaStore;
 
 typedef struct {
-  ImsFakeObjects fake;          /* first (delete_object, the bucket); fake.lock protects what follows */
+  ImsFakeObjects fake;          /* first (delete_object, bucket); fake.lock protects the rest */
   GPtrArray *keys;              /* char*: keys stored, in order */
-  GArray *put_times;            /* gint64, monotonic: when each put_file call came (failed ones too) */
+  GArray *put_times;            /* gint64, monotonic: when each put_file came (failed too) */
   int fail_next;                /* the next this many put_file calls fail (UNAVAILABLE) */
 } ImsFakeUploads;
 

@@ -32,7 +32,7 @@ typedef struct {
   gboolean hold;                /* run waits while set */
   GString *reports;             /* the same of report (main loop) */
   guint report_count;
-  ReportAction action;          /* what report does with the take, while retries_left > 0 for retries */
+  ReportAction action;          /* what report does (retries: while retries_left > 0) */
   int retries_left;             /* REPORT_RETRY_*: how many times, then done */
   int last_delay;
   ImsQueuedTake *kept;          /* REPORT_KEEP: the last take reported */
