@@ -189,6 +189,20 @@ ims_media_file_free(ImsMediaFile *file)
   g_free(file);
 }
 
+ImsProcessingJob *
+ims_processing_job_copy(const ImsProcessingJob *job)
+{
+  if (!job)
+    return NULL;
+  ImsProcessingJob *copy = g_new0(ImsProcessingJob, 1);
+  copy->take = ims_take_copy(job->take);
+  copy->interview_id = g_strdup(job->interview_id);
+  copy->question_id = g_strdup(job->question_id);
+  copy->user_id = g_strdup(job->user_id);
+  copy->profile = g_strdup(job->profile);
+  return copy;
+}
+
 void
 ims_processing_job_free(ImsProcessingJob *job)
 {

@@ -122,6 +122,7 @@ typedef struct {
 
 ImsMediaFile *ims_media_file_new(void);
 void ims_media_file_free(ImsMediaFile *file);
+ImsProcessingJob *ims_processing_job_copy(const ImsProcessingJob *job);   /* transfer full */
 void ims_processing_job_free(ImsProcessingJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsMediaFile, ims_media_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsProcessingJob, ims_processing_job_free)

@@ -1,4 +1,15 @@
-/* processor.c: renditions and uploads of finished takes; see processor.h. */
+/* processor.c: the worker's attempt at a finished take (decode it if its row
+ * does not say what it holds, make its renditions, upload them with the
+ * original) and what the main loop does with the outcome; see processor.h.
+ *
+ * Threads: the takes come in on the main loop (ims_processor_scan's answer,
+ * ims_processor_take_finished) and go into the job queue (job-queue.h);
+ * run_work runs on a pool thread with its Work to itself and reads only the
+ * processor's config; report_work, the database answers, the ping's answer
+ * and everything in ImsProcessor run on the main loop, so nothing here needs
+ * a lock.  The S3 ping runs on a GTask thread and touches only the object
+ * store (thread-safe).
+ */
 #define G_LOG_DOMAIN "imsd.processor"
 
 #include "processor.h"
@@ -7,67 +18,60 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "database.h"
-#include "outbox.h"
-#include "payloads.h"
+#include "job-queue.h"
+#include "processing-results.h"
 #include "rendition.h"
 #include "spool-files.h"
 #include "take-inspect.h"
 
 #define SCAN_INTERVAL_SECONDS 30
 #define PING_INTERVAL_SECONDS 15
-/* Attempts at a take's renditions before it is failed (a loaded machine can time a pipeline out). */
-#define RENDITION_ATTEMPTS 3
 /* Decoding a take to learn what it holds: a fixed allowance plus this many bytes per second. */
 #define INSPECT_TIMEOUT_BASE_SECONDS 60
 #define INSPECT_BYTES_PER_SECOND 1000
 
+/* Main loop only. */
 struct _ImsProcessor {
   ImsProcessorConfig config;
-  GMainContext *context;        /* the main loop's: workers report here */
-  GThreadPool *pool;
-  GHashTable *known;            /* take id -> Work*: queued, working or waiting */
-  gint queued;                  /* atomic */
-  gint working;                 /* atomic */
-  guint waiting;
+  GMainContext *context;        /* the main loop's */
+  ImsJobQueue *queue;           /* the takes queued, worked on, waiting for a retry */
+  char *spool_prefix;           /* spool_dir + "/": only takes under it are ours */
   gboolean storage_ok;
   char *last_error;
   guint scan_id;
   gboolean scanning;            /* a scan's read is queued */
+  gboolean scan_again;          /* asked for while scanning */
   guint jobs;                   /* database jobs not answered yet: each holds the processor */
   gboolean freed;               /* ims_processor_free was called: the last job's answer frees it */
-  gboolean scan_again;          /* asked for while scanning */
   guint ping_id;
   gboolean ping_running;
   gboolean stopping;
 };
 
-/* One take's processing attempt.  The worker owns it between push and report. */
+/* One take's processing, across its attempts.  The worker owns it between
+ * the queue handing it over and its report; the main loop the rest of the
+ * time. */
 typedef struct {
+  ImsQueuedTake queued;         /* first: the queue's part (job, kinds stored, attempts) */
   ImsProcessor *processor;
-  ImsProcessingJob *job;
-  GPtrArray *stored_kinds;      /* char*: kinds already in media_files */
-  int attempt;
-  guint retry_id;
-  gint64 queued_at;             /* monotonic, for media.processed's processingDuration */
   GPtrArray *renditions;        /* ImsRendition*: kept across retries (made once per run) */
-  /* results, written by the worker */
+  /* one attempt's results, written by the worker */
   GPtrArray *uploaded;          /* ImsMediaFile*: confirmed by S3 this attempt */
   GPtrArray *spool_files;       /* char*: files to delete once everything is stored */
-  char *rendition_error;        /* renditions cannot be made (bad input): retried RENDITION_ATTEMPTS times */
-  int rendition_failures;       /* attempts whose renditions failed (uploads failing do not count) */
+  char *rendition_error;        /* renditions cannot be made (bad input): retried IMS_JOB_RENDITION_ATTEMPTS times */
   gboolean renditions_tried;    /* this attempt's rendition_error is the renditions' own */
   gboolean no_media;            /* nothing in the take decodes: nothing uploaded, an interrupted take fails */
   ImsTake *inspected;           /* the take with what decoding it found, NULL if it was not decoded */
   GError *error;                /* S3 or disk: try again later */
+  /* main loop */
+  const char *final_status;     /* the take is done once its results are written: its status */
 } Work;
 
 static void
-work_free(Work *work)
+work_free(ImsQueuedTake *queued)
 {
-  g_clear_handle_id(&work->retry_id, g_source_remove);
-  ims_processing_job_free(work->job);
-  g_ptr_array_unref(work->stored_kinds);
+  Work *work = (Work *) queued;
+  ims_queued_take_clear(&work->queued);
   g_clear_pointer(&work->uploaded, g_ptr_array_unref);
   g_clear_pointer(&work->spool_files, g_ptr_array_unref);
   g_clear_pointer(&work->renditions, g_ptr_array_unref);
@@ -77,10 +81,24 @@ work_free(Work *work)
   g_free(work);
 }
 
+/* Forgets what a failed attempt found, before the next one (the renditions
+ * made and what decoding found are kept). */
+static void
+work_reset_attempt(Work *work)
+{
+  g_clear_error(&work->error);
+  g_clear_pointer(&work->rendition_error, g_free);
+  work->no_media = work->renditions_tried = FALSE;
+  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
+  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
+  work->final_status = NULL;
+}
+
 static void
 processor_destroy(ImsProcessor *processor)
 {
-  g_hash_table_unref(processor->known);
+  ims_job_queue_free(processor->queue);
+  g_free(processor->spool_prefix);
   g_free(processor->last_error);
   g_main_context_unref(processor->context);
   g_free(processor);
@@ -106,32 +124,25 @@ set_last_error(ImsProcessor *processor, const char *message)
   processor->last_error = g_strdup(message);
 }
 
-/* ---- worker side (pool threads: no shared state) ---- */
-
-static gboolean
-kind_stored(Work *work, const char *kind)
-{
-  for (guint i = 0; i < work->stored_kinds->len; i++)
-    if (g_str_equal(g_ptr_array_index(work->stored_kinds, i), kind))
-      return TRUE;
-  return FALSE;
-}
+/* ---- worker side (pool threads: the Work and the config, nothing else) ---- */
 
 /* Uploads path as file_name of the take unless that kind is stored already.
+ * Blocks for the upload (bounded by the object store's request timeout).
  * FALSE with work->error set if S3 refused or failed. */
 static gboolean
 upload(Work *work, const char *kind, const char *path, const char *file_name,
        const char *content_type)
 {
   const ImsProcessorConfig *config = &work->processor->config;
-  const ImsTake *take = work->job->take;
+  const ImsProcessingJob *job = work->queued.job;
+  const ImsTake *take = job->take;
   g_autoptr(GError) error = NULL;
 
   g_ptr_array_add(work->spool_files, g_strdup(path));
-  if (kind_stored(work, kind))
+  if (ims_queued_take_has_kind(&work->queued, kind))
     return TRUE;
-  g_autofree char *key = ims_object_key_build(config->key_prefix, work->job->interview_id,
-                                              take->session_id, work->job->question_id,
+  g_autofree char *key = ims_object_key_build(config->key_prefix, job->interview_id,
+                                              take->session_id, job->question_id,
                                               take->number, take->id, file_name, &error);
   g_autofree char *checksum = NULL;
   GStatBuf st;
@@ -158,8 +169,6 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
   return TRUE;
 }
 
-static gboolean report_work(gpointer data);
-
 /* A take whose record does not say what it holds (cut by a crash: the recorder that knew died). */
 static gboolean
 take_needs_inspection(const ImsTake *take)
@@ -167,13 +176,15 @@ take_needs_inspection(const ImsTake *take)
   return take->duration_ms <= 0 || (take->video_codec == NULL && take->audio_codec == NULL);
 }
 
-/* Decodes the take (worker thread; costs about one decode of it).  TRUE with work->inspected set to the
- * take with its real duration, size, codecs and resolution; FALSE with work->no_media and
- * work->rendition_error set if nothing in it decodes (missing, empty, not Matroska, no frame). */
+/* Decodes the take (blocks for about one decode of it, at most
+ * INSPECT_TIMEOUT_BASE_SECONDS plus a second per INSPECT_BYTES_PER_SECOND).
+ * TRUE with work->inspected set to the take with its real duration, size,
+ * codecs and resolution; FALSE with work->no_media and work->rendition_error
+ * set if nothing in it decodes (missing, empty, not Matroska, no frame). */
 static gboolean
 inspect_take(Work *work)
 {
-  const ImsTake *take = work->job->take;
+  const ImsTake *take = work->queued.job->take;
   g_autoptr(GError) error = NULL;
   GStatBuf st;
   gint64 size = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
@@ -201,28 +212,24 @@ inspect_take(Work *work)
   return ok;
 }
 
-/* The last attempt failed too: the original is still kept if anything in it decodes. */
-static gboolean
-last_rendition_attempt(const Work *work)
-{
-  return work->rendition_failures + 1 >= RENDITION_ATTEMPTS;
-}
-
+/* One attempt (a pool thread; blocks for the decode, the renditions and the
+ * uploads): makes the renditions unless an earlier attempt did, then uploads
+ * the original and the renditions not stored yet.  A failed attempt that will
+ * be retried uploads nothing; after the last one the original is still kept
+ * if anything in it decodes. */
 static void
-run_work(gpointer data, gpointer pool_data)
+run_work(ImsQueuedTake *queued, gpointer data)
 {
-  Work *work = data;
-  ImsProcessor *processor = work->processor;
-  const ImsProcessorConfig *config = &processor->config;
-  const ImsTake *take = work->job->take;
+  Work *work = (Work *) queued;
+  const ImsProcessorConfig *config = &work->processor->config;
+  const ImsProcessingJob *job = work->queued.job;
+  const ImsTake *take = job->take;
   g_autoptr(GError) error = NULL;
 
-  g_atomic_int_add(&processor->queued, -1);
-  g_atomic_int_inc(&processor->working);
   work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
   work->spool_files = g_ptr_array_new_with_free_func(g_free);
 
-  const ImsProfile *profile = ims_profile_set_lookup(config->profiles, work->job->profile);
+  const ImsProfile *profile = ims_profile_set_lookup(config->profiles, job->profile);
   gboolean have_take = g_file_test(take->path, G_FILE_TEST_IS_REGULAR);
   GPtrArray *renditions = work->renditions;   /* from an earlier attempt, if any */
   g_autofree char *out_dir = g_strdup_printf("%s.renditions", take->path);
@@ -236,7 +243,7 @@ run_work(gpointer data, gpointer pool_data)
       work->rendition_error = g_strdup_printf("the take file %s is missing", take->path);
     }
   } else if (!profile) {
-    work->rendition_error = g_strdup_printf("unknown profile '%s'", work->job->profile);
+    work->rendition_error = g_strdup_printf("unknown profile '%s'", job->profile);
   } else if (g_mkdir_with_parents(out_dir, 0750) != 0) {
     g_set_error(&work->error, G_FILE_ERROR, g_file_error_from_errno(errno), "cannot create %s: %s",
                 out_dir, g_strerror(errno));
@@ -251,9 +258,8 @@ run_work(gpointer data, gpointer pool_data)
       g_rmdir(out_dir);   /* empty: a failed call removes its outputs */
   }
 
-  /* a failed attempt that will be retried uploads nothing yet; after the last one the original is
-   * still kept, if anything in it decodes */
-  gboolean will_retry = work->rendition_error && !work->no_media && !last_rendition_attempt(work);
+  gboolean will_retry = work->rendition_error && !work->no_media &&
+                        !ims_queued_take_is_last_rendition_attempt(&work->queued);
   if (work->renditions_tried && !will_retry && !work->inspected) {
     g_autofree char *rendition_error = g_steal_pointer(&work->rendition_error);
     inspect_take(work);
@@ -271,29 +277,9 @@ run_work(gpointer data, gpointer pool_data)
     if (!work->error && renditions)
       g_ptr_array_add(work->spool_files, g_strdup(out_dir));
   }
-
-  g_atomic_int_add(&processor->working, -1);
-  /* always through a source: g_main_context_invoke would run report_work
-   * right here if the main context happened not to be acquired */
-  GSource *source = g_idle_source_new();
-  g_source_set_callback(source, report_work, work, NULL);
-  g_source_attach(source, processor->context);
-  g_source_unref(source);
 }
 
 /* ---- main loop side ---- */
-
-static void queue_work(ImsProcessor *processor, Work *work);
-
-static gboolean
-retry_work(gpointer data)
-{
-  Work *work = data;
-  work->retry_id = 0;
-  work->processor->waiting--;
-  queue_work(work->processor, work);
-  return G_SOURCE_REMOVE;
-}
 
 /* Deletes the take's spool files; only called once S3 holds them all. */
 static void
@@ -301,64 +287,6 @@ delete_spool_files(Work *work)
 {
   for (guint i = 0; i < work->spool_files->len; i++)
     ims_spool_remove(g_ptr_array_index(work->spool_files, i));
-}
-
-/* ---- recording results (database thread) ----
- *
- * What one attempt stored is recorded as one database write: each object S3
- * confirmed with its media.uploaded (one transaction each), then, when the
- * take is done, media.processed with takes.processed_at.  The write is kept
- * and retried until the database has it; steps that committed are not run
- * again, and a step whose commit went unseen (its event ids are taken) counts
- * as written. */
-
-typedef struct {
-  Work *work;                   /* main loop: owned by processor->known meanwhile */
-  GPtrArray *files;             /* ImsMediaFile*: confirmed by S3 this attempt */
-  GPtrArray *uploaded_events;   /* GPtrArray* of ImsOutboxEvent*, parallel to files */
-  guint recorded;               /* files recorded so far (database thread) */
-  gboolean finish;              /* mark the take processed after the files */
-  const char *status;           /* finish: "processed", "repaired", "failed" */
-  char *error_text;             /* finish: why it failed, NULL if it did not */
-  ImsTake *updated;             /* finish: the take's row to write first (decoded, or failed), or NULL */
-  GPtrArray *processed;         /* media.processed or .processing_failed (may be empty), made
-                                 * once: the same ids on retries */
-  gboolean attempted;
-  /* read-only copies of what the events need */
-  char *user_id, *profile;
-  ImsTake *take;
-  double seconds;
-  gboolean with_objects;
-} Recording;
-
-static void
-recording_free(Recording *recording)
-{
-  g_ptr_array_unref(recording->files);
-  g_ptr_array_unref(recording->uploaded_events);
-  g_clear_pointer(&recording->processed, g_ptr_array_unref);
-  g_free(recording->user_id);
-  g_free(recording->profile);
-  g_free(recording->error_text);
-  ims_take_free(recording->updated);
-  ims_take_free(recording->take);
-  g_free(recording);
-}
-
-static gboolean
-add_media_file_body(ImsStore *store, gpointer file, GError **error)
-{
-  return store->media.add_media_file(store, file, error);
-}
-
-static gboolean
-finish_processing_body(ImsStore *store, gpointer data, GError **error)
-{
-  Recording *recording = data;
-  if (recording->updated && !store->sessions.update_take(store, recording->updated, error))
-    return FALSE;
-  return store->media.finish_processing(store, recording->take->id, recording->status,
-                                  recording->error_text, error);
 }
 
 /* The processing status the take ends with. */
@@ -373,123 +301,60 @@ final_status(const Work *work)
   return "processed";
 }
 
-/* media.processing_failed (docs/events.md): the take's renditions cannot be made.  Transfer full. */
-static GPtrArray *
-failed_events(Work *work, const char *reason)
-{
-  const ImsTake *take = work->job->take;
-  GPtrArray *events = NULL;
-  ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSING_FAILED,
-                 ims_event_payload_media_processing_failed(work->job->user_id, take->id,
-                                                           take->session_id, work->job->profile,
-                                                           reason, work->rendition_failures + 1,
-                                                           kind_stored(work, "original"), 0),
-                 take->session_id);
-  return events;
-}
-
-/* media.processed, when the take's renditions are all stored (NULL when there
- * are none, or S3 is not configured).  Transfer full. */
-static GPtrArray *
-processed_events(ImsStore *store, Recording *recording, GError **error)
-{
-  const ImsTake *take = recording->take;
-  GPtrArray *events = NULL;
-
-  if (!recording->with_objects)
-    return g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
-  g_autoptr(GPtrArray) files = store->media.list_media_files(store, take->id, error);
-  if (!files)
-    return NULL;
-  g_autoptr(GPtrArray) renditions = g_ptr_array_new();
-  gint64 processed_size = 0;
-  const char *thumbnail = NULL;
-  for (guint i = 0; i < files->len; i++) {
-    ImsMediaFile *file = g_ptr_array_index(files, i);
-    if (g_str_equal(file->kind, "original"))
-      continue;
-    g_ptr_array_add(renditions, file);
-    processed_size += file->size_bytes;
-    if (g_str_equal(file->kind, "thumbnail"))
-      thumbnail = file->key;
-  }
-  ims_outbox_add(&events, IMS_EVENT_MEDIA_PROCESSED,
-                 ims_event_payload_media_processed(recording->user_id, take->id, take->size_bytes,
-                                                   processed_size, recording->seconds, renditions,
-                                                   thumbnail, recording->profile, take->completeness),
-                 take->session_id);
-  return events;
-}
-
-/* Renditions failed but attempts are left: the same backoff as a failed upload, then again. */
+/* Renditions failed but attempts are left: the same backoff as a failed
+ * upload, then again; nothing was uploaded. */
 static void
 retry_renditions(Work *work)
 {
   ImsProcessor *processor = work->processor;
-  const ImsTake *take = work->job->take;
-  int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
+  const ImsTake *take = work->queued.job->take;
+  int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_RENDITIONS);
+  if (delay < 0)
+    return;
   g_warning("%s: take %s: renditions failed (attempt %d of %d): %s; trying again in %d s",
-            take->session_id, take->id, work->rendition_failures + 1, RENDITION_ATTEMPTS, work->rendition_error,
-            delay);
+            take->session_id, take->id, work->queued.rendition_failures, IMS_JOB_RENDITION_ATTEMPTS,
+            work->rendition_error, delay);
   g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, work->rendition_error);
   set_last_error(processor, status_error);
-  g_clear_pointer(&work->rendition_error, g_free);
-  work->renditions_tried = FALSE;
-  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
-  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
-  work->attempt++;
-  work->rendition_failures++;
-  processor->waiting++;
-  work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
+  work_reset_attempt(work);
 }
 
-static gboolean
-run_recording(ImsStore *store, gpointer data, GError **error)
-{
-  Recording *recording = data;
-  gboolean again = recording->attempted;
-  recording->attempted = TRUE;
-
-  for (; recording->recorded < recording->files->len; recording->recorded++) {
-    ImsMediaFile *file = g_ptr_array_index(recording->files, recording->recorded);
-    GPtrArray *events = g_ptr_array_index(recording->uploaded_events, recording->recorded);
-    g_autoptr(GError) local = NULL;
-    if (!ims_store_change(store, add_media_file_body, file, events, &local) &&
-        !(again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))) {
-      g_propagate_prefixed_error(error, g_steal_pointer(&local), "recording %s: ", file->key);
-      return FALSE;
-    }
-  }
-  if (!recording->finish)
-    return TRUE;
-  if (!recording->processed)
-    recording->processed = processed_events(store, recording, error);
-  if (!recording->processed)
-    return FALSE;
-  g_autoptr(GError) local = NULL;
-  if (!ims_store_change(store, finish_processing_body, recording, recording->processed, &local) &&
-      !(again && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))) {
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "marking processed: ");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static void schedule_retry(Work *work);
-
+/* S3, the disk or the database failed: backs off and queues the work again
+ * (or drops it when stopping: the database still lists it). */
 static void
-on_recorded(gpointer data, const GError *error)
+schedule_retry(Work *work)
 {
-  Recording *recording = data;
-  Work *work = recording->work;
+  ImsProcessor *processor = work->processor;
+  const ImsTake *take = work->queued.job->take;
+
+  if (work->error->domain == IMS_OBJECTS_ERROR)
+    processor->storage_ok = FALSE;
+  set_last_error(processor, work->error->message);
+  if (processor->stopping) {
+    ims_job_queue_drop(processor->queue, &work->queued);
+    return;
+  }
+  int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_UNAVAILABLE);
+  if (delay < 0)
+    return;
+  g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
+            work->error->message, delay);
+  work_reset_attempt(work);
+}
+
+/* The results of the attempt are written (or the write failed for good). */
+static void
+on_recorded(gpointer data, const GPtrArray *recorded, const GError *error)
+{
+  Work *work = data;
   ImsProcessor *processor = work->processor;
   if (!job_answered(processor))
     return;
-  const ImsTake *take = work->job->take;
+  const ImsTake *take = work->queued.job->take;
 
-  for (guint i = 0; i < recording->recorded && i < recording->files->len; i++) {
-    ImsMediaFile *file = g_ptr_array_index(recording->files, i);
-    g_ptr_array_add(work->stored_kinds, g_strdup(file->kind));
+  for (guint i = 0; i < recorded->len; i++) {
+    const ImsMediaFile *file = g_ptr_array_index(recorded, i);
+    g_ptr_array_add(work->queued.stored_kinds, g_strdup(file->kind));
     g_info("%s: take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->session_id, take->id,
            file->key, file->size_bytes);
   }
@@ -499,141 +364,134 @@ on_recorded(gpointer data, const GError *error)
     schedule_retry(work);
     return;
   }
-  if (!recording->finish)
+  if (!work->final_status)
     return;
   if (processor->config.objects)
     delete_spool_files(work);
-  g_info("%s: take %s done: %s", take->session_id, take->id, recording->status);
-  g_hash_table_remove(processor->known, take->id);
-}
-
-/* Backs off and queues the work again (or drops it when stopping: the
- * database still lists it). */
-static void
-schedule_retry(Work *work)
-{
-  ImsProcessor *processor = work->processor;
-  const ImsTake *take = work->job->take;
-
-  if (work->error->domain == IMS_OBJECTS_ERROR)
-    processor->storage_ok = FALSE;
-  set_last_error(processor, work->error->message);
-  if (processor->stopping) {
-    g_hash_table_remove(processor->known, take->id);
-    return;
-  }
-  int delay = MIN(processor->config.retry_max_seconds, 1 << MIN(work->attempt, 16));
-  g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
-            work->error->message, delay);
-  g_clear_error(&work->error);
-  g_clear_pointer(&work->rendition_error, g_free);
-  work->no_media = work->renditions_tried = FALSE;
-  g_clear_pointer(&work->spool_files, g_ptr_array_unref);
-  g_clear_pointer(&work->uploaded, g_ptr_array_unref);
-  work->attempt++;
-  processor->waiting++;
-  work->retry_id = g_timeout_add_seconds((guint) delay, retry_work, work);
+  g_info("%s: take %s done: %s", take->session_id, take->id, work->final_status);
+  ims_job_queue_done(processor->queue, &work->queued);
 }
 
 /* The take is done (renditions stored, or failed for good): what its row
- * becomes, why it failed, and the event that says so (failed only). */
+ * becomes, why it failed, and the event that says so (failed only, saying
+ * whether the original is stored: by an earlier attempt, or by this one in
+ * uploaded). */
 static void
-finish_recording(Work *work, Recording *recording)
+finish_results(Work *work, ImsProcessingResults *results, const GPtrArray *uploaded)
 {
   ImsProcessor *processor = work->processor;
-  const ImsTake *take = work->job->take;
+  const ImsTake *take = work->queued.job->take;
+  int attempts = work->queued.rendition_failures + 1;
+  g_autofree char *error_text = NULL;
 
-  recording->finish = TRUE;
-  recording->status = final_status(work);
+  work->final_status = final_status(work);
   if (work->rendition_error) {
-    recording->error_text = !work->renditions_tried
+    error_text = !work->renditions_tried
         ? g_strdup(work->rendition_error)
-        : g_strdup_printf("renditions failed after %d attempts: %s%s", work->rendition_failures + 1,
+        : g_strdup_printf("renditions failed after %d attempts: %s%s", attempts,
                           work->rendition_error,
                           work->no_media ? " (nothing in the take decodes)" : "");
-    g_warning("%s: take %s: processing failed: %s", take->session_id, take->id,
-              recording->error_text);
-    g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, recording->error_text);
+    g_warning("%s: take %s: processing failed: %s", take->session_id, take->id, error_text);
+    g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, error_text);
     set_last_error(processor, status_error);
-    recording->processed = failed_events(work, recording->error_text);
   }
   /* a take a crash cut gets what decoding found, or is failed if nothing
    * decodes (a completed take stays an answer: only its processing failed) */
+  ImsTake *updated = NULL;
   if (work->no_media && take->status == IMS_TAKE_INTERRUPTED) {
-    recording->updated = ims_take_copy(take);
-    recording->updated->status = IMS_TAKE_FAILED;
+    updated = ims_take_copy(take);
+    updated->status = IMS_TAKE_FAILED;
   } else if (take_needs_inspection(take) && work->inspected) {
-    recording->updated = ims_take_copy(work->inspected);
+    updated = ims_take_copy(work->inspected);
   }
+  gboolean original_stored = ims_queued_take_has_kind(&work->queued, "original");
+  for (guint i = 0; i < uploaded->len; i++)
+    original_stored |= g_str_equal(((const ImsMediaFile *) g_ptr_array_index(uploaded, i))->kind,
+                                   "original");
+  ims_processing_results_finish(results, work->final_status, error_text, attempts, original_stored,
+                                updated);
 }
 
-static gboolean
-report_work(gpointer data)
+/* An attempt is over (the queue calls it on the main loop): the renditions
+ * are retried, or what S3 confirmed is recorded (even if something else
+ * failed) and the take finished or retried once the database has it. */
+static void
+report_work(ImsQueuedTake *queued, gpointer data)
 {
-  Work *work = data;
+  Work *work = (Work *) queued;
   ImsProcessor *processor = work->processor;
-  const ImsTake *take = work->job->take;
+  const ImsProcessingJob *job = work->queued.job;
 
   if (work->uploaded->len > 0 && !work->error)
     processor->storage_ok = TRUE;
   /* renditions failed with attempts left: nothing was uploaded, try again */
-  if (!work->error && work->rendition_error && !work->no_media && !last_rendition_attempt(work)) {
+  if (!work->error && work->rendition_error && !work->no_media &&
+      !ims_queued_take_is_last_rendition_attempt(&work->queued)) {
     if (processor->stopping)   /* the next start tries again */
-      g_hash_table_remove(processor->known, take->id);
+      ims_job_queue_drop(processor->queue, &work->queued);
     else
       retry_renditions(work);
-    return G_SOURCE_REMOVE;
+    return;
   }
 
-  /* record what S3 confirmed, even if something else failed */
-  Recording *recording = g_new0(Recording, 1);
-  recording->work = work;
-  recording->files = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  recording->uploaded_events = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
-  for (guint i = 0; i < work->uploaded->len; i++) {
-    ImsMediaFile *file = g_ptr_array_index(work->uploaded, i);
-    GPtrArray *events = NULL;
-    g_autofree char *file_name = g_path_get_basename(file->key);
-    ims_outbox_add(&events, IMS_EVENT_MEDIA_UPLOADED,
-                   ims_event_payload_media_uploaded(work->job->user_id, file,
-                                                    processor->config.objects->bucket, file_name),
-                   take->session_id);
-    g_ptr_array_add(recording->uploaded_events, events);
-  }
-  g_ptr_array_extend_and_steal(recording->files, g_steal_pointer(&work->uploaded));
+  GPtrArray *uploaded = g_steal_pointer(&work->uploaded);
   work->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  recording->user_id = g_strdup(work->job->user_id);
-  recording->profile = g_strdup(work->job->profile);
-  recording->take = ims_take_copy(take);
-  recording->seconds = (g_get_monotonic_time() - work->queued_at) / 1e6;
-  recording->with_objects = processor->config.objects != NULL;
+  ImsProcessingResults *results = ims_processing_results_new(
+      job, uploaded, processor->config.objects ? processor->config.objects->bucket : NULL,
+      work->queued.queued_at);
   if (!work->error)
-    finish_recording(work, recording);
+    finish_results(work, results, uploaded);   /* still alive: results own it */
 
-  g_autofree char *what = g_strdup_printf("%s: take %s: processing results", take->session_id,
-                                          take->id);
+  g_autofree char *what = g_strdup_printf("%s: take %s: processing results", job->take->session_id,
+                                          job->take->id);
   processor->jobs++;
-  ims_database_submit(processor->config.database, IMS_DATABASE_WRITE, what, run_recording,
-                      on_recorded, recording, (GDestroyNotify) recording_free);
-  return G_SOURCE_REMOVE;
+  ims_processing_results_submit(results, processor->config.database, what, on_recorded, work);
 }
 
+/* Queues job (transfer full) with the kinds stored for it (transfer full,
+ * NULL: none), unless it is queued or done already. */
 static void
-queue_work(ImsProcessor *processor, Work *work)
+queue_job(ImsProcessor *processor, ImsProcessingJob *job, GPtrArray *stored_kinds)
 {
-  g_autoptr(GError) error = NULL;
-  g_atomic_int_inc(&processor->queued);
-  if (!g_thread_pool_push(processor->pool, work, &error)) {
-    g_atomic_int_add(&processor->queued, -1);
-    g_warning("cannot queue take %s: %s", work->job->take->id, error->message);
-    g_hash_table_remove(processor->known, work->job->take->id);
+  if (ims_job_queue_knows(processor->queue, job->take->id)) {
+    ims_processing_job_free(job);
+    g_clear_pointer(&stored_kinds, g_ptr_array_unref);
+    return;
   }
+  Work *work = g_new0(Work, 1);
+  work->processor = processor;
+  ims_queued_take_init(&work->queued, job, stored_kinds);
+  g_info("%s: take %s queued for renditions (%s)", job->take->session_id, job->take->id,
+         job->profile);
+  ims_job_queue_add(processor->queue, &work->queued);
 }
+
+void
+ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job)
+{
+  g_return_if_fail(processor && job && job->take && job->take->id && job->take->session_id &&
+                   job->take->path);
+  g_return_if_fail(job->interview_id && job->question_id && job->user_id && job->profile);
+  const ImsTake *take = job->take;
+
+  /* what the database's list of takes to process would leave out */
+  if (processor->stopping)
+    return;   /* the next start finds it */
+  if (take->status != IMS_TAKE_COMPLETED && take->status != IMS_TAKE_INTERRUPTED)
+    return;   /* nothing usable was written */
+  if (!g_str_has_prefix(take->path, processor->spool_prefix)) {
+    g_warning("%s: take %s: %s is not in the spool %s: not processed here", take->session_id,
+              take->id, take->path, processor->config.spool_dir);
+    return;
+  }
+  queue_job(processor, ims_processing_job_copy(job), NULL);
+}
+
+/* ---- the scan: what the database lists as not processed yet ---- */
 
 /* What a scan found: takes to process with the kinds they already have. */
 typedef struct {
   ImsProcessor *processor;
-  char *prefix;
   GPtrArray *jobs;              /* ImsProcessingJob* */
   GPtrArray *stored_kinds;      /* GPtrArray* of char*, parallel to jobs */
 } Scan;
@@ -648,17 +506,17 @@ free_kinds(gpointer kinds)
 static void
 scan_free(Scan *scan)
 {
-  g_free(scan->prefix);
   g_clear_pointer(&scan->jobs, g_ptr_array_unref);
   g_clear_pointer(&scan->stored_kinds, g_ptr_array_unref);
   g_free(scan);
 }
 
+/* The database thread: the takes and, for each, the kinds stored. */
 static gboolean
 run_scan(ImsStore *store, gpointer data, GError **error)
 {
   Scan *scan = data;
-  scan->jobs = store->media.list_unprocessed_takes(store, scan->prefix, error);
+  scan->jobs = store->media.list_unprocessed_takes(store, scan->processor->spool_prefix, error);
   if (!scan->jobs)
     return FALSE;
   scan->stored_kinds = g_ptr_array_new_with_free_func(free_kinds);
@@ -690,20 +548,9 @@ on_scanned(gpointer data, const GError *error)
   }
   if (processor->stopping)
     return;
-  for (guint i = 0; i < scan->jobs->len; i++) {
-    ImsProcessingJob *job = g_ptr_array_index(scan->jobs, i);
-    if (g_hash_table_contains(processor->known, job->take->id))
-      continue;
-    Work *work = g_new0(Work, 1);
-    work->processor = processor;
-    work->job = g_steal_pointer(&scan->jobs->pdata[i]);
-    work->stored_kinds = g_steal_pointer(&scan->stored_kinds->pdata[i]);
-    work->queued_at = g_get_monotonic_time();
-    g_hash_table_insert(processor->known, g_strdup(work->job->take->id), work);
-    g_info("%s: take %s queued for renditions (%s)", work->job->take->session_id,
-           work->job->take->id, work->job->profile);
-    queue_work(processor, work);
-  }
+  for (guint i = 0; i < scan->jobs->len; i++)
+    queue_job(processor, g_steal_pointer(&scan->jobs->pdata[i]),
+              g_steal_pointer(&scan->stored_kinds->pdata[i]));
   if (processor->scan_again) {
     processor->scan_again = FALSE;
     ims_processor_scan(processor);
@@ -722,7 +569,6 @@ ims_processor_scan(ImsProcessor *processor)
   processor->scanning = TRUE;
   Scan *scan = g_new0(Scan, 1);
   scan->processor = processor;
-  scan->prefix = g_strconcat(processor->config.spool_dir, G_DIR_SEPARATOR_S, NULL);
   processor->jobs++;
   ims_database_submit(processor->config.database, IMS_DATABASE_READ, "list takes to process",
                       run_scan, on_scanned, scan, (GDestroyNotify) scan_free);
@@ -734,6 +580,8 @@ on_scan(gpointer data)
   ims_processor_scan(data);
   return G_SOURCE_CONTINUE;
 }
+
+/* ---- the S3 ping, for /readyz ---- */
 
 static void
 ping_in_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
@@ -773,16 +621,25 @@ on_ping(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- lifecycle ---- */
+
 ImsProcessor *
 ims_processor_new(const ImsProcessorConfig *config)
 {
   ImsProcessor *processor = g_new0(ImsProcessor, 1);
   processor->config = *config;
   processor->context = g_main_context_ref_thread_default();
+  processor->spool_prefix = g_strconcat(config->spool_dir, G_DIR_SEPARATOR_S, NULL);
   int workers = config->workers > 0 ? config->workers : (int) g_get_num_processors();
-  processor->pool = g_thread_pool_new(run_work, processor, workers, FALSE, NULL);
-  processor->known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) work_free);
+  ImsJobQueueConfig queue_config = {
+    .workers = workers,
+    .retry_max_seconds = config->retry_max_seconds,
+    .run = run_work,
+    .report = report_work,
+    .free_take = work_free,
+    .data = processor,
+  };
+  processor->queue = ims_job_queue_new(&queue_config);
   processor->storage_ok = config->objects != NULL;
   processor->scan_id = g_timeout_add_seconds(SCAN_INTERVAL_SECONDS, on_scan, processor);
   if (config->objects) {
@@ -797,9 +654,7 @@ ims_processor_new(const ImsProcessorConfig *config)
 void
 ims_processor_get_status(ImsProcessor *processor, ImsProcessorStatus *status)
 {
-  status->queued = (guint) g_atomic_int_get(&processor->queued);
-  status->working = (guint) g_atomic_int_get(&processor->working);
-  status->waiting = processor->waiting;
+  ims_job_queue_get_counts(processor->queue, &status->queued, &status->working, &status->waiting);
   status->storage_ok = processor->storage_ok;
   status->last_error = g_strdup(processor->last_error);
 }
@@ -818,22 +673,13 @@ ims_processor_free(ImsProcessor *processor)
   processor->stopping = TRUE;
   g_clear_handle_id(&processor->scan_id, g_source_remove);
   g_clear_handle_id(&processor->ping_id, g_source_remove);
-  /* queued work is dropped (the database still lists it); running work finishes */
-  g_thread_pool_free(processor->pool, TRUE, TRUE);
+  /* queued takes are dropped (the database still lists them); running ones
+   * finish, and their reports submit their results */
+  ims_job_queue_stop(processor->queue);
   while (processor->ping_running)  /* bounded by the S3 request timeout */
     g_main_context_iteration(processor->context, TRUE);
-  /* reports of work that finished meanwhile: record them now */
-  while (g_main_context_pending(processor->context))
-    g_main_context_iteration(processor->context, FALSE);
   processor->freed = TRUE;
-  if (processor->jobs == 0) {
+  /* else kept until its jobs answer: the queue runs nothing any more */
+  if (processor->jobs == 0)
     processor_destroy(processor);
-    return;
-  }
-  /* kept until its jobs answer: nothing of it may run again meanwhile */
-  GHashTableIter iter;
-  gpointer value;
-  g_hash_table_iter_init(&iter, processor->known);
-  while (g_hash_table_iter_next(&iter, NULL, &value))
-    g_clear_handle_id(&((Work *) value)->retry_id, g_source_remove);
 }

@@ -18,11 +18,20 @@
  *   nothing in the take decodes (missing, empty, not Matroska) -> failed at
  *   once, nothing uploaded; an interrupted take's status becomes failed too.
  *
- * The database is the queue: ims_processor_scan() queues whatever it lists
- * as unprocessed, so a restart resumes every unfinished take, including
- * those cut by a crash.  Renditions run in a bounded pool of worker threads;
- * the rest wait in the pool's queue.  Workers touch no shared state: they get
- * a copy of the job and report back on the main loop.
+ * A take comes in two ways: directly when its session has saved it
+ * (ims_processor_take_finished: no database read), and from the database's
+ * list of unprocessed takes (ims_processor_scan: at start-up, so a restart
+ * resumes every unfinished take, including those cut by a crash, and every
+ * 30 s, for whatever was dropped meanwhile).  A take that comes both ways
+ * is processed once (job-queue.h).
+ *
+ * The files: job-queue.c (which take runs next, when a failed one is tried
+ * again), processor.c (the worker's attempt and what the main loop makes of
+ * it), processing-results.c (what an attempt stored, written to the database
+ * with its events).  Renditions run in a bounded pool of worker threads; the
+ * rest wait in the queue.  Workers touch no shared state: each has its take
+ * to itself and reports back on the main loop.  Every function here is for
+ * the main loop's thread.
  */
 #pragma once
 
@@ -51,9 +60,24 @@ typedef struct {
 /* config's pointers must outlive the processor.  Transfer full. */
 ImsProcessor *ims_processor_new(const ImsProcessorConfig *config);
 
-/* Queues every unprocessed take not already queued or being worked on.
- * Cheap; called at start-up, after each saved take, and periodically. */
+/* Queues every unprocessed take the database lists that is not queued,
+ * being worked on or done already.  Never waits: one read on the database
+ * thread (at most one at a time; a call during one asks for another after
+ * it).  Called at start-up (after crash recovery), and every 30 s by the
+ * processor itself. */
 void ims_processor_scan(ImsProcessor *processor);
+
+/* A take its session has just saved as finished (its final row is written):
+ * queued for a worker without reading the database.  job is copied (transfer
+ * none): job->take is the take's row as written (status completed or
+ * interrupted, its path under spool_dir, duration, size, codecs, resolution,
+ * completeness), interview_id, user_id and profile are its session's, and
+ * question_id the platform's id of the take's question.  Nothing of the take
+ * may be stored yet (a take finished in this run).  A take that is queued,
+ * being worked on or done lately (it came by a scan too), one that is not
+ * finished (failed: nothing usable was written), or one outside spool_dir is
+ * ignored.  Never waits. */
+void ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job);
 
 typedef struct {
   guint queued;                 /* waiting for a worker */
@@ -63,12 +87,14 @@ typedef struct {
   char *last_error;             /* the last failure (key and reason), NULL if none; owned */
 } ImsProcessorStatus;
 
-/* For /readyz.  Call ims_processor_status_clear after. */
+/* For /readyz; never waits.  Call ims_processor_status_clear after. */
 void ims_processor_get_status(ImsProcessor *processor, ImsProcessorStatus *status);
 void ims_processor_status_clear(ImsProcessorStatus *status);
 
-/* Stops queueing, waits for the takes being worked on (their results are
- * recorded at the next start), frees. */
+/* Stops queueing, waits for the takes being worked on (as long as their
+ * renditions and uploads take; their results are submitted to the database,
+ * whose answers free the processor, or recorded at the next start) and for
+ * a running S3 ping (at most its request timeout), frees. */
 void ims_processor_free(ImsProcessor *processor);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsProcessor, ims_processor_free)
 

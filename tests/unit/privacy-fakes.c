@@ -5,8 +5,8 @@
 
 #include <json-glib/json-glib.h>
 
-static ImsMediaFile *
-copy_file(const ImsMediaFile *file)
+ImsMediaFile *
+ims_fake_media_file_copy(const ImsMediaFile *file)
 {
   ImsMediaFile *copy = ims_media_file_new();
   copy->id = g_strdup(file->id);
@@ -14,7 +14,10 @@ copy_file(const ImsMediaFile *file)
   copy->session_id = g_strdup(file->session_id);
   copy->kind = g_strdup(file->kind);
   copy->key = g_strdup(file->key);
+  copy->content_type = g_strdup(file->content_type);
   copy->size_bytes = file->size_bytes;
+  copy->checksum = g_strdup(file->checksum);
+  copy->created_at = file->created_at;
   return copy;
 }
 
@@ -23,16 +26,12 @@ copy_files(const GPtrArray *files)
 {
   GPtrArray *copy = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
   for (guint i = 0; files && i < files->len; i++)
-    g_ptr_array_add(copy, copy_file(g_ptr_array_index(files, i)));
+    g_ptr_array_add(copy, ims_fake_media_file_copy(g_ptr_array_index(files, i)));
   return copy;
 }
 
-/* Logs line; FALSE with a query error if it is the one that must fail. */
-static gboolean
-record(ImsFakeStore *store, GError **error, const char *format, ...) G_GNUC_PRINTF(3, 4);
-
-static gboolean
-record(ImsFakeStore *store, GError **error, const char *format, ...)
+gboolean
+ims_fake_store_record(ImsFakeStore *store, GError **error, const char *format, ...)
 {
   va_list args;
   va_start(args, format);
@@ -54,7 +53,7 @@ static gboolean
 fake_begin(ImsStore *base, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "begin"))
+  if (!ims_fake_store_record(store, error, "begin"))
     return FALSE;
   store->in_transaction = TRUE;
   return TRUE;
@@ -64,7 +63,7 @@ static gboolean
 fake_commit(ImsStore *base, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "commit"))
+  if (!ims_fake_store_record(store, error, "commit"))
     return FALSE;
   store->in_transaction = FALSE;
   return TRUE;
@@ -74,7 +73,7 @@ static void
 fake_rollback(ImsStore *base)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  record(store, NULL, "rollback");
+  ims_fake_store_record(store, NULL, "rollback");
   store->in_transaction = FALSE;
 }
 
@@ -82,7 +81,7 @@ static gboolean
 fake_append_events(ImsStore *base, const GPtrArray *events, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "append_events %u", events->len))
+  if (!ims_fake_store_record(store, error, "append_events %u", events->len))
     return FALSE;
   g_mutex_lock(&store->lock);
   for (guint i = 0; i < events->len; i++) {
@@ -97,14 +96,14 @@ fake_append_events(ImsStore *base, const GPtrArray *events, GError **error)
 static gboolean
 fake_mark_media_deleted(ImsStore *base, const char *file_id, GError **error)
 {
-  return record((ImsFakeStore *) base, error, "mark_media_deleted %s", file_id);
+  return ims_fake_store_record((ImsFakeStore *) base, error, "mark_media_deleted %s", file_id);
 }
 
 static gboolean
 fake_erase_user(ImsStore *base, const char *user_id, int *sessions, GError **error)
 {
   *sessions = 1;
-  return record((ImsFakeStore *) base, error, "erase_user %s", user_id);
+  return ims_fake_store_record((ImsFakeStore *) base, error, "erase_user %s", user_id);
 }
 
 static gboolean
@@ -112,7 +111,7 @@ fake_is_event_processed(ImsStore *base, const char *event_id, const char *servic
                         gboolean *processed, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "is_event_processed %s %s", event_id, service))
+  if (!ims_fake_store_record(store, error, "is_event_processed %s %s", event_id, service))
     return FALSE;
   g_mutex_lock(&store->lock);
   *processed = g_hash_table_contains(store->processed, event_id);
@@ -125,7 +124,7 @@ fake_mark_event_processed(ImsStore *base, const char *event_id, const char *serv
                           const char *event_type, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "mark_event_processed %s %s %s", event_id, service, event_type))
+  if (!ims_fake_store_record(store, error, "mark_event_processed %s %s %s", event_id, service, event_type))
     return FALSE;
   g_mutex_lock(&store->lock);
   g_hash_table_add(store->processed, g_strdup(event_id));
@@ -137,7 +136,7 @@ static GPtrArray *
 fake_list_user_media_files(ImsStore *base, const char *user_id, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "list_user_media_files %s", user_id))
+  if (!ims_fake_store_record(store, error, "list_user_media_files %s", user_id))
     return NULL;
   g_mutex_lock(&store->lock);
   GPtrArray *files = copy_files(store->user_files);
@@ -149,7 +148,7 @@ static GPtrArray *
 fake_list_user_take_paths(ImsStore *base, const char *user_id, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!record(store, error, "list_user_take_paths %s", user_id))
+  if (!ims_fake_store_record(store, error, "list_user_take_paths %s", user_id))
     return NULL;
   GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
   g_mutex_lock(&store->lock);
@@ -168,7 +167,7 @@ fake_list_expired_media_files(ImsStore *base, const char *company_id, const char
   gint64 age = g_get_real_time() - older_than;
   gint64 day = (gint64) 24 * 3600 * G_USEC_PER_SEC;
   g_autofree char *excluded_text = excluded ? g_strjoinv(",", (char **) excluded) : g_strdup("");
-  if (!record(store, error, "list_expired %s excluding [%s] %" G_GINT64_FORMAT " days",
+  if (!ims_fake_store_record(store, error, "list_expired %s excluding [%s] %" G_GINT64_FORMAT " days",
               company_id ? company_id : "*", excluded_text, (age + day / 2) / day))
     return NULL;
   g_mutex_lock(&store->lock);

@@ -1,6 +1,7 @@
 /* privacy-fakes.h: fakes at the store and object-store seams for the tests
  * of the erasure paths (test-media-eraser.c, test-retention.c,
- * test-user-events.c).
+ * test-user-events.c); the processor's tests build on the store
+ * (processing-fakes.h).
  *
  * ImsFakeStore is an ImsStore whose media, erasure and consumed-event
  * operations write one line each to a log ("begin", "mark_media_deleted f1",
@@ -42,6 +43,10 @@ typedef struct {
 
 void ims_fake_store_init(ImsFakeStore *store);
 void ims_fake_store_clear(ImsFakeStore *store);
+/* Logs a line (the format's) for a fake operation; FALSE with a query error
+ * if it is fail_op (which then fails no more).  Any thread. */
+gboolean ims_fake_store_record(ImsFakeStore *store, GError **error, const char *format, ...)
+  G_GNUC_PRINTF(3, 4);
 /* The log joined with "|" (transfer full). */
 char *ims_fake_store_log(ImsFakeStore *store);
 /* Lines of the log that start with prefix. */
@@ -52,6 +57,8 @@ void ims_fake_objects_clear(ImsFakeObjects *objects);
 void ims_fake_objects_refuse(ImsFakeObjects *objects, const char *key, int times);
 gboolean ims_fake_objects_deleted(ImsFakeObjects *objects, const char *key);
 
+/* A copy of every field of file (transfer full). */
+ImsMediaFile *ims_fake_media_file_copy(const ImsMediaFile *file);
 /* A media file of session_id with key "k-<id>" (transfer full). */
 ImsMediaFile *ims_fake_media_file(const char *id, const char *session_id, gint64 size_bytes);
 
