@@ -123,16 +123,15 @@ load_profiles(const char *path, GError **error)
   return g_steal_pointer(&profiles);
 }
 
-/* interview -> processing: a take's final row is written (main loop).  The
- * processor finds it among the unprocessed takes it lists; once it takes a
- * finished take directly, the call becomes
- * ims_processor_take_finished(imsd->processor, job). */
+/* interview -> processing: a take's final row is written (main loop); the
+ * processor queues it as written, without reading it back from PostgreSQL
+ * (its scan still finds the takes a previous run finished). */
 static void
 process_saved_take(gpointer data, const ImsProcessingJob *job)
 {
   Imsd *imsd = data;
   if (imsd->processor)        /* NULL once stopped: the next start's scan finds the take */
-    ims_processor_scan(imsd->processor);
+    ims_processor_take_finished(imsd->processor, job);
 }
 
 /* crash recovery -> processing: the takes cut by a crash are finished now. */
