@@ -27,12 +27,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startImsd, withLogOnFailure, waitFor, repoRoot, SERVICE_TOKEN } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
-import { launchBrowser, waitForState, clickButton, describePage } from './lib/browser.mjs';
-import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
+import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
+import { recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver, readProfiles, expectedKinds } from './lib/s3.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { signToken } from './lib/token.mjs';
 import { loadOpenApi, serverRoutes, templateShape } from './lib/openapi.mjs';
+import { stopStack, onCandidatePage } from './lib/stack.mjs';
 
 const REVIEW_SECRET = 'openapi-test-review-secret-0123456789abcdef';
 const MAX_BODY_BYTES = 16384;
@@ -98,28 +99,13 @@ before(async () => {
   contract = await loadOpenApi();
   pg = await startPostgres({ name: 'openapi' });
   s3 = await startS3rver({ name: 'openapi' });
-  imsd = await startImsd({
-    name: 'openapi',
-    databaseUrl: pg.url,
-    env: {
-      ...s3.imsdEnv({ keyPrefix: 'openapi' }),
-      IMSD_PROCESSING_RETRY_MAX_SECONDS: '2',
-      IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET,
-      IMSD_SERVER_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    },
-  });
+  const env = { ...s3.imsdEnv({ keyPrefix: 'openapi' }), IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET,
+    IMSD_SERVER_MAX_BODY_BYTES: String(MAX_BODY_BYTES), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2' };
+  imsd = await startImsd({ name: 'openapi', databaseUrl: pg.url, env });
   browser = await launchBrowser();
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (imsd) {
-    if (imsd.failed && s3) s3.keep = true;
-    await imsd.shutdown();
-  }
-  if (s3) await s3.shutdown();
-  if (pg) pg.shutdown();
-});
+after(() => stopStack({ browser, imsd, s3, pg }));
 
 test('docs/openapi.yaml is valid and its operations are exactly the routes of server/http/', async () => {
   // loadOpenApi() validated it and compiled every response schema
@@ -220,8 +206,7 @@ test('a take recorded in Chromium: the session while it records and once it is p
       { id: 'oq2', text: 'Never answered.', timeLimitSeconds: 30 }];
     const a = await imsd.createSession({ questions, thinkSeconds: 30, profile: PROFILE, companyId: 'company-a' });
     other = await imsd.createSession({ questions, thinkSeconds: 30, profile: PROFILE, companyId: 'company-b' });
-    const page = await openCandidate(browser.context, a.joinUrl);
-    try {
+    await onCandidatePage(browser, a.joinUrl, async (page) => {
       await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'media ready' });
       await recordTake(page, 0, 1);
       await waitForState(page, 's => s.takeWriting', { what: 'the take is being written' });
@@ -237,11 +222,7 @@ test('a take recorded in Chromium: the session while it records and once it is p
       await stopTake(page, 0, 1);
       await clickButton(page, 'next');
       await waitForState(page, 's => s.questionIndex === 1', { what: 'the second question' });
-    } catch (err) {
-      throw new Error(`${err.message}\n${await describePage(page).catch(() => '')}`);
-    } finally {
-      await page.close();
-    }
+    });
     const files = await waitFor(async () => {
       const rows = await query(imsd, `SELECT id, kind, take_id FROM media_files WHERE session_id = '${a.sessionId}' AND status = 'stored'`);
       return rows.length === KINDS.length ? rows : null;
