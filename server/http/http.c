@@ -170,12 +170,24 @@ respond(struct lws *wsi, HttpRequest *request)
   lws_callback_on_writable(wsi);
 }
 
+/* Runs on the database thread.  A handler answers 500 internal when the
+ * store failed; if that was because PostgreSQL cannot be reached, FALSE with
+ * the connect error instead: the thread then knows the database is away
+ * (the next reads fail fast, /readyz says unreachable) and on_answered
+ * answers 503 database_unavailable.  Costs one ping, only after a 500. */
 static gboolean
 run_answer(ImsStore *store, gpointer data, GError **error)
 {
   PendingAnswer *pending = data;
   ims_api_handle(pending->api, &pending->api_request, &pending->response);
-  return TRUE;
+  if (pending->response.status != 500)
+    return TRUE;
+  g_autoptr(GError) ping_error = NULL;
+  if (store->ping(store, &ping_error) ||
+      !g_error_matches(ping_error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT))
+    return TRUE;
+  g_propagate_error(error, g_steal_pointer(&ping_error));
+  return FALSE;
 }
 
 static void

@@ -196,6 +196,30 @@ sleep_locked(ImsDatabase *database, int ms)
     ;
 }
 
+/* Pings the database (the lock released meanwhile): TRUE, and available
+ * again, if it answers; else FALSE after sleeping *backoff_ms, which doubles
+ * (up to BACKOFF_MAX_MS).  Called with the lock held, on the thread. */
+static gboolean
+reconnect_locked(ImsDatabase *database, int *backoff_ms)
+{
+  g_mutex_unlock(&database->lock);
+  g_autoptr(GError) ping_error = NULL;
+  gboolean reachable = database->store->ping(database->store, &ping_error);
+  g_mutex_lock(&database->lock);
+  if (!reachable) {
+    g_free(database->last_error);
+    database->last_error = g_strdup(ping_error->message);
+    sleep_locked(database, *backoff_ms);
+    *backoff_ms = MIN(*backoff_ms * 2, BACKOFF_MAX_MS);
+    return FALSE;
+  }
+  database->available = TRUE;
+  database->waiting_writes = 0;
+  g_message("the database is reachable again%s",
+            g_queue_is_empty(&database->queue) ? "" : "; writing what waited");
+  return TRUE;
+}
+
 static gpointer
 run_thread(gpointer data)
 {
@@ -204,30 +228,20 @@ run_thread(gpointer data)
 
   g_mutex_lock(&database->lock);
   for (;;) {
-    while (!database->stopping && g_queue_is_empty(&database->queue))
-      g_cond_wait(&database->wake, &database->lock);
+    while (!database->stopping && g_queue_is_empty(&database->queue)) {
+      if (database->available)
+        g_cond_wait(&database->wake, &database->lock);
+      else   /* reads fail fast and no write waits: look for the database ourselves */
+        reconnect_locked(database, &backoff_ms);
+    }
     if (database->stopping)
       break;
 
     if (!database->available) {
       /* wait for the database before the head job runs again */
       fail_reads_locked(database);
-      if (g_queue_is_empty(&database->queue))
+      if (g_queue_is_empty(&database->queue) || !reconnect_locked(database, &backoff_ms))
         continue;
-      g_mutex_unlock(&database->lock);
-      g_autoptr(GError) ping_error = NULL;
-      gboolean reachable = database->store->ping(database->store, &ping_error);
-      g_mutex_lock(&database->lock);
-      if (!reachable) {
-        g_free(database->last_error);
-        database->last_error = g_strdup(ping_error->message);
-        sleep_locked(database, backoff_ms);
-        backoff_ms = MIN(backoff_ms * 2, BACKOFF_MAX_MS);
-        continue;
-      }
-      database->available = TRUE;
-      database->waiting_writes = 0;
-      g_message("the database is reachable again; writing what waited");
     }
 
     Job *job = g_queue_peek_head(&database->queue);

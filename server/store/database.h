@@ -18,6 +18,12 @@
  *                       database is unreachable it fails at once with
  *                       IMS_STORE_ERROR_CONNECT instead of waiting.
  *
+ * Any job failing with IMS_STORE_ERROR_CONNECT makes the database
+ * unreachable; it is reachable again when a ping answers.  The thread pings
+ * before a waiting write and, when nothing waits, on its own (the same
+ * backoff), so reads work again once PostgreSQL is back even if no write
+ * comes.
+ *
  *   queued -> running -> (retrying -> running ...) -> done (main context)
  *
  * Threading: submit from any thread; status and flush from the main context; run

@@ -212,6 +212,38 @@ test_writes_wait_for_an_unreachable_database(void **state)
   ims_database_status_clear(&status);
 }
 
+/* A read that finds the database away marks it unavailable; with no write
+ * waiting (nothing to retry), the thread looks for the database by itself,
+ * so reads work again once it is back instead of failing fast for ever. */
+static void
+test_reads_work_again_when_the_database_is_back(void **state)
+{
+  Fixture *f = *state;
+  ImsDatabaseStatus status = { 0 };
+  g_atomic_int_set(&f->store.unreachable, TRUE);
+  submit(f, IMS_DATABASE_READ, "r1", FALSE);
+  assert_true(ims_database_flush(f->database, 5000));
+  assert_names(f->answered, "r1:unreachable");
+  ims_database_get_status(f->database, &status);
+  assert_false(status.available);
+  ims_database_status_clear(&status);
+
+  g_atomic_int_set(&f->store.unreachable, FALSE);
+  gint64 deadline = g_get_monotonic_time() + 8 * G_USEC_PER_SEC;
+  for (;;) {
+    ims_database_get_status(f->database, &status);
+    gboolean available = status.available;
+    ims_database_status_clear(&status);
+    if (available)
+      break;
+    assert_true(g_get_monotonic_time() < deadline);   /* back within the 5 s backoff */
+    g_usleep(50 * 1000);
+  }
+  submit(f, IMS_DATABASE_READ, "r2", FALSE);
+  assert_true(ims_database_flush(f->database, 5000));
+  assert_names(f->answered, "r1:unreachable,r2:ok");
+}
+
 static gpointer
 submit_from_thread(gpointer data)
 {
@@ -237,6 +269,7 @@ main(void)
     T(test_jobs_run_and_answer_in_order),
     T(test_refused_write_is_answered_not_retried),
     T(test_writes_wait_for_an_unreachable_database),
+    T(test_reads_work_again_when_the_database_is_back),
     T(test_submit_from_another_thread_answers_on_main),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

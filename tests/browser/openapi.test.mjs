@@ -1,0 +1,349 @@
+// openapi.test.mjs: docs/openapi.yaml is a valid OpenAPI document, names
+// every route imsd serves, and every real answer of imsd matches it.
+//
+// One private PostgreSQL (so the test can stop it), one s3rver, one imsd
+// (review secret, small body limit), one Chromium that records one take.
+//   1. the document validates (swagger-parser); its paths and methods are
+//      exactly the route tables of server/http/ (read from the source)
+//   2. service API and health: success and error answers (bad JSON, invalid
+//      and duplicate members, no token, chunked, too large, bad path, long
+//      query, unknown path, other method); the bodies imsd accepts validate
+//      against the request schema and the ones it refuses as invalid do not
+//   3. a take recorded in Chromium: GET /api/v1/sessions/{id} and the review
+//      detail while it records and once it is processed
+//   4. review API: list, detail, media URL, delete; 400, 401, 403, 404
+//   5. imsd restarted without S3: media URLs are null, a fresh URL is 503
+//      storage_unavailable, /readyz says storage not_configured
+//   6. PostgreSQL stopped: /readyz 503 and 503 database_unavailable
+//   7. every documented status of every operation was seen and validated,
+//      but 500 internal (no request can cause it)
+// Every answer goes through contract.check(): a status the spec does not
+// list, a member it does not name or a wrong type fails the test.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { startImsd, withLogOnFailure, waitFor, repoRoot, SERVICE_TOKEN } from './lib/imsd.mjs';
+import { query } from './lib/db.mjs';
+import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
+import { recordTake, stopTake } from './lib/candidate.mjs';
+import { startS3rver, readProfiles, expectedKinds } from './lib/s3.mjs';
+import { startPostgres } from './lib/postgres.mjs';
+import { signToken } from './lib/token.mjs';
+import { loadOpenApi, serverRoutes, templateShape } from './lib/openapi.mjs';
+import { stopStack, onCandidatePage } from './lib/stack.mjs';
+
+const REVIEW_SECRET = 'openapi-test-review-secret-0123456789abcdef';
+const MAX_BODY_BYTES = 16384;
+const REVIEW = '/api/v1/review';
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+const PROFILE = 'default';
+const KINDS = expectedKinds(readProfiles(path.join(repoRoot, 'etc/profiles.ini'))[PROFILE]);
+
+let pg;
+let s3;
+let imsd;
+let browser;
+let contract;
+let recorded; // {sessionId, token, takeId, fileId}
+let other;    // a session of company-b, never joined
+
+function reviewToken(claims) {
+  const now = Math.floor(Date.now() / 1000);
+  return signToken(REVIEW_SECRET, { iat: now, exp: now + 3600, ...claims });
+}
+const recruiterA = () => reviewToken({ sub: 'recruiter-a@example.test', role: 'recruiter', companyId: 'company-a' });
+const recruiterB = () => reviewToken({ sub: 'recruiter-b@example.test', role: 'recruiter', companyId: 'company-b' });
+const admin = () => reviewToken({ sub: 'admin@example.test', role: 'admin' });
+const unknownRole = () => reviewToken({ sub: 'mallory', role: 'hacker', companyId: 'company-a' });
+
+/** imsd.request(), then the answer checked against the spec; resolves with it. */
+async function call(method, urlPath, { status, as, ...options } = {}) {
+  const res = await imsd.request(method, urlPath, options);
+  if (status !== undefined) assert.equal(res.status, status, `${method} ${urlPath}: ${res.text}`);
+  contract.check(method, urlPath, res, { as });
+  return res;
+}
+
+/** A request node's fetch cannot send: a chunked body, or a raw path. */
+function rawRequest(method, urlPath, { headers = {}, chunks = [] } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: imsd.port, method, path: urlPath, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(text); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, headers: new Headers(res.headers), text, json });
+      });
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+function sessionBody(overrides = {}) {
+  return {
+    interviewId: `openapi-${Date.now()}`,
+    userId: 'openapi-user',
+    questions: [{ id: 'q1', text: 'What does a contract promise?', timeLimitSeconds: 30 }],
+    ...overrides,
+  };
+}
+
+before(async () => {
+  contract = await loadOpenApi();
+  pg = await startPostgres({ name: 'openapi' });
+  s3 = await startS3rver({ name: 'openapi' });
+  const env = { ...s3.imsdEnv({ keyPrefix: 'openapi' }), IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET,
+    IMSD_SERVER_MAX_BODY_BYTES: String(MAX_BODY_BYTES), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2' };
+  imsd = await startImsd({ name: 'openapi', databaseUrl: pg.url, env });
+  browser = await launchBrowser();
+});
+
+after(() => stopStack({ browser, imsd, s3, pg }));
+
+test('docs/openapi.yaml is valid and its operations are exactly the routes of server/http/', async () => {
+  // loadOpenApi() validated it and compiled every response schema
+  const routes = serverRoutes();
+  assert.ok(routes.length >= 8, `route tables found in server/http/: ${JSON.stringify(routes)}`);
+  const served = routes.map((r) => `${r.method} ${r.template}`).sort();
+  const documented = contract.operations().map((o) => `${o.method} ${templateShape(o.template)}`).sort();
+  assert.deepEqual(documented, served, 'every route imsd serves is documented, and nothing else');
+});
+
+test('health and the service API: success and error answers match the spec', { timeout: 60000 }, async () => {
+  await withLogOnFailure(imsd, async () => {
+    await call('GET', '/healthz', { token: null, status: 200 });
+    await call('GET', `/healthz?${'a'.repeat(1100)}`, { token: null, status: 400 });
+    await call('GET', '/healthz/', { token: null, status: 404, as: 'NotFound' });
+    await call('POST', '/healthz', { token: null, status: 405, as: 'MethodNotAllowed' });
+    const ready = await call('GET', '/readyz', { token: null, status: 200 });
+    assert.equal(ready.json.checks.storage, 'ok', ready.text);
+    await call('GET', `/readyz?${'a'.repeat(1100)}`, { token: null, status: 400 });
+
+    // accepted bodies: each is valid against the request schema
+    const full = sessionBody({
+      invitationId: 'inv-1', candidateEmail: 'c@example.test', companyId: 'company-x', profile: PROFILE,
+      settings: { thinkSeconds: 0, maxRetakes: 0 },
+      questions: [{ id: 'q1', text: 'One?', timeLimitSeconds: 5 }, { id: 'q2', text: 'Two?', timeLimitSeconds: 60 }],
+    });
+    const nulls = sessionBody({ invitationId: null, candidateEmail: null, companyId: null, profile: null,
+      settings: { thinkSeconds: null, maxRetakes: null } });
+    for (const body of [sessionBody(), full, nulls, { ...sessionBody(), unknownMember: 1 }]) {
+      assert.deepEqual(contract.requestProblems(body), [], `the spec accepts ${JSON.stringify(body)}`);
+      const created = await call('POST', '/api/v1/sessions', { body, status: 201 });
+      const got = await call('GET', `/api/v1/sessions/${created.json.sessionId}`, { status: 200 });
+      assert.equal(got.json.status, 'created');
+      assert.deepEqual(got.json.takes, []);
+    }
+
+    // refused as invalid_request: the spec refuses them too
+    const q = (over) => [{ id: 'q1', text: 'T?', timeLimitSeconds: 30, ...over }];
+    const invalid = {
+      'no questions': sessionBody({ questions: [] }),
+      'no userId': { interviewId: 'i', questions: q({}) },
+      'empty interviewId': sessionBody({ interviewId: '' }),
+      'interviewId of 257 bytes': sessionBody({ interviewId: 'i'.repeat(257) }),
+      'userId not a string': sessionBody({ userId: 42 }),
+      'time limit under 5 s': sessionBody({ questions: q({ timeLimitSeconds: 2 }) }),
+      'time limit not an integer': sessionBody({ questions: q({ timeLimitSeconds: 'long' }) }),
+      'question without text': sessionBody({ questions: [{ id: 'q1', timeLimitSeconds: 30 }] }),
+      'thinkSeconds over 600': sessionBody({ settings: { thinkSeconds: 601 } }),
+      'settings not an object': sessionBody({ settings: 3 }),
+      '51 questions': sessionBody({ questions: Array.from({ length: 51 }, (_, i) => q({ id: `q${i}` })[0]) }),
+    };
+    for (const [what, body] of Object.entries(invalid)) {
+      assert.notDeepEqual(contract.requestProblems(body), [], `the spec refuses a body with ${what}`);
+      const res = await call('POST', '/api/v1/sessions', { body, status: 400 });
+      assert.equal(res.json.code, 'invalid_request', `${what}: ${res.text}`);
+    }
+    // refusals the request schema cannot express: unknown profile, control character, \u0000
+    for (const rawBody of [JSON.stringify(sessionBody({ profile: 'no-such-profile' })),
+      JSON.stringify(sessionBody({ userId: 'a\u0007b' })), JSON.stringify(sessionBody()).replace('openapi-user', 'a\\u0000b')]) {
+      const res = await call('POST', '/api/v1/sessions', { rawBody, status: 400 });
+      assert.equal(res.json.code, 'invalid_request', res.text);
+    }
+    const duplicate = await call('POST', '/api/v1/sessions',
+      { body: sessionBody({ questions: [...q({}), ...q({ text: 'Again?' })] }), status: 400 });
+    assert.equal(duplicate.json.code, 'duplicate_question_id');
+    for (const rawBody of ['not json', '[1, 2]', `${'['.repeat(65)}${']'.repeat(65)}`, '   ']) {
+      const res = await call('POST', '/api/v1/sessions', { rawBody, status: 400 });
+      assert.equal(res.json.code, 'bad_json', `${rawBody.slice(0, 20)}: ${res.text}`);
+    }
+    await call('POST', '/api/v1/sessions', { body: sessionBody(), token: null, status: 401 });
+    await call('POST', '/api/v1/sessions', { body: sessionBody(), token: 'wrong-token', status: 401 });
+    await call('POST', '/api/v1/sessions', { rawBody: JSON.stringify(sessionBody({ pad: 'x'.repeat(MAX_BODY_BYTES) })), status: 413 });
+    const chunked = await rawRequest('POST', '/api/v1/sessions', {
+      headers: { Authorization: `Bearer ${SERVICE_TOKEN}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      chunks: [JSON.stringify(sessionBody())],
+    });
+    assert.equal(chunked.status, 411, chunked.text);
+    contract.check('POST', '/api/v1/sessions', chunked);
+    await call('POST', `/api/v1/sessions?${'a'.repeat(1100)}`, { body: sessionBody(), status: 400 });
+    await call('PUT', '/api/v1/sessions', { body: sessionBody(), status: 405, as: 'MethodNotAllowed' });
+
+    await call('GET', `/api/v1/sessions/${NO_SUCH_ID}`, { status: 404 });
+    await call('GET', '/api/v1/sessions/not-a-uuid', { status: 404 });
+    await call('GET', `/api/v1/sessions/${NO_SUCH_ID}`, { token: null, status: 401 });
+    // a malformed id segment (a space once decoded) is the operation's 400 bad_path;
+    // a malformed path of no operation's shape is the component BadPath
+    const badPath = await call('GET', '/api/v1/sessions/a%20b', { status: 400 });
+    assert.equal(badPath.json.code, 'bad_path');
+    await call('GET', `/api/v1/sessions/${NO_SUCH_ID}/`, { status: 400, as: 'BadPath' });
+    await call('GET', '/api/v1/nothing-here', { status: 404, as: 'NotFound' });
+    await call('GET', '/api/v1/nothing-here', { token: null, status: 401, as: 'Unauthorized' });
+  });
+});
+
+test('a take recorded in Chromium: the session while it records and once it is processed', { timeout: 150000 }, async () => {
+  await withLogOnFailure(imsd, async () => {
+    const questions = [{ id: 'oq1', text: 'Which answer matches the spec?', timeLimitSeconds: 30 },
+      { id: 'oq2', text: 'Never answered.', timeLimitSeconds: 30 }];
+    const a = await imsd.createSession({ questions, thinkSeconds: 30, profile: PROFILE, companyId: 'company-a' });
+    other = await imsd.createSession({ questions, thinkSeconds: 30, profile: PROFILE, companyId: 'company-b' });
+    await onCandidatePage(browser, a.joinUrl, async (page) => {
+      await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'media ready' });
+      await recordTake(page, 0, 1);
+      await waitForState(page, 's => s.takeWriting', { what: 'the take is being written' });
+      // while it records: stopReason, stoppedAt, completeness null; processing pending; no media
+      const live = await call('GET', `/api/v1/sessions/${a.sessionId}`, { status: 200 });
+      assert.equal(live.json.status, 'active', live.text);
+      assert.equal(live.json.takes[0].status, 'recording', live.text);
+      const liveReview = await call('GET', `${REVIEW}/sessions/${a.sessionId}`, { token: recruiterA(), status: 200 });
+      const liveTake = liveReview.json.questions[0].takes[0];
+      assert.equal(liveTake.completeness, null, liveReview.text);
+      assert.deepEqual(liveTake.media, []);
+      await sleep(3000);
+      await stopTake(page, 0, 1);
+      await clickButton(page, 'next');
+      await waitForState(page, 's => s.questionIndex === 1', { what: 'the second question' });
+    });
+    const files = await waitFor(async () => {
+      const rows = await query(imsd, `SELECT id, kind, take_id FROM media_files WHERE session_id = '${a.sessionId}' AND status = 'stored'`);
+      return rows.length === KINDS.length ? rows : null;
+    }, { timeoutMs: 120000, intervalMs: 500, what: `${KINDS.length} media_files rows of the take` });
+    recorded = { ...a, takeId: files[0].take_id, fileId: files.find((f) => f.kind === 'video/mp4').id };
+
+    const session = await call('GET', `/api/v1/sessions/${a.sessionId}`, { status: 200 });
+    assert.equal(session.json.takes[0].status, 'completed', session.text);
+    const review = await waitFor(async () => {
+      const res = await call('GET', `${REVIEW}/sessions/${a.sessionId}`, { token: recruiterA(), status: 200 });
+      const take = res.json.questions[0].takes[0];
+      return take.processing.status !== 'pending' && take.media.length === KINDS.length ? res : null;
+    }, { what: 'the take processed, with its media' });
+    const take = review.json.questions[0].takes[0];
+    assert.equal(typeof take.completeness, 'object', review.text);
+    assert.notEqual(take.completeness, null, `the receive path counted the take: ${review.text}`);
+    assert.ok(take.media.every((m) => typeof m.url === 'string'), review.text);
+  });
+});
+
+test('review API: list, detail, media URL and delete, and their errors, match the spec', { timeout: 60000 }, async () => {
+  assert.ok(recorded, 'the recording test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    const list = `${REVIEW}/sessions`;
+    const detail = `${REVIEW}/sessions/${recorded.sessionId}`;
+    const media = `${REVIEW}/media/${recorded.fileId}/url`;
+    const erase = `${REVIEW}/sessions/${other.sessionId}/media`;
+
+    const page = await call('GET', list, { token: admin(), status: 200 });
+    assert.ok(page.json.total >= 2, page.text);
+    await call('GET', `${list}?status=active&limit=1&offset=0&interviewId=x&from=2020-01-01T00:00:00Z&to=2999-01-01T00:00:00Z`,
+      { token: recruiterA(), status: 200 });
+    for (const bad of ['limit=0', 'limit=101', 'offset=-1', 'status=bogus', 'from=yesterday', 'interviewId=']) {
+      const res = await call('GET', `${list}?${bad}`, { token: admin(), status: 400 });
+      assert.equal(res.json.code, 'invalid_request', `${bad}: ${res.text}`);
+    }
+    await call('GET', `${list}?${'a'.repeat(1100)}`, { token: admin(), status: 400 });
+    await call('GET', media, { token: recruiterA(), status: 200 });
+
+    for (const p of [list, detail, media]) {
+      await call('GET', p, { token: null, status: 401 });
+      await call('GET', p, { token: SERVICE_TOKEN, status: 401 });
+      await call('GET', p, { token: unknownRole(), status: 403 });
+    }
+    await call('DELETE', erase, { token: null, status: 401 });
+    await call('DELETE', erase, { token: unknownRole(), status: 403 });
+
+    await call('GET', detail, { token: recruiterB(), status: 404 });
+    await call('GET', `${REVIEW}/sessions/${NO_SUCH_ID}`, { token: admin(), status: 404 });
+    await call('GET', `${REVIEW}/media/${NO_SUCH_ID}/url`, { token: admin(), status: 404 });
+    await call('GET', media, { token: recruiterB(), status: 404 });
+    await call('DELETE', `${REVIEW}/sessions/${recorded.sessionId}/media`, { token: recruiterB(), status: 404 });
+    await call('DELETE', `${REVIEW}/sessions/${NO_SUCH_ID}/media`, { token: admin(), status: 404 });
+    for (const [method, p] of [['GET', `${REVIEW}/sessions/a%20b`], ['GET', `${REVIEW}/media/a%20b/url`],
+      ['DELETE', `${REVIEW}/sessions/a%20b/media`]]) {
+      const res = await call(method, p, { token: null, status: 400 });
+      assert.equal(res.json.code, 'bad_path', res.text);
+    }
+    await call('POST', detail, { token: admin(), status: 405, as: 'MethodNotAllowed' });
+    await call('GET', `${REVIEW}/nothing`, { token: admin(), status: 404, as: 'NotFound' });
+
+    const deleting = await call('DELETE', erase, { token: admin(), status: 202 });
+    assert.equal(deleting.json.deleting, 0, `B has no media: ${deleting.text}`);
+  });
+});
+
+test('imsd without S3: media URLs are null, a fresh URL is 503 storage_unavailable', { timeout: 60000 }, async () => {
+  assert.ok(recorded, 'the recording test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    const withS3 = imsd.extraEnv;
+    imsd.extraEnv = Object.fromEntries(Object.entries(withS3).filter(([k]) => !k.startsWith('IMSD_STORAGE_')));
+    try {
+      await imsd.restart();
+      const ready = await call('GET', '/readyz', { token: null, status: 200 });
+      assert.equal(ready.json.checks.storage, 'not_configured', ready.text);
+      const review = await call('GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: admin(), status: 200 });
+      const files = review.json.questions[0].takes[0].media;
+      assert.equal(files.length, KINDS.length, review.text);
+      assert.ok(files.every((m) => m.url === null && m.urlExpiresAt === null), review.text);
+      const res = await call('GET', `${REVIEW}/media/${recorded.fileId}/url`, { token: admin(), status: 503 });
+      assert.equal(res.json.code, 'storage_unavailable', res.text);
+    } finally {
+      imsd.extraEnv = withS3;
+      await imsd.restart();
+    }
+  });
+});
+
+test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavailable', { timeout: 60000 }, async () => {
+  assert.ok(recorded, 'the recording test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    pg.stop();
+    try {
+      // the database thread learns that PostgreSQL is away from a statement: ask until it has
+      await waitFor(async () => {
+        const res = await call('GET', `/api/v1/sessions/${recorded.sessionId}`);
+        return res.status === 503;
+      }, { timeoutMs: 20000, what: 'a REST read answered 503' });
+      const ready = await call('GET', '/readyz', { token: null, status: 503 });
+      assert.equal(ready.json.status, 'not_ready');
+      assert.equal(ready.json.checks.database, 'unreachable', ready.text);
+      const calls = [
+        ['POST', '/api/v1/sessions', { body: sessionBody() }],
+        ['GET', `/api/v1/sessions/${recorded.sessionId}`, {}],
+        ['GET', `${REVIEW}/sessions`, { token: admin() }],
+        ['GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: admin() }],
+        ['GET', `${REVIEW}/media/${recorded.fileId}/url`, { token: admin() }],
+        ['DELETE', `${REVIEW}/sessions/${recorded.sessionId}/media`, { token: admin() }],
+      ];
+      for (const [method, p, options] of calls) {
+        const res = await call(method, p, { ...options, status: 503 });
+        assert.equal(res.json.code, 'database_unavailable', `${method} ${p}: ${res.text}`);
+      }
+    } finally {
+      pg.start();
+    }
+    await waitFor(async () => (await imsd.readyz()).httpStatus === 200, { timeoutMs: 30000, what: '/readyz 200 again' });
+  });
+});
+
+test('every documented status of every operation was answered and checked (but 500)', () => {
+  const missing = contract.unchecked().filter((key) => !key.endsWith(' 500'));
+  assert.deepEqual(missing, [], 'documented answers no test provoked');
+});
