@@ -110,7 +110,7 @@ main(int argc, char **argv)
     fputs(text, stdout);
     return 0;
   }
-  ims_log_init(config->log_level);
+  ims_log_init(config);
 
   g_autoptr(ImsStore) store = open_store(config->database_url, &error);
   if (!store) {

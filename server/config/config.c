@@ -15,6 +15,7 @@
 #include "config-redact.h"
 #include "imsd-build.h"
 #include "log-level.h"
+#include "log.h"
 
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
 
@@ -49,9 +50,14 @@ typedef struct {
 static gboolean check_http_url(const char *value, GError **error);
 static gboolean check_secret(const char *value, GError **error);
 static gboolean check_log_level(const char *value, GError **error);
+static gboolean check_log_format(const char *value, GError **error);
+static gboolean check_gstreamer_thresholds(const char *value, GError **error);
 
 #define STRING_KEY(group, key, default_value, flags, check, meaning) \
-  { group, #key, VALUE_STRING, offsetof(ImsConfig, key), default_value, 0, 0, 0, flags, check, meaning }
+  STRING_FIELD_KEY(group, #key, key, default_value, flags, check, meaning)
+/* a string key whose ImsConfig field is named otherwise ([log] format: log_format) */
+#define STRING_FIELD_KEY(group, key, field, default_value, flags, check, meaning) \
+  { group, key, VALUE_STRING, offsetof(ImsConfig, field), default_value, 0, 0, 0, flags, check, meaning }
 #define INT_KEY(group, key, default_value, min, max, meaning) \
   { group, #key, VALUE_INT, offsetof(ImsConfig, key), NULL, default_value, min, max, 0, NULL, meaning }
 #define BOOL_KEY(group, key, default_value, meaning) \
@@ -161,6 +167,12 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
+  STRING_FIELD_KEY("log", "format", log_format, "text", 0, check_log_format,
+                   "text: one line per message for terminals; json: one JSON object per line (time, level, "
+                   "domain, session, take, message)."),
+  STRING_FIELD_KEY("log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, check_gstreamer_thresholds,
+                   "Empty: GStreamer's own warnings and errors are logged at debug level; else GST_DEBUG "
+                   "thresholds (2, WARNING, *:2,qtmux:5) and its lines keep their own levels."),
 };
 
 /* Keys of the webrtcbin ingest, removed with it (issue 9): still accepted
@@ -310,6 +322,26 @@ check_log_level(const char *value, GError **error)
     return TRUE;
   g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
               "“%s” is not one of " IMS_LOG_LEVEL_NAMES, value);
+  return FALSE;
+}
+
+static gboolean
+check_log_format(const char *value, GError **error)
+{
+  if (ims_log_format_parse(value, NULL))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not " IMS_LOG_FORMAT_NAMES, value);
+  return FALSE;
+}
+
+static gboolean
+check_gstreamer_thresholds(const char *value, GError **error)
+{
+  if (ims_log_gstreamer_thresholds_are_valid(value))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+              "“%s” is not a GST_DEBUG threshold list (LEVEL or CATEGORY:LEVEL, comma-separated; LEVEL 0..9 "
+              "or ERROR, WARNING, FIXME, INFO, DEBUG, LOG, TRACE, MEMDUMP)", value);
   return FALSE;
 }
 

@@ -74,6 +74,8 @@ typedef struct {
   int retention_interval_seconds;  /* 3600 */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
+  char *log_format;            /* [log] format: "text" | "json" (server/config/log.h) */
+  char *log_gstreamer;         /* [log] gstreamer: "" (GStreamer below warning) or GST_DEBUG thresholds */
 } ImsConfig;
 
 #define IMS_CONFIG_ERROR (ims_config_error_quark())
@@ -116,7 +118,7 @@ gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length
 gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
 
 /* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length
- * (>= 32 bytes), public_url (http:// or https://) and log_level.
+ * (>= 32 bytes), public_url (http:// or https://), log_level, [log] format and gstreamer.
  * Returns FALSE with the first problem found. */
 gboolean ims_config_validate(const ImsConfig *config, GError **error);
 

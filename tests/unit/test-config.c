@@ -553,6 +553,44 @@ test_redacted_string(void **state)
   assert_contains(full, "kafka-pass");
 }
 
+/* [log] format (text|json) and gstreamer (empty, or a GST_DEBUG threshold list GStreamer reads). */
+static void
+test_log_keys(void **state)
+{
+  Fixture *fixture = *state;
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "");
+  g_autoptr(GError) error = NULL;
+  if (!ims_config_load_data(fixture->config, "[log]\nformat=json\ngstreamer=WARNING,qtmux:5, *sink*:DEBUG\n", -1,
+                            "log.conf", &error))
+    fail_msg("%s", error->message);
+  assert_string_equal(fixture->config->log_format, "json");
+  assert_string_equal(fixture->config->log_gstreamer, "WARNING,qtmux:5, *sink*:DEBUG");
+  char *envp[] = { "IMSD_LOG_FORMAT=text", "IMSD_LOG_GSTREAMER=2", NULL };
+  assert_true(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "2");
+
+  const char *bad[] = { "[log]\nformat=xml\n", "[log]\nformat=JSON\n",
+                        "[log]\ngstreamer=warning\n", "[log]\ngstreamer=qtmux:\n", "[log]\ngstreamer=:5\n",
+                        "[log]\ngstreamer=2,,3\n", "[log]\ngstreamer=qtmux:5:6\n", "[log]\ngstreamer=loud\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_clear_error(&error);
+    if (ims_config_load_data(fixture->config, bad[i], -1, "log.conf", &error))
+      fail_msg("accepted: %s", bad[i]);
+    assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+    assert_contains(error->message, "log.conf:2: [log]");
+  }
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "2");
+  /* an empty format is refused by validation (like every string key that may not be empty) */
+  g_clear_error(&error);
+  char *empty[] = { "IMSD_LOG_FORMAT=", "IMSD_AUTH_SERVICE_TOKEN=bearer", "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
+  assert_true(ims_config_apply_environment(fixture->config, empty, &error));
+  assert_false(ims_config_validate(fixture->config, &error));
+  assert_contains(error->message, "[log] format (IMSD_LOG_FORMAT) must not be empty");
+}
+
 /* Keys that the example shows commented out because their default depends on the build. */
 static const char *const example_commented_keys[] = { "web_root", "profiles_file" };
 
@@ -682,7 +720,7 @@ test_shipped_example(void **state)
         fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
     }
   }
-  assert_int_equal(key_count, 46);
+  assert_int_equal(key_count, 48);
 
   /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
@@ -708,6 +746,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
     cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
     cmocka_unit_test_setup_teardown(test_redacted_string, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_log_keys, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_escape_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_control_characters_are_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_retired_keys_are_ignored_with_a_warning, setup, teardown),
