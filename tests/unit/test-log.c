@@ -123,18 +123,21 @@ assert_member(JsonObject *object, const char *name, const char *value)
   assert_string_equal(json_object_get_string_member(object, name), value);
 }
 
+/* A line about take t-2 of session s-1 (and a field the writer ignores), for the format tests. */
+static const GLogField take_line_fields[] = {
+  { "GLIB_DOMAIN", "imsd.session", -1 },
+  { "MESSAGE", "take 1 started", -1 },
+  { IMS_LOG_FIELD_SESSION, "s-1", -1 },
+  { IMS_LOG_FIELD_TAKE, "t-2", -1 },
+  { "CODE_LINE", "12", -1 },
+};
+
 /* The text line: date, time to the millisecond and zone, level, domain, the ids when given, message. */
 static void
 test_text_line(void **state)
 {
   g_autoptr(GDateTime) time = fixed_time();
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", "imsd.session", -1 },
-    { "MESSAGE", "take 1 started", -1 },
-    { IMS_LOG_FIELD_SESSION, "s-1", -1 },
-    { IMS_LOG_FIELD_TAKE, "t-2", -1 },
-    { "CODE_LINE", "12", -1 },
-  };
+  const GLogField *fields = take_line_fields;
   g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_INFO, fields, 5, time);
   assert_string_equal(line, "2026-12-01T15:15:22.571Z INFO     imsd.session [session=s-1 take=t-2]: take 1 started\n");
   g_autofree char *plain = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_WARNING, fields, 2, time);
@@ -156,13 +159,8 @@ static void
 test_json_line(void **state)
 {
   g_autoptr(GDateTime) time = fixed_time();
-  GLogField fields[] = {
-    { "GLIB_DOMAIN", "imsd.session", -1 },
-    { "MESSAGE", "take 1 started", -1 },
-    { IMS_LOG_FIELD_SESSION, "s-1", -1 },
-    { IMS_LOG_FIELD_TAKE, "t-2", -1 },
-  };
-  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_INFO, fields, 4, time);
+  const GLogField *fields = take_line_fields;
+  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_INFO, fields, 5, time);
   assert_string_equal(line, "{\"time\":\"2026-12-01T15:15:22.571234Z\",\"level\":\"info\",\"domain\":\"imsd.session\","
                             "\"session\":\"s-1\",\"take\":\"t-2\",\"message\":\"take 1 started\"}\n");
   g_autoptr(JsonObject) object = parse_line(line);
