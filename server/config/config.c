@@ -750,14 +750,13 @@ format_config(const ImsConfig *config, gboolean redact)
     }
     g_key_file_set_comment(key_file, info->group, info->key, comment, NULL);
   }
-  g_key_file_set_comment(key_file, NULL, NULL,
-                         redact ? " imsd configuration. Every key can also be set by the environment variable"
-                                  " named\n beside it, which wins over this file. Integers show their allowed"
-                                  " range.\n Secrets are shown as " IMS_CONFIG_REDACTED " (empty: not set)."
-                                : " imsd configuration. Every key can also be set by the environment variable"
-                                  " named\n beside it, which wins over this file. Integers show their allowed"
-                                  " range.",
-                         NULL);
+  g_autofree char *head = g_strconcat(" imsd configuration. Every key can also be set by the environment"
+                                      " variable named\n beside it, which wins over this file. Integers show"
+                                      " their allowed range;\n booleans are true/false, yes/no or 1/0.",
+                                      redact ? "\n Secrets are shown as " IMS_CONFIG_REDACTED " (empty: not set)."
+                                             : NULL,
+                                      NULL);
+  g_key_file_set_comment(key_file, NULL, NULL, head, NULL);
   return g_key_file_to_data(key_file, NULL, NULL);
 }
 

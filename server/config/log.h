@@ -16,8 +16,8 @@
  * string is escaped for JSON (quotes, backslashes, control characters; a byte that is not UTF-8 becomes
  * U+FFFD), so a line is always one valid JSON object.
  *
- * GStreamer: its elements warn about things imsd handles or ignores (about half of the lines of a normal
- * interview). Unless asked, GStreamer's errors and warnings are written at debug level (so log_level=debug
+ * GStreamer: its elements warn about things imsd handles or ignores (72 of the 189 lines of one
+ * tests/browser/e2e.test.mjs interview, docs/operations.md). Unless asked, GStreamer's errors and warnings are written at debug level (so log_level=debug
  * shows them) and nothing finer is collected. Asked by [log] gstreamer (a GST_DEBUG threshold list, e.g.
  * "2" or "WARNING,qtmux:5"; it replaces GST_DEBUG's) or by the GST_DEBUG environment variable, GStreamer's
  * thresholds are those and its lines keep their own severity: ERROR as critical, WARNING as warning, FIXME
