@@ -345,8 +345,6 @@ check_gstreamer_thresholds(const char *value, GError **error)
   return FALSE;
 }
 
-/* Parses text as the value of info into *pending. Emptiness of strings is not judged here (the example
- * config leaves the required secrets empty); ims_config_validate() does that. */
 /* TRUE if text is one of the boolean spellings (any case); its value in *value. */
 static gboolean
 parse_boolean(const char *text, gboolean *value)
@@ -366,6 +364,8 @@ parse_boolean(const char *text, gboolean *value)
   return FALSE;
 }
 
+/* Parses text as the value of info into *pending. Emptiness of strings is not judged here (the example
+ * config leaves the required secrets empty); ims_config_validate() does that. */
 static gboolean
 parse_value(const KeyInfo *info, const char *text, PendingValue *pending, GError **error)
 {
@@ -712,8 +712,8 @@ static const struct {
   { "kafka", "properties", ims_config_redact_kafka_properties },
 };
 
-/* info's value as --print-config shows it: a secret as IMS_CONFIG_REDACTED (empty stays empty, so "not set" shows),
- * a partly secret value with its secret parts hidden, anything else as it is. transfer full. */
+/* info's value as --print-config shows it: a secret as IMS_CONFIG_REDACTED (empty stays empty, so "not
+ * set" shows), a partly secret value with its secret parts hidden, anything else as it is. transfer full. */
 static char *
 printable_value(const ImsConfig *config, const KeyInfo *info)
 {

@@ -17,8 +17,8 @@
  * U+FFFD), so a line is always one valid JSON object.
  *
  * GStreamer: its elements warn about things imsd handles or ignores (72 of the 189 lines of one
- * tests/browser/e2e.test.mjs interview, docs/operations.md). Unless asked, GStreamer's errors and warnings are written at debug level (so log_level=debug
- * shows them) and nothing finer is collected. Asked by [log] gstreamer (a GST_DEBUG threshold list, e.g.
+ * tests/browser/e2e.test.mjs interview, docs/operations.md). Unless asked, GStreamer's errors and
+ * warnings are written at debug level (so log_level=debug shows them) and nothing finer is collected. Asked by [log] gstreamer (a GST_DEBUG threshold list, e.g.
  * "2" or "WARNING,qtmux:5"; it replaces GST_DEBUG's) or by the GST_DEBUG environment variable, GStreamer's
  * thresholds are those and its lines keep their own severity: ERROR as critical, WARNING as warning, FIXME
  * and INFO as info, finer as debug (shown with log_level=debug).
