@@ -384,7 +384,7 @@ main(int argc, char **argv)
     return 2;
   }
   if (version) {
-    printf("imsd %s (GStreamer %s)\n", IMSD_VERSION, gst_version_string());
+    printf("imsd %s (%s)\n", IMSD_VERSION, gst_version_string());
     return 0;
   }
 
@@ -400,11 +400,11 @@ main(int argc, char **argv)
     return 2;
   }
   if (print_config) {
-    g_autofree char *text = ims_config_to_string(config);
+    g_autofree char *text = ims_config_to_redacted_string(config);
     fputs(text, stdout);
     return 0;
   }
-  ims_log_init(config->log_level);
+  ims_log_init(config);
 
   /* every other part */
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);

@@ -12,19 +12,23 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "config-redact.h"
 #include "imsd-build.h"
 #include "log-level.h"
+#include "log.h"
 
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
 
 typedef enum {
   VALUE_STRING,
   VALUE_INT,
+  VALUE_BOOL, /* a gboolean field: true/false/yes/no/1/0 in any case; written as true or false */
 } ValueType;
 
 typedef enum {
   KEY_REQUIRED = 1 << 0,   /* empty -> IMS_CONFIG_ERROR_MISSING in ims_config_validate() */
   KEY_MAY_BE_EMPTY = 1 << 1, /* "" is a meaningful value (otherwise an empty string is a bad value) */
+  KEY_SECRET = 1 << 2,       /* ims_config_to_redacted_string() (--print-config) hides the value */
 } KeyFlags;
 
 /* Checks a non-empty string value; returns FALSE with a reason (no location; the caller adds it). */
@@ -36,7 +40,7 @@ typedef struct {
   ValueType type;
   size_t offset;
   const char *default_string; /* VALUE_STRING */
-  int default_int;            /* VALUE_INT */
+  int default_int;            /* VALUE_INT, VALUE_BOOL */
   int min, max;               /* VALUE_INT, inclusive */
   KeyFlags flags;
   ValueCheck check;           /* VALUE_STRING, optional */
@@ -46,11 +50,18 @@ typedef struct {
 static gboolean check_http_url(const char *value, GError **error);
 static gboolean check_secret(const char *value, GError **error);
 static gboolean check_log_level(const char *value, GError **error);
+static gboolean check_log_format(const char *value, GError **error);
+static gboolean check_gstreamer_thresholds(const char *value, GError **error);
 
 #define STRING_KEY(group, key, default_value, flags, check, meaning) \
-  { group, #key, VALUE_STRING, offsetof(ImsConfig, key), default_value, 0, 0, 0, flags, check, meaning }
+  STRING_FIELD_KEY(group, #key, key, default_value, flags, check, meaning)
+/* a string key whose ImsConfig field is named otherwise ([log] format: log_format) */
+#define STRING_FIELD_KEY(group, key, field, default_value, flags, check, meaning) \
+  { group, key, VALUE_STRING, offsetof(ImsConfig, field), default_value, 0, 0, 0, flags, check, meaning }
 #define INT_KEY(group, key, default_value, min, max, meaning) \
   { group, #key, VALUE_INT, offsetof(ImsConfig, key), NULL, default_value, min, max, 0, NULL, meaning }
+#define BOOL_KEY(group, key, default_value, meaning) \
+  { group, #key, VALUE_BOOL, offsetof(ImsConfig, key), NULL, default_value, FALSE, TRUE, 0, NULL, meaning }
 
 #define TOKEN_SECRET_MIN_BYTES 32
 
@@ -70,9 +81,9 @@ static const KeyInfo keys[] = {
   INT_KEY("server", max_body_bytes, 1048576, 1024, 64 * 1024 * 1024,
           "Largest REST request body accepted, in bytes."),
 
-  STRING_KEY("auth", service_token, "", KEY_REQUIRED, NULL,
+  STRING_KEY("auth", service_token, "", KEY_REQUIRED | KEY_SECRET, NULL,
              "Required. Bearer token that callers of the service REST API must present."),
-  STRING_KEY("auth", token_secret, "", KEY_REQUIRED, check_secret,
+  STRING_KEY("auth", token_secret, "", KEY_REQUIRED | KEY_SECRET, check_secret,
              "Required. HS256 secret (at least 32 bytes) that signs candidate tokens."),
   INT_KEY("auth", token_ttl_seconds, 604800, 60, 90 * 24 * 3600,
           "Lifetime of a candidate token, in seconds."),
@@ -108,18 +119,18 @@ static const KeyInfo keys[] = {
              "Bucket every object is stored in."),
   STRING_KEY("storage", s3_access_key, "", KEY_MAY_BE_EMPTY, NULL,
              "S3 access key id."),
-  STRING_KEY("storage", s3_secret_key, "", KEY_MAY_BE_EMPTY, NULL,
+  STRING_KEY("storage", s3_secret_key, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
              "S3 secret access key."),
   STRING_KEY("storage", s3_region, "", KEY_MAY_BE_EMPTY, NULL,
              "S3 region, empty for the endpoint's default."),
-  INT_KEY("storage", s3_use_tls, 0, 0, 1,
-          "1: talk to the endpoint over HTTPS; 0: plain HTTP."),
-  INT_KEY("storage", s3_path_style, 1, 0, 1,
-          "1: path-style URLs (MinIO, s3rver); 0: virtual-host style (AWS)."),
+  BOOL_KEY("storage", s3_use_tls, FALSE,
+           "true: talk to the endpoint over HTTPS; false: plain HTTP."),
+  BOOL_KEY("storage", s3_path_style, TRUE,
+           "true: path-style URLs (MinIO, s3rver); false: virtual-host style (AWS)."),
   STRING_KEY("storage", key_prefix, "media", KEY_MAY_BE_EMPTY, NULL,
              "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file}."),
-  INT_KEY("storage", upload_original, 1, 0, 1,
-          "1: upload the take's original Matroska file too."),
+  BOOL_KEY("storage", upload_original, TRUE,
+           "true: upload the take's original Matroska file too."),
   INT_KEY("storage", multipart_threshold_mb, 16, 5, 5000,
           "Files larger than this many MiB are uploaded in parts."),
   INT_KEY("storage", request_timeout_seconds, 30, 1, 3600,
@@ -137,7 +148,7 @@ static const KeyInfo keys[] = {
   STRING_KEY("kafka", properties, "", KEY_MAY_BE_EMPTY, NULL,
              "Extra librdkafka properties k=v;k=v (SASL, SSL, ...), passed through as they are."),
 
-  STRING_KEY("review", jwt_secret, "", KEY_MAY_BE_EMPTY, NULL,
+  STRING_KEY("review", jwt_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
              "HS256 secret of recruiters' bearer tokens; empty: HS256 recruiter tokens are refused."),
   STRING_KEY("review", jwt_public_key_file, "", KEY_MAY_BE_EMPTY, NULL,
              "PEM public key that verifies RS256 recruiter tokens; empty: RS256 is refused."),
@@ -156,6 +167,12 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("log", log_level, "info", 0, check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
+  STRING_FIELD_KEY("log", "format", log_format, "text", 0, check_log_format,
+                   "text: one line per message for terminals; json: one JSON object per line (time, level, "
+                   "domain, session, take, message)."),
+  STRING_FIELD_KEY("log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, check_gstreamer_thresholds,
+                   "Empty: GStreamer's own warnings and errors are logged at debug level; else GST_DEBUG "
+                   "thresholds (2, WARNING, *:2,qtmux:5) and its lines keep their own levels."),
 };
 
 /* Keys of the webrtcbin ingest, removed with it (issue 9): still accepted
@@ -308,12 +325,60 @@ check_log_level(const char *value, GError **error)
   return FALSE;
 }
 
+static gboolean
+check_log_format(const char *value, GError **error)
+{
+  if (ims_log_format_parse(value, NULL))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not " IMS_LOG_FORMAT_NAMES, value);
+  return FALSE;
+}
+
+static gboolean
+check_gstreamer_thresholds(const char *value, GError **error)
+{
+  if (ims_log_gstreamer_thresholds_are_valid(value))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+              "“%s” is not a GST_DEBUG threshold list (LEVEL or CATEGORY:LEVEL, comma-separated; LEVEL 0..9 "
+              "or ERROR, WARNING, FIXME, INFO, DEBUG, LOG, TRACE, MEMDUMP)", value);
+  return FALSE;
+}
+
+/* TRUE if text is one of the boolean spellings (any case); its value in *value. */
+static gboolean
+parse_boolean(const char *text, gboolean *value)
+{
+  static const char *const true_words[] = { "true", "yes", "1" };
+  static const char *const false_words[] = { "false", "no", "0" };
+  for (gsize i = 0; i < G_N_ELEMENTS(true_words); i++) {
+    if (g_ascii_strcasecmp(text, true_words[i]) == 0) {
+      *value = TRUE;
+      return TRUE;
+    }
+    if (g_ascii_strcasecmp(text, false_words[i]) == 0) {
+      *value = FALSE;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 /* Parses text as the value of info into *pending. Emptiness of strings is not judged here (the example
  * config leaves the required secrets empty); ims_config_validate() does that. */
 static gboolean
 parse_value(const KeyInfo *info, const char *text, PendingValue *pending, GError **error)
 {
-  if (info->type == VALUE_INT) {
+  if (info->type == VALUE_BOOL) {
+    gboolean value;
+    g_autofree char *trimmed = g_strstrip(g_strdup(text));
+    if (!parse_boolean(trimmed, &value)) {
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                  "“%s” is not a boolean (true, false, yes, no, 1 or 0)", text);
+      return FALSE;
+    }
+    pending->integer = value;
+  } else if (info->type == VALUE_INT) {
     gint64 number;
     g_autoptr(GError) number_error = NULL;
     if (!g_ascii_string_to_signed(text, 10, info->min, info->max, &number, &number_error)) {
@@ -351,7 +416,7 @@ commit_pending(ImsConfig *config, PendingValue *pending)
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
     if (!pending[i].set)
       continue;
-    if (keys[i].type == VALUE_INT) {
+    if (keys[i].type != VALUE_STRING) {
       *int_field(config, &keys[i]) = pending[i].integer;
     } else {
       char **field = string_field(config, &keys[i]);
@@ -376,7 +441,7 @@ ims_config_new(void)
 {
   ImsConfig *config = g_new0(ImsConfig, 1);
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
-    if (keys[i].type == VALUE_INT)
+    if (keys[i].type != VALUE_STRING)
       *int_field(config, &keys[i]) = keys[i].default_int;
     else
       *string_field(config, &keys[i]) = g_strdup(keys[i].default_string);
@@ -488,11 +553,11 @@ ims_config_load_data(ImsConfig *config, const char *data, gssize length, const c
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
       }
-      /* Integers: the raw value, trimmed; strings: GKeyFile's unescaping (\s, \n, \\ ...). */
-      g_autofree char *text = info->type == VALUE_INT
+      /* Integers and booleans: the raw value, trimmed; strings: GKeyFile's unescaping (\s, \n, \\ ...). */
+      g_autofree char *text = info->type != VALUE_STRING
                                 ? g_key_file_get_value(key_file, *group, *name, &local_error)
                                 : g_key_file_get_string(key_file, *group, *name, &local_error);
-      if (text != NULL && info->type == VALUE_INT)
+      if (text != NULL && info->type != VALUE_STRING)
         g_strstrip(text);
       /* GKeyFile hands back a bad escape's text and sets the error too */
       if (text == NULL || local_error != NULL ||
@@ -594,6 +659,16 @@ ims_config_validate(const ImsConfig *config, GError **error)
     const KeyInfo *info = &keys[i];
     g_autofree char *variable = environment_name(info);
     g_autoptr(GError) local_error = NULL;
+    if (info->type == VALUE_BOOL) {
+      int value = int_value(config, info);
+      if (value != TRUE && value != FALSE) {
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                    "[%s] %s (%s) is %d; it must be true (1) or false (0)", info->group, info->key, variable,
+                    value);
+        return FALSE;
+      }
+      continue;
+    }
     if (info->type == VALUE_INT) {
       int value = int_value(config, info);
       if (value < info->min || value > info->max) {
@@ -627,27 +702,74 @@ ims_config_validate(const ImsConfig *config, GError **error)
   return TRUE;
 }
 
+/* Keys that are not secrets but may hold one: --print-config shows them with that part hidden. */
+static const struct {
+  const char *group;
+  const char *key;
+  char *(*redact)(const char *value);
+} partly_secret_keys[] = {
+  { "database", "database_url", ims_config_redact_conninfo },
+  { "kafka", "properties", ims_config_redact_kafka_properties },
+};
+
+/* info's value as --print-config shows it: a secret as IMS_CONFIG_REDACTED (empty stays empty, so "not
+ * set" shows), a partly secret value with its secret parts hidden, anything else as it is. transfer full. */
+static char *
+printable_value(const ImsConfig *config, const KeyInfo *info)
+{
+  const char *value = string_value(config, info);
+  if (value[0] == '\0')
+    return g_strdup("");
+  if (info->flags & KEY_SECRET)
+    return g_strdup(IMS_CONFIG_REDACTED);
+  for (gsize i = 0; i < G_N_ELEMENTS(partly_secret_keys); i++)
+    if (g_str_equal(partly_secret_keys[i].group, info->group) && g_str_equal(partly_secret_keys[i].key, info->key))
+      return partly_secret_keys[i].redact(value);
+  return g_strdup(value);
+}
+
+/* ims_config_to_string() and ims_config_to_redacted_string(). */
+static char *
+format_config(const ImsConfig *config, gboolean redact)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new();
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeyInfo *info = &keys[i];
+    g_autofree char *env = environment_name(info);
+    g_autofree char *comment = NULL;
+    if (info->type == VALUE_INT) {
+      g_key_file_set_integer(key_file, info->group, info->key, int_value(config, info));
+      comment = g_strdup_printf(" %s (%d..%d; env %s)", info->meaning, info->min, info->max, env);
+    } else if (info->type == VALUE_BOOL) {
+      g_key_file_set_boolean(key_file, info->group, info->key, int_value(config, info));
+      comment = g_strdup_printf(" %s (true or false; env %s)", info->meaning, env);
+    } else {
+      g_autofree char *value = redact ? printable_value(config, info) : g_strdup(string_value(config, info));
+      g_key_file_set_string(key_file, info->group, info->key, value);
+      comment = g_strdup_printf(" %s (env %s)", info->meaning, env);
+    }
+    g_key_file_set_comment(key_file, info->group, info->key, comment, NULL);
+  }
+  g_autofree char *head = g_strconcat(" imsd configuration. Every key can also be set by the environment"
+                                      " variable named\n beside it, which wins over this file. Integers show"
+                                      " their allowed range;\n booleans are true/false, yes/no or 1/0.",
+                                      redact ? "\n Secrets are shown as " IMS_CONFIG_REDACTED " (empty: not set)."
+                                             : NULL,
+                                      NULL);
+  g_key_file_set_comment(key_file, NULL, NULL, head, NULL);
+  return g_key_file_to_data(key_file, NULL, NULL);
+}
+
 char *
 ims_config_to_string(const ImsConfig *config)
 {
   g_return_val_if_fail(config != NULL, NULL);
-  g_autoptr(GKeyFile) key_file = g_key_file_new();
-  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
-    const KeyInfo *info = &keys[i];
-    if (info->type == VALUE_INT)
-      g_key_file_set_integer(key_file, info->group, info->key, int_value(config, info));
-    else
-      g_key_file_set_string(key_file, info->group, info->key, string_value(config, info));
-    g_autofree char *env = environment_name(info);
-    g_autofree char *comment = info->type == VALUE_INT
-                                 ? g_strdup_printf(" %s (%d..%d; env %s)", info->meaning, info->min,
-                                                   info->max, env)
-                                 : g_strdup_printf(" %s (env %s)", info->meaning, env);
-    g_key_file_set_comment(key_file, info->group, info->key, comment, NULL);
-  }
-  g_key_file_set_comment(key_file, NULL, NULL,
-                         " imsd configuration. Every key can also be set by the environment variable named"
-                         "\n beside it, which wins over this file. Integers show their allowed range.",
-                         NULL);
-  return g_key_file_to_data(key_file, NULL, NULL);
+  return format_config(config, FALSE);
+}
+
+char *
+ims_config_to_redacted_string(const ImsConfig *config)
+{
+  g_return_val_if_fail(config != NULL, NULL);
+  return format_config(config, TRUE);
 }

@@ -50,10 +50,10 @@ typedef struct {
   char *s3_access_key;
   char *s3_secret_key;
   char *s3_region;
-  int s3_use_tls;              /* 0 */
-  int s3_path_style;           /* 1 */
+  gboolean s3_use_tls;         /* FALSE */
+  gboolean s3_path_style;      /* TRUE */
   char *key_prefix;            /* "media" */
-  int upload_original;         /* 1 */
+  gboolean upload_original;    /* TRUE */
   int multipart_threshold_mb;  /* 16 */
   int request_timeout_seconds; /* 30 */
   /* [processing] */
@@ -74,6 +74,8 @@ typedef struct {
   int retention_interval_seconds;  /* 3600 */
   /* [log] */
   char *log_level;             /* "info": error|warning|message|info|debug */
+  char *log_format;            /* [log] format: "text" | "json" (server/config/log.h) */
+  char *log_gstreamer;         /* [log] gstreamer: "" (GStreamer below warning) or GST_DEBUG thresholds */
 } ImsConfig;
 
 #define IMS_CONFIG_ERROR (ims_config_error_quark())
@@ -82,7 +84,7 @@ GQuark ims_config_error_quark(void);
 typedef enum {
   IMS_CONFIG_ERROR_PARSE,       /* the file is not valid INI syntax, or cannot be read */
   IMS_CONFIG_ERROR_UNKNOWN_KEY, /* a group, key or IMSD_* variable that imsd does not know */
-  IMS_CONFIG_ERROR_BAD_VALUE,   /* not an integer, out of range, or a malformed URL/level */
+  IMS_CONFIG_ERROR_BAD_VALUE,   /* not an integer or boolean, out of range, or a malformed URL/level */
   IMS_CONFIG_ERROR_MISSING,     /* a required key has no value */
 } ImsConfigError;
 
@@ -94,8 +96,9 @@ void ims_config_free(ImsConfig *config);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsConfig, ims_config_free)
 
-/* Reads the INI file at path and sets every key it names. An unknown group or key, an integer that does
- * not parse or is out of range, or a syntax error -> FALSE with an error naming the file, the line (when it
+/* Reads the INI file at path and sets every key it names. Booleans accept true/false, yes/no and 1/0 in
+ * any case. An unknown group or key, an integer that does not parse or is out of range, a boolean that is
+ * none of those words, or a syntax error -> FALSE with an error naming the file, the line (when it
  * can be found), the group and the key; config is unchanged then. Keys the file does not name keep their
  * current values. The keys of the removed webrtcbin ingest ([media] ingest, jitterbuffer_latency_ms,
  * stun_server) are accepted for one release with a g_warning naming them, and ignored. */
@@ -115,13 +118,20 @@ gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length
 gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
 
 /* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length
- * (>= 32 bytes), public_url (http:// or https://) and log_level.
+ * (>= 32 bytes), public_url (http:// or https://), log_level, [log] format and gstreamer.
  * Returns FALSE with the first problem found. */
 gboolean ims_config_validate(const ImsConfig *config, GError **error);
 
 /* Returns every key with its current value and a one-line meaning as a comment, in INI format that
- * ims_config_load_data() reads back to the same values. Secrets are written as they are: do not log it.
- * transfer full. */
+ * ims_config_load_data() reads back to the same values (booleans as true/false). Secrets are written as
+ * they are: do not log it, print ims_config_to_redacted_string(). transfer full. */
 char *ims_config_to_string(const ImsConfig *config);
+
+/* What --print-config prints: ims_config_to_string() with every secret hidden. The secret keys
+ * (service_token, token_secret, s3_secret_key, jwt_secret) show "<redacted>" when set and "" when not;
+ * the password in database_url (URI user:password@, password= / sslpassword=) and the values of Kafka
+ * properties that hold a secret (*password*, *secret*, *key.pem, sasl.oauthbearer.config) show
+ * "<redacted>". Not meant to be loaded back. transfer full. */
+char *ims_config_to_redacted_string(const ImsConfig *config);
 
 G_END_DECLS

@@ -81,7 +81,7 @@ test('a take cut by kill -9 is kept, and the candidate records the question agai
       await page.waitForFunction(() => window.imsd.connected === false, null, { timeout: 15000 });
 
       await imsd.restart();
-      assert.ok(imsd.logText().includes('cut by a crash'), 'imsd logs the recovered take');
+      await imsd.waitForLog('cut by a crash');   // the recovered take (its write done)
       [row] = await takeRows(imsd, id);
       assert.equal(row.status, 'interrupted');
       assert.equal(row.stop_reason, 'crash');

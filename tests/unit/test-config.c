@@ -406,6 +406,191 @@ test_to_string_round_trip(void **state)
   assert_string_equal(again, text);
 }
 
+/* The boolean keys, with the field each one sets. */
+static const struct {
+  const char *group, *key, *variable;
+  size_t offset;
+} boolean_keys[] = {
+  { "storage", "s3_use_tls", "IMSD_STORAGE_S3_USE_TLS", offsetof(ImsConfig, s3_use_tls) },
+  { "storage", "s3_path_style", "IMSD_STORAGE_S3_PATH_STYLE", offsetof(ImsConfig, s3_path_style) },
+  { "storage", "upload_original", "IMSD_STORAGE_UPLOAD_ORIGINAL", offsetof(ImsConfig, upload_original) },
+};
+
+static gboolean
+boolean_field(const ImsConfig *config, gsize i)
+{
+  return *(const gboolean *) ((const guint8 *) config + boolean_keys[i].offset);
+}
+
+/* Booleans accept true/false/yes/no/1/0 in any case, in a file and in the environment, for every boolean
+ * key ("s3_use_tls=yes" was refused as "not a signed number"); anything else is refused naming the key. */
+static void
+test_booleans(void **state)
+{
+  Fixture *fixture = *state;
+  static const struct {
+    const char *text;
+    gboolean value;
+  } spellings[] = {
+    { "true", TRUE }, { "TRUE", TRUE }, { "True", TRUE }, { "yes", TRUE }, { "YES", TRUE }, { "1", TRUE },
+    { " yes ", TRUE }, { "false", FALSE }, { "False", FALSE }, { "no", FALSE }, { "No", FALSE },
+    { "0", FALSE },
+  };
+  for (gsize k = 0; k < G_N_ELEMENTS(boolean_keys); k++) {
+    for (gsize s = 0; s < G_N_ELEMENTS(spellings); s++) {
+      g_autoptr(ImsConfig) config = ims_config_new();
+      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group, boolean_keys[k].key,
+                                              spellings[s].text);
+      g_autoptr(GError) error = NULL;
+      if (!ims_config_load_data(config, text, -1, "bool.conf", &error))
+        fail_msg("%s: %s", text, error->message);
+      assert_int_equal(boolean_field(config, k), spellings[s].value);
+
+      g_autoptr(ImsConfig) from_environment = ims_config_new();
+      g_autofree char *entry = g_strdup_printf("%s=%s", boolean_keys[k].variable, spellings[s].text);
+      char *envp[] = { entry, "IMSD_AUTH_SERVICE_TOKEN=bearer", "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
+      if (!ims_config_apply_environment(from_environment, envp, &error))
+        fail_msg("%s: %s", entry, error->message);
+      assert_int_equal(boolean_field(from_environment, k), spellings[s].value);
+      if (!ims_config_validate(from_environment, &error))
+        fail_msg("%s: %s", entry, error->message);
+    }
+    const char *bad[] = { "2", "-1", "maybe", "y", "on", "", "truefalse" };
+    for (gsize b = 0; b < G_N_ELEMENTS(bad); b++) {
+      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group, boolean_keys[k].key,
+                                              bad[b]);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *before = ims_config_to_string(fixture->config);
+      assert_false(ims_config_load_data(fixture->config, text, -1, "bool.conf", &error));
+      assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+      g_autofree char *where = g_strdup_printf("bool.conf:2: [%s] %s", boolean_keys[k].group, boolean_keys[k].key);
+      assert_contains(error->message, where);
+      assert_contains(error->message, "true, false, yes, no, 1 or 0");
+      g_autofree char *after = ims_config_to_string(fixture->config);
+      assert_string_equal(before, after);
+    }
+  }
+}
+
+static void
+assert_lacks(const char *haystack, const char *needle)
+{
+  if (strstr(haystack, needle) != NULL)
+    fail_msg("“%s” shows “%s”", haystack, needle);
+}
+
+/* --print-config (ims_config_to_redacted_string) hides every secret: the secret keys whole, the password
+ * in a database URL or conninfo and the secret Kafka properties; the rest shows as it is. */
+static void
+test_redacted_string(void **state)
+{
+  Fixture *fixture = *state;
+  ImsConfig *config = fixture->config;
+  set_string(&config->service_token, "svc-bearer-XYZ");
+  set_string(&config->token_secret, GOOD_SECRET "-TOKEN");
+  set_string(&config->s3_access_key, "AKIAEXAMPLE");
+  set_string(&config->s3_secret_key, "s3-secret-ABC");
+  set_string(&config->database_url,
+             "postgresql://imsd:db-pass-1@db.example:5432/imsd?sslmode=require&password=db-pass-2");
+  set_string(&config->properties,
+             "security.protocol=SASL_SSL;sasl.username=imsd;sasl.password=kafka-pass; SSL.Key.Password = key-pass");
+  set_string(&config->jwt_secret, "");
+  g_autofree char *text = ims_config_to_redacted_string(config);
+  const char *secrets[] = { "svc-bearer-XYZ", GOOD_SECRET, "s3-secret-ABC", "db-pass-1", "db-pass-2",
+                            "kafka-pass", "key-pass" };
+  for (gsize i = 0; i < G_N_ELEMENTS(secrets); i++)
+    assert_lacks(text, secrets[i]);
+  g_autoptr(GKeyFile) printed = g_key_file_new();
+  assert_true(g_key_file_load_from_data(printed, text, -1, G_KEY_FILE_NONE, NULL));
+  const struct {
+    const char *group, *key, *value;
+  } shown[] = {
+    { "auth", "service_token", "<redacted>" },
+    { "auth", "token_secret", "<redacted>" },
+    { "storage", "s3_access_key", "AKIAEXAMPLE" },
+    { "storage", "s3_secret_key", "<redacted>" },
+    { "review", "jwt_secret", "" }, /* not set: shown empty */
+    { "database", "database_url",
+      "postgresql://imsd:<redacted>@db.example:5432/imsd?sslmode=require&password=<redacted>" },
+    { "kafka", "properties",
+      "security.protocol=SASL_SSL;sasl.username=imsd;sasl.password=<redacted>; SSL.Key.Password =<redacted>" },
+    { "server", "listen_address", "0.0.0.0" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(shown); i++) {
+    g_autofree char *value = g_key_file_get_string(printed, shown[i].group, shown[i].key, NULL);
+    assert_non_null(value);
+    assert_string_equal(value, shown[i].value);
+  }
+  /* a key named like a secret (a new one too) is never shown */
+  g_auto(GStrv) groups = g_key_file_get_groups(printed, NULL);
+  for (char **group = groups; *group != NULL; group++) {
+    g_auto(GStrv) names = g_key_file_get_keys(printed, *group, NULL, NULL);
+    for (char **name = names; *name != NULL; name++) {
+      if (strstr(*name, "secret") == NULL && strstr(*name, "password") == NULL &&
+          !g_str_has_suffix(*name, "_token"))
+        continue;
+      g_autofree char *value = g_key_file_get_string(printed, *group, *name, NULL);
+      if (value[0] != '\0' && g_strcmp0(value, "<redacted>") != 0)
+        fail_msg("[%s] %s is shown: %s", *group, *name, value);
+    }
+  }
+  assert_int_equal(g_key_file_get_integer(printed, "server", "port", NULL), 8080);
+
+  /* libpq's key=value conninfo, quoted values with escapes */
+  set_string(&config->database_url, "host=db user=imsd password='p a\\'ss word' dbname=imsd sslpassword=x2");
+  g_autofree char *conninfo = ims_config_to_redacted_string(config);
+  assert_contains(conninfo, "database_url=host=db user=imsd password=<redacted> dbname=imsd sslpassword=<redacted>\n");
+  set_string(&config->database_url, "postgresql:///imsd");
+  g_autofree char *plain = ims_config_to_redacted_string(config);
+  assert_contains(plain, "database_url=postgresql:///imsd\n");
+  set_string(&config->database_url, "host=db password");
+  g_autofree char *malformed = ims_config_to_redacted_string(config);
+  assert_contains(malformed, "database_url=<redacted> (not key=value)\n");
+
+  /* ims_config_to_string() still writes them (it is what loads back) */
+  g_autofree char *full = ims_config_to_string(config);
+  assert_contains(full, "svc-bearer-XYZ");
+  assert_contains(full, "kafka-pass");
+}
+
+/* [log] format (text|json) and gstreamer (empty, or a GST_DEBUG threshold list GStreamer reads). */
+static void
+test_log_keys(void **state)
+{
+  Fixture *fixture = *state;
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "");
+  g_autoptr(GError) error = NULL;
+  if (!ims_config_load_data(fixture->config, "[log]\nformat=json\ngstreamer=WARNING,qtmux:5, *sink*:DEBUG\n", -1,
+                            "log.conf", &error))
+    fail_msg("%s", error->message);
+  assert_string_equal(fixture->config->log_format, "json");
+  assert_string_equal(fixture->config->log_gstreamer, "WARNING,qtmux:5, *sink*:DEBUG");
+  char *envp[] = { "IMSD_LOG_FORMAT=text", "IMSD_LOG_GSTREAMER=2", NULL };
+  assert_true(ims_config_apply_environment(fixture->config, envp, &error));
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "2");
+
+  const char *bad[] = { "[log]\nformat=xml\n", "[log]\nformat=JSON\n",
+                        "[log]\ngstreamer=warning\n", "[log]\ngstreamer=qtmux:\n", "[log]\ngstreamer=:5\n",
+                        "[log]\ngstreamer=2,,3\n", "[log]\ngstreamer=qtmux:5:6\n", "[log]\ngstreamer=loud\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_clear_error(&error);
+    if (ims_config_load_data(fixture->config, bad[i], -1, "log.conf", &error))
+      fail_msg("accepted: %s", bad[i]);
+    assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
+    assert_contains(error->message, "log.conf:2: [log]");
+  }
+  assert_string_equal(fixture->config->log_format, "text");
+  assert_string_equal(fixture->config->log_gstreamer, "2");
+  /* an empty format is refused by validation (like every string key that may not be empty) */
+  g_clear_error(&error);
+  char *empty[] = { "IMSD_LOG_FORMAT=", "IMSD_AUTH_SERVICE_TOKEN=bearer", "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
+  assert_true(ims_config_apply_environment(fixture->config, empty, &error));
+  assert_false(ims_config_validate(fixture->config, &error));
+  assert_contains(error->message, "[log] format (IMSD_LOG_FORMAT) must not be empty");
+}
+
 /* Keys that the example shows commented out because their default depends on the build. */
 static const char *const example_commented_keys[] = { "web_root", "profiles_file" };
 
@@ -535,7 +720,7 @@ test_shipped_example(void **state)
         fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
     }
   }
-  assert_int_equal(key_count, 46);
+  assert_int_equal(key_count, 48);
 
   /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
@@ -559,6 +744,9 @@ main(void)
     cmocka_unit_test_setup_teardown(test_environment_unknown_variable, setup, teardown),
     cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_to_string_round_trip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_booleans, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_redacted_string, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_log_keys, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_escape_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_control_characters_are_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_retired_keys_are_ignored_with_a_warning, setup, teardown),

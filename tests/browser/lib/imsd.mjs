@@ -197,6 +197,17 @@ export class ImsdProcess {
     try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
   }
 
+  /** Waits until the log holds text (what imsd logs when a database answer
+   * arrives can follow its first /healthz by a few ms); throws with the log's
+   * tail after timeoutMs. */
+  async waitForLog(text, { timeoutMs = 10000 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.logText().includes(text)) {
+      if (Date.now() > deadline) throw new Error(`imsd did not log "${text}" in ${timeoutMs} ms\n${this.logTail()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** The last lines of the log, without GUPnP/GSSDP chatter (libnice at debug level). */
   logTail(lines = 60) {
     const all = this.logText().split('\n').filter((l) => !/ (gssdp|gupnp)[-\w]*: /.test(l));
