@@ -49,6 +49,7 @@ struct _ImsServer {
   struct lws_context *lws;
 
   ImsProfileSet *profiles;
+  ImsIceServers *ice_servers; /* [media] turn_*: "iceServers" of "state" */
   ImsObjectStore *objects;    /* NULL without [storage] s3_endpoint */
   ImsProcessor *processor;
   ImsRelay *relay;            /* NULL without [kafka] bootstrap_servers: events wait in the outbox */
@@ -380,6 +381,13 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
   server->media_data.loops = server->media_loops;
   server->media_data.video_start_kbps = (guint) config->video_start_bitrate_kbps;
   server->media_data.target_kbps = (guint) config->target_bitrate_kbps;
+  server->media_data.network = (ImsTransportNetwork){
+    .interfaces = config->ice_interfaces, .public_ip = config->public_ip, .ice_tcp = config->ice_tcp,
+  };
+  server->ice_servers = ims_ice_servers_new(config->turn_servers, config->turn_secret,
+                                            (guint) config->turn_credential_ttl_seconds, error);
+  if (!server->ice_servers)
+    return NULL;
   g_message("receive path: pipelines/ingest/ on %u media loop(s)",
             ims_media_loops_get_n_loops(server->media_loops));
   server->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
@@ -392,6 +400,7 @@ ims_server_new(const ImsConfig *config, ImsStore *store, GMainLoop *loop, GError
     .max_width = config->max_width,
     .max_height = config->max_height,
     .max_frame_rate = config->max_frame_rate,
+    .ice_servers = server->ice_servers,
   };
 
   server->profiles = ims_profile_set_load_file(config->profiles_file, error);
@@ -635,6 +644,7 @@ ims_server_free(ImsServer *server)
   g_clear_pointer(&server->media_loops, ims_media_loops_free);   /* after every session's media */
   g_clear_pointer(&server->objects, ims_object_store_free);
   g_clear_pointer(&server->profiles, ims_profile_set_free);
+  g_clear_pointer(&server->ice_servers, ims_ice_servers_free);
   g_free(server->candidate_root);
   g_free(server->spool_dir);
   g_free(server->review_public_key);

@@ -26,6 +26,7 @@
 #include "message.h"
 #include "profile.h"
 #include "database.h"
+#include "ice-servers.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -71,6 +72,7 @@ typedef struct {
   int no_media_timeout_seconds;
   int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
   const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
+  const ImsIceServers *ice_servers;            /* "iceServers" of "state" (TURN); may be NULL */
   /* a take was saved (its final row is written): processing can start */
   void (*take_saved)(gpointer data);
   gpointer take_saved_data;

@@ -1,0 +1,151 @@
+// reach-network.mjs: a candidate on a network that blocks UDP, for
+// reach.test.mjs (docs/ingest.md "Reachability").
+//
+// One network namespace (ip netns) joined to the host by a veth pair: the host
+// side is HOST_IP (where imsd and coturn listen), the namespace side NS_IP.
+// Chromium runs inside it (a wrapper that is `ip netns exec NS chromium`).
+// Its nftables table (output hook, in the namespace only: the host's rules
+// are never touched) says which UDP leaves the namespace: setUdpPolicy().
+//   'turn-only'  UDP only to the TURN port of HOST_IP (TURN/UDP)
+//   'none'       no UDP at all (TURN/TCP, ICE-TCP)
+//   'nat'        UDP only to PUBLIC_IP, which the namespace maps (DNAT, a 1:1
+//                NAT) to HOST_IP: imsd's host address is unreachable, its
+//                public twin (public_ip) is the way in
+// Lifecycle: createNetwork() (needs root, ip, nft) -> startCoturn() ->
+// setUdpPolicy() per case -> destroy() (namespace, veth, coturn, wrapper).
+// Whatever is missing is an error that says what to install: never a skip.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const subnet = 200 + (process.pid % 50);
+export const HOST_IP = `10.213.${subnet}.1`;
+export const NS_IP = `10.213.${subnet}.2`;
+export const PUBLIC_IP = `10.214.${subnet}.9`;
+
+function run(cmd, args, input) {
+  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+}
+
+function which(cmd) {
+  for (const dir of (process.env.PATH || '').split(':').concat(['/usr/sbin', '/sbin'])) {
+    if (dir && fs.existsSync(path.join(dir, cmd))) return path.join(dir, cmd);
+  }
+  return null;
+}
+
+/** What this machine lacks to run the reach tests ([] when nothing). */
+export function missingRequirements() {
+  const missing = [];
+  if (process.getuid && process.getuid() !== 0) missing.push('root (network namespaces, nftables)');
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nft', 'nftables'], ['turnserver', 'coturn']]) {
+    if (!which(cmd)) missing.push(`${cmd} (Debian package ${pkg}; scripts/install-deps.sh installs it)`);
+  }
+  return missing;
+}
+
+export function createNetwork() {
+  const missing = missingRequirements();
+  if (missing.length) throw new Error(`the reach tests need: ${missing.join(', ')}`);
+  const tag = process.pid % 100000;
+  const ns = `imsd-reach-${process.pid}`;
+  const hostVeth = `rch${tag}h`;
+  const nsVeth = `rch${tag}n`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-reach-'));
+  const network = { ns, dir, hostVeth, coturn: null, coturnLog: path.join(dir, 'coturn.log'), destroyed: false };
+  const inNs = (...args) => run('ip', ['netns', 'exec', ns, ...args]);
+  try {
+    run('ip', ['netns', 'add', ns]);
+    run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', nsVeth]);
+    run('ip', ['link', 'set', nsVeth, 'netns', ns]);
+    run('ip', ['addr', 'add', `${HOST_IP}/24`, 'dev', hostVeth]);
+    run('ip', ['link', 'set', hostVeth, 'up']);
+    inNs('ip', 'addr', 'add', `${NS_IP}/24`, 'dev', nsVeth);
+    inNs('ip', 'link', 'set', nsVeth, 'up');
+    inNs('ip', 'link', 'set', 'lo', 'up');
+    inNs('ip', 'route', 'add', 'default', 'via', HOST_IP);
+  } catch (err) {
+    destroy(network);
+    throw new Error(`could not build the test network (ip netns, veth): ${err.stderr || err.message}`);
+  }
+  // Chromium inside the namespace: Playwright talks to it over inherited pipes,
+  // which `ip netns exec` keeps.
+  network.chromium = path.join(dir, 'chromium-in-netns');
+  fs.writeFileSync(network.chromium,
+    `#!/bin/sh\nexec ip netns exec ${ns} ${process.env.IMSD_CHROMIUM || '/usr/bin/chromium'} "$@"\n`, { mode: 0o755 });
+  return network;
+}
+
+/** Replaces the namespace's UDP rules with policy (see the head comment). */
+export function setUdpPolicy(network, policy, { turnPort } = {}) {
+  const rules = {
+    'turn-only': `meta l4proto udp ip daddr != ${HOST_IP} drop\n      meta l4proto udp udp dport != ${turnPort} drop`,
+    none: 'meta l4proto udp drop',
+    nat: `meta l4proto udp ct original ip daddr != ${PUBLIC_IP} drop`,
+  }[policy];
+  if (!rules) throw new Error(`unknown UDP policy ${policy}`);
+  const ruleset = `table inet imsd_reach
+delete table inet imsd_reach
+table inet imsd_reach {
+  chain nat_out {
+    type nat hook output priority -100; policy accept;
+    ip daddr ${PUBLIC_IP} dnat ip to ${HOST_IP}
+  }
+  chain udp_out {
+    type filter hook output priority 0; policy accept;
+      ${rules}
+  }
+}
+`;
+  try {
+    run('ip', ['netns', 'exec', network.ns, 'nft', '-f', '-'], ruleset);
+  } catch (err) {
+    throw new Error(`nft refused the rules of policy ${policy}: ${err.stderr || err.message}\n${ruleset}`);
+  }
+}
+
+/**
+ * Debian's coturn on HOST_IP:port (UDP and TCP), REST credentials
+ * (use-auth-secret) with secret, relaying from HOST_IP.  Resolves once it
+ * listens on TCP.
+ */
+export async function startCoturn(network, { port, secret }) {
+  const args = ['-n', `--listening-ip=${HOST_IP}`, `--listening-port=${port}`, `--relay-ip=${HOST_IP}`,
+    '--min-port=40000', '--max-port=40999', '--use-auth-secret', `--static-auth-secret=${secret}`,
+    '--realm=imsd.test', '--no-tls', '--no-dtls', '--no-cli', '--fingerprint', '--no-multicast-peers',
+    '--allow-loopback-peers', `--pidfile=${path.join(network.dir, 'coturn.pid')}`,
+    '--log-file=stdout', '--simple-log', '--verbose'];
+  const log = fs.openSync(network.coturnLog, 'a');
+  network.coturn = spawn(which('turnserver'), args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const net = await import('node:net');
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    if (network.coturn.exitCode !== null) throw new Error(`coturn exited at start:\n${coturnLogTail(network)}`);
+    const up = await new Promise((resolve) => {
+      const socket = net.connect({ host: HOST_IP, port }, () => { socket.destroy(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`coturn did not listen on ${HOST_IP}:${port}:\n${coturnLogTail(network)}`);
+    await sleep(100);
+  }
+}
+
+export function coturnLogTail(network, lines = 40) {
+  try {
+    return fs.readFileSync(network.coturnLog, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch { return '(no coturn log)'; }
+}
+
+export function destroy(network) {
+  if (network.destroyed) return;
+  network.destroyed = true;
+  if (network.coturn && network.coturn.exitCode === null) network.coturn.kill('SIGKILL');
+  try { run('ip', ['netns', 'del', network.ns]); } catch { /* not made */ }
+  // the host end goes with the namespace's end; remove it if the namespace never got it
+  try { run('ip', ['link', 'del', network.hostVeth]); } catch { /* gone already */ }
+  fs.rmSync(network.dir, { recursive: true, force: true });
+}
