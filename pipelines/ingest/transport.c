@@ -379,6 +379,7 @@ ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const ImsTranspor
   if (network == NULL)
     network = &no_network;
   NiceAddress public_address;
+  nice_address_init(&public_address);
   if (network->public_ip != NULL && network->public_ip[0] != '\0' &&
       !nice_address_set_from_string(&public_address, network->public_ip)) {
     g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT,

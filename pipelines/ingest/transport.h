@@ -75,7 +75,9 @@ typedef struct {
   void (*state_changed)(ImsTransport *transport, ImsTransportState state,
                         const GError *error, gpointer user_data);
   /* candidate: "candidate:..." (an SDP a=candidate value without "a="),
-   * for the answer or for trickle; NULL once gathering is done. */
+   * for the answer or for trickle; NULL once gathering is done.  Host UDP
+   * and passive TCP ones, each followed by its public twin with a
+   * public_ip (ImsTransportNetwork); never active TCP ones. */
   void (*local_candidate)(ImsTransport *transport, const char *candidate, gpointer user_data);
   void (*rtp)(ImsTransport *transport, guint8 *buf, gsize len, gpointer user_data);
   void (*rtcp)(ImsTransport *transport, guint8 *buf, gsize len, gpointer user_data);
@@ -155,7 +157,8 @@ gboolean ims_transport_set_remote(ImsTransport *transport, const char *ufrag, co
 /* Adds one remote candidate ("candidate:..." or "a=candidate:...").  The
  * syntax is checked here (FALSE + IMS_TRANSPORT_ERROR_INVALID_ARGUMENT for a
  * line libnice cannot parse); then the candidate is added on the loop.
- * Candidates before ims_transport_set_remote() are fine. */
+ * RTCP-component candidates, and TCP ones without ICE-TCP, are accepted and
+ * ignored.  Candidates before ims_transport_set_remote() are fine. */
 gboolean ims_transport_add_remote_candidate(ImsTransport *transport, const char *candidate,
                                             GError **error);
 
