@@ -167,23 +167,18 @@ const turnEnv = (transport) => ({
   IMSD_MEDIA_TURN_CREDENTIAL_TTL_SECONDS: String(TTL_SECONDS),
 });
 
-test('UDP to imsd dropped: the page relays through TURN/UDP (coturn) and the take records',
-  { timeout: 120000 }, async () => {
-    const r = await interviewThrough('TURN/UDP', 'turn-only', turnEnv('udp'));
-    assertTurnCredentials(r, `turn:${HOST_IP}:${turnPort}?transport=udp`);
-    assert.equal(r.pair.local.candidateType, 'relay', JSON.stringify(r.pair));
-    assert.equal(r.pair.local.relayProtocol, 'udp', JSON.stringify(r.pair));
-    assertRecorded(r, 'TURN/UDP');
-  });
-
-test('no UDP at all: the page relays through TURN/TCP (coturn) and the take records',
-  { timeout: 120000 }, async () => {
-    const r = await interviewThrough('TURN/TCP', 'none', turnEnv('tcp'));
-    assertTurnCredentials(r, `turn:${HOST_IP}:${turnPort}?transport=tcp`);
-    assert.equal(r.pair.local.candidateType, 'relay', JSON.stringify(r.pair));
-    assert.equal(r.pair.local.relayProtocol, 'tcp', JSON.stringify(r.pair));
-    assertRecorded(r, 'TURN/TCP');
-  });
+// TURN/UDP: only coturn's port is open; TURN/TCP: no UDP at all.
+for (const [transport, policy, what] of [['udp', 'turn-only', 'UDP to imsd dropped'], ['tcp', 'none', 'no UDP at all']]) {
+  test(`${what}: the page relays through TURN/${transport.toUpperCase()} (coturn) and the take records`,
+    { timeout: 120000 }, async () => {
+      const name = `TURN/${transport.toUpperCase()}`;
+      const r = await interviewThrough(name, policy, turnEnv(transport));
+      assertTurnCredentials(r, `turn:${HOST_IP}:${turnPort}?transport=${transport}`);
+      assert.equal(r.pair.local.candidateType, 'relay', JSON.stringify(r.pair));
+      assert.equal(r.pair.local.relayProtocol, transport, JSON.stringify(r.pair));
+      assertRecorded(r, name);
+    });
+}
 
 test('no UDP and no TURN: ICE-TCP to imsd\'s passive candidates, and the take records',
   { timeout: 120000 }, async () => {
