@@ -11,7 +11,8 @@
 // Chromium selected (candidate types, protocols), what imsd trickled, the
 // iceServers of `state` (coturn's REST credentials, recomputed here), the
 // take's row and its file through take-probe.
-// Needs root, ip, nft and coturn (scripts/install-deps.sh): without them every
+// Needs root, ip, nft, coturn, unshare and nsenter (scripts/install-deps.sh;
+// util-linux is in every Debian): without them every
 // test fails saying what is missing (CI runs as root on Debian 12).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +41,7 @@ let setupError;
 
 before(async () => {
   try {
-    network = createNetwork();
+    network = await createNetwork();
     turnPort = await freePort();
     await startCoturn(network, { port: turnPort, secret: TURN_SECRET });
   } catch (err) {

@@ -1,9 +1,14 @@
 // reach-network.mjs: a candidate on a network that blocks UDP, for
 // reach.test.mjs (docs/ingest.md "Reachability").
 //
-// One network namespace (ip netns) joined to the host by a veth pair: the host
-// side is HOST_IP (where imsd and coturn listen), the namespace side NS_IP.
-// Chromium runs inside it (a wrapper that is `ip netns exec NS chromium`).
+// One network namespace joined to the host by a veth pair: the host side is
+// HOST_IP (where imsd and coturn listen), the namespace side NS_IP.  The
+// namespace is held by a child process (`unshare --net`, which ends when our
+// stdin pipe closes, so a crashed test leaves nothing) and entered with
+// `nsenter --net=/proc/<pid>/ns/net`: not `ip netns add/exec`, which leaves a
+// mount in /run/netns and, in a chroot (scripts/fresh-machine-check.sh), fails
+// ("mount --make-rslave /": the chroot's / is no mount point).  Chromium runs
+// inside it (a wrapper that is nsenter ... chromium).
 // Its nftables table (output hook, in the namespace only: the host's rules
 // are never touched) says which UDP leaves the namespace: setUdpPolicy().
 //   'turn-only'  UDP only to the TURN port of HOST_IP (TURN/UDP)
@@ -11,7 +16,7 @@
 //   'nat'        UDP only to PUBLIC_IP, which the namespace maps (DNAT, a 1:1
 //                NAT) to HOST_IP: imsd's host address is unreachable, its
 //                public twin (public_ip) is the way in
-// Lifecycle: createNetwork() (needs root, ip, nft) -> startCoturn() ->
+// Lifecycle: createNetwork() (needs root, ip, nft, unshare, nsenter) -> startCoturn() ->
 // setUdpPolicy() per case -> destroy() (namespace, veth, coturn, wrapper).
 // Whatever is missing is an error that says what to install: never a skip.
 import { spawn, execFileSync } from 'node:child_process';
@@ -26,7 +31,7 @@ export const NS_IP = `10.213.${subnet}.2`;
 export const PUBLIC_IP = `10.214.${subnet}.9`;
 
 function run(cmd, args, input) {
-  return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  return execFileSync(path.isAbsolute(cmd) ? cmd : which(cmd) || cmd, args, { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
 function which(cmd) {
@@ -40,41 +45,53 @@ function which(cmd) {
 export function missingRequirements() {
   const missing = [];
   if (process.getuid && process.getuid() !== 0) missing.push('root (network namespaces, nftables)');
-  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nft', 'nftables'], ['turnserver', 'coturn']]) {
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['nft', 'nftables'], ['turnserver', 'coturn'],
+    ['unshare', 'util-linux'], ['nsenter', 'util-linux']]) {
     if (!which(cmd)) missing.push(`${cmd} (Debian package ${pkg}; scripts/install-deps.sh installs it)`);
   }
   return missing;
 }
 
-export function createNetwork() {
+/** Runs cmd args inside the namespace (nsenter). */
+function inNamespace(network, cmd, args, input) {
+  return run(which('nsenter'), [`--net=/proc/${network.holder.pid}/ns/net`, cmd, ...args], input);
+}
+
+export async function createNetwork() {
   const missing = missingRequirements();
   if (missing.length) throw new Error(`the reach tests need: ${missing.join(', ')}`);
   const tag = process.pid % 100000;
-  const ns = `imsd-reach-${process.pid}`;
   const hostVeth = `rch${tag}h`;
   const nsVeth = `rch${tag}n`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-reach-'));
-  const network = { ns, dir, hostVeth, coturn: null, coturnLog: path.join(dir, 'coturn.log'), destroyed: false };
-  const inNs = (...args) => run('ip', ['netns', 'exec', ns, ...args]);
+  const network = { dir, hostVeth, holder: null, coturn: null, coturnLog: path.join(dir, 'coturn.log'), destroyed: false };
   try {
-    run('ip', ['netns', 'add', ns]);
+    network.holder = spawn(which('unshare'), ['--net', '/bin/sh', '-c', 'read _'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    // the holder is in its namespace once /proc/<pid>/ns/net differs from ours
+    const ours = fs.readlinkSync('/proc/self/ns/net');
+    const deadline = Date.now() + 5000;
+    while (fs.readlinkSync(`/proc/${network.holder.pid}/ns/net`) === ours) {
+      if (network.holder.exitCode !== null || Date.now() > deadline) throw new Error('unshare --net did not start');
+      await sleep(20);
+    }
     run('ip', ['link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', nsVeth]);
-    run('ip', ['link', 'set', nsVeth, 'netns', ns]);
+    run('ip', ['link', 'set', nsVeth, 'netns', String(network.holder.pid)]);
     run('ip', ['addr', 'add', `${HOST_IP}/24`, 'dev', hostVeth]);
     run('ip', ['link', 'set', hostVeth, 'up']);
-    inNs('ip', 'addr', 'add', `${NS_IP}/24`, 'dev', nsVeth);
-    inNs('ip', 'link', 'set', nsVeth, 'up');
-    inNs('ip', 'link', 'set', 'lo', 'up');
-    inNs('ip', 'route', 'add', 'default', 'via', HOST_IP);
+    const ip = (...args) => inNamespace(network, which('ip'), args);
+    ip('addr', 'add', `${NS_IP}/24`, 'dev', nsVeth);
+    ip('link', 'set', nsVeth, 'up');
+    ip('link', 'set', 'lo', 'up');
+    ip('route', 'add', 'default', 'via', HOST_IP);
   } catch (err) {
     destroy(network);
-    throw new Error(`could not build the test network (ip netns, veth): ${err.stderr || err.message}`);
+    throw new Error(`could not build the test network (unshare --net, veth): ${err.stderr || err.message}`);
   }
   // Chromium inside the namespace: Playwright talks to it over inherited pipes,
-  // which `ip netns exec` keeps.
+  // which nsenter keeps.
   network.chromium = path.join(dir, 'chromium-in-netns');
-  fs.writeFileSync(network.chromium,
-    `#!/bin/sh\nexec ip netns exec ${ns} ${process.env.IMSD_CHROMIUM || '/usr/bin/chromium'} "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(network.chromium, `#!/bin/sh\nexec ${which('nsenter')} --net=/proc/${network.holder.pid}/ns/net `
+    + `${process.env.IMSD_CHROMIUM || '/usr/bin/chromium'} "$@"\n`, { mode: 0o755 });
   return network;
 }
 
@@ -100,7 +117,7 @@ table inet imsd_reach {
 }
 `;
   try {
-    run('ip', ['netns', 'exec', network.ns, 'nft', '-f', '-'], ruleset);
+    inNamespace(network, which('nft'), ['-f', '-'], ruleset);
   } catch (err) {
     throw new Error(`nft refused the rules of policy ${policy}: ${err.stderr || err.message}\n${ruleset}`);
   }
@@ -144,8 +161,8 @@ export function destroy(network) {
   if (network.destroyed) return;
   network.destroyed = true;
   if (network.coturn && network.coturn.exitCode === null) network.coturn.kill('SIGKILL');
-  try { run('ip', ['netns', 'del', network.ns]); } catch { /* not made */ }
-  // the host end goes with the namespace's end; remove it if the namespace never got it
-  try { run('ip', ['link', 'del', network.hostVeth]); } catch { /* gone already */ }
+  // the namespace, and the veth pair with it, ends with its holder
+  if (network.holder && network.holder.exitCode === null) network.holder.kill('SIGKILL');
+  try { run('ip', ['link', 'del', network.hostVeth]); } catch { /* gone with the namespace */ }
   fs.rmSync(network.dir, { recursive: true, force: true });
 }
