@@ -8,9 +8,10 @@
  * interfaces (never loopback) or on the configured ones; with a public_ip
  * each host candidate is signalled with its public twin after it (answer.c:
  * ims_answer_public_candidate()).  Active TCP candidates are never
- * signalled: a browser's are active too, and two active ends cannot meet.  libnice emits its signals in the
- * thread that calls into it, so every call that can emit (gathering, remote
- * credentials and candidates) is made on the loop thread.
+ * signalled: a browser's are active too, and two active ends cannot meet.
+ * libnice emits its signals in the thread that calls into it, so every call
+ * that can emit (gathering, remote credentials and candidates) is made on the
+ * loop thread.
  *
  * Receive path, per packet, all on the loop thread: libnice's recv callback
  * -> copy into transport->recv_buf -> demux by the first byte (RFC 7983):

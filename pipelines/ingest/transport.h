@@ -4,9 +4,9 @@
  * BUNDLE group with rtcp-mux: one libnice stream with one component, full
  * ICE in the controlled role (the browser offers, so it controls), trickle
  * both ways, host UDP candidates (and, by ImsTransportNetwork, passive TCP
- * ones and a 1:1 NAT's public address beside them); DTLS-SRTP with OpenSSL (one self-signed ECDSA P-256 certificate
- * per process, memory BIOs, SSL_export_keying_material) and libsrtp2 for
- * SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks and protects
+ * ones and a 1:1 NAT's public address beside them); DTLS-SRTP with OpenSSL
+ * (one self-signed ECDSA P-256 certificate per process, memory BIOs,
+ * SSL_export_keying_material) and libsrtp2 for SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks and protects
  * the RTCP feedback the receiver sends back.  It never sends RTP.
  *
  * Lifecycle (ImsTransportState):
