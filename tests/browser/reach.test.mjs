@@ -7,6 +7,8 @@
 //   ICE-TCP    no UDP, no TURN; [media] ice_tcp=1: imsd's passive TCP candidates
 //   public_ip  UDP only to a "public" address the namespace maps (1:1 NAT) to
 //              imsd's; [media] public_ip: imsd advertises it beside its host candidates
+//   public_ip + ICE-TCP  no UDP, TCP to imsd's own address only for signaling:
+//              the passive TCP candidate's public twin is the way in
 // Each case: a fresh imsd with that config, one take recorded; checks the pair
 // Chromium selected (candidate types, protocols), what imsd trickled, the
 // iceServers of `state` (coturn's REST credentials, recomputed here), the
@@ -28,7 +30,7 @@ import { takeRows } from './lib/db.mjs';
 import { takeProbe } from './lib/probe.mjs';
 import { CHROMIUM_ARGS, waitForState, describePage } from './lib/browser.mjs';
 import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
-import { HOST_IP, PUBLIC_IP, createNetwork, setUdpPolicy, startCoturn, coturnLogTail, destroy }
+import { HOST_IP, PUBLIC_IP, createNetwork, setPolicy, startCoturn, coturnLogTail, destroy }
   from './lib/reach-network.mjs';
 
 const TURN_SECRET = 'reach-test-coturn-static-auth-secret';
@@ -101,8 +103,8 @@ function trickled(page) {
  */
 async function interviewThrough(name, policy, env) {
   assert.ifError(setupError);
-  setUdpPolicy(network, policy, { turnPort });
   const imsd = await startImsd({ name: 'reach', env });
+  setPolicy(network, policy, { turnPort, signalingPort: imsd.port });
   const origin = `http://${HOST_IP}:${imsd.port}`;
   const browser = await launchInNamespace(origin);
   try {
@@ -209,4 +211,15 @@ test('imsd behind a 1:1 NAT: the page reaches it at [media] public_ip only, and 
       'the host candidate is still sent, beside its twin');
     assert.equal(r.pair.remote.address, PUBLIC_IP, JSON.stringify(r.pair));
     assertRecorded(r, 'public_ip');
+  });
+
+test('behind a 1:1 NAT with no UDP: ICE-TCP to the public twin of the passive candidate, and the take records',
+  { timeout: 120000 }, async () => {
+    const r = await interviewThrough('public_ip + ICE-TCP', 'nat-tcp',
+      { IMSD_MEDIA_PUBLIC_IP: PUBLIC_IP, IMSD_MEDIA_ICE_TCP: '1' });
+    assert.ok(r.candidates.some((c) => new RegExp(` tcp \\d+ ${PUBLIC_IP.replace(/\./g, '\\.')} \\d+ typ srflx raddr \\S+ rport \\d+ tcptype passive`, 'i').test(c)),
+      `imsd trickled the public twin of its passive TCP candidate: ${r.candidates.join(' | ')}`);
+    assert.equal(r.pair.remote.protocol, 'tcp', JSON.stringify(r.pair));
+    assert.equal(r.pair.remote.address, PUBLIC_IP, JSON.stringify(r.pair));
+    assertRecorded(r, 'public_ip + ICE-TCP');
   });

@@ -10,14 +10,18 @@
 // ("mount --make-rslave /": the chroot's / is no mount point).  Chromium runs
 // inside it (a wrapper that is nsenter ... chromium).
 // Its nftables table (output hook, in the namespace only: the host's rules
-// are never touched) says which UDP leaves the namespace: setUdpPolicy().
+// are never touched) says what leaves the namespace: setPolicy().
 //   'turn-only'  UDP only to the TURN port of HOST_IP (TURN/UDP)
 //   'none'       no UDP at all (TURN/TCP, ICE-TCP)
+//                (both: nothing to the host's other addresses, which the
+//                default route would reach, so the pair is the one named)
 //   'nat'        UDP only to PUBLIC_IP, which the namespace maps (DNAT, a 1:1
 //                NAT) to HOST_IP: imsd's host address is unreachable, its
 //                public twin (public_ip) is the way in
+//   'nat-tcp'    no UDP, and TCP only to PUBLIC_IP or to imsd's HTTP port
+//                (signalingPort, any address): ICE-TCP only through PUBLIC_IP
 // Lifecycle: createNetwork() (needs root, ip, nft, unshare, nsenter) -> startCoturn() ->
-// setUdpPolicy() per case -> destroy() (namespace, veth, coturn, wrapper).
+// setPolicy() per case -> destroy() (namespace, veth, coturn, wrapper).
 // Whatever is missing is an error that says what to install: never a skip.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,12 +99,13 @@ export async function createNetwork() {
   return network;
 }
 
-/** Replaces the namespace's UDP rules with policy (see the head comment). */
-export function setUdpPolicy(network, policy, { turnPort } = {}) {
+/** Replaces the namespace's rules with policy (see the head comment). */
+export function setPolicy(network, policy, { turnPort, signalingPort } = {}) {
   const rules = {
-    'turn-only': `meta l4proto udp ip daddr != ${HOST_IP} drop\n      meta l4proto udp udp dport != ${turnPort} drop`,
-    none: 'meta l4proto udp drop',
+    'turn-only': `ip daddr != ${HOST_IP} drop\n      meta l4proto udp udp dport != ${turnPort} drop`,
+    none: `ip daddr != ${HOST_IP} drop\n      meta l4proto udp drop`,
     nat: `meta l4proto udp ct original ip daddr != ${PUBLIC_IP} drop`,
+    'nat-tcp': `meta l4proto udp drop\n      ct original ip daddr != ${PUBLIC_IP} tcp dport != ${signalingPort} drop`,
   }[policy];
   if (!rules) throw new Error(`unknown UDP policy ${policy}`);
   const ruleset = `table inet imsd_reach
