@@ -149,6 +149,14 @@ function assertRecorded(result, name) {
   assert.ok(probe.durationMs >= 2000, `the take holds seconds of media: ${where}`);
 }
 
+/** [media] ice_interfaces: every candidate imsd trickled is on one of addresses. */
+function assertOnlyAddresses(result, addresses) {
+  assert.ok(result.candidates.length > 0, 'imsd trickled candidates');
+  for (const c of result.candidates) {
+    assert.ok(addresses.includes(c.split(' ')[4]), `${c} is on ${addresses.join(' or ')} only`);
+  }
+}
+
 /** state.iceServers: the configured URI and coturn's REST credentials for this session. */
 function assertTurnCredentials(result, url) {
   const { state, session } = result;
@@ -199,7 +207,11 @@ test('no UDP and no TURN: ICE-TCP to imsd\'s passive candidates, and the take re
 
 test('imsd behind a 1:1 NAT: the page reaches it at [media] public_ip only, and the take records',
   { timeout: 120000 }, async () => {
-    const r = await interviewThrough('public_ip', 'nat', { IMSD_MEDIA_PUBLIC_IP: PUBLIC_IP });
+    // gathering on the veth alone, named by its interface ([media] ice_interfaces), as a
+    // machine whose NAT maps one interface would be configured
+    const r = await interviewThrough('public_ip', 'nat',
+      { IMSD_MEDIA_PUBLIC_IP: PUBLIC_IP, IMSD_MEDIA_ICE_INTERFACES: network.hostVeth });
+    assertOnlyAddresses(r, [HOST_IP, PUBLIC_IP]);
     const twins = r.candidates.filter((c) => c.includes(` ${PUBLIC_IP} `));
     assert.ok(twins.length > 0, `imsd trickled its public address: ${r.candidates.join(' | ')}`);
     for (const twin of twins) {
@@ -216,7 +228,8 @@ test('imsd behind a 1:1 NAT: the page reaches it at [media] public_ip only, and 
 test('behind a 1:1 NAT with no UDP: ICE-TCP to the public twin of the passive candidate, and the take records',
   { timeout: 120000 }, async () => {
     const r = await interviewThrough('public_ip + ICE-TCP', 'nat-tcp',
-      { IMSD_MEDIA_PUBLIC_IP: PUBLIC_IP, IMSD_MEDIA_ICE_TCP: '1' });
+      { IMSD_MEDIA_PUBLIC_IP: PUBLIC_IP, IMSD_MEDIA_ICE_TCP: '1', IMSD_MEDIA_ICE_INTERFACES: HOST_IP });
+    assertOnlyAddresses(r, [HOST_IP, PUBLIC_IP]);
     assert.ok(r.candidates.some((c) => new RegExp(` tcp \\d+ ${PUBLIC_IP.replace(/\./g, '\\.')} \\d+ typ srflx raddr \\S+ rport \\d+ tcptype passive`, 'i').test(c)),
       `imsd trickled the public twin of its passive TCP candidate: ${r.candidates.join(' | ')}`);
     assert.equal(r.pair.remote.protocol, 'tcp', JSON.stringify(r.pair));
