@@ -26,6 +26,11 @@ PACKAGES=(
   postgresql postgresql-client librdkafka-dev kcat
   # browser tests
   chromium
+  # tests/browser/reach.test.mjs: a candidate whose UDP is blocked (a network
+  # namespace joined by veth, nftables dropping its UDP) reaches imsd through
+  # Debian's coturn (TURN/UDP, TURN/TCP) or ICE-TCP (no service is started:
+  # the test runs its own turnserver)
+  coturn nftables iproute2
   # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
   # bc for bench/renditions.sh's ratios)
   ffmpeg bc

@@ -29,6 +29,7 @@
 #include "media-loop.h"
 #include "objects.h"
 #include "processor.h"
+#include "ice-servers.h"
 #include "recovery.h"
 #include "registry.h"
 #include "relay.h"
@@ -49,6 +50,7 @@ typedef struct {
   ImsProfileSet *profiles;
   ImsMediaLoops *media_loops;
   ImsMediaIngestData media_data;      /* what the sessions' media are opened with */
+  ImsIceServers *ice_servers;         /* [media] turn_*: "iceServers" of "state" */
   char *spool_dir;                    /* absolute: stored take paths start with it */
   ImsProcessor *processor;
   ImsRelay *relay;                    /* NULL without [kafka] bootstrap_servers */
@@ -184,7 +186,13 @@ start_parts(Imsd *imsd, GError **error)
     .loops = imsd->media_loops,
     .video_start_kbps = (guint) config->video_start_bitrate_kbps,
     .target_kbps = (guint) config->target_bitrate_kbps,
+    .network = { .interfaces = config->ice_interfaces, .public_ip = config->public_ip,
+                 .ice_tcp = config->ice_tcp },
   };
+  imsd->ice_servers = ims_ice_servers_new(config->turn_servers, config->turn_secret,
+                                          (guint) config->turn_credential_ttl_seconds, error);
+  if (!imsd->ice_servers)
+    return FALSE;
   imsd->spool_dir = g_canonicalize_filename(config->spool_dir, NULL);
 
   ImsProcessorConfig processor_config = {
@@ -223,6 +231,7 @@ start_parts(Imsd *imsd, GError **error)
     .max_height = config->max_height,
     .max_frame_rate = config->max_frame_rate,
     .profiles = imsd->profiles,
+    .ice_servers = imsd->ice_servers,
     .take_saved = process_saved_take,
     .take_saved_data = imsd,
   };
@@ -334,6 +343,7 @@ stop_parts(Imsd *imsd)
   g_clear_pointer(&imsd->media_loops, ims_media_loops_free);
   g_clear_pointer(&imsd->objects, ims_object_store_free);
   g_clear_pointer(&imsd->profiles, ims_profile_set_free);
+  g_clear_pointer(&imsd->ice_servers, ims_ice_servers_free);
   g_clear_pointer(&imsd->review_public_key, g_free);
   g_clear_pointer(&imsd->spool_dir, g_free);
 }

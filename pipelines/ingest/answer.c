@@ -301,3 +301,36 @@ negotiate(const char *offer_text, const ImsSdpOfferChoice *choice_in, const ImsA
   *negotiation = result;
   return TRUE;
 }
+
+char *
+ims_answer_public_candidate(const char *host_candidate, const char *public_ip)
+{
+  if (host_candidate == NULL || public_ip == NULL || *public_ip == '\0' ||
+      !g_str_has_prefix(host_candidate, "candidate:"))
+    return NULL;
+  g_auto(GStrv) fields = g_strsplit(host_candidate + strlen("candidate:"), " ", -1);
+  /* foundation component transport priority address port "typ" type [name value]* */
+  if (g_strv_length(fields) < 8 || !g_str_equal(fields[6], "typ") || !g_str_equal(fields[7], "host"))
+    return NULL;
+  const char *tcptype = NULL;
+  for (guint i = 8; fields[i] != NULL && fields[i + 1] != NULL; i += 2)
+    if (g_str_equal(fields[i], "tcptype"))
+      tcptype = fields[i + 1];
+  if (tcptype != NULL && !g_str_equal(tcptype, "passive"))
+    return NULL;
+  if ((strchr(fields[4], ':') != NULL) != (strchr(public_ip, ':') != NULL))
+    return NULL;
+  char *end = NULL;
+  guint64 priority = g_ascii_strtoull(fields[3], &end, 10);
+  if (end == fields[3] || *end != '\0' || priority > G_MAXUINT32)
+    return NULL;
+  guint64 type_preference = (priority >> 24) * 5 / 6;
+  guint64 twin_priority = type_preference << 24 | (priority & 0xFFFFFF);
+  GString *line = g_string_new(NULL);
+  g_string_append_printf(line, "candidate:p%s %s %s %" G_GUINT64_FORMAT " %s %s typ srflx raddr %s rport %s",
+                         fields[0], fields[1], fields[2], twin_priority, public_ip, fields[5], fields[4],
+                         fields[5]);
+  if (tcptype != NULL)
+    g_string_append_printf(line, " tcptype %s", tcptype);
+  return g_string_free(line, FALSE);
+}

@@ -72,4 +72,16 @@ gboolean ims_answer_negotiate(const char *offer_text, guint video_codecs,
 
 void ims_negotiation_clear(ImsNegotiation *negotiation);
 
+/* The public twin of a local host candidate behind a 1:1 NAT ([media]
+ * public_ip, docs/ingest.md): host_candidate is "candidate:F C T P ADDR PORT
+ * typ host [tcptype passive]" (libnice's line, without "a="); the result is
+ * "candidate:pF C T P' PUBLIC PORT typ srflx raddr ADDR rport PORT
+ * [tcptype passive]": the same port, a foundation of its own, and the
+ * priority with the type preference of a server-reflexive candidate (5/6 of
+ * the host's: libnice's 100 for its 120, so UDP stays above TCP).  NULL (no
+ * twin) for a candidate that is not host, an active TCP one, one whose
+ * address family is not public_ip's, or a line that does not parse.
+ * transfer full. */
+char *ims_answer_public_candidate(const char *host_candidate, const char *public_ip);
+
 G_END_DECLS

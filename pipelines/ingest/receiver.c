@@ -687,8 +687,8 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
   receiver->main_context = g_main_context_ref_thread_default();
   receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
   receiver->loop = ims_media_loops_acquire(config->loops);
-  receiver->transport = ims_transport_new(receiver->loop, log_id, &transport_callbacks, receiver,
-                                          error);
+  receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->network,
+                                               &transport_callbacks, receiver, error);
   if (!receiver->transport) {
     ims_media_loop_release(receiver->loop);
     receiver_unref(receiver);

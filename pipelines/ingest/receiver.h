@@ -31,6 +31,7 @@
 #include "completeness.h"
 #include "take-result.h"
 #include "media-loop.h"
+#include "transport.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,8 @@ typedef struct {
   guint video_codecs;           /* IMS_SDP_ACCEPT_* mask, 0 = all */
   guint video_start_kbps;       /* x-google-start-bitrate in the answer, 0 = none */
   guint target_kbps;            /* REMB sent to the browser: the bitrate to aim at */
+  const ImsTransportNetwork *network; /* gathering and advertised addresses; NULL: host UDP on
+                                         every interface.  Read by ims_receiver_new() only */
 } ImsReceiverConfig;
 
 /* Picks a media loop and creates the transport.  NULL with an error if the

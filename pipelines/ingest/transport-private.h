@@ -25,6 +25,8 @@ struct _ImsTransport {
   gint state;                     /* atomic ImsTransportState, written on the loop */
   gint remote_set;                /* atomic: ims_transport_set_remote() was accepted */
 
+  char *public_ip;                /* owned, NULL: no public twin of host candidates */
+  gboolean ice_tcp;               /* passive TCP candidates, remote TCP candidates taken */
   NiceAgent *agent;               /* owned; signals handled on the loop */
   guint stream_id;
   char *local_ufrag;              /* owned, set at new */

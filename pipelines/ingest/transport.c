@@ -2,11 +2,16 @@
  * transport.h; DTLS and SRTP are in transport-dtls.c).
  *
  * ICE: one NiceAgent per peer, created with the media loop's context, full
- * ICE (RFC 5245 + trickle), controlled, UDP only, one stream with one
- * component (BUNDLE + rtcp-mux), no UPnP.  libnice gathers host candidates
- * on the machine's interfaces (never loopback).  libnice emits its signals in the
- * thread that calls into it, so every call that can emit (gathering, remote
- * credentials and candidates) is made on the loop thread.
+ * ICE (RFC 5245 + trickle), controlled, UDP (and passive TCP with
+ * ImsTransportNetwork.ice_tcp), one stream with one component (BUNDLE +
+ * rtcp-mux), no UPnP.  libnice gathers host candidates on the machine's
+ * interfaces (never loopback) or on the configured ones; with a public_ip
+ * each host candidate is signalled with its public twin after it (answer.c:
+ * ims_answer_public_candidate()).  Active TCP candidates are never
+ * signalled: a browser's are active too, and two active ends cannot meet.
+ * libnice emits its signals in the thread that calls into it, so every call
+ * that can emit (gathering, remote credentials and candidates) is made on the
+ * loop thread.
  *
  * Receive path, per packet, all on the loop thread: libnice's recv callback
  * -> copy into transport->recv_buf -> demux by the first byte (RFC 7983):
@@ -22,9 +27,13 @@
 
 #include "transport-private.h"
 
+#include <interfaces.h>
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "answer.h"   /* ims_answer_public_candidate() */
 
 G_DEFINE_QUARK(ims-transport-error-quark, ims_transport_error)
 
@@ -49,6 +58,7 @@ transport_unref(gpointer data)
     return;
   g_free(transport->local_ufrag);
   g_free(transport->local_pwd);
+  g_free(transport->public_ip);
   g_free(transport->log_id);
   g_free(transport);
 }
@@ -129,12 +139,17 @@ on_new_candidate(NiceAgent *agent, NiceCandidate *candidate, gpointer data)
   ImsTransport *transport = data;
   if (transport_is_closed(transport) || candidate->component_id != COMPONENT_ID)
     return;
+  if (candidate->transport != NICE_CANDIDATE_TRANSPORT_UDP &&
+      candidate->transport != NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE)
+    return;
   g_autofree char *line = nice_agent_generate_local_candidate_sdp(agent, candidate);
-  if (line == NULL)
+  if (line == NULL || transport->callbacks.local_candidate == NULL)
     return;
   const char *value = g_str_has_prefix(line, "a=") ? line + 2 : line;
-  if (transport->callbacks.local_candidate != NULL)
-    transport->callbacks.local_candidate(transport, value, transport->user_data);
+  transport->callbacks.local_candidate(transport, value, transport->user_data);
+  g_autofree char *twin = ims_answer_public_candidate(value, transport->public_ip);
+  if (twin != NULL && !transport_is_closed(transport))
+    transport->callbacks.local_candidate(transport, twin, transport->user_data);
 }
 
 static void
@@ -322,11 +337,56 @@ add_candidates_on_loop(gpointer data)
 
 /* ---- public API --------------------------------------------------------- */
 
+/* Restricts gathering to network->interfaces (before gathering starts).
+ * FALSE with IMS_TRANSPORT_ERROR_INVALID_ARGUMENT naming an entry that is
+ * neither an address nor a local interface's name. */
+static gboolean
+add_local_addresses(NiceAgent *agent, const char *interfaces, GError **error)
+{
+  g_auto(GStrv) names = g_strsplit(interfaces != NULL ? interfaces : "", ",", -1);
+  for (char **name = names; *name != NULL; name++) {
+    g_strstrip(*name);
+    if (**name == '\0')
+      continue;
+    NiceAddress address;
+    nice_address_init(&address);
+    g_autofree char *ip = NULL;
+    if (!nice_address_set_from_string(&address, *name)) {
+      ip = nice_interfaces_get_ip_for_interface(*name);
+      if (ip == NULL || !nice_address_set_from_string(&address, ip)) {
+        g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT,
+                    "“%s” is neither an IP address nor a local interface with one", *name);
+        return FALSE;
+      }
+    }
+    nice_agent_add_local_address(agent, &address);
+  }
+  return TRUE;
+}
+
 ImsTransport *
 ims_transport_new(ImsMediaLoop *loop, const char *log_id, const ImsTransportCallbacks *callbacks,
                   gpointer user_data, GError **error)
 {
+  return ims_transport_new_full(loop, log_id, NULL, callbacks, user_data, error);
+}
+
+ImsTransport *
+ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const ImsTransportNetwork *network,
+                       const ImsTransportCallbacks *callbacks, gpointer user_data, GError **error)
+{
   g_return_val_if_fail(loop != NULL && callbacks != NULL, NULL);
+  const ImsTransportNetwork no_network = { 0 };
+  if (network == NULL)
+    network = &no_network;
+  NiceAddress public_address;
+  nice_address_init(&public_address);
+  if (network->public_ip != NULL && network->public_ip[0] != '\0' &&
+      !nice_address_set_from_string(&public_address, network->public_ip)) {
+    g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT,
+                "public address “%s” is not an IP address", network->public_ip);
+    return NULL;
+  }
   if (!ims_transport_dtls_init(error))
     return NULL;
 
@@ -337,16 +397,24 @@ ims_transport_new(ImsMediaLoop *loop, const char *log_id, const ImsTransportCall
   transport->callbacks = *callbacks;
   transport->user_data = user_data;
   transport->dtls_client = TRUE;
+  if (network->public_ip != NULL && network->public_ip[0] != '\0')
+    transport->public_ip = g_strdup(network->public_ip);
+  transport->ice_tcp = network->ice_tcp;
   g_atomic_int_set(&transport->state, IMS_TRANSPORT_STATE_NEW);
 
   transport->agent = nice_agent_new_full(ims_media_loop_get_context(loop),
                                          NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set(transport->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
-               NULL);
+  g_object_set(transport->agent, "controlling-mode", FALSE, "ice-tcp", transport->ice_tcp,
+               "ice-udp", TRUE, NULL);
   /* UPnP (on by default where libnice is built with gupnp) starts a thread
    * per agent and multicasts SSDP: a server has no router to ask. */
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(transport->agent), "upnp") != NULL)
     g_object_set(transport->agent, "upnp", FALSE, NULL);
+  if (!add_local_addresses(transport->agent, network->interfaces, error)) {
+    g_clear_object(&transport->agent);
+    transport_unref(transport);
+    return NULL;
+  }
   transport->stream_id = nice_agent_add_stream(transport->agent, 1);
   if (transport->stream_id == 0 ||
       !nice_agent_get_local_credentials(transport->agent, transport->stream_id,
@@ -494,8 +562,9 @@ ims_transport_add_remote_candidate(ImsTransport *transport, const char *candidat
                 "not an ICE candidate line libnice can use");
     return FALSE;
   }
-  if (parsed->component_id != COMPONENT_ID || parsed->transport != NICE_CANDIDATE_TRANSPORT_UDP) {
-    /* RTCP candidates (rtcp-mux) and TCP candidates are not needed. */
+  if (parsed->component_id != COMPONENT_ID ||
+      (parsed->transport != NICE_CANDIDATE_TRANSPORT_UDP && !transport->ice_tcp)) {
+    /* RTCP candidates (rtcp-mux) are not needed, TCP ones only with ICE-TCP. */
     nice_candidate_free(parsed);
     return TRUE;
   }

@@ -3,9 +3,10 @@
  * One ImsTransport carries everything one WebRTC peer sends over one
  * BUNDLE group with rtcp-mux: one libnice stream with one component, full
  * ICE in the controlled role (the browser offers, so it controls), trickle
- * both ways; DTLS-SRTP with OpenSSL (one self-signed ECDSA P-256 certificate
- * per process, memory BIOs, SSL_export_keying_material) and libsrtp2 for
- * SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks and protects
+ * both ways, host UDP candidates (and, by ImsTransportNetwork, passive TCP
+ * ones and a 1:1 NAT's public address beside them); DTLS-SRTP with OpenSSL
+ * (one self-signed ECDSA P-256 certificate per process, memory BIOs,
+ * SSL_export_keying_material) and libsrtp2 for SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks and protects
  * the RTCP feedback the receiver sends back.  It never sends RTP.
  *
  * Lifecycle (ImsTransportState):
@@ -74,7 +75,9 @@ typedef struct {
   void (*state_changed)(ImsTransport *transport, ImsTransportState state,
                         const GError *error, gpointer user_data);
   /* candidate: "candidate:..." (an SDP a=candidate value without "a="),
-   * for the answer or for trickle; NULL once gathering is done. */
+   * for the answer or for trickle; NULL once gathering is done.  Host UDP
+   * and passive TCP ones, each followed by its public twin with a
+   * public_ip (ImsTransportNetwork); never active TCP ones. */
   void (*local_candidate)(ImsTransport *transport, const char *candidate, gpointer user_data);
   void (*rtp)(ImsTransport *transport, guint8 *buf, gsize len, gpointer user_data);
   void (*rtcp)(ImsTransport *transport, guint8 *buf, gsize len, gpointer user_data);
@@ -93,14 +96,40 @@ typedef struct {
                                 (twice what it grants), 0 before a pair is selected */
 } ImsTransportStats;
 
+/* Where a transport gathers and what it advertises ([media] ice_interfaces,
+ * public_ip, ice_tcp; docs/ingest.md "Reachability").  Read only by
+ * ims_transport_new_full(): nothing in it is kept. */
+typedef struct {
+  /* Interface names or local IP addresses to gather on, comma-separated;
+   * NULL or empty: every interface but loopback (libnice's choice). */
+  const char *interfaces;
+  /* An IPv4 or IPv6 address that reaches this machine through a 1:1 NAT, or
+   * NULL: each host candidate of the same family is also advertised with this
+   * address and the same port (typ srflx, raddr/rport the host's), beside it. */
+  const char *public_ip;
+  /* Also gather passive ICE-TCP candidates (RFC 6544) and take the remote's
+   * TCP candidates; UDP stays preferred. */
+  gboolean ice_tcp;
+} ImsTransportNetwork;
+
 /* Creates a transport on loop (acquired by the caller with
  * ims_media_loops_acquire(); the transport releases it when it is freed).
  * Gathering starts at once on the loop: local candidates arrive through
  * callbacks->local_candidate.  callbacks is copied; user_data is borrowed
  * until the closed state.  log_id names the peer in log lines (copied).
+ * network: NULL for host UDP candidates on every interface.
  * Returns the transport (transfer full: end it with ims_transport_close()),
- * or NULL with error set (ICE agent or DTLS context could not be made:
- * nothing is changed, the loop load is the caller's to release). */
+ * or NULL with error set (ICE agent or DTLS context could not be made, or
+ * IMS_TRANSPORT_ERROR_INVALID_ARGUMENT: an interface that is neither a
+ * local interface's name nor an IP address, a public_ip that is not an
+ * address: nothing is changed, the loop load is the caller's to release).
+ * Does not wait (interface names are looked up with one ioctl each). */
+ImsTransport *ims_transport_new_full(ImsMediaLoop *loop, const char *log_id,
+                                     const ImsTransportNetwork *network,
+                                     const ImsTransportCallbacks *callbacks, gpointer user_data,
+                                     GError **error);
+
+/* ims_transport_new_full() with network NULL. */
 ImsTransport *ims_transport_new(ImsMediaLoop *loop, const char *log_id,
                                 const ImsTransportCallbacks *callbacks, gpointer user_data,
                                 GError **error);
@@ -128,7 +157,8 @@ gboolean ims_transport_set_remote(ImsTransport *transport, const char *ufrag, co
 /* Adds one remote candidate ("candidate:..." or "a=candidate:...").  The
  * syntax is checked here (FALSE + IMS_TRANSPORT_ERROR_INVALID_ARGUMENT for a
  * line libnice cannot parse); then the candidate is added on the loop.
- * Candidates before ims_transport_set_remote() are fine. */
+ * RTCP-component candidates, and TCP ones without ICE-TCP, are accepted and
+ * ignored.  Candidates before ims_transport_set_remote() are fine. */
 gboolean ims_transport_add_remote_candidate(ImsTransport *transport, const char *candidate,
                                             GError **error);
 

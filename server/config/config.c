@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <net/if.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "imsd-build.h"
 #include "log-level.h"
 #include "log.h"
+#include "turn-credentials.h"
 
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
 
@@ -52,6 +54,9 @@ static gboolean check_secret(const char *value, GError **error);
 static gboolean check_log_level(const char *value, GError **error);
 static gboolean check_log_format(const char *value, GError **error);
 static gboolean check_gstreamer_thresholds(const char *value, GError **error);
+static gboolean check_ip_address(const char *value, GError **error);
+static gboolean check_interfaces(const char *value, GError **error);
+static gboolean check_turn_servers(const char *value, GError **error);
 
 #define STRING_KEY(group, key, default_value, flags, check, meaning) \
   STRING_FIELD_KEY(group, #key, key, default_value, flags, check, meaning)
@@ -105,6 +110,18 @@ static const KeyInfo keys[] = {
           "Largest capture height requested from the browser, in pixels."),
   INT_KEY("media", max_frame_rate, 30, 1, 120,
           "Largest capture frame rate requested from the browser, in frames per second."),
+  STRING_KEY("media", ice_interfaces, "", KEY_MAY_BE_EMPTY, check_interfaces,
+             "Interface names or local IP addresses ICE gathers on, comma-separated; empty: every interface but loopback."),
+  STRING_KEY("media", public_ip, "", KEY_MAY_BE_EMPTY, check_ip_address,
+             "Address that reaches this machine through a 1:1 NAT, advertised beside each host candidate (same port); empty: none."),
+  BOOL_KEY("media", ice_tcp, FALSE,
+           "true: also offer passive ICE-TCP candidates (browsers whose UDP is blocked); false: UDP only."),
+  STRING_KEY("media", turn_servers, "", KEY_MAY_BE_EMPTY, check_turn_servers,
+             "TURN servers handed to the page, comma-separated turn:host:port[?transport=udp|tcp] or turns: URIs; empty: none."),
+  STRING_KEY("media", turn_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
+             "Shared secret of the TURN servers (coturn static-auth-secret) that signs the per-session credentials; empty: none sent."),
+  INT_KEY("media", turn_credential_ttl_seconds, 86400, 60, 7 * 24 * 3600,
+          "Lifetime of the TURN credentials minted for a session, in seconds (must outlast an interview)."),
 
   INT_KEY("session", default_think_seconds, 30, 0, 3600,
           "Thinking time before an answer starts, when the interview does not set one."),
@@ -185,7 +202,7 @@ static const struct {
 } retired_keys[] = {
   { "media", "ingest", "the receive path of pipelines/ingest/ is the only ingest" },
   { "media", "jitterbuffer_latency_ms", "the receive path holds a packet only while it waits for a lost one" },
-  { "media", "stun_server", "the receive path gathers host candidates only" },
+  { "media", "stun_server", "the receive path advertises [media] public_ip; browsers get [media] turn_servers" },
 };
 
 /* IMSD_* environment variables that are not config keys and must not be refused: the config file path,
@@ -361,6 +378,42 @@ parse_boolean(const char *text, gboolean *value)
       return TRUE;
     }
   }
+  return FALSE;
+}
+
+static gboolean
+check_ip_address(const char *value, GError **error)
+{
+  if (g_hostname_is_ip_address(value))
+    return TRUE;
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not an IP address", value);
+  return FALSE;
+}
+
+/* Each comma-separated entry an IP address or the name of an interface this machine has. */
+static gboolean
+check_interfaces(const char *value, GError **error)
+{
+  g_auto(GStrv) entries = g_strsplit(value, ",", -1);
+  for (char **entry = entries; *entry != NULL; entry++) {
+    g_strstrip(*entry);
+    if (**entry == '\0' || g_hostname_is_ip_address(*entry) || if_nametoindex(*entry) != 0)
+      continue;
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                "“%s” is neither an IP address nor an interface of this machine", *entry);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_turn_servers(const char *value, GError **error)
+{
+  g_autoptr(GError) turn_error = NULL;
+  g_auto(GStrv) servers = ims_turn_servers_parse(value, &turn_error);
+  if (servers != NULL)
+    return TRUE;
+  g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, turn_error->message);
   return FALSE;
 }
 

@@ -40,6 +40,12 @@ typedef struct {
   int max_width;               /* 1280 (capture constraints sent to the browser) */
   int max_height;              /* 720 */
   int max_frame_rate;          /* 30 */
+  char *ice_interfaces;        /* "": every interface; else interface names / local IPs, comma-separated */
+  char *public_ip;             /* "": none; else the 1:1 NAT's address advertised beside host candidates */
+  gboolean ice_tcp;            /* also passive ICE-TCP candidates */
+  char *turn_servers;          /* "": none; turn:/turns: URIs, comma-separated, handed to the page */
+  char *turn_secret;           /* "": no credentials; coturn's static-auth-secret */
+  int turn_credential_ttl_seconds; /* 86400: lifetime of the TURN credentials minted per session */
   /* [session] */
   int default_think_seconds;   /* 30 */
   int default_max_retakes;     /* 1 */

@@ -87,6 +87,7 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
     .video_codecs = profile ? profile->ingest_codecs : 0,
     .video_start_kbps = data->video_start_kbps,
     .target_kbps = data->target_kbps,
+    .network = &data->network,
   };
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;

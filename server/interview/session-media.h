@@ -6,6 +6,7 @@
 #include "profile.h"
 #include "session.h"
 #include "take-result.h"
+#include "transport.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,7 @@ typedef struct {
   ImsMediaLoops *loops;             /* the receive path's threads */
   guint video_start_kbps;           /* x-google-start-bitrate in the answer, 0 = none */
   guint target_kbps;                /* REMB: the bitrate the browser is asked for */
+  ImsTransportNetwork network;      /* where ICE gathers, what it advertises (strings borrowed) */
 } ImsMediaIngestData;
 
 /* The ops table; pass an ImsMediaIngestData* as the context's media_data. */

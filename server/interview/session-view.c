@@ -73,6 +73,10 @@ ims_session_state_json(ImsSession *session)
   ims_json_add_int(b, "maxFrameRate", profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
                                               : context->max_frame_rate);
   json_builder_end_object(b);
+  /* TURN servers with this session's credentials (ice-servers.h) */
+  json_builder_set_member_name(b, "iceServers");
+  json_builder_add_value(b, ims_ice_servers_to_json(context->ice_servers, record->id,
+                                                    g_get_real_time() / G_USEC_PER_SEC));
   json_builder_end_object(b);
 
   g_autoptr(JsonNode) root = json_builder_get_root(b);

@@ -30,6 +30,7 @@
 #include "message.h"
 #include "profile.h"
 #include "database.h"
+#include "ice-servers.h"
 #include "store.h"
 
 G_BEGIN_DECLS
@@ -76,6 +77,7 @@ typedef struct {
   int no_media_timeout_seconds;                /* flowing media silent that long: peer gone */
   int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
   const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
+  const ImsIceServers *ice_servers;            /* "iceServers" of "state" (TURN); may be NULL */
   /* a take was saved (its final row is written): processing can start.  job
    * is the take as written with what its object keys and profile need
    * (transfer none: valid during the call).  Main loop; may be NULL. */

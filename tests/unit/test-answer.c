@@ -218,6 +218,50 @@ test_other_mlines_are_rejected(void **state)
   ims_negotiation_clear(&n);
 }
 
+/* [media] public_ip: a host candidate's public twin, as libnice writes its lines (priorities
+ * of libnice 0.1.21: host UDP 120 << 24 | ..., host TCP 60 << 24 | ...). */
+static void
+test_public_twin_of_host_candidates(void **state)
+{
+  g_autofree char *udp = ims_answer_public_candidate(
+      "candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7");
+  /* type preference 120 -> 100 (srflx), the low 24 bits kept: 100 << 24 | 2097407 */
+  assert_string_equal(udp, "candidate:p1 1 UDP 1679819007 203.0.113.7 50000 typ srflx "
+                           "raddr 10.0.0.5 rport 50000");
+  g_autofree char *tcp = ims_answer_public_candidate(
+      "candidate:7 1 TCP 1015023871 10.0.0.5 45001 typ host tcptype passive", "203.0.113.7");
+  /* 60 -> 50: still below every UDP candidate */
+  assert_string_equal(tcp, "candidate:p7 1 TCP 847251711 203.0.113.7 45001 typ srflx "
+                           "raddr 10.0.0.5 rport 45001 tcptype passive");
+  g_autofree char *v6 = ims_answer_public_candidate(
+      "candidate:3 1 UDP 2015363327 fd00::5 50002 typ host", "2001:db8::7");
+  assert_string_equal(v6, "candidate:p3 1 UDP 1679819007 2001:db8::7 50002 typ srflx "
+                          "raddr fd00::5 rport 50002");
+}
+
+static void
+test_no_public_twin(void **state)
+{
+  const char *host = "candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host";
+  /* no public address */
+  assert_null(ims_answer_public_candidate(host, NULL));
+  assert_null(ims_answer_public_candidate(host, ""));
+  /* another address family than the public address's */
+  assert_null(ims_answer_public_candidate(host, "2001:db8::7"));
+  assert_null(ims_answer_public_candidate("candidate:3 1 UDP 2015363327 fd00::5 50002 typ host",
+                                          "203.0.113.7"));
+  /* not a host candidate, an active TCP one (port 9: it never listens), not a line */
+  assert_null(ims_answer_public_candidate(
+      "candidate:2 1 UDP 1679819007 198.51.100.1 50000 typ srflx raddr 10.0.0.5 rport 50000",
+      "203.0.113.7"));
+  assert_null(ims_answer_public_candidate(
+      "candidate:5 1 TCP 1019218175 10.0.0.5 9 typ host tcptype active", "203.0.113.7"));
+  assert_null(ims_answer_public_candidate("candidate:1 1 UDP 2015363327 10.0.0.5 50000", "203.0.113.7"));
+  assert_null(ims_answer_public_candidate("candidate:1 1 UDP x 10.0.0.5 50000 typ host", "203.0.113.7"));
+  assert_null(ims_answer_public_candidate("1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7"));
+  assert_null(ims_answer_public_candidate(NULL, "203.0.113.7"));
+}
+
 int
 main(void)
 {
@@ -230,6 +274,8 @@ main(void)
     cmocka_unit_test(test_session_level_transport_attributes),
     cmocka_unit_test(test_refusals_are_bad_sdp),
     cmocka_unit_test(test_other_mlines_are_rejected),
+    cmocka_unit_test(test_public_twin_of_host_candidates),
+    cmocka_unit_test(test_no_public_twin),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

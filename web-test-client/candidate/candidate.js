@@ -15,7 +15,8 @@
 //
 // Test hooks (Playwright): window.imsd = {state, log, errors, sent, pc, send(obj)}.
 // URL parameters: ?session=<id> (required), #token=<jwt> (required),
-//                 ?stun=stun:host:port[,more] (optional ICE servers),
+//                 ?stun=stun:host:port[,more] (optional ICE servers, beside the TURN
+//                 servers the first `state` of a connection brings in `iceServers`),
 //                 ?codec=h264|vp8 (optional, force one video codec).
 
 import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, formatDuration,
@@ -466,7 +467,8 @@ async function applyServerConstraints(limits) {
 async function startPeer(generation) {
   if (!stream || finished) return;
   const config = { bundlePolicy: 'max-bundle' };
-  if (iceServers.length) config.iceServers = iceServers;
+  const servers = iceServers.concat((imsd.state && imsd.state.iceServers) || []);
+  if (servers.length) config.iceServers = servers;
   const pc = new RTCPeerConnection(config);
   const p = { pc, offerSent: false, localQueue: [], remoteSet: false, remoteQueue: [], endSent: false };
   peer = p;
