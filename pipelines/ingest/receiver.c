@@ -5,25 +5,21 @@
  *     take_open;
  *   loop side (the media loop's thread): tracks, timeline, writer, timer.
  * The transport's getters and setters may be called from either side
- * (transport.h).  last_media_us is atomic.  Messages between the sides hold
+ * (transport.h).  last_media_us is atomic.  A take's result, its file
+ * closed and its completeness counted, comes from receiver-take.c.  Messages between the sides hold
  * a reference; a message that reaches the main side after
  * ims_receiver_free() is dropped (closed).
  */
 #define G_LOG_DOMAIN "imsd.ingest.receiver"
 
-#include "receiver.h"
+#include "receiver-private.h"
 
 #include <errno.h>
-#include <gst/codecparsers/gsth264parser.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "answer.h"
-#include "depacketizer.h"
-#include "receive-stream.h"
 #include "rtcp.h"
 #include "rtp.h"
-#include "take-writer.h"
 #include "timeline.h"
 #include "transport.h"
 
@@ -32,26 +28,6 @@
 #define KEYFRAME_RETRY_US (300 * 1000)
 #define MAX_NACKS 64
 
-typedef struct _Track Track;
-struct _Track {
-  ImsReceiver *receiver;
-  ImsTrack track;
-  ImsMediaCodec codec;
-  guint8 payload_type;
-  guint clock_rate;
-  gboolean nack;
-  guint32 ssrc;                   /* from the first packet, 0 before */
-  ImsReceiveStream *stream;       /* created with the first packet */
-  ImsDepacketizer *depacketizer;
-  int timeline_index;
-  guint64 next_sequence;          /* extended; 0 before the first packet */
-  gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
-  guint width, height;            /* VP8: of the last keyframe */
-  /* the stream's and depacketizer's counters when the open take started (zero
-   * before the first packet): a take's record counts its own packets only */
-  ImsReceiveStreamStats take_start_stats;
-  guint64 take_start_frames_dropped;
-};
 
 struct _ImsReceiver {
   gatomicrefcount refs;
@@ -486,111 +462,12 @@ loop_configure(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* The picture size of the take's video: VP8 from its keyframes, H.264 from the SPS. */
-static void
-video_size(Track *video, int *width, int *height)
-{
-  *width = (int) video->width;
-  *height = (int) video->height;
-  const guint8 *sps = NULL, *pps = NULL;
-  gsize sps_size = 0, pps_size = 0;
-  if (video->codec != IMS_MEDIA_CODEC_H264 ||
-      !ims_depacketizer_get_h264_parameter_sets(video->depacketizer, &sps, &sps_size, &pps, &pps_size))
-    return;
-  g_autofree guint8 *annexb = g_malloc(sps_size + 4);
-  memcpy(annexb, "\0\0\0\1", 4);
-  memcpy(annexb + 4, sps, sps_size);
-  GstH264NalParser *parser = gst_h264_nal_parser_new();
-  GstH264NalUnit nalu;
-  GstH264SPS parsed;
-  if (gst_h264_parser_identify_nalu_unchecked(parser, annexb, 0, sps_size + 4, &nalu) ==
-          GST_H264_PARSER_OK &&
-      gst_h264_parse_sps(&nalu, &parsed) == GST_H264_PARSER_OK) {
-    *width = parsed.frame_cropping_flag ? parsed.crop_rect_width : parsed.width;
-    *height = parsed.frame_cropping_flag ? parsed.crop_rect_height : parsed.height;
-    gst_h264_sps_clear(&parsed);
-  }
-  gst_h264_nal_parser_free(parser);
-}
-
-/* now - then of a counter, or now if the counter restarted (a new stream). */
-static guint64
-counted_since(guint64 now, guint64 then)
-{
-  return now >= then ? now - then : now;
-}
-
-/* Notes every track's counters at the start of a take. */
-static void
-mark_take_start(ImsReceiver *receiver)
-{
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    Track *track = &receiver->tracks[i];
-    memset(&track->take_start_stats, 0, sizeof track->take_start_stats);
-    track->take_start_frames_dropped = 0;
-    if (track->stream)
-      ims_receive_stream_get_stats(track->stream, &track->take_start_stats);
-    if (track->depacketizer)
-      track->take_start_frames_dropped = ims_depacketizer_get_stats(track->depacketizer)->frames_dropped;
-  }
-}
-
-/* Closes the open take (if its writer opened) and returns its result, with its
- * completeness record as JSON text in result->completeness (every finished take has one: a take whose file could
- * not be opened has a record of nothing written).  Transfer full. */
+/* Closes the open take and returns its result (receiver-take.c). */
 static ImsTakeResult *
 close_take(ImsReceiver *receiver)
 {
-  ImsTakeCompleteness counted = { 0 };
-  ImsTakeCompleteness *completeness = &counted;
-  ImsTakeResult *result = g_new0(ImsTakeResult, 1);
-  result->path = g_strdup(receiver->take_path);
-  g_autoptr(GError) error = NULL;
-  if (receiver->writer) {
-    *completeness = *ims_take_writer_get_completeness(receiver->writer);
-    result->complete = ims_take_writer_close(receiver->writer, &error);
-    if (!result->complete)
-      g_warning("[%s] take %s: %s", receiver->log_id, receiver->take_path, error->message);
-    g_clear_pointer(&receiver->writer, ims_take_writer_free);
-  }
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    Track *track = &receiver->tracks[i];
-    ImsTrackCompleteness *record = &completeness->tracks[i];
-    if (track->stream) {   /* since the take started */
-      ImsReceiveStreamStats stats;
-      const ImsReceiveStreamStats *start = &track->take_start_stats;
-      ims_receive_stream_get_stats(track->stream, &stats);
-      record->packets_expected = counted_since(stats.expected, start->expected);
-      record->packets_received = counted_since(stats.received, start->received);
-      record->packets_recovered_by_nack = counted_since(stats.recovered, start->recovered);
-      /* lost = expected - received (RFC 3550 A.3), over the take */
-      record->packets_lost = record->packets_expected > record->packets_received
-                                 ? record->packets_expected - record->packets_received : 0;
-    }
-    if (track->depacketizer)
-      record->frames_dropped_incomplete =
-          counted_since(ims_depacketizer_get_stats(track->depacketizer)->frames_dropped,
-                        track->take_start_frames_dropped);
-  }
-  ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
-  ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];
-  gint64 first = G_MAXINT64, last = 0;
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    if (!completeness->tracks[i].has_frames)
-      continue;
-    first = MIN(first, completeness->tracks[i].first_ms);
-    last = MAX(last, completeness->tracks[i].last_ms);
-  }
-  result->duration_ms = first == G_MAXINT64 ? 0 : last - first;
-  struct stat st;
-  result->size_bytes = stat(receiver->take_path, &st) == 0 ? (guint64) st.st_size : 0;
-  if (video->has_frames) {
-    result->video_codec = g_strdup(ims_media_codec_name(receiver->tracks[IMS_TRACK_VIDEO].codec));
-    video_size(&receiver->tracks[IMS_TRACK_VIDEO], &result->width, &result->height);
-  }
-  if (audio->has_frames)
-    result->audio_codec = g_strdup("OPUS");
-  result->completeness = ims_take_completeness_to_string(completeness);
+  ImsTakeResult *result = ims_receiver_take_close(receiver->log_id, &receiver->writer,
+                                                  receiver->take_path, receiver->tracks);
   g_clear_pointer(&receiver->take_path, g_free);
   receiver->take_started = FALSE;
   return result;
@@ -608,7 +485,7 @@ loop_start_take(gpointer data)
   g_autoptr(GError) error = NULL;
   receiver->take_path = g_strdup(work->path);
   receiver->take_started = FALSE;
-  mark_take_start(receiver);
+  ims_receiver_tracks_mark_take_start(receiver->tracks);
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
     g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
