@@ -37,8 +37,9 @@ typedef struct {
   void (*closed)(gpointer endpoint, ImsPeer *peer);
 } ImsPeerHandler;
 
-/* The answer to a join: endpoint (transfer full: given back to closed) with its id for log lines,
- * or NULL with an IMS_SIGNAL_ERROR to send. */
+/* The answer to a join: endpoint (transfer full: given back to closed) with its id for log lines (the
+ * session's: the peer's lines carry it as their session field), or NULL with an IMS_SIGNAL_ERROR to
+ * send (the handler logs a refusal: the peer does not). */
 void ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id,
                           const GError *error);
 

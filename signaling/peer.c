@@ -7,6 +7,10 @@
  * - outgoing: at most IMS_PEER_MAX_QUEUED_FRAMES frames and IMS_PEER_MAX_QUEUED_BYTES bytes wait for
  *   the socket.  A client that does not read (its pongs and states pile up) is dropped at once when a
  *   frame would pass either bound: the queue is freed and lws closes the socket without flushing.
+ *
+ * Log lines name the connection ("peer-3: ...") and, once joined, carry the session id as a field
+ * (ims_log_session); before the join the peer knows no session (a refused join is logged by the
+ * handler, which knows the id asked for).
  */
 #define G_LOG_DOMAIN "imsd.signaling"
 
@@ -14,6 +18,8 @@
 
 #include <libwebsockets.h>
 #include <string.h>
+
+#include "log-session.h"
 
 struct _ImsPeer {
   struct lws *wsi;
@@ -26,7 +32,9 @@ struct _ImsPeer {
   gsize outgoing_bytes;       /* payload bytes in outgoing */
   gboolean closing;
   char *close_reason;
-  char *log_id;
+  char *name;                 /* "peer-<n>", for log lines */
+  char *log_id;               /* name, or the endpoint's id once joined (ims_peer_get_log_id) */
+  char *session_id;           /* the endpoint's id once joined: the session field of log lines */
   char *user_agent;
 };
 
@@ -54,9 +62,10 @@ ims_peer_get_user_agent(ImsPeer *peer)
 static void
 drop(ImsPeer *peer, const char *why)
 {
-  g_warning("%s: outgoing queue full (%u frames, %" G_GSIZE_FORMAT " bytes; %s): the client does not read, "
-            "dropping the connection", peer->log_id, g_queue_get_length(&peer->outgoing),
-            peer->outgoing_bytes, why);
+  ims_log_session(G_LOG_LEVEL_WARNING, peer->session_id, NULL,
+                  "%s: outgoing queue full (%u frames, %" G_GSIZE_FORMAT " bytes; %s): the client does not "
+                  "read, dropping the connection", peer->name, g_queue_get_length(&peer->outgoing),
+                  peer->outgoing_bytes, why);
   g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
   peer->outgoing_bytes = 0;
   peer->closing = TRUE;
@@ -88,7 +97,8 @@ void
 ims_peer_send_error(ImsPeer *peer, const char *code, const char *message, const char *request_type)
 {
   g_autofree char *json = ims_message_error_json(code, message, request_type);
-  g_debug("%s: error %s: %s", peer->log_id, code, message);
+  ims_log_session(G_LOG_LEVEL_DEBUG, peer->session_id, NULL, "%s: error %s: %s", peer->name, code,
+                  message);
   ims_peer_send(peer, json);
 }
 
@@ -144,7 +154,8 @@ dispatch(ImsPeer *peer, const char *data, gsize length)
     return;
   }
   if (!peer->config->handler->message(peer->endpoint, peer, message, &error)) {
-    g_info("%s: %s refused: %s", peer->log_id, type_name, error->message);
+    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL, "%s: %s refused: %s", peer->name, type_name,
+                    error->message);
     send_signal_error(peer, error, type_name);
   }
 }
@@ -154,13 +165,15 @@ ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id, const
 {
   peer->joining = FALSE;
   if (!endpoint) {
-    g_info("%s: join refused: %s", peer->log_id, error->message);
+    /* the handler logged it, with the session id asked for */
     send_signal_error(peer, error, "join");
     return;
   }
   peer->endpoint = endpoint;
   g_free(peer->log_id);
   peer->log_id = g_strdup(log_id);
+  g_free(peer->session_id);
+  peer->session_id = g_strdup(log_id);
 }
 
 static ImsPeer *
@@ -171,7 +184,8 @@ peer_new(struct lws *wsi, ImsPeerProtocolConfig *config)
   peer->config = config;
   peer->incoming = g_byte_array_new();
   g_queue_init(&peer->outgoing);
-  peer->log_id = g_strdup_printf("peer-%u", ++peer_counter);
+  peer->name = g_strdup_printf("peer-%u", ++peer_counter);
+  peer->log_id = g_strdup(peer->name);
   int length = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_USER_AGENT);
   if (length > 0 && length < 1024) {
     peer->user_agent = g_malloc(length + 1);
@@ -192,7 +206,9 @@ peer_free(ImsPeer *peer)
   g_byte_array_unref(peer->incoming);
   g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
   g_free(peer->close_reason);
+  g_free(peer->name);
   g_free(peer->log_id);
+  g_free(peer->session_id);
   g_free(peer->user_agent);
   g_free(peer);
 }
@@ -217,8 +233,8 @@ receive(ImsPeer *peer, struct lws *wsi, const void *data, gsize length)
     return;
   }
   if (peer->incoming->len + length > peer->config->max_message_bytes) {
-    g_info("%s: frame larger than %" G_GSIZE_FORMAT " bytes", peer->log_id,
-           peer->config->max_message_bytes);
+    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL, "%s: frame larger than %" G_GSIZE_FORMAT
+                    " bytes", peer->name, peer->config->max_message_bytes);
     g_byte_array_set_size(peer->incoming, 0);
     g_autofree char *text = g_strdup_printf("Messages are limited to %" G_GSIZE_FORMAT " bytes.",
                                             peer->config->max_message_bytes);
@@ -270,7 +286,7 @@ callback_signaling(struct lws *wsi, enum lws_callback_reasons reason, void *user
   switch (reason) {
   case LWS_CALLBACK_ESTABLISHED:
     slot->peer = peer_new(wsi, config);
-    g_debug("%s: connected", slot->peer->log_id);
+    g_debug("%s: connected", slot->peer->name);   /* no session yet */
     break;
   case LWS_CALLBACK_RECEIVE:
     if (slot->peer && !slot->peer->closing)
@@ -282,7 +298,8 @@ callback_signaling(struct lws *wsi, enum lws_callback_reasons reason, void *user
     break;
   case LWS_CALLBACK_CLOSED:
     if (slot->peer) {
-      g_debug("%s: disconnected", slot->peer->log_id);
+      ims_log_session(G_LOG_LEVEL_DEBUG, slot->peer->session_id, NULL, "%s: disconnected",
+                      slot->peer->name);
       g_clear_pointer(&slot->peer, peer_free);
     }
     break;

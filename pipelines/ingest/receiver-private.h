@@ -3,9 +3,18 @@
 #pragma once
 
 #include "depacketizer.h"
+#include "log-session.h"
 #include "receive-stream.h"
 #include "receiver.h"
 #include "take-writer.h"
+
+/* What the receiver's log lines carry (ims_log_session): the session and the open take as fields, or,
+ * without a session id, the peer's log id at the start of the text. */
+typedef struct {
+  char *session_id;               /* owned, NULL: none; set at new, then only read */
+  char *prefix;                   /* owned: "" with a session id, else "[<log_id>] "; set at new */
+  char *take_id;                  /* owned, loop side: the open take's, NULL between takes */
+} ImsReceiverLog;
 
 typedef struct _Track Track;
 struct _Track {
@@ -35,5 +44,5 @@ void ims_receiver_tracks_mark_take_start(Track *tracks);
  * its result, with its completeness record as JSON text in
  * result->completeness (every finished take has one: a take whose file could
  * not be opened has a record of nothing written).  Transfer full. */
-ImsTakeResult *ims_receiver_take_close(const char *log_id, ImsTakeWriter **writer,
+ImsTakeResult *ims_receiver_take_close(const ImsReceiverLog *log, ImsTakeWriter **writer,
                                        const char *take_path, Track *tracks);

@@ -61,7 +61,7 @@ ims_receiver_tracks_mark_take_start(Track *tracks)
 
 /* See receiver-private.h. */
 ImsTakeResult *
-ims_receiver_take_close(const char *log_id, ImsTakeWriter **writer, const char *take_path,
+ims_receiver_take_close(const ImsReceiverLog *log, ImsTakeWriter **writer, const char *take_path,
                         Track *tracks)
 {
   ImsTakeCompleteness counted = { 0 };
@@ -73,7 +73,8 @@ ims_receiver_take_close(const char *log_id, ImsTakeWriter **writer, const char *
     *completeness = *ims_take_writer_get_completeness(*writer);
     result->complete = ims_take_writer_close(*writer, &error);
     if (!result->complete)
-      g_warning("[%s] take %s: %s", log_id, take_path, error->message);
+      ims_log_session(G_LOG_LEVEL_WARNING, log->session_id, log->take_id, "%stake %s: %s", log->prefix,
+                      take_path, error->message);
     g_clear_pointer(writer, ims_take_writer_free);
   }
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {

@@ -31,8 +31,8 @@
 
 struct _ImsReceiver {
   gatomicrefcount refs;
-  char *log_id;
-  ImsReceiverConfig config;
+  ImsReceiverLog log;             /* the ids of every log line; its take_id is loop side */
+  ImsReceiverConfig config;       /* its session_id and network are not kept: read log, new only */
   const ImsIngestCallbacks *callbacks;
   gpointer user_data;
   GMainContext *main_context;
@@ -73,7 +73,9 @@ receiver_unref(ImsReceiver *receiver)
 {
   if (!g_atomic_ref_count_dec(&receiver->refs))
     return;
-  g_free(receiver->log_id);
+  g_free(receiver->log.session_id);
+  g_free(receiver->log.prefix);
+  g_free(receiver->log.take_id);
   g_clear_pointer(&receiver->pending_candidates, g_ptr_array_unref);
   g_main_context_unref(receiver->main_context);
   g_free(receiver);
@@ -269,13 +271,15 @@ on_frame(Track *track, const ImsMediaFrame *frame, gint64 arrival_us)
   if (!ims_take_writer_write(receiver->writer, track->track, frame->data, frame->size, time_ns,
                              frame->keyframe, &error)) {
     if (!g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME))
-      g_debug("[%s] %s frame not written: %s", receiver->log_id, ims_track_name(track->track),
-              error->message);
+      ims_log_session(G_LOG_LEVEL_DEBUG, receiver->log.session_id, receiver->log.take_id,
+                      "%s%s frame not written: %s", receiver->log.prefix, ims_track_name(track->track),
+                      error->message);
     return;
   }
   if (track->track == IMS_TRACK_VIDEO && !receiver->take_started) {
     receiver->take_started = TRUE;
-    g_message("[%s] take %s: first keyframe written", receiver->log_id, receiver->take_path);
+    ims_log_session(G_LOG_LEVEL_MESSAGE, receiver->log.session_id, receiver->log.take_id,
+                    "%stake %s: first keyframe written", receiver->log.prefix, receiver->take_path);
     post_simple(receiver, POST_TAKE_STARTED, NULL, NULL);
   }
 }
@@ -345,8 +349,9 @@ on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
     config.nack = track->nack;
     track->stream = ims_receive_stream_new(&config, on_ordered_packet, track);
     track->ssrc = packet.ssrc;
-    g_info("[%s] %s flowing (SSRC %u, payload type %u)", receiver->log_id,
-           ims_track_name(track->track), packet.ssrc, packet.payload_type);
+    ims_log_session(G_LOG_LEVEL_INFO, receiver->log.session_id, NULL,
+                    "%s%s flowing (SSRC %u, payload type %u)", receiver->log.prefix,
+                    ims_track_name(track->track), packet.ssrc, packet.payload_type);
     __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
     if (receiver->tracks[IMS_TRACK_VIDEO].stream && receiver->tracks[IMS_TRACK_AUDIO].stream)
       post_simple(receiver, POST_MEDIA_FLOWING, NULL, NULL);
@@ -382,7 +387,8 @@ on_state_changed(ImsTransport *transport, ImsTransportState state, const GError 
                  gpointer data)
 {
   ImsReceiver *receiver = data;
-  g_info("[%s] transport %s", receiver->log_id, ims_transport_state_to_string(state));
+  ims_log_session(G_LOG_LEVEL_INFO, receiver->log.session_id, NULL, "%stransport %s",
+                  receiver->log.prefix, ims_transport_state_to_string(state));
   /* a peer that closed DTLS went away like one whose media stopped: the
    * owner's silence deadline finalizes the take (reason no_media) */
   if (state == IMS_TRANSPORT_STATE_FAILED &&
@@ -410,6 +416,7 @@ typedef struct {
   ImsReceiver *receiver;
   ImsNegotiatedTrack video, audio;
   char *path;
+  char *take_id;
 } LoopWork;
 
 static void
@@ -419,6 +426,7 @@ loop_work_free(LoopWork *work)
   g_free(work->video.mid);
   g_free(work->audio.mid);
   g_free(work->path);
+  g_free(work->take_id);
   g_free(work);
 }
 
@@ -466,9 +474,10 @@ loop_configure(gpointer data)
 static ImsTakeResult *
 close_take(ImsReceiver *receiver)
 {
-  ImsTakeResult *result = ims_receiver_take_close(receiver->log_id, &receiver->writer,
+  ImsTakeResult *result = ims_receiver_take_close(&receiver->log, &receiver->writer,
                                                   receiver->take_path, receiver->tracks);
   g_clear_pointer(&receiver->take_path, g_free);
+  g_clear_pointer(&receiver->log.take_id, g_free);
   receiver->take_started = FALSE;
   return result;
 }
@@ -484,18 +493,22 @@ loop_start_take(gpointer data)
   };
   g_autoptr(GError) error = NULL;
   receiver->take_path = g_strdup(work->path);
+  g_free(receiver->log.take_id);
+  receiver->log.take_id = g_strdup(work->take_id);
   receiver->take_started = FALSE;
   ims_receiver_tracks_mark_take_start(receiver->tracks);
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
-    g_warning("[%s] take %s cannot be opened: %s", receiver->log_id, work->path, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, receiver->log.session_id, receiver->log.take_id,
+                    "%stake %s cannot be opened: %s", receiver->log.prefix, work->path, error->message);
     Post *p = g_new0(Post, 1);
     p->kind = POST_TAKE_FINISHED;
     p->result = close_take(receiver);
     post(receiver, p);
     return G_SOURCE_REMOVE;
   }
-  g_message("[%s] take %s started, waiting for a keyframe", receiver->log_id, work->path);
+  ims_log_session(G_LOG_LEVEL_MESSAGE, receiver->log.session_id, receiver->log.take_id,
+                  "%stake %s started, waiting for a keyframe", receiver->log.prefix, work->path);
   receiver->keyframe_asked_us = 0;
   ask_keyframe(receiver, g_get_monotonic_time());
   return G_SOURCE_REMOVE;
@@ -508,12 +521,14 @@ loop_stop_take(gpointer data)
   ImsReceiver *receiver = work->receiver;
   if (!receiver->take_path)
     return G_SOURCE_REMOVE;
+  g_autofree char *take_id = g_strdup(receiver->log.take_id);   /* close_take() clears it */
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
   p->result = close_take(receiver);
-  g_message("[%s] take %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
-            receiver->log_id, p->result->path, p->result->complete ? "complete" : "cut",
-            p->result->duration_ms, p->result->size_bytes, p->result->completeness);
+  ims_log_session(G_LOG_LEVEL_MESSAGE, receiver->log.session_id, take_id,
+                  "%stake %s finished: %s, %" G_GINT64_FORMAT " ms, %" G_GUINT64_FORMAT " bytes; %s",
+                  receiver->log.prefix, p->result->path, p->result->complete ? "complete" : "cut",
+                  p->result->duration_ms, p->result->size_bytes, p->result->completeness);
   post(receiver, p);
   return G_SOURCE_REMOVE;
 }
@@ -529,6 +544,7 @@ loop_teardown(gpointer data)
   }
   g_clear_pointer(&receiver->writer, ims_take_writer_free);   /* cut, as a crash would */
   g_clear_pointer(&receiver->take_path, g_free);
+  g_clear_pointer(&receiver->log.take_id, g_free);
   ims_transport_close(receiver->transport);
   receiver->transport = NULL;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
@@ -557,14 +573,16 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
 {
   ImsReceiver *receiver = g_new0(ImsReceiver, 1);
   g_atomic_ref_count_init(&receiver->refs);
-  receiver->log_id = g_strdup(log_id);
+  receiver->log.session_id = g_strdup(config->session_id);
+  receiver->log.prefix = config->session_id != NULL ? g_strdup("") : g_strdup_printf("[%s] ", log_id);
   receiver->config = *config;
+  receiver->config.session_id = NULL;   /* borrowed: only log keeps it */
   receiver->callbacks = callbacks;
   receiver->user_data = user_data;
   receiver->main_context = g_main_context_ref_thread_default();
   receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
   receiver->loop = ims_media_loops_acquire(config->loops);
-  receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->network,
+  receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id, config->network,
                                                &transport_callbacks, receiver, error);
   if (!receiver->transport) {
     ims_media_loop_release(receiver->loop);
@@ -647,7 +665,7 @@ ims_receiver_get_last_media_time(ImsReceiver *receiver)
 }
 
 gboolean
-ims_receiver_start_take(ImsReceiver *receiver, const char *path, GError **error)
+ims_receiver_start_take(ImsReceiver *receiver, const char *path, const char *take_id, GError **error)
 {
   if (receiver->take_open || ims_receiver_get_last_media_time(receiver) == 0) {
     g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE,
@@ -657,6 +675,7 @@ ims_receiver_start_take(ImsReceiver *receiver, const char *path, GError **error)
   receiver->take_open = TRUE;
   LoopWork *work = g_new0(LoopWork, 1);
   work->path = g_strdup(path);
+  work->take_id = g_strdup(take_id);
   run_on_loop(receiver, loop_start_take, work);
   return TRUE;
 }

@@ -44,10 +44,13 @@ typedef struct {
   guint target_kbps;            /* REMB sent to the browser: the bitrate to aim at */
   const ImsTransportNetwork *network; /* gathering and advertised addresses; NULL: host UDP on
                                          every interface.  Read by ims_receiver_new() only */
+  const char *session_id;       /* the session the peer's log lines are about: their session field
+                                   (copied by ims_receiver_new()); NULL: none, lines name log_id */
 } ImsReceiverConfig;
 
 /* Picks a media loop and creates the transport.  NULL with an error if the
- * transport cannot be made.  Transfer full. */
+ * transport cannot be made.  log_id names the peer in the text of log lines
+ * when config has no session_id.  Transfer full. */
 ImsReceiver *ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
                               const ImsIngestCallbacks *callbacks, gpointer user_data,
                               GError **error);
@@ -63,9 +66,11 @@ gboolean ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index
                                         const char *candidate, GError **error);
 
 /* Opens path for a take; frames are written from the next video keyframe
- * (asked for at once), then on_take_started.  IMS_INGEST_ERROR_STATE if a
+ * (asked for at once), then on_take_started.  take_id (copied; NULL: none) is
+ * the take field of the take's log lines.  IMS_INGEST_ERROR_STATE if a
  * take is open or media does not flow yet. */
-gboolean ims_receiver_start_take(ImsReceiver *receiver, const char *path, GError **error);
+gboolean ims_receiver_start_take(ImsReceiver *receiver, const char *path, const char *take_id,
+                                 GError **error);
 
 /* Closes the take; on_take_finished follows.  No-op without a take. */
 void ims_receiver_stop_take(ImsReceiver *receiver);

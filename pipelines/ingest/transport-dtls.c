@@ -28,6 +28,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "log-session.h"
+
 static SSL_CTX *dtls_context;
 static char *dtls_fingerprint;
 static BIO_METHOD *send_bio_method;
@@ -341,8 +343,8 @@ dtls_make_srtp(ImsTransport *transport)
     return FALSE;
   }
   transport->stats.srtp_profile = profile->name;
-  g_message("[%s] DTLS-SRTP up (%s, %s)", transport->log_id, profile->name,
-            transport->dtls_client ? "client" : "server");
+  ims_log_session(G_LOG_LEVEL_MESSAGE, transport->session_id, NULL, "%sDTLS-SRTP up (%s, %s)",
+                  transport->log_prefix, profile->name, transport->dtls_client ? "client" : "server");
   return TRUE;
 }
 

@@ -17,7 +17,8 @@
 struct _ImsTransport {
   gatomicrefcount refcount;
   ImsMediaLoop *loop;             /* released when the transport is freed */
-  char *log_id;
+  char *session_id;               /* owned, NULL: none; the session field of every log line */
+  char *log_prefix;               /* "" with a session id, else "[<log_id>] ": the lines' text starts so */
   ImsTransportCallbacks callbacks;
   gpointer user_data;
 

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "answer.h"   /* ims_answer_public_candidate() */
+#include "log-session.h"
 
 G_DEFINE_QUARK(ims-transport-error-quark, ims_transport_error)
 
@@ -59,7 +60,8 @@ transport_unref(gpointer data)
   g_free(transport->local_ufrag);
   g_free(transport->local_pwd);
   g_free(transport->public_ip);
-  g_free(transport->log_id);
+  g_free(transport->session_id);
+  g_free(transport->log_prefix);
   g_free(transport);
 }
 
@@ -98,8 +100,8 @@ ims_transport_set_state(ImsTransport *transport, ImsTransportState state)
   if (old == state || old == IMS_TRANSPORT_STATE_FAILED || old == IMS_TRANSPORT_STATE_CLOSED)
     return;
   g_atomic_int_set(&transport->state, state);
-  g_debug("[%s] %s -> %s", transport->log_id, ims_transport_state_to_string(old),
-          ims_transport_state_to_string(state));
+  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%s%s -> %s", transport->log_prefix,
+                  ims_transport_state_to_string(old), ims_transport_state_to_string(state));
   if (!transport_is_closed(transport) && transport->callbacks.state_changed != NULL)
     transport->callbacks.state_changed(transport, state, NULL, transport->user_data);
 }
@@ -115,7 +117,8 @@ ims_transport_fail(ImsTransport *transport, ImsTransportError code, const char *
   g_autoptr(GError) error = g_error_new_valist(IMS_TRANSPORT_ERROR, code, format, args);
   va_end(args);
   g_atomic_int_set(&transport->state, IMS_TRANSPORT_STATE_FAILED);
-  g_message("[%s] transport failed: %s", transport->log_id, error->message);
+  ims_log_session(G_LOG_LEVEL_MESSAGE, transport->session_id, NULL, "%stransport failed: %s",
+                  transport->log_prefix, error->message);
   if (!transport_is_closed(transport) && transport->callbacks.state_changed != NULL)
     transport->callbacks.state_changed(transport, IMS_TRANSPORT_STATE_FAILED, error,
                                        transport->user_data);
@@ -167,7 +170,8 @@ on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint 
   ImsTransport *transport = data;
   if (transport_is_closed(transport))
     return;
-  g_debug("[%s] ICE component %s", transport->log_id, nice_component_state_to_string(state));
+  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%sICE component %s",
+                  transport->log_prefix, nice_component_state_to_string(state));
   if (state == NICE_COMPONENT_STATE_CONNECTED || state == NICE_COMPONENT_STATE_READY) {
     if (transport->ice_connected)
       return;
@@ -192,7 +196,8 @@ on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id, NiceCand
   int size = RECEIVE_BUFFER_BYTES;
   int fd = g_socket_get_fd(socket);
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) != 0)
-    g_debug("[%s] SO_RCVBUF: %s", transport->log_id, g_strerror(errno));
+    ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%sSO_RCVBUF: %s",
+                    transport->log_prefix, g_strerror(errno));
   socklen_t length = sizeof size;
   if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length) == 0)
     transport->stats.receive_buffer_bytes = size;
@@ -213,8 +218,9 @@ receive_srtp(ImsTransport *transport, guint8 *buf, gsize len)
   if (status != srtp_err_status_ok) {
     /* Replays and forged packets are dropped; log the first few only. */
     if (transport->stats.srtp_errors++ < 5)
-      g_message("[%s] %s unprotect failed (libsrtp2 status %d)", transport->log_id,
-                is_rtcp ? "SRTCP" : "SRTP", (int) status);
+      ims_log_session(G_LOG_LEVEL_MESSAGE, transport->session_id, NULL,
+                      "%s%s unprotect failed (libsrtp2 status %d)", transport->log_prefix,
+                      is_rtcp ? "SRTCP" : "SRTP", (int) status);
     return;
   }
   if (is_rtcp) {
@@ -329,7 +335,8 @@ add_candidates_on_loop(gpointer data)
   if (work->candidates != NULL &&
       nice_agent_set_remote_candidates(transport->agent, transport->stream_id, COMPONENT_ID,
                                        work->candidates) < 0)
-    g_message("[%s] libnice refused a remote candidate", transport->log_id);
+    ims_log_session(G_LOG_LEVEL_MESSAGE, transport->session_id, NULL,
+                    "%slibnice refused a remote candidate", transport->log_prefix);
   if (work->done)
     nice_agent_peer_candidate_gathering_done(transport->agent, transport->stream_id);
   return G_SOURCE_REMOVE;
@@ -368,11 +375,12 @@ ImsTransport *
 ims_transport_new(ImsMediaLoop *loop, const char *log_id, const ImsTransportCallbacks *callbacks,
                   gpointer user_data, GError **error)
 {
-  return ims_transport_new_full(loop, log_id, NULL, callbacks, user_data, error);
+  return ims_transport_new_full(loop, log_id, NULL, NULL, callbacks, user_data, error);
 }
 
 ImsTransport *
-ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const ImsTransportNetwork *network,
+ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const char *session_id,
+                       const ImsTransportNetwork *network,
                        const ImsTransportCallbacks *callbacks, gpointer user_data, GError **error)
 {
   g_return_val_if_fail(loop != NULL && callbacks != NULL, NULL);
@@ -393,7 +401,9 @@ ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const ImsTranspor
   ImsTransport *transport = g_new0(ImsTransport, 1);
   g_atomic_ref_count_init(&transport->refcount);
   transport->loop = loop;
-  transport->log_id = g_strdup(log_id != NULL ? log_id : "transport");
+  transport->session_id = g_strdup(session_id);
+  transport->log_prefix = session_id != NULL ? g_strdup("")
+                                             : g_strdup_printf("[%s] ", log_id != NULL ? log_id : "transport");
   transport->callbacks = *callbacks;
   transport->user_data = user_data;
   transport->dtls_client = TRUE;
@@ -624,7 +634,7 @@ static gboolean
 close_on_loop(gpointer data)
 {
   ImsTransport *transport = data;
-  g_debug("[%s] closing", transport->log_id);
+  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%sclosing", transport->log_prefix);
   g_atomic_int_set(&transport->state, IMS_TRANSPORT_STATE_CLOSED);
   ims_transport_dtls_clear(transport);
   g_signal_handlers_disconnect_by_data(transport->agent, transport);

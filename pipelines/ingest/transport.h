@@ -116,7 +116,9 @@ typedef struct {
  * ims_media_loops_acquire(); the transport releases it when it is freed).
  * Gathering starts at once on the loop: local candidates arrive through
  * callbacks->local_candidate.  callbacks is copied; user_data is borrowed
- * until the closed state.  log_id names the peer in log lines (copied).
+ * until the closed state.  session_id (copied; NULL: none) is the session its log lines are about,
+ * carried as their session field (ims_log_session); without one, log_id names the peer in their text
+ * (copied).
  * network: NULL for host UDP candidates on every interface.
  * Returns the transport (transfer full: end it with ims_transport_close()),
  * or NULL with error set (ICE agent or DTLS context could not be made, or
@@ -124,12 +126,12 @@ typedef struct {
  * local interface's name nor an IP address, a public_ip that is not an
  * address: nothing is changed, the loop load is the caller's to release).
  * Does not wait (interface names are looked up with one ioctl each). */
-ImsTransport *ims_transport_new_full(ImsMediaLoop *loop, const char *log_id,
+ImsTransport *ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const char *session_id,
                                      const ImsTransportNetwork *network,
                                      const ImsTransportCallbacks *callbacks, gpointer user_data,
                                      GError **error);
 
-/* ims_transport_new_full() with network NULL. */
+/* ims_transport_new_full() with no session id and network NULL. */
 ImsTransport *ims_transport_new(ImsMediaLoop *loop, const char *log_id,
                                 const ImsTransportCallbacks *callbacks, gpointer user_data,
                                 GError **error);

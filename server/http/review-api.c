@@ -8,6 +8,7 @@
 
 #include "api-input.h"
 #include "json-build.h"
+#include "log-session.h"
 #include "media-eraser.h"
 #include "payloads.h"
 #include "reviewer.h"
@@ -45,7 +46,8 @@ sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
     return NULL;
   char *url = api->objects->presign_get(api->objects, file->key, api->signed_url_seconds, &error);
   if (!url)
-    g_warning("cannot sign a URL for %s: %s", file->key, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, file->session_id, file->take_id, "cannot sign a URL for %s: %s",
+                    file->key, error->message);
   *expires_at = g_get_real_time() + (gint64) api->signed_url_seconds * G_USEC_PER_SEC;
   return url;
 }
@@ -77,7 +79,7 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
       g_uuid_string_is_valid(id) ? api->store->sessions.load_session(api->store, id, &error) : NULL;
 
   if (!record && error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-    g_warning("%s: cannot load session: %s", id, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot load session: %s", error->message);
     ims_api_respond_error(response, 500, "internal", "The session could not be read.");
     return NULL;
   }
@@ -201,6 +203,7 @@ add_completeness(JsonBuilder *b, const ImsTake *take)
 {
   g_autoptr(GError) error = NULL;
   if (!ims_json_add_object_text(b, "completeness", take->completeness, &error))
+    /* g_warning, not ims_log_session: a g_log_set_handler() sees it (test-api counts it) */
     g_warning("take %s: completeness is not a JSON object: %s", take->id,
               error ? error->message : take->completeness);
 }
@@ -215,7 +218,7 @@ ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *
     return;
   g_autoptr(GPtrArray) files = api->store->review.list_session_media_files(api->store, id, &error);
   if (!files) {
-    g_warning("%s: cannot list media: %s", id, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot list media: %s", error->message);
     ims_api_respond_error(response, 500, "internal", "The session could not be read.");
     return;
   }
@@ -307,8 +310,8 @@ on_erased(const char *error_message, guint erased, gpointer data)
 {
   g_autofree char *session_id = data;
   if (error_message)
-    g_warning("%s: media deletion failed, nothing recorded (ask again): %s", session_id,
-              error_message);
+    ims_log_session(G_LOG_LEVEL_WARNING, session_id, NULL,
+                    "media deletion failed, nothing recorded (ask again): %s", error_message);
 }
 
 /* 202: the objects go asynchronously (S3 first, then rows and media.deleted). */
@@ -322,7 +325,7 @@ ims_review_api_delete_media(ImsApi *api, const ImsApiCall *call, ImsApiResponse 
     return;
   GPtrArray *files = api->store->review.list_session_media_files(api->store, id, &error);
   if (!files) {
-    g_warning("%s: cannot list media: %s", id, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot list media: %s", error->message);
     ims_api_respond_error(response, 500, "internal", "The media could not be read.");
     return;
   }

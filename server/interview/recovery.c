@@ -5,6 +5,8 @@
 
 #include <glib/gstdio.h>
 
+#include "log-session.h"
+
 typedef struct {
   char *spool_prefix;         /* the spool directory with a trailing separator */
   ImsDoneFunc done;
@@ -43,9 +45,9 @@ run_recovery(ImsStore *store, gpointer data, GError **error)
       g_prefix_error(error, "%s: cannot mark take %s interrupted: ", take->session_id, take->id);
       return FALSE;
     }
-    g_message("%s: take %d of question %d was cut by a crash; kept as interrupted (%" G_GINT64_FORMAT
-              " bytes)", take->session_id, take->number, take->question_index + 1,
-              take->size_bytes);
+    ims_log_session(G_LOG_LEVEL_MESSAGE, take->session_id, take->id,
+                    "take %d of question %d was cut by a crash; kept as interrupted (%" G_GINT64_FORMAT
+                    " bytes)", take->number, take->question_index + 1, take->size_bytes);
   }
   return TRUE;
 }

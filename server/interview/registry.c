@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "database.h"
+#include "log-session.h"
 #include "token.h"
 
 #define SWEEP_INTERVAL_SECONDS 30
@@ -54,13 +55,24 @@ run_load_session(ImsStore *store, gpointer data, GError **error)
   return load->record != NULL;
 }
 
+/* Answers peer's join with error, and logs it with the session id the client asked for (escaped and
+ * truncated: it is the client's input) as the session field and the refusal's code. */
+static void
+refuse_join(ImsPeer *peer, const char *requested_session_id, const GError *error)
+{
+  g_autofree char *session_id = ims_log_untrusted_id(requested_session_id);
+  ims_log_session(G_LOG_LEVEL_INFO, session_id, NULL, "%s: join refused (%s): %s",
+                  ims_peer_get_log_id(peer), ims_signal_error_code_of(error), error->message);
+  ims_peer_join_finish(peer, NULL, NULL, error);
+}
+
 /* Attaches peer to session and tells it; the session reference is the peer's. */
 static void
 finish_join(ImsSession *session, ImsPeer *peer)
 {
   g_autoptr(GError) error = NULL;
   if (!ims_session_attach(session, peer, &error)) {
-    ims_peer_join_finish(peer, NULL, NULL, error);
+    refuse_join(peer, ims_session_get_id(session), error);
     return;
   }
   ims_peer_join_finish(peer, ims_session_ref(session), ims_session_get_id(session), NULL);
@@ -82,7 +94,8 @@ on_session_loaded(gpointer data, const GError *store_error)
       g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
                           "This interview link is not valid.");
     } else {
-      g_warning("%s: cannot load session: %s", load->session_id, store_error->message);
+      ims_log_session(G_LOG_LEVEL_WARNING, load->session_id, NULL, "cannot load session: %s",
+                      store_error->message);
       g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
                           "The server cannot open the interview right now; try again.");
     }
@@ -95,7 +108,7 @@ on_session_loaded(gpointer data, const GError *store_error)
     if (session)
       finish_join(session, peer);
     else
-      ims_peer_join_finish(peer, NULL, NULL, error);
+      refuse_join(peer, load->session_id, error);
   }
   /* the read's job frees load */
 }
@@ -143,7 +156,7 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data)
   g_autoptr(GError) error = NULL;
 
   if (!check_token(registry, message, &error)) {
-    ims_peer_join_finish(peer, NULL, NULL, error);
+    refuse_join(peer, message->session_id, error);
     return;
   }
   ImsSession *session = g_hash_table_lookup(registry->sessions, message->session_id);
@@ -240,7 +253,8 @@ ims_registry_end_user_sessions(ImsRegistry *registry, const char *user_id, gbool
       continue;
     ImsPeer *peer = ims_session_get_peer(session);
     if (peer) {
-      g_info("%s: ending the live session of user %s", ims_session_get_id(session), user_id);
+      ims_log_session(G_LOG_LEVEL_INFO, ims_session_get_id(session), NULL,
+                      "ending the live session of user %s", user_id);
       ims_peer_send_error(peer, "logged_out",
                           "You were signed out. Open your interview link again to continue.",
                           NULL);

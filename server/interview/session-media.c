@@ -88,6 +88,7 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
     .video_start_kbps = data->video_start_kbps,
     .target_kbps = data->target_kbps,
     .network = &data->network,
+    .session_id = ims_session_get_id(session),   /* the session field of the receive path's lines */
   };
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;
@@ -115,10 +116,10 @@ media_add_ice_candidate(gpointer media, guint mline_index, const char *candidate
 }
 
 static gboolean
-media_start_take(gpointer media, const char *path, GError **error)
+media_start_take(gpointer media, const char *path, const char *take_id, GError **error)
 {
   MediaBinding *binding = media;
-  return ims_receiver_start_take(binding->receiver, path, error);
+  return ims_receiver_start_take(binding->receiver, path, take_id, error);
 }
 
 static void

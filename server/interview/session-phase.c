@@ -45,6 +45,7 @@
  */
 #define G_LOG_DOMAIN "imsd.session"
 
+#include "log-session.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "peer-handler.h"
@@ -62,8 +63,8 @@ stop_take(ImsSession *session, ImsTakeStatus status, const char *reason)
   g_free(open->take->stop_reason);
   open->take->stop_reason = g_strdup(reason);
   open->final_status = status;
-  g_info("%s: stopping take %d of question %d (%s)", LOG_ID(session), open->take->number,
-         open->take->question_index + 1, reason);
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), open->take->id, "stopping take %d of question %d (%s)",
+                  open->take->number, open->take->question_index + 1, reason);
   session->context->media->stop_take(open->media);
 }
 
@@ -130,7 +131,7 @@ complete(ImsSession *session, const char *reason)
                                                        responses),
                  record->id);
   ims_session_save_progress(session, events);
-  g_info("%s: interview completed", LOG_ID(session));
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "interview completed");
 }
 
 static void
@@ -321,12 +322,12 @@ on_think_time_over(gpointer data)
   session->deadline = 0;
   ims_session_fire(session, IMS_SESSION_EVENT_THINK_TIME_OVER, NULL);
   if (!session->media_ready) {
-    g_info("%s: think time over, take starts when media flows", LOG_ID(session));
+    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "think time over, take starts when media flows");
     return G_SOURCE_REMOVE;
   }
   if (!ims_session_start_take(session, &error)) {
-    g_warning("%s: could not start the take when think time ran out: %s", LOG_ID(session),
-              error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL,
+                    "could not start the take when think time ran out: %s", error->message);
     if (session->peer)
       ims_peer_send_error(session->peer, ims_signal_error_code_of(error), error->message, NULL);
   }
@@ -343,7 +344,7 @@ on_answer_time_over(gpointer data)
   session->deadline = 0;
   if (ims_session_find_open_take(session, session->media) &&
       ims_session_can(session, IMS_SESSION_EVENT_ANSWER_TIME_OVER)) {
-    g_info("%s: answer time limit reached", LOG_ID(session));
+    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "answer time limit reached");
     ims_session_fire(session, IMS_SESSION_EVENT_ANSWER_TIME_OVER, "time_limit");
     ims_session_send_state(session);
   }
@@ -370,12 +371,13 @@ ims_session_fire(ImsSession *session, ImsSessionEvent event, const char *reason)
   const ImsSessionTransition *row = find_transition(session, event);
 
   if (!row) {
+    /* g_critical, not ims_log_session: a g_log_set_handler() sees it (the unit tests count it) */
     g_critical("%s: bug: \"%s\" has no transition from %s; refused", LOG_ID(session),
                ims_session_event_name(event), ims_session_phase_name(session->phase));
     return FALSE;
   }
-  g_debug("%s: %s: %s -> %s", LOG_ID(session), ims_session_event_name(event),
-          ims_session_phase_name(row->from), ims_session_phase_name(row->to));
+  ims_log_session(G_LOG_LEVEL_DEBUG, LOG_ID(session), NULL, "%s: %s -> %s", ims_session_event_name(event),
+                  ims_session_phase_name(row->from), ims_session_phase_name(row->to));
   if (row->action)
     row->action(session, reason);
   enter(session, row->to);

@@ -15,6 +15,7 @@
 #include "session-private.h"
 
 #include "database.h"
+#include "log-session.h"
 #include "peer-handler.h"
 
 typedef enum {
@@ -92,7 +93,8 @@ on_session_written(gpointer data, const GError *error)
       g_hash_table_remove(session->unsaved_takes, write->take->id);
   }
   if (error) {
-    g_warning("%s: a change was refused by the database: %s", LOG_ID(session), error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), write->take ? write->take->id : NULL,
+                    "a change was refused by the database: %s", error->message);
     if (session->peer)
       ims_peer_send_error(session->peer, "internal",
                           "The server could not save your progress; try again.", NULL);

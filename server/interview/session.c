@@ -22,6 +22,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "log-session.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "peer-handler.h"
@@ -194,7 +195,8 @@ ims_session_start_take(ImsSession *session, GError **error)
 
   g_autofree char *dir = g_build_filename(session->context->spool_dir, LOG_ID(session), NULL);
   if (g_mkdir_with_parents(dir, 0750) != 0) {
-    g_warning("%s: cannot create %s: %s", LOG_ID(session), dir, g_strerror(errno));
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "cannot create %s: %s", dir,
+                    g_strerror(errno));
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
                         "The server cannot store recordings right now.");
     return FALSE;
@@ -212,8 +214,9 @@ ims_session_start_take(ImsSession *session, GError **error)
   take->started_at = g_get_real_time();
 
   ims_session_save_take(session, take, TRUE, NULL, FALSE);
-  if (!session->context->media->start_take(session->media, take->path, &local_error)) {
-    g_warning("%s: could not start recording: %s", LOG_ID(session), local_error->message);
+  if (!session->context->media->start_take(session->media, take->path, take->id, &local_error)) {
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), take->id, "could not start recording: %s",
+                    local_error->message);
     take->status = IMS_TAKE_FAILED;
     take->stopped_at = g_get_real_time();
     take->stop_reason = g_strdup("start_failed");
@@ -229,8 +232,8 @@ ims_session_start_take(ImsSession *session, GError **error)
   open->media = session->media;
   open->final_status = IMS_TAKE_COMPLETED;
   g_ptr_array_add(session->open_takes, open);
-  g_info("%s: take %d of question %d started: %s", LOG_ID(session), take->number,
-         take->question_index + 1, take->path);
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), take->id, "take %d of question %d started: %s",
+                  take->number, take->question_index + 1, take->path);
   g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
 
   ims_session_fire(session, IMS_SESSION_EVENT_TAKE_STARTED, NULL);
@@ -299,8 +302,8 @@ on_silence_deadline(gpointer data)
     arm_silence_deadline(session, timeout - silent);
     return G_SOURCE_REMOVE;
   }
-  g_warning("%s: no media for %d s, treating the peer as gone", LOG_ID(session),
-            session->context->no_media_timeout_seconds);
+  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "no media for %d s, treating the peer as gone",
+                  session->context->no_media_timeout_seconds);
   ImsPeer *peer = session->peer;
   release_media(session, "no_media");
   ims_session_send_state(session);
@@ -339,15 +342,15 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
   }
   if (session->peer && session->peer != peer) {
     ImsPeer *old = session->peer;
-    g_info("%s: a new connection replaces %s", LOG_ID(session), ims_peer_get_log_id(old));
+    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "a new connection replaces the previous one");
     ims_peer_send_error(old, "replaced", "The interview was opened in another window.", NULL);
     ims_session_detach(session, old);
     ims_peer_close(old, "replaced");
   }
   session->peer = peer;
   ims_session_fire(session, IMS_SESSION_EVENT_JOINED, NULL);
-  g_info("%s: candidate joined at question %d (%s)", LOG_ID(session),
-         record->current_question + 1, ims_session_phase_name(session->phase));
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "candidate joined at question %d (%s)",
+                  record->current_question + 1, ims_session_phase_name(session->phase));
   ims_session_send_state(session);
   return TRUE;
 }
@@ -363,7 +366,7 @@ ims_session_detach(ImsSession *session, ImsPeer *peer)
 {
   if (session->peer != peer)
     return;
-  g_info("%s: candidate left", LOG_ID(session));
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "candidate left");
   release_media(session, "disconnected");
   session->peer = NULL;
 }
@@ -387,7 +390,8 @@ handle_offer(ImsSession *session, const char *sdp, GError **error)
 
   gpointer media = ops->open(session, session->context->media_data, &local_error);
   if (!media) {
-    g_warning("%s: cannot create the media pipeline: %s", LOG_ID(session), local_error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "cannot create the media pipeline: %s",
+                    local_error->message);
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
                         "The server cannot receive media right now.");
     return FALSE;
@@ -528,7 +532,7 @@ ims_session_media_flowing(ImsSession *session, gpointer media)
   if (media != session->media || session->media_ready)
     return;
   session->media_ready = TRUE;
-  g_info("%s: media flowing", LOG_ID(session));
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "media flowing");
   arm_silence_deadline(session,
                        (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC);
   if (session->phase == IMS_SESSION_PHASE_WAITING_FOR_MEDIA) {
@@ -546,8 +550,9 @@ ims_session_media_take_started(ImsSession *session, gpointer media)
   if (!open)
     return;
   open->writing = TRUE;
-  g_info("%s: take %d of question %d: first keyframe written", LOG_ID(session),
-         open->take->number, open->take->question_index + 1);
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), open->take->id,
+                  "take %d of question %d: first keyframe written", open->take->number,
+                  open->take->question_index + 1);
   if (media == session->media)
     ims_session_send_state(session);
 }
@@ -572,8 +577,9 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);
   ims_session_save_take(session, take, FALSE, events, TRUE);
-  g_info("%s: take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
-         " bytes, %s/%s %dx%d", LOG_ID(session), take->number, take->question_index + 1,
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), take->id,
+                  "take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
+                  " bytes, %s/%s %dx%d", take->number, take->question_index + 1,
          ims_take_status_to_string(take->status), take->stop_reason, take->duration_ms,
          take->size_bytes, take->video_codec ? take->video_codec : "-",
          take->audio_codec ? take->audio_codec : "-", take->width, take->height);
@@ -597,7 +603,8 @@ ims_session_media_take_finished(ImsSession *session, gpointer media, const char 
   OpenTake *open = ims_session_find_open_take(session, media);
 
   if (!open) {
-    g_warning("%s: a take finished that is not open: %s", LOG_ID(session), path);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "a take finished that is not open: %s",
+                    path);
     return;
   }
   ImsTake *take = open->take;
@@ -628,7 +635,8 @@ ims_session_media_failed(ImsSession *session, gpointer media, const char *reason
   gboolean current = media == session->media;
   ImsPeer *peer = current ? session->peer : NULL;
 
-  g_warning("%s: media failed: %s", LOG_ID(session), reason);
+  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), open ? open->take->id : NULL, "media failed: %s",
+                  reason);
   if (current) {
     /* the attached peer's media is gone: it is closed once its take (if any) is finalized */
     drop_media(session);

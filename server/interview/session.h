@@ -60,7 +60,8 @@ typedef struct {
   gboolean (*handle_offer)(gpointer media, const char *sdp, GError **error);
   gboolean (*add_ice_candidate)(gpointer media, guint mline_index, const char *candidate,
                                 GError **error);
-  gboolean (*start_take)(gpointer media, const char *path, GError **error);
+  /* records a take into path; take_id is for the media's log lines */
+  gboolean (*start_take)(gpointer media, const char *path, const char *take_id, GError **error);
   void (*stop_take)(gpointer media);
   /* monotonic time of the last media buffer, 0 if none yet; read once per
    * silence deadline (no_media_timeout_seconds), never polled */

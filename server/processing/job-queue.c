@@ -4,6 +4,8 @@
 
 #include "job-queue.h"
 
+#include "log-session.h"
+
 struct _ImsJobQueue {
   ImsJobQueueConfig config;
   GMainContext *context;        /* reports run here */
@@ -103,7 +105,8 @@ push_take(ImsJobQueue *queue, ImsQueuedTake *take)
   if (g_thread_pool_push(queue->pool, take, &error))
     return TRUE;
   g_atomic_int_add(&queue->queued, -1);
-  g_warning("cannot queue take %s: %s", take_id(take), error->message);
+  ims_log_session(G_LOG_LEVEL_WARNING, take->job->take->session_id, NULL, "cannot queue take %s: %s",
+                  take_id(take), error->message);
   g_hash_table_remove(queue->takes, take_id(take));
   return FALSE;
 }

@@ -19,6 +19,7 @@
 #include <glib/gstdio.h>
 
 #include "job-queue.h"
+#include "log-session.h"
 #include "processing-results.h"
 #include "rendition.h"
 #include "spool-files.h"
@@ -311,9 +312,10 @@ retry_renditions(Work *work)
   int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_RENDITIONS);
   if (delay < 0)
     return;
-  g_warning("%s: take %s: renditions failed (attempt %d of %d): %s; trying again in %d s",
-            take->session_id, take->id, work->queued.rendition_failures, IMS_JOB_RENDITION_ATTEMPTS,
-            work->rendition_error, delay);
+  ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL,
+                  "take %s: renditions failed (attempt %d of %d): %s; trying again in %d s", take->id,
+                  work->queued.rendition_failures, IMS_JOB_RENDITION_ATTEMPTS, work->rendition_error,
+                  delay);
   g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, work->rendition_error);
   set_last_error(processor, status_error);
   work_reset_attempt(work);
@@ -337,8 +339,8 @@ schedule_retry(Work *work)
   int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_UNAVAILABLE);
   if (delay < 0)
     return;
-  g_warning("%s: take %s: %s; trying again in %d s", take->session_id, take->id,
-            work->error->message, delay);
+  ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL, "take %s: %s; trying again in %d s",
+                  take->id, work->error->message, delay);
   work_reset_attempt(work);
 }
 
@@ -355,8 +357,8 @@ on_recorded(gpointer data, const GPtrArray *recorded, const GError *error)
   for (guint i = 0; i < recorded->len; i++) {
     const ImsMediaFile *file = g_ptr_array_index(recorded, i);
     g_ptr_array_add(work->queued.stored_kinds, g_strdup(file->kind));
-    g_info("%s: take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->session_id, take->id,
-           file->key, file->size_bytes);
+    ims_log_session(G_LOG_LEVEL_INFO, take->session_id, NULL, "take %s: stored %s (%" G_GINT64_FORMAT
+                    " bytes)", take->id, file->key, file->size_bytes);
   }
   if (error && !work->error)
     work->error = g_error_copy(error);
@@ -368,7 +370,8 @@ on_recorded(gpointer data, const GPtrArray *recorded, const GError *error)
     return;
   if (processor->config.objects)
     delete_spool_files(work);
-  g_info("%s: take %s done: %s", take->session_id, take->id, work->final_status);
+  ims_log_session(G_LOG_LEVEL_INFO, take->session_id, NULL, "take %s done: %s", take->id,
+                  work->final_status);
   ims_job_queue_done(processor->queue, &work->queued);
 }
 
@@ -391,7 +394,8 @@ finish_results(Work *work, ImsProcessingResults *results, const GPtrArray *uploa
         : g_strdup_printf("renditions failed after %d attempts: %s%s", attempts,
                           work->rendition_error,
                           work->no_media ? " (nothing in the take decodes)" : "");
-    g_warning("%s: take %s: processing failed: %s", take->session_id, take->id, error_text);
+    ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL, "take %s: processing failed: %s",
+                    take->id, error_text);
     g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, error_text);
     set_last_error(processor, status_error);
   }
@@ -461,8 +465,8 @@ queue_job(ImsProcessor *processor, ImsProcessingJob *job, GPtrArray *stored_kind
   Work *work = g_new0(Work, 1);
   work->processor = processor;
   ims_queued_take_init(&work->queued, job, stored_kinds);
-  g_info("%s: take %s queued for renditions (%s)", job->take->session_id, job->take->id,
-         job->profile);
+  ims_log_session(G_LOG_LEVEL_INFO, job->take->session_id, NULL, "take %s queued for renditions (%s)",
+                  job->take->id, job->profile);
   ims_job_queue_add(processor->queue, &work->queued);
 }
 
@@ -480,8 +484,9 @@ ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job
   if (take->status != IMS_TAKE_COMPLETED && take->status != IMS_TAKE_INTERRUPTED)
     return;   /* nothing usable was written */
   if (!g_str_has_prefix(take->path, processor->spool_prefix)) {
-    g_warning("%s: take %s: %s is not in the spool %s: not processed here", take->session_id,
-              take->id, take->path, processor->config.spool_dir);
+    ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL,
+                    "take %s: %s is not in the spool %s: not processed here", take->id, take->path,
+                    processor->config.spool_dir);
     return;
   }
   queue_job(processor, ims_processing_job_copy(job), NULL);

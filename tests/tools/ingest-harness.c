@@ -197,7 +197,7 @@ start_next_take(gpointer data)
   h->timer = 0;
   g_autofree char *path = g_strdup_printf("%s/take-%d.mkv", h->dir, h->take_index);
   g_autoptr(GError) error = NULL;
-  if (!ims_receiver_start_take(h->receiver, path, &error)) {
+  if (!ims_receiver_start_take(h->receiver, path, NULL, &error)) {
     emit_simple("error", "message", error->message);
     quit(h, 1);
   }

@@ -297,7 +297,7 @@ fake_ice(gpointer media, guint mline, const char *candidate, GError **error)
 }
 
 static gboolean
-fake_start_take(gpointer data, const char *path, GError **error)
+fake_start_take(gpointer data, const char *path, const char *take_id, GError **error)
 {
   FakeMedia *media = data;
   if (media->fail_start) {

@@ -71,7 +71,7 @@ gather(Fixture *f, const ImsTransportNetwork *network)
 {
   g_autoptr(GError) error = NULL;
   ImsMediaLoop *loop = ims_media_loops_acquire(f->loops);
-  ImsTransport *transport = ims_transport_new_full(loop, "network", network, &callbacks, f, &error);
+  ImsTransport *transport = ims_transport_new_full(loop, "network", NULL, network, &callbacks, f, &error);
   if (transport == NULL)
     fail_msg("ims_transport_new_full: %s", error->message);
   gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
@@ -165,7 +165,7 @@ test_bad_network_is_refused(void **state)
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
     ImsMediaLoop *loop = ims_media_loops_acquire(f->loops);
-    ImsTransport *transport = ims_transport_new_full(loop, "bad", &bad[i], &callbacks, f, &error);
+    ImsTransport *transport = ims_transport_new_full(loop, "bad", NULL, &bad[i], &callbacks, f, &error);
     assert_null(transport);
     assert_true(g_error_matches(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT));
     print_message("refused: %s\n", error->message);
