@@ -8,6 +8,7 @@
 #include "api-input.h"
 #include "json-build.h"
 #include "json-depth.h"
+#include "log-session.h"
 #include "token.h"
 
 #define MAX_QUESTIONS 50
@@ -184,8 +185,8 @@ ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiRespon
     ims_api_respond_error(response, 500, "internal", "The session could not be created.");
     return;
   }
-  g_info("%s: session created for interview %s with %u questions", record->id,
-         record->interview_id, record->questions->len);
+  ims_log_session(G_LOG_LEVEL_INFO, record->id, NULL, "session created for interview %s with %u questions",
+                  record->interview_id, record->questions->len);
 
   g_autofree char *join_url = g_strdup_printf("%s/candidate/?session=%s#token=%s",
                                               api->config->public_url, record->id, token);
