@@ -317,6 +317,60 @@ test_join_refuses_a_session_id_that_is_no_uuid(void **state)
   assert_int_equal(loads(f), 0);
 }
 
+/* ---- the log line of a refused join ---- */
+
+/* "<SESSION_ID field>|<message>" of each imsd.registry line (the writer is installed in main). */
+static GPtrArray *registry_lines;
+
+static GLogWriterOutput
+capture_registry_lines(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  const char *domain = NULL, *session = "", *message = "";
+  for (gsize i = 0; i < n_fields; i++) {
+    const char *value = fields[i].length < 0 ? fields[i].value : NULL;   /* strings only */
+    if (value == NULL)
+      continue;
+    if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
+      domain = value;
+    else if (strcmp(fields[i].key, "SESSION_ID") == 0)
+      session = value;
+    else if (strcmp(fields[i].key, "MESSAGE") == 0)
+      message = value;
+  }
+  if (registry_lines && g_strcmp0(domain, "imsd.registry") == 0)
+    g_ptr_array_add(registry_lines, g_strdup_printf("%s|%s", session, message));
+  return g_log_writer_default(level, fields, n_fields, data);
+}
+
+/* Every refusal is one line with the session id the client asked for as its session field (escaped
+ * when it is not plain: it is the client's input) and the refusal's code; an accepted join logs none. */
+static void
+test_refused_joins_are_logged_with_the_id_asked_for(void **state)
+{
+  Fixture *f = *state;
+  registry_lines = g_ptr_array_new_with_free_func(g_free);
+  ImsMessage bad = { .type = IMS_MESSAGE_JOIN, .session_id = (char *) SESSION_A,
+                     .token = (char *) "not.a.token" };
+  f->handler->join((ImsPeer *) &f->peers[0], &bad, f->registry);
+  send_join_token(f, &f->peers[0], "x\n]: y", "x\n]: y", 0, 3600);   /* a refused peer may ask again */
+  join(f, &f->peers[1], SESSION_MISSING);
+  join(f, &f->peers[1], SESSION_DONE);
+  join(f, &f->peers[2], SESSION_A);
+  assert_int_equal(f->peers[2].error_code, -1);
+
+  const char *expected[] = {
+    SESSION_A "|fake-peer: join refused (bad_token): This interview link is not valid.",
+    "x\\x0a\\x5d:\\x20y|fake-peer: join refused (session_not_found): This interview link is not valid.",
+    SESSION_MISSING "|fake-peer: join refused (session_not_found): This interview link is not valid.",
+    SESSION_DONE "|fake-peer: join refused (session_completed): This interview is already completed.",
+  };
+  GPtrArray *lines = g_steal_pointer(&registry_lines);
+  assert_int_equal(lines->len, G_N_ELEMENTS(expected));
+  for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+    assert_string_equal(g_ptr_array_index(lines, i), expected[i]);
+  g_ptr_array_unref(lines);
+}
+
 /* ---- the read of a session ---- */
 
 static void
@@ -516,6 +570,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_join_refuses_another_sessions_token, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_refuses_a_session_id_that_is_no_uuid, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_refused_joins_are_logged_with_the_id_asked_for, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_join_reads_the_session_and_attaches, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_of_an_unknown_session, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_while_the_database_is_away, setup, teardown),
@@ -533,5 +589,6 @@ main(void)
     cmocka_unit_test_setup_teardown(test_shutdown_without_open_takes_is_done_at_once, setup,
                                     teardown),
   };
+  g_log_set_writer_func(capture_registry_lines, NULL, NULL);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
