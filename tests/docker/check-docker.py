@@ -2,7 +2,7 @@
 """check-docker.py: docker/compose.yaml, docker/Dockerfile and .dockerignore
 checked without a Docker engine (meson test 'docker-files', suite unit).
 
-   python3 tests/docker/check-docker.py [REPO_ROOT]
+   python3 tests/docker/check-docker.py [REPO_ROOT [IMSD_BINARY]]
 
 Reads the files as text and YAML (python3-yaml) and fails, naming each
 problem, unless:
@@ -27,7 +27,12 @@ problem, unless:
     excludes no file git tracks (`git ls-files`; skipped outside a checkout);
   - the Dockerfile's build stage installs exactly the packages
     scripts/install-deps.sh lists for building: its "build" group and every
-    -dev package, less BUILD_EXCLUDED (each with its reason).
+    -dev package, less BUILD_EXCLUDED (each with its reason);
+  - with IMSD_BINARY (meson passes the imsd it built): every shared library
+    it links (ldd) comes from a package that the runtime stage installs, or
+    that one of those depends on (dpkg's Depends and Pre-Depends, followed on
+    this machine, which has them all installed), or that a Debian 12 base
+    image has (Essential or Priority required).
 Exits 0 with "ok" and a count of checks, 1 with the problems.
 """
 import os
@@ -355,6 +360,66 @@ for package in sorted(wanted - image_build):
 for package in sorted(image_build - wanted):
     check(False, 'docker/Dockerfile build stage installs %s, which scripts/install-deps.sh does not list '
                  'for building' % package)
+
+# --- runtime packages: what the built imsd links -------------------------------------
+
+
+def runtime_closure(packages):
+    """The packages, what they depend on (first installed alternative), and the
+    base image's, from one dpkg-query of every installed package."""
+    listing = subprocess.run(['dpkg-query', '-W', '-f',
+                              '${Package}\t${Essential}\t${Priority}\t${Depends}, ${Pre-Depends}\n'],
+                             capture_output=True, text=True).stdout
+    depends = {}
+    closure = set()
+    for line in listing.splitlines():
+        fields = line.split('\t')
+        if len(fields) != 4:
+            continue
+        depends[fields[0]] = fields[3]
+        if fields[1] == 'yes' or fields[2] == 'required':
+            closure.add(fields[0])
+    todo = list(packages)
+    while todo:
+        package = todo.pop()
+        if package in closure:
+            continue
+        closure.add(package)
+        for dependency in depends.get(package, '').split(','):
+            names = [re.split(r'[ (:]', alternative.strip())[0] for alternative in dependency.split('|')]
+            names = [name for name in names if name in depends]
+            if names:
+                todo.append(names[0])
+    return closure
+
+
+if len(sys.argv) > 2:
+    binary = sys.argv[2]
+    ldd = subprocess.run(['ldd', binary], capture_output=True, text=True, check=True).stdout
+    libraries = sorted(set(re.findall(r'=> (/\S+)', ldd)))
+    check(len(libraries) > 20, 'ldd %s: only %d libraries' % (binary, len(libraries)))
+    runtime_packages = set()
+    for word, arguments in final:
+        if word == 'RUN':
+            runtime_packages.update(apt_packages(arguments))
+    closure = runtime_closure(runtime_packages)
+    # dpkg knows one spelling: /lib or /usr/lib (merged /usr), the link or its target
+    spellings = {}
+    for library in libraries:
+        for path in (library, os.path.realpath(library)):
+            for spelling in (path, path[len('/usr'):] if path.startswith('/usr/') else '/usr' + path):
+                spellings.setdefault(spelling, library)
+    owners = {}
+    found = subprocess.run(['dpkg', '-S'] + sorted(spellings), capture_output=True, text=True).stdout
+    for line in found.splitlines():
+        package, _, path = line.partition(': ')
+        if path in spellings and ', ' not in package:
+            owners.setdefault(spellings[path], package.split(':')[0])
+    for library in libraries:
+        package = owners.get(library)
+        if check(package, '%s (linked by imsd) belongs to no package' % library):
+            check(package in closure, 'imsd links %s (package %s), which the runtime stage of '
+                                      'docker/Dockerfile does not install' % (library, package))
 
 if problems:
     for problem in problems:
