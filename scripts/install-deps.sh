@@ -41,6 +41,8 @@ PACKAGES=(
   # only), and its second sender (tests/fidelity/sender.py: aiortc, and
   # websockets for imsd's signaling; python3-aiortc does not pull it in)
   python3 python3-aiortc python3-websockets
+  # tests/docker/check-docker.py reads docker/compose.yaml
+  python3-yaml
 )
 # IMSD_INSTALL_BENCH=1: also what only bench/vs-janus.mjs needs (Janus and its
 # janus.js, see bench/README.md); never needed to build, run or test imsd

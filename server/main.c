@@ -98,6 +98,7 @@ open_object_store(const ImsConfig *config, ImsObjectStore **objects, GError **er
     return TRUE;
   ImsObjectStoreConfig objects_config = {
     .endpoint = config->s3_endpoint,
+    .public_endpoint = config->s3_public_endpoint,
     .bucket = config->s3_bucket,
     .access_key = config->s3_access_key,
     .secret_key = config->s3_secret_key,

@@ -132,6 +132,8 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("storage", s3_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
              "S3 endpoint host[:port] (MinIO: host:9000; AWS: s3.amazonaws.com); empty keeps renditions in the spool."),
+  STRING_KEY("storage", s3_public_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
+             "Where reviewers' browsers reach S3, host[:port] or http(s)://host[:port], used only in signed URLs; empty: s3_endpoint."),
   STRING_KEY("storage", s3_bucket, "imsd", 0, NULL,
              "Bucket every object is stored in."),
   STRING_KEY("storage", s3_access_key, "", KEY_MAY_BE_EMPTY, NULL,

@@ -52,6 +52,7 @@ typedef struct {
   int shutdown_timeout_seconds;/* 10: longest wait for open takes to finalize on SIGTERM */
   /* [storage] */
   char *s3_endpoint;           /* "": renditions stay in the spool */
+  char *s3_public_endpoint;    /* "": signed URLs name s3_endpoint */
   char *s3_bucket;             /* "imsd" */
   char *s3_access_key;
   char *s3_secret_key;

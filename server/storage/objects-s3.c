@@ -19,6 +19,13 @@
  *
  * presign_get sends nothing: libs3's S3_generate_authenticated_query_string
  * signs a GET URL (V2 query-string authentication) with an absolute Expires.
+ * Its URL names the public endpoint when the config gives one (a second
+ * bucket context, presign_context, differing only in host and scheme): the
+ * address a reviewer's browser reaches (a proxy, a published port) rather
+ * than the one imsd talks to.  V2 signs "GET\n\n\n{Expires}\n/{bucket}/{key}"
+ * and never the Host, in path and virtual-host style alike, so the one
+ * signature is valid whichever host the request reaches the service by
+ * (V4 would sign the Host header: a move to V4 must sign the public host).
  *
  * Status mapping (libs3 2.0 does not expose the HTTP status code):
  *   OK -> success; NoSuchKey / HTTP 404 -> NOT_FOUND (REFUSED for uploads:
@@ -49,7 +56,9 @@ typedef struct {
   char *access_key;
   char *secret_key;
   char *region;
+  char *public_host;       /* "host[:port]" of the signed URLs */
   S3BucketContext context; /* points into the strings above */
+  S3BucketContext presign_context; /* context on public_host, for presign_get */
 } ImsS3Store;
 
 /* One call's state, shared with libs3's callbacks (same thread). */
@@ -364,7 +373,8 @@ ims_s3_presign_get(ImsObjectStore *store, const char *key, int expires_seconds, 
   }
   int64_t expires = g_get_real_time() / G_USEC_PER_SEC + expires_seconds;
   char buffer[S3_MAX_AUTHENTICATED_QUERY_STRING_SIZE];
-  S3Status status = S3_generate_authenticated_query_string(buffer, &self->context, key, expires, NULL);
+  S3Status status =
+    S3_generate_authenticated_query_string(buffer, &self->presign_context, key, expires, NULL);
   if (status != S3StatusOK) {
     g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY, "cannot sign a URL for %s: %s", key,
                 S3_get_status_name(status));
@@ -382,7 +392,45 @@ ims_s3_free(ImsObjectStore *store)
   g_free(self->access_key);
   g_free(self->secret_key);
   g_free(self->region);
+  g_free(self->public_host);
   g_free(self);
+}
+
+/* Parses a public endpoint: "host[:port]" (scheme from use_tls) or
+ * "http(s)://host[:port]", one trailing "/" allowed, nothing else (no path,
+ * query, user).  Sets *host (transfer full) and *use_tls; FALSE with
+ * IMS_OBJECTS_ERROR_REFUSED and nothing set otherwise. */
+static gboolean
+ims_s3_parse_public_endpoint(const char *endpoint, gboolean default_tls, char **host,
+                             gboolean *use_tls, GError **error)
+{
+  gboolean tls = default_tls;
+  const char *rest = endpoint;
+  if (g_str_has_prefix(rest, "https://")) {
+    tls = TRUE;
+    rest += strlen("https://");
+  } else if (g_str_has_prefix(rest, "http://")) {
+    tls = FALSE;
+    rest += strlen("http://");
+  }
+  g_autofree char *authority = g_strdup(rest);
+  gsize length = strlen(authority);
+  if (length > 0 && authority[length - 1] == '/')
+    authority[--length] = '\0';
+  g_autofree char *parsed_host = NULL;
+  gint port = -1;
+  g_autofree char *as_url = g_strdup_printf("http://%s", authority);
+  gboolean plain = length > 0 && length <= S3_MAX_HOSTNAME_SIZE &&
+                   strpbrk(authority, "/?#@ \t\r\n\\") == NULL && strstr(authority, "://") == NULL;
+  if (!plain || !g_uri_split_network(as_url, G_URI_FLAGS_NONE, NULL, &parsed_host, &port, NULL) ||
+      parsed_host == NULL || parsed_host[0] == '\0' || port == 0) {
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_REFUSED,
+                "S3 public endpoint \"%.60s\" is not host[:port] or http(s)://host[:port]", endpoint);
+    return FALSE;
+  }
+  *host = g_steal_pointer(&authority);
+  *use_tls = tls;
+  return TRUE;
 }
 
 ImsObjectStore *
@@ -417,6 +465,16 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
     return NULL;
   }
 
+  /* without a public endpoint, signed URLs name the endpoint itself */
+  g_autofree char *public_host = g_strdup(config->endpoint);
+  gboolean public_tls = config->use_tls;
+  if (config->public_endpoint != NULL && config->public_endpoint[0] != '\0') {
+    g_clear_pointer(&public_host, g_free);
+    if (!ims_s3_parse_public_endpoint(config->public_endpoint, config->use_tls, &public_host,
+                                      &public_tls, error))
+      return NULL;
+  }
+
   ImsS3Store *self = g_new0(ImsS3Store, 1);
   self->endpoint = g_strdup(config->endpoint);
   self->bucket = g_strdup(config->bucket);
@@ -429,6 +487,8 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
   self->config.access_key = self->access_key;
   self->config.secret_key = self->secret_key;
   self->config.region = self->region;
+  self->public_host = g_steal_pointer(&public_host);
+  self->config.public_endpoint = NULL; /* parsed into presign_context below */
   if (self->config.timeout_seconds <= 0)
     self->config.timeout_seconds = 30;
   if (self->config.multipart_part_bytes < 5 * 1024 * 1024)
@@ -444,6 +504,9 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
     .accessKeyId = self->access_key,
     .secretAccessKey = self->secret_key,
   };
+  self->presign_context = self->context;
+  self->presign_context.hostName = self->public_host;
+  self->presign_context.protocol = public_tls ? S3ProtocolHTTPS : S3ProtocolHTTP;
   self->base.put_file = ims_s3_put_file;
   self->base.head = ims_s3_head;
   self->base.delete_object = ims_s3_delete;

@@ -30,8 +30,10 @@ struct _ImsObjectStore {
   /* TRUE if the bucket answers (for /readyz). */
   gboolean (*ping)(ImsObjectStore *store, GError **error);
   /* A URL that lets anyone GET key until now + expires_seconds (query-string
-   * authentication, AWS signature V2: AWSAccessKeyId, Expires, Signature).
-   * Works with range requests.  Transfer full; NULL + error. */
+   * authentication, AWS signature V2: AWSAccessKeyId, Expires, Signature),
+   * on the public endpoint when the config names one, else on the endpoint.
+   * Works with range requests.  Sends nothing, never waits.  Transfer full;
+   * NULL + error. */
   char *(*presign_get)(ImsObjectStore *store, const char *key, int expires_seconds, GError **error);
   const char *bucket;
   void (*free)(ImsObjectStore *store);
@@ -39,6 +41,10 @@ struct _ImsObjectStore {
 
 typedef struct {
   const char *endpoint;          /* "host:port" (MinIO, s3rver) or "s3.amazonaws.com" */
+  /* NULL or "": signed URLs name endpoint.  Else where a reviewer's browser
+   * reaches the same service, used only in signed URLs (presign_get):
+   * "host[:port]" (HTTPS if use_tls) or "http://host[:port]" / "https://host[:port]". */
+  const char *public_endpoint;
   const char *bucket;
   const char *access_key;
   const char *secret_key;

@@ -535,6 +535,45 @@ test_presign_get(void **state)
   assert_true(store->delete_object(store, key, &error));
 }
 
+/* [storage] s3_public_endpoint: the URL names another host of the same
+ * s3rver ("localhost" for the store's "127.0.0.1"), as a reviewer's browser
+ * reaches MinIO by a published address imsd does not use; the object
+ * downloads from there, and s3rver still checks the signature. */
+static void
+test_presign_get_on_public_endpoint(void **state)
+{
+  const char *port = strrchr(endpoint, ':');
+  if (port == NULL || !g_str_has_prefix(endpoint, "127.0.0.1:"))
+    skip(); /* needs a service on 127.0.0.1 that localhost also reaches */
+  g_autofree char *public_endpoint = g_strdup_printf("http://localhost%s", port);
+  ImsObjectStoreConfig config = config_for(endpoint);
+  config.public_endpoint = public_endpoint;
+  g_autoptr(ImsObjectStore) store = store_new(&config);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = unique_key("public.bin");
+  g_autofree char *path = write_file("public.bin", 4096, 12);
+  g_autofree char *checksum = NULL;
+  if (!store->put_file(store, key, path, "video/mp4", &checksum, &error))
+    fail_msg("put %s: %s", key, error->message);
+
+  g_autofree char *url = store->presign_get(store, key, 60, &error);
+  assert_non_null(url);
+  g_autofree char *expected_start = g_strdup_printf("%s/%s/", public_endpoint, bucket);
+  if (!g_str_has_prefix(url, expected_start))
+    fail_msg("url %s does not start with %s", url, expected_start);
+  g_autofree char *body_path = NULL;
+  assert_int_equal(fetch_url(url, NULL, &body_path), 200);
+  assert_same_file(path, body_path);
+  g_clear_pointer(&body_path, g_free);
+
+  g_autofree char *tampered = g_strdup(url);
+  char *sig = strstr(tampered, "Signature=") + strlen("Signature=");
+  *sig = *sig == 'A' ? 'B' : 'A';
+  assert_int_equal(fetch_url(tampered, NULL, &body_path), 403);
+  g_clear_pointer(&body_path, g_free);
+  assert_true(store->delete_object(store, key, &error));
+}
+
 static void
 test_presign_get_refuses_bad_arguments(void **state)
 {
@@ -607,6 +646,7 @@ main(void)
     cmocka_unit_test(test_stopped_server_is_unavailable),
     cmocka_unit_test(test_silent_server_times_out),
     cmocka_unit_test(test_presign_get),
+    cmocka_unit_test(test_presign_get_on_public_endpoint),
     cmocka_unit_test(test_presign_get_refuses_bad_arguments),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,8 +1,16 @@
-/* test-objects.c: unit tests for ims_object_key_build() (server/storage/objects.c).
+/* test-objects.c: unit tests for ims_object_key_build() (server/storage/objects.c)
+ * and for the signed URLs of the S3 store (presign_get, server/storage/objects-s3.c).
  *
  * Every accepted key is also checked structurally (key_assert_safe): exactly
  * the expected number of "/"-separated segments, none empty, ".", or "..",
  * only bytes from [A-Za-z0-9._%-], so an id can never add or climb a level.
+ *
+ * Signed URLs are made offline (presign_get sends nothing) and checked
+ * against an AWS signature V2 computed here from the secret: the URL names
+ * the public endpoint when one is set, and its Signature is the HMAC-SHA1 of
+ * "GET\n\n\n{Expires}\n/{bucket}/{key}", which holds no host, so it is valid
+ * for the public host.  tests/integration/test-objects-s3.c fetches one
+ * from s3rver by another host name.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +22,8 @@
 #include <string.h>
 
 #include "objects.h"
+
+#define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 /* Asserts key has segment_count segments and holds no path trick. */
 static void
@@ -235,6 +245,178 @@ test_error_message_never_holds_raw_bytes(void **state)
   assert_non_null(strstr(error->message, "interview id"));
 }
 
+/* The S3 store of a test: bucket "imsd", fixed credentials, nothing sent. */
+static ImsObjectStore *
+presign_store_new(const char *endpoint, const char *public_endpoint, gboolean use_tls,
+                  gboolean path_style, GError **error)
+{
+  ImsObjectStoreConfig config = {
+    .endpoint = endpoint,
+    .public_endpoint = public_endpoint,
+    .bucket = "imsd",
+    .access_key = "AKIDEXAMPLE",
+    .secret_key = SECRET,
+    .use_tls = use_tls,
+    .path_style = path_style,
+  };
+  return ims_object_store_s3_new(&config, error);
+}
+
+/* The decoded value of query parameter name in url (NULL if absent).  Transfer full. */
+static char *
+query_value(const char *url, const char *name)
+{
+  const char *query = strchr(url, '?');
+  assert_non_null(query);
+  g_auto(GStrv) pairs = g_strsplit(query + 1, "&", -1);
+  for (guint i = 0; pairs[i] != NULL; i++) {
+    const char *equals = strchr(pairs[i], '=');
+    if (equals != NULL && (gsize) (equals - pairs[i]) == strlen(name) &&
+        strncmp(pairs[i], name, strlen(name)) == 0)
+      return g_uri_unescape_string(equals + 1, NULL);
+  }
+  return NULL;
+}
+
+/* Asserts url's Signature is the V2 signature of a GET of resource
+ * ("/{bucket}/{key}" as in the URL) until its Expires, with SECRET. */
+static void
+assert_v2_signature(const char *url, const char *resource)
+{
+  g_autofree char *access = query_value(url, "AWSAccessKeyId");
+  g_autofree char *expires = query_value(url, "Expires");
+  g_autofree char *signature = query_value(url, "Signature");
+  assert_string_equal(access, "AKIDEXAMPLE");
+  assert_non_null(expires);
+  assert_non_null(signature);
+  g_autofree char *to_sign = g_strdup_printf("GET\n\n\n%s\n%s", expires, resource);
+  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA1, (const guchar *) SECRET, strlen(SECRET));
+  g_hmac_update(hmac, (const guchar *) to_sign, -1);
+  guint8 digest[20];
+  gsize digest_length = sizeof digest;
+  g_hmac_get_digest(hmac, digest, &digest_length);
+  g_autofree char *expected = g_base64_encode(digest, digest_length);
+  assert_string_equal(signature, expected);
+}
+
+/* A signed URL of key from store, which must sign.  Transfer full. */
+static char *
+presign(ImsObjectStore *store, const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  char *url = store->presign_get(store, key, 600, &error);
+  if (url == NULL)
+    fail_msg("presign_get: %s", error->message);
+  return url;
+}
+
+static void
+test_presign_without_public_endpoint(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsObjectStore) store = presign_store_new("10.0.0.5:9000", NULL, FALSE, TRUE, &error);
+  assert_non_null(store);
+  g_autofree char *url = presign(store, "media/i/s/q/take-1-t1/video.mp4");
+  assert_true(g_str_has_prefix(url, "http://10.0.0.5:9000/imsd/media/i/s/q/take-1-t1/video.mp4?"));
+  assert_v2_signature(url, "/imsd/media/i/s/q/take-1-t1/video.mp4");
+  /* "" is no public endpoint either */
+  g_autoptr(ImsObjectStore) empty = presign_store_new("10.0.0.5:9000", "", TRUE, TRUE, &error);
+  g_autofree char *tls_url = presign(empty, "k");
+  assert_true(g_str_has_prefix(tls_url, "https://10.0.0.5:9000/imsd/k?"));
+}
+
+static void
+test_presign_names_public_endpoint(void **state)
+{
+  const struct {
+    const char *public_endpoint;
+    gboolean use_tls; /* of the internal endpoint */
+    const char *prefix;
+  } cases[] = {
+    { "https://media.example.com", FALSE, "https://media.example.com/imsd/" },
+    { "https://media.example.com/", FALSE, "https://media.example.com/imsd/" },
+    { "http://203.0.113.7:9000", TRUE, "http://203.0.113.7:9000/imsd/" },
+    { "media.example.com:8443", TRUE, "https://media.example.com:8443/imsd/" },
+    { "media.example.com:9000", FALSE, "http://media.example.com:9000/imsd/" },
+    { "[2001:db8::7]:9000", FALSE, "http://[2001:db8::7]:9000/imsd/" },
+  };
+  const char *key = "media/%2E%2E/s/q/take-1-t1/video.mp4"; /* an escaped id: % travels as %25 */
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ImsObjectStore) store =
+      presign_store_new("minio:9000", cases[i].public_endpoint, cases[i].use_tls, TRUE, &error);
+    if (store == NULL)
+      fail_msg("%s: %s", cases[i].public_endpoint, error->message);
+    g_autofree char *url = presign(store, key);
+    g_autofree char *expected = g_strdup_printf("%smedia/%%252E%%252E/s/q/take-1-t1/video.mp4?",
+                                                cases[i].prefix);
+    if (!g_str_has_prefix(url, expected))
+      fail_msg("%s: %s does not start with %s", cases[i].public_endpoint, url, expected);
+    assert_null(strstr(url, "minio"));
+    assert_v2_signature(url, "/imsd/media/%252E%252E/s/q/take-1-t1/video.mp4");
+  }
+}
+
+static void
+test_presign_public_endpoint_virtual_host(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsObjectStore) store =
+    presign_store_new("s3.internal:9000", "https://s3.example.com", FALSE, FALSE, &error);
+  assert_non_null(store);
+  g_autofree char *url = presign(store, "media/k.mp4");
+  assert_true(g_str_has_prefix(url, "https://imsd.s3.example.com/media/k.mp4?"));
+  /* V2 signs the bucket in the resource, not the host */
+  assert_v2_signature(url, "/imsd/media/k.mp4");
+}
+
+/* The same key signed at the same second by a store with and one without a
+ * public endpoint: one signature, so the service checks it the same way
+ * whichever host the request came in by. */
+static void
+test_presign_signature_ignores_host(void **state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsObjectStore) internal = presign_store_new("127.0.0.1:4569", NULL, FALSE, TRUE, &error);
+  g_autoptr(ImsObjectStore) public = presign_store_new("127.0.0.1:4569", "https://cdn.example.org",
+                                                       FALSE, TRUE, &error);
+  assert_non_null(internal);
+  assert_non_null(public);
+  for (int attempt = 0; attempt < 3; attempt++) {
+    g_autofree char *a = presign(internal, "media/x");
+    g_autofree char *b = presign(public, "media/x");
+    g_autofree char *expires_a = query_value(a, "Expires");
+    g_autofree char *expires_b = query_value(b, "Expires");
+    if (!g_str_equal(expires_a, expires_b))
+      continue; /* a second boundary fell between them */
+    g_autofree char *signature_a = query_value(a, "Signature");
+    g_autofree char *signature_b = query_value(b, "Signature");
+    assert_string_equal(signature_a, signature_b);
+    assert_string_equal(strchr(a, '?'), strchr(b, '?'));
+    return;
+  }
+  fail_msg("three second boundaries in a row");
+}
+
+static void
+test_public_endpoint_refused(void **state)
+{
+  g_autofree char *long_host = g_strnfill(300, 'h');
+  const char *refused[] = {
+    "ftp://media.example.com", "http://", "https:///", "media.example.com/s3", "http://h/path/",
+    "user@media.example.com", "http://user:pw@h", "h?x=1", "h#x", "a b", "http://h:99999",
+    "h:0", "h:port", "[::1", "http://http://h", long_host,
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_autoptr(GError) error = NULL;
+    ImsObjectStore *store = presign_store_new("minio:9000", refused[i], FALSE, TRUE, &error);
+    if (store != NULL)
+      fail_msg("public endpoint \"%s\" was accepted", refused[i]);
+    assert_true(g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_REFUSED));
+    assert_non_null(strstr(error->message, "public endpoint"));
+  }
+}
+
 int
 main(void)
 {
@@ -248,6 +430,11 @@ main(void)
     cmocka_unit_test(test_prefixes),
     cmocka_unit_test(test_keys_are_unique_per_take),
     cmocka_unit_test(test_error_message_never_holds_raw_bytes),
+    cmocka_unit_test(test_presign_without_public_endpoint),
+    cmocka_unit_test(test_presign_names_public_endpoint),
+    cmocka_unit_test(test_presign_public_endpoint_virtual_host),
+    cmocka_unit_test(test_presign_signature_ignores_host),
+    cmocka_unit_test(test_public_endpoint_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
