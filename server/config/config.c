@@ -85,6 +85,10 @@ static const KeyInfo keys[] = {
           "Largest signaling (WebSocket) message accepted, in bytes."),
   INT_KEY("server", max_body_bytes, 1048576, 1024, 64 * 1024 * 1024,
           "Largest REST request body accepted, in bytes."),
+  STRING_KEY("server", tls_cert_file, "", KEY_MAY_BE_EMPTY, NULL,
+             "PEM certificate (chain) of the listener, reloaded on SIGHUP; empty (with tls_key_file): plain HTTP."),
+  STRING_KEY("server", tls_key_file, "", KEY_MAY_BE_EMPTY, NULL,
+             "PEM private key of tls_cert_file; set both or neither."),
 
   STRING_KEY("auth", service_token, "", KEY_REQUIRED | KEY_SECRET, NULL,
              "Required. Bearer token that callers of the service REST API must present."),
@@ -751,6 +755,11 @@ ims_config_validate(const ImsConfig *config, GError **error)
                   info->key, variable, local_error->message);
       return FALSE;
     }
+  }
+  if (!config->tls_cert_file[0] != !config->tls_key_file[0]) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING,
+                "[server] tls_cert_file and tls_key_file must be set together (TLS) or both left empty");
+    return FALSE;
   }
   return TRUE;
 }
