@@ -720,7 +720,8 @@ test_shipped_example(void **state)
         fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
     }
   }
-  assert_int_equal(key_count, 54);   /* 46 + [log] format, gstreamer + the six reachability keys of [media] */
+  assert_int_equal(key_count, 56);   /* 46 + [log] format, gstreamer + the six reachability keys of [media]
+                                      * + [server] tls_cert_file, tls_key_file */
 
   /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
