@@ -1,7 +1,7 @@
 // tls.test.mjs: a candidate on an https page (docs/operations.md "TLS"), the
 // two ways imsd is put behind TLS:
 //   imsd's own TLS   [server] tls_cert_file/tls_key_file; the page is
-//                    https://localhost:PORT and its WebSocket wss://.
+//                    https://imsd.test:PORT and its WebSocket wss://.
 //                    During the interview SIGHUP with a new certificate: a
 //                    new connection gets it, the page's WebSocket stays
 //                    connected (no second join) and the take records; a
@@ -15,7 +15,9 @@
 //   start refused    a key that is not the certificate's: imsd exits at once
 //                    naming the files.
 // The test makes its own CA and server certificates (openssl CLI, in a temp
-// dir). Chromium verifies the chain for real: the CA is a trusted root in
+// dir). Chromium maps the name imsd.test to 127.0.0.1 (--host-resolver-rules):
+// unlike localhost, that origin is a secure context only through a valid
+// certificate, as for a candidate on another machine. Chromium verifies the chain for real: the CA is a trusted root in
 // the NSS database of the HOME Chromium is given (certutil), and playwright
 // ignores no certificate error. Node's own requests (REST, /healthz) trust
 // the CA through https.request({ca}).
@@ -38,6 +40,9 @@ import { takeProbe } from './lib/probe.mjs';
 import { CHROMIUM_ARGS } from './lib/browser.mjs';
 import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
 
+// the page's host name: Chromium resolves it to 127.0.0.1, the certificates name it
+const PAGE_HOST = 'imsd.test';
+const BROWSER_ARGS = [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${PAGE_HOST} 127.0.0.1`];
 const QUESTIONS = [{ id: 'q1', text: 'Is this page secure?', timeLimitSeconds: 20 }];
 
 let dir;          // certificates, the Chromium HOME, nginx's files, the imsd runs
@@ -50,13 +55,13 @@ function openssl(...args) {
   return execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** name.key + name.pem: a P-256 server certificate for localhost and
- *  127.0.0.1 signed by the test CA (ca.pem, ca.key). */
+/** name.key + name.pem: a P-256 server certificate for imsd.test, localhost
+ *  and 127.0.0.1 signed by the test CA (ca.pem, ca.key). */
 function makeServerCertificate(name) {
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
     '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=imsd tls test ${name}`);
   fs.writeFileSync(path.join(dir, `${name}.ext`),
-    'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n'
+    'subjectAltName=DNS:imsd.test,DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n'
     + 'keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n');
   openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
     '-days', '2', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
@@ -71,7 +76,7 @@ function fingerprint(pemPath) {
 /** The fingerprint of the certificate a new TLS connection to port gets (verified against the CA). */
 function servedFingerprint(port) {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: caPem() }, () => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: PAGE_HOST, ca: caPem() }, () => {
       const cert = socket.getPeerCertificate();
       socket.end();
       resolve(cert.fingerprint256);
@@ -119,8 +124,8 @@ async function newImsd(name, { env = {}, scheme = 'http', publicUrl } = {}) {
     port, spoolDir: path.join(runDir, 'spool'), logPath: path.join(runDir, 'imsd.log'),
     databaseUrl: getDatabaseUrl('imsd_e2e_tls'), env,
   });
-  imsd.baseUrl = `${scheme}://localhost:${port}`;
-  imsd.extraEnv.IMSD_SERVER_PUBLIC_URL = publicUrl || imsd.baseUrl;
+  imsd.baseUrl = `${scheme}://127.0.0.1:${port}`;
+  imsd.extraEnv.IMSD_SERVER_PUBLIC_URL = publicUrl || `${scheme}://${PAGE_HOST}:${port}`;
   running.push({ stop: () => imsd.stop() });
   return imsd;
 }
@@ -219,7 +224,7 @@ async function assertRefusedWithoutTheCa(url) {
   const untrusting = await chromium.launch({
     executablePath: process.env.IMSD_CHROMIUM || '/usr/bin/chromium',
     headless: false,
-    args: CHROMIUM_ARGS,
+    args: BROWSER_ARGS,
     env: { ...process.env, HOME: home },
   });
   try {
@@ -247,7 +252,7 @@ before(async () => {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.IMSD_CHROMIUM || '/usr/bin/chromium',
     headless: false,
-    args: CHROMIUM_ARGS,
+    args: BROWSER_ARGS,
     env: { ...process.env, HOME: home },
     viewport: { width: 1000, height: 800 },
   });
@@ -277,9 +282,9 @@ test('imsd\'s own TLS: an interview over https/wss; SIGHUP swaps the certificate
     await imsd.spawn();
     await withLogOnFailure(imsd, async () => {
       assert.equal(await servedFingerprint(imsd.port), fingerprint(first.cert), 'the first certificate is served');
-      await assertRefusedWithoutTheCa(`${imsd.baseUrl}/healthz`);
+      await assertRefusedWithoutTheCa(`https://${PAGE_HOST}:${imsd.port}/healthz`);
       const session = await imsd.createSession({ questions: QUESTIONS, thinkSeconds: 2, maxRetakes: 0 });
-      assert.ok(session.joinUrl.startsWith(`https://localhost:${imsd.port}/`), session.joinUrl);
+      assert.ok(session.joinUrl.startsWith(`https://${PAGE_HOST}:${imsd.port}/`), session.joinUrl);
 
       await interviewOneTake(imsd, session, {
         mid: async () => {
@@ -307,12 +312,12 @@ test('nginx terminating TLS (etc/nginx-imsd.conf) in front of imsd\'s plain list
   const proxied = makeServerCertificate('nginx');
   const imsd = await newImsd('behind-nginx');
   const nginx = await startNginx({ imsdPort: imsd.port, ...proxied });
-  imsd.extraEnv.IMSD_SERVER_PUBLIC_URL = `https://localhost:${nginx.port}`;
+  imsd.extraEnv.IMSD_SERVER_PUBLIC_URL = `https://${PAGE_HOST}:${nginx.port}`;
   await imsd.spawn();
   await withLogOnFailure(imsd, async () => {
     assert.equal(await servedFingerprint(nginx.port), fingerprint(proxied.cert), 'nginx serves its certificate');
     const session = await imsd.createSession({ questions: QUESTIONS, thinkSeconds: 2, maxRetakes: 0 });
-    assert.ok(session.joinUrl.startsWith(`https://localhost:${nginx.port}/`), session.joinUrl);
+    assert.ok(session.joinUrl.startsWith(`https://${PAGE_HOST}:${nginx.port}/`), session.joinUrl);
     await interviewOneTake(imsd, session);
     // nginx logs the WebSocket's request when it closes (the page just did)
     await waitFor(() => /"GET \/ws HTTP\/1\.1" 101 /.test(nginx.accessLog()),
