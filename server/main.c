@@ -385,6 +385,10 @@ static gboolean
 on_reload(gpointer data)
 {
   Imsd *imsd = data;
+  if (!imsd->config->tls_cert_file[0]) {
+    g_message("SIGHUP: the listener is plain HTTP, nothing to reload");
+    return G_SOURCE_CONTINUE;
+  }
   g_autoptr(GError) error = NULL;
   ims_notify_reloading("reloading the TLS certificate");
   if (!ims_daemon_reload_tls(imsd->daemon, &error))
