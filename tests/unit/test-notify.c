@@ -77,6 +77,16 @@ receive(Fixture *fixture, int timeout_ms)
   return g_strndup(buffer, (gsize) length);
 }
 
+/* The next datagram is expected, within a second. */
+static void
+assert_received(Fixture *fixture, const char *expected)
+{
+  g_autofree char *datagram = receive(fixture, 1000);
+  if (!datagram)
+    fail_msg("nothing sent; expected “%s”", expected);
+  assert_string_equal(datagram, expected);
+}
+
 static void
 skip_without_libsystemd(void)
 {
@@ -91,25 +101,14 @@ test_ready_reloading_stopping_carry_their_status(void **state)
   Fixture *fixture = *state;
   skip_without_libsystemd();
   ims_notify_ready("listening");
-  g_autofree char *ready = receive(fixture, 1000);
-  assert_non_null(ready);
-  assert_string_equal(ready, "READY=1\nSTATUS=listening");
-
+  assert_received(fixture, "READY=1\nSTATUS=listening");
   ims_notify_reloading("reloading the TLS certificate");
-  g_autofree char *reloading = receive(fixture, 1000);
-  assert_non_null(reloading);
-  assert_string_equal(reloading, "RELOADING=1\nSTATUS=reloading the TLS certificate");
-
+  assert_received(fixture, "RELOADING=1\nSTATUS=reloading the TLS certificate");
   /* a newline in a status would start another assignment: it is a space */
   ims_notify_status("starting\nMAINPID=1");
-  g_autofree char *status = receive(fixture, 1000);
-  assert_non_null(status);
-  assert_string_equal(status, "STATUS=starting MAINPID=1");
-
+  assert_received(fixture, "STATUS=starting MAINPID=1");
   ims_notify_stopping("stopping: finalizing open takes");
-  g_autofree char *stopping = receive(fixture, 1000);
-  assert_non_null(stopping);
-  assert_string_equal(stopping, "STOPPING=1\nSTATUS=stopping: finalizing open takes");
+  assert_received(fixture, "STOPPING=1\nSTATUS=stopping: finalizing open takes");
 }
 
 static void
@@ -144,9 +143,7 @@ test_watchdog_every_half_interval_from_the_loop(void **state)
   g_setenv("WATCHDOG_PID", pid, TRUE);
   guint source = ims_notify_watchdog_start();
   assert_true(source != 0);
-  g_autofree char *first = receive(fixture, 0);
-  assert_non_null(first);
-  assert_string_equal(first, "WATCHDOG=1");
+  assert_received(fixture, "WATCHDOG=1");
 
   /* nothing more until the loop runs */
   g_autofree char *early = receive(fixture, 150);

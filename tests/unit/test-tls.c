@@ -61,9 +61,29 @@ assert_contains(const char *haystack, const char *needle)
     fail_msg("“%s” does not contain “%s”", haystack, needle);
 }
 
-/* Writes NAME.key (a new P-256 key) and NAME.pem (a self-signed certificate
- * of that key with CN=cn) into the fixture's directory. */
+/* A certificate's and a key's PEM files. */
+typedef struct {
+  char *cert;
+  char *key;
+} Pair;
+
 static void
+pair_clear(Pair *pair)
+{
+  g_free(pair->cert);
+  g_free(pair->key);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Pair, pair_clear)
+
+static char *
+path_of(Fixture *fixture, const char *name)
+{
+  return g_build_filename(fixture->directory, name, NULL);
+}
+
+/* Writes NAME.key (a new P-256 key) and NAME.pem (a self-signed certificate
+ * of that key with CN=cn) into the fixture's directory; returns their paths. */
+static Pair
 make_pair(Fixture *fixture, const char *name, const char *cn)
 {
   EVP_PKEY *key = EVP_EC_gen("P-256");
@@ -79,25 +99,19 @@ make_pair(Fixture *fixture, const char *name, const char *cn)
   assert_true(X509_sign(certificate, key, EVP_sha256()) > 0);
 
   g_autofree char *key_name = g_strdup_printf("%s.key", name);
-  g_autofree char *key_path = g_build_filename(fixture->directory, key_name, NULL);
-  FILE *file = g_fopen(key_path, "w");
+  g_autofree char *cert_name = g_strdup_printf("%s.pem", name);
+  Pair pair = { .cert = path_of(fixture, cert_name), .key = path_of(fixture, key_name) };
+  FILE *file = g_fopen(pair.key, "w");
   assert_non_null(file);
   assert_true(PEM_write_PrivateKey(file, key, NULL, NULL, 0, NULL, NULL));
   fclose(file);
-  g_autofree char *cert_name = g_strdup_printf("%s.pem", name);
-  g_autofree char *cert_path = g_build_filename(fixture->directory, cert_name, NULL);
-  file = g_fopen(cert_path, "w");
+  file = g_fopen(pair.cert, "w");
   assert_non_null(file);
   assert_true(PEM_write_X509(file, certificate));
   fclose(file);
   X509_free(certificate);
   EVP_PKEY_free(key);
-}
-
-static char *
-path_of(Fixture *fixture, const char *name)
-{
-  return g_build_filename(fixture->directory, name, NULL);
+  return pair;
 }
 
 static void
@@ -162,13 +176,11 @@ static void
 test_matching_pair_is_accepted(void **state)
 {
   Fixture *fixture = *state;
-  make_pair(fixture, "a", "imsd.example.test");
-  g_autofree char *cert = path_of(fixture, "a.pem");
-  g_autofree char *key = path_of(fixture, "a.key");
+  g_auto(Pair) a = make_pair(fixture, "a", "imsd.example.test");
   g_autoptr(GError) error = NULL;
-  if (!ims_tls_check_files(cert, key, &error))
+  if (!ims_tls_check_files(a.cert, a.key, &error))
     fail_msg("%s", error->message);
-  g_autofree char *description = ims_tls_describe_certificate(cert);
+  g_autofree char *description = ims_tls_describe_certificate(a.cert);
   assert_non_null(description);
   assert_contains(description, "CN=imsd.example.test");
   assert_contains(description, "sha256 ");
@@ -178,42 +190,38 @@ static void
 test_key_of_another_certificate_is_refused(void **state)
 {
   Fixture *fixture = *state;
-  make_pair(fixture, "a", "a.example.test");
-  make_pair(fixture, "b", "b.example.test");
-  g_autofree char *cert = path_of(fixture, "a.pem");
-  g_autofree char *key = path_of(fixture, "b.key");
+  g_auto(Pair) a = make_pair(fixture, "a", "a.example.test");
+  g_auto(Pair) b = make_pair(fixture, "b", "b.example.test");
   g_autoptr(GError) error = NULL;
-  assert_false(ims_tls_check_files(cert, key, &error));
+  assert_false(ims_tls_check_files(a.cert, b.key, &error));
   assert_true(g_error_matches(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
   assert_contains(error->message, "is not the private key of the certificate");
-  assert_contains(error->message, key);
+  assert_contains(error->message, b.key);
 }
 
 static void
 test_unreadable_or_not_pem_is_refused(void **state)
 {
   Fixture *fixture = *state;
-  make_pair(fixture, "a", "a.example.test");
-  g_autofree char *cert = path_of(fixture, "a.pem");
-  g_autofree char *key = path_of(fixture, "a.key");
+  g_auto(Pair) a = make_pair(fixture, "a", "a.example.test");
   g_autofree char *missing = path_of(fixture, "missing.pem");
   g_autofree char *garbage = path_of(fixture, "garbage.pem");
   assert_true(g_file_set_contents(garbage, "not a PEM file\n", -1, NULL));
 
   g_autoptr(GError) error = NULL;
-  assert_false(ims_tls_check_files(missing, key, &error));
+  assert_false(ims_tls_check_files(missing, a.key, &error));
   assert_contains(error->message, "tls_cert_file");
   assert_contains(error->message, "cannot be read");
   g_clear_error(&error);
-  assert_false(ims_tls_check_files(cert, missing, &error));
+  assert_false(ims_tls_check_files(a.cert, missing, &error));
   assert_contains(error->message, "tls_key_file");
   assert_contains(error->message, "cannot be read");
   g_clear_error(&error);
-  assert_false(ims_tls_check_files(garbage, key, &error));
+  assert_false(ims_tls_check_files(garbage, a.key, &error));
   assert_contains(error->message, "holds no PEM certificate");
   g_clear_error(&error);
   /* a certificate is no key */
-  assert_false(ims_tls_check_files(cert, cert, &error));
+  assert_false(ims_tls_check_files(a.cert, a.cert, &error));
   assert_contains(error->message, "holds no unencrypted PEM private key");
   assert_null(ims_tls_describe_certificate(missing));
 }
