@@ -28,17 +28,27 @@ openssl_reason(const char *fallback)
   return g_strdup(text);
 }
 
+/* path opened for OpenSSL's PEM readers, or NULL with an error naming key
+ * (the config key that gave path). */
+static BIO *
+open_file(const char *key, const char *path, GError **error)
+{
+  BIO *file = BIO_new_file(path, "r");
+  if (!file) {
+    g_autofree char *reason = openssl_reason("cannot be opened");
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "[server] %s %s cannot be read: %s", key,
+                path, reason);
+  }
+  return file;
+}
+
 /* The first certificate in path, or NULL with an error. */
 static X509 *
 read_certificate(const char *path, GError **error)
 {
-  g_autoptr(BIO) file = BIO_new_file(path, "r");
-  if (!file) {
-    g_autofree char *reason = openssl_reason("cannot be opened");
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "[server] tls_cert_file %s cannot be read: %s", path, reason);
+  g_autoptr(BIO) file = open_file("tls_cert_file", path, error);
+  if (!file)
     return NULL;
-  }
   X509 *certificate = PEM_read_bio_X509(file, NULL, NULL, NULL);
   if (!certificate) {
     g_autofree char *reason = openssl_reason("no certificate");
@@ -54,13 +64,9 @@ ims_tls_check_files(const char *cert_file, const char *key_file, GError **error)
   g_autoptr(X509) certificate = read_certificate(cert_file, error);
   if (!certificate)
     return FALSE;
-  g_autoptr(BIO) file = BIO_new_file(key_file, "r");
-  if (!file) {
-    g_autofree char *reason = openssl_reason("cannot be opened");
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "[server] tls_key_file %s cannot be read: %s", key_file, reason);
+  g_autoptr(BIO) file = open_file("tls_key_file", key_file, error);
+  if (!file)
     return FALSE;
-  }
   /* an empty passphrase: a key that asks for one is refused, not prompted */
   g_autoptr(EVP_PKEY) key = PEM_read_bio_PrivateKey(file, NULL, NULL, (void *) "");
   if (!key) {
