@@ -56,6 +56,7 @@ ims_notify_stopping(const char *status)
   notify_with_status("STOPPING=1", status);
 }
 
+#ifdef IMSD_HAVE_LIBSYSTEMD
 static gboolean
 on_watchdog(gpointer data)
 {
@@ -63,6 +64,7 @@ on_watchdog(gpointer data)
   notify("WATCHDOG=1");
   return G_SOURCE_CONTINUE;
 }
+#endif
 
 guint
 ims_notify_watchdog_start(void)
