@@ -15,6 +15,8 @@ PACKAGES=(
   libglib2.0-dev libjson-glib-dev libssl-dev
   libwebsockets-dev libwebsockets-evlib-glib
   libjwt-dev libpq-dev libcmocka-dev
+  # sd_notify for systemd/imsd.service (server/notify.c; optional at build time)
+  libsystemd-dev
   libs3-dev libcurl4-openssl-dev
   # media
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
@@ -31,6 +33,12 @@ PACKAGES=(
   # Debian's coturn (TURN/UDP, TURN/TCP) or ICE-TCP (no service is started:
   # the test runs its own turnserver)
   coturn nftables iproute2
+  # tests/browser/tls.test.mjs: its own CA and certificates (openssl), trusted
+  # by Chromium through an NSS database (certutil), and Debian's nginx
+  # terminating TLS in front of imsd (the test runs its own nginx in the
+  # foreground; where systemd runs, the package also starts its service on
+  # port 80, which nothing here uses)
+  openssl libnss3-tools nginx
   # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
   # bc for bench/renditions.sh's ratios)
   ffmpeg bc

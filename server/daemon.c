@@ -9,6 +9,7 @@
 #include "http.h"
 #include "http-files.h"
 #include "peer.h"
+#include "tls.h"
 
 struct _ImsDaemon {
   const ImsConfig *config;
@@ -68,6 +69,10 @@ ims_daemon_new(const ImsDaemonParts *parts, GError **error)
     lws_levels |= LLL_NOTICE;
   lws_set_log_level(lws_levels, log_lws);
 
+  gboolean tls = config->tls_cert_file[0] != '\0';
+  if (tls && !ims_tls_check_files(config->tls_cert_file, config->tls_key_file, error))
+    return NULL;
+
   void *foreign_loops[1] = { parts->loop };
   struct lws_context_creation_info info;
   memset(&info, 0, sizeof info);
@@ -80,6 +85,12 @@ ims_daemon_new(const ImsDaemonParts *parts, GError **error)
   info.retry_and_idle_policy = &daemon->retry;
   info.vhost_name = "imsd";
   info.server_string = "imsd";
+  if (tls) {
+    /* lws loads the pair (checked above); SIGHUP reloads it in place */
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = config->tls_cert_file;
+    info.ssl_private_key_filepath = config->tls_key_file;
+  }
 
   daemon->lws = lws_create_context(&info);
   if (!daemon->lws) {
@@ -92,9 +103,39 @@ ims_daemon_new(const ImsDaemonParts *parts, GError **error)
   /* the web client's files are served without following symlinks */
   const char *const web_roots[] = { config->web_root, daemon->candidate_root, NULL };
   ims_http_files_guard(daemon->lws, web_roots);
-  g_message("listening on http://%s:%d (public %s)", config->listen_address, config->port,
-            config->public_url);
+  g_message("listening on %s://%s:%d (public %s)", tls ? "https" : "http",
+            config->listen_address, config->port, config->public_url);
+  if (tls) {
+    g_autofree char *certificate = ims_tls_describe_certificate(config->tls_cert_file);
+    g_message("TLS certificate: %s", certificate);
+  }
   return g_steal_pointer(&daemon);
+}
+
+gboolean
+ims_daemon_reload_tls(ImsDaemon *daemon, GError **error)
+{
+  const ImsConfig *config = daemon->config;
+  if (!config->tls_cert_file[0]) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                "no [server] tls_cert_file: the listener is plain HTTP, nothing to reload");
+    return FALSE;
+  }
+  if (!ims_tls_check_files(config->tls_cert_file, config->tls_key_file, error)) {
+    g_prefix_error(error, "the certificate in use is kept: ");
+    return FALSE;
+  }
+  /* the vhost's SSL_CTX gets the new pair: handshakes from now on use it,
+   * connections already open keep theirs */
+  if (lws_tls_cert_updated(daemon->lws, config->tls_cert_file, config->tls_key_file, NULL, 0,
+                           NULL, 0) != 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                "libwebsockets did not take the new certificate (see its log above)");
+    return FALSE;
+  }
+  g_autofree char *certificate = ims_tls_describe_certificate(config->tls_cert_file);
+  g_message("TLS certificate reloaded: %s", certificate);
+  return TRUE;
 }
 
 /* ---- shutdown ----

@@ -4,7 +4,9 @@
  * (LWS_SERVER_OPTION_GLIB): HTTP with REST (http.h, api.h), the web client's
  * files, and the signaling WebSocket, whose peers join through the registry
  * of live sessions (registry.h).  It is built from parts made before it
- * (main.c composes them) and owns none of them.  Its shutdown is ordered:
+ * (main.c composes them) and owns none of them.  With [server]
+ * tls_cert_file and tls_key_file it listens over TLS (https, wss), and
+ * reloads the pair on request (SIGHUP in main.c).  Its shutdown is ordered:
  * the sessions finalize their open takes first (bounded by [server]
  * shutdown_timeout_seconds), then the context closes every socket.
  *
@@ -36,9 +38,17 @@ typedef struct {
 } ImsDaemonParts;
 
 /* Starts listening on config's address and port.  NULL with an error if the
- * port cannot be bound (or libwebsockets' GLib event library is missing).
+ * port cannot be bound (or libwebsockets' GLib event library is missing), or
+ * if the TLS files are set but cannot be read or do not match (tls.h).
  * Transfer full. */
 ImsDaemon *ims_daemon_new(const ImsDaemonParts *parts, GError **error);
+
+/* Reloads [server] tls_cert_file and tls_key_file (SIGHUP): new connections
+ * get the new certificate, open ones (WebSockets included) keep theirs and
+ * stay connected.  If the files cannot be read or do not match (tls.h), or
+ * the listener is plain HTTP, FALSE with an error and the certificate in use
+ * is kept.  Reads two small files; does not otherwise wait. */
+gboolean ims_daemon_reload_tls(ImsDaemon *daemon, GError **error);
 
 /* Asks every live session to finalize its open take, then calls done (at
  * once if none is open, at the latest after config->shutdown_timeout_seconds;

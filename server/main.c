@@ -1,9 +1,10 @@
 /* main.c: imsd, the interview media server: the composition of the program.
  *
  * main() reads the options and the config, builds every part from the ones
- * before it, in this order (start_parts), runs the GLib main loop until
- * SIGTERM/SIGINT, lets the daemon finalize every open take, and stops the
- * parts (stop_parts, which states the order once):
+ * before it, in this order (start_parts), tells systemd it is ready
+ * (notify.h), runs the GLib main loop until SIGTERM/SIGINT (SIGHUP reloads
+ * the TLS certificate), lets the daemon finalize every open take, and stops
+ * the parts (stop_parts, which states the order once):
  *
  *   config -> log -> store (PostgreSQL) -> database thread -> object store
  *   (S3) -> profiles -> media loops (the receive path's threads) -> processor
@@ -27,6 +28,7 @@
 #include "imsd-build.h"
 #include "log.h"
 #include "media-loop.h"
+#include "notify.h"
 #include "objects.h"
 #include "processor.h"
 #include "ice-servers.h"
@@ -38,6 +40,7 @@
 #include "reviewer.h"
 #include "session-media.h"
 #include "store-pg.h"
+#include "tls.h"
 #include "topic.h"
 #include "user-events.h"
 
@@ -160,6 +163,12 @@ static gboolean
 start_parts(Imsd *imsd, GError **error)
 {
   const ImsConfig *config = imsd->config;
+
+  /* the listener's certificate before anything: a start it refuses changes
+   * nothing (the daemon checks it again when it loads it) */
+  if (config->tls_cert_file[0] &&
+      !ims_tls_check_files(config->tls_cert_file, config->tls_key_file, error))
+    return FALSE;
 
   /* store -> database thread: the events listener is on the store before the
    * thread runs a job (it pokes the relay once there is one) */
@@ -366,7 +375,27 @@ on_signal(gpointer data)
   }
   imsd->stopping = TRUE;
   g_message("stopping: finalizing open takes");
+  ims_notify_stopping("stopping: finalizing open takes");
   ims_daemon_shutdown(imsd->daemon, quit_loop, imsd->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP: the listener's certificate is read again; a pair that fails
+ * keeps the one in use (the log says why). */
+static gboolean
+on_reload(gpointer data)
+{
+  Imsd *imsd = data;
+  if (!imsd->config->tls_cert_file[0]) {
+    g_message("SIGHUP: the listener is plain HTTP, nothing to reload");
+    return G_SOURCE_CONTINUE;
+  }
+  g_autoptr(GError) error = NULL;
+  ims_notify_reloading("reloading the TLS certificate");
+  if (!ims_daemon_reload_tls(imsd->daemon, &error))
+    g_warning("SIGHUP: %s", error->message);
+  ims_notify_ready(error ? "listening; the TLS reload failed, the old certificate is in use"
+                         : "listening; TLS certificate reloaded");
   return G_SOURCE_CONTINUE;
 }
 
@@ -421,6 +450,7 @@ main(int argc, char **argv)
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   Imsd imsd = { .config = config, .loop = loop };
   ims_relay_listener_init(&imsd.relay_listener, NULL);
+  ims_notify_status("starting: database, storage, media loops");
   if (!start_parts(&imsd, &error)) {
     g_critical("%s", error->message);
     stop_parts(&imsd);
@@ -429,11 +459,17 @@ main(int argc, char **argv)
 
   guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &imsd);
   guint sigint = g_unix_signal_add(SIGINT, on_signal, &imsd);
+  guint sighup = g_unix_signal_add(SIGHUP, on_reload, &imsd);
+  guint watchdog = ims_notify_watchdog_start();
   g_message("imsd %s ready", IMSD_VERSION);
+  ims_notify_ready("listening");
   g_main_loop_run(loop);
 
   g_source_remove(sigterm);
   g_source_remove(sigint);
+  g_source_remove(sighup);
+  if (watchdog)
+    g_source_remove(watchdog);
   stop_parts(&imsd);
   g_message("stopped");
   return 0;

@@ -9,15 +9,12 @@
 
 #include "config.h"
 
-#include <net/if.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "config-checks.h"
 #include "config-redact.h"
 #include "imsd-build.h"
-#include "log-level.h"
-#include "log.h"
-#include "turn-credentials.h"
 
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
 
@@ -49,14 +46,6 @@ typedef struct {
   const char *meaning;
 } KeyInfo;
 
-static gboolean check_http_url(const char *value, GError **error);
-static gboolean check_secret(const char *value, GError **error);
-static gboolean check_log_level(const char *value, GError **error);
-static gboolean check_log_format(const char *value, GError **error);
-static gboolean check_gstreamer_thresholds(const char *value, GError **error);
-static gboolean check_ip_address(const char *value, GError **error);
-static gboolean check_interfaces(const char *value, GError **error);
-static gboolean check_turn_servers(const char *value, GError **error);
 
 #define STRING_KEY(group, key, default_value, flags, check, meaning) \
   STRING_FIELD_KEY(group, #key, key, default_value, flags, check, meaning)
@@ -68,14 +57,12 @@ static gboolean check_turn_servers(const char *value, GError **error);
 #define BOOL_KEY(group, key, default_value, meaning) \
   { group, #key, VALUE_BOOL, offsetof(ImsConfig, key), NULL, default_value, FALSE, TRUE, 0, NULL, meaning }
 
-#define TOKEN_SECRET_MIN_BYTES 32
-
 static const KeyInfo keys[] = {
   STRING_KEY("server", listen_address, "0.0.0.0", 0, NULL,
              "Address the HTTP/WebSocket listener binds to."),
   INT_KEY("server", port, 8080, 1, 65535,
           "TCP port of the HTTP/WebSocket listener."),
-  STRING_KEY("server", public_url, "http://127.0.0.1:8080", 0, check_http_url,
+  STRING_KEY("server", public_url, "http://127.0.0.1:8080", 0, ims_config_check_http_url,
              "Public base URL (http:// or https://) that candidate join URLs start with."),
   STRING_KEY("server", web_root, IMSD_SOURCE_DIR "/web-test-client", 0, NULL,
              "Directory of the static web client served over HTTP."),
@@ -85,10 +72,14 @@ static const KeyInfo keys[] = {
           "Largest signaling (WebSocket) message accepted, in bytes."),
   INT_KEY("server", max_body_bytes, 1048576, 1024, 64 * 1024 * 1024,
           "Largest REST request body accepted, in bytes."),
+  STRING_KEY("server", tls_cert_file, "", KEY_MAY_BE_EMPTY, NULL,
+             "PEM certificate (chain) of the listener, reloaded on SIGHUP; empty (with tls_key_file): plain HTTP."),
+  STRING_KEY("server", tls_key_file, "", KEY_MAY_BE_EMPTY, NULL,
+             "PEM private key of tls_cert_file; set both or neither."),
 
   STRING_KEY("auth", service_token, "", KEY_REQUIRED | KEY_SECRET, NULL,
              "Required. Bearer token that callers of the service REST API must present."),
-  STRING_KEY("auth", token_secret, "", KEY_REQUIRED | KEY_SECRET, check_secret,
+  STRING_KEY("auth", token_secret, "", KEY_REQUIRED | KEY_SECRET, ims_config_check_secret,
              "Required. HS256 secret (at least 32 bytes) that signs candidate tokens."),
   INT_KEY("auth", token_ttl_seconds, 604800, 60, 90 * 24 * 3600,
           "Lifetime of a candidate token, in seconds."),
@@ -110,13 +101,13 @@ static const KeyInfo keys[] = {
           "Largest capture height requested from the browser, in pixels."),
   INT_KEY("media", max_frame_rate, 30, 1, 120,
           "Largest capture frame rate requested from the browser, in frames per second."),
-  STRING_KEY("media", ice_interfaces, "", KEY_MAY_BE_EMPTY, check_interfaces,
+  STRING_KEY("media", ice_interfaces, "", KEY_MAY_BE_EMPTY, ims_config_check_interfaces,
              "Interface names or local IP addresses ICE gathers on, comma-separated; empty: every interface but loopback."),
-  STRING_KEY("media", public_ip, "", KEY_MAY_BE_EMPTY, check_ip_address,
+  STRING_KEY("media", public_ip, "", KEY_MAY_BE_EMPTY, ims_config_check_ip_address,
              "Address that reaches this machine through a 1:1 NAT, advertised beside each host candidate (same port); empty: none."),
   BOOL_KEY("media", ice_tcp, FALSE,
            "true: also offer passive ICE-TCP candidates (browsers whose UDP is blocked); false: UDP only."),
-  STRING_KEY("media", turn_servers, "", KEY_MAY_BE_EMPTY, check_turn_servers,
+  STRING_KEY("media", turn_servers, "", KEY_MAY_BE_EMPTY, ims_config_check_turn_servers,
              "TURN servers handed to the page, comma-separated turn:host:port[?transport=udp|tcp] or turns: URIs; empty: none."),
   STRING_KEY("media", turn_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
              "Shared secret of the TURN servers (coturn static-auth-secret) that signs the per-session credentials; empty: none sent."),
@@ -184,12 +175,12 @@ static const KeyInfo keys[] = {
   INT_KEY("review", retention_interval_seconds, 3600, 1, 7 * 24 * 3600,
           "How often the retention job looks for expired media, in seconds."),
 
-  STRING_KEY("log", log_level, "info", 0, check_log_level,
+  STRING_KEY("log", log_level, "info", 0, ims_config_check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
-  STRING_FIELD_KEY("log", "format", log_format, "text", 0, check_log_format,
+  STRING_FIELD_KEY("log", "format", log_format, "text", 0, ims_config_check_log_format,
                    "text: one line per message for terminals; json: one JSON object per line (time, level, "
                    "domain, session, take, message)."),
-  STRING_FIELD_KEY("log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, check_gstreamer_thresholds,
+  STRING_FIELD_KEY("log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, ims_config_check_gstreamer_thresholds,
                    "Empty: GStreamer's own warnings and errors are logged at debug level; else GST_DEBUG "
                    "thresholds (2, WARNING, *:2,qtmux:5) and its lines keep their own levels."),
 };
@@ -281,32 +272,6 @@ environment_name(const KeyInfo *info)
   return g_ascii_strup(name, -1);
 }
 
-static gboolean
-check_http_url(const char *value, GError **error)
-{
-  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || (g_strcmp0(g_uri_get_scheme(uri), "http") != 0 &&
-                      g_strcmp0(g_uri_get_scheme(uri), "https") != 0) ||
-      g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
-    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                "“%s” is not an http:// or https:// URL with a host", value);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-check_secret(const char *value, GError **error)
-{
-  if (strlen(value) < TOKEN_SECRET_MIN_BYTES) {
-    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                "the secret is %zu bytes long; at least %d are required", strlen(value),
-                TOKEN_SECRET_MIN_BYTES);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* The retired key [group] key, or NULL. */
 static const char *
 retired_key_reason(const char *group, const char *key)
@@ -334,36 +299,6 @@ retired_environment_reason(const char *name, const char **group, const char **ke
   return NULL;
 }
 
-static gboolean
-check_log_level(const char *value, GError **error)
-{
-  if (ims_log_level_parse(value, NULL))
-    return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-              "“%s” is not one of " IMS_LOG_LEVEL_NAMES, value);
-  return FALSE;
-}
-
-static gboolean
-check_log_format(const char *value, GError **error)
-{
-  if (ims_log_format_parse(value, NULL))
-    return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not " IMS_LOG_FORMAT_NAMES, value);
-  return FALSE;
-}
-
-static gboolean
-check_gstreamer_thresholds(const char *value, GError **error)
-{
-  if (ims_log_gstreamer_thresholds_are_valid(value))
-    return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-              "“%s” is not a GST_DEBUG threshold list (LEVEL or CATEGORY:LEVEL, comma-separated; LEVEL 0..9 "
-              "or ERROR, WARNING, FIXME, INFO, DEBUG, LOG, TRACE, MEMDUMP)", value);
-  return FALSE;
-}
-
 /* TRUE if text is one of the boolean spellings (any case); its value in *value. */
 static gboolean
 parse_boolean(const char *text, gboolean *value)
@@ -380,42 +315,6 @@ parse_boolean(const char *text, gboolean *value)
       return TRUE;
     }
   }
-  return FALSE;
-}
-
-static gboolean
-check_ip_address(const char *value, GError **error)
-{
-  if (g_hostname_is_ip_address(value))
-    return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not an IP address", value);
-  return FALSE;
-}
-
-/* Each comma-separated entry an IP address or the name of an interface this machine has. */
-static gboolean
-check_interfaces(const char *value, GError **error)
-{
-  g_auto(GStrv) entries = g_strsplit(value, ",", -1);
-  for (char **entry = entries; *entry != NULL; entry++) {
-    g_strstrip(*entry);
-    if (**entry == '\0' || g_hostname_is_ip_address(*entry) || if_nametoindex(*entry) != 0)
-      continue;
-    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                "“%s” is neither an IP address nor an interface of this machine", *entry);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-check_turn_servers(const char *value, GError **error)
-{
-  g_autoptr(GError) turn_error = NULL;
-  g_auto(GStrv) servers = ims_turn_servers_parse(value, &turn_error);
-  if (servers != NULL)
-    return TRUE;
-  g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, turn_error->message);
   return FALSE;
 }
 
@@ -753,6 +652,11 @@ ims_config_validate(const ImsConfig *config, GError **error)
                   info->key, variable, local_error->message);
       return FALSE;
     }
+  }
+  if (!config->tls_cert_file[0] != !config->tls_key_file[0]) {
+    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING,
+                "[server] tls_cert_file and tls_key_file must be set together (TLS) or both left empty");
+    return FALSE;
   }
   return TRUE;
 }

@@ -26,6 +26,8 @@ typedef struct {
   char *spool_dir;             /* "/var/spool/imsd" */
   int max_message_bytes;       /* 65536: largest signaling frame accepted */
   int max_body_bytes;          /* 1048576: largest REST request body */
+  char *tls_cert_file;         /* "": plain HTTP; else PEM certificate chain of the listener (server/tls.h) */
+  char *tls_key_file;          /* "": plain HTTP; else PEM private key of tls_cert_file */
   /* [auth] */
   char *service_token;         /* no default: bearer token for the service REST API; required */
   char *token_secret;          /* no default: HS256 secret for candidate tokens; required, >= 32 bytes */
@@ -125,7 +127,9 @@ gboolean ims_config_load_data(ImsConfig *config, const char *data, gssize length
 gboolean ims_config_apply_environment(ImsConfig *config, char **envp, GError **error);
 
 /* Checks required keys (service_token, token_secret), the ranges of every integer, token_secret length
- * (>= 32 bytes), public_url (http:// or https://), log_level, [log] format and gstreamer.
+ * (>= 32 bytes), public_url (http:// or https://), log_level, [log] format and gstreamer, and that
+ * [server] tls_cert_file and tls_key_file are both set or both empty (whether the files are readable and
+ * match is the daemon's check: server/tls.h).
  * Returns FALSE with the first problem found. */
 gboolean ims_config_validate(const ImsConfig *config, GError **error);
 

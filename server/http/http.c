@@ -322,7 +322,11 @@ static int
 callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
   HttpRequest *request = user;
-  ImsHttpConfig *config = (ImsHttpConfig *) lws_get_protocol(wsi)->user;
+  /* the vhost's TLS set-up callbacks come on a wsi with no protocol yet */
+  const struct lws_protocols *protocol = lws_get_protocol(wsi);
+  if (!protocol)
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  ImsHttpConfig *config = (ImsHttpConfig *) protocol->user;
 
   switch (reason) {
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
