@@ -151,7 +151,9 @@ write_headers(struct lws *wsi, HttpRequest *request)
   gsize length = strlen(request->response.body);
 
   if (lws_add_http_common_headers(wsi, (unsigned int) request->response.status,
-                                  "application/json", length, &p, end) ||
+                                  request->response.content_type ? request->response.content_type
+                                                                 : "application/json",
+                                  length, &p, end) ||
       lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",
                                   (const unsigned char *) "no-store", 8, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
