@@ -4,6 +4,7 @@
 #include "relay.h"
 
 #include "kafka.h"
+#include "metrics.h"
 
 #include <gio/gio.h>
 #include <stdint.h>
@@ -88,6 +89,7 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
     if (relay->kafka_ok || !relay->restart)
       g_warning("%s; resending from the oldest unsent event", text);
     set_error(relay, text);
+    ims_metric_add(&ims_metric_relay_delivery_failures, 0, 1);
     relay->kafka_ok = FALSE;
     relay->restart = TRUE;
     return;

@@ -45,6 +45,7 @@
  */
 #define G_LOG_DOMAIN "imsd.session"
 
+#include "metrics.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "peer-handler.h"
@@ -356,6 +357,8 @@ enter(ImsSession *session, ImsSessionPhase phase)
 {
   const ImsQuestion *question = ims_session_current_question(session);
 
+  ims_metric_add(&ims_metric_sessions, session->phase, -1);
+  ims_metric_add(&ims_metric_sessions, phase, 1);
   session->phase = phase;
   clear_countdown(session);
   if (phase == IMS_SESSION_PHASE_THINKING && session->peer && session->record->think_seconds > 0)
