@@ -31,6 +31,9 @@ PACKAGES=(
   # Debian's coturn (TURN/UDP, TURN/TCP) or ICE-TCP (no service is started:
   # the test runs its own turnserver)
   coturn nftables iproute2
+  # tests/browser/metrics.test.mjs checks GET /metrics with promtool (in
+  # Debian's prometheus package; no Prometheus server is started by the tests)
+  prometheus
   # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
   # bc for bench/renditions.sh's ratios)
   ffmpeg bc
