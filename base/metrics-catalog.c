@@ -79,9 +79,17 @@ ImsMetric ims_metric_database_queue = {
 ImsMetric ims_metric_outbox_pending = {
   .name = "imsd_outbox_pending_events", .type = IMS_METRIC_GAUGE,
   .help = "Outbox events not yet sent to Kafka, at the relay's last read (-1 before one)." };
+ImsMetric ims_metric_outbox_oldest_age_seconds = {
+  .name = "imsd_outbox_oldest_unsent_age_seconds", .type = IMS_METRIC_GAUGE,
+  .help = "Age of the oldest outbox event handed to Kafka and not acknowledged yet (0: none)." };
 ImsMetric ims_metric_relay_in_flight = {
   .name = "imsd_relay_in_flight_events", .type = IMS_METRIC_GAUGE,
   .help = "Events handed to librdkafka and not yet acknowledged." };
+ImsMetric ims_metric_relay_delivery_seconds = {
+  .name = "imsd_relay_delivery_seconds", .type = IMS_METRIC_HISTOGRAM,
+  .help = "From an outbox event's commit to Kafka's acknowledgement of it.",
+  .bounds = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 }, .n_bounds = 12 };
+ImsMetricStamps ims_metric_relay_stamps;
 ImsMetric ims_metric_relay_delivery_failures = {
   .name = "imsd_relay_delivery_failures_total", .type = IMS_METRIC_COUNTER,
   .help = "Kafka delivery reports that failed (the relay resends from the oldest unsent event)." };
@@ -106,7 +114,9 @@ static ImsMetric *const catalog[] = {
   &ims_metric_receive_packets, &ims_metric_receive_packets_lost, &ims_metric_nacks_sent,
   &ims_metric_plis_sent, &ims_metric_processing_jobs, &ims_metric_processing_retries,
   &ims_metric_upload_bytes, &ims_metric_upload_errors, &ims_metric_database_queue,
-  &ims_metric_outbox_pending, &ims_metric_relay_in_flight, &ims_metric_relay_delivery_failures,
+  &ims_metric_outbox_pending, &ims_metric_outbox_oldest_age_seconds,
+  &ims_metric_relay_in_flight, &ims_metric_relay_delivery_seconds,
+  &ims_metric_relay_delivery_failures,
   &ims_metric_consumer_lag_seconds, &ims_metric_consumed_events, &ims_metric_dead_lettered,
   &ims_metric_up,
 };

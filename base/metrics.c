@@ -115,6 +115,46 @@ ims_metric_reset(ImsMetric *metric)
   }
 }
 
+void
+ims_metric_stamps_put(ImsMetricStamps *stamps, guint64 key, gint64 start_us)
+{
+  if (start_us == 0)
+    return;
+  guint slot = key % IMS_METRIC_STAMPS;
+  g_mutex_lock(&stamps->lock);
+  stamps->keys[slot] = key;
+  stamps->times[slot] = start_us;
+  g_mutex_unlock(&stamps->lock);
+}
+
+gboolean
+ims_metric_stamps_observe(ImsMetricStamps *stamps, guint64 key, gint64 now_us,
+                          ImsMetric *histogram)
+{
+  guint slot = key % IMS_METRIC_STAMPS;
+  g_mutex_lock(&stamps->lock);
+  gint64 start = stamps->keys[slot] == key ? stamps->times[slot] : 0;
+  if (start)
+    stamps->times[slot] = 0;
+  g_mutex_unlock(&stamps->lock);
+  if (!start)
+    return FALSE;
+  ims_metric_observe(histogram, 0, (now_us - start) / 1e6);
+  return TRUE;
+}
+
+gint64
+ims_metric_stamps_oldest(ImsMetricStamps *stamps)
+{
+  gint64 oldest = 0;
+  g_mutex_lock(&stamps->lock);
+  for (guint slot = 0; slot < IMS_METRIC_STAMPS; slot++)
+    if (stamps->times[slot] && (!oldest || stamps->times[slot] < oldest))
+      oldest = stamps->times[slot];
+  g_mutex_unlock(&stamps->lock);
+  return oldest;
+}
+
 /* ---- text format 0.0.4 ---- */
 
 /* The shortest of %.15g and %.17g that reads back as value (0.1, not

@@ -77,6 +77,33 @@ void ims_metric_reset(ImsMetric *metric);
  * hundred bytes per metric; never waits. */
 void ims_metrics_format(ImsMetric *const *metrics, guint n_metrics, GString *out);
 
+/* Start times of things in flight, by key, for a latency observed where
+ * they end (the relay: an outbox row's commit until its delivery report).
+ * A fixed table: key modulo IMS_METRIC_STAMPS picks the slot, so a key put
+ * while IMS_METRIC_STAMPS others are in flight overwrites one of them (whose
+ * end then observes nothing: under such a load the histogram samples).
+ * Zero-initialized; one lock, held for a few instructions. */
+#define IMS_METRIC_STAMPS 4096
+typedef struct {
+  GMutex lock;
+  guint64 keys[IMS_METRIC_STAMPS];
+  gint64 times[IMS_METRIC_STAMPS];     /* µs, 0: the slot is free */
+} ImsMetricStamps;
+
+/* Keeps key's start time (µs, any clock; 0 keeps nothing).  Never waits
+ * long; no allocation. */
+void ims_metric_stamps_put(ImsMetricStamps *stamps, guint64 key, gint64 start_us);
+
+/* If key's start is kept: forgets it and observes (now_us - start) in
+ * seconds in histogram's series 0; returns TRUE.  FALSE if it is not kept
+ * (never put, overwritten, or observed already). */
+gboolean ims_metric_stamps_observe(ImsMetricStamps *stamps, guint64 key, gint64 now_us,
+                                   ImsMetric *histogram);
+
+/* The earliest start kept, or 0 when none is.  Costs a scan of the table
+ * (IMS_METRIC_STAMPS slots) under its lock. */
+gint64 ims_metric_stamps_oldest(ImsMetricStamps *stamps);
+
 /* ---- imsd's metrics (metrics-catalog.c; docs/operations.md, Metrics) ---- */
 
 /* Label value indexes shared by the catalogue and its callers. */
@@ -105,7 +132,10 @@ extern ImsMetric ims_metric_upload_bytes;
 extern ImsMetric ims_metric_upload_errors;
 extern ImsMetric ims_metric_database_queue;
 extern ImsMetric ims_metric_outbox_pending;
+extern ImsMetric ims_metric_outbox_oldest_age_seconds;
 extern ImsMetric ims_metric_relay_in_flight;
+extern ImsMetric ims_metric_relay_delivery_seconds;
+extern ImsMetricStamps ims_metric_relay_stamps;   /* outbox id -> created_at (real µs) */
 extern ImsMetric ims_metric_relay_delivery_failures;
 extern ImsMetric ims_metric_consumer_lag_seconds;
 extern ImsMetric ims_metric_consumed_events;

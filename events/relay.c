@@ -95,6 +95,8 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
     return;
   }
   relay->kafka_ok = TRUE;
+  ims_metric_stamps_observe(&ims_metric_relay_stamps, (guint64) id, g_get_real_time(),
+                            &ims_metric_relay_delivery_seconds);
   g_array_append_val(relay->acked, id);
 }
 
@@ -179,6 +181,7 @@ produce(ImsRelay *relay, const ImsOutboxEvent *event)
     return FALSE;
   }
   relay->in_flight++;
+  ims_metric_stamps_put(&ims_metric_relay_stamps, (guint64) event->id, event->created_at);
   relay->high_water = event->id;
   return TRUE;
 }

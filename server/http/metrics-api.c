@@ -33,6 +33,9 @@ read_states(ImsApi *api)
     ims_relay_get_status(api->relay, &events);
   ims_metric_set(&ims_metric_outbox_pending, 0, (double) events.pending);
   ims_metric_set(&ims_metric_relay_in_flight, 0, events.in_flight);
+  gint64 oldest = ims_metric_stamps_oldest(&ims_metric_relay_stamps);
+  ims_metric_set(&ims_metric_outbox_oldest_age_seconds, 0,
+                 oldest ? MAX(g_get_real_time() - oldest, 0) / 1e6 : 0);
   ims_metric_set(&ims_metric_up, IMS_METRIC_DEPENDENCY_KAFKA, api->relay && events.kafka_ok);
   ims_relay_status_clear(&events);
 }

@@ -156,6 +156,36 @@ test_threads(void **state)
   assert_non_null(strstr(text, low));
 }
 
+/* ---- stamps: a latency from where it starts to where it ends ---- */
+
+static void
+test_stamps(void **state)
+{
+  static ImsMetricStamps stamps;
+  static ImsMetric latency = { .name = "test_latency_seconds", .type = IMS_METRIC_HISTOGRAM,
+                               .help = "Latency.", .bounds = { 1 }, .n_bounds = 1 };
+  ims_metric_reset(&latency);
+  assert_int_equal(ims_metric_stamps_oldest(&stamps), 0);
+  ims_metric_stamps_put(&stamps, 7, 1000000);
+  ims_metric_stamps_put(&stamps, 8, 3000000);
+  ims_metric_stamps_put(&stamps, 9, 0);          /* no start time: nothing kept */
+  assert_int_equal(ims_metric_stamps_oldest(&stamps), 1000000);
+  assert_false(ims_metric_stamps_observe(&stamps, 9, 5000000, &latency));
+  assert_false(ims_metric_stamps_observe(&stamps, 6, 5000000, &latency));
+  assert_true(ims_metric_stamps_observe(&stamps, 7, 1500000, &latency));
+  assert_false(ims_metric_stamps_observe(&stamps, 7, 1500000, &latency));   /* once */
+  assert_int_equal(ims_metric_stamps_oldest(&stamps), 3000000);
+  /* a key IMS_METRIC_STAMPS further takes the slot: the older one observes nothing */
+  ims_metric_stamps_put(&stamps, 8 + IMS_METRIC_STAMPS, 4000000);
+  assert_false(ims_metric_stamps_observe(&stamps, 8, 5000000, &latency));
+  assert_true(ims_metric_stamps_observe(&stamps, 8 + IMS_METRIC_STAMPS, 6500000, &latency));
+  assert_int_equal(ims_metric_stamps_oldest(&stamps), 0);
+  assert_int_equal(ims_metric_get_count(&latency, 0), 2);
+  assert_true(ims_metric_get(&latency, 0) == 0.5 + 2.5);
+  g_autofree char *text = format_one(&latency);
+  assert_non_null(strstr(text, "test_latency_seconds_bucket{le=\"1\"} 1\n"));
+}
+
 /* ---- imsd's catalogue ---- */
 
 static gboolean
@@ -246,6 +276,7 @@ main(void)
     cmocka_unit_test(test_histogram_buckets),
     cmocka_unit_test(test_histogram_with_label),
     cmocka_unit_test(test_threads),
+    cmocka_unit_test(test_stamps),
     cmocka_unit_test(test_catalog_conventions),
     cmocka_unit_test(test_route),
   };
