@@ -1,5 +1,5 @@
 // metrics.test.mjs: GET /metrics after a one-take interview in real Chromium
-// against a real imsd, PostgreSQL and S3 (s3rver).
+// against a real imsd, PostgreSQL, S3 (s3rver) and Kafka (the mock cluster).
 //
 // Before the candidate joins, /metrics is valid Prometheus text (promtool
 // check metrics) with every take counter at 0.  The candidate then records
@@ -8,7 +8,8 @@
 // started and completed, none interrupted or failed; one join observed
 // (join -> media flowing) and one stop -> playable; RTP bytes and packets of
 // both kinds received; bytes uploaded to S3, no upload error; PostgreSQL and
-// S3 up, Kafka down (not configured); no processing job left.
+// S3 and Kafka up; no processing job left; the outbox drained, every event's
+// commit -> delivery observed.
 // IMSD_METRICS_SAMPLE=<file> keeps the last scrape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,20 +21,25 @@ import { startImsd, withLogOnFailure, waitFor } from './lib/imsd.mjs';
 import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
 import { recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver } from './lib/s3.mjs';
+import { startKafkaMock } from './lib/kafka.mjs';
 import { stopStack, onCandidatePage } from './lib/stack.mjs';
 
 let s3;
+let kafka;
 let imsd;
 let browser;
 
 before(async () => {
   s3 = await startS3rver({ name: 'metrics' });
-  imsd = await startImsd({ name: 'metrics', env: s3.imsdEnv({ keyPrefix: 'metrics-media' }) });
+  kafka = await startKafkaMock({ name: 'metrics' });
+  imsd = await startImsd({ name: 'metrics', env: { ...s3.imsdEnv({ keyPrefix: 'metrics-media' }), ...kafka.imsdEnv() } });
   browser = await launchBrowser();
 });
 
 after(async () => {
+  if (imsd && imsd.failed && kafka) kafka.keep = true;
   await stopStack({ browser, imsd, s3 });
+  if (kafka) await kafka.shutdown();
 });
 
 /** GET /metrics: its text, after checking the status and content type. */
@@ -96,8 +102,9 @@ test('/metrics is valid Prometheus text and its values follow a one-take intervi
       const t = await scrape();
       return value(t, 'imsd_upload_bytes_total') > 0 &&
         value(t, 'imsd_processing_jobs{state="queued"}') === 0 &&
-        value(t, 'imsd_processing_jobs{state="working"}') === 0;
-    }, { timeoutMs: 60000, what: 'the take processed and stored' });
+        value(t, 'imsd_processing_jobs{state="working"}') === 0 &&
+        value(t, 'imsd_outbox_pending_events') === 0 && value(t, 'imsd_relay_in_flight_events') === 0;
+    }, { timeoutMs: 60000, what: 'the take processed and stored, its events delivered' });
 
     const after = await scrape();
     // IMSD_METRICS_SAMPLE=<file>: keep this scrape (docs, the issue's note)
@@ -119,7 +126,12 @@ test('/metrics is valid Prometheus text and its values follow a one-take intervi
     assert.equal(value(after, 'imsd_candidates_connected'), 0, 'the page is closed');
     assert.equal(value(after, 'imsd_dependency_up{dependency="postgresql"}'), 1);
     assert.equal(value(after, 'imsd_dependency_up{dependency="s3"}'), 1);
-    assert.equal(value(after, 'imsd_dependency_up{dependency="kafka"}'), 0, 'Kafka is not configured');
+    assert.equal(value(after, 'imsd_dependency_up{dependency="kafka"}'), 1);
+    // candidate.started, interview.started, response_submitted, media.*, interview.completed, ...
+    assert.ok(value(after, 'imsd_relay_delivery_seconds_count') >= 5, 'deliveries observed');
+    assert.ok(value(after, 'imsd_relay_delivery_seconds_sum') > 0);
+    assert.equal(value(after, 'imsd_relay_delivery_failures_total'), 0);
+    assert.equal(value(after, 'imsd_outbox_oldest_unsent_age_seconds'), 0, 'nothing in flight');
     assert.equal(value(after, 'imsd_processing_retries_total{reason="storage"}'), 0);
   });
 });
