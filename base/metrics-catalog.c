@@ -46,8 +46,7 @@ METRIC(ims_metric_receive_packets, "imsd_receive_packets_total", COUNTER,
        "RTP packets received, by track kind.",
        KIND_LABEL);
 METRIC(ims_metric_receive_packets_lost, "imsd_receive_packets_lost_total", COUNTER,
-       "RTP packets lost (RFC 3550 A.3: expected - received), by track kind, counted when a "
-       "stream ends.",
+       "RTP packets lost (RFC 3550 A.3: expected - received), by track kind.",
        KIND_LABEL);
 METRIC(ims_metric_nacks_sent, "imsd_nacks_sent_total", COUNTER,
        "Sequence numbers asked again by RTCP NACK, by track kind.",

@@ -198,6 +198,21 @@ ask_keyframe(ImsReceiver *receiver, gint64 now)
   receiver->keyframe_asked_us = now;
 }
 
+/* Adds the packets the track's stream lost since the last call to
+ * imsd_receive_packets_lost_total (lost can shrink: a late packet counts
+ * as received). */
+static void
+count_lost(Track *track)
+{
+  ImsReceiveStreamStats stats;
+  if (!track->stream)
+    return;
+  ims_receive_stream_get_stats(track->stream, &stats);
+  if (stats.lost > track->lost_counted)
+    ims_metric_add(&ims_metric_receive_packets_lost, track->track, stats.lost - track->lost_counted);
+  track->lost_counted = MAX(track->lost_counted, stats.lost);
+}
+
 /* Receiver reports for both tracks and REMB with the target bitrate. */
 static void
 send_reports(ImsReceiver *receiver, gint64 now)
@@ -208,6 +223,7 @@ send_reports(ImsReceiver *receiver, gint64 now)
   guint ssrc_count = 0;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
     Track *track = &receiver->tracks[i];
+    count_lost(track);
     if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
       count++;
     if (track->ssrc)
@@ -539,10 +555,8 @@ loop_teardown(gpointer data)
   ims_transport_close(receiver->transport);
   receiver->transport = NULL;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    ImsReceiveStreamStats stats = { 0 };
-    if (receiver->tracks[i].stream)
-      ims_receive_stream_get_stats(receiver->tracks[i].stream, &stats);
-    ims_metric_add(&ims_metric_receive_packets_lost, i, MAX(stats.lost, 0));
+    count_lost(&receiver->tracks[i]);
+    receiver->tracks[i].lost_counted = 0;
     g_clear_pointer(&receiver->tracks[i].stream, ims_receive_stream_free);
     g_clear_pointer(&receiver->tracks[i].depacketizer, ims_depacketizer_free);
   }
