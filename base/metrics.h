@@ -13,10 +13,11 @@
  * happens: the media loops, the database thread, the pool workers and the
  * main loop update them from their own threads.
  *
- * Threads: every function is thread-safe, without locks (C11-style atomics
- * on each number).  A scrape that runs while others update may show a
- * histogram's sum a moment behind its buckets; its _count is always the
- * +Inf bucket's.
+ * Threads: every function is thread-safe.  Metrics take no lock (GCC's
+ * __atomic builtins on each number; a double is added by compare-and-swap);
+ * a stamps table (below) has one mutex, held for a few instructions.  A
+ * scrape that runs while others update may show a histogram's sum a moment
+ * behind its buckets; its _count is always the +Inf bucket's.
  */
 #pragma once
 
