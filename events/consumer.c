@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "topic.h"
 
 #define MAX_RETRIES 3
@@ -118,6 +119,7 @@ on_dead_lettered(gpointer opaque, const char *dlq, const char *failure, gpointer
     retry_dead_letter_later(consumer);
     return;
   }
+  ims_metric_add(&ims_metric_dead_lettered, 0, 1);
   g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", message->topic,
             message->partition, message->offset, dlq, consumer->dlq_reason);
   finish_current(consumer);
@@ -210,6 +212,10 @@ take_message(ImsConsumer *consumer)
   consumer->current = message;
   consumer->attempts = 0;
   consumer->event = ims_event_parse_consumed(message->payload, message->len, &error);
+  ims_metric_add(&ims_metric_consumed_events, 0, 1);
+  if (consumer->event && consumer->event->timestamp_ms > 0)
+    ims_metric_set(&ims_metric_consumer_lag_seconds, 0,
+                   (g_get_real_time() / 1000 - consumer->event->timestamp_ms) / 1e3);
   if (!consumer->event) {
     /* it will never parse: no retries */
     dead_letter_current(consumer, error->message, 0);

@@ -4,6 +4,7 @@
 #include "relay.h"
 
 #include "kafka.h"
+#include "metrics.h"
 
 #include <gio/gio.h>
 #include <stdint.h>
@@ -88,11 +89,14 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
     if (relay->kafka_ok || !relay->restart)
       g_warning("%s; resending from the oldest unsent event", text);
     set_error(relay, text);
+    ims_metric_add(&ims_metric_relay_delivery_failures, 0, 1);
     relay->kafka_ok = FALSE;
     relay->restart = TRUE;
     return;
   }
   relay->kafka_ok = TRUE;
+  ims_metric_stamps_observe(&ims_metric_relay_stamps, (guint64) id, g_get_real_time(),
+                            &ims_metric_relay_delivery_seconds);
   g_array_append_val(relay->acked, id);
 }
 
@@ -177,6 +181,7 @@ produce(ImsRelay *relay, const ImsOutboxEvent *event)
     return FALSE;
   }
   relay->in_flight++;
+  ims_metric_stamps_put(&ims_metric_relay_stamps, (guint64) event->id, event->created_at);
   relay->high_water = event->id;
   return TRUE;
 }

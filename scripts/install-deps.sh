@@ -39,6 +39,9 @@ PACKAGES=(
   # foreground; where systemd runs, the package also starts its service on
   # port 80, which nothing here uses)
   openssl libnss3-tools nginx
+  # tests/browser/metrics.test.mjs checks GET /metrics with promtool (in
+  # Debian's prometheus package; no Prometheus server is started by the tests)
+  prometheus
   # tests (ffprobe decodes renditions) and benchmarks (ffmpeg as the reference,
   # bc for bench/renditions.sh's ratios)
   ffmpeg bc

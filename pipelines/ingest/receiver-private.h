@@ -35,6 +35,7 @@ struct _Track {
    * before the first packet): a take's record counts its own packets only */
   ImsReceiveStreamStats take_start_stats;
   guint64 take_start_frames_dropped;
+  gint64 lost_counted;            /* of the stream's lost packets, those in imsd_receive_packets_lost_total */
 };
 
 /* Notes every track's counters (IMS_TRACK_COUNT of them) at the start of a

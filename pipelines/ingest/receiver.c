@@ -18,10 +18,13 @@
 #include <string.h>
 
 #include "answer.h"
+#include "metrics.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "timeline.h"
 #include "transport.h"
+
+G_STATIC_ASSERT((int) IMS_METRIC_KIND_VIDEO == (int) IMS_TRACK_VIDEO && (int) IMS_METRIC_KIND_AUDIO == (int) IMS_TRACK_AUDIO);
 
 #define TIMER_INTERVAL_MS 20
 #define REPORT_INTERVAL_US (500 * 1000)
@@ -193,7 +196,23 @@ ask_keyframe(ImsReceiver *receiver, gint64 now)
   guint8 buffer[64];
   send_rtcp(receiver, buffer, ims_rtcp_write_pli(buffer, sizeof buffer, receiver->local_ssrc,
                                                  video->ssrc));
+  ims_metric_add(&ims_metric_plis_sent, IMS_METRIC_KIND_VIDEO, 1);
   receiver->keyframe_asked_us = now;
+}
+
+/* Adds the packets the track's stream lost since the last call to
+ * imsd_receive_packets_lost_total (lost can shrink: a late packet counts
+ * as received). */
+static void
+count_lost(Track *track)
+{
+  ImsReceiveStreamStats stats;
+  if (!track->stream)
+    return;
+  ims_receive_stream_get_stats(track->stream, &stats);
+  if (stats.lost > track->lost_counted)
+    ims_metric_add(&ims_metric_receive_packets_lost, track->track, stats.lost - track->lost_counted);
+  track->lost_counted = MAX(track->lost_counted, stats.lost);
 }
 
 /* Receiver reports for both tracks and REMB with the target bitrate. */
@@ -206,6 +225,7 @@ send_reports(ImsReceiver *receiver, gint64 now)
   guint ssrc_count = 0;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
     Track *track = &receiver->tracks[i];
+    count_lost(track);
     if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
       count++;
     if (track->ssrc)
@@ -242,6 +262,7 @@ on_timer(gpointer data)
       guint8 buffer[16 + 4 * MAX_NACKS];
       send_rtcp(receiver, buffer, ims_rtcp_write_nack(buffer, sizeof buffer, receiver->local_ssrc,
                                                       track->ssrc, sequences, n));
+      ims_metric_add(&ims_metric_nacks_sent, track->track, n);
     }
   }
   if (now - receiver->last_report_us >= REPORT_INTERVAL_US) {
@@ -358,6 +379,8 @@ on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
   }
   __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
   ims_receive_stream_push(track->stream, buf, len, now);
+  ims_metric_add(&ims_metric_receive_bytes, track->track, (double) len);   /* kind = IMS_TRACK_* */
+  ims_metric_add(&ims_metric_receive_packets, track->track, 1);
 }
 
 static void
@@ -548,6 +571,8 @@ loop_teardown(gpointer data)
   ims_transport_close(receiver->transport);
   receiver->transport = NULL;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    count_lost(&receiver->tracks[i]);
+    receiver->tracks[i].lost_counted = 0;
     g_clear_pointer(&receiver->tracks[i].stream, ims_receive_stream_free);
     g_clear_pointer(&receiver->tracks[i].depacketizer, ims_depacketizer_free);
   }

@@ -4,6 +4,7 @@
 #include "api.h"
 
 #include "health.h"
+#include "metrics-api.h"
 #include "review-api.h"
 #include "router.h"
 #include "service-api.h"
@@ -17,6 +18,7 @@
 enum {
   ROUTE_HEALTHZ,
   ROUTE_READYZ,
+  ROUTE_METRICS,
   ROUTE_CREATE_SESSION,
   ROUTE_GET_SESSION,
   ROUTE_REVIEW_LIST,
@@ -29,6 +31,7 @@ enum {
 static const ImsRoute routes[] = {
   { "GET", "/healthz", ROUTE_HEALTHZ },
   { "GET", "/readyz", ROUTE_READYZ },
+  { "GET", "/metrics", ROUTE_METRICS },
   { "POST", SESSIONS_PATH, ROUTE_CREATE_SESSION },
   { "GET", SESSIONS_PATH "/{}", ROUTE_GET_SESSION },
   { "GET", REVIEW_PATH "sessions", ROUTE_REVIEW_LIST },
@@ -43,6 +46,7 @@ static const struct {
 } route_handlers[N_ROUTES] = {
   [ROUTE_HEALTHZ] = { IMS_API_ACCESS_OPEN, ims_health_live },
   [ROUTE_READYZ] = { IMS_API_ACCESS_OPEN, ims_health_ready },
+  [ROUTE_METRICS] = { IMS_API_ACCESS_OPEN, ims_metrics_respond },
   [ROUTE_CREATE_SESSION] = { IMS_API_ACCESS_SERVICE, ims_service_api_create_session },
   [ROUTE_GET_SESSION] = { IMS_API_ACCESS_SERVICE, ims_service_api_get_session },
   [ROUTE_REVIEW_LIST] = { IMS_API_ACCESS_RECRUITER, ims_review_api_list_sessions },
@@ -122,6 +126,7 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
 
   response->status = 500;
   response->body = NULL;
+  response->content_type = NULL;
 
   gboolean found = ims_route_match(routes, G_N_ELEMENTS(routes), request->method, request->path,
                                    &match);

@@ -8,6 +8,7 @@
  *
  *   GET    /healthz                            open        health.c
  *   GET    /readyz                             open        health.c
+ *   GET    /metrics                            open        metrics-api.c
  *   POST   /api/v1/sessions                    service     service-api.c
  *   GET    /api/v1/sessions/{id}               service     service-api.c
  *   GET    /api/v1/review/sessions             recruiter   review-api.c
@@ -34,7 +35,7 @@ G_BEGIN_DECLS
 
 /* The credentials a request needs. */
 typedef enum {
-  IMS_API_ACCESS_OPEN,       /* none: the health routes */
+  IMS_API_ACCESS_OPEN,       /* none: the health routes and /metrics */
   IMS_API_ACCESS_SERVICE,    /* "Bearer <[auth] service_token>" */
   IMS_API_ACCESS_RECRUITER,  /* "Bearer <recruiter JWT>" (reviewer.h) */
 } ImsApiAccess;

@@ -151,7 +151,9 @@ write_headers(struct lws *wsi, HttpRequest *request)
   gsize length = strlen(request->response.body);
 
   if (lws_add_http_common_headers(wsi, (unsigned int) request->response.status,
-                                  "application/json", length, &p, end) ||
+                                  request->response.content_type ? request->response.content_type
+                                                                 : "application/json",
+                                  length, &p, end) ||
       lws_add_http_header_by_name(wsi, (const unsigned char *) "cache-control:",
                                   (const unsigned char *) "no-store", 8, &p, end) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
@@ -248,7 +250,8 @@ static gboolean
 reached_by_api_mount(const char *path)
 {
   return g_str_equal(path, "/api") || g_str_has_prefix(path, "/api/") ||
-         g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz");
+         g_str_equal(path, "/healthz") || g_str_equal(path, "/readyz") ||
+         g_str_equal(path, "/metrics");
 }
 
 /* Answers a collected request: refused here (a file mount's miss, 413,
@@ -442,19 +445,20 @@ ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root,
   callback_mount(&mounts[0], "/api");
   callback_mount(&mounts[1], "/healthz");
   callback_mount(&mounts[2], "/readyz");
+  callback_mount(&mounts[3], "/metrics");
 
-  mounts[3].mountpoint = "/candidate";
-  mounts[3].mountpoint_len = strlen("/candidate");
-  mounts[3].origin = candidate_root;
-  mounts[3].origin_protocol = LWSMPRO_FILE;
-  mounts[3].def = "index.html";
-  mounts[3].cache_max_age = 0;
-
-  mounts[4].mountpoint = "/";
-  mounts[4].mountpoint_len = 1;
-  mounts[4].origin = web_root;
+  mounts[4].mountpoint = "/candidate";
+  mounts[4].mountpoint_len = strlen("/candidate");
+  mounts[4].origin = candidate_root;
   mounts[4].origin_protocol = LWSMPRO_FILE;
   mounts[4].def = "index.html";
+  mounts[4].cache_max_age = 0;
+
+  mounts[5].mountpoint = "/";
+  mounts[5].mountpoint_len = 1;
+  mounts[5].origin = web_root;
+  mounts[5].origin_protocol = LWSMPRO_FILE;
+  mounts[5].def = "index.html";
 
   for (int i = 0; i < IMS_HTTP_MOUNT_COUNT - 1; i++)
     mounts[i].mount_next = &mounts[i + 1];

@@ -35,7 +35,7 @@ void ims_http_protocol_init(struct lws_protocols *protocol, ImsHttpConfig *confi
 /* Fills mounts (an array of IMS_HTTP_MOUNT_COUNT, linked in order): the web
  * client's files under web_root at "/", the API paths to the "http" protocol.
  * web_root must outlive the context. */
-#define IMS_HTTP_MOUNT_COUNT 5
+#define IMS_HTTP_MOUNT_COUNT 6
 void ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root,
                           const char *candidate_root);
 

@@ -10,6 +10,7 @@ void
 ims_api_response_clear(ImsApiResponse *response)
 {
   g_clear_pointer(&response->body, g_free);
+  response->content_type = NULL;
 }
 
 void

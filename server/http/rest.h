@@ -56,6 +56,7 @@ typedef struct {
 typedef struct {
   int status;
   char *body;                 /* JSON, owned */
+  const char *content_type;   /* static; NULL: application/json */
 } ImsApiResponse;
 
 /* A request the router matched to a route and authenticated as the route

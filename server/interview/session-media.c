@@ -9,6 +9,7 @@
 
 #include "session-media.h"
 
+#include "metrics.h"
 #include "receiver.h"
 #include "sdp.h"
 
@@ -18,6 +19,7 @@ G_STATIC_ASSERT(IMS_PROFILE_CODEC_VP8 == IMS_SDP_ACCEPT_VP8);
 typedef struct {
   ImsSession *session;   /* not owned: the session outlives its media */
   ImsReceiver *receiver;
+  gint64 stopped_at;     /* monotonic time the open take was asked to stop, 0 if not */
 } MediaBinding;
 
 static void
@@ -52,6 +54,10 @@ static void
 on_take_finished(const ImsTakeResult *result, gpointer data)
 {
   MediaBinding *binding = data;
+  if (binding->stopped_at)
+    ims_metric_observe(&ims_metric_stop_to_playable_seconds, 0,
+                       (g_get_monotonic_time() - binding->stopped_at) / 1e6);
+  binding->stopped_at = 0;
   ims_session_media_take_finished(binding->session, binding, result->path, result->duration_ms,
                                   (gint64) result->size_bytes, result->video_codec,
                                   result->audio_codec, result->width, result->height,
@@ -126,6 +132,7 @@ static void
 media_stop_take(gpointer media)
 {
   MediaBinding *binding = media;
+  binding->stopped_at = g_get_monotonic_time();
   ims_receiver_stop_take(binding->receiver);
 }
 

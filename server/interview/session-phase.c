@@ -46,6 +46,7 @@
 #define G_LOG_DOMAIN "imsd.session"
 
 #include "log-session.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "peer-handler.h"
@@ -357,6 +358,8 @@ enter(ImsSession *session, ImsSessionPhase phase)
 {
   const ImsQuestion *question = ims_session_current_question(session);
 
+  ims_metric_add(&ims_metric_sessions, session->phase, -1);
+  ims_metric_add(&ims_metric_sessions, phase, 1);
   session->phase = phase;
   clear_countdown(session);
   if (phase == IMS_SESSION_PHASE_THINKING && session->peer && session->record->think_seconds > 0)

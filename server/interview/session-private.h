@@ -85,6 +85,7 @@ struct _ImsSession {
    * thinking or in review), so folding it in would double every phase;
    * waiting for it before a take is a phase (waiting-for-media). */
   gboolean media_ready;
+  gint64 joined_at;              /* monotonic time of the last join, 0 once its media flowed */
   guint silence_id;              /* one-shot: no media for no_media_timeout_seconds */
   ImsSessionPhase phase;         /* moved only by ims_session_fire (session-phase.c) */
   guint timer_id;                /* the phase's countdown: think or answer time */

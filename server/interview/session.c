@@ -23,6 +23,7 @@
 #include <json-glib/json-glib.h>
 
 #include "log-session.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "payloads.h"
 #include "peer-handler.h"
@@ -47,6 +48,7 @@ ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context)
   /* the initial phase; every later one comes from ims_session_fire */
   session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_SESSION_PHASE_COMPLETED
                                                           : IMS_SESSION_PHASE_THINKING;
+  ims_metric_add(&ims_metric_sessions, session->phase, 1);
   return session;
 }
 
@@ -101,6 +103,7 @@ ims_session_unref(ImsSession *session)
     session->context->media->close(session->media);
   g_ptr_array_unref(session->open_takes);
   g_hash_table_unref(session->unsaved_takes);
+  ims_metric_add(&ims_metric_sessions, session->phase, -1);
   ims_session_record_free(session->record);
   g_free(session);
 }
@@ -220,6 +223,7 @@ ims_session_start_take(ImsSession *session, GError **error)
     take->status = IMS_TAKE_FAILED;
     take->stopped_at = g_get_real_time();
     take->stop_reason = g_strdup("start_failed");
+    ims_metric_add(&ims_metric_takes_failed, 0, 1);
     ims_session_save_take(session, take, FALSE, NULL, FALSE);
     g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_MEDIA_NOT_READY,
@@ -232,6 +236,7 @@ ims_session_start_take(ImsSession *session, GError **error)
   open->media = session->media;
   open->final_status = IMS_TAKE_COMPLETED;
   g_ptr_array_add(session->open_takes, open);
+  ims_metric_add(&ims_metric_takes_started, 0, 1);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), take->id, "take %d of question %d started: %s",
                   take->number, take->question_index + 1, take->path);
   g_ptr_array_add(session->record->takes, g_steal_pointer(&take));
@@ -347,6 +352,9 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
     ims_session_detach(session, old);
     ims_peer_close(old, "replaced");
   }
+  if (session->peer != peer)
+    ims_metric_add(&ims_metric_candidates_connected, 0, 1);
+  session->joined_at = g_get_monotonic_time();
   session->peer = peer;
   ims_session_fire(session, IMS_SESSION_EVENT_JOINED, NULL);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "candidate joined at question %d (%s)",
@@ -369,6 +377,7 @@ ims_session_detach(ImsSession *session, ImsPeer *peer)
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "candidate left");
   release_media(session, "disconnected");
   session->peer = NULL;
+  ims_metric_add(&ims_metric_candidates_connected, 0, -1);
 }
 
 /* ---- messages ---- */
@@ -532,6 +541,9 @@ ims_session_media_flowing(ImsSession *session, gpointer media)
   if (media != session->media || session->media_ready)
     return;
   session->media_ready = TRUE;
+  if (session->joined_at)   /* the first media since the join */
+    ims_metric_observe(&ims_metric_join_seconds, 0, (g_get_monotonic_time() - session->joined_at) / 1e6);
+  session->joined_at = 0;
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "media flowing");
   arm_silence_deadline(session,
                        (gint64) session->context->no_media_timeout_seconds * G_USEC_PER_SEC);
@@ -577,6 +589,9 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);
   ims_session_save_take(session, take, FALSE, events, TRUE);
+  ims_metric_add(take->status == IMS_TAKE_COMPLETED     ? &ims_metric_takes_completed
+                 : take->status == IMS_TAKE_INTERRUPTED ? &ims_metric_takes_interrupted
+                                                        : &ims_metric_takes_failed, 0, 1);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), take->id,
                   "take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
                   " bytes, %s/%s %dx%d", take->number, take->question_index + 1,

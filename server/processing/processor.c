@@ -20,6 +20,7 @@
 
 #include "job-queue.h"
 #include "log-session.h"
+#include "metrics.h"
 #include "processing-results.h"
 #include "rendition.h"
 #include "spool-files.h"
@@ -309,6 +310,7 @@ retry_renditions(Work *work)
 {
   ImsProcessor *processor = work->processor;
   const ImsTake *take = work->queued.job->take;
+  ims_metric_add(&ims_metric_processing_retries, IMS_METRIC_RETRY_RENDITIONS, 1);
   int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_RENDITIONS);
   if (delay < 0)
     return;
@@ -336,6 +338,10 @@ schedule_retry(Work *work)
     ims_job_queue_drop(processor->queue, &work->queued);
     return;
   }
+  ims_metric_add(&ims_metric_processing_retries,
+                 work->error->domain == IMS_OBJECTS_ERROR ? IMS_METRIC_RETRY_STORAGE
+                 : work->error->domain == IMS_STORE_ERROR ? IMS_METRIC_RETRY_DATABASE
+                                                          : IMS_METRIC_RETRY_OTHER, 1);
   int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_UNAVAILABLE);
   if (delay < 0)
     return;

@@ -46,6 +46,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "metrics.h"
 #include "objects-s3-curl.h"
 
 typedef struct {
@@ -297,6 +298,7 @@ ims_s3_put_file(ImsObjectStore *store, const char *key, const char *path,
   else
     ok = ims_s3_put_single(self, key, fd, size, type, sha, error);
   close(fd);
+  ims_metric_add(ok ? &ims_metric_upload_bytes : &ims_metric_upload_errors, 0, ok ? (double) size : 1);
   if (ok)
     *checksum = g_strdup(g_checksum_get_string(sha));
   return ok;

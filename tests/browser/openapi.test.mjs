@@ -125,6 +125,8 @@ test('health and the service API: success and error answers match the spec', { t
     const ready = await call('GET', '/readyz', { token: null, status: 200 });
     assert.equal(ready.json.checks.storage, 'ok', ready.text);
     await call('GET', `/readyz?${'a'.repeat(1100)}`, { token: null, status: 400 });
+    await call('GET', '/metrics', { token: null, status: 200 });
+    await call('GET', `/metrics?${'a'.repeat(1100)}`, { token: null, status: 400 });
 
     // accepted bodies: each is valid against the request schema
     const full = sessionBody({

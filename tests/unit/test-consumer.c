@@ -17,6 +17,7 @@
 
 #include "consumer.h"
 #include "kafka-fake.h"
+#include "metrics.h"
 
 #define DELETED(id) "{\"eventId\":\"" id "\",\"eventType\":\"user.deleted\"," \
                     "\"timestamp\":1700000000000,\"userId\":\"user-7\",\"data\":{}}"
@@ -225,6 +226,32 @@ test_type_imsd_does_not_handle_is_committed(void **state)
   assert_int_equal(f->dlq->produced->len, 0);
 }
 
+/* GET /metrics: every message taken is counted, its age when taken is the
+ * lag, and a message the DLQ has is counted once it confirmed. */
+static void
+test_metrics_count_messages_lag_and_dead_letters(void **state)
+{
+  Fixture *f = *state;
+  double taken = ims_metric_get(&ims_metric_consumed_events, 0);
+  double dead = ims_metric_get(&ims_metric_dead_lettered, 0);
+  g_autofree char *old = g_strdup_printf("{\"eventId\":\"e-5\",\"eventType\":\"user.deleted\","
+                                         "\"timestamp\":%" G_GINT64_FORMAT ",\"userId\":\"user-7\"}",
+                                         g_get_real_time() / 1000 - 90000);
+  ims_kafka_fake_consumer_push(f->kafka, "user-events", 5, old);
+  WAIT_FOR(f->kafka->committed->len == 1, 2000);
+  assert_true(ims_metric_get(&ims_metric_consumed_events, 0) == taken + 1);
+  double lag = ims_metric_get(&ims_metric_consumer_lag_seconds, 0);
+  assert_true(lag >= 90 && lag < 100);
+
+  ims_kafka_fake_consumer_push(f->kafka, "auth-events", 6, "not json");
+  WAIT_FOR(f->dlq->produced->len == 1, 2000);
+  assert_true(ims_metric_get(&ims_metric_consumed_events, 0) == taken + 2);
+  assert_true(ims_metric_get(&ims_metric_dead_lettered, 0) == dead);   /* not confirmed yet */
+  ims_kafka_fake_report(f->dlq, 0, NULL);
+  WAIT_FOR(f->kafka->committed->len == 2, 2000);
+  assert_true(ims_metric_get(&ims_metric_dead_lettered, 0) == dead + 1);
+}
+
 int
 main(void)
 {
@@ -237,6 +264,7 @@ main(void)
     T(test_dead_letter_after_the_retry_limit),
     T(test_message_that_cannot_parse_goes_to_the_dlq_at_once),
     T(test_type_imsd_does_not_handle_is_committed),
+    T(test_metrics_count_messages_lag_and_dead_letters),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

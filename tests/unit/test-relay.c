@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kafka-fake.h"
+#include "metrics.h"
 #include "relay.h"
 
 typedef struct {
@@ -50,6 +51,7 @@ fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **er
     ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started",
                                                  "interview-events", key, value);
     event->id = id;
+    event->created_at = g_get_real_time() - 1500000;   /* committed 1.5 s ago */
     g_ptr_array_add(events, event);
   }
   g_mutex_unlock(&store->lock);
@@ -363,6 +365,26 @@ test_free_flushes_marks_delivered_and_leaves_the_rest(void **state)
   assert_false(is_sent(f, 3));            /* purged: stays for the next start */
 }
 
+/* GET /metrics: an event's commit -> delivery latency is observed at its
+ * (successful) delivery report, once; the oldest one in flight is kept. */
+static void
+test_delivery_latency_is_observed_once_per_delivered_event(void **state)
+{
+  Fixture *f = *state;
+  ims_metric_reset(&ims_metric_relay_delivery_seconds);
+  ImsKafkaFake *fake = start(f, 2, 0);
+  WAIT_FOR(fake->produced->len == 2, 2000);
+  gint64 oldest = ims_metric_stamps_oldest(&ims_metric_relay_stamps);
+  assert_true(oldest > 0 && g_get_real_time() - oldest >= 1500000);
+
+  ims_kafka_fake_report(fake, 0, "broker down");   /* a failure observes nothing */
+  ims_kafka_fake_report(fake, 1, NULL);
+  WAIT_FOR(sent_count(f) == 1, 2000);
+  assert_int_equal(ims_metric_get_count(&ims_metric_relay_delivery_seconds, 0), 1);
+  double seconds = ims_metric_get(&ims_metric_relay_delivery_seconds, 0);
+  assert_true(seconds >= 1.5 && seconds < 60);
+}
+
 int
 main(void)
 {
@@ -373,6 +395,7 @@ main(void)
     T(test_failed_delivery_resends_from_the_oldest_unsent_row),
     T(test_full_queue_stops_the_round_and_the_next_goes_on_in_order),
     T(test_free_flushes_marks_delivered_and_leaves_the_rest),
+    T(test_delivery_latency_is_observed_once_per_delivered_event),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,9 @@
  */
 #include "session-fakes.h"
 
+#include "metrics.h"
+#include "session-private.h"   /* IMS_SESSION_PHASE_*: the label values of imsd_sessions */
+
 static void
 test_refused_change_is_reported(void **state)
 {
@@ -224,6 +227,53 @@ test_end_twice_completes_once(void **state)
   assert_int_equal(count_events(written(f), "interview.completed"), 1);
 }
 
+/* GET /metrics: the candidate is counted while attached, its join once its media flows, the
+ * session by its phase, a take when it starts and by its status where it ends (finalize_take). */
+static void
+test_metrics_follow_the_candidate_the_phase_and_the_takes(void **state)
+{
+  Fixture *f = *state;
+  /* the gauge's label values are the phases, in their order */
+  for (guint phase = 0; phase < IMS_SESSION_PHASE_COUNT; phase++) {
+    g_autofree char *name = g_strdup(ims_session_phase_name(phase));
+    g_strdelimit(name, " ", '_');
+    assert_string_equal(ims_metric_sessions.values[phase], name);
+  }
+  assert_null(ims_metric_sessions.values[IMS_SESSION_PHASE_COUNT]);
+  double connected = ims_metric_get(&ims_metric_candidates_connected, 0);
+  guint64 joins = ims_metric_get_count(&ims_metric_join_seconds, 0);
+  double recording = ims_metric_get(&ims_metric_sessions, IMS_SESSION_PHASE_RECORDING);
+  double started = ims_metric_get(&ims_metric_takes_started, 0);
+  double failed = ims_metric_get(&ims_metric_takes_failed, 0);
+  double interrupted = ims_metric_get(&ims_metric_takes_interrupted, 0);
+  double completed = ims_metric_get(&ims_metric_takes_completed, 0);
+
+  join_with_media(f, &f->peer);
+  assert_true(ims_metric_get(&ims_metric_candidates_connected, 0) == connected + 1);
+  assert_int_equal(ims_metric_get_count(&ims_metric_join_seconds, 0), joins + 1);
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  assert_true(ims_metric_get(&ims_metric_takes_started, 0) == started + 1);
+  assert_true(ims_metric_get(&ims_metric_sessions, IMS_SESSION_PHASE_RECORDING) == recording + 1);
+
+  /* the media ends the take with nothing written: failed, back to thinking */
+  FakeMedia *media = last_media;
+  g_autofree char *path = g_steal_pointer(&media->take_path);
+  ims_session_media_take_finished(f->session, media, path, 0, 0, NULL, NULL, 0, 0, FALSE, NULL);
+  assert_true(ims_metric_get(&ims_metric_takes_failed, 0) == failed + 1);
+  assert_true(ims_metric_get(&ims_metric_sessions, IMS_SESSION_PHASE_RECORDING) == recording);
+
+  /* the next take is cut by a media failure: interrupted */
+  send_ok(f, IMS_MESSAGE_TAKE_START);
+  ims_session_media_failed(f->session, last_media, "ICE failed");
+  run_idles();
+  assert_true(ims_metric_get(&ims_metric_takes_started, 0) == started + 2);
+  assert_true(ims_metric_get(&ims_metric_takes_interrupted, 0) == interrupted + 1);
+  assert_true(ims_metric_get(&ims_metric_takes_completed, 0) == completed);
+  assert_true(ims_metric_get(&ims_metric_takes_failed, 0) == failed + 1);
+  ims_session_detach(f->session, (ImsPeer *) &f->peer);
+  assert_true(ims_metric_get(&ims_metric_candidates_connected, 0) == connected);
+}
+
 int
 main(void)
 {
@@ -239,6 +289,7 @@ main(void)
     T(test_end_before_leaving_does_not_complete_a_later_take),
     T(test_take_ended_by_the_media_goes_back_to_thinking),
     T(test_end_twice_completes_once),
+    T(test_metrics_follow_the_candidate_the_phase_and_the_takes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
