@@ -10,8 +10,7 @@
 #include <string.h>
 
 #define BATCH 500
-#define POKE_INTERVAL_MS 50       /* how soon a commit's events are read */
-#define IDLE_READ_INTERVAL_MS 1000
+#define IDLE_READ_INTERVAL_MS 1000  /* a read when nothing poked (rows of another writer) */
 
 struct _ImsRelay {
   ImsDatabase *database;
@@ -25,11 +24,12 @@ struct _ImsRelay {
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean reading;         /* a read of the outbox is queued */
   gint64 pending;           /* unsent rows at the last read, -1 before one */
-  gint poked;               /* atomic: set from any thread */
+  gint poked;               /* atomic: set from any thread; cleared when a read is queued */
+  GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
   GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
   guint jobs;               /* database jobs not answered yet: each holds the relay */
   gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
-  guint read_timer_id;
+  guint idle_timer_id;
 };
 
 static void
@@ -207,6 +207,8 @@ run_outbox_read(ImsStore *store, gpointer data, GError **error)
   return read->pending >= 0;
 }
 
+static void publish_pending(ImsRelay *relay);
+
 static void
 on_outbox_read(gpointer data, const GError *error)
 {
@@ -221,15 +223,20 @@ on_outbox_read(gpointer data, const GError *error)
     return;
   }
   relay->pending = read->pending;
-  if (relay->restart)
-    return;     /* a delivery failed meanwhile: the next read starts over */
+  if (relay->restart) {
+    publish_pending(relay);   /* a delivery failed meanwhile: start over once all reported */
+    return;
+  }
   for (guint i = 0; i < read->events->len; i++) {
     const ImsOutboxEvent *event = g_ptr_array_index(read->events, i);
     if (event->id <= relay->high_water)
       continue;   /* already with librdkafka */
     if (!produce(relay, event))
-      break;      /* queue full or refused: the next round continues in order */
+      return;     /* queue full or refused: the next round continues in order */
   }
+  /* rows committed while this read ran may have missed it: read them now */
+  if (g_atomic_int_get(&relay->poked))
+    publish_pending(relay);
 }
 
 /* Asks the database for unsent rows past the high water mark; they go to
@@ -267,22 +274,41 @@ on_kafka_events(gpointer data)
     publish_pending(relay);
 }
 
-/* Reads the outbox when a commit poked, after a failed delivery, or once a second. */
+/* A read when nothing read for a second (rows no poke told of), or after a
+ * failed delivery that no report has restarted yet. */
 static gboolean
-on_read_timer(gpointer data)
+on_idle_timer(gpointer data)
 {
   ImsRelay *relay = data;
   gint64 since = g_get_monotonic_time() - relay->last_read;
-  if (g_atomic_int_get(&relay->poked) || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
+  if (relay->restart || since >= IDLE_READ_INTERVAL_MS * 1000)
     publish_pending(relay);
   return G_SOURCE_CONTINUE;
 }
 
+/* The poke source: ready once its ready time (0) is set by a poke; reads at
+ * once unless a read is in flight, whose answer then reads again. */
+static gboolean
+on_poked(GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time(source, -1);
+  ImsRelay *relay = data;
+  if (g_atomic_int_get(&relay->poked))
+    publish_pending(relay);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs poke_source_funcs = {
+  .dispatch = on_poked,
+};
+
 void
 ims_relay_poke(ImsRelay *relay)
 {
-  if (relay)
-    g_atomic_int_set(&relay->poked, TRUE);
+  if (!relay)
+    return;
+  g_atomic_int_set(&relay->poked, TRUE);
+  g_source_set_ready_time(relay->poke_source, 0);   /* thread-safe; wakes the loop */
 }
 
 /* Database thread. */
@@ -355,7 +381,12 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
     g_free(relay);
     return NULL;
   }
-  relay->read_timer_id = g_timeout_add(POKE_INTERVAL_MS, on_read_timer, relay);
+  relay->poke_source = g_source_new(&poke_source_funcs, sizeof(GSource));
+  g_source_set_callback(relay->poke_source, NULL, relay, NULL);
+  g_source_set_name(relay->poke_source, "imsd relay poke");
+  g_source_set_ready_time(relay->poke_source, 0);   /* the first read */
+  g_source_attach(relay->poke_source, NULL);
+  relay->idle_timer_id = g_timeout_add(IDLE_READ_INTERVAL_MS, on_idle_timer, relay);
   g_message("publishing events to Kafka at %s", config->bootstrap_servers);
   return relay;
 }
@@ -380,7 +411,9 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
 {
   if (!relay)
     return;
-  g_clear_handle_id(&relay->read_timer_id, g_source_remove);
+  g_clear_handle_id(&relay->idle_timer_id, g_source_remove);
+  g_source_destroy(relay->poke_source);
+  g_clear_pointer(&relay->poke_source, g_source_unref);
   relay->kafka->unwatch(relay->producer);
   /* delivery reports arrive through the flush's polling */
   if (relay->in_flight > 0 && !relay->kafka->flush(relay->producer, flush_ms))
