@@ -26,7 +26,8 @@ struct _ImsRelay {
   gint64 pending;           /* unsent rows at the last read, -1 before one */
   gint poked;               /* atomic: set from any thread; cleared when a read is queued */
   GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
-  GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
+  GArray *acked;            /* gint64 outbox ids acknowledged, not being marked yet */
+  gboolean marking;         /* a mark job is in flight: acks wait and go in the next one */
   guint jobs;               /* database jobs not answered yet: each holds the relay */
   gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
   guint idle_timer_id;
@@ -96,6 +97,8 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
   g_array_append_val(relay->acked, id);
 }
 
+static void mark_acked(ImsRelay *relay, gboolean final);
+
 /* Marking acknowledged rows sent: a database write, retried until written
  * (sent twice at worst if imsd stops before: consumers deduplicate on
  * eventId).  It counts what is left unsent, for /readyz. */
@@ -126,20 +129,26 @@ static void
 on_marked_sent(gpointer data, const GError *error)
 {
   MarkSent *mark = data;
+  ImsRelay *relay = mark->relay;
   if (error)
     g_warning("%u delivered event(s) not marked sent: %s", mark->ids->len, error->message);
-  if (!job_answered(mark->relay) || error)
+  if (!job_answered(relay))
     return;
-  if (mark->pending >= 0)
-    mark->relay->pending = mark->pending;
+  relay->marking = FALSE;
+  if (!error && mark->pending >= 0)
+    relay->pending = mark->pending;
+  mark_acked(relay, FALSE);   /* what was acknowledged meanwhile */
 }
 
-/* Marks what this poll round acknowledged, in one statement. */
+/* Marks what was acknowledged, in one statement; while one is in flight
+ * (unless final), acks gather for the next, so marks never queue up behind
+ * each other on the database thread. */
 static void
-mark_acked(ImsRelay *relay)
+mark_acked(ImsRelay *relay, gboolean final)
 {
-  if (relay->acked->len == 0)
+  if (relay->acked->len == 0 || (relay->marking && !final))
     return;
+  relay->marking = TRUE;
   MarkSent *mark = g_new0(MarkSent, 1);
   mark->relay = relay;
   mark->ids = g_steal_pointer(&relay->acked);
@@ -269,7 +278,7 @@ on_kafka_events(gpointer data)
 {
   ImsRelay *relay = data;
   relay->kafka->poll(relay->producer);
-  mark_acked(relay);
+  mark_acked(relay, FALSE);
   if (relay->restart)
     publish_pending(relay);
 }
@@ -418,7 +427,7 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
   /* delivery reports arrive through the flush's polling */
   if (relay->in_flight > 0 && !relay->kafka->flush(relay->producer, flush_ms))
     g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);
-  mark_acked(relay);
+  mark_acked(relay, TRUE);
   relay->kafka->purge(relay->producer);
   relay->kafka->free(relay->producer);
   relay->freed = TRUE;

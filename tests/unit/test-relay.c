@@ -8,7 +8,11 @@
  * sent only once Kafka has it; after a failed report the relay waits for
  * every earlier report and resends from the oldest unsent row; a full local
  * queue stops a round, and the next one goes on in order; freeing flushes
- * and marks what was delivered, and leaves the rest unsent.
+ * and marks what was delivered, and leaves the rest unsent; a poke reads at
+ * once, a poke during a read reads again as soon as it answers (no timer),
+ * and acknowledgements that come during a mark go together in the next.
+ * The fake store can hold a read's or a mark's answer (its gates), to put
+ * the relay in those states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,10 +32,23 @@ typedef struct {
 typedef struct {
   ImsStore base;
   GMutex lock;                /* protects everything below (database thread and tests) */
+  GCond changed;              /* a gate opened, a call recorded */
   guint rows;                 /* outbox rows 1..rows */
   gboolean *sent;             /* [rows + 1] */
   GArray *list_calls;         /* ListCall */
+  GArray *mark_calls;         /* guint: how many ids each mark_events_sent call had */
+  guint lists_allowed;        /* list calls that may answer (G_MAXUINT: all); the rest wait */
+  guint marks_allowed;        /* the same for mark_events_sent */
 } FakeStore;
+
+/* Database thread: waits (lock held) until call number `index` may answer. */
+static void
+wait_at_gate(FakeStore *store, const guint *allowed, guint index)
+{
+  g_cond_broadcast(&store->changed);
+  while (index >= *allowed)
+    g_cond_wait(&store->changed, &store->lock);
+}
 
 static GPtrArray *
 fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **error)
@@ -41,6 +58,7 @@ fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **er
   g_mutex_lock(&store->lock);
   ListCall call = { after_id, limit };
   g_array_append_val(store->list_calls, call);
+  guint index = store->list_calls->len - 1;
   for (guint id = after_id + 1; id <= store->rows && (int) events->len < limit; id++) {
     if (store->sent[id])
       continue;
@@ -52,6 +70,7 @@ fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **er
     event->id = id;
     g_ptr_array_add(events, event);
   }
+  wait_at_gate(store, &store->lists_allowed, index);  /* the rows as they were at the call */
   g_mutex_unlock(&store->lock);
   return events;
 }
@@ -61,6 +80,8 @@ fake_mark_events_sent(ImsStore *base, const gint64 *ids, guint count, GError **e
 {
   FakeStore *store = (FakeStore *) base;
   g_mutex_lock(&store->lock);
+  g_array_append_val(store->mark_calls, count);
+  wait_at_gate(store, &store->marks_allowed, store->mark_calls->len - 1);
   for (guint i = 0; i < count; i++) {
     g_assert(ids[i] >= 1 && ids[i] <= store->rows);
     store->sent[ids[i]] = TRUE;
@@ -102,20 +123,64 @@ setup(void **state)
   f->store.base.outbox.count_pending_events = fake_count_pending_events;
   f->store.base.free = fake_free;
   g_mutex_init(&f->store.lock);
+  g_cond_init(&f->store.changed);
   f->store.list_calls = g_array_new(FALSE, FALSE, sizeof(ListCall));
+  f->store.mark_calls = g_array_new(FALSE, FALSE, sizeof(guint));
+  f->store.lists_allowed = G_MAXUINT;
+  f->store.marks_allowed = G_MAXUINT;
   f->database = ims_database_new(&f->store.base, NULL);
   *state = f;
   return 0;
+}
+
+/* Lets calls below `allowed` answer (of lists_allowed or marks_allowed). */
+static void
+set_gate(Fixture *f, guint *gate, guint allowed)
+{
+  g_mutex_lock(&f->store.lock);
+  *gate = allowed;
+  g_cond_broadcast(&f->store.changed);
+  g_mutex_unlock(&f->store.lock);
+}
+
+/* Waits up to ms for the database thread to have made `count` calls of
+ * calls, without running the main context (so no timer of the relay can
+ * run meanwhile).  TRUE if it did. */
+static gboolean
+wait_for_calls(Fixture *f, GArray *calls, guint count, guint ms)
+{
+  gint64 end = g_get_monotonic_time() + ms * 1000;
+  g_mutex_lock(&f->store.lock);
+  while (calls->len < count && g_cond_wait_until(&f->store.changed, &f->store.lock, end))
+    ;
+  gboolean reached = calls->len >= count;
+  g_mutex_unlock(&f->store.lock);
+  return reached;
+}
+
+/* Adds rows to the outbox, as a commit would (without its poke). */
+static void
+add_rows(Fixture *f, guint count)
+{
+  g_mutex_lock(&f->store.lock);
+  f->store.sent = g_renew(gboolean, f->store.sent, f->store.rows + count + 1);
+  memset(f->store.sent + f->store.rows + 1, 0, count * sizeof(gboolean));
+  f->store.rows += count;
+  g_mutex_unlock(&f->store.lock);
 }
 
 static int
 teardown(void **state)
 {
   Fixture *f = *state;
+  set_gate(f, &f->store.lists_allowed, G_MAXUINT);
+  set_gate(f, &f->store.marks_allowed, G_MAXUINT);
   ims_relay_free(f->relay, 0);
   assert_true(ims_database_flush(f->database, 5000));
   ims_database_free(f->database);
   g_array_unref(f->store.list_calls);
+  g_array_unref(f->store.mark_calls);
+  g_cond_clear(&f->store.changed);
   g_free(f->store.sent);
   g_mutex_clear(&f->store.lock);
   g_free(f);
@@ -363,6 +428,89 @@ test_free_flushes_marks_delivered_and_leaves_the_rest(void **state)
   assert_false(is_sent(f, 3));            /* purged: stays for the next start */
 }
 
+/* A poke's read is queued in the loop iteration that serves the poke, not
+ * on a later timer tick. */
+static void
+test_a_poke_reads_at_once(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  assert_int_equal(list_calls(f), 1);
+  add_rows(f, 2);
+  ims_relay_poke(f->relay);
+  g_main_context_iteration(NULL, FALSE);   /* one iteration, waiting for nothing */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));
+  assert_int_equal(list_call(f, 1).after_id, 3);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  assert_int_equal(produced_id(fake, 3), 4);
+  assert_int_equal(produced_id(fake, 4), 5);
+}
+
+/* A poke while a read is in flight starts no second read beside it; the
+ * read's answer queues the next read itself (no timer), which finds the
+ * rows the first one could not see. */
+static void
+test_a_poke_during_a_read_reads_again_when_it_answers(void **state)
+{
+  Fixture *f = *state;
+  f->store.lists_allowed = 0;             /* every read waits for the test */
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(list_calls(f) == 1, 2000);
+  assert_int_equal(list_calls(f), 1);     /* it saw rows 1..3 */
+  add_rows(f, 2);
+  ims_relay_poke(f->relay);
+  run_for(100);
+  assert_int_equal(list_calls(f), 1);     /* one read at a time */
+  assert_int_equal(fake->produced->len, 0);
+
+  set_gate(f, &f->store.lists_allowed, 1);   /* the first read answers, the second waits */
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 3);
+  set_gate(f, &f->store.lists_allowed, G_MAXUINT);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  for (guint i = 0; i < 5; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+}
+
+/* Acknowledgements that come while a mark is in flight wait for it and are
+ * then marked together, in one statement. */
+static void
+test_acks_during_a_mark_are_marked_together_after_it(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 4, 0);
+
+  WAIT_FOR(fake->produced->len == 4, 2000);
+  assert_int_equal(fake->produced->len, 4);
+  set_gate(f, &f->store.marks_allowed, 0);
+  ims_kafka_fake_report(fake, 0, NULL);   /* each report: a poll round of its own */
+  assert_true(wait_for_calls(f, f->store.mark_calls, 1, 2000));
+  ims_kafka_fake_report(fake, 1, NULL);
+  ims_kafka_fake_report(fake, 2, NULL);
+  ims_kafka_fake_report(fake, 3, NULL);
+  run_for(100);
+  set_gate(f, &f->store.marks_allowed, G_MAXUINT);
+  WAIT_FOR(sent_count(f) == 4, 2000);
+  assert_int_equal(sent_count(f), 4);
+  run_for(100);
+  g_mutex_lock(&f->store.lock);
+  guint marks = f->store.mark_calls->len;
+  guint first = g_array_index(f->store.mark_calls, guint, 0);
+  guint second = marks > 1 ? g_array_index(f->store.mark_calls, guint, 1) : 0;
+  g_mutex_unlock(&f->store.lock);
+  assert_int_equal(marks, 2);
+  assert_int_equal(first, 1);
+  assert_int_equal(second, 3);
+}
+
 int
 main(void)
 {
@@ -373,6 +521,9 @@ main(void)
     T(test_failed_delivery_resends_from_the_oldest_unsent_row),
     T(test_full_queue_stops_the_round_and_the_next_goes_on_in_order),
     T(test_free_flushes_marks_delivered_and_leaves_the_rest),
+    T(test_a_poke_reads_at_once),
+    T(test_a_poke_during_a_read_reads_again_when_it_answers),
+    T(test_acks_during_a_mark_are_marked_together_after_it),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
