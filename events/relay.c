@@ -23,6 +23,7 @@ struct _ImsRelay {
   char *last_error;
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean reading;         /* a read of the outbox is queued */
+  gboolean backlog;         /* the last read was full (BATCH rows): more wait behind them */
   gint64 pending;           /* unsent rows at the last read, -1 before one */
   gint poked;               /* atomic: set from any thread; cleared when a read is queued */
   GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
@@ -232,6 +233,7 @@ on_outbox_read(gpointer data, const GError *error)
     return;
   }
   relay->pending = read->pending;
+  relay->backlog = read->events->len == BATCH;
   if (relay->restart) {
     publish_pending(relay);   /* a delivery failed meanwhile: start over once all reported */
     return;
@@ -272,14 +274,17 @@ publish_pending(ImsRelay *relay)
                       on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
 
-/* The producer has delivery reports or errors: serve them all (never waits). */
+/* The producer has delivery reports or errors: serve them all (never waits),
+ * then read on if a delivery failed or rows wait behind a full read. */
 static void
 on_kafka_events(gpointer data)
 {
   ImsRelay *relay = data;
   relay->kafka->poll(relay->producer);
   mark_acked(relay, FALSE);
-  if (relay->restart)
+  /* after a failed delivery: start over once all reported; with a backlog:
+   * the next rows, paced by Kafka's acknowledgements rather than a timer */
+  if (relay->restart || relay->backlog)
     publish_pending(relay);
 }
 

@@ -10,7 +10,8 @@
  * queue stops a round, and the next one goes on in order; freeing flushes
  * and marks what was delivered, and leaves the rest unsent; a poke reads at
  * once, a poke during a read reads again as soon as it answers (no timer),
- * and acknowledgements that come during a mark go together in the next.
+ * behind a full read delivery reports read the next rows, and
+ * acknowledgements that come during a mark go together in the next.
  * The fake store can hold a read's or a mark's answer (its gates), to put
  * the relay in those states.
  */
@@ -511,6 +512,38 @@ test_acks_during_a_mark_are_marked_together_after_it(void **state)
   assert_int_equal(second, 3);
 }
 
+/* Behind a full read (500 rows) more rows wait: delivery reports read the
+ * next ones, without a poke and without waiting for the idle read. */
+static void
+test_a_backlog_reads_on_delivery_reports(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 1200, 0);
+
+  WAIT_FOR(fake->produced->len == 500, 2000);
+  assert_int_equal(fake->produced->len, 500);
+  assert_int_equal(list_calls(f), 1);
+  ims_kafka_fake_report(fake, 0, NULL);   /* serves the report, in this call */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 500);
+  WAIT_FOR(fake->produced->len == 1000, 2000);
+  assert_int_equal(fake->produced->len, 1000);
+  ims_kafka_fake_report(fake, 1, NULL);
+  assert_true(wait_for_calls(f, f->store.list_calls, 3, 2000));
+  WAIT_FOR(fake->produced->len == 1200, 2000);
+  assert_int_equal(fake->produced->len, 1200);
+  for (guint i = 0; i < 1200; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+  /* the last read was not full: a report reads nothing more */
+  ims_kafka_fake_report(fake, 2, NULL);
+  WAIT_FOR(sent_count(f) == 3, 2000);
+  run_for(100);
+  assert_int_equal(list_calls(f), 3);
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(sent_count(f) == 1200, 5000);
+  assert_int_equal(sent_count(f), 1200);
+}
+
 int
 main(void)
 {
@@ -524,6 +557,7 @@ main(void)
     T(test_a_poke_reads_at_once),
     T(test_a_poke_during_a_read_reads_again_when_it_answers),
     T(test_acks_during_a_mark_are_marked_together_after_it),
+    T(test_a_backlog_reads_on_delivery_reports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
