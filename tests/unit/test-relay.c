@@ -1,6 +1,6 @@
 /* Unit tests for events/relay.c: the outbox relay.
  *
- * The store is a fake (the ImsStore seam) holding outbox rows in memory,
+ * The store is a fake (the ImsStore seam, unit/outbox-fake.c) holding outbox rows in memory,
  * behind the real database thread; Kafka is the fake producer of
  * unit/kafka-fake.c (the kafka.h seam), whose delivery reports the tests
  * send.  They check what relay.h promises: rows go out in id order with
@@ -12,8 +12,8 @@
  * once, a poke during a read reads again as soon as it answers (no timer),
  * behind a full read delivery reports read the next rows, and
  * acknowledgements that come during a mark go together in the next.
- * The fake store can hold a read's or a mark's answer (its gates), to put
- * the relay in those states.
+ * The fake store (unit/outbox-fake.c) can hold a read's or a mark's answer
+ * (its gates), to put the relay in those states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,94 +23,23 @@
 #include <string.h>
 
 #include "kafka-fake.h"
+#include "outbox-fake.h"
 #include "relay.h"
 
-typedef struct {
-  gint64 after_id;
-  int limit;
-} ListCall;
+typedef ImsOutboxFakeListCall ListCall;
 
-typedef struct {
-  ImsStore base;
-  GMutex lock;                /* protects everything below (database thread and tests) */
-  GCond changed;              /* a gate opened, a call recorded */
-  guint rows;                 /* outbox rows 1..rows */
-  gboolean *sent;             /* [rows + 1] */
-  GArray *list_calls;         /* ListCall */
-  GArray *mark_calls;         /* guint: how many ids each mark_events_sent call had */
-  guint lists_allowed;        /* list calls that may answer (G_MAXUINT: all); the rest wait */
-  guint marks_allowed;        /* the same for mark_events_sent */
-} FakeStore;
-
-/* Database thread: waits (lock held) until call number `index` may answer. */
-static void
-wait_at_gate(FakeStore *store, const guint *allowed, guint index)
+/* Row id: key session-<id % 3>, eventId event-<id>, value {"n":id}. */
+static ImsOutboxEvent *
+make_row(guint id, gpointer data)
 {
-  g_cond_broadcast(&store->changed);
-  while (index >= *allowed)
-    g_cond_wait(&store->changed, &store->lock);
-}
-
-static GPtrArray *
-fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **error)
-{
-  FakeStore *store = (FakeStore *) base;
-  GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
-  g_mutex_lock(&store->lock);
-  ListCall call = { after_id, limit };
-  g_array_append_val(store->list_calls, call);
-  guint index = store->list_calls->len - 1;
-  for (guint id = after_id + 1; id <= store->rows && (int) events->len < limit; id++) {
-    if (store->sent[id])
-      continue;
-    g_autofree char *event_id = g_strdup_printf("event-%u", id);
-    g_autofree char *key = g_strdup_printf("session-%u", id % 3);
-    g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
-    ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started",
-                                                 "interview-events", key, value);
-    event->id = id;
-    g_ptr_array_add(events, event);
-  }
-  wait_at_gate(store, &store->lists_allowed, index);  /* the rows as they were at the call */
-  g_mutex_unlock(&store->lock);
-  return events;
-}
-
-static gboolean
-fake_mark_events_sent(ImsStore *base, const gint64 *ids, guint count, GError **error)
-{
-  FakeStore *store = (FakeStore *) base;
-  g_mutex_lock(&store->lock);
-  g_array_append_val(store->mark_calls, count);
-  wait_at_gate(store, &store->marks_allowed, store->mark_calls->len - 1);
-  for (guint i = 0; i < count; i++) {
-    g_assert(ids[i] >= 1 && ids[i] <= store->rows);
-    store->sent[ids[i]] = TRUE;
-  }
-  g_mutex_unlock(&store->lock);
-  return TRUE;
-}
-
-static gint64
-fake_count_pending_events(ImsStore *base, GError **error)
-{
-  FakeStore *store = (FakeStore *) base;
-  gint64 count = 0;
-  g_mutex_lock(&store->lock);
-  for (guint id = 1; id <= store->rows; id++)
-    count += !store->sent[id];
-  g_mutex_unlock(&store->lock);
-  return count;
-}
-
-static void
-fake_free(ImsStore *base)
-{
-  /* the fixture owns it */
+  g_autofree char *event_id = g_strdup_printf("event-%u", id);
+  g_autofree char *key = g_strdup_printf("session-%u", id % 3);
+  g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
+  return ims_outbox_event_new(event_id, "candidate.started", "interview-events", key, value);
 }
 
 typedef struct {
-  FakeStore store;
+  ImsOutboxFake store;
   ImsDatabase *database;
   ImsRelay *relay;
 } Fixture;
@@ -119,55 +48,29 @@ static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  f->store.base.outbox.list_pending_events = fake_list_pending_events;
-  f->store.base.outbox.mark_events_sent = fake_mark_events_sent;
-  f->store.base.outbox.count_pending_events = fake_count_pending_events;
-  f->store.base.free = fake_free;
-  g_mutex_init(&f->store.lock);
-  g_cond_init(&f->store.changed);
-  f->store.list_calls = g_array_new(FALSE, FALSE, sizeof(ListCall));
-  f->store.mark_calls = g_array_new(FALSE, FALSE, sizeof(guint));
-  f->store.lists_allowed = G_MAXUINT;
-  f->store.marks_allowed = G_MAXUINT;
+  ims_outbox_fake_init(&f->store, make_row, NULL);
   f->database = ims_database_new(&f->store.base, NULL);
   *state = f;
   return 0;
 }
 
-/* Lets calls below `allowed` answer (of lists_allowed or marks_allowed). */
 static void
 set_gate(Fixture *f, guint *gate, guint allowed)
 {
-  g_mutex_lock(&f->store.lock);
-  *gate = allowed;
-  g_cond_broadcast(&f->store.changed);
-  g_mutex_unlock(&f->store.lock);
+  ims_outbox_fake_set_gate(&f->store, gate, allowed);
 }
 
-/* Waits up to ms for the database thread to have made `count` calls of
- * calls, without running the main context (so no timer of the relay can
- * run meanwhile).  TRUE if it did. */
+/* Without running the main context (so no timer of the relay can run meanwhile). */
 static gboolean
 wait_for_calls(Fixture *f, GArray *calls, guint count, guint ms)
 {
-  gint64 end = g_get_monotonic_time() + ms * 1000;
-  g_mutex_lock(&f->store.lock);
-  while (calls->len < count && g_cond_wait_until(&f->store.changed, &f->store.lock, end))
-    ;
-  gboolean reached = calls->len >= count;
-  g_mutex_unlock(&f->store.lock);
-  return reached;
+  return ims_outbox_fake_wait_for_calls(&f->store, calls, count, ms);
 }
 
-/* Adds rows to the outbox, as a commit would (without its poke). */
 static void
 add_rows(Fixture *f, guint count)
 {
-  g_mutex_lock(&f->store.lock);
-  f->store.sent = g_renew(gboolean, f->store.sent, f->store.rows + count + 1);
-  memset(f->store.sent + f->store.rows + 1, 0, count * sizeof(gboolean));
-  f->store.rows += count;
-  g_mutex_unlock(&f->store.lock);
+  ims_outbox_fake_add_rows(&f->store, count);
 }
 
 static int
@@ -179,11 +82,7 @@ teardown(void **state)
   ims_relay_free(f->relay, 0);
   assert_true(ims_database_flush(f->database, 5000));
   ims_database_free(f->database);
-  g_array_unref(f->store.list_calls);
-  g_array_unref(f->store.mark_calls);
-  g_cond_clear(&f->store.changed);
-  g_free(f->store.sent);
-  g_mutex_clear(&f->store.lock);
+  ims_outbox_fake_clear(&f->store);
   g_free(f);
   return 0;
 }
@@ -192,8 +91,7 @@ teardown(void **state)
 static ImsKafkaFake *
 start(Fixture *f, guint rows, guint queue_limit)
 {
-  f->store.rows = rows;
-  f->store.sent = g_new0(gboolean, rows + 1);
+  add_rows(f, rows);
   ImsRelayConfig config = { f->database, "broker:9092", "", &ims_kafka_fake_ops };
   g_autoptr(GError) error = NULL;
   f->relay = ims_relay_new(&config, &error);
@@ -236,10 +134,7 @@ list_call(Fixture *f, guint index)
 static gboolean
 is_sent(Fixture *f, guint id)
 {
-  g_mutex_lock(&f->store.lock);
-  gboolean sent = f->store.sent[id];
-  g_mutex_unlock(&f->store.lock);
-  return sent;
+  return ims_outbox_fake_is_sent(&f->store, id);
 }
 
 static guint
