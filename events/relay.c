@@ -23,7 +23,8 @@ struct _ImsRelay {
   char *last_error;
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean reading;         /* a read of the outbox is queued */
-  gboolean backlog;         /* the last read was full (BATCH rows): more wait behind them */
+  gboolean backlog;         /* the last read was full (BATCH rows) or stopped at a full
+                             * queue: more rows wait behind it */
   gint64 pending;           /* unsent rows at the last read, -1 before one */
   gint poked;               /* atomic: set from any thread; cleared when a read is queued */
   GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
@@ -242,8 +243,10 @@ on_outbox_read(gpointer data, const GError *error)
     const ImsOutboxEvent *event = g_ptr_array_index(read->events, i);
     if (event->id <= relay->high_water)
       continue;   /* already with librdkafka */
-    if (!produce(relay, event))
-      return;     /* queue full or refused: the next round continues in order */
+    if (!produce(relay, event)) {
+      relay->backlog = TRUE;  /* queue full or refused: the next reports read on, in order */
+      return;
+    }
   }
   /* rows committed while this read ran may have missed it: read them now */
   if (g_atomic_int_get(&relay->poked))

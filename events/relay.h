@@ -17,7 +17,8 @@
  *
  * When it reads: at once on a poke (a commit's events), again as soon as a
  * read answers if a poke came while it ran, on delivery reports while a
- * backlog remains (the last read was full: 500 rows), after every earlier
+ * backlog remains (the last read was full, 500 rows, or stopped at a full
+ * local queue), after every earlier
  * report of a failed delivery came, and once a second when nothing else read.
  *
  *   new -> publishing (pokes, 1 s idle timer) -> flushing (free: up to a few seconds) -> freed

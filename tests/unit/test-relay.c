@@ -10,7 +10,7 @@
  * queue stops a round, and the next one goes on in order; freeing flushes
  * and marks what was delivered, and leaves the rest unsent; a poke reads at
  * once, a poke during a read reads again as soon as it answers (no timer),
- * behind a full read delivery reports read the next rows, and
+ * behind a full read or a full queue delivery reports read the next rows, and
  * acknowledgements that come during a mark go together in the next.
  * The fake store (unit/outbox-fake.c) can hold a read's or a mark's answer
  * (its gates), to put the relay in those states.
@@ -439,6 +439,29 @@ test_a_backlog_reads_on_delivery_reports(void **state)
   assert_int_equal(sent_count(f), 1200);
 }
 
+/* A round that stopped at a full local queue goes on when reports free it,
+ * without a poke. */
+static void
+test_a_full_queue_reads_on_delivery_reports(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 5, 2);
+
+  WAIT_FOR(fake->produced->len == 2 && fake->refused == 1, 2000);
+  assert_int_equal(fake->refused, 1);
+  assert_int_equal(list_calls(f), 1);
+  ims_kafka_fake_report_all(fake, NULL);
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 2);
+  WAIT_FOR(fake->produced->len == 4, 2000);
+  assert_int_equal(fake->produced->len, 4);
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  for (guint i = 0; i < 5; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+}
+
 int
 main(void)
 {
@@ -453,6 +476,7 @@ main(void)
     T(test_a_poke_during_a_read_reads_again_when_it_answers),
     T(test_acks_during_a_mark_are_marked_together_after_it),
     T(test_a_backlog_reads_on_delivery_reports),
+    T(test_a_full_queue_reads_on_delivery_reports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
