@@ -1,7 +1,15 @@
 /* kafka-rdkafka.c: the Kafka seam (kafka.h) on librdkafka.
  *
  * With kafka-watch.c (a queue on the main loop) and kafka-log.c (its log
- * lines), the only code of imsd that includes rdkafka.h. */
+ * lines), the only code of imsd that includes rdkafka.h.
+ *
+ * Every producer partitions keyed records with murmur2 (partitioner=
+ * murmur2_random), as the platform's Java and kafkajs producers do, so a key
+ * lands on the same partition whoever produces it (docs/kafka.md).  A
+ * producer keeps one topic handle per topic it has produced to, made with
+ * rd_kafka_topic_new: that asks for the topic's leaders at once, where a
+ * topic named only in rd_kafka_producev (librdkafka 2.0.2) waits for the
+ * client's 1 s topic scan, holding the first records to it for up to 1 s. */
 #define G_LOG_DOMAIN "imsd.kafka"
 
 #include "kafka.h"
@@ -18,9 +26,15 @@ struct _ImsKafkaClient {
   gboolean consumer;          /* a group consumer (else a producer) */
   ImsKafkaWatch *watch;       /* the main queue (a consumer's: its consumer queue), served on
                                * the loop; NULL unwatched */
+  GHashTable *topics;         /* a producer's: name (owned) -> rd_kafka_topic_t */
   ImsKafkaDelivered delivered;
   ImsKafkaFailed failed;
   gpointer data;
+};
+
+/* Applied to every producer before its own defaults (which may override). */
+static const char *const producer_settings[][2] = {
+  { "partitioner", "murmur2_random" },   /* Java / kafkajs DefaultPartitioner compatible */
 };
 
 /* Applies "k=v;k=v" (NULL or "" applies nothing) to conf.  FALSE with
@@ -77,10 +91,10 @@ apply_settings(rd_kafka_conf_t *conf, const char *const (*settings)[2], guint n_
     rd_kafka_conf_set(conf, settings[i][0], settings[i][1], reason, sizeof reason);
 }
 
-/* A configuration: bootstrap servers, defaults, properties, overrides, in
- * that order, logging through kafka-log.h.  NULL with an error. */
+/* A configuration: bootstrap servers, a producer's producer_settings,
+ * defaults, properties, overrides, in that order, logging through kafka-log.h.  NULL with an error. */
 static rd_kafka_conf_t *
-make_conf(const char *bootstrap_servers, const char *properties,
+make_conf(const char *bootstrap_servers, const char *properties, gboolean producer,
           const char *const (*defaults)[2], guint n_defaults,
           const char *const (*overrides)[2], guint n_overrides, GError **error)
 {
@@ -93,6 +107,8 @@ make_conf(const char *bootstrap_servers, const char *properties,
     rd_kafka_conf_destroy(conf);
     return NULL;
   }
+  if (producer)
+    apply_settings(conf, producer_settings, G_N_ELEMENTS(producer_settings));
   apply_settings(conf, defaults, n_defaults);
   if (!apply_properties(conf, properties, error)) {
     rd_kafka_conf_destroy(conf);
@@ -107,7 +123,7 @@ static ImsKafkaClient *
 producer_new(const ImsKafkaProducerConfig *config, GError **error)
 {
   char reason[512];
-  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties,
+  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties, TRUE,
                                     config->defaults, config->n_defaults, config->overrides,
                                     config->n_overrides, error);
   if (!conf)
@@ -128,17 +144,40 @@ producer_new(const ImsKafkaProducerConfig *config, GError **error)
     g_free(client);
     return NULL;
   }
+  client->topics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) rd_kafka_topic_destroy);
   return client;
+}
+
+/* The producer's handle of topic, made (and its leaders asked for) on first
+ * use.  NULL with an error if librdkafka refused the name. */
+static rd_kafka_topic_t *
+producer_topic(ImsKafkaClient *client, const char *topic, GError **error)
+{
+  rd_kafka_topic_t *handle = g_hash_table_lookup(client->topics, topic);
+  if (handle)
+    return handle;
+  handle = rd_kafka_topic_new(client->rk, topic, NULL);
+  if (!handle) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "topic %s: %s", topic,
+                rd_kafka_err2str(rd_kafka_last_error()));
+    return NULL;
+  }
+  g_hash_table_insert(client->topics, g_strdup(topic), handle);
+  return handle;
 }
 
 static gboolean
 produce(ImsKafkaClient *client, const ImsKafkaRecord *record, GError **error)
 {
+  rd_kafka_topic_t *topic = producer_topic(client, record->topic, error);
+  if (!topic)
+    return FALSE;
   rd_kafka_headers_t *headers = rd_kafka_headers_new(record->n_headers);
   for (guint i = 0; i < record->n_headers; i++)
     rd_kafka_header_add(headers, record->headers[i].name, -1, record->headers[i].value, -1);
   rd_kafka_resp_err_t err = rd_kafka_producev(client->rk,
-      RD_KAFKA_V_TOPIC(record->topic),
+      RD_KAFKA_V_RKT(topic),
       RD_KAFKA_V_KEY(record->key, record->key_len),
       RD_KAFKA_V_VALUE((void *) record->value, record->value_len),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -206,6 +245,7 @@ free_client(ImsKafkaClient *client)
   unwatch_client(client);
   if (client->consumer)
     rd_kafka_consumer_close(client->rk);
+  g_clear_pointer(&client->topics, g_hash_table_unref);  /* handles go before the client */
   rd_kafka_destroy(client->rk);
   g_free(client);
 }
@@ -214,7 +254,7 @@ static ImsKafkaClient *
 consumer_new(const ImsKafkaConsumerConfig *config, GError **error)
 {
   char reason[512];
-  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties, NULL, 0,
+  rd_kafka_conf_t *conf = make_conf(config->bootstrap_servers, config->properties, FALSE, NULL, 0,
                                     config->overrides, config->n_overrides, error);
   if (!conf)
     return NULL;

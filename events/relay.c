@@ -11,8 +11,7 @@
 #include <string.h>
 
 #define BATCH 500
-#define POKE_INTERVAL_MS 50       /* how soon a commit's events are read */
-#define IDLE_READ_INTERVAL_MS 1000
+#define IDLE_READ_INTERVAL_MS 1000  /* a read when nothing poked (rows of another writer) */
 
 struct _ImsRelay {
   ImsDatabase *database;
@@ -25,12 +24,16 @@ struct _ImsRelay {
   char *last_error;
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean reading;         /* a read of the outbox is queued */
+  gboolean backlog;         /* the last read was full (BATCH rows) or stopped at a full
+                             * queue: more rows wait behind it */
   gint64 pending;           /* unsent rows at the last read, -1 before one */
-  gint poked;               /* atomic: set from any thread */
-  GArray *acked;            /* gint64 outbox ids acknowledged in this poll round */
+  gint poked;               /* atomic: set from any thread; cleared when a read is queued */
+  GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
+  GArray *acked;            /* gint64 outbox ids acknowledged, not being marked yet */
+  gboolean marking;         /* a mark job is in flight: acks wait and go in the next one */
   guint jobs;               /* database jobs not answered yet: each holds the relay */
   gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
-  guint read_timer_id;
+  guint idle_timer_id;
 };
 
 static void
@@ -100,6 +103,8 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
   g_array_append_val(relay->acked, id);
 }
 
+static void mark_acked(ImsRelay *relay, gboolean final);
+
 /* Marking acknowledged rows sent: a database write, retried until written
  * (sent twice at worst if imsd stops before: consumers deduplicate on
  * eventId).  It counts what is left unsent, for /readyz. */
@@ -130,20 +135,26 @@ static void
 on_marked_sent(gpointer data, const GError *error)
 {
   MarkSent *mark = data;
+  ImsRelay *relay = mark->relay;
   if (error)
     g_warning("%u delivered event(s) not marked sent: %s", mark->ids->len, error->message);
-  if (!job_answered(mark->relay) || error)
+  if (!job_answered(relay))
     return;
-  if (mark->pending >= 0)
-    mark->relay->pending = mark->pending;
+  relay->marking = FALSE;
+  if (!error && mark->pending >= 0)
+    relay->pending = mark->pending;
+  mark_acked(relay, FALSE);   /* what was acknowledged meanwhile */
 }
 
-/* Marks what this poll round acknowledged, in one statement. */
+/* Marks what was acknowledged, in one statement; while one is in flight
+ * (unless final), acks gather for the next, so marks never queue up behind
+ * each other on the database thread. */
 static void
-mark_acked(ImsRelay *relay)
+mark_acked(ImsRelay *relay, gboolean final)
 {
-  if (relay->acked->len == 0)
+  if (relay->acked->len == 0 || (relay->marking && !final))
     return;
+  relay->marking = TRUE;
   MarkSent *mark = g_new0(MarkSent, 1);
   mark->relay = relay;
   mark->ids = g_steal_pointer(&relay->acked);
@@ -212,6 +223,8 @@ run_outbox_read(ImsStore *store, gpointer data, GError **error)
   return read->pending >= 0;
 }
 
+static void publish_pending(ImsRelay *relay);
+
 static void
 on_outbox_read(gpointer data, const GError *error)
 {
@@ -226,15 +239,23 @@ on_outbox_read(gpointer data, const GError *error)
     return;
   }
   relay->pending = read->pending;
-  if (relay->restart)
-    return;     /* a delivery failed meanwhile: the next read starts over */
+  relay->backlog = read->events->len == BATCH;
+  if (relay->restart) {
+    publish_pending(relay);   /* a delivery failed meanwhile: start over once all reported */
+    return;
+  }
   for (guint i = 0; i < read->events->len; i++) {
     const ImsOutboxEvent *event = g_ptr_array_index(read->events, i);
     if (event->id <= relay->high_water)
       continue;   /* already with librdkafka */
-    if (!produce(relay, event))
-      break;      /* queue full or refused: the next round continues in order */
+    if (!produce(relay, event)) {
+      relay->backlog = TRUE;  /* queue full or refused: the next reports read on, in order */
+      return;
+    }
   }
+  /* rows committed while this read ran may have missed it: read them now */
+  if (g_atomic_int_get(&relay->poked))
+    publish_pending(relay);
 }
 
 /* Asks the database for unsent rows past the high water mark; they go to
@@ -261,33 +282,55 @@ publish_pending(ImsRelay *relay)
                       on_outbox_read, read, (GDestroyNotify) outbox_read_free);
 }
 
-/* The producer has delivery reports or errors: serve them all (never waits). */
+/* The producer has delivery reports or errors: serve them all (never waits),
+ * then read on if a delivery failed or rows wait behind a full read. */
 static void
 on_kafka_events(gpointer data)
 {
   ImsRelay *relay = data;
   relay->kafka->poll(relay->producer);
-  mark_acked(relay);
-  if (relay->restart)
+  mark_acked(relay, FALSE);
+  /* after a failed delivery: start over once all reported; with a backlog:
+   * the next rows, paced by Kafka's acknowledgements rather than a timer */
+  if (relay->restart || relay->backlog)
     publish_pending(relay);
 }
 
-/* Reads the outbox when a commit poked, after a failed delivery, or once a second. */
+/* A read when nothing read for a second (rows no poke told of), or after a
+ * failed delivery that no report has restarted yet. */
 static gboolean
-on_read_timer(gpointer data)
+on_idle_timer(gpointer data)
 {
   ImsRelay *relay = data;
   gint64 since = g_get_monotonic_time() - relay->last_read;
-  if (g_atomic_int_get(&relay->poked) || relay->restart || since > IDLE_READ_INTERVAL_MS * 1000)
+  if (relay->restart || since >= IDLE_READ_INTERVAL_MS * 1000)
     publish_pending(relay);
   return G_SOURCE_CONTINUE;
 }
 
+/* The poke source: ready once its ready time (0) is set by a poke; reads at
+ * once unless a read is in flight, whose answer then reads again. */
+static gboolean
+on_poked(GSource *source, GSourceFunc callback, gpointer data)
+{
+  g_source_set_ready_time(source, -1);
+  ImsRelay *relay = data;
+  if (g_atomic_int_get(&relay->poked))
+    publish_pending(relay);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs poke_source_funcs = {
+  .dispatch = on_poked,
+};
+
 void
 ims_relay_poke(ImsRelay *relay)
 {
-  if (relay)
-    g_atomic_int_set(&relay->poked, TRUE);
+  if (!relay)
+    return;
+  g_atomic_int_set(&relay->poked, TRUE);
+  g_source_set_ready_time(relay->poke_source, 0);   /* thread-safe; wakes the loop */
 }
 
 /* Database thread. */
@@ -360,7 +403,12 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
     g_free(relay);
     return NULL;
   }
-  relay->read_timer_id = g_timeout_add(POKE_INTERVAL_MS, on_read_timer, relay);
+  relay->poke_source = g_source_new(&poke_source_funcs, sizeof(GSource));
+  g_source_set_callback(relay->poke_source, NULL, relay, NULL);
+  g_source_set_name(relay->poke_source, "imsd relay poke");
+  g_source_set_ready_time(relay->poke_source, 0);   /* the first read */
+  g_source_attach(relay->poke_source, NULL);
+  relay->idle_timer_id = g_timeout_add(IDLE_READ_INTERVAL_MS, on_idle_timer, relay);
   g_message("publishing events to Kafka at %s", config->bootstrap_servers);
   return relay;
 }
@@ -385,12 +433,14 @@ ims_relay_free(ImsRelay *relay, int flush_ms)
 {
   if (!relay)
     return;
-  g_clear_handle_id(&relay->read_timer_id, g_source_remove);
+  g_clear_handle_id(&relay->idle_timer_id, g_source_remove);
+  g_source_destroy(relay->poke_source);
+  g_clear_pointer(&relay->poke_source, g_source_unref);
   relay->kafka->unwatch(relay->producer);
   /* delivery reports arrive through the flush's polling */
   if (relay->in_flight > 0 && !relay->kafka->flush(relay->producer, flush_ms))
     g_message("%u event(s) not acknowledged yet; they stay in the outbox", relay->in_flight);
-  mark_acked(relay);
+  mark_acked(relay, TRUE);
   relay->kafka->purge(relay->producer);
   relay->kafka->free(relay->producer);
   relay->freed = TRUE;

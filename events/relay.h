@@ -15,7 +15,13 @@
  * a pipe the loop watches (kafka-watch.h), which never waits.  The
  * outbox is read and marked through the database thread (database.h).
  *
- *   new -> publishing (timer) -> flushing (free: up to a few seconds) -> freed
+ * When it reads: at once on a poke (a commit's events), again as soon as a
+ * read answers if a poke came while it ran, on delivery reports while a
+ * backlog remains (the last read was full, 500 rows, or stopped at a full
+ * local queue), after every earlier
+ * report of a failed delivery came, and once a second when nothing else read.
+ *
+ *   new -> publishing (pokes, 1 s idle timer) -> flushing (free: up to a few seconds) -> freed
  */
 #pragma once
 
@@ -39,7 +45,9 @@ typedef struct {
  * refused.  Transfer full. */
 ImsRelay *ims_relay_new(const ImsRelayConfig *config, GError **error);
 
-/* New rows were committed: publish them soon (cheap; any thread). */
+/* New rows were committed: read and publish them now, or, while a read is in
+ * flight, right after it answers (cheap, never waits; any thread, but not
+ * once ims_relay_free has begun). */
 void ims_relay_poke(ImsRelay *relay);
 
 /* The store's events listener (store.h) that pokes a relay: the database

@@ -1,6 +1,6 @@
 /* Unit tests for events/relay.c: the outbox relay.
  *
- * The store is a fake (the ImsStore seam) holding outbox rows in memory,
+ * The store is a fake (the ImsStore seam, unit/outbox-fake.c) holding outbox rows in memory,
  * behind the real database thread; Kafka is the fake producer of
  * unit/kafka-fake.c (the kafka.h seam), whose delivery reports the tests
  * send.  They check what relay.h promises: rows go out in id order with
@@ -8,7 +8,12 @@
  * sent only once Kafka has it; after a failed report the relay waits for
  * every earlier report and resends from the oldest unsent row; a full local
  * queue stops a round, and the next one goes on in order; freeing flushes
- * and marks what was delivered, and leaves the rest unsent.
+ * and marks what was delivered, and leaves the rest unsent; a poke reads at
+ * once, a poke during a read reads again as soon as it answers (no timer),
+ * behind a full read or a full queue delivery reports read the next rows, and
+ * acknowledgements that come during a mark go together in the next.
+ * The fake store (unit/outbox-fake.c) can hold a read's or a mark's answer
+ * (its gates), to put the relay in those states.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,78 +24,23 @@
 
 #include "kafka-fake.h"
 #include "metrics.h"
+#include "outbox-fake.h"
 #include "relay.h"
 
-typedef struct {
-  gint64 after_id;
-  int limit;
-} ListCall;
+typedef ImsOutboxFakeListCall ListCall;
 
-typedef struct {
-  ImsStore base;
-  GMutex lock;                /* protects everything below (database thread and tests) */
-  guint rows;                 /* outbox rows 1..rows */
-  gboolean *sent;             /* [rows + 1] */
-  GArray *list_calls;         /* ListCall */
-} FakeStore;
-
-static GPtrArray *
-fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **error)
+/* Row id: key session-<id % 3>, eventId event-<id>, value {"n":id}. */
+static ImsOutboxEvent *
+make_row(guint id, gpointer data)
 {
-  FakeStore *store = (FakeStore *) base;
-  GPtrArray *events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
-  g_mutex_lock(&store->lock);
-  ListCall call = { after_id, limit };
-  g_array_append_val(store->list_calls, call);
-  for (guint id = after_id + 1; id <= store->rows && (int) events->len < limit; id++) {
-    if (store->sent[id])
-      continue;
-    g_autofree char *event_id = g_strdup_printf("event-%u", id);
-    g_autofree char *key = g_strdup_printf("session-%u", id % 3);
-    g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
-    ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started",
-                                                 "interview-events", key, value);
-    event->id = id;
-    event->created_at = g_get_real_time() - 1500000;   /* committed 1.5 s ago */
-    g_ptr_array_add(events, event);
-  }
-  g_mutex_unlock(&store->lock);
-  return events;
-}
-
-static gboolean
-fake_mark_events_sent(ImsStore *base, const gint64 *ids, guint count, GError **error)
-{
-  FakeStore *store = (FakeStore *) base;
-  g_mutex_lock(&store->lock);
-  for (guint i = 0; i < count; i++) {
-    g_assert(ids[i] >= 1 && ids[i] <= store->rows);
-    store->sent[ids[i]] = TRUE;
-  }
-  g_mutex_unlock(&store->lock);
-  return TRUE;
-}
-
-static gint64
-fake_count_pending_events(ImsStore *base, GError **error)
-{
-  FakeStore *store = (FakeStore *) base;
-  gint64 count = 0;
-  g_mutex_lock(&store->lock);
-  for (guint id = 1; id <= store->rows; id++)
-    count += !store->sent[id];
-  g_mutex_unlock(&store->lock);
-  return count;
-}
-
-static void
-fake_free(ImsStore *base)
-{
-  /* the fixture owns it */
+  g_autofree char *event_id = g_strdup_printf("event-%u", id);
+  g_autofree char *key = g_strdup_printf("session-%u", id % 3);
+  g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
+  return ims_outbox_event_new(event_id, "candidate.started", "interview-events", key, value);
 }
 
 typedef struct {
-  FakeStore store;
+  ImsOutboxFake store;
   ImsDatabase *database;
   ImsRelay *relay;
 } Fixture;
@@ -99,27 +49,41 @@ static int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  f->store.base.outbox.list_pending_events = fake_list_pending_events;
-  f->store.base.outbox.mark_events_sent = fake_mark_events_sent;
-  f->store.base.outbox.count_pending_events = fake_count_pending_events;
-  f->store.base.free = fake_free;
-  g_mutex_init(&f->store.lock);
-  f->store.list_calls = g_array_new(FALSE, FALSE, sizeof(ListCall));
+  ims_outbox_fake_init(&f->store, make_row, NULL);
   f->database = ims_database_new(&f->store.base, NULL);
   *state = f;
   return 0;
+}
+
+static void
+set_gate(Fixture *f, guint *gate, guint allowed)
+{
+  ims_outbox_fake_set_gate(&f->store, gate, allowed);
+}
+
+/* Without running the main context (so no timer of the relay can run meanwhile). */
+static gboolean
+wait_for_calls(Fixture *f, GArray *calls, guint count, guint ms)
+{
+  return ims_outbox_fake_wait_for_calls(&f->store, calls, count, ms);
+}
+
+static void
+add_rows(Fixture *f, guint count)
+{
+  ims_outbox_fake_add_rows(&f->store, count);
 }
 
 static int
 teardown(void **state)
 {
   Fixture *f = *state;
+  set_gate(f, &f->store.lists_allowed, G_MAXUINT);
+  set_gate(f, &f->store.marks_allowed, G_MAXUINT);
   ims_relay_free(f->relay, 0);
   assert_true(ims_database_flush(f->database, 5000));
   ims_database_free(f->database);
-  g_array_unref(f->store.list_calls);
-  g_free(f->store.sent);
-  g_mutex_clear(&f->store.lock);
+  ims_outbox_fake_clear(&f->store);
   g_free(f);
   return 0;
 }
@@ -128,8 +92,7 @@ teardown(void **state)
 static ImsKafkaFake *
 start(Fixture *f, guint rows, guint queue_limit)
 {
-  f->store.rows = rows;
-  f->store.sent = g_new0(gboolean, rows + 1);
+  add_rows(f, rows);
   ImsRelayConfig config = { f->database, "broker:9092", "", &ims_kafka_fake_ops };
   g_autoptr(GError) error = NULL;
   f->relay = ims_relay_new(&config, &error);
@@ -172,10 +135,7 @@ list_call(Fixture *f, guint index)
 static gboolean
 is_sent(Fixture *f, guint id)
 {
-  g_mutex_lock(&f->store.lock);
-  gboolean sent = f->store.sent[id];
-  g_mutex_unlock(&f->store.lock);
-  return sent;
+  return ims_outbox_fake_is_sent(&f->store, id);
 }
 
 static guint
@@ -385,6 +345,144 @@ test_delivery_latency_is_observed_once_per_delivered_event(void **state)
   assert_true(seconds >= 1.5 && seconds < 60);
 }
 
+/* A poke's read is queued in the loop iteration that serves the poke, not
+ * on a later timer tick. */
+static void
+test_a_poke_reads_at_once(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  assert_int_equal(list_calls(f), 1);
+  add_rows(f, 2);
+  ims_relay_poke(f->relay);
+  g_main_context_iteration(NULL, FALSE);   /* one iteration, waiting for nothing */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));
+  assert_int_equal(list_call(f, 1).after_id, 3);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  assert_int_equal(produced_id(fake, 3), 4);
+  assert_int_equal(produced_id(fake, 4), 5);
+}
+
+/* A poke while a read is in flight starts no second read beside it; the
+ * read's answer queues the next read itself (no timer), which finds the
+ * rows the first one could not see. */
+static void
+test_a_poke_during_a_read_reads_again_when_it_answers(void **state)
+{
+  Fixture *f = *state;
+  f->store.lists_allowed = 0;             /* every read waits for the test */
+  ImsKafkaFake *fake = start(f, 3, 0);
+
+  WAIT_FOR(list_calls(f) == 1, 2000);
+  assert_int_equal(list_calls(f), 1);     /* it saw rows 1..3 */
+  add_rows(f, 2);
+  ims_relay_poke(f->relay);
+  run_for(100);
+  assert_int_equal(list_calls(f), 1);     /* one read at a time */
+  assert_int_equal(fake->produced->len, 0);
+
+  set_gate(f, &f->store.lists_allowed, 1);   /* the first read answers, the second waits */
+  WAIT_FOR(fake->produced->len == 3, 2000);
+  assert_int_equal(fake->produced->len, 3);
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 3);
+  set_gate(f, &f->store.lists_allowed, G_MAXUINT);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  for (guint i = 0; i < 5; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+}
+
+/* Acknowledgements that come while a mark is in flight wait for it and are
+ * then marked together, in one statement. */
+static void
+test_acks_during_a_mark_are_marked_together_after_it(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 4, 0);
+
+  WAIT_FOR(fake->produced->len == 4, 2000);
+  assert_int_equal(fake->produced->len, 4);
+  set_gate(f, &f->store.marks_allowed, 0);
+  ims_kafka_fake_report(fake, 0, NULL);   /* each report: a poll round of its own */
+  assert_true(wait_for_calls(f, f->store.mark_calls, 1, 2000));
+  ims_kafka_fake_report(fake, 1, NULL);
+  ims_kafka_fake_report(fake, 2, NULL);
+  ims_kafka_fake_report(fake, 3, NULL);
+  run_for(100);
+  set_gate(f, &f->store.marks_allowed, G_MAXUINT);
+  WAIT_FOR(sent_count(f) == 4, 2000);
+  assert_int_equal(sent_count(f), 4);
+  run_for(100);
+  g_mutex_lock(&f->store.lock);
+  guint marks = f->store.mark_calls->len;
+  guint first = g_array_index(f->store.mark_calls, guint, 0);
+  guint second = marks > 1 ? g_array_index(f->store.mark_calls, guint, 1) : 0;
+  g_mutex_unlock(&f->store.lock);
+  assert_int_equal(marks, 2);
+  assert_int_equal(first, 1);
+  assert_int_equal(second, 3);
+}
+
+/* Behind a full read (500 rows) more rows wait: delivery reports read the
+ * next ones, without a poke and without waiting for the idle read. */
+static void
+test_a_backlog_reads_on_delivery_reports(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 1200, 0);
+
+  WAIT_FOR(fake->produced->len == 500, 2000);
+  assert_int_equal(fake->produced->len, 500);
+  assert_int_equal(list_calls(f), 1);
+  ims_kafka_fake_report(fake, 0, NULL);   /* serves the report, in this call */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 500);
+  WAIT_FOR(fake->produced->len == 1000, 2000);
+  assert_int_equal(fake->produced->len, 1000);
+  ims_kafka_fake_report(fake, 1, NULL);
+  assert_true(wait_for_calls(f, f->store.list_calls, 3, 2000));
+  WAIT_FOR(fake->produced->len == 1200, 2000);
+  assert_int_equal(fake->produced->len, 1200);
+  for (guint i = 0; i < 1200; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+  /* the last read was not full: a report reads nothing more */
+  ims_kafka_fake_report(fake, 2, NULL);
+  WAIT_FOR(sent_count(f) == 3, 2000);
+  run_for(100);
+  assert_int_equal(list_calls(f), 3);
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(sent_count(f) == 1200, 5000);
+  assert_int_equal(sent_count(f), 1200);
+}
+
+/* A round that stopped at a full local queue goes on when reports free it,
+ * without a poke. */
+static void
+test_a_full_queue_reads_on_delivery_reports(void **state)
+{
+  Fixture *f = *state;
+  ImsKafkaFake *fake = start(f, 5, 2);
+
+  WAIT_FOR(fake->produced->len == 2 && fake->refused == 1, 2000);
+  assert_int_equal(fake->refused, 1);
+  assert_int_equal(list_calls(f), 1);
+  ims_kafka_fake_report_all(fake, NULL);
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_int_equal(list_call(f, 1).after_id, 2);
+  WAIT_FOR(fake->produced->len == 4, 2000);
+  assert_int_equal(fake->produced->len, 4);
+  ims_kafka_fake_report_all(fake, NULL);
+  WAIT_FOR(fake->produced->len == 5, 2000);
+  assert_int_equal(fake->produced->len, 5);
+  for (guint i = 0; i < 5; i++)
+    assert_int_equal(produced_id(fake, i), i + 1);
+}
+
 int
 main(void)
 {
@@ -396,6 +494,11 @@ main(void)
     T(test_full_queue_stops_the_round_and_the_next_goes_on_in_order),
     T(test_free_flushes_marks_delivered_and_leaves_the_rest),
     T(test_delivery_latency_is_observed_once_per_delivered_event),
+    T(test_a_poke_reads_at_once),
+    T(test_a_poke_during_a_read_reads_again_when_it_answers),
+    T(test_acks_during_a_mark_are_marked_together_after_it),
+    T(test_a_backlog_reads_on_delivery_reports),
+    T(test_a_full_queue_reads_on_delivery_reports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
