@@ -720,7 +720,8 @@ test_shipped_example(void **state)
         fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
     }
   }
-  assert_int_equal(key_count, 54);   /* 46 + [log] format, gstreamer + the six reachability keys of [media] */
+  /* 46 + [log] format, gstreamer + the six reachability keys of [media] + [kafka] outbox_retention_hours */
+  assert_int_equal(key_count, 55);
 
   /* So loading the example into a fresh config leaves it exactly at the defaults. */
   g_autofree char *loaded_text = ims_config_to_string(fixture->config);
