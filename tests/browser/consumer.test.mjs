@@ -242,7 +242,7 @@ test('user.deleted erases every object and row of the user, one media.deleted pe
       await waitOutboxSent();
       const holding = async (text) => (await query(imsd,
         `SELECT event_type FROM outbox WHERE strpos(value, '${text}') > 0 ORDER BY id`)).map((r) => r.event_type);
-      assert.ok((await holding(`${U}@example.test`)).length >= 2, 'before: U\'s e-mail is in the outbox (started, completed)');
+      assert.deepEqual(await holding(`${U}@example.test`), ['candidate.started'], 'before: U\'s e-mail is in the outbox');
       const outboxVBefore = await holding(V);
       assert.equal((await mediaDeletedOnKafka()).length, 0, 'no media.deleted before the event');
       const outboxBefore = await query(imsd, 'SELECT max(id)::int AS id FROM outbox');

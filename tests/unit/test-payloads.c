@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "envelope.h"
 #include "events/payloads.h"
 #include "time-format.h"
 
@@ -243,6 +244,20 @@ test_durations_rounded(void **state)
   g_autofree char *text = json_to_string(completed, FALSE);
   g_autoptr(JsonNode) parsed = json_from_string(text, NULL);
   assert_true(get_double(parsed, "totalDuration") == 11.033);
+  /* and the message value reads as it is meant: 11.033, not json-glib's
+   * 17 digits; a whole number stays a double; strings are untouched */
+  g_autofree char *envelope = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_CANDIDATE_COMPLETED, 1728212400000, NULL,
+      "req-1.5e3", completed);
+  assert_non_null(strstr(envelope, "\"totalDuration\":11.033}"));
+  assert_non_null(strstr(envelope, "\"timestamp\":1728212400000,"));
+  assert_non_null(strstr(envelope, "\"correlationId\":\"req-1.5e3\""));
+  g_autofree char *whole = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_INTERVIEW_COMPLETED, 1, NULL, NULL, interview);
+  assert_non_null(strstr(whole, "\"durationSeconds\":900.0,"));
+  g_autofree char *processed_text = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_MEDIA_PROCESSED, 1, NULL, NULL, processed);
+  assert_non_null(strstr(processed_text, "\"processingDuration\":3.142,"));
 }
 
 static void
