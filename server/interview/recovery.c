@@ -61,7 +61,8 @@ announce_take(ImsStore *store, GHashTable *sessions, const ImsTake *take, GPtrAr
 }
 
 /* Database thread: each of our open takes becomes interrupted with the size
- * of what reached the disk and its announcement, one transaction per take:
+ * of what reached the disk and, if that is not nothing, its announcement,
+ * one transaction per take:
  * a run retried after a lost connection lists only the takes still open, so
  * it repeats nothing. */
 static gboolean
@@ -86,7 +87,8 @@ run_recovery(ImsStore *store, gpointer data, GError **error)
     g_free(take->stop_reason);
     take->stop_reason = g_strdup("crash");
     g_autoptr(GPtrArray) events = NULL;
-    if (!announce_take(store, sessions, take, &events, error) ||
+    /* a take whose file is gone or empty has no media: nothing to announce */
+    if ((take->size_bytes > 0 && !announce_take(store, sessions, take, &events, error)) ||
         !ims_store_change(store, update_take, take, events, error)) {
       g_prefix_error(error, "%s: cannot mark take %s interrupted: ", take->session_id, take->id);
       return FALSE;

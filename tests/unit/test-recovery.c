@@ -296,6 +296,9 @@ test_a_take_without_its_file_is_kept_with_size_zero(void **state)
   recover(f);
   assert_int_equal(stored_take(f, "t-lost")->status, IMS_TAKE_INTERRUPTED);
   assert_int_equal(stored_take(f, "t-lost")->size_bytes, 0);
+  /* no media, so no response is announced for it */
+  assert_int_equal(f->store.events->len, 0);
+  assert_int_equal(f->store.loads, 0);
 }
 
 /* The payload of the committed event i (transfer full). */
