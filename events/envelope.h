@@ -32,6 +32,9 @@ G_BEGIN_DECLS
  * for IMS_EVENT_VERSION; correlation_id: copied into "correlationId", omitted
  * when NULL or empty; payload: a JSON object node, transfer none (it is copied).
  *
+ * Doubles are written in their shortest form that reads back exactly
+ * ("11.033", not json-glib's "11.032999999999999"); a whole one as "2.0".
+ *
  * Returns the text, transfer full (g_free).  Programming errors (NULL id or
  * type, an id that is not a UUID, a payload that is not an object) return NULL
  * with a critical warning. */

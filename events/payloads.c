@@ -43,10 +43,16 @@ add_object_or_null(JsonBuilder *builder, const char *member, const char *json, c
     g_warning("%s: %s is not a JSON object: %s", owner, member, error ? error->message : json);
 }
 
+/* "member": seconds rounded to the millisecond (11.033000000000001 becomes
+ * the double nearest 11.033, what a reader parsing "11.033" gets), so sums
+ * of durations carry no float noise. */
 static void
 add_seconds(JsonBuilder *builder, const char *member, double seconds)
 {
-  if (!ims_json_add_double(builder, member, seconds))
+  double rounded = seconds;
+  if (seconds > -1e12 && seconds < 1e12)   /* (false for NaN), then whole ms fit a gint64 */
+    rounded = (double) (gint64) (seconds * 1000.0 + (seconds < 0 ? -0.5 : 0.5)) / 1000.0;
+  if (!ims_json_add_double(builder, member, rounded))
     g_warning("%s: %g is not a number JSON can carry; writing 0", member, seconds);
 }
 
@@ -91,6 +97,9 @@ ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record, c
                        (guint) take->question_index < record->questions->len, NULL);
   const ImsQuestion *question = g_ptr_array_index(record->questions, take->question_index);
   g_return_val_if_fail(question != NULL && question->id != NULL, NULL);
+  /* only a take that has media is announced */
+  g_return_val_if_fail(take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED,
+                       NULL);
 
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
@@ -103,6 +112,7 @@ ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record, c
   ims_json_add_int(builder, "take", take->number);
   ims_json_add_string(builder, "mediaFileId", media_file_id);
   add_seconds(builder, "duration", (double) take->duration_ms / 1000.0);
+  ims_json_add_string(builder, "status", ims_take_status_to_string(take->status));
   return finish(builder);
 }
 

@@ -4,8 +4,9 @@
  * returns a JSON object node, transfer full, that the outbox stores and the
  * relay wraps in an envelope (envelope.h).  Rules every builder follows:
  *   - times are ISO 8601 UTC strings with milliseconds ("2025-10-06T10:00:00.000Z");
- *   - durations are seconds as JSON numbers (doubles; NaN or infinity, which
- *     JSON cannot carry, is written as 0 with a warning), sizes bytes as integers;
+ *   - durations are seconds as JSON numbers (doubles rounded to the
+ *     millisecond; NaN or infinity, which JSON cannot carry, is written as 0
+ *     with a warning), sizes bytes as integers;
  *   - a field the contract marks "(if known)" is omitted when unknown (NULL);
  *   - every other field is always present; the few imsd may not know
  *     (userAgent, mediaFileId, candidateEmail of candidate.completed,
@@ -50,14 +51,18 @@ JsonNode *ims_event_payload_candidate_started(const ImsSessionRecord *record,
  * take whose index has no question is a programming error), questionIndex
  * (0-based, as imsd counts),
  * take (take->number, 1-based), mediaFileId (null if NULL), duration
- * (take->duration_ms in seconds). */
+ * (take->duration_ms in seconds), status ("completed" or "interrupted":
+ * take->status; any other status is a programming error, as only a take
+ * that has media is announced). */
 JsonNode *ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record,
                                                          const ImsTake *take,
                                                          const char *media_file_id);
 
 /* candidate.completed: sessionId, interviewId, userId, candidateEmail (null if
  * unknown), completedAt (record->completed_at; 0 means now), responsesCount,
- * totalDuration (seconds). */
+ * totalDuration (seconds).  The caller counts (docs/events.md): responses are
+ * the session's candidate.response_submitted events, i.e. its takes that
+ * have media, and totalDuration the sum of their durations. */
 JsonNode *ims_event_payload_candidate_completed(const ImsSessionRecord *record,
                                                 int responses_count, double total_duration_s);
 

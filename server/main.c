@@ -36,6 +36,7 @@
 #include "registry.h"
 #include "relay.h"
 #include "rendition.h"
+#include "outbox-retention.h"
 #include "retention.h"
 #include "reviewer.h"
 #include "session-media.h"
@@ -63,6 +64,7 @@ typedef struct {
   ImsUserEvents users;
   ImsConsumer *consumer;              /* user-events and auth-events; NULL without Kafka */
   ImsRetention *retention;            /* NULL when every company keeps its media */
+  ImsOutboxRetention *outbox_retention; /* NULL when sent events are kept */
   char *review_public_key;            /* PEM, NULL without RS256 recruiter tokens */
   ImsApi api;
   ImsDaemon *daemon;
@@ -273,6 +275,8 @@ start_parts(Imsd *imsd, GError **error)
     g_propagate_error(error, g_steal_pointer(&retention_error));
     return FALSE;
   }
+  imsd->outbox_retention = ims_outbox_retention_new(imsd->database, config->outbox_retention_hours,
+                                                    3600);
 
   if (config->jwt_public_key_file[0]) {
     imsd->review_public_key = ims_reviewer_load_public_key(config->jwt_public_key_file, error);
@@ -348,6 +352,7 @@ stop_parts(Imsd *imsd)
   }
   g_clear_pointer(&imsd->consumer, ims_consumer_free);
   g_clear_pointer(&imsd->retention, ims_retention_free);
+  g_clear_pointer(&imsd->outbox_retention, ims_outbox_retention_free);
   g_clear_pointer(&imsd->database, ims_database_free);
   ims_relay_listener_clear(&imsd->relay_listener);
   g_clear_pointer(&imsd->media_loops, ims_media_loops_free);

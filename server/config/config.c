@@ -157,6 +157,8 @@ static const KeyInfo keys[] = {
              "Kafka brokers host:port,...; empty keeps events in the outbox table until set."),
   STRING_KEY("kafka", properties, "", KEY_MAY_BE_EMPTY, NULL,
              "Extra librdkafka properties k=v;k=v (SASL, SSL, ...), passed through as they are."),
+  INT_KEY("kafka", outbox_retention_hours, 168, 0, 24 * 36500,
+          "Sent events are purged from the outbox table after this many hours; 0 keeps them."),
 
   STRING_KEY("review", jwt_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
              "HS256 secret of recruiters' bearer tokens; empty: HS256 recruiter tokens are refused."),

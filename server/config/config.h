@@ -72,6 +72,7 @@ typedef struct {
   /* [kafka] */
   char *bootstrap_servers;     /* "": events wait in the outbox */
   char *properties;            /* "k=v;k=v" librdkafka properties */
+  int outbox_retention_hours;  /* 168; 0: sent rows are kept */
   /* [review] */
   char *jwt_secret;            /* "": no HS256 recruiter tokens */
   char *jwt_public_key_file;   /* "": no RS256 recruiter tokens */

@@ -3,8 +3,11 @@
  * A take whose row still says RECORDING when imsd starts was cut by a crash
  * (or a kill): its Matroska file stays playable up to the last cluster that
  * reached the disk.  Recovery keeps it as interrupted (stop reason "crash")
- * with the size of its file, so the processor makes its renditions like any
- * finished take's.  A spool directory belongs to one imsd instance: only the
+ * with the size of its file and a duration estimated from the file's last
+ * write, and announces it (candidate.response_submitted, status
+ * interrupted) in the same transaction, so the processor makes its
+ * renditions like any finished take's and its media.* events belong to a
+ * response.  A spool directory belongs to one imsd instance: only the
  * takes written under ours are ours; other instances sharing the database
  * keep recording theirs.
  *

@@ -90,25 +90,23 @@ end_take_on_media(ImsSession *session, const char *reason)
     session->context->media->stop_take(session->media);
 }
 
-/* The answers of the session: the last completed take of each question. */
+/* The responses of the session (docs/events.md): its takes that have media,
+ * completed or interrupted, i.e. its candidate.response_submitted events,
+ * retakes included; total_seconds is the sum of their durations. */
 static void
 count_answers(ImsSession *session, int *responses, double *total_seconds)
 {
   const ImsSessionRecord *record = session->record;
+  gint64 total_ms = 0;
   *responses = 0;
-  *total_seconds = 0;
-  for (guint q = 0; q < record->questions->len; q++) {
-    const ImsTake *answer = NULL;
-    for (guint i = 0; i < record->takes->len; i++) {
-      const ImsTake *take = g_ptr_array_index(record->takes, i);
-      if (take->question_index == (int) q && take->status == IMS_TAKE_COMPLETED)
-        answer = take;
-    }
-    if (answer) {
+  for (guint i = 0; i < record->takes->len; i++) {
+    const ImsTake *take = g_ptr_array_index(record->takes, i);
+    if (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) {
       (*responses)++;
-      *total_seconds += answer->duration_ms / 1000.0;
+      total_ms += MAX(take->duration_ms, 0);
     }
   }
+  *total_seconds = total_ms / 1000.0;
 }
 
 /* Stores the session as completed, with candidate.completed and interview.completed. */

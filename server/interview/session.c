@@ -571,8 +571,8 @@ ims_session_media_take_started(ImsSession *session, gpointer media)
 
 /* The one way a take ends, for a finished take and for one cut by a media failure: open's take (its
  * fields already set by the caller) is queued as final through the retried write (a refused write is
- * reported to the candidate, on_session_written), with candidate.response_submitted when it is
- * completed; processing starts once the row is written.  open is removed and its media closed if it has
+ * reported to the candidate, on_session_written), with candidate.response_submitted when it has
+ * media (completed or interrupted); processing starts once the row is written.  open is removed and its media closed if it has
  * no peer any more.  current says the take was on the attached peer's media: the session then moves on
  * (IMS_SESSION_EVENT_TAKE_FINALIZED: completes when the candidate asked to end, else resumes) and
  * "state" is sent. */
@@ -584,7 +584,9 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
 
   if (!take->stop_reason)
     take->stop_reason = g_strdup("media");
-  if (take->status == IMS_TAKE_COMPLETED)  /* the original's media file id is the take's */
+  /* every take that has media is announced, completed or interrupted; the
+   * original's media file id is the take's */
+  if (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED)
     ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);

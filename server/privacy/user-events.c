@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "media-eraser.h"
 #include "payloads.h"
 #include "spool-files.h"
@@ -50,7 +52,10 @@ erase_user_rows(ImsStore *store, gpointer data, GError **error)
   return TRUE;
 }
 
-/* Removes each recording file and its "<file>.renditions" directory. */
+/* Removes each recording file and its "<file>.renditions" directory, then
+ * the session's folder they were in (spool/<session id>/) once it is empty.
+ * A folder whose name is not a session id (a take file written straight
+ * into the spool) is never removed. */
 static void
 remove_spool_files(const GPtrArray *paths)
 {
@@ -59,6 +64,12 @@ remove_spool_files(const GPtrArray *paths)
     g_autofree char *renditions = g_strdup_printf("%s.renditions", path);
     ims_spool_remove(renditions);
     ims_spool_remove(path);
+  }
+  for (guint i = 0; i < paths->len; i++) {
+    g_autofree char *folder = g_path_get_dirname(g_ptr_array_index(paths, i));
+    g_autofree char *name = g_path_get_basename(folder);
+    if (g_uuid_string_is_valid(name))
+      g_rmdir(folder);   /* fails, harmlessly, while it holds anything else or is gone */
   }
 }
 

@@ -2,9 +2,12 @@
  *
  *   user.deleted     end the user's live sessions, delete every object of the
  *                    user from S3, then in one transaction delete the user's
- *                    sessions (questions, takes, media_files go with them),
+ *                    sessions (questions, takes, media_files go with them)
+ *                    and the user's outbox events already sent, scrub the
+ *                    unsent ones of personal data (store.h erase_user),
  *                    record media.deleted per object and mark the event
- *                    processed; last, remove the user's spool files.
+ *                    processed; last, remove the user's spool files and
+ *                    their sessions' spool folders.
  *   user.logged_out  end the user's live sessions cleanly (takes finalized,
  *                    sessions resumable) and mark the event processed.
  *

@@ -92,8 +92,17 @@ typedef struct {
   GPtrArray *(*list_user_media_files)(ImsStore *store, const char *user_id, GError **error);
   GPtrArray *(*list_user_take_paths)(ImsStore *store, const char *user_id, GError **error);
   /* Deletes every session of the user with its questions, takes and
-   * media_files rows; *sessions gets how many. */
+   * media_files rows; *sessions gets how many.  The user's events in the
+   * outbox (payload userId) go too if they were sent; those not sent yet
+   * stay, to go out in order, scrubbed of the user's personal data
+   * (candidateEmail, userAgent).  Run it inside the erasure's transaction,
+   * before its media.deleted events are appended.  Cost: the outbox rows
+   * whose text holds the user id are parsed as JSON. */
   gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
+  /* Deletes the outbox rows sent before sent_before (unix us); *purged
+   * (may be NULL) gets how many.  Unsent rows are never touched. */
+  gboolean (*purge_sent_events)(ImsStore *store, gint64 sent_before, gint64 *purged,
+                                GError **error);
   /* Marks the object deleted (inside the transaction of its media.deleted). */
   gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
   /* Retention: stored objects created before older_than (unix us) of the

@@ -7,7 +7,9 @@
 //   1. user.deleted (user-service shape) for U, who recorded 2 takes: U's live
 //      page gets logged_out, every S3 object and row of U goes, one
 //      media.deleted per object (fileId = media_files.id, reason user_deleted,
-//      key U, schema-valid), processed_events has the eventId; V's session,
+//      key U, schema-valid), processed_events has the eventId; the session's
+//      spool folder goes, and the outbox keeps no row with U's e-mail and
+//      none with U's id but those media.deleted; V's session, rows, outbox
 //      rows and objects stay.  The same event again: skipped, nothing more.
 //   2. user.deleted (gateway shape, payload.userId) for a user with a session
 //      and no media: rows gone, processed_events row, no event published.
@@ -238,6 +240,10 @@ test('user.deleted erases every object and row of the user, one media.deleted pe
       const rowsVBefore = await userRows(V);
       assert.deepEqual(rowsVBefore, { sessions: 1, questions: 1, takes: 1, media_files: DEFAULT_KINDS.length });
       await waitOutboxSent();
+      const holding = async (text) => (await query(imsd,
+        `SELECT event_type FROM outbox WHERE strpos(value, '${text}') > 0 ORDER BY id`)).map((r) => r.event_type);
+      assert.deepEqual(await holding(`${U}@example.test`), ['candidate.started'], 'before: U\'s e-mail is in the outbox');
+      const outboxVBefore = await holding(V);
       assert.equal((await mediaDeletedOnKafka()).length, 0, 'no media.deleted before the event');
       const outboxBefore = await query(imsd, 'SELECT max(id)::int AS id FROM outbox');
 
@@ -259,6 +265,13 @@ test('user.deleted erases every object and row of the user, one media.deleted pe
       assert.deepEqual(await s3.listObjects(`${KEY_PREFIX}/${sessU.interviewId}/`), [], 'nothing of U left in the bucket');
       assert.deepEqual(await userRows(U), { sessions: 0, questions: 0, takes: 0, media_files: 0 }, 'U\'s rows are gone');
       for (const t of takesU) assert.ok(!fs.existsSync(t.path), `spool file ${t.path} is gone`);
+      const folderU = path.dirname(takesU[0].path);
+      assert.equal(path.basename(folderU), sessU.sessionId, `the take files were in the session's folder: ${folderU}`);
+      assert.ok(!fs.existsSync(folderU), `the session's spool folder ${folderU} is gone`);
+      // the outbox keeps nothing of U but the erasure's own media.deleted (to go out), and never the e-mail
+      assert.deepEqual(await holding(`${U}@example.test`), [], 'no outbox row holds U\'s e-mail');
+      assert.deepEqual(await holding(U), filesU.map(() => 'media.deleted'), 'the only outbox rows with U\'s id are the media.deleted of the erasure');
+      assert.deepEqual(await holding(V), outboxVBefore, 'V\'s outbox rows stay');
       const api = await imsd.getSession(sessU.sessionId);
       assert.equal(api.status, 404, `GET the erased session: ${api.status} ${api.text}`);
 

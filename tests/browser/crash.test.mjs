@@ -6,6 +6,9 @@
 //      'interrupted' (stop_reason 'crash', size_bytes = the file's size)
 //   4. the page reconnects by itself, resumes question 1 in `thinking` (the
 //      interrupted take uses no retake), and take 2 records and completes
+//      and the cut take is announced: its candidate.response_submitted
+//      (status interrupted, take 1, duration estimated from the file's last
+//      write) is in the outbox, schema-valid, before take 2's (completed)
 //   5. the recovered take is processed: decoding it gave PostgreSQL its real
 //      duration (within 0.5 s of what the partial file holds), resolution and
 //      codecs, and the review API shows the same, processing status processed,
@@ -15,8 +18,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startImsd, withLogOnFailure, waitFor } from './lib/imsd.mjs';
-import { takeRows } from './lib/db.mjs';
+import { startImsd, withLogOnFailure, waitFor, repoRoot } from './lib/imsd.mjs';
+import { query, takeRows } from './lib/db.mjs';
+import { validateEvents } from './lib/kafka.mjs';
 import { signToken } from './lib/token.mjs';
 import { takeProbe } from './lib/probe.mjs';
 import { launchBrowser, waitForState, describePage } from './lib/browser.mjs';
@@ -120,6 +124,20 @@ test('a take cut by kill -9 is kept, and the candidate records the question agai
         `${where}: file ${probe.durationMs} ms vs takes.duration_ms ${retake.duration_ms}`);
       assert.equal(probe.width, sent.width, `${where}: width as sent (${sent.width})`);
       assert.equal(probe.height, sent.height, `${where}: height as sent (${sent.height})`);
+
+      // every take that has media is announced: the cut one as interrupted
+      const announced = (await query(imsd, `SELECT value FROM outbox
+        WHERE event_type = 'candidate.response_submitted' AND message_key = '${id}' ORDER BY id`)).map((r) => r.value);
+      const responses = announced.map((v) => JSON.parse(v).payload);
+      assert.deepEqual(responses.map((p) => `${p.questionIndex}-${p.take}:${p.status}`), ['0-1:interrupted', '0-2:completed'],
+        `the responses in the outbox: ${announced.join('\n')}`);
+      assert.deepEqual(responses.map((p) => p.responseId), rows.map((r) => r.id), 'responseId = take id');
+      assert.equal(responses[0].mediaFileId, rows[0].id, 'the cut take\'s original is its media file');
+      assert.ok(responses[0].duration > 1 && responses[0].duration < 10,
+        `the cut take's duration (from its file's last write, about 3 s): ${responses[0].duration}`);
+      assert.equal(responses[0].duration, Math.round(responses[0].duration * 1000) / 1000, 'to the ms');
+      const validation = await validateEvents(repoRoot, announced);
+      assert.ok(validation.ok, `validate.mjs (exit ${validation.code}):\n${validation.output}`);
 
       const api = await imsd.getSession(id);
       assert.equal(api.status, 200);

@@ -13,8 +13,9 @@
 //   - no eventId twice; the eventIds are exactly the outbox's
 //   - per key: one partition, offsets in outbox.id order
 //   - 1 candidate.started, 1 interview.started, one response_submitted per
-//     completed take (responseId = mediaFileId = take id), 1
-//     candidate.completed, 1 interview.completed, one media.uploaded per
+//     completed take (responseId = mediaFileId = take id, status completed), 1
+//     candidate.completed (responsesCount 3: every take; totalDuration the
+//     sum of their durations, to the ms), 1 interview.completed, one media.uploaded per
 //     media_files row (fileId, path), one media.processed per processed take
 //   - each processed take's completeness record (docs/ingest.md) is the same
 //     object in the review API and in its media.processed, and counts what
@@ -162,8 +163,17 @@ test('every event is on Kafka once, valid, keyed, with headers, in order per key
       files.map((f) => `${f.id} ${f.object_key} ${Number(f.size_bytes)}`).sort(), 'media.uploaded per media_files row');
     assert.deepEqual(ofType('media.processed').map((p) => p.fileId).sort(), processed.map((t) => t.id).sort(),
       'media.processed per processed take');
+    for (const p of responses) assert.equal(p.status, 'completed', `status of take ${p.take} of question ${p.questionIndex}`);
     const [done] = ofType('candidate.completed');
-    assert.equal(done.responsesCount, 2, 'candidate.completed counts the answered questions (last take of each)');
+    assert.equal(done.responsesCount, 3, 'candidate.completed counts the responses (every take announced, retakes included)');
+    assert.equal(done.responsesCount, responses.length, 'responsesCount = the candidate.response_submitted events');
+    const totalMs = completed.reduce((sum, t) => sum + Number(t.duration_ms), 0);
+    assert.equal(done.totalDuration, totalMs / 1000, `totalDuration is the sum of the takes' durations, to the ms: ${done.totalDuration}`);
+    assert.equal(done.totalDuration, Math.round(done.totalDuration * 1000) / 1000, 'totalDuration has no float noise');
+    for (const p of responses) {
+      const take = completed.find((t) => t.id === p.responseId);
+      assert.equal(p.duration, Number(take.duration_ms) / 1000, 'duration = takes.duration_ms in seconds');
+    }
     const [closed] = ofType('interview.completed');
     assert.equal(closed.responsesCount, done.responsesCount, 'interview.completed responsesCount');
 

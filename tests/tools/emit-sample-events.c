@@ -85,7 +85,8 @@ emit_all(gboolean optional_known)
   take->session_id = g_strdup(record->id);
   take->question_index = 1;
   take->number = 2;
-  take->status = IMS_TAKE_COMPLETED;
+  /* known: a completed take; unknown: one a crash cut, before processing measured it */
+  take->status = optional_known ? IMS_TAKE_COMPLETED : IMS_TAKE_INTERRUPTED;
   take->duration_ms = 45678;
   g_autofree char *prefix = g_strdup_printf("interviews/%s/%s/%s", record->interview_id,
                                             record->id, take->id);

@@ -107,6 +107,17 @@ fake_erase_user(ImsStore *base, const char *user_id, int *sessions, GError **err
 }
 
 static gboolean
+fake_purge_sent_events(ImsStore *base, gint64 sent_before, gint64 *purged, GError **error)
+{
+  ImsFakeStore *store = (ImsFakeStore *) base;
+  if (purged)
+    *purged = 3;
+  /* whole seconds: a test compares them with its clock */
+  return ims_fake_store_record(store, error, "purge_sent_events %" G_GINT64_FORMAT,
+                               sent_before / G_USEC_PER_SEC);
+}
+
+static gboolean
 fake_is_event_processed(ImsStore *base, const char *event_id, const char *service,
                         gboolean *processed, GError **error)
 {
@@ -198,6 +209,7 @@ ims_fake_store_init(ImsFakeStore *store)
   store->base.append_events = fake_append_events;
   store->base.privacy.mark_media_deleted = fake_mark_media_deleted;
   store->base.privacy.erase_user = fake_erase_user;
+  store->base.privacy.purge_sent_events = fake_purge_sent_events;
   store->base.privacy.is_event_processed = fake_is_event_processed;
   store->base.privacy.mark_event_processed = fake_mark_event_processed;
   store->base.privacy.list_user_media_files = fake_list_user_media_files;

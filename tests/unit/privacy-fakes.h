@@ -1,6 +1,6 @@
 /* privacy-fakes.h: fakes at the store and object-store seams for the tests
  * of the erasure paths (test-media-eraser.c, test-retention.c,
- * test-user-events.c); the processor's tests build on the store
+ * test-user-events.c, test-outbox-retention.c); the processor's tests build on the store
  * (processing-fakes.h).
  *
  * ImsFakeStore is an ImsStore whose media, erasure and consumed-event

@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "envelope.h"
 #include "events/payloads.h"
 #include "time-format.h"
 
@@ -62,6 +63,7 @@ setup(void **state)
   take->session_id = g_strdup(SESSION_ID);
   take->question_index = 1;
   take->number = 3;
+  take->status = IMS_TAKE_COMPLETED;
   take->duration_ms = 45678;
   fixture->take = take;
 
@@ -178,7 +180,8 @@ test_response_submitted(void **state)
   g_autoptr(JsonNode) node =
       ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
   assert_members(node, "sessionId=s,interviewId=s,userId=s,responseId=s,questionId=s,"
-                       "questionIndex=i,take=i,mediaFileId=s,duration=d");
+                       "questionIndex=i,take=i,mediaFileId=s,duration=d,status=s");
+  assert_string_equal(get_string(node, "status"), "completed");
   assert_string_equal(get_string(node, "responseId"), TAKE_ID);
   assert_string_equal(get_string(node, "questionId"), "q-2");
   assert_int_equal(get_int(node, "questionIndex"), 1);
@@ -189,7 +192,7 @@ test_response_submitted(void **state)
   g_autoptr(JsonNode) unknown =
       ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, NULL);
   assert_members(unknown, "sessionId=s,interviewId=s,userId=s,responseId=s,questionId=s,"
-                          "questionIndex=i,take=i,mediaFileId=n,duration=d");
+                          "questionIndex=i,take=i,mediaFileId=n,duration=d,status=s");
 
   /* a whole number of seconds is still a double (JSON "2.0", a number) */
   fixture->take->duration_ms = 2000;
@@ -197,11 +200,64 @@ test_response_submitted(void **state)
       ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
   assert_float_equal(get_double(whole, "duration"), 2.0, 0);
 
-  /* a take whose question is not in the record is a programming error */
-  fixture->take->question_index = 2;
+  /* a take a crash or a lost connection cut is announced as such */
+  fixture->take->status = IMS_TAKE_INTERRUPTED;
+  g_autoptr(JsonNode) cut =
+      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
+  assert_string_equal(get_string(cut, "status"), "interrupted");
+
+  /* a take with no media (still recording, or failed) is never announced */
   guint before = fixture->criticals;
+  fixture->take->status = IMS_TAKE_RECORDING;
+  assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
+  fixture->take->status = IMS_TAKE_FAILED;
+  assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
+  assert_int_equal(fixture->criticals, before + 2);
+
+  /* a take whose question is not in the record is a programming error */
+  fixture->take->status = IMS_TAKE_COMPLETED;
+  fixture->take->question_index = 2;
+  before = fixture->criticals;
   assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
   assert_int_equal(fixture->criticals, before + 1);
+}
+
+/* Durations are rounded to the millisecond in every payload: a sum of take
+ * durations (0.002 + 11.031 is 11.033000000000001 in doubles) is the
+ * double a reader gets from "11.033". */
+static void
+test_durations_rounded(void **state)
+{
+  Fixture *fixture = *state;
+  volatile double first = 0.002;   /* summed at run time, as the session does */
+  double sum = first + 11.031;
+  assert_true(sum != 11.033);   /* the noise this guards against */
+  g_autoptr(JsonNode) completed = ims_event_payload_candidate_completed(fixture->record, 3, sum);
+  assert_true(get_double(completed, "totalDuration") == 11.033);
+  g_autoptr(JsonNode) interview =
+      ims_event_payload_interview_completed(fixture->record, 0, 900.0004999, 3);
+  assert_true(get_double(interview, "durationSeconds") == 900.0);
+  g_autoptr(JsonNode) processed = ims_event_payload_media_processed(
+      "user-7", FILE_ID, 10, 20, 3.14159, NULL, NULL, "standard", NULL);
+  assert_true(get_double(processed, "processingDuration") == 3.142);
+  /* what JSON carries parses back to the same millisecond value */
+  g_autofree char *text = json_to_string(completed, FALSE);
+  g_autoptr(JsonNode) parsed = json_from_string(text, NULL);
+  assert_true(get_double(parsed, "totalDuration") == 11.033);
+  /* and the message value reads as it is meant: 11.033, not json-glib's
+   * 17 digits; a whole number stays a double; strings are untouched */
+  g_autofree char *envelope = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_CANDIDATE_COMPLETED, 1728212400000, NULL,
+      "req-1.5e3", completed);
+  assert_non_null(strstr(envelope, "\"totalDuration\":11.033}"));
+  assert_non_null(strstr(envelope, "\"timestamp\":1728212400000,"));
+  assert_non_null(strstr(envelope, "\"correlationId\":\"req-1.5e3\""));
+  g_autofree char *whole = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_INTERVIEW_COMPLETED, 1, NULL, NULL, interview);
+  assert_non_null(strstr(whole, "\"durationSeconds\":900.0,"));
+  g_autofree char *processed_text = ims_event_envelope_build(
+      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_MEDIA_PROCESSED, 1, NULL, NULL, processed);
+  assert_non_null(strstr(processed_text, "\"processingDuration\":3.142,"));
 }
 
 static void
@@ -406,6 +462,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_candidate_started, setup, teardown),
     cmocka_unit_test_setup_teardown(test_response_submitted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_candidate_completed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_durations_rounded, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_uploaded, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_processed, setup, teardown),
     cmocka_unit_test_setup_teardown(test_media_processing_failed, setup, teardown),

@@ -1,8 +1,8 @@
 /* Unit tests for server/interview/recovery.c: the takes a previous run left
  * recording.
  *
- * The store is faked at its seam (sessions.list_open_takes, update_take)
- * behind a real ImsDatabase; the takes' files are real files in a temporary
+ * The store is faked at its seam (sessions.list_open_takes, update_take,
+ * load_session, the transaction and its events) behind a real ImsDatabase; the takes' files are real files in a temporary
  * spool, so the recovered sizes are the files' sizes.
  */
 #include <setjmp.h>
@@ -12,8 +12,13 @@
 #include <cmocka.h>
 
 #include <glib/gstdio.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <sys/stat.h>
 
 #include "recovery.h"
+
+#define SESSION_ID "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11"
 
 typedef struct {
   ImsStore base;
@@ -22,7 +27,61 @@ typedef struct {
   gint unreachable_lists;      /* atomic: that many lists fail as if the server were down */
   gboolean refuse_list;        /* list_open_takes fails with a query error */
   char *refuse_update;         /* update_take of this take id fails */
+  GPtrArray *pending;          /* ImsOutboxEvent*: appended in the open transaction */
+  GPtrArray *events;           /* ImsOutboxEvent*: committed */
+  int loads;                   /* load_session calls */
 } FakeStore;
+
+static ImsSessionRecord *
+fake_load_session(ImsStore *base, const char *session_id, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  store->loads++;
+  ImsSessionRecord *record = ims_session_record_new();
+  record->id = g_strdup(session_id);
+  record->interview_id = g_strdup("interview-1");
+  record->user_id = g_strdup("user-1");
+  g_ptr_array_add(record->questions, ims_question_new("q-1", "First?", 60));
+  g_ptr_array_add(record->questions, ims_question_new("q-2", "Second?", 60));
+  return record;
+}
+
+static gboolean
+fake_begin(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  g_ptr_array_set_size(store->pending, 0);
+  return TRUE;
+}
+
+static gboolean
+fake_append_events(ImsStore *base, const GPtrArray *events, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  for (guint i = 0; i < events->len; i++) {
+    const ImsOutboxEvent *event = g_ptr_array_index(events, i);
+    g_ptr_array_add(store->pending, ims_outbox_event_new(event->event_id, event->event_type,
+                                                         event->topic, event->key, event->value));
+  }
+  return TRUE;
+}
+
+static gboolean
+fake_commit(ImsStore *base, GError **error)
+{
+  FakeStore *store = (FakeStore *) base;
+  for (guint i = 0; i < store->pending->len; i++)
+    g_ptr_array_add(store->events, g_steal_pointer(&g_ptr_array_index(store->pending, i)));
+  g_ptr_array_set_size(store->pending, 0);
+  return TRUE;
+}
+
+static void
+fake_rollback(ImsStore *base)
+{
+  FakeStore *store = (FakeStore *) base;
+  g_ptr_array_set_size(store->pending, 0);
+}
 
 static GPtrArray *
 fake_list_open_takes(ImsStore *base, GError **error)
@@ -96,6 +155,13 @@ setup(void **state)
   f->store.base.free = fake_store_free;
   f->store.base.sessions.list_open_takes = fake_list_open_takes;
   f->store.base.sessions.update_take = fake_update_take;
+  f->store.base.sessions.load_session = fake_load_session;
+  f->store.base.begin = fake_begin;
+  f->store.base.commit = fake_commit;
+  f->store.base.rollback = fake_rollback;
+  f->store.base.append_events = fake_append_events;
+  f->store.pending = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  f->store.events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
   f->store.takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
   f->database = ims_database_new(&f->store.base, NULL);
   f->root = g_dir_make_tmp("imsd-test-recovery-XXXXXX", NULL);
@@ -118,6 +184,8 @@ teardown(void **state)
   g_free(f->root);
   g_free(f->spool);
   g_ptr_array_unref(f->store.takes);
+  g_ptr_array_unref(f->store.pending);
+  g_ptr_array_unref(f->store.events);
   g_free(f->store.refuse_update);
   g_free(f);
   return 0;
@@ -130,7 +198,7 @@ add_take(Fixture *f, const char *id, const char *folder, ImsTakeStatus status, g
 {
   ImsTake *take = ims_take_new();
   take->id = g_strdup(id);
-  take->session_id = g_strdup("6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11");
+  take->session_id = g_strdup(SESSION_ID);
   take->question_index = 1;
   take->number = 2;
   take->status = status;
@@ -228,6 +296,79 @@ test_a_take_without_its_file_is_kept_with_size_zero(void **state)
   recover(f);
   assert_int_equal(stored_take(f, "t-lost")->status, IMS_TAKE_INTERRUPTED);
   assert_int_equal(stored_take(f, "t-lost")->size_bytes, 0);
+  /* no media, so no response is announced for it */
+  assert_int_equal(f->store.events->len, 0);
+  assert_int_equal(f->store.loads, 0);
+}
+
+/* The payload of the committed event i (transfer full). */
+static JsonObject *
+event_payload(Fixture *f, guint i, const char **event_type)
+{
+  assert_true(i < f->store.events->len);
+  const ImsOutboxEvent *event = g_ptr_array_index(f->store.events, i);
+  *event_type = event->event_type;
+  g_autoptr(JsonNode) root = json_from_string(event->value, NULL);
+  assert_non_null(root);
+  return json_object_ref(json_object_get_object_member(json_node_get_object(root), "payload"));
+}
+
+/* A take a crash cut has media, so it is announced like a finished one, with
+ * status interrupted, in the transaction that marks it; its duration is
+ * estimated from its file's last write (processing measures it later). */
+static void
+test_a_recovered_take_is_announced_as_interrupted(void **state)
+{
+  Fixture *f = *state;
+  ImsTake *take = add_take(f, "0d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f", "spool", IMS_TAKE_RECORDING,
+                           4096);
+  add_take(f, "t-done", "spool", IMS_TAKE_COMPLETED, 100);
+  /* the last write reached the disk 3.5 s after the take started */
+  gint64 written = take->started_at + 3500 * 1000;
+  struct timespec times[2] = { { written / G_USEC_PER_SEC, (written % G_USEC_PER_SEC) * 1000 },
+                               { written / G_USEC_PER_SEC, (written % G_USEC_PER_SEC) * 1000 } };
+  assert_int_equal(utimensat(AT_FDCWD, take->path, times, 0), 0);
+  recover(f);
+
+  assert_int_equal(f->store.events->len, 1);
+  const char *type = NULL;
+  g_autoptr(JsonObject) payload = event_payload(f, 0, &type);
+  assert_string_equal(type, "candidate.response_submitted");
+  assert_string_equal(json_object_get_string_member(payload, "status"), "interrupted");
+  assert_string_equal(json_object_get_string_member(payload, "sessionId"), SESSION_ID);
+  assert_string_equal(json_object_get_string_member(payload, "responseId"),
+                      "0d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f");
+  assert_string_equal(json_object_get_string_member(payload, "mediaFileId"),
+                      "0d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f");
+  assert_string_equal(json_object_get_string_member(payload, "questionId"), "q-2");
+  assert_int_equal(json_object_get_int_member(payload, "take"), 2);
+  assert_true(json_object_get_double_member(payload, "duration") == 3.5);
+  const ImsTake *stored = stored_take(f, "0d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f");
+  assert_int_equal(stored->duration_ms, 3500);
+}
+
+/* Two cut takes of one session: one event each, the session read once. */
+static void
+test_each_recovered_take_is_announced_once(void **state)
+{
+  Fixture *f = *state;
+  add_take(f, "1d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f", "spool", IMS_TAKE_RECORDING, 10);
+  add_take(f, "2d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f", "spool", IMS_TAKE_RECORDING, 10);
+  add_take(f, "3d6f7a52-1c0b-4e3a-9d3c-7a2b9e110c1f", "spool-other", IMS_TAKE_RECORDING, 10);
+  recover(f);
+  assert_int_equal(f->store.events->len, 2);
+  assert_int_equal(f->store.loads, 1);
+  for (guint i = 0; i < 2; i++) {
+    const char *type = NULL;
+    g_autoptr(JsonObject) payload = event_payload(f, i, &type);
+    assert_string_equal(json_object_get_string_member(payload, "status"), "interrupted");
+    assert_int_equal(json_object_get_string_member(payload, "responseId")[0], '1' + i);
+  }
+  /* a second start finds nothing open: nothing is announced twice */
+  ims_recovery_start(f->database, f->spool, on_done, f);
+  assert_true(ims_database_flush(f->database, 10000));
+  assert_int_equal(f->done, 2);
+  assert_int_equal(f->store.events->len, 2);
 }
 
 static void
@@ -278,6 +419,8 @@ test_a_refused_update_stops_at_that_take(void **state)
   assert_int_equal(stored_take(f, "t-first")->status, IMS_TAKE_INTERRUPTED);
   assert_int_equal(stored_take(f, "t-refused")->status, IMS_TAKE_RECORDING);
   assert_int_equal(stored_take(f, "t-after")->status, IMS_TAKE_RECORDING);
+  /* the refused take's announcement went with its transaction */
+  assert_int_equal(f->store.events->len, 1);
 }
 
 int
@@ -289,6 +432,9 @@ main(void)
     cmocka_unit_test_setup_teardown(test_takes_of_another_spool_keep_recording, setup, teardown),
     cmocka_unit_test_setup_teardown(test_a_take_without_its_file_is_kept_with_size_zero, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_a_recovered_take_is_announced_as_interrupted, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_each_recovered_take_is_announced_once, setup, teardown),
     cmocka_unit_test_setup_teardown(test_nothing_left_open_still_calls_done, setup, teardown),
     cmocka_unit_test_setup_teardown(test_recovery_waits_for_the_database, setup, teardown),
     cmocka_unit_test_setup_teardown(test_a_refused_list_calls_done_and_changes_nothing, setup,

@@ -153,6 +153,47 @@ test_user_deleted_erases_everything(void **state)
   assert_string_equal(sessions, "u1 keep|u1 forget");
 }
 
+/* The takes of a session are in its spool folder (spool/<session id>/): the
+ * erasure removes the folder with them; a folder that still holds something
+ * else stays, and so does one whose name is no session id. */
+static void
+test_user_deleted_removes_the_session_folders(void **state)
+{
+  Fixture *f = *state;
+  const char *folders[] = { "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11",   /* only u1's take */
+                            "7f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11",   /* and another file */
+                            "not-a-session" };
+  g_autofree char *other = NULL;
+  char *paths[G_N_ELEMENTS(folders)];
+  for (guint i = 0; i < G_N_ELEMENTS(folders); i++) {
+    g_autofree char *folder = g_build_filename(f->spool, folders[i], NULL);
+    assert_int_equal(g_mkdir(folder, 0700), 0);
+    paths[i] = g_build_filename(folder, "take-2.mkv", NULL);
+    assert_true(g_file_set_contents(paths[i], "mkv", -1, NULL));
+    g_autofree char *renditions = g_strdup_printf("%s.renditions", paths[i]);
+    assert_int_equal(g_mkdir(renditions, 0700), 0);
+    g_ptr_array_add(f->store.user_paths, g_strdup(paths[i]));
+    if (i == 1) {
+      other = g_build_filename(folder, "other.mkv", NULL);
+      assert_true(g_file_set_contents(other, "mkv", -1, NULL));
+    }
+  }
+  handle(f, IMS_CONSUMED_USER_DELETED, "e1", "user.deleted");
+  assert_null(f->error_message);
+  for (guint i = 0; i < G_N_ELEMENTS(folders); i++) {
+    g_autofree char *folder = g_path_get_dirname(paths[i]);
+    assert_false(g_file_test(paths[i], G_FILE_TEST_EXISTS));
+    assert_true(g_file_test(folder, G_FILE_TEST_IS_DIR) == (i != 0));
+  }
+  assert_true(g_file_test(other, G_FILE_TEST_EXISTS));
+  g_remove(other);
+  for (guint i = 0; i < G_N_ELEMENTS(folders); i++) {
+    g_autofree char *folder = g_path_get_dirname(paths[i]);
+    g_rmdir(folder);
+    g_free(paths[i]);
+  }
+}
+
 /* A redelivered user.deleted is skipped: nothing is erased or ended. */
 static void
 test_redelivered_event_skipped(void **state)
@@ -242,6 +283,8 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_user_deleted_erases_everything, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_user_deleted_removes_the_session_folders, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_redelivered_event_skipped, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_s3_delete_is_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_user_deleted_without_object_store, setup, teardown),

@@ -2,7 +2,9 @@
  *
  * An event is a row of outbox written in the same transaction as the state
  * change that caused it (ims_store_change); the relay reads unsent rows in
- * id order and marks each sent once Kafka acknowledged it.  See store.h. */
+ * id order and marks each sent once Kafka acknowledged it; sent rows are
+ * purged after [kafka] outbox_retention_hours (privacy/outbox-retention.c).
+ * See store.h. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
 #include "pg-rows.h"
@@ -169,6 +171,38 @@ count_pending_events(ImsStore *store, GError **error)
 }
 
 typedef struct {
+  gint64 sent_before;
+  gint64 purged;            /* out */
+} PurgeSent;
+
+static gboolean
+purge_sent_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  PurgeSent *purge = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_time(&params, purge->sent_before);
+  g_autoptr(PGresult) result = ims_pg_exec(self, "purge sent events",
+      "DELETE FROM outbox WHERE sent_at < $1::timestamptz", &params, PGRES_COMMAND_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  purge->purged = g_ascii_strtoll(PQcmdTuples(result), NULL, 10);
+  return TRUE;
+}
+
+static gboolean
+purge_sent_events(ImsStore *store, gint64 sent_before, gint64 *purged, GError **error)
+{
+  PurgeSent purge = { sent_before, 0 };
+  if (!ims_pg_run((ImsStorePg *) store, purge_sent_once, &purge, error))
+    return FALSE;
+  if (purged)
+    *purged = purge.purged;
+  return TRUE;
+}
+
+typedef struct {
   const char *event_id;
   const char *service;
   const char *event_type;
@@ -233,6 +267,7 @@ ims_store_pg_events_init(ImsStorePg *self)
 {
   self->base.privacy.is_event_processed = is_event_processed;
   self->base.privacy.mark_event_processed = mark_event_processed;
+  self->base.privacy.purge_sent_events = purge_sent_events;
   self->base.begin = begin;
   self->base.commit = commit;
   self->base.rollback = rollback;

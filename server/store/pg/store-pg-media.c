@@ -218,11 +218,48 @@ typedef struct {
   int sessions;             /* out */
 } EraseUser;
 
+/* The user's outbox rows: those whose payload's userId is the user's (every
+ * payload imsd makes has one).  $1 the user id; $2 TRUE when the id has
+ * characters JSON escapes, so the cheap text match on the stored value
+ * (which then holds the id escaped) cannot be used before parsing it. */
+#define USER_EVENTS \
+  " ($2::boolean OR strpos(value, $1) > 0) AND (value::jsonb) #>> '{payload,userId}' = $1"
+
+/* What an event that has not gone out yet keeps of the user: its ids (the
+ * partition key; the platform's own user id, which user.deleted itself
+ * carries) but not the e-mail address or the browser.  The value is the
+ * compact text json-glib wrote, members as "name":value with no space, so a
+ * member is one match: a quote after a comma or colon is never inside a
+ * string.  candidateEmail is left out where the contract makes it "(if
+ * known)" (candidate.started) and null where it is always present
+ * (candidate.completed); userAgent becomes null. */
+#define JSON_STRING "\"(?:[^\"\\\\]|\\\\.)*\""
+#define SCRUBBED_VALUE \
+  "regexp_replace(regexp_replace(value, ',\"candidateEmail\":" JSON_STRING "'," \
+  " CASE WHEN event_type = 'candidate.started' THEN '' ELSE ',\"candidateEmail\":null' END)," \
+  " '\"userAgent\":" JSON_STRING "', '\"userAgent\":null')"
+
 static gboolean
 erase_user_once(ImsStorePg *self, gpointer data, GError **error)
 {
   EraseUser *erase = data;
+  gboolean escaped = FALSE;
+  for (const char *c = erase->user_id; *c; c++)
+    escaped |= *c == '"' || *c == '\\' || (unsigned char) *c < 0x20;
   ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, erase->user_id);
+  ims_pg_params_add_text(&params, escaped ? "true" : "false");
+  /* events already sent go; those still to send lose the user's personal data */
+  g_autoptr(PGresult) sent = ims_pg_exec(self, "erase the user's sent events",
+      "DELETE FROM outbox WHERE sent_at IS NOT NULL AND" USER_EVENTS, &params, PGRES_COMMAND_OK,
+      error);
+  g_autoptr(PGresult) unsent = sent == NULL ? NULL : ims_pg_exec(self, "scrub the user's unsent events",
+      "UPDATE outbox SET value = " SCRUBBED_VALUE " WHERE sent_at IS NULL AND" USER_EVENTS,
+      &params, PGRES_COMMAND_OK, error);
+  ims_pg_params_clear(&params);
+  if (unsent == NULL)
+    return FALSE;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, erase->user_id);
   /* questions, takes and media_files go with their session (ON DELETE CASCADE) */
@@ -232,6 +269,8 @@ erase_user_once(ImsStorePg *self, gpointer data, GError **error)
   if (result == NULL)
     return FALSE;
   erase->sessions = atoi(PQcmdTuples(result));
+  g_debug("user erased: %d session(s), %s sent event(s) deleted, %s unsent scrubbed",
+          erase->sessions, PQcmdTuples(sent), PQcmdTuples(unsent));
   return TRUE;
 }
 
