@@ -75,7 +75,13 @@ run_probe(gpointer data)
   check->running = FALSE;
   g_cond_broadcast(&check->returned);
   g_mutex_unlock(&check->lock);
-  g_main_context_invoke(check->context, on_probed, result);
+  /* an idle, never g_main_context_invoke: that would run on_probed here
+   * whenever no thread holds the context */
+  GSource *answer = g_idle_source_new();
+  g_source_set_priority(answer, G_PRIORITY_DEFAULT);
+  g_source_set_callback(answer, on_probed, result, NULL);
+  g_source_attach(answer, check->context);
+  g_source_unref(answer);
   return NULL;
 }
 
