@@ -51,12 +51,10 @@ before(async () => {
 
 after(async () => {
   if (kafka && kafka.isAlive()) await kafka.up().catch(() => {});
-  if (imsd) {
-    if (imsd.failed) { if (s3) s3.keep = true; if (kafka) kafka.keep = true; }
-    await imsd.shutdown();
-  }
-  if (s3) await s3.shutdown();
-  if (kafka) await kafka.shutdown();
+  const services = [s3, kafka].filter(Boolean);
+  if (imsd && imsd.failed) for (const service of services) service.keep = true;  // their logs
+  if (imsd) await imsd.shutdown();
+  for (const service of services) await service.shutdown();
   if (pg) pg.shutdown();
 });
 

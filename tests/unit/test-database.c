@@ -244,6 +244,22 @@ test_reads_work_again_when_the_database_is_back(void **state)
   assert_names(f->answered, "r1:unreachable,r2:ok");
 }
 
+/* Polls the status until its check is in state; fails after timeout_ms.
+ * status is filled (clear it). */
+static void
+wait_check(Fixture *f, ImsCheckState state, guint timeout_ms, ImsDatabaseStatus *status)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+  for (;;) {
+    ims_database_get_status(f->database, status);
+    if (status->check.state == state)
+      return;
+    ims_database_status_clear(status);
+    assert_true(g_get_monotonic_time() < deadline);
+    g_usleep(20 * 1000);
+  }
+}
+
 /* The status's check while nothing is submitted: an idle ping finds the
  * outage within IMS_DATABASE_IDLE_PING_MS (reads then fail fast), the
  * reconnect loop its end; the error keeps its time and is marked cleared.
@@ -265,15 +281,7 @@ test_idle_database_check_follows_the_server(void **state)
 
   g_atomic_int_set(&f->store.unreachable, TRUE);
   gint64 down_at = g_get_real_time();
-  gint64 deadline = g_get_monotonic_time() + (IMS_DATABASE_IDLE_PING_MS + 1000) * 1000;
-  for (;;) {
-    ims_database_get_status(f->database, &status);
-    if (status.check.state == IMS_CHECK_UNAVAILABLE)
-      break;
-    ims_database_status_clear(&status);
-    assert_true(g_get_monotonic_time() < deadline);
-    g_usleep(20 * 1000);
-  }
+  wait_check(f, IMS_CHECK_UNAVAILABLE, IMS_DATABASE_IDLE_PING_MS + 1000, &status);
   assert_false(status.available);
   assert_string_equal(status.check.last_error, "connection refused");
   assert_true(status.check.since >= down_at);
@@ -286,15 +294,7 @@ test_idle_database_check_follows_the_server(void **state)
 
   g_atomic_int_set(&f->store.unreachable, FALSE);
   gint64 up_at = g_get_real_time();
-  deadline = g_get_monotonic_time() + 8 * G_USEC_PER_SEC;
-  for (;;) {
-    ims_database_get_status(f->database, &status);
-    if (status.check.state == IMS_CHECK_OK)
-      break;
-    ims_database_status_clear(&status);
-    assert_true(g_get_monotonic_time() < deadline);
-    g_usleep(20 * 1000);
-  }
+  wait_check(f, IMS_CHECK_OK, 8000, &status);
   assert_true(status.check.cleared_at >= up_at);
   assert_string_equal(status.check.last_error, "connection refused");
   ims_database_status_clear(&status);
