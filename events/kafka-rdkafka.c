@@ -59,7 +59,7 @@ static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
 {
   ImsKafkaClient *client = opaque;
-  if (!message->err)
+  if (!message->err && client->check)
     ims_kafka_check_reached(client->check);
   client->delivered(message->_private, rd_kafka_topic_name(message->rkt),
                     message->err ? rd_kafka_err2str(message->err) : NULL, client->data);
@@ -71,7 +71,8 @@ on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
   ImsKafkaClient *client = opaque;
   gboolean all_brokers_down = err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
-  ims_kafka_check_client_error(client->check, all_brokers_down, reason);
+  if (client->check)
+    ims_kafka_check_client_error(client->check, all_brokers_down, reason);
   if (client->failed)
     client->failed(all_brokers_down, reason, client->data);
   else
@@ -245,7 +246,7 @@ free_client(ImsKafkaClient *client)
   if (!client)
     return;
   unwatch_client(client);
-  ims_kafka_check_free(client->check);
+  g_clear_pointer(&client->check, ims_kafka_check_free);
   if (client->consumer)
     rd_kafka_consumer_close(client->rk);
   rd_kafka_destroy(client->rk);

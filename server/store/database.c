@@ -286,6 +286,9 @@ run_thread(gpointer data)
     if (!database->available) {
       /* wait for the database before the head job runs again */
       fail_reads_locked(database);
+      /* what is left waits: writes, also those no statement failed for
+       * (the outage was found by a ping or a read) */
+      database->waiting_writes = g_queue_get_length(&database->queue);
       if (g_queue_is_empty(&database->queue) || !reconnect_locked(database, &backoff_ms))
         continue;
     }

@@ -291,6 +291,12 @@ test_idle_database_check_follows_the_server(void **state)
   submit(f, IMS_DATABASE_READ, "r1", FALSE);     /* fails fast: no job ran into the outage */
   assert_true(ims_database_flush(f->database, 100));
   assert_names(f->answered, "w1:refused,r1:unreachable");
+  /* a write that comes now waits, and the status counts it (no write ran into the outage) */
+  submit(f, IMS_DATABASE_WRITE, "w2", FALSE);
+  assert_false(ims_database_flush(f->database, 600));
+  ims_database_get_status(f->database, &status);
+  assert_int_equal(status.waiting_writes, 1);
+  ims_database_status_clear(&status);
 
   g_atomic_int_set(&f->store.unreachable, FALSE);
   gint64 up_at = g_get_real_time();
@@ -298,6 +304,8 @@ test_idle_database_check_follows_the_server(void **state)
   assert_true(status.check.cleared_at >= up_at);
   assert_string_equal(status.check.last_error, "connection refused");
   ims_database_status_clear(&status);
+  assert_true(ims_database_flush(f->database, 5000));
+  assert_names(f->answered, "w1:refused,r1:unreachable,w2:ok");
 }
 
 static gpointer
