@@ -121,6 +121,8 @@ ims_database_submit(ImsDatabase *database, ImsDatabaseKind kind, const char *wha
     finish_locked(database, job);
   } else {
     g_queue_push_tail(&database->queue, job);
+    if (!database->available)   /* it waits: the status says so at once */
+      database->waiting_writes = g_queue_get_length(&database->queue);
     g_cond_signal(&database->wake);
   }
   g_mutex_unlock(&database->lock);
