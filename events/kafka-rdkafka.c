@@ -14,6 +14,7 @@
 
 #include "kafka.h"
 
+#include "kafka-check.h"
 #include "kafka-log.h"
 #include "kafka-watch.h"
 
@@ -27,6 +28,7 @@ struct _ImsKafkaClient {
   ImsKafkaWatch *watch;       /* the main queue (a consumer's: its consumer queue), served on
                                * the loop; NULL unwatched */
   GHashTable *topics;         /* a producer's: name (owned) -> rd_kafka_topic_t */
+  ImsKafkaCheck *check;       /* a producer's reachability; NULL for a consumer */
   ImsKafkaDelivered delivered;
   ImsKafkaFailed failed;
   gpointer data;
@@ -71,6 +73,8 @@ static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
 {
   ImsKafkaClient *client = opaque;
+  if (!message->err && client->check)
+    ims_kafka_check_reached(client->check);
   client->delivered(message->_private, rd_kafka_topic_name(message->rkt),
                     message->err ? rd_kafka_err2str(message->err) : NULL, client->data);
 }
@@ -80,7 +84,29 @@ static void
 on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
   ImsKafkaClient *client = opaque;
-  client->failed(err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, reason, client->data);
+  gboolean all_brokers_down = err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+  if (client->check)
+    ims_kafka_check_client_error(client->check, all_brokers_down, reason);
+  if (client->failed)
+    client->failed(all_brokers_down, reason, client->data);
+  else
+    g_warning("%s", reason);
+}
+
+/* The check's probe (kafka-check.h), on its own thread: a metadata request
+ * for the topics the client knows (brokers only when none), up to timeout_ms. */
+static gboolean
+probe_metadata(gpointer data, int timeout_ms, char **error)
+{
+  ImsKafkaClient *client = data;
+  const struct rd_kafka_metadata *metadata = NULL;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(client->rk, 0, NULL, &metadata, timeout_ms);
+  if (err) {
+    *error = g_strdup_printf("Kafka: metadata request: %s", rd_kafka_err2str(err));
+    return FALSE;
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return TRUE;
 }
 
 static void
@@ -133,8 +159,7 @@ producer_new(const ImsKafkaProducerConfig *config, GError **error)
   client->failed = config->failed;
   client->data = config->data;
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-  if (config->failed)
-    rd_kafka_conf_set_error_cb(conf, on_error);
+  rd_kafka_conf_set_error_cb(conf, on_error);
   rd_kafka_conf_set_opaque(conf, client);
   client->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
   if (!client->rk) {
@@ -146,6 +171,14 @@ producer_new(const ImsKafkaProducerConfig *config, GError **error)
   }
   client->topics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) rd_kafka_topic_destroy);
+  const ImsKafkaCheckConfig check_config = {
+    .probe = probe_metadata,
+    .data = client,
+    .ok_interval_ms = IMS_KAFKA_PROBE_OK_MS,
+    .failing_interval_ms = IMS_KAFKA_PROBE_FAILING_MS,
+    .timeout_ms = IMS_KAFKA_PROBE_TIMEOUT_MS,
+  };
+  client->check = ims_kafka_check_new(&check_config);
   return client;
 }
 
@@ -238,11 +271,21 @@ kick_client(ImsKafkaClient *client)
 }
 
 static void
+get_check(ImsKafkaClient *client, ImsCheck *check)
+{
+  if (client->check)
+    ims_kafka_check_get(client->check, check);
+  else
+    ims_check_init(check, FALSE);
+}
+
+static void
 free_client(ImsKafkaClient *client)
 {
   if (!client)
     return;
   unwatch_client(client);
+  g_clear_pointer(&client->check, ims_kafka_check_free);
   if (client->consumer)
     rd_kafka_consumer_close(client->rk);
   g_clear_pointer(&client->topics, g_hash_table_unref);  /* handles go before the client */
@@ -340,6 +383,7 @@ const ImsKafkaOps ims_kafka_rdkafka_ops = {
   .watch = watch_client,
   .unwatch = unwatch_client,
   .kick = kick_client,
+  .get_check = get_check,
   .free = free_client,
   .consumer_new = consumer_new,
   .subscribe = subscribe,

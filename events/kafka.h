@@ -13,6 +13,12 @@
  * makes ready run on the main context whenever there is something to poll
  * or consume (for librdkafka: a pipe its queue writes to, kafka-watch.h).
  *
+ * A producer also keeps whether it reaches its cluster (check): ok after a
+ * delivery, unavailable once every broker is down, and probed actively
+ * (a metadata request off the loop, events/kafka-check.h) every
+ * IMS_KAFKA_PROBE_FAILING_MS while unavailable and IMS_KAFKA_PROBE_OK_MS
+ * while ok, so it follows the brokers within seconds.
+ *
  *   producer: producer_new -> watch -> produce / poll ... -> unwatch -> flush -> purge -> free
  *   consumer: consumer_new -> subscribe -> watch -> consume / commit ... -> unwatch -> free (leaves)
  */
@@ -20,9 +26,15 @@
 
 #include <glib.h>
 
+#include "check.h"
+
 G_BEGIN_DECLS
 
 typedef struct _ImsKafkaClient ImsKafkaClient;
+
+#define IMS_KAFKA_PROBE_OK_MS 3000
+#define IMS_KAFKA_PROBE_FAILING_MS 1000
+#define IMS_KAFKA_PROBE_TIMEOUT_MS 2000
 
 /* A delivery report: opaque as given to produce, the record's topic, and
  * error NULL if Kafka has the record, else why not (transfer none). */
@@ -106,7 +118,11 @@ typedef struct {
   /* Runs ready from an idle, for messages that came while they were not
    * consumed (a consumer that held its current message).  Cheap; needs watch. */
   void (*kick)(ImsKafkaClient *client);
-  /* Frees the client; a consumer leaves its group first. */
+  /* Copies whether a producer reaches its cluster (see above) into check
+   * (clear it with ims_check_clear); a consumer's is not configured.  Cheap. */
+  void (*get_check)(ImsKafkaClient *client, ImsCheck *check);
+  /* Frees the client (waiting for a running probe, at most
+   * IMS_KAFKA_PROBE_TIMEOUT_MS); a consumer leaves its group first. */
   void (*free)(ImsKafkaClient *client);
 
   /* A consumer in a group, offsets committed by hand only.  NULL with an

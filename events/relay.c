@@ -420,12 +420,14 @@ ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status)
   status->in_flight = relay->in_flight;
   status->kafka_ok = relay->kafka_ok;
   status->last_error = g_strdup(relay->last_error);
+  relay->kafka->get_check(relay->producer, &status->kafka);
 }
 
 void
 ims_relay_status_clear(ImsRelayStatus *status)
 {
   g_clear_pointer(&status->last_error, g_free);
+  ims_check_clear(&status->kafka);
 }
 
 void

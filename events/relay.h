@@ -71,6 +71,7 @@ typedef struct {
   guint in_flight;                 /* handed to librdkafka, not yet acknowledged */
   gboolean kafka_ok;               /* the last delivery report succeeded, none failed since */
   char *last_error;                /* owned, NULL if none */
+  ImsCheck kafka;                  /* the producer's reachability (kafka.h get_check) */
 } ImsRelayStatus;
 
 void ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status);

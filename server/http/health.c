@@ -1,4 +1,8 @@
-/* health.c: GET /healthz and /readyz; see health.h. */
+/* health.c: GET /healthz and /readyz; see health.h.
+ *
+ * The spool check is the only one made here, at each /readyz (a file
+ * written and removed); its record lives in this file (main loop only: the
+ * router answers /readyz there; one spool per process). */
 #define G_LOG_DOMAIN "imsd.api"
 
 #include "health.h"
@@ -7,6 +11,8 @@
 #include <glib/gstdio.h>
 
 #include "json-build.h"
+
+static ImsCheck spool_check;
 
 void
 ims_health_live(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
@@ -32,70 +38,129 @@ spool_writable(const char *spool_dir, char **problem)
   return TRUE;
 }
 
-void
-ims_health_ready(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
+/* "name": "ok", else the word older clients read ("unreachable"). */
+static void
+add_summary(JsonBuilder *b, const char *name, const ImsCheck *check)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *spool_problem = NULL;
-  ImsDatabaseStatus database = { 0 };
-  gboolean database_ok;
-  if (api->database) {
-    ims_database_get_status(api->database, &database);
-    database_ok = database.available;
-    if (!database_ok)
-      g_set_error_literal(&error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
-                          database.last_error ? database.last_error : "unreachable");
-  } else {
-    database_ok = api->store->ping(api->store, &error);
-  }
-  gboolean spool_ok = spool_writable(api->config->spool_dir, &spool_problem);
-  ImsProcessorStatus processing = { 0 };
-  gboolean storage_configured = api->config->s3_endpoint[0] != '\0';
-  if (api->processor)
-    ims_processor_get_status(api->processor, &processing);
-  gboolean storage_ok = !storage_configured || processing.storage_ok;
-  ImsRelayStatus events = { .pending = -1 };
-  if (api->relay)
-    ims_relay_get_status(api->relay, &events);
+  ims_json_add_string(b, name, check->state == IMS_CHECK_UNAVAILABLE ? "unreachable"
+                               : ims_check_state_name(check->state));
+}
 
-  g_autoptr(JsonBuilder) b = json_builder_new();
+gboolean
+ims_health_build_ready(const ImsReadiness *readiness, JsonBuilder *b)
+{
+  const ImsDatabaseStatus *database = readiness->database;
+  const ImsProcessorStatus *processing = readiness->processing;
+  const ImsRelayStatus *events = readiness->events;
+  ImsCheck storage, kafka;
+  if (readiness->storage_configured)
+    ims_check_copy(&storage, &processing->storage);
+  else
+    ims_check_init(&storage, FALSE);
+  if (events)
+    ims_check_copy(&kafka, &events->kafka);
+  else
+    ims_check_init(&kafka, FALSE);
+  gboolean database_ok = database->check.state == IMS_CHECK_OK;
+  gboolean spool_ok = readiness->spool->state == IMS_CHECK_OK;
+  gboolean ready = database_ok && spool_ok && storage.state != IMS_CHECK_UNAVAILABLE;
+
   json_builder_begin_object(b);
-  ims_json_add_string(b, "status", database_ok && spool_ok && storage_ok ? "ready" : "not_ready");
+  ims_json_add_string(b, "status", ready ? "ready" : "not_ready");
   json_builder_set_member_name(b, "checks");
   json_builder_begin_object(b);
-  ims_json_add_string(b, "database", database_ok ? "ok" : "unreachable");
-  ims_json_add_string(b, "spool", spool_ok ? "ok" : spool_problem);
-  ims_json_add_string(b, "storage", !storage_configured ? "not_configured"
-                                   : storage_ok        ? "ok"
-                                                       : "unreachable");
+  add_summary(b, "database", &database->check);
+  ims_json_add_string(b, "spool", spool_ok ? "ok" : readiness->spool->last_error);
+  add_summary(b, "storage", &storage);
   json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "details");
+  json_builder_begin_object(b);
+  ims_check_add_json(b, "database", &database->check);
+  ims_check_add_json(b, "spool", readiness->spool);
+  ims_check_add_json(b, "storage", &storage);
+  ims_check_add_json(b, "kafka", &kafka);
+  json_builder_end_object(b);
+
   json_builder_set_member_name(b, "database");
   json_builder_begin_object(b);
-  ims_json_add_int(b, "queued", database.queued);
-  ims_json_add_int(b, "waitingWrites", database.waiting_writes);
-  ims_json_add_string(b, "lastError", database.last_error);
+  ims_json_add_int(b, "queued", database->queued);
+  ims_json_add_int(b, "waitingWrites", database->waiting_writes);
+  ims_json_add_string(b, "lastError", database->last_error);
+  ims_json_add_time_or_null(b, "lastErrorAt", database->last_error_at);
   json_builder_end_object(b);
   json_builder_set_member_name(b, "processing");
   json_builder_begin_object(b);
-  ims_json_add_int(b, "queued", processing.queued);
-  ims_json_add_int(b, "working", processing.working);
-  ims_json_add_int(b, "retrying", processing.waiting);
-  ims_json_add_string(b, "lastError", processing.last_error);
+  ims_json_add_int(b, "queued", processing->queued);
+  ims_json_add_int(b, "working", processing->working);
+  ims_json_add_int(b, "retrying", processing->waiting);
+  ims_json_add_string(b, "lastError", processing->last_error);
+  ims_json_add_time_or_null(b, "lastErrorAt", processing->last_error_at);
   json_builder_end_object(b);
   /* Kafka being down does not make imsd unready: events wait in the outbox */
   json_builder_set_member_name(b, "events");
   json_builder_begin_object(b);
-  ims_json_add_string(b, "kafka", !api->relay ? "not_configured" : events.kafka_ok ? "ok"
-                                                                                  : "unreachable");
-  ims_json_add_int(b, "outboxPending", events.pending);
-  ims_json_add_int(b, "inFlight", events.in_flight);
-  ims_json_add_string(b, "lastError", events.last_error);
+  add_summary(b, "kafka", &kafka);
+  /* the relay's count, unless it has none yet or the database cannot be asked now */
+  if (events && events->pending >= 0 && database_ok)
+    ims_json_add_int(b, "outboxPending", events->pending);
+  else
+    ims_json_add_string(b, "outboxPending", "unknown");
+  ims_json_add_int(b, "inFlight", events ? events->in_flight : 0);
+  ims_json_add_string(b, "lastError", events ? events->last_error : NULL);
   json_builder_end_object(b);
   json_builder_end_object(b);
+  ims_check_clear(&storage);
+  ims_check_clear(&kafka);
+  return ready;
+}
+
+void
+ims_health_ready(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
+{
+  gint64 now = g_get_real_time();
+  ImsDatabaseStatus database = { 0 };
+  if (api->database) {
+    ims_database_get_status(api->database, &database);
+  } else {
+    g_autoptr(GError) error = NULL;
+    ims_check_init(&database.check, TRUE);
+    database.available = api->store->ping(api->store, &error);
+    if (database.available)
+      ims_check_succeeded(&database.check, now);
+    else
+      ims_check_failed(&database.check, error->message, now);
+  }
+  g_autofree char *spool_problem = NULL;
+  if (spool_writable(api->config->spool_dir, &spool_problem)) {
+    if (ims_check_succeeded(&spool_check, now))
+      g_message("readyz: the spool is writable again");
+  } else if (ims_check_failed(&spool_check, spool_problem, now)) {
+    g_warning("readyz: %s", spool_problem);
+  }
+  ImsProcessorStatus processing = { 0 };
+  if (api->processor)
+    ims_processor_get_status(api->processor, &processing);
+  else
+    ims_check_init(&processing.storage, FALSE);
+  ImsRelayStatus events = { .pending = -1 };
+  if (api->relay)
+    ims_relay_get_status(api->relay, &events);
+
+  const ImsReadiness readiness = {
+    .database = &database,
+    .spool = &spool_check,
+    .processing = &processing,
+    .storage_configured = api->config->s3_endpoint[0] != '\0',
+    .events = api->relay ? &events : NULL,
+  };
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  gboolean ready = ims_health_build_ready(&readiness, b);
+  if (database.check.state != IMS_CHECK_OK)
+    g_warning("readyz: database: %s", database.check.last_error ? database.check.last_error
+                                                                : "unreachable");
   ims_processor_status_clear(&processing);
   ims_relay_status_clear(&events);
   ims_database_status_clear(&database);
-  if (!database_ok)
-    g_warning("readyz: database: %s", error->message);
-  ims_api_respond_json(response, database_ok && spool_ok && storage_ok ? 200 : 503, b);
+  ims_api_respond_json(response, ready ? 200 : 503, b);
 }

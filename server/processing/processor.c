@@ -27,7 +27,6 @@
 #include "take-inspect.h"
 
 #define SCAN_INTERVAL_SECONDS 30
-#define PING_INTERVAL_SECONDS 15
 /* Decoding a take to learn what it holds: a fixed allowance plus this many bytes per second. */
 #define INSPECT_TIMEOUT_BASE_SECONDS 60
 #define INSPECT_BYTES_PER_SECOND 1000
@@ -38,8 +37,9 @@ struct _ImsProcessor {
   GMainContext *context;        /* the main loop's */
   ImsJobQueue *queue;           /* the takes queued, worked on, waiting for a retry */
   char *spool_prefix;           /* spool_dir + "/": only takes under it are ours */
-  gboolean storage_ok;
+  ImsCheck storage;             /* S3: the last upload or ping */
   char *last_error;
+  gint64 last_error_at;
   guint scan_id;
   gboolean scanning;            /* a scan's read is queued */
   gboolean scan_again;          /* asked for while scanning */
@@ -47,6 +47,7 @@ struct _ImsProcessor {
   gboolean freed;               /* ims_processor_free was called: the last job's answer frees it */
   guint ping_id;
   gboolean ping_running;
+  gint64 last_ping;             /* monotonic time the last ping started */
   gboolean stopping;
 };
 
@@ -102,6 +103,7 @@ processor_destroy(ImsProcessor *processor)
   ims_job_queue_free(processor->queue);
   g_free(processor->spool_prefix);
   g_free(processor->last_error);
+  ims_check_clear(&processor->storage);
   g_main_context_unref(processor->context);
   g_free(processor);
 }
@@ -124,6 +126,7 @@ set_last_error(ImsProcessor *processor, const char *message)
 {
   g_free(processor->last_error);
   processor->last_error = g_strdup(message);
+  processor->last_error_at = g_get_real_time();
 }
 
 /* ---- worker side (pool threads: the Work and the config, nothing else) ---- */
@@ -332,7 +335,7 @@ schedule_retry(Work *work)
   const ImsTake *take = work->queued.job->take;
 
   if (work->error->domain == IMS_OBJECTS_ERROR)
-    processor->storage_ok = FALSE;
+    ims_check_failed(&processor->storage, work->error->message, g_get_real_time());
   set_last_error(processor, work->error->message);
   if (processor->stopping) {
     ims_job_queue_drop(processor->queue, &work->queued);
@@ -433,7 +436,7 @@ report_work(ImsQueuedTake *queued, gpointer data)
   const ImsProcessingJob *job = work->queued.job;
 
   if (work->uploaded->len > 0 && !work->error)
-    processor->storage_ok = TRUE;
+    ims_check_succeeded(&processor->storage, g_get_real_time());
   /* renditions failed with attempts left: nothing was uploaded, try again */
   if (!work->error && work->rendition_error && !work->no_media &&
       !ims_queued_take_is_last_rendition_attempt(&work->queued)) {
@@ -612,20 +615,27 @@ on_ping_done(GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr(GError) error = NULL;
   processor->ping_running = FALSE;
   gboolean ok = g_task_propagate_boolean(G_TASK(result), &error);
-  if (!ok && processor->storage_ok)
+  gint64 now = g_get_real_time();
+  if (ok && ims_check_succeeded(&processor->storage, now))
+    g_message("S3 bucket %s reachable again", processor->config.objects->bucket);
+  if (!ok && ims_check_failed(&processor->storage, error->message, now))
     g_warning("S3 bucket %s unreachable: %s", processor->config.objects->bucket, error->message);
-  processor->storage_ok = ok;
   if (!ok)
     set_last_error(processor, error->message);
 }
 
+/* Every IMS_PROCESSOR_PING_FAILING_SECONDS: pings while S3 is failing, or
+ * when the last ping is IMS_PROCESSOR_PING_OK_SECONDS old; one at a time. */
 static gboolean
 on_ping(gpointer data)
 {
   ImsProcessor *processor = data;
-  if (processor->ping_running)
+  gint64 since = g_get_monotonic_time() - processor->last_ping;
+  if (processor->ping_running || (processor->storage.state == IMS_CHECK_OK &&
+                                  since < IMS_PROCESSOR_PING_OK_SECONDS * G_USEC_PER_SEC - 100000))
     return G_SOURCE_CONTINUE;
   processor->ping_running = TRUE;
+  processor->last_ping = g_get_monotonic_time();
   g_autoptr(GTask) task = g_task_new(NULL, NULL, on_ping_done, processor);
   g_task_set_task_data(task, processor->config.objects, NULL);
   g_task_run_in_thread(task, ping_in_thread);
@@ -651,10 +661,11 @@ ims_processor_new(const ImsProcessorConfig *config)
     .data = processor,
   };
   processor->queue = ims_job_queue_new(&queue_config);
-  processor->storage_ok = config->objects != NULL;
+  ims_check_init(&processor->storage, config->objects != NULL);
   processor->scan_id = g_timeout_add_seconds(SCAN_INTERVAL_SECONDS, on_scan, processor);
   if (config->objects) {
-    processor->ping_id = g_timeout_add_seconds(PING_INTERVAL_SECONDS, on_ping, processor);
+    processor->ping_id = g_timeout_add_seconds(IMS_PROCESSOR_PING_FAILING_SECONDS, on_ping,
+                                               processor);
     on_ping(processor);
   }
   g_message("processing with %d worker(s); %s", workers,
@@ -666,14 +677,17 @@ void
 ims_processor_get_status(ImsProcessor *processor, ImsProcessorStatus *status)
 {
   ims_job_queue_get_counts(processor->queue, &status->queued, &status->working, &status->waiting);
-  status->storage_ok = processor->storage_ok;
+  status->storage_ok = processor->storage.state == IMS_CHECK_OK;
   status->last_error = g_strdup(processor->last_error);
+  status->last_error_at = processor->last_error_at;
+  ims_check_copy(&status->storage, &processor->storage);
 }
 
 void
 ims_processor_status_clear(ImsProcessorStatus *status)
 {
   g_clear_pointer(&status->last_error, g_free);
+  ims_check_clear(&status->storage);
 }
 
 void

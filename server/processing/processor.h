@@ -37,6 +37,7 @@
 
 #include <glib.h>
 
+#include "check.h"
 #include "objects.h"
 #include "profile.h"
 #include "database.h"
@@ -85,7 +86,16 @@ typedef struct {
   guint waiting;                /* backing off after a failure */
   gboolean storage_ok;          /* the last S3 request (upload or ping) succeeded */
   char *last_error;             /* the last failure (key and reason), NULL if none; owned */
+  gint64 last_error_at;         /* unix us of last_error, 0 if none */
+  ImsCheck storage;             /* S3: the last upload or ping (not configured without S3) */
 } ImsProcessorStatus;
+
+/* S3 is pinged (objects->ping, a one-request bucket check on a GTask
+ * thread) every IMS_PROCESSOR_PING_OK_SECONDS while it answers, and every
+ * IMS_PROCESSOR_PING_FAILING_SECONDS after a failed ping or upload until it
+ * answers again, so /readyz follows S3 within seconds either way. */
+#define IMS_PROCESSOR_PING_OK_SECONDS 2
+#define IMS_PROCESSOR_PING_FAILING_SECONDS 1
 
 /* For /readyz; never waits.  Call ims_processor_status_clear after. */
 void ims_processor_get_status(ImsProcessor *processor, ImsProcessorStatus *status);

@@ -1,7 +1,7 @@
 /* database.c: the database thread and its job queue; see database.h.
  *
  * Lock: database->lock protects queue, finished, dispatch,
- * stopping, available, waiting_writes and last_error.  It is never held
+ * stopping, available, waiting_writes, last_error(_at) and check.  It is never held
  * while a job runs or a done function is called.  The store is touched only
  * by the thread; outstanding is atomic.
  */
@@ -42,6 +42,8 @@ struct _ImsDatabase {
   gboolean available;
   guint waiting_writes;
   char *last_error;
+  gint64 last_error_at;
+  ImsCheck check;               /* what /readyz shows of reachability */
 };
 
 static void
@@ -119,6 +121,8 @@ ims_database_submit(ImsDatabase *database, ImsDatabaseKind kind, const char *wha
     finish_locked(database, job);
   } else {
     g_queue_push_tail(&database->queue, job);
+    if (!database->available)   /* it waits: the status says so at once */
+      database->waiting_writes = g_queue_get_length(&database->queue);
     g_cond_signal(&database->wake);
   }
   g_mutex_unlock(&database->lock);
@@ -132,6 +136,8 @@ ims_database_get_status(ImsDatabase *database, ImsDatabaseStatus *status)
   status->queued = (guint) g_atomic_int_get(&database->outstanding);
   status->waiting_writes = database->waiting_writes;
   status->last_error = g_strdup(database->last_error);
+  status->last_error_at = database->last_error_at;
+  ims_check_copy(&status->check, &database->check);
   g_mutex_unlock(&database->lock);
 }
 
@@ -139,6 +145,7 @@ void
 ims_database_status_clear(ImsDatabaseStatus *status)
 {
   g_clear_pointer(&status->last_error, g_free);
+  ims_check_clear(&status->check);
 }
 
 static gboolean
@@ -168,6 +175,23 @@ static gboolean
 is_unreachable(const GError *error)
 {
   return g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT);
+}
+
+/* Records an error of the database (unreachable: the check fails too) or a
+ * statement or ping that reached it (error NULL).  Called with the lock held. */
+static void
+note_outcome_locked(ImsDatabase *database, const GError *error)
+{
+  gint64 now = g_get_real_time();
+  if (error) {
+    g_free(database->last_error);
+    database->last_error = g_strdup(error->message);
+    database->last_error_at = now;
+  }
+  if (error && is_unreachable(error))
+    ims_check_failed(&database->check, error->message, now);
+  else
+    ims_check_succeeded(&database->check, now);
 }
 
 /* Fails every queued read: nobody should wait for an unreachable database.
@@ -206,9 +230,8 @@ reconnect_locked(ImsDatabase *database, int *backoff_ms)
   g_autoptr(GError) ping_error = NULL;
   gboolean reachable = database->store->ping(database->store, &ping_error);
   g_mutex_lock(&database->lock);
+  note_outcome_locked(database, ping_error);
   if (!reachable) {
-    g_free(database->last_error);
-    database->last_error = g_strdup(ping_error->message);
     sleep_locked(database, *backoff_ms);
     *backoff_ms = MIN(*backoff_ms * 2, BACKOFF_MAX_MS);
     return FALSE;
@@ -220,6 +243,28 @@ reconnect_locked(ImsDatabase *database, int *backoff_ms)
   return TRUE;
 }
 
+/* Nothing ran for IMS_DATABASE_IDLE_PING_MS: pings (the lock released
+ * meanwhile), so an outage no job ran into still shows.  Called with the
+ * lock held, on the thread, while available.  The ping waits as long as
+ * the store's (PostgreSQL: its connect timeout when the server is away). */
+static void
+ping_idle_locked(ImsDatabase *database)
+{
+  if (!database->store->ping)
+    return;     /* a store that cannot be pinged (some test fakes) */
+  g_mutex_unlock(&database->lock);
+  g_autoptr(GError) ping_error = NULL;
+  gboolean reachable = database->store->ping(database->store, &ping_error);
+  g_mutex_lock(&database->lock);
+  if (reachable || !is_unreachable(ping_error)) {
+    note_outcome_locked(database, NULL);
+    return;
+  }
+  note_outcome_locked(database, ping_error);
+  g_warning("database unreachable (idle ping): %s", ping_error->message);
+  database->available = FALSE;
+}
+
 static gpointer
 run_thread(gpointer data)
 {
@@ -229,9 +274,12 @@ run_thread(gpointer data)
   g_mutex_lock(&database->lock);
   for (;;) {
     while (!database->stopping && g_queue_is_empty(&database->queue)) {
-      if (database->available)
-        g_cond_wait(&database->wake, &database->lock);
-      else   /* reads fail fast and no write waits: look for the database ourselves */
+      if (database->available) {
+        gint64 until = g_get_monotonic_time() + IMS_DATABASE_IDLE_PING_MS * G_TIME_SPAN_MILLISECOND;
+        if (!g_cond_wait_until(&database->wake, &database->lock, until) && !database->stopping &&
+            g_queue_is_empty(&database->queue))
+          ping_idle_locked(database);
+      } else   /* reads fail fast and no write waits: look for the database ourselves */
         reconnect_locked(database, &backoff_ms);
     }
     if (database->stopping)
@@ -240,6 +288,9 @@ run_thread(gpointer data)
     if (!database->available) {
       /* wait for the database before the head job runs again */
       fail_reads_locked(database);
+      /* what is left waits: writes, also those no statement failed for
+       * (the outage was found by a ping or a read) */
+      database->waiting_writes = g_queue_get_length(&database->queue);
       if (g_queue_is_empty(&database->queue) || !reconnect_locked(database, &backoff_ms))
         continue;
     }
@@ -250,9 +301,8 @@ run_thread(gpointer data)
     gboolean ok = job->run(database->store, job->data, &job->error);
     g_mutex_lock(&database->lock);
 
+    note_outcome_locked(database, ok ? NULL : job->error);
     if (!ok && is_unreachable(job->error)) {
-      g_free(database->last_error);
-      database->last_error = g_strdup(job->error->message);
       if (database->available)
         g_warning("database unreachable (%s): %s; state changes wait and are retried in order",
                   job->what, job->error->message);
@@ -268,8 +318,6 @@ run_thread(gpointer data)
     } else {
       backoff_ms = BACKOFF_FIRST_MS;
       if (!ok) {
-        g_free(database->last_error);
-        database->last_error = g_strdup(job->error->message);
         if (job->kind == IMS_DATABASE_WRITE)
           g_warning("%s was refused by the database and is not retried: %s", job->what,
                     job->error->message);
@@ -294,6 +342,7 @@ ims_database_new(ImsStore *store, GMainContext *context)
   database->store = store;
   database->context = context ? g_main_context_ref(context) : g_main_context_ref_thread_default();
   database->available = TRUE;
+  ims_check_init(&database->check, TRUE);
   g_mutex_init(&database->lock);
   g_cond_init(&database->wake);
   g_queue_init(&database->queue);
@@ -335,6 +384,7 @@ ims_database_free(ImsDatabase *database)
   g_queue_clear_full(&database->finished, (GDestroyNotify) job_free);
   ims_store_free(database->store);
   g_free(database->last_error);
+  ims_check_clear(&database->check);
   g_cond_clear(&database->wake);
   g_mutex_clear(&database->lock);
   g_main_context_unref(database->context);

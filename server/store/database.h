@@ -22,7 +22,8 @@
  * unreachable; it is reachable again when a ping answers.  The thread pings
  * before a waiting write and, when nothing waits, on its own (the same
  * backoff), so reads work again once PostgreSQL is back even if no write
- * comes.
+ * comes.  While reachable and idle it pings every IMS_DATABASE_IDLE_PING_MS,
+ * so the status (/readyz) sees an outage that no job ran into.
  *
  *   queued -> running -> (retrying -> running ...) -> done (main context)
  *
@@ -35,11 +36,14 @@
 
 #include <glib.h>
 
+#include "check.h"
 #include "store.h"
 
 G_BEGIN_DECLS
 
 typedef struct _ImsDatabase ImsDatabase;
+
+#define IMS_DATABASE_IDLE_PING_MS 2000
 
 typedef enum {
   IMS_DATABASE_WRITE,
@@ -58,6 +62,10 @@ typedef struct {
   guint queued;             /* jobs not done yet, the running one included */
   guint waiting_writes;     /* writes held while the database is unreachable */
   char *last_error;         /* NULL if none since start; transfer full */
+  gint64 last_error_at;     /* unix us of last_error, 0 if none */
+  ImsCheck check;           /* reachability: a statement or ping reached PostgreSQL (ok) or
+                             * could not (unavailable, with why); refused statements are
+                             * ok here (the database answered) */
 } ImsDatabaseStatus;
 
 /* Starts the thread; takes ownership of store.  Done functions are

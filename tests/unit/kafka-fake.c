@@ -51,6 +51,7 @@ fake_producer_new(const ImsKafkaProducerConfig *config, GError **error)
   client->fake.config = *config;
   client->fake.produced = g_ptr_array_new_with_free_func((GDestroyNotify) record_free);
   g_queue_init(&client->fake.reports);
+  ims_check_init(&client->fake.check, TRUE);
   last_fake = &client->fake;
   return client;
 }
@@ -160,6 +161,15 @@ fake_unwatch(ImsKafkaClient *client)
 static void fake_message_free(ImsKafkaMessage *message);
 
 static void
+fake_get_check(ImsKafkaClient *client, ImsCheck *check)
+{
+  if (client->is_consumer)
+    ims_check_init(check, FALSE);
+  else
+    ims_check_copy(check, &client->fake.check);
+}
+
+static void
 fake_free(ImsKafkaClient *client)
 {
   if (last_fake == &client->fake)
@@ -173,6 +183,7 @@ fake_free(ImsKafkaClient *client)
     g_array_unref(client->consumer.committed);
   } else {
     g_ptr_array_unref(client->fake.produced);
+    ims_check_clear(&client->fake.check);
   }
   g_free(client);
 }
@@ -274,6 +285,7 @@ const ImsKafkaOps ims_kafka_fake_ops = {
   .watch = fake_watch,
   .unwatch = fake_unwatch,
   .kick = fake_kick,
+  .get_check = fake_get_check,
   .free = fake_free,
   .consumer_new = fake_consumer_new,
   .subscribe = fake_subscribe,

@@ -36,6 +36,7 @@ typedef struct {
   gpointer ready_data;
   guint polls;
   gboolean flushed, purged;
+  ImsCheck check;             /* what get_check hands out (ok, not checked yet, at first) */
 } ImsKafkaFake;
 
 typedef struct {

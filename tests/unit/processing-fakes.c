@@ -218,7 +218,13 @@ fake_put_file(ImsObjectStore *base, const char *key, const char *path, const cha
 static gboolean
 fake_ping(ImsObjectStore *base, GError **error)
 {
-  return TRUE;
+  ImsFakeUploads *uploads = (ImsFakeUploads *) base;
+  g_atomic_int_inc(&uploads->pings);
+  if (!g_atomic_int_get(&uploads->ping_down))
+    return TRUE;
+  g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_UNAVAILABLE,
+              "list bucket %s: connection refused", base->bucket);
+  return FALSE;
 }
 
 void

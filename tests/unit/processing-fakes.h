@@ -29,6 +29,8 @@ typedef struct {
   GPtrArray *keys;              /* char*: keys stored, in order */
   GArray *put_times;            /* gint64, monotonic: when each put_file came (failed too) */
   int fail_next;                /* the next this many put_file calls fail (UNAVAILABLE) */
+  gint ping_down;               /* atomic: ping fails (the bucket does not answer) */
+  gint pings;                   /* atomic: ping calls */
 } ImsFakeUploads;
 
 void ims_fake_media_store_init(ImsFakeMediaStore *store);

@@ -244,6 +244,73 @@ test_reads_work_again_when_the_database_is_back(void **state)
   assert_names(f->answered, "r1:unreachable,r2:ok");
 }
 
+/* Polls the status until its check is in state; fails after timeout_ms.
+ * status is filled (clear it). */
+static void
+wait_check(Fixture *f, ImsCheckState state, guint timeout_ms, ImsDatabaseStatus *status)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+  for (;;) {
+    ims_database_get_status(f->database, status);
+    if (status->check.state == state)
+      return;
+    ims_database_status_clear(status);
+    assert_true(g_get_monotonic_time() < deadline);
+    g_usleep(20 * 1000);
+  }
+}
+
+/* The status's check while nothing is submitted: an idle ping finds the
+ * outage within IMS_DATABASE_IDLE_PING_MS (reads then fail fast), the
+ * reconnect loop its end; the error keeps its time and is marked cleared.
+ * A refused statement leaves the check ok (the database answered). */
+static void
+test_idle_database_check_follows_the_server(void **state)
+{
+  Fixture *f = *state;
+  submit(f, IMS_DATABASE_WRITE, "w1", TRUE);
+  assert_true(ims_database_flush(f->database, 5000));
+  ImsDatabaseStatus status = { 0 };
+  ims_database_get_status(f->database, &status);
+  assert_int_equal(status.check.state, IMS_CHECK_OK);
+  assert_true(status.check.checked_at > 0);
+  assert_null(status.check.last_error);
+  assert_string_equal(status.last_error, "duplicate key");
+  assert_true(status.last_error_at > 0);
+  ims_database_status_clear(&status);
+
+  g_atomic_int_set(&f->store.unreachable, TRUE);
+  gint64 down_at = g_get_real_time();
+  wait_check(f, IMS_CHECK_UNAVAILABLE, IMS_DATABASE_IDLE_PING_MS + 1000, &status);
+  assert_false(status.available);
+  assert_string_equal(status.check.last_error, "connection refused");
+  assert_true(status.check.since >= down_at);
+  assert_true(status.check.last_error_at >= down_at);
+  assert_int_equal(status.check.cleared_at, 0);
+  ims_database_status_clear(&status);
+  submit(f, IMS_DATABASE_READ, "r1", FALSE);     /* fails fast: no job ran into the outage */
+  assert_true(ims_database_flush(f->database, 100));
+  assert_names(f->answered, "w1:refused,r1:unreachable");
+  /* a write that comes now waits, and the status counts it (no write ran into the outage) */
+  submit(f, IMS_DATABASE_WRITE, "w2", FALSE);
+  ims_database_get_status(f->database, &status);
+  assert_int_equal(status.waiting_writes, 1);             /* at once */
+  ims_database_status_clear(&status);
+  assert_false(ims_database_flush(f->database, 600));
+  ims_database_get_status(f->database, &status);
+  assert_int_equal(status.waiting_writes, 1);
+  ims_database_status_clear(&status);
+
+  g_atomic_int_set(&f->store.unreachable, FALSE);
+  gint64 up_at = g_get_real_time();
+  wait_check(f, IMS_CHECK_OK, 8000, &status);
+  assert_true(status.check.cleared_at >= up_at);
+  assert_string_equal(status.check.last_error, "connection refused");
+  ims_database_status_clear(&status);
+  assert_true(ims_database_flush(f->database, 5000));
+  assert_names(f->answered, "w1:refused,r1:unreachable,w2:ok");
+}
+
 static gpointer
 submit_from_thread(gpointer data)
 {
@@ -271,6 +338,7 @@ main(void)
     T(test_writes_wait_for_an_unreachable_database),
     T(test_reads_work_again_when_the_database_is_back),
     T(test_submit_from_another_thread_answers_on_main),
+    T(test_idle_database_check_follows_the_server),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

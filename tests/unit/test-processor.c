@@ -328,6 +328,69 @@ test_failed_upload_retried_with_backoff(void **state)
   ims_processor_status_clear(&status);
 }
 
+/* Polls the status (running the loop) until storage is in state or timeout_ms pass. */
+static ImsCheck
+wait_storage(Fixture *f, ImsCheckState state, guint timeout_ms)
+{
+  gint64 until = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
+  for (;;) {
+    ImsProcessorStatus status;
+    ims_processor_get_status(f->processor, &status);
+    ImsCheck storage;
+    ims_check_copy(&storage, &status.storage);
+    ims_processor_status_clear(&status);
+    if (storage.state == state || g_get_monotonic_time() > until)
+      return storage;
+    ims_check_clear(&storage);
+    run_for(20);
+  }
+}
+
+/* The S3 ping alone, with no upload: every 2 s while S3 answers, so an
+ * outage shows within ~2 s; every second while it fails, so its return
+ * shows within ~1 s; the error keeps its time and is marked cleared. */
+static void
+test_storage_follows_the_ping(void **state)
+{
+  Fixture *f = *state;
+  start_processor(f, TRUE);
+  ImsCheck storage = wait_storage(f, IMS_CHECK_OK, 1000);
+  run_for(100);
+  ims_check_clear(&storage);
+  storage = wait_storage(f, IMS_CHECK_OK, 1000);
+  assert_true(storage.checked_at > 0);          /* pinged at start */
+  assert_null(storage.last_error);
+  ims_check_clear(&storage);
+
+  g_atomic_int_set(&f->uploads.ping_down, TRUE);
+  gint64 down_at = g_get_real_time();
+  storage = wait_storage(f, IMS_CHECK_UNAVAILABLE, 3000);
+  assert_int_equal(storage.state, IMS_CHECK_UNAVAILABLE);
+  assert_true(g_get_real_time() - down_at < 3 * G_USEC_PER_SEC);
+  assert_non_null(strstr(storage.last_error, "connection refused"));
+  assert_true(storage.last_error_at >= down_at);
+  assert_int_equal(storage.cleared_at, 0);
+  ImsProcessorStatus status;
+  ims_processor_get_status(f->processor, &status);
+  assert_false(status.storage_ok);
+  assert_true(status.last_error_at >= down_at);
+  ims_processor_status_clear(&status);
+  ims_check_clear(&storage);
+
+  int pings = g_atomic_int_get(&f->uploads.pings);
+  run_for(2200);
+  assert_true(g_atomic_int_get(&f->uploads.pings) - pings >= 2);   /* faster while failing */
+
+  g_atomic_int_set(&f->uploads.ping_down, FALSE);
+  gint64 up_at = g_get_real_time();
+  storage = wait_storage(f, IMS_CHECK_OK, 2000);
+  assert_int_equal(storage.state, IMS_CHECK_OK);
+  assert_true(storage.since >= up_at);
+  assert_true(storage.cleared_at >= up_at);
+  assert_non_null(storage.last_error);
+  ims_check_clear(&storage);
+}
+
 /* A take whose file is missing: failed at once with the reason, nothing
  * uploaded, one media.processing_failed (attempts 1); a completed take stays
  * completed. */
@@ -494,6 +557,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_same_take_twice_processed_once, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_upload_retried_with_backoff, setup, teardown),
     cmocka_unit_test_setup_teardown(test_missing_take_failed_at_once, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_storage_follows_the_ping, setup, teardown),
     cmocka_unit_test_setup_teardown(test_undecodable_take_failed_after_attempts, setup, teardown),
     cmocka_unit_test_setup_teardown(test_interrupted_take_without_media_becomes_failed, setup,
                                     teardown),
