@@ -21,7 +21,8 @@ struct _ImsRelay {
   guint in_flight;
   gboolean kafka_ok;
   gboolean restart;         /* a delivery failed: re-read from the oldest unsent row */
-  char *last_error;
+  char *last_error;         /* since the last delivery; NULL if none */
+  gint64 last_error_at;     /* unix us of last_error */
   gint64 last_read;         /* monotonic time of the last outbox read */
   gboolean reading;         /* a read of the outbox is queued */
   gboolean backlog;         /* the last read was full (BATCH rows) or stopped at a full
@@ -62,6 +63,7 @@ set_error(ImsRelay *relay, const char *message)
 {
   g_free(relay->last_error);
   relay->last_error = g_strdup(message);
+  relay->last_error_at = g_get_real_time();
 }
 
 /* Client-level errors (all brokers down, transport failures): served by
@@ -98,6 +100,8 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
     return;
   }
   relay->kafka_ok = TRUE;
+  g_clear_pointer(&relay->last_error, g_free);   /* Kafka has taken one since */
+  relay->last_error_at = 0;
   ims_metric_stamps_observe(&ims_metric_relay_stamps, (guint64) id, g_get_real_time(),
                             &ims_metric_relay_delivery_seconds);
   g_array_append_val(relay->acked, id);
@@ -420,6 +424,7 @@ ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status)
   status->in_flight = relay->in_flight;
   status->kafka_ok = relay->kafka_ok;
   status->last_error = g_strdup(relay->last_error);
+  status->last_error_at = relay->last_error_at;
   relay->kafka->get_check(relay->producer, &status->kafka);
 }
 

@@ -70,7 +70,8 @@ typedef struct {
   gint64 pending;                  /* unsent rows at the last read (at most ~1 s old), -1 before one */
   guint in_flight;                 /* handed to librdkafka, not yet acknowledged */
   gboolean kafka_ok;               /* the last delivery report succeeded, none failed since */
-  char *last_error;                /* owned, NULL if none */
+  char *last_error;                /* owned, NULL if none since the last delivery */
+  gint64 last_error_at;            /* unix us of last_error, 0 if none */
   ImsCheck kafka;                  /* the producer's reachability (kafka.h get_check) */
 } ImsRelayStatus;
 

@@ -108,6 +108,7 @@ ims_health_build_ready(const ImsReadiness *readiness, JsonBuilder *b)
     ims_json_add_string(b, "outboxPending", "unknown");
   ims_json_add_int(b, "inFlight", events ? events->in_flight : 0);
   ims_json_add_string(b, "lastError", events ? events->last_error : NULL);
+  ims_json_add_time_or_null(b, "lastErrorAt", events ? events->last_error_at : 0);
   json_builder_end_object(b);
   json_builder_end_object(b);
   ims_check_clear(&storage);

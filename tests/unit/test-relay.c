@@ -244,6 +244,7 @@ test_failed_delivery_resends_from_the_oldest_unsent_row(void **state)
   assert_non_null(status.last_error);
   assert_non_null(strstr(status.last_error, "delivery of outbox row 2 to interview-events failed: "
                                             "Broker: Not enough in-sync replicas"));
+  assert_true(status.last_error_at > 0 && status.last_error_at <= g_get_real_time());
   ims_relay_status_clear(&status);
 
   /* rows 3..5 are still with the producer: no re-read until they report */
@@ -267,6 +268,9 @@ test_failed_delivery_resends_from_the_oldest_unsent_row(void **state)
   ims_relay_get_status(f->relay, &status);
   assert_true(status.kafka_ok);
   assert_int_equal(status.in_flight, 0);
+  /* a delivery after the failure clears the error (its time stays as when it cleared) */
+  assert_null(status.last_error);
+  assert_int_equal(status.last_error_at, 0);
   ims_relay_status_clear(&status);
   run_for(100);
   assert_int_equal(fake->produced->len, 9);
