@@ -6,7 +6,7 @@
 void
 ims_check_init(ImsCheck *check, gboolean configured)
 {
-  *check = (ImsCheck) { .state = configured ? IMS_CHECK_OK : IMS_CHECK_NOT_CONFIGURED };
+  *check = (ImsCheck){ .state = configured ? IMS_CHECK_OK : IMS_CHECK_NOT_CONFIGURED };
 }
 
 gboolean

@@ -30,11 +30,11 @@ typedef enum {
 
 typedef struct {
   ImsCheckState state;
-  gint64 checked_at;          /* the last check, 0 if none yet */
-  gint64 since;               /* the state began (0: at start) */
-  char *last_error;           /* owned; NULL if none since start */
-  gint64 last_error_at;       /* the last failure */
-  gint64 cleared_at;          /* the first success after last_error, 0 while it stands */
+  gint64 checked_at;    /* the last check, 0 if none yet */
+  gint64 since;         /* the state began (0: at start) */
+  char *last_error;     /* owned; NULL if none since start */
+  gint64 last_error_at; /* the last failure */
+  gint64 cleared_at;    /* the first success after last_error, 0 while it stands */
 } ImsCheck;
 
 /* An ok check not checked yet, or a not-configured one. */

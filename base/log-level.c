@@ -5,10 +5,8 @@ static const struct {
   const char *name;
   GLogLevelFlags threshold;
 } levels[] = {
-  { "error", G_LOG_LEVEL_CRITICAL },
-  { "warning", G_LOG_LEVEL_WARNING },
-  { "message", G_LOG_LEVEL_MESSAGE },
-  { "info", G_LOG_LEVEL_INFO },
+  { "error", G_LOG_LEVEL_CRITICAL },  { "warning", G_LOG_LEVEL_WARNING },
+  { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
   { "debug", G_LOG_LEVEL_DEBUG },
 };
 

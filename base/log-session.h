@@ -43,9 +43,10 @@ char *ims_log_untrusted_id(const char *text);
 
 /* Logs format (printf style) at level in G_LOG_DOMAIN with the session and take ids as fields. Never
  * waits on anything but the writer (one write to stderr). Like g_error(), G_LOG_LEVEL_ERROR aborts. */
-#define ims_log_session(level, session_id, take_id, ...)                                                  \
-  g_log_structured(G_LOG_DOMAIN, (level), "CODE_FILE", __FILE__, "CODE_LINE", G_STRINGIFY(__LINE__),      \
-                   "CODE_FUNC", G_STRFUNC, IMS_LOG_FIELD_SESSION, ims_log_id(session_id),                  \
-                   IMS_LOG_FIELD_TAKE, ims_log_id(take_id), "MESSAGE", __VA_ARGS__)
+#define ims_log_session(level, session_id, take_id, ...) \
+  g_log_structured(G_LOG_DOMAIN, (level), "CODE_FILE", __FILE__, "CODE_LINE", \
+                   G_STRINGIFY(__LINE__), "CODE_FUNC", G_STRFUNC, IMS_LOG_FIELD_SESSION, \
+                   ims_log_id(session_id), IMS_LOG_FIELD_TAKE, ims_log_id(take_id), "MESSAGE", \
+                   __VA_ARGS__)
 
 G_END_DECLS

@@ -13,18 +13,19 @@
 
 /* One metric: its variable, name, type (COUNTER, GAUGE, HISTOGRAM), help,
  * then its label and values or its bounds, if any. */
-#define METRIC(var, metric_name, metric_type, text, ...)                            \
-  ImsMetric var = { .name = metric_name, .type = IMS_METRIC_##metric_type, .help = text, \
-                    __VA_ARGS__ }
+#define METRIC(var, metric_name, metric_type, text, ...) \
+  ImsMetric var = { \
+    .name = metric_name, .type = IMS_METRIC_##metric_type, .help = text, __VA_ARGS__ \
+  }
 #define KIND_LABEL .label = "kind", .values = { "video", "audio" }
 
 METRIC(ims_metric_candidates_connected, "imsd_candidates_connected", GAUGE,
        "Candidates whose WebSocket is attached to their session now.");
 /* the values are ImsSessionPhase's, in its order (server/interview/session-private.h) */
 METRIC(ims_metric_sessions, "imsd_sessions", GAUGE,
-       "Sessions held in memory, by the phase of their current question.",
-       .label = "phase", .values = { "thinking", "waiting_for_media", "recording", "saving",
-                                     "ending", "review", "completed" });
+       "Sessions held in memory, by the phase of their current question.", .label = "phase",
+       .values = { "thinking", "waiting_for_media", "recording", "saving", "ending", "review",
+                   "completed" });
 METRIC(ims_metric_takes_started, "imsd_takes_started_total", COUNTER,
        "Takes whose recording started.");
 METRIC(ims_metric_takes_completed, "imsd_takes_completed_total", COUNTER,
@@ -43,23 +44,19 @@ METRIC(ims_metric_receive_bytes, "imsd_receive_bytes_total", COUNTER,
        "RTP bytes received (after SRTP), by track kind; its rate is the receive bitrate.",
        KIND_LABEL);
 METRIC(ims_metric_receive_packets, "imsd_receive_packets_total", COUNTER,
-       "RTP packets received, by track kind.",
-       KIND_LABEL);
+       "RTP packets received, by track kind.", KIND_LABEL);
 METRIC(ims_metric_receive_packets_lost, "imsd_receive_packets_lost_total", COUNTER,
-       "RTP packets lost (RFC 3550 A.3: expected - received), by track kind.",
-       KIND_LABEL);
+       "RTP packets lost (RFC 3550 A.3: expected - received), by track kind.", KIND_LABEL);
 METRIC(ims_metric_nacks_sent, "imsd_nacks_sent_total", COUNTER,
-       "Sequence numbers asked again by RTCP NACK, by track kind.",
-       KIND_LABEL);
+       "Sequence numbers asked again by RTCP NACK, by track kind.", KIND_LABEL);
 METRIC(ims_metric_plis_sent, "imsd_plis_sent_total", COUNTER,
-       "RTCP picture loss indications sent (keyframe requests), by track kind.",
-       KIND_LABEL);
+       "RTCP picture loss indications sent (keyframe requests), by track kind.", KIND_LABEL);
 METRIC(ims_metric_processing_jobs, "imsd_processing_jobs", GAUGE,
-       "Finished takes in the processing queue, by state.",
-       .label = "state", .values = { "queued", "working", "retrying" });
+       "Finished takes in the processing queue, by state.", .label = "state",
+       .values = { "queued", "working", "retrying" });
 METRIC(ims_metric_processing_retries, "imsd_processing_retries_total", COUNTER,
-       "Processing attempts that failed and were scheduled again, by reason.",
-       .label = "reason", .values = { "renditions", "storage", "database", "other" });
+       "Processing attempts that failed and were scheduled again, by reason.", .label = "reason",
+       .values = { "renditions", "storage", "database", "other" });
 METRIC(ims_metric_upload_bytes, "imsd_upload_bytes_total", COUNTER,
        "Bytes of objects S3 confirmed.");
 METRIC(ims_metric_upload_errors, "imsd_upload_errors_total", COUNTER,
@@ -89,16 +86,32 @@ METRIC(ims_metric_up, "imsd_dependency_up", GAUGE,
        .label = "dependency", .values = { "postgresql", "s3", "kafka" });
 
 static ImsMetric *const catalog[] = {
-  &ims_metric_candidates_connected, &ims_metric_sessions, &ims_metric_takes_started,
-  &ims_metric_takes_completed, &ims_metric_takes_interrupted, &ims_metric_takes_failed,
-  &ims_metric_join_seconds, &ims_metric_stop_to_playable_seconds, &ims_metric_receive_bytes,
-  &ims_metric_receive_packets, &ims_metric_receive_packets_lost, &ims_metric_nacks_sent,
-  &ims_metric_plis_sent, &ims_metric_processing_jobs, &ims_metric_processing_retries,
-  &ims_metric_upload_bytes, &ims_metric_upload_errors, &ims_metric_database_queue,
-  &ims_metric_outbox_pending, &ims_metric_outbox_oldest_age_seconds,
-  &ims_metric_relay_in_flight, &ims_metric_relay_delivery_seconds,
+  &ims_metric_candidates_connected,
+  &ims_metric_sessions,
+  &ims_metric_takes_started,
+  &ims_metric_takes_completed,
+  &ims_metric_takes_interrupted,
+  &ims_metric_takes_failed,
+  &ims_metric_join_seconds,
+  &ims_metric_stop_to_playable_seconds,
+  &ims_metric_receive_bytes,
+  &ims_metric_receive_packets,
+  &ims_metric_receive_packets_lost,
+  &ims_metric_nacks_sent,
+  &ims_metric_plis_sent,
+  &ims_metric_processing_jobs,
+  &ims_metric_processing_retries,
+  &ims_metric_upload_bytes,
+  &ims_metric_upload_errors,
+  &ims_metric_database_queue,
+  &ims_metric_outbox_pending,
+  &ims_metric_outbox_oldest_age_seconds,
+  &ims_metric_relay_in_flight,
+  &ims_metric_relay_delivery_seconds,
   &ims_metric_relay_delivery_failures,
-  &ims_metric_consumer_lag_seconds, &ims_metric_consumed_events, &ims_metric_dead_lettered,
+  &ims_metric_consumer_lag_seconds,
+  &ims_metric_consumed_events,
+  &ims_metric_dead_lettered,
   &ims_metric_up,
 };
 

@@ -128,8 +128,7 @@ ims_metric_stamps_put(ImsMetricStamps *stamps, guint64 key, gint64 start_us)
 }
 
 gboolean
-ims_metric_stamps_observe(ImsMetricStamps *stamps, guint64 key, gint64 now_us,
-                          ImsMetric *histogram)
+ims_metric_stamps_observe(ImsMetricStamps *stamps, guint64 key, gint64 now_us, ImsMetric *histogram)
 {
   guint slot = key % IMS_METRIC_STAMPS;
   g_mutex_lock(&stamps->lock);

@@ -25,30 +25,30 @@
 
 G_BEGIN_DECLS
 
-#define IMS_METRIC_MAX_VALUES 8     /* values of a metric's label */
-#define IMS_METRIC_MAX_BUCKETS 16   /* upper bounds of a histogram, +Inf not counted */
+#define IMS_METRIC_MAX_VALUES 8   /* values of a metric's label */
+#define IMS_METRIC_MAX_BUCKETS 16 /* upper bounds of a histogram, +Inf not counted */
 
 typedef enum {
-  IMS_METRIC_COUNTER,     /* only goes up; its name ends in _total */
+  IMS_METRIC_COUNTER, /* only goes up; its name ends in _total */
   IMS_METRIC_GAUGE,
   IMS_METRIC_HISTOGRAM,
 } ImsMetricType;
 
 /* One series: the numbers of one label value.  Private: use the functions. */
 typedef struct {
-  guint64 value_bits;                           /* the double value, or a histogram's sum */
-  guint64 buckets[IMS_METRIC_MAX_BUCKETS + 1];  /* observations per bucket (not cumulative); +Inf last */
+  guint64 value_bits;                          /* the double value, or a histogram's sum */
+  guint64 buckets[IMS_METRIC_MAX_BUCKETS + 1]; /* observations per bucket (not cumulative); +Inf last */
 } ImsMetricSeries;
 
 typedef struct {
-  const char *name;        /* imsd_..., units in the name */
-  const char *help;        /* one line */
+  const char *name; /* imsd_..., units in the name */
+  const char *help; /* one line */
   ImsMetricType type;
-  const char *label;       /* the label's name, or NULL: one series without labels */
-  const char *values[IMS_METRIC_MAX_VALUES + 1];  /* the label's values, NULL-terminated */
-  double bounds[IMS_METRIC_MAX_BUCKETS];          /* histograms: upper bounds, ascending */
+  const char *label; /* the label's name, or NULL: one series without labels */
+  const char *values[IMS_METRIC_MAX_VALUES + 1]; /* the label's values, NULL-terminated */
+  double bounds[IMS_METRIC_MAX_BUCKETS];         /* histograms: upper bounds, ascending */
   guint n_bounds;
-  ImsMetricSeries series[IMS_METRIC_MAX_VALUES];  /* zero-initialized: every value 0 */
+  ImsMetricSeries series[IMS_METRIC_MAX_VALUES]; /* zero-initialized: every value 0 */
 } ImsMetric;
 
 /* Adds amount to the series of the label's value_index (0 when the metric
@@ -88,7 +88,7 @@ void ims_metrics_format(ImsMetric *const *metrics, guint n_metrics, GString *out
 typedef struct {
   GMutex lock;
   guint64 keys[IMS_METRIC_STAMPS];
-  gint64 times[IMS_METRIC_STAMPS];     /* µs, 0: the slot is free */
+  gint64 times[IMS_METRIC_STAMPS]; /* µs, 0: the slot is free */
 } ImsMetricStamps;
 
 /* Keeps key's start time (µs, any clock; 0 keeps nothing).  Never waits
@@ -108,27 +108,31 @@ gint64 ims_metric_stamps_oldest(ImsMetricStamps *stamps);
 /* ---- imsd's metrics (metrics-catalog.c; docs/operations.md, Metrics) ---- */
 
 /* Label value indexes shared by the catalogue and its callers. */
-enum { IMS_METRIC_KIND_VIDEO, IMS_METRIC_KIND_AUDIO };              /* = IMS_TRACK_* */
+enum { IMS_METRIC_KIND_VIDEO, IMS_METRIC_KIND_AUDIO }; /* = IMS_TRACK_* */
 enum { IMS_METRIC_DEPENDENCY_POSTGRESQL, IMS_METRIC_DEPENDENCY_S3, IMS_METRIC_DEPENDENCY_KAFKA };
 enum { IMS_METRIC_JOBS_QUEUED, IMS_METRIC_JOBS_WORKING, IMS_METRIC_JOBS_RETRYING };
-enum { IMS_METRIC_RETRY_RENDITIONS, IMS_METRIC_RETRY_STORAGE, IMS_METRIC_RETRY_DATABASE,
-       IMS_METRIC_RETRY_OTHER };
+enum {
+  IMS_METRIC_RETRY_RENDITIONS,
+  IMS_METRIC_RETRY_STORAGE,
+  IMS_METRIC_RETRY_DATABASE,
+  IMS_METRIC_RETRY_OTHER
+};
 
 extern ImsMetric ims_metric_candidates_connected;
-extern ImsMetric ims_metric_sessions;              /* label phase: the session's phase enum */
+extern ImsMetric ims_metric_sessions; /* label phase: the session's phase enum */
 extern ImsMetric ims_metric_takes_started;
 extern ImsMetric ims_metric_takes_completed;
 extern ImsMetric ims_metric_takes_interrupted;
 extern ImsMetric ims_metric_takes_failed;
 extern ImsMetric ims_metric_join_seconds;
 extern ImsMetric ims_metric_stop_to_playable_seconds;
-extern ImsMetric ims_metric_receive_bytes;         /* label kind */
+extern ImsMetric ims_metric_receive_bytes; /* label kind */
 extern ImsMetric ims_metric_receive_packets;
 extern ImsMetric ims_metric_receive_packets_lost;
 extern ImsMetric ims_metric_nacks_sent;
 extern ImsMetric ims_metric_plis_sent;
-extern ImsMetric ims_metric_processing_jobs;       /* label state */
-extern ImsMetric ims_metric_processing_retries;    /* label reason */
+extern ImsMetric ims_metric_processing_jobs;    /* label state */
+extern ImsMetric ims_metric_processing_retries; /* label reason */
 extern ImsMetric ims_metric_upload_bytes;
 extern ImsMetric ims_metric_upload_errors;
 extern ImsMetric ims_metric_database_queue;
@@ -136,12 +140,12 @@ extern ImsMetric ims_metric_outbox_pending;
 extern ImsMetric ims_metric_outbox_oldest_age_seconds;
 extern ImsMetric ims_metric_relay_in_flight;
 extern ImsMetric ims_metric_relay_delivery_seconds;
-extern ImsMetricStamps ims_metric_relay_stamps;   /* outbox id -> created_at (real µs) */
+extern ImsMetricStamps ims_metric_relay_stamps; /* outbox id -> created_at (real µs) */
 extern ImsMetric ims_metric_relay_delivery_failures;
 extern ImsMetric ims_metric_consumer_lag_seconds;
 extern ImsMetric ims_metric_consumed_events;
 extern ImsMetric ims_metric_dead_lettered;
-extern ImsMetric ims_metric_up;                    /* label dependency */
+extern ImsMetric ims_metric_up; /* label dependency */
 
 /* Every metric of the catalogue, in the order /metrics shows them. */
 ImsMetric *const *ims_metrics_catalog(guint *n_metrics);

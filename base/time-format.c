@@ -6,7 +6,7 @@ ims_time_format_iso8601(gint64 unix_us)
 {
   gint64 seconds = unix_us / G_USEC_PER_SEC;
   gint64 rest_us = unix_us % G_USEC_PER_SEC;
-  if (rest_us < 0) {          /* before 1970: floor, so the milliseconds stay positive */
+  if (rest_us < 0) { /* before 1970: floor, so the milliseconds stay positive */
     rest_us += G_USEC_PER_SEC;
     seconds -= 1;
   }

@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-turn-error-quark, ims_turn_error)
+/* clang-format on */
 
 static gboolean
 bad_uri(GError **error, const char *uri, const char *why)

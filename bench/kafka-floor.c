@@ -19,11 +19,11 @@
 #include <string.h>
 
 typedef struct {
-  gint64 *produced_at;        /* [events] */
-  gint64 *delivered_at;       /* [events] */
+  gint64 *produced_at;  /* [events] */
+  gint64 *delivered_at; /* [events] */
   int delivered;
   int failed;
-  gint64 *warm_up_at;         /* the warm-up message's report time */
+  gint64 *warm_up_at; /* the warm-up message's report time */
 } FloorRun;
 
 static void
@@ -56,8 +56,8 @@ bench_kafka_floor(const char *bootstrap, const char *topic, int events, int batc
   char reason[512];
   FloorRun run = { g_new0(gint64, events), g_new0(gint64, events), 0, 0 };
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
-  gboolean ok = rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, reason,
-                                  sizeof reason) == RD_KAFKA_CONF_OK;
+  gboolean ok = rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, reason, sizeof reason) ==
+                RD_KAFKA_CONF_OK;
   for (guint i = 0; ok && i < n_settings; i++)
     ok = rd_kafka_conf_set(conf, settings[i][0], settings[i][1], reason, sizeof reason) ==
          RD_KAFKA_CONF_OK;
@@ -94,12 +94,11 @@ bench_kafka_floor(const char *bootstrap, const char *topic, int events, int batc
       g_snprintf(key, sizeof key, "floor-key-%d", i % 97);
       run.produced_at[i] = g_get_monotonic_time();
       rd_kafka_resp_err_t err;
-      while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
-                                      RD_KAFKA_V_KEY(key, strlen(key)),
+      while ((err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
                                       RD_KAFKA_V_VALUE(value, sizeof value - 1),
                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                      RD_KAFKA_V_OPAQUE((void *) (intptr_t) i),
-                                      RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                                      RD_KAFKA_V_OPAQUE((void *) (intptr_t) i), RD_KAFKA_V_END)) ==
+             RD_KAFKA_RESP_ERR__QUEUE_FULL)
         rd_kafka_poll(rk, 1);
       if (err) {
         fprintf(stderr, "kafka-floor: produce: %s\n", rd_kafka_err2str(err));

@@ -6,9 +6,9 @@
 
 typedef struct {
   int delivered, failed;
-  double first_report_ms;     /* producer created -> the warm-up message's report */
-  double p50_ms, p99_ms, max_ms;  /* produce -> delivery report */
-  double events_per_second;   /* first produce -> last report */
+  double first_report_ms;        /* producer created -> the warm-up message's report */
+  double p50_ms, p99_ms, max_ms; /* produce -> delivery report */
+  double events_per_second;      /* first produce -> last report */
 } BenchFloorFigures;
 
 /* Produces one warm-up message, waits for its report (up to 30 s), then

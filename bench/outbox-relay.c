@@ -61,7 +61,7 @@ run_floor(const char *bootstrap, int events, int batch, const char *properties)
   }
   BenchFloorFigures floor;
   if (bench_kafka_floor(bootstrap, "candidate-events", events, batch,
-                        (const char *const (*)[2]) settings, n, &floor)) {
+                        (const char *const(*)[2]) settings, n, &floor)) {
     printf("floor: bare librdkafka producer, relay's settings, %d messages, %d at a time\n", events,
            batch);
     printf("cold start -> 1st ack %.1f ms\n", floor.first_report_ms);
@@ -102,7 +102,7 @@ typedef struct {
   ImsSessionRecord *record;
   int events, batch;
   GError *error;
-  gint done;                  /* atomic */
+  gint done; /* atomic */
 } Committer;
 
 static gpointer
@@ -138,7 +138,7 @@ static ImsSessionRecord *
 bench_session(void)
 {
   ImsSessionRecord *record = ims_session_record_new();
-  record->id = g_uuid_string_random();     /* the key: it marks the run's rows */
+  record->id = g_uuid_string_random(); /* the key: it marks the run's rows */
   record->interview_id = g_strdup("bench-interview");
   record->user_id = g_strdup("bench-user");
   record->profile = g_strdup("default");
@@ -152,14 +152,16 @@ print_figures(const char *conninfo, const char *warm_up, const char *marker, int
 {
   PGconn *conn = PQconnectdb(conninfo);
   const char *params[2] = { marker, warm_up };
-  PGresult *result = PQexecParams(conn,
+  PGresult *result = PQexecParams(
+      conn,
       "SELECT count(*), "
       " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)),"
       " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)),"
       " extract(epoch FROM max(sent_at) - min(created_at)),"
       " extract(epoch FROM max(created_at) - min(created_at)),"
       " (SELECT extract(epoch FROM max(sent_at - created_at)) FROM outbox WHERE message_key = $2)"
-      " FROM outbox WHERE message_key = $1 AND sent_at IS NOT NULL", 2, NULL, params, NULL, NULL, 0);
+      " FROM outbox WHERE message_key = $1 AND sent_at IS NOT NULL",
+      2, NULL, params, NULL, NULL, 0);
   if (PQresultStatus(result) == PGRES_TUPLES_OK) {
     double span = atof(PQgetvalue(result, 0, 3));
     double commits = atof(PQgetvalue(result, 0, 4));
@@ -186,8 +188,7 @@ main(int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   if (argc < 3) {
-    fprintf(stderr, "usage: %s CONNINFO BOOTSTRAP [EVENTS=5000] [BATCH=1] [PROPERTIES]\n",
-            argv[0]);
+    fprintf(stderr, "usage: %s CONNINFO BOOTSTRAP [EVENTS=5000] [BATCH=1] [PROPERTIES]\n", argv[0]);
     return 2;
   }
   int events = argc > 3 ? atoi(argv[3]) : 5000;
@@ -220,7 +221,7 @@ main(int argc, char **argv)
     fprintf(stderr, "outbox-relay: %s\n", error->message);
     return 1;
   }
-  ImsRelayListener listener;    /* as imsd wires it */
+  ImsRelayListener listener; /* as imsd wires it */
   ims_relay_listener_init(&listener, relay);
   store->events_listener = &listener.base;
 

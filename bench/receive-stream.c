@@ -24,7 +24,7 @@
 #define FIRST_SEQUENCE 12345
 
 typedef struct {
-  guint32 index;          /* packet number: sequence = index + FIRST_SEQUENCE (16 bits) */
+  guint32 index; /* packet number: sequence = index + FIRST_SEQUENCE (16 bits) */
   gint64 arrival_us;
 } Arrival;
 
@@ -127,9 +127,9 @@ run(const char *name, guint packets, gsize payload, double loss_rate, double reo
   ims_receive_stream_get_stats(stream, &stats);
   printf("%-34s %9u %8.1f %8.3f %9" G_GUINT64_FORMAT " %9" G_GUINT64_FORMAT " %6" G_GUINT64_FORMAT
          " %6" G_GUINT64_FORMAT " %8" G_GUINT64_FORMAT " %7.1f\n",
-         name, arrivals->len, (double) spent / arrivals->len, 100.0 * stats.delivered / stats.expected,
-         stats.recovered, stats.given_up, stats.late, stats.duplicates, stats.nacks,
-         stats.rtt_us / 1000.0);
+         name, arrivals->len, (double) spent / arrivals->len,
+         100.0 * stats.delivered / stats.expected, stats.recovered, stats.given_up, stats.late,
+         stats.duplicates, stats.nacks, stats.rtt_us / 1000.0);
   ims_receive_stream_free(stream);
   for (guint i = 0; i < 64; i++)
     g_free(pool[i]);

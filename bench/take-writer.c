@@ -106,20 +106,22 @@ main(int argc, char **argv)
   }
   gst_init(&argc, &argv);
   g_autofree char *video_pipeline = g_strdup_printf(
-    "videotestsrc num-buffers=%d pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1 "
-    "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=2500 "
-    "! video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline "
-    "! appsink name=sink sync=false", seconds * 30);
+      "videotestsrc num-buffers=%d pattern=snow ! video/x-raw,width=1280,height=720,framerate=30/1 "
+      "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=60 bitrate=2500 "
+      "! video/x-h264,stream-format=byte-stream,alignment=au,profile=constrained-baseline "
+      "! appsink name=sink sync=false",
+      seconds * 30);
   g_autofree char *audio_pipeline = g_strdup_printf(
-    "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=pink-noise ! audio/x-raw,rate=48000,channels=2 "
-    "! opusenc frame-size=20 bitrate=64000 ! appsink name=sink sync=false", seconds * 50);
+      "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=pink-noise ! audio/x-raw,rate=48000,channels=2 "
+      "! opusenc frame-size=20 bitrate=64000 ! appsink name=sink sync=false",
+      seconds * 50);
   fprintf(stderr, "encoding %d s of 720p30 H.264 and Opus...\n", seconds);
   GPtrArray *video = ims_test_pull(video_pipeline, "sink", FALSE);
   GPtrArray *audio = ims_test_pull(audio_pipeline, "sink", FALSE);
 
   g_autofree char *dir = g_dir_make_tmp("bench-take-writer-XXXXXX", NULL);
   g_autofree char *path = g_build_filename(dir, "take.mkv", NULL);
-  write_take(path, video, audio);   /* warm-up */
+  write_take(path, video, audio); /* warm-up */
   Round both = median_round(path, video, audio, rounds);
   Round video_only = median_round(path, video, NULL, rounds);
   Round audio_only = median_round(path, NULL, audio, rounds);
@@ -127,15 +129,19 @@ main(int argc, char **argv)
   g_rmdir(dir);
 
   guint64 video_bytes = video_only.frame_bytes;
-  printf("take writer, %d s of media, median of %d rounds (process CPU time, open to close)\n", seconds, rounds);
-  printf("  media: %u H.264 720p30 frames (%.0f kbit/s), %u Opus frames (%.0f kbit/s)\n", video->len,
-         video_bytes * 8.0 / seconds / 1000, audio->len, audio_only.frame_bytes * 8.0 / seconds / 1000);
-  printf("  video + audio: %.2f us/frame (%u frames), %.3f %% of one core per candidate (30 + 50 fps)\n",
-         both.cpu_seconds * 1e6 / both.frames, both.frames, both.cpu_seconds * 100.0 / seconds);
+  printf("take writer, %d s of media, median of %d rounds (process CPU time, open to close)\n",
+         seconds, rounds);
+  printf("  media: %u H.264 720p30 frames (%.0f kbit/s), %u Opus frames (%.0f kbit/s)\n",
+         video->len, video_bytes * 8.0 / seconds / 1000, audio->len,
+         audio_only.frame_bytes * 8.0 / seconds / 1000);
+  printf(
+      "  video + audio: %.2f us/frame (%u frames), %.3f %% of one core per candidate (30 + 50 fps)\n",
+      both.cpu_seconds * 1e6 / both.frames, both.frames, both.cpu_seconds * 100.0 / seconds);
   printf("  video only:    %.2f us/frame\n", video_only.cpu_seconds * 1e6 / video_only.frames);
   printf("  audio only:    %.2f us/frame\n", audio_only.cpu_seconds * 1e6 / audio_only.frames);
   printf("  file overhead: %" G_GINT64_FORMAT " bytes over %" G_GUINT64_FORMAT " bytes of frames "
-         "(%.2f %%, %.1f bytes/frame)\n", both.file_bytes - (gint64) both.frame_bytes, both.frame_bytes,
+         "(%.2f %%, %.1f bytes/frame)\n",
+         both.file_bytes - (gint64) both.frame_bytes, both.frame_bytes,
          (both.file_bytes - (double) both.frame_bytes) * 100.0 / both.frame_bytes,
          (both.file_bytes - (double) both.frame_bytes) / both.frames);
   g_ptr_array_unref(video);

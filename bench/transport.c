@@ -32,10 +32,10 @@ typedef struct {
   GMainContext *context;
   TestPeer *peer;
   ImsTransport *transport;
-  gint secure;        /* atomic */
-  gint64 rtp_bytes;   /* atomic (added on the loop thread) */
-  gint rtp_packets;   /* atomic */
-  guint16 seq;        /* next RTP sequence number (continues across rounds: SRTP replay window) */
+  gint secure;      /* atomic */
+  gint64 rtp_bytes; /* atomic (added on the loop thread) */
+  gint rtp_packets; /* atomic */
+  guint16 seq;      /* next RTP sequence number (continues across rounds: SRTP replay window) */
 } Pair;
 
 typedef struct {
@@ -190,7 +190,7 @@ measure_receive(Pair *pairs, int n, ImsMediaLoops *loops, GMainContext *context,
       ;
     g_usleep(1000);
   }
-  iterate(context, 200);  /* let the loops drain */
+  iterate(context, 200); /* let the loops drain */
   double wall = (double) (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
   double cpu = loops_cpu(loops) - cpu_start;
   gint64 bytes = 0;
@@ -204,11 +204,12 @@ measure_receive(Pair *pairs, int n, ImsMediaLoops *loops, GMainContext *context,
       printf("  pair %d: received %d\n", i, g_atomic_int_get(&pairs[i].rtp_packets));
   double received_mbps = (double) bytes * 8 / 1e6 / seconds;
   double core_percent = cpu / wall * 100;
-  printf("receive  peers=%d  sent=%" G_GUINT64_FORMAT " pkts  received=%" G_GINT64_FORMAT
-         " pkts  %.1f Mbit/s  loop CPU %.2f %% of a core  -> %.3f %% core per Mbit/s, %.2f us per packet\n",
-         n, sent, packets, received_mbps, core_percent,
-         received_mbps > 0 ? core_percent / received_mbps : 0.0,
-         packets > 0 ? cpu * 1e6 / (double) packets : 0.0);
+  printf(
+      "receive  peers=%d  sent=%" G_GUINT64_FORMAT " pkts  received=%" G_GINT64_FORMAT
+      " pkts  %.1f Mbit/s  loop CPU %.2f %% of a core  -> %.3f %% core per Mbit/s, %.2f us per packet\n",
+      n, sent, packets, received_mbps, core_percent,
+      received_mbps > 0 ? core_percent / received_mbps : 0.0,
+      packets > 0 ? cpu * 1e6 / (double) packets : 0.0);
 }
 
 /* srtp_unprotect alone on 1212-byte packets. */
@@ -235,7 +236,8 @@ measure_unprotect(gboolean gcm)
   srtp_t sender = NULL, receiver = NULL;
   if (srtp_create(&sender, &out) != srtp_err_status_ok ||
       srtp_create(&receiver, &in) != srtp_err_status_ok) {
-    printf("unprotect %s: libsrtp2 has no such cipher\n", gcm ? "AES-GCM-128" : "AES-CM-128/SHA1-80");
+    printf("unprotect %s: libsrtp2 has no such cipher\n",
+           gcm ? "AES-GCM-128" : "AES-CM-128/SHA1-80");
     return;
   }
   enum { BATCH = 2000, ROUNDS = 25 };
@@ -265,9 +267,10 @@ measure_unprotect(gboolean gcm)
   }
   double per_packet = cpu_total / (BATCH * ROUNDS);
   double mbit_per_core = (PAYLOAD + 12) * 8 / per_packet / 1e6;
-  printf("unprotect %-20s %.2f us per %d-byte packet  -> %.4f %% core per Mbit/s (%.0f Mbit/s per core)\n",
-         gcm ? "AES-GCM-128" : "AES-CM-128/SHA1-80", per_packet * 1e6, PAYLOAD + 12,
-         100.0 / mbit_per_core, mbit_per_core);
+  printf(
+      "unprotect %-20s %.2f us per %d-byte packet  -> %.4f %% core per Mbit/s (%.0f Mbit/s per core)\n",
+      gcm ? "AES-GCM-128" : "AES-CM-128/SHA1-80", per_packet * 1e6, PAYLOAD + 12,
+      100.0 / mbit_per_core, mbit_per_core);
   srtp_dealloc(sender);
   srtp_dealloc(receiver);
 }

@@ -13,7 +13,9 @@
 
 #include "json-depth.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-event-error-quark, ims_event_error)
+/* clang-format on */
 
 void
 ims_consumed_event_free(ImsConsumedEvent *event)

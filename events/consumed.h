@@ -36,18 +36,18 @@ G_BEGIN_DECLS
 #define IMS_EVENT_USER_LOGGED_OUT "user.logged_out"
 
 typedef enum {
-  IMS_CONSUMED_OTHER,        /* a type imsd ignores (commit it) */
-  IMS_CONSUMED_USER_DELETED, /* erase every object and row of user_id */
+  IMS_CONSUMED_OTHER,           /* a type imsd ignores (commit it) */
+  IMS_CONSUMED_USER_DELETED,    /* erase every object and row of user_id */
   IMS_CONSUMED_USER_LOGGED_OUT, /* close user_id's live room sessions */
 } ImsConsumedKind;
 
 typedef struct {
-  char *event_id;            /* non-empty, at most IMS_EVENT_MAX_ID_LENGTH bytes */
-  char *event_type;          /* non-empty, at most IMS_EVENT_MAX_ID_LENGTH bytes */
+  char *event_id;   /* non-empty, at most IMS_EVENT_MAX_ID_LENGTH bytes */
+  char *event_type; /* non-empty, at most IMS_EVENT_MAX_ID_LENGTH bytes */
   ImsConsumedKind kind;
-  gint64 timestamp_ms;       /* ms since the epoch: a number, or an ISO 8601 string converted; 0 if absent/unreadable */
-  char *user_id;             /* NULL only for IMS_CONSUMED_OTHER without one */
-  JsonNode *payload;         /* the "payload" object (gateway) else the "data" object
+  gint64 timestamp_ms; /* ms since the epoch: a number, or an ISO 8601 string converted; 0 if absent/unreadable */
+  char *user_id;     /* NULL only for IMS_CONSUMED_OTHER without one */
+  JsonNode *payload; /* the "payload" object (gateway) else the "data" object
                               * (user service), owned; NULL if there is neither */
 } ImsConsumedEvent;
 

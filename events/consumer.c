@@ -11,21 +11,21 @@
 
 #define MAX_RETRIES 3
 #define FIRST_RETRY_MS 500
-#define DLQ_TIMEOUT_MS 10000    /* a DLQ write not acknowledged by then is tried again */
+#define DLQ_TIMEOUT_MS 10000 /* a DLQ write not acknowledged by then is tried again */
 
 struct _ImsConsumer {
   ImsConsumerConfig config;
   const ImsKafkaOps *kafka;
-  ImsKafkaClient *consumer;       /* its queue is served on the loop (on_messages) */
-  ImsKafkaClient *dlq_producer;   /* its delivery reports too (on_dlq_reports) */
+  ImsKafkaClient *consumer;     /* its queue is served on the loop (on_messages) */
+  ImsKafkaClient *dlq_producer; /* its delivery reports too (on_dlq_reports) */
 
-  ImsKafkaMessage *current;       /* being handled; polling waits */
-  ImsConsumedEvent *event;        /* parsed current */
+  ImsKafkaMessage *current; /* being handled; polling waits */
+  ImsConsumedEvent *event;  /* parsed current */
   int attempts;
   guint retry_id;
-  char *dlq_reason;               /* a DLQ write that waits for Kafka */
+  char *dlq_reason; /* a DLQ write that waits for Kafka */
   int dlq_retries;
-  gboolean dlq_in_flight;         /* the current message is on its way to the DLQ */
+  gboolean dlq_in_flight; /* the current message is on its way to the DLQ */
 };
 
 static void
@@ -34,8 +34,9 @@ finish_current(ImsConsumer *consumer)
   g_autoptr(GError) error = NULL;
   if (!consumer->kafka->commit(consumer->consumer, consumer->current, &error))
     g_warning("cannot commit %s [%d] @%" G_GINT64_FORMAT ": %s (it will be redelivered; "
-              "handling is idempotent)", consumer->current->topic,
-              consumer->current->partition, consumer->current->offset, error->message);
+              "handling is idempotent)",
+              consumer->current->topic, consumer->current->partition, consumer->current->offset,
+              error->message);
   g_clear_pointer(&consumer->current, consumer->kafka->message_free);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
   g_clear_pointer(&consumer->dlq_reason, g_free);
@@ -58,10 +59,8 @@ dead_letter(ImsConsumer *consumer, const char *reason, int retries)
   g_autofree char *retry_count = g_strdup_printf("%d", retries);
 
   const ImsKafkaHeader headers[] = {
-    { "dlq-original-topic", topic },
-    { "dlq-original-partition", partition },
-    { "dlq-original-offset", offset },
-    { "dlq-error", reason },
+    { "dlq-original-topic", topic },    { "dlq-original-partition", partition },
+    { "dlq-original-offset", offset },  { "dlq-error", reason },
     { "dlq-retry-count", retry_count },
   };
   const ImsKafkaRecord record = {
@@ -114,14 +113,14 @@ on_dead_lettered(gpointer opaque, const char *dlq, const char *failure, gpointer
     return;
   const ImsKafkaMessage *message = consumer->current;
   if (failure) {
-    g_warning("cannot write %s [%d] @%" G_GINT64_FORMAT " to %s: %s; trying again",
-              message->topic, message->partition, message->offset, dlq, failure);
+    g_warning("cannot write %s [%d] @%" G_GINT64_FORMAT " to %s: %s; trying again", message->topic,
+              message->partition, message->offset, dlq, failure);
     retry_dead_letter_later(consumer);
     return;
   }
   ims_metric_add(&ims_metric_dead_lettered, 0, 1);
-  g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", message->topic,
-            message->partition, message->offset, dlq, consumer->dlq_reason);
+  g_warning("%s [%d] @%" G_GINT64_FORMAT " sent to %s: %s", message->topic, message->partition,
+            message->offset, dlq, consumer->dlq_reason);
   finish_current(consumer);
 }
 
@@ -227,8 +226,8 @@ take_message(ImsConsumer *consumer)
     return TRUE;
   }
   g_info("%s %s for user %s (%s [%d] @%" G_GINT64_FORMAT ")", consumer->event->event_type,
-         consumer->event->event_id, consumer->event->user_id, message->topic,
-         message->partition, message->offset);
+         consumer->event->event_id, consumer->event->user_id, message->topic, message->partition,
+         message->offset);
   run_handler(consumer);
   return TRUE;
 }
@@ -241,10 +240,8 @@ ims_consumer_new(const ImsConsumerConfig *config, GError **error)
   consumer->kafka = config->kafka ? config->kafka : &ims_kafka_rdkafka_ops;
 
   const char *const consumer_settings[][2] = {
-    { "group.id", config->group_id },
-    { "enable.auto.commit", "false" },
-    { "enable.auto.offset.store", "false" },
-    { "auto.offset.reset", "earliest" },
+    { "group.id", config->group_id },        { "enable.auto.commit", "false" },
+    { "enable.auto.offset.store", "false" }, { "auto.offset.reset", "earliest" },
     { "client.id", "imsd-consumer" },
   };
   const ImsKafkaConsumerConfig consumer_config = {
@@ -304,8 +301,8 @@ ims_consumer_free(ImsConsumer *consumer)
   g_clear_handle_id(&consumer->retry_id, g_source_remove);
   g_clear_pointer(&consumer->current, consumer->kafka->message_free);
   g_clear_pointer(&consumer->event, ims_consumed_event_free);
-  consumer->kafka->free(consumer->consumer);     /* leaves the group */
-  consumer->kafka->flush(consumer->dlq_producer, 2000);   /* shutdown: the loop has stopped */
+  consumer->kafka->free(consumer->consumer);            /* leaves the group */
+  consumer->kafka->flush(consumer->dlq_producer, 2000); /* shutdown: the loop has stopped */
   consumer->kafka->free(consumer->dlq_producer);
   g_free(consumer->dlq_reason);
   g_free(consumer);

@@ -35,11 +35,11 @@ typedef void (*ImsConsumerHandler)(const ImsConsumedEvent *event, ImsConsumer *c
 
 typedef struct {
   const char *bootstrap_servers;
-  const char *properties;          /* "k=v;k=v" passed through (SASL, SSL, ...) */
-  const char *group_id;            /* media-server-group */
+  const char *properties; /* "k=v;k=v" passed through (SASL, SSL, ...) */
+  const char *group_id;   /* media-server-group */
   ImsConsumerHandler handler;
   gpointer handler_data;
-  const ImsKafkaOps *kafka;        /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
+  const ImsKafkaOps *kafka; /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
 } ImsConsumerConfig;
 
 /* Subscribes to user-events and auth-events.  Transfer full. */

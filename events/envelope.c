@@ -84,7 +84,7 @@ ims_event_envelope_build(const char *event_id, const char *event_type, gint64 ti
     json_builder_add_string_value(builder, correlation_id);
   }
   json_builder_set_member_name(builder, "payload");
-  json_builder_add_value(builder, json_node_copy(payload));   /* the builder takes the copy */
+  json_builder_add_value(builder, json_node_copy(payload)); /* the builder takes the copy */
   json_builder_end_object(builder);
 
   g_autoptr(JsonNode) root = json_builder_get_root(builder);

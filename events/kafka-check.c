@@ -16,12 +16,12 @@ struct _ImsKafkaCheck {
   GMainContext *context;
   ImsCheck record;
   guint timer_id;
-  gint64 last_probe;            /* monotonic time the last probe started, 0 if none */
+  gint64 last_probe; /* monotonic time the last probe started, 0 if none */
   gboolean freed;
   gint refs;
   GMutex lock;
   GCond returned;
-  gboolean running;             /* a probe is on its thread (lock) */
+  gboolean running; /* a probe is on its thread (lock) */
 };
 
 typedef struct {
@@ -145,7 +145,7 @@ ims_kafka_check_client_error(ImsKafkaCheck *check, gboolean all_brokers_down, co
   if (all_brokers_down)
     ims_check_failed(&check->record, reason, g_get_real_time());
   else
-    check->last_probe = 0;      /* the next tick probes */
+    check->last_probe = 0; /* the next tick probes */
 }
 
 void

@@ -33,10 +33,10 @@ typedef gboolean (*ImsKafkaProbe)(gpointer data, int timeout_ms, char **error);
 
 typedef struct {
   ImsKafkaProbe probe;
-  gpointer data;                /* passed to probe; must outlive the check */
-  guint ok_interval_ms;         /* how often it probes while ok */
-  guint failing_interval_ms;    /* how often while unavailable (the timer's period) */
-  int timeout_ms;               /* passed to probe */
+  gpointer data;             /* passed to probe; must outlive the check */
+  guint ok_interval_ms;      /* how often it probes while ok */
+  guint failing_interval_ms; /* how often while unavailable (the timer's period) */
+  int timeout_ms;            /* passed to probe */
 } ImsKafkaCheckConfig;
 
 /* Starts probing: the first probe at once.  Transfer full. */

@@ -24,11 +24,11 @@
 
 struct _ImsKafkaClient {
   rd_kafka_t *rk;
-  gboolean consumer;          /* a group consumer (else a producer) */
-  ImsKafkaWatch *watch;       /* the main queue (a consumer's: its consumer queue), served on
+  gboolean consumer;    /* a group consumer (else a producer) */
+  ImsKafkaWatch *watch; /* the main queue (a consumer's: its consumer queue), served on
                                * the loop; NULL unwatched */
-  GHashTable *topics;         /* a producer's: name (owned) -> rd_kafka_topic_t */
-  ImsKafkaCheck *check;       /* a producer's reachability; NULL for a consumer */
+  GHashTable *topics;   /* a producer's: name (owned) -> rd_kafka_topic_t */
+  ImsKafkaCheck *check; /* a producer's reachability; NULL for a consumer */
   ImsKafkaDelivered delivered;
   ImsKafkaFailed failed;
   gpointer data;
@@ -36,7 +36,7 @@ struct _ImsKafkaClient {
 
 /* Applied to every producer before its own defaults (which may override). */
 static const char *const producer_settings[][2] = {
-  { "partitioner", "murmur2_random" },   /* Java / kafkajs DefaultPartitioner compatible */
+  { "partitioner", "murmur2_random" }, /* Java / kafkajs DefaultPartitioner compatible */
 };
 
 /* Applies "k=v;k=v" (NULL or "" applies nothing) to conf.  FALSE with
@@ -121,14 +121,14 @@ apply_settings(rd_kafka_conf_t *conf, const char *const (*settings)[2], guint n_
  * defaults, properties, overrides, in that order, logging through kafka-log.h.  NULL with an error. */
 static rd_kafka_conf_t *
 make_conf(const char *bootstrap_servers, const char *properties, gboolean producer,
-          const char *const (*defaults)[2], guint n_defaults,
-          const char *const (*overrides)[2], guint n_overrides, GError **error)
+          const char *const (*defaults)[2], guint n_defaults, const char *const (*overrides)[2],
+          guint n_overrides, GError **error)
 {
   char reason[512];
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
 
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers, reason,
-                        sizeof reason) != RD_KAFKA_CONF_OK) {
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap_servers, reason, sizeof reason) !=
+      RD_KAFKA_CONF_OK) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bootstrap.servers: %s", reason);
     rd_kafka_conf_destroy(conf);
     return NULL;
@@ -209,14 +209,11 @@ produce(ImsKafkaClient *client, const ImsKafkaRecord *record, GError **error)
   rd_kafka_headers_t *headers = rd_kafka_headers_new(record->n_headers);
   for (guint i = 0; i < record->n_headers; i++)
     rd_kafka_header_add(headers, record->headers[i].name, -1, record->headers[i].value, -1);
-  rd_kafka_resp_err_t err = rd_kafka_producev(client->rk,
-      RD_KAFKA_V_RKT(topic),
-      RD_KAFKA_V_KEY(record->key, record->key_len),
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      client->rk, RD_KAFKA_V_RKT(topic), RD_KAFKA_V_KEY(record->key, record->key_len),
       RD_KAFKA_V_VALUE((void *) record->value, record->value_len),
-      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-      RD_KAFKA_V_HEADERS(headers),
-      RD_KAFKA_V_OPAQUE(record->opaque),
-      RD_KAFKA_V_END);
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+      RD_KAFKA_V_OPAQUE(record->opaque), RD_KAFKA_V_END);
   if (err) {
     rd_kafka_headers_destroy(headers);
     g_set_error_literal(error, G_IO_ERROR,
@@ -288,7 +285,7 @@ free_client(ImsKafkaClient *client)
   g_clear_pointer(&client->check, ims_kafka_check_free);
   if (client->consumer)
     rd_kafka_consumer_close(client->rk);
-  g_clear_pointer(&client->topics, g_hash_table_unref);  /* handles go before the client */
+  g_clear_pointer(&client->topics, g_hash_table_unref); /* handles go before the client */
   rd_kafka_destroy(client->rk);
   g_free(client);
 }
@@ -324,8 +321,7 @@ subscribe(ImsKafkaClient *client, const char *const *topics, guint n_topics, GEr
   rd_kafka_resp_err_t err = rd_kafka_subscribe(client->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot subscribe: %s",
-                rd_kafka_err2str(err));
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot subscribe: %s", rd_kafka_err2str(err));
     return FALSE;
   }
   return TRUE;

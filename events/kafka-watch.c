@@ -11,7 +11,7 @@
 
 struct _ImsKafkaWatch {
   rd_kafka_queue_t *queue;
-  int fds[2];                   /* read end watched, write end librdkafka's */
+  int fds[2]; /* read end watched, write end librdkafka's */
   guint source_id;
   guint kick_id;
   void (*ready)(gpointer data);
@@ -59,7 +59,7 @@ ims_kafka_watch_new(rd_kafka_queue_t *queue, void (*ready)(gpointer data), gpoin
   watch->data = data;
   rd_kafka_queue_io_event_enable(queue, watch->fds[1], "1", 1);
   watch->source_id = g_unix_fd_add(watch->fds[0], G_IO_IN, on_readable, watch);
-  ims_kafka_watch_kick(watch);   /* events queued before the pipe existed */
+  ims_kafka_watch_kick(watch); /* events queued before the pipe existed */
   return watch;
 }
 

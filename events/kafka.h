@@ -51,11 +51,11 @@ typedef struct {
   const char *properties;           /* "k=v;k=v" (SASL, SSL, ...), or "" / NULL */
   const char *const (*defaults)[2]; /* settings applied before properties (they may override) */
   guint n_defaults;
-  const char *const (*overrides)[2];/* settings applied after properties */
+  const char *const (*overrides)[2]; /* settings applied after properties */
   guint n_overrides;
-  ImsKafkaDelivered delivered;      /* required */
-  ImsKafkaFailed failed;            /* NULL: client errors go to the log only */
-  gpointer data;                    /* passed to delivered and failed */
+  ImsKafkaDelivered delivered; /* required */
+  ImsKafkaFailed failed;       /* NULL: client errors go to the log only */
+  gpointer data;               /* passed to delivered and failed */
 } ImsKafkaProducerConfig;
 
 typedef struct {
@@ -71,13 +71,13 @@ typedef struct {
   gsize value_len;
   const ImsKafkaHeader *headers;
   guint n_headers;
-  gpointer opaque;                  /* handed back in the delivery report */
+  gpointer opaque; /* handed back in the delivery report */
 } ImsKafkaRecord;
 
 typedef struct {
-  const char *bootstrap_servers;    /* "host:port,..." */
-  const char *properties;           /* "k=v;k=v" (SASL, SSL, ...), or "" / NULL */
-  const char *const (*overrides)[2];/* settings applied after properties: group.id, ... */
+  const char *bootstrap_servers;     /* "host:port,..." */
+  const char *properties;            /* "k=v;k=v" (SASL, SSL, ...), or "" / NULL */
+  const char *const (*overrides)[2]; /* settings applied after properties: group.id, ... */
   guint n_overrides;
 } ImsKafkaConsumerConfig;
 
@@ -90,9 +90,9 @@ typedef struct {
   gsize key_len;
   const void *payload;
   gsize len;
-  const char *error;                /* NULL for a message; else why there is none */
-  gboolean end_of_partition;        /* error is only "reached the end of a partition" */
-  gpointer handle;                  /* the implementation's */
+  const char *error;         /* NULL for a message; else why there is none */
+  gboolean end_of_partition; /* error is only "reached the end of a partition" */
+  gpointer handle;           /* the implementation's */
 } ImsKafkaMessage;
 
 typedef struct {

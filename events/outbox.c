@@ -16,9 +16,8 @@ ims_outbox_event_make(const char *event_type, JsonNode *payload, const char *cor
   g_return_val_if_fail(topic != NULL && key != NULL, NULL);
 
   g_autofree char *event_id = g_uuid_string_random();
-  g_autofree char *value = ims_event_envelope_build(event_id, event_type,
-                                                    g_get_real_time() / 1000, NULL,
-                                                    correlation_id, payload);
+  g_autofree char *value = ims_event_envelope_build(event_id, event_type, g_get_real_time() / 1000,
+                                                    NULL, correlation_id, payload);
   g_return_val_if_fail(value != NULL, NULL);
   return ims_outbox_event_new(event_id, event_type, topic, key, value);
 }

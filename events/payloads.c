@@ -50,7 +50,7 @@ static void
 add_seconds(JsonBuilder *builder, const char *member, double seconds)
 {
   double rounded = seconds;
-  if (seconds > -1e12 && seconds < 1e12)   /* (false for NaN), then whole ms fit a gint64 */
+  if (seconds > -1e12 && seconds < 1e12) /* (false for NaN), then whole ms fit a gint64 */
     rounded = (double) (gint64) (seconds * 1000.0 + (seconds < 0 ? -0.5 : 0.5)) / 1000.0;
   if (!ims_json_add_double(builder, member, rounded))
     g_warning("%s: %g is not a number JSON can carry; writing 0", member, seconds);
@@ -94,7 +94,8 @@ ims_event_payload_candidate_response_submitted(const ImsSessionRecord *record, c
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_return_val_if_fail(take != NULL && take->id != NULL, NULL);
   g_return_val_if_fail(take->question_index >= 0 && record->questions != NULL &&
-                       (guint) take->question_index < record->questions->len, NULL);
+                           (guint) take->question_index < record->questions->len,
+                       NULL);
   const ImsQuestion *question = g_ptr_array_index(record->questions, take->question_index);
   g_return_val_if_fail(question != NULL && question->id != NULL, NULL);
   /* only a take that has media is announced */
@@ -155,7 +156,8 @@ ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, 
   ims_json_add_string(builder, "responseId", file->take_id);
   ims_json_add_string(builder, "fileName", name);
   ims_json_add_int(builder, "fileSize", file->size_bytes);
-  ims_json_add_string(builder, "mimeType", file->content_type ? file->content_type : "application/octet-stream");
+  ims_json_add_string(builder, "mimeType",
+                      file->content_type ? file->content_type : "application/octet-stream");
   ims_json_add_string(builder, "bucket", bucket);
   ims_json_add_string(builder, "path", file->key);
   return finish(builder);
@@ -184,7 +186,7 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
     ims_json_add_string(builder, "kind", file->kind);
     ims_json_add_string(builder, "path", file->key);
     ims_json_add_string(builder, "mimeType",
-               file->content_type ? file->content_type : "application/octet-stream");
+                        file->content_type ? file->content_type : "application/octet-stream");
     ims_json_add_int(builder, "size", file->size_bytes);
     json_builder_end_object(builder);
   }
@@ -196,8 +198,9 @@ ims_event_payload_media_processed(const char *user_id, const char *file_id, gint
 }
 
 JsonNode *
-ims_event_payload_media_processing_failed(const char *user_id, const char *take_id, const char *session_id,
-                                          const char *profile, const char *reason, int attempts,
+ims_event_payload_media_processing_failed(const char *user_id, const char *take_id,
+                                          const char *session_id, const char *profile,
+                                          const char *reason, int attempts,
                                           gboolean original_stored, gint64 failed_at_us)
 {
   g_return_val_if_fail(user_id != NULL && take_id != NULL && session_id != NULL, NULL);

@@ -63,8 +63,8 @@ JsonNode *ims_event_payload_candidate_response_submitted(const ImsSessionRecord 
  * totalDuration (seconds).  The caller counts (docs/events.md): responses are
  * the session's candidate.response_submitted events, i.e. its takes that
  * have media, and totalDuration the sum of their durations. */
-JsonNode *ims_event_payload_candidate_completed(const ImsSessionRecord *record,
-                                                int responses_count, double total_duration_s);
+JsonNode *ims_event_payload_candidate_completed(const ImsSessionRecord *record, int responses_count,
+                                                double total_duration_s);
 
 /* media.uploaded: userId, fileId (file->id), sessionId, responseId
  * (file->take_id), fileName (file_name, or the last segment of file->key when
@@ -82,9 +82,8 @@ JsonNode *ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFi
 JsonNode *ims_event_payload_media_processed(const char *user_id, const char *file_id,
                                             gint64 original_size, gint64 processed_size,
                                             double processing_duration_s,
-                                            const GPtrArray *renditions,
-                                            const char *thumbnail_path, const char *profile,
-                                            const char *completeness);
+                                            const GPtrArray *renditions, const char *thumbnail_path,
+                                            const char *profile, const char *completeness);
 
 /* media.processing_failed: userId, fileId (the recording's, = the take id), sessionId, responseId
  * (the take id), profile, reason (non-empty), attempts, originalStored (the original recording is
@@ -95,14 +94,12 @@ JsonNode *ims_event_payload_media_processing_failed(const char *user_id, const c
                                                     gboolean original_stored, gint64 failed_at_us);
 
 /* media.deleted: userId, fileId, fileSize, deletedAt (0 means now), reason. */
-JsonNode *ims_event_payload_media_deleted(const char *user_id, const char *file_id,
-                                          gint64 file_size, gint64 deleted_at_us,
-                                          const char *reason);
+JsonNode *ims_event_payload_media_deleted(const char *user_id, const char *file_id, gint64 file_size,
+                                          gint64 deleted_at_us, const char *reason);
 
 /* interview.started: interviewId, sessionId, userId, startedAt (0 means
  * record->started_at, then now). */
-JsonNode *ims_event_payload_interview_started(const ImsSessionRecord *record,
-                                              gint64 started_at_us);
+JsonNode *ims_event_payload_interview_started(const ImsSessionRecord *record, gint64 started_at_us);
 
 /* interview.completed: interviewId, sessionId, userId, completedAt (0 means
  * record->completed_at, then now), durationSeconds, responsesCount. */

@@ -11,29 +11,29 @@
 #include <string.h>
 
 #define BATCH 500
-#define IDLE_READ_INTERVAL_MS 1000  /* a read when nothing poked (rows of another writer) */
+#define IDLE_READ_INTERVAL_MS 1000 /* a read when nothing poked (rows of another writer) */
 
 struct _ImsRelay {
   ImsDatabase *database;
   const ImsKafkaOps *kafka;
   ImsKafkaClient *producer;
-  gint64 high_water;        /* highest outbox id handed to librdkafka */
+  gint64 high_water; /* highest outbox id handed to librdkafka */
   guint in_flight;
   gboolean kafka_ok;
-  gboolean restart;         /* a delivery failed: re-read from the oldest unsent row */
-  char *last_error;         /* since the last delivery; NULL if none */
-  gint64 last_error_at;     /* unix us of last_error */
-  gint64 last_read;         /* monotonic time of the last outbox read */
-  gboolean reading;         /* a read of the outbox is queued */
-  gboolean backlog;         /* the last read was full (BATCH rows) or stopped at a full
+  gboolean restart;     /* a delivery failed: re-read from the oldest unsent row */
+  char *last_error;     /* since the last delivery; NULL if none */
+  gint64 last_error_at; /* unix us of last_error */
+  gint64 last_read;     /* monotonic time of the last outbox read */
+  gboolean reading;     /* a read of the outbox is queued */
+  gboolean backlog;     /* the last read was full (BATCH rows) or stopped at a full
                              * queue: more rows wait behind it */
-  gint64 pending;           /* unsent rows at the last read, -1 before one */
-  gint poked;               /* atomic: set from any thread; cleared when a read is queued */
-  GSource *poke_source;     /* dispatched on the main loop soon after a poke (ready time 0) */
-  GArray *acked;            /* gint64 outbox ids acknowledged, not being marked yet */
-  gboolean marking;         /* a mark job is in flight: acks wait and go in the next one */
-  guint jobs;               /* database jobs not answered yet: each holds the relay */
-  gboolean freed;           /* ims_relay_free was called: the last job's answer frees it */
+  gint64 pending;       /* unsent rows at the last read, -1 before one */
+  gint poked;           /* atomic: set from any thread; cleared when a read is queued */
+  GSource *poke_source; /* dispatched on the main loop soon after a poke (ready time 0) */
+  GArray *acked;        /* gint64 outbox ids acknowledged, not being marked yet */
+  gboolean marking;     /* a mark job is in flight: acks wait and go in the next one */
+  guint jobs;           /* database jobs not answered yet: each holds the relay */
+  gboolean freed;       /* ims_relay_free was called: the last job's answer frees it */
   guint idle_timer_id;
 };
 
@@ -90,7 +90,8 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
   relay->in_flight--;
   if (failure) {
     g_autofree char *text = g_strdup_printf("delivery of outbox row %" G_GINT64_FORMAT " to %s "
-                                            "failed: %s", id, topic, failure);
+                                            "failed: %s",
+                                            id, topic, failure);
     if (relay->kafka_ok || !relay->restart)
       g_warning("%s; resending from the oldest unsent event", text);
     set_error(relay, text);
@@ -100,7 +101,7 @@ on_delivery(gpointer opaque, const char *topic, const char *failure, gpointer da
     return;
   }
   relay->kafka_ok = TRUE;
-  g_clear_pointer(&relay->last_error, g_free);   /* Kafka has taken one since */
+  g_clear_pointer(&relay->last_error, g_free); /* Kafka has taken one since */
   relay->last_error_at = 0;
   ims_metric_stamps_observe(&ims_metric_relay_stamps, (guint64) id, g_get_real_time(),
                             &ims_metric_relay_delivery_seconds);
@@ -114,7 +115,7 @@ static void mark_acked(ImsRelay *relay, gboolean final);
  * eventId).  It counts what is left unsent, for /readyz. */
 typedef struct {
   ImsRelay *relay;
-  GArray *ids;                /* gint64 outbox ids */
+  GArray *ids; /* gint64 outbox ids */
   gint64 pending;
 } MarkSent;
 
@@ -147,7 +148,7 @@ on_marked_sent(gpointer data, const GError *error)
   relay->marking = FALSE;
   if (!error && mark->pending >= 0)
     relay->pending = mark->pending;
-  mark_acked(relay, FALSE);   /* what was acknowledged meanwhile */
+  mark_acked(relay, FALSE); /* what was acknowledged meanwhile */
 }
 
 /* Marks what was acknowledged, in one statement; while one is in flight
@@ -245,15 +246,15 @@ on_outbox_read(gpointer data, const GError *error)
   relay->pending = read->pending;
   relay->backlog = read->events->len == BATCH;
   if (relay->restart) {
-    publish_pending(relay);   /* a delivery failed meanwhile: start over once all reported */
+    publish_pending(relay); /* a delivery failed meanwhile: start over once all reported */
     return;
   }
   for (guint i = 0; i < read->events->len; i++) {
     const ImsOutboxEvent *event = g_ptr_array_index(read->events, i);
     if (event->id <= relay->high_water)
-      continue;   /* already with librdkafka */
+      continue; /* already with librdkafka */
     if (!produce(relay, event)) {
-      relay->backlog = TRUE;  /* queue full or refused: the next reports read on, in order */
+      relay->backlog = TRUE; /* queue full or refused: the next reports read on, in order */
       return;
     }
   }
@@ -271,7 +272,7 @@ publish_pending(ImsRelay *relay)
     return;
   if (relay->restart) {
     if (relay->in_flight > 0)
-      return;   /* wait until every earlier message has reported */
+      return; /* wait until every earlier message has reported */
     relay->restart = FALSE;
     relay->high_water = 0;
   }
@@ -334,7 +335,7 @@ ims_relay_poke(ImsRelay *relay)
   if (!relay)
     return;
   g_atomic_int_set(&relay->poked, TRUE);
-  g_source_set_ready_time(relay->poke_source, 0);   /* thread-safe; wakes the loop */
+  g_source_set_ready_time(relay->poke_source, 0); /* thread-safe; wakes the loop */
 }
 
 /* Database thread. */
@@ -375,7 +376,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   static const char *const settings[][2] = {
     { "enable.idempotence", "true" },
     { "acks", "all" },
-    { "message.timeout.ms", "0" },     /* wait for Kafka as long as it takes */
+    { "message.timeout.ms", "0" }, /* wait for Kafka as long as it takes */
     { "linger.ms", "5" },
     { "client.id", "imsd" },
   };
@@ -400,7 +401,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   }
   relay->acked = g_array_new(FALSE, FALSE, sizeof(gint64));
   relay->kafka_ok = TRUE;
-  relay->poked = TRUE;  /* before any thread sees the relay */
+  relay->poked = TRUE; /* before any thread sees the relay */
   if (!relay->kafka->watch(relay->producer, on_kafka_events, relay, error)) {
     relay->kafka->free(relay->producer);
     g_array_unref(relay->acked);
@@ -410,7 +411,7 @@ ims_relay_new(const ImsRelayConfig *config, GError **error)
   relay->poke_source = g_source_new(&poke_source_funcs, sizeof(GSource));
   g_source_set_callback(relay->poke_source, NULL, relay, NULL);
   g_source_set_name(relay->poke_source, "imsd relay poke");
-  g_source_set_ready_time(relay->poke_source, 0);   /* the first read */
+  g_source_set_ready_time(relay->poke_source, 0); /* the first read */
   g_source_attach(relay->poke_source, NULL);
   relay->idle_timer_id = g_timeout_add(IDLE_READ_INTERVAL_MS, on_idle_timer, relay);
   g_message("publishing events to Kafka at %s", config->bootstrap_servers);

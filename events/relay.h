@@ -35,10 +35,10 @@ G_BEGIN_DECLS
 typedef struct _ImsRelay ImsRelay;
 
 typedef struct {
-  ImsDatabase *database;           /* the outbox is read and marked through it */
-  const char *bootstrap_servers;   /* "host:port,..." */
-  const char *properties;          /* extra librdkafka properties "k=v;k=v" (SASL, SSL, ...), or "" */
-  const ImsKafkaOps *kafka;        /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
+  ImsDatabase *database;         /* the outbox is read and marked through it */
+  const char *bootstrap_servers; /* "host:port,..." */
+  const char *properties;        /* extra librdkafka properties "k=v;k=v" (SASL, SSL, ...), or "" */
+  const ImsKafkaOps *kafka;      /* NULL: librdkafka (ims_kafka_rdkafka_ops); tests pass a fake */
 } ImsRelayConfig;
 
 /* Creates the producer.  NULL with an error naming the property librdkafka
@@ -56,9 +56,9 @@ void ims_relay_poke(ImsRelay *relay);
  * commit; events committed after that wait for the next start's read.  Keep
  * the listener until the database is freed. */
 typedef struct {
-  ImsEventsListener base;      /* store->events_listener = &listener.base */
+  ImsEventsListener base; /* store->events_listener = &listener.base */
   GMutex lock;
-  ImsRelay *relay;             /* protected by lock; NULL: nobody is poked */
+  ImsRelay *relay; /* protected by lock; NULL: nobody is poked */
 } ImsRelayListener;
 
 /* Never waits longer than a poke. */
@@ -67,12 +67,12 @@ void ims_relay_listener_set_relay(ImsRelayListener *listener, ImsRelay *relay);
 void ims_relay_listener_clear(ImsRelayListener *listener);
 
 typedef struct {
-  gint64 pending;                  /* unsent rows at the last read (at most ~1 s old), -1 before one */
-  guint in_flight;                 /* handed to librdkafka, not yet acknowledged */
-  gboolean kafka_ok;               /* the last delivery report succeeded, none failed since */
-  char *last_error;                /* owned, NULL if none since the last delivery */
-  gint64 last_error_at;            /* unix us of last_error, 0 if none */
-  ImsCheck kafka;                  /* the producer's reachability (kafka.h get_check) */
+  gint64 pending;       /* unsent rows at the last read (at most ~1 s old), -1 before one */
+  guint in_flight;      /* handed to librdkafka, not yet acknowledged */
+  gboolean kafka_ok;    /* the last delivery report succeeded, none failed since */
+  char *last_error;     /* owned, NULL if none since the last delivery */
+  gint64 last_error_at; /* unix us of last_error, 0 if none */
+  ImsCheck kafka;       /* the producer's reachability (kafka.h get_check) */
 } ImsRelayStatus;
 
 void ims_relay_get_status(ImsRelay *relay, ImsRelayStatus *status);

@@ -16,7 +16,9 @@
 #include <stddef.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-profile-error-quark, ims_profile_error)
+/* clang-format on */
 
 #define GROUP_PREFIX "profile "
 
@@ -24,65 +26,76 @@ typedef enum {
   VALUE_INT,
   VALUE_DOUBLE,
   VALUE_BOOLEAN,
-  VALUE_STRING,   /* checked against a word list */
-  VALUE_CODECS,   /* comma list of h264, vp8 */
+  VALUE_STRING, /* checked against a word list */
+  VALUE_CODECS, /* comma list of h264, vp8 */
 } ValueType;
 
 typedef struct {
   const char *key;
   ValueType type;
   size_t offset;
-  const char *default_value;  /* as written in the file */
-  double min, max;            /* VALUE_INT and VALUE_DOUBLE, inclusive */
-  const char *const *words;   /* VALUE_STRING: the accepted values */
+  const char *default_value; /* as written in the file */
+  double min, max;           /* VALUE_INT and VALUE_DOUBLE, inclusive */
+  const char *const *words;  /* VALUE_STRING: the accepted values */
   const char *meaning;
 } KeyInfo;
 
-static const char *const h264_profiles[] = { "constrained-baseline", "baseline", "main", "high", NULL };
-static const char *const h264_levels[] = { "1", "1b", "1.1", "1.2", "1.3", "2", "2.0", "2.1", "2.2", "3",
-                                           "3.0", "3.1", "3.2", "4", "4.0", "4.1", "4.2", "5", "5.0", "5.1",
-                                           "5.2", NULL };
+static const char *const h264_profiles[] = { "constrained-baseline", "baseline", "main", "high",
+                                             NULL };
+static const char *const h264_levels[] = { "1",   "1b", "1.1", "1.2", "1.3", "2", "2.0", "2.1",
+                                           "2.2", "3",  "3.0", "3.1", "3.2", "4", "4.0", "4.1",
+                                           "4.2", "5",  "5.0", "5.1", "5.2", NULL };
 
 #define KEY(key, type, default_value, min, max, words, meaning) \
-  { #key, type, offsetof(ImsProfile, key), default_value, min, max, words, meaning }
+  { \
+#key, type, offsetof(ImsProfile, key), default_value, min, max, words, meaning \
+  }
 
 static const KeyInfo keys[] = {
   KEY(ingest_codecs, VALUE_CODECS, "h264,vp8", 0, 0, NULL,
       "Video codecs asked of the browser and accepted, comma list of h264, vp8."),
-  KEY(max_width, VALUE_INT, "1280", 160, 7680, NULL, "Largest capture width asked of the browser, pixels."),
-  KEY(max_height, VALUE_INT, "720", 120, 4320, NULL, "Largest capture height asked of the browser, pixels."),
-  KEY(max_frame_rate, VALUE_INT, "30", 1, 120, NULL, "Largest capture frame rate asked of the browser."),
+  KEY(max_width, VALUE_INT, "1280", 160, 7680, NULL,
+      "Largest capture width asked of the browser, pixels."),
+  KEY(max_height, VALUE_INT, "720", 120, 4320, NULL,
+      "Largest capture height asked of the browser, pixels."),
+  KEY(max_frame_rate, VALUE_INT, "30", 1, 120, NULL,
+      "Largest capture frame rate asked of the browser."),
   KEY(video, VALUE_BOOLEAN, "true", 0, 0, NULL,
       "false: audio-only interview (MP4 has AAC only, no thumbnail)."),
-  KEY(max_answer_seconds, VALUE_INT, "300", 5, 7200, NULL, "Longest time limit a question may ask, seconds."),
+  KEY(max_answer_seconds, VALUE_INT, "300", 5, 7200, NULL,
+      "Longest time limit a question may ask, seconds."),
   KEY(max_retakes, VALUE_INT, "3", 0, 100, NULL, "Most retakes a session may allow per question."),
   KEY(h264_profile, VALUE_STRING, "main", 0, 0, h264_profiles,
       "H.264 profile of a transcoded MP4: constrained-baseline, baseline, main, high."),
-  KEY(h264_level, VALUE_STRING, "3.1", 0, 0, h264_levels, "H.264 level of a transcoded MP4 (3.0, 3.1, 4.0 ...)."),
+  KEY(h264_level, VALUE_STRING, "3.1", 0, 0, h264_levels,
+      "H.264 level of a transcoded MP4 (3.0, 3.1, 4.0 ...)."),
   KEY(mp4_max_height, VALUE_INT, "720", 120, 4320, NULL,
       "Tallest MP4 video; taller or non-H.264 takes are transcoded, scaled down to this."),
   KEY(video_bitrate_kbps, VALUE_INT, "0", 0, 50000, NULL,
       "x264 target bitrate of a transcode, kbit/s; 0 = constant quality (video_quality)."),
-  KEY(video_quality, VALUE_INT, "23", 0, 51, NULL, "x264 quantizer when video_bitrate_kbps is 0 (lower = better)."),
+  KEY(video_quality, VALUE_INT, "23", 0, 51, NULL,
+      "x264 quantizer when video_bitrate_kbps is 0 (lower = better)."),
   KEY(aac_bitrate_kbps, VALUE_INT, "128", 16, 512, NULL, "AAC bitrate of the MP4 audio, kbit/s."),
   KEY(thumbnail_offset_seconds, VALUE_DOUBLE, "1.0", 0, 86400, NULL,
       "Time of the thumbnail frame, seconds (the last frame of a shorter take)."),
-  KEY(thumbnail_width, VALUE_INT, "320", 16, 3840, NULL, "Thumbnail width, pixels; height keeps the aspect."),
+  KEY(thumbnail_width, VALUE_INT, "320", 16, 3840, NULL,
+      "Thumbnail width, pixels; height keeps the aspect."),
   KEY(thumbnail_quality, VALUE_INT, "85", 1, 100, NULL, "Thumbnail JPEG quality."),
-  KEY(transcription_wav, VALUE_BOOLEAN, "true", 0, 0, NULL, "Make audio-16k.wav (16 kHz mono S16LE)."),
+  KEY(transcription_wav, VALUE_BOOLEAN, "true", 0, 0, NULL,
+      "Make audio-16k.wav (16 kHz mono S16LE)."),
 };
 
 struct _ImsProfileSet {
-  GPtrArray *profiles;  /* ImsProfile*, file order */
-  GPtrArray *names;     /* const char* into profiles, NULL-terminated */
+  GPtrArray *profiles; /* ImsProfile*, file order */
+  GPtrArray *names;    /* const char* into profiles, NULL-terminated */
 };
 
 /* One "[group]" or "key=value" line found by the text scan. */
 typedef struct {
   int line;
-  char *group;  /* as written between the brackets */
-  char *key;    /* NULL for a group line */
-  char *value;  /* raw, trimmed */
+  char *group; /* as written between the brackets */
+  char *key;   /* NULL for a group line */
+  char *value; /* raw, trimmed */
 } ScannedLine;
 
 static void
@@ -174,7 +187,7 @@ parse_codecs(const char *text, guint *codecs, GError **error)
   guint bits = 0;
   for (char **part = parts; *part != NULL; part++) {
     g_strstrip(*part);
-    guint bit = g_str_equal(*part, "h264") ? IMS_PROFILE_CODEC_H264
+    guint bit = g_str_equal(*part, "h264")  ? IMS_PROFILE_CODEC_H264
                 : g_str_equal(*part, "vp8") ? IMS_PROFILE_CODEC_VP8
                                             : 0;
     if (bit == 0) {
@@ -183,7 +196,8 @@ parse_codecs(const char *text, guint *codecs, GError **error)
       return FALSE;
     }
     if (bits & bit) {
-      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE, "codec '%s' is listed twice", *part);
+      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE,
+                  "codec '%s' is listed twice", *part);
       return FALSE;
     }
     bits |= bit;
@@ -205,7 +219,8 @@ parse_value(ImsProfile *profile, const KeyInfo *info, const char *text, GError *
   case VALUE_INT: {
     gint64 number;
     g_autoptr(GError) number_error = NULL;
-    if (!g_ascii_string_to_signed(text, 10, (gint64) info->min, (gint64) info->max, &number, &number_error)) {
+    if (!g_ascii_string_to_signed(text, 10, (gint64) info->min, (gint64) info->max, &number,
+                                  &number_error)) {
       g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE,
                   "'%s' is not an integer between %.0f and %.0f", text, info->min, info->max);
       return FALSE;
@@ -216,7 +231,8 @@ parse_value(ImsProfile *profile, const KeyInfo *info, const char *text, GError *
   case VALUE_DOUBLE: {
     char *end = NULL;
     double number = text[0] != '\0' ? g_ascii_strtod(text, &end) : NAN;
-    if (end == NULL || *end != '\0' || !isfinite(number) || number < info->min || number > info->max) {
+    if (end == NULL || *end != '\0' || !isfinite(number) || number < info->min ||
+        number > info->max) {
       g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE,
                   "'%s' is not a number between %g and %g", text, info->min, info->max);
       return FALSE;
@@ -230,7 +246,8 @@ parse_value(ImsProfile *profile, const KeyInfo *info, const char *text, GError *
     } else if (g_str_equal(text, "false") || g_str_equal(text, "0")) {
       *(gboolean *) field(profile, info) = FALSE;
     } else {
-      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE, "'%s' is not true or false", text);
+      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE,
+                  "'%s' is not true or false", text);
       return FALSE;
     }
     return TRUE;
@@ -245,8 +262,8 @@ parse_value(ImsProfile *profile, const KeyInfo *info, const char *text, GError *
     }
     {
       g_autofree char *accepted = g_strjoinv(", ", (char **) info->words);
-      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE, "unknown value '%s' (expected one of %s)",
-                  text, accepted);
+      g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_BAD_VALUE,
+                  "unknown value '%s' (expected one of %s)", text, accepted);
     }
     return FALSE;
   case VALUE_CODECS:
@@ -280,17 +297,18 @@ profile_name_is_valid(const char *name)
 
 /* Sets *error to "source:line: [group] key 'k': message" (or without the key). */
 static void
-set_located_error(GError **error, ImsProfileError code, const char *source, const ScannedLine *where,
-                  const char *message)
+set_located_error(GError **error, ImsProfileError code, const char *source,
+                  const ScannedLine *where, const char *message)
 {
   g_autofree char *group = g_utf8_make_valid(where->group, -1);
   g_autofree char *key = where->key != NULL ? g_utf8_make_valid(where->key, -1) : NULL;
   if (key != NULL)
-    g_set_error(error, IMS_PROFILE_ERROR, code, "%s:%d: [%s] %s '%s'%s%s", source, where->line, group,
-                code == IMS_PROFILE_ERROR_UNKNOWN_KEY ? "unknown key" : "key", key, message[0] ? ": " : "",
-                message);
+    g_set_error(error, IMS_PROFILE_ERROR, code, "%s:%d: [%s] %s '%s'%s%s", source, where->line,
+                group, code == IMS_PROFILE_ERROR_UNKNOWN_KEY ? "unknown key" : "key", key,
+                message[0] ? ": " : "", message);
   else
-    g_set_error(error, IMS_PROFILE_ERROR, code, "%s:%d: [%s] %s", source, where->line, group, message);
+    g_set_error(error, IMS_PROFILE_ERROR, code, "%s:%d: [%s] %s", source, where->line, group,
+                message);
 }
 
 ImsProfileSet *
@@ -304,7 +322,8 @@ ims_profile_set_load_data(const char *data, gsize length, const char *source_nam
 
   g_autoptr(GKeyFile) key_file = g_key_file_new();
   g_autoptr(GError) local_error = NULL;
-  if (length > 0 && !g_key_file_load_from_data(key_file, data, length, G_KEY_FILE_NONE, &local_error)) {
+  if (length > 0 &&
+      !g_key_file_load_from_data(key_file, data, length, G_KEY_FILE_NONE, &local_error)) {
     g_autofree char *message = g_utf8_make_valid(local_error->message, -1);
     g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_PARSE, "%s: %s", source_name, message);
     return NULL;
@@ -330,7 +349,8 @@ ims_profile_set_load_data(const char *data, gsize length, const char *source_nam
       }
       for (guint p = 0; p < profiles->len; p++) {
         if (g_str_equal(((ImsProfile *) profiles->pdata[p])->name, name)) {
-          set_located_error(error, IMS_PROFILE_ERROR_PARSE, source_name, scanned, "duplicate profile");
+          set_located_error(error, IMS_PROFILE_ERROR_PARSE, source_name, scanned,
+                            "duplicate profile");
           return NULL;
         }
       }
@@ -346,7 +366,8 @@ ims_profile_set_load_data(const char *data, gsize length, const char *source_nam
       return NULL;
     }
     if (!g_hash_table_add(seen_keys, (gpointer) info->key)) {
-      set_located_error(error, IMS_PROFILE_ERROR_PARSE, source_name, scanned, "set twice in the group");
+      set_located_error(error, IMS_PROFILE_ERROR_PARSE, source_name, scanned,
+                        "set twice in the group");
       return NULL;
     }
     if (!parse_value(current, info, scanned->value, &local_error)) {
@@ -357,7 +378,8 @@ ims_profile_set_load_data(const char *data, gsize length, const char *source_nam
   }
 
   if (profiles->len == 0) {
-    g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_EMPTY, "%s: no [profile NAME] group", source_name);
+    g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_EMPTY, "%s: no [profile NAME] group",
+                source_name);
     return NULL;
   }
   /* The scan and GKeyFile must agree on the groups, or a line was read differently by the two. */
@@ -365,7 +387,8 @@ ims_profile_set_load_data(const char *data, gsize length, const char *source_nam
   g_auto(GStrv) groups = g_key_file_get_groups(key_file, &group_count);
   if (group_count != profiles->len) {
     g_set_error(error, IMS_PROFILE_ERROR, IMS_PROFILE_ERROR_PARSE,
-                "%s: %zu groups read but %u profile groups found", source_name, group_count, profiles->len);
+                "%s: %zu groups read but %u profile groups found", source_name, group_count,
+                profiles->len);
     return NULL;
   }
 

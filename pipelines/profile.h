@@ -31,28 +31,28 @@ typedef struct {
   char *name;
 
   /* ingest: what the browser is asked for and what is accepted */
-  guint ingest_codecs;            /* ImsProfileCodecs bits, at least one */
-  int max_width;                  /* capture constraints sent to the browser */
+  guint ingest_codecs; /* ImsProfileCodecs bits, at least one */
+  int max_width;       /* capture constraints sent to the browser */
   int max_height;
   int max_frame_rate;
-  gboolean video;                 /* FALSE: audio-only interview (no video rendition, no thumbnail) */
+  gboolean video; /* FALSE: audio-only interview (no video rendition, no thumbnail) */
 
   /* answers */
-  int max_answer_seconds;         /* longest timeLimitSeconds a question may ask */
-  int max_retakes;                /* most maxRetakes a session may ask */
+  int max_answer_seconds; /* longest timeLimitSeconds a question may ask */
+  int max_retakes;        /* most maxRetakes a session may ask */
 
   /* MP4 rendition (video.mp4, moov before mdat) */
-  char *h264_profile;             /* "constrained-baseline", "baseline", "main" or "high" */
-  char *h264_level;               /* "3.0", "3.1", "4.0", "4.1", ... */
-  int mp4_max_height;             /* taller input is scaled down (transcode) */
-  int video_bitrate_kbps;         /* x264 target bitrate; 0 = constant quality */
-  int video_quality;              /* x264 quantizer (0..51) when video_bitrate_kbps is 0 */
+  char *h264_profile;     /* "constrained-baseline", "baseline", "main" or "high" */
+  char *h264_level;       /* "3.0", "3.1", "4.0", "4.1", ... */
+  int mp4_max_height;     /* taller input is scaled down (transcode) */
+  int video_bitrate_kbps; /* x264 target bitrate; 0 = constant quality */
+  int video_quality;      /* x264 quantizer (0..51) when video_bitrate_kbps is 0 */
   int aac_bitrate_kbps;
 
   /* thumbnail (thumb.jpg) */
-  double thumbnail_offset_seconds;/* taken at this time, or the last frame of a shorter take */
-  int thumbnail_width;            /* height follows the aspect ratio */
-  int thumbnail_quality;          /* JPEG quality 1..100 */
+  double thumbnail_offset_seconds; /* taken at this time, or the last frame of a shorter take */
+  int thumbnail_width;             /* height follows the aspect ratio */
+  int thumbnail_quality;           /* JPEG quality 1..100 */
 
   /* transcription audio (audio-16k.wav, 16 kHz mono S16LE) */
   gboolean transcription_wav;

@@ -12,10 +12,14 @@ const char *
 ims_sdp_codec_name(ImsSdpCodec codec)
 {
   switch (codec) {
-  case IMS_SDP_CODEC_H264: return "H264";
-  case IMS_SDP_CODEC_VP8: return "VP8";
-  case IMS_SDP_CODEC_OPUS: return "OPUS";
-  default: return NULL;
+  case IMS_SDP_CODEC_H264:
+    return "H264";
+  case IMS_SDP_CODEC_VP8:
+    return "VP8";
+  case IMS_SDP_CODEC_OPUS:
+    return "OPUS";
+  default:
+    return NULL;
   }
 }
 
@@ -55,8 +59,7 @@ static guint
 find_transport_cc_ext_id(const GstSDPMessage *msg, const GstSDPMedia *media)
 {
   for (int pass = 0; pass < 2; pass++) {
-    guint n = pass == 0 ? gst_sdp_media_attributes_len(media)
-                        : gst_sdp_message_attributes_len(msg);
+    guint n = pass == 0 ? gst_sdp_media_attributes_len(media) : gst_sdp_message_attributes_len(msg);
     for (guint i = 0; i < n; i++) {
       const GstSDPAttribute *attr = pass == 0 ? gst_sdp_media_get_attribute(media, i)
                                               : gst_sdp_message_get_attribute(msg, i);
@@ -153,14 +156,16 @@ static int
 rank_audio_caps(const GstCaps *caps)
 {
   const GstStructure *s = gst_caps_get_structure(caps, 0);
-  return ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"))
-             == IMS_SDP_CODEC_OPUS ? 1 : 0;
+  return ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name")) ==
+                 IMS_SDP_CODEC_OPUS
+             ? 1
+             : 0;
 }
 
 /* Picks the best payload type of media into out; FALSE if none is usable. */
 static gboolean
-choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
-             gboolean video, guint video_codecs, ImsSdpMediaChoice *out)
+choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index, gboolean video,
+             guint video_codecs, ImsSdpMediaChoice *out)
 {
   GstCaps *best = NULL;
   int best_rank = 0, best_pt = -1;
@@ -205,8 +210,8 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index,
   }
   if (video) {
     /* Lost packets are re-requested (NACK) and keyframes asked for (PLI). */
-    gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
-                      "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL);
+    gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN,
+                      TRUE, NULL);
   }
   out->caps = best;
   return TRUE;
@@ -227,7 +232,8 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
   }
   g_autoptr(GstSDPMessage) msg = NULL;
   if (gst_sdp_message_new(&msg) != GST_SDP_OK ||
-      gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg) != GST_SDP_OK) {
+      gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg) !=
+          GST_SDP_OK) {
     g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "offer does not parse as SDP");
     return FALSE;
   }
@@ -238,17 +244,18 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
     const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
     const char *kind = gst_sdp_media_get_media(media);
     if (kind == NULL || gst_sdp_media_get_port(media) == 0)
-      continue;  /* rejected / disabled m-line */
+      continue; /* rejected / disabled m-line */
     if (strcmp(kind, "video") == 0 && !seen_video) {
       seen_video = TRUE;
       found.video_first = !seen_audio;
       if (!choose_media(msg, media, i, TRUE, video_codecs, &found.video)) {
         ims_sdp_offer_choice_clear(&found);
-        g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
-                    "video m-line %u offers no accepted codec (%s%s%s)", i,
-                    (video_codecs & IMS_SDP_ACCEPT_H264) ? "H.264 packetization-mode=1 baseline" : "",
-                    (video_codecs & IMS_SDP_ACCEPT_H264) && (video_codecs & IMS_SDP_ACCEPT_VP8) ? ", " : "",
-                    (video_codecs & IMS_SDP_ACCEPT_VP8) ? "VP8" : "");
+        g_set_error(
+            error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
+            "video m-line %u offers no accepted codec (%s%s%s)", i,
+            (video_codecs & IMS_SDP_ACCEPT_H264) ? "H.264 packetization-mode=1 baseline" : "",
+            (video_codecs & IMS_SDP_ACCEPT_H264) && (video_codecs & IMS_SDP_ACCEPT_VP8) ? ", " : "",
+            (video_codecs & IMS_SDP_ACCEPT_VP8) ? "VP8" : "");
         return FALSE;
       }
     } else if (strcmp(kind, "audio") == 0 && !seen_audio) {
@@ -263,8 +270,8 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
   }
   if (!seen_video || !seen_audio) {
     ims_sdp_offer_choice_clear(&found);
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP,
-                "offer lacks a%s%s m-line", seen_video ? "" : " video",
+    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "offer lacks a%s%s m-line",
+                seen_video ? "" : " video",
                 seen_audio ? "" : (seen_video ? "n audio" : " or audio"));
     return FALSE;
   }

@@ -28,18 +28,18 @@ typedef enum {
 } ImsSdpCodec;
 
 typedef struct {
-  guint mline_index;          /* index of the m-line in the offer */
-  ImsSdpCodec codec;          /* IMS_SDP_CODEC_NONE: this media was not found */
-  int payload_type;           /* taken from the offer */
-  guint transport_cc_ext_id;  /* extmap id of transport-cc, 0 if not offered */
-  GstCaps *caps;              /* the chosen payload type's caps
+  guint mline_index;         /* index of the m-line in the offer */
+  ImsSdpCodec codec;         /* IMS_SDP_CODEC_NONE: this media was not found */
+  int payload_type;          /* taken from the offer */
+  guint transport_cc_ext_id; /* extmap id of transport-cc, 0 if not offered */
+  GstCaps *caps;             /* the chosen payload type's caps
                                  (offer's fmtp + rtcp-fb + transport-cc extmap) */
 } ImsSdpMediaChoice;
 
 typedef struct {
   ImsSdpMediaChoice video;
   ImsSdpMediaChoice audio;
-  gboolean video_first;       /* the video m-line comes before the audio one */
+  gboolean video_first; /* the video m-line comes before the audio one */
 } ImsSdpOfferChoice;
 
 /* Parses offer_text and picks, from the first video and the first audio

@@ -103,8 +103,8 @@ ims_daemon_new(const ImsDaemonParts *parts, GError **error)
   /* the web client's files are served without following symlinks */
   const char *const web_roots[] = { config->web_root, daemon->candidate_root, NULL };
   ims_http_files_guard(daemon->lws, web_roots);
-  g_message("listening on %s://%s:%d (public %s)", tls ? "https" : "http",
-            config->listen_address, config->port, config->public_url);
+  g_message("listening on %s://%s:%d (public %s)", tls ? "https" : "http", config->listen_address,
+            config->port, config->public_url);
   if (tls) {
     g_autofree char *certificate = ims_tls_describe_certificate(config->tls_cert_file);
     g_message("TLS certificate: %s", certificate);
@@ -127,8 +127,8 @@ ims_daemon_reload_tls(ImsDaemon *daemon, GError **error)
   }
   /* the vhost's SSL_CTX gets the new pair: handshakes from now on use it,
    * connections already open keep theirs */
-  if (lws_tls_cert_updated(daemon->lws, config->tls_cert_file, config->tls_key_file, NULL, 0,
-                           NULL, 0) != 0) {
+  if (lws_tls_cert_updated(daemon->lws, config->tls_cert_file, config->tls_key_file, NULL, 0, NULL,
+                           0) != 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
                 "libwebsockets did not take the new certificate (see its log above)");
     return FALSE;

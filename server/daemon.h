@@ -29,12 +29,12 @@ typedef struct _ImsDaemon ImsDaemon;
 
 /* What the daemon serves with; every pointer must outlive it. */
 typedef struct {
-  const ImsConfig *config;   /* address and port, web root, body and message limits,
+  const ImsConfig *config; /* address and port, web root, body and message limits,
                               * shutdown timeout, log level */
-  GMainLoop *loop;           /* libwebsockets runs on its context */
-  ImsDatabase *database;     /* REST requests that read or write PostgreSQL run on its thread */
-  ImsApi *api;               /* REST */
-  ImsRegistry *registry;     /* the signaling peers' handler; shutdown finalizes its sessions */
+  GMainLoop *loop;         /* libwebsockets runs on its context */
+  ImsDatabase *database;   /* REST requests that read or write PostgreSQL run on its thread */
+  ImsApi *api;             /* REST */
+  ImsRegistry *registry;   /* the signaling peers' handler; shutdown finalizes its sessions */
 } ImsDaemonParts;
 
 /* Starts listening on config's address and port.  NULL with an error if the

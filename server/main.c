@@ -49,26 +49,26 @@
 typedef struct {
   const ImsConfig *config;
   GMainLoop *loop;
-  ImsDatabase *database;              /* owns the store (its thread only) */
-  ImsObjectStore *objects;            /* NULL without [storage] s3_endpoint */
+  ImsDatabase *database;   /* owns the store (its thread only) */
+  ImsObjectStore *objects; /* NULL without [storage] s3_endpoint */
   ImsProfileSet *profiles;
   ImsMediaLoops *media_loops;
-  ImsMediaIngestData media_data;      /* what the sessions' media are opened with */
-  ImsIceServers *ice_servers;         /* [media] turn_*: "iceServers" of "state" */
-  char *spool_dir;                    /* absolute: stored take paths start with it */
+  ImsMediaIngestData media_data; /* what the sessions' media are opened with */
+  ImsIceServers *ice_servers;    /* [media] turn_*: "iceServers" of "state" */
+  char *spool_dir;               /* absolute: stored take paths start with it */
   ImsProcessor *processor;
-  ImsRelay *relay;                    /* NULL without [kafka] bootstrap_servers */
-  ImsRelayListener relay_listener;    /* the store's events listener: pokes relay */
+  ImsRelay *relay;                 /* NULL without [kafka] bootstrap_servers */
+  ImsRelayListener relay_listener; /* the store's events listener: pokes relay */
   ImsSessionContext session_context;
   ImsRegistry *registry;
   ImsUserEvents users;
-  ImsConsumer *consumer;              /* user-events and auth-events; NULL without Kafka */
-  ImsRetention *retention;            /* NULL when every company keeps its media */
+  ImsConsumer *consumer;                /* user-events and auth-events; NULL without Kafka */
+  ImsRetention *retention;              /* NULL when every company keeps its media */
   ImsOutboxRetention *outbox_retention; /* NULL when sent events are kept */
-  char *review_public_key;            /* PEM, NULL without RS256 recruiter tokens */
+  char *review_public_key;              /* PEM, NULL without RS256 recruiter tokens */
   ImsApi api;
   ImsDaemon *daemon;
-  gboolean stopping;                  /* a signal asked for shutdown */
+  gboolean stopping; /* a signal asked for shutdown */
 } Imsd;
 
 /* Connects and migrates; while PostgreSQL cannot be reached, waits and tries
@@ -138,7 +138,7 @@ static void
 process_saved_take(gpointer data, const ImsProcessingJob *job)
 {
   Imsd *imsd = data;
-  if (imsd->processor)        /* NULL once stopped: the next start's scan finds the take */
+  if (imsd->processor) /* NULL once stopped: the next start's scan finds the take */
     ims_processor_take_finished(imsd->processor, job);
 }
 
@@ -198,7 +198,8 @@ start_parts(Imsd *imsd, GError **error)
     .loops = imsd->media_loops,
     .video_start_kbps = (guint) config->video_start_bitrate_kbps,
     .target_kbps = (guint) config->target_bitrate_kbps,
-    .network = { .interfaces = config->ice_interfaces, .public_ip = config->public_ip,
+    .network = { .interfaces = config->ice_interfaces,
+                 .public_ip = config->public_ip,
                  .ice_tcp = config->ice_tcp },
   };
   imsd->ice_servers = ims_ice_servers_new(config->turn_servers, config->turn_secret,
@@ -421,9 +422,9 @@ main(int argc, char **argv)
   g_autoptr(GOptionContext) options = g_option_context_new("- interview media server");
   g_option_context_add_main_entries(options, entries, NULL);
   g_option_context_add_group(options, gst_init_get_option_group());
-  g_option_context_set_description(options,
-      "Every config key can be overridden by the environment variable IMSD_<GROUP>_<KEY>,\n"
-      "e.g. IMSD_SERVER_PORT=8080. See etc/imsd.conf.example for every key.");
+  g_option_context_set_description(
+      options, "Every config key can be overridden by the environment variable IMSD_<GROUP>_<KEY>,\n"
+               "e.g. IMSD_SERVER_PORT=8080. See etc/imsd.conf.example for every key.");
   if (!g_option_context_parse(options, &argc, &argv, &error)) {
     fprintf(stderr, "imsd: %s\n", error->message);
     return 2;

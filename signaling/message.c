@@ -7,7 +7,9 @@
 
 #include "json-depth.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-signal-error-quark, ims_signal_error)
+/* clang-format on */
 
 static const char *const error_codes[] = {
   [IMS_SIGNAL_ERROR_BAD_JSON] = "bad_json",
@@ -174,8 +176,7 @@ ims_message_parse(const char *data, gsize length, char **type_name, GError **err
     if (!take_string(object, "candidate", MAX_CANDIDATE_LENGTH, TRUE, &message->candidate, error))
       return NULL;
     JsonNode *index = json_object_get_member(object, "sdpMLineIndex");
-    if (!index || !JSON_NODE_HOLDS_VALUE(index) ||
-        json_node_get_value_type(index) != G_TYPE_INT64 ||
+    if (!index || !JSON_NODE_HOLDS_VALUE(index) || json_node_get_value_type(index) != G_TYPE_INT64 ||
         json_node_get_int(index) < 0 || json_node_get_int(index) > 64) {
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_MESSAGE,
                           "Field \"sdpMLineIndex\" must be an integer from 0 to 64.");

@@ -26,11 +26,11 @@ typedef enum {
 
 typedef struct {
   ImsMessageType type;
-  char *session_id;         /* join */
-  char *token;              /* join */
-  char *sdp;                /* offer */
-  char *candidate;          /* ice: "candidate:..." or "" for end of candidates */
-  guint mline_index;        /* ice */
+  char *session_id;  /* join */
+  char *token;       /* join */
+  char *sdp;         /* offer */
+  char *candidate;   /* ice: "candidate:..." or "" for end of candidates */
+  guint mline_index; /* ice */
 } ImsMessage;
 
 /* The protocol's error codes, sent as error.code (see docs/signaling.md). */

@@ -30,8 +30,7 @@ typedef struct {
   void (*join_cancel)(ImsPeer *peer, gpointer handler_data);
   /* A parsed message other than join and ping, for the endpoint the join gave.  FALSE with an
    * IMS_SIGNAL_ERROR, which the peer sends as an error frame (its code from the message table). */
-  gboolean (*message)(gpointer endpoint, ImsPeer *peer, const ImsMessage *message,
-                      GError **error);
+  gboolean (*message)(gpointer endpoint, ImsPeer *peer, const ImsMessage *message, GError **error);
   /* The connection is closed: the handler lets the endpoint go (the peer's reference with it).
    * The peer is freed right after; it must not be used again. */
   void (*closed)(gpointer endpoint, ImsPeer *peer);
@@ -40,8 +39,7 @@ typedef struct {
 /* The answer to a join: endpoint (transfer full: given back to closed) with its id for log lines (the
  * session's: the peer's lines carry it as their session field), or NULL with an IMS_SIGNAL_ERROR to
  * send (the handler logs a refusal: the peer does not). */
-void ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id,
-                          const GError *error);
+void ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id, const GError *error);
 
 /* Frames and payload bytes that may wait for a client's socket.  The largest
  * frame imsd sends is a state with 50 questions of 4000 characters (about

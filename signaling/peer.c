@@ -24,17 +24,17 @@
 struct _ImsPeer {
   struct lws *wsi;
   ImsPeerProtocolConfig *config;
-  gpointer endpoint;          /* what the join gave (a session), owned: handler->closed lets it go */
-  gboolean joining;           /* a join is being resolved */
-  GByteArray *incoming;       /* frame being reassembled */
-  gboolean discarding;        /* the current message was refused: drop its remaining fragments */
-  GQueue outgoing;            /* of GBytes*, each with LWS_PRE bytes of headroom */
-  gsize outgoing_bytes;       /* payload bytes in outgoing */
+  gpointer endpoint;    /* what the join gave (a session), owned: handler->closed lets it go */
+  gboolean joining;     /* a join is being resolved */
+  GByteArray *incoming; /* frame being reassembled */
+  gboolean discarding;  /* the current message was refused: drop its remaining fragments */
+  GQueue outgoing;      /* of GBytes*, each with LWS_PRE bytes of headroom */
+  gsize outgoing_bytes; /* payload bytes in outgoing */
   gboolean closing;
   char *close_reason;
-  char *name;                 /* "peer-<n>", for log lines */
-  char *log_id;               /* name, or the endpoint's id once joined (ims_peer_get_log_id) */
-  char *session_id;           /* the endpoint's id once joined: the session field of log lines */
+  char *name;       /* "peer-<n>", for log lines */
+  char *log_id;     /* name, or the endpoint's id once joined (ims_peer_get_log_id) */
+  char *session_id; /* the endpoint's id once joined: the session field of log lines */
   char *user_agent;
 };
 
@@ -63,9 +63,10 @@ static void
 drop(ImsPeer *peer, const char *why)
 {
   ims_log_session(G_LOG_LEVEL_WARNING, peer->session_id, NULL,
-                  "%s: outgoing queue full (%u frames, %" G_GSIZE_FORMAT " bytes; %s): the client does not "
-                  "read, dropping the connection", peer->name, g_queue_get_length(&peer->outgoing),
-                  peer->outgoing_bytes, why);
+                  "%s: outgoing queue full (%u frames, %" G_GSIZE_FORMAT
+                  " bytes; %s): the client does not "
+                  "read, dropping the connection",
+                  peer->name, g_queue_get_length(&peer->outgoing), peer->outgoing_bytes, why);
   g_queue_clear_full(&peer->outgoing, (GDestroyNotify) g_bytes_unref);
   peer->outgoing_bytes = 0;
   peer->closing = TRUE;
@@ -154,8 +155,8 @@ dispatch(ImsPeer *peer, const char *data, gsize length)
     return;
   }
   if (!peer->config->handler->message(peer->endpoint, peer, message, &error)) {
-    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL, "%s: %s refused: %s", peer->name, type_name,
-                    error->message);
+    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL, "%s: %s refused: %s", peer->name,
+                    type_name, error->message);
     send_signal_error(peer, error, type_name);
   }
 }
@@ -233,8 +234,9 @@ receive(ImsPeer *peer, struct lws *wsi, const void *data, gsize length)
     return;
   }
   if (peer->incoming->len + length > peer->config->max_message_bytes) {
-    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL, "%s: frame larger than %" G_GSIZE_FORMAT
-                    " bytes", peer->name, peer->config->max_message_bytes);
+    ims_log_session(G_LOG_LEVEL_INFO, peer->session_id, NULL,
+                    "%s: frame larger than %" G_GSIZE_FORMAT " bytes", peer->name,
+                    peer->config->max_message_bytes);
     g_byte_array_set_size(peer->incoming, 0);
     g_autofree char *text = g_strdup_printf("Messages are limited to %" G_GSIZE_FORMAT " bytes.",
                                             peer->config->max_message_bytes);
@@ -286,7 +288,7 @@ callback_signaling(struct lws *wsi, enum lws_callback_reasons reason, void *user
   switch (reason) {
   case LWS_CALLBACK_ESTABLISHED:
     slot->peer = peer_new(wsi, config);
-    g_debug("%s: connected", slot->peer->name);   /* no session yet */
+    g_debug("%s: connected", slot->peer->name); /* no session yet */
     break;
   case LWS_CALLBACK_RECEIVE:
     if (slot->peer && !slot->peer->closing)

@@ -26,7 +26,7 @@ struct lws_protocols;
  * ImsPeerProtocolConfig that outlives the lws context. */
 typedef struct {
   const ImsPeerHandler *handler;
-  gpointer handler_data;     /* passed to handler->join and join_cancel */
+  gpointer handler_data; /* passed to handler->join and join_cancel */
   gsize max_message_bytes;
 } ImsPeerProtocolConfig;
 

@@ -45,30 +45,29 @@ static const struct {
   const char *name;
   int partitions;
 } ims_kafka_mock_topics[] = {
-  { "candidate-events", 3 },     { "media-events", 3 },
-  { "interview-events", 3 },     { "user-events", 3 },
-  { "auth-events", 3 },          { "candidate-events-dlq", 1 },
-  { "media-events-dlq", 1 },     { "interview-events-dlq", 1 },
-  { "user-events-dlq", 1 },      { "auth-events-dlq", 1 },
+  { "candidate-events", 3 }, { "media-events", 3 },         { "interview-events", 3 },
+  { "user-events", 3 },      { "auth-events", 3 },          { "candidate-events-dlq", 1 },
+  { "media-events-dlq", 1 }, { "interview-events-dlq", 1 }, { "user-events-dlq", 1 },
+  { "auth-events-dlq", 1 },
 };
 
 #define IMS_KAFKA_MOCK_MAX_REPLICATION 3
 #define IMS_KAFKA_MOCK_MAX_LINE 256
 
 typedef struct {
-  rd_kafka_t *handle;                /* owns nothing but the cluster's book keeping */
-  rd_kafka_mock_cluster_t *cluster;  /* owned; destroyed before handle */
+  rd_kafka_t *handle;               /* owns nothing but the cluster's book keeping */
+  rd_kafka_mock_cluster_t *cluster; /* owned; destroyed before handle */
   int broker_count;
-  gboolean *broker_up;               /* [broker id - 1]; only the loop thread touches it */
-  char *bootstrap;                   /* owned copy of the bootstrap list */
-  GSocketService *control;           /* owned; NULL without a control interface */
+  gboolean *broker_up;     /* [broker id - 1]; only the loop thread touches it */
+  char *bootstrap;         /* owned copy of the bootstrap list */
+  GSocketService *control; /* owned; NULL without a control interface */
   GMainLoop *loop;
 } ImsKafkaMock;
 
 typedef struct {
-  ImsKafkaMock *mock;                /* borrowed */
-  GSocketConnection *connection;     /* owned */
-  GDataInputStream *input;           /* owned */
+  ImsKafkaMock *mock;            /* borrowed */
+  GSocketConnection *connection; /* owned */
+  GDataInputStream *input;       /* owned */
 } ImsControlClient;
 
 /* ---- librdkafka logging ------------------------------------------------ */
@@ -220,12 +219,11 @@ ims_kafka_mock_execute(ImsKafkaMock *mock, const char *line)
 
   if ((g_str_equal(verb, "down") || g_str_equal(verb, "up")) && argc == 2) {
     gint64 id = -1;
-    if (!g_str_equal(arg, "all") &&
-        (!g_ascii_string_to_signed(arg, 10, 1, G_MAXINT32, &id, NULL))) {
+    if (!g_str_equal(arg, "all") && (!g_ascii_string_to_signed(arg, 10, 1, G_MAXINT32, &id, NULL))) {
       answer = g_strdup_printf("error bad broker id '%s': want 1..%d or all", arg,
                                mock->broker_count);
     } else {
-      g_autofree char *failure = ims_kafka_mock_set_broker(mock, (int)id, verb[0] == 'u');
+      g_autofree char *failure = ims_kafka_mock_set_broker(mock, (int) id, verb[0] == 'u');
       answer = failure ? g_strdup_printf("error %s", failure) : g_strdup("ok");
     }
   } else if (g_str_equal(verb, "status") && argc == 1) {
@@ -257,8 +255,8 @@ static void on_control_line(GObject *source, GAsyncResult *result, gpointer data
 static void
 ims_control_client_read_next(ImsControlClient *client)
 {
-  g_data_input_stream_read_line_async(client->input, G_PRIORITY_DEFAULT, NULL,
-                                      on_control_line, client);
+  g_data_input_stream_read_line_async(client->input, G_PRIORITY_DEFAULT, NULL, on_control_line,
+                                      client);
 }
 
 /* One request line arrived (or the peer closed): answer it and read the
@@ -269,8 +267,8 @@ on_control_line(GObject *source, GAsyncResult *result, gpointer data)
   ImsControlClient *client = data;
   g_autoptr(GError) error = NULL;
   gsize length = 0;
-  g_autofree char *line =
-      g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source), result, &length, &error);
+  g_autofree char *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(source),
+                                                                    result, &length, &error);
   if (line == NULL) {
     if (error != NULL)
       g_debug("control client: %s", error->message);
@@ -321,7 +319,7 @@ ims_control_address(const char *path, int port)
     return g_unix_socket_address_new(path);
   if (port > 0) {
     g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    return g_inet_socket_address_new(loopback, (guint16)port);
+    return g_inet_socket_address_new(loopback, (guint16) port);
   }
   return NULL;
 }
@@ -337,9 +335,8 @@ ims_kafka_mock_listen(ImsKafkaMock *mock, const char *path, int port, GError **e
   if (path != NULL)
     g_unlink(path);
   mock->control = g_socket_service_new();
-  if (!g_socket_listener_add_address(G_SOCKET_LISTENER(mock->control), address,
-                                     G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL,
-                                     NULL, error))
+  if (!g_socket_listener_add_address(G_SOCKET_LISTENER(mock->control), address, G_SOCKET_TYPE_STREAM,
+                                     G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
     return FALSE;
   g_signal_connect(mock->control, "incoming", G_CALLBACK(on_control_incoming), mock);
   g_socket_service_start(mock->control);
@@ -355,8 +352,8 @@ ims_control_send(const char *path, int port, const char *command)
   g_autoptr(GSocketAddress) address = ims_control_address(path, port);
   g_autoptr(GSocketClient) socket_client = g_socket_client_new();
   g_socket_client_set_timeout(socket_client, 10);
-  g_autoptr(GSocketConnection) connection =
-      g_socket_client_connect(socket_client, G_SOCKET_CONNECTABLE(address), NULL, &error);
+  g_autoptr(GSocketConnection) connection = g_socket_client_connect(
+      socket_client, G_SOCKET_CONNECTABLE(address), NULL, &error);
   if (connection == NULL) {
     g_printerr("imsd-kafka-mock: cannot reach the control interface: %s\n", error->message);
     return 1;
@@ -367,8 +364,8 @@ ims_control_send(const char *path, int port, const char *command)
     g_printerr("imsd-kafka-mock: sending: %s\n", error->message);
     return 1;
   }
-  g_autoptr(GDataInputStream) in =
-      g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
+  g_autoptr(GDataInputStream)
+      in = g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
   g_autofree char *answer = g_data_input_stream_read_line_utf8(in, NULL, NULL, &error);
   if (answer == NULL) {
     g_printerr("imsd-kafka-mock: no answer: %s\n", error ? error->message : "connection closed");
@@ -402,8 +399,8 @@ main(int argc, char **argv)
       "Write the bootstrap servers list here", "PATH" },
     { "control-socket", 0, 0, G_OPTION_ARG_FILENAME, &control_socket,
       "Control interface on this unix socket", "PATH" },
-    { "control-port", 0, 0, G_OPTION_ARG_INT, &control_port,
-      "Control interface on 127.0.0.1:N", "N" },
+    { "control-port", 0, 0, G_OPTION_ARG_INT, &control_port, "Control interface on 127.0.0.1:N",
+      "N" },
     { "command", 0, 0, G_OPTION_ARG_STRING, &command,
       "Client mode: send LINE to a running instance's control interface", "LINE" },
     { NULL },
@@ -443,8 +440,7 @@ main(int argc, char **argv)
     g_printerr("imsd-kafka-mock: %s\n", error->message);
     goto out;
   }
-  if (bootstrap_file != NULL &&
-      !g_file_set_contents(bootstrap_file, mock.bootstrap, -1, &error)) {
+  if (bootstrap_file != NULL && !g_file_set_contents(bootstrap_file, mock.bootstrap, -1, &error)) {
     g_printerr("imsd-kafka-mock: %s\n", error->message);
     goto out;
   }

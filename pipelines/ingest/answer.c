@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "take-result.h"   /* IMS_INGEST_ERROR */
+#include "take-result.h" /* IMS_INGEST_ERROR */
 
 #define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define ABS_SEND_TIME_URI "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
@@ -30,8 +30,7 @@ ims_negotiation_clear(ImsNegotiation *negotiation)
   memset(negotiation, 0, sizeof *negotiation);
 }
 
-static gboolean
-bad_sdp(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static gboolean bad_sdp(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
 bad_sdp(GError **error, const char *format, ...)
@@ -65,7 +64,7 @@ extmap_id(const GstSDPMedia *media, const char *uri)
     guint64 id = g_ascii_strtoull(value, &end, 10);
     if (end == value || id == 0 || id > 14)
       continue;
-    if (*end == '/')       /* "id/direction uri" */
+    if (*end == '/') /* "id/direction uri" */
       end = strchr(end, ' ');
     if (!end)
       continue;
@@ -148,7 +147,8 @@ append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *ne
   if (track->mid_ext_id)
     g_string_append_printf(out, "a=extmap:%u " MID_URI "\r\n", track->mid_ext_id);
   if (track->abs_send_time_ext_id)
-    g_string_append_printf(out, "a=extmap:%u " ABS_SEND_TIME_URI "\r\n", track->abs_send_time_ext_id);
+    g_string_append_printf(out, "a=extmap:%u " ABS_SEND_TIME_URI "\r\n",
+                           track->abs_send_time_ext_id);
   g_string_append(out, "a=recvonly\r\na=rtcp-mux\r\n");
   if (gst_sdp_media_get_attribute_val(offered, "rtcp-rsize"))
     g_string_append(out, "a=rtcp-rsize\r\n");
@@ -172,12 +172,15 @@ append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *ne
     g_string_append_printf(out, "a=rtcp-fb:%d ccm fir\r\n", pt);
   if (track->remb)
     g_string_append_printf(out, "a=rtcp-fb:%d goog-remb\r\n", pt);
-  g_autofree char *start = local->video_start_kbps
-      ? g_strdup_printf(";x-google-start-bitrate=%u", local->video_start_kbps) : g_strdup("");
+  g_autofree char *start = local->video_start_kbps ? g_strdup_printf(";x-google-start-bitrate=%u",
+                                                                     local->video_start_kbps)
+                                                   : g_strdup("");
   if (track->codec == IMS_SDP_CODEC_H264) {
     /* the profile imsd decodes; level-asymmetry lets the sender pick its level */
-    g_string_append_printf(out, "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;"
-                           "profile-level-id=42e01f%s\r\n", pt, start);
+    g_string_append_printf(out,
+                           "a=fmtp:%d level-asymmetry-allowed=1;packetization-mode=1;"
+                           "profile-level-id=42e01f%s\r\n",
+                           pt, start);
   } else if (track->codec == IMS_SDP_CODEC_VP8 && *start) {
     g_string_append_printf(out, "a=fmtp:%d %s\r\n", pt, start + 1);
   } else if (track->codec == IMS_SDP_CODEC_OPUS) {
@@ -190,7 +193,7 @@ static void
 append_rejected(GString *out, const GstSDPMedia *media)
 {
   const char *format = gst_sdp_media_formats_len(media) > 0 ? gst_sdp_media_get_format(media, 0)
-                                                           : "0";
+                                                            : "0";
   g_string_append_printf(out, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\n",
                          gst_sdp_media_get_media(media), gst_sdp_media_get_proto(media), format);
   const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
@@ -279,8 +282,8 @@ negotiate(const char *offer_text, const ImsSdpOfferChoice *choice_in, const ImsA
 
   GString *out = g_string_new(NULL);
   guint64 session_id = g_random_int() | ((guint64) g_random_int() << 31);
-  g_string_append_printf(out, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 0.0.0.0\r\ns=imsd\r\nt=0 0\r\n",
-                         session_id);
+  g_string_append_printf(
+      out, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 0.0.0.0\r\ns=imsd\r\nt=0 0\r\n", session_id);
   gboolean video_first = choice.video.mline_index < choice.audio.mline_index;
   const ImsNegotiatedTrack *first = video_first ? &result.video : &result.audio;
   const ImsNegotiatedTrack *second = video_first ? &result.audio : &result.video;
@@ -327,9 +330,9 @@ ims_answer_public_candidate(const char *host_candidate, const char *public_ip)
   guint64 type_preference = (priority >> 24) * 5 / 6;
   guint64 twin_priority = type_preference << 24 | (priority & 0xFFFFFF);
   GString *line = g_string_new(NULL);
-  g_string_append_printf(line, "candidate:p%s %s %s %" G_GUINT64_FORMAT " %s %s typ srflx raddr %s rport %s",
-                         fields[0], fields[1], fields[2], twin_priority, public_ip, fields[5], fields[4],
-                         fields[5]);
+  g_string_append_printf(
+      line, "candidate:p%s %s %s %" G_GUINT64_FORMAT " %s %s typ srflx raddr %s rport %s",
+      fields[0], fields[1], fields[2], twin_priority, public_ip, fields[5], fields[4], fields[5]);
   if (tcptype != NULL)
     g_string_append_printf(line, " tcptype %s", tcptype);
   return g_string_free(line, FALSE);

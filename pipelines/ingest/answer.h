@@ -31,10 +31,10 @@ G_BEGIN_DECLS
 typedef struct {
   const char *ice_ufrag;
   const char *ice_pwd;
-  const char *fingerprint;         /* "sha-256 AB:CD:...", the DTLS certificate's */
-  gboolean ice_lite;               /* say a=ice-lite */
-  gboolean prefer_dtls_client;     /* with an actpass offer: TRUE answers a=setup:active */
-  guint video_start_kbps;          /* x-google-start-bitrate in the video fmtp; 0: none */
+  const char *fingerprint;     /* "sha-256 AB:CD:...", the DTLS certificate's */
+  gboolean ice_lite;           /* say a=ice-lite */
+  gboolean prefer_dtls_client; /* with an actpass offer: TRUE answers a=setup:active */
+  guint video_start_kbps;      /* x-google-start-bitrate in the video fmtp; 0: none */
 } ImsAnswerLocal;
 
 /* One track both sides agreed on. */
@@ -44,21 +44,21 @@ typedef struct {
   ImsSdpCodec codec;
   int payload_type;
   guint clock_rate;
-  guint32 ssrc;                    /* the sender's, from a=ssrc (first of an FID group); 0 if none */
-  guint mid_ext_id;                /* extmap id of sdes:mid, 0 if not offered */
-  guint abs_send_time_ext_id;      /* 0 if not offered */
-  gboolean nack, pli, fir, remb;   /* feedback the sender accepts (kept in the answer) */
+  guint32 ssrc;                  /* the sender's, from a=ssrc (first of an FID group); 0 if none */
+  guint mid_ext_id;              /* extmap id of sdes:mid, 0 if not offered */
+  guint abs_send_time_ext_id;    /* 0 if not offered */
+  gboolean nack, pli, fir, remb; /* feedback the sender accepts (kept in the answer) */
 } ImsNegotiatedTrack;
 
 typedef struct {
   char *remote_ufrag;
   char *remote_pwd;
-  char *remote_fingerprint;        /* "sha-256 AB:CD:..." */
-  gboolean dtls_client;            /* imsd's DTLS role: TRUE = client (a=setup:active) */
-  GPtrArray *remote_candidates;    /* char*: "candidate:..." (without "a="), of the bundled transport */
+  char *remote_fingerprint;     /* "sha-256 AB:CD:..." */
+  gboolean dtls_client;         /* imsd's DTLS role: TRUE = client (a=setup:active) */
+  GPtrArray *remote_candidates; /* char*: "candidate:..." (without "a="), of the bundled transport */
   ImsNegotiatedTrack video;
   ImsNegotiatedTrack audio;
-  char *answer;                    /* the SDP answer text, CRLF lines */
+  char *answer; /* the SDP answer text, CRLF lines */
 } ImsNegotiation;
 
 /* Negotiates offer_text for the video codecs in video_codecs (IMS_SDP_ACCEPT_*

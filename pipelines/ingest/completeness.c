@@ -35,7 +35,8 @@ ims_take_completeness_add_frame(ImsTakeCompleteness *completeness, ImsTrack trac
 }
 
 gboolean
-ims_take_completeness_av_offset(const ImsTakeCompleteness *completeness, gint64 *start_ms, gint64 *end_ms)
+ims_take_completeness_av_offset(const ImsTakeCompleteness *completeness, gint64 *start_ms,
+                                gint64 *end_ms)
 {
   const ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
   const ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];

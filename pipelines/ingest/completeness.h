@@ -20,28 +20,24 @@
 
 G_BEGIN_DECLS
 
-typedef enum {
-  IMS_TRACK_VIDEO = 0,
-  IMS_TRACK_AUDIO = 1,
-  IMS_TRACK_COUNT
-} ImsTrack;
+typedef enum { IMS_TRACK_VIDEO = 0, IMS_TRACK_AUDIO = 1, IMS_TRACK_COUNT } ImsTrack;
 
 typedef struct {
   /* RTP packets (receive path) */
   guint64 packets_expected;
-  guint64 packets_received;            /* including the retransmitted ones */
+  guint64 packets_received; /* including the retransmitted ones */
   guint64 packets_recovered_by_nack;
-  guint64 packets_lost;                /* never received, even after NACK */
+  guint64 packets_lost; /* never received, even after NACK */
   /* frames */
-  guint64 frames_dropped_incomplete;   /* depacketizer: a packet of the frame was missing */
-  guint64 frames_written;              /* take writer */
-  guint64 frames_refused;              /* take writer: timestamp not after the previous one */
-  guint64 frames_before_keyframe;      /* take writer: video dropped until the first keyframe */
+  guint64 frames_dropped_incomplete; /* depacketizer: a packet of the frame was missing */
+  guint64 frames_written;            /* take writer */
+  guint64 frames_refused;            /* take writer: timestamp not after the previous one */
+  guint64 frames_before_keyframe;    /* take writer: video dropped until the first keyframe */
   /* the file's timeline on this track (take writer) */
-  guint gaps;                          /* stretches the caller said had no frames */
+  guint gaps; /* stretches the caller said had no frames */
   gint64 longest_gap_ms;
-  gboolean has_frames;                 /* first_ms / last_ms are set */
-  gint64 first_ms, last_ms;            /* first and last frame's time in the file */
+  gboolean has_frames;      /* first_ms / last_ms are set */
+  gint64 first_ms, last_ms; /* first and last frame's time in the file */
 } ImsTrackCompleteness;
 
 typedef struct {
@@ -52,16 +48,18 @@ typedef struct {
 const char *ims_track_name(ImsTrack track);
 
 /* Notes one gap of duration_ms (> 0) on track: gaps and longest_gap_ms. */
-void ims_take_completeness_add_gap(ImsTakeCompleteness *completeness, ImsTrack track, gint64 duration_ms);
+void ims_take_completeness_add_gap(ImsTakeCompleteness *completeness, ImsTrack track,
+                                   gint64 duration_ms);
 
 /* Notes a frame written at time_ms in the file (first_ms / last_ms, frames_written). */
-void ims_take_completeness_add_frame(ImsTakeCompleteness *completeness, ImsTrack track, gint64 time_ms);
+void ims_take_completeness_add_frame(ImsTakeCompleteness *completeness, ImsTrack track,
+                                     gint64 time_ms);
 
 /* A/V offset, audio minus video, in ms (positive: audio starts / ends later
  * than video in the file).  FALSE (nothing written) unless both tracks have
  * frames. */
-gboolean ims_take_completeness_av_offset(const ImsTakeCompleteness *completeness,
-                                         gint64 *start_ms, gint64 *end_ms);
+gboolean ims_take_completeness_av_offset(const ImsTakeCompleteness *completeness, gint64 *start_ms,
+                                         gint64 *end_ms);
 
 /* The record as a JSON object (transfer full):
  *   {"video": {track}, "audio": {track}, "avOffsetMs": {"start": n, "end": n} | null}

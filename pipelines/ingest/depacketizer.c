@@ -38,19 +38,19 @@ struct _ImsDepacketizer {
   ImsMediaCodec codec;
   gsize max_frame_size;
   ImsDepacketizerStats stats;
-  gboolean seen_packet;       /* any packet pushed since new/reset */
+  gboolean seen_packet; /* any packet pushed since new/reset */
   gboolean wants_keyframe;
 
   /* the frame being assembled */
-  GByteArray *buffer;         /* Annex B AU or VP8 frame; reused */
+  GByteArray *buffer; /* Annex B AU or VP8 frame; reused */
   gboolean in_frame;
   guint32 frame_timestamp;
-  gboolean frame_broken;      /* a packet of it is missing or was refused: dropped at its end */
+  gboolean frame_broken; /* a packet of it is missing or was refused: dropped at its end */
   gboolean frame_keyframe;
   guint frame_width, frame_height;
   gboolean frame_has_sps, frame_has_pps;
-  gboolean in_fu;             /* H.264: a FU-A NAL unit is open */
-  gsize fu_nal_offset;        /* where its NAL header is in buffer */
+  gboolean in_fu;      /* H.264: a FU-A NAL unit is open */
+  gsize fu_nal_offset; /* where its NAL header is in buffer */
 
   /* H.264: the last parameter sets seen, NAL units without start codes */
   GByteArray *sps, *pps;
@@ -104,8 +104,8 @@ ims_depacketizer_get_stats(const ImsDepacketizer *self)
 }
 
 gboolean
-ims_depacketizer_get_h264_parameter_sets(const ImsDepacketizer *self, const guint8 **sps, gsize *sps_size,
-                                         const guint8 **pps, gsize *pps_size)
+ims_depacketizer_get_h264_parameter_sets(const ImsDepacketizer *self, const guint8 **sps,
+                                         gsize *sps_size, const guint8 **pps, gsize *pps_size)
 {
   if (self->sps->len == 0 || self->pps->len == 0)
     return FALSE;
@@ -145,9 +145,13 @@ static FrameStart
 h264_nal_starts_access_unit(guint8 type, const guint8 *after_header, gsize size)
 {
   switch (type) {
-  case H264_NAL_SPS: case H264_NAL_PPS: case H264_NAL_AUD: case H264_NAL_SEI:
+  case H264_NAL_SPS:
+  case H264_NAL_PPS:
+  case H264_NAL_AUD:
+  case H264_NAL_SEI:
     return START_YES;
-  case H264_NAL_SLICE: case H264_NAL_IDR:
+  case H264_NAL_SLICE:
+  case H264_NAL_IDR:
     /* first_mb_in_slice is ue(v): 0 is the single bit 1 */
     if (size < 1)
       return START_NO;
@@ -161,7 +165,7 @@ static FrameStart
 h264_packet_starts_frame(const guint8 *p, gsize n)
 {
   if (n < 2)
-    return START_UNKNOWN;   /* refused later as malformed if it is */
+    return START_UNKNOWN; /* refused later as malformed if it is */
   guint8 type = p[0] & 0x1f;
   if (type >= 1 && type <= 23)
     return h264_nal_starts_access_unit(type, p + 1, n - 1);
@@ -202,7 +206,7 @@ h264_nal_complete(ImsDepacketizer *self, const guint8 *nal, gsize size)
 static int
 h264_append_nal(ImsDepacketizer *self, const guint8 *nal, gsize size)
 {
-  if (size < 1 || (nal[0] & 0x80))   /* forbidden_zero_bit */
+  if (size < 1 || (nal[0] & 0x80)) /* forbidden_zero_bit */
     return -EINVAL;
   int ret = append(self, ANNEX_B_START_CODE, sizeof ANNEX_B_START_CODE);
   if (ret == 0)
@@ -220,7 +224,7 @@ h264_append_packet(ImsDepacketizer *self, const guint8 *p, gsize n)
     return -EINVAL;
   guint8 type = p[0] & 0x1f;
   if (self->in_fu && type != H264_FU_A)
-    return -EINVAL;   /* a FU-A left open: its end never came */
+    return -EINVAL; /* a FU-A left open: its end never came */
 
   if (type >= 1 && type <= 23)
     return h264_append_nal(self, p, n);
@@ -250,7 +254,7 @@ h264_append_packet(ImsDepacketizer *self, const guint8 *p, gsize n)
     gboolean start = (p[1] & 0x80) != 0, end = (p[1] & 0x40) != 0;
     guint8 nal_type = p[1] & 0x1f;
     if (start && end)
-      return -EINVAL;   /* RFC 6184 5.8: a FU must not hold a whole NAL unit */
+      return -EINVAL; /* RFC 6184 5.8: a FU must not hold a whole NAL unit */
     if (start) {
       if (self->in_fu)
         return -EINVAL;
@@ -263,7 +267,7 @@ h264_append_packet(ImsDepacketizer *self, const guint8 *p, gsize n)
       self->in_fu = TRUE;
       self->fu_nal_offset = self->buffer->len - 1;
     } else if (!self->in_fu) {
-      self->frame_broken = TRUE;   /* its start was lost */
+      self->frame_broken = TRUE; /* its start was lost */
       return 0;
     } else if (((self->buffer->data[self->fu_nal_offset]) & 0x1f) != nal_type) {
       return -EINVAL;
@@ -273,13 +277,17 @@ h264_append_packet(ImsDepacketizer *self, const guint8 *p, gsize n)
       return ret;
     if (end) {
       self->in_fu = FALSE;
-      h264_nal_complete(self, self->buffer->data + self->fu_nal_offset, self->buffer->len - self->fu_nal_offset);
+      h264_nal_complete(self, self->buffer->data + self->fu_nal_offset,
+                        self->buffer->len - self->fu_nal_offset);
     }
     return 0;
   }
-  case H264_STAP_B: case H264_MTAP16: case H264_MTAP24: case H264_FU_B:
+  case H264_STAP_B:
+  case H264_MTAP16:
+  case H264_MTAP24:
+  case H264_FU_B:
     return -ENOTSUP;
-  default:   /* 0, 30, 31: reserved */
+  default: /* 0, 30, 31: reserved */
     return -EINVAL;
   }
 }
@@ -291,7 +299,7 @@ h264_complete_keyframe(ImsDepacketizer *self)
   if (!self->frame_keyframe || (self->frame_has_sps && self->frame_has_pps))
     return 0;
   if (self->sps->len == 0 || self->pps->len == 0)
-    return 0;   /* nothing to add: the writer waits for a keyframe that has them */
+    return 0; /* nothing to add: the writer waits for a keyframe that has them */
   gsize prefix = 0;
   if (!self->frame_has_sps)
     prefix += 4 + self->sps->len;
@@ -323,22 +331,22 @@ vp8_parse_descriptor(const guint8 *p, gsize n, gsize *offset, gboolean *partitio
     return -EINVAL;
   gsize off = 1;
   *partition_start = (p[0] & 0x10) && (p[0] & 0x07) == 0;
-  if (p[0] & 0x80) {   /* X */
+  if (p[0] & 0x80) { /* X */
     if (off >= n)
       return -EINVAL;
     guint8 x = p[off++];
-    if (x & 0x80) {    /* I: picture ID, 7 or 15 bits */
+    if (x & 0x80) { /* I: picture ID, 7 or 15 bits */
       if (off >= n)
         return -EINVAL;
       off += (p[off] & 0x80) ? 2 : 1;
     }
-    if (x & 0x40)      /* L: TL0PICIDX */
+    if (x & 0x40) /* L: TL0PICIDX */
       off++;
-    if (x & 0x30)      /* T or K: TID / Y / KEYIDX */
+    if (x & 0x30) /* T or K: TID / Y / KEYIDX */
       off++;
   }
   if (off >= n)
-    return -EINVAL;    /* no VP8 payload */
+    return -EINVAL; /* no VP8 payload */
   *offset = off;
   return 0;
 }
@@ -362,7 +370,7 @@ vp8_append_packet(ImsDepacketizer *self, const guint8 *p, gsize n, gboolean firs
   if (ret < 0)
     return ret;
   if (partition_start && !first)
-    return -EINVAL;   /* a second start of partition 0 in one frame */
+    return -EINVAL; /* a second start of partition 0 in one frame */
   if (partition_start) {
     /* RFC 6386 9.1: 3-byte frame tag (bit 0 = P, inverse keyframe), then for
      * keyframes the start code 9d 01 2a and 14-bit width and height. */
@@ -401,11 +409,11 @@ push_opus(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMediaFrame *fra
 {
   /* a lost Opus packet is a lost frame, but nothing after it depends on it:
    * no drop to report (the receive stream counts lost packets) */
-  if (packet->payload_size == 0) {   /* an Opus packet has at least its TOC byte */
+  if (packet->payload_size == 0) { /* an Opus packet has at least its TOC byte */
     self->stats.packets_malformed++;
     return -EINVAL;
   }
-  *frame = (ImsMediaFrame) {
+  *frame = (ImsMediaFrame){
     .codec = IMS_MEDIA_CODEC_OPUS,
     .data = packet->payload,
     .size = packet->payload_size,
@@ -430,17 +438,17 @@ ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMed
   int result = 0;
 
   if (self->in_frame && packet->rtp_timestamp != self->frame_timestamp) {
-    drop_frame(self);   /* its end (the marker) never came */
+    drop_frame(self); /* its end (the marker) never came */
     result |= IMS_DEPACKETIZER_DROPPED;
   } else if (self->in_frame && loss) {
-    self->frame_broken = TRUE;   /* a packet inside it was lost */
+    self->frame_broken = TRUE; /* a packet inside it was lost */
   }
 
   gboolean first = !self->in_frame, missing_start = FALSE;
   if (first) {
     FrameStart start = self->codec == IMS_MEDIA_CODEC_H264
-      ? h264_packet_starts_frame(packet->payload, packet->payload_size)
-      : vp8_packet_starts_frame(packet->payload, packet->payload_size);
+                           ? h264_packet_starts_frame(packet->payload, packet->payload_size)
+                           : vp8_packet_starts_frame(packet->payload, packet->payload_size);
     begin_frame(self, packet->rtp_timestamp);
     if (start == START_YES && packet->loss_before && !(result & IMS_DEPACKETIZER_DROPPED)) {
       /* this frame starts whole after a frame that ended whole, so what was
@@ -457,8 +465,8 @@ ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMed
   int ret = 0;
   if (!self->frame_broken) {
     ret = self->codec == IMS_MEDIA_CODEC_H264
-      ? h264_append_packet(self, packet->payload, packet->payload_size)
-      : vp8_append_packet(self, packet->payload, packet->payload_size, first);
+              ? h264_append_packet(self, packet->payload, packet->payload_size)
+              : vp8_append_packet(self, packet->payload, packet->payload_size, first);
     if (ret < 0) {
       self->frame_broken = TRUE;
       self->wants_keyframe = TRUE;
@@ -483,7 +491,7 @@ ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMed
       drop_frame(self);
       result |= IMS_DEPACKETIZER_DROPPED;
     } else {
-      *frame = (ImsMediaFrame) {
+      *frame = (ImsMediaFrame){
         .codec = self->codec,
         .data = self->buffer->data,
         .size = self->buffer->len,

@@ -45,23 +45,23 @@ typedef struct {
   gsize payload_size;
   guint32 rtp_timestamp;
   gboolean marker;
-  gboolean loss_before;   /* at least one packet between the previous one pushed and this one was lost */
+  gboolean loss_before; /* at least one packet between the previous one pushed and this one was lost */
 } ImsRtpPayload;
 
 /* What push() reports (bits of its non-negative return). */
 enum {
-  IMS_DEPACKETIZER_FRAME = 1 << 0,     /* *frame holds a complete frame */
-  IMS_DEPACKETIZER_DROPPED = 1 << 1,   /* an incomplete frame was dropped: ask for a keyframe */
+  IMS_DEPACKETIZER_FRAME = 1 << 0,   /* *frame holds a complete frame */
+  IMS_DEPACKETIZER_DROPPED = 1 << 1, /* an incomplete frame was dropped: ask for a keyframe */
 };
 
 typedef struct {
-  guint64 packets;              /* pushed */
-  guint64 packets_malformed;    /* refused with -EINVAL */
-  guint64 packets_unsupported;  /* refused with -ENOTSUP */
-  guint64 frames;               /* complete frames given out */
-  guint64 keyframes;            /* of which keyframes */
-  guint64 frames_dropped;       /* incomplete frames dropped (including the too large ones) */
-  guint64 frames_too_large;     /* over max_frame_size (-EMSGSIZE) */
+  guint64 packets;             /* pushed */
+  guint64 packets_malformed;   /* refused with -EINVAL */
+  guint64 packets_unsupported; /* refused with -ENOTSUP */
+  guint64 frames;              /* complete frames given out */
+  guint64 keyframes;           /* of which keyframes */
+  guint64 frames_dropped;      /* incomplete frames dropped (including the too large ones) */
+  guint64 frames_too_large;    /* over max_frame_size (-EMSGSIZE) */
 } ImsDepacketizerStats;
 
 typedef struct _ImsDepacketizer ImsDepacketizer;
@@ -94,9 +94,9 @@ const ImsDepacketizerStats *ims_depacketizer_get_stats(const ImsDepacketizer *se
 
 /* H.264: the last SPS and PPS seen (NAL units without start codes), borrowed
  * until the next push.  FALSE (outputs untouched) until both were seen. */
-gboolean ims_depacketizer_get_h264_parameter_sets(const ImsDepacketizer *self,
-                                                  const guint8 **sps, gsize *sps_size,
-                                                  const guint8 **pps, gsize *pps_size);
+gboolean ims_depacketizer_get_h264_parameter_sets(const ImsDepacketizer *self, const guint8 **sps,
+                                                  gsize *sps_size, const guint8 **pps,
+                                                  gsize *pps_size);
 
 /* Forgets the frame being assembled (not the parameter sets, not the stats):
  * for a new SSRC of the same stream. */

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   IMS_MEDIA_CODEC_NONE = 0,
-  IMS_MEDIA_CODEC_H264,   /* packetization-mode 1; frames are Annex B access units */
+  IMS_MEDIA_CODEC_H264, /* packetization-mode 1; frames are Annex B access units */
   IMS_MEDIA_CODEC_VP8,
   IMS_MEDIA_CODEC_OPUS,
 } ImsMediaCodec;
@@ -23,8 +23,8 @@ typedef struct {
   const guint8 *data;
   gsize size;
   guint32 rtp_timestamp;
-  gboolean keyframe;       /* H.264: holds an IDR slice; VP8: P bit clear; Opus: always */
-  guint width, height;     /* VP8 keyframes carry them; 0 otherwise */
+  gboolean keyframe;   /* H.264: holds an IDR slice; VP8: P bit clear; Opus: always */
+  guint width, height; /* VP8 keyframes carry them; 0 otherwise */
 } ImsMediaFrame;
 
 /* "H264", "VP8", "OPUS" (as takes.video_codec / audio_codec), "NONE". */
@@ -32,10 +32,14 @@ static inline const char *
 ims_media_codec_name(ImsMediaCodec codec)
 {
   switch (codec) {
-  case IMS_MEDIA_CODEC_H264: return "H264";
-  case IMS_MEDIA_CODEC_VP8: return "VP8";
-  case IMS_MEDIA_CODEC_OPUS: return "OPUS";
-  default: return "NONE";
+  case IMS_MEDIA_CODEC_H264:
+    return "H264";
+  case IMS_MEDIA_CODEC_VP8:
+    return "VP8";
+  case IMS_MEDIA_CODEC_OPUS:
+    return "OPUS";
+  default:
+    return "NONE";
   }
 }
 

@@ -21,22 +21,22 @@
 #define IMS_MEDIA_LOOPS_MAX 64
 
 struct _ImsMediaLoop {
-  ImsMediaLoops *loops;   /* owner, never NULL */
+  ImsMediaLoops *loops; /* owner, never NULL */
   guint index;
-  GMainContext *context;  /* owned */
-  GMainLoop *main_loop;   /* owned */
-  GThread *thread;        /* owned, joined at free */
-  clockid_t cpu_clock;    /* written by the thread before ready */
+  GMainContext *context; /* owned */
+  GMainLoop *main_loop;  /* owned */
+  GThread *thread;       /* owned, joined at free */
+  clockid_t cpu_clock;   /* written by the thread before ready */
   gboolean has_cpu_clock;
-  guint load;             /* protected by loops->lock */
-  gboolean ready;         /* protected by loops->lock */
+  guint load;     /* protected by loops->lock */
+  gboolean ready; /* protected by loops->lock */
 };
 
 struct _ImsMediaLoops {
   GMutex lock;
   GCond ready_cond;
   guint n_loops;
-  ImsMediaLoop *loop;     /* array of n_loops */
+  ImsMediaLoop *loop; /* array of n_loops */
 };
 
 static gpointer

@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
-#define MAX_DROPOUT 3000   /* RFC 3550 A.1: a forward jump beyond this is a restart candidate */
+#define MAX_DROPOUT 3000 /* RFC 3550 A.1: a forward jump beyond this is a restart candidate */
 /* Consecutive numbers all behind next: a sender restarted just below where it was (inside the
  * window, where a jump is not seen): resync at the last of them. */
 #define RESTART_RUN 32
@@ -32,12 +32,12 @@ typedef enum {
   SLOT_STORED,
   SLOT_RELEASED,
   SLOT_GIVEN_UP,
-  SLOT_LATE,        /* given up, then arrived: a second copy is a duplicate */
+  SLOT_LATE, /* given up, then arrived: a second copy is a duplicate */
 } SlotState;
 
 typedef struct {
-  gint64 sequence;        /* extended number held, -1 when never used */
-  gint64 arrival_us;      /* STORED: arrival; MISSING: when the gap was seen */
+  gint64 sequence;   /* extended number held, -1 when never used */
+  gint64 arrival_us; /* STORED: arrival; MISSING: when the gap was seen */
   gint64 last_nack_us;
   guint16 length;
   guint8 state;
@@ -59,17 +59,17 @@ struct _ImsReceiveStream {
   guint mask;
 
   gboolean started;
-  gboolean starting;      /* within start_delay of the first packet: hold, accept earlier ones */
+  gboolean starting; /* within start_delay of the first packet: hold, accept earlier ones */
   gint64 start_until_us;
   guint32 ssrc;
-  gint64 base;            /* first extended number of this epoch */
+  gint64 base; /* first extended number of this epoch */
   gint64 highest;
   gint64 next;
-  guint missing;          /* MISSING slots in next..highest */
+  guint missing;           /* MISSING slots in next..highest */
   guint64 expected_before; /* expected of the epochs before a resync */
 
   /* probation: a packet after a big jump, kept until the next one says restart or not */
-  guint behind_run;       /* consecutive packets, each the one after the previous, behind next */
+  guint behind_run; /* consecutive packets, each the one after the previous, behind next */
   guint16 behind_last;
   gboolean probation;
   guint16 probation_sequence;
@@ -82,14 +82,14 @@ struct _ImsReceiveStream {
 
   gboolean have_transit;
   gint64 last_transit;
-  gint64 jitter_q4;       /* jitter x 16 (RFC 3550 A.8) */
+  gint64 jitter_q4; /* jitter x 16 (RFC 3550 A.8) */
 
   gboolean have_sender_report;
   guint64 sr_ntp_time;
   guint32 sr_rtp_time;
   gint64 sr_arrival_us;
 
-  guint64 expected_prior;  /* at the previous report block */
+  guint64 expected_prior; /* at the previous report block */
   guint64 received_prior;
 
   ImsReceiveStreamStats stats;
@@ -98,7 +98,7 @@ struct _ImsReceiveStream {
 void
 ims_receive_stream_config_init(ImsReceiveStreamConfig *config, guint clock_rate)
 {
-  *config = (ImsReceiveStreamConfig) {
+  *config = (ImsReceiveStreamConfig){
     .clock_rate = clock_rate,
     .window = 512,
     .max_packet_size = 1500,
@@ -299,7 +299,7 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
     }
     for (gint64 s = MAX(stream->highest + 1, stream->next); s < sequence; s++) {
       Slot *gap = slot_of(stream, s);
-      *gap = (Slot) { .sequence = s, .arrival_us = arrival_us, .state = SLOT_MISSING };
+      *gap = (Slot){ .sequence = s, .arrival_us = arrival_us, .state = SLOT_MISSING };
       stream->missing++;
     }
     Slot *slot = slot_of(stream, sequence);
@@ -354,10 +354,10 @@ static void
 start_earlier(ImsReceiveStream *stream, gint64 sequence, gint64 arrival_us)
 {
   for (gint64 s = sequence + 1; s < stream->next; s++) {
-    *slot_of(stream, s) = (Slot) { .sequence = s, .arrival_us = arrival_us, .state = SLOT_MISSING };
+    *slot_of(stream, s) = (Slot){ .sequence = s, .arrival_us = arrival_us, .state = SLOT_MISSING };
     stream->missing++;
   }
-  *slot_of(stream, sequence) = (Slot) { .sequence = sequence, .state = SLOT_EMPTY };
+  *slot_of(stream, sequence) = (Slot){ .sequence = sequence, .state = SLOT_EMPTY };
   stream->base = sequence;
   stream->next = sequence;
 }
@@ -543,10 +543,11 @@ ims_receive_stream_fill_report_block(ImsReceiveStream *stream, gint64 now_us,
   stream->expected_prior = expected;
   stream->received_prior = received;
   gint64 lost = (gint64) expected - (gint64) received;
-  *block = (ImsRtcpReportBlock) {
+  *block = (ImsRtcpReportBlock){
     .ssrc = stream->ssrc,
     .fraction_lost = (expected_interval == 0 || lost_interval <= 0)
-                         ? 0 : (guint8) MIN(255, (lost_interval << 8) / expected_interval),
+                         ? 0
+                         : (guint8) MIN(255, (lost_interval << 8) / expected_interval),
     .cumulative_lost = (gint32) CLAMP(lost, -0x800000, 0x7fffff),
     /* cycles counted from the first packet of the epoch (RFC 3550 A.1) */
     .extended_highest_sequence = (guint32) (stream->highest - (stream->base & ~(gint64) 0xffff)),

@@ -44,34 +44,34 @@ G_BEGIN_DECLS
 typedef struct _ImsReceiveStream ImsReceiveStream;
 
 typedef struct {
-  guint clock_rate;          /* RTP clock (Hz), for jitter; 90000 video, 48000 Opus */
-  guint window;              /* slots, a power of two (default 512) */
-  guint max_packet_size;     /* bytes a slot holds (default 1500) */
-  gboolean nack;             /* list NACKs (default TRUE; audio usually FALSE) */
-  gint64 reorder_delay_us;   /* a gap this old gets its first NACK (default 10 ms) */
-  gint64 start_delay_us;     /* nothing is handed on this long after the first packet, so packets
+  guint clock_rate;        /* RTP clock (Hz), for jitter; 90000 video, 48000 Opus */
+  guint window;            /* slots, a power of two (default 512) */
+  guint max_packet_size;   /* bytes a slot holds (default 1500) */
+  gboolean nack;           /* list NACKs (default TRUE; audio usually FALSE) */
+  gint64 reorder_delay_us; /* a gap this old gets its first NACK (default 10 ms) */
+  gint64 start_delay_us;   /* nothing is handed on this long after the first packet, so packets
                                 reordered before it are kept (default 10 ms; 0 = none) */
-  gint64 min_wait_us;        /* the wait for a missing packet is at least (default 100 ms) */
-  gint64 max_wait_us;        /* ... and at most (default 1 s) */
-  guint max_nack_retries;    /* NACKs per packet (default 10) */
-  gint64 initial_rtt_us;     /* until measured or set (default 100 ms) */
+  gint64 min_wait_us;      /* the wait for a missing packet is at least (default 100 ms) */
+  gint64 max_wait_us;      /* ... and at most (default 1 s) */
+  guint max_nack_retries;  /* NACKs per packet (default 10) */
+  gint64 initial_rtt_us;   /* until measured or set (default 100 ms) */
 } ImsReceiveStreamConfig;
 
 typedef struct {
-  guint64 expected;          /* RFC 3550 A.3: highest - base + 1, summed over resyncs */
-  guint64 received;          /* unique packets received, late ones included */
-  gint64 lost;               /* expected - received (A.3; what RR reports) */
-  guint64 delivered;         /* handed on */
-  guint64 recovered;         /* missing packets that arrived after a NACK */
-  guint64 given_up;          /* slots skipped after the wait: missing from the output */
-  guint64 late;              /* arrived after their slot was given up, or older than the window */
+  guint64 expected;  /* RFC 3550 A.3: highest - base + 1, summed over resyncs */
+  guint64 received;  /* unique packets received, late ones included */
+  gint64 lost;       /* expected - received (A.3; what RR reports) */
+  guint64 delivered; /* handed on */
+  guint64 recovered; /* missing packets that arrived after a NACK */
+  guint64 given_up;  /* slots skipped after the wait: missing from the output */
+  guint64 late;      /* arrived after their slot was given up, or older than the window */
   guint64 duplicates;
-  guint64 nacks;             /* sequence numbers listed for NACK (retries included) */
-  guint64 resyncs;           /* sender restarts followed */
-  guint64 invalid;           /* not RTP, another SSRC, too big to hold */
-  guint32 jitter;            /* RTP timestamp units */
+  guint64 nacks;   /* sequence numbers listed for NACK (retries included) */
+  guint64 resyncs; /* sender restarts followed */
+  guint64 invalid; /* not RTP, another SSRC, too big to hold */
+  guint32 jitter;  /* RTP timestamp units */
   gint64 rtt_us;
-  guint copies;              /* packet copies allocated (max_packet_size each): the most ever
+  guint copies; /* packet copies allocated (max_packet_size each): the most ever
                                 held at once, not the window */
 } ImsReceiveStreamStats;
 

@@ -11,9 +11,9 @@
 /* What the receiver's log lines carry (ims_log_session): the session and the open take as fields, or,
  * without a session id, the peer's log id at the start of the text. */
 typedef struct {
-  char *session_id;               /* owned, NULL: none; set at new, then only read */
-  char *prefix;                   /* owned: "" with a session id, else "[<log_id>] "; set at new */
-  char *take_id;                  /* owned, loop side: the open take's, NULL between takes */
+  char *session_id; /* owned, NULL: none; set at new, then only read */
+  char *prefix;     /* owned: "" with a session id, else "[<log_id>] "; set at new */
+  char *take_id;    /* owned, loop side: the open take's, NULL between takes */
 } ImsReceiverLog;
 
 typedef struct _Track Track;
@@ -24,18 +24,18 @@ struct _Track {
   guint8 payload_type;
   guint clock_rate;
   gboolean nack;
-  guint32 ssrc;                   /* from the first packet, 0 before */
-  ImsReceiveStream *stream;       /* created with the first packet */
+  guint32 ssrc;             /* from the first packet, 0 before */
+  ImsReceiveStream *stream; /* created with the first packet */
   ImsDepacketizer *depacketizer;
   int timeline_index;
-  guint64 next_sequence;          /* extended; 0 before the first packet */
-  gint64 last_packet_us;          /* atomic (__atomic builtins): read from the main side */
-  guint width, height;            /* VP8: of the last keyframe */
+  guint64 next_sequence; /* extended; 0 before the first packet */
+  gint64 last_packet_us; /* atomic (__atomic builtins): read from the main side */
+  guint width, height;   /* VP8: of the last keyframe */
   /* the stream's and depacketizer's counters when the open take started (zero
    * before the first packet): a take's record counts its own packets only */
   ImsReceiveStreamStats take_start_stats;
   guint64 take_start_frames_dropped;
-  gint64 lost_counted;            /* of the stream's lost packets, those in imsd_receive_packets_lost_total */
+  gint64 lost_counted; /* of the stream's lost packets, those in imsd_receive_packets_lost_total */
 };
 
 /* Notes every track's counters (IMS_TRACK_COUNT of them) at the start of a

@@ -19,7 +19,8 @@ video_size(Track *video, int *width, int *height)
   const guint8 *sps = NULL, *pps = NULL;
   gsize sps_size = 0, pps_size = 0;
   if (video->codec != IMS_MEDIA_CODEC_H264 ||
-      !ims_depacketizer_get_h264_parameter_sets(video->depacketizer, &sps, &sps_size, &pps, &pps_size))
+      !ims_depacketizer_get_h264_parameter_sets(video->depacketizer, &sps, &sps_size, &pps,
+                                                &pps_size))
     return;
   g_autofree guint8 *annexb = g_malloc(sps_size + 4);
   memcpy(annexb, "\0\0\0\1", 4);
@@ -73,14 +74,14 @@ ims_receiver_take_close(const ImsReceiverLog *log, ImsTakeWriter **writer, const
     *completeness = *ims_take_writer_get_completeness(*writer);
     result->complete = ims_take_writer_close(*writer, &error);
     if (!result->complete)
-      ims_log_session(G_LOG_LEVEL_WARNING, log->session_id, log->take_id, "%stake %s: %s", log->prefix,
-                      take_path, error->message);
+      ims_log_session(G_LOG_LEVEL_WARNING, log->session_id, log->take_id, "%stake %s: %s",
+                      log->prefix, take_path, error->message);
     g_clear_pointer(writer, ims_take_writer_free);
   }
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
     Track *track = &tracks[i];
     ImsTrackCompleteness *record = &completeness->tracks[i];
-    if (track->stream) {   /* since the take started */
+    if (track->stream) { /* since the take started */
       ImsReceiveStreamStats stats;
       const ImsReceiveStreamStats *start = &track->take_start_stats;
       ims_receive_stream_get_stats(track->stream, &stats);
@@ -89,12 +90,13 @@ ims_receiver_take_close(const ImsReceiverLog *log, ImsTakeWriter **writer, const
       record->packets_recovered_by_nack = counted_since(stats.recovered, start->recovered);
       /* lost = expected - received (RFC 3550 A.3), over the take */
       record->packets_lost = record->packets_expected > record->packets_received
-                                 ? record->packets_expected - record->packets_received : 0;
+                                 ? record->packets_expected - record->packets_received
+                                 : 0;
     }
     if (track->depacketizer)
-      record->frames_dropped_incomplete =
-          counted_since(ims_depacketizer_get_stats(track->depacketizer)->frames_dropped,
-                        track->take_start_frames_dropped);
+      record->frames_dropped_incomplete = counted_since(
+          ims_depacketizer_get_stats(track->depacketizer)->frames_dropped,
+          track->take_start_frames_dropped);
   }
   ImsTrackCompleteness *video = &completeness->tracks[IMS_TRACK_VIDEO];
   ImsTrackCompleteness *audio = &completeness->tracks[IMS_TRACK_AUDIO];

@@ -24,30 +24,30 @@
 #include "timeline.h"
 #include "transport.h"
 
-G_STATIC_ASSERT((int) IMS_METRIC_KIND_VIDEO == (int) IMS_TRACK_VIDEO && (int) IMS_METRIC_KIND_AUDIO == (int) IMS_TRACK_AUDIO);
+G_STATIC_ASSERT((int) IMS_METRIC_KIND_VIDEO == (int) IMS_TRACK_VIDEO &&
+                (int) IMS_METRIC_KIND_AUDIO == (int) IMS_TRACK_AUDIO);
 
 #define TIMER_INTERVAL_MS 20
 #define REPORT_INTERVAL_US (500 * 1000)
 #define KEYFRAME_RETRY_US (300 * 1000)
 #define MAX_NACKS 64
 
-
 struct _ImsReceiver {
   gatomicrefcount refs;
-  ImsReceiverLog log;             /* the ids of every log line; its take_id is loop side */
-  ImsReceiverConfig config;       /* its session_id and network are not kept: read log, new only */
+  ImsReceiverLog log;       /* the ids of every log line; its take_id is loop side */
+  ImsReceiverConfig config; /* its session_id and network are not kept: read log, new only */
   const ImsIngestCallbacks *callbacks;
   gpointer user_data;
   GMainContext *main_context;
   ImsMediaLoop *loop;
   ImsTransport *transport;
-  guint transport_mline;          /* the m-line whose transport the bundle uses */
+  guint transport_mline; /* the m-line whose transport the bundle uses */
 
   /* main side */
   gboolean closed;
   gboolean offered;
   gboolean answered;
-  GPtrArray *pending_candidates;  /* char*: local candidates before the answer went out */
+  GPtrArray *pending_candidates; /* char*: local candidates before the answer went out */
   gboolean take_open;
 
   /* loop side */
@@ -59,7 +59,7 @@ struct _ImsReceiver {
   gint64 last_report_us;
   ImsTakeWriter *writer;
   char *take_path;
-  gboolean take_started;          /* the first keyframe is in the file */
+  gboolean take_started; /* the first keyframe is in the file */
   gint64 keyframe_asked_us;
   gboolean want_keyframe;
 };
@@ -87,7 +87,12 @@ receiver_unref(ImsReceiver *receiver)
 /* ---- loop -> main ---- */
 
 typedef enum {
-  POST_ANSWER, POST_CANDIDATE, POST_MEDIA_FLOWING, POST_TAKE_STARTED, POST_TAKE_FINISHED, POST_FAILED
+  POST_ANSWER,
+  POST_CANDIDATE,
+  POST_MEDIA_FLOWING,
+  POST_TAKE_STARTED,
+  POST_TAKE_FINISHED,
+  POST_FAILED
 } PostKind;
 
 typedef struct {
@@ -194,8 +199,8 @@ ask_keyframe(ImsReceiver *receiver, gint64 now)
   if (!video->ssrc || now - receiver->keyframe_asked_us < KEYFRAME_RETRY_US)
     return;
   guint8 buffer[64];
-  send_rtcp(receiver, buffer, ims_rtcp_write_pli(buffer, sizeof buffer, receiver->local_ssrc,
-                                                 video->ssrc));
+  send_rtcp(receiver, buffer,
+            ims_rtcp_write_pli(buffer, sizeof buffer, receiver->local_ssrc, video->ssrc));
   ims_metric_add(&ims_metric_plis_sent, IMS_METRIC_KIND_VIDEO, 1);
   receiver->keyframe_asked_us = now;
 }
@@ -260,8 +265,9 @@ on_timer(gpointer data)
     guint n = ims_receive_stream_collect_nacks(track->stream, now, sequences, MAX_NACKS);
     if (n > 0) {
       guint8 buffer[16 + 4 * MAX_NACKS];
-      send_rtcp(receiver, buffer, ims_rtcp_write_nack(buffer, sizeof buffer, receiver->local_ssrc,
-                                                      track->ssrc, sequences, n));
+      send_rtcp(receiver, buffer,
+                ims_rtcp_write_nack(buffer, sizeof buffer, receiver->local_ssrc, track->ssrc,
+                                    sequences, n));
       ims_metric_add(&ims_metric_nacks_sent, track->track, n);
     }
   }
@@ -293,8 +299,8 @@ on_frame(Track *track, const ImsMediaFrame *frame, gint64 arrival_us)
                              frame->keyframe, &error)) {
     if (!g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME))
       ims_log_session(G_LOG_LEVEL_DEBUG, receiver->log.session_id, receiver->log.take_id,
-                      "%s%s frame not written: %s", receiver->log.prefix, ims_track_name(track->track),
-                      error->message);
+                      "%s%s frame not written: %s", receiver->log.prefix,
+                      ims_track_name(track->track), error->message);
     return;
   }
   if (track->track == IMS_TRACK_VIDEO && !receiver->take_started) {
@@ -314,7 +320,7 @@ on_ordered_packet(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 
   gboolean loss = track->next_sequence != 0 && extended_sequence != track->next_sequence;
   track->next_sequence = extended_sequence + 1;
   if (packet->payload_length == 0)
-    return;   /* padding (bandwidth probing) */
+    return; /* padding (bandwidth probing) */
   ImsRtpPayload payload = {
     .payload = packet->payload,
     .payload_size = packet->payload_length,
@@ -379,7 +385,7 @@ on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
   }
   __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
   ims_receive_stream_push(track->stream, buf, len, now);
-  ims_metric_add(&ims_metric_receive_bytes, track->track, (double) len);   /* kind = IMS_TRACK_* */
+  ims_metric_add(&ims_metric_receive_bytes, track->track, (double) len); /* kind = IMS_TRACK_* */
   ims_metric_add(&ims_metric_receive_packets, track->track, 1);
 }
 
@@ -457,15 +463,20 @@ static ImsMediaCodec
 media_codec(ImsSdpCodec codec)
 {
   switch (codec) {
-  case IMS_SDP_CODEC_H264: return IMS_MEDIA_CODEC_H264;
-  case IMS_SDP_CODEC_VP8: return IMS_MEDIA_CODEC_VP8;
-  case IMS_SDP_CODEC_OPUS: return IMS_MEDIA_CODEC_OPUS;
-  default: return IMS_MEDIA_CODEC_NONE;
+  case IMS_SDP_CODEC_H264:
+    return IMS_MEDIA_CODEC_H264;
+  case IMS_SDP_CODEC_VP8:
+    return IMS_MEDIA_CODEC_VP8;
+  case IMS_SDP_CODEC_OPUS:
+    return IMS_MEDIA_CODEC_OPUS;
+  default:
+    return IMS_MEDIA_CODEC_NONE;
   }
 }
 
 static void
-configure_track(ImsReceiver *receiver, Track *track, ImsTrack which, const ImsNegotiatedTrack *agreed)
+configure_track(ImsReceiver *receiver, Track *track, ImsTrack which,
+                const ImsNegotiatedTrack *agreed)
 {
   track->receiver = receiver;
   track->track = which;
@@ -523,7 +534,8 @@ loop_start_take(gpointer data)
   receiver->writer = ims_take_writer_open(work->path, &config, &error);
   if (!receiver->writer) {
     ims_log_session(G_LOG_LEVEL_WARNING, receiver->log.session_id, receiver->log.take_id,
-                    "%stake %s cannot be opened: %s", receiver->log.prefix, work->path, error->message);
+                    "%stake %s cannot be opened: %s", receiver->log.prefix, work->path,
+                    error->message);
     Post *p = g_new0(Post, 1);
     p->kind = POST_TAKE_FINISHED;
     p->result = close_take(receiver);
@@ -544,7 +556,7 @@ loop_stop_take(gpointer data)
   ImsReceiver *receiver = work->receiver;
   if (!receiver->take_path)
     return G_SOURCE_REMOVE;
-  g_autofree char *take_id = g_strdup(receiver->log.take_id);   /* close_take() clears it */
+  g_autofree char *take_id = g_strdup(receiver->log.take_id); /* close_take() clears it */
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
   p->result = close_take(receiver);
@@ -565,7 +577,7 @@ loop_teardown(gpointer data)
     g_source_destroy(receiver->timer);
     g_clear_pointer(&receiver->timer, g_source_unref);
   }
-  g_clear_pointer(&receiver->writer, ims_take_writer_free);   /* cut, as a crash would */
+  g_clear_pointer(&receiver->writer, ims_take_writer_free); /* cut, as a crash would */
   g_clear_pointer(&receiver->take_path, g_free);
   g_clear_pointer(&receiver->log.take_id, g_free);
   ims_transport_close(receiver->transport);
@@ -599,16 +611,18 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
   ImsReceiver *receiver = g_new0(ImsReceiver, 1);
   g_atomic_ref_count_init(&receiver->refs);
   receiver->log.session_id = g_strdup(config->session_id);
-  receiver->log.prefix = config->session_id != NULL ? g_strdup("") : g_strdup_printf("[%s] ", log_id);
+  receiver->log.prefix = config->session_id != NULL ? g_strdup("")
+                                                    : g_strdup_printf("[%s] ", log_id);
   receiver->config = *config;
-  receiver->config.session_id = NULL;   /* borrowed: only log keeps it */
+  receiver->config.session_id = NULL; /* borrowed: only log keeps it */
   receiver->callbacks = callbacks;
   receiver->user_data = user_data;
   receiver->main_context = g_main_context_ref_thread_default();
   receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
   receiver->loop = ims_media_loops_acquire(config->loops);
-  receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id, config->network,
-                                               &transport_callbacks, receiver, error);
+  receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id,
+                                               config->network, &transport_callbacks, receiver,
+                                               error);
   if (!receiver->transport) {
     ims_media_loop_release(receiver->loop);
     receiver_unref(receiver);
@@ -641,9 +655,8 @@ ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error
   /* the remote's role: the transport answers active to actpass (answer.c agrees) */
   ImsDtlsSetup setup = negotiation.dtls_client ? IMS_DTLS_SETUP_ACTPASS : IMS_DTLS_SETUP_ACTIVE;
   g_autoptr(GError) refused = NULL;
-  if (!ims_transport_set_remote(receiver->transport, negotiation.remote_ufrag,
-                                negotiation.remote_pwd, negotiation.remote_fingerprint, setup,
-                                &refused)) {
+  if (!ims_transport_set_remote(receiver->transport, negotiation.remote_ufrag, negotiation.remote_pwd,
+                                negotiation.remote_fingerprint, setup, &refused)) {
     ims_negotiation_clear(&negotiation);
     g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "%s", refused->message);
     return FALSE;
@@ -657,7 +670,7 @@ ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error
   LoopWork *work = g_new0(LoopWork, 1);
   work->video = negotiation.video;
   work->audio = negotiation.audio;
-  negotiation.video.mid = negotiation.audio.mid = NULL;   /* moved */
+  negotiation.video.mid = negotiation.audio.mid = NULL; /* moved */
   run_on_loop(receiver, loop_configure, work);
   post_simple(receiver, POST_ANSWER, negotiation.answer, NULL);
   ims_negotiation_clear(&negotiation);
@@ -684,8 +697,10 @@ ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index, const c
 gint64
 ims_receiver_get_last_media_time(ImsReceiver *receiver)
 {
-  gint64 video = __atomic_load_n(&receiver->tracks[IMS_TRACK_VIDEO].last_packet_us, __ATOMIC_RELAXED);
-  gint64 audio = __atomic_load_n(&receiver->tracks[IMS_TRACK_AUDIO].last_packet_us, __ATOMIC_RELAXED);
+  gint64 video = __atomic_load_n(&receiver->tracks[IMS_TRACK_VIDEO].last_packet_us,
+                                 __ATOMIC_RELAXED);
+  gint64 audio = __atomic_load_n(&receiver->tracks[IMS_TRACK_AUDIO].last_packet_us,
+                                 __ATOMIC_RELAXED);
   return video && audio ? MAX(video, audio) : 0;
 }
 

@@ -38,13 +38,13 @@ G_BEGIN_DECLS
 typedef struct _ImsReceiver ImsReceiver;
 
 typedef struct {
-  ImsMediaLoops *loops;         /* where the peer runs (one loop is picked) */
-  guint video_codecs;           /* IMS_SDP_ACCEPT_* mask, 0 = all */
-  guint video_start_kbps;       /* x-google-start-bitrate in the answer, 0 = none */
-  guint target_kbps;            /* REMB sent to the browser: the bitrate to aim at */
+  ImsMediaLoops *loops;               /* where the peer runs (one loop is picked) */
+  guint video_codecs;                 /* IMS_SDP_ACCEPT_* mask, 0 = all */
+  guint video_start_kbps;             /* x-google-start-bitrate in the answer, 0 = none */
+  guint target_kbps;                  /* REMB sent to the browser: the bitrate to aim at */
   const ImsTransportNetwork *network; /* gathering and advertised addresses; NULL: host UDP on
                                          every interface.  Read by ims_receiver_new() only */
-  const char *session_id;       /* the session the peer's log lines are about: their session field
+  const char *session_id; /* the session the peer's log lines are about: their session field
                                    (copied by ims_receiver_new()); NULL: none, lines name log_id */
 } ImsReceiverConfig;
 

@@ -161,8 +161,7 @@ ims_rtcp_parse_report(const ImsRtcpPacket *packet, ImsRtcpReport *report)
 }
 
 int
-ims_rtcp_parse_sdes_cname(const ImsRtcpPacket *packet, guint32 *ssrc, char *cname,
-                          gsize cname_size)
+ims_rtcp_parse_sdes_cname(const ImsRtcpPacket *packet, guint32 *ssrc, char *cname, gsize cname_size)
 {
   if (packet->type != IMS_RTCP_SDES || packet->count == 0 || packet->body_length < 4)
     return -EINVAL;
@@ -195,8 +194,7 @@ ims_rtcp_parse_bye_ssrc(const ImsRtcpPacket *packet, guint index, guint32 *ssrc)
 }
 
 int
-ims_rtcp_parse_feedback_ssrcs(const ImsRtcpPacket *packet, guint32 *sender_ssrc,
-                              guint32 *media_ssrc)
+ims_rtcp_parse_feedback_ssrcs(const ImsRtcpPacket *packet, guint32 *sender_ssrc, guint32 *media_ssrc)
 {
   if ((packet->type != IMS_RTCP_RTPFB && packet->type != IMS_RTCP_PSFB) || packet->body_length < 8)
     return -EINVAL;
@@ -232,8 +230,7 @@ ims_rtcp_is_pli(const ImsRtcpPacket *packet)
 }
 
 int
-ims_rtcp_parse_fir(const ImsRtcpPacket *packet, guint index, guint32 *ssrc,
-                   guint8 *sequence_number)
+ims_rtcp_parse_fir(const ImsRtcpPacket *packet, guint index, guint32 *ssrc, guint8 *sequence_number)
 {
   if (packet->type != IMS_RTCP_PSFB || packet->count != IMS_RTCP_PSFB_FIR ||
       packet->body_length < 8 + 8u * (index + 1))
@@ -340,7 +337,7 @@ ims_rtcp_parse_transport_cc(const ImsRtcpPacket *packet, ImsRtcpTransportCcInfo 
   info->status_count = read16(p + 2);
   guint32 reference = read24(p + 4);
   info->reference_time = (reference & 0x800000) ? (gint32) (reference | 0xff000000u)
-                                                 : (gint32) reference;
+                                                : (gint32) reference;
   info->feedback_count = p[7];
   gsize deltas_offset = 0;
   int rc = walk_transport_cc(packet, info, &deltas_offset, NULL, NULL);
@@ -532,9 +529,9 @@ ims_rtcp_write_remb(guint8 *buffer, gsize size, guint32 sender_ssrc, guint64 bit
 }
 
 int
-ims_rtcp_write_transport_cc(guint8 *buffer, gsize size, guint32 sender_ssrc,
-                            guint32 media_ssrc, guint16 base_sequence, guint8 feedback_count,
-                            const gint64 *arrival_us, guint count)
+ims_rtcp_write_transport_cc(guint8 *buffer, gsize size, guint32 sender_ssrc, guint32 media_ssrc,
+                            guint16 base_sequence, guint8 feedback_count, const gint64 *arrival_us,
+                            guint count)
 {
   if (count == 0 || count > 0xffff)
     return -EINVAL;
@@ -556,7 +553,8 @@ ims_rtcp_write_transport_cc(guint8 *buffer, gsize size, guint32 sender_ssrc,
       gsize n = c * 7 + i;
       guint symbol = 0;
       if (n < count && arrival_us[n] >= 0) {
-        gint64 ticks = (arrival_us[n] - previous_us + (arrival_us[n] >= previous_us ? 125 : -125)) / 250;
+        gint64 ticks = (arrival_us[n] - previous_us + (arrival_us[n] >= previous_us ? 125 : -125)) /
+                       250;
         ticks = CLAMP(ticks, G_MININT16, G_MAXINT16);
         previous_us += ticks * 250;
         if (ticks >= 0 && ticks <= 255) {

@@ -26,8 +26,8 @@ enum {
   IMS_RTCP_SDES = 202,
   IMS_RTCP_BYE = 203,
   IMS_RTCP_APP = 204,
-  IMS_RTCP_RTPFB = 205,   /* transport layer feedback: FMT 1 generic NACK, 15 transport-cc */
-  IMS_RTCP_PSFB = 206,    /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
+  IMS_RTCP_RTPFB = 205, /* transport layer feedback: FMT 1 generic NACK, 15 transport-cc */
+  IMS_RTCP_PSFB = 206,  /* payload-specific feedback: FMT 1 PLI, 4 FIR, 15 application (REMB) */
 };
 enum {
   IMS_RTCP_RTPFB_NACK = 1,
@@ -39,9 +39,9 @@ enum {
 #define IMS_RTCP_MAX_REPORT_BLOCKS 31
 
 typedef struct {
-  guint8 type;           /* packet type, 200.. */
-  guint8 count;          /* the 5-bit field: report count, source count or feedback FMT */
-  const guint8 *body;    /* after the 4-byte header, padding removed */
+  guint8 type;        /* packet type, 200.. */
+  guint8 count;       /* the 5-bit field: report count, source count or feedback FMT */
+  const guint8 *body; /* after the 4-byte header, padding removed */
   gsize body_length;
 } ImsRtcpPacket;
 
@@ -52,19 +52,19 @@ typedef struct {
 } ImsRtcpReader;
 
 typedef struct {
-  guint32 ssrc;                       /* the source this block reports on */
-  guint8 fraction_lost;               /* 8.8 fixed point fraction of the last interval */
-  gint32 cumulative_lost;             /* 24-bit signed on the wire: clamped to -2^23..2^23-1 */
+  guint32 ssrc;           /* the source this block reports on */
+  guint8 fraction_lost;   /* 8.8 fixed point fraction of the last interval */
+  gint32 cumulative_lost; /* 24-bit signed on the wire: clamped to -2^23..2^23-1 */
   guint32 extended_highest_sequence;
-  guint32 jitter;                     /* RTP timestamp units */
-  guint32 last_sender_report;         /* LSR: middle 32 bits of the last SR's NTP time, 0 if none */
+  guint32 jitter;             /* RTP timestamp units */
+  guint32 last_sender_report; /* LSR: middle 32 bits of the last SR's NTP time, 0 if none */
   guint32 delay_since_last_sender_report; /* DLSR, 1/65536 s */
 } ImsRtcpReportBlock;
 
 typedef struct {
-  guint32 ssrc;                /* the sender of the report */
-  gboolean has_sender_info;    /* SR (TRUE) or RR */
-  guint64 ntp_time;            /* SR only: 32.32 NTP */
+  guint32 ssrc;             /* the sender of the report */
+  gboolean has_sender_info; /* SR (TRUE) or RR */
+  guint64 ntp_time;         /* SR only: 32.32 NTP */
   guint32 rtp_time;
   guint32 packet_count;
   guint32 octet_count;
@@ -75,7 +75,7 @@ typedef struct {
 typedef struct {
   guint16 base_sequence;
   guint16 status_count;
-  gint32 reference_time;       /* 24-bit signed, multiples of 64 ms */
+  gint32 reference_time; /* 24-bit signed, multiples of 64 ms */
   guint8 feedback_count;
 } ImsRtcpTransportCcInfo;
 
@@ -151,8 +151,8 @@ int ims_rtcp_write_remb(guint8 *buffer, gsize size, guint32 sender_ssrc, guint64
  * it was not received; at least one must be received.  The reference time is the first received
  * arrival rounded down to 64 ms; deltas are rounded to 250 µs (1 byte when 0..63.75 ms, else 2 bytes
  * signed, clamped to ±8.19 s).  Status chunks are two-bit vectors (7 statuses each). */
-int ims_rtcp_write_transport_cc(guint8 *buffer, gsize size, guint32 sender_ssrc,
-                                guint32 media_ssrc, guint16 base_sequence, guint8 feedback_count,
+int ims_rtcp_write_transport_cc(guint8 *buffer, gsize size, guint32 sender_ssrc, guint32 media_ssrc,
+                                guint16 base_sequence, guint8 feedback_count,
                                 const gint64 *arrival_us, guint count);
 
 /* The middle 32 bits of a 32.32 NTP time (LSR, RFC 3550 6.4.1). */

@@ -21,21 +21,21 @@ G_BEGIN_DECLS
 #define IMS_RTP_EXTENSION_TWO_BYTE 0x1000
 
 typedef struct {
-  const guint8 *data;          /* the whole packet (the caller's buffer) */
+  const guint8 *data; /* the whole packet (the caller's buffer) */
   gsize length;
   gboolean marker;
-  guint8 payload_type;         /* 0..127 */
+  guint8 payload_type; /* 0..127 */
   guint16 sequence;
   guint32 timestamp;
   guint32 ssrc;
   guint8 csrc_count;
   guint32 csrc[IMS_RTP_MAX_CSRC];
-  guint16 extension_profile;   /* 0 when the X bit is clear */
-  const guint8 *extension;     /* the extension's body (after its 4-byte header), NULL if none */
+  guint16 extension_profile; /* 0 when the X bit is clear */
+  const guint8 *extension;   /* the extension's body (after its 4-byte header), NULL if none */
   gsize extension_length;
-  const guint8 *payload;       /* after header, CSRCs and extension; before padding */
+  const guint8 *payload; /* after header, CSRCs and extension; before padding */
   gsize payload_length;
-  guint8 padding_length;       /* 0 when the P bit is clear */
+  guint8 padding_length; /* 0 when the P bit is clear */
 } ImsRtpPacket;
 
 /* Parses data[0..length) as an RTP packet into packet.  Returns 0, or -EINVAL when it is not RTP

@@ -2,7 +2,9 @@
  * (take-result.h). */
 #include "take-result.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-ingest-error-quark, ims_ingest_error)
+/* clang-format on */
 
 void
 ims_take_result_free(ImsTakeResult *result)

@@ -16,15 +16,15 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *path;              /* the Matroska file, as passed to start_take */
-  gint64 duration_ms;      /* last written timestamp + its duration - first one */
-  guint64 size_bytes;      /* file size after EOS */
-  char *video_codec;       /* "H264" or "VP8", NULL if no video was written */
-  char *audio_codec;       /* "OPUS", NULL if no audio was written */
-  int width, height;       /* of the first video frame written, 0 if unknown */
-  gboolean complete;       /* TRUE: EOS reached the file sink; FALSE: the take was
+  char *path;         /* the Matroska file, as passed to start_take */
+  gint64 duration_ms; /* last written timestamp + its duration - first one */
+  guint64 size_bytes; /* file size after EOS */
+  char *video_codec;  /* "H264" or "VP8", NULL if no video was written */
+  char *audio_codec;  /* "OPUS", NULL if no audio was written */
+  int width, height;  /* of the first video frame written, 0 if unknown */
+  gboolean complete;  /* TRUE: EOS reached the file sink; FALSE: the take was
                               cut by a pipeline error (file may still decode) */
-  char *completeness;      /* JSON text of the take's completeness record (docs/ingest.md),
+  char *completeness; /* JSON text of the take's completeness record (docs/ingest.md),
                               NULL when there is none */
 } ImsTakeResult;
 

@@ -22,7 +22,9 @@
 #include <libavutil/channel_layout.h>
 #include <libavutil/opt.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-take-writer-error-quark, ims_take_writer_error)
+/* clang-format on */
 
 static const AVRational NS_TIME_BASE = { 1, 1000000000 };
 static const AVRational OPUS_TIME_BASE = { 1, 48000 };
@@ -40,13 +42,13 @@ struct _ImsTakeWriter {
   ImsTakeWriterConfig config;
   WriterState state;
   AVFormatContext *format;
-  AVStream *streams[IMS_TRACK_COUNT];   /* NULL: the take has no such track */
-  AVPacket *packet;                      /* reused for every frame */
-  GByteArray *avc;                       /* H.264 access unit as 4-byte-length NAL units; reused */
-  gint64 origin_ns;                      /* session time of the file's time 0 */
+  AVStream *streams[IMS_TRACK_COUNT]; /* NULL: the take has no such track */
+  AVPacket *packet;                   /* reused for every frame */
+  GByteArray *avc;                    /* H.264 access unit as 4-byte-length NAL units; reused */
+  gint64 origin_ns;                   /* session time of the file's time 0 */
   gboolean has_last[IMS_TRACK_COUNT];
-  gint64 last_pts[IMS_TRACK_COUNT];      /* in the stream's time base */
-  PendingAudio pending[IMS_TAKE_WRITER_MAX_PENDING_AUDIO];   /* audio before the header, oldest first */
+  gint64 last_pts[IMS_TRACK_COUNT];                        /* in the stream's time base */
+  PendingAudio pending[IMS_TAKE_WRITER_MAX_PENDING_AUDIO]; /* audio before the header, oldest first */
   guint pending_count;
   ImsTakeCompleteness completeness;
 };
@@ -167,16 +169,16 @@ set_video_parameters(ImsTakeWriter *self, const guint8 *data, gsize size, GError
   }
   guint8 *p = avcc;
   *p++ = 1;
-  *p++ = sps[1];   /* profile_idc */
-  *p++ = sps[2];   /* constraint flags */
-  *p++ = sps[3];   /* level_idc */
-  *p++ = 0xff;     /* 6 reserved bits, lengthSizeMinusOne = 3 */
-  *p++ = 0xe1;     /* 3 reserved bits, one SPS */
+  *p++ = sps[1]; /* profile_idc */
+  *p++ = sps[2]; /* constraint flags */
+  *p++ = sps[3]; /* level_idc */
+  *p++ = 0xff;   /* 6 reserved bits, lengthSizeMinusOne = 3 */
+  *p++ = 0xe1;   /* 3 reserved bits, one SPS */
   *p++ = sps_size >> 8;
   *p++ = sps_size & 0xff;
   memcpy(p, sps, sps_size);
   p += sps_size;
-  *p++ = 1;        /* one PPS */
+  *p++ = 1; /* one PPS */
   *p++ = pps_size >> 8;
   *p++ = pps_size & 0xff;
   memcpy(p, pps, pps_size);
@@ -191,7 +193,8 @@ set_video_parameters(ImsTakeWriter *self, const guint8 *data, gsize size, GError
     parser->flags |= PARSER_FLAG_COMPLETE_FRAMES;
     uint8_t *out = NULL;
     int out_size = 0;
-    av_parser_parse2(parser, context, &out, &out_size, data, (int) size, AV_NOPTS_VALUE, AV_NOPTS_VALUE, 0);
+    av_parser_parse2(parser, context, &out, &out_size, data, (int) size, AV_NOPTS_VALUE,
+                     AV_NOPTS_VALUE, 0);
     par->width = parser->width > 0 ? parser->width : context->width;
     par->height = parser->height > 0 ? parser->height : context->height;
   }
@@ -215,11 +218,17 @@ opus_packet_samples(const guint8 *data, gsize size)
   if (size < 1)
     return 0;
   guint config = data[0] >> 3;
-  gint64 frame = config < 12 ? SILK[config & 3] : config < 16 ? HYBRID[config & 1] : CELT[config & 3];
+  gint64 frame = config < 12   ? SILK[config & 3]
+                 : config < 16 ? HYBRID[config & 1]
+                               : CELT[config & 3];
   switch (data[0] & 3) {
-  case 0: return frame;
-  case 1: case 2: return 2 * frame;
-  default: return size >= 2 ? (data[1] & 0x3f) * frame : 0;
+  case 0:
+    return frame;
+  case 1:
+  case 2:
+    return 2 * frame;
+  default:
+    return size >= 2 ? (data[1] & 0x3f) * frame : 0;
   }
 }
 
@@ -234,9 +243,10 @@ ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config, GError
       (config->audio_codec != IMS_MEDIA_CODEC_NONE && config->audio_codec != IMS_MEDIA_CODEC_OPUS) ||
       (config->video_codec == IMS_MEDIA_CODEC_NONE && config->audio_codec == IMS_MEDIA_CODEC_NONE) ||
       config->audio_channels > 2) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CONFIG,
-                "a take needs H.264 or VP8 video and/or Opus audio (1 or 2 channels), got video %s audio %s",
-                ims_media_codec_name(config->video_codec), ims_media_codec_name(config->audio_codec));
+    g_set_error(
+        error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CONFIG,
+        "a take needs H.264 or VP8 video and/or Opus audio (1 or 2 channels), got video %s audio %s",
+        ims_media_codec_name(config->video_codec), ims_media_codec_name(config->audio_codec));
     return NULL;
   }
 
@@ -254,8 +264,8 @@ ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config, GError
 
   int ret = avformat_alloc_output_context2(&self->format, NULL, "matroska", path);
   if (ret < 0 || !self->packet) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_MUXER, "libavformat has no matroska muxer: %s",
-                av_error_text(ret, text, sizeof text));
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_MUXER,
+                "libavformat has no matroska muxer: %s", av_error_text(ret, text, sizeof text));
     goto error;
   }
   if (config->video_codec != IMS_MEDIA_CODEC_NONE) {
@@ -263,7 +273,8 @@ ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config, GError
     if (!stream)
       goto no_memory;
     stream->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
-    stream->codecpar->codec_id = config->video_codec == IMS_MEDIA_CODEC_H264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+    stream->codecpar->codec_id = config->video_codec == IMS_MEDIA_CODEC_H264 ? AV_CODEC_ID_H264
+                                                                             : AV_CODEC_ID_VP8;
     self->streams[IMS_TRACK_VIDEO] = stream;
   }
   if (config->audio_codec != IMS_MEDIA_CODEC_NONE) {
@@ -281,8 +292,8 @@ ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config, GError
   }
   ret = avio_open(&self->format->pb, path, AVIO_FLAG_WRITE);
   if (ret < 0) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_FILE, "cannot create %s: %s", path,
-                av_error_text(ret, text, sizeof text));
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_FILE, "cannot create %s: %s",
+                path, av_error_text(ret, text, sizeof text));
     goto error;
   }
   self->state = WRITER_OPENED;
@@ -339,8 +350,9 @@ fail(ImsTakeWriter *self, int ret, const char *what, GError **error)
 {
   char text[128];
   self->state = WRITER_FAILED;
-  g_set_error(error, IMS_TAKE_WRITER_ERROR, ret == AVERROR(EIO) || ret == AVERROR(ENOSPC)
-                ? IMS_TAKE_WRITER_ERROR_FILE : IMS_TAKE_WRITER_ERROR_MUXER,
+  g_set_error(error, IMS_TAKE_WRITER_ERROR,
+              ret == AVERROR(EIO) || ret == AVERROR(ENOSPC) ? IMS_TAKE_WRITER_ERROR_FILE
+                                                            : IMS_TAKE_WRITER_ERROR_MUXER,
               "%s %s: %s", what, self->path, av_error_text(ret, text, sizeof text));
   return FALSE;
 }
@@ -360,7 +372,8 @@ gboolean
 ims_take_writer_close(ImsTakeWriter *self, GError **error)
 {
   if (self->state == WRITER_CLOSED || self->state == WRITER_FAILED) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CLOSED, "%s is already closed", self->path);
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CLOSED, "%s is already closed",
+                self->path);
     return FALSE;
   }
   if (self->state == WRITER_OPENED) {
@@ -426,28 +439,32 @@ hold_audio(ImsTakeWriter *self, const guint8 *data, gsize size, gint64 timestamp
 {
   if (self->pending_count == IMS_TAKE_WRITER_MAX_PENDING_AUDIO) {
     g_free(self->pending[0].data);
-    memmove(&self->pending[0], &self->pending[1], (self->pending_count - 1) * sizeof self->pending[0]);
+    memmove(&self->pending[0], &self->pending[1],
+            (self->pending_count - 1) * sizeof self->pending[0]);
     self->pending_count--;
     self->completeness.tracks[IMS_TRACK_AUDIO].frames_before_keyframe++;
   }
-  self->pending[self->pending_count++] = (PendingAudio) { g_memdup2(data, size), size, timestamp_ns };
+  self->pending[self->pending_count++] = (PendingAudio){ g_memdup2(data, size), size, timestamp_ns };
 }
 
 /* Writes one frame once the header is written: time check, conversion, muxer. */
 static gboolean
-write_frame(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size, gint64 timestamp_ns,
-            gboolean keyframe, GError **error)
+write_frame(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size,
+            gint64 timestamp_ns, gboolean keyframe, GError **error)
 {
   AVStream *stream = self->streams[track];
   ImsTrackCompleteness *counts = &self->completeness.tracks[track];
   gint64 pts = timestamp_ns >= self->origin_ns
-    ? av_rescale_q(timestamp_ns - self->origin_ns, NS_TIME_BASE, stream->time_base) : -1;
+                   ? av_rescale_q(timestamp_ns - self->origin_ns, NS_TIME_BASE, stream->time_base)
+                   : -1;
   if (pts < 0 || (self->has_last[track] && pts <= self->last_pts[track])) {
     counts->frames_refused++;
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NOT_INCREASING,
-                "%s frame at %" G_GINT64_FORMAT " ns is not after the previous one (%" G_GINT64_FORMAT
-                " in the file's time base %d/%d): refused", ims_track_name(track), timestamp_ns,
-                self->has_last[track] ? self->last_pts[track] : 0, stream->time_base.num, stream->time_base.den);
+    g_set_error(
+        error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NOT_INCREASING,
+        "%s frame at %" G_GINT64_FORMAT " ns is not after the previous one (%" G_GINT64_FORMAT
+        " in the file's time base %d/%d): refused",
+        ims_track_name(track), timestamp_ns, self->has_last[track] ? self->last_pts[track] : 0,
+        stream->time_base.num, stream->time_base.den);
     return FALSE;
   }
 
@@ -469,7 +486,8 @@ write_frame(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size,
   packet->pts = packet->dts = pts;
   packet->flags = keyframe || track == IMS_TRACK_AUDIO ? AV_PKT_FLAG_KEY : 0;
   if (track == IMS_TRACK_AUDIO)
-    packet->duration = av_rescale_q(opus_packet_samples(data, size), OPUS_TIME_BASE, stream->time_base);
+    packet->duration = av_rescale_q(opus_packet_samples(data, size), OPUS_TIME_BASE,
+                                    stream->time_base);
 
   /* every video keyframe starts a cluster, and the one before it reaches the file */
   int ret = 0;
@@ -490,26 +508,28 @@ write_frame(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size,
   self->has_last[track] = TRUE;
   self->last_pts[track] = pts;
   ims_take_completeness_add_frame(&self->completeness, track,
-                                  av_rescale_q(pts, stream->time_base, (AVRational) { 1, 1000 }));
+                                  av_rescale_q(pts, stream->time_base, (AVRational){ 1, 1000 }));
   return TRUE;
 }
 
 gboolean
-ims_take_writer_write(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size, gint64 timestamp_ns,
-                      gboolean keyframe, GError **error)
+ims_take_writer_write(ImsTakeWriter *self, ImsTrack track, const guint8 *data, gsize size,
+                      gint64 timestamp_ns, gboolean keyframe, GError **error)
 {
   if (self->state == WRITER_CLOSED || self->state == WRITER_FAILED) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CLOSED, "%s is closed", self->path);
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CLOSED, "%s is closed",
+                self->path);
     return FALSE;
   }
   if (track >= IMS_TRACK_COUNT || !self->streams[track]) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NO_TRACK, "the take has no %s track",
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NO_TRACK,
+                "the take has no %s track",
                 track < IMS_TRACK_COUNT ? ims_track_name(track) : "such");
     return FALSE;
   }
   if (size == 0 || size > G_MAXINT / 2) {
-    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_BAD_FRAME, "%s frame of %" G_GSIZE_FORMAT
-                " bytes", ims_track_name(track), size);
+    g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_BAD_FRAME,
+                "%s frame of %" G_GSIZE_FORMAT " bytes", ims_track_name(track), size);
     return FALSE;
   }
   if (self->state == WRITER_WRITING)
@@ -518,10 +538,12 @@ ims_take_writer_write(ImsTakeWriter *self, ImsTrack track, const guint8 *data, g
   /* opened: the header waits for the first video keyframe */
   gboolean has_video = self->streams[IMS_TRACK_VIDEO] != NULL;
   if (track == IMS_TRACK_AUDIO && has_video) {
-    if (self->pending_count > 0 && timestamp_ns <= self->pending[self->pending_count - 1].timestamp_ns) {
+    if (self->pending_count > 0 &&
+        timestamp_ns <= self->pending[self->pending_count - 1].timestamp_ns) {
       self->completeness.tracks[IMS_TRACK_AUDIO].frames_refused++;
       g_set_error(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NOT_INCREASING,
-                  "audio frame at %" G_GINT64_FORMAT " ns is not after the previous one: refused", timestamp_ns);
+                  "audio frame at %" G_GINT64_FORMAT " ns is not after the previous one: refused",
+                  timestamp_ns);
       return FALSE;
     }
     hold_audio(self, data, size, timestamp_ns);
@@ -543,7 +565,8 @@ ims_take_writer_write(ImsTakeWriter *self, ImsTrack track, const guint8 *data, g
   if (!write_header(self, error))
     return FALSE;
   write_pending_audio(self, TRUE, timestamp_ns);
-  gboolean ok = self->state == WRITER_WRITING && write_frame(self, track, data, size, timestamp_ns, keyframe, error);
+  gboolean ok = self->state == WRITER_WRITING &&
+                write_frame(self, track, data, size, timestamp_ns, keyframe, error);
   if (self->state == WRITER_WRITING)
     write_pending_audio(self, FALSE, timestamp_ns);
   clear_pending(self);

@@ -55,19 +55,19 @@ typedef enum {
   IMS_TAKE_WRITER_ERROR_MUXER,                /* libavformat refused (header, frame, trailer) */
   IMS_TAKE_WRITER_ERROR_NO_TRACK,             /* a frame for a track the take does not have */
   IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME, /* video before the first keyframe: dropped */
-  IMS_TAKE_WRITER_ERROR_BAD_FRAME,            /* an empty frame, or a keyframe without what the header needs */
-  IMS_TAKE_WRITER_ERROR_NOT_INCREASING,       /* timestamp not after the previous one of its track */
-  IMS_TAKE_WRITER_ERROR_CLOSED,               /* written after close or after a file error */
+  IMS_TAKE_WRITER_ERROR_BAD_FRAME, /* an empty frame, or a keyframe without what the header needs */
+  IMS_TAKE_WRITER_ERROR_NOT_INCREASING, /* timestamp not after the previous one of its track */
+  IMS_TAKE_WRITER_ERROR_CLOSED,         /* written after close or after a file error */
 } ImsTakeWriterError;
 
 #define IMS_TAKE_WRITER_MAX_PENDING_AUDIO 64
 
 typedef struct {
-  ImsMediaCodec video_codec;   /* H264, VP8, or NONE for no video track */
-  ImsMediaCodec audio_codec;   /* OPUS, or NONE for no audio track */
-  guint audio_channels;        /* 1 or 2; 0 = 2 (the SDP's opus/48000/2) */
-  guint cluster_time_ms;       /* 0 = 500: what a kill -9 can lose, and the muxer's cluster buffer */
-  guint cluster_size_bytes;    /* 0 = 1 MiB */
+  ImsMediaCodec video_codec; /* H264, VP8, or NONE for no video track */
+  ImsMediaCodec audio_codec; /* OPUS, or NONE for no audio track */
+  guint audio_channels;      /* 1 or 2; 0 = 2 (the SDP's opus/48000/2) */
+  guint cluster_time_ms;     /* 0 = 500: what a kill -9 can lose, and the muxer's cluster buffer */
+  guint cluster_size_bytes;  /* 0 = 1 MiB */
 } ImsTakeWriterConfig;
 
 typedef struct _ImsTakeWriter ImsTakeWriter;
@@ -75,7 +75,8 @@ typedef struct _ImsTakeWriter ImsTakeWriter;
 /* Creates (truncates) the file at path for the tracks in config.  NULL with
  * IMS_TAKE_WRITER_ERROR_CONFIG or _FILE; nothing is left behind then.
  * Transfer full. */
-ImsTakeWriter *ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config, GError **error);
+ImsTakeWriter *ims_take_writer_open(const char *path, const ImsTakeWriterConfig *config,
+                                    GError **error);
 
 /* Writes one whole frame of track (Annex B access unit, VP8 frame or Opus
  * packet; data is only read during the call) at timestamp_ns on the session

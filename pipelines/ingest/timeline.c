@@ -35,9 +35,9 @@ struct _ImsTimeline {
   Stream streams[IMS_TIMELINE_MAX_STREAMS];
   guint stream_count;
   gboolean have_origin;
-  gint64 origin_us;         /* the first arrival: session time 0 */
+  gint64 origin_us; /* the first arrival: session time 0 */
   gboolean have_ntp_offset;
-  gint64 ntp_offset_ns;     /* session ns = NTP ns - ntp_offset_ns */
+  gint64 ntp_offset_ns; /* session ns = NTP ns - ntp_offset_ns */
 };
 
 ImsTimeline *
@@ -59,7 +59,7 @@ ims_timeline_add_stream(ImsTimeline *timeline, guint clock_rate)
     return -EINVAL;
   if (timeline->stream_count == IMS_TIMELINE_MAX_STREAMS)
     return -ENOSPC;
-  timeline->streams[timeline->stream_count] = (Stream) { .clock_rate = clock_rate };
+  timeline->streams[timeline->stream_count] = (Stream){ .clock_rate = clock_rate };
   return (int) timeline->stream_count++;
 }
 

@@ -76,7 +76,7 @@ send_bio_write(BIO *bio, const char *data, int len)
   ImsTransport *transport = BIO_get_data(bio);
   if (transport != NULL && len > 0)
     (void) ims_transport_send_datagram(transport, (const guint8 *) data, (gsize) len);
-  return len;  /* a lost datagram is retransmitted by the DTLS timer */
+  return len; /* a lost datagram is retransmitted by the DTLS timer */
 }
 
 static long
@@ -117,7 +117,7 @@ srtp_can_create(gboolean gcm)
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtp);
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&policy.rtcp);
   }
-  guint8 key[SRTP_MAX_KEY_LEN] = {0};
+  guint8 key[SRTP_MAX_KEY_LEN] = { 0 };
   policy.key = key;
   policy.ssrc.type = ssrc_any_inbound;
   policy.window_size = 128;
@@ -154,7 +154,8 @@ dtls_init_once(gpointer unused)
       !X509_set_pubkey(certificate, key))
     goto openssl_error;
   X509_NAME *name = X509_get_subject_name(certificate);
-  if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) "imsd", -1, -1, 0) ||
+  if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) "imsd", -1, -1,
+                                  0) ||
       !X509_set_issuer_name(certificate, name) || !X509_sign(certificate, key, EVP_sha256()))
     goto openssl_error;
 
@@ -166,7 +167,7 @@ dtls_init_once(gpointer unused)
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      accept_any_certificate);
   const char *profiles = srtp_can_create(TRUE) ? "SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80"
-                                        : "SRTP_AES128_CM_SHA1_80";
+                                               : "SRTP_AES128_CM_SHA1_80";
   /* Returns 0 on success, unlike the rest of OpenSSL. */
   if (SSL_CTX_set_tlsext_use_srtp(context, profiles) != 0)
     goto openssl_error;
@@ -202,8 +203,8 @@ ims_transport_dtls_init(GError **error)
   static GOnce once = G_ONCE_INIT;
   g_once(&once, dtls_init_once, NULL);
   if (dtls_context == NULL) {
-    g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_DTLS,
-                "DTLS-SRTP set-up failed: %s", dtls_init_error);
+    g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_DTLS, "DTLS-SRTP set-up failed: %s",
+                dtls_init_error);
     return FALSE;
   }
   return TRUE;
@@ -279,8 +280,7 @@ dtls_make_srtp(ImsTransport *transport)
   guint8 digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   gboolean matches = peer != NULL && X509_digest(peer, EVP_sha256(), digest, &digest_len) &&
-                     digest_len == 32 &&
-                     memcmp(digest, transport->remote_fingerprint, 32) == 0;
+                     digest_len == 32 && memcmp(digest, transport->remote_fingerprint, 32) == 0;
   X509_free(peer);
   if (!matches) {
     ims_transport_fail(transport, IMS_TRANSPORT_ERROR_FINGERPRINT,
@@ -312,8 +312,8 @@ dtls_make_srtp(ImsTransport *transport)
   guint8 material[2 * (16 + 14)];
   gsize material_len = 2 * (key_len + salt_len);
   static const char label[] = "EXTRACTOR-dtls_srtp";
-  if (SSL_export_keying_material(transport->ssl, material, material_len, label,
-                                 sizeof label - 1, NULL, 0, 0) != 1) {
+  if (SSL_export_keying_material(transport->ssl, material, material_len, label, sizeof label - 1,
+                                 NULL, 0, 0) != 1) {
     ims_transport_fail(transport, IMS_TRANSPORT_ERROR_SRTP, "SSL_export_keying_material failed");
     return FALSE;
   }
@@ -327,7 +327,7 @@ dtls_make_srtp(ImsTransport *transport)
   out_policy = in_policy;
   in_policy.ssrc.type = ssrc_any_inbound;
   in_policy.key = transport->dtls_client ? server_key : client_key;
-  in_policy.window_size = 1024;  /* NACK retransmissions arrive late */
+  in_policy.window_size = 1024; /* NACK retransmissions arrive late */
   out_policy.ssrc.type = ssrc_any_outbound;
   out_policy.key = transport->dtls_client ? client_key : server_key;
   out_policy.window_size = 128;
@@ -344,7 +344,8 @@ dtls_make_srtp(ImsTransport *transport)
   }
   transport->stats.srtp_profile = profile->name;
   ims_log_session(G_LOG_LEVEL_MESSAGE, transport->session_id, NULL, "%sDTLS-SRTP up (%s, %s)",
-                  transport->log_prefix, profile->name, transport->dtls_client ? "client" : "server");
+                  transport->log_prefix, profile->name,
+                  transport->dtls_client ? "client" : "server");
   return TRUE;
 }
 
@@ -413,7 +414,7 @@ void
 ims_transport_dtls_receive(ImsTransport *transport, const guint8 *buf, gsize len)
 {
   if (transport->ssl == NULL)
-    return;  /* before the remote description: the peer retransmits */
+    return; /* before the remote description: the peer retransmits */
   BIO_write(transport->dtls_in, buf, (int) len);
   if (!transport->handshake_done) {
     dtls_step(transport);
@@ -424,7 +425,8 @@ ims_transport_dtls_receive(ImsTransport *transport, const guint8 *buf, gsize len
   ERR_clear_error();
   int result = SSL_read(transport->ssl, scratch, sizeof scratch);
   if (result <= 0 && SSL_get_error(transport->ssl, result) == SSL_ERROR_ZERO_RETURN)
-    ims_transport_fail(transport, IMS_TRANSPORT_ERROR_PEER_CLOSED, "the peer closed DTLS (close_notify)");
+    ims_transport_fail(transport, IMS_TRANSPORT_ERROR_PEER_CLOSED,
+                       "the peer closed DTLS (close_notify)");
   (void) BIO_reset(transport->dtls_in);
 }
 

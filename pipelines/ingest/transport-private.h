@@ -16,36 +16,36 @@
 
 struct _ImsTransport {
   gatomicrefcount refcount;
-  ImsMediaLoop *loop;             /* released when the transport is freed */
-  char *session_id;               /* owned, NULL: none; the session field of every log line */
-  char *log_prefix;               /* "" with a session id, else "[<log_id>] ": the lines' text starts so */
+  ImsMediaLoop *loop; /* released when the transport is freed */
+  char *session_id;   /* owned, NULL: none; the session field of every log line */
+  char *log_prefix;   /* "" with a session id, else "[<log_id>] ": the lines' text starts so */
   ImsTransportCallbacks callbacks;
   gpointer user_data;
 
-  gint closed;                    /* atomic: set by ims_transport_close() */
-  gint state;                     /* atomic ImsTransportState, written on the loop */
-  gint remote_set;                /* atomic: ims_transport_set_remote() was accepted */
+  gint closed;     /* atomic: set by ims_transport_close() */
+  gint state;      /* atomic ImsTransportState, written on the loop */
+  gint remote_set; /* atomic: ims_transport_set_remote() was accepted */
 
-  char *public_ip;                /* owned, NULL: no public twin of host candidates */
-  gboolean ice_tcp;               /* passive TCP candidates, remote TCP candidates taken */
-  NiceAgent *agent;               /* owned; signals handled on the loop */
+  char *public_ip;  /* owned, NULL: no public twin of host candidates */
+  gboolean ice_tcp; /* passive TCP candidates, remote TCP candidates taken */
+  NiceAgent *agent; /* owned; signals handled on the loop */
   guint stream_id;
-  char *local_ufrag;              /* owned, set at new */
+  char *local_ufrag; /* owned, set at new */
   char *local_pwd;
 
   /* Written by ims_transport_set_remote() before its work is posted; read
    * on the loop after (the post orders them). */
   gboolean dtls_client;
-  guint8 remote_fingerprint[32];  /* SHA-256 of the peer's certificate */
+  guint8 remote_fingerprint[32]; /* SHA-256 of the peer's certificate */
 
   /* Loop thread only from here on. */
-  SSL *ssl;                       /* owned; rbio = memory BIO, wbio = sends via libnice */
-  BIO *dtls_in;                   /* borrowed from ssl */
-  GSource *dtls_timer;            /* owned, handshake retransmission */
+  SSL *ssl;            /* owned; rbio = memory BIO, wbio = sends via libnice */
+  BIO *dtls_in;        /* borrowed from ssl */
+  GSource *dtls_timer; /* owned, handshake retransmission */
   gboolean handshake_done;
   gboolean ice_connected;
-  srtp_t srtp_in;                 /* owned: remote's key, unprotect */
-  srtp_t srtp_out;                /* owned: our key, protect_rtcp */
+  srtp_t srtp_in;  /* owned: remote's key, unprotect */
+  srtp_t srtp_out; /* owned: our key, protect_rtcp */
   ImsTransportStats stats;
 
   guint8 recv_buf[IMS_TRANSPORT_PACKET_MAX];
@@ -55,7 +55,7 @@ struct _ImsTransport {
 /* transport.c */
 void ims_transport_set_state(ImsTransport *transport, ImsTransportState state);
 void ims_transport_fail(ImsTransport *transport, ImsTransportError code, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 /* Sends one datagram on the selected pair; returns 0 or -EIO. */
 int ims_transport_send_datagram(ImsTransport *transport, const guint8 *buf, gsize len);
 

@@ -33,10 +33,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "answer.h"   /* ims_answer_public_candidate() */
+#include "answer.h" /* ims_answer_public_candidate() */
 #include "log-session.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-transport-error-quark, ims_transport_error)
+/* clang-format on */
 
 #define COMPONENT_ID 1
 /* The selected pair's socket is asked for this much receive buffer (the kernel caps it at
@@ -75,12 +77,18 @@ const char *
 ims_transport_state_to_string(ImsTransportState state)
 {
   switch (state) {
-  case IMS_TRANSPORT_STATE_NEW: return "new";
-  case IMS_TRANSPORT_STATE_CHECKING: return "checking";
-  case IMS_TRANSPORT_STATE_CONNECTED: return "connected";
-  case IMS_TRANSPORT_STATE_SECURE: return "secure";
-  case IMS_TRANSPORT_STATE_FAILED: return "failed";
-  case IMS_TRANSPORT_STATE_CLOSED: return "closed";
+  case IMS_TRANSPORT_STATE_NEW:
+    return "new";
+  case IMS_TRANSPORT_STATE_CHECKING:
+    return "checking";
+  case IMS_TRANSPORT_STATE_CONNECTED:
+    return "connected";
+  case IMS_TRANSPORT_STATE_SECURE:
+    return "secure";
+  case IMS_TRANSPORT_STATE_FAILED:
+    return "failed";
+  case IMS_TRANSPORT_STATE_CLOSED:
+    return "closed";
   }
   return "unknown";
 }
@@ -100,8 +108,9 @@ ims_transport_set_state(ImsTransport *transport, ImsTransportState state)
   if (old == state || old == IMS_TRANSPORT_STATE_FAILED || old == IMS_TRANSPORT_STATE_CLOSED)
     return;
   g_atomic_int_set(&transport->state, state);
-  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%s%s -> %s", transport->log_prefix,
-                  ims_transport_state_to_string(old), ims_transport_state_to_string(state));
+  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%s%s -> %s",
+                  transport->log_prefix, ims_transport_state_to_string(old),
+                  ims_transport_state_to_string(state));
   if (!transport_is_closed(transport) && transport->callbacks.state_changed != NULL)
     transport->callbacks.state_changed(transport, state, NULL, transport->user_data);
 }
@@ -164,8 +173,7 @@ on_gathering_done(NiceAgent *agent, guint stream_id, gpointer data)
 }
 
 static void
-on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state,
-                   gpointer data)
+on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint state, gpointer data)
 {
   ImsTransport *transport = data;
   if (transport_is_closed(transport))
@@ -281,8 +289,8 @@ typedef struct {
   ImsTransport *transport;
   char *ufrag;
   char *pwd;
-  GSList *candidates;  /* NiceCandidate, owned */
-  gboolean done;       /* remote end-of-candidates */
+  GSList *candidates; /* NiceCandidate, owned */
+  gboolean done;      /* remote end-of-candidates */
 } TransportWork;
 
 static void
@@ -380,8 +388,8 @@ ims_transport_new(ImsMediaLoop *loop, const char *log_id, const ImsTransportCall
 
 ImsTransport *
 ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const char *session_id,
-                       const ImsTransportNetwork *network,
-                       const ImsTransportCallbacks *callbacks, gpointer user_data, GError **error)
+                       const ImsTransportNetwork *network, const ImsTransportCallbacks *callbacks,
+                       gpointer user_data, GError **error)
 {
   g_return_val_if_fail(loop != NULL && callbacks != NULL, NULL);
   const ImsTransportNetwork no_network = { 0 };
@@ -402,8 +410,9 @@ ims_transport_new_full(ImsMediaLoop *loop, const char *log_id, const char *sessi
   g_atomic_ref_count_init(&transport->refcount);
   transport->loop = loop;
   transport->session_id = g_strdup(session_id);
-  transport->log_prefix = session_id != NULL ? g_strdup("")
-                                             : g_strdup_printf("[%s] ", log_id != NULL ? log_id : "transport");
+  transport->log_prefix = session_id != NULL
+                              ? g_strdup("")
+                              : g_strdup_printf("[%s] ", log_id != NULL ? log_id : "transport");
   transport->callbacks = *callbacks;
   transport->user_data = user_data;
   transport->dtls_client = TRUE;
@@ -550,8 +559,7 @@ ims_transport_set_remote(ImsTransport *transport, const char *ufrag, const char 
 }
 
 gboolean
-ims_transport_add_remote_candidate(ImsTransport *transport, const char *candidate,
-                                   GError **error)
+ims_transport_add_remote_candidate(ImsTransport *transport, const char *candidate, GError **error)
 {
   if (transport_is_closed(transport)) {
     g_set_error(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_CLOSED, "the transport is closed");
@@ -634,7 +642,8 @@ static gboolean
 close_on_loop(gpointer data)
 {
   ImsTransport *transport = data;
-  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%sclosing", transport->log_prefix);
+  ims_log_session(G_LOG_LEVEL_DEBUG, transport->session_id, NULL, "%sclosing",
+                  transport->log_prefix);
   g_atomic_int_set(&transport->state, IMS_TRANSPORT_STATE_CLOSED);
   ims_transport_dtls_clear(transport);
   g_signal_handlers_disconnect_by_data(transport->agent, transport);

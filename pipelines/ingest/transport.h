@@ -72,8 +72,8 @@ typedef struct _ImsTransport ImsTransport;
  * deferred); it must not free what it does not own. */
 typedef struct {
   /* error is set for the failed state (borrowed), NULL otherwise. */
-  void (*state_changed)(ImsTransport *transport, ImsTransportState state,
-                        const GError *error, gpointer user_data);
+  void (*state_changed)(ImsTransport *transport, ImsTransportState state, const GError *error,
+                        gpointer user_data);
   /* candidate: "candidate:..." (an SDP a=candidate value without "a="),
    * for the answer or for trickle; NULL once gathering is done.  Host UDP
    * and passive TCP ones, each followed by its public twin with a
@@ -84,15 +84,15 @@ typedef struct {
 } ImsTransportCallbacks;
 
 typedef struct {
-  guint64 rtp_packets;       /* delivered to the rtp callback */
-  guint64 rtp_bytes;         /* decrypted bytes delivered */
-  guint64 rtcp_packets;      /* delivered to the rtcp callback */
-  guint64 srtp_errors;       /* packets unprotect refused (auth, replay) */
-  guint64 dtls_packets;      /* DTLS records received */
-  guint64 other_packets;     /* dropped by the RFC 7983 demux */
-  guint64 rtcp_sent;         /* ims_transport_send_rtcp() packets sent */
-  const char *srtp_profile;  /* "SRTP_AES128_CM_SHA1_80", ... or NULL */
-  int receive_buffer_bytes;  /* SO_RCVBUF of the selected pair's socket as the kernel reports it
+  guint64 rtp_packets;      /* delivered to the rtp callback */
+  guint64 rtp_bytes;        /* decrypted bytes delivered */
+  guint64 rtcp_packets;     /* delivered to the rtcp callback */
+  guint64 srtp_errors;      /* packets unprotect refused (auth, replay) */
+  guint64 dtls_packets;     /* DTLS records received */
+  guint64 other_packets;    /* dropped by the RFC 7983 demux */
+  guint64 rtcp_sent;        /* ims_transport_send_rtcp() packets sent */
+  const char *srtp_profile; /* "SRTP_AES128_CM_SHA1_80", ... or NULL */
+  int receive_buffer_bytes; /* SO_RCVBUF of the selected pair's socket as the kernel reports it
                                 (twice what it grants), 0 before a pair is selected */
 } ImsTransportStats;
 

@@ -46,7 +46,8 @@ read_le16(const guint8 *p)
 /* Walks the child boxes of data[0..length): *offset is the next child; sets its type, payload and
  * payload length.  FALSE at the end or on a malformed box. */
 static gboolean
-next_box(guint8 *data, gsize length, gsize *offset, char type[5], guint8 **payload, gsize *payload_length)
+next_box(guint8 *data, gsize length, gsize *offset, char type[5], guint8 **payload,
+         gsize *payload_length)
 {
   if (length - *offset < 8 || *offset > length)
     return FALSE;
@@ -116,13 +117,13 @@ read_duration(const guint8 *field, gboolean wide)
 typedef struct {
   gboolean video, audio;
   int width, height;
-  guint8 *tkhd_duration;       /* NULL if tkhd is missing or short */
+  guint8 *tkhd_duration; /* NULL if tkhd is missing or short */
   gboolean tkhd_wide;
-  guint8 *elst;                /* elst payload, NULL without an edit list */
+  guint8 *elst; /* elst payload, NULL without an edit list */
   gsize elst_length;
-  guint32 media_timescale;     /* mdhd; 0 if missing */
+  guint32 media_timescale; /* mdhd; 0 if missing */
   guint64 media_duration;
-  guint32 sample_rate;         /* of the mp4a sample entry; 0 if none */
+  guint32 sample_rate; /* of the mp4a sample entry; 0 if none */
 } Track;
 
 /* The sample rate of an mp4a sample entry (stsd payload), 0 otherwise. */
@@ -248,11 +249,13 @@ trim_audio_priming(Track *track, guint32 movie_timescale, guint priming_samples)
   guint32 entries = 0;
   gboolean wide = FALSE;
   guint8 *edit = media_edit(track, &entries, &wide);
-  if (edit == NULL || track->tkhd_duration == NULL || track->media_timescale == 0 || movie_timescale == 0)
+  if (edit == NULL || track->tkhd_duration == NULL || track->media_timescale == 0 ||
+      movie_timescale == 0)
     return FALSE;
   guint32 rate = track->sample_rate != 0 ? track->sample_rate : track->media_timescale;
   gint64 media_time = edit_media_time(edit, wide);
-  guint64 start = (guint64) media_time + gst_util_uint64_scale_round(priming_samples, track->media_timescale, rate);
+  guint64 start = (guint64) media_time +
+                  gst_util_uint64_scale_round(priming_samples, track->media_timescale, rate);
   if (media_time < 0 || start >= track->media_duration)
     return FALSE;
   guint64 segment = gst_util_uint64_scale_round(track->media_duration - start, movie_timescale,
@@ -277,7 +280,8 @@ trim_audio_priming(Track *track, guint32 movie_timescale, guint priming_samples)
 }
 
 static gboolean
-inspect_moov(guint8 *moov, gsize moov_length, const ImsMp4Rewrite *rewrite, ImsMp4Info *info, GError **error)
+inspect_moov(guint8 *moov, gsize moov_length, const ImsMp4Rewrite *rewrite, ImsMp4Info *info,
+             GError **error)
 {
   gboolean zero = rewrite != NULL && rewrite->zero_times;
   guint8 *movie_duration = NULL;
@@ -350,10 +354,12 @@ gboolean
 ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info, GError **error)
 {
   memset(info, 0, sizeof *info);
-  gboolean rewriting = rewrite != NULL && (rewrite->zero_times || rewrite->audio_priming_samples > 0);
+  gboolean rewriting = rewrite != NULL &&
+                       (rewrite->zero_times || rewrite->audio_priming_samples > 0);
   FILE *file = g_fopen(path, rewriting ? "r+b" : "rb");
   if (file == NULL) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                g_strerror(errno));
     return FALSE;
   }
   gint64 moov_at = -1, moov_payload_at = -1, mdat_at = -1;
@@ -377,7 +383,7 @@ ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info
       mdat_at = position;
     }
     if (size == 0)
-      break;  /* to the end of the file */
+      break; /* to the end of the file */
     if (size < header_size)
       break;
     position += (gint64) size;
@@ -389,25 +395,27 @@ ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s", path,
                 moov_at < 0 ? "no moov box (the muxer did not finish)" : "no mdat box");
   } else if (moov_length == 0 || moov_length > MOOV_MAX_BYTES) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: moov of %" G_GUINT64_FORMAT " bytes", path,
-                moov_length);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: moov of %" G_GUINT64_FORMAT " bytes",
+                path, moov_length);
   } else {
     moov = g_malloc(moov_length);
-    if (fseeko(file, moov_payload_at, SEEK_SET) != 0 || fread(moov, 1, moov_length, file) != moov_length) {
+    if (fseeko(file, moov_payload_at, SEEK_SET) != 0 ||
+        fread(moov, 1, moov_length, file) != moov_length) {
       g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: cannot read moov", path);
     } else if (inspect_moov(moov, moov_length, rewrite, info, error)) {
       info->moov_before_mdat = moov_at < mdat_at;
       ok = TRUE;
       if (rewriting && (fseeko(file, moov_payload_at, SEEK_SET) != 0 ||
-                   fwrite(moov, 1, moov_length, file) != moov_length)) {
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: cannot rewrite moov: %s", path,
-                    g_strerror(errno));
+                        fwrite(moov, 1, moov_length, file) != moov_length)) {
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+                    "%s: cannot rewrite moov: %s", path, g_strerror(errno));
         ok = FALSE;
       }
     }
   }
   if (fclose(file) != 0 && ok) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                g_strerror(errno));
     ok = FALSE;
   }
   return ok;
@@ -419,7 +427,8 @@ ims_wav_inspect(const char *path, ImsWavInfo *info, GError **error)
   memset(info, 0, sizeof *info);
   FILE *file = g_fopen(path, "rb");
   if (file == NULL) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                g_strerror(errno));
     return FALSE;
   }
   guint8 header[12];
@@ -450,7 +459,8 @@ ims_wav_inspect(const char *path, ImsWavInfo *info, GError **error)
   }
   fclose(file);
   if (!ok || byte_rate == 0 || data_bytes < 0) {
-    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a RIFF/WAVE file with fmt and data chunks", path);
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                "%s: not a RIFF/WAVE file with fmt and data chunks", path);
     return FALSE;
   }
   info->duration_ms = data_bytes * 1000 / byte_rate;

@@ -8,11 +8,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gboolean moov_before_mdat;  /* fast start: the index precedes the media data */
-  gint64 duration_ms;         /* mvhd duration (after the rewrite, if any) */
-  int width, height;          /* the first video track's tkhd size; 0 without video */
+  gboolean moov_before_mdat; /* fast start: the index precedes the media data */
+  gint64 duration_ms;        /* mvhd duration (after the rewrite, if any) */
+  int width, height;         /* the first video track's tkhd size; 0 without video */
   gboolean has_video, has_audio;
-  gint64 audio_media_time;    /* the audio track's media edit: where its media starts playing (its media
+  gint64 audio_media_time; /* the audio track's media edit: where its media starts playing (its media
                                * timescale; after the rewrite); -1 without audio or edit list */
 } ImsMp4Info;
 
@@ -33,11 +33,12 @@ typedef struct {
  * most one empty edit) and whose media is longer than the priming; otherwise that part of the rewrite
  * is not done (info->audio_media_time tells what the file has).  FALSE with an error if the file is
  * not an MP4 with one moov and one mdat, or cannot be rewritten; the file may be half rewritten then. */
-gboolean ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info, GError **error);
+gboolean ims_mp4_inspect(const char *path, const ImsMp4Rewrite *rewrite, ImsMp4Info *info,
+                         GError **error);
 
 typedef struct {
   int rate, channels, bits;
-  gint64 duration_ms;  /* data size / byte rate */
+  gint64 duration_ms; /* data size / byte rate */
 } ImsWavInfo;
 
 /* Reads a RIFF/WAVE header (fmt and data chunks).  FALSE with an error if it is not one. */
@@ -46,8 +47,8 @@ gboolean ims_wav_inspect(const char *path, ImsWavInfo *info, GError **error);
 /* Builds a pipeline from a gst-launch description; elements named "src" / "sink" get location set (input,
  * output: NULL leaves them).  NULL with IMS_RENDITION_ERROR_PIPELINE naming what and the missing element
  * otherwise.  Transfer full. */
-GstElement *ims_rendition_build_pipeline(const char *what, const char *description, const char *input,
-                                         const char *output, GError **error);
+GstElement *ims_rendition_build_pipeline(const char *what, const char *description,
+                                         const char *input, const char *output, GError **error);
 
 /* Plays pipeline until EOS, an "ims-stop" application message, an error or timeout_seconds, then sets it
  * to NULL.  Blocks the calling thread (no GMainContext).  FALSE with an IMS_RENDITION_ERROR naming what,

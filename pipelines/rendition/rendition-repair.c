@@ -37,9 +37,10 @@ on_buffer(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   StreamStamps *stamps = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  GstClockTime pts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
+  GstClockTime pts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer)
+                                                     : GST_BUFFER_DTS(buffer);
   if (!GST_CLOCK_TIME_IS_VALID(pts))
-    return GST_PAD_PROBE_OK;  /* matroskamux stamps it from the previous one */
+    return GST_PAD_PROBE_OK; /* matroskamux stamps it from the previous one */
   gboolean backwards = GST_CLOCK_TIME_IS_VALID(stamps->previous) && pts <= stamps->previous;
   if (backwards || GST_BUFFER_DTS(buffer) != pts) {
     buffer = gst_buffer_make_writable(buffer);
@@ -72,13 +73,15 @@ ims_rendition_repair_timestamps(const char *input, const char *output, gboolean 
   GString *description = g_string_new("filesrc name=src ! matroskademux name=demux "
                                       "matroskamux name=mux ! filesink name=sink ");
   if (has_video)
-    g_string_append(description, "demux.video_0 ! queue name=video max-size-buffers=0 max-size-bytes=0 "
-                                 "max-size-time=10000000000 ! mux.video_0 ");
+    g_string_append(description,
+                    "demux.video_0 ! queue name=video max-size-buffers=0 max-size-bytes=0 "
+                    "max-size-time=10000000000 ! mux.video_0 ");
   if (has_audio)
-    g_string_append(description, "demux.audio_0 ! queue name=audio max-size-buffers=0 max-size-bytes=0 "
-                                 "max-size-time=10000000000 ! mux.audio_0 ");
-  g_autoptr(GstElement) pipeline =
-    ims_rendition_build_pipeline("timestamp repair", description->str, input, output, error);
+    g_string_append(description,
+                    "demux.audio_0 ! queue name=audio max-size-buffers=0 max-size-bytes=0 "
+                    "max-size-time=10000000000 ! mux.audio_0 ");
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline(
+      "timestamp repair", description->str, input, output, error);
   g_string_free(description, TRUE);
   if (pipeline == NULL)
     return FALSE;

@@ -27,7 +27,9 @@
 
 #include "rendition-private.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-rendition-error-quark, ims_rendition_error)
+/* clang-format on */
 
 /* Pipeline timeouts: a fixed allowance plus a multiple of the take's duration. */
 #define TIMEOUT_BASE_SECONDS 60
@@ -45,11 +47,11 @@ G_DEFINE_QUARK(ims-rendition-error-quark, ims_rendition_error)
 
 typedef struct {
   gboolean has_video, has_audio;
-  char *video_codec;  /* "h264", "vp8" or the caps name of anything else */
+  char *video_codec; /* "h264", "vp8" or the caps name of anything else */
   int width, height;
   int fps_n, fps_d;
-  char *audio_codec;  /* "opus" or the caps name */
-  GstClockTime duration;  /* GST_CLOCK_TIME_NONE if the file does not say */
+  char *audio_codec;     /* "opus" or the caps name */
+  GstClockTime duration; /* GST_CLOCK_TIME_NONE if the file does not say */
   gint64 size_bytes;
 } TakeInfo;
 
@@ -86,13 +88,17 @@ ims_rendition_kind_to_string(ImsRenditionKind kind)
 static const char *
 kind_file_name(ImsRenditionKind kind)
 {
-  return kind == IMS_RENDITION_MP4 ? "video.mp4" : kind == IMS_RENDITION_THUMBNAIL ? "thumb.jpg" : "audio-16k.wav";
+  return kind == IMS_RENDITION_MP4         ? "video.mp4"
+         : kind == IMS_RENDITION_THUMBNAIL ? "thumb.jpg"
+                                           : "audio-16k.wav";
 }
 
 static const char *
 kind_content_type(ImsRenditionKind kind)
 {
-  return kind == IMS_RENDITION_MP4 ? "video/mp4" : kind == IMS_RENDITION_THUMBNAIL ? "image/jpeg" : "audio/wav";
+  return kind == IMS_RENDITION_MP4         ? "video/mp4"
+         : kind == IMS_RENDITION_THUMBNAIL ? "image/jpeg"
+                                           : "audio/wav";
 }
 
 /* H.264 levels (Table A-1) in increasing order, as GStreamer's caps spell them: max macroblocks per
@@ -101,18 +107,20 @@ static const struct {
   const char *name;
   int max_macroblocks_per_second, max_frame_macroblocks;
 } h264_levels[] = {
-  { "1", 1485, 99 },        { "1b", 1485, 99 },        { "1.1", 3000, 396 },      { "1.2", 6000, 396 },
-  { "1.3", 11880, 396 },    { "2", 11880, 396 },       { "2.1", 19800, 792 },     { "2.2", 20250, 1620 },
-  { "3", 40500, 1620 },     { "3.1", 108000, 3600 },   { "3.2", 216000, 5120 },   { "4", 245760, 8192 },
-  { "4.1", 245760, 8192 },  { "4.2", 522240, 8704 },   { "5", 589824, 22080 },    { "5.1", 983040, 36864 },
-  { "5.2", 2073600, 36864 },
+  { "1", 1485, 99 },        { "1b", 1485, 99 },        { "1.1", 3000, 396 },
+  { "1.2", 6000, 396 },     { "1.3", 11880, 396 },     { "2", 11880, 396 },
+  { "2.1", 19800, 792 },    { "2.2", 20250, 1620 },    { "3", 40500, 1620 },
+  { "3.1", 108000, 3600 },  { "3.2", 216000, 5120 },   { "4", 245760, 8192 },
+  { "4.1", 245760, 8192 },  { "4.2", 522240, 8704 },   { "5", 589824, 22080 },
+  { "5.1", 983040, 36864 }, { "5.2", 2073600, 36864 },
 };
 
 /* Index of a level as the profile spells it ("3.0" is "3"); 0 if unknown (the loader refuses those). */
 static gsize
 level_index(const char *level)
 {
-  g_autofree char *name = g_str_has_suffix(level, ".0") ? g_strndup(level, strlen(level) - 2) : g_strdup(level);
+  g_autofree char *name = g_str_has_suffix(level, ".0") ? g_strndup(level, strlen(level) - 2)
+                                                        : g_strdup(level);
   for (gsize i = 0; i < G_N_ELEMENTS(h264_levels); i++)
     if (g_str_equal(h264_levels[i].name, name))
       return i;
@@ -142,12 +150,15 @@ round_even(double value)
 
 /* See rendition-private.h. */
 GstElement *
-ims_rendition_build_pipeline(const char *what, const char *description, const char *input, const char *output, GError **error)
+ims_rendition_build_pipeline(const char *what, const char *description, const char *input,
+                             const char *output, GError **error)
 {
   g_autoptr(GError) parse_error = NULL;
-  GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+                                               &parse_error);
   if (pipeline == NULL) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "%s: cannot build pipeline: %s", what,
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
+                "%s: cannot build pipeline: %s", what,
                 parse_error != NULL ? parse_error->message : "unknown error");
     return NULL;
   }
@@ -164,7 +175,8 @@ ims_rendition_build_pipeline(const char *what, const char *description, const ch
 
 /* See rendition-private.h. */
 gboolean
-ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds, GError **error)
+ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds,
+                           GError **error)
 {
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gboolean ok = FALSE;
@@ -175,9 +187,9 @@ ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeou
     if (message != NULL)
       gst_message_parse_error(message, &gst_error, NULL);
     int code = gst_error != NULL && gst_error->domain == GST_RESOURCE_ERROR &&
-                   gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE
-                 ? IMS_RENDITION_ERROR_OUTPUT
-                 : IMS_RENDITION_ERROR_PIPELINE;
+                       gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE
+                   ? IMS_RENDITION_ERROR_OUTPUT
+                   : IMS_RENDITION_ERROR_PIPELINE;
     g_set_error(error, IMS_RENDITION_ERROR, code, "%s: cannot start: %s", what,
                 gst_error != NULL ? gst_error->message : "state change failed");
     gst_element_set_state(pipeline, GST_STATE_NULL);
@@ -187,12 +199,12 @@ ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeou
   for (;;) {
     gint64 remaining = deadline - g_get_monotonic_time();
     if (remaining <= 0) {
-      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "%s: timed out after %.0f s", what,
-                  timeout_seconds);
+      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
+                  "%s: timed out after %.0f s", what, timeout_seconds);
       break;
     }
     g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
-      bus, remaining * GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
+        bus, remaining * GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
     if (message == NULL)
       continue;
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
@@ -211,15 +223,17 @@ ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeou
     gst_message_parse_error(message, &gst_error, &debug);
     int code = IMS_RENDITION_ERROR_PIPELINE;
     if (gst_error->domain == GST_RESOURCE_ERROR &&
-        (gst_error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT || gst_error->code == GST_RESOURCE_ERROR_WRITE ||
+        (gst_error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT ||
+         gst_error->code == GST_RESOURCE_ERROR_WRITE ||
          gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE))
       code = IMS_RENDITION_ERROR_OUTPUT;
     else if (gst_error->domain == GST_STREAM_ERROR &&
-             (gst_error->code == GST_STREAM_ERROR_DEMUX || gst_error->code == GST_STREAM_ERROR_WRONG_TYPE ||
+             (gst_error->code == GST_STREAM_ERROR_DEMUX ||
+              gst_error->code == GST_STREAM_ERROR_WRONG_TYPE ||
               gst_error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND))
       code = IMS_RENDITION_ERROR_INPUT;
-    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: %s: %s", what, GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
-                gst_error->message);
+    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: %s: %s", what,
+                GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), gst_error->message);
     g_debug("%s: %s", what, debug != NULL ? debug : "");
     break;
   }
@@ -232,7 +246,7 @@ ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeou
 static void
 on_probe_pad_added(GstElement *demux, GstPad *pad, gpointer user_data)
 {
-  TakeInfo *info = user_data;  /* written here (streaming thread) before "no-more-pads"; read after it */
+  TakeInfo *info = user_data; /* written here (streaming thread) before "no-more-pads"; read after it */
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
   if (caps == NULL || gst_caps_is_empty(caps))
     return;
@@ -240,7 +254,7 @@ on_probe_pad_added(GstElement *demux, GstPad *pad, gpointer user_data)
   const char *name = gst_structure_get_name(structure);
   if (g_str_has_prefix(name, "video/") && !info->has_video) {
     info->has_video = TRUE;
-    info->video_codec = g_strdup(g_str_equal(name, "video/x-h264") ? "h264"
+    info->video_codec = g_strdup(g_str_equal(name, "video/x-h264")  ? "h264"
                                  : g_str_equal(name, "video/x-vp8") ? "vp8"
                                                                     : name);
     gst_structure_get_int(structure, "width", &info->width);
@@ -256,8 +270,8 @@ on_probe_pad_added(GstElement *demux, GstPad *pad, gpointer user_data)
 static void
 on_probe_no_more_pads(GstElement *demux, gpointer user_data)
 {
-  gst_element_post_message(demux, gst_message_new_application(GST_OBJECT(demux),
-                                                               gst_structure_new_empty("ims-probe-done")));
+  gst_element_post_message(demux, gst_message_new_application(
+                                      GST_OBJECT(demux), gst_structure_new_empty("ims-probe-done")));
 }
 
 /* Reads the take's streams (the Matroska track headers) without decoding anything.  FALSE with
@@ -269,13 +283,14 @@ probe_take(const char *input, TakeInfo *info, GError **error)
   info->duration = GST_CLOCK_TIME_NONE;
   GStatBuf stat_buf;
   if (g_stat(input, &stat_buf) != 0) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: %s", input, g_strerror(errno));
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: %s", input,
+                g_strerror(errno));
     return FALSE;
   }
   info->size_bytes = stat_buf.st_size;
 
-  g_autoptr(GstElement) pipeline =
-    ims_rendition_build_pipeline("probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline(
+      "probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
   if (pipeline == NULL)
     return FALSE;
   g_autoptr(GstElement) demux = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
@@ -284,8 +299,8 @@ probe_take(const char *input, TakeInfo *info, GError **error)
 
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, PROBE_TIMEOUT_SECONDS * GST_SECOND,
-                                                             GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
+      bus, PROBE_TIMEOUT_SECONDS * GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
   gboolean ok = message != NULL && GST_MESSAGE_TYPE(message) == GST_MESSAGE_APPLICATION;
   if (ok) {
     gint64 duration = -1;
@@ -299,25 +314,28 @@ probe_take(const char *input, TakeInfo *info, GError **error)
     g_autoptr(GError) gst_error = NULL;
     if (message != NULL)
       gst_message_parse_error(message, &gst_error, NULL);
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: not a readable take: %s", input,
-                gst_error != NULL ? gst_error->message : "no streams found in time");
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: not a readable take: %s",
+                input, gst_error != NULL ? gst_error->message : "no streams found in time");
     take_info_clear(info);
     return FALSE;
   }
   if (!info->has_video && !info->has_audio) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: no audio or video stream", input);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "%s: no audio or video stream", input);
     return FALSE;
   }
   if (info->has_audio && !g_str_equal(info->audio_codec, "opus")) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: audio is %s, not Opus", input,
-                info->audio_codec);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: audio is %s, not Opus",
+                input, info->audio_codec);
     take_info_clear(info);
     return FALSE;
   }
-  if (info->has_video && ((!g_str_equal(info->video_codec, "h264") && !g_str_equal(info->video_codec, "vp8")) ||
-                          info->width <= 0 || info->height <= 0)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: video is %s %dx%d, not H.264 or VP8",
-                input, info->video_codec, info->width, info->height);
+  if (info->has_video &&
+      ((!g_str_equal(info->video_codec, "h264") && !g_str_equal(info->video_codec, "vp8")) ||
+       info->width <= 0 || info->height <= 0)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "%s: video is %s %dx%d, not H.264 or VP8", input, info->video_codec, info->width,
+                info->height);
     take_info_clear(info);
     return FALSE;
   }
@@ -328,8 +346,8 @@ static double
 timeout_for(const TakeInfo *info)
 {
   double media_seconds = GST_CLOCK_TIME_IS_VALID(info->duration)
-                           ? (double) info->duration / GST_SECOND
-                           : (double) info->size_bytes / SLOWEST_TAKE_BYTES_PER_SECOND;
+                             ? (double) info->duration / GST_SECOND
+                             : (double) info->size_bytes / SLOWEST_TAKE_BYTES_PER_SECOND;
   return TIMEOUT_BASE_SECONDS + TIMEOUT_PER_MEDIA_SECOND * media_seconds;
 }
 
@@ -358,35 +376,42 @@ mp4_transcode_size(const ImsProfile *profile, const TakeInfo *info, int *width, 
 
 /* The gst-launch description of video.mp4 for this take (with_video/with_audio: which branches). */
 static char *
-mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_video, gboolean with_audio)
+mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_video,
+                gboolean with_audio)
 {
   GString *description = g_string_new("filesrc name=src ! matroskademux name=demux "
                                       "mp4mux name=mux faststart=true ! filesink name=sink ");
   if (with_video && mp4_is_remux(profile, info)) {
     /* Matroska stores no DTS; with B-frames mp4mux needs them, and h264timestamper derives them. */
-    g_string_append(description, "demux.video_0 ! " BRANCH_QUEUE " ! h264parse ! h264timestamper ! mux.video_0 ");
+    g_string_append(description, "demux.video_0 ! " BRANCH_QUEUE
+                                 " ! h264parse ! h264timestamper ! mux.video_0 ");
   } else if (with_video) {
     int width, height;
     mp4_transcode_size(profile, info, &width, &height);
-    int frame_rate = info->fps_n > 0 && info->fps_d > 0 ? (info->fps_n + info->fps_d / 2) / info->fps_d
-                                                        : DEFAULT_FRAME_RATE;
-    g_autofree char *rate_control =
-      profile->video_bitrate_kbps > 0 ? g_strdup_printf("pass=cbr bitrate=%d", profile->video_bitrate_kbps)
-                                      : g_strdup_printf("pass=qual quantizer=%d", profile->video_quality);
+    int frame_rate = info->fps_n > 0 && info->fps_d > 0
+                         ? (info->fps_n + info->fps_d / 2) / info->fps_d
+                         : DEFAULT_FRAME_RATE;
+    g_autofree char *rate_control = profile->video_bitrate_kbps > 0
+                                        ? g_strdup_printf("pass=cbr bitrate=%d",
+                                                          profile->video_bitrate_kbps)
+                                        : g_strdup_printf("pass=qual quantizer=%d",
+                                                          profile->video_quality);
     /* A take larger or faster than the profile planned for (another aspect ratio, a higher frame rate)
      * gets the level it needs rather than a failed negotiation. */
     gsize level = MAX(level_index(profile->h264_level), level_needed(width, height, frame_rate));
-    g_string_append_printf(description,
-                           "demux.video_0 ! " BRANCH_QUEUE " ! %s ! videoconvert ! videoscale ! "
-                           "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
-                           "x264enc threads=1 speed-preset=veryfast key-int-max=%d %s ! "
-                           "video/x-h264,profile=(string)%s,level=(string)%s ! h264parse ! mux.video_0 ",
-                           decoder_for(info->video_codec), width, height, MAX(1, 2 * frame_rate), rate_control,
-                           profile->h264_profile, h264_levels[level].name);
+    g_string_append_printf(
+        description,
+        "demux.video_0 ! " BRANCH_QUEUE " ! %s ! videoconvert ! videoscale ! "
+        "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
+        "x264enc threads=1 speed-preset=veryfast key-int-max=%d %s ! "
+        "video/x-h264,profile=(string)%s,level=(string)%s ! h264parse ! mux.video_0 ",
+        decoder_for(info->video_codec), width, height, MAX(1, 2 * frame_rate), rate_control,
+        profile->h264_profile, h264_levels[level].name);
   }
   if (with_audio)
     g_string_append_printf(description,
-                           "demux.audio_0 ! " BRANCH_QUEUE " ! opusdec ! audioconvert ! audioresample ! "
+                           "demux.audio_0 ! " BRANCH_QUEUE
+                           " ! opusdec ! audioconvert ! audioresample ! "
                            "avenc_aac bitrate=%d ! aacparse ! mux.audio_0 ",
                            profile->aac_bitrate_kbps * 1000);
   return g_string_free(description, FALSE);
@@ -395,7 +420,8 @@ mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_v
 static char *
 thumbnail_decode_description(const TakeInfo *info)
 {
-  return g_strdup_printf("filesrc name=src ! matroskademux name=demux demux.video_0 ! " BRANCH_QUEUE " ! %s ! "
+  return g_strdup_printf("filesrc name=src ! matroskademux name=demux demux.video_0 ! " BRANCH_QUEUE
+                         " ! %s ! "
                          "fakesink name=frames signal-handoffs=true sync=false",
                          decoder_for(info->video_codec));
 }
@@ -403,10 +429,11 @@ thumbnail_decode_description(const TakeInfo *info)
 static char *
 thumbnail_encode_description(const ImsProfile *profile, int width, int height)
 {
-  return g_strdup_printf("appsrc name=frame format=time ! videoconvert ! videoscale ! "
-                         "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! jpegenc quality=%d ! "
-                         "filesink name=sink",
-                         width, height, profile->thumbnail_quality);
+  return g_strdup_printf(
+      "appsrc name=frame format=time ! videoconvert ! videoscale ! "
+      "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! jpegenc quality=%d ! "
+      "filesink name=sink",
+      width, height, profile->thumbnail_quality);
 }
 
 static const char *
@@ -444,30 +471,37 @@ fill_size(ImsRendition *rendition, GError **error)
 }
 
 static gboolean
-make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info, ImsRendition *rendition,
-         GError **error)
+make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info,
+         ImsRendition *rendition, GError **error)
 {
   gboolean with_video = profile->video && info->has_video;
   g_autofree char *description = mp4_description(profile, info, with_video, info->has_audio);
-  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("video/mp4", description, input, rendition->path, error);
-  if (pipeline == NULL || !ims_rendition_run_pipeline(pipeline, "video/mp4", timeout_for(info), error))
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("video/mp4", description, input,
+                                                                rendition->path, error);
+  if (pipeline == NULL ||
+      !ims_rendition_run_pipeline(pipeline, "video/mp4", timeout_for(info), error))
     return FALSE;
   rendition->transcoded = with_video && !mp4_is_remux(profile, info);
 
   ImsMp4Info mp4;
   g_autoptr(GError) mp4_error = NULL;
-  ImsMp4Rewrite rewrite = { .zero_times = TRUE, .audio_priming_samples = info->has_audio ? AAC_PRIMING_SAMPLES : 0 };
+  ImsMp4Rewrite rewrite = { .zero_times = TRUE,
+                            .audio_priming_samples = info->has_audio ? AAC_PRIMING_SAMPLES : 0 };
   if (!ims_mp4_inspect(rendition->path, &rewrite, &mp4, &mp4_error)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: %s", mp4_error->message);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: %s",
+                mp4_error->message);
     return FALSE;
   }
   if (!mp4.moov_before_mdat) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: moov is not before mdat");
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT,
+                "video/mp4: moov is not before mdat");
     return FALSE;
   }
   if (info->has_audio && mp4.audio_media_time != AAC_PRIMING_SAMPLES)
-    g_warning("video/mp4: %s: the AAC priming could not be trimmed (audio edit list media_time %" G_GINT64_FORMAT
-              "): its audio plays %d samples late", rendition->path, mp4.audio_media_time, AAC_PRIMING_SAMPLES);
+    g_warning(
+        "video/mp4: %s: the AAC priming could not be trimmed (audio edit list media_time %" G_GINT64_FORMAT
+        "): its audio plays %d samples late",
+        rendition->path, mp4.audio_media_time, AAC_PRIMING_SAMPLES);
   rendition->duration_ms = mp4.duration_ms;
   rendition->width = mp4.width;
   rendition->height = mp4.height;
@@ -505,15 +539,17 @@ on_frame(GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer user_data)
   }
   g_mutex_unlock(&grab->lock);
   if (reached)
-    gst_element_post_message(sink, gst_message_new_application(GST_OBJECT(sink), gst_structure_new_empty("ims-stop")));
+    gst_element_post_message(
+        sink, gst_message_new_application(GST_OBJECT(sink), gst_structure_new_empty("ims-stop")));
 }
 
 static gboolean
-make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *info, ImsRendition *rendition,
-               GError **error)
+make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *info,
+               ImsRendition *rendition, GError **error)
 {
   g_autofree char *decode = thumbnail_decode_description(info);
-  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("thumbnail", decode, input, NULL, error);
+  g_autoptr(GstElement)
+      pipeline = ims_rendition_build_pipeline("thumbnail", decode, input, NULL, error);
   if (pipeline == NULL)
     return FALSE;
   ThumbnailGrab grab = { .offset = (GstClockTime) (profile->thumbnail_offset_seconds * GST_SECOND),
@@ -529,21 +565,25 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
   if (!ok)
     return FALSE;
   if (frame == NULL || caps == NULL) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "thumbnail: no video frame decoded");
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "thumbnail: no video frame decoded");
     return FALSE;
   }
 
   int frame_width = 0, frame_height = 0;
   const GstStructure *structure = gst_caps_get_structure(caps, 0);
   if (!gst_structure_get_int(structure, "width", &frame_width) ||
-      !gst_structure_get_int(structure, "height", &frame_height) || frame_width <= 0 || frame_height <= 0) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "thumbnail: decoded frame has no size");
+      !gst_structure_get_int(structure, "height", &frame_height) || frame_width <= 0 ||
+      frame_height <= 0) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "thumbnail: decoded frame has no size");
     return FALSE;
   }
   int width = profile->thumbnail_width;
   int height = round_even((double) frame_height * width / frame_width);
   g_autofree char *encode = thumbnail_encode_description(profile, width, height);
-  g_autoptr(GstElement) encoder = ims_rendition_build_pipeline("thumbnail", encode, NULL, rendition->path, error);
+  g_autoptr(GstElement)
+      encoder = ims_rendition_build_pipeline("thumbnail", encode, NULL, rendition->path, error);
   if (encoder == NULL)
     return FALSE;
   g_autoptr(GstElement) appsrc = gst_bin_get_by_name(GST_BIN(encoder), "frame");
@@ -563,13 +603,16 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
 static gboolean
 make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GError **error)
 {
-  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("audio/wav-16k", wav_description(), input, rendition->path, error);
-  if (pipeline == NULL || !ims_rendition_run_pipeline(pipeline, "audio/wav-16k", timeout_for(info), error))
+  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("audio/wav-16k", wav_description(),
+                                                                input, rendition->path, error);
+  if (pipeline == NULL ||
+      !ims_rendition_run_pipeline(pipeline, "audio/wav-16k", timeout_for(info), error))
     return FALSE;
   ImsWavInfo wav;
   g_autoptr(GError) wav_error = NULL;
   if (!ims_wav_inspect(rendition->path, &wav, &wav_error)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "audio/wav-16k: %s", wav_error->message);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "audio/wav-16k: %s",
+                wav_error->message);
     return FALSE;
   }
   rendition->duration_ms = wav.duration_ms;
@@ -578,10 +621,11 @@ make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GErro
 
 /* Makes every rendition from input (probed into info).  NULL with an error; outputs removed then. */
 static GPtrArray *
-make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *info, const char *out_dir,
-                GError **error)
+make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *info,
+                const char *out_dir, GError **error)
 {
-  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_rendition_free);
+  g_autoptr(GPtrArray)
+      renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_rendition_free);
   gboolean ok = TRUE;
 
   ImsRendition *mp4 = rendition_new(IMS_RENDITION_MP4, out_dir);
@@ -610,15 +654,15 @@ make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *in
  * input (removed after), flagged repaired.  NULL with first_error (the copy changed nothing: it cannot
  * help) or the repaired attempt's error otherwise. */
 static GPtrArray *
-make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info, const char *out_dir,
-              GError *first_error, GError **error)
+make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info,
+              const char *out_dir, GError *first_error, GError **error)
 {
   g_autoptr(GError) first = first_error;
   g_autoptr(GError) repair_error = NULL;
   g_autofree char *copy = g_build_filename(out_dir, "retimestamped.mkv", NULL);
   guint fixed = 0;
-  if (!ims_rendition_repair_timestamps(input, copy, info->has_video, info->has_audio, timeout_for(info),
-                                       &fixed, &repair_error)) {
+  if (!ims_rendition_repair_timestamps(input, copy, info->has_video, info->has_audio,
+                                       timeout_for(info), &fixed, &repair_error)) {
     g_info("%s: no repair (%s)", input, repair_error->message);
     g_propagate_error(error, g_steal_pointer(&first));
     return NULL;
@@ -648,7 +692,8 @@ make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info
 }
 
 GPtrArray *
-ims_renditions_make(const ImsProfile *profile, const char *input, const char *out_dir, GError **error)
+ims_renditions_make(const ImsProfile *profile, const char *input, const char *out_dir,
+                    GError **error)
 {
   g_return_val_if_fail(profile != NULL, NULL);
   g_return_val_if_fail(input != NULL, NULL);
@@ -657,7 +702,8 @@ ims_renditions_make(const ImsProfile *profile, const char *input, const char *ou
   if (!gst_is_initialized())
     gst_init(NULL, NULL);
   if (!g_file_test(out_dir, G_FILE_TEST_IS_DIR)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "%s is not a directory", out_dir);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "%s is not a directory",
+                out_dir);
     return NULL;
   }
   TakeInfo info;
@@ -667,7 +713,7 @@ ims_renditions_make(const ImsProfile *profile, const char *input, const char *ou
   GError *first_error = NULL;
   GPtrArray *renditions = make_renditions(profile, input, &info, out_dir, &first_error);
   if (renditions == NULL && first_error->code == IMS_RENDITION_ERROR_OUTPUT)
-    g_propagate_error(error, first_error);  /* the disk, not the take: nothing to repair */
+    g_propagate_error(error, first_error); /* the disk, not the take: nothing to repair */
   else if (renditions == NULL)
     renditions = make_repaired(profile, input, &info, out_dir, first_error, error);
   take_info_clear(&info);
@@ -681,22 +727,37 @@ ims_renditions_check_profile(const ImsProfile *profile, GError **error)
   if (!gst_is_initialized())
     gst_init(NULL, NULL);
   /* The level must hold the largest 16:9 video the profile makes at the frame rate it asks for. */
-  int planned_height = profile->mp4_max_height, planned_width = round_even(planned_height * 16.0 / 9.0);
+  int planned_height = profile->mp4_max_height,
+      planned_width = round_even(planned_height * 16.0 / 9.0);
   gsize needed = level_needed(planned_width, planned_height, profile->max_frame_rate);
   if (profile->video && level_index(profile->h264_level) < needed) {
     g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
-                "profile %s: h264_level %s is too low for %dx%d at %d fps (needs %s)", profile->name,
-                profile->h264_level, planned_width, planned_height, profile->max_frame_rate,
-                h264_levels[needed].name);
+                "profile %s: h264_level %s is too low for %dx%d at %d fps (needs %s)",
+                profile->name, profile->h264_level, planned_width, planned_height,
+                profile->max_frame_rate, h264_levels[needed].name);
     return FALSE;
   }
   /* Every variant the profile can produce: H.264 within limits (remux), H.264 too tall and VP8 (transcode). */
   TakeInfo takes[] = {
-    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "h264", .width = 640, .height = 360,
-      .fps_n = 30, .fps_d = 1 },
-    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "h264", .width = 7680, .height = 4320 },
-    { .has_video = TRUE, .has_audio = TRUE, .video_codec = (char *) "vp8", .width = 1280, .height = 720,
-      .fps_n = 30, .fps_d = 1 },
+    { .has_video = TRUE,
+      .has_audio = TRUE,
+      .video_codec = (char *) "h264",
+      .width = 640,
+      .height = 360,
+      .fps_n = 30,
+      .fps_d = 1 },
+    { .has_video = TRUE,
+      .has_audio = TRUE,
+      .video_codec = (char *) "h264",
+      .width = 7680,
+      .height = 4320 },
+    { .has_video = TRUE,
+      .has_audio = TRUE,
+      .video_codec = (char *) "vp8",
+      .width = 1280,
+      .height = 720,
+      .fps_n = 30,
+      .fps_d = 1 },
   };
   GPtrArray *descriptions = g_ptr_array_new_with_free_func(g_free);
   for (gsize i = 0; i < G_N_ELEMENTS(takes); i++) {
@@ -705,17 +766,19 @@ ims_renditions_check_profile(const ImsProfile *profile, GError **error)
       g_ptr_array_add(descriptions, thumbnail_decode_description(&takes[i]));
   }
   if (profile->video)
-    g_ptr_array_add(descriptions, thumbnail_encode_description(profile, profile->thumbnail_width, 180));
+    g_ptr_array_add(descriptions,
+                    thumbnail_encode_description(profile, profile->thumbnail_width, 180));
   if (profile->transcription_wav)
     g_ptr_array_add(descriptions, g_strdup(wav_description()));
 
   gboolean ok = TRUE;
   for (guint i = 0; i < descriptions->len && ok; i++) {
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("pipeline", descriptions->pdata[i], NULL, NULL, &local_error);
+    g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline(
+        "pipeline", descriptions->pdata[i], NULL, NULL, &local_error);
     if (pipeline == NULL) {
-      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "profile %s: %s", profile->name,
-                  local_error->message);
+      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE, "profile %s: %s",
+                  profile->name, local_error->message);
       ok = FALSE;
     }
   }

@@ -31,14 +31,14 @@ typedef enum {
 
 typedef struct {
   ImsRenditionKind kind;
-  char *path;              /* the output file in out_dir */
-  const char *file_name;   /* "video.mp4", "thumb.jpg", "audio-16k.wav" (static) */
-  const char *content_type;/* "video/mp4", "image/jpeg", "audio/wav" (static) */
+  char *path;               /* the output file in out_dir */
+  const char *file_name;    /* "video.mp4", "thumb.jpg", "audio-16k.wav" (static) */
+  const char *content_type; /* "video/mp4", "image/jpeg", "audio/wav" (static) */
   gint64 size_bytes;
-  gint64 duration_ms;      /* mp4 and wav; 0 for the thumbnail */
-  int width, height;       /* mp4 video and thumbnail; 0 otherwise */
-  gboolean transcoded;     /* mp4: TRUE if the video was re-encoded */
-  gboolean repaired;       /* made from a re-timestamped copy of the take (its timestamps were not increasing) */
+  gint64 duration_ms;  /* mp4 and wav; 0 for the thumbnail */
+  int width, height;   /* mp4 video and thumbnail; 0 otherwise */
+  gboolean transcoded; /* mp4: TRUE if the video was re-encoded */
+  gboolean repaired; /* made from a re-timestamped copy of the take (its timestamps were not increasing) */
 } ImsRendition;
 
 void ims_rendition_free(ImsRendition *rendition);
@@ -66,9 +66,9 @@ gboolean ims_renditions_check_profile(const ImsProfile *profile, GError **error)
 #define IMS_RENDITION_ERROR (ims_rendition_error_quark())
 GQuark ims_rendition_error_quark(void);
 typedef enum {
-  IMS_RENDITION_ERROR_INPUT,     /* the take cannot be read (no streams, corrupt) */
-  IMS_RENDITION_ERROR_PIPELINE,  /* an element is missing or the pipeline failed */
-  IMS_RENDITION_ERROR_OUTPUT,    /* the output cannot be written (disk full, ...) */
+  IMS_RENDITION_ERROR_INPUT,    /* the take cannot be read (no streams, corrupt) */
+  IMS_RENDITION_ERROR_PIPELINE, /* an element is missing or the pipeline failed */
+  IMS_RENDITION_ERROR_OUTPUT,   /* the output cannot be written (disk full, ...) */
 } ImsRenditionError;
 
 G_END_DECLS

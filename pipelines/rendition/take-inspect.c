@@ -22,7 +22,7 @@
 
 typedef struct {
   GstElement *pipeline;
-  GMutex lock;  /* protects media, first_pts and last_end: probes run on streaming threads */
+  GMutex lock; /* protects media, first_pts and last_end: probes run on streaming threads */
   ImsTakeMedia *media;
   gboolean first_video_seen;
   GstClockTime first_pts, last_end;
@@ -62,7 +62,8 @@ on_decoded(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   } else if (g_str_has_prefix(name, "audio/")) {
     GstAudioInfo audio;
     if (gst_audio_info_from_caps(&audio, caps) && GST_AUDIO_INFO_BPF(&audio) > 0)
-      inspection->media->decoded_audio_samples += gst_buffer_get_size(buffer) / GST_AUDIO_INFO_BPF(&audio);
+      inspection->media->decoded_audio_samples += gst_buffer_get_size(buffer) /
+                                                  GST_AUDIO_INFO_BPF(&audio);
   }
   note_decoded(inspection, buffer);
   g_mutex_unlock(&inspection->lock);
@@ -76,7 +77,7 @@ on_decodebin_pad(GstElement *decodebin, GstPad *pad, gpointer data)
   GstElement *sink = gst_element_factory_make("fakesink", NULL);
   g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
   gst_bin_add(GST_BIN(inspection->pipeline), sink);
-  gst_element_set_state(sink, GST_STATE_PLAYING);  /* never wait for preroll */
+  gst_element_set_state(sink, GST_STATE_PLAYING); /* never wait for preroll */
   g_autoptr(GstPad) sink_pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(sink_pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded, inspection, NULL);
   gst_pad_link(pad, sink_pad);
@@ -90,7 +91,8 @@ on_encoded_video(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   g_mutex_lock(&inspection->lock);
   if (!inspection->first_video_seen) {
     inspection->first_video_seen = TRUE;
-    inspection->media->first_video_keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    inspection->media->first_video_keyframe = !GST_BUFFER_FLAG_IS_SET(buffer,
+                                                                      GST_BUFFER_FLAG_DELTA_UNIT);
   }
   g_mutex_unlock(&inspection->lock);
   return GST_PAD_PROBE_REMOVE;
@@ -109,7 +111,7 @@ on_demux_pad(GstElement *demux, GstPad *pad, gpointer data)
   ImsTakeMedia *media = inspection->media;
   if (g_str_has_prefix(name, "video/") && !media->has_video) {
     media->has_video = TRUE;
-    media->video_codec = g_strdup(g_str_equal(name, "video/x-h264") ? "H264"
+    media->video_codec = g_strdup(g_str_equal(name, "video/x-h264")  ? "H264"
                                   : g_str_equal(name, "video/x-vp8") ? "VP8"
                                                                      : name);
     gst_structure_get_int(structure, "width", &media->width);
@@ -150,8 +152,8 @@ run_inspection(Inspection *inspection, double timeout_seconds)
       media->error = g_strdup_printf("timed out decoding after %.0f s", timeout_seconds);
       break;
     }
-    g_autoptr(GstMessage) message =
-      gst_bus_timed_pop_filtered(bus, remaining * GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, remaining * GST_USECOND,
+                                                               GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
     if (message == NULL)
       continue;
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
@@ -159,7 +161,8 @@ run_inspection(Inspection *inspection, double timeout_seconds)
     } else {
       g_autoptr(GError) gst_error = NULL;
       gst_message_parse_error(message, &gst_error, NULL);
-      media->error = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), gst_error->message);
+      media->error = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
+                                     gst_error->message);
     }
   }
 }
@@ -174,16 +177,20 @@ ims_take_inspect(const char *path, double timeout_seconds, ImsTakeMedia *media, 
   GStatBuf st;
   if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
     media->error = g_strdup("no such file");
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "the take file %s is missing", path);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "the take file %s is missing", path);
     return FALSE;
   }
   if (st.st_size == 0) {
     media->error = g_strdup("empty file");
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "the take file %s is empty", path);
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "the take file %s is empty",
+                path);
     return FALSE;
   }
 
-  Inspection inspection = { .media = media, .first_pts = GST_CLOCK_TIME_NONE, .last_end = GST_CLOCK_TIME_NONE };
+  Inspection inspection = { .media = media,
+                            .first_pts = GST_CLOCK_TIME_NONE,
+                            .last_end = GST_CLOCK_TIME_NONE };
   g_mutex_init(&inspection.lock);
   inspection.pipeline = gst_pipeline_new(NULL);
   GstElement *src = gst_element_factory_make("filesrc", NULL);
@@ -204,7 +211,8 @@ ims_take_inspect(const char *path, double timeout_seconds, ImsTakeMedia *media, 
   if (GST_CLOCK_TIME_IS_VALID(inspection.first_pts))
     media->duration_ms = (gint64) ((inspection.last_end - inspection.first_pts) / GST_MSECOND);
   if (media->decoded_video_frames == 0 && media->decoded_audio_samples == 0) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "no decodable media in %s: %s", path,
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
+                "no decodable media in %s: %s", path,
                 media->error != NULL ? media->error : "no stream decoded");
     return FALSE;
   }

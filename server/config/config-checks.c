@@ -15,8 +15,9 @@ gboolean
 ims_config_check_http_url(const char *value, GError **error)
 {
   g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || (g_strcmp0(g_uri_get_scheme(uri), "http") != 0 &&
-                      g_strcmp0(g_uri_get_scheme(uri), "https") != 0) ||
+  if (uri == NULL ||
+      (g_strcmp0(g_uri_get_scheme(uri), "http") != 0 &&
+       g_strcmp0(g_uri_get_scheme(uri), "https") != 0) ||
       g_uri_get_host(uri) == NULL || g_uri_get_host(uri)[0] == '\0') {
     g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
                 "“%s” is not an http:// or https:// URL with a host", value);
@@ -52,7 +53,8 @@ ims_config_check_log_format(const char *value, GError **error)
 {
   if (ims_log_format_parse(value, NULL))
     return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not " IMS_LOG_FORMAT_NAMES, value);
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+              "“%s” is not " IMS_LOG_FORMAT_NAMES, value);
   return FALSE;
 }
 
@@ -61,9 +63,11 @@ ims_config_check_gstreamer_thresholds(const char *value, GError **error)
 {
   if (ims_log_gstreamer_thresholds_are_valid(value))
     return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-              "“%s” is not a GST_DEBUG threshold list (LEVEL or CATEGORY:LEVEL, comma-separated; LEVEL 0..9 "
-              "or ERROR, WARNING, FIXME, INFO, DEBUG, LOG, TRACE, MEMDUMP)", value);
+  g_set_error(
+      error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+      "“%s” is not a GST_DEBUG threshold list (LEVEL or CATEGORY:LEVEL, comma-separated; LEVEL 0..9 "
+      "or ERROR, WARNING, FIXME, INFO, DEBUG, LOG, TRACE, MEMDUMP)",
+      value);
   return FALSE;
 }
 
@@ -72,7 +76,8 @@ ims_config_check_ip_address(const char *value, GError **error)
 {
   if (g_hostname_is_ip_address(value))
     return TRUE;
-  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not an IP address", value);
+  g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "“%s” is not an IP address",
+              value);
   return FALSE;
 }
 

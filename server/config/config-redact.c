@@ -36,7 +36,8 @@ redact_uri(const char *value)
     if (parameter != parameters)
       g_string_append_c(out, '&');
     if (equals != NULL && names_password(*parameter, equals - *parameter))
-      g_string_append_printf(out, "%.*s=" IMS_CONFIG_REDACTED, (int) (equals - *parameter), *parameter);
+      g_string_append_printf(out, "%.*s=" IMS_CONFIG_REDACTED, (int) (equals - *parameter),
+                             *parameter);
     else
       g_string_append(out, *parameter);
   }

@@ -16,7 +16,9 @@
 #include "config-redact.h"
 #include "imsd-build.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-config-error-quark, ims_config_error)
+/* clang-format on */
 
 typedef enum {
   VALUE_STRING,
@@ -25,7 +27,7 @@ typedef enum {
 } ValueType;
 
 typedef enum {
-  KEY_REQUIRED = 1 << 0,   /* empty -> IMS_CONFIG_ERROR_MISSING in ims_config_validate() */
+  KEY_REQUIRED = 1 << 0,     /* empty -> IMS_CONFIG_ERROR_MISSING in ims_config_validate() */
   KEY_MAY_BE_EMPTY = 1 << 1, /* "" is a meaningful value (otherwise an empty string is a bad value) */
   KEY_SECRET = 1 << 2,       /* ims_config_to_redacted_string() (--print-config) hides the value */
 } KeyFlags;
@@ -42,26 +44,33 @@ typedef struct {
   int default_int;            /* VALUE_INT, VALUE_BOOL */
   int min, max;               /* VALUE_INT, inclusive */
   KeyFlags flags;
-  ValueCheck check;           /* VALUE_STRING, optional */
+  ValueCheck check; /* VALUE_STRING, optional */
   const char *meaning;
 } KeyInfo;
-
 
 #define STRING_KEY(group, key, default_value, flags, check, meaning) \
   STRING_FIELD_KEY(group, #key, key, default_value, flags, check, meaning)
 /* a string key whose ImsConfig field is named otherwise ([log] format: log_format) */
 #define STRING_FIELD_KEY(group, key, field, default_value, flags, check, meaning) \
-  { group, key, VALUE_STRING, offsetof(ImsConfig, field), default_value, 0, 0, 0, flags, check, meaning }
+  { \
+    group, key, VALUE_STRING, offsetof(ImsConfig, field), default_value, 0, 0, 0, flags, check, \
+        meaning \
+  }
 #define INT_KEY(group, key, default_value, min, max, meaning) \
-  { group, #key, VALUE_INT, offsetof(ImsConfig, key), NULL, default_value, min, max, 0, NULL, meaning }
+  { \
+    group, #key, VALUE_INT, offsetof(ImsConfig, key), NULL, default_value, min, max, 0, NULL, \
+        meaning \
+  }
 #define BOOL_KEY(group, key, default_value, meaning) \
-  { group, #key, VALUE_BOOL, offsetof(ImsConfig, key), NULL, default_value, FALSE, TRUE, 0, NULL, meaning }
+  { \
+    group, #key, VALUE_BOOL, offsetof(ImsConfig, key), NULL, default_value, FALSE, TRUE, 0, NULL, \
+        meaning \
+  }
 
 static const KeyInfo keys[] = {
   STRING_KEY("server", listen_address, "0.0.0.0", 0, NULL,
              "Address the HTTP/WebSocket listener binds to."),
-  INT_KEY("server", port, 8080, 1, 65535,
-          "TCP port of the HTTP/WebSocket listener."),
+  INT_KEY("server", port, 8080, 1, 65535, "TCP port of the HTTP/WebSocket listener."),
   STRING_KEY("server", public_url, "http://127.0.0.1:8080", 0, ims_config_check_http_url,
              "Public base URL (http:// or https://) that candidate join URLs start with."),
   STRING_KEY("server", web_root, IMSD_SOURCE_DIR "/web-test-client", 0, NULL,
@@ -72,8 +81,9 @@ static const KeyInfo keys[] = {
           "Largest signaling (WebSocket) message accepted, in bytes."),
   INT_KEY("server", max_body_bytes, 1048576, 1024, 64 * 1024 * 1024,
           "Largest REST request body accepted, in bytes."),
-  STRING_KEY("server", tls_cert_file, "", KEY_MAY_BE_EMPTY, NULL,
-             "PEM certificate (chain) of the listener, reloaded on SIGHUP; empty (with tls_key_file): plain HTTP."),
+  STRING_KEY(
+      "server", tls_cert_file, "", KEY_MAY_BE_EMPTY, NULL,
+      "PEM certificate (chain) of the listener, reloaded on SIGHUP; empty (with tls_key_file): plain HTTP."),
   STRING_KEY("server", tls_key_file, "", KEY_MAY_BE_EMPTY, NULL,
              "PEM private key of tls_cert_file; set both or neither."),
 
@@ -101,18 +111,24 @@ static const KeyInfo keys[] = {
           "Largest capture height requested from the browser, in pixels."),
   INT_KEY("media", max_frame_rate, 30, 1, 120,
           "Largest capture frame rate requested from the browser, in frames per second."),
-  STRING_KEY("media", ice_interfaces, "", KEY_MAY_BE_EMPTY, ims_config_check_interfaces,
-             "Interface names or local IP addresses ICE gathers on, comma-separated; empty: every interface but loopback."),
-  STRING_KEY("media", public_ip, "", KEY_MAY_BE_EMPTY, ims_config_check_ip_address,
-             "Address that reaches this machine through a 1:1 NAT, advertised beside each host candidate (same port); empty: none."),
-  BOOL_KEY("media", ice_tcp, FALSE,
-           "true: also offer passive ICE-TCP candidates (browsers whose UDP is blocked); false: UDP only."),
-  STRING_KEY("media", turn_servers, "", KEY_MAY_BE_EMPTY, ims_config_check_turn_servers,
-             "TURN servers handed to the page, comma-separated turn:host:port[?transport=udp|tcp] or turns: URIs; empty: none."),
-  STRING_KEY("media", turn_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
-             "Shared secret of the TURN servers (coturn static-auth-secret) that signs the per-session credentials; empty: none sent."),
-  INT_KEY("media", turn_credential_ttl_seconds, 86400, 60, 7 * 24 * 3600,
-          "Lifetime of the TURN credentials minted for a session, in seconds (must outlast an interview)."),
+  STRING_KEY(
+      "media", ice_interfaces, "", KEY_MAY_BE_EMPTY, ims_config_check_interfaces,
+      "Interface names or local IP addresses ICE gathers on, comma-separated; empty: every interface but loopback."),
+  STRING_KEY(
+      "media", public_ip, "", KEY_MAY_BE_EMPTY, ims_config_check_ip_address,
+      "Address that reaches this machine through a 1:1 NAT, advertised beside each host candidate (same port); empty: none."),
+  BOOL_KEY(
+      "media", ice_tcp, FALSE,
+      "true: also offer passive ICE-TCP candidates (browsers whose UDP is blocked); false: UDP only."),
+  STRING_KEY(
+      "media", turn_servers, "", KEY_MAY_BE_EMPTY, ims_config_check_turn_servers,
+      "TURN servers handed to the page, comma-separated turn:host:port[?transport=udp|tcp] or turns: URIs; empty: none."),
+  STRING_KEY(
+      "media", turn_secret, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
+      "Shared secret of the TURN servers (coturn static-auth-secret) that signs the per-session credentials; empty: none sent."),
+  INT_KEY(
+      "media", turn_credential_ttl_seconds, 86400, 60, 7 * 24 * 3600,
+      "Lifetime of the TURN credentials minted for a session, in seconds (must outlast an interview)."),
 
   INT_KEY("session", default_think_seconds, 30, 0, 3600,
           "Thinking time before an answer starts, when the interview does not set one."),
@@ -121,30 +137,28 @@ static const KeyInfo keys[] = {
   INT_KEY("session", shutdown_timeout_seconds, 10, 1, 600,
           "Longest wait on SIGTERM for open takes to finalize, in seconds."),
 
-  STRING_KEY("storage", s3_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
-             "S3 endpoint host[:port] (MinIO: host:9000; AWS: s3.amazonaws.com); empty keeps renditions in the spool."),
-  STRING_KEY("storage", s3_public_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
-             "Where reviewers' browsers reach S3, host[:port] or http(s)://host[:port], used only in signed URLs; empty: s3_endpoint."),
-  STRING_KEY("storage", s3_bucket, "imsd", 0, NULL,
-             "Bucket every object is stored in."),
-  STRING_KEY("storage", s3_access_key, "", KEY_MAY_BE_EMPTY, NULL,
-             "S3 access key id."),
+  STRING_KEY(
+      "storage", s3_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
+      "S3 endpoint host[:port] (MinIO: host:9000; AWS: s3.amazonaws.com); empty keeps renditions in the spool."),
+  STRING_KEY(
+      "storage", s3_public_endpoint, "", KEY_MAY_BE_EMPTY, NULL,
+      "Where reviewers' browsers reach S3, host[:port] or http(s)://host[:port], used only in signed URLs; empty: s3_endpoint."),
+  STRING_KEY("storage", s3_bucket, "imsd", 0, NULL, "Bucket every object is stored in."),
+  STRING_KEY("storage", s3_access_key, "", KEY_MAY_BE_EMPTY, NULL, "S3 access key id."),
   STRING_KEY("storage", s3_secret_key, "", KEY_MAY_BE_EMPTY | KEY_SECRET, NULL,
              "S3 secret access key."),
   STRING_KEY("storage", s3_region, "", KEY_MAY_BE_EMPTY, NULL,
              "S3 region, empty for the endpoint's default."),
-  BOOL_KEY("storage", s3_use_tls, FALSE,
-           "true: talk to the endpoint over HTTPS; false: plain HTTP."),
+  BOOL_KEY("storage", s3_use_tls, FALSE, "true: talk to the endpoint over HTTPS; false: plain HTTP."),
   BOOL_KEY("storage", s3_path_style, TRUE,
            "true: path-style URLs (MinIO, s3rver); false: virtual-host style (AWS)."),
-  STRING_KEY("storage", key_prefix, "media", KEY_MAY_BE_EMPTY, NULL,
-             "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file}."),
-  BOOL_KEY("storage", upload_original, TRUE,
-           "true: upload the take's original Matroska file too."),
+  STRING_KEY(
+      "storage", key_prefix, "media", KEY_MAY_BE_EMPTY, NULL,
+      "First segment(s) of every object key: {prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file}."),
+  BOOL_KEY("storage", upload_original, TRUE, "true: upload the take's original Matroska file too."),
   INT_KEY("storage", multipart_threshold_mb, 16, 5, 5000,
           "Files larger than this many MiB are uploaded in parts."),
-  INT_KEY("storage", request_timeout_seconds, 30, 1, 3600,
-          "Longest wait for one S3 request."),
+  INT_KEY("storage", request_timeout_seconds, 30, 1, 3600, "Longest wait for one S3 request."),
 
   INT_KEY("processing", workers, 0, 0, 64,
           "Renditions made at once (worker threads); 0 = one per CPU core."),
@@ -179,12 +193,14 @@ static const KeyInfo keys[] = {
 
   STRING_KEY("log", log_level, "info", 0, ims_config_check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
-  STRING_FIELD_KEY("log", "format", log_format, "text", 0, ims_config_check_log_format,
-                   "text: one line per message for terminals; json: one JSON object per line (time, level, "
-                   "domain, session, take, message)."),
-  STRING_FIELD_KEY("log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, ims_config_check_gstreamer_thresholds,
-                   "Empty: GStreamer's own warnings and errors are logged at debug level; else GST_DEBUG "
-                   "thresholds (2, WARNING, *:2,qtmux:5) and its lines keep their own levels."),
+  STRING_FIELD_KEY(
+      "log", "format", log_format, "text", 0, ims_config_check_log_format,
+      "text: one line per message for terminals; json: one JSON object per line (time, level, "
+      "domain, session, take, message)."),
+  STRING_FIELD_KEY(
+      "log", "gstreamer", log_gstreamer, "", KEY_MAY_BE_EMPTY, ims_config_check_gstreamer_thresholds,
+      "Empty: GStreamer's own warnings and errors are logged at debug level; else GST_DEBUG "
+      "thresholds (2, WARNING, *:2,qtmux:5) and its lines keep their own levels."),
 };
 
 /* Keys of the webrtcbin ingest, removed with it (issue 9): still accepted
@@ -196,24 +212,18 @@ static const struct {
   const char *why;
 } retired_keys[] = {
   { "media", "ingest", "the receive path of pipelines/ingest/ is the only ingest" },
-  { "media", "jitterbuffer_latency_ms", "the receive path holds a packet only while it waits for a lost one" },
-  { "media", "stun_server", "the receive path advertises [media] public_ip; browsers get [media] turn_servers" },
+  { "media", "jitterbuffer_latency_ms",
+    "the receive path holds a packet only while it waits for a lost one" },
+  { "media", "stun_server",
+    "the receive path advertises [media] public_ip; browsers get [media] turn_servers" },
 };
 
 /* IMSD_* environment variables that are not config keys and must not be refused: the config file path,
  * and what scripts/ (env.sh, pg.sh, install-deps.sh) export around imsd. A trailing '*' matches any
  * suffix. Keep in sync with the scripts. */
 static const char *const environment_allow_list[] = {
-  "IMSD_CONFIG",
-  "IMSD_RUN_DIR",
-  "IMSD_TEST_*",
-  "IMSD_ROOT",
-  "IMSD_BUILD_DIR",
-  "IMSD_PG_*",
-  "IMSD_SKIP_INSTALL",
-  "IMSD_S3_*",
-  "IMSD_KAFKA_MOCK",
-  "IMSD_KAFKA_BROKERS",
+  "IMSD_CONFIG", "IMSD_RUN_DIR",      "IMSD_TEST_*", "IMSD_ROOT",       "IMSD_BUILD_DIR",
+  "IMSD_PG_*",   "IMSD_SKIP_INSTALL", "IMSD_S3_*",   "IMSD_KAFKA_MOCK", "IMSD_KAFKA_BROKERS",
 };
 
 /* One parsed value waiting to be committed. */
@@ -290,7 +300,8 @@ static const char *
 retired_environment_reason(const char *name, const char **group, const char **key)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(retired_keys); i++) {
-    g_autofree char *candidate = g_strdup_printf("IMSD_%s_%s", retired_keys[i].group, retired_keys[i].key);
+    g_autofree char *candidate = g_strdup_printf("IMSD_%s_%s", retired_keys[i].group,
+                                                 retired_keys[i].key);
     g_autofree char *upper = g_ascii_strup(candidate, -1);
     if (g_str_equal(upper, name)) {
       *group = retired_keys[i].group;
@@ -338,13 +349,15 @@ parse_value(const KeyInfo *info, const char *text, PendingValue *pending, GError
     gint64 number;
     g_autoptr(GError) number_error = NULL;
     if (!g_ascii_string_to_signed(text, 10, info->min, info->max, &number, &number_error)) {
-      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, number_error->message);
+      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                          number_error->message);
       return FALSE;
     }
     pending->integer = (int) number;
   } else {
     if (!g_utf8_validate(text, -1, NULL)) {
-      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "the value is not UTF-8");
+      g_set_error_literal(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                          "the value is not UTF-8");
       return FALSE;
     }
     /* control characters other than tab and line breaks (which GKeyFile
@@ -490,7 +503,8 @@ ims_config_load_data(ImsConfig *config, const char *data, gssize length, const c
   for (char **group = groups; *group != NULL; group++) {
     if (!group_is_known(*group)) {
       g_set_error(&local_error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY, "unknown group");
-      locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group, NULL);
+      locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group,
+                   NULL);
       g_propagate_error(error, g_steal_pointer(&local_error));
       return FALSE;
     }
@@ -499,26 +513,28 @@ ims_config_load_data(ImsConfig *config, const char *data, gssize length, const c
       const KeyInfo *info = find_key(*group, *name);
       const char *retired = info == NULL ? retired_key_reason(*group, *name) : NULL;
       if (retired != NULL) {
-        g_warning("%s: [%s] %s is no longer used and is ignored (%s); remove it", source_name, *group,
-                  *name, retired);
+        g_warning("%s: [%s] %s is no longer used and is ignored (%s); remove it", source_name,
+                  *group, *name, retired);
         continue;
       }
       if (info == NULL) {
         g_set_error(&local_error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY, "unknown key");
-        locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group, *name);
+        locate_error(&local_error, IMS_CONFIG_ERROR_UNKNOWN_KEY, source_name, data, size, *group,
+                     *name);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
       }
       /* Integers and booleans: the raw value, trimmed; strings: GKeyFile's unescaping (\s, \n, \\ ...). */
       g_autofree char *text = info->type != VALUE_STRING
-                                ? g_key_file_get_value(key_file, *group, *name, &local_error)
-                                : g_key_file_get_string(key_file, *group, *name, &local_error);
+                                  ? g_key_file_get_value(key_file, *group, *name, &local_error)
+                                  : g_key_file_get_string(key_file, *group, *name, &local_error);
       if (text != NULL && info->type != VALUE_STRING)
         g_strstrip(text);
       /* GKeyFile hands back a bad escape's text and sets the error too */
       if (text == NULL || local_error != NULL ||
           !parse_value(info, text, &pending[info - keys], &local_error)) {
-        locate_error(&local_error, IMS_CONFIG_ERROR_BAD_VALUE, source_name, data, size, *group, *name);
+        locate_error(&local_error, IMS_CONFIG_ERROR_BAD_VALUE, source_name, data, size, *group,
+                     *name);
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
       }
@@ -585,21 +601,25 @@ ims_config_apply_environment(ImsConfig *config, char **envp, GError **error)
         info = &keys[i];
     }
     const char *retired_group = NULL, *retired_name = NULL;
-    const char *retired = info == NULL ? retired_environment_reason(name, &retired_group, &retired_name) : NULL;
+    const char *retired = info == NULL
+                              ? retired_environment_reason(name, &retired_group, &retired_name)
+                              : NULL;
     if (retired != NULL) {
-      g_warning("environment variable %s ([%s] %s) is no longer used and is ignored (%s); unset it", name,
-                retired_group, retired_name, retired);
+      g_warning("environment variable %s ([%s] %s) is no longer used and is ignored (%s); unset it",
+                name, retired_group, retired_name, retired);
       continue;
     }
     if (info == NULL) {
       g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY,
-                  "environment variable %s is not an imsd setting (expected IMSD_<GROUP>_<KEY>)", name);
+                  "environment variable %s is not an imsd setting (expected IMSD_<GROUP>_<KEY>)",
+                  name);
       return FALSE;
     }
     g_autoptr(GError) local_error = NULL;
     if (!parse_value(info, value, &pending[info - keys], &local_error)) {
-      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "environment variable %s ([%s] %s): %s",
-                  name, info->group, info->key, local_error->message);
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                  "environment variable %s ([%s] %s): %s", name, info->group, info->key,
+                  local_error->message);
       return FALSE;
     }
   }
@@ -619,8 +639,8 @@ ims_config_validate(const ImsConfig *config, GError **error)
       int value = int_value(config, info);
       if (value != TRUE && value != FALSE) {
         g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                    "[%s] %s (%s) is %d; it must be true (1) or false (0)", info->group, info->key, variable,
-                    value);
+                    "[%s] %s (%s) is %d; it must be true (1) or false (0)", info->group, info->key,
+                    variable, value);
         return FALSE;
       }
       continue;
@@ -629,8 +649,8 @@ ims_config_validate(const ImsConfig *config, GError **error)
       int value = int_value(config, info);
       if (value < info->min || value > info->max) {
         g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
-                    "[%s] %s (%s) is %d; it must be between %d and %d", info->group, info->key, variable,
-                    value, info->min, info->max);
+                    "[%s] %s (%s) is %d; it must be between %d and %d", info->group, info->key,
+                    variable, value, info->min, info->max);
         return FALSE;
       }
       continue;
@@ -643,21 +663,22 @@ ims_config_validate(const ImsConfig *config, GError **error)
         return FALSE;
       }
       if (!(info->flags & KEY_MAY_BE_EMPTY)) {
-        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "[%s] %s (%s) must not be empty",
-                    info->group, info->key, variable);
+        g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE,
+                    "[%s] %s (%s) must not be empty", info->group, info->key, variable);
         return FALSE;
       }
       continue;
     }
     if (info->check != NULL && !info->check(value, &local_error)) {
-      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "[%s] %s (%s): %s", info->group,
-                  info->key, variable, local_error->message);
+      g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE, "[%s] %s (%s): %s",
+                  info->group, info->key, variable, local_error->message);
       return FALSE;
     }
   }
   if (!config->tls_cert_file[0] != !config->tls_key_file[0]) {
-    g_set_error(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING,
-                "[server] tls_cert_file and tls_key_file must be set together (TLS) or both left empty");
+    g_set_error(
+        error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_MISSING,
+        "[server] tls_cert_file and tls_key_file must be set together (TLS) or both left empty");
     return FALSE;
   }
   return TRUE;
@@ -684,7 +705,8 @@ printable_value(const ImsConfig *config, const KeyInfo *info)
   if (info->flags & KEY_SECRET)
     return g_strdup(IMS_CONFIG_REDACTED);
   for (gsize i = 0; i < G_N_ELEMENTS(partly_secret_keys); i++)
-    if (g_str_equal(partly_secret_keys[i].group, info->group) && g_str_equal(partly_secret_keys[i].key, info->key))
+    if (g_str_equal(partly_secret_keys[i].group, info->group) &&
+        g_str_equal(partly_secret_keys[i].key, info->key))
       return partly_secret_keys[i].redact(value);
   return g_strdup(value);
 }
@@ -705,18 +727,18 @@ format_config(const ImsConfig *config, gboolean redact)
       g_key_file_set_boolean(key_file, info->group, info->key, int_value(config, info));
       comment = g_strdup_printf(" %s (true or false; env %s)", info->meaning, env);
     } else {
-      g_autofree char *value = redact ? printable_value(config, info) : g_strdup(string_value(config, info));
+      g_autofree char *value = redact ? printable_value(config, info)
+                                      : g_strdup(string_value(config, info));
       g_key_file_set_string(key_file, info->group, info->key, value);
       comment = g_strdup_printf(" %s (env %s)", info->meaning, env);
     }
     g_key_file_set_comment(key_file, info->group, info->key, comment, NULL);
   }
-  g_autofree char *head = g_strconcat(" imsd configuration. Every key can also be set by the environment"
-                                      " variable named\n beside it, which wins over this file. Integers show"
-                                      " their allowed range;\n booleans are true/false, yes/no or 1/0.",
-                                      redact ? "\n Secrets are shown as " IMS_CONFIG_REDACTED " (empty: not set)."
-                                             : NULL,
-                                      NULL);
+  g_autofree char *head = g_strconcat(
+      " imsd configuration. Every key can also be set by the environment"
+      " variable named\n beside it, which wins over this file. Integers show"
+      " their allowed range;\n booleans are true/false, yes/no or 1/0.",
+      redact ? "\n Secrets are shown as " IMS_CONFIG_REDACTED " (empty: not set)." : NULL, NULL);
   g_key_file_set_comment(key_file, NULL, NULL, head, NULL);
   return g_key_file_to_data(key_file, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 #include "log-session.h"
 
 static struct {
-  GLogLevelFlags max_level;       /* least severe level written (GLib levels grow as severity falls) */
+  GLogLevelFlags max_level; /* least severe level written (GLib levels grow as severity falls) */
   ImsLogFormat format;
   gboolean gstreamer_own_levels; /* asked ([log] gstreamer or GST_DEBUG): GStreamer keeps its severity */
 } settings = { G_LOG_LEVEL_INFO, IMS_LOG_FORMAT_TEXT, FALSE };
@@ -34,7 +34,8 @@ static Span
 span_of(const GLogField *field)
 {
   const char *text = field->value != NULL ? field->value : "";
-  return (Span){ text, field->length < 0 || field->value == NULL ? strlen(text) : (gsize) field->length };
+  return (Span){ text,
+                 field->length < 0 || field->value == NULL ? strlen(text) : (gsize) field->length };
 }
 
 static LineFields
@@ -94,13 +95,27 @@ append_json_string(GString *out, Span value)
     guchar byte = (guchar) *c;
     if (byte < 0x80) {
       switch (byte) {
-      case '"': g_string_append(out, "\\\""); break;
-      case '\\': g_string_append(out, "\\\\"); break;
-      case '\n': g_string_append(out, "\\n"); break;
-      case '\r': g_string_append(out, "\\r"); break;
-      case '\t': g_string_append(out, "\\t"); break;
-      case '\b': g_string_append(out, "\\b"); break;
-      case '\f': g_string_append(out, "\\f"); break;
+      case '"':
+        g_string_append(out, "\\\"");
+        break;
+      case '\\':
+        g_string_append(out, "\\\\");
+        break;
+      case '\n':
+        g_string_append(out, "\\n");
+        break;
+      case '\r':
+        g_string_append(out, "\\r");
+        break;
+      case '\t':
+        g_string_append(out, "\\t");
+        break;
+      case '\b':
+        g_string_append(out, "\\b");
+        break;
+      case '\f':
+        g_string_append(out, "\\f");
+        break;
       default:
         if (byte < 0x20)
           g_string_append_printf(out, "\\u%04x", byte);
@@ -127,8 +142,8 @@ append_json_string(GString *out, Span value)
 }
 
 char *
-ims_log_format_line(ImsLogFormat format, GLogLevelFlags level, const GLogField *fields, gsize n_fields,
-                    GDateTime *time)
+ims_log_format_line(ImsLogFormat format, GLogLevelFlags level, const GLogField *fields,
+                    gsize n_fields, GDateTime *time)
 {
   LineFields line = read_fields(fields, n_fields);
   GString *out = g_string_sized_new(128 + line.message.length);
@@ -172,7 +187,8 @@ write_line(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
   if ((level & G_LOG_LEVEL_MASK) > settings.max_level)
     return G_LOG_WRITER_HANDLED;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-  g_autofree char *line = ims_log_format_line(settings.format, level & G_LOG_LEVEL_MASK, fields, n_fields, now);
+  g_autofree char *line = ims_log_format_line(settings.format, level & G_LOG_LEVEL_MASK, fields,
+                                              n_fields, now);
   fputs(line, stderr);
   fflush(stderr);
   return G_LOG_WRITER_HANDLED;
@@ -181,10 +197,11 @@ write_line(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpoint
 /* GStreamer's own messages go through the same writer, under "gst.<category>": at debug level unless
  * asked (log.h), else at the level matching their own. */
 static void
-log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file, const char *function,
-              gint line, GObject *object, GstDebugMessage *message, gpointer data)
+log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file,
+              const char *function, gint line, GObject *object, GstDebugMessage *message,
+              gpointer data)
 {
-  GLogLevelFlags flags = !settings.gstreamer_own_levels  ? G_LOG_LEVEL_DEBUG
+  GLogLevelFlags flags = !settings.gstreamer_own_levels ? G_LOG_LEVEL_DEBUG
                          : level <= GST_LEVEL_ERROR     ? G_LOG_LEVEL_CRITICAL
                          : level <= GST_LEVEL_WARNING   ? G_LOG_LEVEL_WARNING
                          : level <= GST_LEVEL_INFO      ? G_LOG_LEVEL_INFO
@@ -195,8 +212,9 @@ log_gstreamer(GstDebugCategory *category, GstDebugLevel level, const char *file,
   /* GStreamer logs while holding an object's lock: never take it here
    * (gst_object_get_name would deadlock); read the name like
    * gst_debug_log_default does. */
-  g_autofree char *object_name =
-      object && GST_IS_OBJECT(object) && GST_OBJECT_NAME(object) ? g_strdup(GST_OBJECT_NAME(object)) : NULL;
+  g_autofree char *object_name = object && GST_IS_OBJECT(object) && GST_OBJECT_NAME(object)
+                                     ? g_strdup(GST_OBJECT_NAME(object))
+                                     : NULL;
   g_log(domain, flags, "%s%s%s", object_name ? object_name : "", object_name ? ": " : "",
         gst_debug_message_get(message));
 }

@@ -52,8 +52,8 @@ type_sentence(const ImsApiParameter *p, const char *label)
     return g_strdup(p->message);
   switch (p->type) {
   case IMS_API_PARAM_STRING:
-    return g_strdup_printf("%s must be a non-empty string of at most %" G_GINT64_FORMAT
-                           " characters", label, p->max);
+    return g_strdup_printf(
+        "%s must be a non-empty string of at most %" G_GINT64_FORMAT " characters", label, p->max);
   case IMS_API_PARAM_ID:
     return g_strdup_printf("%s must be a non-empty string of at most %d characters", label,
                            IMS_API_MAX_ID_BYTES);
@@ -76,7 +76,8 @@ type_sentence(const ImsApiParameter *p, const char *label)
     return g_strdup_printf("%s must be an object", label);
   case IMS_API_PARAM_ARRAY:
     return g_strdup_printf("%s must be an array of %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                           " elements", label, p->min, p->max);
+                           " elements",
+                           label, p->min, p->max);
   }
   g_return_val_if_reached(g_strdup_printf("%s is not accepted", label));
 }
@@ -189,17 +190,17 @@ check_member(JsonObject *object, const ImsApiParameter *p, char **problem)
   case IMS_API_PARAM_OBJECT:
     if (!JSON_NODE_HOLDS_OBJECT(node))
       return refuse(p, label, problem);
-    return ims_api_input_check_object(json_node_get_object(node), p->members, p->n_members,
-                                      problem);
+    return ims_api_input_check_object(json_node_get_object(node), p->members, p->n_members, problem);
   case IMS_API_PARAM_ARRAY: {
-    guint length = JSON_NODE_HOLDS_ARRAY(node) ? json_array_get_length(json_node_get_array(node)) : 0;
+    guint length = JSON_NODE_HOLDS_ARRAY(node) ? json_array_get_length(json_node_get_array(node))
+                                               : 0;
     if (!JSON_NODE_HOLDS_ARRAY(node) || length < p->min || length > p->max)
       return refuse(p, label, problem);
     if (p->array)
       *p->array = json_node_get_array(node);
     return TRUE;
   }
-  default:   /* the string types */
+  default: /* the string types */
     if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
       return refuse(p, label, problem);
     return check_text(p, label, json_node_get_string(node), TRUE, problem);

@@ -71,27 +71,27 @@ struct _ImsApiParameter {
   const char *name;
   ImsApiParamType type;
   guint flags;
-  gint64 min, max;            /* INT: the range; STRING: the most bytes; ARRAY: the elements */
-  const char *const *words;   /* WORD: the accepted words, NULL-terminated */
-  const ImsApiParameter *members;  /* OBJECT: its members' table */
+  gint64 min, max;                /* INT: the range; STRING: the most bytes; ARRAY: the elements */
+  const char *const *words;       /* WORD: the accepted words, NULL-terminated */
+  const ImsApiParameter *members; /* OBJECT: its members' table */
   gsize n_members;
-  const char *message;        /* the sentence of every refusal of this parameter, absence
+  const char *message; /* the sentence of every refusal of this parameter, absence
                                * included; NULL: the type's (above) */
   /* Where a valid value goes; NULL: checked only.  An absent parameter
    * leaves its place as it was (set defaults first). */
-  char **copy;                /* STRING, ID: a copy (transfer full; must be NULL before) */
-  const char **text;          /* STRING, ID, WORD: the value itself (borrowed from the input) */
-  int *integer;               /* INT */
-  gint64 *time;               /* TIME: unix microseconds */
-  JsonArray **array;          /* ARRAY: borrowed from the object */
+  char **copy;       /* STRING, ID: a copy (transfer full; must be NULL before) */
+  const char **text; /* STRING, ID, WORD: the value itself (borrowed from the input) */
+  int *integer;      /* INT */
+  gint64 *time;      /* TIME: unix microseconds */
+  JsonArray **array; /* ARRAY: borrowed from the object */
 };
 
 /* Checks object's members against the n parameters and stores each valid
  * value where its entry says.  TRUE if all are valid; else FALSE with
  * *problem (transfer full) the sentence of the first refused one; values
  * stored before it stay stored (their owner frees them).  O(input). */
-gboolean ims_api_input_check_object(JsonObject *object, const ImsApiParameter *parameters,
-                                    gsize n, char **problem);
+gboolean ims_api_input_check_object(JsonObject *object, const ImsApiParameter *parameters, gsize n,
+                                    char **problem);
 
 /* The same for a query string's parameters (params: name -> value, as
  * g_uri_parse_params returns them; NULL when there is no query).  OBJECT and

@@ -86,8 +86,8 @@ ims_api_uses_database(const ImsApiRequest *request)
 /* TRUE if request carries the credentials access asks for (a recruiter's
  * fill *reviewer); FALSE with response filled (401 or 403) otherwise. */
 static gboolean
-authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access,
-             ImsReviewer *reviewer, ImsApiResponse *response)
+authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access, ImsReviewer *reviewer,
+             ImsApiResponse *response)
 {
   const char *header = request->authorization;
   g_autoptr(GError) error = NULL;
@@ -99,7 +99,8 @@ authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access,
     if (header && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
         ims_token_equal(header + 7, api->config->service_token))
       return TRUE;
-    ims_api_respond_error(response, 401, "unauthorized", "A valid service bearer token is required.");
+    ims_api_respond_error(response, 401, "unauthorized",
+                          "A valid service bearer token is required.");
     return FALSE;
   case IMS_API_ACCESS_RECRUITER: {
     ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,

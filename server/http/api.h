@@ -35,9 +35,9 @@ G_BEGIN_DECLS
 
 /* The credentials a request needs. */
 typedef enum {
-  IMS_API_ACCESS_OPEN,       /* none: the health routes and /metrics */
-  IMS_API_ACCESS_SERVICE,    /* "Bearer <[auth] service_token>" */
-  IMS_API_ACCESS_RECRUITER,  /* "Bearer <recruiter JWT>" (reviewer.h) */
+  IMS_API_ACCESS_OPEN,      /* none: the health routes and /metrics */
+  IMS_API_ACCESS_SERVICE,   /* "Bearer <[auth] service_token>" */
+  IMS_API_ACCESS_RECRUITER, /* "Bearer <recruiter JWT>" (reviewer.h) */
 } ImsApiAccess;
 
 /* The credentials method + path needs: its route's, or for a path of no

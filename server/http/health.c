@@ -42,8 +42,9 @@ spool_writable(const char *spool_dir, char **problem)
 static void
 add_summary(JsonBuilder *b, const char *name, const ImsCheck *check)
 {
-  ims_json_add_string(b, name, check->state == IMS_CHECK_UNAVAILABLE ? "unreachable"
-                               : ims_check_state_name(check->state));
+  ims_json_add_string(b, name,
+                      check->state == IMS_CHECK_UNAVAILABLE ? "unreachable"
+                                                            : ims_check_state_name(check->state));
 }
 
 gboolean
@@ -158,8 +159,8 @@ ims_health_ready(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
   g_autoptr(JsonBuilder) b = json_builder_new();
   gboolean ready = ims_health_build_ready(&readiness, b);
   if (database.check.state != IMS_CHECK_OK)
-    g_warning("readyz: database: %s", database.check.last_error ? database.check.last_error
-                                                                : "unreachable");
+    g_warning("readyz: database: %s",
+              database.check.last_error ? database.check.last_error : "unreachable");
   ims_processor_status_clear(&processing);
   ims_relay_status_clear(&events);
   ims_database_status_clear(&database);

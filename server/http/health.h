@@ -37,7 +37,7 @@ typedef struct {
   const ImsCheck *spool;
   const ImsProcessorStatus *processing;
   gboolean storage_configured;
-  const ImsRelayStatus *events;     /* NULL: Kafka not configured */
+  const ImsRelayStatus *events; /* NULL: Kafka not configured */
 } ImsReadiness;
 
 /* Builds the /readyz object from readiness into builder (at its root).

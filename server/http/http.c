@@ -28,19 +28,19 @@ typedef struct {
   int refused_status;
   gboolean close_after;
   ImsApiResponse response;
-  gboolean answered;          /* response is filled: WRITEABLE sends it */
+  gboolean answered; /* response is filled: WRITEABLE sends it */
   gboolean headers_sent;
   gsize sent;
-  PendingAnswer *pending;     /* an answer being made on the database thread */
+  PendingAnswer *pending; /* an answer being made on the database thread */
 } HttpRequest;
 
 /* A request answered on the database thread (its handlers read and write
  * PostgreSQL).  The connection may close first: request is then NULL. */
 struct _PendingAnswer {
   struct lws *wsi;
-  HttpRequest *request;       /* main loop: NULL once the connection is gone */
+  HttpRequest *request; /* main loop: NULL once the connection is gone */
   ImsApi *api;
-  ImsApiRequest api_request;  /* points into the copies below */
+  ImsApiRequest api_request; /* points into the copies below */
   char *method, *path, *query, *remote, *authorization;
   GByteArray *body;
   ImsApiResponse response;
@@ -62,7 +62,7 @@ pending_answer_free(PendingAnswer *pending)
 static void
 request_clear(HttpRequest *request)
 {
-  if (request->pending) {      /* its answer comes to nobody */
+  if (request->pending) { /* its answer comes to nobody */
     request->pending->request = NULL;
     request->pending = NULL;
   }
@@ -200,7 +200,7 @@ on_answered(gpointer data, const GError *error)
   if (!request)
     return;
   request->pending = NULL;
-  if (error) {   /* not run: the database is unreachable */
+  if (error) { /* not run: the database is unreachable */
     ims_api_respond_error(&request->response, 503, "database_unavailable",
                           "The database cannot be reached right now; try again shortly.");
   } else {
@@ -438,8 +438,7 @@ callback_mount(struct lws_http_mount *mount, const char *mountpoint)
 }
 
 void
-ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root,
-                     const char *candidate_root)
+ims_http_mounts_init(struct lws_http_mount *mounts, const char *web_root, const char *candidate_root)
 {
   memset(mounts, 0, sizeof *mounts * IMS_HTTP_MOUNT_COUNT);
   callback_mount(&mounts[0], "/api");

@@ -22,7 +22,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   ImsApi *api;
-  ImsDatabase *database;      /* NULL: every request is answered on the loop */
+  ImsDatabase *database; /* NULL: every request is answered on the loop */
   gsize max_body_bytes;
 } ImsHttpConfig;
 

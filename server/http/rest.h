@@ -32,39 +32,39 @@ G_BEGIN_DECLS
  * requests are answered. */
 typedef struct {
   const ImsConfig *config;
-  ImsStore *store;                /* only where ims_api_uses_database says: its thread */
-  ImsDatabase *database;          /* /readyz reads its status; NULL: /readyz pings store */
-  const ImsProfileSet *profiles;  /* sessions must name one of these */
-  ImsProcessor *processor;        /* for /readyz; may be NULL */
-  ImsRelay *relay;                /* for /readyz; NULL when Kafka is not configured */
-  ImsObjectStore *objects;        /* signed media URLs; NULL without S3 */
-  const char *review_secret;      /* HS256 secret of recruiter tokens, "" if none */
-  const char *review_public_key;  /* RS256 PEM of recruiter tokens, NULL if none */
+  ImsStore *store;               /* only where ims_api_uses_database says: its thread */
+  ImsDatabase *database;         /* /readyz reads its status; NULL: /readyz pings store */
+  const ImsProfileSet *profiles; /* sessions must name one of these */
+  ImsProcessor *processor;       /* for /readyz; may be NULL */
+  ImsRelay *relay;               /* for /readyz; NULL when Kafka is not configured */
+  ImsObjectStore *objects;       /* signed media URLs; NULL without S3 */
+  const char *review_secret;     /* HS256 secret of recruiter tokens, "" if none */
+  const char *review_public_key; /* RS256 PEM of recruiter tokens, NULL if none */
   int signed_url_seconds;
 } ImsApi;
 
 typedef struct {
-  const char *method;         /* "GET", "POST", ... */
-  const char *path;           /* without the query string */
-  const char *authorization;  /* the Authorization header or NULL */
-  const char *body;           /* NULL when there is none */
+  const char *method;        /* "GET", "POST", ... */
+  const char *path;          /* without the query string */
+  const char *authorization; /* the Authorization header or NULL */
+  const char *body;          /* NULL when there is none */
   gsize body_length;
-  const char *query;          /* after "?", NULL if none */
-  const char *remote;         /* the client's address, may be NULL */
+  const char *query;  /* after "?", NULL if none */
+  const char *remote; /* the client's address, may be NULL */
 } ImsApiRequest;
 
 typedef struct {
   int status;
-  char *body;                 /* JSON, owned */
-  const char *content_type;   /* static; NULL: application/json */
+  char *body;               /* JSON, owned */
+  const char *content_type; /* static; NULL: application/json */
 } ImsApiResponse;
 
 /* A request the router matched to a route and authenticated as the route
  * asks; everything in it is borrowed for the handler's call. */
 typedef struct {
   const ImsApiRequest *request;
-  const char *id;               /* the path's "{}" segment; NULL if the route has none */
-  const ImsReviewer *reviewer;  /* who asks, on the review API's routes; NULL elsewhere */
+  const char *id;              /* the path's "{}" segment; NULL if the route has none */
+  const ImsReviewer *reviewer; /* who asks, on the review API's routes; NULL elsewhere */
 } ImsApiCall;
 
 /* A route's handler: always fills response (status + JSON body).  It runs

@@ -46,8 +46,8 @@ sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
     return NULL;
   char *url = api->objects->presign_get(api->objects, file->key, api->signed_url_seconds, &error);
   if (!url)
-    ims_log_session(G_LOG_LEVEL_WARNING, file->session_id, file->take_id, "cannot sign a URL for %s: %s",
-                    file->key, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, file->session_id, file->take_id,
+                    "cannot sign a URL for %s: %s", file->key, error->message);
   *expires_at = g_get_real_time() + (gint64) api->signed_url_seconds * G_USEC_PER_SEC;
   return url;
 }
@@ -75,8 +75,9 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
                      ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsSessionRecord) record =
-      g_uuid_string_is_valid(id) ? api->store->sessions.load_session(api->store, id, &error) : NULL;
+  g_autoptr(ImsSessionRecord)
+      record = g_uuid_string_is_valid(id) ? api->store->sessions.load_session(api->store, id, &error)
+                                          : NULL;
 
   if (!record && error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
     ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot load session: %s", error->message);
@@ -104,14 +105,21 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
   ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
   const ImsApiParameter filters[] = {
     { .name = "interviewId", .type = IMS_API_PARAM_ID, .text = &filter.interview_id },
-    { .name = "status", .type = IMS_API_PARAM_WORD, .words = session_states,
-      .text = &filter.state },
+    { .name = "status", .type = IMS_API_PARAM_WORD, .words = session_states, .text = &filter.state },
     { .name = "from", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.from },
     { .name = "to", .type = IMS_API_PARAM_TIME, .message = TIMES_MESSAGE, .time = &filter.to },
-    { .name = "limit", .type = IMS_API_PARAM_INT, .min = 1, .max = MAX_LIMIT,
-      .message = PAGE_MESSAGE, .integer = &filter.limit },
-    { .name = "offset", .type = IMS_API_PARAM_INT, .min = 0, .max = G_MAXINT,
-      .message = PAGE_MESSAGE, .integer = &filter.offset },
+    { .name = "limit",
+      .type = IMS_API_PARAM_INT,
+      .min = 1,
+      .max = MAX_LIMIT,
+      .message = PAGE_MESSAGE,
+      .integer = &filter.limit },
+    { .name = "offset",
+      .type = IMS_API_PARAM_INT,
+      .min = 0,
+      .max = G_MAXINT,
+      .message = PAGE_MESSAGE,
+      .integer = &filter.offset },
   };
 
   if (request->query && *request->query) {
@@ -126,11 +134,12 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
     return;
   }
   /* a recruiter's list is their company's, whatever the query says */
-  filter.company_id =
-      call->reviewer->role == IMS_REVIEWER_RECRUITER ? call->reviewer->company_id : NULL;
+  filter.company_id = call->reviewer->role == IMS_REVIEWER_RECRUITER ? call->reviewer->company_id
+                                                                     : NULL;
 
   gint64 total = 0;
-  g_autoptr(GPtrArray) summaries = api->store->review.list_sessions(api->store, &filter, &total, &error);
+  g_autoptr(GPtrArray)
+      summaries = api->store->review.list_sessions(api->store, &filter, &total, &error);
   if (!summaries) {
     g_warning("cannot list sessions: %s", error->message);
     ims_api_respond_error(response, 500, "internal", "The sessions could not be read.");
@@ -274,10 +283,10 @@ ims_review_api_get_media_url(ImsApi *api, const ImsApiCall *call, ImsApiResponse
   const char *file_id = call->id;
   g_autoptr(GError) error = NULL;
   g_autofree char *company_id = NULL;
-  g_autoptr(ImsMediaFile) file =
-      g_uuid_string_is_valid(file_id)
-          ? api->store->review.get_media_file(api->store, file_id, &company_id, &error)
-          : NULL;
+  g_autoptr(ImsMediaFile)
+      file = g_uuid_string_is_valid(file_id)
+                 ? api->store->review.get_media_file(api->store, file_id, &company_id, &error)
+                 : NULL;
   if (!file || !ims_reviewer_can_see(call->reviewer, company_id)) {
     if (error && !g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
       g_warning("%s: cannot read media: %s", file_id, error->message);

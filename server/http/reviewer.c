@@ -20,7 +20,9 @@
 #include "json-depth.h"
 #include "token.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-reviewer-error-quark, ims_reviewer_error)
+/* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(jwt_t, jwt_free)
 
@@ -54,7 +56,8 @@ ims_reviewer_role_to_string(ImsReviewerRole role)
 static gboolean
 role_from_string(const char *text, ImsReviewerRole *role)
 {
-  for (ImsReviewerRole candidate = IMS_REVIEWER_RECRUITER; candidate <= IMS_REVIEWER_SERVICE; candidate++) {
+  for (ImsReviewerRole candidate = IMS_REVIEWER_RECRUITER; candidate <= IMS_REVIEWER_SERVICE;
+       candidate++) {
     if (g_strcmp0(text, ims_reviewer_role_to_string(candidate)) == 0) {
       *role = candidate;
       return TRUE;
@@ -78,7 +81,8 @@ claim_matches(jwt_t *jwt, const char *name, const char *expected, gboolean allow
   if (root == NULL)
     return FALSE;
   if (JSON_NODE_HOLDS_VALUE(root))
-    return json_node_get_value_type(root) == G_TYPE_STRING && g_strcmp0(json_node_get_string(root), expected) == 0;
+    return json_node_get_value_type(root) == G_TYPE_STRING &&
+           g_strcmp0(json_node_get_string(root), expected) == 0;
   if (!allow_array || !JSON_NODE_HOLDS_ARRAY(root))
     return FALSE;
   JsonArray *array = json_node_get_array(root);
@@ -111,8 +115,8 @@ bearer_token(const char *authorization)
 }
 
 gboolean
-ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization, gint64 now_seconds,
-                          ImsReviewer *reviewer, GError **error)
+ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization,
+                          gint64 now_seconds, ImsReviewer *reviewer, GError **error)
 {
   g_return_val_if_fail(reviewer != NULL, FALSE);
   if (keys == NULL)
@@ -132,7 +136,8 @@ ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization
   /* The alg picks the key; an alg without a configured key is refused. */
   const char *key = NULL;
   jwt_alg_t expected_alg;
-  if (strcmp(algorithm, "HS256") == 0 && keys->hs256_secret != NULL && keys->hs256_secret[0] != '\0') {
+  if (strcmp(algorithm, "HS256") == 0 && keys->hs256_secret != NULL &&
+      keys->hs256_secret[0] != '\0') {
     if (!ims_token_hs256_signature_matches(keys->hs256_secret, token))
       return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "bad signature");
     key = keys->hs256_secret;
@@ -162,16 +167,19 @@ ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization
   char *not_before_json = jwt_get_grants_json(jwt, "nbf");
   gboolean has_not_before = not_before_json != NULL;
   free(not_before_json); /* libjwt allocates with malloc */
-  if (has_not_before && (!ims_token_get_integer_claim(jwt, "nbf", &not_before) || not_before > now_seconds))
+  if (has_not_before &&
+      (!ims_token_get_integer_claim(jwt, "nbf", &not_before) || not_before > now_seconds))
     return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "not valid yet");
   const char *subject = jwt_get_grant(jwt, "sub");
   if (subject == NULL || subject[0] == '\0')
     return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no subject");
 
   /* RFC 7519: aud is a string or an array of strings; iss is a string. */
-  if (keys->issuer != NULL && keys->issuer[0] != '\0' && !claim_matches(jwt, "iss", keys->issuer, FALSE))
+  if (keys->issuer != NULL && keys->issuer[0] != '\0' &&
+      !claim_matches(jwt, "iss", keys->issuer, FALSE))
     return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no or wrong issuer (iss)");
-  if (keys->audience != NULL && keys->audience[0] != '\0' && !claim_matches(jwt, "aud", keys->audience, TRUE))
+  if (keys->audience != NULL && keys->audience[0] != '\0' &&
+      !claim_matches(jwt, "aud", keys->audience, TRUE))
     return fail(error, IMS_REVIEWER_ERROR_UNAUTHORIZED, "no or wrong audience (aud)");
 
   if (is_candidate_audience(jwt))
@@ -212,7 +220,8 @@ ims_reviewer_can_see(const ImsReviewer *reviewer, const char *company_id)
   case IMS_REVIEWER_SERVICE:
     return TRUE;
   case IMS_REVIEWER_RECRUITER:
-    return reviewer->company_id != NULL && company_id != NULL && strcmp(reviewer->company_id, company_id) == 0;
+    return reviewer->company_id != NULL && company_id != NULL &&
+           strcmp(reviewer->company_id, company_id) == 0;
   }
   return FALSE;
 }
@@ -235,7 +244,8 @@ ims_reviewer_load_public_key(const char *path, GError **error)
   }
   if (strstr(contents, "-----BEGIN PUBLIC KEY-----") == NULL &&
       strstr(contents, "-----BEGIN RSA PUBLIC KEY-----") == NULL) {
-    g_set_error(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_KEY, "%s: no PEM public key block", path);
+    g_set_error(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_KEY, "%s: no PEM public key block",
+                path);
     return NULL;
   }
   return g_steal_pointer(&contents);

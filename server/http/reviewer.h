@@ -20,8 +20,8 @@ GQuark ims_reviewer_error_quark(void);
 
 typedef enum {
   IMS_REVIEWER_ERROR_UNAUTHORIZED, /* HTTP 401: missing, malformed, bad signature, expired, alg not allowed */
-  IMS_REVIEWER_ERROR_FORBIDDEN,    /* HTTP 403: valid signature, but a role that may not use the review API */
-  IMS_REVIEWER_ERROR_KEY,          /* ims_reviewer_load_public_key(): the key file cannot be used */
+  IMS_REVIEWER_ERROR_FORBIDDEN, /* HTTP 403: valid signature, but a role that may not use the review API */
+  IMS_REVIEWER_ERROR_KEY, /* ims_reviewer_load_public_key(): the key file cannot be used */
 } ImsReviewerError;
 
 typedef enum {
@@ -54,8 +54,8 @@ typedef struct {
  * above failed) or IMS_REVIEWER_ERROR_FORBIDDEN (correctly signed and unexpired, but a candidate token
  * (aud "imsd.candidate"), no or an unknown role, or a recruiter without companyId).
  * Safe on any input; header values longer than IMS_REVIEWER_MAX_HEADER_LENGTH are UNAUTHORIZED. */
-gboolean ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization, gint64 now_seconds,
-                                   ImsReviewer *reviewer, GError **error);
+gboolean ims_reviewer_authenticate(const ImsReviewerKeys *keys, const char *authorization,
+                                   gint64 now_seconds, ImsReviewer *reviewer, GError **error);
 
 /* Frees the reviewer's strings and zeroes it; safe to call twice or on a zeroed struct. */
 void ims_reviewer_clear(ImsReviewer *reviewer);

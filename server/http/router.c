@@ -63,8 +63,7 @@ split_path(const char *path, Segment *segments, guint *n_segments, ImsRouteMatch
     const char *slash = memchr(start, '/', (gsize) (end - start));
     const char *segment_end = slash ? slash : end;
     if (n == IMS_ROUTE_MAX_SEGMENTS)
-      return refuse_path(match, "it has more than " G_STRINGIFY(IMS_ROUTE_MAX_SEGMENTS)
-                                " segments");
+      return refuse_path(match, "it has more than " G_STRINGIFY(IMS_ROUTE_MAX_SEGMENTS) " segments");
     const char *problem = segment_problem(start, (gsize) (segment_end - start));
     if (problem)
       return refuse_path(match, problem);
@@ -90,8 +89,7 @@ pattern_matches(const char *pattern, const Segment *segments, guint n_segments,
     const char *slash = strchr(p, '/');
     gsize length = slash ? (gsize) (slash - p) : strlen(p);
     gboolean wildcard = length == 2 && p[0] == '{' && p[1] == '}';
-    if (!wildcard && (length != segments[i].length ||
-                      memcmp(p, segments[i].start, length) != 0))
+    if (!wildcard && (length != segments[i].length || memcmp(p, segments[i].start, length) != 0))
       return FALSE;
     if (i + 1 < n_segments && !slash)
       return FALSE; /* the path is longer than the pattern */

@@ -30,18 +30,18 @@ G_BEGIN_DECLS
 #define IMS_ROUTE_MAX_PARAMS 4
 
 typedef struct {
-  const char *method;   /* "GET", "POST", "DELETE", ... */
-  const char *pattern;  /* "/a/{}/b": starts with "/", segments literal or "{}" */
-  int id;               /* the caller's name for the route */
+  const char *method;  /* "GET", "POST", "DELETE", ... */
+  const char *pattern; /* "/a/{}/b": starts with "/", segments literal or "{}" */
+  int id;              /* the caller's name for the route */
 } ImsRoute;
 
 typedef struct {
-  int status;           /* 200 on a match; else 400, 404 or 405 */
-  const char *code;     /* NULL on a match; else "bad_path", "not_found", "method_not_allowed" */
-  char *message;        /* NULL on a match; else one sentence for the client (owned) */
-  int route;            /* the matched route's id; on 405 the id of a route of that
+  int status;       /* 200 on a match; else 400, 404 or 405 */
+  const char *code; /* NULL on a match; else "bad_path", "not_found", "method_not_allowed" */
+  char *message;    /* NULL on a match; else one sentence for the client (owned) */
+  int route;        /* the matched route's id; on 405 the id of a route of that
                          * path with another method; -1 otherwise */
-  char *params[IMS_ROUTE_MAX_PARAMS];  /* the "{}" segments in order (owned) */
+  char *params[IMS_ROUTE_MAX_PARAMS]; /* the "{}" segments in order (owned) */
   guint n_params;
 } ImsRouteMatch;
 

@@ -25,15 +25,23 @@ static gboolean
 check_identity(JsonObject *body, ImsSessionRecord *record, char **problem)
 {
   const ImsApiParameter members[] = {
-    { .name = "interviewId", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED,
+    { .name = "interviewId",
+      .type = IMS_API_PARAM_ID,
+      .flags = IMS_API_PARAM_REQUIRED,
       .copy = &record->interview_id },
     { .name = "invitationId", .type = IMS_API_PARAM_ID, .copy = &record->invitation_id },
-    { .name = "userId", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED,
+    { .name = "userId",
+      .type = IMS_API_PARAM_ID,
+      .flags = IMS_API_PARAM_REQUIRED,
       .copy = &record->user_id },
-    { .name = "candidateEmail", .type = IMS_API_PARAM_STRING, .max = MAX_FIELD_LENGTH,
+    { .name = "candidateEmail",
+      .type = IMS_API_PARAM_STRING,
+      .max = MAX_FIELD_LENGTH,
       .copy = &record->candidate_email },
     { .name = "companyId", .type = IMS_API_PARAM_ID, .copy = &record->company_id },
-    { .name = "profile", .type = IMS_API_PARAM_STRING, .max = MAX_PROFILE_NAME,
+    { .name = "profile",
+      .type = IMS_API_PARAM_STRING,
+      .max = MAX_PROFILE_NAME,
       .copy = &record->profile },
   };
   return ims_api_input_check_object(body, members, G_N_ELEMENTS(members), problem);
@@ -47,16 +55,27 @@ check_interview(JsonObject *body, const ImsProfile *profile, ImsSessionRecord *r
                 JsonArray **questions, char **problem)
 {
   const ImsApiParameter settings[] = {
-    { .name = "thinkSeconds", .type = IMS_API_PARAM_INT, .min = 0, .max = MAX_THINK_SECONDS,
+    { .name = "thinkSeconds",
+      .type = IMS_API_PARAM_INT,
+      .min = 0,
+      .max = MAX_THINK_SECONDS,
       .integer = &record->think_seconds },
-    { .name = "maxRetakes", .type = IMS_API_PARAM_INT, .min = 0, .max = profile->max_retakes,
+    { .name = "maxRetakes",
+      .type = IMS_API_PARAM_INT,
+      .min = 0,
+      .max = profile->max_retakes,
       .integer = &record->max_retakes },
   };
   const ImsApiParameter members[] = {
-    { .name = "settings", .type = IMS_API_PARAM_OBJECT, .members = settings,
+    { .name = "settings",
+      .type = IMS_API_PARAM_OBJECT,
+      .members = settings,
       .n_members = G_N_ELEMENTS(settings) },
-    { .name = "questions", .type = IMS_API_PARAM_ARRAY, .flags = IMS_API_PARAM_REQUIRED,
-      .min = 1, .max = MAX_QUESTIONS,
+    { .name = "questions",
+      .type = IMS_API_PARAM_ARRAY,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .min = 1,
+      .max = MAX_QUESTIONS,
       .message = "\"questions\" must be an array of 1 to " G_STRINGIFY(MAX_QUESTIONS) " questions",
       .array = questions },
   };
@@ -73,10 +92,17 @@ read_question(JsonArray *questions, guint index, const ImsProfile *profile, char
   int limit = 0;
   const ImsApiParameter members[] = {
     { .name = "id", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED, .copy = &id },
-    { .name = "text", .type = IMS_API_PARAM_STRING, .flags = IMS_API_PARAM_REQUIRED,
-      .max = MAX_QUESTION_TEXT, .copy = &text },
-    { .name = "timeLimitSeconds", .type = IMS_API_PARAM_INT, .flags = IMS_API_PARAM_REQUIRED,
-      .min = MIN_ANSWER_SECONDS, .max = profile->max_answer_seconds, .integer = &limit },
+    { .name = "text",
+      .type = IMS_API_PARAM_STRING,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .max = MAX_QUESTION_TEXT,
+      .copy = &text },
+    { .name = "timeLimitSeconds",
+      .type = IMS_API_PARAM_INT,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .min = MIN_ANSWER_SECONDS,
+      .max = profile->max_answer_seconds,
+      .integer = &limit },
   };
   if (!JSON_NODE_HOLDS_OBJECT(node)) {
     *problem = g_strdup_printf("questions[%u] must be an object", index);
@@ -143,14 +169,16 @@ ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiRespon
   g_autofree char *problem = NULL;
   const char *code = NULL;
 
-  if (request->body && !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
-    ims_api_respond_error(response, 400, "bad_json", "The body nests objects or arrays deeper than %d levels.",
-                  IMS_JSON_MAX_DEPTH);
+  if (request->body &&
+      !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
+    ims_api_respond_error(response, 400, "bad_json",
+                          "The body nests objects or arrays deeper than %d levels.",
+                          IMS_JSON_MAX_DEPTH);
     return;
   }
   if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
       !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
-      json_parser_get_root(parser) == NULL ||   /* only whitespace */
+      json_parser_get_root(parser) == NULL || /* only whitespace */
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
     ims_api_respond_error(response, 400, "bad_json", "The body must be a JSON object.");
     return;
@@ -159,8 +187,8 @@ ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiRespon
     ims_api_respond_error(response, 400, "invalid_request", "Strings may not hold NUL (\\u0000).");
     return;
   }
-  g_autoptr(ImsSessionRecord) record =
-      parse_create(api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
+  g_autoptr(ImsSessionRecord) record = parse_create(
+      api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
   if (!record) {
     ims_api_respond_error(response, 400, code, "%s.", problem);
     return;
@@ -185,8 +213,9 @@ ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiRespon
     ims_api_respond_error(response, 500, "internal", "The session could not be created.");
     return;
   }
-  ims_log_session(G_LOG_LEVEL_INFO, record->id, NULL, "session created for interview %s with %u questions",
-                  record->interview_id, record->questions->len);
+  ims_log_session(G_LOG_LEVEL_INFO, record->id, NULL,
+                  "session created for interview %s with %u questions", record->interview_id,
+                  record->questions->len);
 
   g_autofree char *join_url = g_strdup_printf("%s/candidate/?session=%s#token=%s",
                                               api->config->public_url, record->id, token);

@@ -21,8 +21,7 @@ G_BEGIN_DECLS
 /* POST /api/v1/sessions: the body is checked (api-input.h) before anything
  * is written; 400 bad_json, invalid_request or duplicate_question_id with
  * nothing stored, 500 internal if the store fails. */
-void ims_service_api_create_session(ImsApi *api, const ImsApiCall *call,
-                                    ImsApiResponse *response);
+void ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response);
 
 /* GET /api/v1/sessions/{id}: 404 not_found for an id that is not a UUID or
  * not stored. */

@@ -7,8 +7,8 @@
 #include "turn-credentials.h"
 
 struct _ImsIceServers {
-  GStrv urls;      /* owned, checked turn:/turns: URIs */
-  char *secret;    /* owned, NULL: no credentials */
+  GStrv urls;   /* owned, checked turn:/turns: URIs */
+  char *secret; /* owned, NULL: no credentials */
   guint ttl_seconds;
 };
 

@@ -12,7 +12,7 @@
 #include "log-session.h"
 
 typedef struct {
-  char *spool_prefix;         /* the spool directory with a trailing separator */
+  char *spool_prefix; /* the spool directory with a trailing separator */
   ImsDoneFunc done;
   gpointer done_data;
 } Recovery;
@@ -32,7 +32,8 @@ estimate_duration_ms(const ImsTake *take, const struct stat *st)
 {
   gint64 written_us = (gint64) st->st_mtim.tv_sec * G_USEC_PER_SEC + st->st_mtim.tv_nsec / 1000;
   return take->started_at > 0 && written_us > take->started_at
-             ? (written_us - take->started_at) / 1000 : 0;
+             ? (written_us - take->started_at) / 1000
+             : 0;
 }
 
 static gboolean
@@ -74,8 +75,8 @@ run_recovery(ImsStore *store, gpointer data, GError **error)
   g_autoptr(GPtrArray) takes = store->sessions.list_open_takes(store, error);
   if (!takes)
     return FALSE;
-  g_autoptr(GHashTable) sessions = g_hash_table_new_full(
-      g_str_hash, g_str_equal, g_free, (GDestroyNotify) ims_session_record_free);
+  g_autoptr(GHashTable) sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) ims_session_record_free);
   for (guint i = 0; i < takes->len; i++) {
     ImsTake *take = g_ptr_array_index(takes, i);
     struct stat st;
@@ -97,7 +98,8 @@ run_recovery(ImsStore *store, gpointer data, GError **error)
     }
     ims_log_session(G_LOG_LEVEL_MESSAGE, take->session_id, take->id,
                     "take %d of question %d was cut by a crash; kept as interrupted (%" G_GINT64_FORMAT
-                    " bytes)", take->number, take->question_index + 1, take->size_bytes);
+                    " bytes)",
+                    take->number, take->question_index + 1, take->size_bytes);
   }
   return TRUE;
 }

@@ -14,11 +14,11 @@
 struct _ImsRegistry {
   const ImsSessionContext *context;
   const char *token_secret;
-  GHashTable *sessions;       /* id -> ImsSession*, owned: live sessions */
-  GHashTable *loading;        /* id -> SessionLoad*: sessions being read for a join */
+  GHashTable *sessions; /* id -> ImsSession*, owned: live sessions */
+  GHashTable *loading;  /* id -> SessionLoad*: sessions being read for a join */
   guint sweep_id;
 
-  guint shutdown_pending;     /* sessions still finalizing */
+  guint shutdown_pending; /* sessions still finalizing */
   ImsDoneFunc shutdown_done;
   gpointer shutdown_data;
 };
@@ -32,9 +32,9 @@ struct _ImsRegistry {
 typedef struct {
   ImsRegistry *registry;
   char *session_id;
-  ImsSessionRecord *record;   /* the read's result */
-  GPtrArray *peers;           /* ImsPeer* waiting, in the order they asked */
-  gboolean cancelled;         /* the registry is going away */
+  ImsSessionRecord *record; /* the read's result */
+  GPtrArray *peers;         /* ImsPeer* waiting, in the order they asked */
+  gboolean cancelled;       /* the registry is going away */
 } SessionLoad;
 
 static void
@@ -122,9 +122,8 @@ check_token(ImsRegistry *registry, const ImsMessage *message, GError **error)
   g_autofree char *token_session = NULL;
   gint64 expires_at = 0;
 
-  if (!ims_token_verify(registry->token_secret, message->token,
-                        g_get_real_time() / G_USEC_PER_SEC, &token_session, &expires_at,
-                        &token_error)) {
+  if (!ims_token_verify(registry->token_secret, message->token, g_get_real_time() / G_USEC_PER_SEC,
+                        &token_session, &expires_at, &token_error)) {
     if (g_error_matches(token_error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
       g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED,
                           "This interview link has expired.");
@@ -256,8 +255,7 @@ ims_registry_end_user_sessions(ImsRegistry *registry, const char *user_id, gbool
       ims_log_session(G_LOG_LEVEL_INFO, ims_session_get_id(session), NULL,
                       "ending the live session of user %s", user_id);
       ims_peer_send_error(peer, "logged_out",
-                          "You were signed out. Open your interview link again to continue.",
-                          NULL);
+                          "You were signed out. Open your interview link again to continue.", NULL);
       ims_session_detach(session, peer);
       ims_peer_close(peer, "logged out");
     }
@@ -328,7 +326,7 @@ ims_registry_free(ImsRegistry *registry)
   gpointer value;
   g_hash_table_iter_init(&iter, registry->loading);
   while (g_hash_table_iter_next(&iter, NULL, &value))
-    ((SessionLoad *) value)->cancelled = TRUE;    /* their jobs free them */
+    ((SessionLoad *) value)->cancelled = TRUE; /* their jobs free them */
   g_clear_pointer(&registry->loading, g_hash_table_unref);
   /* sessions that did not finalize in time may outlive the registry (their
    * writes hold them): they must not call back into it */

@@ -17,9 +17,9 @@ G_STATIC_ASSERT(IMS_PROFILE_CODEC_H264 == IMS_SDP_ACCEPT_H264);
 G_STATIC_ASSERT(IMS_PROFILE_CODEC_VP8 == IMS_SDP_ACCEPT_VP8);
 
 typedef struct {
-  ImsSession *session;   /* not owned: the session outlives its media */
+  ImsSession *session; /* not owned: the session outlives its media */
   ImsReceiver *receiver;
-  gint64 stopped_at;     /* monotonic time the open take was asked to stop, 0 if not */
+  gint64 stopped_at; /* monotonic time the open take was asked to stop, 0 if not */
 } MediaBinding;
 
 static void
@@ -85,8 +85,8 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
 {
   const ImsMediaIngestData *data = media_data;
   const char *profile_name = ims_session_get_record(session)->profile;
-  const ImsProfile *profile =
-      data->profiles ? ims_profile_set_lookup(data->profiles, profile_name) : NULL;
+  const ImsProfile *profile = data->profiles ? ims_profile_set_lookup(data->profiles, profile_name)
+                                             : NULL;
   ImsReceiverConfig config = {
     .loops = data->loops,
     /* same bits as IMS_SDP_ACCEPT_*; 0 = all */
@@ -94,7 +94,7 @@ media_open(ImsSession *session, gpointer media_data, GError **error)
     .video_start_kbps = data->video_start_kbps,
     .target_kbps = data->target_kbps,
     .network = &data->network,
-    .session_id = ims_session_get_id(session),   /* the session field of the receive path's lines */
+    .session_id = ims_session_get_id(session), /* the session field of the receive path's lines */
   };
   MediaBinding *binding = g_new0(MediaBinding, 1);
   binding->session = session;

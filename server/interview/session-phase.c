@@ -64,8 +64,9 @@ stop_take(ImsSession *session, ImsTakeStatus status, const char *reason)
   g_free(open->take->stop_reason);
   open->take->stop_reason = g_strdup(reason);
   open->final_status = status;
-  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), open->take->id, "stopping take %d of question %d (%s)",
-                  open->take->number, open->take->question_index + 1, reason);
+  ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), open->take->id,
+                  "stopping take %d of question %d (%s)", open->take->number,
+                  open->take->question_index + 1, reason);
   session->context->media->stop_take(open->media);
 }
 
@@ -125,10 +126,10 @@ complete(ImsSession *session, const char *reason)
                  ims_event_payload_candidate_completed(record, responses, total_seconds),
                  record->id);
   double open_seconds = record->started_at ? (record->completed_at - record->started_at) / 1e6 : 0;
-  ims_outbox_add(&events, IMS_EVENT_INTERVIEW_COMPLETED,
-                 ims_event_payload_interview_completed(record, record->completed_at, open_seconds,
-                                                       responses),
-                 record->id);
+  ims_outbox_add(
+      &events, IMS_EVENT_INTERVIEW_COMPLETED,
+      ims_event_payload_interview_completed(record, record->completed_at, open_seconds, responses),
+      record->id);
   ims_session_save_progress(session, events);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "interview completed");
 }
@@ -224,8 +225,9 @@ ims_session_transitions(guint *count)
 const char *
 ims_session_phase_name(ImsSessionPhase phase)
 {
-  static const char *const names[] = { "thinking", "waiting for media", "recording", "saving",
-                                       "ending", "review", "completed" };
+  static const char *const names[] = {
+    "thinking", "waiting for media", "recording", "saving", "ending", "review", "completed"
+  };
   G_STATIC_ASSERT(G_N_ELEMENTS(names) == IMS_SESSION_PHASE_COUNT);
   return (guint) phase < G_N_ELEMENTS(names) ? names[phase] : "unknown";
 }
@@ -233,10 +235,10 @@ ims_session_phase_name(ImsSessionPhase phase)
 const char *
 ims_session_event_name(ImsSessionEvent event)
 {
-  static const char *const names[] = { "joined", "think time over", "take started", "stop asked",
-                                       "answer time over", "end asked", "retake asked",
-                                       "next asked", "take finalized", "media released",
-                                       "media failed" };
+  static const char *const names[] = { "joined",         "think time over",  "take started",
+                                       "stop asked",     "answer time over", "end asked",
+                                       "retake asked",   "next asked",       "take finalized",
+                                       "media released", "media failed" };
   G_STATIC_ASSERT(G_N_ELEMENTS(names) == IMS_SESSION_EVENT_COUNT);
   return (guint) event < G_N_ELEMENTS(names) ? names[event] : "unknown";
 }
@@ -321,7 +323,8 @@ on_think_time_over(gpointer data)
   session->deadline = 0;
   ims_session_fire(session, IMS_SESSION_EVENT_THINK_TIME_OVER, NULL);
   if (!session->media_ready) {
-    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "think time over, take starts when media flows");
+    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL,
+                    "think time over, take starts when media flows");
     return G_SOURCE_REMOVE;
   }
   if (!ims_session_start_take(session, &error)) {
@@ -377,8 +380,9 @@ ims_session_fire(ImsSession *session, ImsSessionEvent event, const char *reason)
                ims_session_event_name(event), ims_session_phase_name(session->phase));
     return FALSE;
   }
-  ims_log_session(G_LOG_LEVEL_DEBUG, LOG_ID(session), NULL, "%s: %s -> %s", ims_session_event_name(event),
-                  ims_session_phase_name(row->from), ims_session_phase_name(row->to));
+  ims_log_session(G_LOG_LEVEL_DEBUG, LOG_ID(session), NULL, "%s: %s -> %s",
+                  ims_session_event_name(event), ims_session_phase_name(row->from),
+                  ims_session_phase_name(row->to));
   if (row->action)
     row->action(session, reason);
   enter(session, row->to);

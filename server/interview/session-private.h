@@ -15,37 +15,37 @@ typedef enum {
   IMS_SESSION_PHASE_THINKING,          /* the question is shown; its think countdown runs */
   IMS_SESSION_PHASE_WAITING_FOR_MEDIA, /* think time is over: the take starts when media flows */
   IMS_SESSION_PHASE_RECORDING,         /* a take is open on the attached peer's media */
-  IMS_SESSION_PHASE_SAVING,            /* the take was stopped or cut; its file is being finalized */
-  IMS_SESSION_PHASE_ENDING,            /* saving, and the interview completes once the take is saved */
-  IMS_SESSION_PHASE_REVIEW,            /* the question has a completed take: retake or next */
+  IMS_SESSION_PHASE_SAVING, /* the take was stopped or cut; its file is being finalized */
+  IMS_SESSION_PHASE_ENDING, /* saving, and the interview completes once the take is saved */
+  IMS_SESSION_PHASE_REVIEW, /* the question has a completed take: retake or next */
   IMS_SESSION_PHASE_COMPLETED,
 } ImsSessionPhase;
 #define IMS_SESSION_PHASE_COUNT (IMS_SESSION_PHASE_COMPLETED + 1)
 
 /* What moves a session from one phase to another. */
 typedef enum {
-  IMS_SESSION_EVENT_JOINED,            /* a peer attached: the candidate continues on the question */
+  IMS_SESSION_EVENT_JOINED, /* a peer attached: the candidate continues on the question */
   IMS_SESSION_EVENT_THINK_TIME_OVER,
-  IMS_SESSION_EVENT_TAKE_STARTED,      /* a take was opened on the attached peer's media */
-  IMS_SESSION_EVENT_STOP_ASKED,        /* take.stop */
+  IMS_SESSION_EVENT_TAKE_STARTED, /* a take was opened on the attached peer's media */
+  IMS_SESSION_EVENT_STOP_ASKED,   /* take.stop */
   IMS_SESSION_EVENT_ANSWER_TIME_OVER,
-  IMS_SESSION_EVENT_END_ASKED,         /* end */
-  IMS_SESSION_EVENT_RETAKE_ASKED,      /* retake */
-  IMS_SESSION_EVENT_NEXT_ASKED,        /* next */
-  IMS_SESSION_EVENT_TAKE_FINALIZED,    /* the take of the attached peer's media is finalized */
-  IMS_SESSION_EVENT_MEDIA_RELEASED,    /* the attached peer's media is let go (or there was none):
+  IMS_SESSION_EVENT_END_ASKED,      /* end */
+  IMS_SESSION_EVENT_RETAKE_ASKED,   /* retake */
+  IMS_SESSION_EVENT_NEXT_ASKED,     /* next */
+  IMS_SESSION_EVENT_TAKE_FINALIZED, /* the take of the attached peer's media is finalized */
+  IMS_SESSION_EVENT_MEDIA_RELEASED, /* the attached peer's media is let go (or there was none):
                                           peer gone, new offer, no media, shutdown */
-  IMS_SESSION_EVENT_MEDIA_FAILED,      /* the attached peer's media failed */
+  IMS_SESSION_EVENT_MEDIA_FAILED,   /* the attached peer's media failed */
 } ImsSessionEvent;
 #define IMS_SESSION_EVENT_COUNT (IMS_SESSION_EVENT_MEDIA_FAILED + 1)
 
 /* A condition a transition may depend on, read from the session when the event happens. */
 typedef enum {
-  IMS_SESSION_GUARD_NONE,              /* always */
-  IMS_SESSION_GUARD_ANSWERED,          /* the current question has a completed take */
-  IMS_SESSION_GUARD_LAST_QUESTION,     /* the current question is the last one */
-  IMS_SESSION_GUARD_TAKE_ON_MEDIA,     /* a take is open on the attached peer's media */
-  IMS_SESSION_GUARD_THINK_TIME,        /* the session has think time */
+  IMS_SESSION_GUARD_NONE,          /* always */
+  IMS_SESSION_GUARD_ANSWERED,      /* the current question has a completed take */
+  IMS_SESSION_GUARD_LAST_QUESTION, /* the current question is the last one */
+  IMS_SESSION_GUARD_TAKE_ON_MEDIA, /* a take is open on the attached peer's media */
+  IMS_SESSION_GUARD_THINK_TIME,    /* the session has think time */
 } ImsSessionGuard;
 
 /* One row of the table: in phase from, event moves the session to phase to when guard holds
@@ -55,16 +55,16 @@ typedef struct {
   ImsSessionEvent event;
   ImsSessionGuard guard;
   ImsSessionPhase to;
-  void (*action)(ImsSession *session, const char *reason);   /* may be NULL */
+  void (*action)(ImsSession *session, const char *reason); /* may be NULL */
 } ImsSessionTransition;
 
 /* A take being written or finalized.  take points into record->takes. */
 typedef struct {
   ImsTake *take;
   gpointer media;
-  ImsTakeStatus final_status;    /* what the take becomes once saved */
-  gboolean writing;              /* its first keyframe reached the file */
-  gboolean close_media_after;    /* its media has no peer any more */
+  ImsTakeStatus final_status; /* what the take becomes once saved */
+  gboolean writing;           /* its first keyframe reached the file */
+  gboolean close_media_after; /* its media has no peer any more */
 } OpenTake;
 
 struct _ImsSession {
@@ -78,21 +78,21 @@ struct _ImsSession {
   ImsSessionRecord *record;
   const ImsSessionContext *context;
 
-  ImsPeer *peer;                 /* attached peer, not owned */
-  gpointer media;                /* the attached peer's media, owned */
+  ImsPeer *peer;  /* attached peer, not owned */
+  gpointer media; /* the attached peer's media, owned */
   /* The attached peer's media is flowing (ims_session_media_flowing).  Not a
    * phase: media comes and goes in any phase (a candidate may reconnect while
    * thinking or in review), so folding it in would double every phase;
    * waiting for it before a take is a phase (waiting-for-media). */
   gboolean media_ready;
-  gint64 joined_at;              /* monotonic time of the last join, 0 once its media flowed */
-  guint silence_id;              /* one-shot: no media for no_media_timeout_seconds */
-  ImsSessionPhase phase;         /* moved only by ims_session_fire (session-phase.c) */
-  guint timer_id;                /* the phase's countdown: think or answer time */
-  gint64 deadline;               /* monotonic end of that countdown, 0 if none */
-  GPtrArray *open_takes;         /* of OpenTake*, owned */
-  guint unsaved;                 /* changes queued for the database, not written yet */
-  GHashTable *unsaved_takes;     /* take id -> its writes not done yet (int) */
+  gint64 joined_at;          /* monotonic time of the last join, 0 once its media flowed */
+  guint silence_id;          /* one-shot: no media for no_media_timeout_seconds */
+  ImsSessionPhase phase;     /* moved only by ims_session_fire (session-phase.c) */
+  guint timer_id;            /* the phase's countdown: think or answer time */
+  gint64 deadline;           /* monotonic end of that countdown, 0 if none */
+  GPtrArray *open_takes;     /* of OpenTake*, owned */
+  guint unsaved;             /* changes queued for the database, not written yet */
+  GHashTable *unsaved_takes; /* take id -> its writes not done yet (int) */
 
   ImsDoneFunc shutdown_done;
   gpointer shutdown_data;

@@ -61,8 +61,9 @@ ims_session_state_json(ImsSession *session)
 
   /* capture limits: the server's, narrowed by the session's profile */
   const ImsSessionContext *context = session->context;
-  const ImsProfile *profile =
-      context->profiles ? ims_profile_set_lookup(context->profiles, record->profile) : NULL;
+  const ImsProfile *profile = context->profiles
+                                  ? ims_profile_set_lookup(context->profiles, record->profile)
+                                  : NULL;
   json_builder_set_member_name(b, "constraints");
   json_builder_begin_object(b);
   ims_json_add_boolean(b, "video", !profile || profile->video);
@@ -70,8 +71,9 @@ ims_session_state_json(ImsSession *session)
                    profile ? MIN(profile->max_width, context->max_width) : context->max_width);
   ims_json_add_int(b, "maxHeight",
                    profile ? MIN(profile->max_height, context->max_height) : context->max_height);
-  ims_json_add_int(b, "maxFrameRate", profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
-                                              : context->max_frame_rate);
+  ims_json_add_int(b, "maxFrameRate",
+                   profile ? MIN(profile->max_frame_rate, context->max_frame_rate)
+                           : context->max_frame_rate);
   json_builder_end_object(b);
   /* TURN servers with this session's credentials (ice-servers.h) */
   json_builder_set_member_name(b, "iceServers");
@@ -82,4 +84,3 @@ ims_session_state_json(ImsSession *session)
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   return ims_message_to_json(root);
 }
-

@@ -19,13 +19,13 @@
 #include "peer-handler.h"
 
 typedef enum {
-  WRITE_PROGRESS,             /* ims_session_save_progress */
+  WRITE_PROGRESS, /* ims_session_save_progress */
   WRITE_INSERT_TAKE,
   WRITE_UPDATE_TAKE,
 } WriteKind;
 
 typedef struct {
-  ImsSession *session;        /* a reference: the session waits for its writes */
+  ImsSession *session; /* a reference: the session waits for its writes */
   WriteKind kind;
   ImsSessionRecord *progress; /* WRITE_PROGRESS: the fields ims_session_save_progress stores */
   ImsTake *take;              /* the take's row as it is to be written */
@@ -101,8 +101,9 @@ on_session_written(gpointer data, const GError *error)
   } else if (write->take_final && session->context->take_saved) {
     const ImsSessionRecord *record = session->record;
     int index = write->take->question_index;
-    const ImsQuestion *question =
-        index < (int) record->questions->len ? g_ptr_array_index(record->questions, index) : NULL;
+    const ImsQuestion *question = index < (int) record->questions->len
+                                      ? g_ptr_array_index(record->questions, index)
+                                      : NULL;
     ImsProcessingJob job = {
       .take = write->take,
       .interview_id = record->interview_id,
@@ -156,8 +157,8 @@ void
 ims_session_save_take(ImsSession *session, const ImsTake *take, gboolean insert, GPtrArray *events,
                       gboolean final)
 {
-  session_write(session, insert ? WRITE_INSERT_TAKE : WRITE_UPDATE_TAKE, NULL,
-                ims_take_copy(take), events, final);
+  session_write(session, insert ? WRITE_INSERT_TAKE : WRITE_UPDATE_TAKE, NULL, ims_take_copy(take),
+                events, final);
 }
 
 gboolean
@@ -171,4 +172,3 @@ ims_session_take_is_saved(ImsSession *session, const char *take_id)
 {
   return !g_hash_table_contains(session->unsaved_takes, take_id);
 }
-

@@ -288,8 +288,8 @@ static void
 arm_silence_deadline(ImsSession *session, gint64 delay_us)
 {
   guint delay_ms = (guint) MAX(1, (delay_us + 999) / 1000);
-  session->silence_id =
-      g_timeout_add_full(G_PRIORITY_DEFAULT, delay_ms, on_silence_deadline, session, NULL);
+  session->silence_id = g_timeout_add_full(G_PRIORITY_DEFAULT, delay_ms, on_silence_deadline,
+                                           session, NULL);
 }
 
 /* No packet for no_media_timeout_seconds since the last one seen: the peer is
@@ -307,7 +307,8 @@ on_silence_deadline(gpointer data)
     arm_silence_deadline(session, timeout - silent);
     return G_SOURCE_REMOVE;
   }
-  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "no media for %d s, treating the peer as gone",
+  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL,
+                  "no media for %d s, treating the peer as gone",
                   session->context->no_media_timeout_seconds);
   ImsPeer *peer = session->peer;
   release_media(session, "no_media");
@@ -347,7 +348,8 @@ ims_session_attach(ImsSession *session, ImsPeer *peer, GError **error)
   }
   if (session->peer && session->peer != peer) {
     ImsPeer *old = session->peer;
-    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "a new connection replaces the previous one");
+    ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL,
+                    "a new connection replaces the previous one");
     ims_peer_send_error(old, "replaced", "The interview was opened in another window.", NULL);
     ims_session_detach(session, old);
     ims_peer_close(old, "replaced");
@@ -399,8 +401,8 @@ handle_offer(ImsSession *session, const char *sdp, GError **error)
 
   gpointer media = ops->open(session, session->context->media_data, &local_error);
   if (!media) {
-    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "cannot create the media pipeline: %s",
-                    local_error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL,
+                    "cannot create the media pipeline: %s", local_error->message);
     g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
                         "The server cannot receive media right now.");
     return FALSE;
@@ -541,8 +543,9 @@ ims_session_media_flowing(ImsSession *session, gpointer media)
   if (media != session->media || session->media_ready)
     return;
   session->media_ready = TRUE;
-  if (session->joined_at)   /* the first media since the join */
-    ims_metric_observe(&ims_metric_join_seconds, 0, (g_get_monotonic_time() - session->joined_at) / 1e6);
+  if (session->joined_at) /* the first media since the join */
+    ims_metric_observe(&ims_metric_join_seconds, 0,
+                       (g_get_monotonic_time() - session->joined_at) / 1e6);
   session->joined_at = 0;
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "media flowing");
   arm_silence_deadline(session,
@@ -593,13 +596,15 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
   ims_session_save_take(session, take, FALSE, events, TRUE);
   ims_metric_add(take->status == IMS_TAKE_COMPLETED     ? &ims_metric_takes_completed
                  : take->status == IMS_TAKE_INTERRUPTED ? &ims_metric_takes_interrupted
-                                                        : &ims_metric_takes_failed, 0, 1);
+                                                        : &ims_metric_takes_failed,
+                 0, 1);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), take->id,
-                  "take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT " ms, %" G_GINT64_FORMAT
-                  " bytes, %s/%s %dx%d", take->number, take->question_index + 1,
-         ims_take_status_to_string(take->status), take->stop_reason, take->duration_ms,
-         take->size_bytes, take->video_codec ? take->video_codec : "-",
-         take->audio_codec ? take->audio_codec : "-", take->width, take->height);
+                  "take %d of question %d saved: %s (%s), %" G_GINT64_FORMAT
+                  " ms, %" G_GINT64_FORMAT " bytes, %s/%s %dx%d",
+                  take->number, take->question_index + 1, ims_take_status_to_string(take->status),
+                  take->stop_reason, take->duration_ms, take->size_bytes,
+                  take->video_codec ? take->video_codec : "-",
+                  take->audio_codec ? take->audio_codec : "-", take->width, take->height);
 
   if (open->close_media_after)
     close_media_later(session, open->media);
@@ -614,14 +619,14 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
 void
 ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
                                 gint64 duration_ms, gint64 size_bytes, const char *video_codec,
-                                const char *audio_codec, int width, int height,
-                                gboolean complete, const char *completeness)
+                                const char *audio_codec, int width, int height, gboolean complete,
+                                const char *completeness)
 {
   OpenTake *open = ims_session_find_open_take(session, media);
 
   if (!open) {
-    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL, "a take finished that is not open: %s",
-                    path);
+    ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), NULL,
+                    "a take finished that is not open: %s", path);
     return;
   }
   ImsTake *take = open->take;
@@ -652,13 +657,13 @@ ims_session_media_failed(ImsSession *session, gpointer media, const char *reason
   gboolean current = media == session->media;
   ImsPeer *peer = current ? session->peer : NULL;
 
-  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), open ? open->take->id : NULL, "media failed: %s",
-                  reason);
+  ims_log_session(G_LOG_LEVEL_WARNING, LOG_ID(session), open ? open->take->id : NULL,
+                  "media failed: %s", reason);
   if (current) {
     /* the attached peer's media is gone: it is closed once its take (if any) is finalized */
     drop_media(session);
     if (open)
-      open->close_media_after = TRUE;   /* the take is cut: finalize_take moves the session on */
+      open->close_media_after = TRUE; /* the take is cut: finalize_take moves the session on */
     else
       close_media_later(session, media);
     ims_session_fire(session, IMS_SESSION_EVENT_MEDIA_FAILED, reason);

@@ -44,7 +44,7 @@ typedef struct _ImsPeer ImsPeer;
 typedef enum {
   IMS_PHASE_THINKING,
   IMS_PHASE_RECORDING,
-  IMS_PHASE_SAVING,     /* take stopped, waiting for the file to be finalized */
+  IMS_PHASE_SAVING, /* take stopped, waiting for the file to be finalized */
   IMS_PHASE_REVIEW,
   IMS_PHASE_COMPLETED,
 } ImsPhase;
@@ -75,10 +75,10 @@ typedef struct {
   const ImsMediaOps *media;
   gpointer media_data;
   const char *spool_dir;
-  int no_media_timeout_seconds;                /* flowing media silent that long: peer gone */
-  int max_width, max_height, max_frame_rate;   /* server-wide capture limits */
-  const ImsProfileSet *profiles;               /* a session's profile narrows them; may be NULL */
-  const ImsIceServers *ice_servers;            /* "iceServers" of "state" (TURN); may be NULL */
+  int no_media_timeout_seconds;              /* flowing media silent that long: peer gone */
+  int max_width, max_height, max_frame_rate; /* server-wide capture limits */
+  const ImsProfileSet *profiles;             /* a session's profile narrows them; may be NULL */
+  const ImsIceServers *ice_servers;          /* "iceServers" of "state" (TURN); may be NULL */
   /* a take was saved (its final row is written): processing can start.  job
    * is the take as written with what its object keys and profile need
    * (transfer none: valid during the call).  Main loop; may be NULL. */
@@ -118,8 +118,8 @@ void ims_session_detach(ImsSession *session, ImsPeer *peer);
 
 /* Handles a message from the attached peer (anything but join/ping).  FALSE
  * with an IMS_SIGNAL_ERROR to report to the peer; nothing is changed then. */
-gboolean ims_session_handle_message(ImsSession *session, ImsPeer *peer,
-                                    const ImsMessage *message, GError **error);
+gboolean ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage *message,
+                                    GError **error);
 
 /* Shutdown: finalizes an open take (reason "shutdown") and closes the media.
  * done runs (possibly at once) when nothing is left open. */
@@ -137,10 +137,9 @@ void ims_session_media_take_started(ImsSession *session, gpointer media);
 /* media's open take is finalized; completeness is its record as JSON text
  * (ImsTake.completeness), NULL if the media keeps none. */
 void ims_session_media_take_finished(ImsSession *session, gpointer media, const char *path,
-                                     gint64 duration_ms, gint64 size_bytes,
-                                     const char *video_codec, const char *audio_codec,
-                                     int width, int height, gboolean complete,
-                                     const char *completeness);
+                                     gint64 duration_ms, gint64 size_bytes, const char *video_codec,
+                                     const char *audio_codec, int width, int height,
+                                     gboolean complete, const char *completeness);
 void ims_session_media_failed(ImsSession *session, gpointer media, const char *reason);
 
 /* Serializes the public view (the "state" message body, type included). Transfer full. */

@@ -19,7 +19,9 @@
 
 #include "json-depth.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-token-error-quark, ims_token_error)
+/* clang-format on */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(jwt_t, jwt_free)
 
@@ -50,8 +52,8 @@ ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, 
     return NULL;
   }
   if (ttl_seconds <= 0 || now_seconds < 0 || now_seconds > G_MAXINT64 - ttl_seconds) {
-    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "bad token lifetime %" G_GINT64_FORMAT,
-                ttl_seconds);
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID,
+                "bad token lifetime %" G_GINT64_FORMAT, ttl_seconds);
     return NULL;
   }
 
@@ -153,8 +155,9 @@ static gboolean
 split_token(const char *token, gsize length, gsize *header_length, const char **signature)
 {
   const char *first_dot = memchr(token, '.', length);
-  const char *second_dot =
-    first_dot != NULL ? memchr(first_dot + 1, '.', length - (first_dot + 1 - token)) : NULL;
+  const char *second_dot = first_dot != NULL
+                               ? memchr(first_dot + 1, '.', length - (first_dot + 1 - token))
+                               : NULL;
   if (first_dot == NULL || second_dot == NULL ||
       memchr(second_dot + 1, '.', length - (second_dot + 1 - token)) != NULL)
     return FALSE;
@@ -250,7 +253,8 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
     return invalid(error, "bad signature");
 
   g_autoptr(jwt_t) jwt = NULL;
-  if (jwt_decode(&jwt, token, (const unsigned char *) secret, (int) strlen(secret)) != 0 || jwt == NULL)
+  if (jwt_decode(&jwt, token, (const unsigned char *) secret, (int) strlen(secret)) != 0 ||
+      jwt == NULL)
     return invalid(error, "rejected by libjwt");
   if (jwt_get_alg(jwt) != JWT_ALG_HS256)
     return invalid(error, "not HS256");
@@ -274,19 +278,21 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
     return invalid(error, "nbf is not an integer");
   if (expires < now_seconds) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED,
-                "token expired at %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", expires, now_seconds);
+                "token expired at %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", expires,
+                now_seconds);
     return FALSE;
   }
   if (not_before > now_seconds) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID,
-                "token not valid before %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", not_before,
-                now_seconds);
+                "token not valid before %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")",
+                not_before, now_seconds);
     return FALSE;
   }
   if (now_seconds < G_MAXINT64 - IMS_TOKEN_CLOCK_SKEW_SECONDS &&
       issued > now_seconds + IMS_TOKEN_CLOCK_SKEW_SECONDS) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID,
-                "token issued at %" G_GINT64_FORMAT ", more than %d s after now (%" G_GINT64_FORMAT ")",
+                "token issued at %" G_GINT64_FORMAT ", more than %d s after now (%" G_GINT64_FORMAT
+                ")",
                 issued, IMS_TOKEN_CLOCK_SKEW_SECONDS, now_seconds);
     return FALSE;
   }

@@ -23,7 +23,7 @@ GQuark ims_token_error_quark(void);
 
 typedef enum {
   IMS_TOKEN_ERROR_INVALID, /* malformed, bad signature, wrong alg or aud, missing claims; or issue failed */
-  IMS_TOKEN_ERROR_EXPIRED, /* well-formed and correctly signed, but exp < now */
+  IMS_TOKEN_ERROR_EXPIRED,       /* well-formed and correctly signed, but exp < now */
   IMS_TOKEN_ERROR_NOT_YET_VALID, /* well-formed and correctly signed, but nbf > now or
                                   * iat > now + IMS_TOKEN_CLOCK_SKEW_SECONDS */
 } ImsTokenError;
@@ -31,8 +31,8 @@ typedef enum {
 /* Issues a candidate token: HS256 JWT with sub=session_id, aud="imsd.candidate", iat=now, exp=now+ttl.
  * secret must be non-empty, session_id non-empty UTF-8, ttl_seconds > 0.
  * transfer full; NULL + IMS_TOKEN_ERROR_INVALID on failure. */
-char *ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, gint64 ttl_seconds,
-                      GError **error);
+char *ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds,
+                      gint64 ttl_seconds, GError **error);
 
 /* Verifies token: exactly three base64url parts, header alg "HS256" (alg none, any other alg and RS/HS
  * confusion are refused), HMAC-SHA256 signature under secret (compared in constant time), aud
@@ -42,8 +42,8 @@ char *ims_token_issue(const char *secret, const char *session_id, gint64 now_sec
  * TRUE. On failure returns FALSE, leaves the outputs untouched, and sets IMS_TOKEN_ERROR_INVALID,
  * IMS_TOKEN_ERROR_EXPIRED (checked first) or IMS_TOKEN_ERROR_NOT_YET_VALID. Safe on any input: NULL,
  * empty, binary, or longer than IMS_TOKEN_MAX_LENGTH. */
-gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
-                          gint64 *expires_at, GError **error);
+gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seconds,
+                          char **session_id, gint64 *expires_at, GError **error);
 
 /* Constant-time (in the contents; the length is not secret) comparison for the service bearer token.
  * NULL equals nothing, not even NULL. */

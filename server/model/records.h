@@ -15,37 +15,37 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *id;                 /* the platform's question id */
+  char *id; /* the platform's question id */
   char *text;
   int time_limit_seconds;
 } ImsQuestion;
 
 typedef enum {
-  IMS_TAKE_RECORDING,       /* file being written */
-  IMS_TAKE_COMPLETED,       /* finalized, counts as an answer */
-  IMS_TAKE_INTERRUPTED,     /* cut by a crash or a lost connection; file kept, does not use a retake */
-  IMS_TAKE_FAILED,          /* nothing usable was written */
+  IMS_TAKE_RECORDING,   /* file being written */
+  IMS_TAKE_COMPLETED,   /* finalized, counts as an answer */
+  IMS_TAKE_INTERRUPTED, /* cut by a crash or a lost connection; file kept, does not use a retake */
+  IMS_TAKE_FAILED,      /* nothing usable was written */
 } ImsTakeStatus;
 
 const char *ims_take_status_to_string(ImsTakeStatus status);
 gboolean ims_take_status_from_string(const char *text, ImsTakeStatus *status);
 
 typedef struct {
-  char *id;                 /* UUID, made by imsd */
+  char *id; /* UUID, made by imsd */
   char *session_id;
-  int question_index;       /* 0-based */
-  int number;               /* 1-based, per question, interrupted takes included */
+  int question_index; /* 0-based */
+  int number;         /* 1-based, per question, interrupted takes included */
   ImsTakeStatus status;
-  char *path;               /* absolute path of the Matroska file in the spool */
-  gint64 started_at;        /* unix microseconds (g_get_real_time) */
-  gint64 stopped_at;        /* 0 while recording */
+  char *path;        /* absolute path of the Matroska file in the spool */
+  gint64 started_at; /* unix microseconds (g_get_real_time) */
+  gint64 stopped_at; /* 0 while recording */
   gint64 duration_ms;
   gint64 size_bytes;
-  char *video_codec;        /* NULL if none */
+  char *video_codec; /* NULL if none */
   char *audio_codec;
   int width, height;
-  char *stop_reason;        /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
-  char *completeness;       /* the take's completeness record (docs/ingest.md) as the text of a JSON
+  char *stop_reason;  /* "candidate", "time_limit", "disconnected", "shutdown", "crash", ... */
+  char *completeness; /* the take's completeness record (docs/ingest.md) as the text of a JSON
                              * object, from the ingest when the take finished (takes.completeness,
                              * jsonb: read back normalized); NULL = unknown (a take recorded before it existed,
                              * a take still recording or cut by a crash).  update_take keeps the
@@ -54,36 +54,36 @@ typedef struct {
    * "pending" (not processed yet), "processed", "repaired" (processed from a re-timestamped copy),
    * "failed" (processing_error says why; a take that recorded nothing is failed too).  NULL if not loaded. */
   char *processing_status;
-  char *processing_error;   /* NULL unless failed */
+  char *processing_error; /* NULL unless failed */
 } ImsTake;
 
 typedef enum {
-  IMS_SESSION_CREATED,      /* never joined */
-  IMS_SESSION_ACTIVE,       /* joined at least once, not finished */
-  IMS_SESSION_COMPLETED,    /* every question answered or ended by the candidate */
+  IMS_SESSION_CREATED,   /* never joined */
+  IMS_SESSION_ACTIVE,    /* joined at least once, not finished */
+  IMS_SESSION_COMPLETED, /* every question answered or ended by the candidate */
 } ImsSessionState;
 
 const char *ims_session_state_to_string(ImsSessionState state);
 gboolean ims_session_state_from_string(const char *text, ImsSessionState *state);
 
 typedef struct {
-  char *id;                 /* UUID, made by imsd */
+  char *id; /* UUID, made by imsd */
   char *interview_id;
-  char *invitation_id;      /* NULL if not given */
+  char *invitation_id; /* NULL if not given */
   char *user_id;
-  char *candidate_email;    /* NULL if not given */
-  char *company_id;         /* NULL if not given */
+  char *candidate_email; /* NULL if not given */
+  char *company_id;      /* NULL if not given */
   char *profile;
   int think_seconds;
   int max_retakes;
   ImsSessionState state;
-  int current_question;     /* 0-based index the candidate is on */
-  gint64 created_at;        /* unix microseconds */
+  int current_question; /* 0-based index the candidate is on */
+  gint64 created_at;    /* unix microseconds */
   gint64 expires_at;
-  gint64 started_at;        /* 0 if never */
-  gint64 completed_at;      /* 0 if not */
-  GPtrArray *questions;     /* of ImsQuestion*, owned */
-  GPtrArray *takes;         /* of ImsTake*, owned, ordered by question then number */
+  gint64 started_at;    /* 0 if never */
+  gint64 completed_at;  /* 0 if not */
+  GPtrArray *questions; /* of ImsQuestion*, owned */
+  GPtrArray *takes;     /* of ImsTake*, owned, ordered by question then number */
 } ImsSessionRecord;
 
 ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);
@@ -91,7 +91,7 @@ void ims_question_free(ImsQuestion *question);
 ImsTake *ims_take_new(void);
 ImsTake *ims_take_copy(const ImsTake *take);
 void ims_take_free(ImsTake *take);
-ImsSessionRecord *ims_session_record_new(void);   /* empty arrays, ready to fill */
+ImsSessionRecord *ims_session_record_new(void); /* empty arrays, ready to fill */
 void ims_session_record_free(ImsSessionRecord *record);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsQuestion, ims_question_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsTake, ims_take_free)
@@ -99,15 +99,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsSessionRecord, ims_session_record_free)
 
 /* One object stored in S3 for a take (a row of media_files). */
 typedef struct {
-  char *id;                 /* UUID, made by imsd */
+  char *id; /* UUID, made by imsd */
   char *take_id;
   char *session_id;
-  char *kind;               /* "original", "video/mp4", "thumbnail", "audio/wav-16k" */
-  char *key;                /* the object key */
+  char *kind; /* "original", "video/mp4", "thumbnail", "audio/wav-16k" */
+  char *key;  /* the object key */
   char *content_type;
   gint64 size_bytes;
-  char *checksum;           /* SHA-256 of the bytes, hex */
-  gint64 created_at;        /* unix microseconds; 0 = now */
+  char *checksum;    /* SHA-256 of the bytes, hex */
+  gint64 created_at; /* unix microseconds; 0 = now */
 } ImsMediaFile;
 
 /* A finished take waiting for renditions and uploads, with what its object
@@ -122,20 +122,20 @@ typedef struct {
 
 ImsMediaFile *ims_media_file_new(void);
 void ims_media_file_free(ImsMediaFile *file);
-ImsProcessingJob *ims_processing_job_copy(const ImsProcessingJob *job);   /* transfer full */
+ImsProcessingJob *ims_processing_job_copy(const ImsProcessingJob *job); /* transfer full */
 void ims_processing_job_free(ImsProcessingJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsMediaFile, ims_media_file_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsProcessingJob, ims_processing_job_free)
 
 /* An event waiting in the outbox (contract: ../shared/contracts/events.md). */
 typedef struct {
-  gint64 id;                /* outbox row, set by the store; orders events */
-  char *event_id;           /* UUID v4, made once when the event is recorded */
-  char *event_type;         /* "candidate.started", ... */
+  gint64 id;        /* outbox row, set by the store; orders events */
+  char *event_id;   /* UUID v4, made once when the event is recorded */
+  char *event_type; /* "candidate.started", ... */
   char *topic;
-  char *key;                /* partition key */
-  char *value;              /* the envelope, JSON text */
-  gint64 created_at;        /* unix microseconds, set by the store */
+  char *key;         /* partition key */
+  char *value;       /* the envelope, JSON text */
+  gint64 created_at; /* unix microseconds, set by the store */
 } ImsOutboxEvent;
 
 ImsOutboxEvent *ims_outbox_event_new(const char *event_id, const char *event_type,
@@ -145,10 +145,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsOutboxEvent, ims_outbox_event_free)
 
 /* Filters of the recruiters' session list; NULL / 0 fields do not filter. */
 typedef struct {
-  const char *company_id;   /* NULL: every company (admin) */
+  const char *company_id; /* NULL: every company (admin) */
   const char *interview_id;
-  const char *state;        /* "created", "active", "completed" */
-  gint64 from, to;          /* created_at range, unix microseconds */
+  const char *state; /* "created", "active", "completed" */
+  gint64 from, to;   /* created_at range, unix microseconds */
   int limit, offset;
 } ImsSessionFilter;
 
@@ -163,12 +163,12 @@ void ims_session_summary_free(ImsSessionSummary *summary);
 
 /* Who did what to which media, from where. */
 typedef struct {
-  const char *actor;        /* the token's sub */
+  const char *actor; /* the token's sub */
   const char *role;
-  const char *company_id;   /* the actor's, may be NULL */
-  const char *action;       /* "list_sessions", "view_session", "media_url", "delete_media", "retention" */
-  const char *target;       /* session or file id, may be NULL */
-  const char *remote;       /* client address, may be NULL */
+  const char *company_id; /* the actor's, may be NULL */
+  const char *action; /* "list_sessions", "view_session", "media_url", "delete_media", "retention" */
+  const char *target; /* session or file id, may be NULL */
+  const char *remote; /* client address, may be NULL */
 } ImsAuditEntry;
 
 G_END_DECLS

@@ -121,9 +121,9 @@ on_deleted(GObject *source, GAsyncResult *result, gpointer data)
 }
 
 void
-ims_media_erase(ImsDatabase *database, ImsObjectStore *objects, GPtrArray *files, const char *user_id,
-                const char *reason, const char *correlation_id, ImsEraseRows rows,
-                gpointer rows_data, ImsEraseDone done, gpointer data)
+ims_media_erase(ImsDatabase *database, ImsObjectStore *objects, GPtrArray *files,
+                const char *user_id, const char *reason, const char *correlation_id,
+                ImsEraseRows rows, gpointer rows_data, ImsEraseDone done, gpointer data)
 {
   Erase *erase = g_new0(Erase, 1);
   erase->database = database;

@@ -11,7 +11,7 @@ struct _ImsOutboxRetention {
 
 /* One purge: what it deletes and, once run, how many it did. */
 typedef struct {
-  gint64 sent_before;       /* unix us */
+  gint64 sent_before; /* unix us */
   gint64 purged;
 } Purge;
 

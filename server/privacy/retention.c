@@ -12,8 +12,8 @@ struct _ImsRetention {
   ImsDatabase *database;
   ImsObjectStore *objects;
   int default_days;
-  GStrv companies;          /* with their own retention */
-  int *company_days;        /* parallel to companies */
+  GStrv companies;   /* with their own retention */
+  int *company_days; /* parallel to companies */
   guint timer_id;
   guint running;
 };
@@ -43,7 +43,8 @@ erase_by_session(ImsRetention *retention, GPtrArray *files, GPtrArray *users)
       g_ptr_array_index(files, end) = NULL;
     }
     const char *user_id = g_ptr_array_index(users, start);
-    g_autofree char *session_id = g_strdup(((ImsMediaFile *) g_ptr_array_index(batch, 0))->session_id);
+    g_autofree char *session_id = g_strdup(
+        ((ImsMediaFile *) g_ptr_array_index(batch, 0))->session_id);
     retention->running++;
     ims_media_erase(retention->database, retention->objects, batch, user_id,
                     IMS_DELETE_REASON_RETENTION, session_id, NULL, NULL, on_erased, retention);
@@ -54,7 +55,7 @@ erase_by_session(ImsRetention *retention, GPtrArray *files, GPtrArray *users)
 /* One company's (or the rest's) expired media, read on the database thread. */
 typedef struct {
   ImsRetention *retention;
-  char *company_id;             /* NULL: companies without their own retention */
+  char *company_id; /* NULL: companies without their own retention */
   int days;
   GPtrArray *files;
   GPtrArray *users;
@@ -74,9 +75,9 @@ run_list_expired(ImsStore *store, gpointer data, GError **error)
 {
   Expiry *expiry = data;
   gint64 older_than = g_get_real_time() - (gint64) expiry->days * 24 * 3600 * G_USEC_PER_SEC;
-  expiry->files = store->privacy.list_expired_media_files(store, expiry->company_id,
-                                                  (const char *const *) expiry->retention->companies,
-                                                  older_than, &expiry->users, error);
+  expiry->files = store->privacy.list_expired_media_files(
+      store, expiry->company_id, (const char *const *) expiry->retention->companies, older_than,
+      &expiry->users, error);
   return expiry->files != NULL;
 }
 
@@ -94,7 +95,7 @@ on_listed_expired(gpointer data, const GError *error)
     g_info("retention: %u object(s) of %s older than %d days", expiry->files->len,
            expiry->company_id ? expiry->company_id : "companies without their own retention",
            expiry->days);
-  g_ptr_array_set_free_func(expiry->files, NULL);   /* moved into the erase batches */
+  g_ptr_array_set_free_func(expiry->files, NULL); /* moved into the erase batches */
   erase_by_session(retention, expiry->files, expiry->users);
 }
 
@@ -117,7 +118,7 @@ on_timer(gpointer data)
 {
   ImsRetention *retention = data;
   if (retention->running > 0)
-    return G_SOURCE_CONTINUE;   /* the last run is still erasing */
+    return G_SOURCE_CONTINUE; /* the last run is still erasing */
   for (guint i = 0; retention->companies[i]; i++)
     expire(retention, retention->companies[i], retention->company_days[i]);
   expire(retention, NULL, retention->default_days);

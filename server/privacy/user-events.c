@@ -20,9 +20,9 @@ typedef struct {
   char *event_type;
   char *user_id;
   ImsConsumedKind kind;
-  gboolean processed;    /* processed_events has it already */
-  GPtrArray *files;      /* ImsMediaFile*: the user's stored objects */
-  GPtrArray *paths;      /* char*: the user's take files in the spool */
+  gboolean processed; /* processed_events has it already */
+  GPtrArray *files;   /* ImsMediaFile*: the user's stored objects */
+  GPtrArray *paths;   /* char*: the user's take files in the spool */
 } Erasure;
 
 static void
@@ -46,7 +46,7 @@ erase_user_rows(ImsStore *store, gpointer data, GError **error)
   int sessions = 0;
   if (!store->privacy.erase_user(store, erasure->user_id, &sessions, error) ||
       !store->privacy.mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
-                                   erasure->event_type, error))
+                                           erasure->event_type, error))
     return FALSE;
   g_info("user %s: %d session(s) erased (%s)", erasure->user_id, sessions, erasure->event_id);
   return TRUE;
@@ -69,7 +69,7 @@ remove_spool_files(const GPtrArray *paths)
     g_autofree char *folder = g_path_get_dirname(g_ptr_array_index(paths, i));
     g_autofree char *name = g_path_get_basename(folder);
     if (g_uuid_string_is_valid(name))
-      g_rmdir(folder);   /* fails, harmlessly, while it holds anything else or is gone */
+      g_rmdir(folder); /* fails, harmlessly, while it holds anything else or is gone */
   }
 }
 
@@ -99,7 +99,7 @@ run_is_processed(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
   return store->privacy.is_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
-                                   &erasure->processed, error);
+                                           &erasure->processed, error);
 }
 
 static gboolean
@@ -117,7 +117,7 @@ run_mark_processed(ImsStore *store, gpointer data, GError **error)
 {
   Erasure *erasure = data;
   return store->privacy.mark_event_processed(store, erasure->event_id, IMS_SERVICE_NAME,
-                                     erasure->event_type, error);
+                                             erasure->event_type, error);
 }
 
 /* Ends the step: tells the consumer (error NULL: the event is handled). */
@@ -181,8 +181,8 @@ on_checked_processed(gpointer data, const GError *error)
 }
 
 void
-ims_user_events_handle(const ImsConsumedEvent *event, ImsConsumer *consumer,
-                       ImsConsumerDone done, gpointer user_data)
+ims_user_events_handle(const ImsConsumedEvent *event, ImsConsumer *consumer, ImsConsumerDone done,
+                       gpointer user_data)
 {
   ImsUserEvents *users = user_data;
   Erasure *erasure = g_new0(Erasure, 1);
@@ -194,7 +194,6 @@ ims_user_events_handle(const ImsConsumedEvent *event, ImsConsumer *consumer,
   erasure->event_type = g_strdup(event->event_type);
   erasure->user_id = g_strdup(event->user_id);
   users->running++;
-  ims_database_submit(users->database, IMS_DATABASE_READ, "check a consumed event",
-                      run_is_processed, on_checked_processed, erasure,
-                      (GDestroyNotify) erasure_free);
+  ims_database_submit(users->database, IMS_DATABASE_READ, "check a consumed event", run_is_processed,
+                      on_checked_processed, erasure, (GDestroyNotify) erasure_free);
 }

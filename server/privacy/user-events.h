@@ -27,12 +27,12 @@ G_BEGIN_DECLS
 
 typedef struct {
   ImsDatabase *database;
-  ImsObjectStore *objects;           /* NULL without S3: only rows and spool files go */
+  ImsObjectStore *objects; /* NULL without S3: only rows and spool files go */
   /* ends the user's live sessions; with forget, also drops the idle ones
    * from memory (their rows are gone) */
   void (*end_user_sessions)(const char *user_id, gboolean forget, gpointer data);
   gpointer data;
-  guint running;                     /* events being handled (shutdown waits for them) */
+  guint running; /* events being handled (shutdown waits for them) */
 } ImsUserEvents;
 
 /* An ImsConsumerHandler; user_data is an ImsUserEvents*. */

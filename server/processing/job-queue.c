@@ -8,13 +8,13 @@
 
 struct _ImsJobQueue {
   ImsJobQueueConfig config;
-  GMainContext *context;        /* reports run here */
-  GThreadPool *pool;            /* NULL once stopped */
-  GHashTable *takes;            /* take id (the take's own) -> ImsQueuedTake*: queued, working, waiting */
-  GHashTable *done;             /* take id (owned) -> itself: the last ..._REMEMBERED_DONE done */
-  GQueue done_order;            /* the same ids (owned by done), oldest first */
-  gint queued;                  /* atomic */
-  gint working;                 /* atomic */
+  GMainContext *context; /* reports run here */
+  GThreadPool *pool;     /* NULL once stopped */
+  GHashTable *takes;     /* take id (the take's own) -> ImsQueuedTake*: queued, working, waiting */
+  GHashTable *done;      /* take id (owned) -> itself: the last ..._REMEMBERED_DONE done */
+  GQueue done_order;     /* the same ids (owned by done), oldest first */
+  gint queued;           /* atomic */
+  gint working;          /* atomic */
   guint waiting;
   gboolean stopping;
 };
@@ -105,8 +105,8 @@ push_take(ImsJobQueue *queue, ImsQueuedTake *take)
   if (g_thread_pool_push(queue->pool, take, &error))
     return TRUE;
   g_atomic_int_add(&queue->queued, -1);
-  ims_log_session(G_LOG_LEVEL_WARNING, take->job->take->session_id, NULL, "cannot queue take %s: %s",
-                  take_id(take), error->message);
+  ims_log_session(G_LOG_LEVEL_WARNING, take->job->take->session_id, NULL,
+                  "cannot queue take %s: %s", take_id(take), error->message);
   g_hash_table_remove(queue->takes, take_id(take));
   return FALSE;
 }
@@ -128,8 +128,7 @@ ims_job_queue_new(const ImsJobQueueConfig *config)
 gboolean
 ims_job_queue_knows(ImsJobQueue *queue, const char *take_id)
 {
-  return g_hash_table_contains(queue->takes, take_id) ||
-         g_hash_table_contains(queue->done, take_id);
+  return g_hash_table_contains(queue->takes, take_id) || g_hash_table_contains(queue->done, take_id);
 }
 
 gboolean
@@ -183,7 +182,7 @@ ims_job_queue_done(ImsJobQueue *queue, ImsQueuedTake *take)
   char *id = g_strdup(take_id(take));
   g_hash_table_remove(queue->takes, id);
   if (!g_hash_table_add(queue->done, id))
-    return;   /* cannot be: a done take is refused by add */
+    return; /* cannot be: a done take is refused by add */
   g_queue_push_tail(&queue->done_order, id);
   if (queue->done_order.length > IMS_JOB_QUEUE_REMEMBERED_DONE)
     g_hash_table_remove(queue->done, g_queue_pop_head(&queue->done_order));

@@ -49,14 +49,14 @@ typedef struct _ImsJobQueue ImsJobQueue;
 /* One take in the queue.  A caller's per-take state embeds it as its first
  * member (processor.c's Work) and frees it in config.free_take. */
 typedef struct {
-  ImsProcessingJob *job;        /* owned */
-  GPtrArray *stored_kinds;      /* char*, owned: kinds media_files holds (not uploaded again) */
-  gint64 queued_at;             /* monotonic, when it was first added */
-  int attempt;                  /* attempts that failed, any reason: the backoff's exponent */
-  int rendition_failures;       /* attempts whose renditions failed */
+  ImsProcessingJob *job;   /* owned */
+  GPtrArray *stored_kinds; /* char*, owned: kinds media_files holds (not uploaded again) */
+  gint64 queued_at;        /* monotonic, when it was first added */
+  int attempt;             /* attempts that failed, any reason: the backoff's exponent */
+  int rendition_failures;  /* attempts whose renditions failed */
   /* the queue's own */
-  ImsJobQueue *queue;           /* set by ims_job_queue_add */
-  guint retry_id;               /* the backoff timer while waiting */
+  ImsJobQueue *queue; /* set by ims_job_queue_add */
+  guint retry_id;     /* the backoff timer while waiting */
 } ImsQueuedTake;
 
 /* Fills take for job (transfer full) with the kinds already stored
@@ -71,8 +71,8 @@ gboolean ims_queued_take_has_kind(const ImsQueuedTake *take, const char *kind);
 gboolean ims_queued_take_is_last_rendition_attempt(const ImsQueuedTake *take);
 
 typedef struct {
-  int workers;                  /* pool threads: at least 1 */
-  int retry_max_seconds;        /* the longest backoff */
+  int workers;           /* pool threads: at least 1 */
+  int retry_max_seconds; /* the longest backoff */
   /* A pool thread: one attempt at take (may block: renditions, uploads). */
   void (*run)(ImsQueuedTake *take, gpointer data);
   /* The main context, after run: the caller retries, finishes or drops the take. */
@@ -83,8 +83,8 @@ typedef struct {
 } ImsJobQueueConfig;
 
 typedef enum {
-  IMS_JOB_RETRY_UNAVAILABLE,    /* S3, the disk or the database: until it works */
-  IMS_JOB_RETRY_RENDITIONS,     /* counts toward IMS_JOB_RENDITION_ATTEMPTS */
+  IMS_JOB_RETRY_UNAVAILABLE, /* S3, the disk or the database: until it works */
+  IMS_JOB_RETRY_RENDITIONS,  /* counts toward IMS_JOB_RENDITION_ATTEMPTS */
 } ImsJobRetryReason;
 
 /* Starts the pool.  Transfer full. */

@@ -8,16 +8,16 @@
 #include "payloads.h"
 
 struct _ImsProcessingResults {
-  GPtrArray *files;             /* ImsMediaFile*: confirmed by S3 this attempt */
-  GPtrArray *uploaded_events;   /* GPtrArray* of ImsOutboxEvent*, parallel to files */
-  guint recorded;               /* files recorded so far (database thread) */
-  gboolean finish;              /* mark the take processed after the files */
-  const char *status;           /* finish: "processed", "repaired", "failed" */
-  char *error_text;             /* finish: why it failed, NULL if it did not */
-  ImsTake *updated;             /* finish: the take's row to write first, or NULL */
-  GPtrArray *processed;         /* media.processed or .processing_failed (may be empty), made
+  GPtrArray *files;           /* ImsMediaFile*: confirmed by S3 this attempt */
+  GPtrArray *uploaded_events; /* GPtrArray* of ImsOutboxEvent*, parallel to files */
+  guint recorded;             /* files recorded so far (database thread) */
+  gboolean finish;            /* mark the take processed after the files */
+  const char *status;         /* finish: "processed", "repaired", "failed" */
+  char *error_text;           /* finish: why it failed, NULL if it did not */
+  ImsTake *updated;           /* finish: the take's row to write first, or NULL */
+  GPtrArray *processed;       /* media.processed or .processing_failed (may be empty), made
                                  * once: the same ids on retries */
-  gboolean attempted;           /* database thread: it ran before */
+  gboolean attempted;         /* database thread: it ran before */
   /* read-only copies of what the events need */
   char *user_id, *profile;
   ImsTake *take;
@@ -189,6 +189,6 @@ ims_processing_results_submit(ImsProcessingResults *results, ImsDatabase *databa
 {
   results->done = done;
   results->done_data = data;
-  ims_database_submit(database, IMS_DATABASE_WRITE, what, run_results, on_results_written,
-                      results, (GDestroyNotify) results_free);
+  ims_database_submit(database, IMS_DATABASE_WRITE, what, run_results, on_results_written, results,
+                      (GDestroyNotify) results_free);
 }

@@ -34,20 +34,20 @@
 /* Main loop only. */
 struct _ImsProcessor {
   ImsProcessorConfig config;
-  GMainContext *context;        /* the main loop's */
-  ImsJobQueue *queue;           /* the takes queued, worked on, waiting for a retry */
-  char *spool_prefix;           /* spool_dir + "/": only takes under it are ours */
-  ImsCheck storage;             /* S3: the last upload or ping */
+  GMainContext *context; /* the main loop's */
+  ImsJobQueue *queue;    /* the takes queued, worked on, waiting for a retry */
+  char *spool_prefix;    /* spool_dir + "/": only takes under it are ours */
+  ImsCheck storage;      /* S3: the last upload or ping */
   char *last_error;
   gint64 last_error_at;
   guint scan_id;
-  gboolean scanning;            /* a scan's read is queued */
-  gboolean scan_again;          /* asked for while scanning */
-  guint jobs;                   /* database jobs not answered yet: each holds the processor */
-  gboolean freed;               /* ims_processor_free was called: the last job's answer frees it */
+  gboolean scanning;   /* a scan's read is queued */
+  gboolean scan_again; /* asked for while scanning */
+  guint jobs;          /* database jobs not answered yet: each holds the processor */
+  gboolean freed;      /* ims_processor_free was called: the last job's answer frees it */
   guint ping_id;
   gboolean ping_running;
-  gint64 last_ping;             /* monotonic time the last ping started */
+  gint64 last_ping; /* monotonic time the last ping started */
   gboolean stopping;
 };
 
@@ -55,19 +55,19 @@ struct _ImsProcessor {
  * the queue handing it over and its report; the main loop the rest of the
  * time. */
 typedef struct {
-  ImsQueuedTake queued;         /* first: the queue's part (job, kinds stored, attempts) */
+  ImsQueuedTake queued; /* first: the queue's part (job, kinds stored, attempts) */
   ImsProcessor *processor;
-  GPtrArray *renditions;        /* ImsRendition*: kept across retries (made once per run) */
+  GPtrArray *renditions; /* ImsRendition*: kept across retries (made once per run) */
   /* one attempt's results, written by the worker */
-  GPtrArray *uploaded;          /* ImsMediaFile*: confirmed by S3 this attempt */
-  GPtrArray *spool_files;       /* char*: files to delete once everything is stored */
-  char *rendition_error;        /* renditions cannot be made (bad input): retried IMS_JOB_RENDITION_ATTEMPTS times */
-  gboolean renditions_tried;    /* this attempt's rendition_error is the renditions' own */
-  gboolean no_media;            /* nothing in the take decodes: nothing uploaded, an interrupted take fails */
-  ImsTake *inspected;           /* the take with what decoding it found, NULL if it was not decoded */
-  GError *error;                /* S3 or disk: try again later */
+  GPtrArray *uploaded;    /* ImsMediaFile*: confirmed by S3 this attempt */
+  GPtrArray *spool_files; /* char*: files to delete once everything is stored */
+  char *rendition_error; /* renditions cannot be made (bad input): retried IMS_JOB_RENDITION_ATTEMPTS times */
+  gboolean renditions_tried; /* this attempt's rendition_error is the renditions' own */
+  gboolean no_media;  /* nothing in the take decodes: nothing uploaded, an interrupted take fails */
+  ImsTake *inspected; /* the take with what decoding it found, NULL if it was not decoded */
+  GError *error;      /* S3 or disk: try again later */
   /* main loop */
-  const char *final_status;     /* the take is done once its results are written: its status */
+  const char *final_status; /* the take is done once its results are written: its status */
 } Work;
 
 static void
@@ -147,8 +147,8 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
   if (ims_queued_take_has_kind(&work->queued, kind))
     return TRUE;
   g_autofree char *key = ims_object_key_build(config->key_prefix, job->interview_id,
-                                              take->session_id, job->question_id,
-                                              take->number, take->id, file_name, &error);
+                                              take->session_id, job->question_id, take->number,
+                                              take->id, file_name, &error);
   g_autofree char *checksum = NULL;
   GStatBuf st;
   if (!key || g_stat(path, &st) != 0 ||
@@ -156,8 +156,8 @@ upload(Work *work, const char *kind, const char *path, const char *file_name,
     if (!error)
       g_set_error(&error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
                   g_strerror(errno));
-    g_propagate_prefixed_error(&work->error, g_steal_pointer(&error), "upload of %s: ",
-                               key ? key : file_name);
+    g_propagate_prefixed_error(&work->error, g_steal_pointer(&error),
+                               "upload of %s: ", key ? key : file_name);
     return FALSE;
   }
   ImsMediaFile *file = ims_media_file_new();
@@ -194,8 +194,9 @@ inspect_take(Work *work)
   GStatBuf st;
   gint64 size = g_stat(take->path, &st) == 0 ? (gint64) st.st_size : 0;
   ImsTakeMedia media;
-  gboolean ok = ims_take_inspect(take->path, INSPECT_TIMEOUT_BASE_SECONDS +
-                                 (double) size / INSPECT_BYTES_PER_SECOND, &media, &error);
+  gboolean ok = ims_take_inspect(
+      take->path, INSPECT_TIMEOUT_BASE_SECONDS + (double) size / INSPECT_BYTES_PER_SECOND, &media,
+      &error);
   if (ok) {
     ImsTake *inspected = ims_take_copy(take);
     inspected->duration_ms = media.duration_ms;
@@ -236,7 +237,7 @@ run_work(ImsQueuedTake *queued, gpointer data)
 
   const ImsProfile *profile = ims_profile_set_lookup(config->profiles, job->profile);
   gboolean have_take = g_file_test(take->path, G_FILE_TEST_IS_REGULAR);
-  GPtrArray *renditions = work->renditions;   /* from an earlier attempt, if any */
+  GPtrArray *renditions = work->renditions; /* from an earlier attempt, if any */
   g_autofree char *out_dir = g_strdup_printf("%s.renditions", take->path);
 
   if (renditions) {
@@ -260,7 +261,7 @@ run_work(ImsQueuedTake *queued, gpointer data)
       work->rendition_error = g_strdup(error->message);
     work->renditions_tried = !renditions && !work->error;
     if (!renditions)
-      g_rmdir(out_dir);   /* empty: a failed call removes its outputs */
+      g_rmdir(out_dir); /* empty: a failed call removes its outputs */
   }
 
   gboolean will_retry = work->rendition_error && !work->no_media &&
@@ -268,7 +269,7 @@ run_work(ImsQueuedTake *queued, gpointer data)
   if (work->renditions_tried && !will_retry && !work->inspected) {
     g_autofree char *rendition_error = g_steal_pointer(&work->rendition_error);
     inspect_take(work);
-    g_free(work->rendition_error);  /* the renditions' reason is the one to report */
+    g_free(work->rendition_error); /* the renditions' reason is the one to report */
     work->rendition_error = g_steal_pointer(&rendition_error);
   }
   if (!work->error && config->objects && !work->no_media && !will_retry) {
@@ -318,9 +319,9 @@ retry_renditions(Work *work)
   if (delay < 0)
     return;
   ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL,
-                  "take %s: renditions failed (attempt %d of %d): %s; trying again in %d s", take->id,
-                  work->queued.rendition_failures, IMS_JOB_RENDITION_ATTEMPTS, work->rendition_error,
-                  delay);
+                  "take %s: renditions failed (attempt %d of %d): %s; trying again in %d s",
+                  take->id, work->queued.rendition_failures, IMS_JOB_RENDITION_ATTEMPTS,
+                  work->rendition_error, delay);
   g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, work->rendition_error);
   set_last_error(processor, status_error);
   work_reset_attempt(work);
@@ -344,7 +345,8 @@ schedule_retry(Work *work)
   ims_metric_add(&ims_metric_processing_retries,
                  work->error->domain == IMS_OBJECTS_ERROR ? IMS_METRIC_RETRY_STORAGE
                  : work->error->domain == IMS_STORE_ERROR ? IMS_METRIC_RETRY_DATABASE
-                                                          : IMS_METRIC_RETRY_OTHER, 1);
+                                                          : IMS_METRIC_RETRY_OTHER,
+                 1);
   int delay = ims_job_queue_retry(processor->queue, &work->queued, IMS_JOB_RETRY_UNAVAILABLE);
   if (delay < 0)
     return;
@@ -366,8 +368,9 @@ on_recorded(gpointer data, const GPtrArray *recorded, const GError *error)
   for (guint i = 0; i < recorded->len; i++) {
     const ImsMediaFile *file = g_ptr_array_index(recorded, i);
     g_ptr_array_add(work->queued.stored_kinds, g_strdup(file->kind));
-    ims_log_session(G_LOG_LEVEL_INFO, take->session_id, NULL, "take %s: stored %s (%" G_GINT64_FORMAT
-                    " bytes)", take->id, file->key, file->size_bytes);
+    ims_log_session(G_LOG_LEVEL_INFO, take->session_id, NULL,
+                    "take %s: stored %s (%" G_GINT64_FORMAT " bytes)", take->id, file->key,
+                    file->size_bytes);
   }
   if (error && !work->error)
     work->error = g_error_copy(error);
@@ -399,10 +402,10 @@ finish_results(Work *work, ImsProcessingResults *results, const GPtrArray *uploa
   work->final_status = final_status(work);
   if (work->rendition_error) {
     error_text = !work->renditions_tried
-        ? g_strdup(work->rendition_error)
-        : g_strdup_printf("renditions failed after %d attempts: %s%s", attempts,
-                          work->rendition_error,
-                          work->no_media ? " (nothing in the take decodes)" : "");
+                     ? g_strdup(work->rendition_error)
+                     : g_strdup_printf("renditions failed after %d attempts: %s%s", attempts,
+                                       work->rendition_error,
+                                       work->no_media ? " (nothing in the take decodes)" : "");
     ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL, "take %s: processing failed: %s",
                     take->id, error_text);
     g_autofree char *status_error = g_strdup_printf("take %s: %s", take->id, error_text);
@@ -440,7 +443,7 @@ report_work(ImsQueuedTake *queued, gpointer data)
   /* renditions failed with attempts left: nothing was uploaded, try again */
   if (!work->error && work->rendition_error && !work->no_media &&
       !ims_queued_take_is_last_rendition_attempt(&work->queued)) {
-    if (processor->stopping)   /* the next start tries again */
+    if (processor->stopping) /* the next start tries again */
       ims_job_queue_drop(processor->queue, &work->queued);
     else
       retry_renditions(work);
@@ -453,7 +456,7 @@ report_work(ImsQueuedTake *queued, gpointer data)
       job, uploaded, processor->config.objects ? processor->config.objects->bucket : NULL,
       work->queued.queued_at);
   if (!work->error)
-    finish_results(work, results, uploaded);   /* still alive: results own it */
+    finish_results(work, results, uploaded); /* still alive: results own it */
 
   g_autofree char *what = g_strdup_printf("%s: take %s: processing results", job->take->session_id,
                                           job->take->id);
@@ -474,8 +477,8 @@ queue_job(ImsProcessor *processor, ImsProcessingJob *job, GPtrArray *stored_kind
   Work *work = g_new0(Work, 1);
   work->processor = processor;
   ims_queued_take_init(&work->queued, job, stored_kinds);
-  ims_log_session(G_LOG_LEVEL_INFO, job->take->session_id, NULL, "take %s queued for renditions (%s)",
-                  job->take->id, job->profile);
+  ims_log_session(G_LOG_LEVEL_INFO, job->take->session_id, NULL,
+                  "take %s queued for renditions (%s)", job->take->id, job->profile);
   ims_job_queue_add(processor->queue, &work->queued);
 }
 
@@ -489,9 +492,9 @@ ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job
 
   /* what the database's list of takes to process would leave out */
   if (processor->stopping)
-    return;   /* the next start finds it */
+    return; /* the next start finds it */
   if (take->status != IMS_TAKE_COMPLETED && take->status != IMS_TAKE_INTERRUPTED)
-    return;   /* nothing usable was written */
+    return; /* nothing usable was written */
   if (!g_str_has_prefix(take->path, processor->spool_prefix)) {
     ims_log_session(G_LOG_LEVEL_WARNING, take->session_id, NULL,
                     "take %s: %s is not in the spool %s: not processed here", take->id, take->path,
@@ -506,14 +509,14 @@ ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job
 /* What a scan found: takes to process with the kinds they already have. */
 typedef struct {
   ImsProcessor *processor;
-  GPtrArray *jobs;              /* ImsProcessingJob* */
-  GPtrArray *stored_kinds;      /* GPtrArray* of char*, parallel to jobs */
+  GPtrArray *jobs;         /* ImsProcessingJob* */
+  GPtrArray *stored_kinds; /* GPtrArray* of char*, parallel to jobs */
 } Scan;
 
 static void
 free_kinds(gpointer kinds)
 {
-  if (kinds)    /* NULL once handed to its work */
+  if (kinds) /* NULL once handed to its work */
     g_ptr_array_unref(kinds);
 }
 
@@ -576,7 +579,7 @@ ims_processor_scan(ImsProcessor *processor)
 {
   if (processor->stopping)
     return;
-  if (processor->scanning) {    /* one at a time; what this one misses the next finds */
+  if (processor->scanning) { /* one at a time; what this one misses the next finds */
     processor->scan_again = TRUE;
     return;
   }
@@ -701,7 +704,7 @@ ims_processor_free(ImsProcessor *processor)
   /* queued takes are dropped (the database still lists them); running ones
    * finish, and their reports submit their results */
   ims_job_queue_stop(processor->queue);
-  while (processor->ping_running)  /* bounded by the S3 request timeout */
+  while (processor->ping_running) /* bounded by the S3 request timeout */
     g_main_context_iteration(processor->context, TRUE);
   processor->freed = TRUE;
   /* else kept until its jobs answer: the queue runs nothing any more */

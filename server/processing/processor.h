@@ -48,13 +48,13 @@ G_BEGIN_DECLS
 typedef struct _ImsProcessor ImsProcessor;
 
 typedef struct {
-  ImsDatabase *database;        /* its jobs are submitted from the main loop */
-  const char *spool_dir;        /* absolute: only takes written under it are ours */
-  ImsObjectStore *objects;      /* NULL: no S3; renditions stay in the spool */
+  ImsDatabase *database;   /* its jobs are submitted from the main loop */
+  const char *spool_dir;   /* absolute: only takes written under it are ours */
+  ImsObjectStore *objects; /* NULL: no S3; renditions stay in the spool */
   const ImsProfileSet *profiles;
   const char *key_prefix;
   gboolean upload_original;
-  int workers;                  /* 0: one per core */
+  int workers; /* 0: one per core */
   int retry_max_seconds;
 } ImsProcessorConfig;
 
@@ -81,13 +81,13 @@ void ims_processor_scan(ImsProcessor *processor);
 void ims_processor_take_finished(ImsProcessor *processor, const ImsProcessingJob *job);
 
 typedef struct {
-  guint queued;                 /* waiting for a worker */
+  guint queued; /* waiting for a worker */
   guint working;
-  guint waiting;                /* backing off after a failure */
-  gboolean storage_ok;          /* the last S3 request (upload or ping) succeeded */
-  char *last_error;             /* the last failure (key and reason), NULL if none; owned */
-  gint64 last_error_at;         /* unix us of last_error, 0 if none */
-  ImsCheck storage;             /* S3: the last upload or ping (not configured without S3) */
+  guint waiting;        /* backing off after a failure */
+  gboolean storage_ok;  /* the last S3 request (upload or ping) succeeded */
+  char *last_error;     /* the last failure (key and reason), NULL if none; owned */
+  gint64 last_error_at; /* unix us of last_error, 0 if none */
+  ImsCheck storage;     /* S3: the last upload or ping (not configured without S3) */
 } ImsProcessorStatus;
 
 /* S3 is pinged (objects->ping, a one-request bucket check on a GTask

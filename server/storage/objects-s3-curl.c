@@ -187,19 +187,24 @@ ims_s3_request(const ImsObjectStoreConfig *config, const char *method, const cha
     ims_s3_append_encoded(path, key, TRUE);
   }
   g_autofree char *resource = key != NULL
-    ? g_strdup_printf("/%s%s?%s", config->bucket, path->str, query)
-    : g_strdup_printf("/%s%s", config->bucket, config->path_style ? "" : "/");
+                                  ? g_strdup_printf("/%s%s?%s", config->bucket, path->str, query)
+                                  : g_strdup_printf("/%s%s", config->bucket,
+                                                    config->path_style ? "" : "/");
   const char *scheme = config->use_tls ? "https" : "http";
   g_autofree char *url = config->path_style
-    ? g_strdup_printf("%s://%s/%s%s?%s", scheme, config->endpoint, config->bucket, path->str, query)
-    : g_strdup_printf("%s://%s.%s%s?%s", scheme, config->bucket, config->endpoint,
-                      key != NULL ? path->str : "/", query);
+                             ? g_strdup_printf("%s://%s/%s%s?%s", scheme, config->endpoint,
+                                               config->bucket, path->str, query)
+                             : g_strdup_printf("%s://%s.%s%s?%s", scheme, config->bucket,
+                                               config->endpoint, key != NULL ? path->str : "/",
+                                               query);
 
   g_autofree char *date = ims_s3_http_date();
   g_autofree char *date_header = g_strconcat("x-amz-date: ", date, NULL);
-  g_autofree char *authorization = ims_s3_authorization(config, method, content_type, date, resource);
-  g_autofree char *type_header = content_type != NULL ? g_strconcat("Content-Type: ", content_type, NULL)
-                                                      : g_strdup("Content-Type:");
+  g_autofree char *authorization = ims_s3_authorization(config, method, content_type, date,
+                                                        resource);
+  g_autofree char *type_header = content_type != NULL
+                                     ? g_strconcat("Content-Type: ", content_type, NULL)
+                                     : g_strdup("Content-Type:");
   struct curl_slist *headers = NULL;
   headers = curl_slist_append(headers, date_header);
   headers = curl_slist_append(headers, authorization);
@@ -309,8 +314,9 @@ ims_s3_multipart_abort(const ImsObjectStoreConfig *config, const char *key, cons
 }
 
 gboolean
-ims_s3_curl_multipart_upload(const ImsObjectStoreConfig *config, const char *key, int fd, gint64 size,
-                        const char *content_type, gint64 part_bytes, GChecksum *sha, GError **error)
+ims_s3_curl_multipart_upload(const ImsObjectStoreConfig *config, const char *key, int fd,
+                             gint64 size, const char *content_type, gint64 part_bytes,
+                             GChecksum *sha, GError **error)
 {
   /* Parts are at least 5 MiB (S3's minimum) and at most 10000. */
   part_bytes = MAX(part_bytes, IMS_S3_MIN_PART_BYTES);
@@ -354,8 +360,8 @@ ims_s3_curl_multipart_upload(const ImsObjectStoreConfig *config, const char *key
       ims_s3_multipart_abort(config, key, upload_query);
       return FALSE;
     }
-    g_string_append_printf(manifest, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", part,
-                           reply.etag);
+    g_string_append_printf(manifest, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+                           part, reply.etag);
     ims_s3_reply_clear(&reply);
     offset += length;
   }
@@ -364,7 +370,8 @@ ims_s3_curl_multipart_upload(const ImsObjectStoreConfig *config, const char *key
   ImsS3Body manifest_body = { .memory = manifest->str, .memory_length = manifest->len };
   ims_s3_request(config, "POST", key, upload_query, "application/xml", &manifest_body,
                  (gint64) manifest->len, &reply);
-  gboolean ok = ims_s3_reply_check(&reply, NULL, "upload", key, "completing the multipart upload", error);
+  gboolean ok = ims_s3_reply_check(&reply, NULL, "upload", key, "completing the multipart upload",
+                                   error);
   ims_s3_reply_clear(&reply);
   if (!ok)
     ims_s3_multipart_abort(config, key, upload_query);
@@ -376,7 +383,8 @@ ims_s3_curl_ping(const ImsObjectStoreConfig *config, GError **error)
 {
   ImsS3Reply reply;
   ims_s3_request(config, "GET", NULL, "max-keys=1", NULL, NULL, 0, &reply);
-  gboolean ok = ims_s3_reply_check(&reply, NULL, "list bucket", config->bucket, "the request", error);
+  gboolean ok = ims_s3_reply_check(&reply, NULL, "list bucket", config->bucket, "the request",
+                                   error);
   ims_s3_reply_clear(&reply);
   return ok;
 }

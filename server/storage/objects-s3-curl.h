@@ -24,8 +24,8 @@ void ims_s3_curl_global_init(void);
  * (LOCAL if fd could not be read, otherwise UNAVAILABLE or REFUSED), after
  * trying to abort the upload so the service drops the parts. */
 gboolean ims_s3_curl_multipart_upload(const ImsObjectStoreConfig *config, const char *key, int fd,
-                                 gint64 size, const char *content_type, gint64 part_bytes,
-                                 GChecksum *sha, GError **error);
+                                      gint64 size, const char *content_type, gint64 part_bytes,
+                                      GChecksum *sha, GError **error);
 
 /* TRUE if the bucket lists (GET /bucket?max-keys=1) with these credentials;
  * otherwise FALSE with IMS_OBJECTS_ERROR_UNAVAILABLE or _REFUSED. */

@@ -57,8 +57,8 @@ typedef struct {
   char *access_key;
   char *secret_key;
   char *region;
-  char *public_host;       /* "host[:port]" of the signed URLs */
-  S3BucketContext context; /* points into the strings above */
+  char *public_host;               /* "host[:port]" of the signed URLs */
+  S3BucketContext context;         /* points into the strings above */
   S3BucketContext presign_context; /* context on public_host, for presign_get */
 } ImsS3Store;
 
@@ -66,8 +66,8 @@ typedef struct {
 typedef struct {
   S3Status status;
   gboolean finished;
-  char *reason;              /* the service's words, when it sent any */
-  gint64 last_activity;      /* monotonic µs: start, data sent, answer received */
+  char *reason;         /* the service's words, when it sent any */
+  gint64 last_activity; /* monotonic µs: start, data sent, answer received */
   /* put_object: the file, read in order */
   int fd;
   gint64 remaining;
@@ -104,9 +104,10 @@ ims_s3_on_complete(S3Status status, const S3ErrorDetails *details, void *user_da
   call->finished = TRUE;
   g_clear_pointer(&call->reason, g_free);
   if (details != NULL && (details->message != NULL || details->furtherDetails != NULL))
-    call->reason = g_strdup_printf("%s%s%s", details->message != NULL ? details->message : "",
-                                   details->message != NULL && details->furtherDetails != NULL ? "; " : "",
-                                   details->furtherDetails != NULL ? details->furtherDetails : "");
+    call->reason = g_strdup_printf(
+        "%s%s%s", details->message != NULL ? details->message : "",
+        details->message != NULL && details->furtherDetails != NULL ? "; " : "",
+        details->furtherDetails != NULL ? details->furtherDetails : "");
 }
 
 static int
@@ -240,11 +241,12 @@ ims_s3_context_new(ImsS3Call *call, const char *verb, const char *key, GError **
   return context;
 }
 
-static const S3ResponseHandler ims_s3_response_handler = { ims_s3_on_properties, ims_s3_on_complete };
+static const S3ResponseHandler ims_s3_response_handler = { ims_s3_on_properties,
+                                                           ims_s3_on_complete };
 
 static gboolean
-ims_s3_put_single(ImsS3Store *self, const char *key, int fd, gint64 size,
-                  const char *content_type, GChecksum *sha, GError **error)
+ims_s3_put_single(ImsS3Store *self, const char *key, int fd, gint64 size, const char *content_type,
+                  GChecksum *sha, GError **error)
 {
   ImsS3Call call = { .fd = fd, .remaining = size, .sha = sha };
   S3RequestContext *context = ims_s3_context_new(&call, "upload", key, error);
@@ -267,8 +269,8 @@ ims_s3_put_single(ImsS3Store *self, const char *key, int fd, gint64 size,
 }
 
 static gboolean
-ims_s3_put_file(ImsObjectStore *store, const char *key, const char *path,
-                const char *content_type, char **checksum, GError **error)
+ims_s3_put_file(ImsObjectStore *store, const char *key, const char *path, const char *content_type,
+                char **checksum, GError **error)
 {
   ImsS3Store *self = (ImsS3Store *) store;
   g_return_val_if_fail(key != NULL && path != NULL && checksum != NULL, FALSE);
@@ -276,8 +278,8 @@ ims_s3_put_file(ImsObjectStore *store, const char *key, const char *path,
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int saved = errno;
-    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_LOCAL, "cannot upload %s: cannot open %s: %s",
-                key, path, g_strerror(saved));
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_LOCAL,
+                "cannot upload %s: cannot open %s: %s", key, path, g_strerror(saved));
     return FALSE;
   }
   struct stat info;
@@ -294,11 +296,12 @@ ims_s3_put_file(ImsObjectStore *store, const char *key, const char *path,
   gboolean ok;
   if (size > self->config.multipart_threshold_bytes)
     ok = ims_s3_curl_multipart_upload(&self->config, key, fd, size, type,
-                                 self->config.multipart_part_bytes, sha, error);
+                                      self->config.multipart_part_bytes, sha, error);
   else
     ok = ims_s3_put_single(self, key, fd, size, type, sha, error);
   close(fd);
-  ims_metric_add(ok ? &ims_metric_upload_bytes : &ims_metric_upload_errors, 0, ok ? (double) size : 1);
+  ims_metric_add(ok ? &ims_metric_upload_bytes : &ims_metric_upload_errors, 0,
+                 ok ? (double) size : 1);
   if (ok)
     *checksum = g_strdup(g_checksum_get_string(sha));
   return ok;
@@ -375,11 +378,11 @@ ims_s3_presign_get(ImsObjectStore *store, const char *key, int expires_seconds, 
   }
   int64_t expires = g_get_real_time() / G_USEC_PER_SEC + expires_seconds;
   char buffer[S3_MAX_AUTHENTICATED_QUERY_STRING_SIZE];
-  S3Status status =
-    S3_generate_authenticated_query_string(buffer, &self->presign_context, key, expires, NULL);
+  S3Status status = S3_generate_authenticated_query_string(buffer, &self->presign_context, key,
+                                                           expires, NULL);
   if (status != S3StatusOK) {
-    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY, "cannot sign a URL for %s: %s", key,
-                S3_get_status_name(status));
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY, "cannot sign a URL for %s: %s",
+                key, S3_get_status_name(status));
     return NULL;
   }
   return g_strdup(buffer);
@@ -427,7 +430,8 @@ ims_s3_parse_public_endpoint(const char *endpoint, gboolean default_tls, char **
   if (!plain || !g_uri_split_network(as_url, G_URI_FLAGS_NONE, NULL, &parsed_host, &port, NULL) ||
       parsed_host == NULL || parsed_host[0] == '\0' || port == 0) {
     g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_REFUSED,
-                "S3 public endpoint \"%.60s\" is not host[:port] or http(s)://host[:port]", endpoint);
+                "S3 public endpoint \"%.60s\" is not host[:port] or http(s)://host[:port]",
+                endpoint);
     return FALSE;
   }
   *host = g_steal_pointer(&authority);
@@ -452,18 +456,19 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
     return NULL;
   }
 
-  S3Status initialized =
-    GPOINTER_TO_INT(g_once(&ims_s3_once, ims_s3_initialize, (gpointer) config->endpoint)) - 1;
+  S3Status initialized = GPOINTER_TO_INT(
+                             g_once(&ims_s3_once, ims_s3_initialize, (gpointer) config->endpoint)) -
+                         1;
   if (initialized != S3StatusOK) {
-    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_UNAVAILABLE, "cannot initialize libs3: %s",
-                S3_get_status_name(initialized));
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_UNAVAILABLE,
+                "cannot initialize libs3: %s", S3_get_status_name(initialized));
     return NULL;
   }
   S3UriStyle style = config->path_style ? S3UriStylePath : S3UriStyleVirtualHost;
   S3Status valid = S3_validate_bucket_name(config->bucket, style);
   if (valid != S3StatusOK) {
-    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_REFUSED, "S3 bucket name \"%s\" is invalid: %s",
-                config->bucket, S3_get_status_name(valid));
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_REFUSED,
+                "S3 bucket name \"%s\" is invalid: %s", config->bucket, S3_get_status_name(valid));
     return NULL;
   }
 
@@ -498,7 +503,7 @@ ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error)
   if (self->config.multipart_threshold_bytes <= 0)
     self->config.multipart_threshold_bytes = 64 * 1024 * 1024;
 
-  self->context = (S3BucketContext) {
+  self->context = (S3BucketContext){
     .hostName = self->endpoint,
     .bucketName = self->bucket,
     .protocol = config->use_tls ? S3ProtocolHTTPS : S3ProtocolHTTP,

@@ -24,7 +24,9 @@
 /* S3's own limit on a key, in bytes. */
 #define IMS_OBJECT_KEY_MAX_BYTES 1024
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-objects-error-quark, ims_objects_error)
+/* clang-format on */
 
 static gboolean
 ims_object_byte_is_plain(guchar c)
@@ -105,8 +107,8 @@ ims_object_key_build(const char *prefix, const char *interview_id, const char *s
   g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
   if (take_number < 0) {
-    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY,
-                "take number %d is negative", take_number);
+    g_set_error(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY, "take number %d is negative",
+                take_number);
     return NULL;
   }
 

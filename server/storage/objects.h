@@ -40,7 +40,7 @@ struct _ImsObjectStore {
 };
 
 typedef struct {
-  const char *endpoint;          /* "host:port" (MinIO, s3rver) or "s3.amazonaws.com" */
+  const char *endpoint; /* "host:port" (MinIO, s3rver) or "s3.amazonaws.com" */
   /* NULL or "": signed URLs name endpoint.  Else where a reviewer's browser
    * reaches the same service, used only in signed URLs (presign_get):
    * "host[:port]" (HTTPS if use_tls) or "http://host[:port]" / "https://host[:port]". */
@@ -48,18 +48,23 @@ typedef struct {
   const char *bucket;
   const char *access_key;
   const char *secret_key;
-  const char *region;            /* may be NULL/"" */
+  const char *region; /* may be NULL/"" */
   gboolean use_tls;
-  gboolean path_style;           /* TRUE for MinIO and s3rver */
-  gint64 multipart_threshold_bytes;  /* files larger than this go multipart */
-  gint64 multipart_part_bytes;   /* at least 5 MiB */
-  int timeout_seconds;           /* per request */
+  gboolean path_style;              /* TRUE for MinIO and s3rver */
+  gint64 multipart_threshold_bytes; /* files larger than this go multipart */
+  gint64 multipart_part_bytes;      /* at least 5 MiB */
+  int timeout_seconds;              /* per request */
 } ImsObjectStoreConfig;
 
 /* libs3 (AWS signature V2, which MinIO accepts).  Transfer full. */
 ImsObjectStore *ims_object_store_s3_new(const ImsObjectStoreConfig *config, GError **error);
 
-static inline void ims_object_store_free(ImsObjectStore *store) { if (store) store->free(store); }
+static inline void
+ims_object_store_free(ImsObjectStore *store)
+{
+  if (store)
+    store->free(store);
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsObjectStore, ims_object_store_free)
 
 /* "{prefix}/{interviewId}/{sessionId}/{questionId}/take-{n}-{takeId}/{file_name}".

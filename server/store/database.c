@@ -23,27 +23,27 @@ typedef struct {
   gpointer data;
   GDestroyNotify free_data;
   GError *error;
-  gboolean retried;             /* a write that waited for the database */
+  gboolean retried; /* a write that waited for the database */
 } Job;
 
 struct _ImsDatabase {
-  ImsStore *store;              /* the thread's */
+  ImsStore *store; /* the thread's */
   GMainContext *context;
   GThread *thread;
-  gint outstanding;             /* atomic: submitted, done not yet called */
+  gint outstanding; /* atomic: submitted, done not yet called */
 
   GMutex lock;
   GCond wake;
-  GQueue queue;                 /* Job*: to run, head first */
-  GQueue finished;              /* Job*: to hand to done, in order */
-  GSource *dispatch;            /* the idle that will run dispatch_finished, or NULL */
+  GQueue queue;      /* Job*: to run, head first */
+  GQueue finished;   /* Job*: to hand to done, in order */
+  GSource *dispatch; /* the idle that will run dispatch_finished, or NULL */
   gboolean stopping;
-  gboolean thread_done;         /* the thread left its loop */
+  gboolean thread_done; /* the thread left its loop */
   gboolean available;
   guint waiting_writes;
   char *last_error;
   gint64 last_error_at;
-  ImsCheck check;               /* what /readyz shows of reachability */
+  ImsCheck check; /* what /readyz shows of reachability */
 };
 
 static void
@@ -121,7 +121,7 @@ ims_database_submit(ImsDatabase *database, ImsDatabaseKind kind, const char *wha
     finish_locked(database, job);
   } else {
     g_queue_push_tail(&database->queue, job);
-    if (!database->available)   /* it waits: the status says so at once */
+    if (!database->available) /* it waits: the status says so at once */
       database->waiting_writes = g_queue_get_length(&database->queue);
     g_cond_signal(&database->wake);
   }
@@ -251,7 +251,7 @@ static void
 ping_idle_locked(ImsDatabase *database)
 {
   if (!database->store->ping)
-    return;     /* a store that cannot be pinged (some test fakes) */
+    return; /* a store that cannot be pinged (some test fakes) */
   g_mutex_unlock(&database->lock);
   g_autoptr(GError) ping_error = NULL;
   gboolean reachable = database->store->ping(database->store, &ping_error);
@@ -279,7 +279,7 @@ run_thread(gpointer data)
         if (!g_cond_wait_until(&database->wake, &database->lock, until) && !database->stopping &&
             g_queue_is_empty(&database->queue))
           ping_idle_locked(database);
-      } else   /* reads fail fast and no write waits: look for the database ourselves */
+      } else /* reads fail fast and no write waits: look for the database ourselves */
         reconnect_locked(database, &backoff_ms);
     }
     if (database->stopping)
@@ -334,7 +334,6 @@ run_thread(gpointer data)
   return NULL;
 }
 
-
 ImsDatabase *
 ims_database_new(ImsStore *store, GMainContext *context)
 {
@@ -374,7 +373,8 @@ ims_database_free(ImsDatabase *database)
   guint dropped = g_queue_get_length(&database->queue);
   if (dropped > 0)
     g_warning("%u database job(s) were not done at shutdown (open takes are recovered at the "
-              "next start)", dropped);
+              "next start)",
+              dropped);
   g_queue_clear_full(&database->queue, (GDestroyNotify) job_free);
   /* answers not delivered yet are dropped too: whoever waited may be gone */
   if (database->dispatch) {

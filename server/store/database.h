@@ -58,12 +58,12 @@ typedef gboolean (*ImsDatabaseRun)(ImsStore *store, gpointer data, GError **erro
 typedef void (*ImsDatabaseDone)(gpointer data, const GError *error);
 
 typedef struct {
-  gboolean available;       /* the last statement reached the database */
-  guint queued;             /* jobs not done yet, the running one included */
-  guint waiting_writes;     /* writes held while the database is unreachable */
-  char *last_error;         /* NULL if none since start; transfer full */
-  gint64 last_error_at;     /* unix us of last_error, 0 if none */
-  ImsCheck check;           /* reachability: a statement or ping reached PostgreSQL (ok) or
+  gboolean available;   /* the last statement reached the database */
+  guint queued;         /* jobs not done yet, the running one included */
+  guint waiting_writes; /* writes held while the database is unreachable */
+  char *last_error;     /* NULL if none since start; transfer full */
+  gint64 last_error_at; /* unix us of last_error, 0 if none */
+  ImsCheck check;       /* reachability: a statement or ping reached PostgreSQL (ok) or
                              * could not (unavailable, with why); refused statements are
                              * ok here (the database answered) */
 } ImsDatabaseStatus;

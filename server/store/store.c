@@ -5,7 +5,9 @@
 
 #include "store.h"
 
+/* clang-format off */
 G_DEFINE_QUARK(ims-store-error-quark, ims_store_error)
+/* clang-format on */
 
 gboolean
 ims_store_change_atomic(ImsStore *store,

@@ -101,8 +101,7 @@ typedef struct {
   gboolean (*erase_user)(ImsStore *store, const char *user_id, int *sessions, GError **error);
   /* Deletes the outbox rows sent before sent_before (unix us); *purged
    * (may be NULL) gets how many.  Unsent rows are never touched. */
-  gboolean (*purge_sent_events)(ImsStore *store, gint64 sent_before, gint64 *purged,
-                                GError **error);
+  gboolean (*purge_sent_events)(ImsStore *store, gint64 sent_before, gint64 *purged, GError **error);
   /* Marks the object deleted (inside the transaction of its media.deleted). */
   gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
   /* Retention: stored objects created before older_than (unix us) of the
@@ -159,7 +158,8 @@ struct _ImsStore {
 /* Runs body inside one transaction together with appending events: all of
  * it commits, or nothing does.  Without events (NULL or empty) body runs
  * alone, outside a transaction: for a body of one statement. */
-gboolean ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer data, GError **error),
+gboolean ims_store_change(ImsStore *store,
+                          gboolean (*body)(ImsStore *store, gpointer data, GError **error),
                           gpointer data, const GPtrArray *events, GError **error);
 /* The same, but body runs inside the transaction even without events (a
  * body of several statements). */
@@ -167,7 +167,12 @@ gboolean ims_store_change_atomic(ImsStore *store,
                                  gboolean (*body)(ImsStore *store, gpointer data, GError **error),
                                  gpointer data, const GPtrArray *events, GError **error);
 
-static inline void ims_store_free(ImsStore *store) { if (store) store->free(store); }
+static inline void
+ims_store_free(ImsStore *store)
+{
+  if (store)
+    store->free(store);
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsStore, ims_store_free)
 
 #define IMS_STORE_ERROR (ims_store_error_quark())
@@ -177,7 +182,7 @@ typedef enum {
   IMS_STORE_ERROR_MIGRATE,
   IMS_STORE_ERROR_QUERY,
   IMS_STORE_ERROR_NOT_FOUND,
-  IMS_STORE_ERROR_CONFLICT,  /* unique violation */
+  IMS_STORE_ERROR_CONFLICT, /* unique violation */
 } ImsStoreError;
 
 G_END_DECLS

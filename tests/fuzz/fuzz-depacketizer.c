@@ -30,9 +30,11 @@ write_frame(ImsTakeWriter *writer, const ImsMediaFrame *frame, gint64 timestamp_
 {
   g_autoptr(GError) error = NULL;
   ImsTrack track = frame->codec == IMS_MEDIA_CODEC_OPUS ? IMS_TRACK_AUDIO : IMS_TRACK_VIDEO;
-  if (!ims_take_writer_write(writer, track, frame->data, frame->size, timestamp_ns, frame->keyframe, &error)) {
-    if (error == NULL || error->domain != IMS_TAKE_WRITER_ERROR || error->code < IMS_TAKE_WRITER_ERROR_CONFIG ||
-        error->code > IMS_TAKE_WRITER_ERROR_CLOSED || !error->message[0])
+  if (!ims_take_writer_write(writer, track, frame->data, frame->size, timestamp_ns, frame->keyframe,
+                             &error)) {
+    if (error == NULL || error->domain != IMS_TAKE_WRITER_ERROR ||
+        error->code < IMS_TAKE_WRITER_ERROR_CONFIG || error->code > IMS_TAKE_WRITER_ERROR_CLOSED ||
+        !error->message[0])
       abort();
   }
 }
@@ -44,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   av_log_set_level(AV_LOG_QUIET);
   if (size < 2)
     return 0;
-  static const ImsMediaCodec CODECS[] = { IMS_MEDIA_CODEC_H264, IMS_MEDIA_CODEC_VP8, IMS_MEDIA_CODEC_OPUS };
+  static const ImsMediaCodec CODECS[] = { IMS_MEDIA_CODEC_H264, IMS_MEDIA_CODEC_VP8,
+                                          IMS_MEDIA_CODEC_OPUS };
   ImsMediaCodec codec = CODECS[data[0] % 3];
   gboolean with_writer = data[1] & 1;
   g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(codec, MAX_FRAME);
@@ -90,7 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!(ret & IMS_DEPACKETIZER_FRAME))
       continue;
     frames++;
-    if (frame.codec != codec || frame.size == 0 || frame.size > MAX_FRAME || frame.rtp_timestamp != packet.rtp_timestamp)
+    if (frame.codec != codec || frame.size == 0 || frame.size > MAX_FRAME ||
+        frame.rtp_timestamp != packet.rtp_timestamp)
       abort();
     if (codec == IMS_MEDIA_CODEC_H264 && (frame.size < 5 || memcmp(frame.data, "\0\0\0\1", 4) != 0))
       abort();

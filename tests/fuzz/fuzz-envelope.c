@@ -21,8 +21,8 @@ static void
 check_round_trip(const ImsConsumedEvent *event)
 {
   g_autofree char *id = g_uuid_string_random();
-  g_autofree char *text = ims_event_envelope_build(id, event->event_type, event->timestamp_ms,
-                                                   NULL, NULL, event->payload);
+  g_autofree char *text = ims_event_envelope_build(id, event->event_type, event->timestamp_ms, NULL,
+                                                   NULL, event->payload);
   if (!text)
     abort();
   g_autoptr(GError) error = NULL;
@@ -54,7 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   if (!event->event_id || !event->event_id[0] || strlen(event->event_id) > IMS_EVENT_MAX_ID_LENGTH)
     abort();
-  if (!event->event_type || !event->event_type[0] || strlen(event->event_type) > IMS_EVENT_MAX_ID_LENGTH)
+  if (!event->event_type || !event->event_type[0] ||
+      strlen(event->event_type) > IMS_EVENT_MAX_ID_LENGTH)
     abort();
   if (event->kind != IMS_CONSUMED_OTHER && (!event->user_id || !event->user_id[0]))
     abort();

@@ -53,9 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
 
   g_autoptr(GError) error = NULL;
-  g_autofree char *key =
-    ims_object_key_build(fields[0], fields[1], fields[2], fields[3], take,
-                         fields[5] ? fields[5] : "t1", fields[4], &error);
+  g_autofree char *key = ims_object_key_build(fields[0], fields[1], fields[2], fields[3], take,
+                                              fields[5] ? fields[5] : "t1", fields[4], &error);
   if (key == NULL) {
     if (!g_error_matches(error, IMS_OBJECTS_ERROR, IMS_OBJECTS_ERROR_BAD_KEY))
       abort();

@@ -19,9 +19,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (size > 64 * 1024)
     return 0;
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsProfileSet) set = ims_profile_set_load_data((const char *) data, size, "fuzz.ini", &error);
+  g_autoptr(ImsProfileSet)
+      set = ims_profile_set_load_data((const char *) data, size, "fuzz.ini", &error);
   if (set == NULL) {
-    if (error == NULL || error->domain != IMS_PROFILE_ERROR || !g_str_has_prefix(error->message, "fuzz.ini"))
+    if (error == NULL || error->domain != IMS_PROFILE_ERROR ||
+        !g_str_has_prefix(error->message, "fuzz.ini"))
       abort();
     return 0;
   }
@@ -34,10 +36,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ImsProfile *profile = ims_profile_set_lookup(set, *name);
     if (profile == NULL || strcmp(profile->name, *name) != 0)
       abort();
-    if (profile->ingest_codecs == 0 || (profile->ingest_codecs & ~3u) != 0 || profile->h264_profile == NULL ||
-        profile->h264_level == NULL || profile->video_quality < 0 || profile->video_quality > 51 ||
-        profile->thumbnail_quality < 1 || profile->thumbnail_quality > 100 || profile->mp4_max_height < 120 ||
-        !(profile->thumbnail_offset_seconds >= 0))
+    if (profile->ingest_codecs == 0 || (profile->ingest_codecs & ~3u) != 0 ||
+        profile->h264_profile == NULL || profile->h264_level == NULL ||
+        profile->video_quality < 0 || profile->video_quality > 51 ||
+        profile->thumbnail_quality < 1 || profile->thumbnail_quality > 100 ||
+        profile->mp4_max_height < 120 || !(profile->thumbnail_offset_seconds >= 0))
       abort();
   }
   return 0;

@@ -26,8 +26,9 @@ static gboolean
 accept_session(ImsStore *store, const ImsSessionRecord *record, GError **error)
 {
   created++;
-  created_record_ok = record->id && record->interview_id && record->interview_id[0] && record->user_id &&
-                      record->user_id[0] && record->questions->len >= 1 && record->questions->len <= 50;
+  created_record_ok = record->id && record->interview_id && record->interview_id[0] &&
+                      record->user_id && record->user_id[0] && record->questions->len >= 1 &&
+                      record->questions->len <= 50;
   return TRUE;
 }
 
@@ -62,8 +63,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ImsApi api = { .config = config, .store = &store, .profiles = profiles };
   /* exactly size bytes, as http.c hands the body over: no terminating NUL to lean on */
   g_autofree char *body = size > 0 ? g_memdup2(data, size) : NULL;
-  ImsApiRequest request = { .method = "POST", .path = "/api/v1/sessions",
-                            .authorization = "Bearer " FUZZ_SERVICE_TOKEN, .body = body, .body_length = size };
+  ImsApiRequest request = { .method = "POST",
+                            .path = "/api/v1/sessions",
+                            .authorization = "Bearer " FUZZ_SERVICE_TOKEN,
+                            .body = body,
+                            .body_length = size };
   ImsApiResponse response = { 0 };
   guint created_before = created;
   ims_api_handle(&api, &request, &response);

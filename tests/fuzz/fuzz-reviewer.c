@@ -20,15 +20,15 @@
 
 /* tests/unit/keys/review-public.pem; corpus/reviewer/rs256-*.jwt are signed with review-private.pem. */
 static const char fuzz_public_key[] =
-  "-----BEGIN PUBLIC KEY-----\n"
-  "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAy2xIo8xLOWQ57nC3kPCP\n"
-  "5ckBreA9UmScQGmSoJCwaFm0sqrux+XSf4A64NcYauh6aCp11Sum5rWjwiQqorS8\n"
-  "rvABHgZloR2M6ms5xdGkWnhlRdF2KEghc4Pj2YHUw9sOd1zi8ekhOjgPYEcLk1NH\n"
-  "0PprySd+A+vjI7pkMlo7PWgb5/z39cy/Y9SwY60DLHfRobrYKG6apiU8ibNMRePz\n"
-  "zULyx9id14GnMsrVxpfG4j3tzY/PVY2WxdKanlU5jgBGQQb4/Xw14Ob9tw2YHO/t\n"
-  "xdywjYVwRc3+INMPIGy2rpZzjTjGZ7PnmujIJ+bb2lqN+/4b91Y7ciUddSflfP6I\n"
-  "cQIDAQAB\n"
-  "-----END PUBLIC KEY-----\n";
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAy2xIo8xLOWQ57nC3kPCP\n"
+    "5ckBreA9UmScQGmSoJCwaFm0sqrux+XSf4A64NcYauh6aCp11Sum5rWjwiQqorS8\n"
+    "rvABHgZloR2M6ms5xdGkWnhlRdF2KEghc4Pj2YHUw9sOd1zi8ekhOjgPYEcLk1NH\n"
+    "0PprySd+A+vjI7pkMlo7PWgb5/z39cy/Y9SwY60DLHfRobrYKG6apiU8ibNMRePz\n"
+    "zULyx9id14GnMsrVxpfG4j3tzY/PVY2WxdKanlU5jgBGQQb4/Xw14Ob9tw2YHO/t\n"
+    "xdywjYVwRc3+INMPIGy2rpZzjTjGZ7PnmujIJ+bb2lqN+/4b91Y7ciUddSflfP6I\n"
+    "cQIDAQAB\n"
+    "-----END PUBLIC KEY-----\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,7 +47,8 @@ check(const ImsReviewerKeys *keys, const char *authorization)
       abort();
     ims_reviewer_clear(&reviewer);
   } else if (error == NULL || error->domain != IMS_REVIEWER_ERROR ||
-             (error->code != IMS_REVIEWER_ERROR_UNAUTHORIZED && error->code != IMS_REVIEWER_ERROR_FORBIDDEN) ||
+             (error->code != IMS_REVIEWER_ERROR_UNAUTHORIZED &&
+              error->code != IMS_REVIEWER_ERROR_FORBIDDEN) ||
              reviewer.subject != NULL || reviewer.company_id != NULL) {
     abort();
   }
@@ -66,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   strict.audience = "imsd.review";
   strict.issuer = "https://auth.example/";
   g_autofree char *bearer = g_strconcat("Bearer ", text, NULL);
-  if ((check(&strict, text) && !check(&keys, text)) || (check(&strict, bearer) && !check(&keys, bearer)))
+  if ((check(&strict, text) && !check(&keys, text)) ||
+      (check(&strict, bearer) && !check(&keys, bearer)))
     abort();
   return 0;
 }

@@ -30,7 +30,8 @@ check_packet(const guint8 *data, gsize size)
     return;
   gsize header = IMS_RTP_HEADER_SIZE + 4u * packet.csrc_count +
                  (packet.extension != NULL ? 4 + packet.extension_length : 0);
-  if (packet.payload != data + header || header + packet.payload_length + packet.padding_length != size)
+  if (packet.payload != data + header ||
+      header + packet.payload_length + packet.padding_length != size)
     abort();
   for (guint id = 0; id < 256; id++) {
     const guint8 *value = NULL;
@@ -43,8 +44,9 @@ check_packet(const guint8 *data, gsize size)
   int n = ims_rtp_unwrap_rtx(&packet, 96, 0x1234, out, sizeof(out));
   if (n >= 0) {
     ImsRtpPacket original;
-    if ((gsize) n != size - packet.padding_length - 2 || ims_rtp_parse(out, (gsize) n, &original) < 0 ||
-        original.ssrc != 0x1234 || original.payload_length + 2 != packet.payload_length)
+    if ((gsize) n != size - packet.padding_length - 2 ||
+        ims_rtp_parse(out, (gsize) n, &original) < 0 || original.ssrc != 0x1234 ||
+        original.payload_length + 2 != packet.payload_length)
       abort();
   }
 }
@@ -63,7 +65,8 @@ on_deliver(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 arrival
            gpointer user_data)
 {
   Output *out = user_data;
-  if ((out->any && extended_sequence <= out->last) || (guint16) extended_sequence != packet->sequence)
+  if ((out->any && extended_sequence <= out->last) ||
+      (guint16) extended_sequence != packet->sequence)
     abort();
   gint64 time = ims_timeline_map(out->timeline, 0, packet->timestamp, arrival_us);
   gint32 ahead = (gint32) (packet->timestamp - out->newest_timestamp);
@@ -74,7 +77,8 @@ on_deliver(const ImsRtpPacket *packet, guint64 extended_sequence, gint64 arrival
   out->last_time = time;
   if (out->count % 8 == 7)
     ims_timeline_on_sender_report(out->timeline, 0,
-                                  ((guint64) packet->ssrc << 32) | packet->csrc_count, packet->timestamp ^ packet->sequence);
+                                  ((guint64) packet->ssrc << 32) | packet->csrc_count,
+                                  packet->timestamp ^ packet->sequence);
   out->any = TRUE;
   out->last = extended_sequence;
   out->count++;

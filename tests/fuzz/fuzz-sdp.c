@@ -38,9 +38,9 @@ check_choice(const char *text, guint video_codecs)
     abort();
   if (choice.audio.codec != IMS_SDP_CODEC_OPUS)
     abort();
-  if (choice.video.payload_type < 0 || choice.video.payload_type > 127 || choice.audio.payload_type < 0 ||
-      choice.audio.payload_type > 127 || !choice.video.caps || !choice.audio.caps ||
-      choice.video.mline_index == choice.audio.mline_index)
+  if (choice.video.payload_type < 0 || choice.video.payload_type > 127 ||
+      choice.audio.payload_type < 0 || choice.audio.payload_type > 127 || !choice.video.caps ||
+      !choice.audio.caps || choice.video.mline_index == choice.audio.mline_index)
     abort();
   ims_sdp_offer_choice_clear(&choice);
 }
@@ -69,11 +69,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   ImsNegotiation negotiation = { 0 };
   g_autoptr(GError) error = NULL;
   if (ims_answer_negotiate(text, 0, &local, &negotiation, &error)) {
-    if (!negotiation.answer || !g_str_has_prefix(negotiation.answer, "v=0") || !negotiation.remote_ufrag ||
-        !negotiation.remote_pwd || !negotiation.remote_fingerprint)
+    if (!negotiation.answer || !g_str_has_prefix(negotiation.answer, "v=0") ||
+        !negotiation.remote_ufrag || !negotiation.remote_pwd || !negotiation.remote_fingerprint)
       abort();
     ims_negotiation_clear(&negotiation);
-  } else if (!g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP) || !error->message[0]) {
+  } else if (!g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP) ||
+             !error->message[0]) {
     abort();
   }
   return 0;

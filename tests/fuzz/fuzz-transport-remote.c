@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   if (transport == NULL) {
     g_autoptr(GError) error = NULL;
-    transport = ims_transport_new(ims_media_loops_acquire(loops), "fuzz", &no_callbacks, NULL, &error);
+    transport = ims_transport_new(ims_media_loops_acquire(loops), "fuzz", &no_callbacks, NULL,
+                                  &error);
     if (transport == NULL)
       abort();
   }

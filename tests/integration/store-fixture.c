@@ -153,7 +153,8 @@ make_session(gboolean full)
   record->created_at = 1700000000123456;
   record->expires_at = 1700086400654321;
   g_ptr_array_add(record->questions, ims_question_new("q-a", "Tell us about yourself.", 120));
-  g_ptr_array_add(record->questions, ims_question_new("q-b", "Why \"us\"? 'Quotes'; -- and ünïcode", 90));
+  g_ptr_array_add(record->questions,
+                  ims_question_new("q-b", "Why \"us\"? 'Quotes'; -- and ünïcode", 90));
   g_ptr_array_add(record->questions, ims_question_new("q-c", "Any questions?", 60));
   return record;
 }
@@ -236,8 +237,8 @@ make_events(const char *key, int count)
   for (int i = 0; i < count; i++) {
     g_autofree char *id = g_uuid_string_random();
     g_autofree char *value = g_strdup_printf("{\"n\":%d}", i);
-    g_ptr_array_add(events, ims_outbox_event_new(id, "candidate.started", "candidate-events", key,
-                                                 value));
+    g_ptr_array_add(events,
+                    ims_outbox_event_new(id, "candidate.started", "candidate-events", key, value));
   }
   return events;
 }
@@ -246,7 +247,8 @@ void
 require_test_pg(void)
 {
   if (g_getenv("IMSD_TEST_PG") == NULL || *g_getenv("IMSD_TEST_PG") == '\0') {
-    fprintf(stderr, "IMSD_TEST_PG is not set: give it a PostgreSQL conninfo, e.g.\n"
+    fprintf(stderr,
+            "IMSD_TEST_PG is not set: give it a PostgreSQL conninfo, e.g.\n"
             "  scripts/pg.sh start\n"
             "  IMSD_TEST_PG=postgresql://postgres@127.0.0.1:55432/imsd_test meson test ...\n");
     exit(1);

@@ -18,9 +18,9 @@
 
 #include "store-pg.h"
 
-extern PGconn *admin;          /* the test's own connection */
-extern char *schema;           /* this run's schema */
-extern char *store_conninfo;   /* IMSD_TEST_PG + search_path=schema */
+extern PGconn *admin;        /* the test's own connection */
+extern char *schema;         /* this run's schema */
+extern char *store_conninfo; /* IMSD_TEST_PG + search_path=schema */
 
 /* base conninfo with "-c search_path=<search_path>" added to its server
  * options, as keyword='value' pairs.  Transfer full. */

@@ -37,7 +37,7 @@ config_for(const char *at_endpoint)
 {
   const char *access = g_getenv("IMSD_TEST_S3_ACCESS_KEY");
   const char *secret = g_getenv("IMSD_TEST_S3_SECRET_KEY");
-  return (ImsObjectStoreConfig) {
+  return (ImsObjectStoreConfig){
     .endpoint = at_endpoint,
     .bucket = bucket,
     .access_key = access != NULL ? access : "S3RVER",
@@ -81,7 +81,8 @@ static char *
 unique_key(const char *name)
 {
   g_autoptr(GError) error = NULL;
-  char *key = ims_object_key_build(run_prefix, "interview", "session", "question", 1, "take-id", name, &error);
+  char *key = ims_object_key_build(run_prefix, "interview", "session", "question", 1, "take-id",
+                                   name, &error);
   if (key == NULL)
     fail_msg("%s", error->message);
   return key;
@@ -95,8 +96,8 @@ run(const char *const *argv)
   char *err = NULL;
   int status = 0;
   g_autoptr(GError) error = NULL;
-  if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-                    &error))
+  if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                    &status, &error))
     fail_msg("%s: %s", argv[0], error->message);
   if (!g_spawn_check_wait_status(status, &error))
     fail_msg("%s %s: %s: %s", argv[0], argv[1], error->message, err);
@@ -118,7 +119,8 @@ fetch(const char *key, char **content_type)
       g_string_append_c(url, *c);
   }
   char *path = g_build_filename(work_dir, "fetched", NULL);
-  const char *argv[] = { "curl", "-sS", "--fail", "-o", path, "-w", "%{content_type}", url->str, NULL };
+  const char *argv[] = { "curl",   "-sS", "--fail", "-o", path, "-w", "%{content_type}",
+                         url->str, NULL };
   char *type = run(argv);
   if (content_type != NULL)
     *content_type = type;
@@ -236,8 +238,8 @@ test_escaped_key_round_trip(void **state)
   ImsObjectStoreConfig config = config_for(endpoint);
   g_autoptr(ImsObjectStore) store = store_new(&config);
   g_autoptr(GError) error = NULL;
-  g_autofree char *key =
-    ims_object_key_build(run_prefix, "../é x", "..", "a/b?c", 2, "take-id", "take.webm", &error);
+  g_autofree char *key = ims_object_key_build(run_prefix, "../é x", "..", "a/b?c", 2, "take-id",
+                                              "take.webm", &error);
   assert_non_null(key);
   g_autofree char *path = write_file("escaped.bin", 4096, 5);
   g_autofree char *checksum = NULL;
@@ -365,8 +367,8 @@ static void
 test_stopped_server_is_unavailable(void **state)
 {
   /* A port that was just free: connections are refused. */
-  g_autoptr(GSocket) probe = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocket)
+      probe = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new(loopback, 0);
   assert_true(g_socket_bind(probe, any_port, TRUE, NULL));
@@ -392,8 +394,8 @@ test_silent_server_times_out(void **state)
   g_socket_set_listen_backlog(silent, 64);
   assert_true(g_socket_listen(silent, NULL));
   g_autoptr(GSocketAddress) bound = g_socket_get_local_address(silent, NULL);
-  g_autofree char *hung = g_strdup_printf("127.0.0.1:%u",
-                                          g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
+  g_autofree char *hung = g_strdup_printf(
+      "127.0.0.1:%u", g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
   ImsObjectStoreConfig config = config_for(hung);
   g_autoptr(ImsObjectStore) store = store_new(&config);
   assert_all_unavailable(store, TIMEOUT_SECONDS + 2.5);
@@ -407,8 +409,10 @@ fetch_url(const char *url, const char *range, char **body_path)
 {
   char *path = g_build_filename(work_dir, "presigned", NULL);
   g_autofree char *range_header = range != NULL ? g_strconcat("Range: bytes=", range, NULL) : NULL;
-  const char *argv[] = { "curl", "-sS", "-o", path, "-w", "%{http_code}", url,
-                         range != NULL ? "-H" : NULL, range_header, NULL };
+  const char *argv[] = {
+    "curl",       "-sS", "-o", path, "-w", "%{http_code}", url, range != NULL ? "-H" : NULL,
+    range_header, NULL
+  };
   g_autofree char *code = run(argv);
   *body_path = path;
   return strtol(code, NULL, 10);
@@ -446,8 +450,8 @@ test_presign_get(void **state)
   g_autoptr(ImsObjectStore) store = store_new(&config);
   g_autoptr(GError) error = NULL;
   /* Escaped ids: the key holds %XX, which must travel as %25XX and be signed so. */
-  g_autofree char *key =
-    ims_object_key_build(run_prefix, "presign/é x", "..", "q?&=+", 3, "take-id", "take.webm", &error);
+  g_autofree char *key = ims_object_key_build(run_prefix, "presign/é x", "..", "q?&=+", 3,
+                                              "take-id", "take.webm", &error);
   assert_non_null(key);
   assert_non_null(strchr(key, '%'));
   gsize size = 10000;
@@ -470,7 +474,8 @@ test_presign_get(void **state)
       g_string_append(escaped_key, "%25");
     else
       g_string_append_c(escaped_key, *c);
-  g_autofree char *expected_start = g_strdup_printf("http://%s/%s/%s?", endpoint, bucket, escaped_key->str);
+  g_autofree char *expected_start = g_strdup_printf("http://%s/%s/%s?", endpoint, bucket,
+                                                    escaped_key->str);
   if (!g_str_has_prefix(url, expected_start))
     fail_msg("url %s does not start with %s", url, expected_start);
   g_autofree char *access = query_value(url, "AWSAccessKeyId");

@@ -85,7 +85,7 @@ payload_of(const char *event_type, const char *session_id)
   g_autoptr(PGresult) result = admin_exec(sql);
   assert_int_equal(PQntuples(result), 1);
   g_autoptr(JsonNode) root = json_from_string(PQgetvalue(result, 0, 0), NULL);
-  assert_non_null(root);   /* still valid JSON */
+  assert_non_null(root); /* still valid JSON */
   return json_object_ref(json_object_get_object_member(json_node_get_object(root), "payload"));
 }
 
@@ -115,11 +115,11 @@ test_erasure_deletes_sent_events_and_scrubs_unsent(void **state)
   assert_int_equal(rows_containing("gone-user", "sent_at IS NULL"), 4);
   assert_int_equal(store->outbox.count_pending_events(store, &error), 8);
   g_autoptr(JsonObject) started = payload_of("candidate.started", unsent->id);
-  assert_false(json_object_has_member(started, "candidateEmail"));   /* "(if known)": left out */
+  assert_false(json_object_has_member(started, "candidateEmail")); /* "(if known)": left out */
   assert_true(json_object_get_null_member(started, "userAgent"));
   assert_string_equal(json_object_get_string_member(started, "userId"), "gone-user");
   g_autoptr(JsonObject) completed = payload_of("candidate.completed", unsent->id);
-  assert_true(json_object_get_null_member(completed, "candidateEmail"));   /* always present */
+  assert_true(json_object_get_null_member(completed, "candidateEmail")); /* always present */
   assert_true(json_object_get_double_member(completed, "totalDuration") == 11.033);
   g_autoptr(JsonObject) response = payload_of("candidate.response_submitted", unsent->id);
   assert_string_equal(json_object_get_string_member(response, "status"), "completed");
@@ -161,14 +161,16 @@ test_purge_keeps_unsent_and_recent_events(void **state)
                      " WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 2)"));
   PQclear(admin_exec("UPDATE outbox SET sent_at = now()"
                      " WHERE id = (SELECT id FROM outbox ORDER BY id OFFSET 2 LIMIT 1)"));
-  PQclear(admin_exec("UPDATE outbox SET created_at = now() - interval '3 hours' WHERE sent_at IS NULL"));
+  PQclear(
+      admin_exec("UPDATE outbox SET created_at = now() - interval '3 hours' WHERE sent_at IS NULL"));
   gint64 purged = -1;
   gint64 two_hours_ago = g_get_real_time() - (gint64) 2 * 3600 * G_USEC_PER_SEC;
   assert_true(store->privacy.purge_sent_events(store, two_hours_ago, &purged, &error));
   assert_int_equal(purged, 2);
   assert_int_equal(admin_count("SELECT count(*) FROM outbox"), 2);
   assert_int_equal(admin_count("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), 1);
-  assert_int_equal(admin_count("SELECT count(*) FROM outbox WHERE event_type = 'candidate.completed'"), 1);
+  assert_int_equal(
+      admin_count("SELECT count(*) FROM outbox WHERE event_type = 'candidate.completed'"), 1);
   /* again: nothing left to purge */
   assert_true(store->privacy.purge_sent_events(store, two_hours_ago, &purged, &error));
   assert_int_equal(purged, 0);

@@ -23,7 +23,7 @@ test_take_round_trip(void **state)
   take->status = IMS_TAKE_COMPLETED;
   take->stopped_at = 1700000360500000;
   take->duration_ms = 60500;
-  take->size_bytes = G_GINT64_CONSTANT(5000000000);   /* > 4 GiB: bigint */
+  take->size_bytes = G_GINT64_CONSTANT(5000000000); /* > 4 GiB: bigint */
   take->video_codec = g_strdup("VP8");
   take->audio_codec = g_strdup("opus");
   take->width = 1280;
@@ -58,7 +58,8 @@ test_take_round_trip(void **state)
   assert_false(store->sessions.insert_take(store, orphan, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   g_clear_error(&error);
-  g_autoptr(ImsTake) no_question = make_take(session->id, 3, 1, IMS_TAKE_RECORDING, 1700000500000000);
+  g_autoptr(ImsTake)
+      no_question = make_take(session->id, 3, 1, IMS_TAKE_RECORDING, 1700000500000000);
   assert_false(store->sessions.insert_take(store, no_question, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
 }
@@ -72,7 +73,8 @@ test_duplicate_take_number_conflicts(void **state)
   g_autoptr(ImsTake) first = make_take(session->id, 0, 1, IMS_TAKE_RECORDING, 1700000000000000);
   insert_take(store, first);
 
-  g_autoptr(ImsTake) same_number = make_take(session->id, 0, 1, IMS_TAKE_RECORDING, 1700000001000000);
+  g_autoptr(ImsTake)
+      same_number = make_take(session->id, 0, 1, IMS_TAKE_RECORDING, 1700000001000000);
   g_autoptr(GError) error = NULL;
   assert_false(store->sessions.insert_take(store, same_number, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT));
@@ -147,9 +149,9 @@ test_processing_status_round_trip(void **state)
   insert_take(store, waiting);
 
   assert_true(store->media.finish_processing(store, repaired->id, "repaired", NULL, &error));
-  assert_true(store->media.finish_processing(store, broken->id, "failed",
-                                       "renditions failed after 3 attempts: mux: Could not multiplex stream.",
-                                       &error));
+  assert_true(store->media.finish_processing(
+      store, broken->id, "failed",
+      "renditions failed after 3 attempts: mux: Could not multiplex stream.", &error));
   empty->status = IMS_TAKE_FAILED;
   assert_true(store->sessions.update_take(store, empty, &error));
   /* a CHECK keeps the status to the known ones */
@@ -237,7 +239,8 @@ test_completeness_round_trip(void **state)
   /* a jsonb column: queryable as JSON */
   assert_int_equal(admin_count("SELECT count(*) FROM takes"
                                " WHERE (completeness #>> '{video,frames,written}')::int = 150"
-                               " AND (completeness #>> '{avOffsetMs,end}')::int = 25"), 1);
+                               " AND (completeness #>> '{avOffsetMs,end}')::int = 25"),
+                   1);
   assert_int_equal(admin_count("SELECT count(*) FROM takes WHERE completeness IS NULL"), 1);
 
   g_autoptr(ImsSessionRecord) loaded = load_session(store, record->id);

@@ -24,9 +24,12 @@ test_migrations_recorded_and_idempotent(void **state)
   /* Versions are 1..n, each once, with a name and a time. */
   assert_int_equal(admin_count("SELECT max(version) FROM schema_migrations"), applied);
   assert_int_equal(admin_count("SELECT count(*) FROM schema_migrations"
-                               " WHERE name <> '' AND applied_at IS NOT NULL"), applied);
-  assert_int_equal(admin_count("SELECT count(*) FROM pg_indexes WHERE indexname = 'takes_recording_idx'"
-                               " AND schemaname = current_schema()"), 1);
+                               " WHERE name <> '' AND applied_at IS NOT NULL"),
+                   applied);
+  assert_int_equal(
+      admin_count("SELECT count(*) FROM pg_indexes WHERE indexname = 'takes_recording_idx'"
+                  " AND schemaname = current_schema()"),
+      1);
 
   /* Opening again (a second imsd) applies nothing and fails nothing. */
   g_autoptr(GError) error = NULL;
@@ -58,11 +61,11 @@ test_migration_failure_leaves_previous_version(void **state)
 
   g_autofree char *versions = g_strdup_printf(
       "SELECT coalesce(max(version), 0) * 100 + count(*) FROM %s.schema_migrations", broken);
-  assert_int_equal(admin_count(versions), 101);   /* only version 1 */
-  g_autofree char *index = g_strdup_printf(
-      "SELECT count(*) FROM pg_indexes WHERE schemaname = '%s'"
-      " AND indexname = 'sessions_interview_idx'", broken);
-  assert_int_equal(admin_count(index), 0);        /* nothing of migration 2 */
+  assert_int_equal(admin_count(versions), 101); /* only version 1 */
+  g_autofree char *index = g_strdup_printf("SELECT count(*) FROM pg_indexes WHERE schemaname = '%s'"
+                                           " AND indexname = 'sessions_interview_idx'",
+                                           broken);
+  assert_int_equal(admin_count(index), 0); /* nothing of migration 2 */
 
   /* Once the obstacle is gone, the next start finishes the job. */
   g_autofree char *drop_obstacle = g_strdup_printf("DROP TABLE %s.takes_recording_idx", broken);
@@ -111,10 +114,8 @@ test_concurrent_start_migrates_once(void **state)
     if (failure != NULL)
       fail_msg("concurrent ims_store_pg_new: %s", failure);
   }
-  g_autofree char *count = g_strdup_printf(
-      "SELECT count(*) FROM %s.schema_migrations", fresh);
-  assert_int_equal(admin_count(count),
-                   admin_count("SELECT count(*) FROM schema_migrations"));
+  g_autofree char *count = g_strdup_printf("SELECT count(*) FROM %s.schema_migrations", fresh);
+  assert_int_equal(admin_count(count), admin_count("SELECT count(*) FROM schema_migrations"));
   g_autofree char *drop = g_strdup_printf("DROP SCHEMA %s CASCADE", fresh);
   PQclear(admin_exec(drop));
 }
@@ -197,11 +198,11 @@ test_create_session_is_atomic(void **state)
   ImsStore *store = *state;
   g_autoptr(ImsSessionRecord) record = make_session(TRUE);
   ImsQuestion *bad = g_ptr_array_index(record->questions, 2);
-  g_clear_pointer(&bad->text, g_free);   /* NOT NULL violation on the third question */
+  g_clear_pointer(&bad->text, g_free); /* NOT NULL violation on the third question */
   g_autoptr(GError) error = NULL;
   assert_false(store->sessions.create_session(store, record, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY));
-  assert_non_null(strstr(error->message, "null value"));   /* the server's message */
+  assert_non_null(strstr(error->message, "null value")); /* the server's message */
   assert_int_equal(admin_count("SELECT count(*) FROM sessions"), 0);
   assert_int_equal(admin_count("SELECT count(*) FROM questions"), 0);
   /* The connection is usable afterwards (no transaction left open). */
@@ -239,7 +240,8 @@ test_non_uuid_session_is_not_found(void **state)
   g_clear_error(&error);
   assert_true(store->ping(store, &error));
   assert_int_equal(admin_count("SELECT count(*) FROM pg_tables WHERE tablename = 'sessions'"
-                               " AND schemaname = current_schema()"), 1);
+                               " AND schemaname = current_schema()"),
+                   1);
 }
 
 static gboolean

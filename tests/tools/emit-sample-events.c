@@ -28,9 +28,8 @@ emit(const char *event_type, JsonNode *payload, const char *correlation_id)
   }
   g_autoptr(JsonNode) owned = payload;
   g_autofree char *event_id = g_uuid_string_random();
-  g_autofree char *text = ims_event_envelope_build(event_id, event_type,
-                                                   g_get_real_time() / 1000, NULL,
-                                                   correlation_id, owned);
+  g_autofree char *text = ims_event_envelope_build(event_id, event_type, g_get_real_time() / 1000,
+                                                   NULL, correlation_id, owned);
   g_autofree char *key = ims_event_partition_key(event_type, owned);
   if (!text || !key || !ims_event_topic(event_type)) {
     fprintf(stderr, "emit-sample-events: %s: no envelope, key or topic\n", event_type);
@@ -53,7 +52,7 @@ make_record(gboolean optional_known)
   }
   record->profile = g_strdup("standard");
   record->state = IMS_SESSION_COMPLETED;
-  record->created_at = 1759744800000000;             /* 2025-10-06T10:00:00Z */
+  record->created_at = 1759744800000000; /* 2025-10-06T10:00:00Z */
   record->started_at = record->created_at + 61234567;
   record->completed_at = record->started_at + 900 * G_USEC_PER_SEC;
   g_ptr_array_add(record->questions, ims_question_new("q-1", "Tell us about yourself.", 120));
@@ -62,8 +61,8 @@ make_record(gboolean optional_known)
 }
 
 static ImsMediaFile *
-make_file(const ImsSessionRecord *record, const char *take_id, const char *kind,
-          const char *key, const char *content_type, gint64 size)
+make_file(const ImsSessionRecord *record, const char *take_id, const char *kind, const char *key,
+          const char *content_type, gint64 size)
 {
   ImsMediaFile *file = ims_media_file_new();
   file->id = g_uuid_string_random();
@@ -88,19 +87,23 @@ emit_all(gboolean optional_known)
   /* known: a completed take; unknown: one a crash cut, before processing measured it */
   take->status = optional_known ? IMS_TAKE_COMPLETED : IMS_TAKE_INTERRUPTED;
   take->duration_ms = 45678;
-  g_autofree char *prefix = g_strdup_printf("interviews/%s/%s/%s", record->interview_id,
-                                            record->id, take->id);
+  g_autofree char *prefix = g_strdup_printf("interviews/%s/%s/%s", record->interview_id, record->id,
+                                            take->id);
   g_autofree char *original_key = g_strconcat(prefix, "/original.mkv", NULL);
   g_autofree char *mp4_key = g_strconcat(prefix, "/video.mp4", NULL);
   g_autofree char *thumb_key = g_strconcat(prefix, "/thumbnail.jpg", NULL);
   g_autofree char *wav_key = g_strconcat(prefix, "/audio-16k.wav", NULL);
-  g_autoptr(ImsMediaFile) original = make_file(record, take->id, "original", original_key,
-                                               "video/x-matroska", 7340032);
-  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  g_ptr_array_add(renditions, make_file(record, take->id, "video/mp4", mp4_key, "video/mp4", 5242880));
+  g_autoptr(ImsMediaFile)
+      original = make_file(record, take->id, "original", original_key, "video/x-matroska", 7340032);
+  g_autoptr(GPtrArray)
+      renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  g_ptr_array_add(renditions,
+                  make_file(record, take->id, "video/mp4", mp4_key, "video/mp4", 5242880));
   if (optional_known)
-    g_ptr_array_add(renditions, make_file(record, take->id, "thumbnail", thumb_key, "image/jpeg", 20480));
-  g_ptr_array_add(renditions, make_file(record, take->id, "audio/wav-16k", wav_key, "audio/wav", 1461760));
+    g_ptr_array_add(renditions,
+                    make_file(record, take->id, "thumbnail", thumb_key, "image/jpeg", 20480));
+  g_ptr_array_add(renditions,
+                  make_file(record, take->id, "audio/wav-16k", wav_key, "audio/wav", 1461760));
   const char *correlation = optional_known ? "req-0c1d" : NULL;
   /* the receive path's record of a take with a gap, as the receiver serializes it */
   ImsTakeCompleteness record_of_take = { 0 };
@@ -113,23 +116,27 @@ emit_all(gboolean optional_known)
   record_of_take.tracks[IMS_TRACK_VIDEO].packets_received = 898;
   record_of_take.tracks[IMS_TRACK_VIDEO].packets_recovered_by_nack = 3;
   record_of_take.tracks[IMS_TRACK_VIDEO].packets_lost = 2;
-  g_autofree char *completeness = optional_known ? ims_take_completeness_to_string(&record_of_take) : NULL;
+  g_autofree char *completeness = optional_known ? ims_take_completeness_to_string(&record_of_take)
+                                                 : NULL;
 
   emit(IMS_EVENT_CANDIDATE_STARTED,
-       ims_event_payload_candidate_started(record, optional_known ? "Mozilla/5.0 (X11; Linux x86_64)" : NULL, 0),
+       ims_event_payload_candidate_started(
+           record, optional_known ? "Mozilla/5.0 (X11; Linux x86_64)" : NULL, 0),
        correlation);
   emit(IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
-       ims_event_payload_candidate_response_submitted(record, take, optional_known ? original->id : NULL),
+       ims_event_payload_candidate_response_submitted(record, take,
+                                                      optional_known ? original->id : NULL),
        correlation);
-  emit(IMS_EVENT_CANDIDATE_COMPLETED, ims_event_payload_candidate_completed(record, 2, 101.25), correlation);
+  emit(IMS_EVENT_CANDIDATE_COMPLETED, ims_event_payload_candidate_completed(record, 2, 101.25),
+       correlation);
   emit(IMS_EVENT_MEDIA_UPLOADED,
        ims_event_payload_media_uploaded(record->user_id, original, "imsd-media",
                                         optional_known ? "answer-q2-take2.mkv" : NULL),
        correlation);
   emit(IMS_EVENT_MEDIA_PROCESSED,
-       ims_event_payload_media_processed(record->user_id, original->id, original->size_bytes,
-                                         5242880 + 20480 + 1461760, 3.5, renditions,
-                                         optional_known ? thumb_key : NULL, "standard", completeness),
+       ims_event_payload_media_processed(
+           record->user_id, original->id, original->size_bytes, 5242880 + 20480 + 1461760, 3.5,
+           renditions, optional_known ? thumb_key : NULL, "standard", completeness),
        correlation);
   emit(IMS_EVENT_MEDIA_PROCESSING_FAILED,
        ims_event_payload_media_processing_failed(record->user_id, take->id, record->id, "standard",
@@ -142,8 +149,8 @@ emit_all(gboolean optional_known)
                                        optional_known ? IMS_DELETE_REASON_USER_DELETED : "retention"),
        correlation);
   emit(IMS_EVENT_INTERVIEW_STARTED, ims_event_payload_interview_started(record, 0), correlation);
-  emit(IMS_EVENT_INTERVIEW_COMPLETED,
-       ims_event_payload_interview_completed(record, 0, 900.0, 2), correlation);
+  emit(IMS_EVENT_INTERVIEW_COMPLETED, ims_event_payload_interview_completed(record, 0, 900.0, 2),
+       correlation);
 }
 
 int

@@ -51,7 +51,7 @@ ims_fidelity_crc8(const guint8 *bytes, gsize length)
   for (gsize i = 0; i < length; i++) {
     crc ^= bytes[i];
     for (int bit = 0; bit < 8; bit++)
-      crc = (crc & 0x80) ? (guint8)((crc << 1) ^ 0x07) : (guint8)(crc << 1);
+      crc = (crc & 0x80) ? (guint8) ((crc << 1) ^ 0x07) : (guint8) (crc << 1);
   }
   return crc;
 }
@@ -60,8 +60,8 @@ ims_fidelity_crc8(const guint8 *bytes, gsize length)
 static void
 ims_fidelity_cells(guint number, gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS])
 {
-  guint16 n = (guint16)number;
-  guint8 bytes[2] = { (guint8)(n >> 8), (guint8)(n & 0xff) };
+  guint16 n = (guint16) number;
+  guint8 bytes[2] = { (guint8) (n >> 8), (guint8) (n & 0xff) };
   guint8 crc = ims_fidelity_crc8(bytes, 2);
   for (int i = 0; i < 16; i++)
     cells[i] = (n >> (15 - i)) & 1;
@@ -76,14 +76,14 @@ static void
 ims_fidelity_draw_luma(guint8 *luma, int width, int height, guint number, gboolean flash)
 {
   if (flash) {
-    memset(luma, FIDELITY_WHITE, (gsize)width * height);
+    memset(luma, FIDELITY_WHITE, (gsize) width * height);
     return;
   }
   gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS];
   ims_fidelity_cells(number, cells);
   for (int y = 0; y < height; y++) {
     int row = y * FIDELITY_ROWS / height;
-    guint8 *line = luma + (gsize)y * width;
+    guint8 *line = luma + (gsize) y * width;
     for (int x = 0; x < width; x++) {
       int column = x * FIDELITY_COLUMNS / width;
       line[x] = cells[row * FIDELITY_COLUMNS + column] ? FIDELITY_WHITE : FIDELITY_BLACK;
@@ -97,17 +97,18 @@ ims_fidelity_write_y4m(const char *path, int width, int height, int fps, int fra
 {
   FILE *out = fopen(path, "wb");
   if (out == NULL) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                g_strerror(errno));
     return FALSE;
   }
   fprintf(out, "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C420jpeg\n", width, height, fps);
-  gsize luma_size = (gsize)width * height;
-  gsize chroma_size = (gsize)(width / 2) * (height / 2);
+  gsize luma_size = (gsize) width * height;
+  gsize chroma_size = (gsize) (width / 2) * (height / 2);
   g_autofree guint8 *luma = g_malloc(luma_size);
   g_autofree guint8 *chroma = g_malloc(chroma_size);
   memset(chroma, 128, chroma_size);
   for (int n = 0; n < frames; n++) {
-    ims_fidelity_draw_luma(luma, width, height, (guint)n, n % flash_frames == 0);
+    ims_fidelity_draw_luma(luma, width, height, (guint) n, n % flash_frames == 0);
     fputs("FRAME\n", out);
     fwrite(luma, 1, luma_size, out);
     fwrite(chroma, 1, chroma_size, out);
@@ -124,35 +125,36 @@ static void
 ims_fidelity_put_le(guint8 *at, guint32 value, int bytes)
 {
   for (int i = 0; i < bytes; i++)
-    at[i] = (guint8)(value >> (8 * i));
+    at[i] = (guint8) (value >> (8 * i));
 }
 
 static gboolean
 ims_fidelity_write_wav(const char *path, int fps, int frames, int flash_frames, GError **error)
 {
-  gint64 samples = (gint64)frames * FIDELITY_SAMPLE_RATE / fps;
+  gint64 samples = (gint64) frames * FIDELITY_SAMPLE_RATE / fps;
   g_autofree gint16 *pcm = g_new0(gint16, samples);
   int beep = FIDELITY_SAMPLE_RATE * FIDELITY_BEEP_MS / 1000;
   int fade = FIDELITY_SAMPLE_RATE * FIDELITY_FADE_MS / 1000;
   for (int n = 0; n < frames; n += flash_frames) {
-    gint64 start = ((gint64)n * FIDELITY_SAMPLE_RATE + fps / 2) / fps;
+    gint64 start = ((gint64) n * FIDELITY_SAMPLE_RATE + fps / 2) / fps;
     for (int i = 0; i < beep && start + i < samples; i++) {
       double gain = 0.5;
       if (i < fade)
-        gain *= (double)i / fade;
+        gain *= (double) i / fade;
       else if (i >= beep - fade)
-        gain *= (double)(beep - i) / fade;
-      pcm[start + i] = (gint16)lround(32767.0 * gain * sin(2.0 * G_PI * FIDELITY_BEEP_HZ * i / FIDELITY_SAMPLE_RATE));
+        gain *= (double) (beep - i) / fade;
+      pcm[start + i] = (gint16) lround(
+          32767.0 * gain * sin(2.0 * G_PI * FIDELITY_BEEP_HZ * i / FIDELITY_SAMPLE_RATE));
     }
   }
   guint8 header[44];
-  guint32 data_bytes = (guint32)(samples * 2);
+  guint32 data_bytes = (guint32) (samples * 2);
   memcpy(header, "RIFF", 4);
   ims_fidelity_put_le(header + 4, 36 + data_bytes, 4);
   memcpy(header + 8, "WAVEfmt ", 8);
   ims_fidelity_put_le(header + 16, 16, 4);
-  ims_fidelity_put_le(header + 20, 1, 2);                        /* PCM */
-  ims_fidelity_put_le(header + 22, 1, 2);                        /* mono */
+  ims_fidelity_put_le(header + 20, 1, 2); /* PCM */
+  ims_fidelity_put_le(header + 22, 1, 2); /* mono */
   ims_fidelity_put_le(header + 24, FIDELITY_SAMPLE_RATE, 4);
   ims_fidelity_put_le(header + 28, FIDELITY_SAMPLE_RATE * 2, 4); /* byte rate */
   ims_fidelity_put_le(header + 32, 2, 2);                        /* block align */
@@ -164,11 +166,12 @@ ims_fidelity_write_wav(const char *path, int fps, int frames, int flash_frames, 
 
   FILE *out = fopen(path, "wb");
   if (out == NULL) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path, g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+                g_strerror(errno));
     return FALSE;
   }
   fwrite(header, 1, sizeof header, out);
-  fwrite(pcm, 2, (gsize)samples, out);
+  fwrite(pcm, 2, (gsize) samples, out);
   if (ferror(out) | (fclose(out) != 0)) {
     g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_IO, "%s: write failed", path);
     return FALSE;
@@ -189,10 +192,12 @@ main(int argc, char **argv)
     { "height", 0, 0, G_OPTION_ARG_INT, &height, "frame height (default 360)", "N" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "frames per second (default 30)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "duration (default 20)", "N" },
-    { "flash-every", 0, 0, G_OPTION_ARG_INT, &flash_every, "seconds between flashes (default 2)", "N" },
+    { "flash-every", 0, 0, G_OPTION_ARG_INT, &flash_every, "seconds between flashes (default 2)",
+      "N" },
     { NULL },
   };
-  g_autoptr(GOptionContext) context = g_option_context_new("- frame-coded test media for the fidelity suite");
+  g_autoptr(GOptionContext)
+      context = g_option_context_new("- frame-coded test media for the fidelity suite");
   g_option_context_add_main_entries(context, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(context, &argc, &argv, &error)) {
@@ -201,9 +206,11 @@ main(int argc, char **argv)
   }
   if (y4m_path == NULL || wav_path == NULL || width < 64 || height < 36 || width % 16 != 0 ||
       height % 4 != 0 || fps < 1 || fps > 120 || seconds < 1 || flash_every < 1 ||
-      (gint64)seconds * fps > 65536) {
-    fprintf(stderr, "fidelity-media: need --y4m and --wav; width a multiple of 16 (>= 64), height of 4 (>= 36), "
-                    "1..120 fps, at most 65536 frames\n");
+      (gint64) seconds * fps > 65536) {
+    fprintf(
+        stderr,
+        "fidelity-media: need --y4m and --wav; width a multiple of 16 (>= 64), height of 4 (>= 36), "
+        "1..120 fps, at most 65536 frames\n");
     return 2;
   }
   int frames = seconds * fps;
@@ -212,7 +219,8 @@ main(int argc, char **argv)
     fprintf(stderr, "fidelity-media: %s\n", error->message);
     return 1;
   }
-  printf("{\"y4m\":\"%s\",\"wav\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%d,\"frames\":%d,\"flashEvery\":%d}\n",
-         y4m_path, wav_path, width, height, fps, frames, flash_every * fps);
+  printf(
+      "{\"y4m\":\"%s\",\"wav\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%d,\"frames\":%d,\"flashEvery\":%d}\n",
+      y4m_path, wav_path, width, height, fps, frames, flash_every * fps);
   return 0;
 }

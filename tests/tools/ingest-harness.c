@@ -39,8 +39,8 @@ typedef struct {
   int takes, take_index;
   double seconds, gap;
   int exit_code;
-  gint64 take_started_at;    /* monotonic us */
-  gint64 take_cpu_at;        /* process cpu us */
+  gint64 take_started_at; /* monotonic us */
+  gint64 take_cpu_at;     /* process cpu us */
   double take_cpu_percent;
   guint timer;
 } Harness;
@@ -93,7 +93,9 @@ stop_take(gpointer data)
   Harness *h = data;
   h->timer = 0;
   gint64 wall = g_get_monotonic_time() - h->take_started_at;
-  h->take_cpu_percent = wall > 0 ? 100.0 * (double) (process_cpu_us() - h->take_cpu_at) / (double) wall : 0;
+  h->take_cpu_percent = wall > 0
+                            ? 100.0 * (double) (process_cpu_us() - h->take_cpu_at) / (double) wall
+                            : 0;
   ims_receiver_stop_take(h->receiver);
   return G_SOURCE_REMOVE;
 }
@@ -230,15 +232,16 @@ handle_line(Harness *h, const char *line)
   const char *type = json_object_get_string_member_with_default(msg, "type", "");
   g_autoptr(GError) error = NULL;
   if (g_strcmp0(type, "offer") == 0) {
-    if (!ims_receiver_handle_offer(h->receiver, json_object_get_string_member_with_default(msg, "sdp", ""), &error)) {
+    if (!ims_receiver_handle_offer(
+            h->receiver, json_object_get_string_member_with_default(msg, "sdp", ""), &error)) {
       emit_simple("error", "message", error->message);
       quit(h, 1);
       return;
     }
     g_timeout_add(50, wait_for_media, h);
   } else if (g_strcmp0(type, "ice") == 0) {
-    if (!ims_receiver_add_ice_candidate(h->receiver,
-            (guint) json_object_get_int_member_with_default(msg, "mline", 0),
+    if (!ims_receiver_add_ice_candidate(
+            h->receiver, (guint) json_object_get_int_member_with_default(msg, "mline", 0),
             json_object_get_string_member_with_default(msg, "candidate", ""), &error))
       g_warning("candidate rejected: %s", error->message);
   }
@@ -254,7 +257,7 @@ on_line(GObject *source, GAsyncResult *result, gpointer data)
     if (error != NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       return;
     g_message("stdin closed");
-    return;  /* keep running: takes may still be in progress */
+    return; /* keep running: takes may still be in progress */
   }
   handle_line(h, line);
   read_next_line(h);
@@ -288,12 +291,15 @@ main(int argc, char **argv)
     { "takes", 0, 0, G_OPTION_ARG_INT, &takes, "Number of takes (2)", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Take length from first keyframe (4)", "S" },
     { "gap", 0, 0, G_OPTION_ARG_DOUBLE, &gap, "Gap between takes (2)", "S" },
-    { "start-bitrate", 0, 0, G_OPTION_ARG_INT, &start_bitrate, "x-google-start-bitrate kbps (2500)", "KBPS" },
-    { "target-bitrate", 0, 0, G_OPTION_ARG_INT, &target_bitrate, "REMB sent to the browser, kbps (2500)", "KBPS" },
+    { "start-bitrate", 0, 0, G_OPTION_ARG_INT, &start_bitrate, "x-google-start-bitrate kbps (2500)",
+      "KBPS" },
+    { "target-bitrate", 0, 0, G_OPTION_ARG_INT, &target_bitrate,
+      "REMB sent to the browser, kbps (2500)", "KBPS" },
     { NULL },
   };
   g_log_set_writer_func(log_to_stderr, NULL, NULL);
-  g_autoptr(GOptionContext) options = g_option_context_new("- drive one ImsReceiver over stdin/stdout");
+  g_autoptr(GOptionContext)
+      options = g_option_context_new("- drive one ImsReceiver over stdin/stdout");
   g_option_context_add_main_entries(options, entries, NULL);
   g_autoptr(GError) error = NULL;
   if (!g_option_context_parse(options, &argc, &argv, &error)) {
@@ -314,9 +320,11 @@ main(int argc, char **argv)
     emit_simple("error", "message", error->message);
     return 1;
   }
-  ImsReceiverConfig config = { .loops = h.loops, .video_start_kbps = (guint) start_bitrate,
+  ImsReceiverConfig config = { .loops = h.loops,
+                               .video_start_kbps = (guint) start_bitrate,
                                .target_kbps = (guint) target_bitrate };
-  ImsIngestCallbacks callbacks = { on_answer, on_ice_candidate, on_take_started, on_take_finished, on_failed };
+  ImsIngestCallbacks callbacks = { on_answer, on_ice_candidate, on_take_started, on_take_finished,
+                                   on_failed };
   h.receiver = ims_receiver_new("harness", &config, &callbacks, &h, &error);
   if (h.receiver == NULL) {
     emit_simple("error", "message", error->message);

@@ -43,7 +43,7 @@ typedef struct {
   double seconds;
   int exit_code;
   /* loop thread only */
-  GHashTable *ssrcs;   /* guint32 -> SsrcCount* */
+  GHashTable *ssrcs; /* guint32 -> SsrcCount* */
   guint64 rtcp;
   guint32 video_ssrc;
   int video_pt;
@@ -53,8 +53,7 @@ typedef struct {
 
 static GMutex out_lock;
 
-static void
-say(const char *format, ...) G_GNUC_PRINTF(1, 2);
+static void say(const char *format, ...) G_GNUC_PRINTF(1, 2);
 
 static void
 say(const char *format, ...)
@@ -91,8 +90,9 @@ report_and_quit(Probe *probe)
   while (g_hash_table_iter_next(&iter, &key, &value)) {
     SsrcCount *count = value;
     say("ssrc %08x pt %u packets %" G_GUINT64_FORMAT " bytes %" G_GUINT64_FORMAT
-        " first-seq %u last-seq %u", GPOINTER_TO_UINT(key), count->payload_type, count->packets,
-        count->bytes, count->first_seq, count->last_seq);
+        " first-seq %u last-seq %u",
+        GPOINTER_TO_UINT(key), count->payload_type, count->packets, count->bytes, count->first_seq,
+        count->last_seq);
   }
   say("rtcp %" G_GUINT64_FORMAT, probe->rtcp);
   say("done");
@@ -220,8 +220,8 @@ build_answer(Probe *probe, const char *offer_text, GError **error)
     return NULL;
   g_autoptr(GstSDPMessage) offer = NULL;
   gst_sdp_message_new_from_text(offer_text, &offer);
-  const GstSDPMedia *first = gst_sdp_message_get_media(offer, choice.video_first ? choice.video.mline_index
-                                                                                 : choice.audio.mline_index);
+  const GstSDPMedia *first = gst_sdp_message_get_media(
+      offer, choice.video_first ? choice.video.mline_index : choice.audio.mline_index);
   const char *ufrag = media_or_session(offer, first, "ice-ufrag");
   const char *pwd = media_or_session(offer, first, "ice-pwd");
   const char *fingerprint = media_or_session(offer, first, "fingerprint");
@@ -240,29 +240,33 @@ build_answer(Probe *probe, const char *offer_text, GError **error)
   g_string_append(answer, "a=group:BUNDLE");
   for (guint i = 0; i < gst_sdp_message_medias_len(offer); i++)
     if (i == choice.video.mline_index || i == choice.audio.mline_index)
-      g_string_append_printf(answer, " %s",
-                             gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(offer, i), "mid"));
+      g_string_append_printf(
+          answer, " %s",
+          gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(offer, i), "mid"));
   g_string_append(answer, "\r\na=msid-semantic: WMS\r\n");
   for (guint i = 0; i < gst_sdp_message_medias_len(offer); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media(offer, i);
     const char *mid = gst_sdp_media_get_attribute_val(media, "mid");
-    int pt = i == choice.video.mline_index ? choice.video.payload_type
-             : i == choice.audio.mline_index ? choice.audio.payload_type : -1;
+    int pt = i == choice.video.mline_index   ? choice.video.payload_type
+             : i == choice.audio.mline_index ? choice.audio.payload_type
+                                             : -1;
     if (pt < 0) {
-      g_string_append_printf(answer, "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\na=inactive\r\n",
+      g_string_append_printf(answer,
+                             "m=%s 0 %s %s\r\nc=IN IP4 0.0.0.0\r\na=mid:%s\r\na=inactive\r\n",
                              gst_sdp_media_get_media(media), gst_sdp_media_get_proto(media),
                              gst_sdp_media_get_format(media, 0), mid != NULL ? mid : "");
       continue;
     }
-    g_string_append_printf(answer, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n"
-                           "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-                           "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
-                           "a=fingerprint:%s\r\na=setup:%s\r\na=mid:%s\r\na=recvonly\r\na=rtcp-mux\r\n",
-                           gst_sdp_media_get_media(media), pt,
-                           ims_transport_get_local_ufrag(probe->transport),
-                           ims_transport_get_local_pwd(probe->transport),
-                           ims_transport_get_local_fingerprint(probe->transport),
-                           ims_transport_get_local_setup(probe->transport), mid);
+    g_string_append_printf(
+        answer,
+        "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+        "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n"
+        "a=fingerprint:%s\r\na=setup:%s\r\na=mid:%s\r\na=recvonly\r\na=rtcp-mux\r\n",
+        gst_sdp_media_get_media(media), pt, ims_transport_get_local_ufrag(probe->transport),
+        ims_transport_get_local_pwd(probe->transport),
+        ims_transport_get_local_fingerprint(probe->transport),
+        ims_transport_get_local_setup(probe->transport), mid);
     const char *rtpmap = attribute_for_pt(media, "rtpmap", pt);
     const char *fmtp = attribute_for_pt(media, "fmtp", pt);
     g_string_append_printf(answer, "a=rtpmap:%d %s\r\n", pt, rtpmap != NULL ? rtpmap : "?");
@@ -345,7 +349,7 @@ main(int argc, char **argv)
   g_main_loop_run(probe.main_loop);
   g_io_channel_unref(in);
   ims_transport_close(probe.transport);
-  g_usleep(200000);  /* let the loop run the deferred free */
+  g_usleep(200000); /* let the loop run the deferred free */
   ims_media_loops_free(probe.loops);
   g_hash_table_unref(probe.ssrcs);
   g_main_loop_unref(probe.main_loop);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 typedef struct {
-  GstClockTime previous;  /* the video streaming thread only */
+  GstClockTime previous; /* the video streaming thread only */
   int frame;
 } Stamps;
 
@@ -47,11 +47,11 @@ main(int argc, char **argv)
   }
   g_autofree char *location = g_strescape(argv[1], NULL);
   g_autofree char *description = g_strdup_printf(
-    "videotestsrc pattern=ball num-buffers=%d ! video/x-raw,width=640,height=360,framerate=30/1 ! "
-    "vp8enc deadline=1 ! identity name=shuffle ! queue ! matroskamux name=mux ! filesink location=\"%s\" "
-    "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
-    "queue ! mux.",
-    (int) (seconds * 30), location, (int) (seconds * 50));
+      "videotestsrc pattern=ball num-buffers=%d ! video/x-raw,width=640,height=360,framerate=30/1 ! "
+      "vp8enc deadline=1 ! identity name=shuffle ! queue ! matroskamux name=mux ! filesink location=\"%s\" "
+      "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
+      "queue ! mux.",
+      (int) (seconds * 30), location, (int) (seconds * 50));
   g_autoptr(GError) error = NULL;
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
   if (pipeline == NULL) {
@@ -64,8 +64,8 @@ main(int argc, char **argv)
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_frame, &stamps, NULL);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 120 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 120 * GST_SECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS) {
     fprintf(stderr, "%s: the pipeline did not reach EOS\n", argv[0]);

@@ -25,8 +25,8 @@ make_row(guint id, gpointer data)
   const char *topic = g_ptr_array_index(keys, 0);
   g_autofree char *event_id = g_uuid_string_random();
   g_autofree char *value = g_strdup_printf("{\"n\":%u}", id);
-  return ims_outbox_event_new(event_id, "candidate.started", topic,
-                              g_ptr_array_index(keys, id), value);
+  return ims_outbox_event_new(event_id, "candidate.started", topic, g_ptr_array_index(keys, id),
+                              value);
 }
 
 /* keys[0] = topic, keys[n] = the n-th non-empty line of stdin. */

@@ -40,7 +40,8 @@ main(int argc, char **argv)
     g_string_append_printf(out, ",\"audioCodec\":\"%s\"", media.audio_codec);
   g_string_append_printf(out, ",\"width\":%d,\"height\":%d,\"firstVideoFrameKeyframe\":%s",
                          media.width, media.height, media.first_video_keyframe ? "true" : "false");
-  g_string_append_printf(out, ",\"decodedVideoFrames\":%" G_GUINT64_FORMAT
+  g_string_append_printf(out,
+                         ",\"decodedVideoFrames\":%" G_GUINT64_FORMAT
                          ",\"decodedAudioSamples\":%" G_GUINT64_FORMAT,
                          media.decoded_video_frames, media.decoded_audio_samples);
   if (media.error != NULL) {

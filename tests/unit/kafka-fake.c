@@ -5,7 +5,7 @@
 #include <string.h>
 
 struct _ImsKafkaClient {
-  ImsKafkaFake fake;          /* a producer's */
+  ImsKafkaFake fake; /* a producer's */
   gboolean is_consumer;
   ImsKafkaFakeConsumer consumer;
 };
@@ -142,7 +142,7 @@ fake_watch(ImsKafkaClient *client, void (*ready)(gpointer data), gpointer data, 
   if (client->is_consumer) {
     client->consumer.ready = ready;
     client->consumer.ready_data = data;
-    fake_kick(client);    /* as the real watch: messages queued before it */
+    fake_kick(client); /* as the real watch: messages queued before it */
     return TRUE;
   }
   client->fake.ready = ready;

@@ -21,29 +21,29 @@ typedef struct {
   char *topic;
   char *key;
   char *value;
-  GHashTable *headers;        /* name -> value */
+  GHashTable *headers; /* name -> value */
   gpointer opaque;
-  gboolean reported;          /* its delivery report was queued */
+  gboolean reported; /* its delivery report was queued */
 } ImsKafkaFakeRecord;
 
 typedef struct {
-  ImsKafkaProducerConfig config;  /* strings not kept: only callbacks and data */
-  GPtrArray *produced;        /* ImsKafkaFakeRecord*, every accepted produce, in order */
-  guint queue_limit;          /* > 0: produce fails NO_SPACE while that many are unreported */
-  guint refused;              /* produce calls refused (queue full) */
-  GQueue reports;             /* (index, error) waiting for poll */
+  ImsKafkaProducerConfig config; /* strings not kept: only callbacks and data */
+  GPtrArray *produced;           /* ImsKafkaFakeRecord*, every accepted produce, in order */
+  guint queue_limit;             /* > 0: produce fails NO_SPACE while that many are unreported */
+  guint refused;                 /* produce calls refused (queue full) */
+  GQueue reports;                /* (index, error) waiting for poll */
   void (*ready)(gpointer data);
   gpointer ready_data;
   guint polls;
   gboolean flushed, purged;
-  ImsCheck check;             /* what get_check hands out (ok, not checked yet, at first) */
+  ImsCheck check; /* what get_check hands out (ok, not checked yet, at first) */
 } ImsKafkaFake;
 
 typedef struct {
-  GPtrArray *topics;          /* char*: subscribed */
-  GQueue incoming;            /* ImsKafkaMessage* not consumed yet */
-  GArray *committed;          /* gint64 offsets, in commit order */
-  guint consumed;             /* messages handed out */
+  GPtrArray *topics; /* char*: subscribed */
+  GQueue incoming;   /* ImsKafkaMessage* not consumed yet */
+  GArray *committed; /* gint64 offsets, in commit order */
+  guint consumed;    /* messages handed out */
   void (*ready)(gpointer data);
   gpointer ready_data;
   guint kick_id;
@@ -56,8 +56,8 @@ ImsKafkaFakeConsumer *ims_kafka_fake_consumer(void);
 
 /* Queues a message at topic [0] @offset with value payload (key: "key-<offset>")
  * and runs ready, as a new message would. */
-void ims_kafka_fake_consumer_push(ImsKafkaFakeConsumer *consumer, const char *topic,
-                                  gint64 offset, const char *payload);
+void ims_kafka_fake_consumer_push(ImsKafkaFakeConsumer *consumer, const char *topic, gint64 offset,
+                                  const char *payload);
 
 /* The last producer ims_kafka_fake_ops made (NULL after its free). */
 ImsKafkaFake *ims_kafka_fake(void);
@@ -73,13 +73,13 @@ void ims_kafka_fake_report(ImsKafkaFake *fake, guint index, const char *error);
 void ims_kafka_fake_report_all(ImsKafkaFake *fake, const char *error);
 
 /* Iterates the thread-default main context until cond holds or ms passed. */
-#define IMS_KAFKA_FAKE_WAIT_FOR(cond, ms)                                   \
-  do {                                                                      \
-    gint64 end_ = g_get_monotonic_time() + (gint64) (ms) * 1000;            \
-    while (!(cond) && g_get_monotonic_time() < end_) {                      \
-      if (!g_main_context_iteration(NULL, FALSE))                           \
-        g_usleep(1000);                                                     \
-    }                                                                       \
+#define IMS_KAFKA_FAKE_WAIT_FOR(cond, ms) \
+  do { \
+    gint64 end_ = g_get_monotonic_time() + (gint64) (ms) *1000; \
+    while (!(cond) && g_get_monotonic_time() < end_) { \
+      if (!g_main_context_iteration(NULL, FALSE)) \
+        g_usleep(1000); \
+    } \
   } while (0)
 
 /* Iterates the main context for ms. */

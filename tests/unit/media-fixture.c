@@ -80,7 +80,7 @@ ims_test_pull_two(const char *description, GPtrArray **frames, GPtrArray **packe
   GstElement *rtp_sink = gst_bin_get_by_name(GST_BIN(pipeline), "rtp");
   *frames = g_ptr_array_new_with_free_func(test_buffer_free);
   *packets = g_ptr_array_new_with_free_func(test_buffer_free);
-  pull_all(frame_sink, *frames, FALSE);   /* both appsinks buffer without limit */
+  pull_all(frame_sink, *frames, FALSE); /* both appsinks buffer without limit */
   pull_all(rtp_sink, *packets, TRUE);
   gst_object_unref(frame_sink);
   gst_object_unref(rtp_sink);
@@ -122,8 +122,9 @@ ims_test_probe(const char *path, ImsTestProbe *probe)
   AVCodecContext *decoders[16] = { 0 };
   for (unsigned i = 0; i < format->nb_streams && i < 16; i++) {
     AVCodecParameters *par = format->streams[i]->codecpar;
-    ImsTestTrack *t = par->codec_type == AVMEDIA_TYPE_VIDEO ? &probe->video
-                    : par->codec_type == AVMEDIA_TYPE_AUDIO ? &probe->audio : NULL;
+    ImsTestTrack *t = par->codec_type == AVMEDIA_TYPE_VIDEO   ? &probe->video
+                      : par->codec_type == AVMEDIA_TYPE_AUDIO ? &probe->audio
+                                                              : NULL;
     if (!t || t->present)
       continue;
     t->present = TRUE;
@@ -149,7 +150,7 @@ ims_test_probe(const char *path, ImsTestProbe *probe)
     unsigned i = packet->stream_index;
     ImsTestTrack *t = i < 16 ? tracks[i] : NULL;
     if (t) {
-      gint64 ms = av_rescale_q(packet->pts, format->streams[i]->time_base, (AVRational) { 1, 1000 });
+      gint64 ms = av_rescale_q(packet->pts, format->streams[i]->time_base, (AVRational){ 1, 1000 });
       if (t->packets == 0)
         t->first_keyframe = (packet->flags & AV_PKT_FLAG_KEY) != 0;
       else if (ms <= g_array_index(t->pts_ms, gint64, t->pts_ms->len - 1))

@@ -11,8 +11,8 @@
 
 typedef struct {
   GBytes *data;
-  gint64 pts_ns;          /* encoder's running time */
-  gboolean keyframe;      /* no DELTA_UNIT flag */
+  gint64 pts_ns;     /* encoder's running time */
+  gboolean keyframe; /* no DELTA_UNIT flag */
   /* RTP only */
   guint32 rtp_timestamp;
   guint16 sequence;
@@ -30,20 +30,20 @@ void ims_test_pull_two(const char *pipeline, GPtrArray **frames, GPtrArray **pac
 
 typedef struct {
   gboolean present;
-  int codec_id;            /* AVCodecID */
+  int codec_id; /* AVCodecID */
   int width, height;
   guint packets;
   gboolean first_keyframe;
   gboolean strictly_increasing;
-  GArray *pts_ms;          /* gint64 per packet, in file order */
-  guint decoded_frames;    /* video: pictures out of libavcodec; audio: frames */
+  GArray *pts_ms;       /* gint64 per packet, in file order */
+  guint decoded_frames; /* video: pictures out of libavcodec; audio: frames */
   guint decode_errors;
 } ImsTestTrack;
 
 typedef struct {
   ImsTestTrack video, audio;
-  gint64 duration_ms;      /* the container's duration, -1 if none */
-  gboolean read_error;     /* av_read_frame ended with something else than EOF */
+  gint64 duration_ms;  /* the container's duration, -1 if none */
+  gboolean read_error; /* av_read_frame ended with something else than EOF */
 } ImsTestProbe;
 
 /* Demuxes and decodes path; FALSE if libavformat cannot open it. */

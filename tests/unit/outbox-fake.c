@@ -26,11 +26,11 @@ list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **error)
       continue;
     ImsOutboxEvent *event = fake->make_row(id, fake->row_data);
     event->id = id;
-    if (event->created_at == 0)   /* committed 1.5 s ago, unless make_row says when */
+    if (event->created_at == 0) /* committed 1.5 s ago, unless make_row says when */
       event->created_at = g_get_real_time() - 1500000;
     g_ptr_array_add(events, event);
   }
-  wait_at_gate(fake, &fake->lists_allowed, index);  /* the rows as they were at the call */
+  wait_at_gate(fake, &fake->lists_allowed, index); /* the rows as they were at the call */
   g_mutex_unlock(&fake->lock);
   return events;
 }

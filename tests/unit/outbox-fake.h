@@ -29,14 +29,14 @@ typedef struct {
   ImsStore base;
   ImsOutboxFakeRow make_row;
   gpointer row_data;
-  GMutex lock;                /* protects everything below (database thread and tests) */
-  GCond changed;              /* a gate opened, a call recorded */
-  guint rows;                 /* outbox rows 1..rows */
-  gboolean *sent;             /* [rows + 1] */
-  GArray *list_calls;         /* ImsOutboxFakeListCall */
-  GArray *mark_calls;         /* guint: how many ids each mark_events_sent call had */
-  guint lists_allowed;        /* list calls that may answer (G_MAXUINT: all); the rest wait */
-  guint marks_allowed;        /* the same for mark_events_sent */
+  GMutex lock;         /* protects everything below (database thread and tests) */
+  GCond changed;       /* a gate opened, a call recorded */
+  guint rows;          /* outbox rows 1..rows */
+  gboolean *sent;      /* [rows + 1] */
+  GArray *list_calls;  /* ImsOutboxFakeListCall */
+  GArray *mark_calls;  /* guint: how many ids each mark_events_sent call had */
+  guint lists_allowed; /* list calls that may answer (G_MAXUINT: all); the rest wait */
+  guint marks_allowed; /* the same for mark_events_sent */
 } ImsOutboxFake;
 
 /* An empty outbox, gates open; free with ims_outbox_fake_clear (the store's

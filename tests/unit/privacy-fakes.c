@@ -135,7 +135,8 @@ fake_mark_event_processed(ImsStore *base, const char *event_id, const char *serv
                           const char *event_type, GError **error)
 {
   ImsFakeStore *store = (ImsFakeStore *) base;
-  if (!ims_fake_store_record(store, error, "mark_event_processed %s %s %s", event_id, service, event_type))
+  if (!ims_fake_store_record(store, error, "mark_event_processed %s %s %s", event_id, service,
+                             event_type))
     return FALSE;
   g_mutex_lock(&store->lock);
   g_hash_table_add(store->processed, g_strdup(event_id));
@@ -179,7 +180,7 @@ fake_list_expired_media_files(ImsStore *base, const char *company_id, const char
   gint64 day = (gint64) 24 * 3600 * G_USEC_PER_SEC;
   g_autofree char *excluded_text = excluded ? g_strjoinv(",", (char **) excluded) : g_strdup("");
   if (!ims_fake_store_record(store, error, "list_expired %s excluding [%s] %" G_GINT64_FORMAT " days",
-              company_id ? company_id : "*", excluded_text, (age + day / 2) / day))
+                             company_id ? company_id : "*", excluded_text, (age + day / 2) / day))
     return NULL;
   g_mutex_lock(&store->lock);
   const char *name = company_id ? company_id : "*";
@@ -354,8 +355,10 @@ char *
 ims_fake_event_field(ImsFakeStore *store, guint index, const char *member)
 {
   g_mutex_lock(&store->lock);
-  g_autofree char *value = index < store->events->len
-      ? g_strdup(((ImsOutboxEvent *) g_ptr_array_index(store->events, index))->value) : NULL;
+  g_autofree char
+      *value = index < store->events->len
+                   ? g_strdup(((ImsOutboxEvent *) g_ptr_array_index(store->events, index))->value)
+                   : NULL;
   g_mutex_unlock(&store->lock);
   if (!value)
     return NULL;

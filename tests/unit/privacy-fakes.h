@@ -19,15 +19,15 @@
 
 typedef struct {
   ImsStore base;
-  GMutex lock;                 /* protects everything below */
-  GPtrArray *log;              /* char*: the operations, in order */
-  GPtrArray *events;           /* ImsOutboxEvent*: appended (committed or not) */
-  char *fail_op;               /* the log line that fails once (NULL: none) */
+  GMutex lock;       /* protects everything below */
+  GPtrArray *log;    /* char*: the operations, in order */
+  GPtrArray *events; /* ImsOutboxEvent*: appended (committed or not) */
+  char *fail_op;     /* the log line that fails once (NULL: none) */
   gboolean in_transaction;
   /* list_user_media_files, list_user_take_paths */
-  GPtrArray *user_files;       /* ImsMediaFile*, copied out */
-  GPtrArray *user_paths;       /* char*, copied out */
-  GHashTable *processed;       /* event id -> "" */
+  GPtrArray *user_files; /* ImsMediaFile*, copied out */
+  GPtrArray *user_paths; /* char*, copied out */
+  GHashTable *processed; /* event id -> "" */
   /* list_expired_media_files: company id ("*" for the rest) -> ImsMediaFile* array,
    * and the parallel users */
   GHashTable *expired_files;
@@ -37,8 +37,8 @@ typedef struct {
 typedef struct {
   ImsObjectStore base;
   GMutex lock;
-  GPtrArray *deleted;          /* char*: keys whose delete was asked and succeeded */
-  GHashTable *refuse;          /* key -> GINT_TO_POINTER(times left to refuse) */
+  GPtrArray *deleted; /* char*: keys whose delete was asked and succeeded */
+  GHashTable *refuse; /* key -> GINT_TO_POINTER(times left to refuse) */
 } ImsFakeObjects;
 
 void ims_fake_store_init(ImsFakeStore *store);
@@ -46,7 +46,7 @@ void ims_fake_store_clear(ImsFakeStore *store);
 /* Logs a line (the format's) for a fake operation; FALSE with a query error
  * if it is fail_op (which then fails no more).  Any thread. */
 gboolean ims_fake_store_record(ImsFakeStore *store, GError **error, const char *format, ...)
-  G_GNUC_PRINTF(3, 4);
+    G_GNUC_PRINTF(3, 4);
 /* The log joined with "|" (transfer full). */
 char *ims_fake_store_log(ImsFakeStore *store);
 /* Lines of the log that start with prefix. */

@@ -48,7 +48,8 @@ fake_add_media_file(ImsStore *base, const ImsMediaFile *file, GError **error)
   gboolean known = FALSE;
   for (guint i = 0; i < store->media_files->len; i++) {
     const ImsMediaFile *row = g_ptr_array_index(store->media_files, i);
-    known = known || (g_str_equal(row->take_id, file->take_id) && g_str_equal(row->kind, file->kind));
+    known = known ||
+            (g_str_equal(row->take_id, file->take_id) && g_str_equal(row->kind, file->kind));
   }
   if (!known)
     g_ptr_array_add(store->media_files, ims_fake_media_file_copy(file));

@@ -17,20 +17,20 @@
 #include "privacy-fakes.h"
 
 typedef struct {
-  ImsFakeStore fake;            /* first; fake.lock protects what follows too */
-  GPtrArray *unprocessed;       /* ImsProcessingJob*: listed (copies) until finished */
-  GPtrArray *media_files;       /* ImsMediaFile*: rows added, at most one per take and kind */
-  GHashTable *finished;         /* take id -> "status" or "status: error text" */
-  GPtrArray *updated_takes;     /* ImsTake*: copies of what update_take wrote */
+  ImsFakeStore fake;        /* first; fake.lock protects what follows too */
+  GPtrArray *unprocessed;   /* ImsProcessingJob*: listed (copies) until finished */
+  GPtrArray *media_files;   /* ImsMediaFile*: rows added, at most one per take and kind */
+  GHashTable *finished;     /* take id -> "status" or "status: error text" */
+  GPtrArray *updated_takes; /* ImsTake*: copies of what update_take wrote */
 } ImsFakeMediaStore;
 
 typedef struct {
-  ImsFakeObjects fake;          /* first (delete_object, bucket); fake.lock protects the rest */
-  GPtrArray *keys;              /* char*: keys stored, in order */
-  GArray *put_times;            /* gint64, monotonic: when each put_file came (failed too) */
-  int fail_next;                /* the next this many put_file calls fail (UNAVAILABLE) */
-  gint ping_down;               /* atomic: ping fails (the bucket does not answer) */
-  gint pings;                   /* atomic: ping calls */
+  ImsFakeObjects fake; /* first (delete_object, bucket); fake.lock protects the rest */
+  GPtrArray *keys;     /* char*: keys stored, in order */
+  GArray *put_times;   /* gint64, monotonic: when each put_file came (failed too) */
+  int fail_next;       /* the next this many put_file calls fail (UNAVAILABLE) */
+  gint ping_down;      /* atomic: ping fails (the bucket does not answer) */
+  gint pings;          /* atomic: ping calls */
 } ImsFakeUploads;
 
 void ims_fake_media_store_init(ImsFakeMediaStore *store);

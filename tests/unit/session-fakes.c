@@ -111,7 +111,7 @@ void
 fire(FakeTimer *timer)
 {
   assert_true(timer->active);
-  guint id = timer->id;   /* timer may move: the callback can add timers */
+  guint id = timer->id; /* timer may move: the callback can add timers */
   GSourceFunc func = timer->func;
   gpointer data = timer->data;
   gboolean again = func(data);
@@ -167,7 +167,7 @@ static gboolean
 fake_append_events(ImsStore *base, const GPtrArray *events, GError **error)
 {
   FakeStore *store = (FakeStore *) base;
-  assert_true(store->in_transaction);  /* events only ever go with a state change */
+  assert_true(store->in_transaction); /* events only ever go with a state change */
   for (guint i = 0; i < events->len; i++) {
     const ImsOutboxEvent *event = g_ptr_array_index(events, i);
     assert_true(g_uuid_string_is_valid(event->event_id));
@@ -191,7 +191,8 @@ fake_fail(FakeStore *store, GError **error)
 {
   g_atomic_int_inc(&store->attempts);
   if (g_atomic_int_get(&store->unreachable)) {
-    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "server closed the connection");
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
+                        "server closed the connection");
     return TRUE;
   }
   if (!store->fail_next)
@@ -335,7 +336,8 @@ fake_close(gpointer data)
 }
 
 static const ImsMediaOps fake_media_ops = {
-  fake_open, fake_offer, fake_ice, fake_start_take, fake_stop_take, fake_last_media_time, fake_close,
+  fake_open,      fake_offer,           fake_ice,   fake_start_take,
+  fake_stop_take, fake_last_media_time, fake_close,
 };
 
 /* ---- fixture ---- */
@@ -393,8 +395,7 @@ int
 setup(void **state)
 {
   Fixture *f = g_new0(Fixture, 1);
-  critical_handler =
-      g_log_set_handler("imsd.session", G_LOG_LEVEL_CRITICAL, fail_on_critical, NULL);
+  critical_handler = g_log_set_handler("imsd.session", G_LOG_LEVEL_CRITICAL, fail_on_critical, NULL);
   timers = g_array_new(FALSE, TRUE, sizeof(FakeTimer));
   media_opened = media_closed = 0;
   f->store.base.ping = fake_ping;
@@ -412,7 +413,9 @@ setup(void **state)
   f->store.takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
   f->spool = g_dir_make_tmp("imsd-test-session-XXXXXX", NULL);
   f->database = ims_database_new(&f->store.base, NULL);
-  f->context = (ImsSessionContext){ f->database, &fake_media_ops, NULL, f->spool, NO_MEDIA_SECONDS, 1280, 720, 30 };
+  f->context = (ImsSessionContext){
+    f->database, &fake_media_ops, NULL, f->spool, NO_MEDIA_SECONDS, 1280, 720, 30
+  };
   f->context.take_saved = on_take_saved;
   f->context.take_saved_data = f;
   f->session = ims_session_new(make_record(1), &f->context);
@@ -556,8 +559,8 @@ finish_take(Fixture *f, FakeMedia *media, gint64 duration_ms)
 {
   assert_non_null(media->take_path);
   g_autofree char *path = g_steal_pointer(&media->take_path);
-  ims_session_media_take_finished(f->session, media, path, duration_ms, 12345, "H264", "OPUS",
-                                  1280, 720, TRUE, COMPLETENESS);
+  ims_session_media_take_finished(f->session, media, path, duration_ms, 12345, "H264", "OPUS", 1280,
+                                  720, TRUE, COMPLETENESS);
 }
 
 void

@@ -23,7 +23,7 @@
 /* ---- wrapped peer ---- */
 
 typedef struct {
-  GPtrArray *frames;    /* of char*: everything sent, errors included */
+  GPtrArray *frames; /* of char*: everything sent, errors included */
   gboolean closed;
   char *close_reason;
 } FakePeer;
@@ -53,15 +53,15 @@ void fire(FakeTimer *timer);
 
 typedef struct {
   ImsStore base;
-  ImsSessionRecord *saved;     /* last save_progress copy of the fields we check */
+  ImsSessionRecord *saved; /* last save_progress copy of the fields we check */
   int save_calls;
-  GPtrArray *takes;            /* ImsTake* copies, by id */
-  gboolean fail_next;          /* the next change is refused (a constraint, say) */
-  gint unreachable;            /* atomic: changes and pings fail as if the server were down */
-  gint attempts;               /* atomic: changes tried */
+  GPtrArray *takes;   /* ImsTake* copies, by id */
+  gboolean fail_next; /* the next change is refused (a constraint, say) */
+  gint unreachable;   /* atomic: changes and pings fail as if the server were down */
+  gint attempts;      /* atomic: changes tried */
   gboolean in_transaction;
-  GPtrArray *events;           /* committed event types (char*), in order */
-  GPtrArray *staged;           /* event types appended in the open transaction */
+  GPtrArray *events; /* committed event types (char*), in order */
+  GPtrArray *staged; /* event types appended in the open transaction */
 } FakeStore;
 
 /* How many committed events of that type. */
@@ -71,7 +71,7 @@ int count_events(FakeStore *store, const char *type);
 
 typedef struct {
   int number;
-  char *take_path;        /* open take */
+  char *take_path; /* open take */
   int starts, stops;
   gint64 last_media;
   gboolean fail_start;
@@ -86,7 +86,7 @@ typedef struct {
   FakeStore store;
   ImsDatabase *database;
   ImsSessionContext context;
-  int takes_saved;             /* take_saved calls */
+  int takes_saved; /* take_saved calls */
   char *spool;
   ImsSession *session;
   FakePeer peer;
@@ -95,7 +95,7 @@ typedef struct {
 
 #define THINK_SECONDS 10
 #define LIMIT_SECONDS 30
-#define NO_MEDIA_SECONDS 7   /* the context's no_media_timeout_seconds: apart from the others */
+#define NO_MEDIA_SECONDS 7 /* the context's no_media_timeout_seconds: apart from the others */
 
 /* A created session's record: 3 questions, THINK_SECONDS, LIMIT_SECONDS. Transfer full. */
 ImsSessionRecord *make_record(int max_retakes);
@@ -112,10 +112,10 @@ char *last_state_member(FakePeer *peer, const char *member);
 /* TRUE if peer was sent an error frame with that code. */
 gboolean sent_error(FakePeer *peer, const char *code);
 
-#define assert_state(peer, member, expected)                                     \
-  do {                                                                           \
-    g_autofree char *actual_ = last_state_member((peer), (member));              \
-    assert_string_equal(actual_, (expected));                                    \
+#define assert_state(peer, member, expected) \
+  do { \
+    g_autofree char *actual_ = last_state_member((peer), (member)); \
+    assert_string_equal(actual_, (expected)); \
   } while (0)
 
 gboolean send_message(Fixture *f, ImsMessageType type, const char *sdp, GError **error);

@@ -58,15 +58,16 @@ test_chromium_offer(void **state)
   assert_string_equal(n.remote_ufrag, "pS+l");
   assert_string_equal(n.remote_pwd, "lOMlv1vTC1SJL7b3vCvqAJE5");
   assert_true(g_str_has_prefix(n.remote_fingerprint, "sha-256 AF:6B:75"));
-  assert_true(n.dtls_client);              /* actpass offer, imsd prefers client */
+  assert_true(n.dtls_client); /* actpass offer, imsd prefers client */
   assert_int_equal(n.remote_candidates->len, 1);
-  assert_true(g_str_has_prefix(g_ptr_array_index(n.remote_candidates, 0), "candidate:1932031474 1 udp"));
+  assert_true(
+      g_str_has_prefix(g_ptr_array_index(n.remote_candidates, 0), "candidate:1932031474 1 udp"));
 
   assert_int_equal(n.video.codec, IMS_SDP_CODEC_H264);
-  assert_int_equal(n.video.payload_type, 108);  /* 42e01f packetization-mode 1 */
+  assert_int_equal(n.video.payload_type, 108); /* 42e01f packetization-mode 1 */
   assert_int_equal(n.video.clock_rate, 90000);
   assert_string_equal(n.video.mid, "1");
-  assert_int_equal(n.video.ssrc, 1801411905u);  /* the FID group's media SSRC, not RTX */
+  assert_int_equal(n.video.ssrc, 1801411905u); /* the FID group's media SSRC, not RTX */
   assert_int_equal(n.video.mid_ext_id, 4);
   assert_int_equal(n.video.abs_send_time_ext_id, 2);
   assert_true(n.video.nack && n.video.pli && n.video.fir && n.video.remb);
@@ -88,7 +89,8 @@ test_chromium_offer(void **state)
   assert_int_equal(count(a, LOCAL.fingerprint), 2);
   assert_non_null(strstr(a, "a=rtcp-fb:108 goog-remb\r\n"));
   assert_non_null(strstr(a, "a=rtcp-fb:108 nack pli\r\n"));
-  assert_non_null(strstr(a, "packetization-mode=1;profile-level-id=42e01f;x-google-start-bitrate=1500"));
+  assert_non_null(
+      strstr(a, "packetization-mode=1;profile-level-id=42e01f;x-google-start-bitrate=1500"));
   assert_non_null(strstr(a, "a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid\r\n"));
   /* no transport-cc and no RTX: REMB steers the bitrate, retransmissions keep the SSRC */
   assert_null(strstr(a, "transport-cc"));
@@ -165,10 +167,11 @@ test_session_level_transport_attributes(void **state)
   const char *fp = "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:52:56:28:02:EC:88:B6:B9:42:"
                    "C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n";
   g_autofree char *without = replace_all(CHROMIUM_OFFER, fp, "");
-  g_autofree char *session_level = replace_all(without, "a=extmap-allow-mixed\r\n",
-                                               "a=extmap-allow-mixed\r\n"
-                                               "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:"
-                                               "52:56:28:02:EC:88:B6:B9:42:C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n");
+  g_autofree char *session_level = replace_all(
+      without, "a=extmap-allow-mixed\r\n",
+      "a=extmap-allow-mixed\r\n"
+      "a=fingerprint:sha-256 AF:6B:75:C1:BB:6E:77:46:1B:BB:45:"
+      "52:56:28:02:EC:88:B6:B9:42:C3:3B:22:74:7F:9F:5C:D6:FC:E2:05:EA\r\n");
   ImsNegotiation n = { 0 };
   assert_true(ims_answer_negotiate(session_level, 0, &LOCAL, &n, &error));
   assert_true(g_str_has_prefix(n.remote_fingerprint, "sha-256 AF:6B:75"));
@@ -200,12 +203,14 @@ test_refusals_are_bad_sdp(void **state)
 static void
 test_other_mlines_are_rejected(void **state)
 {
-  g_autofree char *bundle3 = replace_all(CHROMIUM_OFFER, "a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1 2");
+  g_autofree char *bundle3 = replace_all(CHROMIUM_OFFER, "a=group:BUNDLE 0 1",
+                                         "a=group:BUNDLE 0 1 2");
   g_autofree char *offer = g_strconcat(bundle3,
-      "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
-      "c=IN IP4 0.0.0.0\r\n"
-      "a=mid:2\r\n"
-      "a=sctp-port:5000\r\n", NULL);
+                                       "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                                       "c=IN IP4 0.0.0.0\r\n"
+                                       "a=mid:2\r\n"
+                                       "a=sctp-port:5000\r\n",
+                                       NULL);
   ImsNegotiation n = { 0 };
   g_autoptr(GError) error = NULL;
   assert_true(ims_answer_negotiate(offer, 0, &LOCAL, &n, &error));
@@ -256,9 +261,12 @@ test_no_public_twin(void **state)
       "203.0.113.7"));
   assert_null(ims_answer_public_candidate(
       "candidate:5 1 TCP 1019218175 10.0.0.5 9 typ host tcptype active", "203.0.113.7"));
-  assert_null(ims_answer_public_candidate("candidate:1 1 UDP 2015363327 10.0.0.5 50000", "203.0.113.7"));
-  assert_null(ims_answer_public_candidate("candidate:1 1 UDP x 10.0.0.5 50000 typ host", "203.0.113.7"));
-  assert_null(ims_answer_public_candidate("1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7"));
+  assert_null(
+      ims_answer_public_candidate("candidate:1 1 UDP 2015363327 10.0.0.5 50000", "203.0.113.7"));
+  assert_null(
+      ims_answer_public_candidate("candidate:1 1 UDP x 10.0.0.5 50000 typ host", "203.0.113.7"));
+  assert_null(
+      ims_answer_public_candidate("1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7"));
   assert_null(ims_answer_public_candidate(NULL, "203.0.113.7"));
 }
 

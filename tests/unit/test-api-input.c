@@ -31,10 +31,14 @@ test_refused_ids(void **state)
   (void) state;
   static const char *const ids[] = {
     "",
-    "q\x01", "\t", "q\n", "q\x7f",
-    "q\xc2\x85",          /* U+0085, a C1 control */
-    "q\xe2\x80\x8b",      /* U+200B zero width space, a format character */
-    "\xff", "q\xc3",      /* not UTF-8 */
+    "q\x01",
+    "\t",
+    "q\n",
+    "q\x7f",
+    "q\xc2\x85",     /* U+0085, a C1 control */
+    "q\xe2\x80\x8b", /* U+200B zero width space, a format character */
+    "\xff",
+    "q\xc3", /* not UTF-8 */
   };
   for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
     const char *problem = ims_api_input_id_problem(ids[i], -1);
@@ -54,15 +58,15 @@ test_json_nul(void **state)
   static const char *const with_nul[] = {
     "{\"id\":\"q1\\u0000x\"}",
     "{\"id\":\"\\u0000\"}",
-    "{\"id\":\"\\\\\\u0000\"}",  /* an escaped backslash, then a NUL */
+    "{\"id\":\"\\\\\\u0000\"}", /* an escaped backslash, then a NUL */
     "[\"\\u00001\"]",
   };
   static const char *const without[] = {
     "{\"id\":\"q1\"}",
-    "{\"id\":\"\\\\u0000\"}",    /* a backslash and the text u0000 */
+    "{\"id\":\"\\\\u0000\"}", /* a backslash and the text u0000 */
     "{\"id\":\"\\u0001\\u0100\\u1000\"}",
     "{\"id\":\"u0000\"}",
-    "{\"id\":\"\\u000",          /* cut short: no NUL (the parser refuses it) */
+    "{\"id\":\"\\u000", /* cut short: no NUL (the parser refuses it) */
     "\\",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(with_nul); i++)
@@ -89,7 +93,7 @@ body_clear(Body *body)
 {
   g_clear_pointer(&body->name, g_free);
   g_clear_pointer(&body->nick, g_free);
-  body->count = body->depth = -100;   /* defaults: an absent member leaves them */
+  body->count = body->depth = -100; /* defaults: an absent member leaves them */
   body->items = NULL;
 }
 
@@ -105,10 +109,16 @@ check_body(const char *json, Body *body)
     { .name = "name", .type = IMS_API_PARAM_ID, .flags = IMS_API_PARAM_REQUIRED, .copy = &body->name },
     { .name = "nick", .type = IMS_API_PARAM_STRING, .max = 4, .copy = &body->nick },
     { .name = "count", .type = IMS_API_PARAM_INT, .min = -2, .max = 7, .integer = &body->count },
-    { .name = "options", .type = IMS_API_PARAM_OBJECT, .members = options,
+    { .name = "options",
+      .type = IMS_API_PARAM_OBJECT,
+      .members = options,
       .n_members = G_N_ELEMENTS(options) },
-    { .name = "items", .type = IMS_API_PARAM_ARRAY, .flags = IMS_API_PARAM_REQUIRED, .min = 1,
-      .max = 2, .array = &body->items },
+    { .name = "items",
+      .type = IMS_API_PARAM_ARRAY,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .min = 1,
+      .max = 2,
+      .array = &body->items },
   };
   g_autoptr(JsonParser) parser = json_parser_new();
   g_autoptr(GError) error = NULL;
@@ -141,9 +151,10 @@ test_body_accepted(void **state)
   (void) state;
   Body body = { 0 };
   body_clear(&body);
-  g_autofree char *problem =
-      check_body("{\"name\":\"n 1\",\"nick\":\"abcd\",\"count\":-2,\"options\":{\"depth\":3},"
-                 "\"items\":[1,{}]}", &body);
+  g_autofree char *problem = check_body(
+      "{\"name\":\"n 1\",\"nick\":\"abcd\",\"count\":-2,\"options\":{\"depth\":3},"
+      "\"items\":[1,{}]}",
+      &body);
   assert_null(problem);
   assert_string_equal(body.name, "n 1");
   assert_string_equal(body.nick, "abcd");
@@ -152,8 +163,8 @@ test_body_accepted(void **state)
   body_clear(&body);
 
   /* null is absent, and absent leaves the default */
-  g_autofree char *nulls =
-      check_body("{\"name\":\"n\",\"nick\":null,\"count\":null,\"options\":null" ITEMS "}", &body);
+  g_autofree char *nulls = check_body(
+      "{\"name\":\"n\",\"nick\":null,\"count\":null,\"options\":null" ITEMS "}", &body);
   assert_null(nulls);
   assert_null(body.nick);
   assert_int_equal(body.count, -100);
@@ -162,9 +173,8 @@ test_body_accepted(void **state)
 
   /* members the table does not name are ignored, whatever they hold;
    * names are case-sensitive */
-  g_autofree char *unknown =
-      check_body("{\"name\":\"n\",\"Name\":5,\"unknown\":{\"deep\":[[]]},\"count \":\"x\"" ITEMS "}",
-                 &body);
+  g_autofree char *unknown = check_body(
+      "{\"name\":\"n\",\"Name\":5,\"unknown\":{\"deep\":[[]]},\"count \":\"x\"" ITEMS "}", &body);
   assert_null(unknown);
   assert_string_equal(body.name, "n");
   body_clear(&body);
@@ -191,12 +201,15 @@ test_body_wrong_type(void **state)
   }
   static const char *const not_integers[] = { "1.0", "\"1\"", "true", "[1]", "{}" };
   for (guint i = 0; i < G_N_ELEMENTS(not_integers); i++) {
-    g_autofree char *json = g_strdup_printf("{\"name\":\"n\",\"count\":%s" ITEMS "}", not_integers[i]);
+    g_autofree char *json = g_strdup_printf("{\"name\":\"n\",\"count\":%s" ITEMS "}",
+                                            not_integers[i]);
     expect_body_refused(json, "\"count\" must be an integer from -2 to 7");
   }
   expect_body_refused("{\"name\":\"n\",\"options\":[]" ITEMS "}", "\"options\" must be an object");
-  expect_body_refused("{\"name\":\"n\",\"options\":\"x\"" ITEMS "}", "\"options\" must be an object");
-  expect_body_refused("{\"name\":\"n\",\"items\":{}}", "\"items\" must be an array of 1 to 2 elements");
+  expect_body_refused("{\"name\":\"n\",\"options\":\"x\"" ITEMS "}",
+                      "\"options\" must be an object");
+  expect_body_refused("{\"name\":\"n\",\"items\":{}}",
+                      "\"items\" must be an array of 1 to 2 elements");
   expect_body_refused("{\"name\":\"n\",\"items\":\"[1]\"}",
                       "\"items\" must be an array of 1 to 2 elements");
 }
@@ -217,14 +230,17 @@ test_body_out_of_range(void **state)
                       "\"nick\" must be a non-empty string of at most 4 characters");
   expect_body_refused("{\"name\":\"n\",\"nick\":\"\"" ITEMS "}",
                       "\"nick\" must be a non-empty string of at most 4 characters");
-  expect_body_refused("{\"name\":\"n\",\"count\":8" ITEMS "}", "\"count\" must be an integer from -2 to 7");
-  expect_body_refused("{\"name\":\"n\",\"count\":-3" ITEMS "}", "\"count\" must be an integer from -2 to 7");
+  expect_body_refused("{\"name\":\"n\",\"count\":8" ITEMS "}",
+                      "\"count\" must be an integer from -2 to 7");
+  expect_body_refused("{\"name\":\"n\",\"count\":-3" ITEMS "}",
+                      "\"count\" must be an integer from -2 to 7");
   expect_body_refused("{\"name\":\"n\",\"count\":9223372036854775807" ITEMS "}",
                       "\"count\" must be an integer from -2 to 7");
   /* a nested member is named alone */
   expect_body_refused("{\"name\":\"n\",\"options\":{\"depth\":0}" ITEMS "}",
                       "\"depth\" must be an integer from 1 to 3");
-  expect_body_refused("{\"name\":\"n\",\"items\":[]}", "\"items\" must be an array of 1 to 2 elements");
+  expect_body_refused("{\"name\":\"n\",\"items\":[]}",
+                      "\"items\" must be an array of 1 to 2 elements");
   expect_body_refused("{\"name\":\"n\",\"items\":[1,2,3]}",
                       "\"items\" must be an array of 1 to 2 elements");
 }
@@ -254,8 +270,12 @@ test_own_message(void **state)
 {
   (void) state;
   const ImsApiParameter table[] = {
-    { .name = "list", .type = IMS_API_PARAM_ARRAY, .flags = IMS_API_PARAM_REQUIRED, .min = 1,
-      .max = 1, .message = "\"list\" must hold one thing" },
+    { .name = "list",
+      .type = IMS_API_PARAM_ARRAY,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .min = 1,
+      .max = 1,
+      .message = "\"list\" must hold one thing" },
   };
   static const char *const bodies[] = { "{}", "{\"list\":null}", "{\"list\":[]}", "{\"list\":5}" };
   for (guint i = 0; i < G_N_ELEMENTS(bodies); i++) {
@@ -286,7 +306,10 @@ check_query(const char *query, Query *out, GHashTable **params)
   const ImsApiParameter table[] = {
     { .name = "id", .type = IMS_API_PARAM_ID, .text = &out->id },
     { .name = "letter", .type = IMS_API_PARAM_WORD, .words = letters, .text = &out->letter },
-    { .name = "tag", .type = IMS_API_PARAM_STRING, .flags = IMS_API_PARAM_REQUIRED, .max = 3,
+    { .name = "tag",
+      .type = IMS_API_PARAM_STRING,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .max = 3,
       .copy = &out->tag },
     { .name = "from", .type = IMS_API_PARAM_TIME, .time = &out->from },
     { .name = "limit", .type = IMS_API_PARAM_INT, .min = 1, .max = 100, .integer = &out->limit },
@@ -318,9 +341,8 @@ test_query_accepted(void **state)
   (void) state;
   Query out;
   g_autoptr(GHashTable) params = NULL;
-  g_autofree char *problem =
-      check_query("tag=t&id=a%20b&letter=c&from=2025-10-06T10:00:00.001Z&limit=100&other=x", &out,
-                  &params);
+  g_autofree char *problem = check_query(
+      "tag=t&id=a%20b&letter=c&from=2025-10-06T10:00:00.001Z&limit=100&other=x", &out, &params);
   assert_null(problem);
   assert_string_equal(out.id, "a b");
   assert_string_equal(out.letter, "c");
@@ -398,18 +420,12 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_valid_ids),
-    cmocka_unit_test(test_refused_ids),
-    cmocka_unit_test(test_json_nul),
-    cmocka_unit_test(test_body_accepted),
-    cmocka_unit_test(test_body_missing),
-    cmocka_unit_test(test_body_wrong_type),
-    cmocka_unit_test(test_body_out_of_range),
-    cmocka_unit_test(test_body_first_refusal),
-    cmocka_unit_test(test_own_message),
-    cmocka_unit_test(test_query_accepted),
-    cmocka_unit_test(test_query_refused),
-    cmocka_unit_test(test_query_cannot_hold_objects),
+    cmocka_unit_test(test_valid_ids),         cmocka_unit_test(test_refused_ids),
+    cmocka_unit_test(test_json_nul),          cmocka_unit_test(test_body_accepted),
+    cmocka_unit_test(test_body_missing),      cmocka_unit_test(test_body_wrong_type),
+    cmocka_unit_test(test_body_out_of_range), cmocka_unit_test(test_body_first_refusal),
+    cmocka_unit_test(test_own_message),       cmocka_unit_test(test_query_accepted),
+    cmocka_unit_test(test_query_refused),     cmocka_unit_test(test_query_cannot_hold_objects),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

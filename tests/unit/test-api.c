@@ -20,7 +20,7 @@
 
 typedef struct {
   ImsStore base;
-  ImsSessionRecord *created;   /* copy of what create_session got */
+  ImsSessionRecord *created; /* copy of what create_session got */
   gboolean database_down;
 } FakeStore;
 
@@ -158,8 +158,8 @@ expect_error(Fixture *f, const char *method, const char *path, const char *auth,
 }
 
 #define AUTH "Bearer " SERVICE_TOKEN
-#define VALID_BODY                                                                         \
-  "{\"interviewId\":\"i-1\",\"userId\":\"u-1\",\"settings\":{\"thinkSeconds\":5,"          \
+#define VALID_BODY \
+  "{\"interviewId\":\"i-1\",\"userId\":\"u-1\",\"settings\":{\"thinkSeconds\":5," \
   "\"maxRetakes\":2},\"questions\":[{\"id\":\"q1\",\"text\":\"Why?\",\"timeLimitSeconds\":60}," \
   "{\"id\":\"q2\",\"text\":\"How?\",\"timeLimitSeconds\":30}]}"
 
@@ -187,8 +187,8 @@ test_create_returns_join_url_and_token(void **state)
                                &expires, &error));
   assert_string_equal(token_session, id);
 
-  g_autofree char *prefix = g_strdup_printf("%s/candidate/?session=%s#token=",
-                                            f->config->public_url, id);
+  g_autofree char *prefix = g_strdup_printf(
+      "%s/candidate/?session=%s#token=", f->config->public_url, id);
   assert_true(g_str_has_prefix(json_object_get_string_member(object, "joinUrl"), prefix));
   assert_true(g_str_has_suffix(json_object_get_string_member(object, "expiresAt"), "Z"));
 }
@@ -200,7 +200,8 @@ test_create_uses_config_defaults(void **state)
   g_autoptr(JsonParser) parser = json_parser_new();
   call(f, "POST", "/api/v1/sessions", AUTH,
        "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\","
-       "\"timeLimitSeconds\":10}]}", 201, parser);
+       "\"timeLimitSeconds\":10}]}",
+       201, parser);
   assert_int_equal(f->store.created->think_seconds, f->config->default_think_seconds);
   assert_int_equal(f->store.created->max_retakes, f->config->default_max_retakes);
 }
@@ -248,9 +249,9 @@ test_create_refuses_bad_bodies(void **state)
 }
 
 #define QUESTION(id) "{\"id\":\"" id "\",\"text\":\"t\",\"timeLimitSeconds\":10}"
-#define BODY_WITH(interview, user, extra, questions)                                    \
-  "{\"interviewId\":\"" interview "\",\"userId\":\"" user "\"" extra ",\"questions\":[" \
-  questions "]}"
+#define BODY_WITH(interview, user, extra, questions) \
+  "{\"interviewId\":\"" interview "\",\"userId\":\"" user "\"" extra ",\"questions\":[" questions \
+  "]}"
 
 /* Two questions with one id would share object keys (the second answer
  * overwrote the first in S3, and its media row was retried forever). */
@@ -276,9 +277,8 @@ test_create_refuses_bad_ids(void **state)
 {
   Fixture *f = *state;
   g_autofree char *long_id = g_strnfill(257, 'q');
-  g_autofree char *long_question =
-      g_strdup_printf(BODY_WITH("i", "u", "", "{\"id\":\"%s\",\"text\":\"t\",\"timeLimitSeconds\":10}"),
-                      long_id);
+  g_autofree char *long_question = g_strdup_printf(
+      BODY_WITH("i", "u", "", "{\"id\":\"%s\",\"text\":\"t\",\"timeLimitSeconds\":10}"), long_id);
   static const char *const bodies[] = {
     BODY_WITH("i", "u", "", QUESTION("")),
     BODY_WITH("i", "u", "", QUESTION("q1\\u0000x")),
@@ -355,8 +355,8 @@ test_get_session(void **state)
   assert_string_equal(json_object_get_string_member(session, "interviewId"), "i-1");
   JsonArray *takes = json_object_get_array_member(session, "takes");
   assert_int_equal(json_array_get_length(takes), 1);
-  assert_int_equal(json_object_get_int_member(json_array_get_object_element(takes, 0), "durationMs"),
-                   4200);
+  assert_int_equal(
+      json_object_get_int_member(json_array_get_object_element(takes, 0), "durationMs"), 4200);
   expect_error(f, "GET", path, NULL, NULL, 401, "unauthorized");
 }
 
@@ -385,11 +385,12 @@ test_health_and_readiness(void **state)
 {
   Fixture *f = *state;
   g_autoptr(JsonParser) a = json_parser_new();
-  assert_string_equal(json_object_get_string_member(call(f, "GET", "/healthz", NULL, NULL, 200, a),
-                                                    "status"), "ok");
+  assert_string_equal(
+      json_object_get_string_member(call(f, "GET", "/healthz", NULL, NULL, 200, a), "status"), "ok");
   g_autoptr(JsonParser) b = json_parser_new();
-  assert_string_equal(json_object_get_string_member(call(f, "GET", "/readyz", NULL, NULL, 200, b),
-                                                    "status"), "ready");
+  assert_string_equal(
+      json_object_get_string_member(call(f, "GET", "/readyz", NULL, NULL, 200, b), "status"),
+      "ready");
   f->store.database_down = TRUE;
   g_autoptr(JsonParser) c = json_parser_new();
   JsonObject *object = call(f, "GET", "/readyz", NULL, NULL, 503, c);
@@ -424,8 +425,8 @@ bearer_jwt(const char *claims_json)
   g_autofree char *input = g_strconcat(header, ".", claims, NULL);
   guint8 digest[32];
   gsize digest_length = sizeof digest;
-  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *) REVIEW_SECRET,
-                                     strlen(REVIEW_SECRET));
+  g_autoptr(GHmac)
+      hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *) REVIEW_SECRET, strlen(REVIEW_SECRET));
   g_hmac_update(hmac, (const guchar *) input, -1);
   g_hmac_get_digest(hmac, digest, &digest_length);
   g_autofree char *raw = g_base64_encode(digest, digest_length);
@@ -454,8 +455,7 @@ test_review_odd_paths_get_errors(void **state)
   g_autofree char *auth = recruiter_authorization();
   expect_error(f, "GET", "/api/v1/review/media/url", auth, NULL, 404, "not_found");
   expect_error(f, "GET", "/api/v1/review/media//url", auth, NULL, 400, "bad_path");
-  expect_error(f, "DELETE", "/api/v1/review/sessions/media", auth, NULL, 405,
-               "method_not_allowed");
+  expect_error(f, "DELETE", "/api/v1/review/sessions/media", auth, NULL, 405, "method_not_allowed");
   expect_error(f, "DELETE", "/api/v1/review/sessions//media", auth, NULL, 400, "bad_path");
   expect_error(f, "GET", "/api/v1/review/sessions/", auth, NULL, 400, "bad_path");
   expect_error(f, "GET", "/api/v1/review/sessions/..", auth, NULL, 400, "bad_path");
@@ -488,7 +488,8 @@ test_review_odd_paths_get_errors(void **state)
 /* ---- review API: the completeness record of each take ---- */
 
 #define REVIEWED_SESSION "5d1c9b0e-7f3a-4c2e-9b1d-0a6e8f2c4b71"
-#define RECORD "{\"video\": {\"frames\": {\"written\": 150}}, \"avOffsetMs\": {\"end\": 25, \"start\": 12}}"
+#define RECORD \
+  "{\"video\": {\"frames\": {\"written\": 150}}, \"avOffsetMs\": {\"end\": 25, \"start\": 12}}"
 
 static ImsSessionRecord *
 fake_load_reviewed_session(ImsStore *base, const char *id, GError **error)
@@ -543,12 +544,13 @@ test_review_detail_has_completeness(void **state)
   guint handler = g_log_set_handler("imsd.review", G_LOG_LEVEL_WARNING, count_warning, &warnings);
   g_autofree char *auth = recruiter_authorization();
   g_autoptr(JsonParser) parser = json_parser_new();
-  JsonObject *session = call(f, "GET", "/api/v1/review/sessions/" REVIEWED_SESSION, auth, NULL,
-                             200, parser);
+  JsonObject *session = call(f, "GET", "/api/v1/review/sessions/" REVIEWED_SESSION, auth, NULL, 200,
+                             parser);
   g_log_remove_handler("imsd.review", handler);
 
   JsonArray *questions = json_object_get_array_member(session, "questions");
-  JsonArray *takes = json_object_get_array_member(json_array_get_object_element(questions, 0), "takes");
+  JsonArray *takes = json_object_get_array_member(json_array_get_object_element(questions, 0),
+                                                  "takes");
   assert_int_equal(json_array_get_length(takes), 3);
   /* the stored record as an object, equal to the stored text */
   JsonNode *first = json_object_get_member(json_array_get_object_element(takes, 0), "completeness");
@@ -576,17 +578,20 @@ static void
 test_route_access(void **state)
 {
   (void) state;
-  static const struct { const char *method, *path; ImsApiAccess access; } cases[] = {
+  static const struct {
+    const char *method, *path;
+    ImsApiAccess access;
+  } cases[] = {
     { "GET", "/healthz", IMS_API_ACCESS_OPEN },
     { "GET", "/readyz", IMS_API_ACCESS_OPEN },
-    { "POST", "/healthz", IMS_API_ACCESS_OPEN },      /* 405, still without a token */
+    { "POST", "/healthz", IMS_API_ACCESS_OPEN }, /* 405, still without a token */
     { "DELETE", "/readyz", IMS_API_ACCESS_OPEN },
     { "POST", "/api/v1/sessions", IMS_API_ACCESS_SERVICE },
     { "GET", "/api/v1/sessions/x", IMS_API_ACCESS_SERVICE },
     { "DELETE", "/api/v1/sessions", IMS_API_ACCESS_SERVICE },
     { "GET", "/api/v1/nothing", IMS_API_ACCESS_SERVICE },
     { "GET", "/api/v1/review", IMS_API_ACCESS_SERVICE }, /* not under /api/v1/review/ */
-    { "GET", "/healthz/", IMS_API_ACCESS_SERVICE },     /* malformed: not the open route */
+    { "GET", "/healthz/", IMS_API_ACCESS_SERVICE },      /* malformed: not the open route */
     { "GET", "/api/v1/review/sessions", IMS_API_ACCESS_RECRUITER },
     { "GET", "/api/v1/review/sessions/x", IMS_API_ACCESS_RECRUITER },
     { "DELETE", "/api/v1/review/sessions/x/media", IMS_API_ACCESS_RECRUITER },
@@ -604,7 +609,7 @@ test_route_access(void **state)
   }
 }
 
-static const char *store_called;  /* the last store operation a handler used */
+static const char *store_called; /* the last store operation a handler used */
 
 static ImsSessionRecord *
 record_load_session(ImsStore *base, const char *id, GError **error)
@@ -645,7 +650,7 @@ test_every_route_reaches_its_handler(void **state)
     gboolean recruiter;
     const char *body;
     int status;
-    const char *store_called;   /* NULL: none */
+    const char *store_called; /* NULL: none */
   } routes[] = {
     { "GET", "/healthz", FALSE, NULL, 200, NULL },
     { "GET", "/readyz", FALSE, NULL, 200, NULL },
@@ -690,7 +695,8 @@ test_credentials_by_part_of_the_api(void **state)
 {
   Fixture *f = *state;
   g_autofree char *recruiter = recruiter_authorization();
-  g_autofree char *candidate = bearer_jwt("{\"sub\":\"c-1\",\"role\":\"candidate\",\"exp\":4102444800}");
+  g_autofree char *candidate = bearer_jwt(
+      "{\"sub\":\"c-1\",\"role\":\"candidate\",\"exp\":4102444800}");
 
   expect_message(f, "GET", "/api/v1/review/sessions", AUTH, 401, "unauthorized",
                  RECRUITER_TOKEN_NEEDED);
@@ -721,7 +727,10 @@ test_credentials_by_part_of_the_api(void **state)
 static void
 test_time_members(void **state)
 {
-  static const struct { gint64 us; const char *text; } cases[] = {
+  static const struct {
+    gint64 us;
+    const char *text;
+  } cases[] = {
     { G_GINT64_CONSTANT(1759744800001999), "2025-10-06T10:00:00.001Z" },
     { -1000, "1969-12-31T23:59:59.999Z" },
     { -1, "1969-12-31T23:59:59.999Z" },

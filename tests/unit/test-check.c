@@ -7,7 +7,7 @@
 
 #include "check.h"
 
-#define T0 1764600000000000   /* 2025-12-01T14:40:00.000Z */
+#define T0 1764600000000000 /* 2025-12-01T14:40:00.000Z */
 #define S (G_USEC_PER_SEC)
 
 static JsonObject *
@@ -48,14 +48,14 @@ test_failure_then_recovery(void **state)
 {
   ImsCheck check;
   ims_check_init(&check, TRUE);
-  assert_false(ims_check_succeeded(&check, T0));       /* already ok */
+  assert_false(ims_check_succeeded(&check, T0)); /* already ok */
   assert_int_equal(check.checked_at, T0);
   assert_int_equal(check.since, 0);
 
   assert_true(ims_check_failed(&check, "connection refused", T0 + 1 * S));
   assert_int_equal(check.state, IMS_CHECK_UNAVAILABLE);
   assert_int_equal(check.since, T0 + 1 * S);
-  assert_false(ims_check_failed(&check, "timed out", T0 + 3 * S));   /* still down */
+  assert_false(ims_check_failed(&check, "timed out", T0 + 3 * S)); /* still down */
   assert_int_equal(check.since, T0 + 1 * S);
   assert_int_equal(check.checked_at, T0 + 3 * S);
   assert_string_equal(check.last_error, "timed out");
@@ -76,7 +76,7 @@ test_failure_then_recovery(void **state)
   assert_int_equal(check.state, IMS_CHECK_OK);
   assert_int_equal(check.since, T0 + 4 * S);
   assert_int_equal(check.checked_at, T0 + 6 * S);
-  assert_int_equal(check.cleared_at, T0 + 4 * S);     /* the first success, not the last */
+  assert_int_equal(check.cleared_at, T0 + 4 * S); /* the first success, not the last */
 
   g_autoptr(JsonParser) up_parser = json_parser_new();
   JsonObject *up = to_json(&check, up_parser);

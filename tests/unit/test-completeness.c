@@ -55,8 +55,8 @@ test_filled_record(void **state)
   ims_take_completeness_add_gap(&c, IMS_TRACK_VIDEO, 500);
   ims_take_completeness_add_gap(&c, IMS_TRACK_VIDEO, 2000);
   ims_take_completeness_add_gap(&c, IMS_TRACK_VIDEO, 120);
-  ims_take_completeness_add_gap(&c, IMS_TRACK_AUDIO, 0);   /* no gap */
-  ims_take_completeness_add_gap(&c, IMS_TRACK_AUDIO, -5);  /* no gap */
+  ims_take_completeness_add_gap(&c, IMS_TRACK_AUDIO, 0);  /* no gap */
+  ims_take_completeness_add_gap(&c, IMS_TRACK_AUDIO, -5); /* no gap */
 
   gint64 start, end;
   assert_true(ims_take_completeness_av_offset(&c, &start, &end));

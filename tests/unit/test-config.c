@@ -413,7 +413,8 @@ static const struct {
 } boolean_keys[] = {
   { "storage", "s3_use_tls", "IMSD_STORAGE_S3_USE_TLS", offsetof(ImsConfig, s3_use_tls) },
   { "storage", "s3_path_style", "IMSD_STORAGE_S3_PATH_STYLE", offsetof(ImsConfig, s3_path_style) },
-  { "storage", "upload_original", "IMSD_STORAGE_UPLOAD_ORIGINAL", offsetof(ImsConfig, upload_original) },
+  { "storage", "upload_original", "IMSD_STORAGE_UPLOAD_ORIGINAL",
+    offsetof(ImsConfig, upload_original) },
 };
 
 static gboolean
@@ -432,15 +433,15 @@ test_booleans(void **state)
     const char *text;
     gboolean value;
   } spellings[] = {
-    { "true", TRUE }, { "TRUE", TRUE }, { "True", TRUE }, { "yes", TRUE }, { "YES", TRUE }, { "1", TRUE },
-    { " yes ", TRUE }, { "false", FALSE }, { "False", FALSE }, { "no", FALSE }, { "No", FALSE },
-    { "0", FALSE },
+    { "true", TRUE },   { "TRUE", TRUE }, { "True", TRUE },  { "yes", TRUE },
+    { "YES", TRUE },    { "1", TRUE },    { " yes ", TRUE }, { "false", FALSE },
+    { "False", FALSE }, { "no", FALSE },  { "No", FALSE },   { "0", FALSE },
   };
   for (gsize k = 0; k < G_N_ELEMENTS(boolean_keys); k++) {
     for (gsize s = 0; s < G_N_ELEMENTS(spellings); s++) {
       g_autoptr(ImsConfig) config = ims_config_new();
-      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group, boolean_keys[k].key,
-                                              spellings[s].text);
+      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group,
+                                              boolean_keys[k].key, spellings[s].text);
       g_autoptr(GError) error = NULL;
       if (!ims_config_load_data(config, text, -1, "bool.conf", &error))
         fail_msg("%s: %s", text, error->message);
@@ -448,7 +449,8 @@ test_booleans(void **state)
 
       g_autoptr(ImsConfig) from_environment = ims_config_new();
       g_autofree char *entry = g_strdup_printf("%s=%s", boolean_keys[k].variable, spellings[s].text);
-      char *envp[] = { entry, "IMSD_AUTH_SERVICE_TOKEN=bearer", "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
+      char *envp[] = { entry, "IMSD_AUTH_SERVICE_TOKEN=bearer",
+                       "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
       if (!ims_config_apply_environment(from_environment, envp, &error))
         fail_msg("%s: %s", entry, error->message);
       assert_int_equal(boolean_field(from_environment, k), spellings[s].value);
@@ -457,13 +459,14 @@ test_booleans(void **state)
     }
     const char *bad[] = { "2", "-1", "maybe", "y", "on", "", "truefalse" };
     for (gsize b = 0; b < G_N_ELEMENTS(bad); b++) {
-      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group, boolean_keys[k].key,
-                                              bad[b]);
+      g_autofree char *text = g_strdup_printf("[%s]\n%s=%s\n", boolean_keys[k].group,
+                                              boolean_keys[k].key, bad[b]);
       g_autoptr(GError) error = NULL;
       g_autofree char *before = ims_config_to_string(fixture->config);
       assert_false(ims_config_load_data(fixture->config, text, -1, "bool.conf", &error));
       assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_BAD_VALUE));
-      g_autofree char *where = g_strdup_printf("bool.conf:2: [%s] %s", boolean_keys[k].group, boolean_keys[k].key);
+      g_autofree char *where = g_strdup_printf("bool.conf:2: [%s] %s", boolean_keys[k].group,
+                                               boolean_keys[k].key);
       assert_contains(error->message, where);
       assert_contains(error->message, "true, false, yes, no, 1 or 0");
       g_autofree char *after = ims_config_to_string(fixture->config);
@@ -492,12 +495,13 @@ test_redacted_string(void **state)
   set_string(&config->s3_secret_key, "s3-secret-ABC");
   set_string(&config->database_url,
              "postgresql://imsd:db-pass-1@db.example:5432/imsd?sslmode=require&password=db-pass-2");
-  set_string(&config->properties,
-             "security.protocol=SASL_SSL;sasl.username=imsd;sasl.password=kafka-pass; SSL.Key.Password = key-pass");
+  set_string(
+      &config->properties,
+      "security.protocol=SASL_SSL;sasl.username=imsd;sasl.password=kafka-pass; SSL.Key.Password = key-pass");
   set_string(&config->jwt_secret, "");
   g_autofree char *text = ims_config_to_redacted_string(config);
-  const char *secrets[] = { "svc-bearer-XYZ", GOOD_SECRET, "s3-secret-ABC", "db-pass-1", "db-pass-2",
-                            "kafka-pass", "key-pass" };
+  const char *secrets[] = { "svc-bearer-XYZ", GOOD_SECRET,  "s3-secret-ABC", "db-pass-1",
+                            "db-pass-2",      "kafka-pass", "key-pass" };
   for (gsize i = 0; i < G_N_ELEMENTS(secrets); i++)
     assert_lacks(text, secrets[i]);
   g_autoptr(GKeyFile) printed = g_key_file_new();
@@ -537,9 +541,12 @@ test_redacted_string(void **state)
   assert_int_equal(g_key_file_get_integer(printed, "server", "port", NULL), 8080);
 
   /* libpq's key=value conninfo, quoted values with escapes */
-  set_string(&config->database_url, "host=db user=imsd password='p a\\'ss word' dbname=imsd sslpassword=x2");
+  set_string(&config->database_url,
+             "host=db user=imsd password='p a\\'ss word' dbname=imsd sslpassword=x2");
   g_autofree char *conninfo = ims_config_to_redacted_string(config);
-  assert_contains(conninfo, "database_url=host=db user=imsd password=<redacted> dbname=imsd sslpassword=<redacted>\n");
+  assert_contains(
+      conninfo,
+      "database_url=host=db user=imsd password=<redacted> dbname=imsd sslpassword=<redacted>\n");
   set_string(&config->database_url, "postgresql:///imsd");
   g_autofree char *plain = ims_config_to_redacted_string(config);
   assert_contains(plain, "database_url=postgresql:///imsd\n");
@@ -561,7 +568,8 @@ test_log_keys(void **state)
   assert_string_equal(fixture->config->log_format, "text");
   assert_string_equal(fixture->config->log_gstreamer, "");
   g_autoptr(GError) error = NULL;
-  if (!ims_config_load_data(fixture->config, "[log]\nformat=json\ngstreamer=WARNING,qtmux:5, *sink*:DEBUG\n", -1,
+  if (!ims_config_load_data(fixture->config,
+                            "[log]\nformat=json\ngstreamer=WARNING,qtmux:5, *sink*:DEBUG\n", -1,
                             "log.conf", &error))
     fail_msg("%s", error->message);
   assert_string_equal(fixture->config->log_format, "json");
@@ -571,9 +579,10 @@ test_log_keys(void **state)
   assert_string_equal(fixture->config->log_format, "text");
   assert_string_equal(fixture->config->log_gstreamer, "2");
 
-  const char *bad[] = { "[log]\nformat=xml\n", "[log]\nformat=JSON\n",
-                        "[log]\ngstreamer=warning\n", "[log]\ngstreamer=qtmux:\n", "[log]\ngstreamer=:5\n",
-                        "[log]\ngstreamer=2,,3\n", "[log]\ngstreamer=qtmux:5:6\n", "[log]\ngstreamer=loud\n" };
+  const char *bad[] = { "[log]\nformat=xml\n",          "[log]\nformat=JSON\n",
+                        "[log]\ngstreamer=warning\n",   "[log]\ngstreamer=qtmux:\n",
+                        "[log]\ngstreamer=:5\n",        "[log]\ngstreamer=2,,3\n",
+                        "[log]\ngstreamer=qtmux:5:6\n", "[log]\ngstreamer=loud\n" };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_clear_error(&error);
     if (ims_config_load_data(fixture->config, bad[i], -1, "log.conf", &error))
@@ -585,7 +594,8 @@ test_log_keys(void **state)
   assert_string_equal(fixture->config->log_gstreamer, "2");
   /* an empty format is refused by validation (like every string key that may not be empty) */
   g_clear_error(&error);
-  char *empty[] = { "IMSD_LOG_FORMAT=", "IMSD_AUTH_SERVICE_TOKEN=bearer", "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
+  char *empty[] = { "IMSD_LOG_FORMAT=", "IMSD_AUTH_SERVICE_TOKEN=bearer",
+                    "IMSD_AUTH_TOKEN_SECRET=" GOOD_SECRET, NULL };
   assert_true(ims_config_apply_environment(fixture->config, empty, &error));
   assert_false(ims_config_validate(fixture->config, &error));
   assert_contains(error->message, "[log] format (IMSD_LOG_FORMAT) must not be empty");
@@ -655,7 +665,8 @@ test_retired_keys_are_ignored_with_a_warning(void **state)
                                          "stun_server=stun://stun.example.com:3478\nmedia_loops=2\n",
                                          -1, "old.conf", &error);
   guint file_warnings = captured.warnings;
-  char *envp[] = { (char *) "IMSD_MEDIA_INGEST=receiver", (char *) "IMSD_MEDIA_JITTERBUFFER_LATENCY_MS=50",
+  char *envp[] = { (char *) "IMSD_MEDIA_INGEST=receiver",
+                   (char *) "IMSD_MEDIA_JITTERBUFFER_LATENCY_MS=50",
                    (char *) "IMSD_MEDIA_TARGET_BITRATE_KBPS=1800", NULL };
   gboolean applied = ims_config_apply_environment(fixture->config, envp, &error);
   g_log_remove_handler("imsd.config", handler);
@@ -678,7 +689,8 @@ test_retired_keys_are_ignored_with_a_warning(void **state)
   assert_null(strstr(after, "ingest="));
   assert_null(strstr(before, "jitterbuffer"));
   /* a key that never existed is still refused */
-  assert_false(ims_config_load_data(fixture->config, "[media]\ningest_path=x\n", -1, "typo.conf", &error));
+  assert_false(
+      ims_config_load_data(fixture->config, "[media]\ningest_path=x\n", -1, "typo.conf", &error));
   assert_true(g_error_matches(error, IMS_CONFIG_ERROR, IMS_CONFIG_ERROR_UNKNOWN_KEY));
 }
 
@@ -717,7 +729,8 @@ test_shipped_example(void **state)
       g_autofree char *want = g_key_file_get_value(table, *group, *key, NULL);
       g_autofree char *have = g_key_file_get_value(example, *group, *key, NULL);
       if (g_strcmp0(want, have) != 0)
-        fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have, want);
+        fail_msg("etc/imsd.conf.example: [%s] %s=%s but the default is %s", *group, *key, have,
+                 want);
     }
   }
   assert_true(key_count >= 46);

@@ -19,18 +19,19 @@
 #include "kafka-fake.h"
 #include "metrics.h"
 
-#define DELETED(id) "{\"eventId\":\"" id "\",\"eventType\":\"user.deleted\"," \
-                    "\"timestamp\":1700000000000,\"userId\":\"user-7\",\"data\":{}}"
+#define DELETED(id) \
+  "{\"eventId\":\"" id "\",\"eventType\":\"user.deleted\"," \
+  "\"timestamp\":1700000000000,\"userId\":\"user-7\",\"data\":{}}"
 
 typedef struct {
   ImsConsumer *consumer;
-  ImsKafkaFakeConsumer *kafka;    /* the fake consumer */
-  ImsKafkaFake *dlq;              /* the fake DLQ producer */
-  guint failures;                 /* the handler fails this many calls first */
-  gboolean hold;                  /* the handler keeps done for later */
+  ImsKafkaFakeConsumer *kafka; /* the fake consumer */
+  ImsKafkaFake *dlq;           /* the fake DLQ producer */
+  guint failures;              /* the handler fails this many calls first */
+  gboolean hold;               /* the handler keeps done for later */
   ImsConsumerDone held;
-  GArray *calls;                  /* gint64 monotonic times of handler calls */
-  GPtrArray *handled;             /* char*: "<eventType> <eventId> <userId>" */
+  GArray *calls;      /* gint64 monotonic times of handler calls */
+  GPtrArray *handled; /* char*: "<eventType> <eventId> <userId>" */
 } Fixture;
 
 static void
@@ -40,8 +41,8 @@ handler(const ImsConsumedEvent *event, ImsConsumer *consumer, ImsConsumerDone do
   Fixture *f = user_data;
   gint64 now = g_get_monotonic_time();
   g_array_append_val(f->calls, now);
-  g_ptr_array_add(f->handled, g_strdup_printf("%s %s %s", event->event_type, event->event_id,
-                                              event->user_id));
+  g_ptr_array_add(f->handled,
+                  g_strdup_printf("%s %s %s", event->event_type, event->event_id, event->user_id));
   if (f->hold) {
     f->held = done;
     return;
@@ -133,7 +134,7 @@ test_one_message_at_a_time(void **state)
   ims_kafka_fake_consumer_push(f->kafka, "user-events", 2, DELETED("e-2"));
   run_for(100);
   assert_int_equal(f->handled->len, 1);
-  assert_int_equal(f->kafka->consumed, 1);     /* the second waits in the queue */
+  assert_int_equal(f->kafka->consumed, 1); /* the second waits in the queue */
   assert_int_equal(f->kafka->committed->len, 0);
 
   f->hold = FALSE;
@@ -155,9 +156,9 @@ test_failed_handler_is_retried_with_backoff(void **state)
   WAIT_FOR(f->kafka->committed->len == 1, 5000);
   assert_int_equal(f->calls->len, 3);
   gint64 *at = (gint64 *) f->calls->data;
-  assert_true(at[1] - at[0] >= 490 * 1000);     /* 0.5 s */
+  assert_true(at[1] - at[0] >= 490 * 1000); /* 0.5 s */
   assert_true(at[1] - at[0] < 1000 * 1000);
-  assert_true(at[2] - at[1] >= 990 * 1000);     /* 1 s */
+  assert_true(at[2] - at[1] >= 990 * 1000); /* 1 s */
   assert_true(at[2] - at[1] < 2000 * 1000);
   assert_int_equal(committed(f, 0), 5);
   assert_int_equal(f->dlq->produced->len, 0);
@@ -170,9 +171,9 @@ test_dead_letter_after_the_retry_limit(void **state)
   f->failures = 100;
   ims_kafka_fake_consumer_push(f->kafka, "user-events", 9, DELETED("e-9"));
   WAIT_FOR(f->dlq->produced->len == 1, 6000);
-  assert_int_equal(f->calls->len, 4);           /* the first try and 3 retries */
+  assert_int_equal(f->calls->len, 4); /* the first try and 3 retries */
   gint64 *at = (gint64 *) f->calls->data;
-  assert_true(at[3] - at[2] >= 1990 * 1000);    /* 2 s */
+  assert_true(at[3] - at[2] >= 1990 * 1000); /* 2 s */
   assert_int_equal(f->dlq->produced->len, 1);
   ImsKafkaFakeRecord *record = g_ptr_array_index(f->dlq->produced, 0);
   assert_string_equal(record->topic, "user-events-dlq");
@@ -207,7 +208,7 @@ test_message_that_cannot_parse_goes_to_the_dlq_at_once(void **state)
   assert_string_equal(g_hash_table_lookup(record->headers, "dlq-retry-count"), "0");
   assert_non_null(g_hash_table_lookup(record->headers, "dlq-error"));
   run_for(50);
-  assert_int_equal(f->kafka->committed->len, 0);   /* only once the DLQ has it */
+  assert_int_equal(f->kafka->committed->len, 0); /* only once the DLQ has it */
   ims_kafka_fake_report(f->dlq, 0, NULL);
   WAIT_FOR(f->kafka->committed->len == 1, 2000);
   assert_int_equal(committed(f, 0), 3);
@@ -246,7 +247,7 @@ test_metrics_count_messages_lag_and_dead_letters(void **state)
   ims_kafka_fake_consumer_push(f->kafka, "auth-events", 6, "not json");
   WAIT_FOR(f->dlq->produced->len == 1, 2000);
   assert_true(ims_metric_get(&ims_metric_consumed_events, 0) == taken + 2);
-  assert_true(ims_metric_get(&ims_metric_dead_lettered, 0) == dead);   /* not confirmed yet */
+  assert_true(ims_metric_get(&ims_metric_dead_lettered, 0) == dead); /* not confirmed yet */
   ims_kafka_fake_report(f->dlq, 0, NULL);
   WAIT_FOR(f->kafka->committed->len == 2, 2000);
   assert_true(ims_metric_get(&ims_metric_dead_lettered, 0) == dead + 1);

@@ -14,10 +14,10 @@
 
 typedef struct {
   ImsStore base;
-  gint unreachable;           /* atomic: statements and pings fail as if the server were down */
-  gint pings;                 /* atomic */
+  gint unreachable; /* atomic: statements and pings fail as if the server were down */
+  gint pings;       /* atomic */
   GMutex lock;
-  GPtrArray *ran;             /* char*: names of jobs that ran to success, in order (lock) */
+  GPtrArray *ran; /* char*: names of jobs that ran to success, in order (lock) */
 } FakeStore;
 
 static gboolean
@@ -40,16 +40,16 @@ fake_free(ImsStore *base)
 typedef struct {
   FakeStore store;
   ImsDatabase *database;
-  GPtrArray *answered;        /* char*: names in the order done ran (main thread) */
+  GPtrArray *answered; /* char*: names in the order done ran (main thread) */
   GThread *main_thread;
-  gboolean done_off_main;     /* a done ran on another thread */
+  gboolean done_off_main; /* a done ran on another thread */
 } Fixture;
 
 typedef struct {
   Fixture *fixture;
   char *name;
-  gboolean refuse;            /* fail with a constraint error */
-  GError *error;              /* what done saw */
+  gboolean refuse; /* fail with a constraint error */
+  GError *error;   /* what done saw */
 } Job;
 
 static void
@@ -66,7 +66,8 @@ run_job(ImsStore *base, gpointer data, GError **error)
   FakeStore *store = (FakeStore *) base;
   Job *job = data;
   if (g_atomic_int_get(&store->unreachable)) {
-    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "server closed the connection");
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
+                        "server closed the connection");
     return FALSE;
   }
   if (job->refuse) {
@@ -86,10 +87,11 @@ on_job_done(gpointer data, const GError *error)
   Fixture *f = job->fixture;
   if (g_thread_self() != f->main_thread)
     f->done_off_main = TRUE;
-  g_ptr_array_add(f->answered, g_strdup_printf("%s:%s", job->name,
-                                               error ? (error->code == IMS_STORE_ERROR_CONNECT
-                                                            ? "unreachable" : "refused")
-                                                     : "ok"));
+  g_ptr_array_add(
+      f->answered,
+      g_strdup_printf("%s:%s", job->name,
+                      error ? (error->code == IMS_STORE_ERROR_CONNECT ? "unreachable" : "refused")
+                            : "ok"));
 }
 
 static void
@@ -140,10 +142,10 @@ joined(GPtrArray *names)
   return text;
 }
 
-#define assert_names(array, expected)              \
-  do {                                             \
-    g_autofree char *text_ = joined(array);        \
-    assert_string_equal(text_, (expected));        \
+#define assert_names(array, expected) \
+  do { \
+    g_autofree char *text_ = joined(array); \
+    assert_string_equal(text_, (expected)); \
   } while (0)
 
 static void
@@ -153,7 +155,7 @@ test_jobs_run_and_answer_in_order(void **state)
   submit(f, IMS_DATABASE_WRITE, "w1", FALSE);
   submit(f, IMS_DATABASE_READ, "r1", FALSE);
   submit(f, IMS_DATABASE_WRITE, "w2", FALSE);
-  assert_int_equal(f->answered->len, 0);   /* answers come through the main context */
+  assert_int_equal(f->answered->len, 0); /* answers come through the main context */
   assert_true(ims_database_flush(f->database, 5000));
   assert_names(f->store.ran, "w1,r1,w2");
   assert_names(f->answered, "w1:ok,r1:ok,w2:ok");
@@ -186,7 +188,7 @@ test_writes_wait_for_an_unreachable_database(void **state)
   /* held: the flush gives up, the writes are not answered */
   assert_false(ims_database_flush(f->database, 1200));
   assert_names(f->answered, "r1:unreachable");
-  assert_true(g_atomic_int_get(&f->store.pings) >= 2);   /* it keeps trying */
+  assert_true(g_atomic_int_get(&f->store.pings) >= 2); /* it keeps trying */
 
   ImsDatabaseStatus status = { 0 };
   ims_database_get_status(f->database, &status);
@@ -236,7 +238,7 @@ test_reads_work_again_when_the_database_is_back(void **state)
     ims_database_status_clear(&status);
     if (available)
       break;
-    assert_true(g_get_monotonic_time() < deadline);   /* back within the 5 s backoff */
+    assert_true(g_get_monotonic_time() < deadline); /* back within the 5 s backoff */
     g_usleep(50 * 1000);
   }
   submit(f, IMS_DATABASE_READ, "r2", FALSE);
@@ -288,13 +290,13 @@ test_idle_database_check_follows_the_server(void **state)
   assert_true(status.check.last_error_at >= down_at);
   assert_int_equal(status.check.cleared_at, 0);
   ims_database_status_clear(&status);
-  submit(f, IMS_DATABASE_READ, "r1", FALSE);     /* fails fast: no job ran into the outage */
+  submit(f, IMS_DATABASE_READ, "r1", FALSE); /* fails fast: no job ran into the outage */
   assert_true(ims_database_flush(f->database, 100));
   assert_names(f->answered, "w1:refused,r1:unreachable");
   /* a write that comes now waits, and the status counts it (no write ran into the outage) */
   submit(f, IMS_DATABASE_WRITE, "w2", FALSE);
   ims_database_get_status(f->database, &status);
-  assert_int_equal(status.waiting_writes, 1);             /* at once */
+  assert_int_equal(status.waiting_writes, 1); /* at once */
   ims_database_status_clear(&status);
   assert_false(ims_database_flush(f->database, 600));
   ims_database_get_status(f->database, &status);

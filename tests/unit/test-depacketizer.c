@@ -35,19 +35,19 @@
   "t. ! queue ! rtpopuspay ! appsink name=rtp sync=false"
 
 typedef struct {
-  GPtrArray *frames;    /* ImsTestBuffer: encoder output */
-  GPtrArray *packets;   /* ImsTestBuffer: RTP payloads */
+  GPtrArray *frames;  /* ImsTestBuffer: encoder output */
+  GPtrArray *packets; /* ImsTestBuffer: RTP payloads */
 } Media;
 
 static Media h264, vp8, opus;
 
 /* What came out of a run. */
 typedef struct {
-  GPtrArray *frames;    /* GBytes */
-  GArray *keyframes;    /* gboolean */
-  GArray *timestamps;   /* guint32 */
-  guint dropped;        /* pushes reporting IMS_DEPACKETIZER_DROPPED */
-  guint refused;        /* pushes answering < 0 */
+  GPtrArray *frames;  /* GBytes */
+  GArray *keyframes;  /* gboolean */
+  GArray *timestamps; /* guint32 */
+  guint dropped;      /* pushes reporting IMS_DEPACKETIZER_DROPPED */
+  guint refused;      /* pushes answering < 0 */
   int last_error;
 } Output;
 
@@ -60,7 +60,8 @@ output_clear(Output *o)
 }
 
 static void
-push(ImsDepacketizer *d, const guint8 *payload, gsize size, guint32 ts, gboolean marker, gboolean loss, Output *o)
+push(ImsDepacketizer *d, const guint8 *payload, gsize size, guint32 ts, gboolean marker,
+     gboolean loss, Output *o)
 {
   ImsRtpPayload packet = { payload, size, ts, marker, loss };
   ImsMediaFrame frame;
@@ -85,7 +86,11 @@ static Output
 run(ImsDepacketizer *d, const Media *m, const int *skip)
 {
   Output o = { g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref),
-               g_array_new(FALSE, FALSE, sizeof(gboolean)), g_array_new(FALSE, FALSE, sizeof(guint32)), 0, 0, 0 };
+               g_array_new(FALSE, FALSE, sizeof(gboolean)),
+               g_array_new(FALSE, FALSE, sizeof(guint32)),
+               0,
+               0,
+               0 };
   gboolean loss = FALSE;
   for (guint i = 0; i < m->packets->len; i++) {
     gboolean skipped = FALSE;
@@ -225,7 +230,8 @@ test_h264_clean_stream(void **state)
       assert_true(has_nal(got, 8));
     }
     if (i > 0)
-      assert_true(g_array_index(o.timestamps, guint32, i) > g_array_index(o.timestamps, guint32, i - 1));
+      assert_true(g_array_index(o.timestamps, guint32, i) >
+                  g_array_index(o.timestamps, guint32, i - 1));
   }
   assert_int_equal(keyframes, 3);
   assert_false(ims_depacketizer_wants_keyframe(d));
@@ -235,7 +241,8 @@ test_h264_clean_stream(void **state)
   assert_true(ims_depacketizer_get_h264_parameter_sets(d, &sps, &sps_size, &pps, &pps_size));
   assert_int_equal(sps[0] & 0x1f, 7);
   assert_int_equal(pps[0] & 0x1f, 8);
-  g_autoptr(GPtrArray) first = nal_units(((ImsTestBuffer *) g_ptr_array_index(h264.frames, 0))->data);
+  g_autoptr(GPtrArray)
+      first = nal_units(((ImsTestBuffer *) g_ptr_array_index(h264.frames, 0))->data);
   for (guint k = 0; k < first->len; k++)
     if (nal_type(g_ptr_array_index(first, k)) == 7)
       assert_true(g_bytes_equal(g_ptr_array_index(first, k), g_bytes_new_static(sps, sps_size)));
@@ -253,7 +260,8 @@ first_packet_of_frame(const Media *m, guint n)
 {
   guint frame = 0;
   for (guint i = 1; i < m->packets->len; i++) {
-    const ImsTestBuffer *a = g_ptr_array_index(m->packets, i - 1), *b = g_ptr_array_index(m->packets, i);
+    const ImsTestBuffer *a = g_ptr_array_index(m->packets, i - 1),
+                        *b = g_ptr_array_index(m->packets, i);
     if (a->rtp_timestamp != b->rtp_timestamp && ++frame == n)
       return (int) i;
   }
@@ -279,18 +287,21 @@ check_losses(const Media *m, ImsMediaCodec codec, guint frame_number)
   int first = first_packet_of_frame(m, frame_number);
   assert_true(first > 0);
   int count = packets_in_frame(m, first);
-  assert_true(count >= 3);   /* the chosen frame needs a middle */
+  assert_true(count >= 3); /* the chosen frame needs a middle */
   /* the start: for H.264 the FU-A that starts the first slice (a lost
    * SPS/PPS packet before it is made up for by the remembered ones) */
   int start = first;
   while (codec == IMS_MEDIA_CODEC_H264) {
-    const guint8 *p = g_bytes_get_data(((ImsTestBuffer *) g_ptr_array_index(m->packets, start))->data, NULL);
+    const guint8 *p = g_bytes_get_data(
+        ((ImsTestBuffer *) g_ptr_array_index(m->packets, start))->data, NULL);
     if ((p[0] & 0x1f) == 28 && (p[1] & 0x80))
       break;
     start++;
   }
   assert_true(start < first + count - 1);
-  int cases[3][2] = { { start + 1, -1 }, { start, -1 }, { first + count - 1, -1 } };   /* middle, start, end */
+  int cases[3][2] = { { start + 1, -1 },
+                      { start, -1 },
+                      { first + count - 1, -1 } }; /* middle, start, end */
   for (int c = 0; c < 3; c++) {
     g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(codec, 0);
     Output o = run(d, m, cases[c]);
@@ -320,7 +331,11 @@ test_h264_wants_keyframe_after_loss(void **state)
   int first = first_packet_of_frame(&h264, 3);
   int skip[] = { first + 1, -1 };
   Output o = { g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref),
-               g_array_new(FALSE, FALSE, sizeof(gboolean)), g_array_new(FALSE, FALSE, sizeof(guint32)), 0, 0, 0 };
+               g_array_new(FALSE, FALSE, sizeof(gboolean)),
+               g_array_new(FALSE, FALSE, sizeof(guint32)),
+               0,
+               0,
+               0 };
   gboolean loss = FALSE;
   gboolean asked_before_keyframe = FALSE;
   for (guint i = 0; i < h264.packets->len; i++) {
@@ -334,8 +349,9 @@ test_h264_wants_keyframe_after_loss(void **state)
     guint before = o.frames->len;
     push(d, data, size, p->rtp_timestamp, p->marker, loss, &o);
     loss = FALSE;
-    if (o.dropped > 0 && o.frames->len > before && g_array_index(o.keyframes, gboolean, o.frames->len - 1))
-      break;   /* the keyframe after the loss */
+    if (o.dropped > 0 && o.frames->len > before &&
+        g_array_index(o.keyframes, gboolean, o.frames->len - 1))
+      break; /* the keyframe after the loss */
     if (o.dropped > 0)
       asked_before_keyframe |= ims_depacketizer_wants_keyframe(d);
   }
@@ -367,17 +383,17 @@ test_h264_keyframe_gets_parameter_sets(void **state)
   ImsMediaFrame frame;
   ImsRtpPayload packet = { stap, n, 1000, FALSE, FALSE };
   assert_int_equal(ims_depacketizer_push(d, &packet, &frame), 0);
-  packet = (ImsRtpPayload) { IDR, sizeof IDR, 1000, TRUE, FALSE };
+  packet = (ImsRtpPayload){ IDR, sizeof IDR, 1000, TRUE, FALSE };
   assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
   assert_true(frame.keyframe);
   assert_int_equal(frame.size, 4 * 3 + sizeof SPS + sizeof PPS + sizeof IDR);
 
-  packet = (ImsRtpPayload) { SLICE, sizeof SLICE, 4000, TRUE, FALSE };
+  packet = (ImsRtpPayload){ SLICE, sizeof SLICE, 4000, TRUE, FALSE };
   assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
   assert_false(frame.keyframe);
   assert_int_equal(frame.size, 4 + sizeof SLICE);
 
-  packet = (ImsRtpPayload) { IDR, sizeof IDR, 7000, TRUE, FALSE };
+  packet = (ImsRtpPayload){ IDR, sizeof IDR, 7000, TRUE, FALSE };
   assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
   assert_true(frame.keyframe);
   guint8 want[64];
@@ -402,31 +418,31 @@ test_h264_bad_payloads(void **state)
     gsize size;
     int error;
   } cases[] = {
-    { { 25, 0, 2, 0x41, 0x9a }, 5, -ENOTSUP },         /* STAP-B */
-    { { 26, 0, 0 }, 3, -ENOTSUP },                     /* MTAP16 */
-    { { 27, 0, 0 }, 3, -ENOTSUP },                     /* MTAP24 */
-    { { 29, 0x85, 0x88 }, 3, -ENOTSUP },               /* FU-B */
-    { { 0, 1, 2 }, 3, -EINVAL },                       /* type 0 */
-    { { 30, 1 }, 2, -EINVAL },                         /* reserved */
-    { { 0x80 | 1, 0x9a }, 2, -EINVAL },                /* forbidden bit */
-    { { 24, 0, 9, 0x41, 0x9a }, 5, -EINVAL },          /* STAP-A unit longer than the packet */
-    { { 24, 0, 0 }, 3, -EINVAL },                      /* STAP-A unit of size 0 */
-    { { 24, 0, 2, 0x41, 0x9a, 0 }, 6, -EINVAL },       /* STAP-A with a stray byte */
-    { { 28, 0xc5, 0x88 }, 3, -EINVAL },                /* FU-A with both S and E */
-    { { 28, 0x85 }, 2, -EINVAL },                      /* FU-A without data */
-    { { 0 }, 0, -EINVAL },                             /* empty */
+    { { 25, 0, 2, 0x41, 0x9a }, 5, -ENOTSUP },   /* STAP-B */
+    { { 26, 0, 0 }, 3, -ENOTSUP },               /* MTAP16 */
+    { { 27, 0, 0 }, 3, -ENOTSUP },               /* MTAP24 */
+    { { 29, 0x85, 0x88 }, 3, -ENOTSUP },         /* FU-B */
+    { { 0, 1, 2 }, 3, -EINVAL },                 /* type 0 */
+    { { 30, 1 }, 2, -EINVAL },                   /* reserved */
+    { { 0x80 | 1, 0x9a }, 2, -EINVAL },          /* forbidden bit */
+    { { 24, 0, 9, 0x41, 0x9a }, 5, -EINVAL },    /* STAP-A unit longer than the packet */
+    { { 24, 0, 0 }, 3, -EINVAL },                /* STAP-A unit of size 0 */
+    { { 24, 0, 2, 0x41, 0x9a, 0 }, 6, -EINVAL }, /* STAP-A with a stray byte */
+    { { 28, 0xc5, 0x88 }, 3, -EINVAL },          /* FU-A with both S and E */
+    { { 28, 0x85 }, 2, -EINVAL },                /* FU-A without data */
+    { { 0 }, 0, -EINVAL },                       /* empty */
   };
   for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
     g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(IMS_MEDIA_CODEC_H264, 0);
     ImsMediaFrame frame;
     ImsRtpPayload packet = { SLICE, sizeof SLICE, 90, TRUE, FALSE };
     assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
-    packet = (ImsRtpPayload) { cases[c].bytes, cases[c].size, 180, TRUE, FALSE };
+    packet = (ImsRtpPayload){ cases[c].bytes, cases[c].size, 180, TRUE, FALSE };
     assert_int_equal(ims_depacketizer_push(d, &packet, &frame), cases[c].error);
     assert_true(ims_depacketizer_wants_keyframe(d));
     assert_int_equal(ims_depacketizer_get_stats(d)->frames_dropped, 1);
     /* the next frame is fine again */
-    packet = (ImsRtpPayload) { SLICE, sizeof SLICE, 270, TRUE, FALSE };
+    packet = (ImsRtpPayload){ SLICE, sizeof SLICE, 270, TRUE, FALSE };
     assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
   }
 }
@@ -451,7 +467,7 @@ test_frame_size_bound(void **state)
   assert_int_equal(stats->frames_dropped, 1);
   assert_int_equal(stats->frames, 0);
   /* a frame under the bound still goes through */
-  packet = (ImsRtpPayload) { fu + 3, 500, 180, TRUE, FALSE };
+  packet = (ImsRtpPayload){ fu + 3, 500, 180, TRUE, FALSE };
   guint8 single[500] = { 0x65, 0x88 };
   packet.payload = single;
   assert_int_equal(ims_depacketizer_push(d, &packet, &frame), IMS_DEPACKETIZER_FRAME);
@@ -501,7 +517,7 @@ test_vp8_keyframe_size(void **state)
 static void
 test_vp8_losses(void **state)
 {
-  check_losses(&vp8, IMS_MEDIA_CODEC_VP8, 10);   /* keyframe-max-dist=10: frame 10 is a keyframe */
+  check_losses(&vp8, IMS_MEDIA_CODEC_VP8, 10); /* keyframe-max-dist=10: frame 10 is a keyframe */
 }
 
 static void
@@ -511,11 +527,11 @@ test_vp8_bad_payloads(void **state)
     guint8 bytes[12];
     gsize size;
   } cases[] = {
-    { { 0x10 }, 1 },                          /* descriptor only */
-    { { 0x90, 0x80 }, 2 },                    /* X, I, picture ID missing */
-    { { 0x90, 0x80, 0x81, 0x02 }, 4 },        /* 15-bit picture ID, no payload */
-    { { 0x10, 0x00, 0x00 }, 3 },              /* keyframe tag without start code */
-    { { 0x10, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2b, 0, 0, 0, 0 }, 11 },   /* wrong start code */
+    { { 0x10 }, 1 },                   /* descriptor only */
+    { { 0x90, 0x80 }, 2 },             /* X, I, picture ID missing */
+    { { 0x90, 0x80, 0x81, 0x02 }, 4 }, /* 15-bit picture ID, no payload */
+    { { 0x10, 0x00, 0x00 }, 3 },       /* keyframe tag without start code */
+    { { 0x10, 0x00, 0x00, 0x00, 0x9d, 0x01, 0x2b, 0, 0, 0, 0 }, 11 }, /* wrong start code */
   };
   for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
     g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(IMS_MEDIA_CODEC_VP8, 0);
@@ -532,14 +548,16 @@ test_opus_passthrough(void **state)
 {
   g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(IMS_MEDIA_CODEC_OPUS, 0);
   Output o = run(d, &opus, NULL);
-  assert_true(opus.frames->len >= 25);   /* opusenc may flush one more at EOS */
+  assert_true(opus.frames->len >= 25); /* opusenc may flush one more at EOS */
   assert_int_equal(o.frames->len, opus.frames->len);
   for (guint i = 0; i < o.frames->len; i++) {
     assert_true(g_bytes_equal(((ImsTestBuffer *) g_ptr_array_index(opus.frames, i))->data,
                               g_ptr_array_index(o.frames, i)));
     assert_true(g_array_index(o.keyframes, gboolean, i));
-    if (i > 1)   /* the first one is shorter: the encoder's lookahead */
-      assert_int_equal(g_array_index(o.timestamps, guint32, i) - g_array_index(o.timestamps, guint32, i - 1), 960);
+    if (i > 1) /* the first one is shorter: the encoder's lookahead */
+      assert_int_equal(g_array_index(o.timestamps, guint32, i) -
+                           g_array_index(o.timestamps, guint32, i - 1),
+                       960);
   }
   output_clear(&o);
   /* a lost packet loses that frame only */

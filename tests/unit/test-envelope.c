@@ -49,11 +49,10 @@ static void
 test_envelope_fields(void **state)
 {
   g_autoptr(JsonNode) payload = parse_json("{\"userId\":\"u-1\",\"fileSize\":5000000000}");
-  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "media.deleted",
-                                                   G_GINT64_CONSTANT(1728212400123), NULL,
-                                                   "req-7", payload);
+  g_autofree char *text = ims_event_envelope_build(
+      EVENT_ID, "media.deleted", G_GINT64_CONSTANT(1728212400123), NULL, "req-7", payload);
   assert_non_null(text);
-  assert_null(strchr(text, '\n'));                     /* compact: one line */
+  assert_null(strchr(text, '\n')); /* compact: one line */
   /* field order of the contract, timestamp a JSON number */
   assert_non_null(strstr(text, "{\"eventId\":\"" EVENT_ID "\",\"eventType\":\"media.deleted\","
                                "\"timestamp\":1728212400123,\"version\":\"1.0\","
@@ -64,8 +63,10 @@ test_envelope_fields(void **state)
   JsonObject *object = json_node_get_object(root);
   assert_int_equal(json_object_get_size(object), 7);
   assert_string_equal(json_object_get_string_member(object, "eventId"), EVENT_ID);
-  assert_int_equal(json_node_get_value_type(json_object_get_member(object, "timestamp")), G_TYPE_INT64);
-  assert_int_equal(json_object_get_int_member(object, "timestamp"), G_GINT64_CONSTANT(1728212400123));
+  assert_int_equal(json_node_get_value_type(json_object_get_member(object, "timestamp")),
+                   G_TYPE_INT64);
+  assert_int_equal(json_object_get_int_member(object, "timestamp"),
+                   G_GINT64_CONSTANT(1728212400123));
   JsonObject *inner = json_object_get_object_member(object, "payload");
   assert_string_equal(json_object_get_string_member(inner, "userId"), "u-1");
   assert_int_equal(json_object_get_int_member(inner, "fileSize"), G_GINT64_CONSTANT(5000000000));
@@ -79,14 +80,16 @@ static void
 test_envelope_optional(void **state)
 {
   g_autoptr(JsonNode) payload = parse_json("{}");
-  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "interview.started", 0, "2.1", NULL, payload);
+  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "interview.started", 0, "2.1", NULL,
+                                                   payload);
   g_autoptr(JsonNode) root = parse_json(text);
   JsonObject *object = json_node_get_object(root);
   assert_false(json_object_has_member(object, "correlationId"));
   assert_string_equal(json_object_get_string_member(object, "version"), "2.1");
   assert_int_equal(json_object_get_size(object), 6);
 
-  g_autofree char *empty = ims_event_envelope_build(EVENT_ID, "interview.started", 0, NULL, "", payload);
+  g_autofree char *empty = ims_event_envelope_build(EVENT_ID, "interview.started", 0, NULL, "",
+                                                    payload);
   assert_null(strstr(empty, "correlationId"));
 }
 
@@ -96,15 +99,17 @@ test_envelope_unicode(void **state)
   /* non-ASCII and characters JSON must escape survive a round trip */
   g_autoptr(JsonNode) payload = parse_json("{\"candidateEmail\":\"zoë+😀@exämple.org\","
                                            "\"note\":\"quote \\\" backslash \\\\ tab \\t nl \\n\"}");
-  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "candidate.started", 1, NULL,
-                                                   "corr-ü", payload);
+  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "candidate.started", 1, NULL, "corr-ü",
+                                                   payload);
   assert_true(g_utf8_validate(text, -1, NULL));
   assert_null(strchr(text, '\n'));
   g_autoptr(JsonNode) root = parse_json(text);
   JsonObject *inner = json_object_get_object_member(json_node_get_object(root), "payload");
   assert_string_equal(json_object_get_string_member(inner, "candidateEmail"), "zoë+😀@exämple.org");
-  assert_string_equal(json_object_get_string_member(inner, "note"), "quote \" backslash \\ tab \t nl \n");
-  assert_string_equal(json_object_get_string_member(json_node_get_object(root), "correlationId"), "corr-ü");
+  assert_string_equal(json_object_get_string_member(inner, "note"),
+                      "quote \" backslash \\ tab \t nl \n");
+  assert_string_equal(json_object_get_string_member(json_node_get_object(root), "correlationId"),
+                      "corr-ü");
 }
 
 static guint criticals;
@@ -136,7 +141,9 @@ test_envelope_programming_errors(void **state)
 static void
 test_topics_and_keys(void **state)
 {
-  static const struct { const char *type, *topic, *field; } cases[] = {
+  static const struct {
+    const char *type, *topic, *field;
+  } cases[] = {
     { "candidate.started", "candidate-events", "sessionId" },
     { "candidate.response_submitted", "candidate-events", "sessionId" },
     { "candidate.completed", "candidate-events", "sessionId" },
@@ -153,8 +160,8 @@ test_topics_and_keys(void **state)
     g_autofree char *key = ims_event_partition_key(cases[i].type, payload);
     assert_string_equal(key, strcmp(cases[i].field, "sessionId") == 0 ? "s-1" : "u-1");
   }
-  static const char *const not_ours[] = { "user.deleted", "candidate.", "candidate", "", "Media.deleted",
-                                          "interviews.started" };
+  static const char *const not_ours[] = { "user.deleted",  "candidate.",        "candidate", "",
+                                          "Media.deleted", "interviews.started" };
   for (guint i = 0; i < G_N_ELEMENTS(not_ours); i++) {
     assert_null(ims_event_topic(not_ours[i]));
     assert_null(ims_event_key_field(not_ours[i]));
@@ -180,21 +187,24 @@ test_consumed_user_service_shape(void **state)
   g_autoptr(GError) error = NULL;
   g_autoptr(ImsConsumedEvent) event = parse(
       "{\"eventId\":\"e-1\",\"eventType\":\"user.deleted\",\"timestamp\":1728212400000,"
-      "\"userId\":\"u-top\",\"data\":{\"userId\":\"u-data\",\"reason\":\"gdpr\"}}", &error);
+      "\"userId\":\"u-top\",\"data\":{\"userId\":\"u-data\",\"reason\":\"gdpr\"}}",
+      &error);
   assert_non_null(event);
   assert_null(error);
   assert_string_equal(event->event_id, "e-1");
   assert_string_equal(event->event_type, "user.deleted");
   assert_int_equal(event->kind, IMS_CONSUMED_USER_DELETED);
   assert_int_equal(event->timestamp_ms, G_GINT64_CONSTANT(1728212400000));
-  assert_string_equal(event->user_id, "u-top");        /* userId before data.userId */
+  assert_string_equal(event->user_id, "u-top"); /* userId before data.userId */
   assert_non_null(event->payload);
-  assert_string_equal(json_object_get_string_member(json_node_get_object(event->payload), "reason"), "gdpr");
+  assert_string_equal(json_object_get_string_member(json_node_get_object(event->payload), "reason"),
+                      "gdpr");
 
   /* only data.userId */
-  g_autoptr(ImsConsumedEvent) data_only = parse(
-      "{\"eventId\":\"e-2\",\"eventType\":\"user.logged_out\",\"timestamp\":1,"
-      "\"data\":{\"userId\":\"u-data\"}}", &error);
+  g_autoptr(ImsConsumedEvent)
+      data_only = parse("{\"eventId\":\"e-2\",\"eventType\":\"user.logged_out\",\"timestamp\":1,"
+                        "\"data\":{\"userId\":\"u-data\"}}",
+                        &error);
   assert_non_null(data_only);
   assert_int_equal(data_only->kind, IMS_CONSUMED_USER_LOGGED_OUT);
   assert_string_equal(data_only->user_id, "u-data");
@@ -212,10 +222,11 @@ test_consumed_gateway_shape(void **state)
   assert_non_null(event);
   assert_string_equal(event->event_id, EVENT_ID);
   assert_int_equal(event->kind, IMS_CONSUMED_USER_LOGGED_OUT);
-  assert_string_equal(event->user_id, "u-payload");    /* payload.userId first */
+  assert_string_equal(event->user_id, "u-payload"); /* payload.userId first */
   assert_int_equal(event->timestamp_ms, G_GINT64_CONSTANT(1728212400001));
   /* the payload object, not data */
-  assert_string_equal(json_object_get_string_member(json_node_get_object(event->payload), "sessionId"), "x");
+  assert_string_equal(
+      json_object_get_string_member(json_node_get_object(event->payload), "sessionId"), "x");
 
   /* a payload.userId that is not a string falls through to userId */
   g_autoptr(ImsConsumedEvent) fallback = parse(
@@ -223,13 +234,16 @@ test_consumed_gateway_shape(void **state)
       &error);
   assert_non_null(fallback);
   assert_string_equal(fallback->user_id, "u-top");
-  assert_int_equal(fallback->timestamp_ms, 0);         /* absent timestamp: 0, not a refusal */
+  assert_int_equal(fallback->timestamp_ms, 0); /* absent timestamp: 0, not a refusal */
 }
 
 static void
 test_consumed_timestamps(void **state)
 {
-  static const struct { const char *value; gint64 ms; } cases[] = {
+  static const struct {
+    const char *value;
+    gint64 ms;
+  } cases[] = {
     { "1728212400000", G_GINT64_CONSTANT(1728212400000) },
     { "1728212400000.9", G_GINT64_CONSTANT(1728212400000) },
     { "\"1728212400000\"", G_GINT64_CONSTANT(1728212400000) },
@@ -257,31 +271,40 @@ test_consumed_other_types(void **state)
 {
   /* types imsd does not act on parse (to be committed), with or without a user */
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsConsumedEvent) other = parse("{\"eventId\":\"e\",\"eventType\":\"user.created\"}", &error);
+  g_autoptr(ImsConsumedEvent)
+      other = parse("{\"eventId\":\"e\",\"eventType\":\"user.created\"}", &error);
   assert_non_null(other);
   assert_int_equal(other->kind, IMS_CONSUMED_OTHER);
   assert_null(other->user_id);
   assert_null(other->payload);
   /* type names are matched exactly */
-  g_autoptr(ImsConsumedEvent) similar =
-      parse("{\"eventId\":\"e\",\"eventType\":\"User.Deleted\",\"data\":[]}", &error);
+  g_autoptr(ImsConsumedEvent)
+      similar = parse("{\"eventId\":\"e\",\"eventType\":\"User.Deleted\",\"data\":[]}", &error);
   assert_non_null(similar);
   assert_int_equal(similar->kind, IMS_CONSUMED_OTHER);
-  assert_null(similar->payload);                       /* data not an object */
+  assert_null(similar->payload); /* data not an object */
 }
 
 static void
 test_consumed_not_json(void **state)
 {
   static const char *const cases[] = {
-    "", "not json", "{\"eventId\":\"e\"", "[]", "[{\"eventId\":\"e\",\"eventType\":\"t\"}]",
-    "\"string\"", "42", "null", "{\"eventId\":\"e\",\"eventType\":\"t\",}x",
+    "",
+    "not json",
+    "{\"eventId\":\"e\"",
+    "[]",
+    "[{\"eventId\":\"e\",\"eventType\":\"t\"}]",
+    "\"string\"",
+    "42",
+    "null",
+    "{\"eventId\":\"e\",\"eventType\":\"t\",}x",
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
     expect_error(cases[i], strlen(cases[i]), IMS_EVENT_ERROR_NOT_JSON);
 
   /* invalid UTF-8, and an embedded NUL, are refused as not JSON */
-  static const char bad_utf8[] = "{\"eventId\":\"e\",\"eventType\":\"user.deleted\",\"userId\":\"\xff\xfe\"}";
+  static const char bad_utf8[] =
+      "{\"eventId\":\"e\",\"eventType\":\"user.deleted\",\"userId\":\"\xff\xfe\"}";
   expect_error(bad_utf8, sizeof bad_utf8 - 1, IMS_EVENT_ERROR_NOT_JSON);
   static const char overlong[] = "{\"eventId\":\"\xc0\xaf\",\"eventType\":\"t\"}";
   expect_error(overlong, sizeof overlong - 1, IMS_EVENT_ERROR_NOT_JSON);
@@ -313,8 +336,8 @@ test_consumed_missing_fields(void **state)
 
   /* an id longer than IMS_EVENT_MAX_ID_LENGTH is refused too */
   g_autofree char *long_id = g_strnfill(IMS_EVENT_MAX_ID_LENGTH + 1, 'a');
-  g_autofree char *text = g_strdup_printf("{\"eventId\":\"%s\",\"eventType\":\"user.deleted\",\"userId\":\"u\"}",
-                                          long_id);
+  g_autofree char *text = g_strdup_printf(
+      "{\"eventId\":\"%s\",\"eventType\":\"user.deleted\",\"userId\":\"u\"}", long_id);
   expect_error(text, strlen(text), IMS_EVENT_ERROR_MISSING_FIELDS);
   long_id[IMS_EVENT_MAX_ID_LENGTH] = '\0';
   g_autofree char *at_limit = g_strdup_printf(
@@ -343,9 +366,10 @@ test_consumed_unicode(void **state)
 {
   g_autoptr(GError) error = NULL;
   /* escaped surrogate pair and raw UTF-8 both come out as UTF-8 */
-  g_autoptr(ImsConsumedEvent) escaped = parse(
-      "{\"eventId\":\"\\u00e9v\\u00e9nement\",\"eventType\":\"user.deleted\","
-      "\"payload\":{\"userId\":\"\\ud83d\\ude00-\\u00fcser\"}}", &error);
+  g_autoptr(ImsConsumedEvent)
+      escaped = parse("{\"eventId\":\"\\u00e9v\\u00e9nement\",\"eventType\":\"user.deleted\","
+                      "\"payload\":{\"userId\":\"\\ud83d\\ude00-\\u00fcser\"}}",
+                      &error);
   assert_non_null(escaped);
   assert_string_equal(escaped->event_id, "événement");
   assert_string_equal(escaped->user_id, "😀-üser");
@@ -359,8 +383,9 @@ static void
 test_consumed_huge_and_deep(void **state)
 {
   /* a large but legal message (about 900 KiB of payload) parses */
-  GString *big = g_string_new("{\"eventId\":\"e\",\"eventType\":\"user.deleted\",\"payload\":{\"userId\":\"u\","
-                              "\"blob\":\"");
+  GString *big = g_string_new(
+      "{\"eventId\":\"e\",\"eventType\":\"user.deleted\",\"payload\":{\"userId\":\"u\","
+      "\"blob\":\"");
   while (big->len < 900 * 1024)
     g_string_append(big, "0123456789abcdef");
   g_string_append(big, "\"}}");
@@ -378,13 +403,14 @@ test_consumed_huge_and_deep(void **state)
   /* nesting: the limit itself parses, one more level is refused, 500k levels do not crash */
   for (int depth = IMS_EVENT_MAX_DEPTH; depth <= IMS_EVENT_MAX_DEPTH + 1; depth++) {
     GString *deep = g_string_new("{\"eventId\":\"e\",\"eventType\":\"x\",\"payload\":");
-    for (int i = 1; i < depth; i++)       /* the envelope is level 1 */
+    for (int i = 1; i < depth; i++) /* the envelope is level 1 */
       g_string_append_c(deep, '[');
     for (int i = 1; i < depth; i++)
       g_string_append_c(deep, ']');
     g_string_append_c(deep, '}');
     g_autoptr(GError) deep_error = NULL;
-    g_autoptr(ImsConsumedEvent) deep_event = ims_event_parse_consumed(deep->str, deep->len, &deep_error);
+    g_autoptr(ImsConsumedEvent)
+        deep_event = ims_event_parse_consumed(deep->str, deep->len, &deep_error);
     if (depth == IMS_EVENT_MAX_DEPTH)
       assert_non_null(deep_event);
     else
@@ -398,7 +424,8 @@ test_consumed_huge_and_deep(void **state)
   for (int i = 0; i < 1000; i++)
     g_string_append(quoted, "[{\\\"");
   g_string_append(quoted, "\"}}");
-  g_autoptr(ImsConsumedEvent) quoted_event = ims_event_parse_consumed(quoted->str, quoted->len, &error);
+  g_autoptr(ImsConsumedEvent)
+      quoted_event = ims_event_parse_consumed(quoted->str, quoted->len, &error);
   assert_non_null(quoted_event);
   g_string_free(quoted, TRUE);
 }
@@ -408,7 +435,8 @@ test_consumed_round_trip(void **state)
 {
   /* what imsd produces, imsd could read back as a gateway-shaped event */
   g_autoptr(JsonNode) payload = parse_json("{\"userId\":\"u-9\",\"fileId\":\"f\"}");
-  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "media.deleted", 1234, NULL, NULL, payload);
+  g_autofree char *text = ims_event_envelope_build(EVENT_ID, "media.deleted", 1234, NULL, NULL,
+                                                   payload);
   g_autoptr(GError) error = NULL;
   g_autoptr(ImsConsumedEvent) event = parse(text, &error);
   assert_non_null(event);

@@ -9,7 +9,7 @@
 #include "health.h"
 #include "kafka-fake.h"
 
-#define T0 1764600000000000   /* 2025-12-01T14:40:00.000Z */
+#define T0 1764600000000000 /* 2025-12-01T14:40:00.000Z */
 #define S (G_USEC_PER_SEC)
 
 typedef struct {
@@ -35,7 +35,7 @@ setup(void **state)
   f->events.pending = 3;
   ims_check_init(&f->events.kafka, TRUE);
   ims_check_succeeded(&f->events.kafka, T0);
-  f->readiness = (ImsReadiness) {
+  f->readiness = (ImsReadiness){
     .database = &f->database,
     .spool = &f->spool,
     .processing = &f->processing,
@@ -94,11 +94,14 @@ test_all_ok(void **state)
   assert_string_equal(member(o, "checks.database"), "ok");
   assert_string_equal(member(o, "checks.storage"), "ok");
   assert_string_equal(member(o, "events.kafka"), "ok");
-  for (const char *const *name = (const char *const[]) { "database", "spool", "storage", "kafka", NULL };
+  for (const char *const *name =
+           (const char *const[]){ "database", "spool", "storage", "kafka", NULL };
        *name; name++) {
-    JsonObject *check = json_object_get_object_member(json_object_get_object_member(o, "details"), *name);
+    JsonObject *check = json_object_get_object_member(json_object_get_object_member(o, "details"),
+                                                      *name);
     assert_string_equal(json_object_get_string_member(check, "state"), "ok");
-    assert_string_equal(json_object_get_string_member(check, "checkedAt"), "2025-12-01T14:40:00.000Z");
+    assert_string_equal(json_object_get_string_member(check, "checkedAt"),
+                        "2025-12-01T14:40:00.000Z");
     assert_true(json_object_get_null_member(check, "lastError"));
   }
   JsonObject *events = json_object_get_object_member(o, "events");
@@ -159,11 +162,12 @@ test_not_configured(void **state)
   assert_string_equal(member(o, "events.kafka"), "not_configured");
   assert_string_equal(member(o, "details.kafka.state"), "not_configured");
   assert_true(json_object_get_null_member(
-      json_object_get_object_member(json_object_get_object_member(o, "details"), "kafka"), "checkedAt"));
+      json_object_get_object_member(json_object_get_object_member(o, "details"), "kafka"),
+      "checkedAt"));
   assert_string_equal(member(o, "events.outboxPending"), "unknown");
 
   f->readiness.events = &f->events;
-  f->events.pending = -1;      /* the relay has not counted yet */
+  f->events.pending = -1; /* the relay has not counted yet */
   o = build(f, &ready);
   assert_string_equal(member(o, "events.outboxPending"), "unknown");
 }
@@ -178,7 +182,9 @@ test_relay_status_carries_the_kafka_check(void **state)
   store->free = (void (*)(ImsStore *)) g_free;
   ImsDatabase *database = ims_database_new(store, NULL);
   const ImsRelayConfig config = {
-    .database = database, .bootstrap_servers = "fake:9092", .kafka = &ims_kafka_fake_ops,
+    .database = database,
+    .bootstrap_servers = "fake:9092",
+    .kafka = &ims_kafka_fake_ops,
   };
   ImsRelay *relay = ims_relay_new(&config, NULL);
   assert_non_null(relay);

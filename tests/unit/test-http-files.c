@@ -17,7 +17,7 @@
 #include "http-files.h"
 
 typedef struct {
-  char *dir;      /* temp dir: root/, outside/, link-to-root */
+  char *dir; /* temp dir: root/, outside/, link-to-root */
   char *root;
   char *root_link;
 } Fixture;
@@ -112,11 +112,11 @@ test_symlinks_never_open(void **state)
 {
   Fixture *f = *state;
   static const char *const refused[] = {
-    "leak.html",             /* a file out of the root */
-    "linked/secret.html",    /* a directory out of the root */
+    "leak.html",          /* a file out of the root */
+    "linked/secret.html", /* a directory out of the root */
     "linked",
-    "inner.html",            /* a link to a file inside: still a link */
-    "sub/up/page.html",      /* a link to ".." */
+    "inner.html",       /* a link to a file inside: still a link */
+    "sub/up/page.html", /* a link to ".." */
   };
   for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
     int fd = ims_http_files_open_beneath(f->root, refused[i], O_RDONLY);

@@ -26,27 +26,27 @@
 #define MAX_BODY 512
 #define SESSION_ID "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11"
 
-enum { GET, POST, OPTIONS, PUT, PATCH, DELETE };  /* lws' method indexes */
+enum { GET, POST, OPTIONS, PUT, PATCH, DELETE }; /* lws' method indexes */
 
 /* ---- the fake connection (wrapped lws) ---- */
 
 typedef struct {
   /* the request, as lws holds it */
-  const char *uri;                    /* with "?query" if lws left it there */
+  const char *uri; /* with "?query" if lws left it there */
   int method;
   const char *authorization;
-  const char *const *fragments;       /* WSI_TOKEN_HTTP_URI_ARGS, NULL-terminated */
+  const char *const *fragments; /* WSI_TOKEN_HTTP_URI_ARGS, NULL-terminated */
   gboolean content_length;
   gboolean chunked;
   /* what http.c did with it */
-  int status;                         /* lws_add_http_common_headers' */
+  int status; /* lws_add_http_common_headers' */
   guint64 announced_length;
   GString *body;
   guint writes;
   gsize longest_write;
-  gboolean final;                     /* the last write was LWS_WRITE_HTTP_FINAL */
-  guint completed;                    /* lws_http_transaction_completed calls */
-  int returned_status;                /* lws_return_http_status' */
+  gboolean final;      /* the last write was LWS_WRITE_HTTP_FINAL */
+  guint completed;     /* lws_http_transaction_completed calls */
+  int returned_status; /* lws_return_http_status' */
   guint writable_asked;
 } FakeConnection;
 
@@ -61,16 +61,15 @@ int __wrap_lws_hdr_copy_fragment(struct lws *wsi, char *dest, int len, enum lws_
                                  int index);
 const char *__wrap_lws_get_peer_simple(struct lws *wsi, char *name, size_t length);
 int __wrap_lws_callback_on_writable(struct lws *wsi);
-int __wrap_lws_add_http_common_headers(struct lws *wsi, unsigned int code,
-                                       const char *content_type, lws_filepos_t content_length,
-                                       unsigned char **p, unsigned char *end);
+int __wrap_lws_add_http_common_headers(struct lws *wsi, unsigned int code, const char *content_type,
+                                       lws_filepos_t content_length, unsigned char **p,
+                                       unsigned char *end);
 int __wrap_lws_add_http_header_by_name(struct lws *wsi, const unsigned char *name,
                                        const unsigned char *value, int length, unsigned char **p,
                                        unsigned char *end);
-int __wrap_lws_finalize_write_http_header(struct lws *wsi, unsigned char *start,
-                                          unsigned char **p, unsigned char *end);
-int __wrap_lws_write(struct lws *wsi, unsigned char *buf, size_t len,
-                     enum lws_write_protocol mode);
+int __wrap_lws_finalize_write_http_header(struct lws *wsi, unsigned char *start, unsigned char **p,
+                                          unsigned char *end);
+int __wrap_lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol mode);
 int __wrap_lws_http_transaction_completed(struct lws *wsi);
 int __wrap_lws_return_http_status(struct lws *wsi, unsigned int code, const char *html_body);
 void __wrap_lws_set_timeout(struct lws *wsi, enum pending_timeout reason, int secs);
@@ -185,7 +184,7 @@ int
 __wrap_lws_write(struct lws *wsi, unsigned char *buf, size_t len, enum lws_write_protocol mode)
 {
   FakeConnection *connection = (FakeConnection *) wsi;
-  assert_false(connection->final);   /* nothing after the last write */
+  assert_false(connection->final); /* nothing after the last write */
   assert_true(mode == LWS_WRITE_HTTP || mode == LWS_WRITE_HTTP_FINAL);
   g_string_append_len(connection->body, (const char *) buf, (gssize) len);
   connection->writes++;
@@ -253,7 +252,7 @@ typedef struct {
   ImsApi api;
   ImsHttpConfig http;
   FakeConnection connection;
-  gpointer user;                      /* lws' per-connection data (HttpRequest) */
+  gpointer user; /* lws' per-connection data (HttpRequest) */
 } Fixture;
 
 static int
@@ -338,13 +337,13 @@ test_answer_is_written_whole(void **state)
   Fixture *f = *state;
   begin(f, GET, "/healthz", NULL);
   assert_int_equal(deliver(f, LWS_CALLBACK_HTTP, NULL, 0), 0);
-  assert_int_equal(f->connection.writes, 0);     /* only when the socket is writable */
+  assert_int_equal(f->connection.writes, 0); /* only when the socket is writable */
   assert_int_equal(drain(f), 0);
   assert_int_equal(f->connection.status, 200);
   assert_string_equal(f->connection.body->str, "{\"status\":\"ok\"}");
   assert_int_equal(f->connection.announced_length, f->connection.body->len);
   assert_true(f->connection.final);
-  assert_int_equal(f->connection.completed, 1);   /* the connection is kept for the next */
+  assert_int_equal(f->connection.completed, 1); /* the connection is kept for the next */
 
   /* the next request on the same connection starts clean */
   begin(f, GET, "/api/v1/sessions/" SESSION_ID, NULL);
@@ -376,8 +375,8 @@ test_long_answer_in_chunks(void **state)
   assert_int_equal(json_array_get_length(json_object_get_array_member(session, "questions")), 12);
 }
 
-#define BODY                                                                                  \
-  "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\","    \
+#define BODY \
+  "{\"interviewId\":\"i\",\"userId\":\"u\",\"questions\":[{\"id\":\"q\",\"text\":\"t\"," \
   "\"timeLimitSeconds\":10}]}"
 
 /* A body comes in pieces and is handed to the API whole. */
@@ -391,7 +390,7 @@ test_body_collected(void **state)
   gsize half = strlen(BODY) / 2;
   assert_int_equal(deliver(f, LWS_CALLBACK_HTTP_BODY, BODY, half), 0);
   assert_int_equal(deliver(f, LWS_CALLBACK_HTTP_BODY, BODY + half, strlen(BODY) - half), 0);
-  assert_int_equal(f->connection.writable_asked, 0);   /* not answered before the end */
+  assert_int_equal(f->connection.writable_asked, 0); /* not answered before the end */
   assert_int_equal(deliver(f, LWS_CALLBACK_HTTP_BODY_COMPLETION, NULL, 0), 0);
   assert_int_equal(drain(f), 0);
   assert_int_equal(f->connection.status, 201);
@@ -509,14 +508,10 @@ main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
-    T(test_answer_is_written_whole),
-    T(test_long_answer_in_chunks),
-    T(test_body_collected),
-    T(test_body_too_large),
-    T(test_query_too_long),
-    T(test_chunked_body_refused),
-    T(test_file_mount_miss),
-    T(test_unknown_method_and_websocket),
+    T(test_answer_is_written_whole), T(test_long_answer_in_chunks),
+    T(test_body_collected),          T(test_body_too_large),
+    T(test_query_too_long),          T(test_chunked_body_refused),
+    T(test_file_mount_miss),         T(test_unknown_method_and_websocket),
     T(test_closed_before_written),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,26 +20,26 @@ typedef enum {
   REPORT_DROP,
   REPORT_RETRY_UNAVAILABLE,
   REPORT_RETRY_RENDITIONS,
-  REPORT_KEEP,                  /* the test decides later */
+  REPORT_KEEP, /* the test decides later */
 } ReportAction;
 
 typedef struct {
   ImsJobQueue *queue;
-  GMutex lock;                  /* protects runs, hold */
+  GMutex lock; /* protects runs, hold */
   GCond cond;
-  GString *runs;                /* "a,b,...": take ids, in the order run was called */
+  GString *runs; /* "a,b,...": take ids, in the order run was called */
   guint run_count;
-  gboolean hold;                /* run waits while set */
-  GString *reports;             /* the same of report (main loop) */
+  gboolean hold;    /* run waits while set */
+  GString *reports; /* the same of report (main loop) */
   guint report_count;
-  ReportAction action;          /* what report does (retries: while retries_left > 0) */
-  int retries_left;             /* REPORT_RETRY_*: how many times, then done */
+  ReportAction action; /* what report does (retries: while retries_left > 0) */
+  int retries_left;    /* REPORT_RETRY_*: how many times, then done */
   int last_delay;
-  ImsQueuedTake *kept;          /* REPORT_KEEP: the last take reported */
-  int freed;                    /* free_take calls */
+  ImsQueuedTake *kept; /* REPORT_KEEP: the last take reported */
+  int freed;           /* free_take calls */
 } Fixture;
 
-static Fixture *current;        /* free_take has no user data */
+static Fixture *current; /* free_take has no user data */
 
 static void
 on_run(ImsQueuedTake *take, gpointer data)
@@ -63,9 +63,10 @@ on_report(ImsQueuedTake *take, gpointer data)
   case REPORT_RETRY_RENDITIONS:
     if (f->retries_left > 0) {
       f->retries_left--;
-      f->last_delay = ims_job_queue_retry(f->queue, take, f->action == REPORT_RETRY_RENDITIONS
-                                                           ? IMS_JOB_RETRY_RENDITIONS
-                                                           : IMS_JOB_RETRY_UNAVAILABLE);
+      f->last_delay = ims_job_queue_retry(f->queue, take,
+                                          f->action == REPORT_RETRY_RENDITIONS
+                                              ? IMS_JOB_RETRY_RENDITIONS
+                                              : IMS_JOB_RETRY_UNAVAILABLE);
       return;
     }
     ims_job_queue_done(f->queue, take);
@@ -215,21 +216,21 @@ test_a_take_enters_once(void **state)
   f->hold = TRUE;
   assert_true(ims_job_queue_add(f->queue, new_take("a")));
   wait_runs(f, 1);
-  assert_false(ims_job_queue_add(f->queue, new_take("a")));   /* working */
+  assert_false(ims_job_queue_add(f->queue, new_take("a"))); /* working */
   assert_int_equal(f->freed, 1);
   assert_true(ims_job_queue_add(f->queue, new_take("b")));
-  assert_false(ims_job_queue_add(f->queue, new_take("b")));   /* queued */
+  assert_false(ims_job_queue_add(f->queue, new_take("b"))); /* queued */
   release(f);
   wait_reports(f, 2);
   assert_true(ims_job_queue_knows(f->queue, "a"));
-  assert_false(ims_job_queue_add(f->queue, new_take("a")));   /* done */
+  assert_false(ims_job_queue_add(f->queue, new_take("a"))); /* done */
 
   f->action = REPORT_DROP;
   assert_true(ims_job_queue_add(f->queue, new_take("c")));
   wait_reports(f, 3);
   assert_false(ims_job_queue_knows(f->queue, "c"));
   f->action = REPORT_DONE;
-  assert_true(ims_job_queue_add(f->queue, new_take("c")));    /* dropped: the next scan's */
+  assert_true(ims_job_queue_add(f->queue, new_take("c"))); /* dropped: the next scan's */
   wait_reports(f, 4);
   assert_string_equal(f->runs->str, "a,b,c,c");
 }
@@ -301,7 +302,7 @@ static void
 test_rendition_attempts_are_counted(void **state)
 {
   Fixture *f = *state;
-  new_queue(f, 1, 0);   /* no backoff */
+  new_queue(f, 1, 0); /* no backoff */
   f->action = REPORT_KEEP;
   assert_true(ims_job_queue_add(f->queue, new_take("a")));
   for (int attempt = 1; attempt < IMS_JOB_RENDITION_ATTEMPTS; attempt++) {
@@ -334,19 +335,19 @@ test_stop_waits_for_working_takes(void **state)
   f->action = REPORT_RETRY_UNAVAILABLE;
   f->retries_left = 1;
   assert_true(ims_job_queue_add(f->queue, new_take("w")));
-  wait_reports(f, 1);                 /* w waits 1 s for its retry */
+  wait_reports(f, 1); /* w waits 1 s for its retry */
   assert_int_equal(f->last_delay, 1);
   f->hold = TRUE;
   assert_true(ims_job_queue_add(f->queue, new_take("a")));
   assert_true(ims_job_queue_add(f->queue, new_take("b")));
-  wait_runs(f, 2);                    /* a is working, b queued (no main loop: w's timer waits) */
+  wait_runs(f, 2); /* a is working, b queued (no main loop: w's timer waits) */
   guint queued, working, waiting;
   ims_job_queue_get_counts(f->queue, &queued, &working, &waiting);
   assert_int_equal(queued, 1);
   assert_int_equal(working, 1);
   assert_int_equal(waiting, 1);
 
-  f->retries_left = 1;                /* a's report asks for a retry */
+  f->retries_left = 1; /* a's report asks for a retry */
   GThread *releaser = g_thread_new("release", release_later, f);
   gint64 start = g_get_monotonic_time();
   ims_job_queue_stop(f->queue);
@@ -354,7 +355,7 @@ test_stop_waits_for_working_takes(void **state)
   g_thread_join(releaser);
   assert_string_equal(f->reports->str, "w,a");
   assert_int_equal(f->last_delay, -1);
-  assert_int_equal(f->freed, 1);      /* a, dropped */
+  assert_int_equal(f->freed, 1); /* a, dropped */
   assert_false(ims_job_queue_knows(f->queue, "a"));
 
   assert_false(ims_job_queue_add(f->queue, new_take("x")));
@@ -366,7 +367,7 @@ test_stop_waits_for_working_takes(void **state)
       g_usleep(2000);
   assert_string_equal(f->runs->str, "w,a");
   g_clear_pointer(&f->queue, ims_job_queue_free);
-  assert_int_equal(f->freed, 4);      /* w and b with the queue */
+  assert_int_equal(f->freed, 4); /* w and b with the queue */
 }
 
 int

@@ -13,10 +13,10 @@
 #define FAILING_MS 20
 
 typedef struct {
-  gint up;                    /* atomic: the brokers answer */
-  gint probes;                /* atomic: probes started */
-  gint slow_ms;               /* a probe takes this long */
-  gint returned;              /* atomic: probes that returned */
+  gint up;       /* atomic: the brokers answer */
+  gint probes;   /* atomic: probes started */
+  gint slow_ms;  /* a probe takes this long */
+  gint returned; /* atomic: probes that returned */
   ImsKafkaCheck *check;
 } Fixture;
 
@@ -85,7 +85,7 @@ teardown(void **state)
 {
   Fixture *f = *state;
   ims_kafka_check_free(f->check);
-  run_for(20);    /* answers of probes after free are dropped */
+  run_for(20); /* answers of probes after free are dropped */
   g_free(f);
   return 0;
 }
@@ -99,13 +99,13 @@ test_probe_follows_the_brokers(void **state)
   start(f);
   ImsCheck check;
   ims_kafka_check_get(f->check, &check);
-  assert_int_equal(check.state, IMS_CHECK_OK);       /* assumed until checked */
+  assert_int_equal(check.state, IMS_CHECK_OK); /* assumed until checked */
   assert_int_equal(check.checked_at, 0);
   ims_check_clear(&check);
   run_for(50);
   check = wait_state(f, IMS_CHECK_OK, 1000);
   assert_int_equal(check.state, IMS_CHECK_OK);
-  assert_true(check.checked_at > 0);                 /* the first probe, at once */
+  assert_true(check.checked_at > 0); /* the first probe, at once */
   assert_null(check.last_error);
   ims_check_clear(&check);
 
@@ -124,7 +124,7 @@ test_probe_follows_the_brokers(void **state)
   assert_int_equal(check.state, IMS_CHECK_OK);
   assert_true(check.since >= up_at);
   assert_true(check.cleared_at >= up_at);
-  assert_non_null(check.last_error);                 /* kept, marked past */
+  assert_non_null(check.last_error); /* kept, marked past */
   ims_check_clear(&check);
 }
 
@@ -168,7 +168,7 @@ test_client_reports(void **state)
   assert_null(check.last_error);
   ims_check_clear(&check);
   run_for(4 * FAILING_MS);
-  assert_true(g_atomic_int_get(&f->probes) > before);   /* before OK_MS was up */
+  assert_true(g_atomic_int_get(&f->probes) > before); /* before OK_MS was up */
 
   g_atomic_int_set(&f->up, FALSE);
   ims_kafka_check_client_error(f->check, TRUE, "3/3 brokers are down");
@@ -190,7 +190,7 @@ test_free_waits_for_a_running_probe(void **state)
 {
   Fixture *f = *state;
   f->slow_ms = 150;
-  start(f);                   /* the first probe starts now */
+  start(f); /* the first probe starts now */
   g_usleep(20 * 1000);
   assert_int_equal(g_atomic_int_get(&f->returned), 0);
   ims_kafka_check_free(f->check);

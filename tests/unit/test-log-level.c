@@ -11,12 +11,13 @@
 static void
 test_known_names(void **state)
 {
-  static const struct { const char *name; GLogLevelFlags threshold; } cases[] = {
-    { "error", G_LOG_LEVEL_CRITICAL },   /* criticals are written even at "error" */
-    { "warning", G_LOG_LEVEL_WARNING },
-    { "message", G_LOG_LEVEL_MESSAGE },
-    { "info", G_LOG_LEVEL_INFO },
-    { "debug", G_LOG_LEVEL_DEBUG },
+  static const struct {
+    const char *name;
+    GLogLevelFlags threshold;
+  } cases[] = {
+    { "error", G_LOG_LEVEL_CRITICAL }, /* criticals are written even at "error" */
+    { "warning", G_LOG_LEVEL_WARNING }, { "message", G_LOG_LEVEL_MESSAGE },
+    { "info", G_LOG_LEVEL_INFO },       { "debug", G_LOG_LEVEL_DEBUG },
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     GLogLevelFlags threshold = 0;
@@ -33,7 +34,7 @@ test_unknown_names(void **state)
   for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
     GLogLevelFlags threshold = G_LOG_FLAG_FATAL;
     assert_false(ims_log_level_parse(names[i], &threshold));
-    assert_int_equal(threshold, G_LOG_FLAG_FATAL);   /* unchanged */
+    assert_int_equal(threshold, G_LOG_FLAG_FATAL); /* unchanged */
   }
   assert_false(ims_log_level_parse(NULL, NULL));
 }

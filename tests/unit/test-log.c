@@ -138,18 +138,24 @@ test_text_line(void **state)
 {
   g_autoptr(GDateTime) time = fixed_time();
   const GLogField *fields = take_line_fields;
-  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_INFO, fields, 5, time);
-  assert_string_equal(line, "2026-12-01T15:15:22.571Z INFO     imsd.session [session=s-1 take=t-2]: take 1 started\n");
-  g_autofree char *plain = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_WARNING, fields, 2, time);
+  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_INFO, fields, 5,
+                                              time);
+  assert_string_equal(
+      line,
+      "2026-12-01T15:15:22.571Z INFO     imsd.session [session=s-1 take=t-2]: take 1 started\n");
+  g_autofree char *plain = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_WARNING, fields, 2,
+                                               time);
   assert_string_equal(plain, "2026-12-01T15:15:22.571Z WARNING  imsd.session: take 1 started\n");
   GLogField take_fields[] = { { "MESSAGE", "done", -1 }, { IMS_LOG_FIELD_TAKE, "t-2", -1 } };
-  g_autofree char *take_only = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_DEBUG, take_fields, 2, time);
+  g_autofree char *take_only = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_DEBUG,
+                                                   take_fields, 2, time);
   assert_string_equal(take_only, "2026-12-01T15:15:22.571Z DEBUG    imsd [take=t-2]: done\n");
 
   /* a time in another zone is written in UTC */
   g_autoptr(GTimeZone) zone = g_time_zone_new_identifier("+02:00");
   g_autoptr(GDateTime) local = g_date_time_new(zone, 2026, 12, 1, 17, 15, 22.571234);
-  g_autofree char *from_local = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_INFO, fields, 2, local);
+  g_autofree char *from_local = ims_log_format_line(IMS_LOG_FORMAT_TEXT, G_LOG_LEVEL_INFO, fields,
+                                                    2, local);
   assert_true(g_str_has_prefix(from_local, "2026-12-01T15:15:22.571Z "));
 }
 
@@ -160,9 +166,12 @@ test_json_line(void **state)
 {
   g_autoptr(GDateTime) time = fixed_time();
   const GLogField *fields = take_line_fields;
-  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_INFO, fields, 5, time);
-  assert_string_equal(line, "{\"time\":\"2026-12-01T15:15:22.571234Z\",\"level\":\"info\",\"domain\":\"imsd.session\","
-                            "\"session\":\"s-1\",\"take\":\"t-2\",\"message\":\"take 1 started\"}\n");
+  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_INFO, fields, 5,
+                                              time);
+  assert_string_equal(
+      line,
+      "{\"time\":\"2026-12-01T15:15:22.571234Z\",\"level\":\"info\",\"domain\":\"imsd.session\","
+      "\"session\":\"s-1\",\"take\":\"t-2\",\"message\":\"take 1 started\"}\n");
   g_autoptr(JsonObject) object = parse_line(line);
   assert_member(object, "level", "info");
   assert_member(object, "session", "s-1");
@@ -172,7 +181,8 @@ test_json_line(void **state)
     { IMS_LOG_FIELD_SESSION, "", -1 },
     { IMS_LOG_FIELD_TAKE, "", -1 },
   };
-  g_autofree char *without = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_CRITICAL, empty_ids, 3, time);
+  g_autofree char *without = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_CRITICAL,
+                                                 empty_ids, 3, time);
   g_autoptr(JsonObject) bare = parse_line(without);
   assert_int_equal(json_object_get_size(bare), 4);
   assert_member(bare, "domain", "imsd");
@@ -184,11 +194,14 @@ test_json_line(void **state)
     GLogLevelFlags level;
     const char *name;
   } levels[] = {
-    { G_LOG_LEVEL_ERROR, "error" }, { G_LOG_LEVEL_WARNING, "warning" }, { G_LOG_LEVEL_MESSAGE, "message" },
+    { G_LOG_LEVEL_ERROR, "error" },
+    { G_LOG_LEVEL_WARNING, "warning" },
+    { G_LOG_LEVEL_MESSAGE, "message" },
     { G_LOG_LEVEL_DEBUG, "debug" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(levels); i++) {
-    g_autofree char *text = ims_log_format_line(IMS_LOG_FORMAT_JSON, levels[i].level, fields, 2, time);
+    g_autofree char *text = ims_log_format_line(IMS_LOG_FORMAT_JSON, levels[i].level, fields, 2,
+                                                time);
     g_autoptr(JsonObject) parsed = parse_line(text);
     assert_member(parsed, "level", levels[i].name);
   }
@@ -202,8 +215,9 @@ static void
 test_json_escaping(void **state)
 {
   g_autoptr(GDateTime) time = fixed_time();
-  const char message[] = "say \"hi\" \\ path\nsecond line\r\ttab \x01\x1f del\x7f é ☃ \x80 cut \xe2\x82 ff \xff "
-                         "ls\xe2\x80\xa8 end";
+  const char message[] =
+      "say \"hi\" \\ path\nsecond line\r\ttab \x01\x1f del\x7f é ☃ \x80 cut \xe2\x82 ff \xff "
+      "ls\xe2\x80\xa8 end";
   const char bounded[] = "only-this-part and not this";
   GLogField fields[] = {
     { "GLIB_DOMAIN", "dom\"ain", -1 },
@@ -211,10 +225,12 @@ test_json_escaping(void **state)
     { IMS_LOG_FIELD_SESSION, "s\n1", -1 },
     { IMS_LOG_FIELD_TAKE, bounded, 14 },
   };
-  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_WARNING, fields, 4, time);
+  g_autofree char *line = ims_log_format_line(IMS_LOG_FORMAT_JSON, G_LOG_LEVEL_WARNING, fields, 4,
+                                              time);
   g_autoptr(JsonObject) object = parse_line(line);
-  assert_member(object, "message", "say \"hi\" \\ path\nsecond line\r\ttab \x01\x1f del\x7f é ☃ \xef\xbf\xbd cut "
-                                   "\xef\xbf\xbd\xef\xbf\xbd ff \xef\xbf\xbd ls\xe2\x80\xa8 end");
+  assert_member(object, "message",
+                "say \"hi\" \\ path\nsecond line\r\ttab \x01\x1f del\x7f é ☃ \xef\xbf\xbd cut "
+                "\xef\xbf\xbd\xef\xbf\xbd ff \xef\xbf\xbd ls\xe2\x80\xa8 end");
   assert_member(object, "domain", "dom\"ain");
   assert_member(object, "session", "s\n1");
   assert_member(object, "take", "only-this-part");
@@ -269,9 +285,10 @@ test_writer_text(void **state)
   capture_start(fixture);
   ims_log_session(G_LOG_LEVEL_WARNING, "session-7", "take-9", "cut by a crash");
   g_autofree char *text = capture_stop(fixture);
-  if (!g_regex_match_simple("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z WARNING  imsd.test-log "
-                            "\\[session=session-7 take=take-9\\]: cut by a crash\\n$",
-                            text, 0, 0))
+  if (!g_regex_match_simple(
+          "^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z WARNING  imsd.test-log "
+          "\\[session=session-7 take=take-9\\]: cut by a crash\\n$",
+          text, 0, 0))
     fail_msg("text line: %s", text);
 }
 
@@ -327,7 +344,8 @@ test_gstreamer_asked(void **state)
 
   set_string(&fixture->config->log_gstreamer, "");
   g_setenv("GST_DEBUG", "imsd-test-log:2", TRUE);
-  gst_debug_set_threshold_for_name("imsd-test-log", GST_LEVEL_WARNING); /* what gst_init() would have read */
+  gst_debug_set_threshold_for_name("imsd-test-log",
+                                   GST_LEVEL_WARNING); /* what gst_init() would have read */
   g_autofree char *by_environment = emit_gstreamer_lines(fixture);
   g_unsetenv("GST_DEBUG");
   g_auto(GStrv) environment_lines = g_strsplit(by_environment, "\n", -1);
@@ -341,13 +359,21 @@ test_gstreamer_asked(void **state)
 static void
 test_gstreamer_threshold_lists(void **state)
 {
-  const char *valid[] = { "2", "WARNING", "WARN", "*:2", "*:3,qtmux:5", " qtmux : DEBUG , 1", "rtp*:MEMDUMP",
-                          "0", "9", "FIXME,LOG,TRACE,INFO,ERROR" };
+  const char *valid[] = { "2",
+                          "WARNING",
+                          "WARN",
+                          "*:2",
+                          "*:3,qtmux:5",
+                          " qtmux : DEBUG , 1",
+                          "rtp*:MEMDUMP",
+                          "0",
+                          "9",
+                          "FIXME,LOG,TRACE,INFO,ERROR" };
   for (gsize i = 0; i < G_N_ELEMENTS(valid); i++)
     if (!ims_log_gstreamer_thresholds_are_valid(valid[i]))
       fail_msg("refused: %s", valid[i]);
-  const char *invalid[] = { "", "warning", "qtmux:", ":5", "2,,3", ",", "a:b:c", "loud", "qt mux:5", "100",
-                            "2,", "-1" };
+  const char *invalid[] = { "",      "warning", "qtmux:",   ":5",  "2,,3", ",",
+                            "a:b:c", "loud",    "qt mux:5", "100", "2,",   "-1" };
   for (gsize i = 0; i < G_N_ELEMENTS(invalid); i++)
     if (ims_log_gstreamer_thresholds_are_valid(invalid[i]))
       fail_msg("accepted: %s", invalid[i]);

@@ -18,8 +18,8 @@ typedef struct {
   ImsFakeStore store;
   ImsFakeObjects objects;
   ImsDatabase *database;
-  int done;                   /* erasures answered */
-  char *error_message;        /* the last answer's */
+  int done;            /* erasures answered */
+  char *error_message; /* the last answer's */
   guint erased;
   int committed;              /* events_committed calls */
   ImsEventsListener listener; /* the store tells it */
@@ -104,7 +104,8 @@ test_erases_objects_then_rows_and_events(void **state)
   assert_true(ims_fake_objects_deleted(&f->objects, "k-f1"));
   assert_true(ims_fake_objects_deleted(&f->objects, "k-f2"));
   g_autofree char *log = ims_fake_store_log(&f->store);
-  assert_string_equal(log, "begin|mark_media_deleted f1|mark_media_deleted f2|append_events 2|commit");
+  assert_string_equal(log,
+                      "begin|mark_media_deleted f1|mark_media_deleted f2|append_events 2|commit");
   assert_int_equal(f->store.events->len, 2);
   const char *ids[] = { "f1", "f2" };
   const char *sizes[] = { "1000", "2000" };
@@ -171,7 +172,7 @@ custom_rows(ImsStore *store, gpointer data, GError **error)
 {
   int *calls = data;
   (*calls)++;
-  return store->privacy.erase_user(store, "u1", &(int){0}, error) &&
+  return store->privacy.erase_user(store, "u1", &(int){ 0 }, error) &&
          store->privacy.mark_event_processed(store, "e1", "media-server", "user.deleted", error);
 }
 
@@ -203,7 +204,8 @@ test_no_files_keeps_the_rows_step_atomic(void **state)
   assert_int_equal(f->erased, 0);
   assert_int_equal(f->objects.deleted->len, 0);
   g_autofree char *log = ims_fake_store_log(&f->store);
-  assert_string_equal(log, "begin|erase_user u1|mark_event_processed e1 media-server user.deleted|commit");
+  assert_string_equal(
+      log, "begin|erase_user u1|mark_event_processed e1 media-server user.deleted|commit");
   assert_int_equal(f->store.events->len, 0);
 
   /* the second statement refused: the first is rolled back with it */
@@ -212,8 +214,9 @@ test_no_files_keeps_the_rows_step_atomic(void **state)
         custom_rows, &calls);
   assert_non_null(f->error_message);
   g_autofree char *log2 = ims_fake_store_log(&f->store);
-  assert_true(g_str_has_suffix(log2, "|begin|erase_user u1|"
-                                     "mark_event_processed e1 media-server user.deleted FAILED|rollback"));
+  assert_true(
+      g_str_has_suffix(log2, "|begin|erase_user u1|"
+                             "mark_event_processed e1 media-server user.deleted FAILED|rollback"));
 }
 
 /* Without an object store (no S3 configured) the rows and events still go. */
@@ -234,7 +237,8 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_erases_objects_then_rows_and_events, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_failed_s3_delete_changes_nothing_and_is_retried, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_failed_s3_delete_changes_nothing_and_is_retried, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_refused_rows_roll_back, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rows_step_runs_in_the_transaction, setup, teardown),
     cmocka_unit_test_setup_teardown(test_no_files_keeps_the_rows_step_atomic, setup, teardown),

@@ -60,11 +60,11 @@ test_media_loop_least_loaded(void **state)
   assert_ptr_equal(a, ims_media_loops_get_loop(loops, 0));
   assert_ptr_equal(b, ims_media_loops_get_loop(loops, 1));
   assert_ptr_equal(c, ims_media_loops_get_loop(loops, 2));
-  ImsMediaLoop *d = ims_media_loops_acquire(loops);  /* all at 1: the first */
+  ImsMediaLoop *d = ims_media_loops_acquire(loops); /* all at 1: the first */
   assert_ptr_equal(d, a);
   ims_media_loop_release(b);
   assert_int_equal(ims_media_loop_get_load(b), 0);
-  assert_ptr_equal(ims_media_loops_acquire(loops), b);  /* the emptiest */
+  assert_ptr_equal(ims_media_loops_acquire(loops), b); /* the emptiest */
   assert_int_equal(ims_media_loop_get_load(a), 2);
   ims_media_loop_release(a);
   ims_media_loop_release(a);
@@ -75,7 +75,7 @@ test_media_loop_least_loaded(void **state)
 typedef struct {
   ImsMediaLoop *loop;
   GMutex lock;
-  GArray *order;        /* int, under lock */
+  GArray *order;         /* int, under lock */
   gboolean wrong_thread; /* under lock */
   int notified;          /* atomic */
   GThread *test_thread;

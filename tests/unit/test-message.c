@@ -31,8 +31,8 @@ static void
 test_join(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsMessage) message =
-      parse("{\"type\":\"join\",\"sessionId\":\"abc\",\"token\":\"t.o.k\"}", NULL, &error);
+  g_autoptr(ImsMessage)
+      message = parse("{\"type\":\"join\",\"sessionId\":\"abc\",\"token\":\"t.o.k\"}", NULL, &error);
   assert_non_null(message);
   assert_int_equal(message->type, IMS_MESSAGE_JOIN);
   assert_string_equal(message->session_id, "abc");
@@ -48,16 +48,17 @@ test_offer_and_ice(void **state)
   assert_int_equal(offer->type, IMS_MESSAGE_OFFER);
   assert_string_equal(offer->sdp, "v=0\r\n");
 
-  g_autoptr(ImsMessage) ice = parse(
-      "{\"type\":\"ice\",\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 5000 typ host\","
-      "\"sdpMLineIndex\":1}", NULL, &error);
+  g_autoptr(ImsMessage)
+      ice = parse("{\"type\":\"ice\",\"candidate\":\"candidate:1 1 udp 1 10.0.0.1 5000 typ host\","
+                  "\"sdpMLineIndex\":1}",
+                  NULL, &error);
   assert_non_null(ice);
   assert_int_equal(ice->mline_index, 1);
   assert_string_equal(ice->candidate, "candidate:1 1 udp 1 10.0.0.1 5000 typ host");
 
   /* end of candidates is an empty string */
-  g_autoptr(ImsMessage) end = parse("{\"type\":\"ice\",\"candidate\":\"\",\"sdpMLineIndex\":0}",
-                                    NULL, &error);
+  g_autoptr(ImsMessage)
+      end = parse("{\"type\":\"ice\",\"candidate\":\"\",\"sdpMLineIndex\":0}", NULL, &error);
   assert_non_null(end);
   assert_string_equal(end->candidate, "");
 }
@@ -65,7 +66,10 @@ test_offer_and_ice(void **state)
 static void
 test_simple_types(void **state)
 {
-  static const struct { const char *text; ImsMessageType type; } cases[] = {
+  static const struct {
+    const char *text;
+    ImsMessageType type;
+  } cases[] = {
     { "{\"type\":\"take.start\"}", IMS_MESSAGE_TAKE_START },
     { "{\"type\":\"take.stop\"}", IMS_MESSAGE_TAKE_STOP },
     { "{\"type\":\"retake\"}", IMS_MESSAGE_RETAKE },
@@ -79,8 +83,9 @@ test_simple_types(void **state)
     assert_non_null(message);
     assert_int_equal(message->type, cases[i].type);
     assert_string_equal(ims_message_type_to_string(message->type),
-                        strstr(cases[i].text, ":\"") + 2 - 0 == NULL ? "" :
-                        ims_message_type_to_string(cases[i].type));
+                        strstr(cases[i].text, ":\"") + 2 - 0 == NULL
+                            ? ""
+                            : ims_message_type_to_string(cases[i].type));
   }
 }
 
@@ -103,7 +108,8 @@ test_bad_message(void **state)
   expect_error("{\"type\":5}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
   expect_error("{\"type\":\"join\"}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
   expect_error("{\"type\":\"join\",\"sessionId\":\"a\",\"token\":7}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
-  expect_error("{\"type\":\"join\",\"sessionId\":\"\",\"token\":\"x\"}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
+  expect_error("{\"type\":\"join\",\"sessionId\":\"\",\"token\":\"x\"}",
+               IMS_SIGNAL_ERROR_BAD_MESSAGE);
   expect_error("{\"type\":\"offer\"}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
   expect_error("{\"type\":\"offer\",\"sdp\":{}}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
   expect_error("{\"type\":\"ice\",\"candidate\":\"c\"}", IMS_SIGNAL_ERROR_BAD_MESSAGE);
@@ -116,8 +122,8 @@ test_bad_message(void **state)
 
   /* over-long fields are refused, not truncated */
   g_autofree char *long_id = g_strnfill(200, 'a');
-  g_autofree char *text = g_strdup_printf("{\"type\":\"join\",\"sessionId\":\"%s\",\"token\":\"t\"}",
-                                          long_id);
+  g_autofree char *text = g_strdup_printf(
+      "{\"type\":\"join\",\"sessionId\":\"%s\",\"token\":\"t\"}", long_id);
   expect_error(text, IMS_SIGNAL_ERROR_BAD_MESSAGE);
 }
 
@@ -190,7 +196,8 @@ test_error_codes(void **state)
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_WRONG_SESSION),
                       "token_wrong_session");
   assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_INTERNAL), "internal");
-  assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID), "token_not_yet_valid");
+  assert_string_equal(ims_signal_error_to_code(IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID),
+                      "token_not_yet_valid");
   g_autoptr(GError) other = g_error_new_literal(G_IO_ERROR, 0, "x");
   assert_string_equal(ims_signal_error_code_of(other), "internal");
 

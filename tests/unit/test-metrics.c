@@ -24,7 +24,8 @@ format_one(ImsMetric *metric)
 static void
 test_counter_text(void **state)
 {
-  static ImsMetric counter = { .name = "test_events_total", .type = IMS_METRIC_COUNTER,
+  static ImsMetric counter = { .name = "test_events_total",
+                               .type = IMS_METRIC_COUNTER,
                                .help = "Events seen." };
   ims_metric_reset(&counter);
   g_autofree char *zero = format_one(&counter);
@@ -33,9 +34,9 @@ test_counter_text(void **state)
                             "test_events_total 0\n");
   ims_metric_add(&counter, 0, 2);
   ims_metric_add(&counter, 0, 1.5);
-  ims_metric_add(&counter, 0, -10);   /* a counter never goes down */
+  ims_metric_add(&counter, 0, -10); /* a counter never goes down */
   assert_true(ims_metric_get(&counter, 0) == 3.5);
-  ims_metric_set(&counter, 0, 0);     /* nor is it set */
+  ims_metric_set(&counter, 0, 0); /* nor is it set */
   g_autofree char *text = format_one(&counter);
   assert_non_null(strstr(text, "\ntest_events_total 3.5\n"));
 }
@@ -43,13 +44,16 @@ test_counter_text(void **state)
 static void
 test_gauge_with_label(void **state)
 {
-  static ImsMetric gauge = { .name = "test_things", .type = IMS_METRIC_GAUGE, .help = "Things.",
-                             .label = "kind", .values = { "video", "audio" } };
+  static ImsMetric gauge = { .name = "test_things",
+                             .type = IMS_METRIC_GAUGE,
+                             .help = "Things.",
+                             .label = "kind",
+                             .values = { "video", "audio" } };
   ims_metric_reset(&gauge);
   ims_metric_add(&gauge, 1, 3);
   ims_metric_add(&gauge, 1, -1);
   ims_metric_set(&gauge, 0, -7);
-  ims_metric_observe(&gauge, 0, 100);   /* not a histogram: ignored */
+  ims_metric_observe(&gauge, 0, 100); /* not a histogram: ignored */
   g_autofree char *text = format_one(&gauge);
   assert_string_equal(text, "# HELP test_things Things.\n"
                             "# TYPE test_things gauge\n"
@@ -60,8 +64,10 @@ test_gauge_with_label(void **state)
 static void
 test_escaping(void **state)
 {
-  static ImsMetric odd = { .name = "test_odd", .type = IMS_METRIC_GAUGE,
-                           .help = "A \\ backslash\nand a \"quote\".", .label = "value",
+  static ImsMetric odd = { .name = "test_odd",
+                           .type = IMS_METRIC_GAUGE,
+                           .help = "A \\ backslash\nand a \"quote\".",
+                           .label = "value",
                            .values = { "a\"b\\c\nd" } };
   ims_metric_reset(&odd);
   g_autofree char *text = format_one(&odd);
@@ -74,14 +80,17 @@ test_escaping(void **state)
 static void
 test_histogram_buckets(void **state)
 {
-  static ImsMetric histogram = { .name = "test_wait_seconds", .type = IMS_METRIC_HISTOGRAM,
-                                 .help = "Waits.", .bounds = { 0.1, 1 }, .n_bounds = 2 };
+  static ImsMetric histogram = { .name = "test_wait_seconds",
+                                 .type = IMS_METRIC_HISTOGRAM,
+                                 .help = "Waits.",
+                                 .bounds = { 0.1, 1 },
+                                 .n_bounds = 2 };
   ims_metric_reset(&histogram);
   ims_metric_observe(&histogram, 0, 0.05);
-  ims_metric_observe(&histogram, 0, 0.1);    /* le is inclusive */
+  ims_metric_observe(&histogram, 0, 0.1); /* le is inclusive */
   ims_metric_observe(&histogram, 0, 0.5);
-  ims_metric_observe(&histogram, 0, 5);      /* above every bound: +Inf only */
-  ims_metric_add(&histogram, 0, 9);          /* not a counter: ignored */
+  ims_metric_observe(&histogram, 0, 5); /* above every bound: +Inf only */
+  ims_metric_add(&histogram, 0, 9);     /* not a counter: ignored */
   assert_int_equal(ims_metric_get_count(&histogram, 0), 4);
   g_autofree char *text = format_one(&histogram);
   assert_string_equal(text, "# HELP test_wait_seconds Waits.\n"
@@ -96,9 +105,13 @@ test_histogram_buckets(void **state)
 static void
 test_histogram_with_label(void **state)
 {
-  static ImsMetric histogram = { .name = "test_lat_seconds", .type = IMS_METRIC_HISTOGRAM,
-                                 .help = "Latency.", .label = "path", .values = { "a", "b" },
-                                 .bounds = { 1 }, .n_bounds = 1 };
+  static ImsMetric histogram = { .name = "test_lat_seconds",
+                                 .type = IMS_METRIC_HISTOGRAM,
+                                 .help = "Latency.",
+                                 .label = "path",
+                                 .values = { "a", "b" },
+                                 .bounds = { 1 },
+                                 .n_bounds = 1 };
   ims_metric_reset(&histogram);
   ims_metric_observe(&histogram, 1, 2);
   g_autofree char *text = format_one(&histogram);
@@ -114,13 +127,16 @@ test_histogram_with_label(void **state)
 #define THREADS 4
 #define UPDATES 2000000
 
-static gint started;   /* the threads update together: each waits for all to start */
+static gint started; /* the threads update together: each waits for all to start */
 
-static ImsMetric shared_counter = { .name = "test_shared_total", .type = IMS_METRIC_COUNTER,
+static ImsMetric shared_counter = { .name = "test_shared_total",
+                                    .type = IMS_METRIC_COUNTER,
                                     .help = "Shared." };
 static ImsMetric shared_histogram = { .name = "test_shared_seconds",
-                                      .type = IMS_METRIC_HISTOGRAM, .help = "Shared.",
-                                      .bounds = { 0.5 }, .n_bounds = 1 };
+                                      .type = IMS_METRIC_HISTOGRAM,
+                                      .help = "Shared.",
+                                      .bounds = { 0.5 },
+                                      .n_bounds = 1 };
 
 static gpointer
 update_from_thread(gpointer data)
@@ -162,18 +178,21 @@ static void
 test_stamps(void **state)
 {
   static ImsMetricStamps stamps;
-  static ImsMetric latency = { .name = "test_latency_seconds", .type = IMS_METRIC_HISTOGRAM,
-                               .help = "Latency.", .bounds = { 1 }, .n_bounds = 1 };
+  static ImsMetric latency = { .name = "test_latency_seconds",
+                               .type = IMS_METRIC_HISTOGRAM,
+                               .help = "Latency.",
+                               .bounds = { 1 },
+                               .n_bounds = 1 };
   ims_metric_reset(&latency);
   assert_int_equal(ims_metric_stamps_oldest(&stamps), 0);
   ims_metric_stamps_put(&stamps, 7, 1000000);
   ims_metric_stamps_put(&stamps, 8, 3000000);
-  ims_metric_stamps_put(&stamps, 9, 0);          /* no start time: nothing kept */
+  ims_metric_stamps_put(&stamps, 9, 0); /* no start time: nothing kept */
   assert_int_equal(ims_metric_stamps_oldest(&stamps), 1000000);
   assert_false(ims_metric_stamps_observe(&stamps, 9, 5000000, &latency));
   assert_false(ims_metric_stamps_observe(&stamps, 6, 5000000, &latency));
   assert_true(ims_metric_stamps_observe(&stamps, 7, 1500000, &latency));
-  assert_false(ims_metric_stamps_observe(&stamps, 7, 1500000, &latency));   /* once */
+  assert_false(ims_metric_stamps_observe(&stamps, 7, 1500000, &latency)); /* once */
   assert_int_equal(ims_metric_stamps_oldest(&stamps), 3000000);
   /* a key IMS_METRIC_STAMPS further takes the slot: the older one observes nothing */
   ims_metric_stamps_put(&stamps, 8 + IMS_METRIC_STAMPS, 4000000);
@@ -210,7 +229,7 @@ test_catalog_conventions(void **state)
     const ImsMetric *m = metrics[i];
     if (!valid_name(m->name))
       fail_msg("%s: not imsd_[a-z0-9_]*", m->name);
-    assert_true(g_hash_table_add(names, (gpointer) m->name));   /* unique */
+    assert_true(g_hash_table_add(names, (gpointer) m->name)); /* unique */
     assert_non_null(m->help);
     if ((m->type == IMS_METRIC_COUNTER) != g_str_has_suffix(m->name, "_total"))
       fail_msg("%s: counters, and only they, end in _total", m->name);

@@ -170,8 +170,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_ready_reloading_stopping_carry_their_status, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_no_watchdog_unless_asked, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_watchdog_every_half_interval_from_the_loop, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_watchdog_every_half_interval_from_the_loop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,8 +66,8 @@ static void
 test_normal_ids(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *key =
-    ims_object_key_build("media", "iv-123", "sess_9", "Q.1", 3, "t1", "recording.webm", &error);
+  g_autofree char *key = ims_object_key_build("media", "iv-123", "sess_9", "Q.1", 3, "t1",
+                                              "recording.webm", &error);
   assert_null(error);
   assert_string_equal(key, "media/iv-123/sess_9/Q.1/take-3-t1/recording.webm");
   key_assert_safe(key, 6);
@@ -109,7 +109,8 @@ test_path_tricks_are_escaped(void **state)
     g_autoptr(GError) error = NULL;
     g_autofree char *key = build_with_interview(cases[i].id, &error);
     assert_null(error);
-    g_autofree char *expected = g_strdup_printf("media/%s/s1/q1/take-2-t1/take.webm", cases[i].escaped);
+    g_autofree char *expected = g_strdup_printf("media/%s/s1/q1/take-2-t1/take.webm",
+                                                cases[i].escaped);
     assert_string_equal(key, expected);
   }
 }
@@ -188,7 +189,8 @@ test_prefixes(void **state)
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *key = ims_object_key_build(cases[i].prefix, "i", "s", "q", 1, "t1", "f", &error);
+    g_autofree char *key = ims_object_key_build(cases[i].prefix, "i", "s", "q", 1, "t1", "f",
+                                                &error);
     if (cases[i].expected == NULL) {
       assert_bad_key(g_steal_pointer(&key), error);
       continue;
@@ -213,13 +215,15 @@ test_keys_are_unique_per_take(void **state)
   const char *take_b = "0b9d7c1e-2f4a-4e8b-a1c3-5d6e7f8a9b0c";
   /* question 1 and question 2 both named "q1", each its first take */
   g_autofree char *first = ims_object_key_build("m", "i", "s", "q1", 1, take_a, "video.mp4", &error);
-  g_autofree char *second = ims_object_key_build("m", "i", "s", "q1", 1, take_b, "video.mp4", &error);
+  g_autofree char *second = ims_object_key_build("m", "i", "s", "q1", 1, take_b, "video.mp4",
+                                                 &error);
   assert_null(error);
   assert_string_not_equal(first, second);
   assert_string_equal(first, "m/i/s/q1/take-1-6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11/video.mp4");
   key_assert_safe(first, 6);
   /* two takes of one question */
-  g_autofree char *retake = ims_object_key_build("m", "i", "s", "q1", 2, take_b, "video.mp4", &error);
+  g_autofree char *retake = ims_object_key_build("m", "i", "s", "q1", 2, take_b, "video.mp4",
+                                                 &error);
   assert_null(error);
   assert_string_not_equal(first, retake);
   assert_string_not_equal(second, retake);
@@ -343,8 +347,8 @@ test_presign_names_public_endpoint(void **state)
   const char *key = "media/%2E%2E/s/q/take-1-t1/video.mp4"; /* an escaped id: % travels as %25 */
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
-    g_autoptr(ImsObjectStore) store =
-      presign_store_new("minio:9000", cases[i].public_endpoint, cases[i].use_tls, TRUE, &error);
+    g_autoptr(ImsObjectStore) store = presign_store_new("minio:9000", cases[i].public_endpoint,
+                                                        cases[i].use_tls, TRUE, &error);
     if (store == NULL)
       fail_msg("%s: %s", cases[i].public_endpoint, error->message);
     g_autofree char *url = presign(store, key);
@@ -361,8 +365,8 @@ static void
 test_presign_public_endpoint_virtual_host(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsObjectStore) store =
-    presign_store_new("s3.internal:9000", "https://s3.example.com", FALSE, FALSE, &error);
+  g_autoptr(ImsObjectStore)
+      store = presign_store_new("s3.internal:9000", "https://s3.example.com", FALSE, FALSE, &error);
   assert_non_null(store);
   g_autofree char *url = presign(store, "media/k.mp4");
   assert_true(g_str_has_prefix(url, "https://imsd.s3.example.com/media/k.mp4?"));
@@ -377,7 +381,8 @@ static void
 test_presign_signature_ignores_host(void **state)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(ImsObjectStore) internal = presign_store_new("127.0.0.1:4569", NULL, FALSE, TRUE, &error);
+  g_autoptr(ImsObjectStore)
+      internal = presign_store_new("127.0.0.1:4569", NULL, FALSE, TRUE, &error);
   g_autoptr(ImsObjectStore) public = presign_store_new("127.0.0.1:4569", "https://cdn.example.org",
                                                        FALSE, TRUE, &error);
   assert_non_null(internal);
@@ -403,9 +408,22 @@ test_public_endpoint_refused(void **state)
 {
   g_autofree char *long_host = g_strnfill(300, 'h');
   const char *refused[] = {
-    "ftp://media.example.com", "http://", "https:///", "media.example.com/s3", "http://h/path/",
-    "user@media.example.com", "http://user:pw@h", "h?x=1", "h#x", "a b", "http://h:99999",
-    "h:0", "h:port", "[::1", "http://http://h", long_host,
+    "ftp://media.example.com",
+    "http://",
+    "https:///",
+    "media.example.com/s3",
+    "http://h/path/",
+    "user@media.example.com",
+    "http://user:pw@h",
+    "h?x=1",
+    "h#x",
+    "a b",
+    "http://h:99999",
+    "h:0",
+    "h:port",
+    "[::1",
+    "http://http://h",
+    long_host,
   };
   for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
     g_autoptr(GError) error = NULL;

@@ -100,7 +100,7 @@ test_a_failed_purge_is_tried_again(void **state)
   Fixture *f = *state;
   gint64 sent_before = g_get_real_time() / G_USEC_PER_SEC - 3600;
   g_autofree char *first = g_strdup_printf("purge_sent_events %" G_GINT64_FORMAT, sent_before);
-  f->store.fail_op = g_strdup(first);   /* the first purge, if it runs within this second */
+  f->store.fail_op = g_strdup(first); /* the first purge, if it runs within this second */
   ImsOutboxRetention *retention = ims_outbox_retention_new(f->database, 1, 1);
   wait_for_purges(f, 2);
   ims_outbox_retention_free(retention);

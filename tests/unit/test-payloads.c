@@ -52,7 +52,7 @@ setup(void **state)
   record->user_id = g_strdup("user-7");
   record->candidate_email = g_strdup("zoë@example.org");
   record->profile = g_strdup("standard");
-  record->started_at = T0 + 1500;               /* +1.5 ms */
+  record->started_at = T0 + 1500; /* +1.5 ms */
   record->completed_at = T0 + 900 * G_USEC_PER_SEC + 999999;
   g_ptr_array_add(record->questions, ims_question_new("q-1", "First?", 60));
   g_ptr_array_add(record->questions, ims_question_new("q-2", "Second?", 60));
@@ -74,10 +74,10 @@ setup(void **state)
   file->kind = g_strdup("original");
   file->key = g_strdup("interviews/interview-42/" SESSION_ID "/" TAKE_ID "/original.mkv");
   file->content_type = g_strdup("video/x-matroska");
-  file->size_bytes = G_GINT64_CONSTANT(5000000000);   /* > 4 GiB: must stay an exact integer */
+  file->size_bytes = G_GINT64_CONSTANT(5000000000); /* > 4 GiB: must stay an exact integer */
   fixture->file = file;
-  fixture->handler_id = g_log_set_handler("imsd.events", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING, count_critical,
-                    &fixture->criticals);
+  fixture->handler_id = g_log_set_handler("imsd.events", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING,
+                                          count_critical, &fixture->criticals);
   *state = fixture;
   return 0;
 }
@@ -162,13 +162,15 @@ test_candidate_started(void **state)
   assert_string_equal(get_string(full, "invitationId"), "invitation-9");
   assert_string_equal(get_string(full, "userId"), "user-7");
   assert_string_equal(get_string(full, "candidateEmail"), "zoë@example.org");
-  assert_string_equal(get_string(full, "startedAt"), "2025-10-06T10:00:00.001Z");  /* record->started_at */
+  assert_string_equal(get_string(full, "startedAt"),
+                      "2025-10-06T10:00:00.001Z"); /* record->started_at */
   assert_string_equal(get_string(full, "userAgent"), "Mozilla/5.0");
 
   /* "if known" fields are omitted; userAgent is always there, null when unknown */
   g_clear_pointer(&fixture->record->invitation_id, g_free);
   g_clear_pointer(&fixture->record->candidate_email, g_free);
-  g_autoptr(JsonNode) bare = ims_event_payload_candidate_started(fixture->record, NULL, T0 + 61234567);
+  g_autoptr(JsonNode)
+      bare = ims_event_payload_candidate_started(fixture->record, NULL, T0 + 61234567);
   assert_members(bare, "sessionId=s,interviewId=s,userId=s,startedAt=s,userAgent=n");
   assert_string_equal(get_string(bare, "startedAt"), "2025-10-06T10:01:01.234Z");
 }
@@ -177,8 +179,8 @@ static void
 test_response_submitted(void **state)
 {
   Fixture *fixture = *state;
-  g_autoptr(JsonNode) node =
-      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
+  g_autoptr(JsonNode) node = ims_event_payload_candidate_response_submitted(fixture->record,
+                                                                            fixture->take, FILE_ID);
   assert_members(node, "sessionId=s,interviewId=s,userId=s,responseId=s,questionId=s,"
                        "questionIndex=i,take=i,mediaFileId=s,duration=d,status=s");
   assert_string_equal(get_string(node, "status"), "completed");
@@ -189,36 +191,39 @@ test_response_submitted(void **state)
   assert_string_equal(get_string(node, "mediaFileId"), FILE_ID);
   assert_float_equal(get_double(node, "duration"), 45.678, 1e-9);
 
-  g_autoptr(JsonNode) unknown =
-      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, NULL);
+  g_autoptr(JsonNode) unknown = ims_event_payload_candidate_response_submitted(fixture->record,
+                                                                               fixture->take, NULL);
   assert_members(unknown, "sessionId=s,interviewId=s,userId=s,responseId=s,questionId=s,"
                           "questionIndex=i,take=i,mediaFileId=n,duration=d,status=s");
 
   /* a whole number of seconds is still a double (JSON "2.0", a number) */
   fixture->take->duration_ms = 2000;
-  g_autoptr(JsonNode) whole =
-      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
+  g_autoptr(JsonNode) whole = ims_event_payload_candidate_response_submitted(
+      fixture->record, fixture->take, FILE_ID);
   assert_float_equal(get_double(whole, "duration"), 2.0, 0);
 
   /* a take a crash or a lost connection cut is announced as such */
   fixture->take->status = IMS_TAKE_INTERRUPTED;
-  g_autoptr(JsonNode) cut =
-      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
+  g_autoptr(JsonNode)
+      cut = ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID);
   assert_string_equal(get_string(cut, "status"), "interrupted");
 
   /* a take with no media (still recording, or failed) is never announced */
   guint before = fixture->criticals;
   fixture->take->status = IMS_TAKE_RECORDING;
-  assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
+  assert_null(
+      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
   fixture->take->status = IMS_TAKE_FAILED;
-  assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
+  assert_null(
+      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
   assert_int_equal(fixture->criticals, before + 2);
 
   /* a take whose question is not in the record is a programming error */
   fixture->take->status = IMS_TAKE_COMPLETED;
   fixture->take->question_index = 2;
   before = fixture->criticals;
-  assert_null(ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
+  assert_null(
+      ims_event_payload_candidate_response_submitted(fixture->record, fixture->take, FILE_ID));
   assert_int_equal(fixture->criticals, before + 1);
 }
 
@@ -229,13 +234,13 @@ static void
 test_durations_rounded(void **state)
 {
   Fixture *fixture = *state;
-  volatile double first = 0.002;   /* summed at run time, as the session does */
+  volatile double first = 0.002; /* summed at run time, as the session does */
   double sum = first + 11.031;
-  assert_true(sum != 11.033);   /* the noise this guards against */
+  assert_true(sum != 11.033); /* the noise this guards against */
   g_autoptr(JsonNode) completed = ims_event_payload_candidate_completed(fixture->record, 3, sum);
   assert_true(get_double(completed, "totalDuration") == 11.033);
-  g_autoptr(JsonNode) interview =
-      ims_event_payload_interview_completed(fixture->record, 0, 900.0004999, 3);
+  g_autoptr(JsonNode)
+      interview = ims_event_payload_interview_completed(fixture->record, 0, 900.0004999, 3);
   assert_true(get_double(interview, "durationSeconds") == 900.0);
   g_autoptr(JsonNode) processed = ims_event_payload_media_processed(
       "user-7", FILE_ID, 10, 20, 3.14159, NULL, NULL, "standard", NULL);
@@ -246,14 +251,15 @@ test_durations_rounded(void **state)
   assert_true(get_double(parsed, "totalDuration") == 11.033);
   /* and the message value reads as it is meant: 11.033, not json-glib's
    * 17 digits; a whole number stays a double; strings are untouched */
-  g_autofree char *envelope = ims_event_envelope_build(
-      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_CANDIDATE_COMPLETED, 1728212400000, NULL,
-      "req-1.5e3", completed);
+  g_autofree char *envelope = ims_event_envelope_build("3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10",
+                                                       IMS_EVENT_CANDIDATE_COMPLETED, 1728212400000,
+                                                       NULL, "req-1.5e3", completed);
   assert_non_null(strstr(envelope, "\"totalDuration\":11.033}"));
   assert_non_null(strstr(envelope, "\"timestamp\":1728212400000,"));
   assert_non_null(strstr(envelope, "\"correlationId\":\"req-1.5e3\""));
-  g_autofree char *whole = ims_event_envelope_build(
-      "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_INTERVIEW_COMPLETED, 1, NULL, NULL, interview);
+  g_autofree char *whole = ims_event_envelope_build("3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10",
+                                                    IMS_EVENT_INTERVIEW_COMPLETED, 1, NULL, NULL,
+                                                    interview);
   assert_non_null(strstr(whole, "\"durationSeconds\":900.0,"));
   g_autofree char *processed_text = ims_event_envelope_build(
       "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10", IMS_EVENT_MEDIA_PROCESSED, 1, NULL, NULL, processed);
@@ -288,8 +294,8 @@ static void
 test_media_uploaded(void **state)
 {
   Fixture *fixture = *state;
-  g_autoptr(JsonNode) node = ims_event_payload_media_uploaded("user-7", fixture->file, "imsd-media",
-                                                              "answer.mkv");
+  g_autoptr(JsonNode)
+      node = ims_event_payload_media_uploaded("user-7", fixture->file, "imsd-media", "answer.mkv");
   assert_members(node, "userId=s,fileId=s,sessionId=s,responseId=s,fileName=s,fileSize=i,"
                        "mimeType=s,bucket=s,path=s");
   assert_string_equal(get_string(node, "fileId"), FILE_ID);
@@ -310,8 +316,12 @@ static void
 test_media_processed(void **state)
 {
   Fixture *fixture = *state;
-  g_autoptr(GPtrArray) renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  static const struct { const char *kind, *key, *type; gint64 size; } files[] = {
+  g_autoptr(GPtrArray)
+      renditions = g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
+  static const struct {
+    const char *kind, *key, *type;
+    gint64 size;
+  } files[] = {
     { "video/mp4", "k/video.mp4", "video/mp4", 100 },
     { "thumbnail", "k/thumbnail.jpg", "image/jpeg", 20 },
     { "audio/wav-16k", "k/audio-16k.wav", "audio/wav", 30 },
@@ -324,15 +334,14 @@ test_media_processed(void **state)
     file->size_bytes = files[i].size;
     g_ptr_array_add(renditions, file);
   }
-  g_autoptr(JsonNode) node = ims_event_payload_media_processed("user-7", FILE_ID, 1000, 150, 2.25,
-                                                               renditions, "k/thumbnail.jpg", "standard",
-                                                               COMPLETENESS);
+  g_autoptr(JsonNode) node = ims_event_payload_media_processed(
+      "user-7", FILE_ID, 1000, 150, 2.25, renditions, "k/thumbnail.jpg", "standard", COMPLETENESS);
   assert_members(node, "userId=s,fileId=s,originalSize=i,processedSize=i,processingDuration=d,"
                        "renditions=a,thumbnailPath=s,profile=s,completeness=o");
   /* the take's record, as an object equal to the text's */
   g_autoptr(JsonNode) record = json_from_string(COMPLETENESS, NULL);
-  assert_true(json_node_equal(json_object_get_member(json_node_get_object(node), "completeness"),
-                              record));
+  assert_true(
+      json_node_equal(json_object_get_member(json_node_get_object(node), "completeness"), record));
   assert_int_equal(get_int(node, "originalSize"), 1000);
   assert_int_equal(get_int(node, "processedSize"), 150);
   assert_float_equal(get_double(node, "processingDuration"), 2.25, 0);
@@ -352,14 +361,15 @@ test_media_processed(void **state)
   g_autoptr(JsonNode) none = ims_event_payload_media_processed("user-7", FILE_ID, 1000, 0, 0.5,
                                                                NULL, NULL, "audio-only", NULL);
   assert_members(none, "userId=s,fileId=s,originalSize=i,processedSize=i,processingDuration=d,"
-                       "renditions=a,thumbnailPath=n,profile=s,completeness=n");   /* unknown */
-  assert_int_equal(json_array_get_length(json_object_get_array_member(json_node_get_object(none),
-                                                                      "renditions")), 0);
+                       "renditions=a,thumbnailPath=n,profile=s,completeness=n"); /* unknown */
+  assert_int_equal(
+      json_array_get_length(json_object_get_array_member(json_node_get_object(none), "renditions")),
+      0);
 
   /* NaN cannot be carried by JSON: 0 and a warning */
   guint before = fixture->criticals;
-  g_autoptr(JsonNode) nan_node = ims_event_payload_media_processed("u", FILE_ID, 1, 1, NAN, NULL,
-                                                                   NULL, "p", NULL);
+  g_autoptr(JsonNode)
+      nan_node = ims_event_payload_media_processed("u", FILE_ID, 1, 1, NAN, NULL, NULL, "p", NULL);
   assert_float_equal(get_double(nan_node, "processingDuration"), 0, 0);
   assert_int_equal(fixture->criticals, before + 1);
 
@@ -380,7 +390,8 @@ test_media_processing_failed(void **state)
 {
   Fixture *fixture = *state;
   g_autoptr(JsonNode) node = ims_event_payload_media_processing_failed(
-    "user-7", TAKE_ID, SESSION_ID, "standard", "renditions failed after 3 attempts: mux", 3, TRUE, T0 + 7000);
+      "user-7", TAKE_ID, SESSION_ID, "standard", "renditions failed after 3 attempts: mux", 3, TRUE,
+      T0 + 7000);
   assert_members(node, "userId=s,fileId=s,sessionId=s,responseId=s,profile=s,reason=s,attempts=i,"
                        "originalStored=b,failedAt=s");
   assert_string_equal(get_string(node, "fileId"), TAKE_ID);
@@ -392,8 +403,8 @@ test_media_processing_failed(void **state)
   assert_string_equal(get_string(node, "failedAt"), "2025-10-06T10:00:00.007Z");
 
   guint before = fixture->criticals;
-  assert_null(ims_event_payload_media_processing_failed("user-7", TAKE_ID, SESSION_ID, "standard", "", 1,
-                                                        FALSE, 0));
+  assert_null(ims_event_payload_media_processing_failed("user-7", TAKE_ID, SESSION_ID, "standard",
+                                                        "", 1, FALSE, 0));
   assert_int_equal(fixture->criticals, before + 1);
 }
 
@@ -422,7 +433,8 @@ test_interview(void **state)
   assert_string_equal(get_string(started, "startedAt"), "2025-10-06T10:00:00.000Z");
   assert_string_equal(get_string(started, "sessionId"), SESSION_ID);
 
-  g_autoptr(JsonNode) completed = ims_event_payload_interview_completed(fixture->record, 0, 900.5, 2);
+  g_autoptr(JsonNode)
+      completed = ims_event_payload_interview_completed(fixture->record, 0, 900.5, 2);
   assert_members(completed, "interviewId=s,sessionId=s,userId=s,completedAt=s,durationSeconds=d,"
                             "responsesCount=i");
   assert_string_equal(get_string(completed, "completedAt"), "2025-10-06T10:15:00.999Z");

@@ -19,10 +19,10 @@
 /* ---- the fake socket (wrapped lws) ---- */
 
 typedef struct {
-  gboolean binary;             /* the frame being received is binary */
-  GPtrArray *written;          /* of char*: text frames written to the client */
-  gboolean killed;             /* lws_set_timeout(.., LWS_TO_KILL_ASYNC): dropped without flushing */
-  char *close_reason;          /* lws_close_reason's text */
+  gboolean binary;    /* the frame being received is binary */
+  GPtrArray *written; /* of char*: text frames written to the client */
+  gboolean killed;    /* lws_set_timeout(.., LWS_TO_KILL_ASYNC): dropped without flushing */
+  char *close_reason; /* lws_close_reason's text */
 } FakeSocket;
 
 static struct lws_protocols protocol;
@@ -112,16 +112,16 @@ __wrap_lws_close_reason(struct lws *wsi, enum lws_close_status status, unsigned 
 
 typedef struct {
   FakeSocket socket;
-  gpointer slot[4];            /* lws' per-connection user area (PeerSlot) */
+  gpointer slot[4]; /* lws' per-connection user area (PeerSlot) */
   ImsPeerProtocolConfig config;
-  ImsPeer *joining_peer;       /* the peer of the last join */
+  ImsPeer *joining_peer; /* the peer of the last join */
   int joins, join_cancels, closes;
-  GPtrArray *messages;         /* of char*: the type of each message routed to the endpoint */
-  gpointer closed_endpoint;    /* what closed was given */
-  ImsSignalError refuse_with;  /* > 0: message refuses with this code */
+  GPtrArray *messages;        /* of char*: the type of each message routed to the endpoint */
+  gpointer closed_endpoint;   /* what closed was given */
+  ImsSignalError refuse_with; /* > 0: message refuses with this code */
 } Fixture;
 
-static int endpoint;           /* its address is the endpoint the join gives */
+static int endpoint; /* its address is the endpoint the join gives */
 
 static void
 handler_join(ImsPeer *peer, const ImsMessage *message, gpointer data)
@@ -179,8 +179,8 @@ setup(void **state)
   ims_peer_protocol_init(&protocol, &f->config);
   assert_true(protocol.per_session_data_size <= sizeof f->slot);
   current = f;
-  assert_int_equal(protocol.callback((struct lws *) &f->socket, LWS_CALLBACK_ESTABLISHED, f->slot,
-                                     NULL, 0), 0);
+  assert_int_equal(
+      protocol.callback((struct lws *) &f->socket, LWS_CALLBACK_ESTABLISHED, f->slot, NULL, 0), 0);
   *state = f;
   return 0;
 }
@@ -296,7 +296,7 @@ test_joined_messages_reach_the_endpoint(void **state)
   assert_int_equal(f->messages->len, 2);
   assert_string_equal(g_ptr_array_index(f->messages, 0), "take.start");
   assert_string_equal(g_ptr_array_index(f->messages, 1), "end");
-  assert_int_equal(f->socket.written->len, 0);   /* accepted: the endpoint answers, not the peer */
+  assert_int_equal(f->socket.written->len, 0); /* accepted: the endpoint answers, not the peer */
 }
 
 static void
@@ -317,7 +317,7 @@ test_refused_join_gets_its_code(void **state)
   client_sends(f, "{\"type\":\"join\",\"sessionId\":\"s-1\",\"token\":\"t\"}", FALSE);
   g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_TOKEN_EXPIRED, "expired");
   ims_peer_join_finish(the_peer(f), NULL, NULL, error);
-  client_sends(f, "{\"type\":\"ping\"}", FALSE);   /* lets the peer write */
+  client_sends(f, "{\"type\":\"ping\"}", FALSE); /* lets the peer write */
   g_autoptr(JsonParser) parser = json_parser_new();
   assert_true(f->socket.written->len >= 1);
   assert_true(json_parser_load_from_data(parser, g_ptr_array_index(f->socket.written, 0), -1, NULL));
@@ -365,7 +365,7 @@ test_too_large_message_closes(void **state)
 {
   Fixture *f = *state;
   join(f);
-  g_autofree char *large = g_strnfill(65, ' ');   /* the fixture's limit is 64 bytes */
+  g_autofree char *large = g_strnfill(65, ' '); /* the fixture's limit is 64 bytes */
   client_sends(f, large, FALSE);
   assert_last_error(f, "too_large", NULL);
   assert_string_equal(f->socket.close_reason, "message too large");
@@ -412,16 +412,11 @@ main(void)
 {
   g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
   const struct CMUnitTest tests[] = {
-    T(test_ping_is_answered_by_the_peer),
-    T(test_message_before_join_is_not_joined),
-    T(test_joined_messages_reach_the_endpoint),
-    T(test_second_join_is_already_joined),
-    T(test_refused_join_gets_its_code),
-    T(test_refused_message_gets_its_code),
-    T(test_bad_messages_get_their_codes),
-    T(test_too_large_message_closes),
-    T(test_close_lets_the_endpoint_go),
-    T(test_close_while_joining_cancels_the_join),
+    T(test_ping_is_answered_by_the_peer),       T(test_message_before_join_is_not_joined),
+    T(test_joined_messages_reach_the_endpoint), T(test_second_join_is_already_joined),
+    T(test_refused_join_gets_its_code),         T(test_refused_message_gets_its_code),
+    T(test_bad_messages_get_their_codes),       T(test_too_large_message_closes),
+    T(test_close_lets_the_endpoint_go),         T(test_close_while_joining_cancels_the_join),
     T(test_unread_queue_drops_the_client),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

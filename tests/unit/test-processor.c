@@ -27,7 +27,7 @@
 
 static struct {
   char *directory;
-  char *take;                   /* H.264 + Opus, Matroska */
+  char *take; /* H.264 + Opus, Matroska */
   ImsProfileSet *profiles;
 } group;
 
@@ -91,7 +91,7 @@ assert_finished(Fixture *f, const char *take_id, const char *expected)
 {
   if (!ims_fake_media_store_wait_finished(&f->store, take_id, FINISH_TIMEOUT_MS))
     fail_msg("take %s not finished; store log: %s", take_id, ims_fake_store_log(&f->store.fake));
-  assert_true(ims_database_flush(f->database, 10000));   /* and the processor has the answer */
+  assert_true(ims_database_flush(f->database, 10000)); /* and the processor has the answer */
   g_autofree char *finished = ims_fake_media_store_finished(&f->store, take_id);
   if (!g_str_has_prefix(finished, expected))
     fail_msg("take %s finished as '%s', not '%s...'", take_id, finished, expected);
@@ -148,18 +148,19 @@ group_setup(void **state)
   assert_non_null(group.directory);
   group.take = g_build_filename(group.directory, "h264.mkv", NULL);
   g_autofree char *description = g_strdup_printf(
-    "videotestsrc pattern=ball num-buffers=45 ! video/x-raw,width=320,height=180,framerate=30/1 ! "
-    "x264enc speed-preset=ultrafast key-int-max=30 ! h264parse ! queue ! matroskamux name=mux ! "
-    "filesink location=%s audiotestsrc num-buffers=75 samplesperbuffer=960 ! "
-    "audio/x-raw,rate=48000,channels=2 ! opusenc ! queue ! mux.", group.take);
+      "videotestsrc pattern=ball num-buffers=45 ! video/x-raw,width=320,height=180,framerate=30/1 ! "
+      "x264enc speed-preset=ultrafast key-int-max=30 ! h264parse ! queue ! matroskamux name=mux ! "
+      "filesink location=%s audiotestsrc num-buffers=75 samplesperbuffer=960 ! "
+      "audio/x-raw,rate=48000,channels=2 ! opusenc ! queue ! mux.",
+      group.take);
   g_autoptr(GError) error = NULL;
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
   if (!pipeline)
     fail_msg("%s", error->message);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   assert_true(message && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS);
   group.profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", &error);
@@ -358,7 +359,7 @@ test_storage_follows_the_ping(void **state)
   run_for(100);
   ims_check_clear(&storage);
   storage = wait_storage(f, IMS_CHECK_OK, 1000);
-  assert_true(storage.checked_at > 0);          /* pinged at start */
+  assert_true(storage.checked_at > 0); /* pinged at start */
   assert_null(storage.last_error);
   ims_check_clear(&storage);
 
@@ -379,7 +380,7 @@ test_storage_follows_the_ping(void **state)
 
   int pings = g_atomic_int_get(&f->uploads.pings);
   run_for(2200);
-  assert_true(g_atomic_int_get(&f->uploads.pings) - pings >= 2);   /* faster while failing */
+  assert_true(g_atomic_int_get(&f->uploads.pings) - pings >= 2); /* faster while failing */
 
   g_atomic_int_set(&f->uploads.ping_down, FALSE);
   gint64 up_at = g_get_real_time();
@@ -418,7 +419,8 @@ test_undecodable_take_failed_after_attempts(void **state)
   g_autofree char *path = spool_path(f, "t1.mkv");
   assert_true(g_file_set_contents(path, "this is not a Matroska file\n", -1, NULL));
 
-  process(f, TRUE, ims_fake_job("t1", path, "default"), "failed: renditions failed after 3 attempts: ");
+  process(f, TRUE, ims_fake_job("t1", path, "default"),
+          "failed: renditions failed after 3 attempts: ");
 
   g_autofree char *finished = ims_fake_media_store_finished(&f->store, "t1");
   assert_true(g_str_has_suffix(finished, "(nothing in the take decodes)"));

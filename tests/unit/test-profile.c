@@ -101,13 +101,13 @@ test_shipped_header_lists_keys(void **state)
       continue;
     }
     if (in_table && n == 0)
-      break;  /* the table ends at the first empty comment line */
+      break; /* the table ends at the first empty comment line */
     if (!in_table || n < 3)
       continue;
     g_string_append_printf(group, "%s=%s\n", fields[0], fields[1]);
     keys++;
   }
-  assert_int_equal(keys, 17);  /* every ImsProfile field but name */
+  assert_int_equal(keys, 17); /* every ImsProfile field but name */
   g_autoptr(GError) error = NULL;
   g_autoptr(ImsProfileSet) set = ims_profile_set_load_data(group->str, group->len, "header", &error);
   if (set == NULL)
@@ -115,7 +115,8 @@ test_shipped_header_lists_keys(void **state)
   /* The listed defaults are the defaults: an empty group must equal the one built from the header. */
   g_autoptr(ImsProfileSet) empty = ims_profile_set_load_data("[profile e]\n", 12, "empty", &error);
   assert_non_null(empty);
-  const ImsProfile *a = ims_profile_set_lookup(set, "from-header"), *b = ims_profile_set_lookup(empty, "e");
+  const ImsProfile *a = ims_profile_set_lookup(set, "from-header"),
+                   *b = ims_profile_set_lookup(empty, "e");
   assert_int_equal(a->ingest_codecs, b->ingest_codecs);
   assert_int_equal(a->max_width, b->max_width);
   assert_int_equal(a->max_retakes, b->max_retakes);
@@ -147,14 +148,15 @@ test_values_parsed(void **state)
   assert_string_equal(x->h264_profile, "constrained-baseline");
   assert_string_equal(x->h264_level, "4.1");
   assert_int_equal(x->video_bitrate_kbps, 800);
-  assert_int_equal(x->max_height, 720);  /* default */
+  assert_int_equal(x->max_height, 720); /* default */
 }
 
 static void
 test_unknown_key_names_line(void **state)
 {
   assert_load_fails("# profiles\n\n[profile default]\nmax_height=720\nmax_hieght=480\n",
-                    IMS_PROFILE_ERROR_UNKNOWN_KEY, "test.ini:5: [profile default] unknown key 'max_hieght'");
+                    IMS_PROFILE_ERROR_UNKNOWN_KEY,
+                    "test.ini:5: [profile default] unknown key 'max_hieght'");
 }
 
 static void
@@ -162,7 +164,8 @@ test_unknown_group(void **state)
 {
   assert_load_fails("[profile a]\n[profiles b]\nvideo=true\n", IMS_PROFILE_ERROR_UNKNOWN_KEY,
                     "test.ini:2: [profiles b] unknown group");
-  assert_load_fails("[profile ]\n", IMS_PROFILE_ERROR_BAD_VALUE, "test.ini:1: [profile ] bad profile name");
+  assert_load_fails("[profile ]\n", IMS_PROFILE_ERROR_BAD_VALUE,
+                    "test.ini:1: [profile ] bad profile name");
 }
 
 static void
@@ -196,8 +199,8 @@ test_bad_values(void **state)
 static void
 test_duplicates(void **state)
 {
-  assert_load_fails("[profile a]\nvideo=true\n\n[profile a]\nvideo=false\n", IMS_PROFILE_ERROR_PARSE,
-                    "test.ini:4: [profile a] duplicate profile");
+  assert_load_fails("[profile a]\nvideo=true\n\n[profile a]\nvideo=false\n",
+                    IMS_PROFILE_ERROR_PARSE, "test.ini:4: [profile a] duplicate profile");
   assert_load_fails("[profile a]\nvideo=true\nvideo=false\n", IMS_PROFILE_ERROR_PARSE,
                     "test.ini:3: [profile a] key 'video': set twice");
 }
@@ -220,14 +223,10 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_shipped_profiles),
-    cmocka_unit_test(test_shipped_header_lists_keys),
-    cmocka_unit_test(test_values_parsed),
-    cmocka_unit_test(test_unknown_key_names_line),
-    cmocka_unit_test(test_unknown_group),
-    cmocka_unit_test(test_bad_values),
-    cmocka_unit_test(test_duplicates),
-    cmocka_unit_test(test_empty_and_syntax),
+    cmocka_unit_test(test_shipped_profiles), cmocka_unit_test(test_shipped_header_lists_keys),
+    cmocka_unit_test(test_values_parsed),    cmocka_unit_test(test_unknown_key_names_line),
+    cmocka_unit_test(test_unknown_group),    cmocka_unit_test(test_bad_values),
+    cmocka_unit_test(test_duplicates),       cmocka_unit_test(test_empty_and_syntax),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,25 +43,28 @@ test_file_sets_every_key(void **state)
 {
   ImsConfig *config = *state;
   g_autoptr(GError) error = NULL;
-  const char *text = "[media]\n"
-                     "ice_interfaces=127.0.0.1, lo\n"
-                     "public_ip=203.0.113.7\n"
-                     "ice_tcp=1\n"
-                     "turn_servers=turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp\n"
-                     "turn_secret=coturn-static-auth-secret\n"
-                     "turn_credential_ttl_seconds=3600\n";
+  const char *text =
+      "[media]\n"
+      "ice_interfaces=127.0.0.1, lo\n"
+      "public_ip=203.0.113.7\n"
+      "ice_tcp=1\n"
+      "turn_servers=turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp\n"
+      "turn_secret=coturn-static-auth-secret\n"
+      "turn_credential_ttl_seconds=3600\n";
   if (!ims_config_load_data(config, text, -1, "reach.conf", &error))
     fail_msg("%s", error->message);
   assert_string_equal(config->ice_interfaces, "127.0.0.1, lo");
   assert_string_equal(config->public_ip, "203.0.113.7");
   assert_int_equal(config->ice_tcp, 1);
-  assert_string_equal(config->turn_servers,
-                      "turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp");
+  assert_string_equal(
+      config->turn_servers,
+      "turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349?transport=tcp");
   assert_string_equal(config->turn_secret, "coturn-static-auth-secret");
   assert_int_equal(config->turn_credential_ttl_seconds, 3600);
 
   /* an IPv6 public address is an address too */
-  assert_true(ims_config_load_data(config, "[media]\npublic_ip=2001:db8::7\n", -1, "v6.conf", &error));
+  assert_true(
+      ims_config_load_data(config, "[media]\npublic_ip=2001:db8::7\n", -1, "v6.conf", &error));
   assert_string_equal(config->public_ip, "2001:db8::7");
 }
 

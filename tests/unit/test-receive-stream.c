@@ -25,9 +25,9 @@
 
 typedef struct {
   ImsReceiveStream *stream;
-  GArray *delivered;        /* guint64 extended sequence numbers, in order handed on */
-  GArray *sequences;        /* guint16 from the packets themselves */
-  const guint8 *last_data;  /* where the last packet handed on lived */
+  GArray *delivered;       /* guint64 extended sequence numbers, in order handed on */
+  GArray *sequences;       /* guint16 from the packets themselves */
+  const guint8 *last_data; /* where the last packet handed on lived */
 } Fixture;
 
 static void
@@ -126,9 +126,9 @@ test_copies_follow_what_is_held(void **state)
   assert_int_equal(stats.copies, 0);
   for (int round = 0; round < 50; round++) {
     guint16 missing = s++;
-    for (int i = 0; i < 20; i++, s++)   /* 20 behind the missing one wait */
+    for (int i = 0; i < 20; i++, s++) /* 20 behind the missing one wait */
       assert_int_equal(push(f, s, s * 1000), 0);
-    assert_int_equal(push(f, missing, s * 1000), 0);  /* it arrives: all 21 handed on */
+    assert_int_equal(push(f, missing, s * 1000), 0); /* it arrives: all 21 handed on */
     for (int i = 0; i < 30; i++, s++)
       assert_int_equal(push(f, s, s * 1000), 0);
   }
@@ -193,7 +193,7 @@ test_nack_retries_and_recovery(void **state)
   guint16 nacks[8];
   push(f, 1, 0);
   push(f, 2, 1000);
-  push(f, 5, 2000);   /* 3 and 4 missing, seen at 2 ms */
+  push(f, 5, 2000); /* 3 and 4 missing, seen at 2 ms */
   push(f, 6, 3000);
   assert_int_equal(ims_receive_stream_collect_nacks(f->stream, 11000, nacks, 8), 0);
   assert_int_equal(ims_receive_stream_collect_nacks(f->stream, 12000, nacks, 8), 2);
@@ -226,7 +226,7 @@ test_rtt_from_retransmission(void **state)
   push(f, 1, 0);
   push(f, 3, 1000);
   assert_int_equal(ims_receive_stream_collect_nacks(f->stream, 20000, nacks, 8), 1);
-  push(f, 2, 60000);   /* 40 ms after its only NACK */
+  push(f, 2, 60000); /* 40 ms after its only NACK */
   ImsReceiveStreamStats stats;
   ims_receive_stream_get_stats(f->stream, &stats);
   assert_int_equal(stats.rtt_us, (7 * 100000 + 40000) / 8);
@@ -253,10 +253,10 @@ test_give_up_late_duplicate(void **state)
   guint16 nacks[8];
   push(f, 1, 0);
   push(f, 2, 0);
-  push(f, 4, 10000);   /* 3 seen missing at 10 ms; wait = max(2.5 x 100 ms, 100 ms) = 250 ms */
+  push(f, 4, 10000); /* 3 seen missing at 10 ms; wait = max(2.5 x 100 ms, 100 ms) = 250 ms */
   push(f, 5, 11000);
-  assert_int_equal(push(f, 5, 12000), -EEXIST);   /* duplicate of a held packet */
-  assert_int_equal(push(f, 2, 12000), -EEXIST);   /* duplicate of one handed on */
+  assert_int_equal(push(f, 5, 12000), -EEXIST); /* duplicate of a held packet */
+  assert_int_equal(push(f, 2, 12000), -EEXIST); /* duplicate of one handed on */
   assert_true(ims_receive_stream_get_deadline(f->stream) == 260000);
   ims_receive_stream_poll(f->stream, 259999);
   const guint16 before[] = { 1, 2 };
@@ -277,13 +277,13 @@ test_give_up_late_duplicate(void **state)
   assert_int_equal(stats.late, 1);
   assert_int_equal(stats.duplicates, 3);
   assert_int_equal(stats.expected, 5);
-  assert_int_equal(stats.received, 5);    /* RFC 3550 A.3 counts the late one */
+  assert_int_equal(stats.received, 5); /* RFC 3550 A.3 counts the late one */
   assert_int_equal(stats.lost, 0);
   assert_int_equal(stats.recovered, 0);
   /* push gives up too: an arrival past a gap's deadline releases what waited behind it */
-  push(f, 7, 400000);                     /* 6 missing since 400 ms */
+  push(f, 7, 400000); /* 6 missing since 400 ms */
   assert_delivered(f, after, 4);
-  push(f, 8, 650000);                     /* its wait is over at 650 ms */
+  push(f, 8, 650000); /* its wait is over at 650 ms */
   const guint16 last[] = { 1, 2, 4, 5, 7, 8 };
   assert_delivered(f, last, 6);
 }
@@ -315,7 +315,7 @@ test_gap_longer_than_window(void **state)
 {
   Fixture *f = *state;
   push(f, 1, 0);
-  push(f, 601, 1000);   /* window 512: 2..89 cannot wait, 90..600 can */
+  push(f, 601, 1000); /* window 512: 2..89 cannot wait, 90..600 can */
   ImsReceiveStreamStats stats;
   ims_receive_stream_get_stats(f->stream, &stats);
   assert_int_equal(stats.given_up, 88);
@@ -388,7 +388,8 @@ test_restart_just_behind(void **state)
   assert_int_equal(stats.resyncs, 1);
   assert_int_equal(f->sequences->len, before + 1 + 38);
   assert_int_equal(g_array_index(f->sequences, guint16, before), 221);
-  assert_true(g_array_index(f->delivered, guint64, before) > g_array_index(f->delivered, guint64, before - 1));
+  assert_true(g_array_index(f->delivered, guint64, before) >
+              g_array_index(f->delivered, guint64, before - 1));
 }
 
 static void
@@ -400,7 +401,7 @@ test_report_block_and_jitter(void **state)
   double previous_transit = 0;
   for (guint16 s = 0; s < 20; s++) {
     if (s == 7)
-      continue;  /* lost */
+      continue; /* lost */
     gint64 arrival = s * 10000 + (s % 2 ? 2000 : 0);
     guint8 buffer[40];
     gsize length = make_packet(buffer, s, s * 900u, SSRC);
@@ -410,7 +411,8 @@ test_report_block_and_jitter(void **state)
       jitter += (fabs(transit - previous_transit) - jitter) / 16;
     previous_transit = transit;
   }
-  ImsRtcpReport sr = { .has_sender_info = TRUE, .ntp_time = G_GUINT64_CONSTANT(0x0000aaaabbbb0000),
+  ImsRtcpReport sr = { .has_sender_info = TRUE,
+                       .ntp_time = G_GUINT64_CONSTANT(0x0000aaaabbbb0000),
                        .rtp_time = 1 };
   ims_receive_stream_on_sender_report(f->stream, &sr, 100000);
   ImsRtcpReportBlock block;
@@ -443,7 +445,10 @@ test_loss_and_reordering_run(void **state)
   Fixture *f = *state;
   GRand *rand = g_rand_new_with_seed(9);
   enum { PACKETS = 100000 };
-  typedef struct { guint16 sequence; gint64 at; } Pending;
+  typedef struct {
+    guint16 sequence;
+    gint64 at;
+  } Pending;
   GArray *retransmissions = g_array_new(FALSE, FALSE, sizeof(Pending));
   guint lost_forever = 0;
   guint16 nacks[64];
@@ -498,7 +503,8 @@ test_loss_and_reordering_run(void **state)
   ims_receive_stream_get_stats(f->stream, &stats);
   /* ordered, each once */
   for (guint i = 1; i < f->delivered->len; i++)
-    assert_true(g_array_index(f->delivered, guint64, i) > g_array_index(f->delivered, guint64, i - 1));
+    assert_true(g_array_index(f->delivered, guint64, i) >
+                g_array_index(f->delivered, guint64, i - 1));
   assert_int_equal(stats.expected, PACKETS);
   assert_int_equal(stats.delivered, f->delivered->len);
   assert_int_equal(stats.delivered + stats.given_up, stats.expected);
@@ -508,8 +514,8 @@ test_loss_and_reordering_run(void **state)
   assert_true(stats.given_up <= lost_forever + g_hash_table_size(dropped) + 2);
   double delivered = 100.0 * stats.delivered / stats.expected;
   print_message("delivered %.2f %%, recovered %" G_GUINT64_FORMAT ", given up %" G_GUINT64_FORMAT
-                ", late %" G_GUINT64_FORMAT ", nacks %" G_GUINT64_FORMAT "\n", delivered,
-                stats.recovered, stats.given_up, stats.late, stats.nacks);
+                ", late %" G_GUINT64_FORMAT ", nacks %" G_GUINT64_FORMAT "\n",
+                delivered, stats.recovered, stats.given_up, stats.late, stats.nacks);
   assert_true(delivered > 98.5);
   g_hash_table_unref(dropped);
   g_array_unref(retransmissions);
@@ -520,7 +526,7 @@ test_loss_and_reordering_run(void **state)
  * NACK, every 97th lost for good; what comes out must be the payloader's packets, byte for byte,
  * in order, minus the ones lost for good. */
 typedef struct {
-  GPtrArray *packets;    /* GBytes, as handed on */
+  GPtrArray *packets; /* GBytes, as handed on */
 } RealOutput;
 
 static void
@@ -538,7 +544,8 @@ test_vp8_payloader_packets(void **state)
   GstElement *pipeline = gst_parse_launch(
       "videotestsrc num-buffers=30 pattern=snow ! video/x-raw,width=320,height=240 ! "
       "vp8enc deadline=1 target-bitrate=2000000 ! rtpvp8pay mtu=400 seqnum-offset=65000 ! "
-      "appsink name=sink sync=false", &error);
+      "appsink name=sink sync=false",
+      &error);
   if (pipeline == NULL)
     fail_msg("%s", error->message);
   GstElement *sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
@@ -562,12 +569,13 @@ test_vp8_payloader_packets(void **state)
   ImsReceiveStreamConfig config;
   ims_receive_stream_config_init(&config, 90000);
   g_autoptr(ImsReceiveStream) stream = ims_receive_stream_new(&config, on_deliver_copy, &out);
-  GArray *pending = g_array_new(FALSE, FALSE, sizeof(guint));   /* NACKed, to come back */
+  GArray *pending = g_array_new(FALSE, FALSE, sizeof(guint)); /* NACKed, to come back */
   guint answered_twice = 0;
   gint64 now = 0;
   guint16 nacks[64];
   for (guint i = 0; i < sent->len; i++, now += 2000) {
-    guint n = (i % 2 == 0 && i + 1 < sent->len) ? i + 1 : (i % 2 == 1 ? i - 1 : i); /* pairs swapped */
+    guint n = (i % 2 == 0 && i + 1 < sent->len) ? i + 1
+                                                : (i % 2 == 1 ? i - 1 : i); /* pairs swapped */
     if ((n % 97 == 50 || n % 13 == 5) && n + 2 < sent->len) /* the last two always arrive */
       continue;
     gsize length;
@@ -586,7 +594,7 @@ test_vp8_payloader_packets(void **state)
         guint index = g_array_index(pending, guint, k);
         data = g_bytes_get_data(sent->pdata[index], &length);
         if (ims_receive_stream_push(stream, data, length, now) == -EEXIST)
-          answered_twice++;   /* NACKed again before the first answer came */
+          answered_twice++; /* NACKed again before the first answer came */
       }
       g_array_set_size(pending, 0);
     }
@@ -615,9 +623,10 @@ test_vp8_payloader_packets(void **state)
     if (!g_bytes_equal(out.packets->pdata[expected_out], sent->pdata[n])) {
       ImsReceiveStreamStats s;
       ims_receive_stream_get_stats(stream, &s);
-      fail_msg("packet %u handed on is not the payloader's packet %u (of %u; resyncs %" G_GUINT64_FORMAT
-               ", given up %" G_GUINT64_FORMAT ", late %" G_GUINT64_FORMAT ")", expected_out, n,
-               sent->len, s.resyncs, s.given_up, s.late);
+      fail_msg(
+          "packet %u handed on is not the payloader's packet %u (of %u; resyncs %" G_GUINT64_FORMAT
+          ", given up %" G_GUINT64_FORMAT ", late %" G_GUINT64_FORMAT ")",
+          expected_out, n, sent->len, s.resyncs, s.given_up, s.late);
     }
     expected_out++;
   }
@@ -637,12 +646,12 @@ static void
 test_start_reordering(void **state)
 {
   ImsReceiveStreamConfig config;
-  ims_receive_stream_config_init(&config, 90000);   /* start_delay 10 ms */
+  ims_receive_stream_config_init(&config, 90000); /* start_delay 10 ms */
   Fixture *f = fixture_new(&config);
   assert_int_equal(push(f, 1, 0), 0);
-  assert_int_equal(push(f, 0, 1000), 0);         /* before the first: kept */
-  assert_int_equal(push(f, 65534, 2000), 0);     /* and across the wrap; 65535 now missing */
-  assert_int_equal(f->sequences->len, 0);        /* held during the start delay */
+  assert_int_equal(push(f, 0, 1000), 0);     /* before the first: kept */
+  assert_int_equal(push(f, 65534, 2000), 0); /* and across the wrap; 65535 now missing */
+  assert_int_equal(f->sequences->len, 0);    /* held during the start delay */
   assert_true(ims_receive_stream_get_deadline(f->stream) == 10000);
   ims_receive_stream_poll(f->stream, 9999);
   assert_int_equal(f->sequences->len, 0);

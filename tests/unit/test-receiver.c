@@ -49,10 +49,22 @@ teardown(void **state)
   return 0;
 }
 
-static void on_answer(const char *sdp, gpointer data) {}
-static void on_ice_candidate(guint mline_index, const char *candidate, gpointer data) {}
-static void on_take_finished(const ImsTakeResult *result, gpointer data) {}
-static void on_failed(const GError *error, gpointer data) {}
+static void
+on_answer(const char *sdp, gpointer data)
+{
+}
+static void
+on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
+{
+}
+static void
+on_take_finished(const ImsTakeResult *result, gpointer data)
+{
+}
+static void
+on_failed(const GError *error, gpointer data)
+{
+}
 
 static const ImsIngestCallbacks callbacks = {
   .on_answer = on_answer,

@@ -22,14 +22,14 @@
 
 typedef struct {
   ImsStore base;
-  GPtrArray *takes;            /* ImsTake*: the rows, open or not */
-  gint lists;                  /* atomic: list_open_takes calls */
-  gint unreachable_lists;      /* atomic: that many lists fail as if the server were down */
-  gboolean refuse_list;        /* list_open_takes fails with a query error */
-  char *refuse_update;         /* update_take of this take id fails */
-  GPtrArray *pending;          /* ImsOutboxEvent*: appended in the open transaction */
-  GPtrArray *events;           /* ImsOutboxEvent*: committed */
-  int loads;                   /* load_session calls */
+  GPtrArray *takes;       /* ImsTake*: the rows, open or not */
+  gint lists;             /* atomic: list_open_takes calls */
+  gint unreachable_lists; /* atomic: that many lists fail as if the server were down */
+  gboolean refuse_list;   /* list_open_takes fails with a query error */
+  char *refuse_update;    /* update_take of this take id fails */
+  GPtrArray *pending;     /* ImsOutboxEvent*: appended in the open transaction */
+  GPtrArray *events;      /* ImsOutboxEvent*: committed */
+  int loads;              /* load_session calls */
 } FakeStore;
 
 static ImsSessionRecord *
@@ -141,10 +141,10 @@ fake_store_free(ImsStore *base)
 typedef struct {
   FakeStore store;
   ImsDatabase *database;
-  char *root;                  /* temporary: spool/ (ours) and spool-other/ (another instance's) */
+  char *root; /* temporary: spool/ (ours) and spool-other/ (another instance's) */
   char *spool;
-  int done;                    /* done calls */
-  int takes_open_at_done;      /* RECORDING rows when done ran */
+  int done;               /* done calls */
+  int takes_open_at_done; /* RECORDING rows when done ran */
 } Fixture;
 
 static int
@@ -233,8 +233,8 @@ on_done(gpointer data)
   f->done++;
   f->takes_open_at_done = 0;
   for (guint i = 0; i < f->store.takes->len; i++)
-    f->takes_open_at_done +=
-        ((ImsTake *) g_ptr_array_index(f->store.takes, i))->status == IMS_TAKE_RECORDING;
+    f->takes_open_at_done += ((ImsTake *) g_ptr_array_index(f->store.takes, i))->status ==
+                             IMS_TAKE_RECORDING;
 }
 
 static void
@@ -242,7 +242,7 @@ recover(Fixture *f)
 {
   gint64 before = g_get_real_time();
   ims_recovery_start(f->database, f->spool, on_done, f);
-  assert_int_equal(f->done, 0);          /* queued, never run at once */
+  assert_int_equal(f->done, 0); /* queued, never run at once */
   assert_true(ims_database_flush(f->database, 10000));
   for (guint i = 0; i < f->store.takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(f->store.takes, i);
@@ -292,7 +292,7 @@ test_a_take_without_its_file_is_kept_with_size_zero(void **state)
 {
   Fixture *f = *state;
   ImsTake *take = add_take(f, "t-lost", "spool", IMS_TAKE_RECORDING, -1);
-  take->size_bytes = 777;                /* what a previous update said */
+  take->size_bytes = 777; /* what a previous update said */
   recover(f);
   assert_int_equal(stored_take(f, "t-lost")->status, IMS_TAKE_INTERRUPTED);
   assert_int_equal(stored_take(f, "t-lost")->size_bytes, 0);
@@ -427,8 +427,7 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_open_takes_of_our_spool_become_interrupted, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_open_takes_of_our_spool_become_interrupted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_takes_of_another_spool_keep_recording, setup, teardown),
     cmocka_unit_test_setup_teardown(test_a_take_without_its_file_is_kept_with_size_zero, setup,
                                     teardown),

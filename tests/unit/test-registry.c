@@ -24,11 +24,11 @@
 /* ---- wrapped peer ---- */
 
 typedef struct {
-  int answers;            /* ims_peer_join_finish calls */
-  gpointer endpoint;      /* the last answer's, transfer full */
-  int error_code;         /* the last answer's IMS_SIGNAL_ERROR code, -1 if none */
-  GPtrArray *errors;      /* codes of error frames sent (char*) */
-  int frames;             /* other frames sent */
+  int answers;       /* ims_peer_join_finish calls */
+  gpointer endpoint; /* the last answer's, transfer full */
+  int error_code;    /* the last answer's IMS_SIGNAL_ERROR code, -1 if none */
+  GPtrArray *errors; /* codes of error frames sent (char*) */
+  int frames;        /* other frames sent */
   gboolean closed;
 } FakePeer;
 
@@ -47,7 +47,7 @@ __wrap_ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id
 {
   FakePeer *fake = (FakePeer *) peer;
   fake->answers++;
-  assert_null(fake->endpoint);     /* a peer is answered once, or its endpoint was let go */
+  assert_null(fake->endpoint); /* a peer is answered once, or its endpoint was let go */
   fake->endpoint = endpoint;
   fake->error_code = -1;
   if (error) {
@@ -95,8 +95,8 @@ __wrap_ims_peer_get_user_agent(ImsPeer *peer)
 
 typedef struct {
   ImsStore base;
-  gint loads;                  /* atomic: load_session calls */
-  gint unreachable;            /* atomic: reads fail as if the server were down */
+  gint loads;       /* atomic: load_session calls */
+  gint unreachable; /* atomic: reads fail as if the server were down */
 } FakeStore;
 
 static ImsSessionRecord *
@@ -120,8 +120,7 @@ fake_load_session(ImsStore *base, const char *session_id, GError **error)
   record->profile = g_strdup("default");
   record->think_seconds = 10;
   record->max_retakes = 1;
-  record->state =
-      strcmp(session_id, SESSION_DONE) == 0 ? IMS_SESSION_COMPLETED : IMS_SESSION_ACTIVE;
+  record->state = strcmp(session_id, SESSION_DONE) == 0 ? IMS_SESSION_COMPLETED : IMS_SESSION_ACTIVE;
   g_ptr_array_add(record->questions, ims_question_new("q1", "Tell us something.", 30));
   return record;
 }
@@ -179,7 +178,7 @@ typedef struct {
   ImsRegistry *registry;
   const ImsPeerHandler *handler;
   FakePeer peers[3];
-  int shutdowns;               /* shutdown done calls */
+  int shutdowns; /* shutdown done calls */
 } Fixture;
 
 static int
@@ -200,7 +199,9 @@ setup(void **state)
     .media = &media_ops,
     .spool_dir = "/nonexistent",
     .no_media_timeout_seconds = 600,
-    .max_width = 1280, .max_height = 720, .max_frame_rate = 30,
+    .max_width = 1280,
+    .max_height = 720,
+    .max_frame_rate = 30,
   };
   f->registry = ims_registry_new(&f->context, SECRET);
   f->handler = ims_registry_peer_handler();
@@ -247,7 +248,8 @@ send_join_token(Fixture *f, FakePeer *peer, const char *session_id, const char *
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   g_autofree char *token = ims_token_issue(SECRET, token_session, now + iat_offset, ttl, NULL);
   assert_non_null(token);
-  ImsMessage message = { .type = IMS_MESSAGE_JOIN, .session_id = (char *) session_id,
+  ImsMessage message = { .type = IMS_MESSAGE_JOIN,
+                         .session_id = (char *) session_id,
                          .token = token };
   f->handler->join((ImsPeer *) peer, &message, f->registry);
 }
@@ -272,7 +274,8 @@ static void
 test_join_refuses_a_bad_token(void **state)
 {
   Fixture *f = *state;
-  ImsMessage message = { .type = IMS_MESSAGE_JOIN, .session_id = (char *) SESSION_A,
+  ImsMessage message = { .type = IMS_MESSAGE_JOIN,
+                         .session_id = (char *) SESSION_A,
                          .token = (char *) "not.a.token" };
   f->handler->join((ImsPeer *) &f->peers[0], &message, f->registry);
   assert_int_equal(f->peers[0].answers, 1);
@@ -327,7 +330,7 @@ capture_registry_lines(GLogLevelFlags level, const GLogField *fields, gsize n_fi
 {
   const char *domain = NULL, *session = "", *message = "";
   for (gsize i = 0; i < n_fields; i++) {
-    const char *value = fields[i].length < 0 ? fields[i].value : NULL;   /* strings only */
+    const char *value = fields[i].length < 0 ? fields[i].value : NULL; /* strings only */
     if (value == NULL)
       continue;
     if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0)
@@ -349,10 +352,11 @@ test_refused_joins_are_logged_with_the_id_asked_for(void **state)
 {
   Fixture *f = *state;
   registry_lines = g_ptr_array_new_with_free_func(g_free);
-  ImsMessage bad = { .type = IMS_MESSAGE_JOIN, .session_id = (char *) SESSION_A,
+  ImsMessage bad = { .type = IMS_MESSAGE_JOIN,
+                     .session_id = (char *) SESSION_A,
                      .token = (char *) "not.a.token" };
   f->handler->join((ImsPeer *) &f->peers[0], &bad, f->registry);
-  send_join_token(f, &f->peers[0], "x\n]: y", "x\n]: y", 0, 3600);   /* a refused peer may ask again */
+  send_join_token(f, &f->peers[0], "x\n]: y", "x\n]: y", 0, 3600); /* a refused peer may ask again */
   join(f, &f->peers[1], SESSION_MISSING);
   join(f, &f->peers[1], SESSION_DONE);
   join(f, &f->peers[2], SESSION_A);
@@ -361,8 +365,10 @@ test_refused_joins_are_logged_with_the_id_asked_for(void **state)
   const char *expected[] = {
     SESSION_A "|fake-peer: join refused (bad_token): This interview link is not valid.",
     "x\\x0a\\x5d:\\x20y|fake-peer: join refused (session_not_found): This interview link is not valid.",
-    SESSION_MISSING "|fake-peer: join refused (session_not_found): This interview link is not valid.",
-    SESSION_DONE "|fake-peer: join refused (session_completed): This interview is already completed.",
+    SESSION_MISSING
+    "|fake-peer: join refused (session_not_found): This interview link is not valid.",
+    SESSION_DONE
+    "|fake-peer: join refused (session_completed): This interview is already completed.",
   };
   GPtrArray *lines = g_steal_pointer(&registry_lines);
   assert_int_equal(lines->len, G_N_ELEMENTS(expected));
@@ -382,7 +388,7 @@ test_join_reads_the_session_and_attaches(void **state)
   assert_int_equal(f->peers[0].error_code, -1);
   assert_string_equal(ims_session_get_id(f->peers[0].endpoint), SESSION_A);
   assert_ptr_equal(ims_session_get_peer(f->peers[0].endpoint), &f->peers[0]);
-  assert_true(f->peers[0].frames > 0);    /* its state */
+  assert_true(f->peers[0].frames > 0); /* its state */
   assert_int_equal(loads(f), 1);
 }
 
@@ -450,7 +456,7 @@ test_join_of_a_session_in_memory_reads_nothing(void **state)
   join(f, &f->peers[0], SESSION_A);
   close_peer(f, &f->peers[0]);
   send_join_token(f, &f->peers[1], SESSION_A, SESSION_A, 0, 3600);
-  assert_int_equal(f->peers[1].answers, 1);    /* at once */
+  assert_int_equal(f->peers[1].answers, 1); /* at once */
   assert_int_equal(f->peers[1].error_code, -1);
   assert_int_equal(loads(f), 1);
 }
@@ -488,14 +494,14 @@ test_sweep_drops_idle_sessions_and_keeps_busy_ones(void **state)
   Fixture *f = *state;
   join(f, &f->peers[0], SESSION_A);
   join(f, &f->peers[1], SESSION_B);
-  close_peer(f, &f->peers[0]);               /* A is idle, B has its peer */
+  close_peer(f, &f->peers[0]); /* A is idle, B has its peer */
   assert_true(ims_database_flush(f->database, 5000));
   ims_registry_sweep(f->registry);
   assert_int_equal(loads(f), 2);
-  join(f, &f->peers[2], SESSION_B);          /* replaces B's peer: B was kept */
+  join(f, &f->peers[2], SESSION_B); /* replaces B's peer: B was kept */
   assert_int_equal(loads(f), 2);
   close_peer(f, &f->peers[2]);
-  join(f, &f->peers[0], SESSION_A);          /* A was dropped: read again */
+  join(f, &f->peers[0], SESSION_A); /* A was dropped: read again */
   assert_int_equal(loads(f), 3);
   assert_int_equal(f->peers[0].error_code, -1);
 }
@@ -506,8 +512,8 @@ static void
 test_end_user_sessions_closes_their_peers(void **state)
 {
   Fixture *f = *state;
-  join(f, &f->peers[0], SESSION_A);          /* user-1 */
-  join(f, &f->peers[1], SESSION_B);          /* user-2 */
+  join(f, &f->peers[0], SESSION_A); /* user-1 */
+  join(f, &f->peers[1], SESSION_B); /* user-2 */
   ims_registry_end_user_sessions(f->registry, "user-1", FALSE);
   assert_true(f->peers[0].closed);
   assert_int_equal(f->peers[0].errors->len, 1);
@@ -528,14 +534,14 @@ test_end_user_sessions_with_forget_drops_them(void **state)
   join(f, &f->peers[0], SESSION_A);
   join(f, &f->peers[1], SESSION_B);
   close_peer(f, &f->peers[1]);
-  assert_true(ims_database_flush(f->database, 5000));   /* A's first progress is written */
+  assert_true(ims_database_flush(f->database, 5000)); /* A's first progress is written */
   ims_registry_end_user_sessions(f->registry, "user-1", TRUE);
   assert_true(f->peers[0].closed);
   close_peer(f, &f->peers[0]);
-  join(f, &f->peers[2], SESSION_A);          /* dropped: read again */
+  join(f, &f->peers[2], SESSION_A); /* dropped: read again */
   assert_int_equal(loads(f), 3);
   close_peer(f, &f->peers[2]);
-  join(f, &f->peers[1], SESSION_B);          /* another user's: kept */
+  join(f, &f->peers[1], SESSION_B); /* another user's: kept */
   assert_int_equal(loads(f), 3);
 }
 
@@ -568,8 +574,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_join_refuses_an_expired_token, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_refuses_a_token_not_valid_yet, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_refuses_another_sessions_token, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_join_refuses_a_session_id_that_is_no_uuid, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_join_refuses_a_session_id_that_is_no_uuid, setup, teardown),
     cmocka_unit_test_setup_teardown(test_refused_joins_are_logged_with_the_id_asked_for, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_join_reads_the_session_and_attaches, setup, teardown),
@@ -577,15 +582,13 @@ main(void)
     cmocka_unit_test_setup_teardown(test_join_while_the_database_is_away, setup, teardown),
     cmocka_unit_test_setup_teardown(test_join_of_a_completed_session, setup, teardown),
     cmocka_unit_test_setup_teardown(test_joins_during_a_read_share_it, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_join_of_a_session_in_memory_reads_nothing, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_join_of_a_session_in_memory_reads_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_a_cancelled_join_is_not_answered, setup, teardown),
     cmocka_unit_test_setup_teardown(test_free_cancels_a_pending_read, setup, teardown),
     cmocka_unit_test_setup_teardown(test_sweep_drops_idle_sessions_and_keeps_busy_ones, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_end_user_sessions_closes_their_peers, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_end_user_sessions_with_forget_drops_them, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_end_user_sessions_with_forget_drops_them, setup, teardown),
     cmocka_unit_test_setup_teardown(test_shutdown_without_open_takes_is_done_at_once, setup,
                                     teardown),
   };

@@ -19,10 +19,10 @@
 
 typedef struct {
   ImsStore base;
-  GMutex lock;                /* protects what follows (database thread and tests) */
-  GArray *sent;               /* gboolean per outbox row, row n at index n - 1 */
-  guint staged;               /* rows appended in the open transaction */
-  guint reads;                /* list_pending_events calls */
+  GMutex lock;  /* protects what follows (database thread and tests) */
+  GArray *sent; /* gboolean per outbox row, row n at index n - 1 */
+  guint staged; /* rows appended in the open transaction */
+  guint reads;  /* list_pending_events calls */
 } FakeStore;
 
 static GPtrArray *
@@ -36,8 +36,8 @@ fake_list_pending_events(ImsStore *base, gint64 after_id, int limit, GError **er
     if (g_array_index(store->sent, gboolean, id - 1))
       continue;
     g_autofree char *event_id = g_strdup_printf("event-%u", id);
-    ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started",
-                                                 "interview-events", "session-1", "{}");
+    ImsOutboxEvent *event = ims_outbox_event_new(event_id, "candidate.started", "interview-events",
+                                                 "session-1", "{}");
     event->id = id;
     g_ptr_array_add(events, event);
   }
@@ -168,7 +168,8 @@ change_nothing(ImsStore *store, gpointer data, GError **error)
 static gboolean
 run_change(ImsStore *store, gpointer data, GError **error)
 {
-  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  g_autoptr(GPtrArray)
+      events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
   g_ptr_array_add(events, ims_outbox_event_new("event-x", "candidate.started", "interview-events",
                                                "session-1", "{}"));
   return ims_store_change(store, change_nothing, NULL, events, error);
@@ -224,7 +225,7 @@ test_commits_after_the_relay_is_freed(void **state)
   ims_database_submit(f->database, IMS_DATABASE_WRITE, "a change", run_change, NULL, NULL, NULL);
   assert_true(ims_database_flush(f->database, 5000));
   g_mutex_lock(&f->store.lock);
-  assert_int_equal(f->store.sent->len, 1);   /* committed, waiting for the next start */
+  assert_int_equal(f->store.sent->len, 1); /* committed, waiting for the next start */
   assert_false(g_array_index(f->store.sent, gboolean, 0));
   g_mutex_unlock(&f->store.lock);
 }

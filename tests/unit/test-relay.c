@@ -184,7 +184,8 @@ test_publishes_in_order_and_marks_sent_on_delivery(void **state)
   assert_int_equal(sent_count(f), 3);
 
   WAIT_FOR((ims_relay_get_status(f->relay, &status), ims_relay_status_clear(&status),
-            status.pending == 0), 2000);
+            status.pending == 0),
+           2000);
   ims_relay_get_status(f->relay, &status);
   assert_int_equal(status.pending, 0);
   assert_int_equal(status.in_flight, 0);
@@ -284,10 +285,10 @@ test_full_queue_stops_the_round_and_the_next_goes_on_in_order(void **state)
 
   WAIT_FOR(fake->produced->len == 2 && fake->refused == 1, 2000);
   assert_int_equal(fake->produced->len, 2);
-  assert_int_equal(fake->refused, 1);     /* row 3 refused: the round stopped there */
+  assert_int_equal(fake->refused, 1); /* row 3 refused: the round stopped there */
   ImsRelayStatus status;
   ims_relay_get_status(f->relay, &status);
-  assert_null(status.last_error);         /* a full queue is no error */
+  assert_null(status.last_error); /* a full queue is no error */
   assert_true(status.kafka_ok);
   ims_relay_status_clear(&status);
 
@@ -322,11 +323,11 @@ test_free_flushes_marks_delivered_and_leaves_the_rest(void **state)
   ims_kafka_fake_report(fake, 1, NULL);
   fake->ready = ready;
   ims_relay_free(g_steal_pointer(&f->relay), 100);
-  assert_null(ims_kafka_fake());          /* the producer is freed */
+  assert_null(ims_kafka_fake()); /* the producer is freed */
   assert_true(ims_database_flush(f->database, 5000));
   assert_true(is_sent(f, 1));
   assert_true(is_sent(f, 2));
-  assert_false(is_sent(f, 3));            /* purged: stays for the next start */
+  assert_false(is_sent(f, 3)); /* purged: stays for the next start */
 }
 
 /* GET /metrics: an event's commit -> delivery latency is observed at its
@@ -341,7 +342,7 @@ test_delivery_latency_is_observed_once_per_delivered_event(void **state)
   gint64 oldest = ims_metric_stamps_oldest(&ims_metric_relay_stamps);
   assert_true(oldest > 0 && g_get_real_time() - oldest >= 1500000);
 
-  ims_kafka_fake_report(fake, 0, "broker down");   /* a failure observes nothing */
+  ims_kafka_fake_report(fake, 0, "broker down"); /* a failure observes nothing */
   ims_kafka_fake_report(fake, 1, NULL);
   WAIT_FOR(sent_count(f) == 1, 2000);
   assert_int_equal(ims_metric_get_count(&ims_metric_relay_delivery_seconds, 0), 1);
@@ -362,7 +363,7 @@ test_a_poke_reads_at_once(void **state)
   assert_int_equal(list_calls(f), 1);
   add_rows(f, 2);
   ims_relay_poke(f->relay);
-  g_main_context_iteration(NULL, FALSE);   /* one iteration, waiting for nothing */
+  g_main_context_iteration(NULL, FALSE); /* one iteration, waiting for nothing */
   assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));
   assert_int_equal(list_call(f, 1).after_id, 3);
   WAIT_FOR(fake->produced->len == 5, 2000);
@@ -378,21 +379,21 @@ static void
 test_a_poke_during_a_read_reads_again_when_it_answers(void **state)
 {
   Fixture *f = *state;
-  f->store.lists_allowed = 0;             /* every read waits for the test */
+  f->store.lists_allowed = 0; /* every read waits for the test */
   ImsKafkaFake *fake = start(f, 3, 0);
 
   WAIT_FOR(list_calls(f) == 1, 2000);
-  assert_int_equal(list_calls(f), 1);     /* it saw rows 1..3 */
+  assert_int_equal(list_calls(f), 1); /* it saw rows 1..3 */
   add_rows(f, 2);
   ims_relay_poke(f->relay);
   run_for(100);
-  assert_int_equal(list_calls(f), 1);     /* one read at a time */
+  assert_int_equal(list_calls(f), 1); /* one read at a time */
   assert_int_equal(fake->produced->len, 0);
 
-  set_gate(f, &f->store.lists_allowed, 1);   /* the first read answers, the second waits */
+  set_gate(f, &f->store.lists_allowed, 1); /* the first read answers, the second waits */
   WAIT_FOR(fake->produced->len == 3, 2000);
   assert_int_equal(fake->produced->len, 3);
-  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000)); /* main context not run */
   assert_int_equal(list_call(f, 1).after_id, 3);
   set_gate(f, &f->store.lists_allowed, G_MAXUINT);
   WAIT_FOR(fake->produced->len == 5, 2000);
@@ -412,7 +413,7 @@ test_acks_during_a_mark_are_marked_together_after_it(void **state)
   WAIT_FOR(fake->produced->len == 4, 2000);
   assert_int_equal(fake->produced->len, 4);
   set_gate(f, &f->store.marks_allowed, 0);
-  ims_kafka_fake_report(fake, 0, NULL);   /* each report: a poll round of its own */
+  ims_kafka_fake_report(fake, 0, NULL); /* each report: a poll round of its own */
   assert_true(wait_for_calls(f, f->store.mark_calls, 1, 2000));
   ims_kafka_fake_report(fake, 1, NULL);
   ims_kafka_fake_report(fake, 2, NULL);
@@ -443,8 +444,8 @@ test_a_backlog_reads_on_delivery_reports(void **state)
   WAIT_FOR(fake->produced->len == 500, 2000);
   assert_int_equal(fake->produced->len, 500);
   assert_int_equal(list_calls(f), 1);
-  ims_kafka_fake_report(fake, 0, NULL);   /* serves the report, in this call */
-  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  ims_kafka_fake_report(fake, 0, NULL); /* serves the report, in this call */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000)); /* main context not run */
   assert_int_equal(list_call(f, 1).after_id, 500);
   WAIT_FOR(fake->produced->len == 1000, 2000);
   assert_int_equal(fake->produced->len, 1000);
@@ -476,7 +477,7 @@ test_a_full_queue_reads_on_delivery_reports(void **state)
   assert_int_equal(fake->refused, 1);
   assert_int_equal(list_calls(f), 1);
   ims_kafka_fake_report_all(fake, NULL);
-  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000));   /* main context not run */
+  assert_true(wait_for_calls(f, f->store.list_calls, 2, 2000)); /* main context not run */
   assert_int_equal(list_call(f, 1).after_id, 2);
   WAIT_FOR(fake->produced->len == 4, 2000);
   assert_int_equal(fake->produced->len, 4);

@@ -36,8 +36,8 @@
 /* Every path is NULL when the running group does not make that take. */
 typedef struct {
   char *directory;
-  char *h264, *vp8, *truncated, *garbage, *vp8_backwards;  /* unit group: 320x180 */
-  char *h264_720p, *h264_1080p;            /* sizes group */
+  char *h264, *vp8, *truncated, *garbage, *vp8_backwards; /* unit group: 320x180 */
+  char *h264_720p, *h264_1080p;                           /* sizes group */
   ImsProfileSet *profiles;
 } Takes;
 
@@ -59,8 +59,8 @@ run_launch(const char *description)
     fail_msg("%s: %s", description, error->message);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
     fail_msg("%s did not reach EOS", description);
@@ -72,10 +72,10 @@ make_take(const char *name, const char *video)
 {
   char *path = g_build_filename(takes.directory, name, NULL);
   g_autofree char *description = g_strdup_printf(
-    "videotestsrc pattern=ball num-buffers=%d ! %s ! queue ! matroskamux name=mux ! filesink location=%s "
-    "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
-    "queue ! mux.",
-    (int) (TAKE_SECONDS * 30), video, path, (int) (TAKE_SECONDS * 50));
+      "videotestsrc pattern=ball num-buffers=%d ! %s ! queue ! matroskamux name=mux ! filesink location=%s "
+      "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
+      "queue ! mux.",
+      (int) (TAKE_SECONDS * 30), video, path, (int) (TAKE_SECONDS * 50));
   run_launch(description);
   return path;
 }
@@ -84,7 +84,7 @@ make_take(const char *name, const char *video)
 static GstPadProbeReturn
 on_backwards_frame(GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  GstClockTime *previous = user_data;  /* one streaming thread writes it */
+  GstClockTime *previous = user_data; /* one streaming thread writes it */
   GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
   static int frame;
@@ -102,11 +102,11 @@ make_backwards_take(const char *name)
 {
   char *path = g_build_filename(takes.directory, name, NULL);
   g_autofree char *description = g_strdup_printf(
-    "videotestsrc pattern=ball num-buffers=%d ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-    "vp8enc deadline=1 ! identity name=shuffle ! queue ! matroskamux name=mux ! filesink location=%s "
-    "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
-    "queue ! mux.",
-    (int) (TAKE_SECONDS * 30), path, (int) (TAKE_SECONDS * 50));
+      "videotestsrc pattern=ball num-buffers=%d ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "vp8enc deadline=1 ! identity name=shuffle ! queue ! matroskamux name=mux ! filesink location=%s "
+      "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
+      "queue ! mux.",
+      (int) (TAKE_SECONDS * 30), path, (int) (TAKE_SECONDS * 50));
   g_autoptr(GError) error = NULL;
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
   if (pipeline == NULL)
@@ -117,8 +117,8 @@ make_backwards_take(const char *name)
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_backwards_frame, &previous, NULL);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
     fail_msg("%s did not reach EOS", description);
@@ -130,15 +130,16 @@ static int
 decoded_mp4_frames(const char *path)
 {
   g_autofree char *description = g_strdup_printf(
-    "filesrc location=%s ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! avdec_h264 ! "
-    "fakesink name=frames signal-handoffs=true sync=false", path);
+      "filesrc location=%s ! qtdemux name=demux demux.video_0 ! queue ! h264parse ! avdec_h264 ! "
+      "fakesink name=frames signal-handoffs=true sync=false",
+      path);
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
   assert_non_null(pipeline);
   g_autoptr(GstElement) frames = gst_bin_get_by_name(GST_BIN(pipeline), "frames");
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
+                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   guint64 rendered = 0;
   g_autoptr(GstStructure) stats = NULL;
   g_object_get(frames, "stats", &stats, NULL);
@@ -148,7 +149,7 @@ decoded_mp4_frames(const char *path)
 }
 
 typedef struct {
-  char *video_caps, *audio_caps;  /* structure names, NULL if absent */
+  char *video_caps, *audio_caps; /* structure names, NULL if absent */
   int width, height;
   gint64 duration_ms;
 } MediaInfo;
@@ -175,7 +176,7 @@ on_demux_pad(GstElement *demux, GstPad *pad, gpointer user_data)
     info->audio_caps = g_strdup(name);
   }
   GstElement *sink = gst_element_factory_make("fakesink", NULL);
-  g_object_set(sink, "async", FALSE, NULL);  /* one stream's preroll must not block the other's */
+  g_object_set(sink, "async", FALSE, NULL); /* one stream's preroll must not block the other's */
   GstElement *pipeline = GST_ELEMENT(gst_element_get_parent(demux));
   gst_bin_add(GST_BIN(pipeline), sink);
   gst_element_sync_state_with_parent(sink);
@@ -187,7 +188,8 @@ on_demux_pad(GstElement *demux, GstPad *pad, gpointer user_data)
 static void
 on_no_more_pads(GstElement *demux, gpointer user_data)
 {
-  gst_element_post_message(demux, gst_message_new_application(GST_OBJECT(demux), gst_structure_new_empty("pads")));
+  gst_element_post_message(
+      demux, gst_message_new_application(GST_OBJECT(demux), gst_structure_new_empty("pads")));
 }
 
 /* Streams and duration of a file, through the given demuxer (qtdemux, matroskademux) prerolled. */
@@ -195,19 +197,22 @@ static void
 probe_media(const char *path, const char *demuxer, MediaInfo *info)
 {
   memset(info, 0, sizeof *info);
-  g_autofree char *description = g_strdup_printf("filesrc location=%s ! %s name=demux", path, demuxer);
+  g_autofree char *description = g_strdup_printf("filesrc location=%s ! %s name=demux", path,
+                                                 demuxer);
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
   g_autoptr(GstElement) demux = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
   g_signal_connect(demux, "pad-added", G_CALLBACK(on_demux_pad), info);
   g_signal_connect(demux, "no-more-pads", G_CALLBACK(on_no_more_pads), NULL);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  g_autoptr(GstMessage) message =
-    gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND, GST_MESSAGE_APPLICATION | GST_MESSAGE_ERROR);
+  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
+      bus, 10 * GST_SECOND, GST_MESSAGE_APPLICATION | GST_MESSAGE_ERROR);
   assert_non_null(message);
   assert_int_equal(GST_MESSAGE_TYPE(message), GST_MESSAGE_APPLICATION);
   gint64 duration = -1;
-  info->duration_ms = gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration) ? duration / GST_MSECOND : -1;
+  info->duration_ms = gst_element_query_duration(pipeline, GST_FORMAT_TIME, &duration)
+                          ? duration / GST_MSECOND
+                          : -1;
   gst_element_set_state(pipeline, GST_STATE_NULL);
 }
 
@@ -270,8 +275,10 @@ check_mp4(const ImsRendition *mp4, gint64 input_duration_ms, int width, int heig
   assert_int_equal(info.height, height);
   assert_int_equal(mp4->width, width);
   assert_int_equal(mp4->height, height);
-  if (llabs(info.duration_ms - input_duration_ms) > 500 || llabs(mp4->duration_ms - input_duration_ms) > 500)
-    fail_msg("mp4 duration %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " ms, input %" G_GINT64_FORMAT " ms",
+  if (llabs(info.duration_ms - input_duration_ms) > 500 ||
+      llabs(mp4->duration_ms - input_duration_ms) > 500)
+    fail_msg("mp4 duration %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT " ms, input %" G_GINT64_FORMAT
+             " ms",
              info.duration_ms, mp4->duration_ms, input_duration_ms);
   GStatBuf st;
   assert_int_equal(g_stat(mp4->path, &st), 0);
@@ -323,8 +330,10 @@ check_wav(const ImsRendition *wav, gint64 input_duration_ms)
   assert_int_equal(rate, 16000);
   assert_int_equal(bits, 16);
   gint64 duration_ms = (gint64) (length - 44) * 1000 / (16000 * 2);
-  if (llabs(duration_ms - input_duration_ms) > 500 || llabs(wav->duration_ms - input_duration_ms) > 500)
-    fail_msg("wav %" G_GINT64_FORMAT " ms, input %" G_GINT64_FORMAT " ms", duration_ms, input_duration_ms);
+  if (llabs(duration_ms - input_duration_ms) > 500 ||
+      llabs(wav->duration_ms - input_duration_ms) > 500)
+    fail_msg("wav %" G_GINT64_FORMAT " ms, input %" G_GINT64_FORMAT " ms", duration_ms,
+             input_duration_ms);
 }
 
 static gboolean
@@ -367,9 +376,11 @@ static int
 unit_group_setup(void **state)
 {
   takes_init();
-  takes.h264 = make_take("h264.mkv", "video/x-raw,width=320,height=180,framerate=30/1 ! "
-                                     "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
-  takes.vp8 = make_take("vp8.mkv", "video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1");
+  takes.h264 = make_take("h264.mkv",
+                         "video/x-raw,width=320,height=180,framerate=30/1 ! "
+                         "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
+  takes.vp8 = make_take("vp8.mkv",
+                        "video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1");
   /* A crash: the first 60% of the bytes, no cues, no duration. */
   g_autofree char *data = NULL;
   gsize length = 0;
@@ -386,18 +397,20 @@ static int
 sizes_group_setup(void **state)
 {
   takes_init();
-  takes.h264_720p = make_take("h264-720p.mkv", "video/x-raw,width=1280,height=720,framerate=30/1 ! "
-                                               "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
-  takes.h264_1080p = make_take("h264-1080p.mkv", "video/x-raw,width=1920,height=1080,framerate=30/1 ! "
-                                                 "x264enc speed-preset=ultrafast ! h264parse");
+  takes.h264_720p = make_take("h264-720p.mkv",
+                              "video/x-raw,width=1280,height=720,framerate=30/1 ! "
+                              "x264enc speed-preset=ultrafast bframes=2 key-int-max=30 ! h264parse");
+  takes.h264_1080p = make_take("h264-1080p.mkv",
+                               "video/x-raw,width=1920,height=1080,framerate=30/1 ! "
+                               "x264enc speed-preset=ultrafast ! h264parse");
   return 0;
 }
 
 static int
 group_teardown(void **state)
 {
-  char *files[] = { takes.h264, takes.vp8, takes.truncated, takes.garbage, takes.h264_720p, takes.h264_1080p,
-                    takes.vp8_backwards };
+  char *files[] = { takes.h264,      takes.vp8,        takes.truncated,    takes.garbage,
+                    takes.h264_720p, takes.h264_1080p, takes.vp8_backwards };
   for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
     if (files[i] != NULL)
       g_unlink(files[i]);
@@ -585,7 +598,8 @@ test_thumbnail_of_short_take_is_last_frame(void **state)
   profile.thumbnail_width = 160;
   profile.transcription_wav = FALSE;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) renditions = ims_renditions_make(&profile, takes.vp8, fixture->out_dir, &error);
+  g_autoptr(GPtrArray)
+      renditions = ims_renditions_make(&profile, takes.vp8, fixture->out_dir, &error);
   if (renditions == NULL)
     fail_msg("%s", error->message);
   assert_int_equal(renditions->len, 2);
@@ -600,7 +614,7 @@ test_same_take_gives_same_bytes(void **state)
   const char *inputs[] = { takes.h264, takes.vp8 };
   for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++) {
     g_autoptr(GPtrArray) first = make_or_fail("default", inputs[i], fixture->out_dir);
-    g_usleep(1100 * 1000);  /* mp4mux writes the wall clock (seconds) unless it is zeroed */
+    g_usleep(1100 * 1000); /* mp4mux writes the wall clock (seconds) unless it is zeroed */
     g_autoptr(GPtrArray) second = make_or_fail("default", inputs[i], fixture->out_dir2);
     for (guint r = 0; r < first->len; r++) {
       const ImsRendition *a = first->pdata[r], *b = second->pdata[r];
@@ -636,7 +650,7 @@ test_failure_midway_removes_outputs(void **state)
   Fixture *fixture = *state;
   /* The MP4 succeeds, then the thumbnail encoder cannot be built: the MP4 must be removed too. */
   ImsProfile profile = *ims_profile_set_lookup(takes.profiles, "default");
-  profile.thumbnail_width = 0;  /* out of the loader's range: caps width=0 cannot be negotiated */
+  profile.thumbnail_width = 0; /* out of the loader's range: caps width=0 cannot be negotiated */
   g_autoptr(GError) error = NULL;
   assert_null(ims_renditions_make(&profile, takes.vp8, fixture->out_dir, &error));
   assert_non_null(error);
@@ -671,8 +685,9 @@ test_shipped_profiles_build(void **state)
   low.h264_level = (char *) "3.0";
   g_clear_error(&error);
   assert_false(ims_renditions_check_profile(&low, &error));
-  assert_non_null(strstr(error->message, "profile behavioral: h264_level 3.0 is too low for 854x480 at 30 fps"));
-  low.max_frame_rate = 25;  /* 1620 macroblocks x 25 fits level 3 */
+  assert_non_null(strstr(error->message,
+                         "profile behavioral: h264_level 3.0 is too low for 854x480 at 30 fps"));
+  low.max_frame_rate = 25; /* 1620 macroblocks x 25 fits level 3 */
   g_clear_error(&error);
   assert_true(ims_renditions_check_profile(&low, &error));
 }
@@ -707,7 +722,8 @@ main(int argc, char **argv)
     cmocka_unit_test_setup_teardown(test_behavioral_scales_to_480p, setup, teardown),
   };
   if (argc == 2 && g_str_equal(argv[1], "--sizes"))
-    return cmocka_run_group_tests_name("rendition-sizes", sizes_tests, sizes_group_setup, group_teardown);
+    return cmocka_run_group_tests_name("rendition-sizes", sizes_tests, sizes_group_setup,
+                                       group_teardown);
   if (argc != 1) {
     fprintf(stderr, "usage: %s [--sizes]\n", argv[0]);
     return 2;

@@ -115,17 +115,19 @@ static void
 test_sweep_lists_by_company_and_erases_by_session(void **state)
 {
   Fixture *f = *state;
-  expire_files(f, "acme", (const char *const[]) { "f1:s1:u1", "f2:s1:u1", "f3:s2:u2", NULL });
-  expire_files(f, "*", (const char *const[]) { "f4:s3:u3", NULL });
-  expire_files(f, "beta", (const char *const[]) { "f9:s9:u9", NULL });
+  expire_files(f, "acme", (const char *const[]){ "f1:s1:u1", "f2:s1:u1", "f3:s2:u2", NULL });
+  expire_files(f, "*", (const char *const[]){ "f4:s3:u3", NULL });
+  expire_files(f, "beta", (const char *const[]){ "f9:s9:u9", NULL });
   GError *error = NULL;
   f->retention = ims_retention_new(f->database, &f->objects.base, 30, "acme=7; beta=0", 1, &error);
   assert_non_null(f->retention);
   assert_null(error);
   assert_true(wait_for_transactions(f, 3, 5000));
 
-  assert_int_equal(ims_fake_store_count(&f->store, "list_expired acme excluding [acme,beta] 7 days"), 1);
-  assert_int_equal(ims_fake_store_count(&f->store, "list_expired * excluding [acme,beta] 30 days"), 1);
+  assert_int_equal(
+      ims_fake_store_count(&f->store, "list_expired acme excluding [acme,beta] 7 days"), 1);
+  assert_int_equal(ims_fake_store_count(&f->store, "list_expired * excluding [acme,beta] 30 days"),
+                   1);
   assert_int_equal(ims_fake_store_count(&f->store, "list_expired beta"), 0);
   assert_int_equal(ims_fake_store_count(&f->store, "list_expired"), 2);
   assert_int_equal(ims_fake_store_count(&f->store, "begin"), 3);
@@ -134,7 +136,8 @@ test_sweep_lists_by_company_and_erases_by_session(void **state)
     assert_true(ims_fake_objects_deleted(&f->objects, keys[i]));
   assert_false(ims_fake_objects_deleted(&f->objects, "k-f9"));
   g_autofree char *log = ims_fake_store_log(&f->store);
-  assert_non_null(strstr(log, "begin|mark_media_deleted f1|mark_media_deleted f2|append_events 2|commit"));
+  assert_non_null(
+      strstr(log, "begin|mark_media_deleted f1|mark_media_deleted f2|append_events 2|commit"));
   assert_non_null(strstr(log, "begin|mark_media_deleted f3|append_events 1|commit"));
   assert_non_null(strstr(log, "begin|mark_media_deleted f4|append_events 1|commit"));
 
@@ -158,7 +161,7 @@ static void
 test_failed_session_erased_by_next_sweep(void **state)
 {
   Fixture *f = *state;
-  expire_files(f, "*", (const char *const[]) { "f1:s1:u1", "f2:s2:u2", NULL });
+  expire_files(f, "*", (const char *const[]){ "f1:s1:u1", "f2:s2:u2", NULL });
   ims_fake_objects_refuse(&f->objects, "k-f2", 1);
   GError *error = NULL;
   f->retention = ims_retention_new(f->database, &f->objects.base, 30, NULL, 1, &error);
@@ -178,7 +181,7 @@ static void
 test_failed_listing_repeated(void **state)
 {
   Fixture *f = *state;
-  expire_files(f, "*", (const char *const[]) { "f1:s1:u1", NULL });
+  expire_files(f, "*", (const char *const[]){ "f1:s1:u1", NULL });
   f->store.fail_op = g_strdup("list_expired * excluding [] 30 days");
   GError *error = NULL;
   f->retention = ims_retention_new(f->database, &f->objects.base, 30, "", 1, &error);
@@ -194,7 +197,8 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_no_retention_no_job, setup, teardown),
     cmocka_unit_test_setup_teardown(test_malformed_by_company_refused, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_sweep_lists_by_company_and_erases_by_session, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_sweep_lists_by_company_and_erases_by_session, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_failed_session_erased_by_next_sweep, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_listing_repeated, setup, teardown),
   };

@@ -22,8 +22,10 @@
 #define KEYS_DIR IMSD_SOURCE_DIR "/tests/unit/keys/"
 
 #define HS256_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
-#define RECRUITER_CLAIMS "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"acme\",\"exp\":1700003600}"
-#define ADMIN_CLAIMS "{\"sub\":\"adm-1\",\"role\":\"admin\",\"companyId\":\"acme\",\"exp\":1700003600}"
+#define RECRUITER_CLAIMS \
+  "{\"sub\":\"rec-1\",\"role\":\"recruiter\",\"companyId\":\"acme\",\"exp\":1700003600}"
+#define ADMIN_CLAIMS \
+  "{\"sub\":\"adm-1\",\"role\":\"admin\",\"companyId\":\"acme\",\"exp\":1700003600}"
 #define SERVICE_CLAIMS "{\"sub\":\"svc-1\",\"role\":\"service\",\"exp\":1700003600}"
 
 typedef struct {
@@ -56,7 +58,8 @@ setup(void **state)
   f->other_private_pem = read_key("other-private.pem");
   f->hs_only = (ImsReviewerKeys){ .hs256_secret = REVIEW_SECRET, .rs256_public_key_pem = NULL };
   f->rs_only = (ImsReviewerKeys){ .hs256_secret = "", .rs256_public_key_pem = f->public_pem };
-  f->both = (ImsReviewerKeys){ .hs256_secret = REVIEW_SECRET, .rs256_public_key_pem = f->public_pem };
+  f->both = (ImsReviewerKeys){ .hs256_secret = REVIEW_SECRET,
+                               .rs256_public_key_pem = f->public_pem };
   *state = f;
   return 0;
 }
@@ -108,7 +111,9 @@ make_rs256(const char *claims_json, const char *private_pem)
 {
   jwt_t *jwt = NULL;
   assert_int_equal(jwt_new(&jwt), 0);
-  assert_int_equal(jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *) private_pem, (int) strlen(private_pem)), 0);
+  assert_int_equal(jwt_set_alg(jwt, JWT_ALG_RS256, (const unsigned char *) private_pem,
+                               (int) strlen(private_pem)),
+                   0);
   assert_int_equal(jwt_add_grants_json(jwt, claims_json), 0);
   char *encoded = jwt_encode_str(jwt);
   jwt_free(jwt);
@@ -122,7 +127,9 @@ make_rs256(const char *claims_json, const char *private_pem)
 static void
 assert_refused(const ImsReviewerKeys *keys, const char *authorization, int code)
 {
-  ImsReviewer reviewer = { .subject = (char *) "untouched", .role = IMS_REVIEWER_SERVICE, .company_id = NULL };
+  ImsReviewer reviewer = { .subject = (char *) "untouched",
+                           .role = IMS_REVIEWER_SERVICE,
+                           .company_id = NULL };
   g_autoptr(GError) error = NULL;
   assert_false(ims_reviewer_authenticate(keys, authorization, NOW, &reviewer, &error));
   assert_non_null(error);
@@ -180,20 +187,23 @@ test_expiry(void **state)
 {
   Fixture *f = *state;
   g_autofree char *expired = make_hs256(
-    HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1699999999}", REVIEW_SECRET);
+      HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1699999999}", REVIEW_SECRET);
   assert_refused(&f->hs_only, expired, IMS_REVIEWER_ERROR_UNAUTHORIZED);
-  g_autofree char *at_now = make_hs256(HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1700000000}",
-                                       REVIEW_SECRET);
+  g_autofree char *at_now = make_hs256(
+      HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1700000000}", REVIEW_SECRET);
   assert_accepted(&f->hs_only, at_now, "a", IMS_REVIEWER_ADMIN, NULL);
-  g_autofree char *no_exp = make_hs256(HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\"}", REVIEW_SECRET);
+  g_autofree char *no_exp = make_hs256(HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\"}",
+                                       REVIEW_SECRET);
   assert_refused(&f->hs_only, no_exp, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   g_autofree char *string_exp = make_hs256(
-    HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":\"1800000000\"}", REVIEW_SECRET);
+      HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":\"1800000000\"}", REVIEW_SECRET);
   assert_refused(&f->hs_only, string_exp, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   g_autofree char *future_nbf = make_hs256(
-    HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1800000000,\"nbf\":1700000100}", REVIEW_SECRET);
+      HS256_HEADER, "{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1800000000,\"nbf\":1700000100}",
+      REVIEW_SECRET);
   assert_refused(&f->hs_only, future_nbf, IMS_REVIEWER_ERROR_UNAUTHORIZED);
-  g_autofree char *no_sub = make_hs256(HS256_HEADER, "{\"role\":\"admin\",\"exp\":1800000000}", REVIEW_SECRET);
+  g_autofree char *no_sub = make_hs256(HS256_HEADER, "{\"role\":\"admin\",\"exp\":1800000000}",
+                                       REVIEW_SECRET);
   assert_refused(&f->hs_only, no_sub, IMS_REVIEWER_ERROR_UNAUTHORIZED);
 }
 
@@ -201,7 +211,8 @@ static void
 test_forged(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *other_secret = make_hs256(HS256_HEADER, ADMIN_CLAIMS, "some-other-secret-of-32-bytes-or-more");
+  g_autofree char *other_secret = make_hs256(HS256_HEADER, ADMIN_CLAIMS,
+                                             "some-other-secret-of-32-bytes-or-more");
   assert_refused(&f->hs_only, other_secret, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   /* a recruiter's token with the payload swapped for an admin one, signature kept */
   g_autofree char *recruiter = make_hs256(HS256_HEADER, RECRUITER_CLAIMS, REVIEW_SECRET);
@@ -221,11 +232,15 @@ static void
 test_alg_none(void **state)
 {
   Fixture *f = *state;
-  g_autofree char *unsigned_none = make_hs256("{\"alg\":\"none\",\"typ\":\"JWT\"}", ADMIN_CLAIMS, NULL);
-  g_autofree char *signed_none = make_hs256("{\"alg\":\"none\",\"typ\":\"JWT\"}", ADMIN_CLAIMS, REVIEW_SECRET);
+  g_autofree char *unsigned_none = make_hs256("{\"alg\":\"none\",\"typ\":\"JWT\"}", ADMIN_CLAIMS,
+                                              NULL);
+  g_autofree char *signed_none = make_hs256("{\"alg\":\"none\",\"typ\":\"JWT\"}", ADMIN_CLAIMS,
+                                            REVIEW_SECRET);
   g_autofree char *no_alg = make_hs256("{\"typ\":\"JWT\"}", ADMIN_CLAIMS, REVIEW_SECRET);
-  g_autofree char *hs512 = make_hs256("{\"alg\":\"HS512\",\"typ\":\"JWT\"}", ADMIN_CLAIMS, REVIEW_SECRET);
-  g_autofree char *lowercase = make_hs256("{\"alg\":\"hs256\",\"typ\":\"JWT\"}", ADMIN_CLAIMS, REVIEW_SECRET);
+  g_autofree char *hs512 = make_hs256("{\"alg\":\"HS512\",\"typ\":\"JWT\"}", ADMIN_CLAIMS,
+                                      REVIEW_SECRET);
+  g_autofree char *lowercase = make_hs256("{\"alg\":\"hs256\",\"typ\":\"JWT\"}", ADMIN_CLAIMS,
+                                          REVIEW_SECRET);
   const char *tokens[] = { unsigned_none, signed_none, no_alg, hs512, lowercase };
   for (gsize i = 0; i < G_N_ELEMENTS(tokens); i++) {
     assert_refused(&f->hs_only, tokens[i], IMS_REVIEWER_ERROR_UNAUTHORIZED);
@@ -237,9 +252,19 @@ static void
 test_malformed_headers(void **state)
 {
   Fixture *f = *state;
-  const char *headers[] = { "", "Basic x", "Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer    ",
-                            "Bearer abc", "Bearer a.b", "Bearer a.b.c.d", "Bearer ..", "Bearer a b.c.d",
-                            "Bearer \xff\xfe.\x01.x", "Token abc.def.ghi" };
+  const char *headers[] = { "",
+                            "Basic x",
+                            "Basic dXNlcjpwYXNz",
+                            "Bearer",
+                            "Bearer ",
+                            "Bearer    ",
+                            "Bearer abc",
+                            "Bearer a.b",
+                            "Bearer a.b.c.d",
+                            "Bearer ..",
+                            "Bearer a b.c.d",
+                            "Bearer \xff\xfe.\x01.x",
+                            "Token abc.def.ghi" };
   assert_refused(&f->both, NULL, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   for (gsize i = 0; i < G_N_ELEMENTS(headers); i++)
     assert_refused(&f->both, headers[i], IMS_REVIEWER_ERROR_UNAUTHORIZED);
@@ -273,15 +298,19 @@ test_candidate_token(void **state)
   assert_refused(&f->hs_only, with_review_secret, IMS_REVIEWER_ERROR_FORBIDDEN);
   /* even when it claims a role, as a string or inside an aud array */
   g_autofree char *with_role = make_hs256(
-    HS256_HEADER, "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"role\":\"admin\",\"exp\":1800000000}", REVIEW_SECRET);
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"role\":\"admin\",\"exp\":1800000000}",
+      REVIEW_SECRET);
   assert_refused(&f->hs_only, with_role, IMS_REVIEWER_ERROR_FORBIDDEN);
   g_autofree char *aud_array = make_hs256(
-    HS256_HEADER, "{\"sub\":\"s\",\"aud\":[\"x\",\"imsd.candidate\"],\"role\":\"admin\",\"exp\":1800000000}",
-    REVIEW_SECRET);
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":[\"x\",\"imsd.candidate\"],\"role\":\"admin\",\"exp\":1800000000}",
+      REVIEW_SECRET);
   assert_refused(&f->hs_only, aud_array, IMS_REVIEWER_ERROR_FORBIDDEN);
   /* control: another audience with a role is fine */
   g_autofree char *other_aud = make_hs256(
-    HS256_HEADER, "{\"sub\":\"s\",\"aud\":\"imsd.review\",\"role\":\"admin\",\"exp\":1800000000}", REVIEW_SECRET);
+      HS256_HEADER, "{\"sub\":\"s\",\"aud\":\"imsd.review\",\"role\":\"admin\",\"exp\":1800000000}",
+      REVIEW_SECRET);
   assert_accepted(&f->hs_only, other_aud, "s", IMS_REVIEWER_ADMIN, NULL);
 }
 
@@ -294,13 +323,17 @@ test_audience_and_issuer(void **state)
   ImsReviewerKeys strict = f->both;
   strict.audience = "imsd.review";
   strict.issuer = "https://auth.example.com/";
-  g_autofree char *good = make_hs256(HS256_HEADER,
-    "{\"sub\":\"r\",\"role\":\"recruiter\",\"companyId\":\"acme\",\"aud\":\"imsd.review\","
-    "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}", REVIEW_SECRET);
+  g_autofree char *good = make_hs256(
+      HS256_HEADER,
+      "{\"sub\":\"r\",\"role\":\"recruiter\",\"companyId\":\"acme\",\"aud\":\"imsd.review\","
+      "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+      REVIEW_SECRET);
   assert_accepted(&strict, good, "r", IMS_REVIEWER_RECRUITER, "acme");
-  g_autofree char *aud_array = make_hs256(HS256_HEADER,
-    "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":[\"other\",\"imsd.review\"],"
-    "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}", REVIEW_SECRET);
+  g_autofree char *aud_array = make_hs256(
+      HS256_HEADER,
+      "{\"sub\":\"r\",\"role\":\"admin\",\"aud\":[\"other\",\"imsd.review\"],"
+      "\"iss\":\"https://auth.example.com/\",\"exp\":1800000000}",
+      REVIEW_SECRET);
   assert_accepted(&strict, aud_array, "r", IMS_REVIEWER_ADMIN, NULL);
 
   static const char *const refused[] = {
@@ -340,12 +373,14 @@ test_audience_and_issuer(void **state)
 
   /* RS256 tokens get the same checks */
   g_autofree char *rs_good = make_rs256(
-    "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://auth.example.com/\","
-    "\"exp\":1800000000}", f->private_pem);
+      "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://auth.example.com/\","
+      "\"exp\":1800000000}",
+      f->private_pem);
   assert_accepted(&strict, rs_good, "r", IMS_REVIEWER_SERVICE, NULL);
   g_autofree char *rs_wrong = make_rs256(
-    "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://other/\","
-    "\"exp\":1800000000}", f->private_pem);
+      "{\"sub\":\"r\",\"role\":\"service\",\"aud\":\"imsd.review\",\"iss\":\"https://other/\","
+      "\"exp\":1800000000}",
+      f->private_pem);
   assert_refused(&strict, rs_wrong, IMS_REVIEWER_ERROR_UNAUTHORIZED);
 }
 
@@ -386,9 +421,11 @@ test_rs256(void **state)
   /* RS256 when only HS256 is configured */
   assert_refused(&f->hs_only, recruiter, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   /* RS256 tokens get the same claim checks */
-  g_autofree char *expired = make_rs256("{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1600000000}", f->private_pem);
+  g_autofree char *expired = make_rs256("{\"sub\":\"a\",\"role\":\"admin\",\"exp\":1600000000}",
+                                        f->private_pem);
   assert_refused(&f->rs_only, expired, IMS_REVIEWER_ERROR_UNAUTHORIZED);
-  g_autofree char *hacker = make_rs256("{\"sub\":\"a\",\"role\":\"hacker\",\"exp\":1800000000}", f->private_pem);
+  g_autofree char *hacker = make_rs256("{\"sub\":\"a\",\"role\":\"hacker\",\"exp\":1800000000}",
+                                       f->private_pem);
   assert_refused(&f->rs_only, hacker, IMS_REVIEWER_ERROR_FORBIDDEN);
 }
 
@@ -406,7 +443,8 @@ test_rs_hs_confusion(void **state)
   Fixture *f = *state;
   /* HS256 "signed" with the public key text as the HMAC secret; also with the header saying RS256 */
   g_autofree char *confused = make_hs256(HS256_HEADER, ADMIN_CLAIMS, f->public_pem);
-  g_autofree char *confused_rs_header = make_hs256("{\"alg\":\"RS256\",\"typ\":\"JWT\"}", ADMIN_CLAIMS, f->public_pem);
+  g_autofree char *confused_rs_header = make_hs256("{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+                                                   ADMIN_CLAIMS, f->public_pem);
   assert_refused(&f->rs_only, confused, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   assert_refused(&f->both, confused, IMS_REVIEWER_ERROR_UNAUTHORIZED);
   assert_refused(&f->rs_only, confused_rs_header, IMS_REVIEWER_ERROR_UNAUTHORIZED);
@@ -416,10 +454,14 @@ test_rs_hs_confusion(void **state)
 static void
 test_can_see(void **state)
 {
-  ImsReviewer recruiter = { .subject = (char *) "r", .role = IMS_REVIEWER_RECRUITER, .company_id = (char *) "acme" };
+  ImsReviewer recruiter = { .subject = (char *) "r",
+                            .role = IMS_REVIEWER_RECRUITER,
+                            .company_id = (char *) "acme" };
   ImsReviewer admin = { .subject = (char *) "a", .role = IMS_REVIEWER_ADMIN, .company_id = NULL };
   ImsReviewer service = { .subject = (char *) "s", .role = IMS_REVIEWER_SERVICE, .company_id = NULL };
-  ImsReviewer broken = { .subject = (char *) "b", .role = IMS_REVIEWER_RECRUITER, .company_id = NULL };
+  ImsReviewer broken = { .subject = (char *) "b",
+                         .role = IMS_REVIEWER_RECRUITER,
+                         .company_id = NULL };
   assert_true(ims_reviewer_can_see(&recruiter, "acme"));
   assert_false(ims_reviewer_can_see(&recruiter, "globex"));
   assert_false(ims_reviewer_can_see(&recruiter, "ACME"));

@@ -26,8 +26,8 @@ expect_refused(const char *method, const char *path, int status, const char *cod
   ImsRouteMatch match = { 0 };
   gboolean found = ims_route_match(routes, G_N_ELEMENTS(routes), method, path, &match);
   if (found || match.status != status || g_strcmp0(match.code, code) != 0)
-    fail_msg("%s %s: found %d status %d code %s, expected %d %s", method, path, found,
-             match.status, match.code, status, code);
+    fail_msg("%s %s: found %d status %d code %s, expected %d %s", method, path, found, match.status,
+             match.code, status, code);
   assert_non_null(match.message);
   assert_true(strlen(match.message) > 0);
   assert_int_equal(match.n_params, 0);
@@ -54,14 +54,14 @@ test_matches_and_captures(void **state)
   assert_int_equal(match.n_params, 1);
   assert_string_equal(match.params[0], "abc");
 
-  assert_true(ims_route_match(routes, G_N_ELEMENTS(routes), "GET", "/api/v1/review/sessions",
-                              &match));
+  assert_true(
+      ims_route_match(routes, G_N_ELEMENTS(routes), "GET", "/api/v1/review/sessions", &match));
   assert_int_equal(match.route, LIST);
   assert_int_equal(match.n_params, 0);
 
   /* a one-character id is one segment like any other */
-  assert_true(ims_route_match(routes, G_N_ELEMENTS(routes), "GET", "/api/v1/review/sessions/x",
-                              &match));
+  assert_true(
+      ims_route_match(routes, G_N_ELEMENTS(routes), "GET", "/api/v1/review/sessions/x", &match));
   assert_int_equal(match.route, DETAIL);
   assert_string_equal(match.params[0], "x");
   ims_route_match_clear(&match);
@@ -91,11 +91,23 @@ test_odd_paths(void **state)
 {
   (void) state;
   static const char *const bad[] = {
-    "", "api", "/", "//", "/api/v1/review/sessions/", "/api//v1/review/sessions",
-    "/api/v1/review/sessions/..", "/api/v1/review/sessions/.", "/api/v1/review/sessions/../x",
-    "/api/v1/review/sessions/%2e%2e", "/api/v1/review/sessions/a%2Fb", "/api/v1/review/sessions/%00",
-    "/api/v1/review/sessions/a b", "/api/v1/review/sessions/a\tb", "/api/v1/review/sessions/\x7f",
-    "/api/v1/review/sessions/\xc3\xa9", "/api/v1/review/sessions/\xff",
+    "",
+    "api",
+    "/",
+    "//",
+    "/api/v1/review/sessions/",
+    "/api//v1/review/sessions",
+    "/api/v1/review/sessions/..",
+    "/api/v1/review/sessions/.",
+    "/api/v1/review/sessions/../x",
+    "/api/v1/review/sessions/%2e%2e",
+    "/api/v1/review/sessions/a%2Fb",
+    "/api/v1/review/sessions/%00",
+    "/api/v1/review/sessions/a b",
+    "/api/v1/review/sessions/a\tb",
+    "/api/v1/review/sessions/\x7f",
+    "/api/v1/review/sessions/\xc3\xa9",
+    "/api/v1/review/sessions/\xff",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
     expect_refused("GET", bad[i], 400, "bad_path");

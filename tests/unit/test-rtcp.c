@@ -41,8 +41,13 @@ static void
 test_receiver_report_and_sdes(void **state)
 {
   ImsRtcpReportBlock blocks[2] = {
-    { .ssrc = 0xaaaa, .fraction_lost = 25, .cumulative_lost = -3, .extended_highest_sequence = 0x10005,
-      .jitter = 77, .last_sender_report = 0x12345678, .delay_since_last_sender_report = 65536 },
+    { .ssrc = 0xaaaa,
+      .fraction_lost = 25,
+      .cumulative_lost = -3,
+      .extended_highest_sequence = 0x10005,
+      .jitter = 77,
+      .last_sender_report = 0x12345678,
+      .delay_since_last_sender_report = 65536 },
     { .ssrc = 0xbbbb, .cumulative_lost = 0x7fffffff /* clamped to 24 bits */ },
   };
   guint8 buffer[256];
@@ -100,7 +105,7 @@ test_receiver_report_and_sdes(void **state)
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 1);
   char cname[5];
   assert_int_equal(ims_rtcp_parse_sdes_cname(&p, &ssrc, cname, sizeof(cname)), 0);
-  assert_string_equal(cname, "imsd");  /* truncated to the buffer */
+  assert_string_equal(cname, "imsd"); /* truncated to the buffer */
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 0);
   assert_true(ims_rtcp_is_valid_compound(buffer, rr + sdes));
 }
@@ -114,8 +119,8 @@ test_gst_sender_report(void **state)
   GstRTCPPacket packet;
   assert_true(gst_rtcp_buffer_map(buffer, GST_MAP_READWRITE, &rtcp));
   assert_true(gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SR, &packet));
-  gst_rtcp_packet_sr_set_sender_info(&packet, 0xcafe, G_GUINT64_CONSTANT(0xe1234567aabbccdd),
-                                     90000, 1000, 123456);
+  gst_rtcp_packet_sr_set_sender_info(&packet, 0xcafe, G_GUINT64_CONSTANT(0xe1234567aabbccdd), 90000,
+                                     1000, 123456);
   assert_true(gst_rtcp_packet_add_rb(&packet, 0xbeef, 3, 10, 70000, 12, 0x1234, 0x10));
   assert_true(gst_rtcp_buffer_add_packet(&rtcp, GST_RTCP_TYPE_SDES, &packet));
   assert_true(gst_rtcp_packet_sdes_add_item(&packet, 0xcafe));
@@ -156,9 +161,13 @@ test_gst_sender_report(void **state)
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 0);
 
   /* our SR builder gives the same packet as GStreamer's */
-  ImsRtcpReportBlock block = { .ssrc = 0xbeef, .fraction_lost = 3, .cumulative_lost = 10,
-                               .extended_highest_sequence = 70000, .jitter = 12,
-                               .last_sender_report = 0x1234, .delay_since_last_sender_report = 0x10 };
+  ImsRtcpReportBlock block = { .ssrc = 0xbeef,
+                               .fraction_lost = 3,
+                               .cumulative_lost = 10,
+                               .extended_highest_sequence = 70000,
+                               .jitter = 12,
+                               .last_sender_report = 0x1234,
+                               .delay_since_last_sender_report = 0x10 };
   guint8 ours[64];
   int n = ims_rtcp_write_sender_report(ours, sizeof(ours), 0xcafe,
                                        G_GUINT64_CONSTANT(0xe1234567aabbccdd), 90000, 1000, 123456,
@@ -259,8 +268,8 @@ test_remb_known_vector(void **state)
 {
   /* A REMB written by hand from the draft's layout: 1 SSRC, exponent 8, mantissa 0x3ffff
    * (67108608 bit/s). */
-  const guint8 remb[] = { 0x8f, 0xce, 0x00, 0x05, 0, 0, 0, 1, 0, 0, 0, 0,
-                          'R', 'E', 'M', 'B', 0x01, 0x23, 0xff, 0xff, 0x12, 0x34, 0x56, 0x78 };
+  const guint8 remb[] = { 0x8f, 0xce, 0x00, 0x05, 0,    0,    0,    1,    0,    0,    0,    0,
+                          'R',  'E',  'M',  'B',  0x01, 0x23, 0xff, 0xff, 0x12, 0x34, 0x56, 0x78 };
   ImsRtcpReader reader;
   ImsRtcpPacket p;
   ims_rtcp_reader_init(&reader, remb, sizeof(remb));
@@ -302,16 +311,16 @@ test_transport_cc_known_vector(void **state)
    * (received, lost, then 12 received), two-bit vector (large delta, not received, small delta) for
    * the last 3; deltas: 4 ms, 0, 63.75 ms | 0.25 ms, 12 x 0 | -50 ms, 1 ms. */
   const guint8 tcc[] = {
-    0xaf, 0xcd, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02,
-    0xff, 0xfe, 0x00, 0x14, 0x00, 0x00, 0x10, 0x2a,                 /* ref 16 x 64 ms, fb 42 */
-    0x20, 0x03,                                                     /* run: 3 x small delta */
-    0xaf, 0xff,                                                     /* 1-bit: 1 0 then 12 x 1 */
-    0xe1, 0x00,                                                     /* 2-bit: 2 0 1 */
-    0x10, 0x00, 0xff,                                               /* 3 small deltas */
-    0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                       /* 13 small deltas */
-    0xff, 0x38,                                                     /* large delta -200 x 250 us */
-    0x04,                                                           /* small 1 ms */
-    0x00, 0x00, 0x03,                                               /* 3 bytes padding (P bit) */
+    0xaf, 0xcd, 0x00, 0x0b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x02, 0xff,
+    0xfe, 0x00, 0x14, 0x00, 0x00, 0x10, 0x2a, /* ref 16 x 64 ms, fb 42 */
+    0x20, 0x03,                               /* run: 3 x small delta */
+    0xaf, 0xff,                               /* 1-bit: 1 0 then 12 x 1 */
+    0xe1, 0x00,                               /* 2-bit: 2 0 1 */
+    0x10, 0x00, 0xff,                         /* 3 small deltas */
+    0x01, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, /* 13 small deltas */
+    0xff, 0x38,       /* large delta -200 x 250 us */
+    0x04,             /* small 1 ms */
+    0x00, 0x00, 0x03, /* 3 bytes padding (P bit) */
   };
   G_STATIC_ASSERT(sizeof(tcc) == 48);
   ImsRtcpReader reader;
@@ -351,8 +360,8 @@ test_transport_cc_round_trip(void **state)
   gint64 arrivals[20];
   for (int i = 0; i < 20; i++)
     arrivals[i] = 1000000 + i * 5000;
-  arrivals[3] = -1;               /* lost */
-  arrivals[7] = 1000000 + 6 * 5000 - 750;   /* arrived before the one sent earlier: negative */
+  arrivals[3] = -1;                            /* lost */
+  arrivals[7] = 1000000 + 6 * 5000 - 750;      /* arrived before the one sent earlier: negative */
   arrivals[12] = 1000000 + 12 * 5000 + 900000; /* 0.9 s late: large delta */
   guint8 buffer[128];
   int n = ims_rtcp_write_transport_cc(buffer, sizeof(buffer), 0x11, 0x22, 65530, 9, arrivals, 20);
@@ -361,7 +370,8 @@ test_transport_cc_round_trip(void **state)
   assert_int_equal(ims_rtcp_write_transport_cc(buffer, 20, 0x11, 0x22, 65530, 9, arrivals, 20),
                    -ENOSPC);
   gint64 none[2] = { -1, -1 };
-  assert_int_equal(ims_rtcp_write_transport_cc(buffer, sizeof(buffer), 1, 2, 0, 0, none, 2), -EINVAL);
+  assert_int_equal(ims_rtcp_write_transport_cc(buffer, sizeof(buffer), 1, 2, 0, 0, none, 2),
+                   -EINVAL);
   assert_true(gst_rtcp_buffer_validate_data_reduced(buffer, (guint) n));
 
   ImsRtcpReader reader;
@@ -392,9 +402,9 @@ test_malformed_compounds(void **state)
   ImsRtcpReader reader;
   ImsRtcpPacket p;
   /* an unknown type (APP 204, and 210) is handed out for the caller to skip, then the RR */
-  const guint8 mixed[] = { 0x80, 0xd2, 0x00, 0x01, 1, 2, 3, 4,
-                           0x81, 0xcc, 0x00, 0x02, 0, 0, 0, 1, 'n', 'a', 'm', 'e',
-                           0x80, 0xc9, 0x00, 0x01, 0, 0, 0, 9 };
+  const guint8 mixed[] = { 0x80, 0xd2, 0x00, 0x01, 1, 2, 3,   4,   0x81, 0xcc,
+                           0x00, 0x02, 0,    0,    0, 1, 'n', 'a', 'm',  'e',
+                           0x80, 0xc9, 0x00, 0x01, 0, 0, 0,   9 };
   ims_rtcp_reader_init(&reader, mixed, sizeof(mixed));
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 1);
   assert_int_equal(p.type, 210);
@@ -438,8 +448,8 @@ test_malformed_compounds(void **state)
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 1);
   guint16 sequences[4];
   assert_int_equal(ims_rtcp_parse_nack(&p, sequences, 4), -EINVAL);
-  const guint8 tcc[] = { 0x8f, 0xcd, 0x00, 0x04, 0, 0, 0, 1, 0, 0, 0, 2,
-                         0x00, 0x01, 0x00, 0x64, 0, 0, 0, 0 };
+  const guint8 tcc[] = { 0x8f, 0xcd, 0x00, 0x04, 0,    0,    0, 1, 0, 0,
+                         0,    2,    0x00, 0x01, 0x00, 0x64, 0, 0, 0, 0 };
   ims_rtcp_reader_init(&reader, tcc, sizeof(tcc));
   assert_int_equal(ims_rtcp_reader_next(&reader, &p), 1);
   ImsRtcpTransportCcInfo info;

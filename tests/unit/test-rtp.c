@@ -20,8 +20,8 @@
 static void
 test_minimal_header(void **state)
 {
-  const guint8 packet[] = { 0x80, 0xe0, 0x12, 0x34, 0xde, 0xad, 0xbe, 0xef,
-                            0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb };
+  const guint8 packet[] = { 0x80, 0xe0, 0x12, 0x34, 0xde, 0xad, 0xbe,
+                            0xef, 0x01, 0x02, 0x03, 0x04, 0xaa, 0xbb };
   ImsRtpPacket p;
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), 0);
   assert_true(p.marker);
@@ -42,10 +42,9 @@ test_csrc_padding_extension(void **state)
   /* V=2 P=1 X=1 CC=2, PT 111, two CSRCs, one-byte extension (id 1 len 3 = abs-send-time, padding
    * byte, id 3 len 2 = transport-cc), 3 payload bytes, 4 padding bytes. */
   const guint8 packet[] = {
-    0xb2, 0x6f, 0x00, 0x07, 0x00, 0x00, 0x03, 0xc0, 0xca, 0xfe, 0xba, 0xbe,
-    0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22,
-    0xbe, 0xde, 0x00, 0x02, 0x12, 0x0a, 0xbc, 0xde, 0x00, 0x31, 0x01, 0x02,
-    0x55, 0x66, 0x77, 0x00, 0x00, 0x00, 0x04,
+    0xb2, 0x6f, 0x00, 0x07, 0x00, 0x00, 0x03, 0xc0, 0xca, 0xfe, 0xba, 0xbe, 0x11,
+    0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0xbe, 0xde, 0x00, 0x02, 0x12, 0x0a,
+    0xbc, 0xde, 0x00, 0x31, 0x01, 0x02, 0x55, 0x66, 0x77, 0x00, 0x00, 0x00, 0x04,
   };
   ImsRtpPacket p;
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), 0);
@@ -75,9 +74,8 @@ static void
 test_two_byte_extension(void **state)
 {
   const guint8 packet[] = {
-    0x90, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09,
-    0x10, 0x00, 0x00, 0x02, 0x05, 0x00, 0x00, 0x10, 0x02, 0xab, 0xcd, 0x00,
-    0x99,
+    0x90, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09, 0x10,
+    0x00, 0x00, 0x02, 0x05, 0x00, 0x00, 0x10, 0x02, 0xab, 0xcd, 0x00, 0x99,
   };
   ImsRtpPacket p;
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), 0);
@@ -95,29 +93,29 @@ test_two_byte_extension(void **state)
 static void
 test_malformed(void **state)
 {
-  guint8 packet[] = { 0x80, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09,
-                      0x01, 0x02, 0x03, 0x04 };
+  guint8 packet[] = { 0x80, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+                      0x00, 0x00, 0x00, 0x09, 0x01, 0x02, 0x03, 0x04 };
   ImsRtpPacket p;
-  assert_int_equal(ims_rtp_parse(packet, 11, &p), -EINVAL);        /* short header */
+  assert_int_equal(ims_rtp_parse(packet, 11, &p), -EINVAL); /* short header */
   assert_int_equal(ims_rtp_parse(NULL, 0, &p), -EINVAL);
-  packet[0] = 0x40;                                                /* version 1 */
+  packet[0] = 0x40; /* version 1 */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), -EINVAL);
-  packet[0] = 0x82;                                                /* 2 CSRCs, room for 1 */
+  packet[0] = 0x82; /* 2 CSRCs, room for 1 */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), -EINVAL);
-  packet[0] = 0x90;                                                /* extension of 0x0304 words */
+  packet[0] = 0x90; /* extension of 0x0304 words */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), -EINVAL);
-  packet[0] = 0xa0;                                                /* padding 4 > ... fine */
+  packet[0] = 0xa0; /* padding 4 > ... fine */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), 0);
   assert_int_equal(p.payload_length, 0);
-  packet[15] = 5;                                                  /* padding 5 > 4 payload bytes */
+  packet[15] = 5; /* padding 5 > 4 payload bytes */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), -EINVAL);
-  packet[15] = 0;                                                  /* padding count 0 */
+  packet[15] = 0; /* padding count 0 */
   assert_int_equal(ims_rtp_parse(packet, sizeof(packet), &p), -EINVAL);
   assert_null(p.data);
 
   /* a one-byte element running past the block */
-  const guint8 bad_element[] = { 0x90, 0x60, 0x00, 0x01, 0, 0, 0, 1, 0, 0, 0, 9,
-                                 0xbe, 0xde, 0x00, 0x01, 0x1f, 0x00, 0x00, 0x00 };
+  const guint8 bad_element[] = { 0x90, 0x60, 0x00, 0x01, 0,    0,    0,    1,    0,    0,
+                                 0,    9,    0xbe, 0xde, 0x00, 0x01, 0x1f, 0x00, 0x00, 0x00 };
   assert_int_equal(ims_rtp_parse(bad_element, sizeof(bad_element), &p), 0);
   const guint8 *value;
   gsize length;
@@ -189,7 +187,8 @@ test_vp8_payloader_packets(void **state)
   g_autoptr(GError) error = NULL;
   GstElement *pipeline = gst_parse_launch(
       "videotestsrc num-buffers=10 ! video/x-raw,width=320,height=240 ! vp8enc deadline=1 ! "
-      "rtpvp8pay name=pay mtu=300 seqnum-offset=65530 ! appsink name=sink sync=false", &error);
+      "rtpvp8pay name=pay mtu=300 seqnum-offset=65530 ! appsink name=sink sync=false",
+      &error);
   if (pipeline == NULL)
     fail_msg("%s", error->message);
   GstElement *pay = gst_bin_get_by_name(GST_BIN(pipeline), "pay");
@@ -222,7 +221,7 @@ test_vp8_payloader_packets(void **state)
     guint16 twcc_sequence = 0;
     assert_int_equal(ims_rtp_get_transport_cc_sequence(&p, 5, &twcc_sequence), 0);
     if (packets > 0) {
-      assert_int_equal((guint16) (previous_sequence + 1), p.sequence);  /* wraps at 65535 */
+      assert_int_equal((guint16) (previous_sequence + 1), p.sequence); /* wraps at 65535 */
       assert_int_equal((guint16) (previous_twcc + 1), twcc_sequence);
     }
     markers |= p.marker;
@@ -246,8 +245,8 @@ static void
 test_unwrap_rtx(void **state)
 {
   /* RTX: PT 97, seq 500, SSRC 0x0bad; payload = OSN 0x1234 + original payload "abc", 2 padding */
-  const guint8 rtx[] = { 0xa0, 0xe1, 0x01, 0xf4, 0, 0, 0x10, 0, 0, 0, 0x0b, 0xad,
-                         0x12, 0x34, 'a', 'b', 'c', 0x00, 0x02 };
+  const guint8 rtx[] = { 0xa0, 0xe1, 0x01, 0xf4, 0,   0,   0x10, 0,    0,   0,
+                         0x0b, 0xad, 0x12, 0x34, 'a', 'b', 'c',  0x00, 0x02 };
   ImsRtpPacket p;
   assert_int_equal(ims_rtp_parse(rtx, sizeof(rtx), &p), 0);
   guint8 out[64];

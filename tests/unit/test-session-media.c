@@ -50,7 +50,7 @@ test_media_ready_before_the_take_starts(void **state)
   assert_state(&f->peer, "phase", "thinking");
   assert_int_equal(last_media->starts, 0);
   g_autofree char *remaining = last_state_member(&f->peer, "remainingMs");
-  assert_string_not_equal(remaining, "null");   /* the think countdown goes on */
+  assert_string_not_equal(remaining, "null"); /* the think countdown goes on */
   assert_true(fire_timer(THINK_SECONDS * 1000));
   assert_int_equal(last_media->starts, 1);
   assert_state(&f->peer, "phase", "recording");
@@ -79,7 +79,7 @@ test_media_ready_after_the_think_time(void **state)
   assert_int_equal(media->starts, 1);
   assert_state(&f->peer, "phase", "recording");
   assert_non_null(active_timer(LIMIT_SECONDS * 1000));
-  ims_session_media_flowing(f->session, media);   /* reported again: nothing more starts */
+  ims_session_media_flowing(f->session, media); /* reported again: nothing more starts */
   assert_int_equal(media->starts, 1);
   assert_int_equal(written(f)->takes->len, 1);
 }
@@ -91,12 +91,12 @@ test_flowing_of_replaced_media_is_ignored(void **state)
   Fixture *f = *state;
   join_with_offer(f, &f->peer);
   FakeMedia *first = last_media;
-  send_ok(f, IMS_MESSAGE_OFFER);     /* renegotiated: first is closed at the next idle */
+  send_ok(f, IMS_MESSAGE_OFFER); /* renegotiated: first is closed at the next idle */
   assert_ptr_not_equal(last_media, first);
   guint timers_before = count_active_timers();
   ims_session_media_flowing(f->session, first);
   assert_state(&f->peer, "mediaReady", "false");
-  assert_int_equal(count_active_timers(), timers_before);   /* no silence deadline for it */
+  assert_int_equal(count_active_timers(), timers_before); /* no silence deadline for it */
   ims_session_media_flowing(f->session, last_media);
   assert_state(&f->peer, "mediaReady", "true");
 }
@@ -108,14 +108,14 @@ test_media_is_not_polled(void **state)
 {
   Fixture *f = *state;
   join_with_offer(f, &f->peer);
-  assert_int_equal(count_active_timers(), 1);          /* the think countdown only */
+  assert_int_equal(count_active_timers(), 1); /* the think countdown only */
   assert_non_null(active_timer(THINK_SECONDS * 1000));
   assert_true(fire_timer(THINK_SECONDS * 1000));
-  assert_int_equal(count_active_timers(), 0);          /* waiting for media: no timer at all */
+  assert_int_equal(count_active_timers(), 0); /* waiting for media: no timer at all */
 
   last_media->last_media = g_get_monotonic_time();
-  ims_session_media_flowing(f->session, last_media);   /* the take starts */
-  assert_int_equal(count_active_timers(), 2);          /* answer countdown + silence deadline */
+  ims_session_media_flowing(f->session, last_media); /* the take starts */
+  assert_int_equal(count_active_timers(), 2);        /* answer countdown + silence deadline */
   FakeTimer *silence = active_timer(NO_MEDIA_SECONDS * 1000);
   assert_non_null(silence);
   ims_session_detach(f->session, (ImsPeer *) &f->peer);
@@ -137,7 +137,7 @@ test_silence_deadline_moves_with_the_media(void **state)
   assert_non_null(silence);
   guint first_id = silence->id;
 
-  media->last_media = g_get_monotonic_time() - 2 * G_USEC_PER_SEC;   /* a packet 2 s ago */
+  media->last_media = g_get_monotonic_time() - 2 * G_USEC_PER_SEC; /* a packet 2 s ago */
   fire(silence);
   assert_false(f->peer.closed);
   FakeTimer *moved = newest_timer();
@@ -145,7 +145,7 @@ test_silence_deadline_moves_with_the_media(void **state)
   assert_int_not_equal(moved->id, first_id);
   assert_true(moved->interval > (NO_MEDIA_SECONDS - 3) * 1000 &&
               moved->interval <= (NO_MEDIA_SECONDS - 2) * 1000);
-  assert_int_equal(count_active_timers(), 2);          /* still one deadline, beside the answer countdown */
+  assert_int_equal(count_active_timers(), 2); /* still one deadline, beside the answer countdown */
 
   media->last_media = g_get_monotonic_time() - (NO_MEDIA_SECONDS + 1) * G_USEC_PER_SEC;
   fire(moved);

@@ -14,7 +14,7 @@
 
 /* What a phase is reached with: the guards the row needs, or must not have. */
 typedef struct {
-  gboolean answered;         /* the question has a completed take */
+  gboolean answered; /* the question has a completed take */
   gboolean last_question;
   gboolean no_take_on_media; /* saving without a take on the attached peer's media */
   gboolean no_think_time;
@@ -54,7 +54,7 @@ reach(Fixture *f, ImsSessionPhase phase, const Situation *situation)
   }
   switch (phase) {
   case IMS_SESSION_PHASE_WAITING_FOR_MEDIA:
-    send_ok(f, IMS_MESSAGE_OFFER);   /* a new offer gives the think time up */
+    send_ok(f, IMS_MESSAGE_OFFER); /* a new offer gives the think time up */
     break;
   case IMS_SESSION_PHASE_RECORDING:
     send_ok(f, IMS_MESSAGE_TAKE_START);
@@ -62,7 +62,7 @@ reach(Fixture *f, ImsSessionPhase phase, const Situation *situation)
   case IMS_SESSION_PHASE_SAVING:
     send_ok(f, IMS_MESSAGE_TAKE_START);
     if (situation->no_take_on_media)
-      ims_session_shutdown(session, on_shutdown_done, NULL);   /* media released, peer kept */
+      ims_session_shutdown(session, on_shutdown_done, NULL); /* media released, peer kept */
     else
       send_ok(f, IMS_MESSAGE_TAKE_STOP);
     break;
@@ -162,8 +162,7 @@ expected_phase(ImsSessionPhase from, ImsSessionEvent event, const Situation *sit
   case IMS_SESSION_EVENT_END_ASKED:
     if (!live)
       return REFUSED;
-    return taking ||
-                   (from == IMS_SESSION_PHASE_SAVING && !situation->no_take_on_media)
+    return taking || (from == IMS_SESSION_PHASE_SAVING && !situation->no_take_on_media)
                ? IMS_SESSION_PHASE_ENDING
                : IMS_SESSION_PHASE_COMPLETED;
   case IMS_SESSION_EVENT_RETAKE_ASKED:
@@ -185,9 +184,8 @@ expected_phase(ImsSessionPhase from, ImsSessionEvent event, const Situation *sit
   case IMS_SESSION_EVENT_MEDIA_FAILED:
     if (from == IMS_SESSION_PHASE_RECORDING)
       return IMS_SESSION_PHASE_SAVING;
-    return from == IMS_SESSION_PHASE_SAVING || from == IMS_SESSION_PHASE_ENDING || !live
-               ? (int) from
-               : resume;
+    return from == IMS_SESSION_PHASE_SAVING || from == IMS_SESSION_PHASE_ENDING || !live ? (int) from
+                                                                                         : resume;
   default:
     return REFUSED;
   }
@@ -205,18 +203,18 @@ test_table_is_well_formed(void **state)
   gboolean reached[IMS_SESSION_PHASE_COUNT] = { FALSE };
   gboolean used[IMS_SESSION_EVENT_COUNT] = { FALSE };
 
-  reached[IMS_SESSION_PHASE_THINKING] = TRUE;   /* where a new session starts */
+  reached[IMS_SESSION_PHASE_THINKING] = TRUE; /* where a new session starts */
   for (guint i = 0; i < count; i++) {
     for (guint j = i + 1; j < count; j++) {
       if (table[j].from != table[i].from || table[j].event != table[i].event)
         continue;
       assert_int_not_equal(table[j].guard, table[i].guard);
-      assert_int_not_equal(table[i].guard, IMS_SESSION_GUARD_NONE);   /* nothing after the fallback */
+      assert_int_not_equal(table[i].guard, IMS_SESSION_GUARD_NONE); /* nothing after the fallback */
     }
     reached[table[i].to] = TRUE;
     used[table[i].event] = TRUE;
     if (table[i].to == IMS_SESSION_PHASE_COMPLETED && table[i].from != IMS_SESSION_PHASE_COMPLETED)
-      assert_non_null(table[i].action);   /* completing is stored */
+      assert_non_null(table[i].action); /* completing is stored */
   }
   for (guint p = 0; p < IMS_SESSION_PHASE_COUNT; p++)
     assert_true(reached[p]);
@@ -257,9 +255,9 @@ test_every_transition_applies(void **state)
     assert_int_equal(f->session->timer_id != 0, countdown);
     if (row->to == IMS_SESSION_PHASE_COMPLETED)
       assert_int_equal(written(f)->saved->state, IMS_SESSION_COMPLETED);
-    if (row->from == IMS_SESSION_PHASE_RECORDING && row->action)   /* the take is stopped */
+    if (row->from == IMS_SESSION_PHASE_RECORDING && row->action) /* the take is stopped */
       assert_int_equal(media->stops, stops + 1);
-    assert_int_equal(teardown(&fixture), 0);   /* a critical on the way failed the test */
+    assert_int_equal(teardown(&fixture), 0); /* a critical on the way failed the test */
   }
 }
 
@@ -316,8 +314,9 @@ test_stop_in_review_is_refused(void **state)
   g_log_remove_handler("imsd.session", handler);
   assert_int_equal(criticals, 1);
   assert_int_equal(f->session->phase, IMS_SESSION_PHASE_REVIEW);
-  assert_int_equal(last_media->stops, 1);   /* the first take's stop only */
-  expect_refused(f, IMS_MESSAGE_TAKE_STOP, IMS_SIGNAL_ERROR_BAD_STATE);   /* as the candidate meets it */
+  assert_int_equal(last_media->stops, 1); /* the first take's stop only */
+  expect_refused(f, IMS_MESSAGE_TAKE_STOP,
+                 IMS_SIGNAL_ERROR_BAD_STATE); /* as the candidate meets it */
 }
 
 /* The phases the candidate does not see apart: waiting for media shows as thinking, ending as

@@ -7,7 +7,7 @@
 #include "session-fakes.h"
 
 #include "metrics.h"
-#include "session-private.h"   /* IMS_SESSION_PHASE_*: the label values of imsd_sessions */
+#include "session-private.h" /* IMS_SESSION_PHASE_*: the label values of imsd_sessions */
 
 static void
 test_refused_change_is_reported(void **state)
@@ -46,7 +46,7 @@ test_unreachable_database_keeps_changes_until_written(void **state)
   assert_false(ims_session_is_saved(f->session));
 
   g_atomic_int_set(&f->store.unreachable, FALSE);
-  const ImsTake *take = stored_take(f, 0, 1);   /* flushes: both changes, in order */
+  const ImsTake *take = stored_take(f, 0, 1); /* flushes: both changes, in order */
   assert_non_null(take);
   assert_int_equal(take->status, IMS_TAKE_COMPLETED);
   assert_int_equal(take->duration_ms, 4000);

@@ -29,7 +29,8 @@ test_first_join_activates_and_thinks(void **state)
   assert_state(&f->peer, "mediaReady", "false");
   assert_non_null(active_timer(THINK_SECONDS * 1000));
   g_autofree char *remaining = last_state_member(&f->peer, "remainingMs");
-  assert_true(atoi(remaining) > (THINK_SECONDS - 1) * 1000 && atoi(remaining) <= THINK_SECONDS * 1000);
+  assert_true(atoi(remaining) > (THINK_SECONDS - 1) * 1000 &&
+              atoi(remaining) <= THINK_SECONDS * 1000);
 }
 
 static void
@@ -61,7 +62,7 @@ test_take_is_recorded_and_stored(void **state)
   const ImsTake *take = stored_take(f, 0, 1);
   assert_non_null(take);
   assert_int_equal(take->status, IMS_TAKE_RECORDING);
-  assert_null(take->completeness);   /* unknown until the media reports it */
+  assert_null(take->completeness); /* unknown until the media reports it */
 
   send_ok(f, IMS_MESSAGE_TAKE_STOP);
   assert_int_equal(media->stops, 1);
@@ -74,7 +75,7 @@ test_take_is_recorded_and_stored(void **state)
   assert_string_equal(take->stop_reason, "candidate");
   assert_string_equal(take->video_codec, "H264");
   assert_int_equal(take->height, 720);
-  assert_string_equal(take->completeness, COMPLETENESS);   /* stored with the take */
+  assert_string_equal(take->completeness, COMPLETENESS); /* stored with the take */
 }
 
 static void
@@ -183,7 +184,7 @@ test_disconnect_interrupts_and_resumes(void **state)
   assert_true(ims_session_is_busy(f->session)); /* until the file is complete */
   assert_null(active_timer(LIMIT_SECONDS * 1000));
   finish_take(f, media, 1500);
-  written(f);    /* busy until the database has its changes, too */
+  written(f); /* busy until the database has its changes, too */
   run_idles();
   assert_int_equal(media_closed, 1);
   assert_false(ims_session_is_busy(f->session));

@@ -10,8 +10,8 @@
 static void
 test_take_status_strings_round_trip(void **state)
 {
-  const ImsTakeStatus all[] = { IMS_TAKE_RECORDING, IMS_TAKE_COMPLETED,
-                                IMS_TAKE_INTERRUPTED, IMS_TAKE_FAILED };
+  const ImsTakeStatus all[] = { IMS_TAKE_RECORDING, IMS_TAKE_COMPLETED, IMS_TAKE_INTERRUPTED,
+                                IMS_TAKE_FAILED };
   const char *names[] = { "recording", "completed", "interrupted", "failed" };
   for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
     assert_string_equal(ims_take_status_to_string(all[i]), names[i]);

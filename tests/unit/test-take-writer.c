@@ -38,12 +38,12 @@
   "! opusenc frame-size=20 ! appsink name=sink sync=false"
 
 #define MS G_GINT64_CONSTANT(1000000)
-#define SESSION_BASE (5000 * MS)        /* the take starts 5 s into the session */
-#define VIDEO_START_MS 60               /* video's first frame 60 ms after audio's */
+#define SESSION_BASE (5000 * MS) /* the take starts 5 s into the session */
+#define VIDEO_START_MS 60        /* video's first frame 60 ms after audio's */
 #define VIDEO_FRAMES 60
 #define AUDIO_FRAMES 100
 
-static GPtrArray *h264, *vp8, *opus;    /* ImsTestBuffer */
+static GPtrArray *h264, *vp8, *opus; /* ImsTestBuffer */
 
 typedef struct {
   char *dir;
@@ -110,8 +110,8 @@ audio_ts(guint j)
  * gap_at on (audio likewise at the same time).  Returns the number of writes
  * that failed. */
 static guint
-write_interleaved(ImsTakeWriter *w, GPtrArray *video, guint video_from, guint video_to, guint audio_to,
-                  guint gap_at, gint64 gap_ns)
+write_interleaved(ImsTakeWriter *w, GPtrArray *video, guint video_from, guint video_to,
+                  guint audio_to, guint gap_at, gint64 gap_ns)
 {
   guint i = video_from, j = 0, failed = 0;
   gint64 gap_start = gap_ns > 0 ? video_ts(gap_at) : G_MAXINT64;
@@ -124,7 +124,8 @@ write_interleaved(ImsTakeWriter *w, GPtrArray *video, guint video_from, guint vi
     const ImsTestBuffer *b = g_ptr_array_index(is_video ? video : opus, is_video ? i : j);
     gsize size;
     const guint8 *data = g_bytes_get_data(b->data, &size);
-    if (gap_ns > 0 && ((is_video && i == gap_at) || (!is_video && at >= gap_start && at - 20 * MS < gap_start)))
+    if (gap_ns > 0 &&
+        ((is_video && i == gap_at) || (!is_video && at >= gap_start && at - 20 * MS < gap_start)))
       ims_take_writer_note_gap(w, is_video ? IMS_TRACK_VIDEO : IMS_TRACK_AUDIO, gap_ns);
     if (!ims_take_writer_write(w, is_video ? IMS_TRACK_VIDEO : IMS_TRACK_AUDIO, data, size,
                                is_video ? vt_shifted : at_shifted, b->keyframe, NULL))
@@ -169,14 +170,16 @@ check_whole_take(const char *path, ImsMediaCodec codec, GPtrArray *video)
   gint64 start_ms, end_ms;
   assert_true(ims_take_completeness_av_offset(c, &start_ms, &end_ms));
   assert_int_equal(start_ms, -VIDEO_START_MS);
-  assert_int_equal(end_ms, (AUDIO_FRAMES - 1) * 20 - (VIDEO_START_MS + (VIDEO_FRAMES - 1) * 1000 / 30 + 1));
+  assert_int_equal(end_ms,
+                   (AUDIO_FRAMES - 1) * 20 - (VIDEO_START_MS + (VIDEO_FRAMES - 1) * 1000 / 30 + 1));
 
   /* read back */
   ImsTestProbe probe;
   assert_true(ims_test_probe(path, &probe));
   assert_false(probe.read_error);
   assert_true(probe.video.present);
-  assert_int_equal(probe.video.codec_id, codec == IMS_MEDIA_CODEC_H264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8);
+  assert_int_equal(probe.video.codec_id,
+                   codec == IMS_MEDIA_CODEC_H264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8);
   assert_int_equal(probe.video.width, 320);
   assert_int_equal(probe.video.height, 240);
   assert_int_equal(probe.video.packets, VIDEO_FRAMES);
@@ -238,7 +241,8 @@ test_starts_on_keyframe(void **state)
   assert_false(delta->keyframe);
   assert_false(ims_take_writer_write(w, IMS_TRACK_VIDEO, g_bytes_get_data(delta->data, NULL),
                                      g_bytes_get_size(delta->data), video_ts(5), FALSE, &error));
-  assert_true(g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME));
+  assert_true(
+      g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_WAITING_FOR_KEYFRAME));
   /* frames 6..29 are deltas, 30 the next keyframe */
   assert_int_equal(write_interleaved(w, h264, 6, VIDEO_FRAMES, AUDIO_FRAMES, 0, 0), 24);
   assert_true(ims_take_writer_close(w, NULL));
@@ -298,7 +302,8 @@ test_refuses_non_increasing(void **state)
   const ImsTestBuffer *b = g_ptr_array_index(h264, 10);
   gsize size = g_bytes_get_size(b->data);
   const guint8 *data = g_bytes_get_data(b->data, NULL);
-  gint64 cases[] = { video_ts(9), video_ts(8), video_ts(9) + MS / 4 /* same millisecond in the file */ };
+  gint64 cases[] = { video_ts(9), video_ts(8),
+                     video_ts(9) + MS / 4 /* same millisecond in the file */ };
   for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
     g_autoptr(GError) error = NULL;
     assert_false(ims_take_writer_write(w, IMS_TRACK_VIDEO, data, size, cases[c], FALSE, &error));
@@ -308,7 +313,8 @@ test_refuses_non_increasing(void **state)
   g_autoptr(GError) audio_error = NULL;
   assert_false(ims_take_writer_write(w, IMS_TRACK_AUDIO, g_bytes_get_data(a->data, NULL),
                                      g_bytes_get_size(a->data), audio_ts(9), TRUE, &audio_error));
-  assert_true(g_error_matches(audio_error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NOT_INCREASING));
+  assert_true(
+      g_error_matches(audio_error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NOT_INCREASING));
   /* the take goes on */
   assert_true(ims_take_writer_write(w, IMS_TRACK_VIDEO, data, size, video_ts(10), FALSE, NULL));
   assert_true(ims_take_writer_close(w, NULL));
@@ -366,7 +372,8 @@ test_survives_sigkill(void **state)
   assert_true(child >= 0);
   if (child == 0) {
     close(ready[0]);
-    ImsTakeWriterConfig config = { .video_codec = IMS_MEDIA_CODEC_H264, .audio_codec = IMS_MEDIA_CODEC_OPUS };
+    ImsTakeWriterConfig config = { .video_codec = IMS_MEDIA_CODEC_H264,
+                                   .audio_codec = IMS_MEDIA_CODEC_OPUS };
     ImsTakeWriter *w = ims_take_writer_open(f->path, &config, NULL);
     /* video 0..45 (a keyframe at 30), audio up to the same time */
     if (!w || write_interleaved(w, h264, 0, 46, 75, 0, 0) != 0)
@@ -394,11 +401,12 @@ test_survives_sigkill(void **state)
   assert_true(probe.video.packets < 46);
   assert_int_equal(probe.video.decoded_frames, probe.video.packets);
   assert_int_equal(probe.video.decode_errors, 0);
-  assert_true(probe.audio.packets >= 50);   /* audio before the keyframe at 30 (1060 ms) */
+  assert_true(probe.audio.packets >= 50); /* audio before the keyframe at 30 (1060 ms) */
   assert_true(probe.audio.strictly_increasing);
   guint packets = probe.video.packets;
-  print_message("killed after 46 video / 75 audio frames written: %u video / %u audio frames decode\n",
-                packets, probe.audio.packets);
+  print_message(
+      "killed after 46 video / 75 audio frames written: %u video / %u audio frames decode\n",
+      packets, probe.audio.packets);
   ims_test_probe_clear(&probe);
 
   g_autoptr(GError) error = NULL;
@@ -433,12 +441,13 @@ test_single_track_takes(void **state)
   assert_true(probe.duration_ms >= (AUDIO_FRAMES - 1) * 20 && probe.duration_ms <= AUDIO_FRAMES * 20);
   ims_test_probe_clear(&probe);
   gint64 start_ms, end_ms;
-  assert_false(ims_take_completeness_av_offset(ims_take_writer_get_completeness(a), &start_ms, &end_ms));
+  assert_false(
+      ims_take_completeness_av_offset(ims_take_writer_get_completeness(a), &start_ms, &end_ms));
 
   ImsTakeWriterConfig video_only = { .video_codec = IMS_MEDIA_CODEC_VP8 };
   g_autoptr(ImsTakeWriter) v = ims_take_writer_open(f->path, &video_only, NULL);
   assert_non_null(v);
-  for (guint i = 1; i < VIDEO_FRAMES; i++) {   /* from a delta frame: the keyframe at 30 starts it */
+  for (guint i = 1; i < VIDEO_FRAMES; i++) { /* from a delta frame: the keyframe at 30 starts it */
     const ImsTestBuffer *b = g_ptr_array_index(vp8, i);
     gboolean ok = ims_take_writer_write(v, IMS_TRACK_VIDEO, g_bytes_get_data(b->data, NULL),
                                         g_bytes_get_size(b->data), video_ts(i), b->keyframe, NULL);
@@ -463,7 +472,8 @@ test_errors(void **state)
   assert_null(ims_take_writer_open(f->path, &none, &error));
   assert_true(g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CONFIG));
   g_clear_error(&error);
-  ImsTakeWriterConfig swapped = { .video_codec = IMS_MEDIA_CODEC_OPUS, .audio_codec = IMS_MEDIA_CODEC_VP8 };
+  ImsTakeWriterConfig swapped = { .video_codec = IMS_MEDIA_CODEC_OPUS,
+                                  .audio_codec = IMS_MEDIA_CODEC_VP8 };
   assert_null(ims_take_writer_open(f->path, &swapped, &error));
   assert_true(g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_CONFIG));
   g_clear_error(&error);
@@ -476,8 +486,8 @@ test_errors(void **state)
   g_autoptr(ImsTakeWriter) w = ims_take_writer_open(f->path, &video_only, &error);
   assert_non_null(w);
   const ImsTestBuffer *a = g_ptr_array_index(opus, 0);
-  assert_false(ims_take_writer_write(w, IMS_TRACK_AUDIO, g_bytes_get_data(a->data, NULL), g_bytes_get_size(a->data),
-                                     0, TRUE, &error));
+  assert_false(ims_take_writer_write(w, IMS_TRACK_AUDIO, g_bytes_get_data(a->data, NULL),
+                                     g_bytes_get_size(a->data), 0, TRUE, &error));
   assert_true(g_error_matches(error, IMS_TAKE_WRITER_ERROR, IMS_TAKE_WRITER_ERROR_NO_TRACK));
   g_clear_error(&error);
   /* an IDR slice without its SPS and PPS cannot start the file */

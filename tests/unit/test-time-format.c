@@ -14,12 +14,15 @@
 static void
 test_format(void **state)
 {
-  static const struct { gint64 us; const char *text; } cases[] = {
+  static const struct {
+    gint64 us;
+    const char *text;
+  } cases[] = {
     { T0, "2025-10-06T10:00:00.000Z" },
-    { T0 + 1999, "2025-10-06T10:00:00.001Z" },            /* truncated, not rounded */
+    { T0 + 1999, "2025-10-06T10:00:00.001Z" }, /* truncated, not rounded */
     { T0 + 999999, "2025-10-06T10:00:00.999Z" },
     { 0, "1970-01-01T00:00:00.000Z" },
-    { -1, "1969-12-31T23:59:59.999Z" },                  /* floored, never a negative fraction */
+    { -1, "1969-12-31T23:59:59.999Z" }, /* floored, never a negative fraction */
     { -1000, "1969-12-31T23:59:59.999Z" },
     { -G_USEC_PER_SEC, "1969-12-31T23:59:59.000Z" },
     { G_GINT64_CONSTANT(951782400000000), "2000-02-29T00:00:00.000Z" },

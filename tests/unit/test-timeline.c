@@ -22,7 +22,7 @@
 
 #include "timeline.h"
 
-#define VIDEO_START 4294000000u   /* wraps after ~11 s at 90 kHz */
+#define VIDEO_START 4294000000u /* wraps after ~11 s at 90 kHz */
 #define AUDIO_START 123456u
 #define NTP_BASE_SECONDS G_GUINT64_CONSTANT(0xe9000000)
 #define SECONDS 12
@@ -33,19 +33,19 @@ typedef enum { VIDEO, AUDIO, VIDEO_SR, AUDIO_SR } Kind;
 
 typedef struct {
   gint64 arrival_us;
-  guint order;           /* ties keep the generation order */
+  guint order; /* ties keep the generation order */
   Kind kind;
-  guint index;           /* frame / packet number, or SR capture time in ms */
+  guint index; /* frame / packet number, or SR capture time in ms */
 } Event;
 
 typedef struct {
   gint64 video_delay_us, audio_delay_us, jitter_us;
-  gint64 stall_at_us, stall_us;        /* both tracks: nothing arrives, then a burst */
+  gint64 stall_at_us, stall_us; /* both tracks: nothing arrives, then a burst */
   double loss;
   gboolean reorder;
-  gint64 audio_sr_from_us;             /* first audio SR (video SRs from 0) */
-  gint64 video_gap_from_us, video_gap_us;   /* the sender sends no video (timestamps go on) */
-  gint64 check_from_us;                /* the offset is checked from this capture time */
+  gint64 audio_sr_from_us;                /* first audio SR (video SRs from 0) */
+  gint64 video_gap_from_us, video_gap_us; /* the sender sends no video (timestamps go on) */
+  gint64 check_from_us;                   /* the offset is checked from this capture time */
   gboolean sr_before_packets;
 } Scenario;
 
@@ -71,7 +71,8 @@ compare_events(gconstpointer a, gconstpointer b)
 static gint64
 arrival_of(const Scenario *s, gint64 capture_us, gint64 delay_us, GRand *rand, gint64 *previous)
 {
-  gint64 arrival = capture_us + delay_us + (s->jitter_us ? g_rand_int_range(rand, 0, (gint32) s->jitter_us) : 0);
+  gint64 arrival = capture_us + delay_us +
+                   (s->jitter_us ? g_rand_int_range(rand, 0, (gint32) s->jitter_us) : 0);
   if (s->stall_us > 0 && capture_us >= s->stall_at_us && capture_us < s->stall_at_us + s->stall_us)
     arrival = s->stall_at_us + s->stall_us + delay_us;
   arrival = MAX(arrival, *previous + 100);
@@ -82,7 +83,8 @@ arrival_of(const Scenario *s, gint64 capture_us, gint64 delay_us, GRand *rand, g
 static guint64
 ntp_of(gint64 capture_us)
 {
-  return (NTP_BASE_SECONDS << 32) + (guint64) ((capture_us * (G_GINT64_CONSTANT(1) << 32)) / 1000000);
+  return (NTP_BASE_SECONDS << 32) +
+         (guint64) ((capture_us * (G_GINT64_CONSTANT(1) << 32)) / 1000000);
 }
 
 static void
@@ -99,7 +101,8 @@ run(const Scenario *s, Outputs *out)
   }
   for (guint k = 0; k < VIDEO_FRAMES; k++) {
     gint64 t = (gint64) k * 1000000 / 30;
-    if (s->video_gap_us > 0 && t >= s->video_gap_from_us && t < s->video_gap_from_us + s->video_gap_us)
+    if (s->video_gap_us > 0 && t >= s->video_gap_from_us &&
+        t < s->video_gap_from_us + s->video_gap_us)
       continue;
     if (k > 0 && g_rand_double(rand) < s->loss)
       continue;
@@ -161,9 +164,11 @@ run(const Scenario *s, Outputs *out)
                                     AUDIO_START + e->index * 48u);
       break;
     case VIDEO: {
-      gint64 t = ims_timeline_map(timeline, (guint) video, VIDEO_START + e->index * 3000u, e->arrival_us);
+      gint64 t = ims_timeline_map(timeline, (guint) video, VIDEO_START + e->index * 3000u,
+                                  e->arrival_us);
       if (t <= last_video)
-        fail_msg("video frame %u: %" G_GINT64_FORMAT " ns after %" G_GINT64_FORMAT, e->index, t, last_video);
+        fail_msg("video frame %u: %" G_GINT64_FORMAT " ns after %" G_GINT64_FORMAT, e->index, t,
+                 last_video);
       last_video = t;
       /* a frame older than the last one: not an instant to compare */
       if (!any_video || e->index > last_video_index) {
@@ -175,9 +180,11 @@ run(const Scenario *s, Outputs *out)
       break;
     }
     case AUDIO: {
-      gint64 t = ims_timeline_map(timeline, (guint) audio, AUDIO_START + e->index * 960u, e->arrival_us);
+      gint64 t = ims_timeline_map(timeline, (guint) audio, AUDIO_START + e->index * 960u,
+                                  e->arrival_us);
       if (t <= last_audio)
-        fail_msg("audio packet %u: %" G_GINT64_FORMAT " ns after %" G_GINT64_FORMAT, e->index, t, last_audio);
+        fail_msg("audio packet %u: %" G_GINT64_FORMAT " ns after %" G_GINT64_FORMAT, e->index, t,
+                 last_audio);
       last_audio = t;
       if (!any_audio || e->index > last_audio_index) {
         out->audio[e->index] = t;
@@ -226,14 +233,17 @@ check(const Scenario *s, const Outputs *out)
     }
     gint64 error = (out->video[k] - video_origin) - (t - video_origin_t) * 1000;
     if (error > 1000000 || error < -1000000)
-      fail_msg("video frame %u at %.1f s is %.3f ms off its capture distance", k, t / 1e6, error / 1e6);
+      fail_msg("video frame %u at %.1f s is %.3f ms off its capture distance", k, t / 1e6,
+               error / 1e6);
   }
   print_message("    %u instants compared, worst A/V offset %.3f ms\n", compared, worst / 1e6);
   return compared;
 }
 
 static const Scenario base = {
-  .video_delay_us = 30000, .audio_delay_us = 52000, .jitter_us = 8000,
+  .video_delay_us = 30000,
+  .audio_delay_us = 52000,
+  .jitter_us = 8000,
   .check_from_us = 1000000,
 };
 
@@ -333,7 +343,7 @@ test_sender_gap_stays_a_gap(void **state)
   Outputs out;
   run(&s, &out);
   check(&s, &out);
-  guint before = 119, after = 150;  /* 3.967 s and 5.0 s */
+  guint before = 119, after = 150; /* 3.967 s and 5.0 s */
   assert_true(out.video_seen[before] && out.video_seen[after]);
   gint64 gap = out.video[after] - out.video[before];
   gint64 truth = (gint64) (after - before) * 1000000000 / 30;
@@ -368,7 +378,7 @@ test_timestamp_discontinuity(void **state)
       ims_timeline_on_sender_report(timeline, video, ntp_of(t), base + (guint32) (ms * 90));
       ims_timeline_on_sender_report(timeline, audio, ntp_of(t), AUDIO_START + (guint32) (ms * 48));
     }
-    if (ms % 100 == 0) {  /* video every 100 ms here: instants every 100 ms */
+    if (ms % 100 == 0) { /* video every 100 ms here: instants every 100 ms */
       guint32 base = ms >= 2000 ? jumped : VIDEO_START;
       gint64 out = ims_timeline_map(timeline, video, base + (guint32) (ms * 90), t + 30000);
       assert_true(out > last_video);
@@ -376,7 +386,8 @@ test_timestamp_discontinuity(void **state)
       video_out[ms / 100] = out;
     }
     if (ms % 20 == 0)
-      audio_out[ms / 20] = ims_timeline_map(timeline, audio, AUDIO_START + (guint32) (ms * 48), t + 52000);
+      audio_out[ms / 20] = ims_timeline_map(timeline, audio, AUDIO_START + (guint32) (ms * 48),
+                                            t + 52000);
   }
   assert_int_equal(ims_timeline_get_discontinuities(timeline, video), 1);
   /* at the jump: placed by its arrival, about where it belongs (within the delay difference) */
@@ -418,7 +429,7 @@ test_map_contract(void **state)
   assert_true(ims_timeline_map(timeline, 99, 0, 0) == G_MININT64);
   /* first packet at arrival 1 s is time 0; timestamps, not arrivals, after that */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u, 1000000), 0);
-  assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u, 1500000), 0);     /* same picture */
+  assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u, 1500000), 0); /* same picture */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u + 900u, 9000000), 10000000); /* wraps */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u + 450u, 9000000), 10000001); /* older */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u + 1800u, 9000000), 20000000);
@@ -428,7 +439,7 @@ test_map_contract(void **state)
   ims_timeline_on_sender_report(timeline, 0, ntp_of(5000), 4294967000u + 1800u - 450u);
   assert_int_equal(ims_timeline_get_correction(timeline, 0), -5000000);
   gint64 t = ims_timeline_map(timeline, 0, 4294967000u + 2700u, 0);
-  assert_int_equal(t, 20000000 + 10000000 + 1000000);   /* 10 ms step + 10 % of the correction's way */
+  assert_int_equal(t, 20000000 + 10000000 + 1000000); /* 10 ms step + 10 % of the correction's way */
   assert_int_equal(ims_timeline_get_correction(timeline, 0), -4000000);
 }
 

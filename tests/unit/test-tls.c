@@ -135,8 +135,8 @@ test_keys_from_file_and_environment(void **state)
     fail_msg("%s", error->message);
   assert_string_equal(fixture->config->tls_cert_file, "/etc/imsd/cert.pem");
   assert_string_equal(fixture->config->tls_key_file, "/etc/imsd/key.pem");
-  char *envp[] = { "IMSD_SERVER_TLS_CERT_FILE=/run/cert.pem", "IMSD_SERVER_TLS_KEY_FILE=/run/key.pem",
-                   NULL };
+  char *envp[] = { "IMSD_SERVER_TLS_CERT_FILE=/run/cert.pem",
+                   "IMSD_SERVER_TLS_KEY_FILE=/run/key.pem", NULL };
   if (!ims_config_apply_environment(fixture->config, envp, &error))
     fail_msg("%s", error->message);
   assert_string_equal(fixture->config->tls_cert_file, "/run/cert.pem");

@@ -73,7 +73,8 @@ make_token(const char *header_json, const char *payload_json, const char *secret
 }
 
 #define HS256_HEADER "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
-#define GOOD_PAYLOAD "{\"sub\":\"session-7\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"exp\":1700003600}"
+#define GOOD_PAYLOAD \
+  "{\"sub\":\"session-7\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"exp\":1700003600}"
 
 /* Verifies and expects failure with code; outputs must stay untouched. */
 static void
@@ -140,40 +141,47 @@ test_not_yet_valid(void **state)
   /* issued at NOW: fine within the skew before it, refused beyond it */
   g_autofree char *session_id = NULL;
   g_autoptr(GError) error = NULL;
-  assert_true(ims_token_verify(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS, &session_id, NULL,
-                               &error));
-  assert_rejected(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS - 1, IMS_TOKEN_ERROR_NOT_YET_VALID);
+  assert_true(ims_token_verify(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS,
+                               &session_id, NULL, &error));
+  assert_rejected(SECRET, fixture->token, NOW - IMS_TOKEN_CLOCK_SKEW_SECONDS - 1,
+                  IMS_TOKEN_ERROR_NOT_YET_VALID);
 
   /* hand-built: iat in the future */
-  g_autofree char *iat_future = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000061,\"exp\":1700003600}", SECRET);
+  g_autofree char *iat_future = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000061,\"exp\":1700003600}", SECRET);
   assert_rejected(SECRET, iat_future, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
-  g_autofree char *iat_skew = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000060,\"exp\":1700003600}", SECRET);
+  g_autofree char *iat_skew = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000060,\"exp\":1700003600}", SECRET);
   g_clear_pointer(&session_id, g_free);
   assert_true(ims_token_verify(SECRET, iat_skew, NOW, &session_id, NULL, &error));
   assert_string_equal(session_id, "s");
-  g_autofree char *iat_far = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":4000000000,\"exp\":4000003600}", SECRET);
+  g_autofree char *iat_far = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":4000000000,\"exp\":4000003600}", SECRET);
   assert_rejected(SECRET, iat_far, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
 
   /* nbf: refused while in the future, accepted from that second on */
-  g_autofree char *nbf_future = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1700000100,\"exp\":1700003600}",
-    SECRET);
+  g_autofree char *nbf_future = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1700000100,\"exp\":1700003600}",
+      SECRET);
   assert_rejected(SECRET, nbf_future, NOW, IMS_TOKEN_ERROR_NOT_YET_VALID);
   assert_rejected(SECRET, nbf_future, NOW + 99, IMS_TOKEN_ERROR_NOT_YET_VALID);
   g_clear_pointer(&session_id, g_free);
   assert_true(ims_token_verify(SECRET, nbf_future, NOW + 100, &session_id, NULL, &error));
-  g_autofree char *nbf_past = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1699999000,\"exp\":1700003600}",
-    SECRET);
+  g_autofree char *nbf_past = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":1699999000,\"exp\":1700003600}",
+      SECRET);
   g_clear_pointer(&session_id, g_free);
   assert_true(ims_token_verify(SECRET, nbf_past, NOW, &session_id, NULL, &error));
   /* an nbf that is not an integer is malformed, not ignored */
-  g_autofree char *nbf_string = make_token(HS256_HEADER,
-    "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":\"1700000100\",\"exp\":1700003600}",
-    SECRET);
+  g_autofree char *nbf_string = make_token(
+      HS256_HEADER,
+      "{\"sub\":\"s\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,\"nbf\":\"1700000100\",\"exp\":1700003600}",
+      SECRET);
   assert_rejected(SECRET, nbf_string, NOW, IMS_TOKEN_ERROR_INVALID);
   /* once exp has passed the token is expired, even with an nbf */
   assert_rejected(SECRET, nbf_future, NOW + TTL + 1, IMS_TOKEN_ERROR_EXPIRED);
@@ -223,7 +231,8 @@ test_tampered_signature(void **state)
   assert_rejected(SECRET, truncated, NOW, IMS_TOKEN_ERROR_INVALID);
   g_autofree char *extended = g_strconcat(fixture->token, "A", NULL);
   assert_rejected(SECRET, extended, NOW, IMS_TOKEN_ERROR_INVALID);
-  g_autofree char *unsigned_token = g_strndup(fixture->token, strrchr(fixture->token, '.') - fixture->token + 1);
+  g_autofree char *unsigned_token = g_strndup(fixture->token,
+                                              strrchr(fixture->token, '.') - fixture->token + 1);
   assert_rejected(SECRET, unsigned_token, NOW, IMS_TOKEN_ERROR_INVALID);
 }
 
@@ -235,7 +244,8 @@ test_alg_none(void **state)
   g_autofree char *none = make_token("{\"alg\":\"none\",\"typ\":\"JWT\"}", GOOD_PAYLOAD, NULL);
   assert_rejected(SECRET, none, NOW, IMS_TOKEN_ERROR_INVALID);
   /* alg none, but "signed" anyway. */
-  g_autofree char *none_signed = make_token("{\"alg\":\"none\",\"typ\":\"JWT\"}", GOOD_PAYLOAD, SECRET);
+  g_autofree char *none_signed = make_token("{\"alg\":\"none\",\"typ\":\"JWT\"}", GOOD_PAYLOAD,
+                                            SECRET);
   assert_rejected(SECRET, none_signed, NOW, IMS_TOKEN_ERROR_INVALID);
   /* An issued token's header replaced by alg none, signature kept. */
   const char *none_header = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
@@ -305,8 +315,19 @@ test_garbage(void **state)
 {
   Fixture *fixture = *state;
   const char *inputs[] = {
-    "", ".", "..", "...", "a.b", "a.b.c", "a.b.c.d", "!!!.@@@.###", "eyJ.eyJ.sig", " ", "\xff\xfe\xfd",
-    "eyJhbGciOiJIUzI1NiJ9..", ".eyJzdWIiOiJ4In0.abc",
+    "",
+    ".",
+    "..",
+    "...",
+    "a.b",
+    "a.b.c",
+    "a.b.c.d",
+    "!!!.@@@.###",
+    "eyJ.eyJ.sig",
+    " ",
+    "\xff\xfe\xfd",
+    "eyJhbGciOiJIUzI1NiJ9..",
+    ".eyJzdWIiOiJ4In0.abc",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(inputs); i++)
     assert_rejected(SECRET, inputs[i], NOW, IMS_TOKEN_ERROR_INVALID);
@@ -323,8 +344,9 @@ test_garbage(void **state)
   assert_rejected(SECRET, binary, NOW, IMS_TOKEN_ERROR_INVALID);
 
   /* Huge: a valid token padded past the cap, and a megabyte of base64url. */
-  GString *long_payload = g_string_new("{\"sub\":\"session-7\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,"
-                                       "\"exp\":1700003600,\"pad\":\"");
+  GString *long_payload = g_string_new(
+      "{\"sub\":\"session-7\",\"aud\":\"imsd.candidate\",\"iat\":1700000000,"
+      "\"exp\":1700003600,\"pad\":\"");
   for (int i = 0; i < IMS_TOKEN_MAX_LENGTH; i++)
     g_string_append_c(long_payload, 'x');
   g_string_append(long_payload, "\"}");

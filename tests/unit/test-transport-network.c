@@ -17,8 +17,8 @@
 typedef struct {
   ImsMediaLoops *loops;
   GMutex lock;
-  GPtrArray *candidates;   /* char*, under lock (filled on the loop thread) */
-  gboolean done;           /* under lock: gathering done */
+  GPtrArray *candidates; /* char*, under lock (filled on the loop thread) */
+  gboolean done;         /* under lock: gathering done */
 } Fixture;
 
 static void
@@ -71,7 +71,8 @@ gather(Fixture *f, const ImsTransportNetwork *network)
 {
   g_autoptr(GError) error = NULL;
   ImsMediaLoop *loop = ims_media_loops_acquire(f->loops);
-  ImsTransport *transport = ims_transport_new_full(loop, "network", NULL, network, &callbacks, f, &error);
+  ImsTransport *transport = ims_transport_new_full(loop, "network", NULL, network, &callbacks, f,
+                                                   &error);
   if (transport == NULL)
     fail_msg("ims_transport_new_full: %s", error->message);
   gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
@@ -131,7 +132,8 @@ static void
 test_ice_tcp_and_public_twins(void **state)
 {
   Fixture *f = *state;
-  const ImsTransportNetwork network = { .interfaces = " 127.0.0.1 ", .public_ip = PUBLIC_IP,
+  const ImsTransportNetwork network = { .interfaces = " 127.0.0.1 ",
+                                        .public_ip = PUBLIC_IP,
                                         .ice_tcp = TRUE };
   gather(f, &network);
   guint udp_hosts = count_matching(f, " UDP ", "typ host");
@@ -140,15 +142,15 @@ test_ice_tcp_and_public_twins(void **state)
   assert_int_equal(tcp_hosts, 1);
   assert_int_equal(count_matching(f, "tcptype active", NULL), 0);
   assert_int_equal(count_matching(f, "tcptype so", NULL), 0);
-  assert_int_equal(f->candidates->len, 4);  /* two hosts, two twins */
+  assert_int_equal(f->candidates->len, 4); /* two hosts, two twins */
   for (guint i = 0; i < f->candidates->len; i += 2) {
     const char *host = g_ptr_array_index(f->candidates, i);
     const char *twin = g_ptr_array_index(f->candidates, i + 1);
     assert_non_null(strstr(host, " 127.0.0.1 "));
     assert_non_null(strstr(host, "typ host"));
     g_autofree char *port = port_of(host);
-    g_autofree char *expected = g_strdup_printf(" " PUBLIC_IP " %s typ srflx raddr 127.0.0.1 rport %s",
-                                                port, port);
+    g_autofree char *expected = g_strdup_printf(
+        " " PUBLIC_IP " %s typ srflx raddr 127.0.0.1 rport %s", port, port);
     if (strstr(twin, expected) == NULL)
       fail_msg("“%s” is not the twin of “%s”", twin, host);
   }
@@ -165,11 +167,12 @@ test_bad_network_is_refused(void **state)
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
     ImsMediaLoop *loop = ims_media_loops_acquire(f->loops);
-    ImsTransport *transport = ims_transport_new_full(loop, "bad", NULL, &bad[i], &callbacks, f, &error);
+    ImsTransport *transport = ims_transport_new_full(loop, "bad", NULL, &bad[i], &callbacks, f,
+                                                     &error);
     assert_null(transport);
     assert_true(g_error_matches(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT));
     print_message("refused: %s\n", error->message);
-    ims_media_loop_release(loop);   /* the caller's on failure (transport.h) */
+    ims_media_loop_release(loop); /* the caller's on failure (transport.h) */
   }
 }
 

@@ -30,21 +30,21 @@
 
 typedef struct {
   GMutex lock;
-  GMainContext *context;        /* the peer's: where candidates are handed */
+  GMainContext *context; /* the peer's: where candidates are handed */
   TestPeer *peer;
   ImsTransport *transport;
-  GPtrArray *rtp;               /* GBytes, under lock */
-  GPtrArray *rtcp;              /* GBytes, under lock */
-  GPtrArray *candidates;        /* char*, under lock */
-  gboolean secure;              /* under lock */
-  gboolean failed;              /* under lock */
-  int failed_code;              /* under lock */
-  gboolean close_in_callback;   /* set before the transport exists */
-  gint closed_in_callback;      /* atomic */
-  int callbacks_after_close;    /* atomic */
-  gboolean gathering_done;      /* under lock */
-  int send_rtcp_result;         /* under lock; 1 = not called */
-  gboolean loop_thread_ok;      /* under lock: every callback on the loop thread */
+  GPtrArray *rtp;             /* GBytes, under lock */
+  GPtrArray *rtcp;            /* GBytes, under lock */
+  GPtrArray *candidates;      /* char*, under lock */
+  gboolean secure;            /* under lock */
+  gboolean failed;            /* under lock */
+  int failed_code;            /* under lock */
+  gboolean close_in_callback; /* set before the transport exists */
+  gint closed_in_callback;    /* atomic */
+  int callbacks_after_close;  /* atomic */
+  gboolean gathering_done;    /* under lock */
+  int send_rtcp_result;       /* under lock; 1 = not called */
+  gboolean loop_thread_ok;    /* under lock: every callback on the loop thread */
   ImsMediaLoop *loop;
 } Sink;
 
@@ -315,26 +315,29 @@ exchange_media(Fixture *f, const char *expected_profile)
 
   g_autoptr(GBytes) first_protected = NULL;
   for (int i = 0; i < N_PACKETS; i++) {
-    g_autofree char *payload = g_strdup_printf("payload %d %.*s", i, i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    g_autofree char *payload = g_strdup_printf(
+        "payload %d %.*s", i, i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     assert_int_equal(test_peer_send_rtp(sink->peer, 96, (guint16) (1000 + i), 90000u + 3000u * i,
                                         TEST_SSRC, (const guint8 *) payload, strlen(payload),
-                                        i == 0 ? &first_protected : NULL), 0);
+                                        i == 0 ? &first_protected : NULL),
+                     0);
   }
   /* A replayed packet must be refused by libsrtp2's replay window. */
   test_peer_send_raw(sink->peer, first_protected);
   /* SR: V=2, PT=200, length 6, SSRC, NTP, RTP ts, counts. */
-  guint8 sr[28] = { 0x80, 200, 0, 6, 0x11, 0x22, 0x33, 0x44, 1, 2, 3, 4, 5, 6, 7, 8,
-                    0, 1, 0x5f, 0x90, 0, 0, 0, N_PACKETS, 0, 0, 0x10, 0 };
+  guint8 sr[28] = { 0x80, 200, 0, 6, 0x11, 0x22, 0x33, 0x44, 1, 2,         3, 4, 5,    6,
+                    7,    8,   0, 1, 0x5f, 0x90, 0,    0,    0, N_PACKETS, 0, 0, 0x10, 0 };
   assert_int_equal(test_peer_send_rtcp(sink->peer, sr, sizeof sr), 0);
   assert_true(iterate_until(f, all_media_in, 5000));
-  iterate_for(f, 100);  /* anything extra (the replay) would show now */
+  iterate_for(f, 100); /* anything extra (the replay) would show now */
 
   g_mutex_lock(&sink->lock);
   assert_int_equal(sink->rtp->len, N_PACKETS);
   for (guint i = 0; i < N_PACKETS; i++) {
     gsize len = 0;
     const guint8 *data = g_bytes_get_data(sink->rtp->pdata[i], &len);
-    g_autofree char *payload = g_strdup_printf("payload %u %.*s", i, (int) i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    g_autofree char *payload = g_strdup_printf(
+        "payload %u %.*s", i, (int) i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
     assert_int_equal(len, 12 + strlen(payload));
     assert_int_equal(data[0], 0x80);
     assert_int_equal(data[1], 96);
@@ -411,7 +414,7 @@ test_transport_client_delivers_srtp(void **state)
   get_stats(f, &stats);
   assert_int_equal(stats.rtp_packets, N_PACKETS);
   assert_int_equal(stats.rtcp_packets, 1);
-  assert_int_equal(stats.srtp_errors, 1);  /* the replay */
+  assert_int_equal(stats.srtp_errors, 1); /* the replay */
   assert_int_equal(stats.rtcp_sent, 1);
   assert_string_equal(stats.srtp_profile, "SRTP_AES128_CM_SHA1_80");
   assert_int_equal(ims_transport_get_state(f->sink.transport), IMS_TRANSPORT_STATE_SECURE);
@@ -489,7 +492,10 @@ test_transport_rejects_bad_remote(void **state)
   const char *pwd = "abcdefghijklmnopqrstuvwx";
   const char *good_fp = "sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                         "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF";
-  struct { const char *ufrag, *pwd, *fingerprint; ImsDtlsSetup setup; } bad[] = {
+  struct {
+    const char *ufrag, *pwd, *fingerprint;
+    ImsDtlsSetup setup;
+  } bad[] = {
     { "abc", pwd, good_fp, IMS_DTLS_SETUP_ACTPASS },             /* ufrag too short */
     { "abcd", "short", good_fp, IMS_DTLS_SETUP_ACTPASS },        /* pwd too short */
     { "ab d", pwd, good_fp, IMS_DTLS_SETUP_ACTPASS },            /* not ice-chars */
@@ -512,7 +518,8 @@ test_transport_rejects_bad_remote(void **state)
                                         IMS_DTLS_SETUP_ACTPASS, &error));
   assert_true(g_error_matches(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT));
 
-  const char *bad_candidates[] = { "", "candidate:", "candidate:1 1 UDP 2122 not-an-address 5 typ host",
+  const char *bad_candidates[] = { "",
+                                   "candidate:", "candidate:1 1 UDP 2122 not-an-address 5 typ host",
                                    "candidate:1 1 UDP 2122 1.2.3.4 5 typ host\r\nx", "hello" };
   for (gsize i = 0; i < G_N_ELEMENTS(bad_candidates); i++) {
     g_clear_error(&error);
@@ -520,12 +527,12 @@ test_transport_rejects_bad_remote(void **state)
     assert_true(g_error_matches(error, IMS_TRANSPORT_ERROR, IMS_TRANSPORT_ERROR_INVALID_ARGUMENT));
   }
   assert_true(ims_transport_add_remote_candidate(
-    sink->transport, "candidate:1 1 UDP 2122252543 192.0.2.9 40000 typ host", &error));
+      sink->transport, "candidate:1 1 UDP 2122252543 192.0.2.9 40000 typ host", &error));
   /* Not secure yet: feedback cannot be sent (checked on the loop thread). */
   assert_int_equal(ims_transport_get_state(sink->transport) == IMS_TRANSPORT_STATE_SECURE, 0);
 
   ims_transport_close(sink->transport);
-  g_atomic_int_set(&sink->closed_in_callback, TRUE);  /* teardown: already closed */
+  g_atomic_int_set(&sink->closed_in_callback, TRUE); /* teardown: already closed */
 }
 
 /* Closing from inside the transport's own callback (the first local
@@ -571,7 +578,7 @@ test_transport_retransmits_lost_client_hello(void **state)
   gint64 elapsed_ms = (g_get_monotonic_time() - start) / 1000;
   print_message("secure after %" G_GINT64_FORMAT " ms, %u DTLS datagrams reached the peer\n",
                 elapsed_ms, test_peer_get_dtls_in(f->sink.peer));
-  assert_true(test_peer_get_dtls_in(f->sink.peer) >= 4);  /* 3 ClientHellos + the next flight */
+  assert_true(test_peer_get_dtls_in(f->sink.peer) >= 4); /* 3 ClientHellos + the next flight */
   assert_true(elapsed_ms < 4000);
   exchange_media(f, "SRTP_AES128_CM_SHA1_80");
 }
@@ -592,7 +599,7 @@ test_transport_adds_no_thread(void **state)
     transports[i] = ims_transport_new(loops[i], "threads", &no_callbacks, NULL, &error);
     if (transports[i] == NULL)
       fail_msg("ims_transport_new: %s", error->message);
-    iterate_for(f, 100);  /* gathering runs on the loops meanwhile */
+    iterate_for(f, 100); /* gathering runs on the loops meanwhile */
     if (i == 0)
       assert_int_equal(test_count_threads(), before);
   }

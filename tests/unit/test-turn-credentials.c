@@ -61,20 +61,20 @@ test_uri_check_refuses(void **state)
 {
   const char *bad[] = {
     "",
-    "stun:stun.example.com:3478",         /* not TURN */
+    "stun:stun.example.com:3478", /* not TURN */
     "http://turn.example.com",
-    "turn:",                             /* no host */
+    "turn:", /* no host */
     "turn::3478",
-    "turn:turn.example.com:0",           /* port out of range */
+    "turn:turn.example.com:0", /* port out of range */
     "turn:turn.example.com:65536",
     "turn:turn.example.com:34x8",
     "turn:turn.example.com?transport=sctp",
     "turn:turn.example.com:3478?foo=bar",
-    "turn:user@turn.example.com",        /* no userinfo in a TURN URI */
+    "turn:user@turn.example.com", /* no userinfo in a TURN URI */
     "turn:turn example.com",
-    "turn:[2001:db8::1",                 /* unclosed */
+    "turn:[2001:db8::1", /* unclosed */
     "turn:[2001:db8::1]x",
-    "turn:2001:db8::1",                  /* IPv6 must be bracketed */
+    "turn:2001:db8::1", /* IPv6 must be bracketed */
   };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
@@ -125,9 +125,10 @@ test_ice_servers_json(void **state)
       "coturn-static-auth-secret", 300, &error);
   assert_non_null(servers);
   /* expiry = now + ttl: 1699999700 + 300 = the vector's 1700000000 */
-  g_autofree char *text = to_text(ims_ice_servers_to_json(
-      servers, "5f2b6c1e-1111-4222-8333-944445555666", 1699999700));
-  assert_string_equal(text,
+  g_autofree char *text = to_text(
+      ims_ice_servers_to_json(servers, "5f2b6c1e-1111-4222-8333-944445555666", 1699999700));
+  assert_string_equal(
+      text,
       "[{\"urls\":[\"turn:192.0.2.1:3478?transport=udp\",\"turn:192.0.2.1:3478?transport=tcp\"],"
       "\"username\":\"1700000000:5f2b6c1e-1111-4222-8333-944445555666\","
       "\"credential\":\"kzBWkOIn/97JC34KoqPmiOIX1Fw=\"}]");

@@ -22,9 +22,9 @@ typedef struct {
   ImsFakeStore store;
   ImsFakeObjects objects;
   ImsUserEvents users;
-  GPtrArray *ended;           /* char*: "u1 keep" / "u1 forget", in order */
-  char *spool;                /* temporary directory */
-  char *take_path;            /* a take file of u1 with its .renditions directory */
+  GPtrArray *ended; /* char*: "u1 keep" / "u1 forget", in order */
+  char *spool;      /* temporary directory */
+  char *take_path;  /* a take file of u1 with its .renditions directory */
   int done;
   char *error_message;
 } Fixture;
@@ -87,7 +87,7 @@ teardown(void **state)
 static void
 on_done(ImsConsumer *consumer, const char *error_message)
 {
-  Fixture *f = (Fixture *) consumer;   /* the tests pass the fixture as the consumer */
+  Fixture *f = (Fixture *) consumer; /* the tests pass the fixture as the consumer */
   g_free(f->error_message);
   f->error_message = g_strdup(error_message);
   f->done++;
@@ -132,9 +132,10 @@ test_user_deleted_erases_everything(void **state)
   handle(f, IMS_CONSUMED_USER_DELETED, "e1", "user.deleted");
   assert_null(f->error_message);
   g_autofree char *log = ims_fake_store_log(&f->store);
-  assert_string_equal(log, "is_event_processed e1 media-server|list_user_media_files u1|"
-                           "list_user_take_paths u1|begin|erase_user u1|"
-                           "mark_event_processed e1 media-server user.deleted|append_events 2|commit");
+  assert_string_equal(log,
+                      "is_event_processed e1 media-server|list_user_media_files u1|"
+                      "list_user_take_paths u1|begin|erase_user u1|"
+                      "mark_event_processed e1 media-server user.deleted|append_events 2|commit");
   assert_true(ims_fake_objects_deleted(&f->objects, "k-f1"));
   assert_true(ims_fake_objects_deleted(&f->objects, "k-f2"));
   assert_int_equal(f->store.events->len, 2);
@@ -160,8 +161,8 @@ static void
 test_user_deleted_removes_the_session_folders(void **state)
 {
   Fixture *f = *state;
-  const char *folders[] = { "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11",   /* only u1's take */
-                            "7f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11",   /* and another file */
+  const char *folders[] = { "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", /* only u1's take */
+                            "7f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", /* and another file */
                             "not-a-session" };
   g_autofree char *other = NULL;
   char *paths[G_N_ELEMENTS(folders)];
@@ -283,8 +284,7 @@ main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_user_deleted_erases_everything, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_user_deleted_removes_the_session_folders, setup,
-                                    teardown),
+    cmocka_unit_test_setup_teardown(test_user_deleted_removes_the_session_folders, setup, teardown),
     cmocka_unit_test_setup_teardown(test_redelivered_event_skipped, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_s3_delete_is_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_user_deleted_without_object_store, setup, teardown),

@@ -43,8 +43,8 @@ struct _TestPeer {
   srtp_t srtp_out;
   GPtrArray *received_rtcp;
   guint64 bytes_sent;
-  guint drop_dtls_in;   /* incoming DTLS datagrams still to drop */
-  guint dtls_in;        /* incoming DTLS datagrams seen (dropped included) */
+  guint drop_dtls_in; /* incoming DTLS datagrams still to drop */
+  guint dtls_in;      /* incoming DTLS datagrams seen (dropped included) */
 };
 
 char *
@@ -150,7 +150,7 @@ peer_make_srtp(TestPeer *peer)
   in.key = peer->dtls_server ? client : server;
   out.ssrc.type = ssrc_any_outbound;
   out.key = peer->dtls_server ? server : client;
-  out.allow_repeat_tx = 1;  /* lets the test replay a packet on purpose */
+  out.allow_repeat_tx = 1; /* lets the test replay a packet on purpose */
   if (srtp_create(&peer->srtp_in, &in) != srtp_err_status_ok ||
       srtp_create(&peer->srtp_out, &out) != srtp_err_status_ok)
     return FALSE;
@@ -258,8 +258,8 @@ peer_make_certificate(SSL_CTX *context)
   X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
   X509_set_pubkey(cert, key);
   X509_NAME *name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) "test-peer", -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *) "test-peer", -1, -1,
+                             0);
   X509_set_issuer_name(cert, name);
   X509_sign(cert, key, EVP_sha256());
   SSL_CTX_use_certificate(context, cert);
@@ -316,10 +316,10 @@ test_peer_new(GMainContext *context, const char *ipv4, gboolean dtls_server,
 
   peer->agent = nice_agent_new_full(context, NICE_COMPATIBILITY_RFC5245,
                                     NICE_AGENT_OPTION_ICE_TRICKLE |
-                                    NICE_AGENT_OPTION_REGULAR_NOMINATION);
+                                        NICE_AGENT_OPTION_REGULAR_NOMINATION);
   g_object_set(peer->agent, "controlling-mode", TRUE, "ice-tcp", FALSE, NULL);
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(peer->agent), "upnp") != NULL)
-    g_object_set(peer->agent, "upnp", FALSE, NULL);  /* no thread, no SSDP multicast */
+    g_object_set(peer->agent, "upnp", FALSE, NULL); /* no thread, no SSDP multicast */
   NiceAddress address;
   nice_address_init(&address);
   nice_address_set_from_string(&address, ipv4);
@@ -366,16 +366,56 @@ test_peer_free(TestPeer *peer)
   g_free(peer);
 }
 
-const char *test_peer_get_ufrag(TestPeer *peer) { return peer->ufrag; }
-const char *test_peer_get_pwd(TestPeer *peer) { return peer->pwd; }
-const char *test_peer_get_fingerprint(TestPeer *peer) { return peer->fingerprint; }
-gboolean test_peer_is_secure(TestPeer *peer) { return peer->secure; }
-gboolean test_peer_failed(TestPeer *peer) { return peer->failed; }
-const char *test_peer_get_srtp_profile(TestPeer *peer) { return peer->profile; }
-GPtrArray *test_peer_get_received_rtcp(TestPeer *peer) { return peer->received_rtcp; }
-guint64 test_peer_get_bytes_sent(TestPeer *peer) { return peer->bytes_sent; }
-void test_peer_drop_dtls_in(TestPeer *peer, guint n) { peer->drop_dtls_in = n; }
-guint test_peer_get_dtls_in(TestPeer *peer) { return peer->dtls_in; }
+const char *
+test_peer_get_ufrag(TestPeer *peer)
+{
+  return peer->ufrag;
+}
+const char *
+test_peer_get_pwd(TestPeer *peer)
+{
+  return peer->pwd;
+}
+const char *
+test_peer_get_fingerprint(TestPeer *peer)
+{
+  return peer->fingerprint;
+}
+gboolean
+test_peer_is_secure(TestPeer *peer)
+{
+  return peer->secure;
+}
+gboolean
+test_peer_failed(TestPeer *peer)
+{
+  return peer->failed;
+}
+const char *
+test_peer_get_srtp_profile(TestPeer *peer)
+{
+  return peer->profile;
+}
+GPtrArray *
+test_peer_get_received_rtcp(TestPeer *peer)
+{
+  return peer->received_rtcp;
+}
+guint64
+test_peer_get_bytes_sent(TestPeer *peer)
+{
+  return peer->bytes_sent;
+}
+void
+test_peer_drop_dtls_in(TestPeer *peer, guint n)
+{
+  peer->drop_dtls_in = n;
+}
+guint
+test_peer_get_dtls_in(TestPeer *peer)
+{
+  return peer->dtls_in;
+}
 
 void
 test_peer_set_remote(TestPeer *peer, const char *ufrag, const char *pwd, const char *fingerprint)

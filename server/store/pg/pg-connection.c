@@ -63,7 +63,7 @@ ims_pg_params_add_time(ImsPgParams *params, gint64 usec)
     seconds--;
   }
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc(seconds);
-  if (time == NULL) {          /* outside years 1..9999: let the server reject it */
+  if (time == NULL) { /* outside years 1..9999: let the server reject it */
     ims_pg_params_add_owned(params, g_strdup("invalid"));
     return;
   }
@@ -106,7 +106,7 @@ ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GEr
     code = IMS_STORE_ERROR_NOT_FOUND;
   else if (PQstatus(self->conn) != CONNECTION_OK ||
            (sqlstate && (g_str_has_prefix(sqlstate, "08") || g_str_has_prefix(sqlstate, "57P"))))
-    code = IMS_STORE_ERROR_CONNECT;   /* broken, or the server is shutting down */
+    code = IMS_STORE_ERROR_CONNECT; /* broken, or the server is shutting down */
   g_set_error(error, IMS_STORE_ERROR, code, "%s: %s", what, trimmed);
 }
 
@@ -114,8 +114,8 @@ ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GEr
  * expected (PGRES_COMMAND_OK or PGRES_TUPLES_OK), else NULL with error.
  * Transfer full. */
 PGresult *
-ims_pg_exec(ImsStorePg *self, const char *what, const char *sql,
-            const ImsPgParams *params, ExecStatusType expected, GError **error)
+ims_pg_exec(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params,
+            ExecStatusType expected, GError **error)
 {
   PGresult *result = PQexecParams(self->conn, sql, params ? params->count : 0, NULL,
                                   params ? params->values : NULL, NULL, NULL, 0);
@@ -185,9 +185,9 @@ ims_pg_connect(const char *conninfo, GError **error)
   }
   if (server_options == NULL)
     server_options = g_getenv("PGOPTIONS");
-  g_autofree char *all_options = g_strdup_printf("%s%s-c statement_timeout=%d",
-      server_options ? server_options : "", server_options ? " " : "",
-      IMS_STORE_PG_STATEMENT_TIMEOUT_MS);
+  g_autofree char *all_options = g_strdup_printf(
+      "%s%s-c statement_timeout=%d", server_options ? server_options : "",
+      server_options ? " " : "", IMS_STORE_PG_STATEMENT_TIMEOUT_MS);
   g_ptr_array_add(keywords, (char *) "application_name");
   g_ptr_array_add(values, (char *) "imsd");
   g_ptr_array_add(keywords, (char *) "options");
@@ -196,7 +196,7 @@ ims_pg_connect(const char *conninfo, GError **error)
     g_ptr_array_add(keywords, (char *) "client_encoding");
     g_ptr_array_add(values, (char *) "UTF8");
   }
-  if (!has_connect_timeout) {   /* a connect (or PQreset) waits this long at most */
+  if (!has_connect_timeout) { /* a connect (or PQreset) waits this long at most */
     g_ptr_array_add(keywords, (char *) "connect_timeout");
     g_ptr_array_add(values, (char *) IMS_STORE_PG_CONNECT_TIMEOUT_S);
   }
@@ -208,8 +208,8 @@ ims_pg_connect(const char *conninfo, GError **error)
   PQconninfoFree(options);
   if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
     g_autofree char *message = g_strstrip(g_strdup(conn ? PQerrorMessage(conn) : "out of memory"));
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT,
-                "cannot connect to PostgreSQL: %s", message);
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONNECT, "cannot connect to PostgreSQL: %s",
+                message);
     PQfinish(conn);
     return NULL;
   }
@@ -224,14 +224,14 @@ ims_pg_run(ImsStorePg *self, ImsPgOperation operation, gpointer data, GError **e
 {
   gboolean was_reset = FALSE;
   g_autoptr(GError) local = NULL;
-  if (self->in_transaction)   /* a reset would lose the transaction: fail instead */
+  if (self->in_transaction) /* a reset would lose the transaction: fail instead */
     return operation(self, data, error);
   for (;;) {
     if (PQstatus(self->conn) != CONNECTION_OK) {
       if (was_reset)
         break;
-      g_message("connection to PostgreSQL lost%s%s; reconnecting",
-                local ? ": " : "", local ? local->message : "");
+      g_message("connection to PostgreSQL lost%s%s; reconnecting", local ? ": " : "",
+                local ? local->message : "");
       PQreset(self->conn);
       was_reset = TRUE;
       if (PQstatus(self->conn) != CONNECTION_OK) {
@@ -260,7 +260,8 @@ ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, const Ims
   if (result == NULL)
     return FALSE;
   if (g_str_equal(PQcmdTuples(result), "0")) {
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "%s: no row with id %s", what, id);
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "%s: no row with id %s", what,
+                id);
     return FALSE;
   }
   return TRUE;

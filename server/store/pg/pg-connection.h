@@ -12,9 +12,9 @@
 #include "store-pg.h"
 
 typedef struct {
-  ImsStore base;              /* first: an ImsStore* is an ImsStorePg* */
-  PGconn *conn;               /* owned; never NULL after construction */
-  gboolean in_transaction;    /* between begin and commit/rollback: no reconnects */
+  ImsStore base;           /* first: an ImsStore* is an ImsStorePg* */
+  PGconn *conn;            /* owned; never NULL after construction */
+  gboolean in_transaction; /* between begin and commit/rollback: no reconnects */
 } ImsStorePg;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGresult, PQclear)
@@ -31,9 +31,9 @@ typedef struct {
 #define IMS_PG_USEC(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
 
 #define IMS_PG_TAKE_COLUMNS \
-  "id, session_id, question_idx, number, status, path, " IMS_PG_USEC("started_at") ", " \
-  IMS_PG_USEC("stopped_at") ", duration_ms, size_bytes, video_codec, audio_codec, " \
-  "width, height, stop_reason, processing_status, processing_error, completeness"
+  "id, session_id, question_idx, number, status, path, " IMS_PG_USEC("started_at") ", " IMS_PG_USEC( \
+      "stopped_at") ", duration_ms, size_bytes, video_codec, audio_codec, " \
+                    "width, height, stop_reason, processing_status, processing_error, completeness"
 
 /* One store call: runs against self->conn; on failure leaves its output unset. */
 typedef gboolean (*ImsPgOperation)(ImsStorePg *self, gpointer data, GError **error);
@@ -44,14 +44,16 @@ void ims_pg_params_add_text(ImsPgParams *params, const char *text);
 void ims_pg_params_add_owned(ImsPgParams *params, char *text);
 void ims_pg_params_add_int(ImsPgParams *params, gint64 value);
 void ims_pg_params_add_time(ImsPgParams *params, gint64 usec);
-char * ims_pg_get_text(const PGresult *result, int row, int column);
+char *ims_pg_get_text(const PGresult *result, int row, int column);
 gint64 ims_pg_get_int(const PGresult *result, int row, int column);
 void ims_pg_set_error(ImsStorePg *self, const PGresult *result, const char *what, GError **error);
-PGresult * ims_pg_exec(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params, ExecStatusType expected, GError **error);
+PGresult *ims_pg_exec(ImsStorePg *self, const char *what, const char *sql,
+                      const ImsPgParams *params, ExecStatusType expected, GError **error);
 gboolean ims_pg_command(ImsStorePg *self, const char *sql, GError **error);
 void ims_pg_rollback(ImsStorePg *self);
 /* Connects with conninfo (libpq syntax) plus imsd's settings; NULL with a
  * CONNECT error.  Transfer full. */
 PGconn *ims_pg_connect(const char *conninfo, GError **error);
 gboolean ims_pg_run(ImsStorePg *self, ImsPgOperation operation, gpointer data, GError **error);
-gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql, const ImsPgParams *params, const char *id, GError **error);
+gboolean ims_pg_update_one(ImsStorePg *self, const char *what, const char *sql,
+                           const ImsPgParams *params, const char *id, GError **error);

@@ -9,7 +9,6 @@
 /* pg_advisory_lock key serializing migrations: "imsd" in ASCII. */
 #define IMS_STORE_PG_MIGRATION_LOCK "1768780644"
 
-
 typedef struct {
   int version;
   const char *name;
@@ -124,8 +123,7 @@ static const ImsMigration ims_migrations[] = {
     "  processing_error = coalesce(processing_error, 'nothing was recorded')"
     "  WHERE status = 'failed' AND processed_at IS NULL;" },
   /* NULL: unknown (takes recorded before, by the webrtcbin ingest, or cut by a crash) */
-  { 7, "completeness record of takes",
-    "ALTER TABLE takes ADD COLUMN completeness jsonb;" },
+  { 7, "completeness record of takes", "ALTER TABLE takes ADD COLUMN completeness jsonb;" },
 };
 
 /* Applies one migration in its own transaction and records it.  On failure
@@ -150,7 +148,8 @@ ims_pg_apply_migration(ImsStorePg *self, const ImsMigration *migration, GError *
   ims_pg_params_add_text(&params, migration->name);
   result = ims_pg_exec(self, "record migration",
                        "INSERT INTO schema_migrations (version, name, applied_at) "
-                       "VALUES ($1, $2, now())", &params, PGRES_COMMAND_OK, &local);
+                       "VALUES ($1, $2, now())",
+                       &params, PGRES_COMMAND_OK, &local);
   ims_pg_params_clear(&params);
   if (result == NULL)
     goto error;
@@ -174,8 +173,9 @@ ims_pg_migrate(ImsStorePg *self, GError **error)
   ImsPgParams lock;
   ims_pg_params_init(&lock);
   ims_pg_params_add_text(&lock, IMS_STORE_PG_MIGRATION_LOCK);
-  g_autoptr(PGresult) locked = ims_pg_exec(self, "lock for migrations",
-      "SELECT pg_advisory_lock($1::bigint)", &lock, PGRES_TUPLES_OK, error);
+  g_autoptr(PGresult)
+      locked = ims_pg_exec(self, "lock for migrations", "SELECT pg_advisory_lock($1::bigint)",
+                           &lock, PGRES_TUPLES_OK, error);
   if (locked == NULL) {
     ims_pg_params_clear(&lock);
     return FALSE;
@@ -187,13 +187,14 @@ ims_pg_migrate(ImsStorePg *self, GError **error)
   g_autoptr(GError) unlock_error = NULL;
   g_autoptr(PGresult) unlocked = NULL;
   g_autoptr(PGresult) created = ims_pg_exec(self, "create schema_migrations",
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      " version int PRIMARY KEY, name text NOT NULL,"
-      " applied_at timestamptz NOT NULL DEFAULT now())", NULL, PGRES_COMMAND_OK, error);
+                                            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                            " version int PRIMARY KEY, name text NOT NULL,"
+                                            " applied_at timestamptz NOT NULL DEFAULT now())",
+                                            NULL, PGRES_COMMAND_OK, error);
   if (created == NULL)
     goto out;
-  versions = ims_pg_exec(self, "read schema_migrations",
-      "SELECT version FROM schema_migrations", NULL, PGRES_TUPLES_OK, error);
+  versions = ims_pg_exec(self, "read schema_migrations", "SELECT version FROM schema_migrations",
+                         NULL, PGRES_TUPLES_OK, error);
   if (versions == NULL)
     goto out;
   for (int row = 0; row < PQntuples(versions); row++)
@@ -206,8 +207,8 @@ ims_pg_migrate(ImsStorePg *self, GError **error)
   }
 
 out:
-  unlocked = ims_pg_exec(self, "unlock after migrations",
-      "SELECT pg_advisory_unlock($1::bigint)", &lock, PGRES_TUPLES_OK, &unlock_error);
+  unlocked = ims_pg_exec(self, "unlock after migrations", "SELECT pg_advisory_unlock($1::bigint)",
+                         &lock, PGRES_TUPLES_OK, &unlock_error);
   if (unlocked == NULL)
     g_warning("%s", unlock_error->message);
   ims_pg_params_clear(&lock);

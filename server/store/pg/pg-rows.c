@@ -36,7 +36,7 @@ ims_pg_take_from_row(const PGresult *result, int row, GError **error)
   column = PQfnumber(result, "processing_error");
   if (column >= 0)
     take->processing_error = ims_pg_get_text(result, row, column);
-  column = PQfnumber(result, "completeness");   /* jsonb as text: NULL stays NULL */
+  column = PQfnumber(result, "completeness"); /* jsonb as text: NULL stays NULL */
   if (column >= 0)
     take->completeness = ims_pg_get_text(result, row, column);
   return g_steal_pointer(&take);

@@ -54,9 +54,11 @@ append_events_once(ImsStorePg *self, gpointer data, GError **error)
     ims_pg_params_add_text(&params, event->topic);
     ims_pg_params_add_text(&params, event->key);
     ims_pg_params_add_text(&params, event->value);
-    g_autoptr(PGresult) result = ims_pg_exec(self, "append event",
-        "INSERT INTO outbox (event_id, event_type, topic, message_key, value)"
-        " VALUES ($1, $2, $3, $4, $5)", &params, PGRES_COMMAND_OK, error);
+    g_autoptr(PGresult)
+        result = ims_pg_exec(self, "append event",
+                             "INSERT INTO outbox (event_id, event_type, topic, message_key, value)"
+                             " VALUES ($1, $2, $3, $4, $5)",
+                             &params, PGRES_COMMAND_OK, error);
     ims_pg_params_clear(&params);
     if (result == NULL)
       return FALSE;
@@ -73,7 +75,7 @@ append_events(ImsStore *store, const GPtrArray *events, GError **error)
 typedef struct {
   gint64 after_id;
   int limit;
-  GPtrArray *events;   /* out */
+  GPtrArray *events; /* out */
 } ListEvents;
 
 static gboolean
@@ -84,15 +86,18 @@ list_pending_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_int(&params, list->limit);
   ims_pg_params_add_int(&params, list->after_id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list pending events",
-      "SELECT id, event_id, event_type, topic, message_key, value, " IMS_PG_USEC("created_at")
-      " FROM outbox WHERE sent_at IS NULL AND id > $2 ORDER BY id LIMIT $1", &params,
-      PGRES_TUPLES_OK, error);
+  /* clang-format off: SQL with its column macros, line by line */
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list pending events",
+      "SELECT id, event_id, event_type, topic, message_key, value, " IMS_PG_USEC(
+          "created_at") " FROM outbox WHERE sent_at IS NULL AND id > $2 ORDER BY id LIMIT $1",
+      &params, PGRES_TUPLES_OK, error);
+  /* clang-format on */
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
-  g_autoptr(GPtrArray) events =
-      g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
+  g_autoptr(GPtrArray)
+      events = g_ptr_array_new_with_free_func((GDestroyNotify) ims_outbox_event_free);
   for (int row = 0; row < PQntuples(result); row++) {
     g_autofree char *event_id = ims_pg_get_text(result, row, 1);
     g_autofree char *event_type = ims_pg_get_text(result, row, 2);
@@ -134,7 +139,8 @@ mark_sent_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_owned(&params, g_string_free(array, FALSE));
-  g_autoptr(PGresult) result = ims_pg_exec(self, "mark events sent",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "mark events sent",
       "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::int8[]) AND sent_at IS NULL", &params,
       PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
@@ -154,7 +160,8 @@ static gboolean
 count_pending_once(ImsStorePg *self, gpointer data, GError **error)
 {
   g_autoptr(PGresult) result = ims_pg_exec(self, "count pending events",
-      "SELECT count(*) FROM outbox WHERE sent_at IS NULL", NULL, PGRES_TUPLES_OK, error);
+                                           "SELECT count(*) FROM outbox WHERE sent_at IS NULL",
+                                           NULL, PGRES_TUPLES_OK, error);
   if (result == NULL)
     return FALSE;
   *(gint64 *) data = ims_pg_get_int(result, 0, 0);
@@ -172,7 +179,7 @@ count_pending_events(ImsStore *store, GError **error)
 
 typedef struct {
   gint64 sent_before;
-  gint64 purged;            /* out */
+  gint64 purged; /* out */
 } PurgeSent;
 
 static gboolean
@@ -183,7 +190,8 @@ purge_sent_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_time(&params, purge->sent_before);
   g_autoptr(PGresult) result = ims_pg_exec(self, "purge sent events",
-      "DELETE FROM outbox WHERE sent_at < $1::timestamptz", &params, PGRES_COMMAND_OK, error);
+                                           "DELETE FROM outbox WHERE sent_at < $1::timestamptz",
+                                           &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -206,7 +214,7 @@ typedef struct {
   const char *event_id;
   const char *service;
   const char *event_type;
-  gboolean processed;       /* out */
+  gboolean processed; /* out */
 } ProcessedEvent;
 
 static gboolean
@@ -217,7 +225,8 @@ is_processed_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, event->event_id);
   ims_pg_params_add_text(&params, event->service);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "is event processed",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "is event processed",
       "SELECT 1 FROM processed_events WHERE event_id = $1 AND service_name = $2", &params,
       PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
@@ -228,8 +237,8 @@ is_processed_once(ImsStorePg *self, gpointer data, GError **error)
 }
 
 static gboolean
-is_event_processed(ImsStore *store, const char *event_id, const char *service,
-                   gboolean *processed, GError **error)
+is_event_processed(ImsStore *store, const char *event_id, const char *service, gboolean *processed,
+                   GError **error)
 {
   ProcessedEvent event = { event_id, service, NULL, FALSE };
   if (!ims_pg_run((ImsStorePg *) store, is_processed_once, &event, error))
@@ -247,7 +256,8 @@ mark_processed_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, event->event_id);
   ims_pg_params_add_text(&params, event->service);
   ims_pg_params_add_text(&params, event->event_type);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "mark event processed",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "mark event processed",
       "INSERT INTO processed_events (event_id, service_name, event_type) VALUES ($1, $2, $3)",
       &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);

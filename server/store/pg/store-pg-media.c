@@ -8,7 +8,7 @@
 
 typedef struct {
   const char *path_prefix;
-  GPtrArray *jobs;          /* out */
+  GPtrArray *jobs; /* out */
 } ListJobs;
 
 static gboolean
@@ -19,20 +19,25 @@ list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, list->path_prefix);
   /* the take columns first, as ims_pg_take_from_row reads them */
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list unprocessed takes",
-      "SELECT t.id, t.session_id, t.question_idx, t.number, t.status, t.path, "
-      IMS_PG_USEC("t.started_at") ", " IMS_PG_USEC("t.stopped_at") ", t.duration_ms, t.size_bytes,"
-      " t.video_codec, t.audio_codec, t.width, t.height, t.stop_reason,"
-      " s.interview_id, q.question_id, s.user_id, s.profile, t.completeness"
-      " FROM takes t JOIN sessions s ON s.id = t.session_id"
-      " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
-      " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"
-      " AND starts_with(t.path, $1)"
-      " ORDER BY t.stopped_at, t.id", &params, PGRES_TUPLES_OK, error);
+  /* clang-format off: SQL with its column macros, line by line */
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list unprocessed takes",
+      "SELECT t.id, t.session_id, t.question_idx, t.number, t.status, t.path, " IMS_PG_USEC("t.started_at") ", " IMS_PG_USEC(
+          "t.stopped_at") ", t.duration_ms, t.size_bytes,"
+                          " t.video_codec, t.audio_codec, t.width, t.height, t.stop_reason,"
+                          " s.interview_id, q.question_id, s.user_id, s.profile, t.completeness"
+                          " FROM takes t JOIN sessions s ON s.id = t.session_id"
+                          " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
+                          " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"
+                          " AND starts_with(t.path, $1)"
+                          " ORDER BY t.stopped_at, t.id",
+      &params, PGRES_TUPLES_OK, error);
+  /* clang-format on */
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func((GDestroyNotify) ims_processing_job_free);
+  g_autoptr(GPtrArray)
+      jobs = g_ptr_array_new_with_free_func((GDestroyNotify) ims_processing_job_free);
   for (int row = 0; row < PQntuples(result); row++) {
     ImsTake *take = ims_pg_take_from_row(result, row, error);
     if (take == NULL)
@@ -59,8 +64,8 @@ list_unprocessed_takes(ImsStore *store, const char *path_prefix, GError **error)
 }
 
 typedef struct {
-  const char *take_id;      /* or the user id, for list_user_media_files */
-  GPtrArray *files;   /* out */
+  const char *take_id; /* or the user id, for list_user_media_files */
+  GPtrArray *files;    /* out */
 } ListFiles;
 
 #define MEDIA_FILE_COLUMNS IMS_PG_MEDIA_FILE_COLUMNS
@@ -72,9 +77,11 @@ list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, list->take_id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list media files",
-      "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.take_id = $1"
-      " AND m.status = 'stored' ORDER BY m.created_at, m.kind", &params, PGRES_TUPLES_OK, error);
+  g_autoptr(PGresult)
+      result = ims_pg_exec(self, "list media files",
+                           "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.take_id = $1"
+                           " AND m.status = 'stored' ORDER BY m.created_at, m.kind",
+                           &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -108,11 +115,13 @@ add_media_file_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, file->size_bytes);
   ims_pg_params_add_text(&params, file->checksum);
   ims_pg_params_add_time(&params, file->created_at);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "add media file",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "add media file",
       "INSERT INTO media_files (id, take_id, session_id, kind, object_key, content_type,"
       " size_bytes, checksum, created_at)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::timestamptz, now()))"
-      " ON CONFLICT (take_id, kind) DO NOTHING", &params, PGRES_COMMAND_OK, error);
+      " ON CONFLICT (take_id, kind) DO NOTHING",
+      &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   return result != NULL;
 }
@@ -138,10 +147,11 @@ finish_processing_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, finish->take_id);
   ims_pg_params_add_text(&params, finish->status);
   ims_pg_params_add_text(&params, finish->error_text);
-  gboolean ok = ims_pg_update_one(self, "finish processing",
+  gboolean ok = ims_pg_update_one(
+      self, "finish processing",
       "UPDATE takes SET processed_at = now(), processing_status = $2, processing_error = $3"
-      " WHERE id = $1", &params,
-      finish->take_id, error);
+      " WHERE id = $1",
+      &params, finish->take_id, error);
   ims_pg_params_clear(&params);
   return ok;
 }
@@ -165,10 +175,11 @@ list_user_media_files_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, list->take_id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list the user's media files",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list the user's media files",
       "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m JOIN sessions s ON s.id = m.session_id"
-      " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id", &params,
-      PGRES_TUPLES_OK, error);
+      " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id",
+      &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -192,7 +203,8 @@ list_user_take_paths_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, list->take_id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list the user's takes",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list the user's takes",
       "SELECT t.path FROM takes t JOIN sessions s ON s.id = t.session_id WHERE s.user_id = $1",
       &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
@@ -215,7 +227,7 @@ list_user_take_paths(ImsStore *store, const char *user_id, GError **error)
 
 typedef struct {
   const char *user_id;
-  int sessions;             /* out */
+  int sessions; /* out */
 } EraseUser;
 
 /* The user's outbox rows: those whose payload's userId is the user's (every
@@ -251,20 +263,24 @@ erase_user_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, erase->user_id);
   ims_pg_params_add_text(&params, escaped ? "true" : "false");
   /* events already sent go; those still to send lose the user's personal data */
-  g_autoptr(PGresult) sent = ims_pg_exec(self, "erase the user's sent events",
-      "DELETE FROM outbox WHERE sent_at IS NOT NULL AND" USER_EVENTS, &params, PGRES_COMMAND_OK,
-      error);
-  g_autoptr(PGresult) unsent = sent == NULL ? NULL : ims_pg_exec(self, "scrub the user's unsent events",
-      "UPDATE outbox SET value = " SCRUBBED_VALUE " WHERE sent_at IS NULL AND" USER_EVENTS,
-      &params, PGRES_COMMAND_OK, error);
+  g_autoptr(PGresult)
+      sent = ims_pg_exec(self, "erase the user's sent events",
+                         "DELETE FROM outbox WHERE sent_at IS NOT NULL AND" USER_EVENTS, &params,
+                         PGRES_COMMAND_OK, error);
+  g_autoptr(PGresult) unsent = sent == NULL ? NULL
+                                            : ims_pg_exec(self, "scrub the user's unsent events",
+                                                          "UPDATE outbox SET value = " SCRUBBED_VALUE
+                                                          " WHERE sent_at IS NULL AND" USER_EVENTS,
+                                                          &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   if (unsent == NULL)
     return FALSE;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, erase->user_id);
   /* questions, takes and media_files go with their session (ON DELETE CASCADE) */
-  g_autoptr(PGresult) result = ims_pg_exec(self, "erase user",
-      "DELETE FROM sessions WHERE user_id = $1", &params, PGRES_COMMAND_OK, error);
+  g_autoptr(PGresult)
+      result = ims_pg_exec(self, "erase user", "DELETE FROM sessions WHERE user_id = $1", &params,
+                           PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;

@@ -7,8 +7,8 @@
 
 typedef struct {
   const ImsSessionFilter *filter;
-  gint64 total;             /* out */
-  GPtrArray *summaries;     /* out */
+  gint64 total;         /* out */
+  GPtrArray *summaries; /* out */
 } ListSessions;
 
 static gboolean
@@ -26,20 +26,24 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, filter->limit);
   ims_pg_params_add_int(&params, filter->offset);
   /* every filter is "$n IS NULL OR ...": one statement, parameters only */
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list sessions",
+  /* clang-format off: SQL with its column macros, line by line */
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list sessions",
       "SELECT s.id, s.interview_id, s.user_id, s.candidate_email, s.company_id, s.profile, s.state,"
-      " " IMS_PG_USEC("s.created_at") ", " IMS_PG_USEC("s.started_at") ", "
-      IMS_PG_USEC("s.completed_at") ","
-      " (SELECT count(*) FROM questions q WHERE q.session_id = s.id),"
-      " (SELECT count(*) FROM takes t WHERE t.session_id = s.id),"
-      " count(*) OVER ()"
-      " FROM sessions s"
-      " WHERE ($1::text IS NULL OR s.company_id = $1)"
-      " AND ($2::text IS NULL OR s.interview_id = $2)"
-      " AND ($3::text IS NULL OR s.state = $3)"
-      " AND ($4::timestamptz IS NULL OR s.created_at >= $4)"
-      " AND ($5::timestamptz IS NULL OR s.created_at < $5)"
-      " ORDER BY s.created_at DESC, s.id LIMIT $6 OFFSET $7", &params, PGRES_TUPLES_OK, error);
+      " " IMS_PG_USEC("s.created_at") ", " IMS_PG_USEC("s.started_at") ", " IMS_PG_USEC(
+          "s.completed_at") ","
+                            " (SELECT count(*) FROM questions q WHERE q.session_id = s.id),"
+                            " (SELECT count(*) FROM takes t WHERE t.session_id = s.id),"
+                            " count(*) OVER ()"
+                            " FROM sessions s"
+                            " WHERE ($1::text IS NULL OR s.company_id = $1)"
+                            " AND ($2::text IS NULL OR s.interview_id = $2)"
+                            " AND ($3::text IS NULL OR s.state = $3)"
+                            " AND ($4::timestamptz IS NULL OR s.created_at >= $4)"
+                            " AND ($5::timestamptz IS NULL OR s.created_at < $5)"
+                            " ORDER BY s.created_at DESC, s.id LIMIT $6 OFFSET $7",
+      &params, PGRES_TUPLES_OK, error);
+  /* clang-format on */
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -79,9 +83,9 @@ list_sessions(ImsStore *store, const ImsSessionFilter *filter, gint64 *total, GE
 
 typedef struct {
   const char *id;
-  char *text;               /* out: company or user */
-  GPtrArray *files;         /* out */
-  ImsMediaFile *file;       /* out */
+  char *text;         /* out: company or user */
+  GPtrArray *files;   /* out */
+  ImsMediaFile *file; /* out */
 } Lookup;
 
 static gboolean
@@ -92,8 +96,10 @@ list_session_media_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, lookup->id);
   g_autoptr(PGresult) result = ims_pg_exec(self, "list the session's media",
-      "SELECT " IMS_PG_MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.session_id = $1"
-      " AND m.status = 'stored' ORDER BY m.created_at, m.kind", &params, PGRES_TUPLES_OK, error);
+                                           "SELECT " IMS_PG_MEDIA_FILE_COLUMNS
+                                           " FROM media_files m WHERE m.session_id = $1"
+                                           " AND m.status = 'stored' ORDER BY m.created_at, m.kind",
+                                           &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -119,7 +125,8 @@ get_media_file_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, lookup->id);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "get media file",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "get media file",
       "SELECT " IMS_PG_MEDIA_FILE_COLUMNS ", s.company_id FROM media_files m"
       " JOIN sessions s ON s.id = m.session_id WHERE m.id = $1 AND m.status = 'stored'",
       &params, PGRES_TUPLES_OK, error);
@@ -161,7 +168,8 @@ mark_media_deleted_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, lookup->id);
   gboolean ok = ims_pg_update_one(self, "mark media deleted",
-      "UPDATE media_files SET status = 'deleted' WHERE id = $1", &params, lookup->id, error);
+                                  "UPDATE media_files SET status = 'deleted' WHERE id = $1",
+                                  &params, lookup->id, error);
   ims_pg_params_clear(&params);
   return ok;
 }
@@ -185,9 +193,11 @@ add_audit_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, entry->action);
   ims_pg_params_add_text(&params, entry->target);
   ims_pg_params_add_text(&params, entry->remote);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "add audit",
-      "INSERT INTO audit_log (actor, role, company_id, action, target, remote)"
-      " VALUES ($1, $2, $3, $4, $5, $6)", &params, PGRES_COMMAND_OK, error);
+  g_autoptr(PGresult)
+      result = ims_pg_exec(self, "add audit",
+                           "INSERT INTO audit_log (actor, role, company_id, action, target, remote)"
+                           " VALUES ($1, $2, $3, $4, $5, $6)",
+                           &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   return result != NULL;
 }
@@ -202,8 +212,8 @@ typedef struct {
   const char *company_id;
   const char *const *excluded;
   gint64 older_than;
-  GPtrArray *files;         /* out */
-  GPtrArray *users;         /* out */
+  GPtrArray *files; /* out */
+  GPtrArray *users; /* out */
 } ListExpired;
 
 static gboolean
@@ -221,13 +231,15 @@ list_expired_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_text(&params, list->company_id);
   ims_pg_params_add_owned(&params, g_string_free(excluded, FALSE));
   ims_pg_params_add_time(&params, list->older_than);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list expired media",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list expired media",
       "SELECT " IMS_PG_MEDIA_FILE_COLUMNS ", s.user_id FROM media_files m"
       " JOIN sessions s ON s.id = m.session_id"
       " WHERE m.status = 'stored' AND m.created_at < $3"
       " AND (($1::text IS NOT NULL AND s.company_id = $1) OR ($1::text IS NULL AND"
       " (s.company_id IS NULL OR NOT (s.company_id = ANY($2::text[])))))"
-      " ORDER BY m.session_id, m.created_at", &params, PGRES_TUPLES_OK, error);
+      " ORDER BY m.session_id, m.created_at",
+      &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;

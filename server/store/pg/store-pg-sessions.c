@@ -30,7 +30,8 @@ ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_time(&params, record->expires_at);
   ims_pg_params_add_time(&params, record->started_at);
   ims_pg_params_add_time(&params, record->completed_at);
-  PGresult *result = ims_pg_exec(self, "insert session",
+  PGresult *result = ims_pg_exec(
+      self, "insert session",
       "INSERT INTO sessions (id, interview_id, invitation_id, user_id, candidate_email,"
       " company_id, profile, think_seconds, max_retakes, state, current_question,"
       " created_at, expires_at, started_at, completed_at)"
@@ -50,9 +51,11 @@ ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
     ims_pg_params_add_text(&params, question->id);
     ims_pg_params_add_text(&params, question->text);
     ims_pg_params_add_int(&params, question->time_limit_seconds);
-    result = ims_pg_exec(self, "insert question",
+    result = ims_pg_exec(
+        self, "insert question",
         "INSERT INTO questions (session_id, idx, question_id, text, time_limit_seconds)"
-        " VALUES ($1, $2, $3, $4, $5)", &params, PGRES_COMMAND_OK, error);
+        " VALUES ($1, $2, $3, $4, $5)",
+        &params, PGRES_COMMAND_OK, error);
     ims_pg_params_clear(&params);
     if (result == NULL)
       goto error;
@@ -75,7 +78,7 @@ ims_store_pg_create_session(ImsStore *store, const ImsSessionRecord *record, GEr
 
 typedef struct {
   const char *session_id;
-  ImsSessionRecord *record;   /* out, transfer full */
+  ImsSessionRecord *record; /* out, transfer full */
 } ImsPgLoad;
 
 /* Fills record from the sessions row of result.  FALSE on an unknown state. */
@@ -121,25 +124,28 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
     ims_pg_params_clear(&params);
     return FALSE;
   }
-  session = ims_pg_exec(self, "load session",
+  /* clang-format off: SQL with its column macros, line by line */
+  session = ims_pg_exec(
+      self, "load session",
       "SELECT id, interview_id, invitation_id, user_id, candidate_email, company_id,"
-      " profile, think_seconds, max_retakes, state, current_question, "
-      IMS_PG_USEC("created_at") ", " IMS_PG_USEC("expires_at") ", "
-      IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at")
-      " FROM sessions WHERE id = $1", &params, PGRES_TUPLES_OK, error);
+      " profile, think_seconds, max_retakes, state, current_question, " IMS_PG_USEC("created_at") ", " IMS_PG_USEC(
+          "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") " FROM sessions WHERE id = $1",
+      &params, PGRES_TUPLES_OK, error);
+  /* clang-format on */
   if (session == NULL)
     goto error;
   if (PQntuples(session) == 0) {
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND,
-                "no session %s", load->session_id);
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no session %s",
+                load->session_id);
     goto error;
   }
   if (!ims_pg_session_from_row(session, record, error))
     goto error;
 
   questions = ims_pg_exec(self, "load questions",
-      "SELECT question_id, text, time_limit_seconds FROM questions"
-      " WHERE session_id = $1 ORDER BY idx", &params, PGRES_TUPLES_OK, error);
+                          "SELECT question_id, text, time_limit_seconds FROM questions"
+                          " WHERE session_id = $1 ORDER BY idx",
+                          &params, PGRES_TUPLES_OK, error);
   if (questions == NULL)
     goto error;
   for (int row = 0; row < PQntuples(questions); row++)
@@ -148,8 +154,9 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
                                      (int) ims_pg_get_int(questions, row, 2)));
 
   takes = ims_pg_exec(self, "load takes",
-      "SELECT " IMS_PG_TAKE_COLUMNS " FROM takes WHERE session_id = $1"
-      " ORDER BY question_idx, number", &params, PGRES_TUPLES_OK, error);
+                      "SELECT " IMS_PG_TAKE_COLUMNS " FROM takes WHERE session_id = $1"
+                      " ORDER BY question_idx, number",
+                      &params, PGRES_TUPLES_OK, error);
   if (takes == NULL || !ims_pg_takes_from_result(takes, record->takes, error))
     goto error;
   if (!ims_pg_command(self, "COMMIT", error))
@@ -190,9 +197,11 @@ ims_pg_save_progress_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, record->current_question);
   ims_pg_params_add_time(&params, record->started_at);
   ims_pg_params_add_time(&params, record->completed_at);
-  gboolean ok = ims_pg_update_one(self, "save progress",
+  gboolean ok = ims_pg_update_one(
+      self, "save progress",
       "UPDATE sessions SET state = $2, current_question = $3, started_at = $4,"
-      " completed_at = $5 WHERE id = $1", &params, record->id, error);
+      " completed_at = $5 WHERE id = $1",
+      &params, record->id, error);
   ims_pg_params_clear(&params);
   return ok;
 }

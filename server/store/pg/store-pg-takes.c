@@ -28,7 +28,8 @@ ims_pg_insert_take_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, take->height);
   ims_pg_params_add_text(&params, take->stop_reason);
   ims_pg_params_add_text(&params, take->completeness);
-  g_autoptr(PGresult) result = ims_pg_exec(self, "insert take",
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "insert take",
       "INSERT INTO takes (id, session_id, question_idx, number, status, path, started_at,"
       " stopped_at, duration_ms, size_bytes, video_codec, audio_codec, width, height,"
       " stop_reason, completeness) VALUES ($1, $2, $3, $4, $5, $6,"
@@ -61,7 +62,8 @@ ims_pg_update_take_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_int(&params, take->height);
   ims_pg_params_add_text(&params, take->stop_reason);
   ims_pg_params_add_text(&params, take->completeness);
-  gboolean ok = ims_pg_update_one(self, "update take",
+  gboolean ok = ims_pg_update_one(
+      self, "update take",
       "UPDATE takes SET status = $2, stopped_at = $3, duration_ms = $4, size_bytes = $5,"
       " video_codec = $6, audio_codec = $7, width = $8, height = $9, stop_reason = $10,"
       /* the record comes once, when the take finishes; later updates may not carry it */
@@ -71,7 +73,8 @@ ims_pg_update_take_once(ImsStorePg *self, gpointer data, GError **error)
       "   THEN 'failed' ELSE processing_status END,"
       " processing_error = CASE WHEN $2 = 'failed' AND processing_status = 'pending'"
       "   THEN coalesce(processing_error, 'nothing was recorded') ELSE processing_error END"
-      " WHERE id = $1", &params, take->id, error);
+      " WHERE id = $1",
+      &params, take->id, error);
   ims_pg_params_clear(&params);
   return ok;
 }
@@ -91,9 +94,11 @@ static gboolean
 ims_pg_list_open_takes_once(ImsStorePg *self, gpointer data, GError **error)
 {
   GPtrArray **out = data;
-  g_autoptr(PGresult) result = ims_pg_exec(self, "list open takes",
-      "SELECT " IMS_PG_TAKE_COLUMNS " FROM takes WHERE status = 'recording'"
-      " ORDER BY started_at, id", NULL, PGRES_TUPLES_OK, error);
+  g_autoptr(PGresult)
+      result = ims_pg_exec(self, "list open takes",
+                           "SELECT " IMS_PG_TAKE_COLUMNS " FROM takes WHERE status = 'recording'"
+                           " ORDER BY started_at, id",
+                           NULL, PGRES_TUPLES_OK, error);
   if (result == NULL)
     return FALSE;
   g_autoptr(GPtrArray) takes = g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_free);
