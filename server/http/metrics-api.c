@@ -3,6 +3,8 @@
 
 #include "metrics-api.h"
 
+#include <math.h>
+
 #include "metrics.h"
 
 /* Copies the last known states of the database thread, the processor and
@@ -31,7 +33,8 @@ read_states(ImsApi *api)
   ImsRelayStatus events = { .pending = -1 };
   if (api->relay)
     ims_relay_get_status(api->relay, &events);
-  ims_metric_set(&ims_metric_outbox_pending, 0, (double) events.pending);
+  /* NaN, not a made-up count, before the relay's first count or without Kafka */
+  ims_metric_set(&ims_metric_outbox_pending, 0, events.pending >= 0 ? (double) events.pending : NAN);
   ims_metric_set(&ims_metric_relay_in_flight, 0, events.in_flight);
   gint64 oldest = ims_metric_stamps_oldest(&ims_metric_relay_stamps);
   ims_metric_set(&ims_metric_outbox_oldest_age_seconds, 0,

@@ -268,7 +268,7 @@ test_route(void **state)
   assert_non_null(strstr(response.body, "# TYPE imsd_join_seconds histogram\n"));
   /* nothing configured: no dependency is up, the relay has not read the outbox */
   assert_non_null(strstr(response.body, "\nimsd_dependency_up{dependency=\"kafka\"} 0\n"));
-  assert_non_null(strstr(response.body, "\nimsd_outbox_pending_events -1\n"));
+  assert_non_null(strstr(response.body, "\nimsd_outbox_pending_events NaN\n"));
   ims_api_response_clear(&response);
   assert_null(response.content_type);
 
