@@ -63,25 +63,26 @@ list_unprocessed_takes(ImsStore *store, const char *path_prefix, GError **error)
   return list.jobs;
 }
 
+/* One query of media_files rows (or, for list_user_take_paths, of paths)
+ * by one id. */
 typedef struct {
-  const char *take_id; /* or the user id, for list_user_media_files */
-  GPtrArray *files;    /* out */
+  const char *what; /* names the statement in errors */
+  const char *sql;  /* $1 is id; selects MEDIA_FILE_COLUMNS first */
+  const char *id;   /* a take id or a user id */
+  GPtrArray *files; /* out */
 } ListFiles;
 
 #define MEDIA_FILE_COLUMNS IMS_PG_MEDIA_FILE_COLUMNS
 
 static gboolean
-list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
+list_files_once(ImsStorePg *self, gpointer data, GError **error)
 {
   ListFiles *list = data;
   ImsPgParams params;
   ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, list->take_id);
+  ims_pg_params_add_text(&params, list->id);
   g_autoptr(PGresult)
-      result = ims_pg_exec(self, "list media files",
-                           "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.take_id = $1"
-                           " AND m.status = 'stored' ORDER BY m.created_at, m.kind",
-                           &params, PGRES_TUPLES_OK, error);
+      result = ims_pg_exec(self, list->what, list->sql, &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
@@ -92,10 +93,13 @@ list_media_files_once(ImsStorePg *self, gpointer data, GError **error)
 static GPtrArray *
 list_media_files(ImsStore *store, const char *take_id, GError **error)
 {
-  ListFiles list = { take_id, NULL };
+  ListFiles list = { "list media files",
+                     "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m WHERE m.take_id = $1"
+                     " AND m.status = 'stored' ORDER BY m.created_at, m.kind",
+                     take_id, NULL };
   if (!g_uuid_string_is_valid(take_id))
     return g_ptr_array_new_with_free_func((GDestroyNotify) ims_media_file_free);
-  if (!ims_pg_run((ImsStorePg *) store, list_media_files_once, &list, error))
+  if (!ims_pg_run((ImsStorePg *) store, list_files_once, &list, error))
     return NULL;
   return list.files;
 }
@@ -168,30 +172,15 @@ finish_processing(ImsStore *store, const char *take_id, const char *status, cons
   return ims_pg_run((ImsStorePg *) store, finish_processing_once, &finish, error);
 }
 
-static gboolean
-list_user_media_files_once(ImsStorePg *self, gpointer data, GError **error)
-{
-  ListFiles *list = data;
-  ImsPgParams params;
-  ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, list->take_id);
-  g_autoptr(PGresult) result = ims_pg_exec(
-      self, "list the user's media files",
-      "SELECT " MEDIA_FILE_COLUMNS " FROM media_files m JOIN sessions s ON s.id = m.session_id"
-      " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id",
-      &params, PGRES_TUPLES_OK, error);
-  ims_pg_params_clear(&params);
-  if (result == NULL)
-    return FALSE;
-  list->files = ims_pg_media_files_from_result(result);
-  return TRUE;
-}
-
 static GPtrArray *
 list_user_media_files(ImsStore *store, const char *user_id, GError **error)
 {
-  ListFiles list = { user_id, NULL };
-  if (!ims_pg_run((ImsStorePg *) store, list_user_media_files_once, &list, error))
+  ListFiles list = { "list the user's media files",
+                     "SELECT " MEDIA_FILE_COLUMNS
+                     " FROM media_files m JOIN sessions s ON s.id = m.session_id"
+                     " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id",
+                     user_id, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_files_once, &list, error))
     return NULL;
   return list.files;
 }
@@ -202,7 +191,7 @@ list_user_take_paths_once(ImsStorePg *self, gpointer data, GError **error)
   ListFiles *list = data;
   ImsPgParams params;
   ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, list->take_id);
+  ims_pg_params_add_text(&params, list->id);
   g_autoptr(PGresult) result = ims_pg_exec(
       self, "list the user's takes",
       "SELECT t.path FROM takes t JOIN sessions s ON s.id = t.session_id WHERE s.user_id = $1",
@@ -219,7 +208,7 @@ list_user_take_paths_once(ImsStorePg *self, gpointer data, GError **error)
 static GPtrArray *
 list_user_take_paths(ImsStore *store, const char *user_id, GError **error)
 {
-  ListFiles list = { user_id, NULL };
+  ListFiles list = { .id = user_id };
   if (!ims_pg_run((ImsStorePg *) store, list_user_take_paths_once, &list, error))
     return NULL;
   return list.files;
