@@ -62,6 +62,12 @@ test_file_sets_every_key(void **state)
   assert_string_equal(config->turn_secret, "coturn-static-auth-secret");
   assert_int_equal(config->turn_credential_ttl_seconds, 3600);
 
+  /* ice_tcp is a boolean: every spelling of one */
+  assert_true(ims_config_load_data(config, "[media]\nice_tcp=no\n", -1, "reach.conf", &error));
+  assert_false(config->ice_tcp);
+  assert_true(ims_config_load_data(config, "[media]\nice_tcp=True\n", -1, "reach.conf", &error));
+  assert_true(config->ice_tcp);
+
   /* an IPv6 public address is an address too */
   assert_true(
       ims_config_load_data(config, "[media]\npublic_ip=2001:db8::7\n", -1, "v6.conf", &error));
