@@ -297,21 +297,16 @@ add_window(JsonBuilder *b, const ImsApi *api, const ImsRoomRecord *room)
 void
 ims_room_api_create_room(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
-  const ImsApiRequest *request = call->request;
   g_autoptr(JsonParser) parser = json_parser_new_immutable();
+  g_autoptr(ImsRoomRecord) room = ims_room_record_new();
+  g_autoptr(ImsSessionRecord) session = ims_session_record_new();
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
   const char *code = NULL;
 
-  JsonObject *body = ims_api_input_parse_body(parser, request->body, request->body_length, &code,
-                                              &problem);
-  if (!body) {
-    ims_api_respond_error(response, 400, code, "%s.", problem);
-    return;
-  }
-  g_autoptr(ImsRoomRecord) room = ims_room_record_new();
-  g_autoptr(ImsSessionRecord) session = ims_session_record_new();
-  if (!parse_room(api, body, g_get_real_time(), room, session, &code, &problem)) {
+  JsonObject *body = ims_api_input_parse_body(parser, call->request->body,
+                                              call->request->body_length, &code, &problem);
+  if (!body || !parse_room(api, body, g_get_real_time(), room, session, &code, &problem)) {
     ims_api_respond_error(response, 400, code, "%s.", problem);
     return;
   }

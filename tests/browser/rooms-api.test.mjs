@@ -39,14 +39,12 @@ let imsd;
 let room;     // the 201 body of the first room
 let body;     // the body it was created from
 
-function reviewToken(claims) {
-  const now = Math.floor(Date.now() / 1000);
-  return signToken(REVIEW_SECRET, { iat: now, exp: now + 3600, ...claims });
+/** A reviewer JWT (docs/review-api.md) of role and companyId (may be undefined), valid for an hour;
+ *  its sub is <role>@<companyId or "all">. */
+function reviewer(role, companyId) {
+  const iat = Math.floor(Date.now() / 1000);
+  return signToken(REVIEW_SECRET, { sub: `${role}@${companyId || 'all'}`, role, companyId, iat, exp: iat + 3600 });
 }
-const recruiterA = () => reviewToken({ sub: 'recruiter-a@example.test', role: 'recruiter', companyId: 'company-a' });
-const recruiterB = () => reviewToken({ sub: 'recruiter-b@example.test', role: 'recruiter', companyId: 'company-b' });
-const admin = () => reviewToken({ sub: 'admin@example.test', role: 'admin' });
-const unknownRole = () => reviewToken({ sub: 'mallory', role: 'hacker', companyId: 'company-a' });
 
 /** A room body scheduled minutesAhead from now (whole seconds). */
 function roomBody(overrides = {}, minutesAhead = 60) {
@@ -183,7 +181,7 @@ test('GET /api/v1/rooms/{id}: the room, for the service, its company\'s recruite
     assert.deepEqual(got.segments, []);
     assert.deepEqual(got.composite, { status: 'pending', key: null, size: null, chapters: [] });
 
-    for (const token of [recruiterA(), admin()]) {
+    for (const token of [reviewer('recruiter', 'company-a'), reviewer('admin')]) {
       const seen = await imsd.request('GET', path, { token });
       assert.equal(seen.status, 200, seen.text);
       assert.deepEqual(seen.json, got);
@@ -191,8 +189,8 @@ test('GET /api/v1/rooms/{id}: the room, for the service, its company\'s recruite
     const audit = await query(imsd, `SELECT actor, role, company_id, action, target FROM audit_log
       WHERE action = 'view_room' ORDER BY id`);
     assert.deepEqual(audit, [
-      { actor: 'recruiter-a@example.test', role: 'recruiter', company_id: 'company-a', action: 'view_room', target: room.roomId },
-      { actor: 'admin@example.test', role: 'admin', company_id: null, action: 'view_room', target: room.roomId }],
+      { actor: 'recruiter@company-a', role: 'recruiter', company_id: 'company-a', action: 'view_room', target: room.roomId },
+      { actor: 'admin@all', role: 'admin', company_id: null, action: 'view_room', target: room.roomId }],
     'a reviewer\'s views are audited, the service\'s are not');
   });
 });
@@ -253,7 +251,7 @@ test('auth: who may create and read rooms', async () => {
     const path = `/api/v1/rooms/${room.roomId}`;
     const candidateSession = candidateToken(TOKEN_SECRET, room.sessionId);
     const roomToken = room.participants[1].token;
-    for (const token of [null, 'wrong-token', candidateSession, roomToken, recruiterA()]) {
+    for (const token of [null, 'wrong-token', candidateSession, roomToken, reviewer('recruiter', 'company-a')]) {
       const post = await imsd.request('POST', '/api/v1/rooms', { body: roomBody(), token });
       assert.equal(post.status, 401, `POST with ${token}: ${post.text}`);
       assert.equal(post.json.code, 'unauthorized');
@@ -263,11 +261,11 @@ test('auth: who may create and read rooms', async () => {
       assert.equal(get.status, 401, `GET with ${token}: ${get.text}`);
       assert.equal(get.json.code, 'unauthorized');
     }
-    const foreign = await imsd.request('GET', path, { token: recruiterB() });
+    const foreign = await imsd.request('GET', path, { token: reviewer('recruiter', 'company-b') });
     assert.equal(foreign.status, 404, foreign.text);
     assert.equal(foreign.json.code, 'not_found');
     assert.ok(!foreign.text.includes(room.roomId), 'nothing about the room');
-    const role = await imsd.request('GET', path, { token: unknownRole() });
+    const role = await imsd.request('GET', path, { token: reviewer('hacker', 'company-a') });
     assert.equal(role.status, 403, role.text);
     assert.equal(role.json.code, 'forbidden');
     for (const id of [NO_SUCH_ID, 'not-a-uuid']) {
@@ -275,7 +273,7 @@ test('auth: who may create and read rooms', async () => {
       assert.equal(res.status, 404, res.text);
       assert.equal(res.json.code, 'not_found');
     }
-    const audit = await query(imsd, `SELECT actor FROM audit_log WHERE action = 'view_room' AND actor LIKE 'recruiter-b%'`);
+    const audit = await query(imsd, `SELECT actor FROM audit_log WHERE action = 'view_room' AND actor = 'recruiter@company-b'`);
     assert.deepEqual(audit, [], 'a refused view is not a view');
   });
 });
@@ -305,19 +303,19 @@ test('the review API shows kind and roomId', async () => {
   assert.ok(room, 'the create test must have passed first');
   await withLogOnFailure(imsd, async () => {
     const oneWay = await imsd.createSession({ companyId: 'company-a' });
-    const list = await imsd.request('GET', '/api/v1/review/sessions?limit=100', { token: recruiterA() });
+    const list = await imsd.request('GET', '/api/v1/review/sessions?limit=100', { token: reviewer('recruiter', 'company-a') });
     assert.equal(list.status, 200, list.text);
     const byId = new Map(list.json.items.map((i) => [i.sessionId, i]));
     assert.equal(byId.get(room.sessionId).kind, 'live');
     assert.equal(byId.get(room.sessionId).roomId, room.roomId);
     assert.equal(byId.get(oneWay.sessionId).kind, 'one_way');
     assert.equal(byId.get(oneWay.sessionId).roomId, null);
-    const live = await imsd.request('GET', `/api/v1/review/sessions/${room.sessionId}`, { token: recruiterA() });
+    const live = await imsd.request('GET', `/api/v1/review/sessions/${room.sessionId}`, { token: reviewer('recruiter', 'company-a') });
     assert.equal(live.status, 200, live.text);
     assert.equal(live.json.kind, 'live');
     assert.equal(live.json.roomId, room.roomId);
     assert.deepEqual(live.json.questions.map((q) => q.id), ['q1', 'q2']);
-    const detail = await imsd.request('GET', `/api/v1/review/sessions/${oneWay.sessionId}`, { token: recruiterA() });
+    const detail = await imsd.request('GET', `/api/v1/review/sessions/${oneWay.sessionId}`, { token: reviewer('recruiter', 'company-a') });
     assert.equal(detail.json.kind, 'one_way');
     assert.equal(detail.json.roomId, null);
   });
