@@ -279,6 +279,42 @@ test_create_store_refusals(void **state)
   }
 }
 
+/* Bodies refused before the store is asked, each with the sentence that names its field. */
+static void
+test_create_validation(void **state)
+{
+  Fixture *f = *state;
+  const struct {
+    const char *from, *to, *sentence;
+  } cases[] = {
+    { "\"type\":\"technical\"", "\"type\":\"chat\"",
+      "\"type\" must be technical, behavioral or system_design." },
+    { "\"durationMinutes\":45", "\"durationMinutes\":1441",
+      "\"durationMinutes\" must be an integer from 1 to 1440." },
+    { "\"recording\":\"candidate\"", "\"recording\":\"none\"",
+      "settings: \"recording\" must be both or candidate." },
+    { "\"recording\":\"candidate\"", "\"observersVisible\":\"true\"",
+      "settings: \"observersVisible\" must be true or false." },
+    { "{\"userId\":\"u-c\"}", "{\"name\":\"Cand\"}", "candidate: \"userId\" is required." },
+    { "\"name\":\"Ada\"", "\"name\":\"\"",
+      "interviewers[0]: \"name\" must be a non-empty string of at most 256 characters." },
+    { "{\"id\":\"q1\",\"text\":\"One?\"}", "{\"id\":\"q1\",\"text\":\"One?\"},{\"id\":\"q1\",\"text\":\"Two?\"}",
+      "questions[1]: the id \"q1\" is already used by another question." },
+    { "2100-01-01T00:00:00Z", "2000-01-01T00:00:00Z",
+      "\"scheduledAt\" + \"durationMinutes\" lies in the past: the room could never be joined." },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_auto(GStrv) parts = g_strsplit(CREATE_BODY, cases[i].from, 2);
+    assert_int_equal(g_strv_length(parts), 2);
+    g_autofree char *body = g_strjoin(cases[i].to, parts[0], parts[1], NULL);
+    g_autoptr(JsonNode) root = NULL;
+    assert_int_equal(handle(f, "POST", "/api/v1/rooms", SERVICE_AUTH, body, &root), 400);
+    assert_string_equal(
+        json_object_get_string_member(json_node_get_object(root), "message"), cases[i].sentence);
+  }
+  assert_null(f->store.created);
+}
+
 /* A live room: the opening, question 0 with the candidate's take and files, a ready composite. */
 static ImsRoomRecord *
 make_stored_room(void)
@@ -447,6 +483,7 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_create_hands_the_store_the_room_and_issues_tokens, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_create_validation, setup, teardown),
     cmocka_unit_test_setup_teardown(test_create_store_refusals, setup, teardown),
     cmocka_unit_test_setup_teardown(test_get_shows_segments_recordings_composite_and_presence,
                                     setup, teardown),
