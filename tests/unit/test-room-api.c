@@ -122,22 +122,27 @@ typedef struct {
   ImsApi api;
 } Fixture;
 
+/* The room ops room-api.c calls; the others stay NULL (a call would crash the test). */
+static const ImsRoomStoreOps fake_rooms = {
+  .create_room = fake_create_room,
+  .load_room = fake_load_room,
+};
+
 static int
 setup(void **state)
 {
+  g_autoptr(GError) error = NULL;
   Fixture *f = g_new0(Fixture, 1);
-  f->store.base.rooms.create_room = fake_create_room;
-  f->store.base.rooms.load_room = fake_load_room;
+  f->config = ims_config_new();
+  if (!ims_config_load_data(f->config,
+                            "[auth]\nservice_token=room-api-service-token\ntoken_secret=" SECRET
+                            "\n[rooms]\nearly_join_minutes=5\nlate_minutes=7\n",
+                            -1, "test-room-api", &error))
+    fail_msg("%s", error->message);
+  f->store.base.rooms = fake_rooms;
   f->store.base.sessions.load_session = fake_load_session;
   f->store.base.review.add_audit = fake_add_audit;
   f->store.create_error = -1;
-  f->config = ims_config_new();
-  g_free(f->config->service_token);
-  f->config->service_token = g_strdup(SERVICE_AUTH + strlen("Bearer "));
-  g_free(f->config->token_secret);
-  f->config->token_secret = g_strdup(SECRET);
-  f->config->early_join_minutes = 5;
-  f->config->late_minutes = 7;
   f->profiles = ims_profile_set_load_file(IMSD_SOURCE_DIR "/etc/profiles.ini", NULL);
   assert_non_null(f->profiles);
   f->presence.is_connected = only_candidate_connected;
