@@ -164,6 +164,29 @@ ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, 
 }
 
 JsonNode *
+ims_event_payload_composite_uploaded(const char *user_id, const char *room_id,
+                                     const char *session_id, const char *key, gint64 size_bytes,
+                                     const char *bucket)
+{
+  g_return_val_if_fail(user_id != NULL && room_id != NULL && session_id != NULL, NULL);
+  g_return_val_if_fail(key != NULL && bucket != NULL, NULL);
+  const char *slash = strrchr(key, '/');
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", room_id);
+  ims_json_add_string(builder, "sessionId", session_id);
+  ims_json_add_string(builder, "responseId", NULL);
+  ims_json_add_string(builder, "kind", IMS_MEDIA_KIND_COMPOSITE);
+  ims_json_add_string(builder, "fileName", slash ? slash + 1 : key);
+  ims_json_add_int(builder, "fileSize", size_bytes);
+  ims_json_add_string(builder, "mimeType", "video/mp4");
+  ims_json_add_string(builder, "bucket", bucket);
+  ims_json_add_string(builder, "path", key);
+  return finish(builder);
+}
+
+JsonNode *
 ims_event_payload_media_processed(const char *user_id, const char *file_id, gint64 original_size,
                                   gint64 processed_size, double processing_duration_s,
                                   const GPtrArray *renditions, const char *thumbnail_path,
