@@ -467,7 +467,7 @@ report_job(gpointer data)
                                                         job->composite_key,
                                                         job->composite->size_bytes,
                                                         compositor->config.objects->bucket),
-                   job->room->session_id);
+                   job->room_id); /* every room event's correlation id: its room */
   }
   submit(job, IMS_DATABASE_WRITE, "composite results", run_results, on_written);
   return G_SOURCE_REMOVE;
