@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "composite.h"
 #include "log-session.h"
@@ -29,6 +30,8 @@
 
 #define SCAN_INTERVAL_SECONDS 30
 #define COMPOSITE_FILE_NAME "composite.mp4"
+/* The hard link that keeps a candidate take's file for the composite (ims_room_compositor_keep_take). */
+#define KEPT_SUFFIX ".composite"
 
 struct _ImsRoomCompositor {
   ImsRoomCompositorConfig config;
@@ -53,6 +56,7 @@ typedef struct {
   /* the worker's, then the report's */
   GPtrArray *uploaded;     /* ImsRoomRecording*: copies with their new object key */
   GPtrArray *spool_files;  /* char*: removed once everything is stored */
+  GPtrArray *kept_links;   /* char*: the candidate takes' links, removed once the composite is stored */
   ImsComposite *composite; /* made (this attempt or an earlier one of this run) */
   char *composite_key;     /* uploaded there; NULL without S3 */
   Outcome outcome;
@@ -73,6 +77,7 @@ job_free(Job *job)
   ims_session_record_free(job->session);
   g_clear_pointer(&job->uploaded, g_ptr_array_unref);
   g_clear_pointer(&job->spool_files, g_ptr_array_unref);
+  g_clear_pointer(&job->kept_links, g_ptr_array_unref);
   ims_composite_free(job->composite);
   g_free(job->composite_key);
   g_free(job->why);
@@ -230,16 +235,27 @@ segment_title(const Job *job, const ImsRoomSegment *segment)
   return g_strdup_printf("Question %d", segment->question_index + 1);
 }
 
-/* The path of participant's file of stream in segment that holds media, or NULL. */
+/* The path of participant's file of stream in segment that holds media, or NULL.  A candidate take
+ * the processor has removed already is read from its kept link (added to strings, which owns it). */
 static const char *
 recording_path(const ImsRoomRecord *room, int segment, const char *participant_id,
-               const char *stream)
+               const char *stream, GPtrArray *strings)
 {
   for (guint i = 0; i < room->recordings->len; i++) {
     const ImsRoomRecording *recording = g_ptr_array_index(room->recordings, i);
-    if (recording->segment == segment && g_strcmp0(recording->participant_id, participant_id) == 0 &&
-        g_strcmp0(recording->stream, stream) == 0 && has_media(recording))
+    if (recording->segment != segment || g_strcmp0(recording->participant_id, participant_id) != 0 ||
+        g_strcmp0(recording->stream, stream) != 0)
+      continue;
+    if (has_media(recording))
       return recording->path;
+    char *kept = is_candidate_take(room, recording) && recording->path
+                     ? g_strconcat(recording->path, KEPT_SUFFIX, NULL)
+                     : NULL;
+    if (kept && g_file_test(kept, G_FILE_TEST_IS_REGULAR)) {
+      g_ptr_array_add(strings, kept);
+      return kept;
+    }
+    g_free(kept);
   }
   return NULL;
 }
@@ -273,7 +289,7 @@ plan_people(const ImsRoomRecord *room, Plan *plan)
       gboolean any = FALSE;
       for (guint s = 0; s < room->segments->len; s++) {
         const ImsRoomSegment *segment = g_ptr_array_index(room->segments, s);
-        cameras[s] = recording_path(room, segment->index, participant->id, "camera");
+        cameras[s] = recording_path(room, segment->index, participant->id, "camera", plan->arrays);
         any = any || cameras[s];
       }
       if (role == IMS_ROOM_ROLE_CANDIDATE || any)
@@ -356,6 +372,11 @@ run_job(gpointer data, gpointer user_data)
   ImsRoomCompositor *compositor = job->compositor;
   job->started = TRUE;
   gboolean objects = compositor->config.objects != NULL;
+  for (guint i = 0; i < job->room->recordings->len; i++) {
+    const ImsRoomRecording *recording = g_ptr_array_index(job->room->recordings, i);
+    if (recording->path && is_candidate_take(job->room, recording))
+      g_ptr_array_add(job->kept_links, g_strconcat(recording->path, KEPT_SUFFIX, NULL));
+  }
 
   if ((!objects || upload_recordings(job)) && make_composite(job) && objects) {
     g_autofree char *key = g_strdup_printf("rooms/%s/" COMPOSITE_FILE_NAME, job->room_id);
@@ -432,6 +453,9 @@ on_written(gpointer data, const GError *error)
   } else if (job->outcome == OUTCOME_READY) {
     for (guint i = 0; i < job->spool_files->len; i++)
       ims_spool_remove(g_ptr_array_index(job->spool_files, i));
+    for (guint i = 0; i < job->kept_links->len; i++)
+      if (g_file_test(g_ptr_array_index(job->kept_links, i), G_FILE_TEST_EXISTS))
+        ims_spool_remove(g_ptr_array_index(job->kept_links, i));
     ims_log_session(G_LOG_LEVEL_INFO, session_id, NULL,
                     "room %s: composite ready (%s, %" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
                     " ms), %u recording(s) uploaded",
@@ -550,6 +574,7 @@ start_room(ImsRoomCompositor *compositor, const char *room_id)
   job->room_id = g_strdup(room_id);
   job->uploaded = g_ptr_array_new_with_free_func((GDestroyNotify) ims_room_recording_free);
   job->spool_files = g_ptr_array_new_with_free_func(g_free);
+  job->kept_links = g_ptr_array_new_with_free_func(g_free);
   g_hash_table_insert(compositor->active, job->room_id, job);
   submit(job, IMS_DATABASE_READ, "load for its composite", run_load, on_loaded);
 }
@@ -559,6 +584,15 @@ ims_room_compositor_room_ended(ImsRoomCompositor *compositor, const char *room_i
 {
   g_return_if_fail(compositor && room_id);
   start_room(compositor, room_id);
+}
+
+void
+ims_room_compositor_keep_take(ImsRoomCompositor *compositor, const char *path)
+{
+  g_return_if_fail(compositor && path);
+  g_autofree char *kept = g_strconcat(path, KEPT_SUFFIX, NULL);
+  if (link(path, kept) != 0 && errno != EEXIST)
+    g_warning("cannot keep %s for the room's composite (%s): %s", path, kept, g_strerror(errno));
 }
 
 /* ---- the scan ---- */

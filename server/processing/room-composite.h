@@ -29,6 +29,11 @@
  * room that is being handled is not started twice.  Without S3 the composite
  * is made and stays in the spool: set_composite ready with no key and no event.
  *
+ * The candidate's takes reach the processor while the room is live, and it
+ * removes a take's file once S3 holds it: ims_room_compositor_keep_take
+ * (called as each take goes to the processor) keeps a hard link for the
+ * composite, removed once the composite is stored.
+ *
  * Threads: every function here is for the main loop's thread; the worker
  * owns its room's job between the main loop handing it over and its report
  * (g_main_context_invoke); it reads only the config.  Nothing is locked.
@@ -62,6 +67,14 @@ ImsRoomCompositor *ims_room_compositor_new(const ImsRoomCompositorConfig *config
  * its composite made (see above), unless the room is being handled already.
  * Never waits: one database read is queued. */
 void ims_room_compositor_room_ended(ImsRoomCompositor *compositor, const char *room_id);
+
+/* A live room's candidate take is final and goes to the processor, which
+ * removes its file from the spool once S3 holds it (after End the composite
+ * still needs it): a hard link <path>.composite keeps it, and is removed once
+ * the room's composite is stored.  Call it before the processor gets the
+ * take.  Never waits (one link(2)); a failure is logged: the composite then
+ * shows that segment's candidate black if the processor was first. */
+void ims_room_compositor_keep_take(ImsRoomCompositor *compositor, const char *path);
 
 /* Starts every room list_rooms_to_composite lists that is not being handled.
  * Never waits: one read on the database thread (one at a time; a call during

@@ -15,6 +15,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
 #include <string.h>
 
 #include "imsd-build.h"
@@ -158,11 +159,12 @@ typedef struct {
 static void
 make_file(int index, const char *name, const char *video, const char *audio)
 {
+  g_free(media.files[index]);
   media.files[index] = g_build_filename(media.spool, name, NULL);
   g_autofree char *description = g_strdup_printf(
-      "videotestsrc num-buffers=15 ! video/x-raw,width=160,height=90,framerate=30/1 ! %s ! queue ! "
+      "videotestsrc num-buffers=%d ! video/x-raw,width=160,height=90,framerate=30/1 ! %s ! queue ! "
       "matroskamux name=mux ! filesink location=%s %s",
-      video, media.files[index], audio);
+      audio[0] ? 15 : 30, video, media.files[index], audio);
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
   assert_non_null(pipeline);
   g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
@@ -559,6 +561,48 @@ test_without_s3(void **state)
   g_unlink(made);
 }
 
+/* The MP4's duration as GStreamer's discoverer reads it. */
+static gint64
+mp4_duration_ms(const char *path)
+{
+  g_autoptr(GstDiscoverer) discoverer = gst_discoverer_new(10 * GST_SECOND, NULL);
+  g_autofree char *uri = gst_filename_to_uri(path, NULL);
+  g_autoptr(GstDiscovererInfo) info = gst_discoverer_discover_uri(discoverer, uri, NULL);
+  assert_non_null(info);
+  return (gint64) (gst_discoverer_info_get_duration(info) / GST_MSECOND);
+}
+
+static void
+test_kept_take(void **state)
+{
+  Fixture *f = *state;
+  /* segment 1 holds only the candidate's take, 1 s long (the segment was recorded as 0.5 s) */
+  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", "");
+  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
+  g_mutex_lock(&f->store.fake.lock);
+  GPtrArray *recordings = ((ImsRoomRecord *) g_hash_table_lookup(f->store.rooms, ROOM))->recordings;
+  g_ptr_array_set_size(recordings, 3); /* r0, r1 (the take), r2 */
+  g_mutex_unlock(&f->store.fake.lock);
+  start_compositor(f, FALSE);
+  /* the take goes to the processor, which removes it once S3 has it */
+  ims_room_compositor_keep_take(f->compositor, media.files[1]);
+  g_autofree char *kept = g_strconcat(media.files[1], ".composite", NULL);
+  GStatBuf st;
+  assert_int_equal(g_stat(kept, &st), 0);
+  assert_int_equal(st.st_nlink, 2);
+  ims_room_compositor_keep_take(f->compositor, media.files[1]); /* again: nothing changes */
+  assert_int_equal(g_unlink(media.files[1]), 0);
+
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  wait_for(f, "set_composite ready", 1);
+  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
+  gint64 duration = mp4_duration_ms(made);
+  if (duration < 1450 || duration > 1550) /* 0.5 s opening + the take's 1 s, not its recorded 0.5 s */
+    fail_msg("composite of %" G_GINT64_FORMAT " ms", duration);
+  assert_false(g_file_test(kept, G_FILE_TEST_EXISTS)); /* the composite is stored: the link goes */
+  g_unlink(made);
+}
+
 int
 main(void)
 {
@@ -569,6 +613,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_restart_scan, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failure_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_without_s3, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_kept_take, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
