@@ -28,6 +28,7 @@
 #include "imsd-build.h"
 #include "profile.h"
 #include "rendition.h"
+#include "rendition-test.h"
 #include "spool-files.h"
 
 #define WIDTH 640
@@ -52,22 +53,6 @@ typedef struct {
 
 /* ---- making the inputs ---------------------------------------------------------------------------- */
 
-static void
-run_launch(const char *description)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
-  if (pipeline == NULL)
-    fail_msg("%s: %s", description, error->message);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
-    fail_msg("%s did not reach EOS", description);
-}
-
 /* One second of a solid colour (ARGB) through encoder, with a tone of hz unless it is 0; muxer_options
  * are matroskamux's. */
 static char *
@@ -86,7 +71,7 @@ make_input(const char *name, guint32 argb, int width, int height, const char *en
       "video/x-raw,width=%d,height=%d,framerate=30/1 ! %s ! queue ! matroskamux name=mux %s ! "
       "filesink location=%s %s",
       argb, width, height, encoder, muxer_options, path, audio);
-  run_launch(description);
+  rendition_test_run_launch(description);
   return path;
 }
 

@@ -23,6 +23,7 @@
 #include "payloads.h"
 #include "processing-fakes.h"
 #include "profile.h"
+#include "rendition-test.h"
 #include "room-composite.h"
 #include "spool-files.h"
 
@@ -165,14 +166,7 @@ make_file(int index, const char *name, const char *video, const char *audio)
       "videotestsrc num-buffers=%d ! video/x-raw,width=160,height=90,framerate=30/1 ! %s ! queue ! "
       "matroskamux name=mux ! filesink location=%s %s",
       audio[0] ? 15 : 30, video, media.files[index], audio);
-  g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
-  assert_non_null(pipeline);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  assert_true(message && GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS);
+  rendition_test_run_launch(description);
 }
 
 #define OPUS                                                                                      \
