@@ -170,12 +170,13 @@ is_candidate_take(const ImsRoomRecord *room, const ImsRoomRecording *recording)
          g_strcmp0(recording->stream, "camera") == 0 && segment && segment->take_id;
 }
 
-/* A recording with media on disk (its receiver closed it, or a crash cut it). */
+/* A recording whose file is on disk: closed by its receiver, cut, or left recording by a crash (the
+ * room has ended: nothing writes it any more; what the file holds is read).  Failed: nothing usable. */
 static gboolean
 has_media(const ImsRoomRecording *recording)
 {
-  return (recording->status == IMS_TAKE_COMPLETED || recording->status == IMS_TAKE_INTERRUPTED) &&
-         recording->path && g_file_test(recording->path, G_FILE_TEST_IS_REGULAR);
+  return recording->status != IMS_TAKE_FAILED && recording->path &&
+         g_file_test(recording->path, G_FILE_TEST_IS_REGULAR);
 }
 
 /* Uploads path to key.  Blocks for the upload (bounded by the object store's request timeout).  FALSE
