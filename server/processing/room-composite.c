@@ -510,17 +510,19 @@ on_processing(gpointer data, const GError *error)
 {
   Job *job = data;
   ImsRoomCompositor *compositor = job->compositor;
+  if (!error && compositor->stopping) {
+    /* back to pending, also once freed (this write keeps it alive): the next start makes it */
+    compositor->jobs--;
+    job->outcome = OUTCOME_PENDING;
+    job->why = g_strdup("imsd is stopping");
+    submit(job, IMS_DATABASE_WRITE, "composite results", run_results, on_written);
+    return;
+  }
   if (!job_answered(compositor))
     return;
   if (error) {
     g_warning("room %s: cannot mark the composite processing: %s", job->room_id, error->message);
     forget_job(job);
-    return;
-  }
-  if (compositor->stopping) { /* back to pending: the next start makes it */
-    job->outcome = OUTCOME_PENDING;
-    job->why = g_strdup("imsd is stopping");
-    submit(job, IMS_DATABASE_WRITE, "composite results", run_results, on_written);
     return;
   }
   g_hash_table_steal_extended(compositor->made, job->room_id, NULL, (gpointer *) &job->composite);
