@@ -20,7 +20,7 @@
  * probes run on streaming threads and read only their Trim, which outlives the pipeline; a scan's
  * handoffs write its Scan under its lock.
  */
-#define G_LOG_DOMAIN "imsd.rendition"
+#define G_LOG_DOMAIN "imsd.composite"
 
 #include "composite.h"
 
