@@ -35,6 +35,8 @@ typedef struct {
   gboolean ice_lite;           /* say a=ice-lite */
   gboolean prefer_dtls_client; /* with an actpass offer: TRUE answers a=setup:active */
   guint video_start_kbps;      /* x-google-start-bitrate in the video fmtp; 0: none */
+  gboolean allow_video_only;   /* a screen share: an offer with video and no audio m-line is
+                                  accepted (negotiation->audio.codec IMS_SDP_CODEC_NONE) */
 } ImsAnswerLocal;
 
 /* One track both sides agreed on. */
