@@ -7,9 +7,30 @@
 
 #include "database.h"
 #include "log-session.h"
+#include "room-registry.h"
 #include "token.h"
 
 #define SWEEP_INTERVAL_SECONDS 30
+
+/* The peers whose join was a room.join (ImsPeer* set, main loop only): their
+ * endpoint is an ImsRoomMember, every other peer's an ImsSession.  One set
+ * for the process, because the handler's message and closed are given the
+ * endpoint and the peer but no handler data, and a peer is one connection
+ * whichever registry serves it. */
+static GHashTable *room_peers;
+
+static gboolean
+is_room_peer(ImsPeer *peer)
+{
+  return room_peers && g_hash_table_contains(room_peers, peer);
+}
+
+/* FALSE if peer was not a room peer. */
+static gboolean
+forget_room_peer(ImsPeer *peer)
+{
+  return room_peers && g_hash_table_remove(room_peers, peer);
+}
 
 struct _ImsRegistry {
   const ImsSessionContext *context;
@@ -17,6 +38,7 @@ struct _ImsRegistry {
   GHashTable *sessions; /* id -> ImsSession*, owned: live sessions */
   GHashTable *loading;  /* id -> SessionLoad*: sessions being read for a join */
   guint sweep_id;
+  ImsRoomRegistry *rooms; /* room.join goes there; NULL: refused (not owned) */
 
   guint shutdown_pending; /* sessions still finalizing */
   ImsDoneFunc shutdown_done;
@@ -154,6 +176,22 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data)
   ImsRegistry *registry = data;
   g_autoptr(GError) error = NULL;
 
+  /* the first message decides: a live room's join is the room registry's */
+  forget_room_peer(peer);
+  if (message->type == IMS_MESSAGE_ROOM_JOIN) {
+    if (!registry->rooms) {
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_ROOM_NOT_FOUND,
+                          "This server has no live rooms.");
+      ims_peer_join_finish(peer, NULL, NULL, error);
+      return;
+    }
+    if (!room_peers)
+      room_peers = g_hash_table_new(NULL, NULL);
+    g_hash_table_add(room_peers, peer);
+    ims_room_registry_join(registry->rooms, peer, message);
+    return;
+  }
+
   if (!check_token(registry, message, &error)) {
     refuse_join(peer, message->session_id, error);
     return;
@@ -186,21 +224,31 @@ join_cancel(ImsPeer *peer, gpointer data)
   ImsRegistry *registry = data;
   GHashTableIter iter;
   gpointer value;
+  if (forget_room_peer(peer)) {
+    ims_room_registry_join_cancel(registry->rooms, peer);
+    return;
+  }
   g_hash_table_iter_init(&iter, registry->loading);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     g_ptr_array_remove(((SessionLoad *) value)->peers, peer);
 }
 
-/* A joined peer's endpoint is its session. */
+/* A joined peer's endpoint is its session, or its room member after a room.join. */
 static gboolean
 peer_message(gpointer endpoint, ImsPeer *peer, const ImsMessage *message, GError **error)
 {
+  if (is_room_peer(peer))
+    return ims_room_registry_message(endpoint, peer, message, error);
   return ims_session_handle_message(endpoint, peer, message, error);
 }
 
 static void
 peer_closed(gpointer endpoint, ImsPeer *peer)
 {
+  if (forget_room_peer(peer)) {
+    ims_room_registry_closed(endpoint, peer);
+    return;
+  }
   ims_session_detach(endpoint, peer);
   ims_session_unref(endpoint);
 }
@@ -292,6 +340,10 @@ ims_registry_shutdown(ImsRegistry *registry, ImsDoneFunc done, gpointer user_dat
     registry->shutdown_pending++;
     ims_session_shutdown(value, on_session_shut_down, registry);
   }
+  if (registry->rooms) { /* and the live rooms' open files */
+    registry->shutdown_pending++;
+    ims_room_registry_shutdown(registry->rooms, on_session_shut_down, registry);
+  }
   on_session_shut_down(registry);
 }
 
@@ -314,6 +366,12 @@ ims_registry_new(const ImsSessionContext *context, const char *token_secret)
   registry->loading = g_hash_table_new(g_str_hash, g_str_equal);
   registry->sweep_id = g_timeout_add_seconds(SWEEP_INTERVAL_SECONDS, on_sweep, registry);
   return registry;
+}
+
+void
+ims_registry_set_rooms(ImsRegistry *registry, ImsRoomRegistry *rooms)
+{
+  registry->rooms = rooms;
 }
 
 void

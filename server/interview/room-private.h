@@ -142,8 +142,5 @@ JsonNode *ims_room_state_node(ImsRoom *room, ImsRoomMember *member);
 char *ims_room_state_json(ImsRoom *room, ImsRoomMember *member);
 /* {"type":"room.joined","participantId","role","room"}.  Transfer full. */
 char *ims_room_joined_json(ImsRoom *room, ImsRoomMember *member);
-/* {"type":"answer","pc","sdp"} and {"type":"ice","pc","candidate","sdpMLineIndex"}. */
-char *ims_room_answer_json(const char *pc, const char *sdp);
-char *ims_room_ice_json(const char *pc, guint mline_index, const char *candidate);
 /* {"type":"quality","participants":[...]}.  Transfer full. */
 char *ims_room_quality_json(ImsRoom *room);

@@ -1,7 +1,8 @@
 /* room-view.c: what a live room sends its members (docs/live-rooms.md,
  * "Signaling"): room.state (each member its own view: observers are listed
  * to interviewers, or to everyone with observersVisible; a member always
- * sees itself), room.joined, answers and candidates by pc id, quality. */
+ * sees itself), room.joined, quality.  Answers and candidates by pc id are
+ * message.h's (ims_message_room_answer_json, ims_message_room_ice_json). */
 #define G_LOG_DOMAIN "imsd.room"
 
 #include "room-private.h"
@@ -154,29 +155,6 @@ ims_room_joined_json(ImsRoom *room, ImsRoomMember *member)
   ims_json_add_string(b, "role", ims_room_role_to_string(member->participant->role));
   json_builder_set_member_name(b, "room");
   json_builder_add_value(b, ims_room_state_node(room, member));
-  return finish(b);
-}
-
-char *
-ims_room_answer_json(const char *pc, const char *sdp)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  ims_json_add_string(b, "type", "answer");
-  ims_json_add_string(b, "pc", pc);
-  ims_json_add_string(b, "sdp", sdp);
-  return finish(b);
-}
-
-char *
-ims_room_ice_json(const char *pc, guint mline_index, const char *candidate)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  ims_json_add_string(b, "type", "ice");
-  ims_json_add_string(b, "pc", pc);
-  ims_json_add_string(b, "candidate", candidate);
-  ims_json_add_int(b, "sdpMLineIndex", mline_index);
   return finish(b);
 }
 

@@ -537,6 +537,8 @@ handle_ice(ImsRoom *room, ImsRoomMember *member, const ImsMessage *message, GErr
   const ImsRoomMediaOps *media = room->context->media;
   g_autoptr(GError) media_error = NULL;
   gboolean ok;
+  if (!message->pc)
+    return refuse(error, IMS_SIGNAL_ERROR_BAD_MESSAGE, "A live room's ice names its pc.");
   if (g_str_has_prefix(message->pc, "pub:")) {
     Publication *publication = g_hash_table_lookup(member->publications, message->pc + 4);
     if (!publication)
@@ -668,11 +670,11 @@ ims_room_media_answer(ImsRoom *room, gpointer owner, const char *sdp)
     Publication *publication = owner;
     member = publication->member;
     g_autofree char *pc = g_strdup_printf("pub:%s", publication->stream);
-    json = ims_room_answer_json(pc, sdp);
+    json = ims_message_room_answer_json(pc, sdp);
   } else {
     Subscription *subscription = owner;
     member = subscription->member;
-    json = ims_room_answer_json(subscription->pc, sdp);
+    json = ims_message_room_answer_json(subscription->pc, sdp);
   }
   if (member && member->peer) /* retired: nobody to tell */
     ims_peer_send(member->peer, json);
@@ -689,11 +691,11 @@ ims_room_media_ice_candidate(ImsRoom *room, gpointer owner, guint mline_index,
     Publication *publication = owner;
     member = publication->member;
     g_autofree char *pc = g_strdup_printf("pub:%s", publication->stream);
-    json = ims_room_ice_json(pc, mline_index, candidate);
+    json = ims_message_room_ice_json(pc, mline_index, candidate);
   } else {
     Subscription *subscription = owner;
     member = subscription->member;
-    json = ims_room_ice_json(subscription->pc, mline_index, candidate);
+    json = ims_message_room_ice_json(subscription->pc, mline_index, candidate);
   }
   if (member && member->peer)
     ims_peer_send(member->peer, json);
