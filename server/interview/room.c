@@ -50,13 +50,21 @@ ims_room_ref(ImsRoom *room)
 }
 
 static void run_idle_closes(ImsRoom *room);
+static void close_later(ImsRoom *room, OwnerKind kind, gpointer owner);
 
 void
 ims_room_unref(ImsRoom *room)
 {
   if (!room || !g_ref_count_dec(&room->ref_count))
     return;
-  /* no member, no write: only handles waiting for their idle may be left */
+  /* no member, no write: only handles waiting for their idle, and retired
+   * publications whose files were never final (a shutdown that timed out),
+   * may be left */
+  for (guint i = 0; i < room->open_files->len; i++) {
+    OpenFile *file = g_ptr_array_index(room->open_files, i);
+    if (file->publication && file->publication->file == file)
+      close_later(room, OWNER_PUBLICATION, file->publication);
+  }
   g_clear_handle_id(&room->idle_close_id, g_source_remove);
   g_clear_handle_id(&room->quality_id, g_source_remove);
   run_idle_closes(room);
