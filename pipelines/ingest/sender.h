@@ -48,6 +48,8 @@ typedef struct {
 typedef struct {
   const ImsTransportNetwork *network; /* as ImsReceiverConfig.network; read by new only */
   const char *session_id;             /* log lines' session field (copied); NULL: log_id */
+  const char *stream_id; /* the answer's a=msid stream id (the publisher's participant id +
+                            stream; copied); NULL: log_id */
 } ImsSenderConfig;
 
 /* A subscriber of publisher (which must have negotiated: FALSE otherwise,
