@@ -1,5 +1,5 @@
 /* receiver-private.h: what receiver.c, receiver-take.c and
- * receiver-forward.c share: the receiver's struct, one track of the
+ * receiver-feedback.c share: the receiver's struct, one track of the
  * receiver (loop side), a take's end, and what a sender (sender.c) asks of
  * its publisher's receiver. */
 #pragma once
@@ -81,7 +81,7 @@ struct _ImsReceiver {
   char *split_path; /* a split asked for: the next video keyframe opens it (NULL: none) */
   char *split_take_id;
 
-  /* forwarding, loop side (receiver-forward.c) */
+  /* forwarding, loop side (receiver-feedback.c) */
   GPtrArray *senders;             /* ImsSender* attached (borrowed: each detaches before it goes) */
   gint64 keyframe_forwarded_us;   /* the last PLI sent for a subscriber */
   guint64 rtp_bytes_at_report;    /* transport bytes at the last report, for the bitrate */
@@ -108,7 +108,12 @@ void ims_receiver_unref(ImsReceiver *receiver);
 /* Loop side: sends a PLI for the publisher's video now (no limit). */
 void ims_receiver_send_pli(ImsReceiver *receiver, gint64 now);
 
-/* receiver-forward.c, every function on the receiver's loop thread. */
+/* receiver-feedback.c, every function on the receiver's loop thread. */
+/* Adds the packets the track's stream lost since the last call to
+ * imsd_receive_packets_lost_total. */
+void ims_receiver_count_lost(Track *track);
+/* Receiver reports for both tracks and REMB (ims_receiver_forward_remb()). */
+void ims_receiver_send_reports(ImsReceiver *receiver, gint64 now);
 /* Adds / removes a sender of this receiver: it gets every packet from then on / no more. */
 void ims_receiver_attach_sender(ImsReceiver *receiver, ImsSender *sender);
 void ims_receiver_detach_sender(ImsReceiver *receiver, ImsSender *sender);

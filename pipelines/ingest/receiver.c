@@ -1,14 +1,21 @@
 /* receiver.c: one candidate's receive path; see receiver.h.
  *
- * Two halves share the struct:
+ * Two halves share the struct (receiver-private.h):
  *   main side (main context): closed, offered, answered, pending candidates,
- *     take_open;
- *   loop side (the media loop's thread): tracks, timeline, writer, timer.
+ *     take_open, the kept negotiation;
+ *   loop side (the media loop's thread): tracks, timeline, writer, timer,
+ *     a pending split, the senders.
  * The transport's getters and setters may be called from either side
- * (transport.h).  last_media_us is atomic.  A take's result, its file
- * closed and its completeness counted, comes from receiver-take.c.  Messages between the sides hold
- * a reference; a message that reaches the main side after
+ * (transport.h).  last_media_us and video_only are atomic; the quality
+ * snapshot has its own lock.  A take's result, its file closed and its
+ * completeness counted, comes from receiver-take.c; the reports, REMB and
+ * forwarding to senders from receiver-feedback.c.  Messages between the
+ * sides hold a reference; a message that reaches the main side after
  * ims_receiver_free() is dropped (closed).
+ *
+ * A split (ims_receiver_split_take()) waits on the loop for the next video
+ * keyframe: the frames before it go to the old file, the keyframe starts the
+ * new one, so the two files join without a gap or an overlap.
  */
 #define G_LOG_DOMAIN "imsd.ingest.receiver"
 
@@ -186,54 +193,6 @@ ask_keyframe(ImsReceiver *receiver, gint64 now)
     ims_receiver_send_pli(receiver, now);
 }
 
-/* Adds the packets the track's stream lost since the last call to
- * imsd_receive_packets_lost_total (lost can shrink: a late packet counts
- * as received). */
-static void
-count_lost(Track *track)
-{
-  ImsReceiveStreamStats stats;
-  if (!track->stream)
-    return;
-  ims_receive_stream_get_stats(track->stream, &stats);
-  if (stats.lost > track->lost_counted)
-    ims_metric_add(&ims_metric_receive_packets_lost, track->track, stats.lost - track->lost_counted);
-  track->lost_counted = MAX(track->lost_counted, stats.lost);
-}
-
-/* Receiver reports for both tracks and REMB with the target bitrate (or a
- * subscriber's lower one: receiver-forward.c). */
-static void
-send_reports(ImsReceiver *receiver, gint64 now)
-{
-  ImsRtcpReportBlock blocks[IMS_TRACK_COUNT];
-  guint count = 0;
-  guint32 ssrcs[IMS_TRACK_COUNT];
-  guint ssrc_count = 0;
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    Track *track = &receiver->tracks[i];
-    count_lost(track);
-    if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
-      count++;
-    if (track->ssrc)
-      ssrcs[ssrc_count++] = track->ssrc;
-  }
-  if (count == 0)
-    return;
-  guint8 buffer[512];
-  int length = ims_rtcp_write_receiver_report(buffer, sizeof buffer, receiver->local_ssrc, blocks,
-                                              count);
-  guint64 remb_bps = ims_receiver_forward_remb(receiver, (guint64) receiver->config.target_kbps * 1000,
-                                              now);
-  if (length > 0 && remb_bps > 0) {
-    int remb = ims_rtcp_write_remb(buffer + length, sizeof buffer - (gsize) length,
-                                   receiver->local_ssrc, remb_bps, ssrcs, ssrc_count);
-    if (remb > 0)
-      length += remb;
-  }
-  send_rtcp(receiver, buffer, length);
-}
-
 static gboolean
 on_timer(gpointer data)
 {
@@ -255,7 +214,7 @@ on_timer(gpointer data)
     }
   }
   if (now - receiver->last_report_us >= REPORT_INTERVAL_US) {
-    send_reports(receiver, now);
+    ims_receiver_send_reports(receiver, now);
     ims_receiver_forward_report(receiver, now);
     receiver->last_report_us = now;
   }
@@ -627,7 +586,7 @@ loop_teardown(gpointer data)
   ims_transport_close(receiver->transport);
   receiver->transport = NULL;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    count_lost(&receiver->tracks[i]);
+    ims_receiver_count_lost(&receiver->tracks[i]);
     receiver->tracks[i].lost_counted = 0;
     g_clear_pointer(&receiver->tracks[i].stream, ims_receive_stream_free);
     g_clear_pointer(&receiver->tracks[i].depacketizer, ims_depacketizer_free);

@@ -1,4 +1,4 @@
-/* sender-private.h: what the publisher's receiver (receiver-forward.c)
+/* sender-private.h: what the publisher's receiver (receiver-feedback.c)
  * calls on each of its senders, on the receiver's media loop thread.  None
  * of these allocates, locks or waits. */
 #pragma once

@@ -1,5 +1,7 @@
-/* receiver-forward.c: the receiver's side of forwarding (an SFU): the
- * senders of its publisher (sender.h) and what passes between them.
+/* receiver-feedback.c: what the receiver sends back to its publisher (the
+ * receiver reports and REMB of every report interval) and its side of
+ * forwarding (an SFU): the senders of its publisher (sender.h) and what
+ * passes between them.
  *
  * Every sender of a receiver lives on the receiver's media loop; the list
  * of them (receiver->senders) is loop side, so a forwarded packet is a loop
@@ -13,13 +15,63 @@
  *
  * Also the link quality snapshot of the receiver (ims_receiver_get_quality()).
  */
-#define G_LOG_DOMAIN "imsd.ingest.forward"
+#define G_LOG_DOMAIN "imsd.ingest.receiver"
 
 #include "receiver-private.h"
 
+#include "metrics.h"
 #include "sender-private.h"
 
 #define FORWARD_KEYFRAME_INTERVAL_US (500 * 1000)
+
+/* Adds the packets the track's stream lost since the last call to
+ * imsd_receive_packets_lost_total (lost can shrink: a late packet counts
+ * as received). */
+void
+ims_receiver_count_lost(Track *track)
+{
+  ImsReceiveStreamStats stats;
+  if (!track->stream)
+    return;
+  ims_receive_stream_get_stats(track->stream, &stats);
+  if (stats.lost > track->lost_counted)
+    ims_metric_add(&ims_metric_receive_packets_lost, track->track, stats.lost - track->lost_counted);
+  track->lost_counted = MAX(track->lost_counted, stats.lost);
+}
+
+/* Receiver reports for both tracks and REMB with the target bitrate (or a
+ * subscriber's lower one: ims_receiver_forward_remb()). */
+void
+ims_receiver_send_reports(ImsReceiver *receiver, gint64 now)
+{
+  ImsRtcpReportBlock blocks[IMS_TRACK_COUNT];
+  guint count = 0;
+  guint32 ssrcs[IMS_TRACK_COUNT];
+  guint ssrc_count = 0;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    Track *track = &receiver->tracks[i];
+    ims_receiver_count_lost(track);
+    if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
+      count++;
+    if (track->ssrc)
+      ssrcs[ssrc_count++] = track->ssrc;
+  }
+  if (count == 0)
+    return;
+  guint8 buffer[512];
+  int length = ims_rtcp_write_receiver_report(buffer, sizeof buffer, receiver->local_ssrc, blocks,
+                                              count);
+  guint64 remb_bps = ims_receiver_forward_remb(receiver, (guint64) receiver->config.target_kbps * 1000,
+                                              now);
+  if (length > 0 && remb_bps > 0) {
+    int remb = ims_rtcp_write_remb(buffer + length, sizeof buffer - (gsize) length,
+                                   receiver->local_ssrc, remb_bps, ssrcs, ssrc_count);
+    if (remb > 0)
+      length += remb;
+  }
+  if (length > 0)
+    ims_transport_send_rtcp(receiver->transport, buffer, (gsize) length);
+}
 
 void
 ims_receiver_attach_sender(ImsReceiver *receiver, ImsSender *sender)
