@@ -17,7 +17,7 @@
  *
  * Forwarding: senders (sender.h) created on the receiver's media loop get
  * every RTP packet and sender report of the publisher as it arrives
- * (receiver-forward.c); their feedback (PLI/FIR, REMB) is merged into the
+ * (receiver-feedback.c); their feedback (PLI/FIR, REMB) is merged into the
  * receiver's own.  A screen share (allow_video_only) has no audio track.
  *
  * Lifecycle: new -> negotiating (offer handled, answer sent) -> live (secure,

@@ -7,7 +7,7 @@
  * (ims_answer_negotiate_subscriber(), answer-send.h) and, once its SRTP keys
  * are set, the receiver hands it every RTP packet and sender report of the
  * publisher on the receive thread, as a function call: no decode, no encode,
- * no allocation, no lock and no thread hop per packet (receiver-forward.c).
+ * no allocation, no lock and no thread hop per packet (receiver-feedback.c).
  * Per packet it rewrites SSRC, payload type, sequence number (continuous per
  * sender) and header extensions to the subscriber's negotiation, keeps video
  * packets in a retransmission buffer (rtx-buffer.c: the last 512 packets or
@@ -48,6 +48,8 @@ typedef struct {
 typedef struct {
   const ImsTransportNetwork *network; /* as ImsReceiverConfig.network; read by new only */
   const char *session_id;             /* log lines' session field (copied); NULL: log_id */
+  const char *stream_id; /* the answer's a=msid stream id (the publisher's participant id +
+                            stream; copied); NULL: log_id */
 } ImsSenderConfig;
 
 /* A subscriber of publisher (which must have negotiated: FALSE otherwise,

@@ -35,6 +35,7 @@
 
 #include "answer.h" /* ims_answer_public_candidate() */
 #include "log-session.h"
+#include "rtp.h" /* ims_rtp_is_rtcp() */
 
 /* clang-format off */
 G_DEFINE_QUARK(ims-transport-error-quark, ims_transport_error)
@@ -618,6 +619,27 @@ ims_transport_send_rtcp(ImsTransport *transport, const guint8 *buf, gsize len)
   int result = ims_transport_send_datagram(transport, transport->send_buf, (gsize) size);
   if (result == 0)
     transport->stats.rtcp_sent++;
+  return result;
+}
+
+int
+ims_transport_send_rtp(ImsTransport *transport, const guint8 *buf, gsize len)
+{
+  if (transport_is_closed(transport) || transport->srtp_out == NULL)
+    return -ENOTCONN;
+  if (len < 12 || (buf[0] >> 6) != 2 || ims_rtp_is_rtcp(buf, len))
+    return -EINVAL;
+  if (len > IMS_TRANSPORT_PACKET_MAX)
+    return -EMSGSIZE;
+  memcpy(transport->send_buf, buf, len);
+  int size = (int) len;
+  if (srtp_protect(transport->srtp_out, transport->send_buf, &size) != srtp_err_status_ok)
+    return -EIO;
+  int result = ims_transport_send_datagram(transport, transport->send_buf, (gsize) size);
+  if (result == 0) {
+    transport->stats.rtp_sent++;
+    transport->stats.rtp_bytes_sent += len;
+  }
   return result;
 }
 

@@ -143,17 +143,21 @@ typedef struct {
    * live -> active with started_at, ended -> completed with completed_at). */
   gboolean (*save_room_state)(ImsStore *store, const ImsRoomRecord *room, GError **error);
   /* Opens a segment (with the candidate's take row inserted before it when
-   * take_id is set: question segment->question_index, the next number of
-   * that question, status RECORDING, started_at the segment's; path is the
-   * candidate's camera recording of that segment, set later by
-   * update_recording's caller through sessions.update_take).
-   * IMS_STORE_ERROR_CONFLICT for an index the room already has. */
+   * take_id is set: of question segment->question_index, numbered by how many
+   * times that question was marked, status RECORDING, started_at the
+   * segment's, path empty until insert_recording of the candidate's camera
+   * file of this segment sets it; the take is finished with
+   * sessions.update_take as a one-way take is).  One statement.
+   * IMS_STORE_ERROR_CONFLICT for an index the room already has, NOT_FOUND
+   * without the room or the question. */
   gboolean (*insert_segment)(ImsStore *store, const char *room_id, const ImsRoomSegment *segment,
                              GError **error);
   /* Sets ended_at of segment index; NOT_FOUND if the room has no such segment. */
   gboolean (*finish_segment)(ImsStore *store, const char *room_id, int index, gint64 ended_at,
                              GError **error);
-  /* IMS_STORE_ERROR_CONFLICT for a second (segment, participant, stream). */
+  /* The candidate's camera file of a question segment also becomes its
+   * take's path.  IMS_STORE_ERROR_CONFLICT for a second (segment,
+   * participant, stream); NOT_FOUND without the segment or participant. */
   gboolean (*insert_recording)(ImsStore *store, const char *room_id,
                                const ImsRoomRecording *recording, GError **error);
   /* status, duration, size, object_key of recording->id; NOT_FOUND if none. */
@@ -163,8 +167,10 @@ typedef struct {
    * the session. */
   gboolean (*add_question)(ImsStore *store, const char *session_id, const ImsQuestion *question,
                            int *index, GError **error);
-  /* Ended rooms whose composite is pending or failed-retryable, oldest first
-   * (char* room ids, free func set, transfer full). */
+  /* Ended rooms whose composite is pending or failed-retryable (failed fewer
+   * than 3 times: each set_composite "failed" counts one), oldest end first
+   * (char* room ids, free func set, transfer full).  "processing" is not
+   * listed. */
   GPtrArray *(*list_rooms_to_composite)(ImsStore *store, GError **error);
   /* Sets composite_status, composite_key, composite_size, composite_chapters
    * (key and chapters may be NULL); NOT_FOUND without the room. */
