@@ -4,7 +4,10 @@
  * Each recorded publication writes one file per segment (a row of
  * room_recordings): it starts once media flow in a live room, is split at
  * each mark (the receiver closes one file and opens the next atomically) and
- * stopped at end or when the publication goes (cut: interrupted).  The
+ * stopped at end or when the publication goes (cut: interrupted).  A stream
+ * that starts again in a segment where it already has a file (its publisher
+ * rejoined) opens the next segment, of the same question: a segment holds at
+ * most one file per participant and stream.  The
  * candidate's camera file of a question segment is also that segment's take
  * of the candidate session: when it is final it is announced
  * (candidate.response_submitted) and handed to the processor like a one-way
@@ -130,6 +133,19 @@ fail_file(ImsRoom *room, OpenFile *file, const char *why, RoomWrite *write)
   g_ptr_array_remove(room->open_files, file);
 }
 
+/* TRUE if participant_id already has a file of stream in segment. */
+static gboolean
+has_file(ImsRoom *room, int segment, const char *participant_id, const char *stream)
+{
+  for (guint i = 0; i < room->record->recordings->len; i++) {
+    const ImsRoomRecording *recording = g_ptr_array_index(room->record->recordings, i);
+    if (recording->segment == segment && g_strcmp0(recording->participant_id, participant_id) == 0 &&
+        g_strcmp0(recording->stream, stream) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 start_file_into(ImsRoom *room, Publication *publication, RoomWrite *write)
 {
@@ -137,6 +153,18 @@ start_file_into(ImsRoom *room, Publication *publication, RoomWrite *write)
   if (room->record->state != IMS_ROOM_LIVE || !segment || !publication->flowing ||
       publication->file || !publication->member || !records(room, publication->member->participant))
     return;
+  const ImsRoomParticipant *participant = publication->member->participant;
+  if (has_file(room, segment->index, participant->id, publication->stream)) {
+    /* a rejoin: a segment has one file per participant and stream, so the
+     * room goes on in a new segment of the same question (which starts
+     * this file and splits the others) */
+    ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL,
+                    "%s's %s is back in segment %d: segment %d goes on with the same question",
+                    participant->id, publication->stream, segment->index, segment->index + 1);
+    ims_room_open_segment_at(room, segment->question_index, NULL, write, g_get_real_time());
+    ims_room_broadcast_state(room);
+    return;
+  }
   OpenFile *file = new_file(room, publication, segment, write);
   if (!file)
     return;

@@ -22,7 +22,7 @@
 #define ROOM_ID "5b1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b14"
 #define SESSION_ID "3f0c2a8e-5d0b-4b8e-9a53-1c1f4f7f2f10"
 #define CANDIDATE "c0000000-0000-4000-8000-000000000001"
-#define INTERVIEWER "c0000000-0000-4000-8000-000000000002"
+#define INTERVIEWER "a0000000-0000-4000-8000-000000000002"
 
 typedef struct {
   GPtrArray *frames; /* char*: everything sent, errors included */

@@ -261,6 +261,40 @@ test_leave_finalizes_interrupted(void **state)
                                               "connected"));
 }
 
+/* A candidate who drops and comes back during a question goes on in a new segment of the same
+ * question (a segment has one file per participant and stream): its first take is interrupted,
+ * the second is take 2; the interviewer's file is split there. */
+static void
+test_rejoin_mid_question_new_segment(void **state)
+{
+  Fixture *f = *state;
+  join(f, 0, CANDIDATE, NULL);
+  join(f, 1, INTERVIEWER, NULL);
+  publish_flowing(f, 1, "camera");
+  assert_null(send_message(f, 1, IMS_MESSAGE_MARK, NULL, NULL, 1, NULL));
+  publish_flowing(f, 0, "camera");
+  FakeMedia *first = publisher_media(f, 0, "camera");
+  FakeMedia *interviewer = publisher_media(f, 1, "camera");
+  g_autofree char *first_path = g_strdup(first->file);
+  leave(f, 0);
+  finish_file(f, first, first_path, TRUE);
+  join(f, 0, CANDIDATE, NULL);
+  publish_flowing(f, 0, "camera");
+  assert_int_equal(f->room->record->segments->len, 3);
+  ImsRoomSegment *segment = g_ptr_array_index(f->room->record->segments, 2);
+  assert_int_equal(segment->question_index, 1);
+  FakeMedia *second = publisher_media(f, 0, "camera");
+  g_autofree char *base = g_path_get_basename(second->file);
+  assert_true(g_str_has_prefix(base, "q2-take2-"));
+  assert_int_equal(interviewer->files->len, 3);
+  JsonObject *view = json_object_get_object_member(last_of_type(f, 1, "room.state"), "segment");
+  assert_int_equal(json_object_get_int_member(view, "index"), 2);
+  flush(f);
+  assert_true(has_call(f, "update_take q1 #1 interrupted"));
+  assert_true(has_call(f, "insert_segment 2 q1 take"));
+  assert_int_equal(count_calls(f, "insert_recording 2 c0000000 camera"), 1);
+}
+
 /* Observers are listed to interviewers (and to themselves), not to the candidate unless the
  * room's settings say so. */
 static void
@@ -336,6 +370,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_segment_without_media_not_announced, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rejoin_replaces, setup, teardown),
     cmocka_unit_test_setup_teardown(test_leave_finalizes_interrupted, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_rejoin_mid_question_new_segment, setup, teardown),
     cmocka_unit_test_setup_teardown(test_observer_visibility, setup, teardown),
     cmocka_unit_test_setup_teardown(test_quality, setup, teardown),
     cmocka_unit_test_setup_teardown(test_record_candidate_only, setup, teardown),
