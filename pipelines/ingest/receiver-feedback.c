@@ -101,6 +101,8 @@ ims_receiver_forward_clear(ImsReceiver *receiver)
 void
 ims_receiver_request_keyframe(ImsReceiver *receiver, gint64 now)
 {
+  if (!receiver->configured)
+    return; /* torn down (a sender outlived its receiver): no transport */
   if (receiver->keyframe_forwarded_us &&
       now - receiver->keyframe_forwarded_us < FORWARD_KEYFRAME_INTERVAL_US)
     return;

@@ -71,9 +71,11 @@ gboolean ims_sender_handle_offer(ImsSender *sender, const char *sdp, GError **er
 gboolean ims_sender_add_ice_candidate(ImsSender *sender, guint mline_index, const char *candidate,
                                       GError **error);
 
-/* The subscriber's link from its receiver reports (loss of the last report,
- * RTT from LSR/DLSR) and the bitrate the sender sent over the last 2 s.  Any
- * thread; a snapshot, zeros before the first report. */
+/* The subscriber's link from its receiver reports (the fraction lost of the
+ * last one, video first; RTT from its LSR/DLSR against the sender reports
+ * this sender sent) and the bitrate the sender sent over the publisher
+ * receiver's last 500 ms report interval.  Any thread; a snapshot, zeros
+ * before the first report. */
 void ims_sender_get_quality(ImsSender *sender, ImsLinkQuality *quality);
 
 /* Detaches from the publisher and closes.  Free every sender of a receiver

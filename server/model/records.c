@@ -222,6 +222,7 @@ ims_session_record_free(ImsSessionRecord *record)
   g_free(record->candidate_email);
   g_free(record->company_id);
   g_free(record->profile);
+  g_free(record->room_id);
   g_clear_pointer(&record->questions, g_ptr_array_unref);
   g_clear_pointer(&record->takes, g_ptr_array_unref);
   g_free(record);
@@ -307,7 +308,6 @@ ims_session_summary_free(ImsSessionSummary *summary)
   if (!summary)
     return;
   ims_session_record_free(summary->record);
-  g_free(summary->room_id);
   g_free(summary);
 }
 

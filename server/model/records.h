@@ -95,6 +95,8 @@ typedef struct {
   gint64 completed_at;  /* 0 if not */
   GPtrArray *questions; /* of ImsQuestion*, owned */
   GPtrArray *takes;     /* of ImsTake*, owned, ordered by question then number */
+  char *room_id;        /* a live session's room (read by load_session and the review list;
+                         * create_session ignores it), else NULL */
 } ImsSessionRecord;
 
 ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);
@@ -168,7 +170,6 @@ typedef struct {
   ImsSessionRecord *record; /* without questions and takes */
   int question_count;
   int take_count;
-  char *room_id; /* the live room of a live session, else NULL */
 } ImsSessionSummary;
 
 void ims_session_summary_free(ImsSessionSummary *summary);
@@ -178,7 +179,8 @@ typedef struct {
   const char *actor; /* the token's sub */
   const char *role;
   const char *company_id; /* the actor's, may be NULL */
-  const char *action; /* "list_sessions", "view_session", "media_url", "delete_media", "retention" */
+  const char *action; /* "list_sessions", "view_session", "media_url", "delete_media", "retention",
+                       * "view_room" */
   const char *target; /* session or file id, may be NULL */
   const char *remote; /* client address, may be NULL */
 } ImsAuditEntry;

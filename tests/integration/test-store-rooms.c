@@ -120,6 +120,7 @@ test_create_load_round_trip(void **state)
   /* The candidate session is live, with its questions. */
   g_autoptr(ImsSessionRecord) live = load_session(store, session->id);
   assert_int_equal(live->kind, IMS_SESSION_LIVE);
+  assert_string_equal(live->room_id, room->id);
   assert_int_equal(live->questions->len, 3);
   assert_int_equal(live->think_seconds, 0);
 
@@ -139,6 +140,7 @@ test_review_list_kind_and_room(void **state)
   create_session(store, one_way);
   g_autoptr(ImsSessionRecord) loaded = load_session(store, one_way->id);
   assert_int_equal(loaded->kind, IMS_SESSION_ONE_WAY);
+  assert_null(loaded->room_id);
   g_autoptr(ImsSessionRecord) session = NULL;
   g_autoptr(ImsRoomRecord) room = make_room("iv-list", &session);
   create_room(store, room, session);
@@ -154,11 +156,11 @@ test_review_list_kind_and_room(void **state)
     ImsSessionSummary *summary = g_ptr_array_index(list, i);
     if (g_str_equal(summary->record->id, session->id)) {
       assert_int_equal(summary->record->kind, IMS_SESSION_LIVE);
-      assert_string_equal(summary->room_id, room->id);
+      assert_string_equal(summary->record->room_id, room->id);
       live++;
     } else {
       assert_int_equal(summary->record->kind, IMS_SESSION_ONE_WAY);
-      assert_null(summary->room_id);
+      assert_null(summary->record->room_id);
     }
   }
   assert_int_equal(live, 1);

@@ -185,6 +185,37 @@ test_compatible_constrained_baseline(void **state)
   ims_negotiation_clear(&publisher);
 }
 
+/* The publisher's own profile-level-id (its answer's fmtp) comes before
+ * another constrained-baseline one, wherever it stands in the offer. */
+static void
+test_publishers_profile_first(void **state)
+{
+  ImsNegotiation publisher = { 0 }, n = { 0 };
+  g_autoptr(GError) error = NULL;
+  publish(CHROMIUM_OFFER, 0, FALSE, &publisher);
+  g_autofree char *answer = replace_all(publisher.answer, "profile-level-id=42e01f",
+                                        "profile-level-id=42e034");
+  g_free(publisher.answer);
+  publisher.answer = g_steal_pointer(&answer);
+  /* 108 stays 42e01f; 114 (after it) becomes packetization-mode 1, 42e034 */
+  g_autofree char *offer = replace_all(CHROMIUM_RECVONLY_OFFER,
+                                       "a=fmtp:114 level-asymmetry-allowed=1;packetization-mode=0;"
+                                       "profile-level-id=42e01f",
+                                       "a=fmtp:114 level-asymmetry-allowed=1;packetization-mode=1;"
+                                       "profile-level-id=42e034");
+  assert_true(ims_answer_negotiate_subscriber(offer, &publisher, &LOCAL, &n, &error));
+  assert_int_equal(n.video.payload_type, 114);
+  assert_non_null(strstr(n.answer, "profile-level-id=42e034\r\n"));
+  ims_negotiation_clear(&n);
+  /* the receive path's own answer (42e01f) picks 108, the first of the offer's two */
+  ims_negotiation_clear(&publisher);
+  publish(CHROMIUM_OFFER, 0, FALSE, &publisher);
+  assert_true(ims_answer_negotiate_subscriber(offer, &publisher, &LOCAL, &n, &error));
+  assert_int_equal(n.video.payload_type, 108);
+  ims_negotiation_clear(&n);
+  ims_negotiation_clear(&publisher);
+}
+
 /* A subscriber that cannot receive the publisher's codec is refused, and
  * out stays cleared. */
 static void
@@ -400,6 +431,7 @@ main(void)
     cmocka_unit_test(test_camera_to_chromium_subscriber),
     cmocka_unit_test(test_codec_by_the_subscribers_payload_type),
     cmocka_unit_test(test_compatible_constrained_baseline),
+    cmocka_unit_test(test_publishers_profile_first),
     cmocka_unit_test(test_subscriber_without_the_codec_is_bad_sdp),
     cmocka_unit_test(test_video_only_publisher),
     cmocka_unit_test(test_audio_only_publisher),

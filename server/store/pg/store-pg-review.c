@@ -67,7 +67,7 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
     summary->take_count = (int) ims_pg_get_int(result, row, 11);
     list->total = ims_pg_get_int(result, row, 12);
     ims_session_kind_from_string(PQgetvalue(result, row, 13), &record->kind);
-    summary->room_id = ims_pg_get_text(result, row, 14);
+    record->room_id = ims_pg_get_text(result, row, 14);
     g_ptr_array_add(list->summaries, summary);
   }
   return TRUE;

@@ -115,6 +115,7 @@ ims_pg_session_from_row(const PGresult *result, ImsSessionRecord *record, GError
     g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY, "unknown session kind '%s'", kind);
     return FALSE;
   }
+  record->room_id = ims_pg_get_text(result, 0, 16);
   return TRUE;
 }
 
@@ -140,7 +141,8 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
       self, "load session",
       "SELECT id, interview_id, invitation_id, user_id, candidate_email, company_id,"
       " profile, think_seconds, max_retakes, state, current_question, " IMS_PG_USEC("created_at") ", " IMS_PG_USEC(
-          "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") ", kind FROM sessions WHERE id = $1",
+          "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") ", kind,"
+      " (SELECT r.id FROM rooms r WHERE r.session_id = sessions.id) FROM sessions WHERE id = $1",
       &params, PGRES_TUPLES_OK, error);
   /* clang-format on */
   if (session == NULL)
