@@ -100,6 +100,20 @@ finish_join(ImsSession *session, ImsPeer *peer)
   ims_peer_join_finish(peer, ims_session_ref(session), ims_session_get_id(session), NULL);
 }
 
+void
+ims_registry_load_error(const GError *store_error, const char *id, ImsSignalError not_found,
+                        const char *not_found_message, GError **error)
+{
+  if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, not_found, not_found_message);
+    return;
+  }
+  ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot load it for a join: %s",
+                  store_error->message);
+  g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                      "The server cannot open the interview right now; try again.");
+}
+
 static void
 on_session_loaded(gpointer data, const GError *store_error)
 {
@@ -112,15 +126,8 @@ on_session_loaded(gpointer data, const GError *store_error)
   g_hash_table_steal(registry->loading, load->session_id);
   ImsSession *session = NULL;
   if (store_error) {
-    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
-                          "This interview link is not valid.");
-    } else {
-      ims_log_session(G_LOG_LEVEL_WARNING, load->session_id, NULL, "cannot load session: %s",
-                      store_error->message);
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                          "The server cannot open the interview right now; try again.");
-    }
+    ims_registry_load_error(store_error, load->session_id, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+                            "This interview link is not valid.", &error);
   } else {
     session = ims_session_new(g_steal_pointer(&load->record), registry->context);
     g_hash_table_insert(registry->sessions, g_strdup(load->session_id), session);
@@ -340,10 +347,9 @@ ims_registry_shutdown(ImsRegistry *registry, ImsDoneFunc done, gpointer user_dat
     registry->shutdown_pending++;
     ims_session_shutdown(value, on_session_shut_down, registry);
   }
-  if (registry->rooms) { /* and the live rooms' open files */
-    registry->shutdown_pending++;
-    ims_room_registry_shutdown(registry->rooms, on_session_shut_down, registry);
-  }
+  if (registry->rooms) /* and the live rooms' open files, each counted as a session */
+    ims_room_registry_shutdown(registry->rooms, &registry->shutdown_pending, on_session_shut_down,
+                               registry);
   on_session_shut_down(registry);
 }
 

@@ -57,6 +57,12 @@ void ims_registry_shutdown(ImsRegistry *registry, ImsDoneFunc done, gpointer use
  * shutdown that timed out). */
 guint ims_registry_get_finalizing(ImsRegistry *registry);
 
+/* The IMS_SIGNAL_ERROR a join answers when reading what it joins (session
+ * or room id) failed with store_error: not_found with its message when there
+ * is none, else internal (logged as a warning). */
+void ims_registry_load_error(const GError *store_error, const char *id, ImsSignalError not_found,
+                             const char *not_found_message, GError **error);
+
 /* room.join (a live room's join) goes to rooms (not owned: it must outlive
  * the peers it joined); without it, room.join is refused with room_not_found. */
 typedef struct _ImsRoomRegistry ImsRoomRegistry;

@@ -7,6 +7,7 @@
 
 #include "database.h"
 #include "log-session.h"
+#include "registry.h"
 #include "token.h"
 
 #define SWEEP_INTERVAL_SECONDS 30
@@ -16,10 +17,7 @@ struct _ImsRoomRegistry {
   GHashTable *rooms;   /* id -> ImsRoom*, owned */
   GHashTable *loading; /* id -> RoomLoad*: rooms being read for a join */
   guint sweep_id;
-
-  guint shutdown_pending; /* rooms still finalizing */
-  ImsDoneFunc shutdown_done;
-  gpointer shutdown_data;
+  gboolean shut_down; /* its rooms were asked to finalize their files */
 };
 
 /* Who a join's token says the peer is. */
@@ -113,15 +111,8 @@ on_room_loaded(gpointer data, const GError *store_error)
   g_hash_table_steal(registry->loading, load->room_id);
   ImsRoom *room = NULL;
   if (store_error) {
-    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_ROOM_NOT_FOUND,
-                          "This interview room does not exist.");
-    } else {
-      ims_log_session(G_LOG_LEVEL_WARNING, load->room_id, NULL, "cannot load room: %s",
-                      store_error->message);
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                          "The server cannot open the interview right now; try again.");
-    }
+    ims_registry_load_error(store_error, load->room_id, IMS_SIGNAL_ERROR_ROOM_NOT_FOUND,
+                            "This interview room does not exist.", &error);
   } else {
     room = ims_room_new(g_steal_pointer(&load->room), g_steal_pointer(&load->session),
                         registry->config.context);
@@ -271,32 +262,18 @@ on_sweep(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static void
-on_room_shut_down(gpointer data)
-{
-  ImsRoomRegistry *registry = data;
-  if (registry->shutdown_pending == 0 || --registry->shutdown_pending > 0)
-    return;
-  ImsDoneFunc done = registry->shutdown_done;
-  registry->shutdown_done = NULL;
-  if (done)
-    done(registry->shutdown_data);
-}
-
 void
-ims_room_registry_shutdown(ImsRoomRegistry *registry, ImsDoneFunc done, gpointer user_data)
+ims_room_registry_shutdown(ImsRoomRegistry *registry, guint *pending, ImsDoneFunc done,
+                           gpointer user_data)
 {
   GHashTableIter iter;
   gpointer value;
-  registry->shutdown_done = done;
-  registry->shutdown_data = user_data;
-  registry->shutdown_pending = 1; /* held until every room was asked */
+  registry->shut_down = TRUE;
   g_hash_table_iter_init(&iter, registry->rooms);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    registry->shutdown_pending++;
-    ims_room_shutdown(value, on_room_shut_down, registry);
+    (*pending)++;
+    ims_room_shutdown(value, done, user_data);
   }
-  on_room_shut_down(registry);
 }
 
 ImsRoomRegistry *
@@ -324,8 +301,8 @@ ims_room_registry_free(ImsRoomRegistry *registry)
     ((RoomLoad *) value)->cancelled = TRUE; /* their jobs free them */
   g_clear_pointer(&registry->loading, g_hash_table_unref);
   /* rooms that did not finalize in time may outlive the registry (their
-   * writes hold them): they must not call back into it */
-  if (registry->shutdown_pending > 0) {
+   * writes hold them): they must not call back into its owner */
+  if (registry->shut_down) {
     g_hash_table_iter_init(&iter, registry->rooms);
     while (g_hash_table_iter_next(&iter, NULL, &value))
       ims_room_shutdown(value, NULL, NULL);

@@ -58,9 +58,11 @@ void ims_room_registry_closed(gpointer endpoint, ImsPeer *peer);
 /* Drops the rooms nobody uses any more (ims_room_is_busy).  Cheap. */
 void ims_room_registry_sweep(ImsRoomRegistry *registry);
 
-/* Asks every room to finalize its open files (ims_room_shutdown); done runs
- * once all have, at once if none has one.  The caller bounds the wait. */
-void ims_room_registry_shutdown(ImsRoomRegistry *registry, ImsDoneFunc done, gpointer user_data);
+/* Asks every room to finalize its open files (ims_room_shutdown): each room
+ * adds one to *pending before it is asked, and runs done once when it has
+ * (possibly at once, inside this call).  The caller bounds the wait. */
+void ims_room_registry_shutdown(ImsRoomRegistry *registry, guint *pending, ImsDoneFunc done,
+                                gpointer user_data);
 
 /* Cancels the room reads still pending and releases every room. */
 void ims_room_registry_free(ImsRoomRegistry *registry);

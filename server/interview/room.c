@@ -668,22 +668,28 @@ ims_room_complete_if_idle(ImsRoom *room)
 
 /* ---- media reports ---- */
 
+/* The member owner's answers and candidates go to (NULL once retired), and
+ * the pc id they are for (transfer full). */
+static char *
+owner_pc(gpointer owner, ImsRoomMember **member)
+{
+  if (*(OwnerKind *) owner == OWNER_PUBLICATION) {
+    Publication *publication = owner;
+    *member = publication->member;
+    return g_strdup_printf("pub:%s", publication->stream);
+  }
+  Subscription *subscription = owner;
+  *member = subscription->member;
+  return g_strdup(subscription->pc);
+}
+
 void
 ims_room_media_answer(ImsRoom *room, gpointer owner, const char *sdp)
 {
   (void) room;
-  g_autofree char *json = NULL;
   ImsRoomMember *member;
-  if (*(OwnerKind *) owner == OWNER_PUBLICATION) {
-    Publication *publication = owner;
-    member = publication->member;
-    g_autofree char *pc = g_strdup_printf("pub:%s", publication->stream);
-    json = ims_message_room_answer_json(pc, sdp);
-  } else {
-    Subscription *subscription = owner;
-    member = subscription->member;
-    json = ims_message_room_answer_json(subscription->pc, sdp);
-  }
+  g_autofree char *pc = owner_pc(owner, &member);
+  g_autofree char *json = ims_message_room_answer_json(pc, sdp);
   if (member && member->peer) /* retired: nobody to tell */
     ims_peer_send(member->peer, json);
 }
@@ -693,18 +699,9 @@ ims_room_media_ice_candidate(ImsRoom *room, gpointer owner, guint mline_index,
                              const char *candidate)
 {
   (void) room;
-  g_autofree char *json = NULL;
   ImsRoomMember *member;
-  if (*(OwnerKind *) owner == OWNER_PUBLICATION) {
-    Publication *publication = owner;
-    member = publication->member;
-    g_autofree char *pc = g_strdup_printf("pub:%s", publication->stream);
-    json = ims_message_room_ice_json(pc, mline_index, candidate);
-  } else {
-    Subscription *subscription = owner;
-    member = subscription->member;
-    json = ims_message_room_ice_json(subscription->pc, mline_index, candidate);
-  }
+  g_autofree char *pc = owner_pc(owner, &member);
+  g_autofree char *json = ims_message_room_ice_json(pc, mline_index, candidate);
   if (member && member->peer)
     ims_peer_send(member->peer, json);
 }
