@@ -73,6 +73,39 @@ load_room(ImsStore *store, const char *id)
   return room;
 }
 
+/* Per test: an open store (store-fixture.h) holding one scheduled room of
+ * interview iv-fixture and its candidate session. */
+typedef struct {
+  ImsStore *store;
+  ImsRoomRecord *room;
+  ImsSessionRecord *session;
+  const ImsRoomSegment *segment; /* what insert_segment_body inserts */
+} RoomFixture;
+
+static int
+room_setup(void **state)
+{
+  if (setup(state) != 0)
+    return -1;
+  RoomFixture *fixture = g_new0(RoomFixture, 1);
+  fixture->store = *state;
+  fixture->room = make_room("iv-fixture", &fixture->session);
+  create_room(fixture->store, fixture->room, fixture->session);
+  *state = fixture;
+  return 0;
+}
+
+static int
+room_teardown(void **state)
+{
+  RoomFixture *fixture = *state;
+  ims_room_record_free(fixture->room);
+  ims_session_record_free(fixture->session);
+  *state = fixture->store;
+  g_free(fixture);
+  return teardown(state);
+}
+
 static ImsRoomParticipant *
 participant_of(const ImsRoomRecord *room, guint index)
 {
@@ -82,14 +115,14 @@ participant_of(const ImsRoomRecord *room, guint index)
 static void
 test_create_load_round_trip(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-round-trip", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  ImsSessionRecord *session = f->session;
 
   g_autoptr(ImsRoomRecord) loaded = load_room(store, room->id);
   assert_string_equal(loaded->id, room->id);
-  assert_string_equal(loaded->interview_id, "iv-round-trip");
+  assert_string_equal(loaded->interview_id, "iv-fixture");
   assert_string_equal(loaded->session_id, session->id);
   assert_string_equal(loaded->type, "technical");
   assert_string_equal(loaded->company_id, "company-9");
@@ -135,15 +168,13 @@ test_create_load_round_trip(void **state)
 static void
 test_review_list_kind_and_room(void **state)
 {
-  ImsStore *store = *state;
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
   g_autoptr(ImsSessionRecord) one_way = make_session(TRUE);
   create_session(store, one_way);
   g_autoptr(ImsSessionRecord) loaded = load_session(store, one_way->id);
   assert_int_equal(loaded->kind, IMS_SESSION_ONE_WAY);
   assert_null(loaded->room_id);
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-list", &session);
-  create_room(store, room, session);
 
   ImsSessionFilter filter = { .company_id = "company-9", .limit = 10 };
   gint64 total = 0;
@@ -154,9 +185,9 @@ test_review_list_kind_and_room(void **state)
   int live = 0;
   for (guint i = 0; i < list->len; i++) {
     ImsSessionSummary *summary = g_ptr_array_index(list, i);
-    if (g_str_equal(summary->record->id, session->id)) {
+    if (g_str_equal(summary->record->id, f->session->id)) {
       assert_int_equal(summary->record->kind, IMS_SESSION_LIVE);
-      assert_string_equal(summary->record->room_id, room->id);
+      assert_string_equal(summary->record->room_id, f->room->id);
       live++;
     } else {
       assert_int_equal(summary->record->kind, IMS_SESSION_ONE_WAY);
@@ -211,10 +242,10 @@ insert_recording(ImsStore *store, const char *room_id, const ImsRoomRecording *r
 static void
 test_segments_with_takes(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-segments", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  ImsSessionRecord *session = f->session;
   const gint64 t0 = 1700003600000000;
 
   g_autoptr(ImsRoomSegment) opening = make_segment(0, -1, FALSE, t0);
@@ -300,10 +331,9 @@ test_segments_with_takes(void **state)
 static void
 test_recordings_update(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-recordings", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
   g_autoptr(ImsRoomSegment) opening = make_segment(0, -1, FALSE, 1700003600000000);
   insert_segment(store, room->id, opening);
   g_autoptr(ImsRoomRecording) recording = make_recording(0, participant_of(room, 1)->id, "screen");
@@ -338,10 +368,10 @@ test_recordings_update(void **state)
 static void
 test_add_question(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-questions", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  ImsSessionRecord *session = f->session;
 
   g_autoptr(ImsQuestion) first = ims_question_new(NULL, "Off script: what's a monad?", 0);
   g_autoptr(ImsQuestion) second = ims_question_new("q-x", "And a functor?", 300);
@@ -388,10 +418,10 @@ save_state(ImsStore *store, ImsRoomRecord *room, ImsRoomState state, gint64 at)
 static void
 test_save_room_state(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-state", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  ImsSessionRecord *session = f->session;
   const gint64 started = 1700003700000007, ended = 1700006400000009;
 
   save_state(store, room, IMS_ROOM_LIVE, started);
@@ -509,14 +539,13 @@ test_not_found(void **state)
 static void
 test_conflict_second_live_room(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-twice", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
   save_state(store, room, IMS_ROOM_LIVE, 1700003600000000);
 
   g_autoptr(ImsSessionRecord) second_session = NULL;
-  g_autoptr(ImsRoomRecord) second = make_room("iv-twice", &second_session);
+  g_autoptr(ImsRoomRecord) second = make_room("iv-fixture", &second_session);
   g_autoptr(GError) error = NULL;
   assert_false(store->rooms.create_room(store, second, second_session, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT));
@@ -528,41 +557,34 @@ test_conflict_second_live_room(void **state)
   /* Once it ended, the interview may have a new room. */
   save_state(store, room, IMS_ROOM_ENDED, 1700006000000000);
   create_room(store, second, second_session);
-  assert_int_equal(admin_count("SELECT count(*) FROM rooms WHERE interview_id = 'iv-twice'"), 2);
+  assert_int_equal(admin_count("SELECT count(*) FROM rooms WHERE interview_id = 'iv-fixture'"), 2);
 }
 
 /* Inside the caller's transaction (ims_store_change_atomic): the segment
  * commits with the events, or not at all. */
-typedef struct {
-  const char *room_id;
-  const ImsRoomSegment *segment;
-} SegmentChange;
-
 static gboolean
 insert_segment_body(ImsStore *store, gpointer data, GError **error)
 {
-  const SegmentChange *change = data;
-  return store->rooms.insert_segment(store, change->room_id, change->segment, error);
+  const RoomFixture *fixture = data;
+  return store->rooms.insert_segment(store, fixture->room->id, fixture->segment, error);
 }
 
 static void
 test_segment_inside_transaction(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-atomic", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
   g_autoptr(ImsRoomSegment) segment = make_segment(0, 0, TRUE, 1700003600000000);
-  SegmentChange change = { room->id, segment };
+  f->segment = segment;
   g_autoptr(GPtrArray) events = make_events("user-42", 2);
   g_autoptr(GError) error = NULL;
-  assert_true(ims_store_change_atomic(store, insert_segment_body, &change, events, &error));
+  assert_true(ims_store_change_atomic(store, insert_segment_body, f, events, &error));
   assert_int_equal(admin_count("SELECT count(*) FROM room_segments"), 1);
   assert_int_equal(admin_count("SELECT count(*) FROM outbox"), 2);
 
   /* A duplicate segment: neither it nor its events. */
   g_autoptr(GPtrArray) more = make_events("user-42", 1);
-  assert_false(ims_store_change_atomic(store, insert_segment_body, &change, more, &error));
+  assert_false(ims_store_change_atomic(store, insert_segment_body, f, more, &error));
   assert_int_equal(admin_count("SELECT count(*) FROM outbox"), 2);
   assert_int_equal(admin_count("SELECT count(*) FROM takes"), 1);
 }
@@ -571,10 +593,10 @@ test_segment_inside_transaction(void **state)
 static void
 test_erase_user_removes_room(void **state)
 {
-  ImsStore *store = *state;
-  g_autoptr(ImsSessionRecord) session = NULL;
-  g_autoptr(ImsRoomRecord) room = make_room("iv-erase", &session);
-  create_room(store, room, session);
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  ImsSessionRecord *session = f->session;
   g_autoptr(ImsRoomSegment) segment = make_segment(0, 0, TRUE, 1700003600000000);
   insert_segment(store, room->id, segment);
   g_autoptr(ImsRoomRecording) recording = make_recording(0, participant_of(room, 0)->id, "camera");
@@ -607,17 +629,17 @@ main(void)
 {
   require_test_pg();
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_create_load_round_trip, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_review_list_kind_and_room, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_segments_with_takes, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_recordings_update, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_add_question, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_save_room_state, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_create_load_round_trip, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_review_list_kind_and_room, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_segments_with_takes, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_recordings_update, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_add_question, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_save_room_state, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_composite_listing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_conflict_second_live_room, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_segment_inside_transaction, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_erase_user_removes_room, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_conflict_second_live_room, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_segment_inside_transaction, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_erase_user_removes_room, room_setup, room_teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -445,6 +445,27 @@ assert_room_rejected(const char *secret, const char *token, gint64 now, int code
   assert_string_equal(role, "untouched");
 }
 
+/* The claims of a good room token, with claim name's JSON value replaced by
+ * value (NULL: the claim left out).  Transfer full. */
+static char *
+room_payload(const char *name, const char *value)
+{
+  static const char *const claims[][2] = {
+    { "sub", "\"r\"" }, { "pid", "\"p\"" }, { "role", "\"observer\"" },
+    { "aud", "\"imsd.room\"" }, { "nbf", "1" }, { "exp", "1800000000" },
+  };
+  GString *json = g_string_new("{");
+  for (guint i = 0; i < G_N_ELEMENTS(claims); i++) {
+    gboolean replaced = name != NULL && g_str_equal(name, claims[i][0]);
+    if (replaced && value == NULL)
+      continue;
+    g_string_append_printf(json, "%s\"%s\":%s", json->len > 1 ? "," : "", claims[i][0],
+                           replaced ? value : claims[i][1]);
+  }
+  g_string_append_c(json, '}');
+  return g_string_free(json, FALSE);
+}
+
 static void
 test_room_round_trip(void **state)
 {
@@ -481,11 +502,8 @@ test_room_audience_confusion(void **state)
   assert_room_rejected(SECRET, fixture->token, NOW, IMS_TOKEN_ERROR_INVALID);
   g_autofree char *room_token = issue_room_token();
   /* A room token carries no iat: give it one so only the audience differs. */
-  g_autofree char *with_iat = make_token(
-      HS256_HEADER,
-      "{\"sub\":\"room-1\",\"pid\":\"p\",\"role\":\"candidate\",\"aud\":\"imsd.room\","
-      "\"iat\":1700000000,\"nbf\":1700000000,\"exp\":1700007200}",
-      SECRET);
+  g_autofree char *payload = room_payload("exp", "1700007200,\"iat\":1700000000");
+  g_autofree char *with_iat = make_token(HS256_HEADER, payload, SECRET);
   assert_rejected(SECRET, room_token, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
   assert_rejected(SECRET, with_iat, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
   assert_true(ims_room_token_verify(SECRET, with_iat, ROOM_NBF, NULL, NULL, NULL, NULL));
@@ -500,38 +518,35 @@ test_room_signature(void **state)
   char *last = tampered + strlen(tampered) - 1;
   *last = *last == 'A' ? 'B' : 'A';
   assert_room_rejected(SECRET, tampered, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
-  g_autofree char *none = make_token("{\"alg\":\"none\"}",
-                                     "{\"sub\":\"room-1\",\"pid\":\"p\",\"role\":\"candidate\","
-                                     "\"aud\":\"imsd.room\",\"nbf\":1700000000,\"exp\":1700007200}",
-                                     NULL);
+  g_autofree char *payload = room_payload(NULL, NULL);
+  g_autofree char *none = make_token("{\"alg\":\"none\"}", payload, NULL);
   assert_room_rejected(SECRET, none, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
 }
 
-/* Each claim on its own: the first payload is the positive control. */
+/* Each claim on its own: the unchanged payload is the positive control. */
 static void
 test_room_claims(void **state)
 {
-  g_autofree char *good = make_token(
-      HS256_HEADER,
-      "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-      SECRET);
+  g_autofree char *payload = room_payload(NULL, NULL);
+  g_autofree char *good = make_token(HS256_HEADER, payload, SECRET);
   g_autofree char *room_id = NULL, *participant_id = NULL, *role = NULL;
   assert_true(ims_room_token_verify(SECRET, good, NOW, &room_id, &participant_id, &role, NULL));
+  assert_string_equal(room_id, "r");
+  assert_string_equal(participant_id, "p");
   assert_string_equal(role, "observer");
-  const char *const payloads[] = {
-    "{\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":7,\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"nbf\":1,\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":\"1\",\"exp\":1800000000}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1}",
-    "{\"sub\":\"r\",\"pid\":\"p\",\"role\":\"observer\",\"aud\":\"imsd.room\",\"nbf\":1,\"exp\":1.8e9}",
+  const struct {
+    const char *name, *value; /* value NULL: the claim is missing */
+  } changes[] = {
+    { "sub", NULL },   { "sub", "\"\"" },   { "sub", "7" },
+    { "pid", NULL },   { "pid", "7" },      { "pid", "\"\"" },
+    { "role", NULL },  { "role", "[]" },    { "aud", NULL },
+    { "aud", "\"imsd.candidate\"" },        { "aud", "\"imsd.review\"" },
+    { "nbf", NULL },   { "nbf", "\"1\"" },  { "exp", NULL },
+    { "exp", "1.8e9" }, { "exp", "\"1800000000\"" },
   };
-  for (guint i = 0; i < G_N_ELEMENTS(payloads); i++) {
-    g_autofree char *token = make_token(HS256_HEADER, payloads[i], SECRET);
+  for (guint i = 0; i < G_N_ELEMENTS(changes); i++) {
+    g_autofree char *changed = room_payload(changes[i].name, changes[i].value);
+    g_autofree char *token = make_token(HS256_HEADER, changed, SECRET);
     assert_room_rejected(SECRET, token, NOW, IMS_TOKEN_ERROR_INVALID);
   }
   assert_room_rejected(SECRET, NULL, NOW, IMS_TOKEN_ERROR_INVALID);
