@@ -19,7 +19,9 @@
 //   * ims_receiver_split_take() during forwarding writes two playable
 //     files (tests/tools/take-probe): video and audio, a keyframe first;
 //   * a screen share (--video-only: a video-only publisher) is forwarded and
-//     its take has video and no audio.
+//     its take has video and no audio;
+//   * a VP8 publisher is forwarded too (the first test's is H.264, imsd's
+//     preference): the subscriber decodes it and shows its numbered frames.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -49,14 +51,20 @@ async function gathered(pc) {
     setTimeout(resolve, 2000);
   });
 }
-window.publish = async (videoOnly) => {
+window.publish = async (videoOnly, codec) => {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: 640, height: 360, frameRate: 30 },
     audio: videoOnly ? false : { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   window.pc = pc;
   watch(pc);
-  for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  for (const track of stream.getTracks()) {
+    const transceiver = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    if (codec && track.kind === 'video') {
+      const codecs = RTCRtpSender.getCapabilities('video').codecs;
+      transceiver.setCodecPreferences(codecs.filter((c) => c.mimeType === codec));
+    }
+  }
   // the frames the camera gives the encoder, read like the subscriber's
   const local = document.createElement('video');
   local.muted = true;
@@ -164,6 +172,7 @@ class Forwarding {
 
   onLine(message) {
     const page = this.pages[message.pc];
+    if (message.type === 'answer') this.events.push(message);
     if (page && (message.type === 'answer' || message.type === 'ice')) {
       // in order per page: the answer before its candidates
       this.queues[message.pc] = this.queues[message.pc].then(() => (message.type === 'answer'
@@ -402,6 +411,39 @@ test('a screen share (video only) is forwarded and recorded', { timeout: 90000 }
     t.diagnostic(`subscriber ${JSON.stringify(stats)}; ${JSON.stringify(probed)}`);
     assert.ok(probed.ok && probed.hasVideo && !probed.hasAudio, `video only: ${JSON.stringify(probed)}`);
     assert.ok(probed.firstVideoFrameKeyframe && probed.durationMs > 1500, JSON.stringify(probed));
+    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+  } finally {
+    await f.close();
+    for (const page of pages) await page.close().catch(() => {});
+  }
+});
+
+test('a VP8 publisher is forwarded', { timeout: 90000 }, async (t) => {
+  const f = new Forwarding([]);
+  const pages = [];
+  try {
+    const publisher = await newPage();
+    pages.push(publisher);
+    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false, 'video/VP8')));
+    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    const sub = await newPage();
+    pages.push(sub);
+    await f.join('sub1', sub, () => sub.evaluate(() => window.subscribe(true)));
+    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
+    const answer = f.events.find((m) => m.type === 'answer' && m.pc === 'sub1');
+    assert.ok(answer && /a=rtpmap:\d+ VP8\/90000/.test(answer.sdp), 'the subscriber is answered VP8');
+    let stats;
+    for (let i = 0; i < 40; i++) {
+      stats = await sub.evaluate(() => window.inbound());
+      if (stats.framesDecoded > 30) break;
+      await sleep(250);
+    }
+    assert.ok(stats.framesDecoded > 30, `the subscriber decodes VP8: ${JSON.stringify(stats)}`);
+    await sub.evaluate(() => { window.codes = []; });
+    await sleep(2000);
+    const numbered = (await sub.evaluate(() => window.codes)).filter((c) => c >= 0);
+    assert.ok(numbered.length >= 30, `numbered frames shown in 2 s: ${numbered.length}`);
+    t.diagnostic(`VP8 subscriber ${JSON.stringify(stats)}; ${numbered.length} numbered frames in 2 s`);
     assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
   } finally {
     await f.close();
