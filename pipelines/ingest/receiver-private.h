@@ -6,6 +6,7 @@
 
 #include "depacketizer.h"
 #include "log-session.h"
+#include "peer-signaling.h"
 #include "receive-stream.h"
 #include "receiver.h"
 #include "sender.h"
@@ -54,13 +55,11 @@ struct _ImsReceiver {
   GMainContext *main_context;
   ImsMediaLoop *loop;
   ImsTransport *transport;
-  guint transport_mline; /* the m-line whose transport the bundle uses */
 
   /* main side */
   gboolean closed;
   gboolean offered;
-  gboolean answered;
-  GPtrArray *pending_candidates; /* char*: local candidates before the answer went out */
+  ImsPeerCandidates candidates; /* local ones, held until the answer went out */
   gboolean take_open;
   ImsNegotiation negotiation; /* of the offer, kept for senders; zeros before */
   gboolean negotiated;

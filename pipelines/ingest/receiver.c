@@ -1,7 +1,7 @@
 /* receiver.c: one candidate's receive path; see receiver.h.
  *
  * Two halves share the struct (receiver-private.h):
- *   main side (main context): closed, offered, answered, pending candidates,
+ *   main side (main context): closed, offered, the candidates held until the answer,
  *     take_open, the kept negotiation;
  *   loop side (the media loop's thread): tracks, timeline, writer, timer,
  *     a pending split, the senders.
@@ -58,7 +58,7 @@ ims_receiver_unref(ImsReceiver *receiver)
   g_free(receiver->log.session_id);
   g_free(receiver->log.prefix);
   g_free(receiver->log.take_id);
-  g_clear_pointer(&receiver->pending_candidates, g_ptr_array_unref);
+  ims_peer_candidates_clear(&receiver->candidates);
   g_main_context_unref(receiver->main_context);
   g_free(receiver);
 }
@@ -94,13 +94,6 @@ post_free(Post *post)
   g_free(post);
 }
 
-static void
-deliver_candidate(ImsReceiver *receiver, const char *candidate)
-{
-  if (receiver->callbacks->on_ice_candidate)
-    receiver->callbacks->on_ice_candidate(receiver->transport_mline, candidate, receiver->user_data);
-}
-
 static gboolean
 dispatch_post(gpointer data)
 {
@@ -111,17 +104,11 @@ dispatch_post(gpointer data)
     return G_SOURCE_REMOVE;
   switch (post->kind) {
   case POST_ANSWER:
-    receiver->answered = TRUE;
     callbacks->on_answer(post->text, receiver->user_data);
-    for (guint i = 0; i < receiver->pending_candidates->len; i++)
-      deliver_candidate(receiver, g_ptr_array_index(receiver->pending_candidates, i));
-    g_ptr_array_set_size(receiver->pending_candidates, 0);
+    ims_peer_candidates_answered(&receiver->candidates);
     break;
   case POST_CANDIDATE:
-    if (receiver->answered)
-      deliver_candidate(receiver, post->text);
-    else
-      g_ptr_array_add(receiver->pending_candidates, g_strdup(post->text));
+    ims_peer_candidates_add(&receiver->candidates, post->text);
     break;
   case POST_MEDIA_FLOWING:
     if (callbacks->on_media_flowing)
@@ -147,11 +134,7 @@ static void
 post(ImsReceiver *receiver, Post *post)
 {
   post->receiver = receiver_ref(receiver);
-  GSource *source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(source, dispatch_post, post, (GDestroyNotify) post_free);
-  g_source_attach(source, receiver->main_context);
-  g_source_unref(source);
+  ims_peer_post(receiver->main_context, dispatch_post, post, (GDestroyNotify) post_free);
 }
 
 static void
@@ -621,7 +604,7 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
   receiver->callbacks = callbacks;
   receiver->user_data = user_data;
   receiver->main_context = g_main_context_ref_thread_default();
-  receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
+  ims_peer_candidates_init(&receiver->candidates, callbacks->on_ice_candidate, user_data);
   g_mutex_init(&receiver->quality_lock);
   receiver->loop = ims_media_loops_acquire(config->loops);
   receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id,
@@ -657,21 +640,11 @@ ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error
   ImsNegotiation negotiation = { 0 };
   if (!ims_answer_negotiate(sdp, receiver->config.video_codecs, &local, &negotiation, error))
     return FALSE;
-  /* the remote's role: the transport answers active to actpass (answer.c agrees) */
-  ImsDtlsSetup setup = negotiation.dtls_client ? IMS_DTLS_SETUP_ACTPASS : IMS_DTLS_SETUP_ACTIVE;
-  g_autoptr(GError) refused = NULL;
-  if (!ims_transport_set_remote(receiver->transport, negotiation.remote_ufrag, negotiation.remote_pwd,
-                                negotiation.remote_fingerprint, setup, &refused)) {
+  if (!ims_peer_apply_remote(receiver->transport, &negotiation, error)) {
     ims_negotiation_clear(&negotiation);
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "%s", refused->message);
     return FALSE;
   }
-  for (guint i = 0; i < negotiation.remote_candidates->len; i++)
-    ims_transport_add_remote_candidate(receiver->transport,
-                                       g_ptr_array_index(negotiation.remote_candidates, i), NULL);
-  receiver->transport_mline = negotiation.audio.codec == IMS_SDP_CODEC_NONE
-                                  ? negotiation.video.mline_index
-                                  : MIN(negotiation.video.mline_index, negotiation.audio.mline_index);
+  receiver->candidates.mline_index = ims_peer_transport_mline(&negotiation);
   receiver->offered = TRUE;
   g_atomic_int_set(&receiver->video_only, negotiation.audio.codec == IMS_SDP_CODEC_NONE);
 
@@ -691,17 +664,7 @@ gboolean
 ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index, const char *candidate,
                                GError **error)
 {
-  if (!candidate || !*candidate) {
-    ims_transport_remote_candidates_done(receiver->transport);
-    return TRUE;
-  }
-  g_autoptr(GError) local = NULL;
-  const char *line = g_str_has_prefix(candidate, "a=") ? candidate + 2 : candidate;
-  if (!ims_transport_add_remote_candidate(receiver->transport, line, &local)) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_CANDIDATE, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
+  return ims_peer_add_remote_candidate(receiver->transport, candidate, error);
 }
 
 gint64

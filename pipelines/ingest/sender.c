@@ -1,8 +1,8 @@
 /* sender.c: one subscriber of a publisher's receiver; see sender.h.
  *
  * Two halves share the struct, as in receiver.c:
- *   main side (the caller's main context): closed, offered, answered,
- *     pending candidates;
+ *   main side (the caller's main context): closed, offered, the
+ *     candidates held until the answer (peer-signaling.c);
  *   loop side (the publisher receiver's media loop): secure, the per-track
  *     rewrite (forward-rewrite.c) and counters, the retransmission buffer
  *     (rtx-buffer.c), the last REMB, the sender reports sent.
@@ -59,9 +59,8 @@ struct _ImsSender {
   guint32 ssrcs[IMS_TRACK_COUNT]; /* random, set at new */
 
   /* main side */
-  gboolean closed, offered, answered;
-  GPtrArray *pending_candidates;
-  guint transport_mline;
+  gboolean closed, offered;
+  ImsPeerCandidates candidates; /* local ones, held until the answer went out */
 
   /* loop side */
   gboolean attached, secure;
@@ -91,7 +90,7 @@ sender_unref(ImsSender *sender)
     return;
   ims_receiver_unref(sender->publisher);
   g_clear_pointer(&sender->rtx, ims_rtx_buffer_free);
-  g_clear_pointer(&sender->pending_candidates, g_ptr_array_unref);
+  ims_peer_candidates_clear(&sender->candidates);
   g_mutex_clear(&sender->quality_lock);
   g_main_context_unref(sender->main_context);
   g_free(sender->session_id);
@@ -120,13 +119,6 @@ message_free(SenderMessage *message)
   g_free(message);
 }
 
-static void
-deliver_candidate(ImsSender *sender, const char *candidate)
-{
-  if (sender->callbacks->on_ice_candidate)
-    sender->callbacks->on_ice_candidate(sender->transport_mline, candidate, sender->user_data);
-}
-
 static gboolean
 dispatch_message(gpointer data)
 {
@@ -136,17 +128,11 @@ dispatch_message(gpointer data)
     return G_SOURCE_REMOVE;
   switch (message->event) {
   case SENDER_ANSWER:
-    sender->answered = TRUE;
     sender->callbacks->on_answer(message->text, sender->user_data);
-    for (guint i = 0; i < sender->pending_candidates->len; i++)
-      deliver_candidate(sender, g_ptr_array_index(sender->pending_candidates, i));
-    g_ptr_array_set_size(sender->pending_candidates, 0);
+    ims_peer_candidates_answered(&sender->candidates);
     break;
   case SENDER_CANDIDATE:
-    if (sender->answered)
-      deliver_candidate(sender, message->text);
-    else
-      g_ptr_array_add(sender->pending_candidates, g_strdup(message->text));
+    ims_peer_candidates_add(&sender->candidates, message->text);
     break;
   case SENDER_CONNECTED:
     if (sender->callbacks->on_connected)
@@ -169,10 +155,7 @@ send_to_main(ImsSender *sender, SenderEvent event, const char *text, const GErro
   message->event = event;
   message->text = g_strdup(text);
   message->error = error ? g_error_copy(error) : NULL;
-  GSource *source = g_idle_source_new();
-  g_source_set_callback(source, dispatch_message, message, (GDestroyNotify) message_free);
-  g_source_attach(source, sender->main_context);
-  g_source_unref(source);
+  ims_peer_post(sender->main_context, dispatch_message, message, (GDestroyNotify) message_free);
 }
 
 /* ---- forwarding (loop) ---- */
@@ -444,7 +427,7 @@ ims_sender_new(ImsReceiver *publisher, const char *log_id, const ImsSenderConfig
   sender->session_id = g_strdup(config->session_id);
   sender->prefix = config->session_id ? g_strdup("") : g_strdup_printf("[%s] ", log_id);
   sender->stream_id = g_strdup(config->stream_id ? config->stream_id : log_id);
-  sender->pending_candidates = g_ptr_array_new_with_free_func(g_free);
+  ims_peer_candidates_init(&sender->candidates, callbacks->on_ice_candidate, user_data);
   for (guint i = 0; i < IMS_TRACK_COUNT; i++)
     sender->ssrcs[i] = g_random_int() | 1;
   sender->rtx = ims_rtx_buffer_new(0);
@@ -482,23 +465,11 @@ ims_sender_handle_offer(ImsSender *sender, const char *sdp, GError **error)
   ImsNegotiation negotiation = { 0 };
   if (!ims_answer_negotiate_subscriber(sdp, publisher, &local, &negotiation, error))
     return FALSE;
-  ImsDtlsSetup setup = negotiation.dtls_client ? IMS_DTLS_SETUP_ACTPASS : IMS_DTLS_SETUP_ACTIVE;
-  g_autoptr(GError) refused = NULL;
-  if (!ims_transport_set_remote(sender->transport, negotiation.remote_ufrag, negotiation.remote_pwd,
-                                negotiation.remote_fingerprint, setup, &refused)) {
+  if (!ims_peer_apply_remote(sender->transport, &negotiation, error)) {
     ims_negotiation_clear(&negotiation);
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "%s", refused->message);
     return FALSE;
   }
-  for (guint i = 0; i < negotiation.remote_candidates->len; i++)
-    ims_transport_add_remote_candidate(sender->transport,
-                                       g_ptr_array_index(negotiation.remote_candidates, i), NULL);
-  gboolean video = negotiation.video.codec != IMS_SDP_CODEC_NONE;
-  gboolean audio = negotiation.audio.codec != IMS_SDP_CODEC_NONE;
-  sender->transport_mline = video && audio ? MIN(negotiation.video.mline_index,
-                                                 negotiation.audio.mline_index)
-                            : video        ? negotiation.video.mline_index
-                                           : negotiation.audio.mline_index;
+  sender->candidates.mline_index = ims_peer_transport_mline(&negotiation);
   sender->offered = TRUE;
 
   SenderWork *work = g_new0(SenderWork, 1);
@@ -518,17 +489,7 @@ gboolean
 ims_sender_add_ice_candidate(ImsSender *sender, guint mline_index, const char *candidate,
                              GError **error)
 {
-  if (!candidate || !*candidate) {
-    ims_transport_remote_candidates_done(sender->transport);
-    return TRUE;
-  }
-  g_autoptr(GError) local = NULL;
-  const char *line = g_str_has_prefix(candidate, "a=") ? candidate + 2 : candidate;
-  if (!ims_transport_add_remote_candidate(sender->transport, line, &local)) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_CANDIDATE, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
+  return ims_peer_add_remote_candidate(sender->transport, candidate, error);
 }
 
 void

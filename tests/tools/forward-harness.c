@@ -23,10 +23,9 @@
  */
 #define G_LOG_DOMAIN "imsd.forward-harness"
 
-#include <gio/gio.h>
-#include <gio/gunixinputstream.h>
-#include <json-glib/json-glib.h>
 #include <stdio.h>
+
+#include "harness-lines.h"
 
 #include "media-loop.h"
 #include "receiver.h"
@@ -45,7 +44,6 @@ struct _Harness {
   ImsMediaLoops *loops;
   ImsReceiver *receiver;
   GHashTable *subscribers; /* name -> Subscriber* */
-  GDataInputStream *input;
 };
 
 /* Writes one line: {"type":type, "pc":pc (if not NULL), then the string pairs of rest}. */
@@ -69,10 +67,7 @@ emit(const char *type, const char *pc, ...)
   }
   va_end(args);
   json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(root, FALSE);
-  printf("%s\n", text);
-  fflush(stdout);
+  harness_emit(b);
 }
 
 static void
@@ -227,22 +222,13 @@ emit_quality(Harness *h)
   }
   json_builder_end_object(b);
   json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(root, FALSE);
-  printf("%s\n", text);
-  fflush(stdout);
+  harness_emit(b);
 }
 
 static void
-handle_line(Harness *h, const char *line)
+handle_message(JsonObject *msg, gpointer data)
 {
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, line, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    g_warning("ignoring non-JSON input line");
-    return;
-  }
-  JsonObject *msg = json_node_get_object(json_parser_get_root(parser));
+  Harness *h = data;
   const char *type = json_object_get_string_member_with_default(msg, "type", "");
   const char *pc = json_object_get_string_member_with_default(msg, "pc", "pub");
   const char *sdp = json_object_get_string_member_with_default(msg, "sdp", "");
@@ -280,36 +266,11 @@ handle_line(Harness *h, const char *line)
     emit("error", pc, "message", error->message, NULL);
 }
 
-static void read_next_line(Harness *h);
-
 static void
-on_line(GObject *source, GAsyncResult *result, gpointer data)
+on_stdin_closed(gpointer data)
 {
   Harness *h = data;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8(h->input, result, NULL, NULL);
-  if (line == NULL) {
-    g_main_loop_quit(h->loop);
-    return;
-  }
-  handle_line(h, line);
-  read_next_line(h);
-}
-
-static void
-read_next_line(Harness *h)
-{
-  g_data_input_stream_read_line_async(h->input, G_PRIORITY_DEFAULT, NULL, on_line, h);
-}
-
-/* GLib would print messages to stdout, which carries the JSON protocol. */
-static GLogWriterOutput
-log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (g_log_writer_default_would_drop(level, NULL))
-    return G_LOG_WRITER_HANDLED;
-  g_autofree char *line = g_log_writer_format_fields(level, fields, n_fields, FALSE);
-  fprintf(stderr, "%s\n", line);
-  return G_LOG_WRITER_HANDLED;
+  g_main_loop_quit(h->loop);
 }
 
 int
@@ -323,7 +284,7 @@ main(int argc, char **argv)
       "The receiver's REMB target, kbps (2500)", "KBPS" },
     { NULL },
   };
-  g_log_set_writer_func(log_to_stderr, NULL, NULL);
+  harness_log_to_stderr();
   g_autoptr(GOptionContext) options = g_option_context_new("- forward one publisher");
   g_option_context_add_main_entries(options, entries, NULL);
   g_autoptr(GError) error = NULL;
@@ -351,15 +312,12 @@ main(int argc, char **argv)
     emit("error", NULL, "message", error->message, NULL);
     return 1;
   }
-  g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-  h.input = g_data_input_stream_new(in);
-  read_next_line(&h);
+  harness_read_lines(handle_message, on_stdin_closed, &h);
   g_main_loop_run(h.loop);
 
   g_hash_table_destroy(h.subscribers); /* every sender before the receiver */
   ims_receiver_free(h.receiver);
   ims_media_loops_free(h.loops);
-  g_object_unref(h.input);
   g_main_loop_unref(h.loop);
   return 0;
 }

@@ -100,39 +100,44 @@ test_rewrite_ssrc_payload_type(void **state)
   assert_null(result.extension);
 }
 
+/* Rewrites each publisher number of steps[i][0] in turn and checks it got steps[i][1]. */
+static void
+check_sequences(ImsForwardRewrite *rewrite, const int (*steps)[2], gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    int got = rewrite_sequence(rewrite, (guint16) steps[i][0]);
+    if (got != steps[i][1])
+      fail_msg("publisher %d: %d, not %d (step %zu)", steps[i][0], got, steps[i][1], i);
+  }
+}
+
 static void
 test_sequence_continuous_from_first(void **state)
 {
   ImsForwardRewrite rewrite;
   ims_forward_rewrite_init(&rewrite, 1, 96, 500, 0, 0, 0, 0, NULL);
-  /* the sender starts at publisher number 3000: no gap for what came before */
-  assert_int_equal(rewrite_sequence(&rewrite, 3000), 500);
-  assert_int_equal(rewrite_sequence(&rewrite, 3001), 501);
-  /* a loss at the publisher stays a gap (the subscriber NACKs it) */
-  assert_int_equal(rewrite_sequence(&rewrite, 3003), 503);
-  /* its retransmission, late and out of order, gets the number it would have had */
-  assert_int_equal(rewrite_sequence(&rewrite, 3002), 502);
-  /* a packet from before the first forwarded one is dropped */
-  assert_int_equal(rewrite_sequence(&rewrite, 2999), -EALREADY);
-  assert_int_equal(rewrite_sequence(&rewrite, 3004), 504);
+  const int steps[][2] = {
+    { 3000, 500 }, { 3001, 501 }, /* the sender starts at 3000: no gap for what came before */
+    { 3003, 503 },                /* a loss at the publisher stays a gap (the subscriber NACKs it) */
+    { 3002, 502 },        /* its retransmission, late, gets the number it would have had */
+    { 2999, -EALREADY },  /* a packet from before the first forwarded one is dropped */
+    { 3004, 504 },
+  };
+  check_sequences(&rewrite, steps, G_N_ELEMENTS(steps));
 }
 
 static void
 test_sequence_wraps(void **state)
 {
   ImsForwardRewrite rewrite;
-  /* the publisher wraps at 65535 */
+  /* the publisher wraps at 65535; a late one across the wrap */
   ims_forward_rewrite_init(&rewrite, 1, 96, 10, 0, 0, 0, 0, NULL);
-  assert_int_equal(rewrite_sequence(&rewrite, 65534), 10);
-  assert_int_equal(rewrite_sequence(&rewrite, 65535), 11);
-  assert_int_equal(rewrite_sequence(&rewrite, 0), 12);
-  assert_int_equal(rewrite_sequence(&rewrite, 1), 13);
-  assert_int_equal(rewrite_sequence(&rewrite, 65535), 11); /* a late one across the wrap */
+  const int publisher_wraps[][2] = { { 65534, 10 }, { 65535, 11 }, { 0, 12 }, { 1, 13 }, { 65535, 11 } };
+  check_sequences(&rewrite, publisher_wraps, G_N_ELEMENTS(publisher_wraps));
   /* the sender wraps at 65535 */
   ims_forward_rewrite_init(&rewrite, 1, 96, 65535, 0, 0, 0, 0, NULL);
-  assert_int_equal(rewrite_sequence(&rewrite, 100), 65535);
-  assert_int_equal(rewrite_sequence(&rewrite, 101), 0);
-  assert_int_equal(rewrite_sequence(&rewrite, 102), 1);
+  const int sender_wraps[][2] = { { 100, 65535 }, { 101, 0 }, { 102, 1 } };
+  check_sequences(&rewrite, sender_wraps, G_N_ELEMENTS(sender_wraps));
   /* far along: 70000 packets later still continuous */
   for (guint i = 103; i < 70103; i++)
     rewrite_sequence(&rewrite, (guint16) i);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ingest-fixture.h"
 #include "media-loop.h"
 #include "receiver.h"
 #include "sdp-offers.h"
@@ -17,7 +18,6 @@
 
 typedef struct {
   ImsMediaLoops *loops;
-  guint answers;
 } Fixture;
 
 static int
@@ -39,59 +39,26 @@ teardown(void **state)
   return 0;
 }
 
-static void
-on_answer(const char *sdp, gpointer data)
-{
-  Fixture *f = data;
-  f->answers++;
-}
-static void
-on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
-{
-}
-static void
-on_take_finished(const ImsTakeResult *result, gpointer data)
-{
-}
-static void
-on_failed(const GError *error, gpointer data)
-{
-}
+static const ImsSenderCallbacks sender_callbacks = { 0 };
 
-static const ImsIngestCallbacks callbacks = {
-  .on_answer = on_answer,
-  .on_ice_candidate = on_ice_candidate,
-  .on_take_finished = on_take_finished,
-  .on_failed = on_failed,
-};
-
-static const ImsSenderCallbacks sender_callbacks = {
-  .on_answer = on_answer,
-  .on_ice_candidate = on_ice_candidate,
-  .on_failed = on_failed,
-};
-
-/* Iterates the main context until the loop's load is want (at most timeout_ms); returns it. */
-static guint
-wait_for_load(ImsMediaLoop *loop, guint want, guint timeout_ms)
+/* A receiver on the fixture's loops (the least loaded one). */
+static ImsReceiver *
+new_receiver(Fixture *f)
 {
-  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-  while (ims_media_loop_get_load(loop) != want && g_get_monotonic_time() < deadline) {
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    g_usleep(10 * 1000);
-  }
-  return ims_media_loop_get_load(loop);
+  ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
+  g_autoptr(GError) error = NULL;
+  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &test_noop_ingest_callbacks, f,
+                                           &error);
+  assert_non_null(receiver);
+  return receiver;
 }
 
 static void
 test_sender_needs_a_negotiated_publisher(void **state)
 {
   Fixture *f = *state;
-  ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &callbacks, f, &error);
-  assert_non_null(receiver);
+  ImsReceiver *receiver = new_receiver(f);
   assert_null(ims_receiver_get_negotiation(receiver));
   ImsSenderConfig sender_config = { 0 };
   ImsSender *sender = ims_sender_new(receiver, "subscriber", &sender_config, &sender_callbacks, f,
@@ -99,7 +66,7 @@ test_sender_needs_a_negotiated_publisher(void **state)
   assert_null(sender);
   assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE));
   ims_receiver_free(receiver);
-  assert_int_equal(wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
 }
 
 static void
@@ -108,10 +75,8 @@ test_sender_lives_on_the_publishers_loop(void **state)
   Fixture *f = *state;
   ImsMediaLoop *loop0 = ims_media_loops_get_loop(f->loops, 0);
   ImsMediaLoop *loop1 = ims_media_loops_get_loop(f->loops, 1);
-  ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &callbacks, f, &error);
-  assert_non_null(receiver);
+  ImsReceiver *receiver = new_receiver(f);
   assert_true(ims_receiver_handle_offer(receiver, CHROMIUM_OFFER, &error));
   const ImsNegotiation *negotiation = ims_receiver_get_negotiation(receiver);
   assert_non_null(negotiation);
@@ -136,13 +101,13 @@ test_sender_lives_on_the_publishers_loop(void **state)
   assert_true(quality.loss_percent == 0 && quality.bitrate_kbps == 0);
 
   ims_sender_free(first);
-  assert_int_equal(wait_for_load(loop0, 2, 3000), 2);
+  assert_int_equal(test_wait_for_load(loop0, 2, 3000), 2);
   ims_sender_free(second);
-  assert_int_equal(wait_for_load(loop0, 1, 3000), 1);
+  assert_int_equal(test_wait_for_load(loop0, 1, 3000), 1);
   g_usleep(200 * 1000);
-  assert_int_equal(wait_for_load(loop0, 0, 200), 1); /* the receiver is still counted */
+  assert_int_equal(test_wait_for_load(loop0, 0, 200), 1); /* the receiver is still counted */
   ims_receiver_free(receiver);
-  assert_int_equal(wait_for_load(loop0, 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(loop0, 0, 3000), 0);
   assert_int_equal(ims_media_loop_get_load(loop1), 0);
 }
 
@@ -150,14 +115,12 @@ static void
 test_split_needs_a_take(void **state)
 {
   Fixture *f = *state;
-  ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &callbacks, f, &error);
-  assert_non_null(receiver);
+  ImsReceiver *receiver = new_receiver(f);
   assert_false(ims_receiver_split_take(receiver, "/nonexistent/take.mkv", NULL, &error));
   assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE));
   ims_receiver_free(receiver);
-  assert_int_equal(wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
 }
 
 int
