@@ -525,7 +525,8 @@ function renderQuality() {
     li.dataset.participant = entry.participantId;
     li.dataset.quality = grade;
     const name = document.createElement('span');
-    name.textContent = person ? (person.name || ROLE_TEXT[person.role] || 'Participant') : 'Participant';
+    name.textContent = entry.participantId === selfId() ? 'You'
+      : person ? (person.name || ROLE_TEXT[person.role] || 'Participant') : 'Participant';
     const value = document.createElement('span');
     const figures = `${Math.round(entry.lossPercent || 0)} % loss, ${Math.round(entry.rttMs || 0)} ms, ${Math.round(entry.bitrateKbps || 0)} kbit/s`;
     const gradeText = document.createElement('span');
