@@ -34,13 +34,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startImsd, withLogOnFailure, waitFor, dropDatabase, TOKEN_SECRET } from './lib/imsd.mjs';
-import { startS3rver } from './lib/s3.mjs';
-import { startKafkaMock, checkAgainstOutbox } from './lib/kafka.mjs';
+import { withLogOnFailure, waitFor, TOKEN_SECRET } from './lib/imsd.mjs';
+import { checkAgainstOutbox } from './lib/kafka.mjs';
 import { makePersonMedia, launchPersonBrowser, pcStats } from './lib/room-media.mjs';
 import { createRoom, roomToken, recruiterToken, roomUrl, openRoom, waitForRoom, describeRoom,
   waitForFramesGrowing } from './lib/room.mjs';
-import { roomRows, roomEvents, waitForRoomDone, segmentIndex, segmentQuestion } from './lib/room-records.mjs';
+import { roomRows, roomEvents, waitForRoomDone, segmentIndex, segmentQuestion, startRoomStack, stopRoomStack }
+  from './lib/room-records.mjs';
 import { probeMedia, peopleInComposite } from './lib/room-composite.mjs';
 import { checkReviewPage } from './lib/room-review.mjs';
 
@@ -55,15 +55,11 @@ const media = {};
 const browsers = {};
 let done = null; // test 1's room once ended: {room, marked: [questions]}
 
+let stack = {};
+
 before(async () => {
-  dropDatabase(`imsd_e2e_${NAME}`);
-  kafka = await startKafkaMock({ name: NAME });
-  s3 = await startS3rver({ name: NAME });
-  imsd = await startImsd({
-    name: NAME,
-    env: { ...s3.imsdEnv({ keyPrefix: KEY_PREFIX }), ...kafka.imsdEnv(), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2',
-      IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET },
-  });
+  stack = await startRoomStack({ name: NAME, keyPrefix: KEY_PREFIX, reviewSecret: REVIEW_SECRET });
+  ({ kafka, s3, imsd } = stack);
   media.candidate = await makePersonMedia({ inverted: false });
   media.interviewer = await makePersonMedia({ inverted: true });
   browsers.candidate = await launchPersonBrowser(media.candidate);
@@ -73,12 +69,7 @@ before(async () => {
 
 after(async () => {
   for (const b of Object.values(browsers)) await b.close();
-  if (imsd) {
-    if (imsd.failed) { if (s3) s3.keep = true; if (kafka) kafka.keep = true; }
-    await imsd.shutdown();
-  }
-  if (s3) await s3.shutdown();
-  if (kafka) await kafka.shutdown();
+  await stopRoomStack(stack);
   for (const m of Object.values(media)) fs.rmSync(m.dir, { recursive: true, force: true });
 });
 

@@ -22,10 +22,8 @@
 import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, formatDuration,
   describeSeconds } from './text.js';
 import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
-import { describeMediaError, NO_MEDIA_DEVICES_TEXT, openUserMedia, fillDeviceSelects, LevelMeter }
-  from '../shared/devices.js';
-import { SUBPROTOCOL, PING_INTERVAL_MS, signalingUrl, backoffDelay, iceServersFromQuery, IceQueues }
-  from '../shared/signaling.js';
+import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
+import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -72,13 +70,21 @@ let stream = null;          // MediaStream from getUserMedia
 let streamConstraints = ''; // JSON of the video constraints `stream` was opened with
 const levelMeter = new LevelMeter(ui.level, ui.levelBar);
 
-let ws = null;
-let wsGeneration = 0;       // bumps on every new socket; stale callbacks compare against it
+const signaling = new SignalingConnection({
+  sent: imsd.sent,
+  log: imsd.log,
+  onOpen: () => {
+    imsd.connected = true;
+    sendMessage({ type: 'join', sessionId, token });
+  },
+  onMessage: (msg, generation) => handleMessage(msg, generation),
+  onClose: () => onSocketGone(),
+  onLocalError: (code, text) => recordLocalError(code, text),
+});
 let joinedOnSocket = false; // a `state` arrived on the current socket
 let wantConnection = false; // true from Join until completion or a fatal error
 let reconnectAttempt = 0;
 let reconnectTimer = 0;
-let pingTimer = 0;
 let finished = false;       // no more reconnects: completed, or a fatal error
 let showDone = false;       // the final screen replaces everything
 
@@ -129,26 +135,16 @@ function loadStoredConstraints() {
   }
 }
 
+const devicePage = {
+  showError: (text) => setStatus(text, 'error'), recordError: recordLocalError, retryButton: ui.retryDevices,
+};
+
 /** Opens camera + microphone (optionally specific devices). Returns true on success. */
 async function openDevices(cameraId, micId) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    const text = NO_MEDIA_DEVICES_TEXT;
-    setStatus(text, 'error');
-    recordLocalError('no_media_devices', text);
-    return false;
-  }
   const video = videoConstraintsFor(cameraId);
   const audio = micId ? { deviceId: { exact: micId } } : true;
-  let next;
-  try {
-    next = await openUserMedia(video, audio, cameraId);
-  } catch (err) {
-    const text = describeMediaError(err);
-    setStatus(text, 'error');
-    recordLocalError(err && err.name ? err.name : 'getUserMedia', text);
-    ui.retryDevices.hidden = false;
-    return false;
-  }
+  const next = await openCheckedMedia(video, audio, cameraId, devicePage);
+  if (!next) return false;
   if (stream) stream.getTracks().forEach((t) => t.stop());
   stream = next;
   streamConstraints = JSON.stringify(videoConstraintsFor(null));
@@ -173,55 +169,17 @@ function stopDevices() {
 // ---------------------------------------------------------------- signaling
 
 function sendMessage(obj) {
-  imsd.sent.push(obj);
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(obj));
-  return true;
+  return signaling.send(obj);
 }
 
 function connect() {
   clearTimeout(reconnectTimer);
-  const generation = ++wsGeneration;
-  let socket;
-  try {
-    socket = new WebSocket(signalingUrl(), SUBPROTOCOL);
-  } catch (err) {
-    recordLocalError('websocket', String(err));
-    scheduleReconnect();
-    return;
-  }
-  ws = socket;
   joinedOnSocket = false;
-  socket.onopen = () => {
-    if (generation !== wsGeneration) return;
-    imsd.connected = true;
-    sendMessage({ type: 'join', sessionId, token });
-    clearInterval(pingTimer);
-    pingTimer = setInterval(() => sendMessage({ type: 'ping' }), PING_INTERVAL_MS);
-  };
-  socket.onmessage = (ev) => {
-    if (generation !== wsGeneration) return;
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
-      recordLocalError('bad_json_from_server', String(ev.data).slice(0, 200));
-      return;
-    }
-    imsd.log.push(msg);
-    handleMessage(msg, generation);
-  };
-  socket.onclose = () => {
-    if (generation !== wsGeneration) return;
-    onSocketGone();
-  };
-  // onerror is always followed by onclose; nothing to do here.
+  if (!signaling.connect()) scheduleReconnect();
 }
 
 function onSocketGone() {
   imsd.connected = false;
-  clearInterval(pingTimer);
-  ws = null;
   joinedOnSocket = false;
   closePeer();
   pendingAction = null;
@@ -243,15 +201,9 @@ function scheduleReconnect() {
 
 /** Closes the socket on purpose (no reconnect unless wantConnection stays true). */
 function dropSocket() {
-  const socket = ws;
-  wsGeneration++;
-  ws = null;
+  signaling.drop();
   imsd.connected = false;
-  clearInterval(pingTimer);
   joinedOnSocket = false;
-  if (socket) {
-    try { socket.close(1000); } catch { /* already closed */ }
-  }
 }
 
 function handleMessage(msg, generation) {
@@ -292,7 +244,7 @@ function onState(state, generation) {
   }
   if (firstOnSocket) {
     applyServerConstraints(state.constraints)
-      .finally(() => { if (generation === wsGeneration && !peer) startPeer(generation); });
+      .finally(() => { if (generation === signaling.generation && !peer) startPeer(generation); });
   }
   render();
 }
@@ -401,7 +353,7 @@ async function startPeer(generation) {
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    if (peer !== p || generation !== wsGeneration) return;
+    if (peer !== p || generation !== signaling.generation) return;
     sendMessage({ type: 'offer', sdp: pc.localDescription.sdp });
     p.ice.offerSent();
   } catch (err) {
@@ -448,7 +400,7 @@ function showScreen(name) {
 
 function render() {
   const s = imsd.state;
-  const online = Boolean(ws && joinedOnSocket && ws.readyState === WebSocket.OPEN);
+  const online = signaling.open && joinedOnSocket;
   ui.join.disabled = !stream || !sessionId || !token || wantConnection || finished;
   ui.join.textContent = wantConnection && !s ? 'Joining…' : 'Join interview';
 
@@ -594,13 +546,10 @@ ui.retryDevices.addEventListener('click', async () => {
   setStatus('');
   if (await openDevices()) render();
 });
-const onDeviceChange = async () => {
-  if (wantConnection) return;
-  await openDevices(ui.cameraSelect.value, ui.micSelect.value);
+onDeviceSelect(ui.cameraSelect, ui.micSelect, () => wantConnection, async (cameraId, micId) => {
+  await openDevices(cameraId, micId);
   render();
-};
-ui.cameraSelect.addEventListener('change', onDeviceChange);
-ui.micSelect.addEventListener('change', onDeviceChange);
+});
 
 // ---------------------------------------------------------------- start
 

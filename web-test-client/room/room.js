@@ -28,10 +28,8 @@
 
 import { ERROR_TEXT, FATAL_CODES, ROLE_TEXT, GRADE_TEXT, gradeQuality, toEpochMs, timerText } from './text.js';
 import { RoomPeers, publishId } from './peers.js';
-import { describeMediaError, NO_MEDIA_DEVICES_TEXT, openUserMedia, fillDeviceSelects, LevelMeter }
-  from '../shared/devices.js';
-import { SUBPROTOCOL, PING_INTERVAL_MS, signalingUrl, backoffDelay, iceServersFromQuery }
-  from '../shared/signaling.js';
+import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
+import { SignalingConnection, backoffDelay, iceServersFromQuery } from '../shared/signaling.js';
 
 const RESUBSCRIBE_MS = 1000;
 const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -71,9 +69,19 @@ const hooks = {
 };
 window.room = hooks;
 
-let ws = null;
-let wsGeneration = 0;
-let pingTimer = 0;
+const signaling = new SignalingConnection({
+  sent: hooks.sent,
+  log: hooks.log,
+  onOpen: () => sendMessage({ type: 'room.join', roomId, token }),
+  onMessage: (msg) => handleMessage(msg),
+  onClose: () => {
+    peers.closeAll();
+    if (!stopped) scheduleReconnect();
+    render();
+  },
+  onLocalError: (code, text) => recordLocalError(code, text),
+});
+
 let reconnectTimer = 0;
 let reconnectAttempt = 0;
 let resubscribeTimer = 0;
@@ -112,50 +120,12 @@ function setStatus(text, kind = 'info', transient = false) {
 // ---------------------------------------------------------------- signaling
 
 function sendMessage(obj) {
-  hooks.sent.push(obj);
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(obj));
-  return true;
+  return signaling.send(obj);
 }
 
 function connect() {
   clearTimeout(reconnectTimer);
-  const generation = ++wsGeneration;
-  let socket;
-  try {
-    socket = new WebSocket(signalingUrl(), SUBPROTOCOL);
-  } catch (err) {
-    recordLocalError('websocket', String(err));
-    scheduleReconnect();
-    return;
-  }
-  ws = socket;
-  socket.onopen = () => {
-    if (generation !== wsGeneration) return;
-    sendMessage({ type: 'room.join', roomId, token });
-    clearInterval(pingTimer);
-    pingTimer = setInterval(() => sendMessage({ type: 'ping' }), PING_INTERVAL_MS);
-  };
-  socket.onmessage = (ev) => {
-    if (generation !== wsGeneration) return;
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
-      recordLocalError('bad_json_from_server', String(ev.data).slice(0, 200));
-      return;
-    }
-    hooks.log.push(msg);
-    handleMessage(msg);
-  };
-  socket.onclose = () => {
-    if (generation !== wsGeneration) return;
-    ws = null;
-    clearInterval(pingTimer);
-    peers.closeAll();
-    if (!stopped) scheduleReconnect();
-    render();
-  };
+  if (!signaling.connect()) scheduleReconnect();
 }
 
 function scheduleReconnect() {
@@ -163,16 +133,6 @@ function scheduleReconnect() {
   setStatus(hooks.joined ? 'Connection lost, reconnecting…' : 'Cannot reach the interview server, retrying…', 'error');
   clearTimeout(reconnectTimer);
   reconnectTimer = setTimeout(connect, delay);
-}
-
-function dropSocket() {
-  const socket = ws;
-  wsGeneration++;
-  ws = null;
-  clearInterval(pingTimer);
-  if (socket) {
-    try { socket.close(1000); } catch { /* already closed */ }
-  }
 }
 
 function handleMessage(msg) {
@@ -218,7 +178,7 @@ function applyState(state) {
 
 /** Observers and people past the device check subscribe to what room.state lists. */
 function syncSubscriptions() {
-  if (stopped || !hooks.state || !ws) return;
+  if (stopped || !hooks.state || !signaling.exists) return;
   if (publishes() && !checked) return;
   peers.sync(hooks.state.participants, selfId());
 }
@@ -271,7 +231,7 @@ function stopAll() {
   clearTimeout(reconnectTimer);
   clearTimeout(resubscribeTimer);
   peers.closeAll();
-  dropSocket();
+  signaling.drop();
   for (const s of [camera, screenStream]) if (s) s.getTracks().forEach((t) => t.stop());
   camera = null;
   screenStream = null;
@@ -288,21 +248,10 @@ function videoConstraints(cameraId) {
 
 /** Opens camera + microphone for the device check. Returns true on success. */
 async function openDevices(cameraId, micId) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    setStatus(NO_MEDIA_DEVICES_TEXT, 'error');
-    recordLocalError('no_media_devices', NO_MEDIA_DEVICES_TEXT);
-    return false;
-  }
-  let next;
-  try {
-    next = await openUserMedia(videoConstraints(cameraId), micId ? { deviceId: { exact: micId } } : true, cameraId);
-  } catch (err) {
-    const text = describeMediaError(err);
-    setStatus(text, 'error');
-    recordLocalError(err && err.name ? err.name : 'getUserMedia', text);
-    ui.retryDevices.hidden = false;
-    return false;
-  }
+  const next = await openCheckedMedia(videoConstraints(cameraId), micId ? { deviceId: { exact: micId } } : true, cameraId, {
+    showError: (text) => setStatus(text, 'error'), recordError: recordLocalError, retryButton: ui.retryDevices,
+  });
+  if (!next) return false;
   if (stopped) {
     next.getTracks().forEach((t) => t.stop());
     return false;
@@ -320,7 +269,7 @@ async function openDevices(cameraId, micId) {
 
 /** Publishes the camera (and the screen while shared) on the current connection. */
 async function publishAll() {
-  if (!camera || !ws) return;
+  if (!camera || !signaling.exists) return;
   await peers.publish('camera', camera, forcedCodec);
   if (screenStream) await peers.publish('screen', screenStream, forcedCodec);
 }
@@ -460,7 +409,7 @@ function render() {
   ui.screenShare.hidden = !publishes() || !settings.allowScreenShare;
   ui.screenShare.textContent = screenStream ? 'Stop sharing' : 'Share screen';
   ui.screenShare.setAttribute('aria-pressed', String(Boolean(screenStream)));
-  const online = Boolean(ws && ws.readyState === WebSocket.OPEN);
+  const online = signaling.open;
   for (const b of [ui.end, ui.screenShare, ...ui.questions.querySelectorAll('button'),
     ui.offscriptForm.querySelector('button')]) b.disabled = !online;
   renderQuestion(s);
@@ -575,13 +524,10 @@ ui.retryDevices.addEventListener('click', async () => {
   await openDevices();
   render();
 });
-const onDeviceChange = async () => {
-  if (checked) return;
-  await openDevices(ui.cameraSelect.value, ui.micSelect.value);
+onDeviceSelect(ui.cameraSelect, ui.micSelect, () => checked, async (cameraId, micId) => {
+  await openDevices(cameraId, micId);
   render();
-};
-ui.cameraSelect.addEventListener('change', onDeviceChange);
-ui.micSelect.addEventListener('change', onDeviceChange);
+});
 ui.screenShare.addEventListener('click', () => (screenStream ? stopScreenShare(true) : startScreenShare()));
 ui.offscriptForm.addEventListener('submit', (ev) => {
   ev.preventDefault();

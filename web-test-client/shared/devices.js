@@ -20,7 +20,31 @@ export function describeMediaError(err) {
   }
 }
 
-export const NO_MEDIA_DEVICES_TEXT = 'This page cannot use your camera here. Please open the link over HTTPS in a current version of Chrome, Edge or Firefox.';
+const NO_MEDIA_DEVICES_TEXT = 'This page cannot use your camera here. Please open the link over HTTPS in a current version of Chrome, Edge or Firefox.';
+
+/**
+ * The device check's open: resolves with the stream, or null after a
+ * failure was reported: page.showError(text) (the sentence),
+ * page.recordError(code, text) (the error's name, or no_media_devices where
+ * the page cannot ask at all) and, when trying again can help,
+ * page.retryButton shown.
+ */
+export async function openCheckedMedia(video, audio, cameraId, page) {
+  let failure;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    failure = { code: 'no_media_devices', text: NO_MEDIA_DEVICES_TEXT, retry: false };
+  } else {
+    try {
+      return await openUserMedia(video, audio, cameraId);
+    } catch (err) {
+      failure = { code: err && err.name ? err.name : 'getUserMedia', text: describeMediaError(err), retry: true };
+    }
+  }
+  page.showError(failure.text);
+  page.recordError(failure.code, failure.text);
+  if (failure.retry) page.retryButton.hidden = false;
+  return null;
+}
 
 /**
  * getUserMedia({video, audio}); when the video constraints cannot be met,
@@ -136,4 +160,14 @@ export class LevelMeter {
     }
     requestAnimationFrame((t) => this.draw(t));
   }
+}
+
+/** Calls reopen(cameraId, micId) when the person picks another camera or microphone, unless locked(). */
+export function onDeviceSelect(cameraSelect, micSelect, locked, reopen) {
+  const change = async () => {
+    if (locked()) return;
+    await reopen(cameraSelect.value, micSelect.value);
+  };
+  cameraSelect.addEventListener('change', change);
+  micSelect.addEventListener('change', change);
 }

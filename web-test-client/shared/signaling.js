@@ -1,7 +1,7 @@
 // What the candidate and room pages share of signaling (docs/signaling.md):
 // the subprotocol, the WebSocket address, the reconnect backoff, the ICE
-// servers a page is given in its address (?stun=), and the trickle-ICE
-// queues of one RTCPeerConnection.  No page state.
+// servers a page is given in its address (?stun=), the trickle-ICE queues
+// of one RTCPeerConnection, and the socket itself (SignalingConnection).
 
 export const SUBPROTOCOL = 'imsd.signaling.v1';
 export const PING_INTERVAL_MS = 15000;
@@ -80,6 +80,90 @@ export class IceQueues {
       else await this.pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex ?? 0 });
     } catch (err) {
       if (msg.candidate) this.onError('addIceCandidate', err);
+    }
+  }
+}
+
+/**
+ * One page's signaling WebSocket at a time, with the ping every 15 s.
+ *   connect()  -- a new socket (the old one's callbacks go quiet: each socket
+ *                 has a generation, and only the newest one's callbacks run);
+ *                 false if the browser refused to make one
+ *   send(obj)  -- recorded in `sent` (the page's test hooks), sent if open;
+ *                 returns whether it was sent
+ *   drop()     -- closes the socket on purpose (no onClose)
+ *   open       -- the socket is open; exists: there is one (maybe connecting)
+ * handlers: {onOpen(), onMessage(msg, generation), onClose(), onLocalError(code, text)};
+ * every parsed message is appended to `log` first.
+ */
+export class SignalingConnection {
+  constructor({ sent, log, onOpen, onMessage, onClose, onLocalError }) {
+    Object.assign(this, { sent, log, onOpen, onMessage, onClose, onLocalError });
+    this.ws = null;
+    this.generation = 0;
+    this.pingTimer = 0;
+  }
+
+  get open() {
+    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN);
+  }
+
+  get exists() {
+    return Boolean(this.ws);
+  }
+
+  send(obj) {
+    this.sent.push(obj);
+    if (!this.open) return false;
+    this.ws.send(JSON.stringify(obj));
+    return true;
+  }
+
+  connect() {
+    const generation = ++this.generation;
+    let socket;
+    try {
+      socket = new WebSocket(signalingUrl(), SUBPROTOCOL);
+    } catch (err) {
+      this.onLocalError('websocket', String(err));
+      return false;
+    }
+    this.ws = socket;
+    socket.onopen = () => {
+      if (generation !== this.generation) return;
+      this.onOpen();
+      clearInterval(this.pingTimer);
+      this.pingTimer = setInterval(() => this.send({ type: 'ping' }), PING_INTERVAL_MS);
+    };
+    socket.onmessage = (ev) => {
+      if (generation !== this.generation) return;
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        this.onLocalError('bad_json_from_server', String(ev.data).slice(0, 200));
+        return;
+      }
+      this.log.push(msg);
+      this.onMessage(msg, generation);
+    };
+    socket.onclose = () => {
+      if (generation !== this.generation) return;
+      this.ws = null;
+      clearInterval(this.pingTimer);
+      this.onClose();
+    };
+    // onerror is always followed by onclose; nothing to do here.
+    return true;
+  }
+
+  drop() {
+    const socket = this.ws;
+    this.generation++;
+    this.ws = null;
+    clearInterval(this.pingTimer);
+    if (socket) {
+      try { socket.close(1000); } catch { /* already closed */ }
     }
   }
 }

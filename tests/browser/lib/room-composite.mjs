@@ -12,6 +12,7 @@
 //       the interviewer's pattern.  Two tiles side by side that touch are
 //       one region twice as wide as high: it is split in halves.
 import { execFile } from 'node:child_process';
+import { decodeCells } from './room-cells.mjs';
 
 const W = 256;
 const H = 144;
@@ -36,15 +37,6 @@ export async function probeMedia(file) {
   };
 }
 
-const crc8 = (bytes) => {
-  let crc = 0;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
-  }
-  return crc;
-};
-
 /** The pattern ('normal' | 'inverted' | null) of the cells in rect of one grey frame. */
 function decodeTile(frame, { x, y, w, h }) {
   const cells = [];
@@ -55,14 +47,8 @@ function decodeTile(frame, { x, y, w, h }) {
       cells.push(frame[py * W + px] > 128 ? 1 : 0);
     }
   }
-  const reference = cells.slice(24).join('');
-  const pattern = reference === '10101010' ? 'normal' : reference === '01010101' ? 'inverted' : null;
-  if (!pattern) return null;
-  let n = 0;
-  for (let i = 0; i < 16; i++) n = (n << 1) | cells[i];
-  let crc = 0;
-  for (let i = 16; i < 24; i++) crc = (crc << 1) | cells[i];
-  return crc8([n >> 8, n & 0xff]) === crc ? pattern : null;
+  const decoded = decodeCells(cells);
+  return decoded ? decoded.pattern : null;
 }
 
 /** Bounding boxes of the 4-connected regions of mask (W x H) bigger than minArea pixels. */

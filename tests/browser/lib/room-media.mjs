@@ -16,11 +16,9 @@
 //
 // The frame reader (readFrames, in the page): every 50 ms each remote
 // <video data-participant data-stream> is drawn to a 64 x 36 canvas and the
-// 8 x 4 cells of tests/tools/fidelity-media.c are read at their centres:
-// 16 bits of frame number, CRC-8, reference cells.  A frame counts only with
-// a matching CRC and a reference row of either pattern ("normal": white
-// first, "inverted": black first); a flash or a frame in between two is
-// skipped.  window.__roomFrames["<participant>:<stream>"] holds what was read.
+// 8 x 4 cells of tests/tools/fidelity-media.c are read at their centres and
+// decoded by room-cells.mjs (a frame counts only with a matching CRC and a
+// reference row of either pattern; a flash or a frame between two is skipped).  window.__roomFrames["<participant>:<stream>"] holds what was read.
 import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CHROMIUM_ARGS } from './browser.mjs';
 import { buildDir } from './imsd.mjs';
+import { decodeCells } from './room-cells.mjs';
 
 export async function makePersonMedia({ inverted = false, seconds = 20, width = 640, height = 360 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-room-media-'));
@@ -41,15 +40,8 @@ export async function makePersonMedia({ inverted = false, seconds = 20, width = 
   return { ...JSON.parse(stdout.trim().split('\n').pop()), dir };
 }
 
+// Runs in the page, with decodeCells (room-cells.mjs) as window.__roomDecodeCells.
 function readFrames() {
-  const crc8 = (bytes) => {
-    let crc = 0;
-    for (const b of bytes) {
-      crc ^= b;
-      for (let i = 0; i < 8; i++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
-    }
-    return crc;
-  };
   const canvas = document.createElement('canvas');
   canvas.width = 64;
   canvas.height = 36;
@@ -67,14 +59,7 @@ function readFrames() {
         cells.push((data[i] + data[i + 1] + data[i + 2]) / 3 > 128 ? 1 : 0);
       }
     }
-    const reference = cells.slice(24).join('');
-    const pattern = reference === '10101010' ? 'normal' : reference === '01010101' ? 'inverted' : null;
-    if (!pattern) return null;
-    let n = 0;
-    for (let i = 0; i < 16; i++) n = (n << 1) | cells[i];
-    let crc = 0;
-    for (let i = 16; i < 24; i++) crc = (crc << 1) | cells[i];
-    return crc8([n >> 8, n & 0xff]) === crc ? { n, pattern } : null;
+    return window.__roomDecodeCells(cells);
   };
   setInterval(() => {
     for (const video of document.querySelectorAll('video[data-participant][data-stream]')) {
@@ -101,7 +86,7 @@ export async function launchPersonBrowser(media) {
     args,
     viewport: { width: 1000, height: 800 },
   });
-  await context.addInitScript(readFrames);
+  await context.addInitScript({ content: `window.__roomDecodeCells = ${decodeCells}; (${readFrames})();` });
   return {
     context,
     async close() {

@@ -7,8 +7,34 @@
 //                               outbox rows: {events: [{eventType, payload, ...}], messages, outbox}
 //   waitForRoomDone(imsd, roomId) -> the GET /api/v1/rooms/{id} body once its
 //                               composite is ready (throws on `failed`)
+//   startRoomStack({name, keyPrefix, reviewSecret}) -> {kafka, s3, imsd}: a
+//                               fresh database imsd_e2e_<name>, a Kafka mock,
+//                               an s3rver and imsd pointed at them;
+//                               stopRoomStack(stack) keeps their data if a test failed
 import { query, takeRows } from './db.mjs';
-import { waitFor } from './imsd.mjs';
+import { waitFor, startImsd, dropDatabase } from './imsd.mjs';
+import { startKafkaMock } from './kafka.mjs';
+import { startS3rver } from './s3.mjs';
+
+export async function startRoomStack({ name, keyPrefix, reviewSecret }) {
+  const stack = {};
+  dropDatabase(`imsd_e2e_${name}`);
+  stack.kafka = await startKafkaMock({ name });
+  stack.s3 = await startS3rver({ name });
+  const env = { ...stack.s3.imsdEnv({ keyPrefix }), ...stack.kafka.imsdEnv(), IMSD_PROCESSING_RETRY_MAX_SECONDS: '2',
+    IMSD_REVIEW_JWT_SECRET: reviewSecret };
+  stack.imsd = await startImsd({ name, env });
+  return stack;
+}
+
+export async function stopRoomStack({ kafka, s3, imsd }) {
+  if (imsd) {
+    if (imsd.failed) { if (s3) s3.keep = true; if (kafka) kafka.keep = true; }
+    await imsd.shutdown();
+  }
+  if (s3) await s3.shutdown();
+  if (kafka) await kafka.shutdown();
+}
 
 const TOPICS = ['candidate-events', 'media-events', 'interview-events'];
 
