@@ -21,7 +21,8 @@
 //      each; media.uploaded / media.processed, the composite's), and the
 //      composite MP4 decodes with both people in it
 //   3. rejoin: the candidate's page closed and opened again mid-interview,
-//      then the interviewer's: both see each other again, the recording goes on
+//      then the interviewer's, then the candidate's reloaded (no second device
+//      check): both see each other again each time, the recording goes on
 //   4. authorization from the page: an expired and a not-yet-valid room
 //      token show their sentence before any device check; another company's
 //      recruiter is refused; a candidate cannot mark or end, an observer cannot publish
@@ -317,6 +318,13 @@ test('rejoin: the candidate\'s page, then the interviewer\'s, closed and opened 
       await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
       await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
       assert.equal(await pages.interviewer.evaluate(() => document.body.dataset.segment), '1', 'the rejoined interviewer is in the same segment');
+
+      // a reload of the candidate's tab rejoins without the device check
+      await pages.candidate.reload();
+      await waitForRoom(pages.candidate, '(r, d) => Boolean(r.joined) && d.screen === "room" && r.sent.some((m) => m.type === "publish")',
+        { what: 'the reloaded candidate publishing without a device check' });
+      await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
+      await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
 
       await markQuestion(pages.interviewer, [pages.interviewer, pages.candidate], 1, 2);
       await sleep(3000);

@@ -18,7 +18,8 @@
 //   ended      -- room.state `ended`: every pc closed, devices released
 // A socket that closes unexpectedly is reopened (backoff 1 s .. 10 s): room.join
 // again, then publish and subscribe again from scratch (the server forgot the
-// pcs of the old connection).  A reload does the same from the top.
+// pcs of the old connection).  A reload does the same from the top, without
+// the device check if this tab passed it already (sessionStorage).
 //
 // Test hooks: window.room = {joined, state, quality, log, errors, sent, pcs, send(obj)};
 // body[data-screen, data-state, data-role, data-segment, data-error]; each
@@ -128,6 +129,12 @@ function connect() {
   if (!signaling.connect()) scheduleReconnect();
 }
 
+const checkedKey = `imsd.room.${roomId}.checked`;
+/** This tab passed the device check of this room before (a reload). */
+function checkedBefore() {
+  try { return sessionStorage.getItem(checkedKey) === '1'; } catch { return false; }
+}
+
 function scheduleReconnect() {
   const delay = backoffDelay(reconnectAttempt++);
   setStatus(hooks.joined ? 'Connection lost, reconnecting…' : 'Cannot reach the interview server, retrying…', 'error');
@@ -154,8 +161,9 @@ async function onJoined(msg) {
   document.body.dataset.role = msg.role || '';
   ui.roleLabel.textContent = ROLE_TEXT[msg.role] || '';
   applyState(msg.room);
-  if (publishes() && !camera) await openDevices();
+  if (publishes() && !camera && await openDevices() && !checked && checkedBefore()) checked = true;
   if (checked) await publishAll();
+  syncSubscriptions();
   render();
 }
 
@@ -512,6 +520,7 @@ ui.join.addEventListener('click', async () => {
   if (!camera || checked) return;
   levelMeter.resume();
   checked = true;
+  try { sessionStorage.setItem(checkedKey, '1'); } catch { /* private mode: check again next time */ }
   ui.cameraSelect.disabled = true;
   ui.micSelect.disabled = true;
   setStatus('');
