@@ -43,21 +43,15 @@ function uuid(id) {
   return id;
 }
 
-/** A room_segments row's index (ImsRoomSegment.index), whichever name the migration gave it. */
-export function segmentIndex(row) {
-  return Number(row.idx ?? row.segment_index ?? row.index ?? row.segment);
-}
+/** A room_segments row's index (ImsRoomSegment.index; docs/database.md, migration 8). */
+export const segmentIndex = (row) => Number(row.idx);
 
 /** A room_segments row's question index (null: the opening). */
-export function segmentQuestion(row) {
-  const q = row.question_idx ?? row.question_index;
-  return q === null || q === undefined || Number(q) < 0 ? null : Number(q);
-}
+export const segmentQuestion = (row) => (row.question_idx === null ? null : Number(row.question_idx));
 
 export async function roomRows(imsd, roomId) {
   const [room] = await query(imsd, `SELECT * FROM rooms WHERE id = '${uuid(roomId)}'`);
-  const segments = (await query(imsd, `SELECT * FROM room_segments WHERE room_id = '${uuid(roomId)}'`))
-    .sort((a, b) => segmentIndex(a) - segmentIndex(b));
+  const segments = await query(imsd, `SELECT * FROM room_segments WHERE room_id = '${uuid(roomId)}' ORDER BY idx`);
   const recordings = await query(imsd, `SELECT * FROM room_recordings WHERE room_id = '${uuid(roomId)}'`);
   const takes = room ? await takeRows(imsd, room.session_id) : [];
   return { room, segments, recordings, takes };
