@@ -509,7 +509,6 @@ function renderTimer() {
   const elapsed = Date.now() - started;
   ui.timer.textContent = timerText(elapsed, s.durationMinutes);
   ui.timer.classList.toggle('over', Boolean(s.durationMinutes) && elapsed > s.durationMinutes * 60000);
-  ui.timer.setAttribute('aria-label', `Time: ${ui.timer.textContent}`);
 }
 
 setInterval(renderTimer, 500);
