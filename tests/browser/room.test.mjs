@@ -22,7 +22,8 @@
 //      composite MP4 decodes with both people in it
 //   3. rejoin: the candidate's page closed and opened again mid-interview,
 //      then the interviewer's, then the candidate's reloaded (no second device
-//      check): both see each other again each time, the recording goes on
+//      check): both see each other again each time, the recording goes on,
+//      each rejoin in a new segment of the same question
 //   4. authorization from the page: an expired and a not-yet-valid room
 //      token show their sentence before any device check; another company's
 //      recruiter is refused; a candidate cannot mark or end, an observer cannot publish
@@ -99,11 +100,21 @@ async function audioKeepsGrowing(page, id) {
 
 const sub = (p, stream = 'camera') => `sub:${p.participantId}:${stream}`;
 
-async function markQuestion(ip, pages, index, segment) {
-  await ip.locator(`#questions button[data-question-index="${index}"]`).click();
+/** The index of the open segment on page (-1 before the room is live). */
+const segmentNow = async (page) => Number(await page.evaluate(() => document.body.dataset.segment || '-1'));
+
+/** Waits on every page for a segment after `after` whose question is questionIndex. */
+async function waitForSegment(pages, after, questionIndex) {
   for (const page of pages) {
-    await waitForRoom(page, `(r, d) => d.segment === "${segment}"`, { what: `segment ${segment} (question ${index})` });
+    await waitForRoom(page, `(r) => r.state.segment && r.state.segment.index > ${after} && r.state.segment.questionIndex === ${questionIndex}`,
+      { what: `a segment after ${after} of question ${questionIndex}` });
   }
+}
+
+async function markQuestion(ip, pages, index) {
+  const before = await segmentNow(ip);
+  await ip.locator(`#questions button[data-question-index="${index}"]`).click();
+  await waitForSegment(pages, before, index);
 }
 
 async function endInterview(ip, pages) {
@@ -184,11 +195,11 @@ test('interviewer, candidate and observer: lobby, video and audio both ways, scr
 
       // 2 questions, then End
       const all = Object.values(pages);
-      await markQuestion(pages.interviewer, all, 0, 1);
+      await markQuestion(pages.interviewer, all, 0);
       assert.equal(await pages.candidate.locator('#current-question').textContent(), room.body.questions[0].text,
         'the candidate sees the marked question');
       await sleep(3000);
-      await markQuestion(pages.interviewer, all, 1, 2);
+      await markQuestion(pages.interviewer, all, 1);
       assert.equal(await pages.candidate.locator('#current-question').textContent(), room.body.questions[1].text);
       await sleep(3000);
 
@@ -299,9 +310,12 @@ test('rejoin: the candidate\'s page, then the interviewer\'s, closed and opened 
       pages.candidate = await openRoom(browsers.candidate.context, cand.joinUrl);
       await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
       await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
-      await markQuestion(pages.interviewer, [pages.interviewer, pages.candidate], 0, 1);
+      await markQuestion(pages.interviewer, [pages.interviewer, pages.candidate], 0);
       await sleep(2000);
 
+      // each rejoin of a recorded publisher goes on in a new segment of the
+      // same question (docs/live-rooms.md, "Segments")
+      let segment = await segmentNow(pages.interviewer);
       await pages.candidate.close();
       await waitForRoom(pages.interviewer, `(r) => !r.state.participants.some((p) => p.participantId === "${cand.participantId}" && p.connected)`,
         { what: 'the candidate gone' });
@@ -309,6 +323,8 @@ test('rejoin: the candidate\'s page, then the interviewer\'s, closed and opened 
       await waitForRoom(pages.candidate, '(r, d) => d.state === "live" && d.screen === "room"', { what: 'the candidate back in the room' });
       await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
       await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
+      await waitForSegment([pages.interviewer, pages.candidate], segment, 0);
+      segment = await segmentNow(pages.interviewer);
 
       await pages.interviewer.close();
       await waitForRoom(pages.candidate, `(r) => !r.state.participants.some((p) => p.participantId === "${int.participantId}" && p.connected)`,
@@ -317,7 +333,8 @@ test('rejoin: the candidate\'s page, then the interviewer\'s, closed and opened 
       pages.interviewer = await openRoom(browsers.interviewer.context, int.joinUrl);
       await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
       await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
-      assert.equal(await pages.interviewer.evaluate(() => document.body.dataset.segment), '1', 'the rejoined interviewer is in the same segment');
+      await waitForSegment([pages.interviewer, pages.candidate], segment, 0);
+      segment = await segmentNow(pages.interviewer);
 
       // a reload of the candidate's tab rejoins without the device check
       await pages.candidate.reload();
@@ -325,21 +342,28 @@ test('rejoin: the candidate\'s page, then the interviewer\'s, closed and opened 
         { what: 'the reloaded candidate publishing without a device check' });
       await waitForFramesGrowing(pages.interviewer, cand.participantId, 'camera', 'normal');
       await waitForFramesGrowing(pages.candidate, int.participantId, 'camera', 'inverted');
+      await waitForSegment([pages.interviewer, pages.candidate], segment, 0);
 
-      await markQuestion(pages.interviewer, [pages.interviewer, pages.candidate], 1, 2);
+      await markQuestion(pages.interviewer, [pages.interviewer, pages.candidate], 1);
       await sleep(3000);
       await endInterview(pages.interviewer, [pages.interviewer, pages.candidate]);
 
       const rows = await waitFor(async () => {
         const r = await roomRows(imsd, room.roomId);
-        return r.takes.length === 2 && r.takes.every((t) => t.status !== 'recording') ? r : null;
-      }, { timeoutMs: 60000, what: 'both takes finalized' });
-      assert.deepEqual(rows.segments.map((s) => [segmentIndex(s), segmentQuestion(s)]), [[0, null], [1, 0], [2, 1]]);
+        return r.takes.length === 5 && r.takes.every((t) => t.status !== 'recording') ? r : null;
+      }, { timeoutMs: 60000, what: 'the 5 takes finalized' });
+      assert.deepEqual(rows.segments.map((s) => [segmentIndex(s), segmentQuestion(s)]),
+        [[0, null], [1, 0], [2, 0], [3, 0], [4, 0], [5, 1]], 'the opening, question 0 with a new segment per rejoin, question 1');
+      assert.deepEqual(rows.takes.map((t) => `${t.question_idx}-${t.number}`), ['0-1', '0-2', '0-3', '0-4', '1-1'],
+        'the candidate\'s take of each question segment is the next take');
       const last = rows.takes.find((t) => t.question_idx === 1);
-      assert.equal(last.status, 'completed', 'the take after both rejoins is complete');
-      assert.ok(Number(last.duration_ms) >= 2000, `the take after both rejoins has media: ${last.duration_ms} ms`);
-      const inSegment2 = rows.recordings.filter((r) => Number(r.segment) === 2 && r.stream === 'camera').map((r) => r.participant_id).sort();
-      assert.deepEqual(inSegment2, [cand.participantId, int.participantId].sort(), 'both cameras recorded after the rejoins');
+      assert.equal(last.status, 'completed', 'the take after the rejoins is complete');
+      assert.ok(Number(last.duration_ms) >= 2000, `the take after the rejoins has media: ${last.duration_ms} ms`);
+      const cameras = (seg) => rows.recordings.filter((r) => Number(r.segment) === seg && r.stream === 'camera')
+        .map((r) => r.participant_id).sort();
+      for (let seg = 2; seg <= 5; seg++) {
+        assert.deepEqual(cameras(seg), [cand.participantId, int.participantId].sort(), `both cameras recorded in segment ${seg}, after a rejoin`);
+      }
     });
     for (const page of Object.values(pages)) if (!page.isClosed()) await page.close();
   });
