@@ -362,7 +362,15 @@ go_live_if_ready(ImsRoom *room)
   ims_room_open_segment_at(room, -1, NULL, write, now);
   ims_room_write_submit(write);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL, "the room is live");
-  if (room->context->quality_interval_ms)
+}
+
+/* "quality" every quality_interval_ms while live (also for a live room read
+ * again after a sweep). */
+static void
+start_quality_timer(ImsRoom *room)
+{
+  if (room->record->state == IMS_ROOM_LIVE && room->context->quality_interval_ms &&
+      !room->quality_id)
     room->quality_id = g_timeout_add(room->context->quality_interval_ms, on_quality_timer, room);
 }
 
@@ -403,6 +411,7 @@ ims_room_join(ImsRoom *room, ImsPeer *peer, const char *participant_id,
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL, "%s %s joined",
                   ims_room_role_to_string(participant->role), participant->id);
   go_live_if_ready(room);
+  start_quality_timer(room);
   g_autofree char *joined = ims_room_joined_json(room, member);
   ims_peer_send(peer, joined);
   ims_room_broadcast_state(room);
@@ -650,10 +659,11 @@ ims_room_complete_if_idle(ImsRoom *room)
   room->completing = FALSE;
   const ImsRoomRecord *record = room->record;
   double duration_s = (double) (record->ended_at - record->started_at) / G_USEC_PER_SEC;
+  int responses = ims_room_count_responses(room);
   GPtrArray *events = NULL;
   ims_outbox_add(&events, IMS_EVENT_INTERVIEW_COMPLETED,
                  ims_event_payload_room_completed(room->session, ROOM_LOG_ID(room),
-                                                  record->ended_at, duration_s, room->responses),
+                                                  record->ended_at, duration_s, responses),
                  ROOM_LOG_ID(room));
   RoomWrite *write = ims_room_write_new(room, "ended");
   ims_room_close_segment(room, record->ended_at, write);
@@ -662,8 +672,7 @@ ims_room_complete_if_idle(ImsRoom *room)
   ims_room_write_then_ended(write);
   ims_room_write_submit(write);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL,
-                  "completed: %.1f s, %d question segment(s) answered", duration_s,
-                  room->responses);
+                  "completed: %.1f s, %d question segment(s) answered", duration_s, responses);
 }
 
 /* ---- media reports ---- */
