@@ -20,7 +20,7 @@
  * probes run on streaming threads and read only their Trim, which outlives the pipeline; a scan's
  * handoffs write its Scan under its lock.
  */
-#define G_LOG_DOMAIN "imsd.rendition"
+#define G_LOG_DOMAIN "imsd.composite"
 
 #include "composite.h"
 
@@ -351,8 +351,9 @@ pipeline_description(const ImsProfile *profile, const ImsCompositeInput *input, 
                              " ",
                              pad, tile->x, pad, tile->y, pad, tile->width, pad, tile->height, pad, pad,
                              clip->start);
-      g_string_append_printf(branches, "demux%u.video_0 ! " IMS_RENDITION_BRANCH_QUEUE " ! %s ! mix.sink_%u ",
-                             i, ims_rendition_video_decoder(clip->video_codec), pad);
+      g_string_append_printf(branches, "demux%u.video_0 ! " IMS_RENDITION_BRANCH_QUEUE " ! %s%s ! mix.sink_%u ",
+                             i, ims_rendition_video_decoder(clip->video_codec),
+                             g_str_equal(clip->video_codec, "h264") ? " max-threads=1" : "", pad);
     }
     if (clip->audio) {
       g_string_append_printf(audio_pads, "sink_%u::offset=%" G_GUINT64_FORMAT " ", pad, clip->start);

@@ -170,12 +170,13 @@ is_candidate_take(const ImsRoomRecord *room, const ImsRoomRecording *recording)
          g_strcmp0(recording->stream, "camera") == 0 && segment && segment->take_id;
 }
 
-/* A recording with media on disk (its receiver closed it, or a crash cut it). */
+/* A recording whose file is on disk: closed by its receiver, cut, or left recording by a crash (the
+ * room has ended: nothing writes it any more; what the file holds is read).  Failed: nothing usable. */
 static gboolean
 has_media(const ImsRoomRecording *recording)
 {
-  return (recording->status == IMS_TAKE_COMPLETED || recording->status == IMS_TAKE_INTERRUPTED) &&
-         recording->path && g_file_test(recording->path, G_FILE_TEST_IS_REGULAR);
+  return recording->status != IMS_TAKE_FAILED && recording->path &&
+         g_file_test(recording->path, G_FILE_TEST_IS_REGULAR);
 }
 
 /* Uploads path to key.  Blocks for the upload (bounded by the object store's request timeout).  FALSE
@@ -509,17 +510,19 @@ on_processing(gpointer data, const GError *error)
 {
   Job *job = data;
   ImsRoomCompositor *compositor = job->compositor;
+  if (!error && compositor->stopping) {
+    /* back to pending, also once freed (this write keeps it alive): the next start makes it */
+    compositor->jobs--;
+    job->outcome = OUTCOME_PENDING;
+    job->why = g_strdup("imsd is stopping");
+    submit(job, IMS_DATABASE_WRITE, "composite results", run_results, on_written);
+    return;
+  }
   if (!job_answered(compositor))
     return;
   if (error) {
     g_warning("room %s: cannot mark the composite processing: %s", job->room_id, error->message);
     forget_job(job);
-    return;
-  }
-  if (compositor->stopping) { /* back to pending: the next start makes it */
-    job->outcome = OUTCOME_PENDING;
-    job->why = g_strdup("imsd is stopping");
-    submit(job, IMS_DATABASE_WRITE, "composite results", run_results, on_written);
     return;
   }
   g_hash_table_steal_extended(compositor->made, job->room_id, NULL, (gpointer *) &job->composite);

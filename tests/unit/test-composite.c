@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -530,6 +531,56 @@ test_unreadable_and_cut_files(void **state)
 }
 
 static void
+test_candidate_alone(void **state)
+{
+  Fixture *fixture = *state;
+  /* a room that records only the candidate: one tile, the whole canvas */
+  const char *cameras[] = { inputs.candidate[0], inputs.candidate[1] };
+  ImsCompositePerson people[] = { { "candidate", cameras } };
+  ImsCompositeSegment segments[] = { { .title = "Opening" }, { .title = "Q1" } };
+  ImsCompositeInput input = { segments, 2, people, 1, HEIGHT };
+  g_autoptr(ImsComposite) composite = make_or_fail(&input, fixture->output);
+  Decoded decoded;
+  decode(fixture->output, &decoded);
+  expect_duration(composite, &decoded, 2000);
+  expect_colour(&decoded, 500, LEFT, IS_RED);
+  expect_colour(&decoded, 500, RIGHT, IS_RED);
+  expect_colour(&decoded, 1500, RIGHT, IS_YELLOW);
+  expect_tones(&decoded, 200, 900, TRUE, FALSE);
+  decoded_clear(&decoded);
+}
+
+static void
+test_audio_only_profile(void **state)
+{
+  Fixture *fixture = *state;
+  const ImsProfile *audio_only = ims_profile_set_lookup(inputs.profiles, "audio-only");
+  assert_non_null(audio_only);
+  const char *cameras[2][2] = { { inputs.candidate[0], inputs.candidate[1] },
+                                { inputs.interviewer[0], NULL } };
+  ImsCompositePerson people[] = { { "candidate", cameras[0] }, { "interviewer", cameras[1] } };
+  ImsCompositeSegment segments[] = { { .title = "Opening" }, { .title = "Q1" } };
+  ImsCompositeInput input = { segments, 2, people, 2, 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ImsComposite) composite = ims_composite_make(audio_only, &input, fixture->output, &error);
+  if (!composite)
+    fail_msg("%s", error->message);
+  assert_int_equal(composite->width, 0);
+  if (llabs(composite->duration_ms - 2000) > FRAME_MS)
+    fail_msg("duration %" G_GINT64_FORMAT " ms", composite->duration_ms);
+  g_autoptr(GstDiscoverer) discoverer = gst_discoverer_new(10 * GST_SECOND, NULL);
+  g_autofree char *uri = gst_filename_to_uri(fixture->output, NULL);
+  g_autoptr(GstDiscovererInfo) info = gst_discoverer_discover_uri(discoverer, uri, NULL);
+  assert_non_null(info);
+  GList *video = gst_discoverer_info_get_video_streams(info);
+  GList *audio = gst_discoverer_info_get_audio_streams(info);
+  assert_int_equal(g_list_length(video), 0);
+  assert_int_equal(g_list_length(audio), 1);
+  gst_discoverer_stream_info_list_free(video);
+  gst_discoverer_stream_info_list_free(audio);
+}
+
+static void
 test_nothing_readable(void **state)
 {
   Fixture *fixture = *state;
@@ -555,6 +606,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_screen_share, setup, teardown),
     cmocka_unit_test_setup_teardown(test_segment_without_files, setup, teardown),
     cmocka_unit_test_setup_teardown(test_unreadable_and_cut_files, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_candidate_alone, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_audio_only_profile, setup, teardown),
     cmocka_unit_test_setup_teardown(test_nothing_readable, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -597,6 +597,50 @@ test_kept_take(void **state)
   g_unlink(made);
 }
 
+/* set_composite, but "processing" waits (on the database thread) until the gate opens. */
+static GMutex gate_lock;
+static GCond gate_cond;
+static gboolean gate_closed;
+
+static gboolean
+set_composite_gated(ImsStore *base, const char *room_id, const char *status, const char *key,
+                    gint64 size, const char *chapters, GError **error)
+{
+  gboolean ok = fake_set_composite(base, room_id, status, key, size, chapters, error);
+  g_mutex_lock(&gate_lock);
+  while (gate_closed && g_str_equal(status, "processing"))
+    g_cond_wait(&gate_cond, &gate_lock);
+  g_mutex_unlock(&gate_lock);
+  return ok;
+}
+
+static void
+test_stopped_while_processing(void **state)
+{
+  Fixture *f = *state;
+  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
+  f->store.fake.base.rooms.set_composite = set_composite_gated;
+  gate_closed = TRUE;
+  start_compositor(f, TRUE);
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+  while (ims_fake_store_count(&f->store.fake, "set_composite processing") == 0) {
+    assert_true(g_get_monotonic_time() < deadline);
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(2000);
+  }
+  /* imsd stops while "processing" is being written: its answer comes after the free */
+  g_clear_pointer(&f->compositor, ims_room_compositor_free);
+  g_mutex_lock(&gate_lock);
+  gate_closed = FALSE;
+  g_cond_broadcast(&gate_cond);
+  g_mutex_unlock(&gate_lock);
+  assert_true(ims_database_flush(f->database, 10000));
+  g_autofree char *status = room_field(f, ROOM, FALSE);
+  assert_string_equal(status, "pending"); /* listed again at the next start, not stuck */
+  assert_int_equal(ims_fake_uploads_calls(&f->uploads), 0);
+}
+
 int
 main(void)
 {
@@ -608,6 +652,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_failure_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_without_s3, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kept_take, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_stopped_while_processing, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
