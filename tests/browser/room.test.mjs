@@ -252,7 +252,8 @@ test('after End: PostgreSQL holds the room, its segments, recordings and takes; 
       }
 
       // Kafka: the room's events, once each, in order
-      const got = await roomEvents(imsd, kafka, { roomId: room.roomId, sessionId: room.sessionId, interviewId: room.body.interviewId });
+      const got = await roomEvents(imsd, kafka, { roomId: room.roomId, sessionId: room.sessionId,
+        interviewId: room.body.interviewId, fileIds: rows.takes.map((t) => t.id) });
       events = got.events;
       const { problems } = checkAgainstOutbox(got.messages, got.outbox);
       assert.deepEqual(problems, [], `Kafka vs outbox:\n${problems.join('\n')}`);
