@@ -26,11 +26,12 @@
 //   4. authorization from the page: an expired and a not-yet-valid room
 //      token show their sentence before any device check; another company's
 //      recruiter is refused; a candidate cannot mark or end, an observer cannot publish
-//   5. then test 1's composite (made in the background meanwhile): every
+//   5. the review page lists test 1's session beside a one-way one, marked
+//      "Live"; its detail lists the segments and plays a segment's take
+//   6. then test 1's composite (made in the background meanwhile): every
 //      recording and the composite MP4 in S3, the MP4 decodes with both
 //      people in it, one chapter per segment, one media.uploaded of it
-//   6. the review page lists the live session beside one-way ones, marked
-//      "Live"; its detail plays the composite with chapters that seek
+//   7. the review page plays the composite; its chapters seek it
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -46,7 +47,7 @@ import { createRoom, roomToken, recruiterToken, roomUrl, openRoom, waitForRoom, 
 import { roomRows, roomEvents, waitForRoomDone, segmentIndex, segmentQuestion, startRoomStack, stopRoomStack }
   from './lib/room-records.mjs';
 import { probeMedia, peopleInComposite } from './lib/room-composite.mjs';
-import { checkReviewPage } from './lib/room-review.mjs';
+import { checkReviewList, checkReviewComposite } from './lib/room-review.mjs';
 
 const NAME = 'room';
 const KEY_PREFIX = 'room-media';
@@ -400,6 +401,13 @@ test('authorization: expired, not-yet-valid, another company; a candidate cannot
     });
   });
 
+test('the review page lists the live session beside a one-way one, marked Live, with its segments\' takes', { timeout: 120000 }, async () => {
+  assert.ok(done, 'the room test must have passed first');
+  await withLogOnFailure(imsd, () => checkReviewList(browsers.observer.context, imsd, {
+    token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
+  }));
+});
+
 test('after End: the composite MP4 (both people in it, a chapter per segment) and every recording are in S3, announced once',
   { timeout: 300000 }, async () => {
     assert.ok(done, 'the room test must have passed first');
@@ -442,14 +450,13 @@ test('after End: the composite MP4 (both people in it, a chapter per segment) an
       const composites = events.filter((e) => e.eventType === 'media.uploaded' && e.payload.kind === 'composite');
       assert.equal(composites.length, 1, 'one media.uploaded of the composite');
       assert.equal(composites[0].payload.responseId, null, 'the composite answers no question');
+      done.composite = c;
     }, async () => `room events: ${events.map((e) => e.eventType).join(', ')}`);
   });
 
-test('the review page lists the live session, marked Live, and plays its composite by chapter', { timeout: 120000 }, async () => {
-  assert.ok(done, 'the room test must have passed first');
-  await withLogOnFailure(imsd, async () => {
-    await checkReviewPage(browsers.observer.context, imsd, {
-      token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
-    });
-  });
+test('the review page plays the live session\'s composite, its chapters seek it', { timeout: 120000 }, async () => {
+  assert.ok(done && done.composite, 'the composite test must have passed first');
+  await withLogOnFailure(imsd, () => checkReviewComposite(browsers.observer.context, imsd, {
+    token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
+  }));
 });
