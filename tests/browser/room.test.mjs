@@ -16,10 +16,9 @@
 //      and the quality of both; marks 2 questions; ends (confirmed); every
 //      page shows the end.  The candidate's page is 390 x 844 and fits.
 //   2. after End: rooms / room_segments / room_recordings / takes rows, the
-//      objects in S3, the Kafka events (interview.started, 2 x
-//      candidate.response_submitted, interview.completed, in that order, once
-//      each; media.uploaded / media.processed, the composite's), and the
-//      composite MP4 decodes with both people in it
+//      Kafka events (interview.started, 2 x candidate.response_submitted,
+//      interview.completed, in that order, once each; media.uploaded /
+//      media.processed of the takes)
 //   3. rejoin: the candidate's page closed and opened again mid-interview,
 //      then the interviewer's, then the candidate's reloaded (no second device
 //      check): both see each other again each time, the recording goes on,
@@ -27,8 +26,12 @@
 //   4. authorization from the page: an expired and a not-yet-valid room
 //      token show their sentence before any device check; another company's
 //      recruiter is refused; a candidate cannot mark or end, an observer cannot publish
-//   5. the review page lists the live session beside one-way ones, marked
-//      "Live"; its detail plays the composite with chapters that seek
+//   5. the review page lists test 1's session beside a one-way one, marked
+//      "Live"; its detail lists the segments and plays a segment's take
+//   6. then test 1's composite (made in the background meanwhile): every
+//      recording and the composite MP4 in S3, the MP4 decodes with both
+//      people in it, one chapter per segment, one media.uploaded of it
+//   7. the review page plays the composite; its chapters seek it
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -44,7 +47,7 @@ import { createRoom, roomToken, recruiterToken, roomUrl, openRoom, waitForRoom, 
 import { roomRows, roomEvents, waitForRoomDone, segmentIndex, segmentQuestion, startRoomStack, stopRoomStack }
   from './lib/room-records.mjs';
 import { probeMedia, peopleInComposite } from './lib/room-composite.mjs';
-import { checkReviewPage } from './lib/room-review.mjs';
+import { checkReviewList, checkReviewComposite } from './lib/room-review.mjs';
 
 const NAME = 'room';
 const KEY_PREFIX = 'room-media';
@@ -213,16 +216,18 @@ test('interviewer, candidate and observer: lobby, video and audio both ways, scr
     for (const page of Object.values(pages)) await page.close();
   });
 
-test('after End: PostgreSQL, S3 and Kafka hold the room, its segments, recordings, takes, events and composite',
-  { timeout: 300000 }, async () => {
+test('after End: PostgreSQL holds the room, its segments, recordings and takes; Kafka the interview\'s events, once each, in order',
+  { timeout: 120000 }, async () => {
     assert.ok(done, 'the room test must have passed first');
     const { room } = done;
     const cand = room.byRole.candidate;
     const int = room.byRole.interviewer;
     let events = [];
     await withLogOnFailure(imsd, async () => {
-      const detail = await waitForRoomDone(imsd, room.roomId);
-      const rows = await roomRows(imsd, room.roomId);
+      const rows = await waitFor(async () => {
+        const r = await roomRows(imsd, room.roomId);
+        return r.takes.length === 2 && r.takes.every((t) => t.processed_at) ? r : null;
+      }, { timeoutMs: 90000, intervalMs: 500, what: 'the 2 takes processed' });
       assert.equal(rows.room.state, 'ended', 'rooms.state');
       assert.ok(rows.room.started_at && rows.room.ended_at, 'rooms.started_at and ended_at');
 
@@ -244,36 +249,12 @@ test('after End: PostgreSQL, S3 and Kafka hold the room, its segments, recording
       assert.deepEqual(rec(int.participantId, 'screen'), [0, 1, 2], 'the interviewer\'s screen from segment 0 on');
       for (const r of rows.recordings) {
         assert.equal(r.status, 'completed', `recording ${r.id} (${r.stream}, segment ${r.segment}) completed`);
-        assert.ok(Number(r.size_bytes) > 0, `recording ${r.id} has bytes`);
-        assert.ok(r.object_key, `recording ${r.id} uploaded`);
-        const obj = await s3.getObject(r.object_key);
-        assert.equal(obj.status, 200, `S3 has ${r.object_key}`);
-        assert.equal(obj.bytes.length, Number(r.size_bytes), `${r.object_key}: size_bytes`);
+        assert.ok(Number(r.size_bytes) > 0 && Number(r.duration_ms) > 0, `recording ${r.id} has media`);
       }
 
-      // the composite: in S3, decodes, both people in it, one chapter per segment
-      const c = detail.composite;
-      const chapters = typeof c.chapters === 'string' ? JSON.parse(c.chapters) : c.chapters;
-      assert.equal(chapters.length, 3, `a chapter per segment: ${JSON.stringify(chapters)}`);
-      assert.deepEqual(chapters.slice(1).map((ch) => ch.title), room.body.questions.slice(0, 2).map((q) => q.text), 'chapter titles');
-      for (let i = 1; i < chapters.length; i++) assert.ok(chapters[i].startSeconds > chapters[i - 1].startSeconds, 'chapters in order');
-      const obj = await s3.getObject(c.key);
-      assert.equal(obj.status, 200, `S3 has the composite ${c.key}`);
-      assert.equal(obj.bytes.length, Number(c.size), 'composite size');
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-room-composite-')), 'composite.mp4');
-      fs.writeFileSync(file, obj.bytes);
-      const probe = await probeMedia(file);
-      assert.equal(probe.video.length, 1, `one video stream: ${JSON.stringify(probe)}`);
-      assert.equal(probe.audio.length, 1, `one audio stream (both voices mixed): ${JSON.stringify(probe)}`);
-      assert.ok(probe.video[0].frames > 100 && probe.audio[0].frames > 100, `frames decode: ${JSON.stringify(probe)}`);
-      const people = await peopleInComposite(file);
-      const best = (p) => Math.max(0, ...people.tiles.map((t) => t[p]));
-      assert.ok(best('normal') >= 30, `the candidate in the composite: ${JSON.stringify(people)}`);
-      assert.ok(best('inverted') >= 30, `the interviewer in the composite: ${JSON.stringify(people)}`);
-      fs.rmSync(path.dirname(file), { recursive: true, force: true });
-
       // Kafka: the room's events, once each, in order
-      const got = await roomEvents(imsd, kafka, { roomId: room.roomId, sessionId: room.sessionId, interviewId: room.body.interviewId });
+      const got = await roomEvents(imsd, kafka, { roomId: room.roomId, sessionId: room.sessionId,
+        interviewId: room.body.interviewId, fileIds: rows.takes.map((t) => t.id) });
       events = got.events;
       const { problems } = checkAgainstOutbox(got.messages, got.outbox);
       assert.deepEqual(problems, [], `Kafka vs outbox:\n${problems.join('\n')}`);
@@ -288,12 +269,12 @@ test('after End: PostgreSQL, S3 and Kafka hold the room, its segments, recording
       assert.equal(completed.kind, 'live');
       assert.equal(completed.responsesCount, 2, 'interview.completed counts the question segments');
       assert.ok(completed.durationSeconds >= 6, `durationSeconds ${completed.durationSeconds}`);
-      assert.deepEqual(ofType('candidate.response_submitted').map((p) => p.responseId).sort(), rows.takes.map((t) => t.id).sort(),
-        'responseId = take id');
+      const responses = ofType('candidate.response_submitted');
+      assert.deepEqual(responses.map((p) => p.responseId).sort(), rows.takes.map((t) => t.id).sort(), 'responseId = take id');
+      for (const p of responses) assert.equal(p.status, 'completed', `response ${p.responseId} completed`);
       const uploaded = ofType('media.uploaded');
-      assert.equal(uploaded.filter((p) => p.kind === 'composite' && p.responseId === null).length, 1, 'one media.uploaded of the composite');
       for (const t of rows.takes) {
-        assert.ok(uploaded.some((p) => p.responseId === t.id || p.fileId === t.id), `media.uploaded of take ${t.id}`);
+        assert.ok(uploaded.some((p) => p.responseId === t.id), `media.uploaded of take ${t.id}`);
         assert.equal(ofType('media.processed').filter((p) => p.fileId === t.id).length, 1, `one media.processed of take ${t.id}`);
       }
     }, async () => `room events: ${events.map((e) => e.eventType).join(', ')}`);
@@ -420,11 +401,62 @@ test('authorization: expired, not-yet-valid, another company; a candidate cannot
     });
   });
 
-test('the review page lists the live session, marked Live, and plays its composite by chapter', { timeout: 120000 }, async () => {
+test('the review page lists the live session beside a one-way one, marked Live, with its segments\' takes', { timeout: 120000 }, async () => {
   assert.ok(done, 'the room test must have passed first');
-  await withLogOnFailure(imsd, async () => {
-    await checkReviewPage(browsers.observer.context, imsd, {
-      token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
-    });
+  await withLogOnFailure(imsd, () => checkReviewList(browsers.observer.context, imsd, {
+    token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
+  }));
+});
+
+test('after End: the composite MP4 (both people in it, a chapter per segment) and every recording are in S3, announced once',
+  { timeout: 300000 }, async () => {
+    assert.ok(done, 'the room test must have passed first');
+    const { room } = done;
+    let events = [];
+    await withLogOnFailure(imsd, async () => {
+      const detail = await waitForRoomDone(imsd, room.roomId);
+      const rows = await roomRows(imsd, room.roomId);
+      for (const r of rows.recordings) {
+        assert.ok(r.object_key, `recording ${r.id} (${r.stream}, segment ${r.segment}) uploaded`);
+        const obj = await s3.getObject(r.object_key);
+        assert.equal(obj.status, 200, `S3 has ${r.object_key}`);
+        assert.equal(obj.bytes.length, Number(r.size_bytes), `${r.object_key}: size_bytes`);
+      }
+
+      const c = detail.composite;
+      const chapters = typeof c.chapters === 'string' ? JSON.parse(c.chapters) : c.chapters;
+      assert.equal(chapters.length, 3, `a chapter per segment: ${JSON.stringify(chapters)}`);
+      assert.deepEqual(chapters.slice(1).map((ch) => ch.title), room.body.questions.slice(0, 2).map((q) => q.text), 'chapter titles');
+      for (let i = 1; i < chapters.length; i++) assert.ok(chapters[i].startSeconds > chapters[i - 1].startSeconds, 'chapters in order');
+      const obj = await s3.getObject(c.key);
+      assert.equal(obj.status, 200, `S3 has the composite ${c.key}`);
+      assert.equal(obj.bytes.length, Number(c.size), 'composite size');
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-room-composite-')), 'composite.mp4');
+      fs.writeFileSync(file, obj.bytes);
+      const probe = await probeMedia(file);
+      assert.equal(probe.video.length, 1, `one video stream: ${JSON.stringify(probe)}`);
+      assert.equal(probe.audio.length, 1, `one audio stream (both voices mixed): ${JSON.stringify(probe)}`);
+      assert.ok(probe.video[0].frames > 100 && probe.audio[0].frames > 100, `frames decode: ${JSON.stringify(probe)}`);
+      const people = await peopleInComposite(file);
+      const best = (p) => Math.max(0, ...people.tiles.map((t) => t[p]));
+      assert.ok(best('normal') >= 30, `the candidate in the composite: ${JSON.stringify(people)}`);
+      assert.ok(best('inverted') >= 30, `the interviewer in the composite: ${JSON.stringify(people)}`);
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+
+      const got = await roomEvents(imsd, kafka, { roomId: room.roomId, sessionId: room.sessionId, interviewId: room.body.interviewId });
+      events = got.events;
+      const { problems } = checkAgainstOutbox(got.messages, got.outbox);
+      assert.deepEqual(problems, [], `Kafka vs outbox:\n${problems.join('\n')}`);
+      const composites = events.filter((e) => e.eventType === 'media.uploaded' && e.payload.kind === 'composite');
+      assert.equal(composites.length, 1, 'one media.uploaded of the composite');
+      assert.equal(composites[0].payload.responseId, null, 'the composite answers no question');
+      done.composite = c;
+    }, async () => `room events: ${events.map((e) => e.eventType).join(', ')}`);
   });
+
+test('the review page plays the live session\'s composite, its chapters seek it', { timeout: 120000 }, async () => {
+  assert.ok(done && done.composite, 'the composite test must have passed first');
+  await withLogOnFailure(imsd, () => checkReviewComposite(browsers.observer.context, imsd, {
+    token: recruiterToken(REVIEW_SECRET, 'company-a'), room: done.room,
+  }));
 });

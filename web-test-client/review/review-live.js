@@ -1,9 +1,10 @@
 // review-live.js: what the review page shows of a live interview
 // (docs/live-rooms.md): the "Live" mark of a session in the list, and in a
 // live session's detail its room (GET /api/v1/rooms/{roomId} with the
-// reviewer's token): the composite recording once ready, its question
-// chapters as a list that seeks it, and each segment's take (played in the
-// page's #player by review.js).
+// reviewer's token): each segment (the opening, each question asked) with
+// the candidate's take of it (played in the page's #player by review.js),
+// and once ready the composite recording, each segment then a chapter
+// button that seeks it.
 //
 // No state of its own beyond the open room: review.js calls
 //   kindCell(session)                 -> the list's "Type" cell text
@@ -87,24 +88,32 @@ export async function showRoom(session, token, { playTake, showStatus }) {
 
   const takes = new Map();
   for (const q of session.questions || []) for (const t of q.takes || []) takes.set(t.id, t);
-  const segments = room.segments || [];
+  const chapters = chapterList(room);
   const list = $('chapters');
-  list.replaceChildren(...chapterList(room).map((ch, i) => {
+  // one entry per segment; its chapter (a button that seeks) once the composite is ready
+  list.replaceChildren(...(room.segments || []).map((segment, i) => {
     const li = document.createElement('li');
     li.dataset.chapter = String(i);
-    const seek = document.createElement('button');
-    seek.type = 'button';
-    seek.className = 'secondary chapter';
-    seek.dataset.startSeconds = String(ch.startSeconds);
-    seek.textContent = `${clock(ch.startSeconds)} ${ch.title}`;
-    seek.disabled = video.hidden;
-    seek.addEventListener('click', () => {
-      video.currentTime = ch.startSeconds;
-      video.play().catch(() => { /* autoplay refused: the controls are there */ });
-    });
-    li.append(seek);
-    const segment = segments.find((s) => s.index === i) || segments[i];
-    const take = segment && segment.takeId ? takes.get(segment.takeId) : null;
+    const title = segment.text || (segment.questionIndex === null ? 'Opening' : `Question ${segment.questionIndex + 1}`);
+    const ch = chapters[i];
+    if (ch && !video.hidden) {
+      const seek = document.createElement('button');
+      seek.type = 'button';
+      seek.className = 'secondary chapter';
+      seek.dataset.startSeconds = String(ch.startSeconds);
+      seek.textContent = `${clock(ch.startSeconds)} ${ch.title || title}`;
+      seek.addEventListener('click', () => {
+        video.currentTime = ch.startSeconds;
+        video.play().catch(() => { /* autoplay refused: the controls are there */ });
+      });
+      li.append(seek);
+    } else {
+      const text = document.createElement('span');
+      text.className = 'segment-title';
+      text.textContent = title;
+      li.append(text);
+    }
+    const take = segment.takeId ? takes.get(segment.takeId) : null;
     if (take) {
       const answer = document.createElement('button');
       answer.type = 'button';

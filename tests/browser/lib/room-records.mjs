@@ -3,7 +3,8 @@
 //
 //   roomRows(imsd, roomId)   -> {room, segments (by index), recordings, takes} rows of PostgreSQL
 //   segmentIndex(row), segmentQuestion(row) -> a room_segments row's index and question (null: opening)
-//   roomEvents(kafka, room)  -> the room's events on Kafka, in outbox order, with the
+//   roomEvents(imsd, kafka, {roomId, sessionId, interviewId, fileIds})
+//                            -> the room's events on Kafka, in outbox order, with the
 //                               outbox rows: {events: [{eventType, payload, ...}], messages, outbox}
 //   waitForRoomDone(imsd, roomId) -> the GET /api/v1/rooms/{id} body once its
 //                               composite is ready (throws on `failed`)
@@ -59,10 +60,10 @@ export async function roomRows(imsd, roomId) {
 
 /**
  * The events of one room's interview on Kafka (payload.interviewId, or
- * payload.roomId, or the session's id), in outbox order, once every outbox
- * row is sent.
+ * payload.roomId, or the session's id, or a fileId of fileIds: media.processed
+ * names only its file), in outbox order, once every outbox row is sent.
  */
-export async function roomEvents(imsd, kafka, { roomId, sessionId, interviewId }) {
+export async function roomEvents(imsd, kafka, { roomId, sessionId, interviewId, fileIds = [] }) {
   await waitFor(async () => {
     const [{ n }] = await query(imsd, 'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
     return n === 0;
@@ -71,7 +72,9 @@ export async function roomEvents(imsd, kafka, { roomId, sessionId, interviewId }
   const messages = [];
   for (const t of TOPICS) messages.push(...await kafka.consume(t));
   const order = new Map(outbox.map((row, i) => [row.event_id, i]));
-  const mine = (p) => p && (p.roomId === roomId || p.sessionId === sessionId || p.interviewId === interviewId);
+  const files = new Set(fileIds);
+  const mine = (p) => p && (p.roomId === roomId || p.sessionId === sessionId || p.interviewId === interviewId
+    || files.has(p.fileId));
   const events = messages.filter((m) => m.value && mine(m.value.payload))
     .sort((a, b) => (order.get(a.value.eventId) ?? 1e9) - (order.get(b.value.eventId) ?? 1e9))
     .map((m) => m.value);
