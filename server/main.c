@@ -70,6 +70,8 @@ typedef struct {
   ImsRoomContext room_context;
   ImsRoomRegistry *rooms; /* live rooms: room.join comes through registry */
   ImsRoomCompositor *compositor; /* a live room's uploads and composite after End */
+  ImsRoomPresenceTable *presence; /* who is in the rooms: REST's "connected" */
+  ImsRoomPresence room_presence;
   ImsUserEvents users;
   ImsConsumer *consumer;                /* user-events and auth-events; NULL without Kafka */
   ImsRetention *retention;              /* NULL when every company keeps its media */
@@ -313,6 +315,7 @@ start_parts(Imsd *imsd, GError **error)
     .spool_dir = imsd->spool_dir,
   };
   imsd->compositor = ims_room_compositor_new(&compositor_config);
+  imsd->presence = ims_room_presence_table_new();
   ims_room_compositor_scan(imsd->compositor);
   imsd->room_sessions = imsd->session_context;
   imsd->room_sessions.take_saved = process_room_take;
@@ -323,6 +326,8 @@ start_parts(Imsd *imsd, GError **error)
     .quality_interval_ms = 2000,
     .room_ended = composite_room,
     .room_ended_data = imsd,
+    .presence_changed = ims_room_presence_table_set,
+    .presence_data = imsd->presence,
   };
   ImsRoomRegistryConfig rooms_config = {
     .context = &imsd->room_context,
@@ -332,6 +337,10 @@ start_parts(Imsd *imsd, GError **error)
   };
   imsd->rooms = ims_room_registry_new(&rooms_config);
   ims_registry_set_rooms(imsd->registry, imsd->rooms);
+  imsd->room_presence = (ImsRoomPresence){
+    .is_connected = ims_room_presence_table_is_connected,
+    .data = imsd->presence,
+  };
 
   imsd->users = (ImsUserEvents){
     .database = imsd->database,
@@ -378,6 +387,7 @@ start_parts(Imsd *imsd, GError **error)
     .review_secret = config->jwt_secret,
     .review_public_key = imsd->review_public_key,
     .signed_url_seconds = config->signed_url_seconds,
+    .room_presence = &imsd->room_presence,
   };
 
   /* queued last before the daemon listens: the sessions' writes come after
@@ -442,6 +452,7 @@ stop_parts(Imsd *imsd)
   g_clear_pointer(&imsd->retention, ims_retention_free);
   g_clear_pointer(&imsd->outbox_retention, ims_outbox_retention_free);
   g_clear_pointer(&imsd->database, ims_database_free);
+  g_clear_pointer(&imsd->presence, ims_room_presence_table_free); /* after its readers and rooms */
   ims_relay_listener_clear(&imsd->relay_listener);
   g_clear_pointer(&imsd->media_loops, ims_media_loops_free);
   g_clear_pointer(&imsd->objects, ims_object_store_free);

@@ -251,6 +251,15 @@ release_member_media(ImsRoom *room, ImsRoomMember *member, const char *reason)
     retire_publication(room, l->data, IMS_TAKE_INTERRUPTED, reason);
 }
 
+static void
+tell_presence(ImsRoom *room, ImsRoomMember *member, gboolean connected)
+{
+  const ImsRoomContext *context = room->context;
+  if (context->presence_changed)
+    context->presence_changed(context->presence_data, ROOM_LOG_ID(room), member->participant->id,
+                              connected);
+}
+
 /* member is no longer in the room (left, replaced, shut down): its media go,
  * the room's reference with it.  Its peer is not closed here. */
 static void
@@ -259,6 +268,7 @@ detach_member(ImsRoom *room, ImsRoomMember *member, const char *reason)
   release_member_media(room, member, reason);
   member->peer = NULL;
   if (find_member(room, member->participant->id) == member) {
+    tell_presence(room, member, FALSE);
     g_hash_table_remove(room->members, member->participant->id);
     member_unref(member);
   }
@@ -408,6 +418,7 @@ ims_room_join(ImsRoom *room, ImsPeer *peer, const char *participant_id,
   member->publications = g_hash_table_new(g_str_hash, g_str_equal);
   member->subscriptions = g_hash_table_new(g_str_hash, g_str_equal);
   g_hash_table_insert(room->members, g_strdup(participant->id), member_ref(member));
+  tell_presence(room, member, TRUE);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL, "%s %s joined",
                   ims_room_role_to_string(participant->role), participant->id);
   go_live_if_ready(room);

@@ -117,6 +117,16 @@ test('join with each role; live once candidate and interviewer are in; observers
     assert.ok(rows[0].started_at);
     const sessions = await query(imsd, `SELECT state FROM sessions WHERE id = '${room.sessionId}'`);
     assert.equal(sessions[0].state, 'active');
+    // REST's connected is the room registry's presence
+    let res = await imsd.request('GET', `/api/v1/rooms/${room.roomId}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json.participants.map((p) => [p.role, p.connected]).sort(), [['candidate', true], ['interviewer', true]]);
+    cand.client.ws.close();
+    await cand.client.waitClosed();
+    await waitFor(async () => {
+      res = await imsd.request('GET', `/api/v1/rooms/${room.roomId}`);
+      return res.json.participants.find((p) => p.role === 'candidate').connected === false;
+    }, { what: 'the candidate no longer connected in GET /api/v1/rooms/{id}' });
   });
 });
 

@@ -180,6 +180,32 @@ test_join_cancelled_while_reading(void **state)
   assert_false(f->peers[0].answered);
 }
 
+/* Who is connected, for REST: set as members join, replace each other and leave. */
+static void
+test_presence(void **state)
+{
+  Registries *r = *state;
+  Fixture *f = r->f;
+  g_autoptr(GError) error = NULL;
+  ImsRoomPresenceTable *table = ims_room_presence_table_new();
+  f->context.presence_changed = ims_room_presence_table_set;
+  f->context.presence_data = table;
+  g_autofree char *text = token(ROOM_ID, CANDIDATE, -60, 3600);
+  room_join(r, 0, ROOM_ID, text);
+  flush(f);
+  assert_true(ims_room_presence_table_is_connected(table, ROOM_ID, CANDIDATE));
+  assert_false(ims_room_presence_table_is_connected(table, ROOM_ID, INTERVIEWER));
+  room_join(r, 1, ROOM_ID, text); /* replaces peers[0] */
+  flush(f);
+  assert_true(ims_room_presence_table_is_connected(table, ROOM_ID, CANDIDATE));
+  r->handler->closed(g_steal_pointer(&f->peers[0].endpoint), (ImsPeer *) &f->peers[0]);
+  assert_true(ims_room_presence_table_is_connected(table, ROOM_ID, CANDIDATE));
+  r->handler->closed(g_steal_pointer(&f->peers[1].endpoint), (ImsPeer *) &f->peers[1]);
+  assert_false(ims_room_presence_table_is_connected(table, ROOM_ID, CANDIDATE));
+  f->context.presence_changed = NULL;
+  ims_room_presence_table_free(table);
+}
+
 static void
 on_shutdown_done(gpointer data)
 {
@@ -227,6 +253,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_token_refusals, setup_registries, teardown_registries),
     cmocka_unit_test_setup_teardown(test_reviewer_observes_own_company, setup_registries, teardown_registries),
     cmocka_unit_test_setup_teardown(test_join_cancelled_while_reading, setup_registries, teardown_registries),
+    cmocka_unit_test_setup_teardown(test_presence, setup_registries, teardown_registries),
     cmocka_unit_test_setup_teardown(test_shutdown_waits_for_files, setup_registries, teardown_registries),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
