@@ -58,7 +58,9 @@ typedef struct {
   /* The objects already stored for a take: GPtrArray of ImsMediaFile*. */
   GPtrArray *(*list_media_files)(ImsStore *store, const char *take_id, GError **error);
   /* Records an object S3 has confirmed.  A second row for the same take and
-   * kind is not added (TRUE: the object is recorded). */
+   * kind is not added (TRUE: the object is recorded).  The original of a live
+   * room's candidate take is also the object of the room recording with the
+   * take's path. */
   gboolean (*add_media_file)(ImsStore *store, const ImsMediaFile *file, GError **error);
   /* Marks the take processed with its processing status ("processed",
    * "repaired" or "failed", see ImsTake); error_text records why a failed

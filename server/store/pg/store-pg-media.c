@@ -121,10 +121,15 @@ add_media_file_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_time(&params, file->created_at);
   g_autoptr(PGresult) result = ims_pg_exec(
       self, "add media file",
-      "INSERT INTO media_files (id, take_id, session_id, kind, object_key, content_type,"
-      " size_bytes, checksum, created_at)"
+      "WITH added AS (INSERT INTO media_files (id, take_id, session_id, kind, object_key,"
+      " content_type, size_bytes, checksum, created_at)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9::timestamptz, now()))"
-      " ON CONFLICT (take_id, kind) DO NOTHING",
+      " ON CONFLICT (take_id, kind) DO NOTHING RETURNING take_id, kind, object_key)"
+      /* a live room's candidate take is also its room recording: the processor's upload of the
+       * original is that recording's object */
+      " UPDATE room_recordings r SET object_key = a.object_key FROM added a, takes t"
+      " WHERE a.kind = 'original' AND t.id = a.take_id AND r.path = t.path"
+      " AND r.object_key IS NULL",
       &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   return result != NULL;
