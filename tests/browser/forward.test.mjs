@@ -20,6 +20,10 @@
 //     files (tests/tools/take-probe): video and audio, a keyframe first;
 //   * a screen share (--video-only: a video-only publisher) is forwarded and
 //     its take has video and no audio;
+//   * a subscriber's NACKs are answered from its sender's retransmission
+//     buffer: with 10 % of the forwarded datagrams dropped on the way to it
+//     (tests/fidelity/udp-relay.mjs), it NACKs and ends with (nearly) no
+//     video packet lost;
 //   * a VP8 publisher is forwarded too (the first test's is H.264, imsd's
 //     preference): the subscriber decodes it and shows its numbered frames.
 import { test, before, after } from 'node:test';
@@ -33,7 +37,7 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './lib/browser.mjs';
-import { makeMedia } from './lib/fidelity.mjs';
+import { makeMedia, startRelay } from './lib/fidelity.mjs';
 import { buildDir } from './lib/imsd.mjs';
 
 const PAGE = `<!doctype html><html><body><script>
@@ -150,6 +154,9 @@ window.inbound = async () => {
     keyFramesDecoded: out.video ? out.video.keyFramesDecoded || 0 : 0,
     totalAudioEnergy: out.audio ? out.audio.totalAudioEnergy || 0 : 0,
     audioPackets: out.audio ? out.audio.packetsReceived || 0 : 0,
+    videoPackets: out.video ? out.video.packetsReceived || 0 : 0,
+    videoLost: out.video ? out.video.packetsLost || 0 : 0,
+    nackCount: out.video ? out.video.nackCount || 0 : 0,
   };
 };
 </script></body></html>`;
@@ -163,6 +170,7 @@ class Forwarding {
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
     this.pages = {};
     this.queues = {};
+    this.relayed = {}; // pc -> Relay: that subscriber's media cross it (see joinThroughRelay)
     this.events = [];
     this.waiters = [];
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this.onLine(JSON.parse(line)));
@@ -173,6 +181,14 @@ class Forwarding {
   onLine(message) {
     const page = this.pages[message.pc];
     if (message.type === 'answer') this.events.push(message);
+    if (page && this.relayed[message.pc] && (message.type === 'answer' || message.type === 'ice')) {
+      // the page learns no address of imsd's: only the relay's, from the checks it forwards
+      if (message.type === 'answer') {
+        const sdp = message.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n');
+        this.queues[message.pc] = this.queues[message.pc].then(() => page.evaluate((a) => window.answer(a), sdp));
+      }
+      return;
+    }
     if (page && (message.type === 'answer' || message.type === 'ice')) {
       // in order per page: the answer before its candidates
       this.queues[message.pc] = this.queues[message.pc].then(() => (message.type === 'answer'
@@ -205,6 +221,33 @@ class Forwarding {
     this.queues[pc] = Promise.resolve();
     await page.exposeFunction('__signal', (m) => this.send({ ...m, pc }));
     this.send({ type: 'offer', pc, sdp: await offer() });
+  }
+
+  /**
+   * A subscriber whose every packet crosses relay (tests/fidelity/udp-relay.mjs) with imsd as the
+   * relay's client and the page as its target: the relay's "upstream" is imsd -> page, the
+   * forwarded media, which it can impair.  imsd gets the relay's address as the page's only
+   * candidate; the page gets none of imsd's.
+   */
+  async joinThroughRelay(pc, page, offer, relay) {
+    this.pages[pc] = page;
+    this.queues[pc] = Promise.resolve();
+    this.relayed[pc] = relay;
+    let target = null; // the page's first host UDP IPv4 candidate: where the relay sends
+    const takeTarget = (candidate) => {
+      const f = candidate.replace(/^a=/, '').split(/\s+/);
+      if (!target && f.length >= 8 && f[2].toLowerCase() === 'udp' && f[7] === 'host'
+          && /^\d+\.\d+\.\d+\.\d+$/.test(f[4])) target = `${f[4]} ${f[5]}`;
+    };
+    await page.exposeFunction('__signal', (m) => (m.type === 'ice' ? takeTarget(m.candidate) : this.send({ ...m, pc })));
+    const lines = (await offer()).split('\r\n');
+    lines.filter((l) => l.startsWith('a=candidate:')).forEach(takeTarget);
+    assert.ok(target, 'the subscriber page has a host UDP IPv4 candidate');
+    await relay.command(`target ${target}`);
+    // the offer's own candidates stay out of imsd's sight: it gets the relay's only
+    this.send({ type: 'offer', pc, sdp: lines.filter((l) => !l.startsWith('a=candidate:')).join('\r\n') });
+    this.send({ type: 'ice', pc, mline: 0,
+      candidate: `candidate:1 1 udp 2130706431 ${relay.address} ${relay.port} typ host` });
   }
 
   async close() {
@@ -447,6 +490,47 @@ test('a VP8 publisher is forwarded', { timeout: 90000 }, async (t) => {
     assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
   } finally {
     await f.close();
+    for (const page of pages) await page.close().catch(() => {});
+  }
+});
+
+test("a subscriber's NACKs are answered from the sender's retransmission buffer", { timeout: 90000 }, async (t) => {
+  const f = new Forwarding([]);
+  const relay = await startRelay({ seed: 7 });
+  const pages = [];
+  try {
+    const publisher = await newPage();
+    pages.push(publisher);
+    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false)));
+    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    const sub = await newPage();
+    pages.push(sub);
+    await f.joinThroughRelay('sub1', sub, () => sub.evaluate(() => window.subscribe(true)), relay);
+    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected (through the relay)');
+    let stats;
+    for (let i = 0; i < 40; i++) {
+      stats = await sub.evaluate(() => window.inbound());
+      if (stats.framesDecoded > 30) break;
+      await sleep(250);
+    }
+    assert.ok(stats.framesDecoded > 30, `sub1 decodes through the relay: ${JSON.stringify(stats)}`);
+    await relay.command('reset');
+    await relay.command('drop 10');
+    await sleep(8000);
+    await relay.command('clear');
+    await sleep(1500); // the last retransmissions
+    const dropped = (await relay.command('stats')).dropRandom;
+    const after = await sub.evaluate(() => window.inbound());
+    t.diagnostic(`relay dropped ${dropped} datagrams to sub1; sub1 ${JSON.stringify(after)}`);
+    assert.ok(dropped >= 20, `the relay dropped datagrams: ${dropped}`);
+    assert.ok(after.nackCount - stats.nackCount >= 2, `sub1 NACKed: ${JSON.stringify({ before: stats, after })}`);
+    assert.ok(after.videoLost - stats.videoLost <= 1,
+      `the sender's buffer answered sub1's NACKs (video packets lost: ${after.videoLost - stats.videoLost})`);
+    assert.ok(after.framesDecoded > stats.framesDecoded + 150, `sub1 kept decoding: ${JSON.stringify(after)}`);
+    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+  } finally {
+    await f.close();
+    await relay.close();
     for (const page of pages) await page.close().catch(() => {});
   }
 });
