@@ -170,6 +170,7 @@ class Forwarding {
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
     this.pages = {};
     this.queues = {};
+    this.openPages = [];
     this.relayed = {}; // pc -> Relay: that subscriber's media cross it (see joinThroughRelay)
     this.events = [];
     this.waiters = [];
@@ -250,7 +251,32 @@ class Forwarding {
       candidate: `candidate:1 1 udp 2130706431 ${relay.address} ${relay.port} typ host` });
   }
 
+  /** A publisher page (camera, or video only; codec: a mimeType to force), once media flows. */
+  async publish(videoOnly = false, codec = null) {
+    const page = await newPage();
+    this.openPages.push(page);
+    await this.join('pub', page, () => page.evaluate(([v, c]) => window.publish(v, c), [videoOnly, codec]));
+    await this.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    return page;
+  }
+
+  /** A subscriber page named pc (with audio or not; through relay if given), once its sender is secure. */
+  async subscribe(pc, audio = true, relay = null) {
+    const page = await newPage();
+    this.openPages.push(page);
+    const offer = () => page.evaluate((a) => window.subscribe(a), audio);
+    if (relay) await this.joinThroughRelay(pc, page, offer, relay);
+    else await this.join(pc, page, offer);
+    await this.waitFor((m) => m.type === 'connected' && m.pc === pc, `${pc} connected`);
+    return page;
+  }
+
+  assertNoErrors() {
+    assert.deepEqual(this.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+  }
+
   async close() {
+    for (const page of this.openPages) await page.close().catch(() => {});
     if (this.proc.exitCode === null) {
       this.send({ type: 'quit' });
       await Promise.race([new Promise((r) => this.proc.once('exit', r)), sleep(5000)]);
@@ -265,6 +291,17 @@ function probe(file) {
       try { resolve(JSON.parse(stdout.trim().split('\n').pop())); } catch { resolve({ ok: false, stdout }); }
     });
   });
+}
+
+/** Polls page's inbound stats (10 s at most) until framesDecoded > min; returns the last ones. */
+async function decoding(page, min) {
+  let stats;
+  for (let i = 0; i < 40; i++) {
+    stats = await page.evaluate(() => window.inbound());
+    if (stats.framesDecoded > min) break;
+    await sleep(250);
+  }
+  return stats;
 }
 
 async function grows(page, key, ms = 2000) {
@@ -308,17 +345,9 @@ async function newPage() {
 test('a publisher is forwarded to subscribers: frames, audio, keyframes, split takes',
   { timeout: 150000 }, async (t) => {
     const f = new Forwarding([]);
-    const pages = [];
     try {
-      const publisher = await newPage();
-      pages.push(publisher);
-      await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false)));
-      await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
-
-      const sub1 = await newPage();
-      pages.push(sub1);
-      await f.join('sub1', sub1, () => sub1.evaluate(() => window.subscribe(true)));
-      await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
+      const publisher = await f.publish();
+      const sub1 = await f.subscribe('sub1');
 
       // a take while forwarding, split in two
       const take1 = path.join(takeDir, 'take-1.mkv');
@@ -326,12 +355,7 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
       f.send({ type: 'start_take', path: take1 });
       await f.waitFor((m) => m.type === 'take_started', 'take_started');
 
-      let stats;
-      for (let i = 0; i < 40; i++) {
-        stats = await sub1.evaluate(() => window.inbound());
-        if (stats.framesDecoded > 30 && stats.totalAudioEnergy > 0) break;
-        await sleep(250);
-      }
+      const stats = await decoding(sub1, 30);
       assert.ok(stats.framesDecoded > 30, `sub1 decodes video: ${JSON.stringify(stats)}`);
       const video = await grows(sub1, 'framesDecoded');
       assert.ok(video.second > video.first + 20, `framesDecoded grows: ${JSON.stringify(video)}`);
@@ -380,16 +404,8 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
 
       // a second subscriber: its sender asks for a keyframe, which every subscriber gets
       const before = (await sub1.evaluate(() => window.inbound())).keyFramesDecoded;
-      const sub2 = await newPage();
-      pages.push(sub2);
-      await f.join('sub2', sub2, () => sub2.evaluate(() => window.subscribe(true)));
-      await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub2', 'sub2 connected');
-      let stats2;
-      for (let i = 0; i < 40; i++) {
-        stats2 = await sub2.evaluate(() => window.inbound());
-        if (stats2.framesDecoded > 10) break;
-        await sleep(250);
-      }
+      const sub2 = await f.subscribe('sub2');
+      const stats2 = await decoding(sub2, 10);
       assert.ok(stats2.framesDecoded > 10 && stats2.keyFramesDecoded >= 1,
         `sub2 decodes from a keyframe: ${JSON.stringify(stats2)}`);
       await sleep(500);
@@ -417,34 +433,21 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
       await f.waitFor((m) => m.type === 'closed' && m.pc === 'sub2', 'sub2 closed');
       const still = await grows(sub1, 'framesDecoded', 1500);
       assert.ok(still.second > still.first, `sub1 still decodes after sub2 left: ${JSON.stringify(still)}`);
-      assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+      f.assertNoErrors();
     } finally {
       await f.close();
-      for (const page of pages) await page.close().catch(() => {});
     }
   });
 
 test('a screen share (video only) is forwarded and recorded', { timeout: 90000 }, async (t) => {
   const f = new Forwarding(['--video-only']);
-  const pages = [];
   try {
-    const publisher = await newPage();
-    pages.push(publisher);
-    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(true)));
-    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    await f.publish(true);
     const take = path.join(takeDir, 'screen.mkv');
     f.send({ type: 'start_take', path: take });
     await f.waitFor((m) => m.type === 'take_started', 'take_started');
-    const sub = await newPage();
-    pages.push(sub);
-    await f.join('sub1', sub, () => sub.evaluate(() => window.subscribe(false)));
-    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
-    let stats;
-    for (let i = 0; i < 40; i++) {
-      stats = await sub.evaluate(() => window.inbound());
-      if (stats.framesDecoded > 30) break;
-      await sleep(250);
-    }
+    const sub = await f.subscribe('sub1', false);
+    const stats = await decoding(sub, 30);
     assert.ok(stats.framesDecoded > 30, `the subscriber decodes the screen: ${JSON.stringify(stats)}`);
     await sleep(1000);
     f.send({ type: 'stop_take' });
@@ -454,65 +457,39 @@ test('a screen share (video only) is forwarded and recorded', { timeout: 90000 }
     t.diagnostic(`subscriber ${JSON.stringify(stats)}; ${JSON.stringify(probed)}`);
     assert.ok(probed.ok && probed.hasVideo && !probed.hasAudio, `video only: ${JSON.stringify(probed)}`);
     assert.ok(probed.firstVideoFrameKeyframe && probed.durationMs > 1500, JSON.stringify(probed));
-    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+    f.assertNoErrors();
   } finally {
     await f.close();
-    for (const page of pages) await page.close().catch(() => {});
   }
 });
 
 test('a VP8 publisher is forwarded', { timeout: 90000 }, async (t) => {
   const f = new Forwarding([]);
-  const pages = [];
   try {
-    const publisher = await newPage();
-    pages.push(publisher);
-    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false, 'video/VP8')));
-    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
-    const sub = await newPage();
-    pages.push(sub);
-    await f.join('sub1', sub, () => sub.evaluate(() => window.subscribe(true)));
-    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
+    await f.publish(false, 'video/VP8');
+    const sub = await f.subscribe('sub1');
     const answer = f.events.find((m) => m.type === 'answer' && m.pc === 'sub1');
     assert.ok(answer && /a=rtpmap:\d+ VP8\/90000/.test(answer.sdp), 'the subscriber is answered VP8');
-    let stats;
-    for (let i = 0; i < 40; i++) {
-      stats = await sub.evaluate(() => window.inbound());
-      if (stats.framesDecoded > 30) break;
-      await sleep(250);
-    }
+    const stats = await decoding(sub, 30);
     assert.ok(stats.framesDecoded > 30, `the subscriber decodes VP8: ${JSON.stringify(stats)}`);
     await sub.evaluate(() => { window.codes = []; });
     await sleep(2000);
     const numbered = (await sub.evaluate(() => window.codes)).filter((c) => c >= 0);
     assert.ok(numbered.length >= 30, `numbered frames shown in 2 s: ${numbered.length}`);
     t.diagnostic(`VP8 subscriber ${JSON.stringify(stats)}; ${numbered.length} numbered frames in 2 s`);
-    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+    f.assertNoErrors();
   } finally {
     await f.close();
-    for (const page of pages) await page.close().catch(() => {});
   }
 });
 
 test("a subscriber's NACKs are answered from the sender's retransmission buffer", { timeout: 90000 }, async (t) => {
   const f = new Forwarding([]);
   const relay = await startRelay({ seed: 7 });
-  const pages = [];
   try {
-    const publisher = await newPage();
-    pages.push(publisher);
-    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false)));
-    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
-    const sub = await newPage();
-    pages.push(sub);
-    await f.joinThroughRelay('sub1', sub, () => sub.evaluate(() => window.subscribe(true)), relay);
-    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected (through the relay)');
-    let stats;
-    for (let i = 0; i < 40; i++) {
-      stats = await sub.evaluate(() => window.inbound());
-      if (stats.framesDecoded > 30) break;
-      await sleep(250);
-    }
+    await f.publish();
+    const sub = await f.subscribe('sub1', true, relay);
+    const stats = await decoding(sub, 30);
     assert.ok(stats.framesDecoded > 30, `sub1 decodes through the relay: ${JSON.stringify(stats)}`);
     await relay.command('reset');
     await relay.command('drop 10');
@@ -527,10 +504,9 @@ test("a subscriber's NACKs are answered from the sender's retransmission buffer"
     assert.ok(after.videoLost - stats.videoLost <= 1,
       `the sender's buffer answered sub1's NACKs (video packets lost: ${after.videoLost - stats.videoLost})`);
     assert.ok(after.framesDecoded > stats.framesDecoded + 150, `sub1 kept decoding: ${JSON.stringify(after)}`);
-    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+    f.assertNoErrors();
   } finally {
     await f.close();
     await relay.close();
-    for (const page of pages) await page.close().catch(() => {});
   }
 });
