@@ -40,6 +40,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { withLogOnFailure, waitFor, TOKEN_SECRET } from './lib/imsd.mjs';
+import { query } from './lib/db.mjs';
 import { checkAgainstOutbox } from './lib/kafka.mjs';
 import { makePersonMedia, launchPersonBrowser, pcStats } from './lib/room-media.mjs';
 import { createRoom, roomToken, recruiterToken, roomUrl, openRoom, waitForRoom, describeRoom,
@@ -416,11 +417,23 @@ test('after End: the composite MP4 (both people in it, a chapter per segment) an
     await withLogOnFailure(imsd, async () => {
       const detail = await waitForRoomDone(imsd, room.roomId);
       const rows = await roomRows(imsd, room.roomId);
+      // the candidate's camera file of a question segment is that segment's take:
+      // uploaded by the processor as the take's original (media_files); the others by the composite job
+      const takeOf = new Map(rows.segments.filter((seg) => seg.take_id).map((seg) => [segmentIndex(seg), seg.take_id]));
       for (const r of rows.recordings) {
-        assert.ok(r.object_key, `recording ${r.id} (${r.stream}, segment ${r.segment}) uploaded`);
-        const obj = await s3.getObject(r.object_key);
-        assert.equal(obj.status, 200, `S3 has ${r.object_key}`);
-        assert.equal(obj.bytes.length, Number(r.size_bytes), `${r.object_key}: size_bytes`);
+        const what = `recording ${r.id} (${r.stream}, segment ${r.segment})`;
+        const takeId = r.participant_id === room.byRole.candidate.participantId && r.stream === 'camera' && takeOf.get(Number(r.segment));
+        let key = r.object_key;
+        if (takeId) {
+          const [original] = await query(imsd, `SELECT object_key FROM media_files WHERE take_id = '${takeId}' AND kind = 'original'`);
+          assert.ok(original, `${what}: its take's original in media_files`);
+          key = original.object_key;
+        }
+        assert.ok(key, `${what} uploaded`);
+        const obj = await s3.getObject(key);
+        assert.equal(obj.status, 200, `S3 has ${key}`);
+        assert.ok(obj.bytes.length > 0, `${key} has bytes`);
+        if (!takeId) assert.equal(obj.bytes.length, Number(r.size_bytes), `${key}: size_bytes`);
       }
 
       const c = detail.composite;
