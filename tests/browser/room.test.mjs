@@ -24,8 +24,10 @@
 //      check): both see each other again each time, the recording goes on,
 //      each rejoin in a new segment of the same question
 //   4. authorization from the page: an expired and a not-yet-valid room
-//      token show their sentence before any device check; another company's
-//      recruiter is refused; a candidate cannot mark or end, an observer cannot publish
+//      token, a bad one, an unknown room, an ended room show their sentence
+//      before any device check; another company's recruiter is refused; a
+//      candidate cannot mark or end, an observer cannot publish; a second
+//      tab of the same link replaces the first, which says so
 //   5. the review page lists test 1's session beside a one-way one, marked
 //      "Live"; its detail lists the segments and plays a segment's take
 //   6. then test 1's composite (made in the background meanwhile): every
@@ -34,12 +36,14 @@
 //   7. the review page plays the composite; its chapters seek it
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { withLogOnFailure, waitFor, TOKEN_SECRET } from './lib/imsd.mjs';
+import { query } from './lib/db.mjs';
 import { checkAgainstOutbox } from './lib/kafka.mjs';
 import { makePersonMedia, launchPersonBrowser, pcStats } from './lib/room-media.mjs';
 import { createRoom, roomToken, recruiterToken, roomUrl, openRoom, waitForRoom, describeRoom,
@@ -355,8 +359,8 @@ test('authorization: expired, not-yet-valid, another company; a candidate cannot
     const cand = room.byRole.candidate;
     const now = Math.floor(Date.now() / 1000);
     const context = browsers.candidate.context;
-    const refused = async (token, code, sentence) => {
-      const page = await openRoom(context, roomUrl(imsd, room.roomId, token), { expectJoined: false });
+    const refused = async (token, code, sentence, roomId = room.roomId) => {
+      const page = await openRoom(context, roomUrl(imsd, roomId, token), { expectJoined: false });
       try {
         await waitForRoom(page, `(r, d) => d.error === "${code}"`, { what: `the ${code} refusal` });
         assert.match(await page.locator('#connecting-title').textContent(), sentence, `${code}: its sentence`);
@@ -375,6 +379,11 @@ test('authorization: expired, not-yet-valid, another company; a candidate cannot
         'token_not_yet_valid', /not open yet/);
       await refused(recruiterToken(REVIEW_SECRET, 'company-b'), 'wrong_company', /another company/);
       await refused('not-a-jwt', 'bad_token', /not valid/);
+      const unknown = crypto.randomUUID();
+      await refused(roomToken(TOKEN_SECRET, { roomId: unknown, participantId: crypto.randomUUID(), role: 'candidate' }),
+        'room_not_found', /could not be found/, unknown);
+      assert.ok(done, 'test 1\'s room (ended) is there to be refused');
+      await refused(done.room.byRole.candidate.token, 'room_ended', /already ended/, done.room.roomId);
 
       const page = await openRoom(context, cand.joinUrl);
       try {
@@ -387,6 +396,13 @@ test('authorization: expired, not-yet-valid, another company; a candidate cannot
         assert.equal((await errorAfter({ type: 'mark', questionIndex: 0 })).code, 'forbidden', 'a candidate cannot mark');
         assert.equal((await errorAfter({ type: 'end' })).code, 'forbidden', 'a candidate cannot end');
         assert.equal(await page.locator('#questions-box').isVisible(), false, 'the candidate has no question list');
+        assert.match(await page.locator('#status').textContent(), /not allowed/, 'a refusal says so');
+
+        // the same link opened in a second tab: the first one says where the interview went
+        const second = await openRoom(context, cand.joinUrl);
+        await waitForRoom(page, '(r, d) => d.error === "replaced"', { what: 'the first tab replaced' });
+        assert.match(await page.locator('#connecting-title').textContent(), /another tab/, 'replaced: its sentence');
+        await second.close();
       } finally {
         await page.close();
       }
@@ -416,11 +432,23 @@ test('after End: the composite MP4 (both people in it, a chapter per segment) an
     await withLogOnFailure(imsd, async () => {
       const detail = await waitForRoomDone(imsd, room.roomId);
       const rows = await roomRows(imsd, room.roomId);
+      // the candidate's camera file of a question segment is that segment's take:
+      // uploaded by the processor as the take's original (media_files); the others by the composite job
+      const takeOf = new Map(rows.segments.filter((seg) => seg.take_id).map((seg) => [segmentIndex(seg), seg.take_id]));
       for (const r of rows.recordings) {
-        assert.ok(r.object_key, `recording ${r.id} (${r.stream}, segment ${r.segment}) uploaded`);
-        const obj = await s3.getObject(r.object_key);
-        assert.equal(obj.status, 200, `S3 has ${r.object_key}`);
-        assert.equal(obj.bytes.length, Number(r.size_bytes), `${r.object_key}: size_bytes`);
+        const what = `recording ${r.id} (${r.stream}, segment ${r.segment})`;
+        const takeId = r.participant_id === room.byRole.candidate.participantId && r.stream === 'camera' && takeOf.get(Number(r.segment));
+        let key = r.object_key;
+        if (takeId) {
+          const [original] = await query(imsd, `SELECT object_key FROM media_files WHERE take_id = '${takeId}' AND kind = 'original'`);
+          assert.ok(original, `${what}: its take's original in media_files`);
+          key = original.object_key;
+        }
+        assert.ok(key, `${what} uploaded`);
+        const obj = await s3.getObject(key);
+        assert.equal(obj.status, 200, `S3 has ${key}`);
+        assert.ok(obj.bytes.length > 0, `${key} has bytes`);
+        if (!takeId) assert.equal(obj.bytes.length, Number(r.size_bytes), `${key}: size_bytes`);
       }
 
       const c = detail.composite;

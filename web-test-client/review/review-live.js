@@ -42,7 +42,7 @@ export function hideRoom() {
 /** The sentence for the composite's status when it cannot be played yet. */
 function compositeText(c) {
   switch (c && c.status) {
-    case 'ready': return '';
+    case 'ready': return c.url ? '' : 'The recording of the whole interview is ready but this server gives no address to play it.';
     case 'failed': return 'The recording of the whole interview could not be made.';
     default: return 'The recording of the whole interview is being prepared. Open this interview again in a few minutes.';
   }

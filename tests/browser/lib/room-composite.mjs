@@ -4,13 +4,16 @@
 //   probeMedia(file)         -> {durationSeconds, video: [{width, height, frames}], audio: [{channels}]}
 //       ffprobe -count_frames: every stream decoded to the end
 //   peopleInComposite(file, {seconds}) -> {tiles: [{x, y, w, h, normal, inverted}], frames}
-//       the first `seconds` decoded as 256 x 144 grey frames; the tiles are
-//       the regions that are ever white (each person's y4m flashes all white
-//       every 2 s, so a tile fills in), each decoded per frame with the cells
+//       the last `seconds` (the layout no longer changes: a screen share
+//       that started is there) decoded as 256 x 144 grey frames; the tiles
+//       are the regions that are ever near white (each person's y4m flashes
+//       all white every 2 s, so a tile fills in), each decoded per frame with the cells
 //       of tests/tools/fidelity-media.c: `normal` / `inverted` count the
 //       frames whose reference row and CRC-8 read as the candidate's /
 //       the interviewer's pattern.  Two tiles side by side that touch are
-//       one region twice as wide as high: it is split in halves.
+//       one region twice as wide as high: it is split in halves; a region
+//       wider or taller than 16:9 (a tile touching other bright content) is
+//       also read as the 16:9 rect at either end, the one that decodes kept.
 import { execFile } from 'node:child_process';
 import { decodeCells } from './room-cells.mjs';
 
@@ -80,31 +83,41 @@ function regions(mask, minArea) {
   return out;
 }
 
-export async function peopleInComposite(file, { seconds = 12 } = {}) {
-  const raw = await run('ffmpeg', ['-v', 'error', '-t', String(seconds), '-i', file, '-an',
+export async function peopleInComposite(file, { seconds = 8 } = {}) {
+  const raw = await run('ffmpeg', ['-v', 'error', '-sseof', String(-seconds), '-i', file, '-an',
     '-vf', `scale=${W}:${H},format=gray`, '-f', 'rawvideo', '-'], { encoding: 'buffer' });
   const count = Math.floor(raw.length / (W * H));
   const frames = [];
   for (let i = 0; i < count; i++) frames.push(raw.subarray(i * W * H, (i + 1) * W * H));
   const max = new Uint8Array(W * H);
   for (const f of frames) for (let i = 0; i < W * H; i++) if (f[i] > max[i]) max[i] = f[i];
-  const mask = max.map((v) => (v > 128 ? 1 : 0));
+  // near white only (the flashes and white cells are 235): a screen share's bright green (~170) is not a tile
+  const mask = max.map((v) => (v > 200 ? 1 : 0));
+  const decodeAll = (t) => {
+    const tile = { ...t, normal: 0, inverted: 0 };
+    for (const f of frames) {
+      const p = decodeTile(f, tile);
+      if (p) tile[p]++;
+    }
+    return tile;
+  };
   const tiles = [];
   for (const r of regions(mask, (W * H) / 40)) {
+    // a region that touches other bright content is wider or taller than the
+    // 16:9 video in it: try the 16:9 rect at each of its ends too
+    const candidates = [r];
     if (r.w > 2.5 * r.h) {
       const half = Math.floor(r.w / 2);
-      tiles.push({ ...r, w: half }, { ...r, x: r.x + half, w: r.w - half });
-    } else {
-      tiles.push(r);
+      candidates.push({ ...r, w: half }, { ...r, x: r.x + half, w: r.w - half });
     }
-  }
-  for (const t of tiles) {
-    t.normal = 0;
-    t.inverted = 0;
-    for (const f of frames) {
-      const p = decodeTile(f, t);
-      if (p) t[p]++;
-    }
+    const w = Math.round((r.h * 16) / 9);
+    const h = Math.round((r.w * 9) / 16);
+    if (r.w > w + 2) candidates.push({ ...r, w }, { ...r, x: r.x + r.w - w, w });
+    if (r.h > h + 2) candidates.push({ ...r, h }, { ...r, y: r.y + r.h - h, h });
+    const counted = candidates.map(decodeAll);
+    const halves = counted.slice(1, 3);
+    if (r.w > 2.5 * r.h && halves.every((t) => t.normal + t.inverted > 0)) tiles.push(...halves);
+    else tiles.push(counted.reduce((best, t) => (t.normal + t.inverted > best.normal + best.inverted ? t : best)));
   }
   return { tiles, frames: frames.length };
 }

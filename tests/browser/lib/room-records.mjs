@@ -61,16 +61,24 @@ export async function roomRows(imsd, roomId) {
 /**
  * The events of one room's interview on Kafka (payload.interviewId, or
  * payload.roomId, or the session's id, or a fileId of fileIds: media.processed
- * names only its file), in outbox order, once every outbox row is sent.
+ * names only its file), in outbox order, once every outbox row is sent and
+ * the outbox is the same before and after the Kafka read (up to 30 s).
  */
 export async function roomEvents(imsd, kafka, { roomId, sessionId, interviewId, fileIds = [] }) {
-  await waitFor(async () => {
-    const [{ n }] = await query(imsd, 'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL');
-    return n === 0;
-  }, { timeoutMs: 60000, intervalMs: 300, what: 'no unsent outbox row' });
-  const outbox = await query(imsd, 'SELECT id, event_id, event_type, topic, message_key, sent_at FROM outbox ORDER BY id');
-  const messages = [];
-  for (const t of TOPICS) messages.push(...await kafka.consume(t));
+  // other rooms' jobs may add events meanwhile: the outbox read before and
+  // after the Kafka read must be the same, every row of it sent
+  const readOutbox = () => query(imsd, 'SELECT id, event_id, event_type, topic, message_key, sent_at FROM outbox ORDER BY id');
+  let outbox;
+  let messages;
+  for (let attempt = 0; ; attempt++) {
+    const before = await readOutbox();
+    messages = [];
+    for (const t of TOPICS) messages.push(...await kafka.consume(t));
+    outbox = await readOutbox();
+    if (before.every((row) => row.sent_at) && outbox.length === before.length) break;
+    if (attempt === 60) throw new Error(`the outbox did not settle (${outbox.filter((r) => !r.sent_at).length} unsent of ${outbox.length})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
   const order = new Map(outbox.map((row, i) => [row.event_id, i]));
   const files = new Set(fileIds);
   const mine = (p) => p && (p.roomId === roomId || p.sessionId === sessionId || p.interviewId === interviewId
