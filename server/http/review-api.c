@@ -37,19 +37,25 @@ audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *targe
               reviewer->subject, error->message);
 }
 
-/* A signed URL for the object, or NULL (no S3, or it failed: logged). */
-static char *
-sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
+char *
+ims_review_api_sign(ImsApi *api, const char *key, const char *session_id, const char *take_id,
+                    gint64 *expires_at)
 {
   g_autoptr(GError) error = NULL;
   if (!api->objects)
     return NULL;
-  char *url = api->objects->presign_get(api->objects, file->key, api->signed_url_seconds, &error);
+  char *url = api->objects->presign_get(api->objects, key, api->signed_url_seconds, &error);
   if (!url)
-    ims_log_session(G_LOG_LEVEL_WARNING, file->session_id, file->take_id,
-                    "cannot sign a URL for %s: %s", file->key, error->message);
+    ims_log_session(G_LOG_LEVEL_WARNING, session_id, take_id, "cannot sign a URL for %s: %s", key,
+                    error->message);
   *expires_at = g_get_real_time() + (gint64) api->signed_url_seconds * G_USEC_PER_SEC;
   return url;
+}
+
+static char *
+sign(ImsApi *api, const ImsMediaFile *file, gint64 *expires_at)
+{
+  return ims_review_api_sign(api, file->key, file->session_id, file->take_id, expires_at);
 }
 
 /* The fields a session shows in the list and in its detail. */

@@ -18,6 +18,12 @@
 
 G_BEGIN_DECLS
 
+/* A signed URL of the object key ([review] signed_url_seconds), or NULL without S3 or when
+ * signing failed (logged with the session and take, either may be NULL); *expires_at gets
+ * when it expires (unix us).  Does not wait: signing is local.  Transfer full. */
+char *ims_review_api_sign(ImsApi *api, const char *key, const char *session_id,
+                          const char *take_id, gint64 *expires_at);
+
 /* GET /api/v1/review/sessions?interviewId=&status=&from=&to=&limit=&offset=
  * (the filters checked against one table, api-input.h): 400 invalid_request
  * for a bad filter. */

@@ -8,6 +8,7 @@
 #include "api-input.h"
 #include "json-build.h"
 #include "log-session.h"
+#include "review-api.h"
 #include "token.h"
 
 #define MAX_INTERVIEWERS 10
@@ -417,8 +418,13 @@ add_segments(JsonBuilder *b, const ImsRoomRecord *room, const ImsSessionRecord *
 }
 
 static void
-add_composite(JsonBuilder *b, const ImsRoomRecord *room)
+add_composite(ImsApi *api, JsonBuilder *b, const ImsRoomRecord *room)
 {
+  gboolean ready = room->composite_key && g_strcmp0(room->composite_status, "ready") == 0;
+  gint64 expires_at = 0;
+  g_autofree char *url =
+      ready ? ims_review_api_sign(api, room->composite_key, room->session_id, NULL, &expires_at)
+            : NULL;
   g_autoptr(JsonNode) chapters = room->composite_chapters
                                      ? json_from_string(room->composite_chapters, NULL)
                                      : NULL;
@@ -438,6 +444,8 @@ add_composite(JsonBuilder *b, const ImsRoomRecord *room)
     json_builder_begin_array(b);
     json_builder_end_array(b);
   }
+  ims_json_add_string(b, "url", url); /* the review page plays it */
+  ims_json_add_time_or_null(b, "urlExpiresAt", url ? expires_at : 0);
   json_builder_end_object(b);
 }
 
@@ -465,7 +473,7 @@ build_room(ImsApi *api, JsonBuilder *b, const ImsRoomRecord *room, const ImsSess
   json_builder_end_object(b);
   add_participants(api, b, room);
   add_segments(b, room, session);
-  add_composite(b, room);
+  add_composite(api, b, room);
   json_builder_end_object(b);
 }
 

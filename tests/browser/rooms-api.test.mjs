@@ -179,7 +179,7 @@ test('GET /api/v1/rooms/{id}: the room, for the service, its company\'s recruite
     assert.deepEqual(got.participants, room.participants.map((p) =>
       ({ participantId: p.participantId, role: p.role, userId: p.userId, name: p.name, connected: false })));
     assert.deepEqual(got.segments, []);
-    assert.deepEqual(got.composite, { status: 'pending', key: null, size: null, chapters: [] });
+    assert.deepEqual(got.composite, { status: 'pending', key: null, size: null, chapters: [], url: null, urlExpiresAt: null });
 
     for (const token of [reviewer('recruiter', 'company-a'), reviewer('admin')]) {
       const seen = await imsd.request('GET', path, { token });
