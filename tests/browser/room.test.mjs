@@ -52,6 +52,7 @@ import { roomRows, roomEvents, waitForRoomDone, segmentIndex, segmentQuestion, s
   from './lib/room-records.mjs';
 import { probeMedia, peopleInComposite } from './lib/room-composite.mjs';
 import { checkReviewList, checkReviewComposite } from './lib/room-review.mjs';
+import { saveScreenshot } from './lib/screenshots.mjs';
 
 const NAME = 'room';
 const KEY_PREFIX = 'room-media';
@@ -146,6 +147,7 @@ test('interviewer, candidate and observer: lobby, video and audio both ways, scr
       await pages.candidate.setViewportSize({ width: 390, height: 844 });
       await waitForRoom(pages.candidate, '(r, d) => d.role === "candidate" && d.screen === "lobby"', { what: 'the candidate in the lobby' });
       assert.match(await pages.candidate.locator('#screen-lobby h1').textContent(), /interviewer will join shortly/i);
+      await saveScreenshot(pages.candidate, 'room', 'lobby-candidate');
 
       pages.interviewer = await openRoom(browsers.interviewer.context, int.joinUrl);
       for (const page of [pages.candidate, pages.interviewer]) {
@@ -203,6 +205,7 @@ test('interviewer, candidate and observer: lobby, video and audio both ways, scr
       // 2 questions, then End
       const all = Object.values(pages);
       await markQuestion(pages.interviewer, all, 0);
+      for (const [role, page] of Object.entries(pages)) await saveScreenshot(page, 'room', `live-${role}`);
       assert.equal(await pages.candidate.locator('#current-question').textContent(), room.body.questions[0].text,
         'the candidate sees the marked question');
       await sleep(3000);
@@ -215,6 +218,7 @@ test('interviewer, candidate and observer: lobby, video and audio both ways, scr
         'no horizontal overflow at 390 px');
 
       await endInterview(pages.interviewer, all);
+      for (const [role, page] of Object.entries(pages)) await saveScreenshot(page, 'room', `ended-${role}`);
       done = { room, marked: [0, 1] };
     });
     for (const page of Object.values(pages)) await page.close();
