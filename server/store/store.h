@@ -169,9 +169,14 @@ typedef struct {
                            int *index, GError **error);
   /* Ended rooms whose composite is pending or failed-retryable (failed fewer
    * than 3 times: each set_composite "failed" counts one), oldest end first
-   * (char* room ids, free func set, transfer full).  "processing" is not
-   * listed. */
-  GPtrArray *(*list_rooms_to_composite)(ImsStore *store, GError **error);
+   * (char* room ids, free func set, transfer full).  With with_processing,
+   * also those left "processing" (fewer than 3 failures too), so that a run
+   * that crashed mid-composite is retried: the caller skips the rooms it is
+   * handling itself.  A set_composite "processing" of a room already
+   * processing counts one failure (an attempt a crash cut), so a room whose
+   * composite brings imsd down is not retried forever. */
+  GPtrArray *(*list_rooms_to_composite)(ImsStore *store, gboolean with_processing,
+                                        GError **error);
   /* Sets composite_status, composite_key, composite_size, composite_chapters
    * (key and chapters may be NULL); NOT_FOUND without the room. */
   gboolean (*set_composite)(ImsStore *store, const char *room_id, const char *status,

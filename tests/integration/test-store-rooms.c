@@ -470,7 +470,7 @@ test_composite_listing(void **state)
   for (int attempt = 0; attempt < 3; attempt++)
     assert_true(store->rooms.set_composite(store, rooms[4]->id, "failed", NULL, 0, NULL, &error));
 
-  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, &error);
+  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, FALSE, &error);
   assert_non_null(ids);
   assert_int_equal(ids->len, 3);
   assert_string_equal(g_ptr_array_index(ids, 0), rooms[5]->id);
@@ -488,13 +488,56 @@ test_composite_listing(void **state)
 
   /* Processing leaves the list; set on no room. */
   assert_true(store->rooms.set_composite(store, rooms[0]->id, "processing", NULL, 0, NULL, &error));
-  g_autoptr(GPtrArray) after = store->rooms.list_rooms_to_composite(store, &error);
+  g_autoptr(GPtrArray) after = store->rooms.list_rooms_to_composite(store, FALSE, &error);
   assert_int_equal(after->len, 2);
   assert_false(store->rooms.set_composite(store, "00000000-0000-4000-8000-000000000000", "ready",
                                           NULL, 0, NULL, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     ims_room_record_free(rooms[i]);
+}
+
+/* TRUE if list_rooms_to_composite(with_processing) lists room_id. */
+static gboolean
+lists_room(ImsStore *store, gboolean with_processing, const char *room_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, with_processing, &error);
+  if (ids == NULL)
+    fail_msg("list_rooms_to_composite: %s", error->message);
+  for (guint i = 0; i < ids->len; i++)
+    if (g_str_equal(g_ptr_array_index(ids, i), room_id))
+      return TRUE;
+  return FALSE;
+}
+
+/* A run that crashed mid-composite leaves the room processing: the next
+ * run's scan (with_processing) lists it again; each restart of a room
+ * already processing counts one failure, so one whose composite brings imsd
+ * down is given up after 3. */
+static void
+test_composite_left_processing(void **state)
+{
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  save_state(store, room, IMS_ROOM_LIVE, 1700003600000000);
+  save_state(store, room, IMS_ROOM_ENDED, 1700006000000000);
+  g_autoptr(GError) error = NULL;
+  assert_true(store->rooms.set_composite(store, room->id, "processing", NULL, 0, NULL, &error));
+  assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), 0); /* a first attempt */
+  assert_true(lists_room(store, TRUE, room->id));
+  assert_false(lists_room(store, FALSE, room->id));
+
+  for (int restart = 1; restart <= 3; restart++) {
+    assert_true(store->rooms.set_composite(store, room->id, "processing", NULL, 0, NULL, &error));
+    assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), restart);
+    assert_true(lists_room(store, TRUE, room->id) == (restart < 3));
+  }
+  /* A room ready or back to pending is not counted again. */
+  assert_true(store->rooms.set_composite(store, room->id, "pending", NULL, 0, NULL, &error));
+  assert_true(lists_room(store, TRUE, room->id));
+  assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), 3);
 }
 
 static void
@@ -636,6 +679,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_add_question, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_save_room_state, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_composite_listing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_composite_left_processing, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_conflict_second_live_room, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_segment_inside_transaction, room_setup, room_teardown),
