@@ -497,6 +497,16 @@ test_composite_listing(void **state)
     ims_room_record_free(rooms[i]);
 }
 
+/* TRUE if the strings (char*) hold value. */
+static gboolean
+holds(const GPtrArray *strings, const char *value)
+{
+  for (guint i = 0; i < strings->len; i++)
+    if (g_strcmp0(g_ptr_array_index(strings, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* TRUE if list_rooms_to_composite(with_processing) lists room_id. */
 static gboolean
 lists_room(ImsStore *store, gboolean with_processing, const char *room_id)
@@ -505,10 +515,7 @@ lists_room(ImsStore *store, gboolean with_processing, const char *room_id)
   g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, with_processing, &error);
   if (ids == NULL)
     fail_msg("list_rooms_to_composite: %s", error->message);
-  for (guint i = 0; i < ids->len; i++)
-    if (g_str_equal(g_ptr_array_index(ids, i), room_id))
-      return TRUE;
-  return FALSE;
+  return holds(ids, room_id);
 }
 
 /* A run that crashed mid-composite leaves the room processing: the next
@@ -665,16 +672,6 @@ test_erase_user_removes_room(void **state)
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   g_autoptr(ImsRoomRecord) kept = load_room(store, other->id);
   assert_string_equal(kept->interview_id, "iv-other");
-}
-
-/* TRUE if the strings (char*) hold value. */
-static gboolean
-holds(const GPtrArray *strings, const char *value)
-{
-  for (guint i = 0; i < strings->len; i++)
-    if (g_strcmp0(g_ptr_array_index(strings, i), value) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* A live take's path is empty until the candidate's camera file opens: crash

@@ -504,6 +504,17 @@ test_composite_upload_failure_keeps_composite(void **state)
   assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
 }
 
+/* A new run's first scan: ROOM (the one room to make) is made, loaded once, announced. */
+static void
+scan_at_start(Fixture *f)
+{
+  start_compositor(f, TRUE);
+  ims_room_compositor_scan(f->compositor);
+  wait_for(f, "set_composite ready", 1);
+  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
+  expect_composite_event(f, 0);
+}
+
 static void
 test_restart_scan(void **state)
 {
@@ -512,12 +523,8 @@ test_restart_scan(void **state)
   add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
   add_room(f, "8e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d", IMS_ROOM_ENDED, "ready");
   add_room(f, "9e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d", IMS_ROOM_LIVE, "pending");
-  start_compositor(f, TRUE);
-  ims_room_compositor_scan(f->compositor);
-  wait_for(f, "set_composite ready", 1);
-  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
+  scan_at_start(f);
   assert_int_equal(ims_fake_store_count(&f->store.fake, "set_composite"), 2);
-  expect_composite_event(f, 0);
 }
 
 /* A run that crashed mid-composite left the room processing: the next run's scan makes it. */
@@ -526,11 +533,7 @@ test_restart_scan_left_processing(void **state)
 {
   Fixture *f = *state;
   add_room(f, ROOM, IMS_ROOM_ENDED, "processing");
-  start_compositor(f, TRUE);
-  ims_room_compositor_scan(f->compositor);
-  wait_for(f, "set_composite ready", 1);
-  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
-  expect_composite_event(f, 0);
+  scan_at_start(f);
 }
 
 /* A scan while this run makes the room's composite lists it (processing) and leaves it alone. */
