@@ -27,6 +27,7 @@ typedef struct {
    * body that was not read may still be on it */
   int refused_status;
   gboolean close_after;
+  gboolean collected; /* handed to answer(): a late HTTP_BODY_COMPLETION is ignored */
   ImsApiResponse response;
   gboolean answered; /* response is filled: WRITEABLE sends it */
   gboolean headers_sent;
@@ -78,6 +79,7 @@ request_clear(HttpRequest *request)
   request->headers_sent = FALSE;
   request->refused_status = 0;
   request->close_after = FALSE;
+  request->collected = FALSE;
   request->sent = 0;
 }
 
@@ -140,6 +142,20 @@ copy_header(struct lws *wsi, enum lws_token_indexes token)
     return NULL;
   }
   return value;
+}
+
+/* TRUE if lws will deliver a body: a Content-Length that is not 0 (lws reads
+ * the body by its own parse of the header; one that is not a number stays
+ * with it, as before).  Without the header there is no body. */
+static gboolean
+has_body(struct lws *wsi)
+{
+  g_autofree char *length = copy_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  guint64 bytes = 0;
+  if (!length)
+    return FALSE;
+  return !g_ascii_string_to_unsigned(g_strstrip(length), 10, 0, G_MAXUINT64, &bytes, NULL) ||
+         bytes > 0;
 }
 
 /* Writes the status line and headers (from WRITEABLE). */
@@ -378,11 +394,14 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
       return answer(wsi, config, request);
     }
     if (method == 1 || method == 3 || method == 4) {
-      /* a body follows: HTTP_BODY ... HTTP_BODY_COMPLETION */
+      /* a body follows: HTTP_BODY ... HTTP_BODY_COMPLETION; but lws 4.1
+       * sends no completion for a PUT or PATCH of "Content-Length: 0" (nor
+       * any HTTP_BODY), so an empty body is answered now */
       request->body = g_byte_array_new();
-      if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+      if (has_body(wsi))
         return 0;
     }
+    request->collected = TRUE;
     return answer(wsi, config, request);
   }
 
@@ -398,6 +417,9 @@ callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
     if (!request || !request->method)
       return -1;
+    if (request->collected) /* an empty body, answered already (a POST's completion still comes) */
+      return 0;
+    request->collected = TRUE;
     return answer(wsi, config, request);
 
   case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -52,20 +52,30 @@ erase_user_rows(ImsStore *store, gpointer data, GError **error)
   return TRUE;
 }
 
-/* Removes each recording file and its "<file>.renditions" directory, then
- * the session's folder they were in (spool/<session id>/) once it is empty.
- * A folder whose name is not a session id (a take file written straight
- * into the spool) is never removed. */
+/* Removes each recording file, its "<file>.renditions" directory and its
+ * "<file>.composite" link (a live room's take kept for the composite:
+ * room-composite.h), then the session's folder they were in
+ * (spool/<session id>/) once it is empty.  A folder whose name is not a
+ * session id (a take file written straight into the spool, or the spool
+ * itself for a room's composite-<room id>.mp4) is never removed; an empty
+ * path (a live take whose file never opened) is no file. */
 static void
 remove_spool_files(const GPtrArray *paths)
 {
+  static const char *const companions[] = { ".renditions", ".composite" };
   for (guint i = 0; i < paths->len; i++) {
     const char *path = g_ptr_array_index(paths, i);
-    g_autofree char *renditions = g_strdup_printf("%s.renditions", path);
-    ims_spool_remove(renditions);
+    if (!path[0])
+      continue;
+    for (gsize c = 0; c < G_N_ELEMENTS(companions); c++) {
+      g_autofree char *companion = g_strconcat(path, companions[c], NULL);
+      ims_spool_remove(companion);
+    }
     ims_spool_remove(path);
   }
   for (guint i = 0; i < paths->len; i++) {
+    if (!((const char *) g_ptr_array_index(paths, i))[0])
+      continue;
     g_autofree char *folder = g_path_get_dirname(g_ptr_array_index(paths, i));
     g_autofree char *name = g_path_get_basename(folder);
     if (g_uuid_string_is_valid(name))

@@ -7,7 +7,11 @@
  *                    unsent ones of personal data (store.h erase_user),
  *                    record media.deleted per object and mark the event
  *                    processed; last, remove the user's spool files and
- *                    their sessions' spool folders.
+ *                    their sessions' spool folders.  A candidate's live
+ *                    rooms go the same way: their uploaded recordings and
+ *                    composite (one media.deleted each), their recordings'
+ *                    files, the takes' ".composite" links and the
+ *                    composite's spool file.
  *   user.logged_out  end the user's live sessions cleanly (takes finalized,
  *                    sessions resumable) and mark the event processed.
  *

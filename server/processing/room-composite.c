@@ -616,7 +616,8 @@ static gboolean
 run_scan(ImsStore *store, gpointer data, GError **error)
 {
   Scan *scan = data;
-  scan->room_ids = store->rooms.list_rooms_to_composite(store, error);
+  /* with the rooms left processing by a run that crashed: start_room skips this run's own */
+  scan->room_ids = store->rooms.list_rooms_to_composite(store, TRUE, error);
   return scan->room_ids != NULL;
 }
 

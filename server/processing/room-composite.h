@@ -25,8 +25,10 @@
  *
  * A room comes in two ways: ims_room_compositor_room_ended (the room runtime,
  * once its End is written) and the scan (list_rooms_to_composite: at start,
- * for rooms a previous run ended, and every 30 s, for failures to retry).  A
- * room that is being handled is not started twice.  Without S3 the composite
+ * for rooms a previous run ended or left processing when it crashed, and
+ * every 30 s, for failures to retry).  A room that is being handled is not
+ * started twice: the scan lists the rooms processing too, and skips those
+ * this run is handling.  Without S3 the composite
  * is made and stays in the spool: set_composite ready with no key and no event.
  *
  * The candidate's takes reach the processor while the room is live, and it

@@ -44,7 +44,9 @@ typedef struct {
    * A take becoming failed before it was processed gets processing status "failed" too. */
   gboolean (*update_take)(ImsStore *store, const ImsTake *take, GError **error);
   /* Takes left RECORDING by a previous run (crash): returns them (transfer full,
-   * GPtrArray of ImsTake*, free func set) without changing them. */
+   * GPtrArray of ImsTake*, free func set) without changing them.  A live
+   * room's take whose file never opened (path still empty: insert_segment)
+   * is not listed: nothing of it is on disk, and no spool can claim it. */
   GPtrArray *(*list_open_takes)(ImsStore *store, GError **error);
 } ImsSessionStoreOps;
 
@@ -89,12 +91,17 @@ typedef struct {
   /* Records (event_id, service); inside the transaction of the event's effect. */
   gboolean (*mark_event_processed)(ImsStore *store, const char *event_id, const char *service,
                                    const char *event_type, GError **error);
-  /* Every stored object of the user's sessions (ImsMediaFile*), and the spool
-   * paths of the user's takes (char*). */
+  /* Every stored object of the user's sessions (ImsMediaFile*), with those of
+   * the user's live rooms (uploaded room recordings: id the recording's,
+   * kind "room-recording"; the composite: id the room's, kind "composite"),
+   * and the spool paths of the user's takes and room recordings with each
+   * room's composite-<room id>.mp4 (char*; no empty path). */
   GPtrArray *(*list_user_media_files)(ImsStore *store, const char *user_id, GError **error);
   GPtrArray *(*list_user_take_paths)(ImsStore *store, const char *user_id, GError **error);
   /* Deletes every session of the user with its questions, takes and
-   * media_files rows; *sessions gets how many.  The user's events in the
+   * media_files rows (and a live session's room with its participants,
+   * segments and recordings); *sessions gets how many.  In other users'
+   * rooms (an interviewer's) the user's name and email are cleared.  The user's events in the
    * outbox (payload userId) go too if they were sent; those not sent yet
    * stay, to go out in order, scrubbed of the user's personal data
    * (candidateEmail, userAgent).  Run it inside the erasure's transaction,
@@ -171,9 +178,14 @@ typedef struct {
                            int *index, GError **error);
   /* Ended rooms whose composite is pending or failed-retryable (failed fewer
    * than 3 times: each set_composite "failed" counts one), oldest end first
-   * (char* room ids, free func set, transfer full).  "processing" is not
-   * listed. */
-  GPtrArray *(*list_rooms_to_composite)(ImsStore *store, GError **error);
+   * (char* room ids, free func set, transfer full).  With with_processing,
+   * also those left "processing" (fewer than 3 failures too), so that a run
+   * that crashed mid-composite is retried: the caller skips the rooms it is
+   * handling itself.  A set_composite "processing" of a room already
+   * processing counts one failure (an attempt a crash cut), so a room whose
+   * composite brings imsd down is not retried forever. */
+  GPtrArray *(*list_rooms_to_composite)(ImsStore *store, gboolean with_processing,
+                                        GError **error);
   /* Sets composite_status, composite_key, composite_size, composite_chapters
    * (key and chapters may be NULL); NOT_FOUND without the room. */
   gboolean (*set_composite)(ImsStore *store, const char *room_id, const char *status,

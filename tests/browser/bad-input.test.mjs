@@ -351,6 +351,20 @@ restTest('REST: a chunked body gets 411 length_required', async () => {
   assert.equal(ok.status, 201, ok.text);
 });
 
+restTest('REST: a body method with Content-Length: 0 is answered at once', async () => {
+  // it was never answered: the request waited for a body completion lws does not send for 0 bytes
+  const head = (method, urlPath) => `${method} ${urlPath} HTTP/1.1\r\nHost: x\r\n`
+    + 'Authorization: Bearer e2e-service-token-0123456789\r\nContent-Length: 0\r\n\r\n';
+  const post = await rawHttp(imsd.baseUrl, head('POST', '/api/v1/sessions'), { timeoutMs: 3000 });
+  assertRawError(post, 400, 'bad_json', 'POST with no body');
+  for (const method of ['PUT', 'PATCH']) {
+    const res = await rawHttp(imsd.baseUrl, head(method, '/api/v1/sessions'), { timeoutMs: 3000 });
+    assertRawError(res, 405, 'method_not_allowed', `${method} with no body`);
+  }
+  const ok = await imsd.request('POST', '/api/v1/sessions', { body: validBody });
+  assert.equal(ok.status, 201, ok.text);
+});
+
 restTest('REST: ids with NUL or control characters, and duplicate question ids, are refused', async () => {
   const q = (id) => ({ id, text: 'Hi', timeLimitSeconds: 30 });
   const dup = await imsd.request('POST', '/api/v1/sessions', { body: { ...validBody, questions: [q('q1'), q('q2'), q('q1')] } });

@@ -470,7 +470,7 @@ test_composite_listing(void **state)
   for (int attempt = 0; attempt < 3; attempt++)
     assert_true(store->rooms.set_composite(store, rooms[4]->id, "failed", NULL, 0, NULL, &error));
 
-  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, &error);
+  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, FALSE, &error);
   assert_non_null(ids);
   assert_int_equal(ids->len, 3);
   assert_string_equal(g_ptr_array_index(ids, 0), rooms[5]->id);
@@ -488,13 +488,63 @@ test_composite_listing(void **state)
 
   /* Processing leaves the list; set on no room. */
   assert_true(store->rooms.set_composite(store, rooms[0]->id, "processing", NULL, 0, NULL, &error));
-  g_autoptr(GPtrArray) after = store->rooms.list_rooms_to_composite(store, &error);
+  g_autoptr(GPtrArray) after = store->rooms.list_rooms_to_composite(store, FALSE, &error);
   assert_int_equal(after->len, 2);
   assert_false(store->rooms.set_composite(store, "00000000-0000-4000-8000-000000000000", "ready",
                                           NULL, 0, NULL, &error));
   assert_true(g_error_matches(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND));
   for (guint i = 0; i < G_N_ELEMENTS(names); i++)
     ims_room_record_free(rooms[i]);
+}
+
+/* TRUE if the strings (char*) hold value. */
+static gboolean
+holds(const GPtrArray *strings, const char *value)
+{
+  for (guint i = 0; i < strings->len; i++)
+    if (g_strcmp0(g_ptr_array_index(strings, i), value) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* TRUE if list_rooms_to_composite(with_processing) lists room_id. */
+static gboolean
+lists_room(ImsStore *store, gboolean with_processing, const char *room_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = store->rooms.list_rooms_to_composite(store, with_processing, &error);
+  if (ids == NULL)
+    fail_msg("list_rooms_to_composite: %s", error->message);
+  return holds(ids, room_id);
+}
+
+/* A run that crashed mid-composite leaves the room processing: the next
+ * run's scan (with_processing) lists it again; each restart of a room
+ * already processing counts one failure, so one whose composite brings imsd
+ * down is given up after 3. */
+static void
+test_composite_left_processing(void **state)
+{
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  save_state(store, room, IMS_ROOM_LIVE, 1700003600000000);
+  save_state(store, room, IMS_ROOM_ENDED, 1700006000000000);
+  g_autoptr(GError) error = NULL;
+  assert_true(store->rooms.set_composite(store, room->id, "processing", NULL, 0, NULL, &error));
+  assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), 0); /* a first attempt */
+  assert_true(lists_room(store, TRUE, room->id));
+  assert_false(lists_room(store, FALSE, room->id));
+
+  for (int restart = 1; restart <= 3; restart++) {
+    assert_true(store->rooms.set_composite(store, room->id, "processing", NULL, 0, NULL, &error));
+    assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), restart);
+    assert_true(lists_room(store, TRUE, room->id) == (restart < 3));
+  }
+  /* A room ready or back to pending is not counted again. */
+  assert_true(store->rooms.set_composite(store, room->id, "pending", NULL, 0, NULL, &error));
+  assert_true(lists_room(store, TRUE, room->id));
+  assert_int_equal(admin_count("SELECT composite_failures FROM rooms"), 3);
 }
 
 static void
@@ -624,6 +674,100 @@ test_erase_user_removes_room(void **state)
   assert_string_equal(kept->interview_id, "iv-other");
 }
 
+/* A live take's path is empty until the candidate's camera file opens: crash
+ * recovery does not list it (no file, no spool of its own) until it has one. */
+static void
+test_live_take_without_file(void **state)
+{
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  g_autoptr(ImsRoomSegment) segment = make_segment(0, 0, TRUE, 1700003600000000);
+  insert_segment(store, f->room->id, segment);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) before = store->sessions.list_open_takes(store, &error);
+  assert_non_null(before);
+  assert_int_equal(before->len, 0);
+  g_autoptr(ImsRoomRecording) camera = make_recording(0, participant_of(f->room, 0)->id, "camera");
+  insert_recording(store, f->room->id, camera);
+  g_autoptr(GPtrArray) after = store->sessions.list_open_takes(store, &error);
+  assert_int_equal(after->len, 1);
+  assert_string_equal(((ImsTake *) g_ptr_array_index(after, 0))->path, camera->path);
+}
+
+/* What user.deleted of the candidate erases of a room (docs/database.md):
+ * every uploaded recording and the composite (as objects with the ids of
+ * their media.deleted), every recording's file and the room's composite in
+ * the spool, never an empty path; an interviewer's erasure clears their
+ * name and email in the rooms of others. */
+static void
+test_user_room_objects(void **state)
+{
+  RoomFixture *f = *state;
+  ImsStore *store = f->store;
+  ImsRoomRecord *room = f->room;
+  g_autoptr(ImsRoomSegment) opening = make_segment(0, -1, FALSE, 1700003600000000);
+  g_autoptr(ImsRoomSegment) question = make_segment(1, 0, TRUE, 1700003660000000);
+  g_autoptr(ImsRoomSegment) no_file = make_segment(2, 0, TRUE, 1700003720000000);
+  insert_segment(store, room->id, opening);
+  insert_segment(store, room->id, question);
+  insert_segment(store, room->id, no_file); /* its take's path stays '' */
+  g_autoptr(ImsRoomRecording) opened = make_recording(0, participant_of(room, 0)->id, "camera");
+  g_free(opened->path);
+  opened->path = g_strdup_printf("/spool/%s/room-s0-candidate.mkv", f->session->id);
+  opened->object_key = g_strdup("rooms/r/0-c-camera.mkv");
+  opened->size_bytes = 100;
+  g_autoptr(ImsRoomRecording) take = make_recording(1, participant_of(room, 0)->id, "camera");
+  g_autoptr(ImsRoomRecording) screen = make_recording(1, participant_of(room, 1)->id, "screen");
+  screen->object_key = g_strdup("rooms/r/1-i-screen.mkv");
+  screen->size_bytes = 200;
+  insert_recording(store, room->id, opened);
+  insert_recording(store, room->id, take);
+  insert_recording(store, room->id, screen);
+  g_autoptr(GError) error = NULL;
+  assert_true(store->rooms.set_composite(store, room->id, "ready", "rooms/r/composite.mp4", 999,
+                                         NULL, &error));
+
+  g_autoptr(GPtrArray) files = store->privacy.list_user_media_files(store, "user-42", &error);
+  assert_non_null(files);
+  assert_int_equal(files->len, 3);
+  const ImsRoomRecording *uploaded[] = { opened, screen };
+  for (guint i = 0; i < 3; i++) { /* the recordings (in either order), then the composite */
+    const ImsMediaFile *file = g_ptr_array_index(files, i);
+    const ImsRoomRecording *recording = NULL;
+    for (guint r = 0; i < 2 && r < G_N_ELEMENTS(uploaded); r++)
+      if (g_str_equal(file->id, uploaded[r]->id))
+        recording = uploaded[r];
+    assert_true(i == 2 || recording != NULL);
+    assert_string_equal(file->session_id, f->session->id);
+    assert_string_equal(file->id, recording ? recording->id : room->id);
+    assert_string_equal(file->key, recording ? recording->object_key : "rooms/r/composite.mp4");
+    assert_int_equal(file->size_bytes, recording ? recording->size_bytes : 999);
+    assert_string_equal(file->kind, recording ? "room-recording" : "composite");
+  }
+  g_autoptr(GPtrArray) paths = store->privacy.list_user_take_paths(store, "user-42", &error);
+  assert_non_null(paths);
+  g_autofree char *composite = g_strdup_printf("/spool/composite-%s.mp4", room->id);
+  const char *expected[] = { opened->path, take->path, screen->path, composite };
+  for (gsize i = 0; i < G_N_ELEMENTS(expected); i++)
+    if (!holds(paths, expected[i]))
+      fail_msg("no %s among the user's paths", expected[i]);
+  assert_int_equal(paths->len, G_N_ELEMENTS(expected)); /* no '' */
+
+  /* The interviewer of this room and of another candidate's. */
+  g_autoptr(ImsSessionRecord) other_session = NULL;
+  g_autoptr(ImsRoomRecord) other = make_room("iv-other", &other_session);
+  g_free(other_session->user_id);
+  other_session->user_id = g_strdup("user-7");
+  create_room(store, other, other_session);
+  int sessions = -1;
+  assert_true(store->privacy.erase_user(store, "user-int", &sessions, &error));
+  assert_int_equal(sessions, 0);
+  assert_int_equal(admin_count("SELECT count(*) FROM room_participants WHERE user_id = 'user-int'"
+                               " AND name IS NULL AND email IS NULL"), 2);
+  assert_int_equal(admin_count("SELECT count(*) FROM room_participants WHERE name = 'Grace'"), 2);
+  assert_int_equal(admin_count("SELECT count(*) FROM room_recordings"), 3); /* kept */
+}
+
 int
 main(void)
 {
@@ -636,10 +780,13 @@ main(void)
     cmocka_unit_test_setup_teardown(test_add_question, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_save_room_state, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_composite_listing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_composite_left_processing, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
     cmocka_unit_test_setup_teardown(test_conflict_second_live_room, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_segment_inside_transaction, room_setup, room_teardown),
     cmocka_unit_test_setup_teardown(test_erase_user_removes_room, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_live_take_without_file, room_setup, room_teardown),
+    cmocka_unit_test_setup_teardown(test_user_room_objects, room_setup, room_teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

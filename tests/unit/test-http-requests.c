@@ -37,6 +37,7 @@ typedef struct {
   const char *authorization;
   const char *const *fragments; /* WSI_TOKEN_HTTP_URI_ARGS, NULL-terminated */
   gboolean content_length;
+  const char *content_length_value; /* the header's text ("100" if only content_length) */
   gboolean chunked;
   /* what http.c did with it */
   int status; /* lws_add_http_common_headers' */
@@ -100,6 +101,8 @@ __wrap_lws_hdr_total_length(struct lws *wsi, enum lws_token_indexes h)
   case WSI_TOKEN_HTTP_AUTHORIZATION:
     return connection->authorization ? (int) strlen(connection->authorization) : 0;
   case WSI_TOKEN_HTTP_CONTENT_LENGTH:
+    if (connection->content_length_value)
+      return (int) strlen(connection->content_length_value);
     return connection->content_length ? 3 : 0;
   case WSI_TOKEN_HTTP_TRANSFER_ENCODING:
     return connection->chunked ? (int) strlen("chunked") : 0;
@@ -116,6 +119,10 @@ int
 __wrap_lws_hdr_copy(struct lws *wsi, char *dest, int len, enum lws_token_indexes h)
 {
   FakeConnection *connection = (FakeConnection *) wsi;
+  if (h == WSI_TOKEN_HTTP_CONTENT_LENGTH)
+    return (int) g_strlcpy(dest,
+                           connection->content_length_value ? connection->content_length_value : "100",
+                           len);
   assert_int_equal(h, WSI_TOKEN_HTTP_AUTHORIZATION);
   return (int) g_strlcpy(dest, connection->authorization, len);
 }
@@ -397,6 +404,37 @@ test_body_collected(void **state)
   assert_int_equal(sessions_created, 1);
 }
 
+/* "Content-Length: 0" on a body method: answered at once, since lws sends
+ * no HTTP_BODY_COMPLETION for a PUT or PATCH of no bytes; the completion a
+ * POST still gets answers nothing twice. */
+static void
+test_empty_body_answered_at_once(void **state)
+{
+  Fixture *f = *state;
+  const struct {
+    int method;
+    int status;
+    const char *code;
+  } cases[] = { { PUT, 405, "method_not_allowed" },
+                { PATCH, 405, "method_not_allowed" },
+                { POST, 400, "bad_json" } };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    begin(f, cases[i].method, "/api/v1/sessions", "Bearer " SERVICE_TOKEN);
+    f->connection.content_length_value = "0";
+    assert_int_equal(deliver(f, LWS_CALLBACK_HTTP, NULL, 0), 0);
+    if (f->connection.writable_asked == 0)
+      fail_msg("request %" G_GSIZE_FORMAT " with Content-Length: 0 is not answered", i);
+    if (cases[i].method == POST)
+      assert_int_equal(deliver(f, LWS_CALLBACK_HTTP_BODY_COMPLETION, NULL, 0), 0);
+    assert_int_equal(drain(f), 0);
+    assert_int_equal(f->connection.status, cases[i].status);
+    g_autofree char *code = written_code(f);
+    assert_string_equal(code, cases[i].code);
+    assert_int_equal(f->connection.completed, 1); /* one answer, the connection kept */
+  }
+  assert_int_equal(sessions_created, 0);
+}
+
 /* A body over max_body_bytes is 413, and never reaches the API. */
 static void
 test_body_too_large(void **state)
@@ -509,7 +547,8 @@ main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
   const struct CMUnitTest tests[] = {
     T(test_answer_is_written_whole), T(test_long_answer_in_chunks),
-    T(test_body_collected),          T(test_body_too_large),
+    T(test_body_collected),
+    T(test_empty_body_answered_at_once), T(test_body_too_large),
     T(test_query_too_long),          T(test_chunked_body_refused),
     T(test_file_mount_miss),         T(test_unknown_method_and_websocket),
     T(test_closed_before_written),

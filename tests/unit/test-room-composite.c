@@ -94,9 +94,10 @@ fake_update_recording(ImsStore *base, const ImsRoomRecording *recording, GError 
   return TRUE;
 }
 
-/* As the PostgreSQL store: ended rooms, pending or failed fewer than 3 times. */
+/* As the PostgreSQL store: ended rooms, pending or failed (with_processing: or processing) fewer
+ * than 3 times. */
 static GPtrArray *
-fake_list_rooms_to_composite(ImsStore *base, GError **error)
+fake_list_rooms_to_composite(ImsStore *base, gboolean with_processing, GError **error)
 {
   FakeRooms *store = (FakeRooms *) base;
   if (!ims_fake_store_record(&store->fake, error, "list_rooms_to_composite"))
@@ -109,8 +110,10 @@ fake_list_rooms_to_composite(ImsStore *base, GError **error)
   while (g_hash_table_iter_next(&iter, &key, &value)) {
     const ImsRoomRecord *room = value;
     int failures = GPOINTER_TO_INT(g_hash_table_lookup(store->failures, key));
-    if (room->state == IMS_ROOM_ENDED && (g_str_equal(room->composite_status, "pending") ||
-                                          (g_str_equal(room->composite_status, "failed") && failures < 3)))
+    gboolean retried = g_str_equal(room->composite_status, "failed") ||
+                       (with_processing && g_str_equal(room->composite_status, "processing"));
+    if (room->state == IMS_ROOM_ENDED &&
+        (g_str_equal(room->composite_status, "pending") || (retried && failures < 3)))
       g_ptr_array_add(ids, g_strdup(room->id));
   }
   g_mutex_unlock(&store->fake.lock);
@@ -501,6 +504,17 @@ test_composite_upload_failure_keeps_composite(void **state)
   assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
 }
 
+/* A new run's first scan: ROOM (the one room to make) is made, loaded once, announced. */
+static void
+scan_at_start(Fixture *f)
+{
+  start_compositor(f, TRUE);
+  ims_room_compositor_scan(f->compositor);
+  wait_for(f, "set_composite ready", 1);
+  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
+  expect_composite_event(f, 0);
+}
+
 static void
 test_restart_scan(void **state)
 {
@@ -509,12 +523,40 @@ test_restart_scan(void **state)
   add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
   add_room(f, "8e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d", IMS_ROOM_ENDED, "ready");
   add_room(f, "9e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d", IMS_ROOM_LIVE, "pending");
-  start_compositor(f, TRUE);
-  ims_room_compositor_scan(f->compositor);
-  wait_for(f, "set_composite ready", 1);
-  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
+  scan_at_start(f);
   assert_int_equal(ims_fake_store_count(&f->store.fake, "set_composite"), 2);
-  expect_composite_event(f, 0);
+}
+
+/* A run that crashed mid-composite left the room processing: the next run's scan makes it. */
+static void
+test_restart_scan_left_processing(void **state)
+{
+  Fixture *f = *state;
+  add_room(f, ROOM, IMS_ROOM_ENDED, "processing");
+  scan_at_start(f);
+}
+
+/* A scan while this run makes the room's composite lists it (processing) and leaves it alone. */
+static void
+test_scan_while_processing(void **state)
+{
+  Fixture *f = *state;
+  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
+  start_compositor(f, TRUE);
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  wait_for(f, "set_composite processing", 1);
+  ims_room_compositor_scan(f->compositor);
+  wait_for(f, "list_rooms_to_composite", 1);
+  wait_for(f, "set_composite ready", 1);
+  g_autofree char *log = ims_fake_store_log(&f->store.fake);
+  const char *listed = strstr(log, "list_rooms_to_composite");
+  const char *ready = strstr(log, "set_composite ready");
+  if (!listed || !ready || listed > ready)
+    fail_msg("the scan did not run while the room was processing: %s", log);
+  assert_int_equal(ims_fake_store_count(&f->store.fake, "load_room"), 1);
+  assert_int_equal(ims_fake_store_count(&f->store.fake, "set_composite processing"), 1);
+  assert_int_equal(uploaded(f, "rooms/" ROOM "/composite.mp4"), 1);
+  assert_int_equal(f->store.fake.events->len, 1);
 }
 
 static void
@@ -649,6 +691,8 @@ main(void)
     cmocka_unit_test_setup_teardown(test_s3_failure_then_retry, setup, teardown),
     cmocka_unit_test_setup_teardown(test_composite_upload_failure_keeps_composite, setup, teardown),
     cmocka_unit_test_setup_teardown(test_restart_scan, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_restart_scan_left_processing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_scan_while_processing, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failure_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_without_s3, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kept_take, setup, teardown),

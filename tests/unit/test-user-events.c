@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -195,6 +196,54 @@ test_user_deleted_removes_the_session_folders(void **state)
   }
 }
 
+/* A candidate's live room: its uploaded recordings and composite leave S3
+ * with one media.deleted each, like the other objects, and the spool loses
+ * the take with its ".composite" link (room-composite.h), the room's other
+ * recordings, the session folder and composite-<room id>.mp4. */
+static void
+test_user_deleted_erases_a_room(void **state)
+{
+  Fixture *f = *state;
+  const char *room = "8e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d";
+  g_autofree char *folder = g_build_filename(f->spool, "6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11", NULL);
+  assert_int_equal(g_mkdir(folder, 0700), 0);
+  g_autofree char *take = g_build_filename(folder, "q1-take1-1a2b3c4d.mkv", NULL);
+  g_autofree char *kept = g_strconcat(take, ".composite", NULL);
+  g_autofree char *interviewer = g_build_filename(folder, "room-s1-interviewer-aa-camera-bb.mkv", NULL);
+  g_autofree char *name = g_strdup_printf("composite-%s.mp4", room);
+  g_autofree char *composite = g_build_filename(f->spool, name, NULL);
+  assert_true(g_file_set_contents(take, "mkv", -1, NULL));
+  assert_int_equal(link(take, kept), 0);
+  assert_true(g_file_set_contents(interviewer, "mkv", -1, NULL));
+  assert_true(g_file_set_contents(composite, "mp4", -1, NULL));
+  g_ptr_array_set_size(f->store.user_files, 0);
+  g_ptr_array_add(f->store.user_files, ims_fake_media_file("r1", "s1", 30)); /* a room recording */
+  g_ptr_array_add(f->store.user_files, ims_fake_media_file(room, "s1", 40)); /* its composite */
+  for (const char *const *path = (const char *const[]){ take, interviewer, composite, "", NULL };
+       *path; path++)
+    g_ptr_array_add(f->store.user_paths, g_strdup(*path));
+
+  handle(f, IMS_CONSUMED_USER_DELETED, "e1", "user.deleted");
+  assert_null(f->error_message);
+  assert_true(ims_fake_objects_deleted(&f->objects, "k-r1"));
+  g_autofree char *composite_key = g_strconcat("k-", room, NULL);
+  assert_true(ims_fake_objects_deleted(&f->objects, composite_key));
+  assert_int_equal(f->store.events->len, 2);
+  const char *ids[] = { "r1", room };
+  for (guint i = 0; i < 2; i++) {
+    g_autofree char *type = ims_fake_event_field(&f->store, i, "eventType");
+    g_autofree char *file = ims_fake_event_field(&f->store, i, "payload.fileId");
+    assert_string_equal(type, IMS_EVENT_MEDIA_DELETED);
+    assert_string_equal(file, ids[i]);
+  }
+  for (const char *const *path = (const char *const[]){ take, kept, interviewer, composite, folder,
+                                                         NULL };
+       *path; path++)
+    if (g_file_test(*path, G_FILE_TEST_EXISTS))
+      fail_msg("%s is still there", *path);
+  assert_true(g_file_test(f->spool, G_FILE_TEST_IS_DIR)); /* the spool itself stays */
+}
+
 /* A redelivered user.deleted is skipped: nothing is erased or ended. */
 static void
 test_redelivered_event_skipped(void **state)
@@ -285,6 +334,7 @@ main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_user_deleted_erases_everything, setup, teardown),
     cmocka_unit_test_setup_teardown(test_user_deleted_removes_the_session_folders, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_user_deleted_erases_a_room, setup, teardown),
     cmocka_unit_test_setup_teardown(test_redelivered_event_skipped, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_s3_delete_is_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_user_deleted_without_object_store, setup, teardown),

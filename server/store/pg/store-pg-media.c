@@ -177,13 +177,29 @@ finish_processing(ImsStore *store, const char *take_id, const char *status, cons
   return ims_pg_run((ImsStorePg *) store, finish_processing_once, &finish, error);
 }
 
+/* The live rooms of the user's sessions (the candidate's rooms), as "g". */
+#define USER_ROOMS " FROM rooms g JOIN sessions s ON s.id = g.session_id WHERE s.user_id = $1"
+
+/* The media_files rows of the user's sessions, then the objects of the
+ * user's live rooms, which have no media_files row: each uploaded room
+ * recording (id the recording's, kind "room-recording") and the composite
+ * (id the room's, as its media.uploaded fileId; kind "composite"). */
 static GPtrArray *
 list_user_media_files(ImsStore *store, const char *user_id, GError **error)
 {
   ListFiles list = { "list the user's media files",
-                     "SELECT " MEDIA_FILE_COLUMNS
+                     "SELECT " MEDIA_FILE_COLUMNS ", 0 AS part"
                      " FROM media_files m JOIN sessions s ON s.id = m.session_id"
-                     " WHERE s.user_id = $1 AND m.status = 'stored' ORDER BY m.created_at, m.id",
+                     " WHERE s.user_id = $1 AND m.status = 'stored'"
+                     " UNION ALL SELECT r.id, NULL, g.session_id, 'room-recording', r.object_key,"
+                     " 'video/x-matroska', coalesce(r.size_bytes, 0), NULL, 0, 1"
+                     " FROM room_recordings r JOIN rooms g ON g.id = r.room_id"
+                     " JOIN sessions s ON s.id = g.session_id"
+                     " WHERE s.user_id = $1 AND r.object_key IS NOT NULL"
+                     " UNION ALL SELECT g.id, NULL, g.session_id, 'composite', g.composite_key,"
+                     " 'video/mp4', coalesce(g.composite_size, 0), NULL, 0, 2" USER_ROOMS
+                     " AND g.composite_key IS NOT NULL"
+                     " ORDER BY part, 9, 1",
                      user_id, NULL };
   if (!ims_pg_run((ImsStorePg *) store, list_files_once, &list, error))
     return NULL;
@@ -197,9 +213,17 @@ list_user_take_paths_once(ImsStorePg *self, gpointer data, GError **error)
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, list->id);
+  /* a live take's path is empty until its file opens (store.h insert_segment): no file */
   g_autoptr(PGresult) result = ims_pg_exec(
       self, "list the user's takes",
-      "SELECT t.path FROM takes t JOIN sessions s ON s.id = t.session_id WHERE s.user_id = $1",
+      "SELECT t.path FROM takes t JOIN sessions s ON s.id = t.session_id"
+      " WHERE s.user_id = $1 AND t.path <> ''"
+      " UNION SELECT r.path FROM room_recordings r JOIN rooms g ON g.id = r.room_id"
+      " JOIN sessions s ON s.id = g.session_id WHERE s.user_id = $1 AND r.path <> ''"
+      " UNION SELECT composite FROM (SELECT substring(r.path FROM '^(.*)/' || g.session_id || '/[^/]*$')"
+      "   || '/composite-' || g.id || '.mp4' AS composite FROM room_recordings r"
+      "   JOIN rooms g ON g.id = r.room_id JOIN sessions s ON s.id = g.session_id"
+      "   WHERE s.user_id = $1) c WHERE composite IS NOT NULL",
       &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
@@ -271,12 +295,20 @@ erase_user_once(ImsStorePg *self, gpointer data, GError **error)
     return FALSE;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, erase->user_id);
-  /* questions, takes and media_files go with their session (ON DELETE CASCADE) */
+  /* questions, takes and media_files go with their session (ON DELETE CASCADE), and with a
+   * live session its room; in the rooms of others the user (an interviewer) keeps no name or
+   * address */
   g_autoptr(PGresult)
       result = ims_pg_exec(self, "erase user", "DELETE FROM sessions WHERE user_id = $1", &params,
                            PGRES_COMMAND_OK, error);
+  g_autoptr(PGresult) participants =
+      result == NULL ? NULL
+                     : ims_pg_exec(self, "erase the user's room participations",
+                                   "UPDATE room_participants SET name = NULL, email = NULL"
+                                   " WHERE user_id = $1",
+                                   &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
-  if (result == NULL)
+  if (participants == NULL)
     return FALSE;
   erase->sessions = atoi(PQcmdTuples(result));
   g_debug("user erased: %d session(s), %s sent event(s) deleted, %s unsent scrubbed",

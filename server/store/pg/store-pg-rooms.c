@@ -12,7 +12,9 @@
 
 #include "store-pg-tables.h"
 
-/* How many failed composites of a room list_rooms_to_composite retries. */
+/* How many failed composites of a room list_rooms_to_composite retries.  An
+ * attempt a crash cut (the room left "processing", started again) counts as
+ * failed: a room whose composite brings imsd down is not retried forever. */
 #define IMS_PG_COMPOSITE_ATTEMPTS 3
 
 /* begin_sql unless the caller's transaction is open. */
@@ -560,34 +562,42 @@ add_question(ImsStore *store, const char *session_id, const ImsQuestion *questio
   return TRUE;
 }
 
+typedef struct {
+  gboolean with_processing;
+  GPtrArray *ids; /* out */
+} ListToComposite;
+
 static gboolean
 list_rooms_to_composite_once(ImsStorePg *self, gpointer data, GError **error)
 {
-  GPtrArray **out = data;
+  ListToComposite *list = data;
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_int(&params, IMS_PG_COMPOSITE_ATTEMPTS);
+  ims_pg_params_add_text(&params, pg_boolean(list->with_processing));
   g_autoptr(PGresult) result = ims_pg_exec(
       self, "list rooms to composite",
       "SELECT id FROM rooms WHERE state = 'ended' AND (composite_status = 'pending'"
-      " OR (composite_status = 'failed' AND composite_failures < $1)) ORDER BY ended_at, id",
+      " OR (composite_status = 'failed' AND composite_failures < $1)"
+      " OR ($2::boolean AND composite_status = 'processing' AND composite_failures < $1))"
+      " ORDER BY ended_at, id",
       &params, PGRES_TUPLES_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
     return FALSE;
-  *out = g_ptr_array_new_with_free_func(g_free);
+  list->ids = g_ptr_array_new_with_free_func(g_free);
   for (int row = 0; row < PQntuples(result); row++)
-    g_ptr_array_add(*out, ims_pg_get_text(result, row, 0));
+    g_ptr_array_add(list->ids, ims_pg_get_text(result, row, 0));
   return TRUE;
 }
 
 static GPtrArray *
-list_rooms_to_composite(ImsStore *store, GError **error)
+list_rooms_to_composite(ImsStore *store, gboolean with_processing, GError **error)
 {
-  GPtrArray *ids = NULL;
-  if (!ims_pg_run((ImsStorePg *) store, list_rooms_to_composite_once, &ids, error))
+  ListToComposite list = { with_processing, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_rooms_to_composite_once, &list, error))
     return NULL;
-  return ids;
+  return list.ids;
 }
 
 typedef struct {
@@ -614,7 +624,8 @@ set_composite_once(ImsStorePg *self, gpointer data, GError **error)
       self, "set composite",
       "UPDATE rooms SET composite_status = $2, composite_key = $3, composite_size = $4,"
       " composite_chapters = $5::jsonb,"
-      " composite_failures = composite_failures + CASE WHEN $2 = 'failed' THEN 1 ELSE 0 END"
+      " composite_failures = composite_failures + CASE WHEN $2 = 'failed'"
+      "   OR ($2 = 'processing' AND composite_status = 'processing') THEN 1 ELSE 0 END"
       " WHERE id = $1",
       &params, set->room_id, error);
   ims_pg_params_clear(&params);

@@ -97,7 +97,7 @@ ims_pg_list_open_takes_once(ImsStorePg *self, gpointer data, GError **error)
   g_autoptr(PGresult)
       result = ims_pg_exec(self, "list open takes",
                            "SELECT " IMS_PG_TAKE_COLUMNS " FROM takes WHERE status = 'recording'"
-                           " ORDER BY started_at, id",
+                           " AND path <> '' ORDER BY started_at, id",
                            NULL, PGRES_TUPLES_OK, error);
   if (result == NULL)
     return FALSE;
