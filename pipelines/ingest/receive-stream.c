@@ -323,6 +323,7 @@ accept(ImsReceiveStream *stream, const guint8 *data, gsize length, const ImsRtpP
             sample <= MAX_RTT_SAMPLE_US) {
           stream->rtt_us = (7 * stream->rtt_us + sample) / 8;
           stream->stats.rtt_us = stream->rtt_us;
+          stream->stats.rtt_samples++;
         }
       }
     }
@@ -498,6 +499,7 @@ ims_receive_stream_set_rtt(ImsReceiveStream *stream, gint64 rtt_us)
   stream->rtt_us = rtt_us;
   stream->rtt_from_caller = TRUE;
   stream->stats.rtt_us = rtt_us;
+  stream->stats.rtt_samples++;
 }
 
 void

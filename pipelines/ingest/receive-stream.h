@@ -70,7 +70,8 @@ typedef struct {
   guint64 resyncs; /* sender restarts followed */
   guint64 invalid; /* not RTP, another SSRC, too big to hold */
   guint32 jitter;  /* RTP timestamp units */
-  gint64 rtt_us;
+  gint64 rtt_us;       /* the config's initial_rtt_us until measured */
+  guint64 rtt_samples; /* retransmissions timed (Karn), plus ims_receive_stream_set_rtt() calls */
   guint copies; /* packet copies allocated (max_packet_size each): the most ever
                                 held at once, not the window */
 } ImsReceiveStreamStats;

@@ -146,7 +146,7 @@ ims_receiver_forward_remb(ImsReceiver *receiver, guint64 target_bps, gint64 now)
 void
 ims_receiver_forward_report(ImsReceiver *receiver, gint64 now)
 {
-  ImsLinkQuality quality = { 0 };
+  ImsLinkQuality quality = { .rtt_ms = -1 };
   guint64 expected = 0;
   gint64 lost = 0;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
@@ -159,7 +159,7 @@ ims_receiver_forward_report(ImsReceiver *receiver, gint64 now)
     lost += stats.lost - track->quality_lost;
     track->quality_expected = stats.expected;
     track->quality_lost = stats.lost;
-    if (i == IMS_TRACK_VIDEO || quality.rtt_ms == 0)
+    if (stats.rtt_samples > 0 && (i == IMS_TRACK_VIDEO || quality.rtt_ms < 0))
       quality.rtt_ms = (double) stats.rtt_us / 1000.0;
   }
   if (expected > 0 && lost > 0)

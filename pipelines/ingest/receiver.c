@@ -606,6 +606,7 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
   receiver->main_context = g_main_context_ref_thread_default();
   ims_peer_candidates_init(&receiver->candidates, callbacks->on_ice_candidate, user_data);
   g_mutex_init(&receiver->quality_lock);
+  receiver->quality.rtt_ms = -1; /* not measured before media */
   receiver->loop = ims_media_loops_acquire(config->loops);
   receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id,
                                                config->network, &transport_callbacks, receiver,

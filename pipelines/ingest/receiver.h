@@ -57,7 +57,7 @@ typedef struct {
 } ImsReceiverConfig;
 
 /* The link of a peer as imsd sees it: loss of the last reporting interval in
- * percent, round-trip time in ms (0: not known yet), bitrate of the last
+ * percent, round-trip time in ms (< 0: not measured yet), bitrate of the last
  * reporting interval in kbit/s. */
 typedef struct {
   double loss_percent;
@@ -102,11 +102,11 @@ gboolean ims_receiver_split_take(ImsReceiver *receiver, const char *path, const 
 
 /* The publisher's link as the receiver sees it: the packets its receive
  * streams lost in the last 500 ms (RFC 3550 expected - received), the RTT
- * they measure from NACKed retransmissions (video first; their initial
- * 100 ms until one is measured: a publisher that only sends reports nothing
- * else imsd could time), the RTP bitrate received over the last 500 ms.
- * Any thread; a snapshot refreshed every 500 ms on the loop, zeros before
- * media. */
+ * they measure from NACKed retransmissions (video first; -1 until one is
+ * measured: a publisher that only sends reports nothing else imsd could
+ * time), the RTP bitrate received over the last 500 ms.
+ * Any thread; a snapshot refreshed every 500 ms on the loop, zeros (RTT -1)
+ * before media. */
 void ims_receiver_get_quality(ImsReceiver *receiver, ImsLinkQuality *quality);
 
 /* The negotiation of the offer (borrowed, valid until ims_receiver_free()),

@@ -422,6 +422,7 @@ ims_sender_new(ImsReceiver *publisher, const char *log_id, const ImsSenderConfig
   ImsSender *sender = g_new0(ImsSender, 1);
   g_atomic_ref_count_init(&sender->refs);
   g_mutex_init(&sender->quality_lock);
+  sender->quality.rtt_ms = -1; /* until the subscriber's first receiver report times one */
   sender->publisher = ims_receiver_ref(publisher);
   sender->loop = publisher->loop;
   sender->main_context = g_main_context_ref_thread_default();

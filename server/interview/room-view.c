@@ -179,7 +179,11 @@ ims_room_quality_json(ImsRoom *room)
     json_builder_begin_object(b);
     ims_json_add_string(b, "participantId", member->participant->id);
     ims_json_add_double(b, "lossPercent", quality.loss_percent);
-    ims_json_add_double(b, "rttMs", quality.rtt_ms);
+    json_builder_set_member_name(b, "rttMs"); /* null: not measured yet */
+    if (quality.rtt_ms >= 0)
+      json_builder_add_double_value(b, quality.rtt_ms);
+    else
+      json_builder_add_null_value(b);
     ims_json_add_double(b, "bitrateKbps", quality.bitrate_kbps);
     json_builder_end_object(b);
   }

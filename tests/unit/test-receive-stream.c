@@ -215,6 +215,7 @@ test_nack_retries_and_recovery(void **state)
   assert_int_equal(stats.recovered, 2);
   assert_int_equal(stats.nacks, 4);
   assert_int_equal(stats.rtt_us, 100000);
+  assert_int_equal(stats.rtt_samples, 0); /* the seed, not a measurement */
   assert_int_equal(stats.given_up, 0);
 }
 
@@ -230,6 +231,7 @@ test_rtt_from_retransmission(void **state)
   ImsReceiveStreamStats stats;
   ims_receive_stream_get_stats(f->stream, &stats);
   assert_int_equal(stats.rtt_us, (7 * 100000 + 40000) / 8);
+  assert_int_equal(stats.rtt_samples, 1);
   /* the caller's RTT wins over samples */
   ims_receive_stream_set_rtt(f->stream, 300000);
   push(f, 5, 61000);

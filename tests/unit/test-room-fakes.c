@@ -306,12 +306,14 @@ stop_file(gpointer handle)
   ((FakeMedia *) handle)->stopped = TRUE;
 }
 
+double fake_publisher_rtt_ms = 40;
+
 static void
 publisher_quality(gpointer handle, ImsLinkQuality *quality)
 {
   (void) handle;
   quality->loss_percent = 1.5;
-  quality->rtt_ms = 40;
+  quality->rtt_ms = fake_publisher_rtt_ms;
   quality->bitrate_kbps = 900;
 }
 

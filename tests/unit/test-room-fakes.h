@@ -54,6 +54,8 @@ typedef struct {
 
 /* every close, in order: "close_subscriber", "close_publisher" */
 extern GPtrArray *media_log;
+/* the RTT the fake publishers report (40 ms; < 0: not measured) */
+extern double fake_publisher_rtt_ms;
 extern GPtrArray *all_media; /* FakeMedia*, owned */
 
 typedef struct {

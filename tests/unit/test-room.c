@@ -380,6 +380,14 @@ test_quality(void **state)
   JsonObject *candidate = json_array_get_object_element(participants, 0);
   assert_string_equal(json_object_get_string_member(candidate, "participantId"), CANDIDATE);
   assert_float_equal(json_object_get_double_member(candidate, "rttMs"), 40, 0);
+
+  /* an RTT not measured yet is null, never a made-up figure */
+  fake_publisher_rtt_ms = -1;
+  ims_room_send_quality(f->room);
+  fake_publisher_rtt_ms = 40;
+  participants = json_object_get_array_member(last_of_type(f, 1, "quality"), "participants");
+  candidate = json_array_get_object_element(participants, 0);
+  assert_true(json_object_get_null_member(candidate, "rttMs"));
 }
 
 /* With recording "candidate", interviewers are forwarded, not recorded. */

@@ -485,7 +485,7 @@ function renderQuality() {
     name.textContent = entry.participantId === selfId() ? 'You'
       : person ? (person.name || ROLE_TEXT[person.role] || 'Participant') : 'Participant';
     const value = document.createElement('span');
-    const figures = `${Math.round(entry.lossPercent || 0)} % loss, ${Math.round(entry.rttMs || 0)} ms, ${Math.round(entry.bitrateKbps || 0)} kbit/s`;
+    const figures = `${Math.round(entry.lossPercent || 0)} % loss, ${entry.rttMs == null ? 'RTT not measured yet' : `${Math.round(entry.rttMs)} ms`}, ${Math.round(entry.bitrateKbps || 0)} kbit/s`;
     const gradeText = document.createElement('span');
     gradeText.className = 'grade';
     gradeText.textContent = GRADE_TEXT[grade];

@@ -29,7 +29,7 @@ export const ROLE_TEXT = { interviewer: 'Interviewer', candidate: 'Candidate', o
 /** good | fair | poor from a `quality` entry. */
 export function gradeQuality(q) {
   const loss = Number(q.lossPercent) || 0;
-  const rtt = Number(q.rttMs) || 0;
+  const rtt = q.rttMs == null ? 0 : Number(q.rttMs) || 0; /* null: not measured, not graded */
   if (loss < 2 && rtt < 250) return 'good';
   if (loss < 8 && rtt < 600) return 'fair';
   return 'poor';
