@@ -1,0 +1,316 @@
+// live-room.mjs: a live interview room (1 candidate + 1 interviewer, both
+// recorded) on imsd against Janus's VideoRoom forwarding and recording the same
+// two streams, in the same run: glass-to-glass latency, CPU and RSS per room.
+//
+//   node bench/live-room.mjs [--rooms 1,2] [--servers janus,imsd] [--seconds 20]
+//                            [--warmup 5] [--codec vp8|h264] [--kbps 1500]
+//                            [--build DIR] [--no-build] [--database-url URL]
+//                            [--json FILE] [--keep]
+//
+// Lifecycle: start PostgreSQL (scripts/pg.sh; or --database-url) and a small
+// HTTP server for the pages (bench/live/, Debian's janus.js at /janus.js) ->
+// for every room count N (--rooms), every server: one round -> print the
+// table, write the JSON.
+//
+// One round (server S, N rooms): a fresh S (Janus: `janus -F` on a temporary
+// copy of bench/janus/*.jcfg.in plus N rooms with record = true and the codec
+// forced; imsd: BUILD/imsd, temporary spool, N rooms by POST /api/v1/rooms,
+// recording "both") -> S's RSS at rest -> per room two Chromium processes
+// (bench/lib/servers.mjs's flags: fake devices), the candidate's and the
+// interviewer's page (bench/live/janus-room.html or imsd-room.html) -> every
+// page joins at once: each publishes the clock canvas (bench/live/clock.js:
+// Date.now() drawn as coded cells every frame, plus a noise band) with the
+// fake microphone and subscribes to the other -> wait until every page reads
+// clock codes from the other's video and the recordings exist (Janus: 4 .mjr
+// per room; imsd: 2 .mkv per room) -> --warmup s -> a window of --seconds:
+// S's utime+stime (/proc), max RSS (every 250 ms), the machine's busy time and
+// load -> the pages' latency samples in the window (receiver's Date.now() at
+// requestVideoFrameCallback - the time read from the frame: one clock, one
+// machine) -> close the pages and Chromium, stop S.
+//
+// Figures: latency candidate -> interviewer and back, p50/p95 (ms); CPU per
+// room (ms of CPU per second of wall time, i.e. 10 ms/s = 1 % of one core)
+// and RSS; with two or more room counts also the least-squares split of CPU
+// and RSS into a fixed part and a part per room.  Never fails on time: exit
+// status 1 when a round could not happen (its error is in its row), else 0.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import { repoRoot, JANUS_BIN, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, ensureBuild, databaseUrl,
+         startPageServer, startJanus, startImsd, janusVersion } from './lib/servers.mjs';
+import { CLK_TCK, procStat, procRssKb, machineTicks, loadAverage, fileSizes, pct, mean } from './lib/proc.mjs';
+
+const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
+const { chromium } = require('playwright-core');
+
+const ROLES = ['candidate', 'interviewer'];
+
+function parseArgs(argv) {
+  const args = { build: path.join(repoRoot, 'build-bench'), seconds: 20, warmup: 5, rooms: [1],
+                 servers: ['janus', 'imsd'], codec: 'vp8', kbps: 1500, keep: false, databaseUrl: null,
+                 json: path.join(os.tmpdir(), `imsd-live-room-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) };
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--build') args.build = path.resolve(argv[++i]);
+    else if (a === '--seconds') args.seconds = Number(argv[++i]);
+    else if (a === '--warmup') args.warmup = Number(argv[++i]);
+    else if (a === '--rooms') args.rooms = argv[++i].split(',').map(Number);
+    else if (a === '--servers') args.servers = argv[++i].split(',');
+    else if (a === '--codec') args.codec = argv[++i];
+    else if (a === '--kbps') args.kbps = Number(argv[++i]);
+    else if (a === '--database-url') args.databaseUrl = argv[++i];
+    else if (a === '--json') args.json = path.resolve(argv[++i]);
+    else if (a === '--keep') args.keep = true;
+    else if (a === '--no-build') args.noBuild = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!['vp8', 'h264'].includes(args.codec)) throw new Error(`unknown codec ${args.codec} (h264, vp8)`);
+  for (const s of args.servers) if (!['janus', 'imsd'].includes(s)) throw new Error(`unknown server ${s} (janus, imsd)`);
+  if (args.rooms.some(n => !(n >= 1))) throw new Error('--rooms: counts of 1 or more');
+  return args;
+}
+
+const args = parseArgs(process.argv);
+
+// ---------------------------------------------------------------- the rooms
+
+/** VideoRoom rooms 3001.. for Janus: two publishers each, both recorded, the codec forced. */
+function janusRooms(n) {
+  let text = '';
+  for (let k = 1; k <= n; k++) {
+    text += `\nroom-${3000 + k}: {\n\tdescription = "imsd live-room bench ${k}"\n\tpublishers = 4\n` +
+      `\tbitrate = ${args.kbps * 1000}\n\tfir_freq = 0\n\taudiocodec = "opus"\n\tvideocodec = "${args.codec}"\n` +
+      `\trecord = true\n\trec_dir = "@REC_DIR@"\n}\n`;
+  }
+  return text;
+}
+
+/** Creates an imsd live room (docs/live-rooms.md, REST); {roomId, tokens: {role: token}}. */
+async function createImsdRoom(baseUrl, k) {
+  const stamp = `${Date.now()}-${k}`;
+  const res = await fetch(`${baseUrl}/api/v1/rooms`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${SERVICE_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      interviewId: `live-room-bench-${stamp}`, type: 'technical', scheduledAt: new Date().toISOString(),
+      durationMinutes: 60, companyId: 'bench',
+      candidate: { userId: `bench-cand-${stamp}`, email: 'candidate@example.test' },
+      interviewers: [{ userId: `bench-int-${stamp}`, name: 'Bench Interviewer' }],
+      questions: [{ id: 'q1', text: 'Benchmark question.', timeLimitSeconds: 600 }],
+      settings: { observersVisible: false, allowScreenShare: false, recording: 'both' },
+    }),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* reported below */ }
+  if (res.status !== 201 || !json?.roomId) throw new Error(`POST /api/v1/rooms: HTTP ${res.status} ${text.slice(0, 200)}`);
+  const tokens = {};
+  for (const p of json.participants || []) if (!tokens[p.role]) tokens[p.role] = p.token;
+  for (const role of ROLES) if (!tokens[role]) throw new Error(`POST /api/v1/rooms: no ${role} token in ${text.slice(0, 200)}`);
+  return { roomId: json.roomId, tokens };
+}
+
+/** The URL of one participant's page. */
+async function pageUrl(ctx, server, srv, room, role) {
+  const q = new URLSearchParams({ role, kbps: String(args.kbps), codec: args.codec });
+  if (server === 'janus') {
+    q.set('ws', srv.wsUrl);
+    q.set('room', String(room.janusRoom));
+    return `${ctx.pageBase}/janus-room.html?${q}`;
+  }
+  q.set('ws', `${srv.baseUrl.replace(/^http/, 'ws')}/ws`);
+  q.set('room', room.roomId);
+  q.set('token', room.tokens[role]);
+  return `${ctx.pageBase}/imsd-room.html?${q}`;
+}
+
+async function waitPages(pages, fn, what, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await Promise.all(pages.map(p => p.page.evaluate(fn)));
+    if (seen.every(Boolean)) return;
+    const errors = (await Promise.all(pages.map(p => p.page.evaluate(() => window.bench?.errors || [])))).flat();
+    if (errors.length) throw new Error(`page: ${errors.join('; ')}`);
+    if (Date.now() > deadline) {
+      const marks = await Promise.all(pages.map(p => p.page.evaluate(() => JSON.stringify({ ...window.bench, samples: window.bench?.samples?.length, pcs: Object.keys(window.bench?.pcs || {}), roomState: undefined }))));
+      throw new Error(`timed out waiting for ${what}: ${marks.join(' ')}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** Recording files of the server so far: Janus .mjr (one per track), imsd .mkv (one per participant). */
+function recordings(server, dir) {
+  return Object.keys(fileSizes(dir)).filter(f => f.endsWith(server === 'janus' ? '.mjr' : '.mkv'));
+}
+
+// ---------------------------------------------------------------- one round
+
+/** One round; never throws: a failure is row.error. */
+async function runRound(ctx, server, n) {
+  const row = { server, rooms: n };
+  let srv = null;
+  const browsers = [];
+  try {
+    srv = server === 'janus' ? await startJanus({ extraRooms: janusRooms(n) })
+      : await startImsd(args.build, ctx.dbUrl);
+    await sleep(1000);
+    row.rssRestMb = procRssKb(srv.pid) / 1024;
+    row.threadsRest = procStat(srv.pid).threads;
+
+    const pages = [];
+    for (let k = 1; k <= n; k++) {
+      const room = server === 'janus' ? { janusRoom: 3000 + k } : await createImsdRoom(srv.baseUrl, k);
+      for (const role of ROLES) {
+        // one Chromium process per participant, as two people on two machines
+        const browser = await chromium.launch({ executablePath: process.env.IMSD_CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+        browsers.push(browser);
+        const page = await (await browser.newContext()).newPage();
+        await page.goto(await pageUrl(ctx, server, srv, room, role));
+        await page.waitForFunction(() => window.bench && window.bench.attached !== null, null, { timeout: 20000 });
+        pages.push({ page, room: k, role });
+      }
+    }
+    const t0 = Date.now();
+    await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.join())));
+    await waitPages(pages, () => window.bench.firstSample !== null, 'every page reading the other\'s clock');
+    row.firstSampleMs = await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.firstSample))).then(xs => xs.map(x => x - t0));
+    const want = server === 'janus' ? 4 * n : 2 * n;
+    const deadline = Date.now() + 20000;
+    while (recordings(server, srv.recDir).length < want) {
+      if (Date.now() > deadline) throw new Error(`${server} wrote ${recordings(server, srv.recDir).length} recording files, want ${want}`);
+      await sleep(100);
+    }
+    await sleep(args.warmup * 1000);
+
+    const files0 = fileSizes(srv.recDir);
+    const st0 = procStat(srv.pid), m0 = machineTicks(), wall0 = performance.now(), from = Date.now();
+    let rssMax = procRssKb(srv.pid), threadsMax = st0.threads;
+    const end = wall0 + args.seconds * 1000;
+    while (performance.now() < end) {
+      await sleep(Math.min(250, Math.max(0, end - performance.now())));
+      rssMax = Math.max(rssMax, procRssKb(srv.pid));
+      threadsMax = Math.max(threadsMax, procStat(srv.pid).threads);
+    }
+    const seconds = (performance.now() - wall0) / 1000, to = Date.now();
+    const st1 = procStat(srv.pid), m1 = machineTicks();
+    const files1 = fileSizes(srv.recDir);
+
+    row.seconds = seconds;
+    row.cpuMsPerSecond = 1000 * (st1.ticks - st0.ticks) / CLK_TCK / seconds;
+    row.cpuMsPerSecondPerRoom = row.cpuMsPerSecond / n;
+    row.rssMaxMb = rssMax / 1024;
+    row.threadsMax = threadsMax;
+    row.machineBusyPct = 100 * (m1.busy - m0.busy) / (m1.total - m0.total);
+    row.loadavg = loadAverage();
+    row.recordings = recordings(server, srv.recDir).length;
+    row.writtenKbps = Object.entries(files1).reduce((a, [f, s]) => a + s - (files0[f] || 0), 0) * 8 / seconds / 1000 / n;
+    row.latency = {};
+    row.pages = [];
+    for (const p of pages) {
+      const got = await p.page.evaluate(([a, b]) => ({
+        samples: window.bench.samples.filter(([t]) => t >= a && t <= b).map(([, l]) => l),
+        framesRead: window.bench.framesRead, unreadable: window.bench.unreadable,
+      }), [from, to]);
+      // the interviewer's page receives the candidate's video
+      const direction = p.role === 'interviewer' ? 'candidateToInterviewer' : 'interviewerToCandidate';
+      (row.latency[direction] ||= []).push(...got.samples);
+      row.pages.push({ room: p.room, role: p.role, samples: got.samples.length, framesRead: got.framesRead,
+                       unreadable: got.unreadable, fps: got.samples.length / seconds });
+    }
+    if (row.pages.some(p => p.samples === 0)) throw new Error(`a page read no clock code in the window: ${JSON.stringify(row.pages)}`);
+    await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.leave && window.bench.leave()).catch(() => {})));
+  } catch (e) {
+    row.error = e.message.split('\n')[0];
+  } finally {
+    await Promise.all(browsers.map(b => b.close().catch(() => {})));
+    if (srv) {
+      await srv.stop();
+      if (!args.keep && !row.error) fs.rmSync(srv.dir, { recursive: true, force: true });
+      else row.dir = srv.dir;
+    }
+  }
+  return row;
+}
+
+// ---------------------------------------------------------------- report
+
+const f1 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(1);
+const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(0);
+
+function table(rows) {
+  const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU ms/s per room',
+                'RSS rest/max MB', 'threads max', 'recv fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  const lat = xs => xs?.length ? `${f0(pct(xs, 0.5))}/${f0(pct(xs, 0.95))}` : '-';
+  for (const r of rows) {
+    lines.push(`| ${[r.server, r.rooms, lat(r.latency?.candidateToInterviewer), lat(r.latency?.interviewerToCandidate),
+      f1(r.cpuMsPerSecondPerRoom), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
+      f1(mean((r.pages || []).map(p => p.fps))), f0(r.writtenKbps), f0(r.machineBusyPct),
+      r.loadavg ? r.loadavg[0].toFixed(1) : '-', r.error ? `ERROR ${r.error}` : `${r.recordings} files`].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Per server over the room counts: least squares of CPU (ms/s) and max RSS against rooms. */
+function splitTable(rows) {
+  const lines = ['| server | rooms measured | CPU fixed ms/s | CPU per room ms/s | RSS fixed MB | RSS per room MB |', '|---|---|---|---|---|---|'];
+  for (const server of args.servers) {
+    const rs = rows.filter(r => r.server === server && r.cpuMsPerSecond !== undefined);
+    const ns = [...new Set(rs.map(r => r.rooms))];
+    if (ns.length < 2) continue;
+    const fit = ys => {
+      const xs = rs.map(r => r.rooms), mx = mean(xs), my = mean(ys);
+      const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      return [my - slope * mx, slope];
+    };
+    const [cpu0, cpu1] = fit(rs.map(r => r.cpuMsPerSecond)), [rss0, rss1] = fit(rs.map(r => r.rssMaxMb));
+    lines.push(`| ${server} | ${ns.join(',')} | ${f1(cpu0)} | ${f1(cpu1)} | ${f1(rss0)} | ${f1(rss1)} |`);
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
+}
+
+// ---------------------------------------------------------------- main
+
+if (args.servers.includes('janus')) {
+  for (const f of [JANUS_BIN, JANUS_JS]) {
+    if (!fs.existsSync(f)) {
+      console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md), or --servers imsd`);
+      process.exit(1);
+    }
+  }
+}
+if (args.servers.includes('imsd') && !args.noBuild) ensureBuild(args.build);
+const live = path.join(repoRoot, 'bench/live');
+const files = Object.fromEntries(['janus-room.html', 'imsd-room.html', 'clock.js', 'room-media.js', 'janus-room.js', 'imsd-room.js']
+  .map(f => [`/${f}`, [path.join(live, f), f.endsWith('.html') ? 'text/html' : 'text/javascript']]));
+if (fs.existsSync(JANUS_JS)) files['/janus.js'] = [JANUS_JS, 'text/javascript'];
+const ctx = { dbUrl: args.servers.includes('imsd') ? (args.databaseUrl || databaseUrl()) : null,
+              pageBase: await startPageServer(files) };
+const cpus = os.cpus();
+const servers = [args.servers.includes('imsd') ? `imsd ${args.build}` : null, args.servers.includes('janus') ? janusVersion() : null];
+const header = `live room: ${servers.filter(Boolean).join(', ')}, ${args.codec} ${args.kbps} kbit/s 640x360 clock canvas + fake microphone, ${args.seconds} s windows after ${args.warmup} s warm-up, ` +
+  `${cpus.length} x ${cpus[0]?.model || '?'}, load average at start ${loadAverage().join(' ')}`;
+process.stderr.write(`${header}\n`);
+const rows = [];
+for (const n of args.rooms) {
+  for (const server of args.servers) {
+    process.stderr.write(`${server}, ${n} room(s)...`);
+    const row = await runRound(ctx, server, n);
+    rows.push(row);
+    process.stderr.write(row.error ? ` ERROR ${row.error} (kept ${row.dir})\n`
+      : ` ${f1(row.cpuMsPerSecondPerRoom)} ms/s per room, machine ${f0(row.machineBusyPct)} % busy\n`);
+  }
+}
+console.log(`# ${header}\n`);
+console.log(table(rows));
+console.log('\nlatency: receiver\'s Date.now() at requestVideoFrameCallback - the time drawn into the frame by the sender (c->i: candidate to');
+console.log('interviewer), over the window; CPU: the server\'s utime+stime over the window / rooms (10 ms/s = 1 % of one core);');
+console.log('recv fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
+const split = splitTable(rows);
+if (split) console.log(`\n${split}`);
+fs.writeFileSync(args.json, JSON.stringify({ header, args, rows }, null, 2));
+console.log(`\nJSON: ${args.json}`);
+process.exit(rows.some(r => r.error) ? 1 : 0);
