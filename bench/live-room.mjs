@@ -146,6 +146,15 @@ function recordings(server, dir) {
   return Object.keys(fileSizes(dir)).filter(f => f.endsWith(server === 'janus' ? '.mjr' : '.mkv'));
 }
 
+/** {kbps, fps, width, height} of a page's video of type (outbound-rtp / inbound-rtp) between two bench.videoStats(). */
+function videoRates(before, after, type) {
+  const b = after.find(r => r.type === type), a = before.find(r => r.type === type && r.pc === b?.pc);
+  if (!a || !b || b.t <= a.t) return null;
+  const dt = (b.t - a.t) / 1000;
+  return { kbps: (b.bytes - a.bytes) * 8 / dt / 1000, fps: (b.frames - a.frames) / dt, width: b.width, height: b.height,
+           limitation: b.limitation };
+}
+
 // ---------------------------------------------------------------- one round
 
 /** One round; never throws: a failure is row.error. */
@@ -185,6 +194,7 @@ async function runRound(ctx, server, n) {
     }
     await sleep(args.warmup * 1000);
 
+    const video0 = await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.videoStats())));
     const files0 = fileSizes(srv.recDir);
     const st0 = procStat(srv.pid), m0 = machineTicks(), wall0 = performance.now(), from = Date.now();
     let rssMax = procRssKb(srv.pid), threadsMax = st0.threads;
@@ -197,6 +207,7 @@ async function runRound(ctx, server, n) {
     const seconds = (performance.now() - wall0) / 1000, to = Date.now();
     const st1 = procStat(srv.pid), m1 = machineTicks();
     const files1 = fileSizes(srv.recDir);
+    const video1 = await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.videoStats())));
 
     row.seconds = seconds;
     row.cpuMsPerSecond = 1000 * (st1.ticks - st0.ticks) / CLK_TCK / seconds;
@@ -209,7 +220,7 @@ async function runRound(ctx, server, n) {
     row.writtenKbps = Object.entries(files1).reduce((a, [f, s]) => a + s - (files0[f] || 0), 0) * 8 / seconds / 1000 / n;
     row.latency = {};
     row.pages = [];
-    for (const p of pages) {
+    for (const [i, p] of pages.entries()) {
       const got = await p.page.evaluate(([a, b]) => ({
         samples: window.bench.samples.filter(([t]) => t >= a && t <= b).map(([, l]) => l),
         framesRead: window.bench.framesRead, unreadable: window.bench.unreadable,
@@ -218,7 +229,10 @@ async function runRound(ctx, server, n) {
       const direction = p.role === 'interviewer' ? 'candidateToInterviewer' : 'interviewerToCandidate';
       (row.latency[direction] ||= []).push(...got.samples);
       row.pages.push({ room: p.room, role: p.role, samples: got.samples.length, framesRead: got.framesRead,
-                       unreadable: got.unreadable, fps: got.samples.length / seconds });
+                       unreadable: got.unreadable, fps: got.samples.length / seconds,
+                       drawnFps: videoRates(video0[i], video1[i], 'drawn')?.fps,
+                       capturedFps: videoRates(video0[i], video1[i], 'media-source')?.fps,
+                       sent: videoRates(video0[i], video1[i], 'outbound-rtp'), received: videoRates(video0[i], video1[i], 'inbound-rtp') });
     }
     if (row.pages.some(p => p.samples === 0)) throw new Error(`a page read no clock code in the window: ${JSON.stringify(row.pages)}`);
     await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.leave && window.bench.leave()).catch(() => {})));
@@ -242,12 +256,15 @@ const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toF
 
 function table(rows) {
   const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU ms/s per room',
-                'RSS rest/max MB', 'threads max', 'recv fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
+                'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const lat = xs => xs?.length ? `${f0(pct(xs, 0.5))}/${f0(pct(xs, 0.95))}` : '-';
   for (const r of rows) {
     lines.push(`| ${[r.server, r.rooms, lat(r.latency?.candidateToInterviewer), lat(r.latency?.interviewerToCandidate),
       f1(r.cpuMsPerSecondPerRoom), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
+      f0(mean((r.pages || []).map(p => p.sent?.kbps).filter(x => x !== undefined))),
+      f1(mean((r.pages || []).map(p => p.sent?.fps).filter(x => x !== undefined))),
+      f1(mean((r.pages || []).map(p => p.received?.fps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.fps))), f0(r.writtenKbps), f0(r.machineBusyPct),
       r.loadavg ? r.loadavg[0].toFixed(1) : '-', r.error ? `ERROR ${r.error}` : `${r.recordings} files`].join(' | ')} |`);
   }
@@ -308,7 +325,8 @@ console.log(`# ${header}\n`);
 console.log(table(rows));
 console.log('\nlatency: receiver\'s Date.now() at requestVideoFrameCallback - the time drawn into the frame by the sender (c->i: candidate to');
 console.log('interviewer), over the window; CPU: the server\'s utime+stime over the window / rooms (10 ms/s = 1 % of one core);');
-console.log('recv fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
+console.log('sent kbps / fps: the pages\' video outbound-rtp over the window, mean per page; decoded fps: their inbound-rtp framesDecoded;');
+console.log('clock fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
 const split = splitTable(rows);
 if (split) console.log(`\n${split}`);
 fs.writeFileSync(args.json, JSON.stringify({ header, args, rows }, null, 2));

@@ -7,8 +7,9 @@
 //   cells 0..23   the time's 24 bits, bit 23 first
 //   cells 24..31  CRC-8 (polynomial 0x07) of its three bytes, big-endian
 //   cells 32..39  reference cells: white, black, white, black, ...
-// and below it a band of noise (one of 8 precomputed patterns per frame), so
-// the encoder spends a camera's bitrate rather than a still picture's.  The
+// and below it a band of noise (4 x 4 px blocks, one of 8 precomputed
+// patterns per frame), so the encoder spends a camera's bitrate (the 1.5
+// Mbit/s cap at 30 fps) rather than a still picture's.  The
 // cells are big (80 x 60 px at 640x360) so that VP8 / H.264 at any bitrate and
 // any downscaling keep them readable.  The receiving page draws each decoded
 // frame onto a 160 x 90 canvas and reads the centre of each cell: a cell is
@@ -20,6 +21,7 @@
 (function () {
   const COLUMNS = 8, ROWS = 5, CODE_FRACTION = 5 / 6, MODULO = 1 << 24;
   const READ_WIDTH = 160, READ_HEIGHT = 90;
+  const NOISE_BLOCK = 4;  // px: per-pixel noise made VP8 drop frames at 1.5 Mbit/s; 4 x 4 blocks keep 30 fps
 
   function crc8(bytes) {
     let crc = 0;
@@ -49,10 +51,14 @@
     const band = [];
     for (let k = 0; k < 8; k++) {
       const img = ctx.createImageData(width, height - codeHeight);
-      for (let i = 0; i < img.data.length; i += 4) {
-        const y = Math.random() * 255;
-        img.data[i] = img.data[i + 1] = img.data[i + 2] = y;
-        img.data[i + 3] = 255;
+      const blocksPerRow = Math.ceil(width / NOISE_BLOCK);
+      const blocks = Array.from({ length: blocksPerRow * Math.ceil(img.height / NOISE_BLOCK) }, () => Math.random() * 255);
+      for (let y = 0; y < img.height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          img.data[i] = img.data[i + 1] = img.data[i + 2] = blocks[Math.floor(y / NOISE_BLOCK) * blocksPerRow + Math.floor(x / NOISE_BLOCK)];
+          img.data[i + 3] = 255;
+        }
       }
       band.push(img);
     }

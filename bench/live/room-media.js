@@ -19,16 +19,19 @@ const benchQuery = new URLSearchParams(location.search);
 const VIDEO_MAX_BITRATE = Number(benchQuery.get('kbps') || 1500) * 1000;
 
 const bench = window.bench = {
-  errors: [], samples: [], unreadable: 0, framesRead: 0, firstSample: null, pcs: {},
-  /** The video outbound-rtp and inbound-rtp of every pc, for the runner's window. */
+  errors: [], samples: [], unreadable: 0, framesRead: 0, drawn: 0, firstSample: null, pcs: {},
+  /** The frames drawn on the clock canvas, and the video media-source, outbound-rtp and inbound-rtp
+   * of every pc, for the runner's window. */
   async videoStats() {
-    const out = [];
+    const out = [{ pc: 'canvas', type: 'drawn', frames: bench.drawn, bytes: 0, t: Date.now() }];
     for (const [name, pc] of Object.entries(bench.pcs)) {
       for (const r of (await pc.getStats()).values()) {
+        if (r.type === 'media-source' && r.kind === 'video') out.push({ pc: name, type: r.type, frames: r.frames, bytes: 0, t: r.timestamp });
         if (r.kind !== 'video' || (r.type !== 'outbound-rtp' && r.type !== 'inbound-rtp')) continue;
         out.push({ pc: name, type: r.type, bytes: r.type === 'outbound-rtp' ? r.bytesSent : r.bytesReceived,
                    frames: r.type === 'outbound-rtp' ? r.framesSent : r.framesDecoded, t: r.timestamp,
-                   width: r.frameWidth, height: r.frameHeight, fps: r.framesPerSecond });
+                   width: r.frameWidth, height: r.frameHeight, fps: r.framesPerSecond,
+                   limitation: r.qualityLimitationReason });
       }
     }
     return out;
@@ -44,7 +47,7 @@ function benchFail(what, err) {
 async function benchLocalMedia() {
   const canvas = document.getElementById('local');
   const draw = window.benchClock.makeDrawer(canvas);
-  const tick = () => { draw(Date.now()); requestAnimationFrame(tick); };
+  const tick = () => { draw(Date.now()); bench.drawn++; requestAnimationFrame(tick); };
   tick();
   const video = canvas.captureStream(30).getVideoTracks()[0];
   const mic = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
