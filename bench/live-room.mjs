@@ -72,7 +72,11 @@ function parseArgs(argv) {
   return args;
 }
 
-const args = parseArgs(process.argv);
+let args;
+try { args = parseArgs(process.argv); } catch (e) {
+  console.error(`${e.message}\nusage: see the head of bench/live-room.mjs or bench/README.md, "Live room"`);
+  process.exit(2);
+}
 
 // ---------------------------------------------------------------- the rooms
 
@@ -234,6 +238,8 @@ async function runRound(ctx, server, n) {
                        capturedFps: videoRates(video0[i], video1[i], 'media-source')?.fps,
                        sent: videoRates(video0[i], video1[i], 'outbound-rtp'), received: videoRates(video0[i], video1[i], 'inbound-rtp') });
     }
+    const sentKbps = row.pages.reduce((a, p) => a + (p.sent?.kbps || 0), 0);
+    row.cpuMsPerSecondPerMbit = sentKbps > 0 ? row.cpuMsPerSecond / (sentKbps / 1000) : null;
     if (row.pages.some(p => p.samples === 0)) throw new Error(`a page read no clock code in the window: ${JSON.stringify(row.pages)}`);
     await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.leave && window.bench.leave()).catch(() => {})));
   } catch (e) {
@@ -256,12 +262,12 @@ const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toF
 
 function table(rows) {
   const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU ms/s per room',
-                'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
+                'CPU ms/s per Mbit/s', 'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const lat = xs => xs?.length ? `${f0(pct(xs, 0.5))}/${f0(pct(xs, 0.95))}` : '-';
   for (const r of rows) {
     lines.push(`| ${[r.server, r.rooms, lat(r.latency?.candidateToInterviewer), lat(r.latency?.interviewerToCandidate),
-      f1(r.cpuMsPerSecondPerRoom), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
+      f1(r.cpuMsPerSecondPerRoom), f1(r.cpuMsPerSecondPerMbit), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
       f0(mean((r.pages || []).map(p => p.sent?.kbps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.sent?.fps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.received?.fps).filter(x => x !== undefined))),
@@ -325,6 +331,7 @@ console.log(`# ${header}\n`);
 console.log(table(rows));
 console.log('\nlatency: receiver\'s Date.now() at requestVideoFrameCallback - the time drawn into the frame by the sender (c->i: candidate to');
 console.log('interviewer), over the window; CPU: the server\'s utime+stime over the window / rooms (10 ms/s = 1 % of one core);');
+console.log('CPU per Mbit/s: the server\'s CPU / the Mbit/s of video all its publishers sent (the senders do not send alike under load);');
 console.log('sent kbps / fps: the pages\' video outbound-rtp over the window, mean per page; decoded fps: their inbound-rtp framesDecoded;');
 console.log('clock fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
 const split = splitTable(rows);
