@@ -17,7 +17,7 @@
 // forced; imsd: BUILD/imsd, temporary spool, N rooms by POST /api/v1/rooms,
 // recording "both") -> S's RSS at rest -> per room two Chromium processes
 // (bench/lib/servers.mjs's flags: fake devices), the candidate's and the
-// interviewer's page (bench/live/janus-room.html or imsd-room.html) -> every
+// interviewer's page (bench/live/room.html, ?server=janus or imsd) -> every
 // page joins at once: each publishes the clock canvas (bench/live/clock.js:
 // Date.now() drawn as coded cells every frame, plus a noise band) with the
 // fake microphone and subscribes to the other -> wait until every page reads
@@ -38,9 +38,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
-import { repoRoot, JANUS_BIN, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, ensureBuild, databaseUrl,
-         startPageServer, startJanus, startImsd, janusVersion } from './lib/servers.mjs';
-import { CLK_TCK, procStat, procRssKb, machineTicks, loadAverage, fileSizes, pct, mean } from './lib/proc.mjs';
+import { repoRoot, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, requireJanus, ensureBuild, databaseUrl,
+         startPageServer, startJanus, startImsd, stopServer, janusVersion } from './lib/servers.mjs';
+import { CLK_TCK, procStat, procRssKb, machineTicks, loadAverage, fileSizes } from './lib/proc.mjs';
+import { pct, mean, leastSquares, f0, f1 } from './lib/report.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
 const { chromium } = require('playwright-core');
@@ -118,16 +119,16 @@ async function createImsdRoom(baseUrl, k) {
 
 /** The URL of one participant's page. */
 async function pageUrl(ctx, server, srv, room, role) {
-  const q = new URLSearchParams({ role, kbps: String(args.kbps), codec: args.codec });
+  const q = new URLSearchParams({ server, role, kbps: String(args.kbps), codec: args.codec });
   if (server === 'janus') {
     q.set('ws', srv.wsUrl);
     q.set('room', String(room.janusRoom));
-    return `${ctx.pageBase}/janus-room.html?${q}`;
+    return `${ctx.pageBase}/room.html?${q}`;
   }
   q.set('ws', `${srv.baseUrl.replace(/^http/, 'ws')}/ws`);
   q.set('room', room.roomId);
   q.set('token', room.tokens[role]);
-  return `${ctx.pageBase}/imsd-room.html?${q}`;
+  return `${ctx.pageBase}/room.html?${q}`;
 }
 
 async function waitPages(pages, fn, what, timeoutMs = 60000) {
@@ -246,19 +247,13 @@ async function runRound(ctx, server, n) {
     row.error = e.message.split('\n')[0];
   } finally {
     await Promise.all(browsers.map(b => b.close().catch(() => {})));
-    if (srv) {
-      await srv.stop();
-      if (!args.keep && !row.error) fs.rmSync(srv.dir, { recursive: true, force: true });
-      else row.dir = srv.dir;
-    }
+    if (srv) await stopServer(srv, row, args.keep);
   }
   return row;
 }
 
 // ---------------------------------------------------------------- report
 
-const f1 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(1);
-const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(0);
 
 function table(rows) {
   const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU ms/s per room',
@@ -284,11 +279,7 @@ function splitTable(rows) {
     const rs = rows.filter(r => r.server === server && r.cpuMsPerSecond !== undefined);
     const ns = [...new Set(rs.map(r => r.rooms))];
     if (ns.length < 2) continue;
-    const fit = ys => {
-      const xs = rs.map(r => r.rooms), mx = mean(xs), my = mean(ys);
-      const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-      return [my - slope * mx, slope];
-    };
+    const fit = ys => leastSquares(rs.map(r => r.rooms), ys);
     const [cpu0, cpu1] = fit(rs.map(r => r.cpuMsPerSecond)), [rss0, rss1] = fit(rs.map(r => r.rssMaxMb));
     lines.push(`| ${server} | ${ns.join(',')} | ${f1(cpu0)} | ${f1(cpu1)} | ${f1(rss0)} | ${f1(rss1)} |`);
   }
@@ -297,17 +288,10 @@ function splitTable(rows) {
 
 // ---------------------------------------------------------------- main
 
-if (args.servers.includes('janus')) {
-  for (const f of [JANUS_BIN, JANUS_JS]) {
-    if (!fs.existsSync(f)) {
-      console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md), or --servers imsd`);
-      process.exit(1);
-    }
-  }
-}
+if (args.servers.includes('janus')) requireJanus(', or --servers imsd');
 if (args.servers.includes('imsd') && !args.noBuild) ensureBuild(args.build);
 const live = path.join(repoRoot, 'bench/live');
-const files = Object.fromEntries(['janus-room.html', 'imsd-room.html', 'clock.js', 'room-media.js', 'janus-room.js', 'imsd-room.js']
+const files = Object.fromEntries(['room.html', 'clock.js', 'room-media.js', 'janus-room.js', 'imsd-room.js']
   .map(f => [`/${f}`, [path.join(live, f), f.endsWith('.html') ? 'text/html' : 'text/javascript']]));
 if (fs.existsSync(JANUS_JS)) files['/janus.js'] = [JANUS_JS, 'text/javascript'];
 const ctx = { dbUrl: args.servers.includes('imsd') ? (args.databaseUrl || databaseUrl()) : null,

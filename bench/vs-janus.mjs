@@ -46,9 +46,9 @@ import { execFileSync, execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { repoRoot, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, requireJanus, ensureBuild, databaseUrl,
-         startPageServer, startJanus, startImsd, janusVersion } from './lib/servers.mjs';
-import { CLK_TCK, procStat, procRssKb, machineTicks, threadTicks, threadSplit, fileSizes, loadAverage,
-         pct, mean } from './lib/proc.mjs';
+         startPageServer, startJanus, startImsd, stopServer, janusVersion } from './lib/servers.mjs';
+import { CLK_TCK, procStat, procRssKb, machineTicks, threadTicks, threadSplit, fileSizes, loadAverage } from './lib/proc.mjs';
+import { pct, mean, leastSquares, f0, f1, f2 } from './lib/report.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
 const { chromium } = require('playwright-core');
@@ -341,20 +341,13 @@ async function runRound(ctx, server, codec, n, pair) {
     row.error = e.message.split('\n')[0];
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (srv) {
-      await srv.stop();
-      if (!args.keep && !row.error) fs.rmSync(srv.dir, { recursive: true, force: true });
-      else row.dir = srv.dir;
-    }
+    if (srv) await stopServer(srv, row, args.keep);
   }
   return row;
 }
 
 // ---------------------------------------------------------------- report
 
-const f1 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(1);
-const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(0);
-const f2 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(2);
 
 /** The markdown table, one line per round, imsd rows with the ratio to the Janus round before them. */
 function table(rows) {
@@ -424,9 +417,7 @@ function rssSlopeSummary(rows) {
       const rs = rows.filter(r => r.server === server && r.codec === codec && r.rssMaxMb !== undefined);
       const ns = [...new Set(rs.map(r => r.n))].sort((a, b) => a - b);
       if (ns.length < 2) continue;
-      const xs = rs.map(r => r.n), ys = rs.map(r => r.rssMaxMb - r.rssRestMb);
-      const mx = mean(xs), my = mean(ys);
-      const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const [, slope] = leastSquares(rs.map(r => r.n), rs.map(r => r.rssMaxMb - r.rssRestMb));
       const first = mean(rs.filter(r => r.n === ns[0]).map(r => r.rssMaxMb - r.rssRestMb));
       lines.push(`| ${codec} | ${server} | ${ns.join(',')} | ${f1(first)} | ${f2(slope)} |`);
     }

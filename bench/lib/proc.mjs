@@ -1,7 +1,7 @@
 // proc.mjs: what the benchmarks read of a server process and of the machine
 // from /proc (bench/vs-janus.mjs, bench/live-room.mjs): CPU ticks and threads
 // of a process and of each of its threads, its RSS, the whole machine's busy
-// time, the sizes of the recording files, and the percentiles the tables print.
+// time and load, and the sizes of the recording files.
 // Every function reads /proc once and returns at once (no waiting).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -70,8 +70,3 @@ export function fileSizes(dir) {
   }
   return out;
 }
-
-/** The p-quantile (0..1) of xs, the nearest rank below (undefined for no values). */
-export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-/** The mean of xs, null for no values. */
-export const mean = xs => xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : null;

@@ -34,11 +34,11 @@ export function janusVersion() {
   return execFileSync(JANUS_BIN, ['--help'], { encoding: 'utf8' }).split('\n')[0];
 }
 
-/** Exits with a message naming the packages when Janus or its janus.js is missing. */
-export function requireJanus() {
+/** Exits (status 1) with a message naming the packages (and hint) when Janus or its janus.js is missing. */
+export function requireJanus(hint = '') {
   for (const f of [JANUS_BIN, JANUS_JS]) {
     if (!fs.existsSync(f)) {
-      console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md)`);
+      console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md)${hint}`);
       process.exit(1);
     }
   }
@@ -155,4 +155,12 @@ export async function startImsd(build, dbUrl, env = {}) {
   const s = spawnServer(path.join(build, 'imsd'), [], childEnv, dir, 'imsd.log');
   await waitUntil('imsd', s, dir, 'imsd.log', async () => (await fetch(`${baseUrl}/healthz`)).status === 200);
   return { pid: s.proc.pid, baseUrl, recDir, dir, stop: () => s.stop('SIGTERM') };
+}
+
+/** Stops srv (waits for its exit) and removes its folder, unless keep or row.error: then row.dir
+ * names the folder (logs, recordings) for the reader. */
+export async function stopServer(srv, row, keep) {
+  await srv.stop();
+  if (!keep && !row.error) fs.rmSync(srv.dir, { recursive: true, force: true });
+  else row.dir = srv.dir;
 }

@@ -1,5 +1,5 @@
-// room-media.js: what both live-room bench pages (janus-room.html,
-// imsd-room.html) send and how they measure what they receive, for
+// room-media.js: what both live-room bench pages (bench/live/room.html,
+// ?server=janus or imsd) send and how they measure what they receive, for
 // bench/live-room.mjs.  The page's server-specific script does the signaling.
 //
 // Sent: a 640x360 canvas captureStream(30) on which clock.js draws
