@@ -15,7 +15,7 @@
 // One round (server S, N rooms): a fresh S (Janus: `janus -F` on a temporary
 // copy of bench/janus/*.jcfg.in plus N rooms with record = true and the codec
 // forced; imsd: BUILD/imsd, temporary spool, N rooms by POST /api/v1/rooms,
-// recording "both") -> S's RSS at rest -> per room two Chromium processes
+// recording "both") -> S's CPU over 3 s and RSS at rest -> per room two Chromium processes
 // (bench/lib/servers.mjs's flags: fake devices), the candidate's and the
 // interviewer's page (bench/live/room.html, ?server=janus or imsd) -> every
 // page joins at once: each publishes the clock canvas (bench/live/clock.js:
@@ -28,10 +28,11 @@
 // requestVideoFrameCallback - the time read from the frame: one clock, one
 // machine) -> close the pages and Chromium, stop S.
 //
-// Figures: latency candidate -> interviewer and back, p50/p95 (ms); CPU per
-// room (ms of CPU per second of wall time, i.e. 10 ms/s = 1 % of one core)
-// and RSS; with two or more room counts also the least-squares split of CPU
-// and RSS into a fixed part and a part per room.  Never fails on time: exit
+// Figures: latency candidate -> interviewer and back, p50/p95 (ms); CPU (ms
+// of CPU per second of wall time, i.e. 10 ms/s = 1 % of one core) at rest
+// (3 s after start, before any page: the fixed cost), over the window, and
+// per room ((window - rest) / N); RSS at rest and max; with two or more room
+// counts also the least-squares split of CPU and RSS against N.  Never fails on time: exit
 // status 1 when a round could not happen (its error is in its row), else 0.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -47,6 +48,7 @@ const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'))
 const { chromium } = require('playwright-core');
 
 const ROLES = ['candidate', 'interviewer'];
+const REST_SECONDS = 3;   // the server's CPU at rest is measured over this, before the pages open
 
 function parseArgs(argv) {
   const args = { build: path.join(repoRoot, 'build-bench'), seconds: 20, warmup: 5, rooms: [1],
@@ -171,6 +173,10 @@ async function runRound(ctx, server, n) {
     srv = server === 'janus' ? await startJanus({ extraRooms: janusRooms(n) })
       : await startImsd(args.build, ctx.dbUrl);
     await sleep(1000);
+    // at rest, before any page: the server's fixed cost (timers, its threads' polls)
+    const rest0 = procStat(srv.pid), restWall0 = performance.now();
+    await sleep(REST_SECONDS * 1000);
+    row.cpuRestMsPerSecond = 1000 * (procStat(srv.pid).ticks - rest0.ticks) / CLK_TCK / ((performance.now() - restWall0) / 1000);
     row.rssRestMb = procRssKb(srv.pid) / 1024;
     row.threadsRest = procStat(srv.pid).threads;
 
@@ -216,7 +222,7 @@ async function runRound(ctx, server, n) {
 
     row.seconds = seconds;
     row.cpuMsPerSecond = 1000 * (st1.ticks - st0.ticks) / CLK_TCK / seconds;
-    row.cpuMsPerSecondPerRoom = row.cpuMsPerSecond / n;
+    row.cpuMsPerSecondPerRoom = (row.cpuMsPerSecond - row.cpuRestMsPerSecond) / n;
     row.rssMaxMb = rssMax / 1024;
     row.threadsMax = threadsMax;
     row.machineBusyPct = 100 * (m1.busy - m0.busy) / (m1.total - m0.total);
@@ -240,7 +246,7 @@ async function runRound(ctx, server, n) {
                        sent: videoRates(video0[i], video1[i], 'outbound-rtp'), received: videoRates(video0[i], video1[i], 'inbound-rtp') });
     }
     const sentKbps = row.pages.reduce((a, p) => a + (p.sent?.kbps || 0), 0);
-    row.cpuMsPerSecondPerMbit = sentKbps > 0 ? row.cpuMsPerSecond / (sentKbps / 1000) : null;
+    row.cpuMsPerSecondPerMbit = sentKbps > 0 ? (row.cpuMsPerSecond - row.cpuRestMsPerSecond) / (sentKbps / 1000) : null;
     if (row.pages.some(p => p.samples === 0)) throw new Error(`a page read no clock code in the window: ${JSON.stringify(row.pages)}`);
     await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.leave && window.bench.leave()).catch(() => {})));
   } catch (e) {
@@ -256,13 +262,13 @@ async function runRound(ctx, server, n) {
 
 
 function table(rows) {
-  const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU ms/s per room',
-                'CPU ms/s per Mbit/s', 'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
+  const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU rest ms/s', 'CPU ms/s',
+                'CPU ms/s per room', 'CPU ms/s per Mbit/s', 'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const lat = xs => xs?.length ? `${f0(pct(xs, 0.5))}/${f0(pct(xs, 0.95))}` : '-';
   for (const r of rows) {
     lines.push(`| ${[r.server, r.rooms, lat(r.latency?.candidateToInterviewer), lat(r.latency?.interviewerToCandidate),
-      f1(r.cpuMsPerSecondPerRoom), f1(r.cpuMsPerSecondPerMbit), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
+      f1(r.cpuRestMsPerSecond), f1(r.cpuMsPerSecond), f1(r.cpuMsPerSecondPerRoom), f1(r.cpuMsPerSecondPerMbit), `${f0(r.rssRestMb)}/${f0(r.rssMaxMb)}`, r.threadsMax ?? '-',
       f0(mean((r.pages || []).map(p => p.sent?.kbps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.sent?.fps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.received?.fps).filter(x => x !== undefined))),
@@ -314,8 +320,9 @@ for (const n of args.rooms) {
 console.log(`# ${header}\n`);
 console.log(table(rows));
 console.log('\nlatency: receiver\'s Date.now() at requestVideoFrameCallback - the time drawn into the frame by the sender (c->i: candidate to');
-console.log('interviewer), over the window; CPU: the server\'s utime+stime over the window / rooms (10 ms/s = 1 % of one core);');
-console.log('CPU per Mbit/s: the server\'s CPU / the Mbit/s of video all its publishers sent (the senders do not send alike under load);');
+console.log('interviewer), over the window; CPU: the server\'s utime+stime per second of wall time (10 ms/s = 1 % of one core):');
+console.log(`at rest (${REST_SECONDS} s before any page), over the window, and per room: (window - rest) / rooms; per Mbit/s: (window - rest) /`);
+console.log('the Mbit/s of video all the publishers sent (the senders do not send alike under load);');
 console.log('sent kbps / fps: the pages\' video outbound-rtp over the window, mean per page; decoded fps: their inbound-rtp framesDecoded;');
 console.log('clock fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
 const split = splitTable(rows);

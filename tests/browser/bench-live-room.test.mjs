@@ -52,7 +52,9 @@ function checkRound(result, server, filesPerRoom) {
     assert.ok(samples.length > 0, `${direction}: clock codes read in the window`);
     for (const ms of samples) assert.ok(ms >= 0 && ms < 5000, `${direction}: latency ${ms} ms is plausible`);
   }
-  assert.ok(row.cpuMsPerSecondPerRoom > 0, `the server's CPU over the window: ${row.cpuMsPerSecondPerRoom}`);
+  assert.ok(row.cpuMsPerSecond > 0, `the server's CPU over the window: ${row.cpuMsPerSecond} ms/s`);
+  assert.ok(row.cpuRestMsPerSecond >= 0 && Number.isFinite(row.cpuMsPerSecondPerRoom),
+    `CPU at rest ${row.cpuRestMsPerSecond} ms/s, per room ${row.cpuMsPerSecondPerRoom} ms/s`);
   assert.ok(row.rssMaxMb > 0 && row.rssMaxMb >= row.rssRestMb * 0.5, `RSS: ${row.rssRestMb} -> ${row.rssMaxMb} MB`);
   assert.ok(row.recordings >= filesPerRoom, `${row.recordings} recording files, want ${filesPerRoom}`);
   assert.match(result.stdout, new RegExp(`\\| ${server} \\| 1 \\| \\d+/\\d+ \\| \\d+/\\d+ \\|`), 'the table has the round with its latency');
