@@ -237,33 +237,72 @@ ims_event_payload_media_deleted(const char *user_id, const char *file_id, gint64
   return finish(builder);
 }
 
-JsonNode *
-ims_event_payload_interview_started(const ImsSessionRecord *record, gint64 started_at_us)
+/* interview.started of a one-way session (room_id NULL) or of a live room (roomId, kind "live"). */
+static JsonNode *
+interview_started(const ImsSessionRecord *record, const char *room_id, gint64 started_at_us)
 {
   g_return_val_if_fail(record_is_complete(record), NULL);
   g_autoptr(JsonBuilder) builder = json_builder_new();
   json_builder_begin_object(builder);
   ims_json_add_string(builder, "interviewId", record->interview_id);
+  if (room_id)
+    ims_json_add_string(builder, "roomId", room_id);
   ims_json_add_string(builder, "sessionId", record->id);
   ims_json_add_string(builder, "userId", record->user_id);
+  if (room_id)
+    ims_json_add_string(builder, "kind", IMS_INTERVIEW_KIND_LIVE);
   if (!add_time(builder, "startedAt", resolve_time(started_at_us, record->started_at)))
     return NULL;
   return finish(builder);
+}
+
+/* interview.completed of a one-way session (room_id NULL) or of a live room (roomId, kind "live"). */
+static JsonNode *
+interview_completed(const ImsSessionRecord *record, const char *room_id, gint64 completed_at_us,
+                    double duration_s, int responses_count)
+{
+  g_return_val_if_fail(record_is_complete(record), NULL);
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  ims_json_add_string(builder, "interviewId", record->interview_id);
+  if (room_id)
+    ims_json_add_string(builder, "roomId", room_id);
+  ims_json_add_string(builder, "sessionId", record->id);
+  ims_json_add_string(builder, "userId", record->user_id);
+  if (room_id)
+    ims_json_add_string(builder, "kind", IMS_INTERVIEW_KIND_LIVE);
+  if (!add_time(builder, "completedAt", resolve_time(completed_at_us, record->completed_at)))
+    return NULL;
+  add_seconds(builder, "durationSeconds", duration_s);
+  ims_json_add_int(builder, "responsesCount", responses_count);
+  return finish(builder);
+}
+
+JsonNode *
+ims_event_payload_interview_started(const ImsSessionRecord *record, gint64 started_at_us)
+{
+  return interview_started(record, NULL, started_at_us);
 }
 
 JsonNode *
 ims_event_payload_interview_completed(const ImsSessionRecord *record, gint64 completed_at_us,
                                       double duration_s, int responses_count)
 {
-  g_return_val_if_fail(record_is_complete(record), NULL);
-  g_autoptr(JsonBuilder) builder = json_builder_new();
-  json_builder_begin_object(builder);
-  ims_json_add_string(builder, "interviewId", record->interview_id);
-  ims_json_add_string(builder, "sessionId", record->id);
-  ims_json_add_string(builder, "userId", record->user_id);
-  if (!add_time(builder, "completedAt", resolve_time(completed_at_us, record->completed_at)))
-    return NULL;
-  add_seconds(builder, "durationSeconds", duration_s);
-  ims_json_add_int(builder, "responsesCount", responses_count);
-  return finish(builder);
+  return interview_completed(record, NULL, completed_at_us, duration_s, responses_count);
+}
+
+JsonNode *
+ims_event_payload_room_started(const ImsSessionRecord *record, const char *room_id,
+                               gint64 started_at_us)
+{
+  g_return_val_if_fail(room_id != NULL, NULL);
+  return interview_started(record, room_id, started_at_us);
+}
+
+JsonNode *
+ims_event_payload_room_completed(const ImsSessionRecord *record, const char *room_id,
+                                 gint64 completed_at_us, double duration_s, int responses_count)
+{
+  g_return_val_if_fail(room_id != NULL, NULL);
+  return interview_completed(record, room_id, completed_at_us, duration_s, responses_count);
 }

@@ -107,4 +107,16 @@ JsonNode *ims_event_payload_interview_completed(const ImsSessionRecord *record,
                                                 gint64 completed_at_us, double duration_s,
                                                 int responses_count);
 
+/* The live room's (server/interview/room.c, docs/events.md "Live interviews"): the one-way
+ * interview's fields (record is the room's candidate session), with roomId after interviewId and
+ * kind "live" after userId.  started_at_us: the room went live; completed_at_us: an interviewer
+ * ended it; duration_s from one to the other; responses_count the question segments announced
+ * (candidate.response_submitted).  A NULL room_id is a programming error. */
+#define IMS_INTERVIEW_KIND_LIVE "live"
+JsonNode *ims_event_payload_room_started(const ImsSessionRecord *record, const char *room_id,
+                                         gint64 started_at_us);
+JsonNode *ims_event_payload_room_completed(const ImsSessionRecord *record, const char *room_id,
+                                           gint64 completed_at_us, double duration_s,
+                                           int responses_count);
+
 G_END_DECLS

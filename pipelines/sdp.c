@@ -102,30 +102,62 @@ caps_for_payload(const GstSDPMedia *media, int pt)
   return caps;
 }
 
-/* Value of key in the a=fmtp line of pt ("k1=v1;k2=v2"), NULL if absent.
- * Parsed from the text because the caps carry a rewritten form (e.g.
- * profile=constrained-baseline instead of profile-level-id). Transfer full. */
-static char *
-fmtp_param(const GstSDPMedia *media, int pt, const char *key)
+const char *
+ims_sdp_fmtp(const GstSDPMedia *media, int pt)
 {
   char prefix[16];
   g_snprintf(prefix, sizeof(prefix), "%d ", pt);
   for (guint i = 0;; i++) {
     const char *fmtp = gst_sdp_media_get_attribute_val_n(media, "fmtp", i);
-    if (fmtp == NULL)
-      return NULL;
-    if (!g_str_has_prefix(fmtp, prefix))
-      continue;
-    g_auto(GStrv) params = g_strsplit(fmtp + strlen(prefix), ";", -1);
-    for (guint j = 0; params[j] != NULL; j++) {
-      char *param = g_strstrip(params[j]);
-      char *eq = strchr(param, '=');
-      if (eq != NULL && (gsize) (eq - param) == strlen(key) &&
-          g_ascii_strncasecmp(param, key, strlen(key)) == 0)
-        return g_strdup(g_strstrip(eq + 1));
-    }
-    return NULL;
+    if (fmtp == NULL || g_str_has_prefix(fmtp, prefix))
+      return fmtp ? fmtp + strlen(prefix) : NULL;
   }
+}
+
+/* Parsed from the text because the caps carry a rewritten form (e.g.
+ * profile=constrained-baseline instead of profile-level-id). */
+char *
+ims_sdp_fmtp_param(const GstSDPMedia *media, int pt, const char *key)
+{
+  const char *fmtp = ims_sdp_fmtp(media, pt);
+  if (fmtp == NULL)
+    return NULL;
+  g_auto(GStrv) params = g_strsplit(fmtp, ";", -1);
+  for (guint j = 0; params[j] != NULL; j++) {
+    char *param = g_strstrip(params[j]);
+    char *eq = strchr(param, '=');
+    if (eq != NULL && (gsize) (eq - param) == strlen(key) &&
+        g_ascii_strncasecmp(param, key, strlen(key)) == 0)
+      return g_strdup(g_strstrip(eq + 1));
+  }
+  return NULL;
+}
+
+gboolean
+ims_sdp_h264_is_constrained_baseline(const char *profile_level_id)
+{
+  return profile_level_id != NULL && strlen(profile_level_id) == 6 &&
+         (g_ascii_strncasecmp(profile_level_id, "42e0", 4) == 0 ||
+          g_ascii_strncasecmp(profile_level_id, "42c0", 4) == 0);
+}
+
+int
+ims_sdp_format_payload_type(const GstSDPMedia *media, guint i)
+{
+  const char *format = gst_sdp_media_get_format(media, i);
+  char *end = NULL;
+  guint64 pt = format ? g_ascii_strtoull(format, &end, 10) : G_MAXUINT64;
+  return format == NULL || end == format || *end != '\0' || pt > 127 ? -1 : (int) pt;
+}
+
+ImsSdpCodec
+ims_sdp_payload_codec(const GstSDPMedia *media, int pt)
+{
+  g_autoptr(GstCaps) caps = caps_for_payload(media, pt);
+  if (caps == NULL)
+    return IMS_SDP_CODEC_NONE;
+  const GstStructure *s = gst_caps_get_structure(caps, 0);
+  return ims_sdp_codec_from_encoding_name(gst_structure_get_string(s, "encoding-name"));
 }
 
 /* Rank of a video payload type, higher is better, 0 = unusable. */
@@ -138,14 +170,14 @@ rank_video_caps(const GstSDPMedia *media, int pt, const GstCaps *caps, guint vid
     return (video_codecs & IMS_SDP_ACCEPT_VP8) ? 1 : 0;
   if (codec != IMS_SDP_CODEC_H264 || !(video_codecs & IMS_SDP_ACCEPT_H264))
     return 0;
-  g_autofree char *mode = fmtp_param(media, pt, "packetization-mode");
-  g_autofree char *profile = fmtp_param(media, pt, "profile-level-id");
+  g_autofree char *mode = ims_sdp_fmtp_param(media, pt, "packetization-mode");
+  g_autofree char *profile = ims_sdp_fmtp_param(media, pt, "profile-level-id");
   if (mode == NULL || strcmp(mode, "1") != 0 || profile == NULL || strlen(profile) != 6)
     return 0;
   if (g_ascii_strcasecmp(profile, "42e01f") == 0)
     return 4;
   /* constrained baseline (42e0xx / 42c0xx) then plain baseline (4200xx) */
-  if (g_ascii_strncasecmp(profile, "42e0", 4) == 0 || g_ascii_strncasecmp(profile, "42c0", 4) == 0)
+  if (ims_sdp_h264_is_constrained_baseline(profile))
     return 3;
   if (g_ascii_strncasecmp(profile, "42", 2) == 0)
     return 2;
@@ -171,15 +203,13 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index, gb
   int best_rank = 0, best_pt = -1;
 
   for (guint i = 0; i < gst_sdp_media_formats_len(media); i++) {
-    const char *fmt = gst_sdp_media_get_format(media, i);
-    char *end = NULL;
-    guint64 pt = g_ascii_strtoull(fmt, &end, 10);
-    if (end == fmt || *end != '\0' || pt > 127)
+    int pt = ims_sdp_format_payload_type(media, i);
+    if (pt < 0)
       continue;
-    GstCaps *caps = caps_for_payload(media, (int) pt);
+    GstCaps *caps = caps_for_payload(media, pt);
     if (caps == NULL)
       continue;
-    int rank = video ? rank_video_caps(media, (int) pt, caps, video_codecs) : rank_audio_caps(caps);
+    int rank = video ? rank_video_caps(media, pt, caps, video_codecs) : rank_audio_caps(caps);
     if (rank > best_rank) {
       gst_clear_caps(&best);
       best = caps;
@@ -205,7 +235,7 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index, gb
   if (out->codec == IMS_SDP_CODEC_H264) {
     /* GstSDP turned profile-level-id into profile=...; put it back so the
      * answer's fmtp names the exact profile and level we accept. */
-    g_autofree char *profile = fmtp_param(media, best_pt, "profile-level-id");
+    g_autofree char *profile = ims_sdp_fmtp_param(media, best_pt, "profile-level-id");
     gst_structure_set(s, "profile-level-id", G_TYPE_STRING, profile, NULL);
   }
   if (video) {
@@ -220,6 +250,13 @@ choose_media(const GstSDPMessage *msg, const GstSDPMedia *media, guint index, gb
 gboolean
 ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferChoice *choice,
                       GError **error)
+{
+  return ims_sdp_choose_tracks(offer_text, video_codecs, 0, choice, error);
+}
+
+gboolean
+ims_sdp_choose_tracks(const char *offer_text, guint video_codecs, guint flags,
+                      ImsSdpOfferChoice *choice, GError **error)
 {
   if (video_codecs == 0)
     video_codecs = IMS_SDP_ACCEPT_H264 | IMS_SDP_ACCEPT_VP8;
@@ -268,7 +305,7 @@ ims_sdp_choose_codecs(const char *offer_text, guint video_codecs, ImsSdpOfferCho
       }
     }
   }
-  if (!seen_video || !seen_audio) {
+  if (!seen_video || (!seen_audio && !(flags & IMS_SDP_ALLOW_NO_AUDIO))) {
     ims_sdp_offer_choice_clear(&found);
     g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "offer lacks a%s%s m-line",
                 seen_video ? "" : " video",

@@ -58,6 +58,15 @@ typedef struct {
 gboolean ims_sdp_choose_codecs(const char *offer_text, guint video_codecs,
                                ImsSdpOfferChoice *choice, GError **error);
 
+/* Flags of ims_sdp_choose_tracks(). */
+#define IMS_SDP_ALLOW_NO_AUDIO (1u << 0) /* an offer without an audio m-line (a screen share) */
+
+/* ims_sdp_choose_codecs() with flags: with IMS_SDP_ALLOW_NO_AUDIO an offer
+ * with a video and no audio m-line is accepted, choice->audio.codec
+ * IMS_SDP_CODEC_NONE then (an audio m-line without Opus is still refused). */
+gboolean ims_sdp_choose_tracks(const char *offer_text, guint video_codecs, guint flags,
+                               ImsSdpOfferChoice *choice, GError **error);
+
 /* Releases what ims_sdp_choose_codecs() put in choice and zeroes it. */
 void ims_sdp_offer_choice_clear(ImsSdpOfferChoice *choice);
 
@@ -66,5 +75,28 @@ const char *ims_sdp_codec_name(ImsSdpCodec codec);
 
 /* Maps an RTP encoding-name (case-insensitive) to a codec we can record. */
 ImsSdpCodec ims_sdp_codec_from_encoding_name(const char *encoding_name);
+
+/* One payload type of an m-line (the send path's negotiation,
+ * pipelines/ingest/answer-send.c, matches a publisher's codec with them). */
+
+/* The payload type of media's i-th format (of its m= line), -1 if that is
+ * not a number from 0 to 127. */
+int ims_sdp_format_payload_type(const GstSDPMedia *media, guint i);
+
+/* The codec of payload type pt in media (from its a=rtpmap, or the static
+ * payload type), IMS_SDP_CODEC_NONE for one imsd does not forward or record. */
+ImsSdpCodec ims_sdp_payload_codec(const GstSDPMedia *media, int pt);
+
+/* The parameters of pt's a=fmtp line ("k1=v1;k2=v2", without the payload
+ * type), NULL if pt has none.  Points into media. */
+const char *ims_sdp_fmtp(const GstSDPMedia *media, int pt);
+
+/* The value of key (case-insensitive) in pt's a=fmtp line, NULL if absent.
+ * Transfer full. */
+char *ims_sdp_fmtp_param(const GstSDPMedia *media, int pt, const char *key);
+
+/* TRUE if the H.264 profile-level-id (6 hex digits) is constrained baseline:
+ * profile_idc 0x42 with constraint_set1 (42e0xx, 42c0xx). */
+gboolean ims_sdp_h264_is_constrained_baseline(const char *profile_level_id);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
  *   config -> log -> store (PostgreSQL) -> database thread -> object store
  *   (S3) -> profiles -> media loops (the receive path's threads) -> processor
  *   -> relay (Kafka; its events listener is on the store) -> sessions context
- *   and registry -> user events and their consumer -> retention -> REST api
+ *   and registry -> live rooms (their registry, given the sessions') -> user events and their consumer -> retention -> REST api
  *   -> crash recovery -> daemon (libwebsockets: listening)
  *
  * The two notifications on a finished take's way (docs/architecture.md) are
@@ -39,6 +39,8 @@
 #include "outbox-retention.h"
 #include "retention.h"
 #include "reviewer.h"
+#include "room-media.h"
+#include "room-registry.h"
 #include "session-media.h"
 #include "store-pg.h"
 #include "tls.h"
@@ -61,6 +63,8 @@ typedef struct {
   ImsRelayListener relay_listener; /* the store's events listener: pokes relay */
   ImsSessionContext session_context;
   ImsRegistry *registry;
+  ImsRoomContext room_context;
+  ImsRoomRegistry *rooms; /* live rooms: room.join comes through registry */
   ImsUserEvents users;
   ImsConsumer *consumer;                /* user-events and auth-events; NULL without Kafka */
   ImsRetention *retention;              /* NULL when every company keeps its media */
@@ -159,6 +163,30 @@ end_user_sessions(const char *user_id, gboolean forget, gpointer data)
   ims_registry_end_user_sessions(data, user_id, forget);
 }
 
+/* interview -> review API: a reviewer token in a room.join makes its
+ * recruiter an observer (the room registry checks the company). */
+static gboolean
+verify_room_observer(gpointer data, const char *token, char **user_id, char **company_id,
+                     GError **error)
+{
+  Imsd *imsd = data;
+  ImsReviewerKeys keys = { imsd->config->jwt_secret, imsd->review_public_key,
+                           imsd->config->jwt_audience, imsd->config->jwt_issuer };
+  g_autofree char *authorization = g_strconcat("Bearer ", token, NULL);
+  ImsReviewer reviewer = { 0 };
+  if (!ims_reviewer_authenticate(&keys, authorization, g_get_real_time() / G_USEC_PER_SEC,
+                                 &reviewer, NULL)) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_BAD_TOKEN,
+                        "This interview link is not valid.");
+    return FALSE;
+  }
+  *user_id = g_steal_pointer(&reviewer.subject);
+  *company_id = reviewer.role == IMS_REVIEWER_RECRUITER ? g_steal_pointer(&reviewer.company_id)
+                                                        : NULL;
+  ims_reviewer_clear(&reviewer);
+  return TRUE;
+}
+
 /* Builds every part, in order.  FALSE with error at the first that cannot
  * be built (stop_parts then undoes the others). */
 static gboolean
@@ -250,6 +278,24 @@ start_parts(Imsd *imsd, GError **error)
   };
   imsd->registry = ims_registry_new(&imsd->session_context, config->token_secret);
 
+  /* the rooms' candidate takes go to the processor through the sessions'
+   * take_saved; their media are the sessions' engine and settings */
+  imsd->room_context = (ImsRoomContext){
+    .sessions = &imsd->session_context,
+    .media = ims_room_media_ops(),
+    .media_data = &imsd->media_data,
+    .quality_interval_ms = 2000,
+    .room_ended = NULL, /* the composite (i12-composite) is wired here once it exists */
+  };
+  ImsRoomRegistryConfig rooms_config = {
+    .context = &imsd->room_context,
+    .token_secret = config->token_secret,
+    .verify_reviewer = verify_room_observer,
+    .verify_reviewer_data = imsd,
+  };
+  imsd->rooms = ims_room_registry_new(&rooms_config);
+  ims_registry_set_rooms(imsd->registry, imsd->rooms);
+
   imsd->users = (ImsUserEvents){
     .database = imsd->database,
     .objects = imsd->objects,
@@ -318,7 +364,8 @@ start_parts(Imsd *imsd, GError **error)
  * before the parts its answers still call:
  *   1. daemon: every socket closed; the peers detach, their sessions' last
  *      changes are queued;
- *   2. registry: pending session reads cancelled, the sessions released;
+ *   2. registry, then the rooms' registry: pending reads cancelled, the
+ *      sessions and rooms released;
  *   3. processor: the takes being worked on finish (recorded at the next
  *      start); a take saved from here on waits for that start's scan;
  *   4. relay: detached from the store's listener, then up to 3 s for the
@@ -333,6 +380,7 @@ stop_parts(Imsd *imsd)
 {
   g_clear_pointer(&imsd->daemon, ims_daemon_free);
   g_clear_pointer(&imsd->registry, ims_registry_free);
+  g_clear_pointer(&imsd->rooms, ims_room_registry_free);
   g_clear_pointer(&imsd->processor, ims_processor_free);
   ims_relay_listener_set_relay(&imsd->relay_listener, NULL);
   if (imsd->relay) {

@@ -1,5 +1,10 @@
 /* message.h: the signaling protocol's messages (docs/signaling.md).
  *
+ * One protocol, two uses: a one-way interview session (join, offer, ice,
+ * take.*, retake, next, end, ping) and a live room (docs/live-rooms.md:
+ * room.join, publish, unpublish, subscribe, unsubscribe, ice with its pc,
+ * mark, end, ping).  The first message of a connection decides which.
+ *
  * ims_message_parse() turns one WebSocket frame into a validated ImsMessage;
  * everything after it can trust the fields it reads.  The error codes the
  * protocol sends to clients live here too (ImsSignalError), so every layer
@@ -22,15 +27,37 @@ typedef enum {
   IMS_MESSAGE_NEXT,
   IMS_MESSAGE_END,
   IMS_MESSAGE_PING,
+  /* live rooms (docs/live-rooms.md); "end", "ice" and "ping" are the ones above */
+  IMS_MESSAGE_ROOM_JOIN,
+  IMS_MESSAGE_PUBLISH,
+  IMS_MESSAGE_UNPUBLISH,
+  IMS_MESSAGE_SUBSCRIBE,
+  IMS_MESSAGE_UNSUBSCRIBE,
+  IMS_MESSAGE_MARK,
 } ImsMessageType;
+
+/* Longest room id and participant id (roomId, participantId) accepted. */
+#define IMS_MESSAGE_MAX_ROOM_ID_LENGTH 64
+/* Longest off-script question (mark's text), in characters. */
+#define IMS_MESSAGE_MAX_TEXT_LENGTH 4000
+/* Highest question index a mark may name. */
+#define IMS_MESSAGE_MAX_QUESTION_INDEX 999
 
 typedef struct {
   ImsMessageType type;
-  char *session_id;  /* join */
-  char *token;       /* join */
-  char *sdp;         /* offer */
-  char *candidate;   /* ice: "candidate:..." or "" for end of candidates */
-  guint mline_index; /* ice */
+  char *session_id;    /* join */
+  char *token;         /* join, room.join */
+  char *sdp;           /* offer, publish, subscribe */
+  char *candidate;     /* ice: "candidate:..." or "" for end of candidates */
+  guint mline_index;   /* ice */
+  char *room_id;       /* room.join */
+  char *participant_id; /* subscribe, unsubscribe: the publisher's */
+  char *stream;        /* publish, unpublish, subscribe, unsubscribe: "camera" or "screen" */
+  char *pc;            /* ice in a room: "pub:<stream>" or "sub:<participantId>:<stream>";
+                          NULL when the ice message has none (a one-way session's) */
+  int question_index;  /* mark: 0..999; -1 when the mark has text instead (and in every
+                          other message) */
+  char *text;          /* mark: the off-script question, 1..4000 characters; else NULL */
 } ImsMessage;
 
 /* The protocol's error codes, sent as error.code (see docs/signaling.md). */
@@ -56,6 +83,12 @@ typedef enum {
   IMS_SIGNAL_ERROR_INTERNAL,
   IMS_SIGNAL_ERROR_LOGGED_OUT,
   IMS_SIGNAL_ERROR_TOKEN_NOT_YET_VALID,
+  /* live rooms */
+  IMS_SIGNAL_ERROR_FORBIDDEN,      /* the role may not do this */
+  IMS_SIGNAL_ERROR_WRONG_COMPANY,  /* a reviewer token of another company */
+  IMS_SIGNAL_ERROR_ROOM_NOT_FOUND,
+  IMS_SIGNAL_ERROR_ROOM_ENDED,
+  IMS_SIGNAL_ERROR_NOT_PUBLISHED,  /* subscribe to a stream that is not there */
 } ImsSignalError;
 
 #define IMS_SIGNAL_ERROR (ims_signal_error_quark())
@@ -83,6 +116,10 @@ char *ims_message_to_json(JsonNode *node);
 char *ims_message_answer_json(const char *sdp);
 /* {"type":"ice","candidate":...,"sdpMLineIndex":...} */
 char *ims_message_ice_json(guint mline_index, const char *candidate);
+/* A live room's {"type":"answer","pc":...,"sdp":...} */
+char *ims_message_room_answer_json(const char *pc, const char *sdp);
+/* A live room's {"type":"ice","pc":...,"candidate":...,"sdpMLineIndex":...} */
+char *ims_message_room_ice_json(const char *pc, guint mline_index, const char *candidate);
 /* {"type":"error","code":...,"message":...,"requestType":...}; request_type may be NULL. */
 char *ims_message_error_json(const char *code, const char *message, const char *request_type);
 

@@ -23,7 +23,8 @@ G_BEGIN_DECLS
 typedef struct _ImsPeer ImsPeer;
 
 typedef struct {
-  /* Starts resolving a join (verify the token, find the session, attach the peer).  The handler
+  /* Starts resolving a join or a room.join (message->type says which: verify the token, find the
+   * session or room, attach the peer).  The handler
    * answers with ims_peer_join_finish, at once or later; if the peer goes away first, join_cancel
    * is called instead and the answer must not come. */
   void (*join)(ImsPeer *peer, const ImsMessage *message, gpointer handler_data);

@@ -26,6 +26,7 @@ struct _ImsPeer {
   ImsPeerProtocolConfig *config;
   gpointer endpoint;    /* what the join gave (a session), owned: handler->closed lets it go */
   gboolean joining;     /* a join is being resolved */
+  const char *join_type; /* "join" or "room.join" (static): the refusal's requestType */
   GByteArray *incoming; /* frame being reassembled */
   gboolean discarding;  /* the current message was refused: drop its remaining fragments */
   GQueue outgoing;      /* of GBytes*, each with LWS_PRE bytes of headroom */
@@ -137,11 +138,13 @@ dispatch(ImsPeer *peer, const char *data, gsize length)
     ims_peer_send(peer, "{\"type\":\"pong\"}");
     return;
   case IMS_MESSAGE_JOIN:
+  case IMS_MESSAGE_ROOM_JOIN: /* a live room's: the handler tells them apart */
     if (peer->endpoint || peer->joining) {
-      ims_peer_send_error(peer, "already_joined", "This connection has already joined.", "join");
+      ims_peer_send_error(peer, "already_joined", "This connection has already joined.", type_name);
       return;
     }
     peer->joining = TRUE;
+    peer->join_type = ims_message_type_to_string(message->type);
     peer->config->handler->join(peer, message, peer->config->handler_data);
     return;
   default:
@@ -167,7 +170,7 @@ ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id, const
   peer->joining = FALSE;
   if (!endpoint) {
     /* the handler logged it, with the session id asked for */
-    send_signal_error(peer, error, "join");
+    send_signal_error(peer, error, peer->join_type ? peer->join_type : "join");
     return;
   }
   peer->endpoint = endpoint;

@@ -1,4 +1,5 @@
-/* answer.c: the receive path's SDP negotiation; see answer.h. */
+/* answer.c: the receive path's SDP negotiation (see answer.h), and the
+ * pieces it shares with the send path's (answer-private.h). */
 #define G_LOG_DOMAIN "imsd.ingest.answer"
 
 #include "answer.h"
@@ -6,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer-private.h"
 #include "take-result.h" /* IMS_INGEST_ERROR */
-
-#define MID_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
-#define ABS_SEND_TIME_URI "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
 
 static void
 track_clear(ImsNegotiatedTrack *track)
@@ -30,10 +29,8 @@ ims_negotiation_clear(ImsNegotiation *negotiation)
   memset(negotiation, 0, sizeof *negotiation);
 }
 
-static gboolean bad_sdp(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean
-bad_sdp(GError **error, const char *format, ...)
+gboolean
+ims_answer_bad_sdp(GError **error, const char *format, ...)
 {
   va_list args;
   va_start(args, format);
@@ -41,6 +38,25 @@ bad_sdp(GError **error, const char *format, ...)
   va_end(args);
   g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, message);
   return FALSE;
+}
+
+GstSDPMessage *
+ims_answer_parse_offer(const char *offer_text, GError **error)
+{
+  if (offer_text == NULL || !g_str_has_prefix(offer_text, "v=0")) {
+    ims_answer_bad_sdp(error, "offer is not SDP (must start with v=0)");
+    return NULL;
+  }
+  GstSDPMessage *msg = NULL;
+  if (gst_sdp_message_new(&msg) != GST_SDP_OK)
+    return NULL;
+  if (gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg) !=
+      GST_SDP_OK) {
+    gst_sdp_message_free(msg);
+    ims_answer_bad_sdp(error, "offer does not parse as SDP");
+    return NULL;
+  }
+  return msg;
 }
 
 /* The attribute of media, else of the session (ICE and DTLS attributes may
@@ -103,53 +119,130 @@ sender_ssrc(const GstSDPMedia *media)
   return ssrc ? (guint32) g_ascii_strtoull(ssrc, NULL, 10) : 0;
 }
 
-static void
-fill_track(const GstSDPMedia *media, const ImsSdpMediaChoice *choice, ImsNegotiatedTrack *track)
+void
+ims_answer_fill_track(const GstSDPMedia *media, guint mline_index, ImsSdpCodec codec, int pt,
+                      ImsNegotiatedTrack *track)
 {
-  track->mline_index = choice->mline_index;
+  track->mline_index = mline_index;
   track->mid = g_strdup(gst_sdp_media_get_attribute_val(media, "mid"));
-  track->codec = choice->codec;
-  track->payload_type = choice->payload_type;
-  track->clock_rate = choice->codec == IMS_SDP_CODEC_OPUS ? 48000 : 90000;
+  track->codec = codec;
+  track->payload_type = pt;
+  track->clock_rate = codec == IMS_SDP_CODEC_OPUS ? 48000 : 90000;
   track->ssrc = sender_ssrc(media);
-  track->mid_ext_id = extmap_id(media, MID_URI);
-  track->abs_send_time_ext_id = extmap_id(media, ABS_SEND_TIME_URI);
-  track->nack = has_feedback(media, choice->payload_type, "nack");
-  track->pli = has_feedback(media, choice->payload_type, "nack pli");
-  track->fir = has_feedback(media, choice->payload_type, "ccm fir");
-  track->remb = has_feedback(media, choice->payload_type, "goog-remb");
+  track->mid_ext_id = extmap_id(media, IMS_ANSWER_MID_URI);
+  track->abs_send_time_ext_id = extmap_id(media, IMS_ANSWER_ABS_SEND_TIME_URI);
+  track->nack = has_feedback(media, pt, "nack");
+  track->pli = has_feedback(media, pt, "nack pli");
+  track->fir = has_feedback(media, pt, "ccm fir");
+  track->remb = has_feedback(media, pt, "goog-remb");
 }
 
-/* TRUE if mid is in the session's first BUNDLE group. */
-static gboolean
-bundled(const GstSDPMessage *msg, const char *mid)
+/* The mids of the session's first BUNDLE group, NULL without one. */
+static GStrv
+bundle_mids(const GstSDPMessage *msg)
 {
   const char *group = gst_sdp_message_get_attribute_val(msg, "group");
-  if (!group || !mid || !g_str_has_prefix(group, "BUNDLE "))
-    return FALSE;
-  g_auto(GStrv) mids = g_strsplit(group + strlen("BUNDLE "), " ", -1);
-  return g_strv_contains((const char *const *) mids, mid);
+  if (!group || !g_str_has_prefix(group, "BUNDLE "))
+    return NULL;
+  return g_strsplit(group + strlen("BUNDLE "), " ", -1);
 }
 
-static void
-append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *negotiation,
-             const ImsNegotiatedTrack *track, const GstSDPMedia *offered)
+gboolean
+ims_answer_check_bundle(const GstSDPMessage *msg, const ImsNegotiatedTrack *const *tracks,
+                        guint n, GError **error)
 {
-  gboolean video = track == &negotiation->video;
+  g_auto(GStrv) mids = bundle_mids(msg);
+  for (guint i = 0; i < n; i++)
+    if (!mids || !tracks[i]->mid || !g_strv_contains((const char *const *) mids, tracks[i]->mid))
+      return ims_answer_bad_sdp(error, "the offer must BUNDLE its %s m-lines (a=group:BUNDLE "
+                                       "with their a=mid)",
+                                n > 1 ? "audio and video" : "media");
+  for (guint i = 0; i < n; i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media(msg, tracks[i]->mline_index);
+    if (!gst_sdp_media_get_attribute_val(media, "rtcp-mux"))
+      return ims_answer_bad_sdp(error, "the offer must use rtcp-mux");
+  }
+  return TRUE;
+}
+
+gboolean
+ims_answer_read_transport(const GstSDPMessage *msg, guint first_mline, const ImsAnswerLocal *local,
+                          ImsNegotiation *negotiation, GError **error)
+{
+  g_auto(GStrv) mids = bundle_mids(msg);
+  const GstSDPMedia *transport = gst_sdp_message_get_media(msg, first_mline);
+  for (guint i = 0; mids && mids[0] && i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
+    if (g_strcmp0(gst_sdp_media_get_attribute_val(media, "mid"), mids[0]) == 0) {
+      transport = media;
+      break;
+    }
+  }
+  const char *ufrag = attribute(msg, transport, "ice-ufrag");
+  const char *pwd = attribute(msg, transport, "ice-pwd");
+  const char *fingerprint = attribute(msg, transport, "fingerprint");
+  const char *setup = attribute(msg, transport, "setup");
+  if (!ufrag || !pwd || !fingerprint || !g_str_has_prefix(fingerprint, "sha-256 "))
+    return ims_answer_bad_sdp(error, "the offer lacks ICE credentials or a sha-256 DTLS "
+                                     "fingerprint");
+  negotiation->remote_ufrag = g_strdup(ufrag);
+  negotiation->remote_pwd = g_strdup(pwd);
+  negotiation->remote_fingerprint = g_strdup(fingerprint);
+  if (g_strcmp0(setup, "active") == 0)
+    negotiation->dtls_client = FALSE;
+  else if (g_strcmp0(setup, "passive") == 0)
+    negotiation->dtls_client = TRUE;
+  else
+    negotiation->dtls_client = local->prefer_dtls_client;
+  negotiation->remote_candidates = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0;; i++) {
+    const char *candidate = gst_sdp_media_get_attribute_val_n(transport, "candidate", i);
+    if (!candidate)
+      break;
+    g_ptr_array_add(negotiation->remote_candidates, g_strconcat("candidate:", candidate, NULL));
+  }
+  return TRUE;
+}
+
+GString *
+ims_answer_begin(const ImsAnswerLocal *local, const ImsNegotiatedTrack *const *tracks, guint n,
+                 const char *stream_id)
+{
+  GString *out = g_string_new(NULL);
+  guint64 session_id = g_random_int() | ((guint64) g_random_int() << 31);
+  g_string_append_printf(
+      out, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 0.0.0.0\r\ns=imsd\r\nt=0 0\r\n", session_id);
+  g_string_append(out, "a=group:BUNDLE");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(out, " %s", tracks[i]->mid);
+  g_string_append(out, "\r\n");
+  if (local->ice_lite)
+    g_string_append(out, "a=ice-lite\r\n");
+  g_string_append_printf(out, "a=msid-semantic: WMS%s%s\r\n", stream_id ? " " : "",
+                         stream_id ? stream_id : "");
+  return out;
+}
+
+void
+ims_answer_append_media(GString *out, const ImsAnswerLocal *local, gboolean dtls_client,
+                        const ImsNegotiatedTrack *track, const GstSDPMedia *offered,
+                        const char *direction)
+{
+  gboolean video = track->codec != IMS_SDP_CODEC_OPUS;
   g_string_append_printf(out, "m=%s 9 UDP/TLS/RTP/SAVPF %d\r\n", video ? "video" : "audio",
                          track->payload_type);
   g_string_append(out, "c=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n");
   g_string_append_printf(out, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=ice-options:trickle\r\n",
                          local->ice_ufrag, local->ice_pwd);
   g_string_append_printf(out, "a=fingerprint:%s\r\n", local->fingerprint);
-  g_string_append_printf(out, "a=setup:%s\r\n", negotiation->dtls_client ? "active" : "passive");
+  g_string_append_printf(out, "a=setup:%s\r\n", dtls_client ? "active" : "passive");
   g_string_append_printf(out, "a=mid:%s\r\n", track->mid);
   if (track->mid_ext_id)
-    g_string_append_printf(out, "a=extmap:%u " MID_URI "\r\n", track->mid_ext_id);
+    g_string_append_printf(out, "a=extmap:%u " IMS_ANSWER_MID_URI "\r\n", track->mid_ext_id);
   if (track->abs_send_time_ext_id)
-    g_string_append_printf(out, "a=extmap:%u " ABS_SEND_TIME_URI "\r\n",
+    g_string_append_printf(out, "a=extmap:%u " IMS_ANSWER_ABS_SEND_TIME_URI "\r\n",
                            track->abs_send_time_ext_id);
-  g_string_append(out, "a=recvonly\r\na=rtcp-mux\r\n");
+  g_string_append_printf(out, "a=%s\r\na=rtcp-mux\r\n", direction);
   if (gst_sdp_media_get_attribute_val(offered, "rtcp-rsize"))
     g_string_append(out, "a=rtcp-rsize\r\n");
   int pt = track->payload_type;
@@ -172,6 +265,16 @@ append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *ne
     g_string_append_printf(out, "a=rtcp-fb:%d ccm fir\r\n", pt);
   if (track->remb)
     g_string_append_printf(out, "a=rtcp-fb:%d goog-remb\r\n", pt);
+}
+
+/* The receive path's track: the shared lines, recvonly, and the fmtp of
+ * what imsd decodes. */
+static void
+append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *negotiation,
+             const ImsNegotiatedTrack *track, const GstSDPMedia *offered)
+{
+  ims_answer_append_media(out, local, negotiation->dtls_client, track, offered, "recvonly");
+  int pt = track->payload_type;
   g_autofree char *start = local->video_start_kbps ? g_strdup_printf(";x-google-start-bitrate=%u",
                                                                      local->video_start_kbps)
                                                    : g_strdup("");
@@ -188,9 +291,8 @@ append_track(GString *out, const ImsAnswerLocal *local, const ImsNegotiation *ne
   }
 }
 
-/* An m-line imsd does not take: the same kind and mid, port 0. */
-static void
-append_rejected(GString *out, const GstSDPMedia *media)
+void
+ims_answer_append_rejected(GString *out, const GstSDPMedia *media)
 {
   const char *format = gst_sdp_media_formats_len(media) > 0 ? gst_sdp_media_get_format(media, 0)
                                                             : "0";
@@ -210,7 +312,8 @@ ims_answer_negotiate(const char *offer_text, guint video_codecs, const ImsAnswer
                      ImsNegotiation *negotiation, GError **error)
 {
   ImsSdpOfferChoice choice = { 0 };
-  if (!ims_sdp_choose_codecs(offer_text, video_codecs, &choice, error))
+  guint flags = local->allow_video_only ? IMS_SDP_ALLOW_NO_AUDIO : 0;
+  if (!ims_sdp_choose_tracks(offer_text, video_codecs, flags, &choice, error))
     return FALSE;
   gboolean ok = negotiate(offer_text, &choice, local, negotiation, error);
   ims_sdp_offer_choice_clear(&choice);
@@ -218,87 +321,45 @@ ims_answer_negotiate(const char *offer_text, guint video_codecs, const ImsAnswer
 }
 
 static gboolean
-negotiate(const char *offer_text, const ImsSdpOfferChoice *choice_in, const ImsAnswerLocal *local,
+negotiate(const char *offer_text, const ImsSdpOfferChoice *choice, const ImsAnswerLocal *local,
           ImsNegotiation *negotiation, GError **error)
 {
-  const ImsSdpOfferChoice choice = *choice_in;
-  g_autoptr(GstSDPMessage) msg = NULL;
-  gst_sdp_message_new(&msg);
-  gst_sdp_message_parse_buffer((const guint8 *) offer_text, strlen(offer_text), msg);
+  g_autoptr(GstSDPMessage) msg = ims_answer_parse_offer(offer_text, error);
+  if (msg == NULL)
+    return FALSE;
 
   ImsNegotiation result = { 0 };
-  const GstSDPMedia *video = gst_sdp_message_get_media(msg, choice.video.mline_index);
-  const GstSDPMedia *audio = gst_sdp_message_get_media(msg, choice.audio.mline_index);
-  fill_track(video, &choice.video, &result.video);
-  fill_track(audio, &choice.audio, &result.audio);
-
-  if (!result.video.mid || !result.audio.mid || !bundled(msg, result.video.mid) ||
-      !bundled(msg, result.audio.mid)) {
-    ims_negotiation_clear(&result);
-    return bad_sdp(error, "the offer must BUNDLE its audio and video m-lines (a=group:BUNDLE "
-                          "with their a=mid)");
-  }
-  if (!gst_sdp_media_get_attribute_val(video, "rtcp-mux") ||
-      !gst_sdp_media_get_attribute_val(audio, "rtcp-mux")) {
-    ims_negotiation_clear(&result);
-    return bad_sdp(error, "the offer must use rtcp-mux");
-  }
-
-  /* the transport is the first bundled m-line's */
-  const GstSDPMedia *transport = choice.video.mline_index < choice.audio.mline_index ? video : audio;
-  const char *group = gst_sdp_message_get_attribute_val(msg, "group");
-  g_auto(GStrv) mids = g_strsplit(group + strlen("BUNDLE "), " ", -1);
-  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
-    if (g_strcmp0(gst_sdp_media_get_attribute_val(media, "mid"), mids[0]) == 0) {
-      transport = media;
-      break;
+  const GstSDPMedia *video = gst_sdp_message_get_media(msg, choice->video.mline_index);
+  ims_answer_fill_track(video, choice->video.mline_index, choice->video.codec,
+                        choice->video.payload_type, &result.video);
+  /* the accepted tracks in m-line order (a screen share has no audio) */
+  const ImsNegotiatedTrack *tracks[2] = { &result.video };
+  guint n = 1;
+  if (choice->audio.codec != IMS_SDP_CODEC_NONE) {
+    const GstSDPMedia *audio = gst_sdp_message_get_media(msg, choice->audio.mline_index);
+    ims_answer_fill_track(audio, choice->audio.mline_index, choice->audio.codec,
+                          choice->audio.payload_type, &result.audio);
+    tracks[n++] = &result.audio;
+    if (result.audio.mline_index < result.video.mline_index) {
+      tracks[0] = &result.audio;
+      tracks[1] = &result.video;
     }
   }
-  const char *ufrag = attribute(msg, transport, "ice-ufrag");
-  const char *pwd = attribute(msg, transport, "ice-pwd");
-  const char *fingerprint = attribute(msg, transport, "fingerprint");
-  const char *setup = attribute(msg, transport, "setup");
-  if (!ufrag || !pwd || !fingerprint || !g_str_has_prefix(fingerprint, "sha-256 ")) {
+  if (!ims_answer_check_bundle(msg, tracks, n, error) ||
+      !ims_answer_read_transport(msg, tracks[0]->mline_index, local, &result, error)) {
     ims_negotiation_clear(&result);
-    return bad_sdp(error, "the offer lacks ICE credentials or a sha-256 DTLS fingerprint");
-  }
-  result.remote_ufrag = g_strdup(ufrag);
-  result.remote_pwd = g_strdup(pwd);
-  result.remote_fingerprint = g_strdup(fingerprint);
-  if (g_strcmp0(setup, "active") == 0)
-    result.dtls_client = FALSE;
-  else if (g_strcmp0(setup, "passive") == 0)
-    result.dtls_client = TRUE;
-  else
-    result.dtls_client = local->prefer_dtls_client;
-  result.remote_candidates = g_ptr_array_new_with_free_func(g_free);
-  for (guint i = 0;; i++) {
-    const char *candidate = gst_sdp_media_get_attribute_val_n(transport, "candidate", i);
-    if (!candidate)
-      break;
-    g_ptr_array_add(result.remote_candidates, g_strconcat("candidate:", candidate, NULL));
+    return FALSE;
   }
 
-  GString *out = g_string_new(NULL);
-  guint64 session_id = g_random_int() | ((guint64) g_random_int() << 31);
-  g_string_append_printf(
-      out, "v=0\r\no=- %" G_GUINT64_FORMAT " 2 IN IP4 0.0.0.0\r\ns=imsd\r\nt=0 0\r\n", session_id);
-  gboolean video_first = choice.video.mline_index < choice.audio.mline_index;
-  const ImsNegotiatedTrack *first = video_first ? &result.video : &result.audio;
-  const ImsNegotiatedTrack *second = video_first ? &result.audio : &result.video;
-  g_string_append_printf(out, "a=group:BUNDLE %s %s\r\n", first->mid, second->mid);
-  if (local->ice_lite)
-    g_string_append(out, "a=ice-lite\r\n");
-  g_string_append(out, "a=msid-semantic: WMS\r\n");
+  GString *out = ims_answer_begin(local, tracks, n, NULL);
   for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media(msg, i);
-    if (i == choice.video.mline_index)
+    if (i == result.video.mline_index)
       append_track(out, local, &result, &result.video, media);
-    else if (i == choice.audio.mline_index)
+    else if (result.audio.codec != IMS_SDP_CODEC_NONE && i == result.audio.mline_index)
       append_track(out, local, &result, &result.audio, media);
     else
-      append_rejected(out, media);
+      ims_answer_append_rejected(out, media);
   }
   result.answer = g_string_free(out, FALSE);
   *negotiation = result;

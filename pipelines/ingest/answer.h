@@ -13,6 +13,9 @@
  * is recvonly on both tracks, accepts NACK, PLI, FIR and REMB feedback (no
  * transport-cc and no RTX: retransmissions come on the original SSRC and
  * bandwidth is steered by REMB) and rejects every other m-line (port 0).
+ * A live room's screen share has no audio m-line: with allow_video_only
+ * the video alone is accepted.  A live room's subscribers are answered by
+ * answer-send.h, with the pieces of answer-private.h.
  *
  * Pure text in, text out: unit-tested in tests/unit/test-answer.c.
  *
@@ -35,6 +38,8 @@ typedef struct {
   gboolean ice_lite;           /* say a=ice-lite */
   gboolean prefer_dtls_client; /* with an actpass offer: TRUE answers a=setup:active */
   guint video_start_kbps;      /* x-google-start-bitrate in the video fmtp; 0: none */
+  gboolean allow_video_only;   /* a screen share: an offer with video and no audio m-line is
+                                  accepted (negotiation->audio.codec IMS_SDP_CODEC_NONE) */
 } ImsAnswerLocal;
 
 /* One track both sides agreed on. */
@@ -65,7 +70,10 @@ typedef struct {
  * mask, 0 = all).  Fills negotiation (zero-initialised) and returns TRUE, or
  * FALSE with IMS_INGEST_ERROR_BAD_SDP naming what is missing (no video or
  * audio m-line, no usable codec, no ICE credentials or fingerprint, no
- * BUNDLE of the two tracks, no rtcp-mux); negotiation stays cleared then. */
+ * BUNDLE of the two tracks, no rtcp-mux); negotiation stays cleared then.
+ * With local->allow_video_only an offer without an audio m-line is taken:
+ * negotiation->audio stays zero (codec IMS_SDP_CODEC_NONE, mid NULL) and the
+ * answer has the video m-line alone in its BUNDLE.  Does not wait. */
 gboolean ims_answer_negotiate(const char *offer_text, guint video_codecs,
                               const ImsAnswerLocal *local, ImsNegotiation *negotiation,
                               GError **error);

@@ -176,6 +176,14 @@ ims_media_loops_acquire(ImsMediaLoops *loops)
 }
 
 void
+ims_media_loop_hold(ImsMediaLoop *loop)
+{
+  g_mutex_lock(&loop->loops->lock);
+  loop->load++;
+  g_mutex_unlock(&loop->loops->lock);
+}
+
+void
 ims_media_loop_release(ImsMediaLoop *loop)
 {
   g_mutex_lock(&loop->loops->lock);

@@ -50,7 +50,11 @@ ImsMediaLoop *ims_media_loops_get_loop(ImsMediaLoops *loops, guint index);
  * Pair with ims_media_loop_release(). */
 ImsMediaLoop *ims_media_loops_acquire(ImsMediaLoops *loops);
 
-/* Counts one peer less on loop (after ims_media_loops_acquire()). */
+/* Counts one more peer on this very loop (a sender that must live on its
+ * publisher's loop, sender.h).  Pair with ims_media_loop_release(). */
+void ims_media_loop_hold(ImsMediaLoop *loop);
+
+/* Counts one peer less on loop (after ims_media_loops_acquire() or ims_media_loop_hold()). */
 void ims_media_loop_release(ImsMediaLoop *loop);
 
 /* Peers currently counted on loop. */

@@ -1,14 +1,21 @@
 /* receiver.c: one candidate's receive path; see receiver.h.
  *
- * Two halves share the struct:
- *   main side (main context): closed, offered, answered, pending candidates,
- *     take_open;
- *   loop side (the media loop's thread): tracks, timeline, writer, timer.
+ * Two halves share the struct (receiver-private.h):
+ *   main side (main context): closed, offered, the candidates held until the answer,
+ *     take_open, the kept negotiation;
+ *   loop side (the media loop's thread): tracks, timeline, writer, timer,
+ *     a pending split, the senders.
  * The transport's getters and setters may be called from either side
- * (transport.h).  last_media_us is atomic.  A take's result, its file
- * closed and its completeness counted, comes from receiver-take.c.  Messages between the sides hold
- * a reference; a message that reaches the main side after
+ * (transport.h).  last_media_us and video_only are atomic; the quality
+ * snapshot has its own lock.  A take's result, its file closed and its
+ * completeness counted, comes from receiver-take.c; the reports, REMB and
+ * forwarding to senders from receiver-feedback.c.  Messages between the
+ * sides hold a reference; a message that reaches the main side after
  * ims_receiver_free() is dropped (closed).
+ *
+ * A split (ims_receiver_split_take()) waits on the loop for the next video
+ * keyframe: the frames before it go to the old file, the keyframe starts the
+ * new one, so the two files join without a gap or an overlap.
  */
 #define G_LOG_DOMAIN "imsd.ingest.receiver"
 
@@ -32,54 +39,26 @@ G_STATIC_ASSERT((int) IMS_METRIC_KIND_VIDEO == (int) IMS_TRACK_VIDEO &&
 #define KEYFRAME_RETRY_US (300 * 1000)
 #define MAX_NACKS 64
 
-struct _ImsReceiver {
-  gatomicrefcount refs;
-  ImsReceiverLog log;       /* the ids of every log line; its take_id is loop side */
-  ImsReceiverConfig config; /* its session_id and network are not kept: read log, new only */
-  const ImsIngestCallbacks *callbacks;
-  gpointer user_data;
-  GMainContext *main_context;
-  ImsMediaLoop *loop;
-  ImsTransport *transport;
-  guint transport_mline; /* the m-line whose transport the bundle uses */
 
-  /* main side */
-  gboolean closed;
-  gboolean offered;
-  gboolean answered;
-  GPtrArray *pending_candidates; /* char*: local candidates before the answer went out */
-  gboolean take_open;
-
-  /* loop side */
-  gboolean configured;
-  Track tracks[IMS_TRACK_COUNT];
-  ImsTimeline *timeline;
-  GSource *timer;
-  guint32 local_ssrc;
-  gint64 last_report_us;
-  ImsTakeWriter *writer;
-  char *take_path;
-  gboolean take_started; /* the first keyframe is in the file */
-  gint64 keyframe_asked_us;
-  gboolean want_keyframe;
-};
-
-static ImsReceiver *
-receiver_ref(ImsReceiver *receiver)
+ImsReceiver *
+ims_receiver_ref(ImsReceiver *receiver)
 {
   g_atomic_ref_count_inc(&receiver->refs);
   return receiver;
 }
+#define receiver_ref ims_receiver_ref
 
-static void
-receiver_unref(ImsReceiver *receiver)
+void
+ims_receiver_unref(ImsReceiver *receiver)
 {
   if (!g_atomic_ref_count_dec(&receiver->refs))
     return;
+  ims_negotiation_clear(&receiver->negotiation);
+  g_mutex_clear(&receiver->quality_lock);
   g_free(receiver->log.session_id);
   g_free(receiver->log.prefix);
   g_free(receiver->log.take_id);
-  g_clear_pointer(&receiver->pending_candidates, g_ptr_array_unref);
+  ims_peer_candidates_clear(&receiver->candidates);
   g_main_context_unref(receiver->main_context);
   g_free(receiver);
 }
@@ -103,6 +82,8 @@ typedef struct {
   GError *error;
 } Post;
 
+#define receiver_unref ims_receiver_unref
+
 static void
 post_free(Post *post)
 {
@@ -111,13 +92,6 @@ post_free(Post *post)
   g_clear_pointer(&post->result, ims_take_result_free);
   g_clear_error(&post->error);
   g_free(post);
-}
-
-static void
-deliver_candidate(ImsReceiver *receiver, const char *candidate)
-{
-  if (receiver->callbacks->on_ice_candidate)
-    receiver->callbacks->on_ice_candidate(receiver->transport_mline, candidate, receiver->user_data);
 }
 
 static gboolean
@@ -130,17 +104,11 @@ dispatch_post(gpointer data)
     return G_SOURCE_REMOVE;
   switch (post->kind) {
   case POST_ANSWER:
-    receiver->answered = TRUE;
     callbacks->on_answer(post->text, receiver->user_data);
-    for (guint i = 0; i < receiver->pending_candidates->len; i++)
-      deliver_candidate(receiver, g_ptr_array_index(receiver->pending_candidates, i));
-    g_ptr_array_set_size(receiver->pending_candidates, 0);
+    ims_peer_candidates_answered(&receiver->candidates);
     break;
   case POST_CANDIDATE:
-    if (receiver->answered)
-      deliver_candidate(receiver, post->text);
-    else
-      g_ptr_array_add(receiver->pending_candidates, g_strdup(post->text));
+    ims_peer_candidates_add(&receiver->candidates, post->text);
     break;
   case POST_MEDIA_FLOWING:
     if (callbacks->on_media_flowing)
@@ -166,11 +134,7 @@ static void
 post(ImsReceiver *receiver, Post *post)
 {
   post->receiver = receiver_ref(receiver);
-  GSource *source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(source, dispatch_post, post, (GDestroyNotify) post_free);
-  g_source_attach(source, receiver->main_context);
-  g_source_unref(source);
+  ims_peer_post(receiver->main_context, dispatch_post, post, (GDestroyNotify) post_free);
 }
 
 static void
@@ -192,11 +156,11 @@ send_rtcp(ImsReceiver *receiver, const guint8 *buffer, int length)
     ims_transport_send_rtcp(receiver->transport, buffer, (gsize) length);
 }
 
-static void
-ask_keyframe(ImsReceiver *receiver, gint64 now)
+void
+ims_receiver_send_pli(ImsReceiver *receiver, gint64 now)
 {
   Track *video = &receiver->tracks[IMS_TRACK_VIDEO];
-  if (!video->ssrc || now - receiver->keyframe_asked_us < KEYFRAME_RETRY_US)
+  if (!video->ssrc)
     return;
   guint8 buffer[64];
   send_rtcp(receiver, buffer,
@@ -205,50 +169,11 @@ ask_keyframe(ImsReceiver *receiver, gint64 now)
   receiver->keyframe_asked_us = now;
 }
 
-/* Adds the packets the track's stream lost since the last call to
- * imsd_receive_packets_lost_total (lost can shrink: a late packet counts
- * as received). */
 static void
-count_lost(Track *track)
+ask_keyframe(ImsReceiver *receiver, gint64 now)
 {
-  ImsReceiveStreamStats stats;
-  if (!track->stream)
-    return;
-  ims_receive_stream_get_stats(track->stream, &stats);
-  if (stats.lost > track->lost_counted)
-    ims_metric_add(&ims_metric_receive_packets_lost, track->track, stats.lost - track->lost_counted);
-  track->lost_counted = MAX(track->lost_counted, stats.lost);
-}
-
-/* Receiver reports for both tracks and REMB with the target bitrate. */
-static void
-send_reports(ImsReceiver *receiver, gint64 now)
-{
-  ImsRtcpReportBlock blocks[IMS_TRACK_COUNT];
-  guint count = 0;
-  guint32 ssrcs[IMS_TRACK_COUNT];
-  guint ssrc_count = 0;
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    Track *track = &receiver->tracks[i];
-    count_lost(track);
-    if (track->stream && ims_receive_stream_fill_report_block(track->stream, now, &blocks[count]))
-      count++;
-    if (track->ssrc)
-      ssrcs[ssrc_count++] = track->ssrc;
-  }
-  if (count == 0)
-    return;
-  guint8 buffer[512];
-  int length = ims_rtcp_write_receiver_report(buffer, sizeof buffer, receiver->local_ssrc, blocks,
-                                              count);
-  if (length > 0 && receiver->config.target_kbps > 0) {
-    int remb = ims_rtcp_write_remb(buffer + length, sizeof buffer - (gsize) length,
-                                   receiver->local_ssrc,
-                                   (guint64) receiver->config.target_kbps * 1000, ssrcs, ssrc_count);
-    if (remb > 0)
-      length += remb;
-  }
-  send_rtcp(receiver, buffer, length);
+  if (now - receiver->keyframe_asked_us >= KEYFRAME_RETRY_US)
+    ims_receiver_send_pli(receiver, now);
 }
 
 static gboolean
@@ -272,15 +197,19 @@ on_timer(gpointer data)
     }
   }
   if (now - receiver->last_report_us >= REPORT_INTERVAL_US) {
-    send_reports(receiver, now);
+    ims_receiver_send_reports(receiver, now);
+    ims_receiver_forward_report(receiver, now);
     receiver->last_report_us = now;
   }
-  if (receiver->want_keyframe || (receiver->writer && !receiver->take_started))
+  if (receiver->want_keyframe || (receiver->writer && !receiver->take_started) ||
+      receiver->split_path)
     ask_keyframe(receiver, now);
   return G_SOURCE_CONTINUE;
 }
 
 /* ---- media (loop) ---- */
+
+static void split_now(ImsReceiver *receiver);
 
 static void
 on_frame(Track *track, const ImsMediaFrame *frame, gint64 arrival_us)
@@ -290,8 +219,11 @@ on_frame(Track *track, const ImsMediaFrame *frame, gint64 arrival_us)
                                     frame->rtp_timestamp, arrival_us);
   if (frame->keyframe && frame->width)
     track->width = frame->width, track->height = frame->height;
-  if (track->track == IMS_TRACK_VIDEO && frame->keyframe)
+  if (track->track == IMS_TRACK_VIDEO && frame->keyframe) {
     receiver->want_keyframe = FALSE;
+    if (receiver->split_path)
+      split_now(receiver);
+  }
   if (!receiver->writer)
     return;
   g_autoptr(GError) error = NULL;
@@ -380,10 +312,13 @@ on_rtp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
                     "%s%s flowing (SSRC %u, payload type %u)", receiver->log.prefix,
                     ims_track_name(track->track), packet.ssrc, packet.payload_type);
     __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
-    if (receiver->tracks[IMS_TRACK_VIDEO].stream && receiver->tracks[IMS_TRACK_AUDIO].stream)
+    if (receiver->tracks[IMS_TRACK_VIDEO].stream &&
+        (receiver->tracks[IMS_TRACK_AUDIO].stream ||
+         receiver->tracks[IMS_TRACK_AUDIO].codec == IMS_MEDIA_CODEC_NONE))
       post_simple(receiver, POST_MEDIA_FLOWING, NULL, NULL);
   }
   __atomic_store_n(&track->last_packet_us, now, __ATOMIC_RELAXED);
+  ims_receiver_forward_rtp(receiver, track->track, &packet, now);
   ims_receive_stream_push(track->stream, buf, len, now);
   ims_metric_add(&ims_metric_receive_bytes, track->track, (double) len); /* kind = IMS_TRACK_* */
   ims_metric_add(&ims_metric_receive_packets, track->track, 1);
@@ -408,6 +343,7 @@ on_rtcp(ImsTransport *transport, guint8 *buf, gsize len, gpointer data)
     ims_receive_stream_on_sender_report(track->stream, &report, now);
     ims_timeline_on_sender_report(receiver->timeline, (guint) track->timeline_index,
                                   report.ntp_time, report.rtp_time);
+    ims_receiver_forward_sender_report(receiver, track->track, &report, now);
   }
 }
 
@@ -481,6 +417,8 @@ configure_track(ImsReceiver *receiver, Track *track, ImsTrack which,
   track->receiver = receiver;
   track->track = which;
   track->codec = media_codec(agreed->codec);
+  if (track->codec == IMS_MEDIA_CODEC_NONE)
+    return; /* a screen share's audio (allow_video_only): no such track */
   track->payload_type = (guint8) agreed->payload_type;
   track->clock_rate = agreed->clock_rate;
   track->nack = which == IMS_TRACK_VIDEO && agreed->nack;
@@ -516,32 +454,41 @@ close_take(ImsReceiver *receiver)
   return result;
 }
 
+/* Opens path for a take (take_path and the log's take_id set); FALSE, with
+ * the take finished and posted, if the file cannot be opened. */
 static gboolean
-loop_start_take(gpointer data)
+open_take(ImsReceiver *receiver, const char *path, const char *take_id)
 {
-  LoopWork *work = data;
-  ImsReceiver *receiver = work->receiver;
   ImsTakeWriterConfig config = {
     .video_codec = receiver->tracks[IMS_TRACK_VIDEO].codec,
     .audio_codec = receiver->tracks[IMS_TRACK_AUDIO].codec,
   };
   g_autoptr(GError) error = NULL;
-  receiver->take_path = g_strdup(work->path);
+  receiver->take_path = g_strdup(path);
   g_free(receiver->log.take_id);
-  receiver->log.take_id = g_strdup(work->take_id);
+  receiver->log.take_id = g_strdup(take_id);
   receiver->take_started = FALSE;
   ims_receiver_tracks_mark_take_start(receiver->tracks);
-  receiver->writer = ims_take_writer_open(work->path, &config, &error);
+  receiver->writer = ims_take_writer_open(path, &config, &error);
   if (!receiver->writer) {
     ims_log_session(G_LOG_LEVEL_WARNING, receiver->log.session_id, receiver->log.take_id,
-                    "%stake %s cannot be opened: %s", receiver->log.prefix, work->path,
-                    error->message);
+                    "%stake %s cannot be opened: %s", receiver->log.prefix, path, error->message);
     Post *p = g_new0(Post, 1);
     p->kind = POST_TAKE_FINISHED;
     p->result = close_take(receiver);
     post(receiver, p);
-    return G_SOURCE_REMOVE;
+    return FALSE;
   }
+  return TRUE;
+}
+
+static gboolean
+loop_start_take(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  if (!open_take(receiver, work->path, work->take_id))
+    return G_SOURCE_REMOVE;
   ims_log_session(G_LOG_LEVEL_MESSAGE, receiver->log.session_id, receiver->log.take_id,
                   "%stake %s started, waiting for a keyframe", receiver->log.prefix, work->path);
   receiver->keyframe_asked_us = 0;
@@ -549,13 +496,10 @@ loop_start_take(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-loop_stop_take(gpointer data)
+/* Closes the open take and posts its result, with its log line. */
+static void
+finish_take(ImsReceiver *receiver)
 {
-  LoopWork *work = data;
-  ImsReceiver *receiver = work->receiver;
-  if (!receiver->take_path)
-    return G_SOURCE_REMOVE;
   g_autofree char *take_id = g_strdup(receiver->log.take_id); /* close_take() clears it */
   Post *p = g_new0(Post, 1);
   p->kind = POST_TAKE_FINISHED;
@@ -565,6 +509,45 @@ loop_stop_take(gpointer data)
                   receiver->log.prefix, p->result->path, p->result->complete ? "complete" : "cut",
                   p->result->duration_ms, p->result->size_bytes, p->result->completeness);
   post(receiver, p);
+}
+
+static gboolean
+loop_stop_take(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  g_clear_pointer(&receiver->split_path, g_free); /* a split not yet done ends with the take */
+  g_clear_pointer(&receiver->split_take_id, g_free);
+  if (receiver->take_path)
+    finish_take(receiver);
+  return G_SOURCE_REMOVE;
+}
+
+/* A video keyframe arrived while a split waits: the open take ends before
+ * it and the next one starts with it (the caller writes it next). */
+static void
+split_now(ImsReceiver *receiver)
+{
+  g_autofree char *path = g_steal_pointer(&receiver->split_path);
+  g_autofree char *take_id = g_steal_pointer(&receiver->split_take_id);
+  if (receiver->take_path)
+    finish_take(receiver);
+  if (open_take(receiver, path, take_id))
+    ims_log_session(G_LOG_LEVEL_MESSAGE, receiver->log.session_id, receiver->log.take_id,
+                    "%stake %s started by a split", receiver->log.prefix, path);
+}
+
+static gboolean
+loop_split_take(gpointer data)
+{
+  LoopWork *work = data;
+  ImsReceiver *receiver = work->receiver;
+  g_free(receiver->split_path);
+  g_free(receiver->split_take_id);
+  receiver->split_path = g_strdup(work->path);
+  receiver->split_take_id = g_strdup(work->take_id);
+  receiver->keyframe_asked_us = 0;
+  ask_keyframe(receiver, g_get_monotonic_time());
   return G_SOURCE_REMOVE;
 }
 
@@ -580,10 +563,13 @@ loop_teardown(gpointer data)
   g_clear_pointer(&receiver->writer, ims_take_writer_free); /* cut, as a crash would */
   g_clear_pointer(&receiver->take_path, g_free);
   g_clear_pointer(&receiver->log.take_id, g_free);
+  g_clear_pointer(&receiver->split_path, g_free);
+  g_clear_pointer(&receiver->split_take_id, g_free);
+  ims_receiver_forward_clear(receiver);
   ims_transport_close(receiver->transport);
   receiver->transport = NULL;
   for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
-    count_lost(&receiver->tracks[i]);
+    ims_receiver_count_lost(&receiver->tracks[i]);
     receiver->tracks[i].lost_counted = 0;
     g_clear_pointer(&receiver->tracks[i].stream, ims_receive_stream_free);
     g_clear_pointer(&receiver->tracks[i].depacketizer, ims_depacketizer_free);
@@ -618,7 +604,8 @@ ims_receiver_new(const char *log_id, const ImsReceiverConfig *config,
   receiver->callbacks = callbacks;
   receiver->user_data = user_data;
   receiver->main_context = g_main_context_ref_thread_default();
-  receiver->pending_candidates = g_ptr_array_new_with_free_func(g_free);
+  ims_peer_candidates_init(&receiver->candidates, callbacks->on_ice_candidate, user_data);
+  g_mutex_init(&receiver->quality_lock);
   receiver->loop = ims_media_loops_acquire(config->loops);
   receiver->transport = ims_transport_new_full(receiver->loop, log_id, config->session_id,
                                                config->network, &transport_callbacks, receiver,
@@ -648,32 +635,28 @@ ims_receiver_handle_offer(ImsReceiver *receiver, const char *sdp, GError **error
      * libsrtp2 (NSS) unprotects at several times GCM's cost (docs/ingest.md) */
     .prefer_dtls_client = FALSE,
     .video_start_kbps = receiver->config.video_start_kbps,
+    .allow_video_only = receiver->config.allow_video_only,
   };
   ImsNegotiation negotiation = { 0 };
   if (!ims_answer_negotiate(sdp, receiver->config.video_codecs, &local, &negotiation, error))
     return FALSE;
-  /* the remote's role: the transport answers active to actpass (answer.c agrees) */
-  ImsDtlsSetup setup = negotiation.dtls_client ? IMS_DTLS_SETUP_ACTPASS : IMS_DTLS_SETUP_ACTIVE;
-  g_autoptr(GError) refused = NULL;
-  if (!ims_transport_set_remote(receiver->transport, negotiation.remote_ufrag, negotiation.remote_pwd,
-                                negotiation.remote_fingerprint, setup, &refused)) {
+  if (!ims_peer_apply_remote(receiver->transport, &negotiation, error)) {
     ims_negotiation_clear(&negotiation);
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP, "%s", refused->message);
     return FALSE;
   }
-  for (guint i = 0; i < negotiation.remote_candidates->len; i++)
-    ims_transport_add_remote_candidate(receiver->transport,
-                                       g_ptr_array_index(negotiation.remote_candidates, i), NULL);
-  receiver->transport_mline = MIN(negotiation.video.mline_index, negotiation.audio.mline_index);
+  receiver->candidates.mline_index = ims_peer_transport_mline(&negotiation);
   receiver->offered = TRUE;
+  g_atomic_int_set(&receiver->video_only, negotiation.audio.codec == IMS_SDP_CODEC_NONE);
 
   LoopWork *work = g_new0(LoopWork, 1);
   work->video = negotiation.video;
   work->audio = negotiation.audio;
-  negotiation.video.mid = negotiation.audio.mid = NULL; /* moved */
+  work->video.mid = g_strdup(negotiation.video.mid);
+  work->audio.mid = g_strdup(negotiation.audio.mid);
   run_on_loop(receiver, loop_configure, work);
   post_simple(receiver, POST_ANSWER, negotiation.answer, NULL);
-  ims_negotiation_clear(&negotiation);
+  receiver->negotiation = negotiation; /* kept for the senders (moved) */
+  receiver->negotiated = TRUE;
   return TRUE;
 }
 
@@ -681,17 +664,7 @@ gboolean
 ims_receiver_add_ice_candidate(ImsReceiver *receiver, guint mline_index, const char *candidate,
                                GError **error)
 {
-  if (!candidate || !*candidate) {
-    ims_transport_remote_candidates_done(receiver->transport);
-    return TRUE;
-  }
-  g_autoptr(GError) local = NULL;
-  const char *line = g_str_has_prefix(candidate, "a=") ? candidate + 2 : candidate;
-  if (!ims_transport_add_remote_candidate(receiver->transport, line, &local)) {
-    g_set_error(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_CANDIDATE, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
+  return ims_peer_add_remote_candidate(receiver->transport, candidate, error);
 }
 
 gint64
@@ -701,7 +674,15 @@ ims_receiver_get_last_media_time(ImsReceiver *receiver)
                                  __ATOMIC_RELAXED);
   gint64 audio = __atomic_load_n(&receiver->tracks[IMS_TRACK_AUDIO].last_packet_us,
                                  __ATOMIC_RELAXED);
+  if (g_atomic_int_get(&receiver->video_only))
+    return video; /* a screen share */
   return video && audio ? MAX(video, audio) : 0;
+}
+
+const ImsNegotiation *
+ims_receiver_get_negotiation(ImsReceiver *receiver)
+{
+  return receiver->negotiated ? &receiver->negotiation : NULL;
 }
 
 gboolean
@@ -717,6 +698,20 @@ ims_receiver_start_take(ImsReceiver *receiver, const char *path, const char *tak
   work->path = g_strdup(path);
   work->take_id = g_strdup(take_id);
   run_on_loop(receiver, loop_start_take, work);
+  return TRUE;
+}
+
+gboolean
+ims_receiver_split_take(ImsReceiver *receiver, const char *path, const char *take_id, GError **error)
+{
+  if (!receiver->take_open) {
+    g_set_error_literal(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE, "no take is open");
+    return FALSE;
+  }
+  LoopWork *work = g_new0(LoopWork, 1);
+  work->path = g_strdup(path);
+  work->take_id = g_strdup(take_id);
+  run_on_loop(receiver, loop_split_take, work);
   return TRUE;
 }
 

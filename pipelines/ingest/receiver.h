@@ -15,6 +15,11 @@
  * the session's media seam (server/interview/session-media.c) binds it.  It is imsd's only
  * ingest: webrtcbin is no longer used to receive.
  *
+ * Forwarding: senders (sender.h) created on the receiver's media loop get
+ * every RTP packet and sender report of the publisher as it arrives
+ * (receiver-feedback.c); their feedback (PLI/FIR, REMB) is merged into the
+ * receiver's own.  A screen share (allow_video_only) has no audio track.
+ *
  * Lifecycle: new -> negotiating (offer handled, answer sent) -> live (secure,
  * both tracks flowing) -> [recording <-> live]* -> freed.
  *
@@ -28,6 +33,7 @@
 
 #include <glib.h>
 
+#include "answer.h"
 #include "completeness.h"
 #include "take-result.h"
 #include "media-loop.h"
@@ -46,7 +52,18 @@ typedef struct {
                                          every interface.  Read by ims_receiver_new() only */
   const char *session_id; /* the session the peer's log lines are about: their session field
                                    (copied by ims_receiver_new()); NULL: none, lines name log_id */
+  gboolean allow_video_only; /* a screen share: a sendonly offer with video and no audio track is
+                                taken; media flows when video does; takes are video only */
 } ImsReceiverConfig;
+
+/* The link of a peer as imsd sees it: loss of the last reporting interval in
+ * percent, round-trip time in ms (0: not known yet), bitrate of the last
+ * reporting interval in kbit/s. */
+typedef struct {
+  double loss_percent;
+  double rtt_ms;
+  double bitrate_kbps;
+} ImsLinkQuality;
 
 /* Picks a media loop and creates the transport.  NULL with an error if the
  * transport cannot be made.  log_id names the peer in the text of log lines
@@ -74,6 +91,28 @@ gboolean ims_receiver_start_take(ImsReceiver *receiver, const char *path, const 
 
 /* Closes the take; on_take_finished follows.  No-op without a take. */
 void ims_receiver_stop_take(ImsReceiver *receiver);
+
+/* Closes the open take and opens path at the next keyframe (asked for at
+ * once), atomically on the media loop: no frame is lost or written twice
+ * between the two files.  on_take_finished for the old one, then
+ * on_take_started for the new one.  take_id as ims_receiver_start_take().
+ * IMS_INGEST_ERROR_STATE without a take.  Does not wait. */
+gboolean ims_receiver_split_take(ImsReceiver *receiver, const char *path, const char *take_id,
+                                 GError **error);
+
+/* The publisher's link as the receiver sees it: the packets its receive
+ * streams lost in the last 500 ms (RFC 3550 expected - received), the RTT
+ * they measure from NACKed retransmissions (video first; their initial
+ * 100 ms until one is measured: a publisher that only sends reports nothing
+ * else imsd could time), the RTP bitrate received over the last 500 ms.
+ * Any thread; a snapshot refreshed every 500 ms on the loop, zeros before
+ * media. */
+void ims_receiver_get_quality(ImsReceiver *receiver, ImsLinkQuality *quality);
+
+/* The negotiation of the offer (borrowed, valid until ims_receiver_free()),
+ * NULL before ims_receiver_handle_offer() succeeded: senders negotiate
+ * against it (sender.h).  Main side. */
+const ImsNegotiation *ims_receiver_get_negotiation(ImsReceiver *receiver);
 
 /* Monotonic time of the last RTP packet, 0 until both tracks flow.  Any thread. */
 gint64 ims_receiver_get_last_media_time(ImsReceiver *receiver);

@@ -35,6 +35,7 @@
 
 #include "answer.h" /* ims_answer_public_candidate() */
 #include "log-session.h"
+#include "rtp.h" /* ims_rtp_is_rtcp() */
 
 /* clang-format off */
 G_DEFINE_QUARK(ims-transport-error-quark, ims_transport_error)
@@ -602,6 +603,21 @@ ims_transport_remote_candidates_done(ImsTransport *transport)
   ims_media_loop_invoke(transport->loop, add_candidates_on_loop, work, transport_work_free);
 }
 
+/* One copy into the reused send buffer, one protect (SRTCP or SRTP), one send. */
+static int
+protect_and_send(ImsTransport *transport, const guint8 *buf, gsize len, gboolean rtcp)
+{
+  if (len > IMS_TRANSPORT_PACKET_MAX)
+    return -EMSGSIZE;
+  memcpy(transport->send_buf, buf, len);
+  int size = (int) len;
+  srtp_err_status_t status = rtcp ? srtp_protect_rtcp(transport->srtp_out, transport->send_buf, &size)
+                                  : srtp_protect(transport->srtp_out, transport->send_buf, &size);
+  if (status != srtp_err_status_ok)
+    return -EIO;
+  return ims_transport_send_datagram(transport, transport->send_buf, (gsize) size);
+}
+
 int
 ims_transport_send_rtcp(ImsTransport *transport, const guint8 *buf, gsize len)
 {
@@ -609,15 +625,24 @@ ims_transport_send_rtcp(ImsTransport *transport, const guint8 *buf, gsize len)
     return -ENOTCONN;
   if (len < 8 || (buf[0] >> 6) != 2 || buf[1] < 192 || buf[1] > 223)
     return -EINVAL;
-  if (len > IMS_TRANSPORT_PACKET_MAX)
-    return -EMSGSIZE;
-  memcpy(transport->send_buf, buf, len);
-  int size = (int) len;
-  if (srtp_protect_rtcp(transport->srtp_out, transport->send_buf, &size) != srtp_err_status_ok)
-    return -EIO;
-  int result = ims_transport_send_datagram(transport, transport->send_buf, (gsize) size);
+  int result = protect_and_send(transport, buf, len, TRUE);
   if (result == 0)
     transport->stats.rtcp_sent++;
+  return result;
+}
+
+int
+ims_transport_send_rtp(ImsTransport *transport, const guint8 *buf, gsize len)
+{
+  if (transport_is_closed(transport) || transport->srtp_out == NULL)
+    return -ENOTCONN;
+  if (len < 12 || (buf[0] >> 6) != 2 || ims_rtp_is_rtcp(buf, len))
+    return -EINVAL;
+  int result = protect_and_send(transport, buf, len, FALSE);
+  if (result == 0) {
+    transport->stats.rtp_sent++;
+    transport->stats.rtp_bytes_sent += len;
+  }
   return result;
 }
 

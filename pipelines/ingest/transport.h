@@ -6,8 +6,9 @@
  * both ways, host UDP candidates (and, by ImsTransportNetwork, passive TCP
  * ones and a 1:1 NAT's public address beside them); DTLS-SRTP with OpenSSL
  * (one self-signed ECDSA P-256 certificate per process, memory BIOs,
- * SSL_export_keying_material) and libsrtp2 for SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks and protects
- * the RTCP feedback the receiver sends back.  It never sends RTP.
+ * SSL_export_keying_material) and libsrtp2 for SRTP/SRTCP.  It delivers decrypted RTP and RTCP to callbacks, protects
+ * the RTCP feedback the receiver sends back and, for a sender (sender.h: a
+ * subscriber's transport), protects and sends the RTP it forwards.
  *
  * Lifecycle (ImsTransportState):
  *   new -> checking (remote credentials set, ICE checks) -> connected
@@ -25,8 +26,8 @@
  * ims_transport_set_remote(), ims_transport_add_remote_candidate(),
  * ims_transport_remote_candidates_done(), ims_transport_close() and the
  * local getters may be called from any thread (work is posted to the loop
- * and runs in order); ims_transport_send_rtcp() and
- * ims_transport_get_stats() only on the loop thread (per packet: no hop).
+ * and runs in order); ims_transport_send_rtcp(), ims_transport_send_rtp()
+ * and ims_transport_get_stats() only on the loop thread (per packet: no hop).
  */
 #pragma once
 
@@ -91,6 +92,8 @@ typedef struct {
   guint64 dtls_packets;     /* DTLS records received */
   guint64 other_packets;    /* dropped by the RFC 7983 demux */
   guint64 rtcp_sent;        /* ims_transport_send_rtcp() packets sent */
+  guint64 rtp_sent;         /* ims_transport_send_rtp() packets sent */
+  guint64 rtp_bytes_sent;   /* their bytes before SRTP */
   const char *srtp_profile; /* "SRTP_AES128_CM_SHA1_80", ... or NULL */
   int receive_buffer_bytes; /* SO_RCVBUF of the selected pair's socket as the kernel reports it
                                 (twice what it grants), 0 before a pair is selected */
@@ -174,6 +177,15 @@ void ims_transport_remote_candidates_done(ImsTransport *transport);
  * a packet that is not RTCP, -EIO if libsrtp2 or libnice refused it.
  * Cost: one copy into a reused buffer, one protect, one send. */
 int ims_transport_send_rtcp(ImsTransport *transport, const guint8 *buf, gsize len);
+
+/* Protects one RTP packet with SRTP and sends it.  Loop thread only.
+ * Returns 0, -ENOTCONN before the secure state or after close, -EMSGSIZE
+ * if len exceeds IMS_TRANSPORT_PACKET_MAX (1500-byte packets fit), -EINVAL
+ * for a packet that is not RTP (or is RTCP), -EIO if libsrtp2 or libnice
+ * refused it.  The same packet may be sent again (a retransmission: the
+ * SRTP session allows the repeated index).  Cost: one copy into a reused
+ * buffer, one protect, one send; no allocation. */
+int ims_transport_send_rtp(ImsTransport *transport, const guint8 *buf, gsize len);
 
 /* Counters so far (loop thread only). */
 void ims_transport_get_stats(ImsTransport *transport, ImsTransportStats *stats);

@@ -191,6 +191,11 @@ static const KeyInfo keys[] = {
   INT_KEY("review", retention_interval_seconds, 3600, 1, 7 * 24 * 3600,
           "How often the retention job looks for expired media, in seconds."),
 
+  INT_KEY("rooms", early_join_minutes, 15, 0, 24 * 60,
+          "Room tokens are valid from this many minutes before a live room's scheduledAt."),
+  INT_KEY("rooms", late_minutes, 60, 0, 24 * 60,
+          "Room tokens stay valid this many minutes after a live room's scheduled end."),
+
   STRING_KEY("log", log_level, "info", 0, ims_config_check_log_level,
              "Least severe message logged: error, warning, message, info or debug."),
   STRING_FIELD_KEY(

@@ -82,6 +82,9 @@ typedef struct {
   int retention_days;              /* 0: keep */
   char *retention_days_by_company; /* "a=30;b=90" */
   int retention_interval_seconds;  /* 3600 */
+  /* [rooms] (docs/live-rooms.md) */
+  int early_join_minutes; /* 15: room tokens are valid from scheduledAt minus this */
+  int late_minutes;       /* 60: ... to scheduledAt + durationMinutes plus this */
   /* [log] */
   char *log_level;     /* "info": error|warning|message|info|debug */
   char *log_format;    /* [log] format: "text" | "json" (server/config/log.h) */

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "json-depth.h"
+
 const char *
 ims_api_input_id_problem(const char *id, gssize length)
 {
@@ -40,6 +42,31 @@ ims_api_input_json_has_nul(const char *json, gsize length)
     i++;
   }
   return FALSE;
+}
+
+JsonObject *
+ims_api_input_parse_body(JsonParser *parser, const char *body, gsize length, const char **code,
+                         char **problem)
+{
+  *code = "bad_json";
+  if (body && !ims_json_depth_within(body, length, IMS_JSON_MAX_DEPTH)) {
+    *problem = g_strdup_printf("The body nests objects or arrays deeper than %d levels",
+                               IMS_JSON_MAX_DEPTH);
+    return NULL;
+  }
+  if (!body || !g_utf8_validate(body, length, NULL) ||
+      !json_parser_load_from_data(parser, body, length, NULL) ||
+      json_parser_get_root(parser) == NULL || /* only whitespace */
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    *problem = g_strdup("The body must be a JSON object");
+    return NULL;
+  }
+  if (ims_api_input_json_has_nul(body, length)) {
+    *code = "invalid_request";
+    *problem = g_strdup("Strings may not hold NUL (\\u0000)");
+    return NULL;
+  }
+  return json_node_get_object(json_parser_get_root(parser));
 }
 
 /* ---- parameter tables ---- */
@@ -78,6 +105,8 @@ type_sentence(const ImsApiParameter *p, const char *label)
     return g_strdup_printf("%s must be an array of %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
                            " elements",
                            label, p->min, p->max);
+  case IMS_API_PARAM_BOOLEAN:
+    return g_strdup_printf("%s must be true or false", label);
   }
   g_return_val_if_reached(g_strdup_printf("%s is not accepted", label));
 }
@@ -164,10 +193,13 @@ check_text(const ImsApiParameter *p, const char *label, const char *text, gboole
   }
   case IMS_API_PARAM_OBJECT:
   case IMS_API_PARAM_ARRAY:
+  case IMS_API_PARAM_BOOLEAN:
     break;
   }
   g_critical("%s: a %s cannot hold a %s", p->name, in_body ? "string member" : "query parameter",
-             p->type == IMS_API_PARAM_OBJECT ? "object" : "array");
+             p->type == IMS_API_PARAM_OBJECT  ? "object"
+             : p->type == IMS_API_PARAM_ARRAY ? "array"
+                                              : "boolean");
   return refuse(p, label, problem);
 }
 
@@ -191,6 +223,12 @@ check_member(JsonObject *object, const ImsApiParameter *p, char **problem)
     if (!JSON_NODE_HOLDS_OBJECT(node))
       return refuse(p, label, problem);
     return ims_api_input_check_object(json_node_get_object(node), p->members, p->n_members, problem);
+  case IMS_API_PARAM_BOOLEAN:
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+      return refuse(p, label, problem);
+    if (p->boolean)
+      *p->boolean = json_node_get_boolean(node);
+    return TRUE;
   case IMS_API_PARAM_ARRAY: {
     guint length = JSON_NODE_HOLDS_ARRAY(node) ? json_array_get_length(json_node_get_array(node))
                                                : 0;

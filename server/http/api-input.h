@@ -39,6 +39,15 @@ const char *ims_api_input_id_problem(const char *id, gssize length);
  * followed ("\\u0000" is six characters, no NUL).  O(length). */
 gboolean ims_api_input_json_has_nul(const char *json, gsize length);
 
+/* Parses a request body (length bytes, NULL: none) that must be one JSON
+ * object, with parser (the caller's, which owns the result): the object
+ * (borrowed from parser), or NULL with *code ("bad_json": nested deeper than
+ * IMS_JSON_MAX_DEPTH, not UTF-8, not JSON, not an object; "invalid_request":
+ * a string holding NUL) and *problem (transfer full, a sentence without its
+ * final period).  O(length). */
+JsonObject *ims_api_input_parse_body(JsonParser *parser, const char *body, gsize length,
+                                     const char **code, char **problem);
+
 /* What a parameter must hold, and the sentence a bad value gets (NAME is the
  * parameter's name, quoted in a body). */
 typedef enum {
@@ -61,6 +70,8 @@ typedef enum {
   /* (body) an array of min to max elements, each the handler's to check:
    * "NAME must be an array of <min> to <max> elements" */
   IMS_API_PARAM_ARRAY,
+  /* (body) a JSON true or false: "NAME must be true or false" */
+  IMS_API_PARAM_BOOLEAN,
 } ImsApiParamType;
 
 /* flags: absent (or null) is refused: "NAME is required" */
@@ -84,6 +95,7 @@ struct _ImsApiParameter {
   int *integer;      /* INT */
   gint64 *time;      /* TIME: unix microseconds */
   JsonArray **array; /* ARRAY: borrowed from the object */
+  gboolean *boolean; /* BOOLEAN */
 };
 
 /* Checks object's members against the n parameters and stores each valid
@@ -94,8 +106,8 @@ gboolean ims_api_input_check_object(JsonObject *object, const ImsApiParameter *p
                                     char **problem);
 
 /* The same for a query string's parameters (params: name -> value, as
- * g_uri_parse_params returns them; NULL when there is no query).  OBJECT and
- * ARRAY parameters cannot be in a query: a table naming one is a bug, and
+ * g_uri_parse_params returns them; NULL when there is no query).  OBJECT,
+ * ARRAY and BOOLEAN parameters cannot be in a query: a table naming one is a bug, and
  * every query is refused with its sentence. */
 gboolean ims_api_input_check_query(GHashTable *params, const ImsApiParameter *parameters, gsize n,
                                    char **problem);

@@ -6,12 +6,14 @@
 #include "health.h"
 #include "metrics-api.h"
 #include "review-api.h"
+#include "room-api.h"
 #include "router.h"
 #include "service-api.h"
 #include "token.h"
 
 #define SESSIONS_PATH "/api/v1/sessions"
 #define REVIEW_PATH "/api/v1/review/"
+#define ROOMS_PATH "/api/v1/rooms"
 
 /* Every REST route: its path (router.h), then what it needs and who answers
  * it, by the same name. */
@@ -25,6 +27,8 @@ enum {
   ROUTE_REVIEW_DETAIL,
   ROUTE_REVIEW_DELETE_MEDIA,
   ROUTE_REVIEW_MEDIA_URL,
+  ROUTE_CREATE_ROOM,
+  ROUTE_GET_ROOM,
   N_ROUTES
 };
 
@@ -38,6 +42,8 @@ static const ImsRoute routes[] = {
   { "GET", REVIEW_PATH "sessions/{}", ROUTE_REVIEW_DETAIL },
   { "DELETE", REVIEW_PATH "sessions/{}/media", ROUTE_REVIEW_DELETE_MEDIA },
   { "GET", REVIEW_PATH "media/{}/url", ROUTE_REVIEW_MEDIA_URL },
+  { "POST", ROOMS_PATH, ROUTE_CREATE_ROOM },
+  { "GET", ROOMS_PATH "/{}", ROUTE_GET_ROOM },
 };
 
 static const struct {
@@ -53,6 +59,8 @@ static const struct {
   [ROUTE_REVIEW_DETAIL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_session },
   [ROUTE_REVIEW_DELETE_MEDIA] = { IMS_API_ACCESS_RECRUITER, ims_review_api_delete_media },
   [ROUTE_REVIEW_MEDIA_URL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_media_url },
+  [ROUTE_CREATE_ROOM] = { IMS_API_ACCESS_SERVICE, ims_room_api_create_room },
+  [ROUTE_GET_ROOM] = { IMS_API_ACCESS_SERVICE_OR_RECRUITER, ims_room_api_get_room },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
 
@@ -83,6 +91,13 @@ ims_api_uses_database(const ImsApiRequest *request)
   return ims_api_route_access(request->method, request->path) != IMS_API_ACCESS_OPEN;
 }
 
+static gboolean
+is_service_token(ImsApi *api, const char *header)
+{
+  return header && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
+         ims_token_equal(header + 7, api->config->service_token);
+}
+
 /* TRUE if request carries the credentials access asks for (a recruiter's
  * fill *reviewer); FALSE with response filled (401 or 403) otherwise. */
 static gboolean
@@ -96,12 +111,15 @@ authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access, Ims
   case IMS_API_ACCESS_OPEN:
     return TRUE;
   case IMS_API_ACCESS_SERVICE:
-    if (header && g_ascii_strncasecmp(header, "Bearer ", 7) == 0 &&
-        ims_token_equal(header + 7, api->config->service_token))
+    if (is_service_token(api, header))
       return TRUE;
     ims_api_respond_error(response, 401, "unauthorized",
                           "A valid service bearer token is required.");
     return FALSE;
+  case IMS_API_ACCESS_SERVICE_OR_RECRUITER:
+    if (is_service_token(api, header))
+      return TRUE;
+    G_GNUC_FALLTHROUGH; /* else a recruiter's token */
   case IMS_API_ACCESS_RECRUITER: {
     ImsReviewerKeys keys = { api->review_secret, api->review_public_key, api->config->jwt_audience,
                              api->config->jwt_issuer };
@@ -110,6 +128,9 @@ authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access, Ims
       return TRUE;
     if (g_error_matches(error, IMS_REVIEWER_ERROR, IMS_REVIEWER_ERROR_FORBIDDEN))
       ims_api_respond_error(response, 403, "forbidden", "This token may not use the review API.");
+    else if (access == IMS_API_ACCESS_SERVICE_OR_RECRUITER)
+      ims_api_respond_error(response, 401, "unauthorized",
+                            "A valid service or recruiter bearer token is required.");
     else
       ims_api_respond_error(response, 401, "unauthorized",
                             "A valid recruiter bearer token is required.");
@@ -144,7 +165,8 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
     ImsApiCall call = {
       .request = request,
       .id = match.n_params > 0 ? match.params[0] : NULL,
-      .reviewer = access == IMS_API_ACCESS_RECRUITER ? &reviewer : NULL,
+      /* a recruiter's route, or a service-or-recruiter one that a JWT opened */
+      .reviewer = reviewer.subject != NULL ? &reviewer : NULL,
     };
     route_handlers[match.route].handler(api, &call, response);
   }

@@ -15,6 +15,9 @@
  *   GET    /api/v1/review/sessions/{id}        recruiter   review-api.c
  *   DELETE /api/v1/review/sessions/{id}/media  recruiter   review-api.c
  *   GET    /api/v1/review/media/{id}/url       recruiter   review-api.c
+ *   POST   /api/v1/rooms                       service     room-api.c
+ *   GET    /api/v1/rooms/{id}                  service or  room-api.c
+ *                                              recruiter
  *
  * The order of the checks, for every path: a malformed path is 400 bad_path
  * (router.h) before any token is looked at; then the credentials (none for
@@ -38,6 +41,7 @@ typedef enum {
   IMS_API_ACCESS_OPEN,      /* none: the health routes and /metrics */
   IMS_API_ACCESS_SERVICE,   /* "Bearer <[auth] service_token>" */
   IMS_API_ACCESS_RECRUITER, /* "Bearer <recruiter JWT>" (reviewer.h) */
+  IMS_API_ACCESS_SERVICE_OR_RECRUITER, /* either; the handler sees a reviewer only for a JWT */
 } ImsApiAccess;
 
 /* The credentials method + path needs: its route's, or for a path of no

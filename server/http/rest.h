@@ -4,7 +4,8 @@
  *
  * The layer reads bottom up: rest.c (this) <- the handlers, each API in its
  * own file (health.c: /healthz and /readyz; service-api.c: the platform's
- * /api/v1/sessions; review-api.c: the recruiters' /api/v1/review/...) <-
+ * /api/v1/sessions; room-api.c: the live rooms' /api/v1/rooms; review-api.c:
+ * the recruiters' /api/v1/review/...) <-
  * api.c, the one router every REST path goes through <- http.c, which
  * speaks HTTP.  No handler file includes another's header or the router's.
  *
@@ -28,6 +29,14 @@
 
 G_BEGIN_DECLS
 
+/* Who is connected to a live room now, as the room registry (interview/)
+ * knows it, for GET /api/v1/rooms/{id}.  Called on the database thread: it
+ * must be thread-safe and must not wait. */
+typedef struct {
+  gboolean (*is_connected)(gpointer data, const char *room_id, const char *participant_id);
+  gpointer data;
+} ImsRoomPresence;
+
 /* What the handlers read; filled once by the daemon and never changed while
  * requests are answered. */
 typedef struct {
@@ -41,6 +50,7 @@ typedef struct {
   const char *review_secret;     /* HS256 secret of recruiter tokens, "" if none */
   const char *review_public_key; /* RS256 PEM of recruiter tokens, NULL if none */
   int signed_url_seconds;
+  const ImsRoomPresence *room_presence; /* NULL: nobody shows as connected */
 } ImsApi;
 
 typedef struct {

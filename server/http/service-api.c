@@ -7,7 +7,6 @@
 
 #include "api-input.h"
 #include "json-build.h"
-#include "json-depth.h"
 #include "log-session.h"
 #include "token.h"
 
@@ -169,26 +168,13 @@ ims_service_api_create_session(ImsApi *api, const ImsApiCall *call, ImsApiRespon
   g_autofree char *problem = NULL;
   const char *code = NULL;
 
-  if (request->body &&
-      !ims_json_depth_within(request->body, request->body_length, IMS_JSON_MAX_DEPTH)) {
-    ims_api_respond_error(response, 400, "bad_json",
-                          "The body nests objects or arrays deeper than %d levels.",
-                          IMS_JSON_MAX_DEPTH);
+  JsonObject *body = ims_api_input_parse_body(parser, request->body, request->body_length, &code,
+                                              &problem);
+  if (!body) {
+    ims_api_respond_error(response, 400, code, "%s.", problem);
     return;
   }
-  if (!request->body || !g_utf8_validate(request->body, request->body_length, NULL) ||
-      !json_parser_load_from_data(parser, request->body, request->body_length, &error) ||
-      json_parser_get_root(parser) == NULL || /* only whitespace */
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    ims_api_respond_error(response, 400, "bad_json", "The body must be a JSON object.");
-    return;
-  }
-  if (ims_api_input_json_has_nul(request->body, request->body_length)) {
-    ims_api_respond_error(response, 400, "invalid_request", "Strings may not hold NUL (\\u0000).");
-    return;
-  }
-  g_autoptr(ImsSessionRecord) record = parse_create(
-      api, json_node_get_object(json_parser_get_root(parser)), &code, &problem);
+  g_autoptr(ImsSessionRecord) record = parse_create(api, body, &code, &problem);
   if (!record) {
     ims_api_respond_error(response, 400, code, "%s.", problem);
     return;

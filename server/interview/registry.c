@@ -7,9 +7,30 @@
 
 #include "database.h"
 #include "log-session.h"
+#include "room-registry.h"
 #include "token.h"
 
 #define SWEEP_INTERVAL_SECONDS 30
+
+/* The peers whose join was a room.join (ImsPeer* set, main loop only): their
+ * endpoint is an ImsRoomMember, every other peer's an ImsSession.  One set
+ * for the process, because the handler's message and closed are given the
+ * endpoint and the peer but no handler data, and a peer is one connection
+ * whichever registry serves it. */
+static GHashTable *room_peers;
+
+static gboolean
+is_room_peer(ImsPeer *peer)
+{
+  return room_peers && g_hash_table_contains(room_peers, peer);
+}
+
+/* FALSE if peer was not a room peer. */
+static gboolean
+forget_room_peer(ImsPeer *peer)
+{
+  return room_peers && g_hash_table_remove(room_peers, peer);
+}
 
 struct _ImsRegistry {
   const ImsSessionContext *context;
@@ -17,6 +38,7 @@ struct _ImsRegistry {
   GHashTable *sessions; /* id -> ImsSession*, owned: live sessions */
   GHashTable *loading;  /* id -> SessionLoad*: sessions being read for a join */
   guint sweep_id;
+  ImsRoomRegistry *rooms; /* room.join goes there; NULL: refused (not owned) */
 
   guint shutdown_pending; /* sessions still finalizing */
   ImsDoneFunc shutdown_done;
@@ -78,6 +100,20 @@ finish_join(ImsSession *session, ImsPeer *peer)
   ims_peer_join_finish(peer, ims_session_ref(session), ims_session_get_id(session), NULL);
 }
 
+void
+ims_registry_load_error(const GError *store_error, const char *id, ImsSignalError not_found,
+                        const char *not_found_message, GError **error)
+{
+  if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
+    g_set_error_literal(error, IMS_SIGNAL_ERROR, not_found, not_found_message);
+    return;
+  }
+  ims_log_session(G_LOG_LEVEL_WARNING, id, NULL, "cannot load it for a join: %s",
+                  store_error->message);
+  g_set_error_literal(error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
+                      "The server cannot open the interview right now; try again.");
+}
+
 static void
 on_session_loaded(gpointer data, const GError *store_error)
 {
@@ -90,15 +126,8 @@ on_session_loaded(gpointer data, const GError *store_error)
   g_hash_table_steal(registry->loading, load->session_id);
   ImsSession *session = NULL;
   if (store_error) {
-    if (g_error_matches(store_error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND)) {
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
-                          "This interview link is not valid.");
-    } else {
-      ims_log_session(G_LOG_LEVEL_WARNING, load->session_id, NULL, "cannot load session: %s",
-                      store_error->message);
-      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_INTERNAL,
-                          "The server cannot open the interview right now; try again.");
-    }
+    ims_registry_load_error(store_error, load->session_id, IMS_SIGNAL_ERROR_SESSION_NOT_FOUND,
+                            "This interview link is not valid.", &error);
   } else {
     session = ims_session_new(g_steal_pointer(&load->record), registry->context);
     g_hash_table_insert(registry->sessions, g_strdup(load->session_id), session);
@@ -154,6 +183,22 @@ join(ImsPeer *peer, const ImsMessage *message, gpointer data)
   ImsRegistry *registry = data;
   g_autoptr(GError) error = NULL;
 
+  /* the first message decides: a live room's join is the room registry's */
+  forget_room_peer(peer);
+  if (message->type == IMS_MESSAGE_ROOM_JOIN) {
+    if (!registry->rooms) {
+      g_set_error_literal(&error, IMS_SIGNAL_ERROR, IMS_SIGNAL_ERROR_ROOM_NOT_FOUND,
+                          "This server has no live rooms.");
+      ims_peer_join_finish(peer, NULL, NULL, error);
+      return;
+    }
+    if (!room_peers)
+      room_peers = g_hash_table_new(NULL, NULL);
+    g_hash_table_add(room_peers, peer);
+    ims_room_registry_join(registry->rooms, peer, message);
+    return;
+  }
+
   if (!check_token(registry, message, &error)) {
     refuse_join(peer, message->session_id, error);
     return;
@@ -186,21 +231,31 @@ join_cancel(ImsPeer *peer, gpointer data)
   ImsRegistry *registry = data;
   GHashTableIter iter;
   gpointer value;
+  if (forget_room_peer(peer)) {
+    ims_room_registry_join_cancel(registry->rooms, peer);
+    return;
+  }
   g_hash_table_iter_init(&iter, registry->loading);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     g_ptr_array_remove(((SessionLoad *) value)->peers, peer);
 }
 
-/* A joined peer's endpoint is its session. */
+/* A joined peer's endpoint is its session, or its room member after a room.join. */
 static gboolean
 peer_message(gpointer endpoint, ImsPeer *peer, const ImsMessage *message, GError **error)
 {
+  if (is_room_peer(peer))
+    return ims_room_registry_message(endpoint, peer, message, error);
   return ims_session_handle_message(endpoint, peer, message, error);
 }
 
 static void
 peer_closed(gpointer endpoint, ImsPeer *peer)
 {
+  if (forget_room_peer(peer)) {
+    ims_room_registry_closed(endpoint, peer);
+    return;
+  }
   ims_session_detach(endpoint, peer);
   ims_session_unref(endpoint);
 }
@@ -292,6 +347,9 @@ ims_registry_shutdown(ImsRegistry *registry, ImsDoneFunc done, gpointer user_dat
     registry->shutdown_pending++;
     ims_session_shutdown(value, on_session_shut_down, registry);
   }
+  if (registry->rooms) /* and the live rooms' open files, each counted as a session */
+    ims_room_registry_shutdown(registry->rooms, &registry->shutdown_pending, on_session_shut_down,
+                               registry);
   on_session_shut_down(registry);
 }
 
@@ -314,6 +372,12 @@ ims_registry_new(const ImsSessionContext *context, const char *token_secret)
   registry->loading = g_hash_table_new(g_str_hash, g_str_equal);
   registry->sweep_id = g_timeout_add_seconds(SWEEP_INTERVAL_SECONDS, on_sweep, registry);
   return registry;
+}
+
+void
+ims_registry_set_rooms(ImsRegistry *registry, ImsRoomRegistry *rooms)
+{
+  registry->rooms = rooms;
 }
 
 void

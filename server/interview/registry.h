@@ -8,7 +8,9 @@
  * the database thread (peers that ask for the same session meanwhile wait for
  * that one read), and attaches the peer; the joined peer's endpoint is its
  * session.  user.logged_out and user.deleted end a user's live sessions
- * through it; shutdown asks every session to finalize its open take.
+ * through it; shutdown asks every session to finalize its open take.  A
+ * room.join is handed to the room registry (room-registry.h), whose members
+ * are then those peers' endpoints.
  *
  *   new (sweep timer) -> serving joins -> shutting down (open takes
  *   finalized) -> freed (pending reads cancelled, sessions released)
@@ -46,13 +48,25 @@ void ims_registry_sweep(ImsRegistry *registry);
  * sessions that are not busy leave memory too (their rows are gone). */
 void ims_registry_end_user_sessions(ImsRegistry *registry, const char *user_id, gboolean forget);
 
-/* Asks every session to finalize its open take (ims_session_shutdown); done
+/* Asks every session to finalize its open take (ims_session_shutdown), and
+ * every live room its open files (ims_room_registry_shutdown); done
  * runs once all have, at once if none has one.  There is no timeout here:
  * the caller bounds the wait.  The registry must outlive done. */
 void ims_registry_shutdown(ImsRegistry *registry, ImsDoneFunc done, gpointer user_data);
 /* Sessions asked to finalize that have not yet (for the log line of a
  * shutdown that timed out). */
 guint ims_registry_get_finalizing(ImsRegistry *registry);
+
+/* The IMS_SIGNAL_ERROR a join answers when reading what it joins (session
+ * or room id) failed with store_error: not_found with its message when there
+ * is none, else internal (logged as a warning). */
+void ims_registry_load_error(const GError *store_error, const char *id, ImsSignalError not_found,
+                             const char *not_found_message, GError **error);
+
+/* room.join (a live room's join) goes to rooms (not owned: it must outlive
+ * the peers it joined); without it, room.join is refused with room_not_found. */
+typedef struct _ImsRoomRegistry ImsRoomRegistry;
+void ims_registry_set_rooms(ImsRegistry *registry, ImsRoomRegistry *rooms);
 
 /* Cancels the session reads still pending (their peers get no answer: the
  * connections are gone by then) and releases every session. */

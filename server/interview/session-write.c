@@ -98,20 +98,8 @@ on_session_written(gpointer data, const GError *error)
     if (session->peer)
       ims_peer_send_error(session->peer, "internal",
                           "The server could not save your progress; try again.", NULL);
-  } else if (write->take_final && session->context->take_saved) {
-    const ImsSessionRecord *record = session->record;
-    int index = write->take->question_index;
-    const ImsQuestion *question = index < (int) record->questions->len
-                                      ? g_ptr_array_index(record->questions, index)
-                                      : NULL;
-    ImsProcessingJob job = {
-      .take = write->take,
-      .interview_id = record->interview_id,
-      .question_id = question ? question->id : NULL,
-      .user_id = record->user_id,
-      .profile = record->profile,
-    };
-    session->context->take_saved(session->context->take_saved_data, &job);
+  } else if (write->take_final) {
+    ims_session_context_take_saved(session->context, session->record, write->take);
   }
   ims_session_send_state(session);
 }
@@ -138,6 +126,26 @@ session_write(ImsSession *session, WriteKind kind, ImsSessionRecord *progress, I
                                : g_strdup_printf("%s: progress", LOG_ID(session));
   ims_database_submit(session->context->database, IMS_DATABASE_WRITE, what, run_session_write,
                       on_session_written, write, (GDestroyNotify) session_write_free);
+}
+
+void
+ims_session_context_take_saved(const ImsSessionContext *context, const ImsSessionRecord *record,
+                               const ImsTake *take)
+{
+  if (!context->take_saved)
+    return;
+  int index = take->question_index;
+  const ImsQuestion *question = index >= 0 && index < (int) record->questions->len
+                                    ? g_ptr_array_index(record->questions, index)
+                                    : NULL;
+  ImsProcessingJob job = {
+    .take = (ImsTake *) take,
+    .interview_id = record->interview_id,
+    .question_id = question ? question->id : NULL,
+    .user_id = record->user_id,
+    .profile = record->profile,
+  };
+  context->take_saved(context->take_saved_data, &job);
 }
 
 void

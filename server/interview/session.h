@@ -86,6 +86,12 @@ typedef struct {
   gpointer take_saved_data;
 } ImsSessionContext;
 
+/* take of record's session is written final: hands it to context's take_saved
+ * (processing) with what its object keys and profile need.  No-op without
+ * take_saved.  A live room's candidate takes (room-files.c) go the same way. */
+void ims_session_context_take_saved(const ImsSessionContext *context,
+                                    const ImsSessionRecord *record, const ImsTake *take);
+
 /* Takes ownership of record. context must outlive the session. Transfer full. */
 ImsSession *ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context);
 ImsSession *ims_session_ref(ImsSession *session);

@@ -1,9 +1,10 @@
-/* token.c: candidate tokens (HS256 JWTs through libjwt) and constant-time bearer token comparison.
+/* token.c: candidate and room tokens (HS256 JWTs through libjwt) and constant-time bearer token
+ * comparison.
  *
  * Verification does not trust libjwt alone: some libjwt versions accept alg "none" even when a key is
- * given, and 1.10 compares signatures with strcmp. So ims_token_verify() first checks the shape of the
- * token, reads the header's alg itself and requires exactly "HS256", recomputes the HMAC-SHA256 with GLib
- * and compares it in constant time; only then does libjwt decode (and verify again) and the claims get
+ * given, and 1.10 compares signatures with strcmp. So both verify functions first check the shape of the
+ * token, read the header's alg themselves and require exactly "HS256", recompute the HMAC-SHA256 with
+ * GLib and compare it in constant time; only then does libjwt decode (and verify again) and the claims get
  * checked.
  */
 #define G_LOG_DOMAIN "imsd.token"
@@ -39,36 +40,37 @@ ims_token_equal(const char *a, const char *b)
   return difference == 0;
 }
 
-char *
-ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, gint64 ttl_seconds,
-                GError **error)
-{
-  if (secret == NULL || secret[0] == '\0' || strlen(secret) > G_MAXINT) {
-    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "no token secret");
-    return NULL;
-  }
-  if (session_id == NULL || session_id[0] == '\0' || !g_utf8_validate(session_id, -1, NULL)) {
-    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "session id is empty or not UTF-8");
-    return NULL;
-  }
-  if (ttl_seconds <= 0 || now_seconds < 0 || now_seconds > G_MAXINT64 - ttl_seconds) {
-    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID,
-                "bad token lifetime %" G_GINT64_FORMAT, ttl_seconds);
-    return NULL;
-  }
+/* One claim of a token being issued: a string (text set) or an integer. */
+typedef struct {
+  const char *name;
+  const char *text;
+  gint64 number;
+} Claim;
 
+static gboolean
+usable_secret(const char *secret)
+{
+  return secret != NULL && secret[0] != '\0' && strlen(secret) <= G_MAXINT;
+}
+
+static gboolean
+usable_text(const char *text)
+{
+  return text != NULL && text[0] != '\0' && g_utf8_validate(text, -1, NULL);
+}
+
+/* The HS256 JWT of claims under secret (checked by the caller). transfer full; NULL +
+ * IMS_TOKEN_ERROR_INVALID if libjwt cannot encode it. */
+static char *
+encode_token(const char *secret, const Claim *claims, guint count, GError **error)
+{
   g_autoptr(jwt_t) jwt = NULL;
   int status = jwt_new(&jwt);
   if (status == 0)
     status = jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *) secret, (int) strlen(secret));
-  if (status == 0)
-    status = jwt_add_grant(jwt, "sub", session_id);
-  if (status == 0)
-    status = jwt_add_grant(jwt, "aud", IMS_TOKEN_AUDIENCE);
-  if (status == 0)
-    status = jwt_add_grant_int(jwt, "iat", (long) now_seconds);
-  if (status == 0)
-    status = jwt_add_grant_int(jwt, "exp", (long) (now_seconds + ttl_seconds));
+  for (guint i = 0; status == 0 && i < count; i++)
+    status = claims[i].text != NULL ? jwt_add_grant(jwt, claims[i].name, claims[i].text)
+                                    : jwt_add_grant_int(jwt, claims[i].name, (long) claims[i].number);
   char *encoded = status == 0 ? jwt_encode_str(jwt) : NULL;
   if (encoded == NULL) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "cannot encode token: %s",
@@ -78,6 +80,57 @@ ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, 
   char *token = g_strdup(encoded);
   free(encoded); /* libjwt allocates with malloc */
   return token;
+}
+
+char *
+ims_token_issue(const char *secret, const char *session_id, gint64 now_seconds, gint64 ttl_seconds,
+                GError **error)
+{
+  if (!usable_secret(secret)) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "no token secret");
+    return NULL;
+  }
+  if (!usable_text(session_id)) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "session id is empty or not UTF-8");
+    return NULL;
+  }
+  if (ttl_seconds <= 0 || now_seconds < 0 || now_seconds > G_MAXINT64 - ttl_seconds) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID,
+                "bad token lifetime %" G_GINT64_FORMAT, ttl_seconds);
+    return NULL;
+  }
+  const Claim claims[] = {
+    { "sub", session_id, 0 },
+    { "aud", IMS_TOKEN_AUDIENCE, 0 },
+    { "iat", NULL, now_seconds },
+    { "exp", NULL, now_seconds + ttl_seconds },
+  };
+  return encode_token(secret, claims, G_N_ELEMENTS(claims), error);
+}
+
+char *
+ims_room_token_issue(const char *secret, const char *room_id, const char *participant_id,
+                     const char *role, gint64 not_before, gint64 expires, GError **error)
+{
+  if (!usable_secret(secret)) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID, "no token secret");
+    return NULL;
+  }
+  if (!usable_text(room_id) || !usable_text(participant_id) || !usable_text(role)) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID,
+                "room id, participant id or role is empty or not UTF-8");
+    return NULL;
+  }
+  if (not_before < 0 || expires <= not_before) {
+    g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID,
+                "bad token window %" G_GINT64_FORMAT " .. %" G_GINT64_FORMAT, not_before, expires);
+    return NULL;
+  }
+  const Claim claims[] = {
+    { "sub", room_id, 0 },  { "pid", participant_id, 0 }, { "role", role, 0 },
+    { "aud", IMS_ROOM_TOKEN_AUDIENCE, 0 }, { "nbf", NULL, not_before }, { "exp", NULL, expires },
+  };
+  return encode_token(secret, claims, G_N_ELEMENTS(claims), error);
 }
 
 static gboolean
@@ -226,56 +279,64 @@ invalid(GError **error, const char *reason)
   return FALSE;
 }
 
-gboolean
-ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
-                 gint64 *expires_at, GError **error)
+/* invalid() for a function returning a decoded token. */
+static jwt_t *
+refuse(GError **error, const char *reason)
 {
-  if (secret == NULL || secret[0] == '\0' || strlen(secret) > G_MAXINT)
-    return invalid(error, "no secret to verify it with");
+  invalid(error, reason);
+  return NULL;
+}
+
+/* Checks the shape, the header's alg, the signature (in constant time) and the audience of token, then
+ * lets libjwt decode it. Returns the decoded token (transfer full) or NULL + IMS_TOKEN_ERROR_INVALID. */
+static jwt_t *
+decode_verified(const char *secret, const char *token, const char *expected_audience, GError **error)
+{
+  if (!usable_secret(secret))
+    return refuse(error, "no secret to verify it with");
   if (token == NULL)
-    return invalid(error, "no token");
+    return refuse(error, "no token");
   gsize length = strnlen(token, IMS_TOKEN_MAX_LENGTH + 1);
   if (length == 0)
-    return invalid(error, "empty");
+    return refuse(error, "empty");
   if (length > IMS_TOKEN_MAX_LENGTH)
-    return invalid(error, "too long");
+    return refuse(error, "too long");
 
   /* header "." payload "." signature, each non-empty base64url. */
   gsize header_length = 0;
   const char *signature = NULL;
   if (!split_token(token, length, &header_length, &signature))
-    return invalid(error, "malformed");
+    return refuse(error, "malformed");
 
   g_autofree char *algorithm = read_header_algorithm(token, header_length);
   if (g_strcmp0(algorithm, "HS256") != 0)
-    return invalid(error, "header is not HS256");
+    return refuse(error, "header is not HS256");
   if (!signature_matches(secret, token, signature - 1 - token, signature))
-    return invalid(error, "bad signature");
+    return refuse(error, "bad signature");
 
   g_autoptr(jwt_t) jwt = NULL;
   if (jwt_decode(&jwt, token, (const unsigned char *) secret, (int) strlen(secret)) != 0 ||
       jwt == NULL)
-    return invalid(error, "rejected by libjwt");
+    return refuse(error, "rejected by libjwt");
   if (jwt_get_alg(jwt) != JWT_ALG_HS256)
-    return invalid(error, "not HS256");
+    return refuse(error, "not HS256");
+  if (g_strcmp0(jwt_get_grant(jwt, "aud"), expected_audience) != 0)
+    return refuse(error, "wrong audience");
+  return g_steal_pointer(&jwt);
+}
 
-  const char *audience = jwt_get_grant(jwt, "aud");
-  if (g_strcmp0(audience, IMS_TOKEN_AUDIENCE) != 0)
-    return invalid(error, "wrong audience");
-  const char *subject = jwt_get_grant(jwt, "sub");
-  if (subject == NULL || subject[0] == '\0')
-    return invalid(error, "no subject");
-  gint64 issued = 0, expires = 0;
-  if (!ims_token_get_integer_claim(jwt, "iat", &issued) || issued < 0)
-    return invalid(error, "no issue time");
-  if (!ims_token_get_integer_claim(jwt, "exp", &expires))
-    return invalid(error, "no expiry");
-  gint64 not_before = G_MININT64;
-  char *not_before_json = jwt_get_grants_json(jwt, "nbf");
-  gboolean has_not_before = not_before_json != NULL;
-  free(not_before_json); /* libjwt allocates with malloc */
-  if (has_not_before && !ims_token_get_integer_claim(jwt, "nbf", &not_before))
-    return invalid(error, "nbf is not an integer");
+/* A non-empty string claim, or NULL. Owned by jwt. */
+static const char *
+get_text_claim(jwt_t *jwt, const char *name)
+{
+  const char *text = jwt_get_grant(jwt, name);
+  return text != NULL && text[0] != '\0' ? text : NULL;
+}
+
+/* EXPIRED if expires < now (checked first), NOT_YET_VALID if not_before > now. */
+static gboolean
+check_window(gint64 expires, gint64 not_before, gint64 now_seconds, GError **error)
+{
   if (expires < now_seconds) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED,
                 "token expired at %" G_GINT64_FORMAT " (now %" G_GINT64_FORMAT ")", expires,
@@ -288,6 +349,32 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
                 not_before, now_seconds);
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char **session_id,
+                 gint64 *expires_at, GError **error)
+{
+  g_autoptr(jwt_t) jwt = decode_verified(secret, token, IMS_TOKEN_AUDIENCE, error);
+  if (jwt == NULL)
+    return FALSE;
+  const char *subject = get_text_claim(jwt, "sub");
+  if (subject == NULL)
+    return invalid(error, "no subject");
+  gint64 issued = 0, expires = 0;
+  if (!ims_token_get_integer_claim(jwt, "iat", &issued) || issued < 0)
+    return invalid(error, "no issue time");
+  if (!ims_token_get_integer_claim(jwt, "exp", &expires))
+    return invalid(error, "no expiry");
+  gint64 not_before = G_MININT64;
+  char *not_before_json = jwt_get_grants_json(jwt, "nbf");
+  gboolean has_not_before = not_before_json != NULL;
+  free(not_before_json); /* libjwt allocates with malloc */
+  if (has_not_before && !ims_token_get_integer_claim(jwt, "nbf", &not_before))
+    return invalid(error, "nbf is not an integer");
+  if (!check_window(expires, not_before, now_seconds, error))
+    return FALSE;
   if (now_seconds < G_MAXINT64 - IMS_TOKEN_CLOCK_SKEW_SECONDS &&
       issued > now_seconds + IMS_TOKEN_CLOCK_SKEW_SECONDS) {
     g_set_error(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID,
@@ -301,5 +388,34 @@ ims_token_verify(const char *secret, const char *token, gint64 now_seconds, char
     *session_id = g_strdup(subject);
   if (expires_at != NULL)
     *expires_at = expires;
+  return TRUE;
+}
+
+gboolean
+ims_room_token_verify(const char *secret, const char *token, gint64 now_seconds, char **room_id,
+                      char **participant_id, char **role, GError **error)
+{
+  g_autoptr(jwt_t) jwt = decode_verified(secret, token, IMS_ROOM_TOKEN_AUDIENCE, error);
+  if (jwt == NULL)
+    return FALSE;
+  const char *room = get_text_claim(jwt, "sub");
+  const char *participant = get_text_claim(jwt, "pid");
+  const char *role_text = get_text_claim(jwt, "role");
+  if (room == NULL || participant == NULL || role_text == NULL)
+    return invalid(error, "no room, participant or role");
+  gint64 expires = 0, not_before = 0;
+  if (!ims_token_get_integer_claim(jwt, "exp", &expires))
+    return invalid(error, "no expiry");
+  if (!ims_token_get_integer_claim(jwt, "nbf", &not_before))
+    return invalid(error, "no nbf");
+  if (!check_window(expires, not_before, now_seconds, error))
+    return FALSE;
+
+  if (room_id != NULL)
+    *room_id = g_strdup(room);
+  if (participant_id != NULL)
+    *participant_id = g_strdup(participant);
+  if (role != NULL)
+    *role = g_strdup(role_text);
   return TRUE;
 }

@@ -1,8 +1,11 @@
-/* token.h: candidate tokens and the service bearer token check.
+/* token.h: candidate tokens, room tokens and the service bearer token check.
  *
  * A candidate token is a compact HS256 JWT, {"alg":"HS256","typ":"JWT"} . {"sub": <session id>,
  * "aud": "imsd.candidate", "iat": <issued>, "exp": <expires>} . signature, issued when a session is
- * created (its joinUrl carries it) and verified on every candidate request. Tokens are stateless: there
+ * created (its joinUrl carries it) and verified on every candidate request. A room token (docs/live-rooms.md)
+ * is the same kind of JWT with aud "imsd.room", sub <room id>, pid <participant id>, role, nbf and exp,
+ * issued when a room is created and verified on room.join; a token of one audience is invalid for the
+ * other's verify. Tokens are stateless: there
  * is nothing to create or free besides the returned strings.
  */
 #pragma once
@@ -12,6 +15,7 @@
 G_BEGIN_DECLS
 
 #define IMS_TOKEN_AUDIENCE "imsd.candidate"
+#define IMS_ROOM_TOKEN_AUDIENCE "imsd.room"
 /* How far a token's iat may lie in the future (clocks of the issuing and the verifying imsd differ a
  * little); beyond it the token is IMS_TOKEN_ERROR_NOT_YET_VALID. */
 #define IMS_TOKEN_CLOCK_SKEW_SECONDS 60
@@ -44,6 +48,22 @@ char *ims_token_issue(const char *secret, const char *session_id, gint64 now_sec
  * empty, binary, or longer than IMS_TOKEN_MAX_LENGTH. */
 gboolean ims_token_verify(const char *secret, const char *token, gint64 now_seconds,
                           char **session_id, gint64 *expires_at, GError **error);
+
+/* Issues a room token: HS256 JWT with sub=room_id, pid=participant_id, role (e.g. "candidate",
+ * "interviewer"), aud="imsd.room", nbf=not_before, exp=expires (unix seconds).
+ * secret non-empty; room_id, participant_id and role non-empty UTF-8; 0 <= not_before < expires.
+ * transfer full; NULL + IMS_TOKEN_ERROR_INVALID on failure. */
+char *ims_room_token_issue(const char *secret, const char *room_id, const char *participant_id,
+                           const char *role, gint64 not_before, gint64 expires, GError **error);
+
+/* Verifies a room token as ims_token_verify() verifies a candidate token (same shape, alg and signature
+ * checks) but with aud "imsd.room", non-empty string claims sub, pid and role, integer exp >= now_seconds
+ * and integer nbf <= now_seconds. On success sets *room_id, *participant_id and *role (transfer full; any
+ * may be NULL) and returns TRUE. On failure returns FALSE, leaves the outputs untouched and sets
+ * IMS_TOKEN_ERROR_INVALID (a candidate token too), IMS_TOKEN_ERROR_EXPIRED (checked first) or
+ * IMS_TOKEN_ERROR_NOT_YET_VALID. Safe on any input. */
+gboolean ims_room_token_verify(const char *secret, const char *token, gint64 now_seconds,
+                               char **room_id, char **participant_id, char **role, GError **error);
 
 /* Constant-time (in the contents; the length is not secret) comparison for the service bearer token.
  * NULL equals nothing, not even NULL. */

@@ -1,7 +1,8 @@
 /* records.c: the records every layer shares (records.h).
  *
  * Plain structs with deep-copying/freeing helpers, the text forms of take
- * statuses and session states (as written in the database).  Records have no lifecycle beyond new -> filled -> free; a record
+ * statuses, session states and kinds, room roles and states (as written in
+ * the database).  Records have no lifecycle beyond new -> filled -> free; a record
  * owns every string and array it points to.
  */
 #define G_LOG_DOMAIN "imsd.model"
@@ -21,14 +22,54 @@ static const char *const session_state_names[] = {
   [IMS_SESSION_COMPLETED] = "completed",
 };
 
+static const char *const session_kind_names[] = {
+  [IMS_SESSION_ONE_WAY] = "one_way",
+  [IMS_SESSION_LIVE] = "live",
+};
+
+static const char *const room_role_names[] = {
+  [IMS_ROOM_ROLE_CANDIDATE] = "candidate",
+  [IMS_ROOM_ROLE_INTERVIEWER] = "interviewer",
+  [IMS_ROOM_ROLE_OBSERVER] = "observer",
+};
+
+static const char *const room_state_names[] = {
+  [IMS_ROOM_SCHEDULED] = "scheduled",
+  [IMS_ROOM_LIVE] = "live",
+  [IMS_ROOM_ENDED] = "ended",
+};
+
+/* names[value], or "invalid" for a value outside the table. */
+static const char *
+name_of(const char *const *names, guint count, int value)
+{
+  if ((guint) value >= count)
+    return "invalid";
+  return names[value];
+}
+
+/* Sets *value to the index of text in names; FALSE (and *value untouched)
+ * for NULL or unknown text.  value points to an enum (an int). */
+static gboolean
+find_name(const char *const *names, guint count, const char *text, int *value)
+{
+  if (text == NULL)
+    return FALSE;
+  for (guint i = 0; i < count; i++) {
+    if (g_str_equal(text, names[i])) {
+      *value = (int) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 /* Returns the database text of status ("recording", ...), or "invalid" for a
  * value outside the enum. */
 const char *
 ims_take_status_to_string(ImsTakeStatus status)
 {
-  if ((guint) status >= G_N_ELEMENTS(take_status_names))
-    return "invalid";
-  return take_status_names[status];
+  return name_of(take_status_names, G_N_ELEMENTS(take_status_names), status);
 }
 
 /* Parses the database text of a take status.  Returns FALSE (and leaves
@@ -36,24 +77,14 @@ ims_take_status_to_string(ImsTakeStatus status)
 gboolean
 ims_take_status_from_string(const char *text, ImsTakeStatus *status)
 {
-  if (text == NULL)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS(take_status_names); i++) {
-    if (g_str_equal(text, take_status_names[i])) {
-      *status = (ImsTakeStatus) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return find_name(take_status_names, G_N_ELEMENTS(take_status_names), text, (int *) status);
 }
 
 /* Returns the database text of state ("created", ...), or "invalid". */
 const char *
 ims_session_state_to_string(ImsSessionState state)
 {
-  if ((guint) state >= G_N_ELEMENTS(session_state_names))
-    return "invalid";
-  return session_state_names[state];
+  return name_of(session_state_names, G_N_ELEMENTS(session_state_names), state);
 }
 
 /* Parses the database text of a session state.  Returns FALSE (and leaves
@@ -61,15 +92,43 @@ ims_session_state_to_string(ImsSessionState state)
 gboolean
 ims_session_state_from_string(const char *text, ImsSessionState *state)
 {
-  if (text == NULL)
-    return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS(session_state_names); i++) {
-    if (g_str_equal(text, session_state_names[i])) {
-      *state = (ImsSessionState) i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  return find_name(session_state_names, G_N_ELEMENTS(session_state_names), text, (int *) state);
+}
+
+const char *
+ims_session_kind_to_string(ImsSessionKind kind)
+{
+  return name_of(session_kind_names, G_N_ELEMENTS(session_kind_names), kind);
+}
+
+gboolean
+ims_session_kind_from_string(const char *text, ImsSessionKind *kind)
+{
+  return find_name(session_kind_names, G_N_ELEMENTS(session_kind_names), text, (int *) kind);
+}
+
+const char *
+ims_room_role_to_string(ImsRoomRole role)
+{
+  return name_of(room_role_names, G_N_ELEMENTS(room_role_names), role);
+}
+
+gboolean
+ims_room_role_from_string(const char *text, ImsRoomRole *role)
+{
+  return find_name(room_role_names, G_N_ELEMENTS(room_role_names), text, (int *) role);
+}
+
+const char *
+ims_room_state_to_string(ImsRoomState state)
+{
+  return name_of(room_state_names, G_N_ELEMENTS(room_state_names), state);
+}
+
+gboolean
+ims_room_state_from_string(const char *text, ImsRoomState *state)
+{
+  return find_name(room_state_names, G_N_ELEMENTS(room_state_names), text, (int *) state);
 }
 
 /* Returns a new question holding copies of id and text.  Transfer full. */
@@ -163,6 +222,7 @@ ims_session_record_free(ImsSessionRecord *record)
   g_free(record->candidate_email);
   g_free(record->company_id);
   g_free(record->profile);
+  g_free(record->room_id);
   g_clear_pointer(&record->questions, g_ptr_array_unref);
   g_clear_pointer(&record->takes, g_ptr_array_unref);
   g_free(record);
@@ -249,4 +309,167 @@ ims_session_summary_free(ImsSessionSummary *summary)
     return;
   ims_session_record_free(summary->record);
   g_free(summary);
+}
+
+ImsRoomParticipant *
+ims_room_participant_new(void)
+{
+  return g_new0(ImsRoomParticipant, 1);
+}
+
+ImsRoomParticipant *
+ims_room_participant_copy(const ImsRoomParticipant *participant)
+{
+  if (participant == NULL)
+    return NULL;
+  ImsRoomParticipant *copy = g_new0(ImsRoomParticipant, 1);
+  copy->id = g_strdup(participant->id);
+  copy->role = participant->role;
+  copy->user_id = g_strdup(participant->user_id);
+  copy->name = g_strdup(participant->name);
+  copy->email = g_strdup(participant->email);
+  return copy;
+}
+
+void
+ims_room_participant_free(ImsRoomParticipant *participant)
+{
+  if (participant == NULL)
+    return;
+  g_free(participant->id);
+  g_free(participant->user_id);
+  g_free(participant->name);
+  g_free(participant->email);
+  g_free(participant);
+}
+
+ImsRoomSegment *
+ims_room_segment_new(void)
+{
+  ImsRoomSegment *segment = g_new0(ImsRoomSegment, 1);
+  segment->question_index = -1;
+  return segment;
+}
+
+ImsRoomSegment *
+ims_room_segment_copy(const ImsRoomSegment *segment)
+{
+  if (segment == NULL)
+    return NULL;
+  ImsRoomSegment *copy = g_new0(ImsRoomSegment, 1);
+  *copy = *segment;
+  copy->take_id = g_strdup(segment->take_id);
+  return copy;
+}
+
+void
+ims_room_segment_free(ImsRoomSegment *segment)
+{
+  if (segment == NULL)
+    return;
+  g_free(segment->take_id);
+  g_free(segment);
+}
+
+ImsRoomRecording *
+ims_room_recording_new(void)
+{
+  ImsRoomRecording *recording = g_new0(ImsRoomRecording, 1);
+  recording->status = IMS_TAKE_RECORDING;
+  return recording;
+}
+
+ImsRoomRecording *
+ims_room_recording_copy(const ImsRoomRecording *recording)
+{
+  if (recording == NULL)
+    return NULL;
+  ImsRoomRecording *copy = g_new0(ImsRoomRecording, 1);
+  *copy = *recording;
+  copy->id = g_strdup(recording->id);
+  copy->participant_id = g_strdup(recording->participant_id);
+  copy->stream = g_strdup(recording->stream);
+  copy->path = g_strdup(recording->path);
+  copy->object_key = g_strdup(recording->object_key);
+  return copy;
+}
+
+void
+ims_room_recording_free(ImsRoomRecording *recording)
+{
+  if (recording == NULL)
+    return;
+  g_free(recording->id);
+  g_free(recording->participant_id);
+  g_free(recording->stream);
+  g_free(recording->path);
+  g_free(recording->object_key);
+  g_free(recording);
+}
+
+ImsRoomRecord *
+ims_room_record_new(void)
+{
+  ImsRoomRecord *room = g_new0(ImsRoomRecord, 1);
+  room->state = IMS_ROOM_SCHEDULED;
+  room->record_interviewers = TRUE;
+  room->composite_status = g_strdup("pending");
+  room->participants = g_ptr_array_new_with_free_func((GDestroyNotify) ims_room_participant_free);
+  room->segments = g_ptr_array_new_with_free_func((GDestroyNotify) ims_room_segment_free);
+  room->recordings = g_ptr_array_new_with_free_func((GDestroyNotify) ims_room_recording_free);
+  return room;
+}
+
+/* Appends a copy (made by copy) of every element of from to to. */
+static void
+copy_elements(GPtrArray *to, const GPtrArray *from, gpointer (*copy)(gconstpointer element))
+{
+  for (guint i = 0; from != NULL && i < from->len; i++)
+    g_ptr_array_add(to, copy(g_ptr_array_index(from, i)));
+}
+
+ImsRoomRecord *
+ims_room_record_copy(const ImsRoomRecord *room)
+{
+  if (room == NULL)
+    return NULL;
+  ImsRoomRecord *copy = ims_room_record_new();
+  GPtrArray *participants = copy->participants, *segments = copy->segments,
+            *recordings = copy->recordings;
+  g_free(copy->composite_status);
+  *copy = *room;
+  copy->id = g_strdup(room->id);
+  copy->interview_id = g_strdup(room->interview_id);
+  copy->session_id = g_strdup(room->session_id);
+  copy->type = g_strdup(room->type);
+  copy->company_id = g_strdup(room->company_id);
+  copy->composite_status = g_strdup(room->composite_status);
+  copy->composite_key = g_strdup(room->composite_key);
+  copy->composite_chapters = g_strdup(room->composite_chapters);
+  copy->participants = participants;
+  copy->segments = segments;
+  copy->recordings = recordings;
+  copy_elements(participants, room->participants, (gpointer (*)(gconstpointer)) ims_room_participant_copy);
+  copy_elements(segments, room->segments, (gpointer (*)(gconstpointer)) ims_room_segment_copy);
+  copy_elements(recordings, room->recordings, (gpointer (*)(gconstpointer)) ims_room_recording_copy);
+  return copy;
+}
+
+void
+ims_room_record_free(ImsRoomRecord *room)
+{
+  if (room == NULL)
+    return;
+  g_free(room->id);
+  g_free(room->interview_id);
+  g_free(room->session_id);
+  g_free(room->type);
+  g_free(room->company_id);
+  g_free(room->composite_status);
+  g_free(room->composite_key);
+  g_free(room->composite_chapters);
+  g_clear_pointer(&room->participants, g_ptr_array_unref);
+  g_clear_pointer(&room->segments, g_ptr_array_unref);
+  g_clear_pointer(&room->recordings, g_ptr_array_unref);
+  g_free(room);
 }

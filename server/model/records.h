@@ -3,7 +3,8 @@
  * Plain structs: an interview session with its questions and takes, the
  * objects stored for a take, a finished take waiting for processing, an event
  * waiting in the outbox, and the recruiters' list filters, rows and audit
- * entries.  A record owns every string and array it points to; it has no
+ * entries; a live room with its participants, segments and recordings
+ * (docs/live-rooms.md).  A record owns every string and array it points to; it has no
  * lifecycle beyond new -> filled -> free, and no behaviour: the store
  * (server/store/) reads and writes them, the other layers pass them around.
  * Times are unix microseconds (g_get_real_time).
@@ -66,8 +67,18 @@ typedef enum {
 const char *ims_session_state_to_string(ImsSessionState state);
 gboolean ims_session_state_from_string(const char *text, ImsSessionState *state);
 
+/* One-way (questions, think time, takes) or the candidate's session of a live room. */
+typedef enum {
+  IMS_SESSION_ONE_WAY, /* the default */
+  IMS_SESSION_LIVE,
+} ImsSessionKind;
+
+const char *ims_session_kind_to_string(ImsSessionKind kind); /* "one_way", "live" */
+gboolean ims_session_kind_from_string(const char *text, ImsSessionKind *kind);
+
 typedef struct {
   char *id; /* UUID, made by imsd */
+  ImsSessionKind kind;
   char *interview_id;
   char *invitation_id; /* NULL if not given */
   char *user_id;
@@ -84,6 +95,8 @@ typedef struct {
   gint64 completed_at;  /* 0 if not */
   GPtrArray *questions; /* of ImsQuestion*, owned */
   GPtrArray *takes;     /* of ImsTake*, owned, ordered by question then number */
+  char *room_id;        /* a live session's room (read by load_session and the review list;
+                         * create_session ignores it), else NULL */
 } ImsSessionRecord;
 
 ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);
@@ -166,9 +179,89 @@ typedef struct {
   const char *actor; /* the token's sub */
   const char *role;
   const char *company_id; /* the actor's, may be NULL */
-  const char *action; /* "list_sessions", "view_session", "media_url", "delete_media", "retention" */
+  const char *action; /* "list_sessions", "view_session", "media_url", "delete_media", "retention",
+                       * "view_room" */
   const char *target; /* session or file id, may be NULL */
   const char *remote; /* client address, may be NULL */
 } ImsAuditEntry;
+
+/* Live rooms (docs/live-rooms.md). */
+typedef enum { IMS_ROOM_ROLE_CANDIDATE, IMS_ROOM_ROLE_INTERVIEWER, IMS_ROOM_ROLE_OBSERVER } ImsRoomRole;
+typedef enum { IMS_ROOM_SCHEDULED, IMS_ROOM_LIVE, IMS_ROOM_ENDED } ImsRoomState;
+
+/* "candidate", "interviewer", "observer"; "invalid" outside the enum. */
+const char *ims_room_role_to_string(ImsRoomRole role);
+gboolean ims_room_role_from_string(const char *text, ImsRoomRole *role);
+/* "scheduled", "live", "ended"; "invalid" outside the enum. */
+const char *ims_room_state_to_string(ImsRoomState state);
+gboolean ims_room_state_from_string(const char *text, ImsRoomState *state);
+
+typedef struct {
+  char *id; /* participant id, UUID */
+  ImsRoomRole role;
+  char *user_id;
+  char *name;  /* NULL if not given */
+  char *email; /* NULL if not given */
+} ImsRoomParticipant;
+
+typedef struct {
+  int index;          /* 0, 1, ... in order */
+  int question_index; /* -1: the opening, before the first mark */
+  char *take_id;      /* the candidate's take of a question segment, else NULL */
+  gint64 started_at;  /* unix us */
+  gint64 ended_at;    /* 0 while open */
+} ImsRoomSegment;
+
+typedef struct {
+  char *id; /* UUID */
+  int segment; /* ImsRoomSegment.index */
+  char *participant_id;
+  char *stream;         /* "camera" | "screen" */
+  char *path;           /* Matroska file in the spool */
+  ImsTakeStatus status; /* RECORDING, COMPLETED, INTERRUPTED, FAILED */
+  gint64 duration_ms;
+  gint64 size_bytes;
+  char *object_key; /* NULL until uploaded */
+} ImsRoomRecording;
+
+typedef struct {
+  char *id; /* UUID */
+  char *interview_id;
+  char *session_id; /* the candidate session */
+  char *type;       /* the profile */
+  char *company_id;
+  gint64 scheduled_at; /* unix us */
+  int duration_minutes;
+  gboolean observers_visible, allow_screen_share, record_interviewers;
+  ImsRoomState state;
+  gint64 created_at, started_at, ended_at; /* unix us, 0: not yet */
+  GPtrArray *participants;                 /* ImsRoomParticipant* */
+  GPtrArray *segments;                     /* ImsRoomSegment*, by index */
+  GPtrArray *recordings;                   /* ImsRoomRecording* */
+  char *composite_status;                  /* "pending", "processing", "ready", "failed" */
+  char *composite_key;                     /* NULL until uploaded */
+  gint64 composite_size;
+  char *composite_chapters; /* JSON text [{title, startSeconds}] or NULL */
+} ImsRoomRecord;
+
+/* new: zeroed (strings NULL); copy: deep (NULL for NULL); all transfer full. */
+ImsRoomParticipant *ims_room_participant_new(void);
+ImsRoomParticipant *ims_room_participant_copy(const ImsRoomParticipant *participant);
+void ims_room_participant_free(ImsRoomParticipant *participant);
+ImsRoomSegment *ims_room_segment_new(void); /* question_index -1 */
+ImsRoomSegment *ims_room_segment_copy(const ImsRoomSegment *segment);
+void ims_room_segment_free(ImsRoomSegment *segment);
+ImsRoomRecording *ims_room_recording_new(void); /* status RECORDING */
+ImsRoomRecording *ims_room_recording_copy(const ImsRoomRecording *recording);
+void ims_room_recording_free(ImsRoomRecording *recording);
+/* State SCHEDULED, composite_status "pending", record_interviewers TRUE, empty
+ * arrays that free their elements. */
+ImsRoomRecord *ims_room_record_new(void);
+ImsRoomRecord *ims_room_record_copy(const ImsRoomRecord *room);
+void ims_room_record_free(ImsRoomRecord *room);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsRoomParticipant, ims_room_participant_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsRoomSegment, ims_room_segment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsRoomRecording, ims_room_recording_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsRoomRecord, ims_room_record_free)
 
 G_END_DECLS

@@ -2,7 +2,7 @@
  *
  * The rest of imsd sees records (model/records.h) and an ImsStore: a few
  * operations every caller shares (ping, transactions, the outbox append), and
- * one table per consumer (sessions, media, outbox, privacy, review); only pg/ (store-pg.h) includes libpq-fe.h.  Unit tests provide their
+ * one table per consumer (sessions, media, outbox, privacy, review, rooms); only pg/ (store-pg.h) includes libpq-fe.h.  Unit tests provide their
  * own ImsStore.  Every function returns TRUE/FALSE (or NULL) with a GError
  * (IMS_STORE_ERROR); on failure nothing is changed in the database.
  *
@@ -128,6 +128,56 @@ typedef struct {
   gboolean (*add_audit)(ImsStore *store, const ImsAuditEntry *entry, GError **error);
 } ImsReviewStoreOps;
 
+/* Live rooms (interview/room*, http/room-api.c, processing/room-*): a room
+ * with its participants, segments and recordings (docs/live-rooms.md). */
+typedef struct {
+  /* The room, its participants and its candidate session (with questions)
+   * in one transaction.  IMS_STORE_ERROR_CONFLICT if the interview already
+   * has a room that is not ended (or a row with the same id exists). */
+  gboolean (*create_room)(ImsStore *store, const ImsRoomRecord *room,
+                          const ImsSessionRecord *session, GError **error);
+  /* The room with its participants, segments (by index) and recordings;
+   * NULL with IMS_STORE_ERROR_NOT_FOUND.  Transfer full. */
+  ImsRoomRecord *(*load_room)(ImsStore *store, const char *room_id, GError **error);
+  /* Saves state, started_at, ended_at (and the session's state with it:
+   * live -> active with started_at, ended -> completed with completed_at). */
+  gboolean (*save_room_state)(ImsStore *store, const ImsRoomRecord *room, GError **error);
+  /* Opens a segment (with the candidate's take row inserted before it when
+   * take_id is set: of question segment->question_index, numbered by how many
+   * times that question was marked, status RECORDING, started_at the
+   * segment's, path empty until insert_recording of the candidate's camera
+   * file of this segment sets it; the take is finished with
+   * sessions.update_take as a one-way take is).  One statement.
+   * IMS_STORE_ERROR_CONFLICT for an index the room already has, NOT_FOUND
+   * without the room or the question. */
+  gboolean (*insert_segment)(ImsStore *store, const char *room_id, const ImsRoomSegment *segment,
+                             GError **error);
+  /* Sets ended_at of segment index; NOT_FOUND if the room has no such segment. */
+  gboolean (*finish_segment)(ImsStore *store, const char *room_id, int index, gint64 ended_at,
+                             GError **error);
+  /* The candidate's camera file of a question segment also becomes its
+   * take's path.  IMS_STORE_ERROR_CONFLICT for a second (segment,
+   * participant, stream); NOT_FOUND without the segment or participant. */
+  gboolean (*insert_recording)(ImsStore *store, const char *room_id,
+                               const ImsRoomRecording *recording, GError **error);
+  /* status, duration, size, object_key of recording->id; NOT_FOUND if none. */
+  gboolean (*update_recording)(ImsStore *store, const ImsRoomRecording *recording, GError **error);
+  /* Appends an off-script question to the session: *index gets the next
+   * question index (the number of questions before it).  NOT_FOUND without
+   * the session. */
+  gboolean (*add_question)(ImsStore *store, const char *session_id, const ImsQuestion *question,
+                           int *index, GError **error);
+  /* Ended rooms whose composite is pending or failed-retryable (failed fewer
+   * than 3 times: each set_composite "failed" counts one), oldest end first
+   * (char* room ids, free func set, transfer full).  "processing" is not
+   * listed. */
+  GPtrArray *(*list_rooms_to_composite)(ImsStore *store, GError **error);
+  /* Sets composite_status, composite_key, composite_size, composite_chapters
+   * (key and chapters may be NULL); NOT_FOUND without the room. */
+  gboolean (*set_composite)(ImsStore *store, const char *room_id, const char *status,
+                            const char *key, gint64 size, const char *chapters, GError **error);
+} ImsRoomStoreOps;
+
 struct _ImsStore {
   /* TRUE if the database answers (SELECT 1); reconnects once if the connection dropped. */
   gboolean (*ping)(ImsStore *store, GError **error);
@@ -147,6 +197,7 @@ struct _ImsStore {
   ImsOutboxStoreOps outbox;
   ImsPrivacyStoreOps privacy;
   ImsReviewStoreOps review;
+  ImsRoomStoreOps rooms;
 
   void (*free)(ImsStore *store);
 

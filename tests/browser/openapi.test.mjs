@@ -12,6 +12,9 @@
 //   3. a take recorded in Chromium: GET /api/v1/sessions/{id} and the review
 //      detail while it records and once it is processed
 //   4. review API: list, detail, media URL, delete; 400, 401, 403, 404
+//   4b. rooms API: create (full and minimal bodies valid against the request
+//      schema), get with the service token and a recruiter, 400, 401, 403,
+//      404, 409, 411, 413; a live session in the review list and detail
 //   5. imsd restarted without S3: media URLs are null, a fresh URL is 503
 //      storage_unavailable, /readyz says storage not_configured
 //   6. PostgreSQL stopped: /readyz 503 and 503 database_unavailable
@@ -49,6 +52,7 @@ let browser;
 let contract;
 let recorded; // {sessionId, token, takeId, fileId}
 let other;    // a session of company-b, never joined
+let roomId;   // a room of company-a
 
 function reviewToken(claims) {
   const now = Math.floor(Date.now() / 1000);
@@ -84,6 +88,19 @@ function rawRequest(method, urlPath, { headers = {}, chunks = [] } = {}) {
     for (const chunk of chunks) req.write(chunk);
     req.end();
   });
+}
+
+function roomBody(overrides = {}) {
+  return {
+    interviewId: `openapi-room-${Date.now()}-${Math.random()}`,
+    type: 'technical',
+    scheduledAt: new Date(Date.now() + 3600000).toISOString(),
+    durationMinutes: 45,
+    companyId: 'company-a',
+    candidate: { userId: 'openapi-cand' },
+    interviewers: [{ userId: 'openapi-int', name: 'Ada' }],
+    ...overrides,
+  };
 }
 
 function sessionBody(overrides = {}) {
@@ -291,6 +308,74 @@ test('review API: list, detail, media URL and delete, and their errors, match th
   });
 });
 
+test('rooms API: create and get, and their errors, match the spec', { timeout: 60000 }, async () => {
+  await withLogOnFailure(imsd, async () => {
+    const schema = contract.api.paths['/api/v1/rooms'].post.requestBody.content['application/json'].schema;
+    const requestValid = contract.validator(schema);
+    const full = roomBody({
+      candidate: { userId: 'openapi-cand', email: 'c@example.test', name: 'Cand' },
+      interviewers: [{ userId: 'i1', name: 'Ada', email: 'a@example.test' }, { userId: 'i2' }],
+      questions: [{ id: 'q1', text: 'One?', timeLimitSeconds: 600 }, { id: 'q2', text: 'Two?' }],
+      settings: { observersVisible: true, allowScreenShare: false, recording: 'candidate' },
+    });
+    const nulls = roomBody({ questions: null, settings: { observersVisible: null, allowScreenShare: null, recording: null } });
+    for (const body of [roomBody(), full, nulls]) {
+      assert.ok(requestValid(body), `the spec accepts ${JSON.stringify(body)}: ${JSON.stringify(requestValid.errors)}`);
+      const created = await call('POST', '/api/v1/rooms', { body, status: 201 });
+      const got = await call('GET', `/api/v1/rooms/${created.json.roomId}`, { status: 200 });
+      assert.equal(got.json.state, 'scheduled');
+      roomId = roomId || created.json.roomId;
+    }
+    const invalid = {
+      'no interviewers': roomBody({ interviewers: [] }),
+      'no candidate': roomBody({ candidate: undefined }),
+      'an unknown type': roomBody({ type: 'casual' }),
+      'durationMinutes 0': roomBody({ durationMinutes: 0 }),
+      'a string boolean': roomBody({ settings: { observersVisible: 'yes' } }),
+      'a question without text': roomBody({ questions: [{ id: 'q1' }] }),
+    };
+    for (const [what, body] of Object.entries(invalid)) {
+      assert.ok(!requestValid(body), `the spec refuses a body with ${what}`);
+      const res = await call('POST', '/api/v1/rooms', { body, status: 400 });
+      assert.equal(res.json.code, 'invalid_request', `${what}: ${res.text}`);
+    }
+    const twice = roomBody({ questions: [{ id: 'q1', text: 'A' }, { id: 'q1', text: 'B' }] });
+    assert.equal((await call('POST', '/api/v1/rooms', { body: twice, status: 400 })).json.code, 'duplicate_question_id');
+    await call('POST', '/api/v1/rooms', { rawBody: 'not json', status: 400 });
+    const first = roomBody();
+    await call('POST', '/api/v1/rooms', { body: first, status: 201 });
+    const conflict = await call('POST', '/api/v1/rooms', { body: { ...first }, status: 409 });
+    assert.equal(conflict.json.code, 'conflict');
+    await call('POST', '/api/v1/rooms', { body: roomBody(), token: null, status: 401 });
+    await call('POST', '/api/v1/rooms', { rawBody: JSON.stringify(roomBody({ pad: 'x'.repeat(MAX_BODY_BYTES) })), status: 413 });
+    const chunked = await rawRequest('POST', '/api/v1/rooms', {
+      headers: { Authorization: `Bearer ${SERVICE_TOKEN}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      chunks: [JSON.stringify(roomBody())],
+    });
+    assert.equal(chunked.status, 411, chunked.text);
+    contract.check('POST', '/api/v1/rooms', chunked);
+
+    const room = `/api/v1/rooms/${roomId}`;
+    await call('GET', room, { token: recruiterA(), status: 200 });
+    await call('GET', room, { token: admin(), status: 200 });
+    await call('GET', room, { token: null, status: 401 });
+    await call('GET', room, { token: unknownRole(), status: 403 });
+    await call('GET', room, { token: recruiterB(), status: 404 });
+    await call('GET', `/api/v1/rooms/${NO_SUCH_ID}`, { status: 404 });
+    const badPath = await call('GET', '/api/v1/rooms/a%20b', { token: null, status: 400 });
+    assert.equal(badPath.json.code, 'bad_path');
+    await call('PUT', room, { body: roomBody(), status: 405, as: 'MethodNotAllowed' });
+
+    // the room's candidate session in the review API: kind live, its roomId
+    const { sessionId } = (await call('GET', room, { status: 200 })).json;
+    const list = await call('GET', `${REVIEW}/sessions?limit=100`, { token: recruiterA(), status: 200 });
+    const item = list.json.items.find((i) => i.sessionId === sessionId);
+    assert.deepEqual([item.kind, item.roomId], ['live', roomId], list.text);
+    const detail = await call('GET', `${REVIEW}/sessions/${sessionId}`, { token: recruiterA(), status: 200 });
+    assert.deepEqual([detail.json.kind, detail.json.roomId], ['live', roomId], detail.text);
+  });
+});
+
 test('imsd without S3: media URLs are null, a fresh URL is 503 storage_unavailable', { timeout: 60000 }, async () => {
   assert.ok(recorded, 'the recording test must have passed first');
   await withLogOnFailure(imsd, async () => {
@@ -333,6 +418,8 @@ test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavail
         ['GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: admin() }],
         ['GET', `${REVIEW}/media/${recorded.fileId}/url`, { token: admin() }],
         ['DELETE', `${REVIEW}/sessions/${recorded.sessionId}/media`, { token: admin() }],
+        ['POST', '/api/v1/rooms', { body: roomBody() }],
+        ['GET', `/api/v1/rooms/${roomId}`, {}],
       ];
       for (const [method, p, options] of calls) {
         const res = await call(method, p, { ...options, status: 503 });

@@ -35,12 +35,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       abort();
     break;
   case IMS_MESSAGE_ICE:
-    if (!message->candidate || message->mline_index > 64)
+    if (!message->candidate || message->mline_index > 64 ||
+        (message->pc && !g_str_has_prefix(message->pc, "pub:") &&
+         !g_str_has_prefix(message->pc, "sub:")))
+      abort();
+    break;
+  case IMS_MESSAGE_ROOM_JOIN:
+    if (!message->room_id || !message->room_id[0] || !message->token ||
+        strlen(message->room_id) > IMS_MESSAGE_MAX_ROOM_ID_LENGTH)
+      abort();
+    break;
+  case IMS_MESSAGE_PUBLISH:
+  case IMS_MESSAGE_SUBSCRIBE:
+    if (!message->sdp || !message->stream)
+      abort();
+    break;
+  case IMS_MESSAGE_MARK:
+    if ((message->question_index < 0) == (message->text == NULL) ||
+        message->question_index > IMS_MESSAGE_MAX_QUESTION_INDEX ||
+        (message->text && g_utf8_strlen(message->text, -1) > IMS_MESSAGE_MAX_TEXT_LENGTH))
       abort();
     break;
   default:
     break;
   }
+  if (message->stream && strcmp(message->stream, "camera") != 0 &&
+      strcmp(message->stream, "screen") != 0)
+    abort();
+  if (message->type != IMS_MESSAGE_MARK && (message->question_index != -1 || message->text))
+    abort();
   if (!type_name || strcmp(type_name, ims_message_type_to_string(message->type)) != 0)
     abort();
   return 0;

@@ -6,7 +6,10 @@
  * accepts (H.264 or VP8; only VP8 when only VP8 is accepted), Opus audio, payload types 0..127 and caps;
  * a refusal must be IMS_INGEST_ERROR_BAD_SDP with a message.  The same text goes through the
  * receiver's negotiation, ims_answer_negotiate(), with the same contract for a refusal; an accepted
- * one must give an SDP answer and the remote ICE credentials and fingerprint.
+ * one must give an SDP answer and the remote ICE credentials and fingerprint.  It goes through the
+ * screen share's negotiation (allow_video_only) and, as a live room subscriber's offer, through
+ * ims_answer_negotiate_subscriber() against a camera publisher (H.264 + Opus), with the same
+ * contract; an accepted subscriber answer carries at least one track, with the sender's SSRC.
  */
 #include <glib.h>
 #include <gst/gst.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer-send.h"
 #include "answer.h"
 #include "sdp.h"
 #include "take-result.h"
@@ -45,6 +49,35 @@ check_choice(const char *text, guint video_codecs)
   ims_sdp_offer_choice_clear(&choice);
 }
 
+static gboolean
+is_bad_sdp(const GError *error)
+{
+  return g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP) && error->message[0];
+}
+
+static gboolean
+answer_is_sane(const ImsNegotiation *negotiation)
+{
+  return negotiation->answer && g_str_has_prefix(negotiation->answer, "v=0") &&
+         negotiation->remote_ufrag && negotiation->remote_pwd && negotiation->remote_fingerprint;
+}
+
+/* The receive path's negotiation of text: a sane answer, or BAD_SDP. */
+static void
+check_negotiation(const char *text, const ImsAnswerLocal *local)
+{
+  ImsNegotiation negotiation = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (ims_answer_negotiate(text, 0, local, &negotiation, &error)) {
+    if (!answer_is_sane(&negotiation) || negotiation.video.codec == IMS_SDP_CODEC_NONE ||
+        (!local->allow_video_only && negotiation.audio.codec == IMS_SDP_CODEC_NONE))
+      abort();
+    ims_negotiation_clear(&negotiation);
+  } else if (!is_bad_sdp(error)) {
+    abort();
+  }
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -66,15 +99,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     .prefer_dtls_client = TRUE,
     .video_start_kbps = 2500,
   };
-  ImsNegotiation negotiation = { 0 };
+  check_negotiation(text, &local);
+  ImsAnswerLocal screen = local;
+  screen.allow_video_only = TRUE;
+  check_negotiation(text, &screen);
+
+  ImsNegotiation publisher = { 0 };
+  publisher.video.codec = IMS_SDP_CODEC_H264;
+  publisher.video.payload_type = 102;
+  publisher.audio.codec = IMS_SDP_CODEC_OPUS;
+  publisher.audio.payload_type = 111;
+  const ImsSubscriberLocal subscriber = {
+    .base = local, .video_ssrc = 11, .audio_ssrc = 22, .stream_id = "fuzz-camera"
+  };
+  ImsNegotiation out = { 0 };
   g_autoptr(GError) error = NULL;
-  if (ims_answer_negotiate(text, 0, &local, &negotiation, &error)) {
-    if (!negotiation.answer || !g_str_has_prefix(negotiation.answer, "v=0") ||
-        !negotiation.remote_ufrag || !negotiation.remote_pwd || !negotiation.remote_fingerprint)
+  if (ims_answer_negotiate_subscriber(text, &publisher, &subscriber, &out, &error)) {
+    if (!answer_is_sane(&out) || (out.video.codec == IMS_SDP_CODEC_NONE &&
+                                  out.audio.codec == IMS_SDP_CODEC_NONE) ||
+        (out.video.codec != IMS_SDP_CODEC_NONE && out.video.ssrc != 11) ||
+        (out.audio.codec != IMS_SDP_CODEC_NONE && out.audio.ssrc != 22))
       abort();
-    ims_negotiation_clear(&negotiation);
-  } else if (!g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP) ||
-             !error->message[0]) {
+    ims_negotiation_clear(&out);
+  } else if (!is_bad_sdp(error) || out.answer) {
     abort();
   }
   return 0;

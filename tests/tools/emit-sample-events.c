@@ -151,6 +151,11 @@ emit_all(gboolean optional_known)
   emit(IMS_EVENT_INTERVIEW_STARTED, ims_event_payload_interview_started(record, 0), correlation);
   emit(IMS_EVENT_INTERVIEW_COMPLETED, ims_event_payload_interview_completed(record, 0, 900.0, 2),
        correlation);
+  /* a live room's (docs/events.md "Live interviews") */
+  const char *room_id = "5b1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b14";
+  emit(IMS_EVENT_INTERVIEW_STARTED, ims_event_payload_room_started(record, room_id, 0), correlation);
+  emit(IMS_EVENT_INTERVIEW_COMPLETED,
+       ims_event_payload_room_completed(record, room_id, 0, 2700.0, 3), correlation);
 }
 
 int

@@ -20,9 +20,7 @@
  */
 #define G_LOG_DOMAIN "imsd.ingest-harness"
 
-#include <gio/gio.h>
-#include <gio/gunixinputstream.h>
-#include <json-glib/json-glib.h>
+#include "harness-lines.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -34,7 +32,6 @@ typedef struct {
   GMainLoop *loop;
   ImsMediaLoops *loops;
   ImsReceiver *receiver;
-  GDataInputStream *input;
   char *dir;
   int takes, take_index;
   double seconds, gap;
@@ -45,14 +42,7 @@ typedef struct {
   guint timer;
 } Harness;
 
-static void
-emit(JsonBuilder *builder)
-{
-  g_autoptr(JsonNode) root = json_builder_get_root(builder);
-  g_autofree char *text = json_to_string(root, FALSE);
-  printf("%s\n", text);
-  fflush(stdout);
-}
+#define emit harness_emit
 
 static void
 emit_simple(const char *type, const char *key, const char *value)
@@ -217,18 +207,10 @@ wait_for_media(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static void read_next_line(Harness *h);
-
 static void
-handle_line(Harness *h, const char *line)
+handle_message(JsonObject *msg, gpointer data)
 {
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, line, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    g_warning("ignoring non-JSON input line");
-    return;
-  }
-  JsonObject *msg = json_node_get_object(json_parser_get_root(parser));
+  Harness *h = data;
   const char *type = json_object_get_string_member_with_default(msg, "type", "");
   g_autoptr(GError) error = NULL;
   if (g_strcmp0(type, "offer") == 0) {
@@ -245,39 +227,6 @@ handle_line(Harness *h, const char *line)
             json_object_get_string_member_with_default(msg, "candidate", ""), &error))
       g_warning("candidate rejected: %s", error->message);
   }
-}
-
-static void
-on_line(GObject *source, GAsyncResult *result, gpointer data)
-{
-  Harness *h = data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = g_data_input_stream_read_line_finish_utf8(h->input, result, NULL, &error);
-  if (line == NULL) {
-    if (error != NULL && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      return;
-    g_message("stdin closed");
-    return; /* keep running: takes may still be in progress */
-  }
-  handle_line(h, line);
-  read_next_line(h);
-}
-
-static void
-read_next_line(Harness *h)
-{
-  g_data_input_stream_read_line_async(h->input, G_PRIORITY_DEFAULT, NULL, on_line, h);
-}
-
-/* GLib would print messages to stdout, which carries the JSON protocol. */
-static GLogWriterOutput
-log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  if (g_log_writer_default_would_drop(level, NULL))
-    return G_LOG_WRITER_HANDLED;
-  g_autofree char *line = g_log_writer_format_fields(level, fields, n_fields, FALSE);
-  fprintf(stderr, "%s\n", line);
-  return G_LOG_WRITER_HANDLED;
 }
 
 int
@@ -297,7 +246,7 @@ main(int argc, char **argv)
       "REMB sent to the browser, kbps (2500)", "KBPS" },
     { NULL },
   };
-  g_log_set_writer_func(log_to_stderr, NULL, NULL);
+  harness_log_to_stderr();
   g_autoptr(GOptionContext)
       options = g_option_context_new("- drive one ImsReceiver over stdin/stdout");
   g_option_context_add_main_entries(options, entries, NULL);
@@ -331,15 +280,12 @@ main(int argc, char **argv)
     ims_media_loops_free(h.loops);
     return 1;
   }
-  g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-  h.input = g_data_input_stream_new(in);
-  read_next_line(&h);
+  harness_read_lines(handle_message, NULL, &h); /* stdin closed: keep running, takes may go on */
 
   g_main_loop_run(h.loop);
 
   ims_receiver_free(h.receiver);
   ims_media_loops_free(h.loops);
-  g_object_unref(h.input);
   g_main_loop_unref(h.loop);
   g_free(h.dir);
   return h.exit_code;

@@ -10,7 +10,9 @@
 #include <gst/sdp/sdp.h>
 
 #include "answer.h"
+#include "answer-test.h"
 #include "take-result.h"
+#include "sdp-offers-room.h"
 #include "sdp-offers.h"
 
 static const ImsAnswerLocal LOCAL = {
@@ -21,32 +23,6 @@ static const ImsAnswerLocal LOCAL = {
   .prefer_dtls_client = TRUE,
   .video_start_kbps = 1500,
 };
-
-static char *
-replace_all(const char *text, const char *from, const char *to)
-{
-  g_auto(GStrv) parts = g_strsplit(text, from, -1);
-  return g_strjoinv(to, parts);
-}
-
-static int
-count(const char *text, const char *needle)
-{
-  int n = 0;
-  for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
-    n++;
-  return n;
-}
-
-/* The answer parses as SDP with n m-lines; returns it. */
-static GstSDPMessage *
-parse_answer(const char *answer, guint n)
-{
-  GstSDPMessage *msg = NULL;
-  assert_int_equal(gst_sdp_message_new_from_text(answer, &msg), GST_SDP_OK);
-  assert_int_equal(gst_sdp_message_medias_len(msg), n);
-  return msg;
-}
 
 static void
 test_chromium_offer(void **state)
@@ -223,6 +199,95 @@ test_other_mlines_are_rejected(void **state)
   ims_negotiation_clear(&n);
 }
 
+/* A screen share (Chromium: one sendonly video track, no audio m-line) is
+ * refused by default: the one-way interview needs both tracks. */
+static void
+test_video_only_refused_by_default(void **state)
+{
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_answer_negotiate(CHROMIUM_SCREEN_OFFER, 0, &LOCAL, &n, &error));
+  assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  assert_non_null(strstr(error->message, "audio"));
+  assert_null(n.answer);
+}
+
+/* With allow_video_only it is accepted: one recvonly video m-line, audio NONE. */
+static void
+test_video_only_screen_share(void **state)
+{
+  ImsAnswerLocal screen = LOCAL;
+  screen.allow_video_only = TRUE;
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(CHROMIUM_SCREEN_OFFER, 0, &screen, &n, &error));
+  assert_int_equal(n.video.codec, IMS_SDP_CODEC_H264);
+  assert_int_equal(n.video.payload_type, 108);
+  assert_int_equal(n.video.mline_index, 0);
+  assert_string_equal(n.video.mid, "0");
+  assert_int_equal(n.video.ssrc, 2969993862u);
+  assert_int_equal(n.video.mid_ext_id, 9);
+  assert_int_equal(n.audio.codec, IMS_SDP_CODEC_NONE);
+  assert_null(n.audio.mid);
+  assert_int_equal(n.audio.ssrc, 0);
+  assert_string_equal(n.remote_ufrag, "XEeK");
+  assert_true(g_str_has_prefix(n.remote_fingerprint, "sha-256 8E:D6:66"));
+  g_autoptr(GstSDPMessage) msg = parse_answer(n.answer, 1);
+  assert_non_null(strstr(n.answer, "a=group:BUNDLE 0\r\n"));
+  assert_non_null(strstr(n.answer, "m=video 9 UDP/TLS/RTP/SAVPF 108\r\n"));
+  assert_int_equal(count(n.answer, "a=recvonly\r\n"), 1);
+  assert_null(strstr(n.answer, "m=audio"));
+  assert_null(strstr(n.answer, "opus"));
+  ims_negotiation_clear(&n);
+
+  /* the flag takes audio when there is one: a camera offer is unchanged */
+  assert_true(ims_answer_negotiate(CHROMIUM_OFFER, 0, &screen, &n, &error));
+  assert_int_equal(n.audio.codec, IMS_SDP_CODEC_OPUS);
+  assert_int_equal(n.audio.payload_type, 111);
+  assert_non_null(strstr(n.answer, "a=group:BUNDLE 0 1\r\n"));
+  ims_negotiation_clear(&n);
+
+  /* an audio m-line without Opus is still refused, and so is no video */
+  g_autofree char *no_opus = replace_all(CHROMIUM_OFFER, "opus/48000/2", "ISAC/16000");
+  assert_false(ims_answer_negotiate(no_opus, 0, &screen, &n, &error));
+  assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  g_clear_error(&error);
+  const char *video = strstr(CHROMIUM_OFFER, "m=video");
+  g_autofree char *audio_only = g_strndup(CHROMIUM_OFFER, video - CHROMIUM_OFFER);
+  assert_false(ims_answer_negotiate(audio_only, 0, &screen, &n, &error));
+  assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_BAD_SDP));
+  assert_null(n.answer);
+}
+
+/* A screen share whose video is not the first m-line: the m-line before it
+ * (a data channel here) is rejected, not taken for the missing audio. */
+static void
+test_video_only_after_another_mline(void **state)
+{
+  ImsAnswerLocal screen = LOCAL;
+  screen.allow_video_only = TRUE;
+  const char *video = strstr(CHROMIUM_SCREEN_OFFER, "m=video");
+  g_autofree char *session = g_strndup(CHROMIUM_SCREEN_OFFER, video - CHROMIUM_SCREEN_OFFER);
+  g_autofree char *offer = g_strconcat(session,
+                                       "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+                                       "c=IN IP4 0.0.0.0\r\n"
+                                       "a=mid:1\r\n"
+                                       "a=sctp-port:5000\r\n",
+                                       video, NULL);
+  ImsNegotiation n = { 0 };
+  g_autoptr(GError) error = NULL;
+  assert_true(ims_answer_negotiate(offer, 0, &screen, &n, &error));
+  assert_int_equal(n.video.mline_index, 1);
+  assert_int_equal(n.audio.codec, IMS_SDP_CODEC_NONE);
+  g_autoptr(GstSDPMessage) msg = parse_answer(n.answer, 2);
+  const GstSDPMedia *data = gst_sdp_message_get_media(msg, 0);
+  assert_string_equal(gst_sdp_media_get_media(data), "application");
+  assert_int_equal(gst_sdp_media_get_port(data), 0);
+  assert_string_equal(gst_sdp_media_get_media(gst_sdp_message_get_media(msg, 1)), "video");
+  assert_null(strstr(n.answer, "m=audio"));
+  ims_negotiation_clear(&n);
+}
+
 /* [media] public_ip: a host candidate's public twin, as libnice writes its lines (priorities
  * of libnice 0.1.21: host UDP 120 << 24 | ..., host TCP 60 << 24 | ...). */
 static void
@@ -282,6 +347,9 @@ main(void)
     cmocka_unit_test(test_session_level_transport_attributes),
     cmocka_unit_test(test_refusals_are_bad_sdp),
     cmocka_unit_test(test_other_mlines_are_rejected),
+    cmocka_unit_test(test_video_only_refused_by_default),
+    cmocka_unit_test(test_video_only_screen_share),
+    cmocka_unit_test(test_video_only_after_another_mline),
     cmocka_unit_test(test_public_twin_of_host_candidates),
     cmocka_unit_test(test_no_public_twin),
   };

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "ingest-fixture.h"
 #include "media-loop.h"
 #include "receiver.h"
 
@@ -50,65 +51,27 @@ teardown(void **state)
 }
 
 static void
-on_answer(const char *sdp, gpointer data)
-{
-}
-static void
-on_ice_candidate(guint mline_index, const char *candidate, gpointer data)
-{
-}
-static void
-on_take_finished(const ImsTakeResult *result, gpointer data)
-{
-}
-static void
-on_failed(const GError *error, gpointer data)
-{
-}
-
-static const ImsIngestCallbacks callbacks = {
-  .on_answer = on_answer,
-  .on_ice_candidate = on_ice_candidate,
-  .on_take_finished = on_take_finished,
-  .on_failed = on_failed,
-};
-
-/* Waits (iterating the main context) until the loop's load is want, at most
- * timeout_ms; returns the load then. */
-static guint
-wait_for_load(ImsMediaLoop *loop, guint want, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_ms * 1000;
-  while (ims_media_loop_get_load(loop) != want && g_get_monotonic_time() < deadline) {
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    g_usleep(10 * 1000);
-  }
-  return ims_media_loop_get_load(loop);
-}
-
-static void
 test_free_gives_the_loop_back_once(void **state)
 {
   Fixture *f = *state;
   ImsMediaLoop *loop = ims_media_loops_get_loop(f->loops, 0);
   ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
   g_autoptr(GError) error = NULL;
-  ImsReceiver *first = ims_receiver_new("test-1", &config, &callbacks, NULL, &error);
+  ImsReceiver *first = ims_receiver_new("test-1", &config, &test_noop_ingest_callbacks, NULL, &error);
   assert_non_null(first);
-  ImsReceiver *second = ims_receiver_new("test-2", &config, &callbacks, NULL, &error);
+  ImsReceiver *second = ims_receiver_new("test-2", &config, &test_noop_ingest_callbacks, NULL, &error);
   assert_non_null(second);
   assert_int_equal(ims_media_loop_get_load(loop), 2);
 
   ims_receiver_free(first);
-  assert_int_equal(wait_for_load(loop, 1, 3000), 1);
+  assert_int_equal(test_wait_for_load(loop, 1, 3000), 1);
   /* the transport's close has run by now (it released the load); nothing
    * else gives one back: the second receiver is still counted */
   g_usleep(300 * 1000);
-  assert_int_equal(wait_for_load(loop, 0, 300), 1);
+  assert_int_equal(test_wait_for_load(loop, 0, 300), 1);
 
   ims_receiver_free(second);
-  assert_int_equal(wait_for_load(loop, 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(loop, 0, 3000), 0);
   g_usleep(300 * 1000);
   while (g_main_context_iteration(NULL, FALSE))
     ;

@@ -1,4 +1,4 @@
-/* test-token.c: unit tests for server/interview/token.c. Besides tokens from ims_token_issue(), tests build tokens
+/* test-token.c: unit tests for server/interview/token.c (candidate and room tokens). Besides tokens from ims_token_issue(), tests build tokens
  * by hand (base64url JSON + HMAC-SHA256 from GLib) so that each rule of ims_token_verify() is tested on
  * its own, with a hand-built correct token as the positive control. */
 #include <stdarg.h>
@@ -415,6 +415,170 @@ test_equal(void **state)
   assert_false(ims_token_equal(NULL, NULL));
 }
 
+/* Room tokens (docs/live-rooms.md): aud "imsd.room", sub room, pid participant, role, nbf, exp. */
+#define ROOM_NBF 1700000000
+#define ROOM_EXP 1700007200
+
+static char *
+issue_room_token(void)
+{
+  g_autoptr(GError) error = NULL;
+  char *token = ims_room_token_issue(SECRET, "room-1", "participant-2", "interviewer", ROOM_NBF,
+                                     ROOM_EXP, &error);
+  if (token == NULL)
+    fail_msg("%s", error->message);
+  return token;
+}
+
+/* Verifies a room token and expects failure with code; outputs must stay untouched. */
+static void
+assert_room_rejected(const char *secret, const char *token, gint64 now, int code)
+{
+  char *room_id = (char *) "untouched", *participant_id = room_id, *role = room_id;
+  g_autoptr(GError) error = NULL;
+  assert_false(ims_room_token_verify(secret, token, now, &room_id, &participant_id, &role, &error));
+  assert_non_null(error);
+  if (!g_error_matches(error, IMS_TOKEN_ERROR, code))
+    fail_msg("expected code %d, got %s (%d)", code, error->message, error->code);
+  assert_string_equal(room_id, "untouched");
+  assert_string_equal(participant_id, "untouched");
+  assert_string_equal(role, "untouched");
+}
+
+/* The claims of a good room token, with claim name's JSON value replaced by
+ * value (NULL: the claim left out).  Transfer full. */
+static char *
+room_payload(const char *name, const char *value)
+{
+  static const char *const claims[][2] = {
+    { "sub", "\"r\"" }, { "pid", "\"p\"" }, { "role", "\"observer\"" },
+    { "aud", "\"imsd.room\"" }, { "nbf", "1" }, { "exp", "1800000000" },
+  };
+  GString *json = g_string_new("{");
+  for (guint i = 0; i < G_N_ELEMENTS(claims); i++) {
+    gboolean replaced = name != NULL && g_str_equal(name, claims[i][0]);
+    if (replaced && value == NULL)
+      continue;
+    g_string_append_printf(json, "%s\"%s\":%s", json->len > 1 ? "," : "", claims[i][0],
+                           replaced ? value : claims[i][1]);
+  }
+  g_string_append_c(json, '}');
+  return g_string_free(json, FALSE);
+}
+
+static void
+test_room_round_trip(void **state)
+{
+  g_autofree char *token = issue_room_token();
+  const gint64 instants[] = { ROOM_NBF, ROOM_NBF + 60, ROOM_EXP };
+  for (guint i = 0; i < G_N_ELEMENTS(instants); i++) {
+    g_autofree char *room_id = NULL, *participant_id = NULL, *role = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!ims_room_token_verify(SECRET, token, instants[i], &room_id, &participant_id, &role, &error))
+      fail_msg("at %" G_GINT64_FORMAT ": %s", instants[i], error->message);
+    assert_string_equal(room_id, "room-1");
+    assert_string_equal(participant_id, "participant-2");
+    assert_string_equal(role, "interviewer");
+  }
+  /* The outputs may be NULL. */
+  assert_true(ims_room_token_verify(SECRET, token, ROOM_NBF, NULL, NULL, NULL, NULL));
+}
+
+static void
+test_room_window(void **state)
+{
+  g_autofree char *token = issue_room_token();
+  assert_room_rejected(SECRET, token, ROOM_EXP + 1, IMS_TOKEN_ERROR_EXPIRED);
+  assert_room_rejected(SECRET, token, G_MAXINT64, IMS_TOKEN_ERROR_EXPIRED);
+  assert_room_rejected(SECRET, token, ROOM_NBF - 1, IMS_TOKEN_ERROR_NOT_YET_VALID);
+  assert_room_rejected(SECRET, token, 0, IMS_TOKEN_ERROR_NOT_YET_VALID);
+}
+
+/* A candidate token does not open a room, and a room token is no candidate token, even under one secret. */
+static void
+test_room_audience_confusion(void **state)
+{
+  Fixture *fixture = *state;
+  assert_room_rejected(SECRET, fixture->token, NOW, IMS_TOKEN_ERROR_INVALID);
+  g_autofree char *room_token = issue_room_token();
+  /* A room token carries no iat: give it one so only the audience differs. */
+  g_autofree char *payload = room_payload("exp", "1700007200,\"iat\":1700000000");
+  g_autofree char *with_iat = make_token(HS256_HEADER, payload, SECRET);
+  assert_rejected(SECRET, room_token, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
+  assert_rejected(SECRET, with_iat, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
+  assert_true(ims_room_token_verify(SECRET, with_iat, ROOM_NBF, NULL, NULL, NULL, NULL));
+}
+
+static void
+test_room_signature(void **state)
+{
+  g_autofree char *token = issue_room_token();
+  assert_room_rejected(OTHER_SECRET, token, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
+  g_autofree char *tampered = g_strdup(token);
+  char *last = tampered + strlen(tampered) - 1;
+  *last = *last == 'A' ? 'B' : 'A';
+  assert_room_rejected(SECRET, tampered, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
+  g_autofree char *payload = room_payload(NULL, NULL);
+  g_autofree char *none = make_token("{\"alg\":\"none\"}", payload, NULL);
+  assert_room_rejected(SECRET, none, ROOM_NBF, IMS_TOKEN_ERROR_INVALID);
+}
+
+/* Each claim on its own: the unchanged payload is the positive control. */
+static void
+test_room_claims(void **state)
+{
+  g_autofree char *payload = room_payload(NULL, NULL);
+  g_autofree char *good = make_token(HS256_HEADER, payload, SECRET);
+  g_autofree char *room_id = NULL, *participant_id = NULL, *role = NULL;
+  assert_true(ims_room_token_verify(SECRET, good, NOW, &room_id, &participant_id, &role, NULL));
+  assert_string_equal(room_id, "r");
+  assert_string_equal(participant_id, "p");
+  assert_string_equal(role, "observer");
+  const struct {
+    const char *name, *value; /* value NULL: the claim is missing */
+  } changes[] = {
+    { "sub", NULL },   { "sub", "\"\"" },   { "sub", "7" },
+    { "pid", NULL },   { "pid", "7" },      { "pid", "\"\"" },
+    { "role", NULL },  { "role", "[]" },    { "aud", NULL },
+    { "aud", "\"imsd.candidate\"" },        { "aud", "\"imsd.review\"" },
+    { "nbf", NULL },   { "nbf", "\"1\"" },  { "exp", NULL },
+    { "exp", "1.8e9" }, { "exp", "\"1800000000\"" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(changes); i++) {
+    g_autofree char *changed = room_payload(changes[i].name, changes[i].value);
+    g_autofree char *token = make_token(HS256_HEADER, changed, SECRET);
+    assert_room_rejected(SECRET, token, NOW, IMS_TOKEN_ERROR_INVALID);
+  }
+  assert_room_rejected(SECRET, NULL, NOW, IMS_TOKEN_ERROR_INVALID);
+  assert_room_rejected(SECRET, "", NOW, IMS_TOKEN_ERROR_INVALID);
+  assert_room_rejected(SECRET, "a.b.c", NOW, IMS_TOKEN_ERROR_INVALID);
+  assert_room_rejected("", good, NOW, IMS_TOKEN_ERROR_INVALID);
+}
+
+static void
+test_room_issue_refuses_bad_arguments(void **state)
+{
+  const struct {
+    const char *secret, *room, *participant, *role;
+    gint64 not_before, expires;
+  } cases[] = {
+    { "", "r", "p", "candidate", 10, 20 },      { NULL, "r", "p", "candidate", 10, 20 },
+    { SECRET, "", "p", "candidate", 10, 20 },   { SECRET, "r", NULL, "candidate", 10, 20 },
+    { SECRET, "r", "p", "", 10, 20 },           { SECRET, "r\xff", "p", "candidate", 10, 20 },
+    { SECRET, "r", "p", "candidate", 20, 20 },  { SECRET, "r", "p", "candidate", 20, 10 },
+    { SECRET, "r", "p", "candidate", -1, 20 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *token = ims_room_token_issue(cases[i].secret, cases[i].room, cases[i].participant,
+                                                  cases[i].role, cases[i].not_before,
+                                                  cases[i].expires, &error);
+    if (token != NULL)
+      fail_msg("case %u issued a token", i);
+    assert_true(g_error_matches(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_INVALID));
+  }
+}
+
 int
 main(void)
 {
@@ -433,6 +597,12 @@ main(void)
     cmocka_unit_test_setup_teardown(test_issue_refuses_bad_arguments, setup, teardown),
     cmocka_unit_test_setup_teardown(test_session_id_with_json_characters, setup, teardown),
     cmocka_unit_test_setup_teardown(test_equal, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_round_trip, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_window, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_audience_confusion, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_signature, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_claims, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_issue_refuses_bad_arguments, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

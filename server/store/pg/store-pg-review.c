@@ -34,7 +34,8 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
           "s.completed_at") ","
                             " (SELECT count(*) FROM questions q WHERE q.session_id = s.id),"
                             " (SELECT count(*) FROM takes t WHERE t.session_id = s.id),"
-                            " count(*) OVER ()"
+                            " count(*) OVER (), s.kind,"
+                            " (SELECT r.id FROM rooms r WHERE r.session_id = s.id)"
                             " FROM sessions s"
                             " WHERE ($1::text IS NULL OR s.company_id = $1)"
                             " AND ($2::text IS NULL OR s.interview_id = $2)"
@@ -65,6 +66,8 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
     summary->question_count = (int) ims_pg_get_int(result, row, 10);
     summary->take_count = (int) ims_pg_get_int(result, row, 11);
     list->total = ims_pg_get_int(result, row, 12);
+    ims_session_kind_from_string(PQgetvalue(result, row, 13), &record->kind);
+    record->room_id = ims_pg_get_text(result, row, 14);
     g_ptr_array_add(list->summaries, summary);
   }
   return TRUE;

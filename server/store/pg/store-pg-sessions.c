@@ -1,18 +1,17 @@
 /* store-pg-sessions.c: the sessions and questions tables on PostgreSQL:
- * create a session with its questions, load one with its questions and
- * takes, save its progress.  See store.h for the contracts. */
+ * create a session with its questions (also for a live room's candidate
+ * session, store-pg-rooms.c), load one with its questions and takes, save
+ * its progress.  See store.h for the contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
 #include "pg-rows.h"
 #include "store-pg-tables.h"
 
-static gboolean
-ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
+/* Inserts the sessions row of record and its questions rows, inside the
+ * caller's transaction.  FALSE at the first statement that fails. */
+gboolean
+ims_pg_insert_session(ImsStorePg *self, const ImsSessionRecord *record, GError **error)
 {
-  const ImsSessionRecord *record = data;
-  if (!ims_pg_command(self, "BEGIN", error))
-    return FALSE;
-
   ImsPgParams params;
   ims_pg_params_init(&params);
   ims_pg_params_add_text(&params, record->id);
@@ -30,17 +29,18 @@ ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_time(&params, record->expires_at);
   ims_pg_params_add_time(&params, record->started_at);
   ims_pg_params_add_time(&params, record->completed_at);
+  ims_pg_params_add_text(&params, ims_session_kind_to_string(record->kind));
   PGresult *result = ims_pg_exec(
       self, "insert session",
       "INSERT INTO sessions (id, interview_id, invitation_id, user_id, candidate_email,"
       " company_id, profile, think_seconds, max_retakes, state, current_question,"
-      " created_at, expires_at, started_at, completed_at)"
+      " created_at, expires_at, started_at, completed_at, kind)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-      " coalesce($12::timestamptz, now()), $13, $14, $15)",
+      " coalesce($12::timestamptz, now()), $13, $14, $15, $16)",
       &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
-    goto error;
+    return FALSE;
   PQclear(result);
 
   for (guint i = 0; record->questions && i < record->questions->len; i++) {
@@ -58,16 +58,22 @@ ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
         &params, PGRES_COMMAND_OK, error);
     ims_pg_params_clear(&params);
     if (result == NULL)
-      goto error;
+      return FALSE;
     PQclear(result);
   }
-  if (!ims_pg_command(self, "COMMIT", error))
-    goto error;
   return TRUE;
+}
 
-error:
-  ims_pg_rollback(self);
-  return FALSE;
+static gboolean
+ims_pg_create_session_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  if (!ims_pg_command(self, "BEGIN", error))
+    return FALSE;
+  if (!ims_pg_insert_session(self, data, error) || !ims_pg_command(self, "COMMIT", error)) {
+    ims_pg_rollback(self);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -104,6 +110,12 @@ ims_pg_session_from_row(const PGresult *result, ImsSessionRecord *record, GError
   record->expires_at = ims_pg_get_int(result, 0, 12);
   record->started_at = ims_pg_get_int(result, 0, 13);
   record->completed_at = ims_pg_get_int(result, 0, 14);
+  const char *kind = PQgetvalue(result, 0, 15);
+  if (!ims_session_kind_from_string(kind, &record->kind)) {
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_QUERY, "unknown session kind '%s'", kind);
+    return FALSE;
+  }
+  record->room_id = ims_pg_get_text(result, 0, 16);
   return TRUE;
 }
 
@@ -129,7 +141,8 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
       self, "load session",
       "SELECT id, interview_id, invitation_id, user_id, candidate_email, company_id,"
       " profile, think_seconds, max_retakes, state, current_question, " IMS_PG_USEC("created_at") ", " IMS_PG_USEC(
-          "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") " FROM sessions WHERE id = $1",
+          "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") ", kind,"
+      " (SELECT r.id FROM rooms r WHERE r.session_id = sessions.id) FROM sessions WHERE id = $1",
       &params, PGRES_TUPLES_OK, error);
   /* clang-format on */
   if (session == NULL)

@@ -1,5 +1,6 @@
 /* store-pg-tables.h: the groups of tables, each filling its part of the
- * table of operations (store.h).  Only store-pg.c calls these. */
+ * table of operations (store.h).  Only store-pg.c calls the init functions;
+ * the table files share the few helpers at the end. */
 #pragma once
 
 #include "pg-connection.h"
@@ -14,3 +15,11 @@ void ims_store_pg_media_init(ImsStorePg *self);
 void ims_store_pg_events_init(ImsStorePg *self);
 /* store-pg-review.c: the recruiters' queries and the audit log. */
 void ims_store_pg_review_init(ImsStorePg *self);
+/* store-pg-rooms.c: live rooms with their participants, segments and recordings. */
+void ims_store_pg_rooms_init(ImsStorePg *self);
+
+/* Shared by the table files. */
+
+/* store-pg-sessions.c: inserts a session's row (its kind too) and its questions, inside the caller's
+ * transaction; FALSE at the first failing statement (the caller rolls back). */
+gboolean ims_pg_insert_session(ImsStorePg *self, const ImsSessionRecord *record, GError **error);
