@@ -73,6 +73,7 @@ test('bench/live-room.mjs runs an imsd live room round', async (t) => {
   const result = await runBench('imsd', ['--database-url', getDatabaseUrl('imsd_e2e_bench_live_room')]);
   const error = result.run?.rows?.[0]?.error || '';
   if (/^POST \/api\/v1\/rooms: HTTP 404/.test(error)) {
+    fs.rmSync(result.run.rows[0].dir, { recursive: true, force: true });   // kept by the bench for its error
     t.skip(`this build has no live rooms yet (${error.slice(0, 80)})`);
     return;
   }
