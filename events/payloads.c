@@ -135,6 +135,29 @@ ims_event_payload_candidate_completed(const ImsSessionRecord *record, int respon
   return finish(builder);
 }
 
+/* The members of media.uploaded, one-way take or composite (kind NULL: none). */
+static JsonNode *
+uploaded_payload(const char *user_id, const char *file_id, const char *session_id,
+                 const char *response_id, const char *kind, const char *key, const char *file_name,
+                 gint64 size_bytes, const char *content_type, const char *bucket)
+{
+  const char *slash = strrchr(key, '/');
+  g_autoptr(JsonBuilder) builder = json_builder_new();
+  json_builder_begin_object(builder);
+  ims_json_add_string(builder, "userId", user_id);
+  ims_json_add_string(builder, "fileId", file_id);
+  ims_json_add_string(builder, "sessionId", session_id);
+  ims_json_add_string(builder, "responseId", response_id);
+  if (kind)
+    ims_json_add_string(builder, "kind", kind);
+  ims_json_add_string(builder, "fileName", file_name ? file_name : slash ? slash + 1 : key);
+  ims_json_add_int(builder, "fileSize", size_bytes);
+  ims_json_add_string(builder, "mimeType", content_type ? content_type : "application/octet-stream");
+  ims_json_add_string(builder, "bucket", bucket);
+  ims_json_add_string(builder, "path", key);
+  return finish(builder);
+}
+
 JsonNode *
 ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, const char *bucket,
                                  const char *file_name)
@@ -142,25 +165,19 @@ ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file, 
   g_return_val_if_fail(user_id != NULL && bucket != NULL, NULL);
   g_return_val_if_fail(file != NULL && file->id != NULL && file->key != NULL, NULL);
   g_return_val_if_fail(file->session_id != NULL && file->take_id != NULL, NULL);
+  return uploaded_payload(user_id, file->id, file->session_id, file->take_id, NULL, file->key,
+                          file_name, file->size_bytes, file->content_type, bucket);
+}
 
-  const char *name = file_name;
-  if (!name) {
-    const char *slash = strrchr(file->key, '/');
-    name = slash ? slash + 1 : file->key;
-  }
-  g_autoptr(JsonBuilder) builder = json_builder_new();
-  json_builder_begin_object(builder);
-  ims_json_add_string(builder, "userId", user_id);
-  ims_json_add_string(builder, "fileId", file->id);
-  ims_json_add_string(builder, "sessionId", file->session_id);
-  ims_json_add_string(builder, "responseId", file->take_id);
-  ims_json_add_string(builder, "fileName", name);
-  ims_json_add_int(builder, "fileSize", file->size_bytes);
-  ims_json_add_string(builder, "mimeType",
-                      file->content_type ? file->content_type : "application/octet-stream");
-  ims_json_add_string(builder, "bucket", bucket);
-  ims_json_add_string(builder, "path", file->key);
-  return finish(builder);
+JsonNode *
+ims_event_payload_composite_uploaded(const char *user_id, const char *room_id,
+                                     const char *session_id, const char *key, gint64 size_bytes,
+                                     const char *bucket)
+{
+  g_return_val_if_fail(user_id != NULL && room_id != NULL && session_id != NULL, NULL);
+  g_return_val_if_fail(key != NULL && bucket != NULL, NULL);
+  return uploaded_payload(user_id, room_id, session_id, NULL, IMS_MEDIA_KIND_COMPOSITE, key, NULL,
+                          size_bytes, "video/mp4", bucket);
 }
 
 JsonNode *

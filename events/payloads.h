@@ -72,6 +72,15 @@ JsonNode *ims_event_payload_candidate_completed(const ImsSessionRecord *record, 
 JsonNode *ims_event_payload_media_uploaded(const char *user_id, const ImsMediaFile *file,
                                            const char *bucket, const char *file_name);
 
+/* media.uploaded of a live room's composite recording (docs/events.md, "Live interviews"): userId
+ * (the candidate's), fileId (room_id: a room has one composite), sessionId (the room's candidate
+ * session), responseId null (it answers no one question), kind "composite", fileName (the last
+ * segment of key), fileSize, mimeType "video/mp4", bucket, path (key). */
+#define IMS_MEDIA_KIND_COMPOSITE "composite"
+JsonNode *ims_event_payload_composite_uploaded(const char *user_id, const char *room_id,
+                                               const char *session_id, const char *key,
+                                               gint64 size_bytes, const char *bucket);
+
 /* media.processed: userId, fileId (the recording's), originalSize,
  * processedSize, processingDuration (seconds), renditions (one
  * {kind, path, mimeType, size} per ImsMediaFile* of renditions: kind, key,

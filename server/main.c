@@ -9,7 +9,8 @@
  *   config -> log -> store (PostgreSQL) -> database thread -> object store
  *   (S3) -> profiles -> media loops (the receive path's threads) -> processor
  *   -> relay (Kafka; its events listener is on the store) -> sessions context
- *   and registry -> live rooms (their registry, given the sessions') -> user events and their consumer -> retention -> REST api
+ *   and registry -> live rooms (the compositor, their registry, given the
+ *   sessions') -> user events and their consumer -> retention -> REST api
  *   -> crash recovery -> daemon (libwebsockets: listening)
  *
  * The two notifications on a finished take's way (docs/architecture.md) are
@@ -39,6 +40,7 @@
 #include "outbox-retention.h"
 #include "retention.h"
 #include "reviewer.h"
+#include "room-composite.h"
 #include "room-media.h"
 #include "room-registry.h"
 #include "session-media.h"
@@ -63,8 +65,13 @@ typedef struct {
   ImsRelayListener relay_listener; /* the store's events listener: pokes relay */
   ImsSessionContext session_context;
   ImsRegistry *registry;
+  ImsSessionContext room_sessions; /* session_context, but a room's takes are kept for the
+                                      composite before the processor gets them */
   ImsRoomContext room_context;
   ImsRoomRegistry *rooms; /* live rooms: room.join comes through registry */
+  ImsRoomCompositor *compositor; /* a live room's uploads and composite after End */
+  ImsRoomPresenceTable *presence; /* who is in the rooms: REST's "connected" */
+  ImsRoomPresence room_presence;
   ImsUserEvents users;
   ImsConsumer *consumer;                /* user-events and auth-events; NULL without Kafka */
   ImsRetention *retention;              /* NULL when every company keeps its media */
@@ -144,6 +151,26 @@ process_saved_take(gpointer data, const ImsProcessingJob *job)
   Imsd *imsd = data;
   if (imsd->processor) /* NULL once stopped: the next start's scan finds the take */
     ims_processor_take_finished(imsd->processor, job);
+}
+
+/* a live room's candidate take -> the composite keeps its file (the
+ * processor removes it once S3 has it), then processing as for a one-way take. */
+static void
+process_room_take(gpointer data, const ImsProcessingJob *job)
+{
+  Imsd *imsd = data;
+  if (imsd->compositor && job->take->path)
+    ims_room_compositor_keep_take(imsd->compositor, job->take->path);
+  process_saved_take(data, job);
+}
+
+/* a live room's End is written -> its recordings uploaded, its composite made. */
+static void
+composite_room(gpointer data, const char *room_id)
+{
+  Imsd *imsd = data;
+  if (imsd->compositor) /* NULL once stopped: the next start's scan finds the room */
+    ims_room_compositor_room_ended(imsd->compositor, room_id);
 }
 
 /* crash recovery -> processing: the takes cut by a crash are finished now. */
@@ -278,14 +305,29 @@ start_parts(Imsd *imsd, GError **error)
   };
   imsd->registry = ims_registry_new(&imsd->session_context, config->token_secret);
 
-  /* the rooms' candidate takes go to the processor through the sessions'
-   * take_saved; their media are the sessions' engine and settings */
+  /* the rooms' candidate takes go to the processor as the sessions' do (kept
+   * for the composite first); their media are the sessions' engine and
+   * settings; after End the compositor uploads and composes */
+  ImsRoomCompositorConfig compositor_config = {
+    .database = imsd->database,
+    .objects = imsd->objects,
+    .profiles = imsd->profiles,
+    .spool_dir = imsd->spool_dir,
+  };
+  imsd->compositor = ims_room_compositor_new(&compositor_config);
+  imsd->presence = ims_room_presence_table_new();
+  ims_room_compositor_scan(imsd->compositor);
+  imsd->room_sessions = imsd->session_context;
+  imsd->room_sessions.take_saved = process_room_take;
   imsd->room_context = (ImsRoomContext){
-    .sessions = &imsd->session_context,
+    .sessions = &imsd->room_sessions,
     .media = ims_room_media_ops(),
     .media_data = &imsd->media_data,
     .quality_interval_ms = 2000,
-    .room_ended = NULL, /* the composite (i12-composite) is wired here once it exists */
+    .room_ended = composite_room,
+    .room_ended_data = imsd,
+    .presence_changed = ims_room_presence_table_set,
+    .presence_data = imsd->presence,
   };
   ImsRoomRegistryConfig rooms_config = {
     .context = &imsd->room_context,
@@ -295,6 +337,10 @@ start_parts(Imsd *imsd, GError **error)
   };
   imsd->rooms = ims_room_registry_new(&rooms_config);
   ims_registry_set_rooms(imsd->registry, imsd->rooms);
+  imsd->room_presence = (ImsRoomPresence){
+    .is_connected = ims_room_presence_table_is_connected,
+    .data = imsd->presence,
+  };
 
   imsd->users = (ImsUserEvents){
     .database = imsd->database,
@@ -341,6 +387,7 @@ start_parts(Imsd *imsd, GError **error)
     .review_secret = config->jwt_secret,
     .review_public_key = imsd->review_public_key,
     .signed_url_seconds = config->signed_url_seconds,
+    .room_presence = &imsd->room_presence,
   };
 
   /* queued last before the daemon listens: the sessions' writes come after
@@ -365,7 +412,8 @@ start_parts(Imsd *imsd, GError **error)
  *   1. daemon: every socket closed; the peers detach, their sessions' last
  *      changes are queued;
  *   2. registry, then the rooms' registry: pending reads cancelled, the
- *      sessions and rooms released;
+ *      sessions and rooms released; the compositor: the room being worked
+ *      on finishes (its results queued), the others wait for the next start;
  *   3. processor: the takes being worked on finish (recorded at the next
  *      start); a take saved from here on waits for that start's scan;
  *   4. relay: detached from the store's listener, then up to 3 s for the
@@ -381,6 +429,7 @@ stop_parts(Imsd *imsd)
   g_clear_pointer(&imsd->daemon, ims_daemon_free);
   g_clear_pointer(&imsd->registry, ims_registry_free);
   g_clear_pointer(&imsd->rooms, ims_room_registry_free);
+  g_clear_pointer(&imsd->compositor, ims_room_compositor_free);
   g_clear_pointer(&imsd->processor, ims_processor_free);
   ims_relay_listener_set_relay(&imsd->relay_listener, NULL);
   if (imsd->relay) {
@@ -403,6 +452,7 @@ stop_parts(Imsd *imsd)
   g_clear_pointer(&imsd->retention, ims_retention_free);
   g_clear_pointer(&imsd->outbox_retention, ims_outbox_retention_free);
   g_clear_pointer(&imsd->database, ims_database_free);
+  g_clear_pointer(&imsd->presence, ims_room_presence_table_free); /* after its readers and rooms */
   ims_relay_listener_clear(&imsd->relay_listener);
   g_clear_pointer(&imsd->media_loops, ims_media_loops_free);
   g_clear_pointer(&imsd->objects, ims_object_store_free);

@@ -229,23 +229,25 @@ ims_sender_report(ImsSender *sender, gint64 now)
 
 /* ---- the subscriber's RTCP (loop) ---- */
 
-static ImsTrack
-track_of_ssrc(ImsSender *sender, guint32 ssrc, gboolean *found)
+/* The track the sender sends with ssrc: TRUE and *track, else FALSE. */
+static gboolean
+track_of_ssrc(ImsSender *sender, guint32 ssrc, ImsTrack *track)
 {
-  for (guint i = 0; i < IMS_TRACK_COUNT; i++)
-    if (sender->tracks[i].on && sender->ssrcs[i] == ssrc)
-      return *found = TRUE, (ImsTrack) i;
-  *found = FALSE;
-  return IMS_TRACK_VIDEO;
+  for (guint i = 0; i < IMS_TRACK_COUNT; i++) {
+    if (sender->tracks[i].on && sender->ssrcs[i] == ssrc) {
+      *track = (ImsTrack) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 /* A receiver report block about one of our SSRCs: loss and RTT. */
 static void
 on_report_block(ImsSender *sender, const ImsRtcpReportBlock *block, gint64 now)
 {
-  gboolean found;
-  ImsTrack track = track_of_ssrc(sender, block->ssrc, &found);
-  if (!found)
+  ImsTrack track;
+  if (!track_of_ssrc(sender, block->ssrc, &track))
     return;
   SendTrack *send = &sender->tracks[track];
   double rtt_ms = -1;

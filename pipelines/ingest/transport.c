@@ -17,6 +17,9 @@
  * -> copy into transport->recv_buf -> demux by the first byte (RFC 7983):
  * 20..63 DTLS, 128..191 RTP/RTCP (second byte 192..223: RTCP, RFC 5761) ->
  * srtp_unprotect(_rtcp) in place -> callback.  No allocation, no thread hop.
+ * Send path (ims_transport_send_rtcp(), and ims_transport_send_rtp() for a
+ * sender's forwarded media), on the loop thread: copy into send_buf ->
+ * srtp_protect(_rtcp) -> nice_agent_send.
  *
  * Lifetime: a refcount; the caller's reference is dropped by close, and each
  * piece of work posted to the loop holds one.  Close marks the transport

@@ -1,11 +1,59 @@
-/* rendition-private.h: what the rendition files share: running pipelines (rendition.c), reading back
- * the files rendition.c produced (rendition-inspect.c), re-timestamping a take (rendition-repair.c). */
+/* rendition-private.h: what the rendition files share: running pipelines and probing takes
+ * (rendition-pipeline.c), the encoders and the MP4's finish (rendition.c), reading back the files
+ * rendition.c produced (rendition-inspect.c), re-timestamping a take (rendition-repair.c); composite.c
+ * (a live room's composite) uses them too. */
 #pragma once
 
 #include <glib.h>
 #include <gst/gst.h>
 
+#include "profile.h"
+
 G_BEGIN_DECLS
+
+/* Room between a demuxer and each branch, so one stream running ahead never starves the muxer. */
+#define IMS_RENDITION_BRANCH_QUEUE "queue max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000"
+/* The samples FFmpeg's AAC encoder (avenc_aac) puts before the first real one (its initial_padding), at
+ * the encoder's rate: an MP4's audio edit list skips them (ims_rendition_finish_mp4), or the audio would
+ * play 21.3 ms late at 48 kHz.  GStreamer is not told of them; test-rendition-sync measures them. */
+#define IMS_RENDITION_AAC_PRIMING_SAMPLES 1024
+
+/* What a take's Matroska track headers say (ims_rendition_probe_take). */
+typedef struct {
+  gboolean has_video, has_audio;
+  char *video_codec; /* "h264", "vp8" or the caps name of anything else */
+  int width, height;
+  int fps_n, fps_d;
+  char *audio_codec;     /* "opus" or the caps name */
+  GstClockTime duration; /* GST_CLOCK_TIME_NONE if the file does not say */
+  gint64 size_bytes;
+} ImsTakeStreams;
+
+void ims_take_streams_clear(ImsTakeStreams *info);
+
+/* Reads the take's streams (the Matroska track headers) into *info without decoding anything (blocks
+ * for the demuxer's preroll, at most 20 s).  FALSE with IMS_RENDITION_ERROR_INPUT (info cleared) if
+ * the file is not a readable Matroska file with a video or audio stream, its audio is not Opus or its
+ * video not H.264 or VP8. */
+gboolean ims_rendition_probe_take(const char *input, ImsTakeStreams *info, GError **error);
+
+/* How long a pipeline over media_seconds of media may run: a fixed allowance plus a multiple. */
+double ims_rendition_timeout_seconds(double media_seconds);
+
+/* The decoder of "h264" or "vp8" in gst-launch syntax (static). */
+const char *ims_rendition_video_decoder(const char *video_codec);
+
+/* value rounded to the nearest even integer, at least 2 (video dimensions). */
+int ims_rendition_round_even(double value);
+
+/* The profile's H.264 encoder for width x height at frame_rate in gst-launch syntax, from raw video
+ * to parsed H.264: x264enc with one thread (the output does not depend on how many jobs run), its rate
+ * control, a keyframe every 2 s, the profile's H.264 profile and the level the size needs (at least the
+ * profile's).  Transfer full. */
+char *ims_rendition_h264_encoder(const ImsProfile *profile, int width, int height, int frame_rate);
+
+/* The profile's AAC encoder in gst-launch syntax, from raw audio to parsed AAC.  Transfer full. */
+char *ims_rendition_aac_encoder(const ImsProfile *profile);
 
 typedef struct {
   gboolean moov_before_mdat; /* fast start: the index precedes the media data */
@@ -64,5 +112,12 @@ gboolean ims_rendition_run_pipeline(GstElement *pipeline, const char *what, doub
 gboolean ims_rendition_repair_timestamps(const char *input, const char *output, gboolean has_video,
                                          gboolean has_audio, double timeout_seconds, guint *fixed,
                                          GError **error);
+
+/* Finishes an MP4 mp4mux wrote with faststart (what names it in errors): its creation times zeroed,
+ * the AAC priming trimmed by the audio edit list (has_audio; a warning if it cannot be), and *mp4 read
+ * back.  FALSE with IMS_RENDITION_ERROR_OUTPUT if the file is not such an MP4 or its moov does not
+ * precede its mdat. */
+gboolean ims_rendition_finish_mp4(const char *path, const char *what, gboolean has_audio,
+                                  ImsMp4Info *mp4, GError **error);
 
 G_END_DECLS

@@ -13,7 +13,9 @@
  * Every pipeline runs on the calling thread: its bus is polled with gst_bus_timed_pop_filtered(), no
  * GMainContext is involved, so worker threads of a pool can run jobs side by side.  The only state shared
  * between the calling thread and a streaming thread is ThumbnailGrab (locked, see there).
- * Reading the produced MP4 and WAV files back lives in rendition-inspect.c.
+ * Building and running pipelines and probing the take live in rendition-pipeline.c, reading the produced
+ * MP4 and WAV files back in rendition-inspect.c; the encoders and the MP4's finish here are shared with
+ * composite.c (rendition-private.h).
  */
 #define G_LOG_DOMAIN "imsd.rendition"
 
@@ -36,31 +38,9 @@ G_DEFINE_QUARK(ims-rendition-error-quark, ims_rendition_error)
 #define TIMEOUT_PER_MEDIA_SECOND 4
 /* Without a written duration (a crash-cut take), the duration is bounded by assuming this low a bitrate. */
 #define SLOWEST_TAKE_BYTES_PER_SECOND 4000
-#define PROBE_TIMEOUT_SECONDS 20
 #define DEFAULT_FRAME_RATE 30
-/* Room between the demuxer and each branch, so one stream running ahead never starves the muxer. */
-#define BRANCH_QUEUE "queue max-size-buffers=0 max-size-bytes=0 max-size-time=10000000000"
-/* The samples FFmpeg's AAC encoder (avenc_aac) puts before the first real one (its initial_padding), at
- * the encoder's rate: video.mp4's audio edit list skips them (rendition-inspect.c), or the audio would
- * play 21.3 ms late at 48 kHz.  GStreamer is not told of them; test-rendition-sync measures them. */
-#define AAC_PRIMING_SAMPLES 1024
-
-typedef struct {
-  gboolean has_video, has_audio;
-  char *video_codec; /* "h264", "vp8" or the caps name of anything else */
-  int width, height;
-  int fps_n, fps_d;
-  char *audio_codec;     /* "opus" or the caps name */
-  GstClockTime duration; /* GST_CLOCK_TIME_NONE if the file does not say */
-  gint64 size_bytes;
-} TakeInfo;
-
-static void
-take_info_clear(TakeInfo *info)
-{
-  g_clear_pointer(&info->video_codec, g_free);
-  g_clear_pointer(&info->audio_codec, g_free);
-}
+#define BRANCH_QUEUE IMS_RENDITION_BRANCH_QUEUE
+#define AAC_PRIMING_SAMPLES IMS_RENDITION_AAC_PRIMING_SAMPLES
 
 void
 ims_rendition_free(ImsRendition *rendition)
@@ -139,244 +119,56 @@ level_needed(int width, int height, int frame_rate)
   return G_N_ELEMENTS(h264_levels) - 1;
 }
 
-static int
-round_even(double value)
+/* See rendition-private.h. */
+int
+ims_rendition_round_even(double value)
 {
   int rounded = (int) (value / 2.0 + 0.5) * 2;
   return rounded < 2 ? 2 : rounded;
 }
 
-/* ---- running pipelines ---------------------------------------------------------------------------- */
-
 /* See rendition-private.h. */
-GstElement *
-ims_rendition_build_pipeline(const char *what, const char *description, const char *input,
-                             const char *output, GError **error)
+double
+ims_rendition_timeout_seconds(double media_seconds)
 {
-  g_autoptr(GError) parse_error = NULL;
-  GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
-                                               &parse_error);
-  if (pipeline == NULL) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
-                "%s: cannot build pipeline: %s", what,
-                parse_error != NULL ? parse_error->message : "unknown error");
-    return NULL;
-  }
-  if (input != NULL) {
-    g_autoptr(GstElement) src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
-    g_object_set(src, "location", input, NULL);
-  }
-  if (output != NULL) {
-    g_autoptr(GstElement) sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
-    g_object_set(sink, "location", output, NULL);
-  }
-  return pipeline;
-}
-
-/* See rendition-private.h. */
-gboolean
-ims_rendition_run_pipeline(GstElement *pipeline, const char *what, double timeout_seconds,
-                           GError **error)
-{
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gboolean ok = FALSE;
-  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    /* The reason, if any, is an error message on the bus. */
-    g_autoptr(GstMessage) message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-    g_autoptr(GError) gst_error = NULL;
-    if (message != NULL)
-      gst_message_parse_error(message, &gst_error, NULL);
-    int code = gst_error != NULL && gst_error->domain == GST_RESOURCE_ERROR &&
-                       gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE
-                   ? IMS_RENDITION_ERROR_OUTPUT
-                   : IMS_RENDITION_ERROR_PIPELINE;
-    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: cannot start: %s", what,
-                gst_error != NULL ? gst_error->message : "state change failed");
-    gst_element_set_state(pipeline, GST_STATE_NULL);
-    return FALSE;
-  }
-  gint64 deadline = g_get_monotonic_time() + (gint64) (timeout_seconds * G_USEC_PER_SEC);
-  for (;;) {
-    gint64 remaining = deadline - g_get_monotonic_time();
-    if (remaining <= 0) {
-      g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
-                  "%s: timed out after %.0f s", what, timeout_seconds);
-      break;
-    }
-    g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
-        bus, remaining * GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
-    if (message == NULL)
-      continue;
-    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
-      ok = TRUE;
-      break;
-    }
-    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_APPLICATION) {
-      if (gst_message_has_name(message, "ims-stop")) {
-        ok = TRUE;
-        break;
-      }
-      continue;
-    }
-    g_autoptr(GError) gst_error = NULL;
-    g_autofree char *debug = NULL;
-    gst_message_parse_error(message, &gst_error, &debug);
-    int code = IMS_RENDITION_ERROR_PIPELINE;
-    if (gst_error->domain == GST_RESOURCE_ERROR &&
-        (gst_error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT ||
-         gst_error->code == GST_RESOURCE_ERROR_WRITE ||
-         gst_error->code == GST_RESOURCE_ERROR_OPEN_WRITE))
-      code = IMS_RENDITION_ERROR_OUTPUT;
-    else if (gst_error->domain == GST_STREAM_ERROR &&
-             (gst_error->code == GST_STREAM_ERROR_DEMUX ||
-              gst_error->code == GST_STREAM_ERROR_WRONG_TYPE ||
-              gst_error->code == GST_STREAM_ERROR_TYPE_NOT_FOUND))
-      code = IMS_RENDITION_ERROR_INPUT;
-    g_set_error(error, IMS_RENDITION_ERROR, code, "%s: %s: %s", what,
-                GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), gst_error->message);
-    g_debug("%s: %s", what, debug != NULL ? debug : "");
-    break;
-  }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  return ok;
-}
-
-/* ---- probing the take ----------------------------------------------------------------------------- */
-
-static void
-on_probe_pad_added(GstElement *demux, GstPad *pad, gpointer user_data)
-{
-  TakeInfo *info = user_data; /* written here (streaming thread) before "no-more-pads"; read after it */
-  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
-  if (caps == NULL || gst_caps_is_empty(caps))
-    return;
-  const GstStructure *structure = gst_caps_get_structure(caps, 0);
-  const char *name = gst_structure_get_name(structure);
-  if (g_str_has_prefix(name, "video/") && !info->has_video) {
-    info->has_video = TRUE;
-    info->video_codec = g_strdup(g_str_equal(name, "video/x-h264")  ? "h264"
-                                 : g_str_equal(name, "video/x-vp8") ? "vp8"
-                                                                    : name);
-    gst_structure_get_int(structure, "width", &info->width);
-    gst_structure_get_int(structure, "height", &info->height);
-    if (!gst_structure_get_fraction(structure, "framerate", &info->fps_n, &info->fps_d))
-      info->fps_n = 0;
-  } else if (g_str_has_prefix(name, "audio/") && !info->has_audio) {
-    info->has_audio = TRUE;
-    info->audio_codec = g_strdup(g_str_equal(name, "audio/x-opus") ? "opus" : name);
-  }
-}
-
-static void
-on_probe_no_more_pads(GstElement *demux, gpointer user_data)
-{
-  gst_element_post_message(demux, gst_message_new_application(
-                                      GST_OBJECT(demux), gst_structure_new_empty("ims-probe-done")));
-}
-
-/* Reads the take's streams (the Matroska track headers) without decoding anything.  FALSE with
- * IMS_RENDITION_ERROR_INPUT if the file is not a readable Matroska file with a video or audio stream. */
-static gboolean
-probe_take(const char *input, TakeInfo *info, GError **error)
-{
-  memset(info, 0, sizeof *info);
-  info->duration = GST_CLOCK_TIME_NONE;
-  GStatBuf stat_buf;
-  if (g_stat(input, &stat_buf) != 0) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: %s", input,
-                g_strerror(errno));
-    return FALSE;
-  }
-  info->size_bytes = stat_buf.st_size;
-
-  g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline(
-      "probe", "filesrc name=src ! matroskademux name=demux", input, NULL, error);
-  if (pipeline == NULL)
-    return FALSE;
-  g_autoptr(GstElement) demux = gst_bin_get_by_name(GST_BIN(pipeline), "demux");
-  g_signal_connect(demux, "pad-added", G_CALLBACK(on_probe_pad_added), info);
-  g_signal_connect(demux, "no-more-pads", G_CALLBACK(on_probe_no_more_pads), NULL);
-
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PAUSED);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(
-      bus, PROBE_TIMEOUT_SECONDS * GST_SECOND, GST_MESSAGE_ERROR | GST_MESSAGE_APPLICATION);
-  gboolean ok = message != NULL && GST_MESSAGE_TYPE(message) == GST_MESSAGE_APPLICATION;
-  if (ok) {
-    gint64 duration = -1;
-    if (gst_element_query_duration(demux, GST_FORMAT_TIME, &duration) && duration > 0)
-      info->duration = duration;
-  }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  g_signal_handlers_disconnect_by_data(demux, info);
-
-  if (!ok) {
-    g_autoptr(GError) gst_error = NULL;
-    if (message != NULL)
-      gst_message_parse_error(message, &gst_error, NULL);
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: not a readable take: %s",
-                input, gst_error != NULL ? gst_error->message : "no streams found in time");
-    take_info_clear(info);
-    return FALSE;
-  }
-  if (!info->has_video && !info->has_audio) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
-                "%s: no audio or video stream", input);
-    return FALSE;
-  }
-  if (info->has_audio && !g_str_equal(info->audio_codec, "opus")) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT, "%s: audio is %s, not Opus",
-                input, info->audio_codec);
-    take_info_clear(info);
-    return FALSE;
-  }
-  if (info->has_video &&
-      ((!g_str_equal(info->video_codec, "h264") && !g_str_equal(info->video_codec, "vp8")) ||
-       info->width <= 0 || info->height <= 0)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_INPUT,
-                "%s: video is %s %dx%d, not H.264 or VP8", input, info->video_codec, info->width,
-                info->height);
-    take_info_clear(info);
-    return FALSE;
-  }
-  return TRUE;
+  return TIMEOUT_BASE_SECONDS + TIMEOUT_PER_MEDIA_SECOND * media_seconds;
 }
 
 static double
-timeout_for(const TakeInfo *info)
+timeout_for(const ImsTakeStreams *info)
 {
-  double media_seconds = GST_CLOCK_TIME_IS_VALID(info->duration)
-                             ? (double) info->duration / GST_SECOND
-                             : (double) info->size_bytes / SLOWEST_TAKE_BYTES_PER_SECOND;
-  return TIMEOUT_BASE_SECONDS + TIMEOUT_PER_MEDIA_SECOND * media_seconds;
+  return ims_rendition_timeout_seconds(GST_CLOCK_TIME_IS_VALID(info->duration)
+                                           ? (double) info->duration / GST_SECOND
+                                           : (double) info->size_bytes / SLOWEST_TAKE_BYTES_PER_SECOND);
 }
 
 /* ---- pipeline descriptions ------------------------------------------------------------------------ */
 
-static const char *
-decoder_for(const char *video_codec)
+/* See rendition-private.h. */
+const char *
+ims_rendition_video_decoder(const char *video_codec)
 {
   return g_str_equal(video_codec, "h264") ? "h264parse ! avdec_h264" : "vp8dec";
 }
 
 static gboolean
-mp4_is_remux(const ImsProfile *profile, const TakeInfo *info)
+mp4_is_remux(const ImsProfile *profile, const ImsTakeStreams *info)
 {
   return g_str_equal(info->video_codec, "h264") && info->height <= profile->mp4_max_height;
 }
 
 /* The size a transcode scales to: no taller than mp4_max_height, aspect kept, even dimensions. */
 static void
-mp4_transcode_size(const ImsProfile *profile, const TakeInfo *info, int *width, int *height)
+mp4_transcode_size(const ImsProfile *profile, const ImsTakeStreams *info, int *width, int *height)
 {
   int target_height = MIN(info->height, profile->mp4_max_height);
-  *height = round_even(target_height);
-  *width = round_even((double) info->width * target_height / info->height);
+  *height = ims_rendition_round_even(target_height);
+  *width = ims_rendition_round_even((double) info->width * target_height / info->height);
 }
 
 /* The gst-launch description of video.mp4 for this take (with_video/with_audio: which branches). */
 static char *
-mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_video,
+mp4_description(const ImsProfile *profile, const ImsTakeStreams *info, gboolean with_video,
                 gboolean with_audio)
 {
   GString *description = g_string_new("filesrc name=src ! matroskademux name=demux "
@@ -391,39 +183,54 @@ mp4_description(const ImsProfile *profile, const TakeInfo *info, gboolean with_v
     int frame_rate = info->fps_n > 0 && info->fps_d > 0
                          ? (info->fps_n + info->fps_d / 2) / info->fps_d
                          : DEFAULT_FRAME_RATE;
-    g_autofree char *rate_control = profile->video_bitrate_kbps > 0
-                                        ? g_strdup_printf("pass=cbr bitrate=%d",
-                                                          profile->video_bitrate_kbps)
-                                        : g_strdup_printf("pass=qual quantizer=%d",
-                                                          profile->video_quality);
-    /* A take larger or faster than the profile planned for (another aspect ratio, a higher frame rate)
-     * gets the level it needs rather than a failed negotiation. */
-    gsize level = MAX(level_index(profile->h264_level), level_needed(width, height, frame_rate));
-    g_string_append_printf(
-        description,
-        "demux.video_0 ! " BRANCH_QUEUE " ! %s ! videoconvert ! videoscale ! "
-        "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
-        "x264enc threads=1 speed-preset=veryfast key-int-max=%d %s ! "
-        "video/x-h264,profile=(string)%s,level=(string)%s ! h264parse ! mux.video_0 ",
-        decoder_for(info->video_codec), width, height, MAX(1, 2 * frame_rate), rate_control,
-        profile->h264_profile, h264_levels[level].name);
+    g_autofree char *encoder = ims_rendition_h264_encoder(profile, width, height, frame_rate);
+    g_string_append_printf(description,
+                           "demux.video_0 ! " BRANCH_QUEUE " ! %s ! videoconvert ! videoscale ! "
+                           "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! %s ! mux.video_0 ",
+                           ims_rendition_video_decoder(info->video_codec), width, height, encoder);
   }
-  if (with_audio)
+  if (with_audio) {
+    g_autofree char *encoder = ims_rendition_aac_encoder(profile);
     g_string_append_printf(description,
                            "demux.audio_0 ! " BRANCH_QUEUE
-                           " ! opusdec ! audioconvert ! audioresample ! "
-                           "avenc_aac bitrate=%d ! aacparse ! mux.audio_0 ",
-                           profile->aac_bitrate_kbps * 1000);
+                           " ! opusdec ! audioconvert ! audioresample ! %s ! mux.audio_0 ",
+                           encoder);
+  }
   return g_string_free(description, FALSE);
 }
 
+/* See rendition-private.h. */
+char *
+ims_rendition_h264_encoder(const ImsProfile *profile, int width, int height, int frame_rate)
+{
+  g_autofree char *rate_control = profile->video_bitrate_kbps > 0
+                                      ? g_strdup_printf("pass=cbr bitrate=%d",
+                                                        profile->video_bitrate_kbps)
+                                      : g_strdup_printf("pass=qual quantizer=%d",
+                                                        profile->video_quality);
+  /* A take larger or faster than the profile planned for (another aspect ratio, a higher frame rate)
+   * gets the level it needs rather than a failed negotiation. */
+  gsize level = MAX(level_index(profile->h264_level), level_needed(width, height, frame_rate));
+  return g_strdup_printf("x264enc threads=1 speed-preset=veryfast key-int-max=%d %s ! "
+                         "video/x-h264,profile=(string)%s,level=(string)%s ! h264parse",
+                         MAX(1, 2 * frame_rate), rate_control, profile->h264_profile,
+                         h264_levels[level].name);
+}
+
+/* See rendition-private.h. */
+char *
+ims_rendition_aac_encoder(const ImsProfile *profile)
+{
+  return g_strdup_printf("avenc_aac bitrate=%d ! aacparse", profile->aac_bitrate_kbps * 1000);
+}
+
 static char *
-thumbnail_decode_description(const TakeInfo *info)
+thumbnail_decode_description(const ImsTakeStreams *info)
 {
   return g_strdup_printf("filesrc name=src ! matroskademux name=demux demux.video_0 ! " BRANCH_QUEUE
                          " ! %s ! "
                          "fakesink name=frames signal-handoffs=true sync=false",
-                         decoder_for(info->video_codec));
+                         ims_rendition_video_decoder(info->video_codec));
 }
 
 static char *
@@ -470,8 +277,34 @@ fill_size(ImsRendition *rendition, GError **error)
   return TRUE;
 }
 
+/* See rendition-private.h. */
+gboolean
+ims_rendition_finish_mp4(const char *path, const char *what, gboolean has_audio, ImsMp4Info *mp4,
+                         GError **error)
+{
+  g_autoptr(GError) mp4_error = NULL;
+  ImsMp4Rewrite rewrite = { .zero_times = TRUE,
+                            .audio_priming_samples = has_audio ? AAC_PRIMING_SAMPLES : 0 };
+  if (!ims_mp4_inspect(path, &rewrite, mp4, &mp4_error)) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "%s: %s", what,
+                mp4_error->message);
+    return FALSE;
+  }
+  if (!mp4->moov_before_mdat) {
+    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT,
+                "%s: moov is not before mdat", what);
+    return FALSE;
+  }
+  if (has_audio && mp4->audio_media_time != AAC_PRIMING_SAMPLES)
+    g_warning(
+        "%s: %s: the AAC priming could not be trimmed (audio edit list media_time %" G_GINT64_FORMAT
+        "): its audio plays %d samples late",
+        what, path, mp4->audio_media_time, AAC_PRIMING_SAMPLES);
+  return TRUE;
+}
+
 static gboolean
-make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info,
+make_mp4(const ImsProfile *profile, const char *input, const ImsTakeStreams *info,
          ImsRendition *rendition, GError **error)
 {
   gboolean with_video = profile->video && info->has_video;
@@ -484,24 +317,8 @@ make_mp4(const ImsProfile *profile, const char *input, const TakeInfo *info,
   rendition->transcoded = with_video && !mp4_is_remux(profile, info);
 
   ImsMp4Info mp4;
-  g_autoptr(GError) mp4_error = NULL;
-  ImsMp4Rewrite rewrite = { .zero_times = TRUE,
-                            .audio_priming_samples = info->has_audio ? AAC_PRIMING_SAMPLES : 0 };
-  if (!ims_mp4_inspect(rendition->path, &rewrite, &mp4, &mp4_error)) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT, "video/mp4: %s",
-                mp4_error->message);
+  if (!ims_rendition_finish_mp4(rendition->path, "video/mp4", info->has_audio, &mp4, error))
     return FALSE;
-  }
-  if (!mp4.moov_before_mdat) {
-    g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_OUTPUT,
-                "video/mp4: moov is not before mdat");
-    return FALSE;
-  }
-  if (info->has_audio && mp4.audio_media_time != AAC_PRIMING_SAMPLES)
-    g_warning(
-        "video/mp4: %s: the AAC priming could not be trimmed (audio edit list media_time %" G_GINT64_FORMAT
-        "): its audio plays %d samples late",
-        rendition->path, mp4.audio_media_time, AAC_PRIMING_SAMPLES);
   rendition->duration_ms = mp4.duration_ms;
   rendition->width = mp4.width;
   rendition->height = mp4.height;
@@ -544,7 +361,7 @@ on_frame(GstElement *sink, GstBuffer *buffer, GstPad *pad, gpointer user_data)
 }
 
 static gboolean
-make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *info,
+make_thumbnail(const ImsProfile *profile, const char *input, const ImsTakeStreams *info,
                ImsRendition *rendition, GError **error)
 {
   g_autofree char *decode = thumbnail_decode_description(info);
@@ -580,7 +397,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
     return FALSE;
   }
   int width = profile->thumbnail_width;
-  int height = round_even((double) frame_height * width / frame_width);
+  int height = ims_rendition_round_even((double) frame_height * width / frame_width);
   g_autofree char *encode = thumbnail_encode_description(profile, width, height);
   g_autoptr(GstElement)
       encoder = ims_rendition_build_pipeline("thumbnail", encode, NULL, rendition->path, error);
@@ -601,7 +418,7 @@ make_thumbnail(const ImsProfile *profile, const char *input, const TakeInfo *inf
 }
 
 static gboolean
-make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GError **error)
+make_wav(const char *input, const ImsTakeStreams *info, ImsRendition *rendition, GError **error)
 {
   g_autoptr(GstElement) pipeline = ims_rendition_build_pipeline("audio/wav-16k", wav_description(),
                                                                 input, rendition->path, error);
@@ -621,7 +438,7 @@ make_wav(const char *input, const TakeInfo *info, ImsRendition *rendition, GErro
 
 /* Makes every rendition from input (probed into info).  NULL with an error; outputs removed then. */
 static GPtrArray *
-make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *info,
+make_renditions(const ImsProfile *profile, const char *input, const ImsTakeStreams *info,
                 const char *out_dir, GError **error)
 {
   g_autoptr(GPtrArray)
@@ -654,7 +471,7 @@ make_renditions(const ImsProfile *profile, const char *input, const TakeInfo *in
  * input (removed after), flagged repaired.  NULL with first_error (the copy changed nothing: it cannot
  * help) or the repaired attempt's error otherwise. */
 static GPtrArray *
-make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info,
+make_repaired(const ImsProfile *profile, const char *input, const ImsTakeStreams *info,
               const char *out_dir, GError *first_error, GError **error)
 {
   g_autoptr(GError) first = first_error;
@@ -674,11 +491,11 @@ make_repaired(const ImsProfile *profile, const char *input, const TakeInfo *info
   }
   g_message("%s: %s; re-timestamped %u buffer(s) that were not increasing, trying again", input,
             first->message, fixed);
-  TakeInfo copy_info;
+  ImsTakeStreams copy_info;
   GPtrArray *renditions = NULL;
-  if (probe_take(copy, &copy_info, &repair_error)) {
+  if (ims_rendition_probe_take(copy, &copy_info, &repair_error)) {
     renditions = make_renditions(profile, copy, &copy_info, out_dir, &repair_error);
-    take_info_clear(&copy_info);
+    ims_take_streams_clear(&copy_info);
   }
   g_unlink(copy);
   if (renditions == NULL) {
@@ -706,8 +523,8 @@ ims_renditions_make(const ImsProfile *profile, const char *input, const char *ou
                 out_dir);
     return NULL;
   }
-  TakeInfo info;
-  if (!probe_take(input, &info, error))
+  ImsTakeStreams info;
+  if (!ims_rendition_probe_take(input, &info, error))
     return NULL;
 
   GError *first_error = NULL;
@@ -716,7 +533,7 @@ ims_renditions_make(const ImsProfile *profile, const char *input, const char *ou
     g_propagate_error(error, first_error); /* the disk, not the take: nothing to repair */
   else if (renditions == NULL)
     renditions = make_repaired(profile, input, &info, out_dir, first_error, error);
-  take_info_clear(&info);
+  ims_take_streams_clear(&info);
   return renditions;
 }
 
@@ -728,7 +545,7 @@ ims_renditions_check_profile(const ImsProfile *profile, GError **error)
     gst_init(NULL, NULL);
   /* The level must hold the largest 16:9 video the profile makes at the frame rate it asks for. */
   int planned_height = profile->mp4_max_height,
-      planned_width = round_even(planned_height * 16.0 / 9.0);
+      planned_width = ims_rendition_round_even(planned_height * 16.0 / 9.0);
   gsize needed = level_needed(planned_width, planned_height, profile->max_frame_rate);
   if (profile->video && level_index(profile->h264_level) < needed) {
     g_set_error(error, IMS_RENDITION_ERROR, IMS_RENDITION_ERROR_PIPELINE,
@@ -738,7 +555,7 @@ ims_renditions_check_profile(const ImsProfile *profile, GError **error)
     return FALSE;
   }
   /* Every variant the profile can produce: H.264 within limits (remux), H.264 too tall and VP8 (transcode). */
-  TakeInfo takes[] = {
+  ImsTakeStreams takes[] = {
     { .has_video = TRUE,
       .has_audio = TRUE,
       .video_codec = (char *) "h264",

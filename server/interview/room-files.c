@@ -221,6 +221,19 @@ new_take(ImsRoom *room, int question_index, gint64 now)
   return take;
 }
 
+int
+ims_room_count_responses(ImsRoom *room)
+{
+  int responses = 0;
+  for (guint i = 0; i < room->record->segments->len; i++) {
+    const ImsRoomSegment *segment = g_ptr_array_index(room->record->segments, i);
+    const ImsTake *take = find_take(room, segment->take_id);
+    if (take && (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED))
+      responses++;
+  }
+  return responses;
+}
+
 void
 ims_room_close_segment(ImsRoom *room, gint64 now, RoomWrite *write)
 {
@@ -339,7 +352,6 @@ finalize_file(ImsRoom *room, OpenFile *file, const ImsTakeResult *result, gboole
                      ims_event_payload_candidate_response_submitted(room->session, take, NULL),
                      ROOM_LOG_ID(room));
       ims_room_write_events(write, events);
-      room->responses++;
     }
     ims_room_write_update_take(write, take, has_media);
   }

@@ -68,7 +68,6 @@ struct _ImsRoom {
   guint idle_close_id;
   guint quality_id;
   gboolean completing;        /* ended: interview.completed waits for the open files */
-  int responses;              /* question segments announced (candidate.response_submitted) */
   guint unsaved;              /* writes queued, not done yet */
   ImsDoneFunc shutdown_done;
   gpointer shutdown_data;
@@ -100,6 +99,10 @@ ImsRoomSegment *ims_room_open_segment(ImsRoom *room);
  * The steps go into write, in that order. */
 void ims_room_open_segment_at(ImsRoom *room, int question_index, ImsQuestion *off_script,
                               RoomWrite *write, gint64 now);
+/* The question segments announced (candidate.response_submitted): those
+ * whose take has media, counted from the takes (a room read again after a
+ * sweep counts those announced before). */
+int ims_room_count_responses(ImsRoom *room);
 /* Closes the open segment at now (its take failed if it never had a file). */
 void ims_room_close_segment(ImsRoom *room, gint64 now, RoomWrite *write);
 /* Starts publication's file in the open segment if the room records its

@@ -20,6 +20,11 @@ struct _ImsRoomRegistry {
   gboolean shut_down; /* its rooms were asked to finalize their files */
 };
 
+struct _ImsRoomPresenceTable {
+  GMutex lock;
+  GHashTable *present; /* "<room id>/<participant id>" of every joined participant; by lock */
+};
+
 /* Who a join's token says the peer is. */
 typedef struct {
   ImsPeer *peer;
@@ -275,6 +280,57 @@ ims_room_registry_shutdown(ImsRoomRegistry *registry, guint *pending, ImsDoneFun
     ims_room_shutdown(value, done, user_data);
   }
 }
+
+/* ---- presence ---- */
+
+ImsRoomPresenceTable *
+ims_room_presence_table_new(void)
+{
+  ImsRoomPresenceTable *table = g_new0(ImsRoomPresenceTable, 1);
+  g_mutex_init(&table->lock);
+  table->present = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return table;
+}
+
+void
+ims_room_presence_table_free(ImsRoomPresenceTable *table)
+{
+  if (!table)
+    return;
+  g_hash_table_unref(table->present);
+  g_mutex_clear(&table->lock);
+  g_free(table);
+}
+
+void
+ims_room_presence_table_set(gpointer data, const char *room_id, const char *participant_id,
+                            gboolean connected)
+{
+  ImsRoomPresenceTable *table = data;
+  char *key = g_strconcat(room_id, "/", participant_id, NULL);
+  g_mutex_lock(&table->lock);
+  if (connected)
+    g_hash_table_add(table->present, key); /* the table owns key */
+  else
+    g_hash_table_remove(table->present, key);
+  g_mutex_unlock(&table->lock);
+  if (!connected)
+    g_free(key);
+}
+
+gboolean
+ims_room_presence_table_is_connected(gpointer data, const char *room_id,
+                                     const char *participant_id)
+{
+  ImsRoomPresenceTable *table = data;
+  g_autofree char *key = g_strconcat(room_id, "/", participant_id, NULL);
+  g_mutex_lock(&table->lock);
+  gboolean connected = g_hash_table_contains(table->present, key);
+  g_mutex_unlock(&table->lock);
+  return connected;
+}
+
+/* ---- lifecycle ---- */
 
 ImsRoomRegistry *
 ims_room_registry_new(const ImsRoomRegistryConfig *config)

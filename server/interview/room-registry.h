@@ -55,6 +55,20 @@ gboolean ims_room_registry_message(gpointer endpoint, ImsPeer *peer, const ImsMe
                                    GError **error);
 void ims_room_registry_closed(gpointer endpoint, ImsPeer *peer);
 
+/* Presence: which participants are joined now, for REST (ImsRoomPresence
+ * in http/rest.h, read on the database thread).  _set is the rooms'
+ * context's presence_changed (main loop; data: the table); _is_connected
+ * may be called from any thread and waits at most for one hash table
+ * operation under the table's lock.  The table must outlive the rooms and
+ * every reader (free it after the database).  Transfer full. */
+typedef struct _ImsRoomPresenceTable ImsRoomPresenceTable;
+ImsRoomPresenceTable *ims_room_presence_table_new(void);
+void ims_room_presence_table_free(ImsRoomPresenceTable *table);
+void ims_room_presence_table_set(gpointer table, const char *room_id, const char *participant_id,
+                                 gboolean connected);
+gboolean ims_room_presence_table_is_connected(gpointer table, const char *room_id,
+                                              const char *participant_id);
+
 /* Drops the rooms nobody uses any more (ims_room_is_busy).  Cheap. */
 void ims_room_registry_sweep(ImsRoomRegistry *registry);
 

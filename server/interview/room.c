@@ -251,6 +251,15 @@ release_member_media(ImsRoom *room, ImsRoomMember *member, const char *reason)
     retire_publication(room, l->data, IMS_TAKE_INTERRUPTED, reason);
 }
 
+static void
+tell_presence(ImsRoom *room, ImsRoomMember *member, gboolean connected)
+{
+  const ImsRoomContext *context = room->context;
+  if (context->presence_changed)
+    context->presence_changed(context->presence_data, ROOM_LOG_ID(room), member->participant->id,
+                              connected);
+}
+
 /* member is no longer in the room (left, replaced, shut down): its media go,
  * the room's reference with it.  Its peer is not closed here. */
 static void
@@ -259,6 +268,7 @@ detach_member(ImsRoom *room, ImsRoomMember *member, const char *reason)
   release_member_media(room, member, reason);
   member->peer = NULL;
   if (find_member(room, member->participant->id) == member) {
+    tell_presence(room, member, FALSE);
     g_hash_table_remove(room->members, member->participant->id);
     member_unref(member);
   }
@@ -362,7 +372,15 @@ go_live_if_ready(ImsRoom *room)
   ims_room_open_segment_at(room, -1, NULL, write, now);
   ims_room_write_submit(write);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL, "the room is live");
-  if (room->context->quality_interval_ms)
+}
+
+/* "quality" every quality_interval_ms while live (also for a live room read
+ * again after a sweep). */
+static void
+start_quality_timer(ImsRoom *room)
+{
+  if (room->record->state == IMS_ROOM_LIVE && room->context->quality_interval_ms &&
+      !room->quality_id)
     room->quality_id = g_timeout_add(room->context->quality_interval_ms, on_quality_timer, room);
 }
 
@@ -400,9 +418,11 @@ ims_room_join(ImsRoom *room, ImsPeer *peer, const char *participant_id,
   member->publications = g_hash_table_new(g_str_hash, g_str_equal);
   member->subscriptions = g_hash_table_new(g_str_hash, g_str_equal);
   g_hash_table_insert(room->members, g_strdup(participant->id), member_ref(member));
+  tell_presence(room, member, TRUE);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL, "%s %s joined",
                   ims_room_role_to_string(participant->role), participant->id);
   go_live_if_ready(room);
+  start_quality_timer(room);
   g_autofree char *joined = ims_room_joined_json(room, member);
   ims_peer_send(peer, joined);
   ims_room_broadcast_state(room);
@@ -650,10 +670,11 @@ ims_room_complete_if_idle(ImsRoom *room)
   room->completing = FALSE;
   const ImsRoomRecord *record = room->record;
   double duration_s = (double) (record->ended_at - record->started_at) / G_USEC_PER_SEC;
+  int responses = ims_room_count_responses(room);
   GPtrArray *events = NULL;
   ims_outbox_add(&events, IMS_EVENT_INTERVIEW_COMPLETED,
                  ims_event_payload_room_completed(room->session, ROOM_LOG_ID(room),
-                                                  record->ended_at, duration_s, room->responses),
+                                                  record->ended_at, duration_s, responses),
                  ROOM_LOG_ID(room));
   RoomWrite *write = ims_room_write_new(room, "ended");
   ims_room_close_segment(room, record->ended_at, write);
@@ -662,8 +683,7 @@ ims_room_complete_if_idle(ImsRoom *room)
   ims_room_write_then_ended(write);
   ims_room_write_submit(write);
   ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL,
-                  "completed: %.1f s, %d question segment(s) answered", duration_s,
-                  room->responses);
+                  "completed: %.1f s, %d question segment(s) answered", duration_s, responses);
 }
 
 /* ---- media reports ---- */

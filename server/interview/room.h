@@ -85,6 +85,11 @@ typedef struct {
    * composite can be made. */
   void (*room_ended)(gpointer data, const char *room_id);
   gpointer room_ended_data;
+  /* A participant joined (connected) or left, was replaced or shut down
+   * (main loop; may be NULL): the room registry's presence for REST. */
+  void (*presence_changed)(gpointer data, const char *room_id, const char *participant_id,
+                           gboolean connected);
+  gpointer presence_data;
 } ImsRoomContext;
 
 /* Takes ownership of room and session (the room's candidate session, with

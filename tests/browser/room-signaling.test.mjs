@@ -4,10 +4,9 @@
 // message and token, the contents of room.state, and end -> the room ended
 // in PostgreSQL with its segments and its events in the outbox.
 //
-// Rooms are made with POST /api/v1/rooms when the server has it; a build
-// without the rooms API gets the same rows through psql (rooms,
-// room_participants and the candidate session, as create_room writes them)
-// and room tokens signed here with the server's token secret.
+// Rooms are made with POST /api/v1/rooms; the tokens a test needs beside
+// the room's (expired, not yet valid, of a stranger) are signed here with
+// the server's token secret.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -16,10 +15,6 @@ import { startImsd, withLogOnFailure, waitFor, TOKEN_SECRET } from './lib/imsd.m
 import { openSignaling } from './lib/signaling.mjs';
 import { query } from './lib/db.mjs';
 import { signToken } from './lib/token.mjs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
 const REVIEW_SECRET = 'room-signaling-review-secret-0123456789abcdef';
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -43,8 +38,6 @@ function reviewerToken(companyId, sub = 'recruiter@example.test') {
   return signToken(REVIEW_SECRET, { sub, role: 'recruiter', companyId, iat: now(), exp: now() + 3600 });
 }
 
-const sql = (text) => run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c', text]);
-const quote = (text) => `'${String(text).replace(/'/g, "''")}'`;
 
 /** A scheduled room of one candidate and one interviewer with two questions:
  *  {roomId, sessionId, candidate: {participantId, token}, interviewer: {...}}. */
@@ -58,32 +51,9 @@ async function createRoom({ observersVisible = false, allowScreenShare = false, 
     questions, settings: { observersVisible, allowScreenShare, recording: 'both' },
   };
   const res = await imsd.request('POST', '/api/v1/rooms', { body });
-  if (res.status === 201) {
-    const byRole = (role) => res.json.participants.find((p) => p.role === role);
-    return { roomId: res.json.roomId, sessionId: res.json.sessionId, candidate: byRole('candidate'), interviewer: byRole('interviewer') };
-  }
-  assert.equal(res.status, 404, `POST /api/v1/rooms: ${res.status} ${res.text}`);
-  const roomId = crypto.randomUUID();
-  const sessionId = crypto.randomUUID();
-  const candidate = { participantId: crypto.randomUUID(), role: 'candidate' };
-  const interviewer = { participantId: crypto.randomUUID(), role: 'interviewer' };
-  await sql(`BEGIN;
-    INSERT INTO sessions (id, kind, interview_id, user_id, candidate_email, company_id, profile, think_seconds,
-      max_retakes, state, expires_at)
-      VALUES ('${sessionId}', 'live', ${quote(interviewId)}, 'u-cand', 'c@example.com', ${quote(companyId)},
-      'technical', 0, 0, 'created', now() + interval '2 hours');
-    ${questions.map((q, i) => `INSERT INTO questions (session_id, idx, question_id, text, time_limit_seconds)
-      VALUES ('${sessionId}', ${i}, ${quote(q.id)}, ${quote(q.text)}, ${q.timeLimitSeconds});`).join('\n')}
-    INSERT INTO rooms (id, interview_id, session_id, type, company_id, scheduled_at, duration_minutes,
-      observers_visible, allow_screen_share, record_interviewers, state)
-      VALUES ('${roomId}', ${quote(interviewId)}, '${sessionId}', 'technical', ${quote(companyId)}, now(), 45,
-      ${observersVisible}, ${allowScreenShare}, true, 'scheduled');
-    INSERT INTO room_participants (id, room_id, position, role, user_id, name, email) VALUES
-      ('${candidate.participantId}', '${roomId}', 0, 'candidate', 'u-cand', NULL, 'c@example.com'),
-      ('${interviewer.participantId}', '${roomId}', 1, 'interviewer', 'u-int', 'Ada', NULL);
-    COMMIT;`);
-  for (const p of [candidate, interviewer]) p.token = roomToken(roomId, p.participantId, p.role);
-  return { roomId, sessionId, candidate, interviewer };
+  assert.equal(res.status, 201, `POST /api/v1/rooms: ${res.status} ${res.text}`);
+  const byRole = (role) => res.json.participants.find((p) => p.role === role);
+  return { roomId: res.json.roomId, sessionId: res.json.sessionId, candidate: byRole('candidate'), interviewer: byRole('interviewer') };
 }
 
 async function connect() {
@@ -147,6 +117,16 @@ test('join with each role; live once candidate and interviewer are in; observers
     assert.ok(rows[0].started_at);
     const sessions = await query(imsd, `SELECT state FROM sessions WHERE id = '${room.sessionId}'`);
     assert.equal(sessions[0].state, 'active');
+    // REST's connected is the room registry's presence
+    let res = await imsd.request('GET', `/api/v1/rooms/${room.roomId}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.json.participants.map((p) => [p.role, p.connected]).sort(), [['candidate', true], ['interviewer', true]]);
+    cand.client.ws.close();
+    await cand.client.waitClosed();
+    await waitFor(async () => {
+      res = await imsd.request('GET', `/api/v1/rooms/${room.roomId}`);
+      return res.json.participants.find((p) => p.role === 'candidate').connected === false;
+    }, { what: 'the candidate no longer connected in GET /api/v1/rooms/{id}' });
   });
 });
 

@@ -1,7 +1,8 @@
 /* fuzz-token.c: libFuzzer target for server/interview/token.c.
  *
- * The input is verified as a candidate token (it must never crash and never be accepted unless it is a
- * correctly signed, unexpired token whose outputs are set), and, when short enough, used as a session id:
+ * The input is verified as a candidate token and as a room token (neither must ever crash or accept
+ * anything but a correctly signed token in its window whose outputs are set; no input is both), and,
+ * when short enough, used as a session id:
  * whatever ims_token_issue() accepts must verify back to the same session id.
  */
 #include <glib.h>
@@ -32,6 +33,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (session_id == NULL || session_id[0] == '\0' || expires_at < FUZZ_NOW || error != NULL)
       abort();
   } else if (error == NULL || session_id != NULL ||
+             (error->code != IMS_TOKEN_ERROR_INVALID && error->code != IMS_TOKEN_ERROR_EXPIRED &&
+              error->code != IMS_TOKEN_ERROR_NOT_YET_VALID)) {
+    abort();
+  }
+  g_clear_error(&error);
+
+  g_autofree char *room_id = NULL, *participant_id = NULL, *role = NULL;
+  if (ims_room_token_verify(FUZZ_SECRET, text, FUZZ_NOW, &room_id, &participant_id, &role, &error)) {
+    if (!room_id || !room_id[0] || !participant_id || !participant_id[0] || !role || !role[0] ||
+        error != NULL || session_id != NULL)
+      abort();
+  } else if (error == NULL || room_id != NULL ||
              (error->code != IMS_TOKEN_ERROR_INVALID && error->code != IMS_TOKEN_ERROR_EXPIRED &&
               error->code != IMS_TOKEN_ERROR_NOT_YET_VALID)) {
     abort();

@@ -133,6 +133,13 @@ emit_all(gboolean optional_known)
        ims_event_payload_media_uploaded(record->user_id, original, "imsd-media",
                                         optional_known ? "answer-q2-take2.mkv" : NULL),
        correlation);
+  /* a live room's composite recording (docs/events.md "Live interviews") */
+  emit(IMS_EVENT_MEDIA_UPLOADED,
+       ims_event_payload_composite_uploaded(record->user_id, "0d6b2f4e-1c3a-4e5b-8f7d-9a0b1c2d3e4f",
+                                            record->id,
+                                            "rooms/0d6b2f4e-1c3a-4e5b-8f7d-9a0b1c2d3e4f/composite.mp4",
+                                            48234567, "imsd-media"),
+       correlation);
   emit(IMS_EVENT_MEDIA_PROCESSED,
        ims_event_payload_media_processed(
            record->user_id, original->id, original->size_bytes, 5242880 + 20480 + 1461760, 3.5,

@@ -3,7 +3,7 @@
  * its number, and a WAV whose beeps start exactly at the video's flashes.
  *
  *   fidelity-media --y4m OUT.y4m --wav OUT.wav [--width 640] [--height 360]
- *                  [--fps 30] [--seconds 20] [--flash-every 2]
+ *                  [--fps 30] [--seconds 20] [--flash-every 2] [--inverted]
  *
  * Video (I420, "C420jpeg" y4m, what Chromium's --use-file-for-fake-video-capture
  * reads): the frame is an 8 x 4 grid of cells (80 x 90 px at 640x360), each
@@ -11,6 +11,8 @@
  *   0..15   the frame number, bit 15 first (numbers wrap at 65536)
  *   16..23  CRC-8 (polynomial 0x07) of the number's two bytes, big-endian
  *   24..31  reference cells: white, black, white, black, ...
+ *           (--inverted: black, white, black, white, ...: a second person's
+ *           camera in a live room test, told apart from the first by these)
  * Every flash-every seconds (frames 0, 60, 120, ... at 30 fps) the frame is
  * entirely white instead (no code: the analyzer numbers it from its
  * neighbours).  The cells are big so that H.264 / VP8 at ~1 Mbit/s and any
@@ -56,9 +58,10 @@ ims_fidelity_crc8(const guint8 *bytes, gsize length)
   return crc;
 }
 
-/* The 32 cell values (TRUE = white) of frame number `number`. */
+/* The 32 cell values (TRUE = white) of frame number `number`; inverted
+ * starts the reference cells with black. */
 static void
-ims_fidelity_cells(guint number, gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS])
+ims_fidelity_cells(guint number, gboolean inverted, gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS])
 {
   guint16 n = (guint16) number;
   guint8 bytes[2] = { (guint8) (n >> 8), (guint8) (n & 0xff) };
@@ -68,19 +71,20 @@ ims_fidelity_cells(guint number, gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS
   for (int i = 0; i < 8; i++)
     cells[16 + i] = (crc >> (7 - i)) & 1;
   for (int i = 0; i < 8; i++)
-    cells[24 + i] = (i % 2) == 0;
+    cells[24 + i] = ((i % 2) == 0) != inverted;
 }
 
 /* Fills the luma plane of frame `number` (flash: all white). */
 static void
-ims_fidelity_draw_luma(guint8 *luma, int width, int height, guint number, gboolean flash)
+ims_fidelity_draw_luma(guint8 *luma, int width, int height, guint number, gboolean flash,
+                       gboolean inverted)
 {
   if (flash) {
     memset(luma, FIDELITY_WHITE, (gsize) width * height);
     return;
   }
   gboolean cells[FIDELITY_COLUMNS * FIDELITY_ROWS];
-  ims_fidelity_cells(number, cells);
+  ims_fidelity_cells(number, inverted, cells);
   for (int y = 0; y < height; y++) {
     int row = y * FIDELITY_ROWS / height;
     guint8 *line = luma + (gsize) y * width;
@@ -93,7 +97,7 @@ ims_fidelity_draw_luma(guint8 *luma, int width, int height, guint number, gboole
 
 static gboolean
 ims_fidelity_write_y4m(const char *path, int width, int height, int fps, int frames,
-                       int flash_frames, GError **error)
+                       int flash_frames, gboolean inverted, GError **error)
 {
   FILE *out = fopen(path, "wb");
   if (out == NULL) {
@@ -108,7 +112,7 @@ ims_fidelity_write_y4m(const char *path, int width, int height, int fps, int fra
   g_autofree guint8 *chroma = g_malloc(chroma_size);
   memset(chroma, 128, chroma_size);
   for (int n = 0; n < frames; n++) {
-    ims_fidelity_draw_luma(luma, width, height, (guint) n, n % flash_frames == 0);
+    ims_fidelity_draw_luma(luma, width, height, (guint) n, n % flash_frames == 0, inverted);
     fputs("FRAME\n", out);
     fwrite(luma, 1, luma_size, out);
     fwrite(chroma, 1, chroma_size, out);
@@ -185,6 +189,7 @@ main(int argc, char **argv)
   g_autofree char *y4m_path = NULL;
   g_autofree char *wav_path = NULL;
   int width = 640, height = 360, fps = 30, seconds = 20, flash_every = 2;
+  gboolean inverted = FALSE;
   GOptionEntry entries[] = {
     { "y4m", 0, 0, G_OPTION_ARG_FILENAME, &y4m_path, "video output (y4m)", "FILE" },
     { "wav", 0, 0, G_OPTION_ARG_FILENAME, &wav_path, "audio output (WAV)", "FILE" },
@@ -194,6 +199,8 @@ main(int argc, char **argv)
     { "seconds", 0, 0, G_OPTION_ARG_INT, &seconds, "duration (default 20)", "N" },
     { "flash-every", 0, 0, G_OPTION_ARG_INT, &flash_every, "seconds between flashes (default 2)",
       "N" },
+    { "inverted", 0, 0, G_OPTION_ARG_NONE, &inverted,
+      "reference cells start black (a second person's camera)", NULL },
     { NULL },
   };
   g_autoptr(GOptionContext)
@@ -214,13 +221,15 @@ main(int argc, char **argv)
     return 2;
   }
   int frames = seconds * fps;
-  if (!ims_fidelity_write_y4m(y4m_path, width, height, fps, frames, flash_every * fps, &error) ||
+  if (!ims_fidelity_write_y4m(y4m_path, width, height, fps, frames, flash_every * fps, inverted,
+                              &error) ||
       !ims_fidelity_write_wav(wav_path, fps, frames, flash_every * fps, &error)) {
     fprintf(stderr, "fidelity-media: %s\n", error->message);
     return 1;
   }
   printf(
-      "{\"y4m\":\"%s\",\"wav\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%d,\"frames\":%d,\"flashEvery\":%d}\n",
-      y4m_path, wav_path, width, height, fps, frames, flash_every * fps);
+      "{\"y4m\":\"%s\",\"wav\":\"%s\",\"width\":%d,\"height\":%d,\"fps\":%d,\"frames\":%d,\"flashEvery\":%d,"
+      "\"inverted\":%s}\n",
+      y4m_path, wav_path, width, height, fps, frames, flash_every * fps, inverted ? "true" : "false");
   return 0;
 }

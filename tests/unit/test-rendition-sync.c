@@ -107,18 +107,6 @@ add_probe(GstElement *pipeline, const char *name, GstPadProbeCallback callback)
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, callback, NULL, NULL);
 }
 
-static void
-run_to_eos(GstElement *pipeline, const char *what)
-{
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
-    fail_msg("%s did not reach EOS", what);
-}
-
 /* A Matroska take (encoder: the video encoder's description) with the flash and the beep at EVENT_NS;
  * its audio starts audio_start_ns after its video (and ends with it). */
 static char *
@@ -142,7 +130,7 @@ make_take(const char *name, const char *encoder, GstClockTime audio_start_ns)
     fail_msg("%s: %s", description, error->message);
   add_probe(pipeline, "flash", on_raw_frame);
   add_probe(pipeline, "beep", on_raw_audio);
-  run_to_eos(pipeline, description);
+  rendition_test_run_to_eos(pipeline, description);
   return path;
 }
 
@@ -214,7 +202,7 @@ decode_take(const char *path)
   g_autoptr(GstElement) video = gst_bin_get_by_name(GST_BIN(pipeline), "video");
   g_signal_connect(audio, "handoff", G_CALLBACK(on_take_audio), &timeline);
   g_signal_connect(video, "handoff", G_CALLBACK(on_take_frame), &timeline);
-  run_to_eos(pipeline, description);
+  rendition_test_run_to_eos(pipeline, description);
   return timeline;
 }
 
@@ -578,7 +566,7 @@ test_inspect_trims_only_what_it_can(void **state)
       takes.h264, path);
   g_autoptr(GstElement) pipeline = gst_parse_launch(description, NULL);
   assert_non_null(pipeline);
-  run_to_eos(pipeline, description);
+  rendition_test_run_to_eos(pipeline, description);
   g_autofree guint8 *muxed = NULL;
   gsize length = 0;
   assert_true(g_file_get_contents(path, (char **) &muxed, &length, NULL));

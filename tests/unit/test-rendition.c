@@ -50,22 +50,6 @@ typedef struct {
 
 /* ---- helpers -------------------------------------------------------------------------------------- */
 
-static void
-run_launch(const char *description)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GstElement) pipeline = gst_parse_launch(description, &error);
-  if (pipeline == NULL)
-    fail_msg("%s: %s", description, error->message);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
-    fail_msg("%s did not reach EOS", description);
-}
-
 /* A Matroska take: `video` encoded frames at 30 fps beside TAKE_SECONDS of Opus. */
 static char *
 make_take(const char *name, const char *video)
@@ -76,7 +60,7 @@ make_take(const char *name, const char *video)
       "audiotestsrc num-buffers=%d samplesperbuffer=960 ! audio/x-raw,rate=48000,channels=2 ! opusenc ! "
       "queue ! mux.",
       (int) (TAKE_SECONDS * 30), video, path, (int) (TAKE_SECONDS * 50));
-  run_launch(description);
+  rendition_test_run_launch(description);
   return path;
 }
 
@@ -115,13 +99,7 @@ make_backwards_take(const char *name)
   g_autoptr(GstPad) pad = gst_element_get_static_pad(shuffle, "src");
   GstClockTime previous = GST_CLOCK_TIME_NONE;
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_backwards_frame, &previous, NULL);
-  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  g_autoptr(GstMessage) message = gst_bus_timed_pop_filtered(bus, 60 * GST_SECOND,
-                                                             GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  if (message == NULL || GST_MESSAGE_TYPE(message) != GST_MESSAGE_EOS)
-    fail_msg("%s did not reach EOS", description);
+  rendition_test_run_to_eos(pipeline, description);
   return path;
 }
 

@@ -9,6 +9,30 @@ void __wrap_ims_peer_send_error(ImsPeer *peer, const char *code, const char *mes
                                 const char *request_type);
 void __wrap_ims_peer_close(ImsPeer *peer, const char *reason);
 const char *__wrap_ims_peer_get_log_id(ImsPeer *peer);
+const char *__wrap_ims_peer_get_user_agent(ImsPeer *peer);
+void __wrap_ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id,
+                                 const GError *error);
+
+void
+__wrap_ims_peer_join_finish(ImsPeer *peer, gpointer endpoint, const char *log_id,
+                            const GError *error)
+{
+  FakePeer *fake = (FakePeer *) peer;
+  assert_false(fake->answered); /* once */
+  fake->answered = TRUE;
+  fake->endpoint = endpoint;
+  if (endpoint)
+    assert_string_equal(log_id, ROOM_ID);
+  else
+    fake->error_code = g_strdup(ims_signal_error_code_of(error));
+}
+
+const char *
+__wrap_ims_peer_get_user_agent(ImsPeer *peer)
+{
+  (void) peer;
+  return "";
+}
 
 void
 __wrap_ims_peer_send(ImsPeer *peer, const char *json)
@@ -167,6 +191,26 @@ fake_add_question(ImsStore *store, const char *session_id, const ImsQuestion *qu
   return TRUE;
 }
 
+static ImsRoomRecord *
+fake_load_room(ImsStore *store, const char *room_id, GError **error)
+{
+  g_atomic_int_inc(&((FakeStore *) store)->loads);
+  if (g_strcmp0(room_id, ROOM_ID) != 0) {
+    g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no room");
+    return NULL;
+  }
+  return make_room_record(FALSE, TRUE);
+}
+
+static ImsSessionRecord *
+fake_load_session(ImsStore *store, const char *session_id, GError **error)
+{
+  (void) store;
+  (void) error;
+  assert_string_equal(session_id, SESSION_ID);
+  return make_session_record();
+}
+
 static void
 fake_free(ImsStore *store)
 {
@@ -313,7 +357,7 @@ close_subscriber(gpointer handle)
   g_ptr_array_add(media_log, g_strdup("close_subscriber"));
 }
 
-static const ImsRoomMediaOps fake_media_ops = {
+const ImsRoomMediaOps fake_media_ops = {
   .open_publisher = open_publisher,
   .publisher_offer = publisher_offer,
   .publisher_ice = media_ice,
@@ -356,8 +400,8 @@ participant(const char *id, ImsRoomRole role, const char *name)
   return p;
 }
 
-ImsRoom *
-make_room(Fixture *f, gboolean observers_visible, gboolean record_interviewers)
+ImsRoomRecord *
+make_room_record(gboolean observers_visible, gboolean record_interviewers)
 {
   ImsRoomRecord *record = ims_room_record_new();
   record->id = g_strdup(ROOM_ID);
@@ -373,6 +417,12 @@ make_room(Fixture *f, gboolean observers_visible, gboolean record_interviewers)
   g_ptr_array_add(record->participants, participant(CANDIDATE, IMS_ROOM_ROLE_CANDIDATE, "Cleo"));
   g_ptr_array_add(record->participants,
                   participant(INTERVIEWER, IMS_ROOM_ROLE_INTERVIEWER, "Ada"));
+  return record;
+}
+
+ImsSessionRecord *
+make_session_record(void)
+{
   ImsSessionRecord *session = ims_session_record_new();
   session->id = g_strdup(SESSION_ID);
   session->kind = IMS_SESSION_LIVE;
@@ -381,7 +431,14 @@ make_room(Fixture *f, gboolean observers_visible, gboolean record_interviewers)
   session->profile = g_strdup("technical");
   g_ptr_array_add(session->questions, ims_question_new("q1", "Tell me about you", 600));
   g_ptr_array_add(session->questions, ims_question_new("q2", "Design a cache", 600));
-  return ims_room_new(record, session, &f->context);
+  return session;
+}
+
+ImsRoom *
+make_room(Fixture *f, gboolean observers_visible, gboolean record_interviewers)
+{
+  return ims_room_new(make_room_record(observers_visible, record_interviewers),
+                      make_session_record(), &f->context);
 }
 
 int
@@ -405,6 +462,8 @@ setup(void **state)
   base->rooms.update_recording = fake_update_recording;
   base->rooms.add_question = fake_add_question;
   base->sessions.update_take = fake_update_take;
+  base->rooms.load_room = fake_load_room;
+  base->sessions.load_session = fake_load_session;
   base->free = fake_free;
   f->database = ims_database_new(base, NULL);
   f->spool = g_dir_make_tmp("test-room-XXXXXX", NULL);
@@ -456,8 +515,10 @@ teardown(void **state)
   assert_true(ims_database_flush(f->database, 5000));
   ims_room_unref(f->room);
   ims_database_free(f->database);
-  for (guint i = 0; i < G_N_ELEMENTS(f->peers); i++)
+  for (guint i = 0; i < G_N_ELEMENTS(f->peers); i++) {
     g_ptr_array_unref(f->peers[i].frames);
+    g_free(f->peers[i].error_code);
+  }
   g_ptr_array_unref(f->store.calls);
   g_ptr_array_unref(f->store.events);
   g_ptr_array_unref(f->store.event_types);

@@ -27,6 +27,9 @@
 typedef struct {
   GPtrArray *frames; /* char*: everything sent, errors included */
   gboolean closed;
+  gboolean answered; /* ims_peer_join_finish ran (once) */
+  gpointer endpoint; /* its endpoint, or */
+  char *error_code;  /* its refusal's code */
 } FakePeer;
 
 typedef struct {
@@ -36,6 +39,7 @@ typedef struct {
   GPtrArray *events; /* committed ImsOutboxEvent values (char*), in order */
   GPtrArray *event_types;
   GPtrArray *staged; /* ImsOutboxEvent* copies of the open transaction */
+  gint loads;        /* atomic: load_room calls (a copy of make_room_record(FALSE, TRUE)) */
 } FakeStore;
 
 typedef struct {
@@ -65,9 +69,16 @@ typedef struct {
   GPtrArray *ended;       /* char*: room ids room_ended was called with */
 } Fixture;
 
-/* A room (observers_visible, record_interviewers as given) of a candidate, an interviewer and two questions. */
+/* The stored room (observers_visible, record_interviewers as given; company "acme") of a
+ * candidate and an interviewer, and its candidate session with two questions (transfer full). */
+ImsRoomRecord *make_room_record(gboolean observers_visible, gboolean record_interviewers);
+ImsSessionRecord *make_session_record(void);
+/* That room in memory, with f's context. */
 ImsRoom *make_room(Fixture *f, gboolean observers_visible, gboolean record_interviewers);
-/* cmocka setup and teardown: the fixture with f->room from make_room(f, FALSE, TRUE). */
+/* The fake media every room of the fixture is given. */
+extern const ImsRoomMediaOps fake_media_ops;
+/* cmocka setup and teardown: the fixture with f->room from make_room(f, FALSE, TRUE).  The
+ * store's load_room answers ROOM_ID (NOT_FOUND for any other), load_session SESSION_ID. */
 int setup(void **state);
 int teardown(void **state);
 /* Every queued write done, then the idle closes. */

@@ -295,6 +295,45 @@ test_rejoin_mid_question_new_segment(void **state)
   assert_int_equal(count_calls(f, "insert_recording 2 c0000000 camera"), 1);
 }
 
+/* A live room read again (swept from memory while nobody was in, then joined) counts the
+ * responses announced before in interview.completed. */
+static void
+test_reloaded_room_counts_earlier_responses(void **state)
+{
+  Fixture *f = *state;
+  ImsRoomRecord *record = (ImsRoomRecord *) ims_room_get_record(f->room);
+  record->state = IMS_ROOM_LIVE;
+  record->started_at = g_get_real_time() - 60 * G_USEC_PER_SEC;
+  ImsRoomSegment *opening = ims_room_segment_new();
+  opening->started_at = record->started_at;
+  opening->ended_at = record->started_at + 10 * G_USEC_PER_SEC;
+  g_ptr_array_add(record->segments, opening);
+  ImsRoomSegment *question = ims_room_segment_new();
+  question->index = 1;
+  question->question_index = 0;
+  question->take_id = g_strdup("7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b16");
+  question->started_at = opening->ended_at;
+  g_ptr_array_add(record->segments, question);
+  ImsTake *take = ims_take_new();
+  take->id = g_strdup(question->take_id);
+  take->question_index = 0;
+  take->number = 1;
+  take->status = IMS_TAKE_INTERRUPTED; /* cut when everyone left */
+  take->path = g_strdup("/spool/q1-take1.mkv");
+  g_ptr_array_add(f->room->session->takes, take);
+
+  join(f, 0, CANDIDATE, NULL);
+  join(f, 1, INTERVIEWER, NULL);
+  assert_null(send_message(f, 1, IMS_MESSAGE_END, NULL, NULL, -1, NULL));
+  flush(f);
+  g_autofree char *types = event_types(f);
+  assert_string_equal(types, "interview.completed");
+  JsonObject *completed = json_object_get_object_member(
+      parse(g_ptr_array_index(f->store.events, 0)), "payload");
+  assert_int_equal(json_object_get_int_member(completed, "responsesCount"), 1);
+  assert_true(has_call(f, "finish_segment 1"));
+}
+
 /* Observers are listed to interviewers (and to themselves), not to the candidate unless the
  * room's settings say so. */
 static void
@@ -371,6 +410,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_rejoin_replaces, setup, teardown),
     cmocka_unit_test_setup_teardown(test_leave_finalizes_interrupted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rejoin_mid_question_new_segment, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_reloaded_room_counts_earlier_responses, setup, teardown),
     cmocka_unit_test_setup_teardown(test_observer_visibility, setup, teardown),
     cmocka_unit_test_setup_teardown(test_quality, setup, teardown),
     cmocka_unit_test_setup_teardown(test_record_candidate_only, setup, teardown),

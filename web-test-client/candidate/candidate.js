@@ -21,11 +21,10 @@
 
 import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, formatDuration,
   describeSeconds } from './text.js';
-import { preferVideoCodecs, tuneVideoSender } from './video-codecs.js';
+import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
+import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
+import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
 
-const SUBPROTOCOL = 'imsd.signaling.v1';
-const PING_INTERVAL_MS = 15000;
-const BACKOFF_MAX_MS = 10000;
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
 
@@ -49,8 +48,7 @@ const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
 const sessionId = query.get('session') || '';
 const token = fragment.get('token') || '';
 const forcedCodec = (query.get('codec') || '').toLowerCase();
-const iceServers = (query.get('stun') || '').split(',').map((s) => s.trim()).filter(Boolean)
-  .map((url) => ({ urls: url.includes(':') ? url : `stun:${url}` }));
+const iceServers = iceServersFromQuery(query);
 const constraintsKey = `imsd.constraints.${sessionId}`;
 
 const $ = (id) => document.getElementById(id);
@@ -70,21 +68,27 @@ const ui = {
 
 let stream = null;          // MediaStream from getUserMedia
 let streamConstraints = ''; // JSON of the video constraints `stream` was opened with
-let audioContext = null;
-let analyser = null;
-let levelSource = null;
+const levelMeter = new LevelMeter(ui.level, ui.levelBar);
 
-let ws = null;
-let wsGeneration = 0;       // bumps on every new socket; stale callbacks compare against it
+const signaling = new SignalingConnection({
+  sent: imsd.sent,
+  log: imsd.log,
+  onOpen: () => {
+    imsd.connected = true;
+    sendMessage({ type: 'join', sessionId, token });
+  },
+  onMessage: (msg, generation) => handleMessage(msg, generation),
+  onClose: () => onSocketGone(),
+  onLocalError: (code, text) => recordLocalError(code, text),
+});
 let joinedOnSocket = false; // a `state` arrived on the current socket
 let wantConnection = false; // true from Join until completion or a fatal error
 let reconnectAttempt = 0;
 let reconnectTimer = 0;
-let pingTimer = 0;
 let finished = false;       // no more reconnects: completed, or a fatal error
 let showDone = false;       // the final screen replaces everything
 
-let peer = null;            // per-socket negotiation: {pc, offerSent, localQueue, remoteSet, remoteQueue, endSent}
+let peer = null;            // per-socket negotiation: {pc, ice (IceQueues)}
 
 let countdownDeadline = null; // performance.now() value when the current countdown hits 0
 let pendingAction = null;     // type of the last take/retake/next/end sent, until the next state
@@ -131,51 +135,16 @@ function loadStoredConstraints() {
   }
 }
 
-function describeMediaError(err) {
-  switch (err && err.name) {
-    case 'NotAllowedError':
-    case 'SecurityError':
-      return 'Camera and microphone access was blocked. Please allow access in your browser (usually the camera icon in the address bar), then press Try again.';
-    case 'NotFoundError':
-    case 'OverconstrainedError':
-      return 'No camera or microphone was found. Please connect one, then press Try again.';
-    case 'NotReadableError':
-    case 'AbortError':
-      return 'Your camera or microphone is being used by another application. Please close it, then press Try again.';
-    default:
-      return 'Your camera or microphone could not be started. Please check them, then press Try again.';
-  }
-}
+const devicePage = {
+  showError: (text) => setStatus(text, 'error'), recordError: recordLocalError, retryButton: ui.retryDevices,
+};
 
 /** Opens camera + microphone (optionally specific devices). Returns true on success. */
 async function openDevices(cameraId, micId) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    const text = 'This page cannot use your camera here. Please open the link over HTTPS in a current version of Chrome, Edge or Firefox.';
-    setStatus(text, 'error');
-    recordLocalError('no_media_devices', text);
-    return false;
-  }
   const video = videoConstraintsFor(cameraId);
   const audio = micId ? { deviceId: { exact: micId } } : true;
-  let next;
-  try {
-    next = await navigator.mediaDevices.getUserMedia({ video, audio });
-  } catch (err) {
-    if (err && err.name === 'OverconstrainedError') {
-      try {
-        next = await navigator.mediaDevices.getUserMedia({ video: cameraId ? { deviceId: cameraId } : true, audio });
-      } catch (err2) {
-        err = err2;
-      }
-    }
-    if (!next) {
-      const text = describeMediaError(err);
-      setStatus(text, 'error');
-      recordLocalError(err && err.name ? err.name : 'getUserMedia', text);
-      ui.retryDevices.hidden = false;
-      return false;
-    }
-  }
+  const next = await openCheckedMedia(video, audio, cameraId, devicePage);
+  if (!next) return false;
   if (stream) stream.getTracks().forEach((t) => t.stop());
   stream = next;
   streamConstraints = JSON.stringify(videoConstraintsFor(null));
@@ -183,91 +152,15 @@ async function openDevices(cameraId, micId) {
   ui.preview.play().catch(() => {});
   ui.previewEmpty.hidden = true;
   ui.retryDevices.hidden = true;
-  startLevelMeter();
-  await fillDeviceLists();
+  levelMeter.attach(stream.getAudioTracks()[0]);
+  await fillDeviceSelects(stream, ui.cameraSelect, ui.micSelect,
+    (select) => finished || wantConnection || select.options.length < 2);
   return true;
 }
 
-async function fillDeviceLists() {
-  let devices = [];
-  try {
-    devices = await navigator.mediaDevices.enumerateDevices();
-  } catch {
-    return;
-  }
-  const fill = (select, kind, track, fallback) => {
-    const current = track && track.getSettings ? track.getSettings().deviceId : '';
-    select.replaceChildren();
-    devices.filter((d) => d.kind === kind).forEach((d, i) => {
-      const opt = document.createElement('option');
-      opt.value = d.deviceId;
-      opt.textContent = d.label || `${fallback} ${i + 1}`;
-      if (d.deviceId === current) opt.selected = true;
-      select.append(opt);
-    });
-    select.disabled = finished || wantConnection || select.options.length < 2;
-  };
-  fill(ui.cameraSelect, 'videoinput', stream.getVideoTracks()[0], 'Camera');
-  fill(ui.micSelect, 'audioinput', stream.getAudioTracks()[0], 'Microphone');
-}
-
-function startLevelMeter() {
-  const track = stream && stream.getAudioTracks()[0];
-  if (!track) return;
-  const Ctx = window.AudioContext || window.webkitAudioContext;
-  if (!Ctx) return;
-  if (!audioContext) {
-    audioContext = new Ctx();
-    analyser = audioContext.createAnalyser();
-    analyser.fftSize = 1024;
-    requestAnimationFrame(drawLevel);
-  }
-  if (levelSource) levelSource.disconnect();
-  levelSource = audioContext.createMediaStreamSource(new MediaStream([track]));
-  levelSource.connect(analyser);
-  if (audioContext.state === 'suspended') audioContext.resume().catch(() => {});
-}
-
-let shownLevel = 0;
-let lastAriaLevel = -1;
-let lastAriaUpdate = 0;
-const levelSamples = new Float32Array(1024);
-
-function drawLevel(now) {
-  if (!analyser) {
-    shownLevel = 0;
-    ui.levelBar.style.width = '0%';
-    return;
-  }
-  analyser.getFloatTimeDomainData(levelSamples);
-  let sum = 0;
-  for (let i = 0; i < levelSamples.length; i++) sum += levelSamples[i] * levelSamples[i];
-  const rms = Math.sqrt(sum / levelSamples.length);
-  // -60 dBFS .. 0 dBFS mapped to 0..100 %
-  const db = rms > 0 ? 20 * Math.log10(rms) : -100;
-  const percent = Math.max(0, Math.min(100, Math.round(((db + 60) / 60) * 100)));
-  // Fall quickly but not instantly, so short sounds stay visible.
-  shownLevel = Math.max(percent, shownLevel - 2);
-  ui.levelBar.style.width = `${shownLevel}%`;
-  if (now - lastAriaUpdate > 500 && shownLevel !== lastAriaLevel) {
-    ui.level.setAttribute('aria-valuenow', String(shownLevel));
-    lastAriaLevel = shownLevel;
-    lastAriaUpdate = now;
-  }
-  requestAnimationFrame(drawLevel);
-}
-
-// Browsers start an AudioContext suspended until the user interacts with the page.
-document.addEventListener('pointerdown', () => {
-  if (audioContext && audioContext.state === 'suspended') audioContext.resume().catch(() => {});
-}, { capture: true });
-
 function stopDevices() {
   if (stream) stream.getTracks().forEach((t) => t.stop());
-  if (audioContext) audioContext.close().catch(() => {});
-  analyser = null;
-  audioContext = null;
-  ui.levelBar.style.width = '0%';
+  levelMeter.close();
   ui.preview.srcObject = null;
   ui.previewEmpty.textContent = 'Camera off';
   ui.previewEmpty.hidden = false;
@@ -276,56 +169,17 @@ function stopDevices() {
 // ---------------------------------------------------------------- signaling
 
 function sendMessage(obj) {
-  imsd.sent.push(obj);
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(obj));
-  return true;
+  return signaling.send(obj);
 }
 
 function connect() {
   clearTimeout(reconnectTimer);
-  const generation = ++wsGeneration;
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  let socket;
-  try {
-    socket = new WebSocket(`${scheme}//${location.host}/ws`, SUBPROTOCOL);
-  } catch (err) {
-    recordLocalError('websocket', String(err));
-    scheduleReconnect();
-    return;
-  }
-  ws = socket;
   joinedOnSocket = false;
-  socket.onopen = () => {
-    if (generation !== wsGeneration) return;
-    imsd.connected = true;
-    sendMessage({ type: 'join', sessionId, token });
-    clearInterval(pingTimer);
-    pingTimer = setInterval(() => sendMessage({ type: 'ping' }), PING_INTERVAL_MS);
-  };
-  socket.onmessage = (ev) => {
-    if (generation !== wsGeneration) return;
-    let msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch {
-      recordLocalError('bad_json_from_server', String(ev.data).slice(0, 200));
-      return;
-    }
-    imsd.log.push(msg);
-    handleMessage(msg, generation);
-  };
-  socket.onclose = () => {
-    if (generation !== wsGeneration) return;
-    onSocketGone();
-  };
-  // onerror is always followed by onclose; nothing to do here.
+  if (!signaling.connect()) scheduleReconnect();
 }
 
 function onSocketGone() {
   imsd.connected = false;
-  clearInterval(pingTimer);
-  ws = null;
   joinedOnSocket = false;
   closePeer();
   pendingAction = null;
@@ -338,7 +192,7 @@ function onSocketGone() {
 }
 
 function scheduleReconnect() {
-  const delay = Math.min(1000 * 2 ** reconnectAttempt, BACKOFF_MAX_MS);
+  const delay = backoffDelay(reconnectAttempt);
   reconnectAttempt++;
   setStatus(imsd.state ? 'Connection lost, reconnecting…' : 'Cannot reach the interview server, retrying…', 'error');
   clearTimeout(reconnectTimer);
@@ -347,15 +201,9 @@ function scheduleReconnect() {
 
 /** Closes the socket on purpose (no reconnect unless wantConnection stays true). */
 function dropSocket() {
-  const socket = ws;
-  wsGeneration++;
-  ws = null;
+  signaling.drop();
   imsd.connected = false;
-  clearInterval(pingTimer);
   joinedOnSocket = false;
-  if (socket) {
-    try { socket.close(1000); } catch { /* already closed */ }
-  }
 }
 
 function handleMessage(msg, generation) {
@@ -396,7 +244,7 @@ function onState(state, generation) {
   }
   if (firstOnSocket) {
     applyServerConstraints(state.constraints)
-      .finally(() => { if (generation === wsGeneration && !peer) startPeer(generation); });
+      .finally(() => { if (generation === signaling.generation && !peer) startPeer(generation); });
   }
   render();
 }
@@ -470,22 +318,15 @@ async function startPeer(generation) {
   const servers = iceServers.concat((imsd.state && imsd.state.iceServers) || []);
   if (servers.length) config.iceServers = servers;
   const pc = new RTCPeerConnection(config);
-  const p = { pc, offerSent: false, localQueue: [], remoteSet: false, remoteQueue: [], endSent: false };
+  const p = { pc, ice: null };
+  p.ice = new IceQueues(pc, (c) => sendMessage({ type: 'ice', ...c }),
+    (where, err) => { if (peer === p) recordLocalError(where, String(err)); });
   peer = p;
   imsd.pc = pc;
 
   pc.onicecandidate = (ev) => {
     if (peer !== p) return;
-    let msg;
-    if (ev.candidate && ev.candidate.candidate) {
-      msg = { type: 'ice', candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex ?? 0 };
-    } else {
-      if (p.endSent) return;
-      p.endSent = true;
-      msg = { type: 'ice', candidate: '', sdpMLineIndex: 0 };
-    }
-    if (p.offerSent) sendMessage(msg);
-    else p.localQueue.push(msg);
+    p.ice.onLocal(ev);
   };
   pc.onconnectionstatechange = () => {
     if (peer !== p) return;
@@ -512,10 +353,9 @@ async function startPeer(generation) {
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    if (peer !== p || generation !== wsGeneration) return;
+    if (peer !== p || generation !== signaling.generation) return;
     sendMessage({ type: 'offer', sdp: pc.localDescription.sdp });
-    p.offerSent = true;
-    p.localQueue.splice(0).forEach(sendMessage);
+    p.ice.offerSent();
   } catch (err) {
     recordLocalError('offer', String(err));
     setStatus('The video connection could not be started. Please reload the page.', 'error');
@@ -527,8 +367,7 @@ async function onAnswer(msg) {
   if (!p || typeof msg.sdp !== 'string') return;
   try {
     await p.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
-    p.remoteSet = true;
-    for (const c of p.remoteQueue.splice(0)) await addRemoteCandidate(p, c);
+    await p.ice.answerSet();
   } catch (err) {
     recordLocalError('answer', String(err));
     setStatus('The video connection could not be started. Reconnecting…', 'error');
@@ -536,23 +375,7 @@ async function onAnswer(msg) {
 }
 
 function onRemoteIce(msg) {
-  const p = peer;
-  if (!p) return;
-  if (!p.remoteSet) p.remoteQueue.push(msg);
-  else addRemoteCandidate(p, msg);
-}
-
-async function addRemoteCandidate(p, msg) {
-  if (peer !== p) return;
-  try {
-    if (!msg.candidate) {
-      await p.pc.addIceCandidate(); // end of candidates
-    } else {
-      await p.pc.addIceCandidate({ candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex ?? 0 });
-    }
-  } catch (err) {
-    if (msg.candidate) recordLocalError('addIceCandidate', String(err));
-  }
+  if (peer) peer.ice.onRemote(msg);
 }
 
 function closePeer() {
@@ -577,7 +400,7 @@ function showScreen(name) {
 
 function render() {
   const s = imsd.state;
-  const online = Boolean(ws && joinedOnSocket && ws.readyState === WebSocket.OPEN);
+  const online = signaling.open && joinedOnSocket;
   ui.join.disabled = !stream || !sessionId || !token || wantConnection || finished;
   ui.join.textContent = wantConnection && !s ? 'Joining…' : 'Join interview';
 
@@ -705,7 +528,7 @@ function act(type) {
 
 ui.join.addEventListener('click', () => {
   if (!stream || wantConnection) return;
-  if (audioContext && audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+  levelMeter.resume();
   wantConnection = true;
   reconnectAttempt = 0;
   ui.cameraSelect.disabled = true;
@@ -723,13 +546,10 @@ ui.retryDevices.addEventListener('click', async () => {
   setStatus('');
   if (await openDevices()) render();
 });
-const onDeviceChange = async () => {
-  if (wantConnection) return;
-  await openDevices(ui.cameraSelect.value, ui.micSelect.value);
+onDeviceSelect(ui.cameraSelect, ui.micSelect, () => wantConnection, async (cameraId, micId) => {
+  await openDevices(cameraId, micId);
   render();
-};
-ui.cameraSelect.addEventListener('change', onDeviceChange);
-ui.micSelect.addEventListener('change', onDeviceChange);
+});
 
 // ---------------------------------------------------------------- start
 

@@ -6,8 +6,13 @@
 // clicking a take fetches a fresh signed MP4 URL and plays it in #player.
 // A 401 forgets the token and shows the sign-in form again.
 //
+// A live interview's session (kind "live") is marked in the list and shows
+// its room's composite recording with chapters (review-live.js).
+//
 // Test hooks: window.review = {state, errors}; errors holds every message
-// shown to the user, newest last.
+// shown to the user, newest last; state.room is the open live session's room.
+
+import { kindCell, isLive, showRoom, hideRoom } from './review-live.js';
 
 const API = '/api/v1/review';
 const PAGE_SIZE = 20;
@@ -23,6 +28,7 @@ const state = {
   sessions: [],
   session: null, // detail JSON of the open session
   takeId: null, // the take in #player
+  room: null, // GET /api/v1/rooms/{id} of the open live session
   playbackRate: 1,
   loading: false,
 };
@@ -93,6 +99,8 @@ function show(view) {
     v.removeAttribute('src');
     v.load();
     state.takeId = null;
+    state.room = null;
+    hideRoom();
   }
 }
 
@@ -145,7 +153,7 @@ function renderList() {
   if (state.sessions.length === 0) {
     const tr = document.createElement('tr');
     const td = document.createElement('td');
-    td.colSpan = 5;
+    td.colSpan = 6;
     td.className = 'empty';
     td.textContent = 'No sessions match.';
     tr.append(td);
@@ -154,13 +162,15 @@ function renderList() {
   for (const s of state.sessions) {
     const tr = document.createElement('tr');
     tr.dataset.sessionId = s.sessionId;
+    tr.dataset.kind = s.kind || 'one_way';
     tr.tabIndex = 0;
-    for (const text of [s.interviewId, s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), String(s.takeCount ?? '')]) {
+    for (const text of [s.interviewId, kindCell(s), s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), String(s.takeCount ?? '')]) {
       const td = document.createElement('td');
       td.textContent = text ?? '';
       tr.append(td);
     }
-    const open = () => openSession(s.sessionId);
+    if (isLive(s)) tr.children[1].className = 'live-mark';
+    const open = () => openSession(s.sessionId, s);
     tr.addEventListener('click', open);
     tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') open(); });
     body.append(tr);
@@ -172,13 +182,15 @@ function renderList() {
   $('next').disabled = to >= state.total;
 }
 
-async function openSession(sessionId) {
+async function openSession(sessionId, listed = {}) {
   state.loading = true;
   try {
-    state.session = await apiGet(`/sessions/${encodeURIComponent(sessionId)}`, 'session');
+    const detail = await apiGet(`/sessions/${encodeURIComponent(sessionId)}`, 'session');
+    state.session = { kind: listed.kind, roomId: listed.roomId, ...detail };
     showStatus('');
     show('session');
     renderSession();
+    showRoom(state.session, token, { playTake, showStatus });
   } catch (err) {
     fail(err);
   } finally {
@@ -191,7 +203,7 @@ const mediaOf = (take, kind) => (take.media || []).find((m) => m.kind === kind);
 function renderSession() {
   const d = state.session;
   $('session-title').textContent = d.candidateEmail || d.userId || d.sessionId;
-  $('session-meta').textContent = `Interview ${d.interviewId} · ${d.status} · created ${fmtDate(d.createdAt)}`;
+  $('session-meta').textContent = `${isLive(d) ? 'Live interview' : 'Interview'} ${d.interviewId} · ${d.status} · created ${fmtDate(d.createdAt)}`;
   const list = $('questions');
   list.replaceChildren();
   for (const q of d.questions || []) {

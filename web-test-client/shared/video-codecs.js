@@ -1,5 +1,5 @@
-// The candidate page's video sender: which codecs it offers, in which order,
-// and the encoder settings (bitrate cap, keep the resolution).  No state.
+// The video sender of the candidate and room pages: which codecs it offers, in
+// which order, and the encoder settings (bitrate cap, keep the resolution).  No state.
 
 /** Codec order: H.264 packetization-mode=1 (constrained baseline first), then VP8, then RTX. */
 export function orderVideoCodecs(codecs, forcedCodec) {
