@@ -20,6 +20,10 @@
 //     files (tests/tools/take-probe): video and audio, a keyframe first;
 //   * a screen share (--video-only: a video-only publisher) is forwarded and
 //     its take has video and no audio;
+//   * a subscriber's NACKs are answered from its sender's retransmission
+//     buffer: with 10 % of the forwarded datagrams dropped on the way to it
+//     (tests/fidelity/udp-relay.mjs), it NACKs and ends with (nearly) no
+//     video packet lost;
 //   * a VP8 publisher is forwarded too (the first test's is H.264, imsd's
 //     preference): the subscriber decodes it and shows its numbered frames.
 import { test, before, after } from 'node:test';
@@ -33,7 +37,7 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from './lib/browser.mjs';
-import { makeMedia } from './lib/fidelity.mjs';
+import { makeMedia, startRelay } from './lib/fidelity.mjs';
 import { buildDir } from './lib/imsd.mjs';
 
 const PAGE = `<!doctype html><html><body><script>
@@ -150,6 +154,9 @@ window.inbound = async () => {
     keyFramesDecoded: out.video ? out.video.keyFramesDecoded || 0 : 0,
     totalAudioEnergy: out.audio ? out.audio.totalAudioEnergy || 0 : 0,
     audioPackets: out.audio ? out.audio.packetsReceived || 0 : 0,
+    videoPackets: out.video ? out.video.packetsReceived || 0 : 0,
+    videoLost: out.video ? out.video.packetsLost || 0 : 0,
+    nackCount: out.video ? out.video.nackCount || 0 : 0,
   };
 };
 </script></body></html>`;
@@ -163,6 +170,8 @@ class Forwarding {
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-20000); });
     this.pages = {};
     this.queues = {};
+    this.openPages = [];
+    this.relayed = {}; // pc -> Relay: that subscriber's media cross it (see joinThroughRelay)
     this.events = [];
     this.waiters = [];
     readline.createInterface({ input: this.proc.stdout }).on('line', (line) => this.onLine(JSON.parse(line)));
@@ -173,6 +182,14 @@ class Forwarding {
   onLine(message) {
     const page = this.pages[message.pc];
     if (message.type === 'answer') this.events.push(message);
+    if (page && this.relayed[message.pc] && (message.type === 'answer' || message.type === 'ice')) {
+      // the page learns no address of imsd's: only the relay's, from the checks it forwards
+      if (message.type === 'answer') {
+        const sdp = message.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n');
+        this.queues[message.pc] = this.queues[message.pc].then(() => page.evaluate((a) => window.answer(a), sdp));
+      }
+      return;
+    }
     if (page && (message.type === 'answer' || message.type === 'ice')) {
       // in order per page: the answer before its candidates
       this.queues[message.pc] = this.queues[message.pc].then(() => (message.type === 'answer'
@@ -207,7 +224,59 @@ class Forwarding {
     this.send({ type: 'offer', pc, sdp: await offer() });
   }
 
+  /**
+   * A subscriber whose every packet crosses relay (tests/fidelity/udp-relay.mjs) with imsd as the
+   * relay's client and the page as its target: the relay's "upstream" is imsd -> page, the
+   * forwarded media, which it can impair.  imsd gets the relay's address as the page's only
+   * candidate; the page gets none of imsd's.
+   */
+  async joinThroughRelay(pc, page, offer, relay) {
+    this.pages[pc] = page;
+    this.queues[pc] = Promise.resolve();
+    this.relayed[pc] = relay;
+    let target = null; // the page's first host UDP IPv4 candidate: where the relay sends
+    const takeTarget = (candidate) => {
+      const f = candidate.replace(/^a=/, '').split(/\s+/);
+      if (!target && f.length >= 8 && f[2].toLowerCase() === 'udp' && f[7] === 'host'
+          && /^\d+\.\d+\.\d+\.\d+$/.test(f[4])) target = `${f[4]} ${f[5]}`;
+    };
+    await page.exposeFunction('__signal', (m) => (m.type === 'ice' ? takeTarget(m.candidate) : this.send({ ...m, pc })));
+    const lines = (await offer()).split('\r\n');
+    lines.filter((l) => l.startsWith('a=candidate:')).forEach(takeTarget);
+    assert.ok(target, 'the subscriber page has a host UDP IPv4 candidate');
+    await relay.command(`target ${target}`);
+    // the offer's own candidates stay out of imsd's sight: it gets the relay's only
+    this.send({ type: 'offer', pc, sdp: lines.filter((l) => !l.startsWith('a=candidate:')).join('\r\n') });
+    this.send({ type: 'ice', pc, mline: 0,
+      candidate: `candidate:1 1 udp 2130706431 ${relay.address} ${relay.port} typ host` });
+  }
+
+  /** A publisher page (camera, or video only; codec: a mimeType to force), once media flows. */
+  async publish(videoOnly = false, codec = null) {
+    const page = await newPage();
+    this.openPages.push(page);
+    await this.join('pub', page, () => page.evaluate(([v, c]) => window.publish(v, c), [videoOnly, codec]));
+    await this.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    return page;
+  }
+
+  /** A subscriber page named pc (with audio or not; through relay if given), once its sender is secure. */
+  async subscribe(pc, audio = true, relay = null) {
+    const page = await newPage();
+    this.openPages.push(page);
+    const offer = () => page.evaluate((a) => window.subscribe(a), audio);
+    if (relay) await this.joinThroughRelay(pc, page, offer, relay);
+    else await this.join(pc, page, offer);
+    await this.waitFor((m) => m.type === 'connected' && m.pc === pc, `${pc} connected`);
+    return page;
+  }
+
+  assertNoErrors() {
+    assert.deepEqual(this.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+  }
+
   async close() {
+    for (const page of this.openPages) await page.close().catch(() => {});
     if (this.proc.exitCode === null) {
       this.send({ type: 'quit' });
       await Promise.race([new Promise((r) => this.proc.once('exit', r)), sleep(5000)]);
@@ -222,6 +291,17 @@ function probe(file) {
       try { resolve(JSON.parse(stdout.trim().split('\n').pop())); } catch { resolve({ ok: false, stdout }); }
     });
   });
+}
+
+/** Polls page's inbound stats (10 s at most) until framesDecoded > min; returns the last ones. */
+async function decoding(page, min) {
+  let stats;
+  for (let i = 0; i < 40; i++) {
+    stats = await page.evaluate(() => window.inbound());
+    if (stats.framesDecoded > min) break;
+    await sleep(250);
+  }
+  return stats;
 }
 
 async function grows(page, key, ms = 2000) {
@@ -265,17 +345,9 @@ async function newPage() {
 test('a publisher is forwarded to subscribers: frames, audio, keyframes, split takes',
   { timeout: 150000 }, async (t) => {
     const f = new Forwarding([]);
-    const pages = [];
     try {
-      const publisher = await newPage();
-      pages.push(publisher);
-      await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false)));
-      await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
-
-      const sub1 = await newPage();
-      pages.push(sub1);
-      await f.join('sub1', sub1, () => sub1.evaluate(() => window.subscribe(true)));
-      await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
+      const publisher = await f.publish();
+      const sub1 = await f.subscribe('sub1');
 
       // a take while forwarding, split in two
       const take1 = path.join(takeDir, 'take-1.mkv');
@@ -283,12 +355,7 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
       f.send({ type: 'start_take', path: take1 });
       await f.waitFor((m) => m.type === 'take_started', 'take_started');
 
-      let stats;
-      for (let i = 0; i < 40; i++) {
-        stats = await sub1.evaluate(() => window.inbound());
-        if (stats.framesDecoded > 30 && stats.totalAudioEnergy > 0) break;
-        await sleep(250);
-      }
+      const stats = await decoding(sub1, 30);
       assert.ok(stats.framesDecoded > 30, `sub1 decodes video: ${JSON.stringify(stats)}`);
       const video = await grows(sub1, 'framesDecoded');
       assert.ok(video.second > video.first + 20, `framesDecoded grows: ${JSON.stringify(video)}`);
@@ -337,16 +404,8 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
 
       // a second subscriber: its sender asks for a keyframe, which every subscriber gets
       const before = (await sub1.evaluate(() => window.inbound())).keyFramesDecoded;
-      const sub2 = await newPage();
-      pages.push(sub2);
-      await f.join('sub2', sub2, () => sub2.evaluate(() => window.subscribe(true)));
-      await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub2', 'sub2 connected');
-      let stats2;
-      for (let i = 0; i < 40; i++) {
-        stats2 = await sub2.evaluate(() => window.inbound());
-        if (stats2.framesDecoded > 10) break;
-        await sleep(250);
-      }
+      const sub2 = await f.subscribe('sub2');
+      const stats2 = await decoding(sub2, 10);
       assert.ok(stats2.framesDecoded > 10 && stats2.keyFramesDecoded >= 1,
         `sub2 decodes from a keyframe: ${JSON.stringify(stats2)}`);
       await sleep(500);
@@ -374,34 +433,21 @@ test('a publisher is forwarded to subscribers: frames, audio, keyframes, split t
       await f.waitFor((m) => m.type === 'closed' && m.pc === 'sub2', 'sub2 closed');
       const still = await grows(sub1, 'framesDecoded', 1500);
       assert.ok(still.second > still.first, `sub1 still decodes after sub2 left: ${JSON.stringify(still)}`);
-      assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+      f.assertNoErrors();
     } finally {
       await f.close();
-      for (const page of pages) await page.close().catch(() => {});
     }
   });
 
 test('a screen share (video only) is forwarded and recorded', { timeout: 90000 }, async (t) => {
   const f = new Forwarding(['--video-only']);
-  const pages = [];
   try {
-    const publisher = await newPage();
-    pages.push(publisher);
-    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(true)));
-    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
+    await f.publish(true);
     const take = path.join(takeDir, 'screen.mkv');
     f.send({ type: 'start_take', path: take });
     await f.waitFor((m) => m.type === 'take_started', 'take_started');
-    const sub = await newPage();
-    pages.push(sub);
-    await f.join('sub1', sub, () => sub.evaluate(() => window.subscribe(false)));
-    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
-    let stats;
-    for (let i = 0; i < 40; i++) {
-      stats = await sub.evaluate(() => window.inbound());
-      if (stats.framesDecoded > 30) break;
-      await sleep(250);
-    }
+    const sub = await f.subscribe('sub1', false);
+    const stats = await decoding(sub, 30);
     assert.ok(stats.framesDecoded > 30, `the subscriber decodes the screen: ${JSON.stringify(stats)}`);
     await sleep(1000);
     f.send({ type: 'stop_take' });
@@ -411,42 +457,56 @@ test('a screen share (video only) is forwarded and recorded', { timeout: 90000 }
     t.diagnostic(`subscriber ${JSON.stringify(stats)}; ${JSON.stringify(probed)}`);
     assert.ok(probed.ok && probed.hasVideo && !probed.hasAudio, `video only: ${JSON.stringify(probed)}`);
     assert.ok(probed.firstVideoFrameKeyframe && probed.durationMs > 1500, JSON.stringify(probed));
-    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+    f.assertNoErrors();
   } finally {
     await f.close();
-    for (const page of pages) await page.close().catch(() => {});
   }
 });
 
 test('a VP8 publisher is forwarded', { timeout: 90000 }, async (t) => {
   const f = new Forwarding([]);
-  const pages = [];
   try {
-    const publisher = await newPage();
-    pages.push(publisher);
-    await f.join('pub', publisher, () => publisher.evaluate(() => window.publish(false, 'video/VP8')));
-    await f.waitFor((m) => m.type === 'media_flowing', 'media_flowing');
-    const sub = await newPage();
-    pages.push(sub);
-    await f.join('sub1', sub, () => sub.evaluate(() => window.subscribe(true)));
-    await f.waitFor((m) => m.type === 'connected' && m.pc === 'sub1', 'sub1 connected');
+    await f.publish(false, 'video/VP8');
+    const sub = await f.subscribe('sub1');
     const answer = f.events.find((m) => m.type === 'answer' && m.pc === 'sub1');
     assert.ok(answer && /a=rtpmap:\d+ VP8\/90000/.test(answer.sdp), 'the subscriber is answered VP8');
-    let stats;
-    for (let i = 0; i < 40; i++) {
-      stats = await sub.evaluate(() => window.inbound());
-      if (stats.framesDecoded > 30) break;
-      await sleep(250);
-    }
+    const stats = await decoding(sub, 30);
     assert.ok(stats.framesDecoded > 30, `the subscriber decodes VP8: ${JSON.stringify(stats)}`);
     await sub.evaluate(() => { window.codes = []; });
     await sleep(2000);
     const numbered = (await sub.evaluate(() => window.codes)).filter((c) => c >= 0);
     assert.ok(numbered.length >= 30, `numbered frames shown in 2 s: ${numbered.length}`);
     t.diagnostic(`VP8 subscriber ${JSON.stringify(stats)}; ${numbered.length} numbered frames in 2 s`);
-    assert.deepEqual(f.events.filter((m) => m.type === 'error' || m.type === 'page-error'), []);
+    f.assertNoErrors();
   } finally {
     await f.close();
-    for (const page of pages) await page.close().catch(() => {});
+  }
+});
+
+test("a subscriber's NACKs are answered from the sender's retransmission buffer", { timeout: 90000 }, async (t) => {
+  const f = new Forwarding([]);
+  const relay = await startRelay({ seed: 7 });
+  try {
+    await f.publish();
+    const sub = await f.subscribe('sub1', true, relay);
+    const stats = await decoding(sub, 30);
+    assert.ok(stats.framesDecoded > 30, `sub1 decodes through the relay: ${JSON.stringify(stats)}`);
+    await relay.command('reset');
+    await relay.command('drop 10');
+    await sleep(8000);
+    await relay.command('clear');
+    await sleep(1500); // the last retransmissions
+    const dropped = (await relay.command('stats')).dropRandom;
+    const after = await sub.evaluate(() => window.inbound());
+    t.diagnostic(`relay dropped ${dropped} datagrams to sub1; sub1 ${JSON.stringify(after)}`);
+    assert.ok(dropped >= 20, `the relay dropped datagrams: ${dropped}`);
+    assert.ok(after.nackCount - stats.nackCount >= 2, `sub1 NACKed: ${JSON.stringify({ before: stats, after })}`);
+    assert.ok(after.videoLost - stats.videoLost <= 1,
+      `the sender's buffer answered sub1's NACKs (video packets lost: ${after.videoLost - stats.videoLost})`);
+    assert.ok(after.framesDecoded > stats.framesDecoded + 150, `sub1 kept decoding: ${JSON.stringify(after)}`);
+    f.assertNoErrors();
+  } finally {
+    await f.close();
+    await relay.close();
   }
 });

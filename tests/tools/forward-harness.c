@@ -285,13 +285,9 @@ main(int argc, char **argv)
     { NULL },
   };
   harness_log_to_stderr();
-  g_autoptr(GOptionContext) options = g_option_context_new("- forward one publisher");
-  g_option_context_add_main_entries(options, entries, NULL);
-  g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(options, &argc, &argv, &error)) {
-    fprintf(stderr, "%s\n", error->message);
+  if (!harness_parse_options(&argc, &argv, entries, "- forward one publisher"))
     return 2;
-  }
+  g_autoptr(GError) error = NULL;
   Harness h = { 0 };
   h.loop = g_main_loop_new(NULL, FALSE);
   h.subscribers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

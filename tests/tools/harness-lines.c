@@ -21,6 +21,19 @@ log_to_stderr(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpo
   return G_LOG_WRITER_HANDLED;
 }
 
+gboolean
+harness_parse_options(int *argc, char ***argv, const GOptionEntry *entries, const char *summary)
+{
+  g_autoptr(GOptionContext) options = g_option_context_new(summary);
+  g_option_context_add_main_entries(options, entries, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!g_option_context_parse(options, argc, argv, &error)) {
+    fprintf(stderr, "%s\n", error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void
 harness_log_to_stderr(void)
 {

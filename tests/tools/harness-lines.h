@@ -7,6 +7,11 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+/* Parses the command line against entries (summary: the usage line's
+ * text).  FALSE, with the reason on stderr, for a bad command line. */
+gboolean harness_parse_options(int *argc, char ***argv, const GOptionEntry *entries,
+                               const char *summary);
+
 /* Sends every GLib log line to stderr (stdout carries the protocol). */
 void harness_log_to_stderr(void);
 
