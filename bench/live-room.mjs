@@ -41,8 +41,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { repoRoot, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, requireJanus, ensureBuild, databaseUrl,
          startPageServer, startJanus, startImsd, stopServer, janusVersion } from './lib/servers.mjs';
-import { CLK_TCK, procStat, procRssKb, machineTicks, loadAverage, fileSizes } from './lib/proc.mjs';
+import { procStat, procRssKb, sampleWindow, loadAverage, fileSizes } from './lib/proc.mjs';
 import { pct, mean, leastSquares, f0, f1 } from './lib/report.mjs';
+import { parseOptions } from './lib/options.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
 const { chromium } = require('playwright-core');
@@ -52,24 +53,16 @@ const ROLES = ['candidate', 'interviewer'];
 const REST_SECONDS = 5;
 
 function parseArgs(argv) {
-  const args = { build: path.join(repoRoot, 'build-bench'), seconds: 20, warmup: 5, rooms: [1],
-                 servers: ['janus', 'imsd'], codec: 'vp8', kbps: 1500, keep: false, databaseUrl: null,
-                 json: path.join(os.tmpdir(), `imsd-live-room-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) };
-  for (let i = 2; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build') args.build = path.resolve(argv[++i]);
-    else if (a === '--seconds') args.seconds = Number(argv[++i]);
-    else if (a === '--warmup') args.warmup = Number(argv[++i]);
-    else if (a === '--rooms') args.rooms = argv[++i].split(',').map(Number);
-    else if (a === '--servers') args.servers = argv[++i].split(',');
-    else if (a === '--codec') args.codec = argv[++i];
-    else if (a === '--kbps') args.kbps = Number(argv[++i]);
-    else if (a === '--database-url') args.databaseUrl = argv[++i];
-    else if (a === '--json') args.json = path.resolve(argv[++i]);
-    else if (a === '--keep') args.keep = true;
-    else if (a === '--no-build') args.noBuild = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const args = parseOptions(argv, {
+    build: path.join(repoRoot, 'build-bench'), seconds: 20, warmup: 5, rooms: [1],
+    servers: ['janus', 'imsd'], codec: 'vp8', kbps: 1500, keep: false, databaseUrl: null,
+    json: path.join(os.tmpdir(), `imsd-live-room-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  }, {
+    '--build': ['build', 'path'], '--seconds': ['seconds', 'number'], '--warmup': ['warmup', 'number'],
+    '--rooms': ['rooms', 'numbers'], '--servers': ['servers', 'list'], '--codec': ['codec', 'string'],
+    '--kbps': ['kbps', 'number'], '--database-url': ['databaseUrl', 'string'], '--json': ['json', 'path'],
+    '--keep': ['keep', 'flag'], '--no-build': ['noBuild', 'flag'],
+  });
   if (!['vp8', 'h264'].includes(args.codec)) throw new Error(`unknown codec ${args.codec} (h264, vp8)`);
   for (const s of args.servers) if (!['janus', 'imsd'].includes(s)) throw new Error(`unknown server ${s} (janus, imsd)`);
   if (args.rooms.some(n => !(n >= 1))) throw new Error('--rooms: counts of 1 or more');
@@ -175,9 +168,7 @@ async function runRound(ctx, server, n) {
       : await startImsd(args.build, ctx.dbUrl);
     await sleep(1000);
     // at rest, before any page: the server's fixed cost (timers, its threads' polls)
-    const rest0 = procStat(srv.pid), restWall0 = performance.now();
-    await sleep(REST_SECONDS * 1000);
-    row.cpuRestMsPerSecond = 1000 * (procStat(srv.pid).ticks - rest0.ticks) / CLK_TCK / ((performance.now() - restWall0) / 1000);
+    row.cpuRestMsPerSecond = (await sampleWindow(srv.pid, REST_SECONDS)).cpuMsPerSecond;
     row.rssRestMb = procRssKb(srv.pid) / 1024;
     row.threadsRest = procStat(srv.pid).threads;
 
@@ -208,25 +199,18 @@ async function runRound(ctx, server, n) {
 
     const video0 = await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.videoStats())));
     const files0 = fileSizes(srv.recDir);
-    const st0 = procStat(srv.pid), m0 = machineTicks(), wall0 = performance.now(), from = Date.now();
-    let rssMax = procRssKb(srv.pid), threadsMax = st0.threads;
-    const end = wall0 + args.seconds * 1000;
-    while (performance.now() < end) {
-      await sleep(Math.min(250, Math.max(0, end - performance.now())));
-      rssMax = Math.max(rssMax, procRssKb(srv.pid));
-      threadsMax = Math.max(threadsMax, procStat(srv.pid).threads);
-    }
-    const seconds = (performance.now() - wall0) / 1000, to = Date.now();
-    const st1 = procStat(srv.pid), m1 = machineTicks();
+    const from = Date.now();
+    const sampled = await sampleWindow(srv.pid, args.seconds);
+    const seconds = sampled.seconds, to = Date.now();
     const files1 = fileSizes(srv.recDir);
     const video1 = await Promise.all(pages.map(p => p.page.evaluate(() => window.bench.videoStats())));
 
     row.seconds = seconds;
-    row.cpuMsPerSecond = 1000 * (st1.ticks - st0.ticks) / CLK_TCK / seconds;
+    row.cpuMsPerSecond = sampled.cpuMsPerSecond;
     row.cpuMsPerSecondPerRoom = (row.cpuMsPerSecond - row.cpuRestMsPerSecond) / n;
-    row.rssMaxMb = rssMax / 1024;
-    row.threadsMax = threadsMax;
-    row.machineBusyPct = 100 * (m1.busy - m0.busy) / (m1.total - m0.total);
+    row.rssMaxMb = sampled.rssMaxKb / 1024;
+    row.threadsMax = sampled.threadsMax;
+    row.machineBusyPct = sampled.machineBusyPct;
     row.loadavg = loadAverage();
     row.recordings = recordings(server, srv.recDir).length;
     row.writtenKbps = Object.entries(files1).reduce((a, [f, s]) => a + s - (files0[f] || 0), 0) * 8 / seconds / 1000 / n;

@@ -47,8 +47,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { repoRoot, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, requireJanus, ensureBuild, databaseUrl,
          startPageServer, startJanus, startImsd, stopServer, janusVersion } from './lib/servers.mjs';
-import { CLK_TCK, procStat, procRssKb, machineTicks, threadTicks, threadSplit, fileSizes, loadAverage } from './lib/proc.mjs';
+import { procStat, procRssKb, sampleWindow, fileSizes, loadAverage } from './lib/proc.mjs';
 import { pct, mean, leastSquares, f0, f1, f2 } from './lib/report.mjs';
+import { parseOptions } from './lib/options.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
 const { chromium } = require('playwright-core');
@@ -57,26 +58,17 @@ const RAMPED_KBPS = 2000;                       // warm-up ends when every sende
 const JANUS_ROOMS = { vp8: 1001, h264: 1002 };  // bench/janus/janus.plugin.videoroom.jcfg.in
 
 function parseArgs(argv) {
-  const args = { build: path.join(repoRoot, 'build-bench'), seconds: 30, warmup: 5, pairs: 2,
-                 codecs: ['h264', 'vp8'], streams: [1, 2, 4, 8], threads: false, keep: false,
-                 y4m: path.join(os.tmpdir(), 'imsd-bench-busy-720p30.y4m'),
-                 json: path.join(os.tmpdir(), `imsd-vs-janus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) };
-  for (let i = 2; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build') args.build = path.resolve(argv[++i]);
-    else if (a === '--seconds') args.seconds = Number(argv[++i]);
-    else if (a === '--warmup') args.warmup = Number(argv[++i]);
-    else if (a === '--pairs') args.pairs = Number(argv[++i]);
-    else if (a === '--codecs') args.codecs = argv[++i].split(',');
-    else if (a === '--streams') args.streams = argv[++i].split(',').map(Number);
-    else if (a === '--json') args.json = path.resolve(argv[++i]);
-    else if (a === '--y4m') args.y4m = path.resolve(argv[++i]);
-    else if (a === '--threads') args.threads = true;
-    else if (a === '--keep') args.keep = true;
-    else if (a === '--report') args.report = path.resolve(argv[++i]);
-    else if (a === '--no-build') args.noBuild = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const args = parseOptions(argv, {
+    build: path.join(repoRoot, 'build-bench'), seconds: 30, warmup: 5, pairs: 2,
+    codecs: ['h264', 'vp8'], streams: [1, 2, 4, 8], threads: false, keep: false,
+    y4m: path.join(os.tmpdir(), 'imsd-bench-busy-720p30.y4m'),
+    json: path.join(os.tmpdir(), `imsd-vs-janus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  }, {
+    '--build': ['build', 'path'], '--seconds': ['seconds', 'number'], '--warmup': ['warmup', 'number'],
+    '--pairs': ['pairs', 'number'], '--codecs': ['codecs', 'list'], '--streams': ['streams', 'numbers'],
+    '--json': ['json', 'path'], '--y4m': ['y4m', 'path'], '--threads': ['threads', 'flag'],
+    '--keep': ['keep', 'flag'], '--report': ['report', 'path'], '--no-build': ['noBuild', 'flag'],
+  });
   for (const c of args.codecs) if (!JANUS_ROOMS[c]) throw new Error(`unknown codec ${c} (h264, vp8)`);
   return args;
 }
@@ -285,26 +277,18 @@ async function runRound(ctx, server, codec, n, pair) {
 
     const out0 = await outboundVideo(pages, server);
     const files0 = fileSizes(srv.recDir);
-    const st0 = procStat(srv.pid), th0 = threadTicks(srv.pid), m0 = machineTicks(), wall0 = performance.now();
-    let rssMax = procRssKb(srv.pid), threadsMax = st0.threads;
-    const deadline = wall0 + args.seconds * 1000;
-    while (performance.now() < deadline) {
-      await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
-      rssMax = Math.max(rssMax, procRssKb(srv.pid));
-      threadsMax = Math.max(threadsMax, procStat(srv.pid).threads);
-    }
-    const seconds = (performance.now() - wall0) / 1000;
-    const st1 = procStat(srv.pid), th1 = threadTicks(srv.pid), m1 = machineTicks();
+    const sampled = await sampleWindow(srv.pid, args.seconds);
+    const seconds = sampled.seconds;
     const files1 = fileSizes(srv.recDir);
     const out1 = await outboundVideo(pages, server);
 
     row.seconds = seconds;
-    row.cpuPerStream = 100 * (st1.ticks - st0.ticks) / CLK_TCK / seconds / n;
-    row.rssMaxMb = rssMax / 1024;
+    row.cpuPerStream = sampled.cpuMsPerSecond / 10 / n;   // % of one core
+    row.rssMaxMb = sampled.rssMaxKb / 1024;
     row.rssPerStreamMb = (row.rssMaxMb - row.rssRestMb) / n;
-    row.threadsMax = threadsMax;
-    row.threadSplit = threadSplit(th0, th1, seconds);
-    row.machineBusyPct = 100 * (m1.busy - m0.busy) / (m1.total - m0.total);
+    row.threadsMax = sampled.threadsMax;
+    row.threadSplit = sampled.threadSplit;
+    row.machineBusyPct = sampled.machineBusyPct;
     row.loadavg = loadAverage();
     row.sent = out1.map((b, i) => {
       const a = out0[i];

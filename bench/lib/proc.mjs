@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Kernel clock ticks per second (utime and stime are counted in these). */
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -69,4 +70,22 @@ export function fileSizes(dir) {
     else try { out[p] = fs.statSync(p).size; } catch { /* gone */ }
   }
   return out;
+}
+
+/** Samples pid over a window of `seconds` (waits that long; RSS and threads every 250 ms).
+ * Resolves with {seconds (as measured), cpuMsPerSecond (utime+stime per second of wall time),
+ * rssMaxKb, threadsMax, machineBusyPct (all cores), threadSplit (as threadSplit() gives)}. */
+export async function sampleWindow(pid, seconds) {
+  const st0 = procStat(pid), th0 = threadTicks(pid), m0 = machineTicks(), wall0 = performance.now();
+  let rssMaxKb = procRssKb(pid), threadsMax = st0.threads;
+  const end = wall0 + seconds * 1000;
+  while (performance.now() < end) {
+    await sleep(Math.min(250, Math.max(0, end - performance.now())));
+    rssMaxKb = Math.max(rssMaxKb, procRssKb(pid));
+    threadsMax = Math.max(threadsMax, procStat(pid).threads);
+  }
+  const measured = (performance.now() - wall0) / 1000;
+  const st1 = procStat(pid), th1 = threadTicks(pid), m1 = machineTicks();
+  return { seconds: measured, cpuMsPerSecond: 1000 * (st1.ticks - st0.ticks) / CLK_TCK / measured, rssMaxKb, threadsMax,
+           machineBusyPct: 100 * (m1.busy - m0.busy) / (m1.total - m0.total), threadSplit: threadSplit(th0, th1, measured) };
 }
