@@ -147,13 +147,15 @@ function recordings(server, dir) {
   return Object.keys(fileSizes(dir)).filter(f => f.endsWith(server === 'janus' ? '.mjr' : '.mkv'));
 }
 
-/** {kbps, fps, width, height} of a page's video of type (outbound-rtp / inbound-rtp) between two bench.videoStats(). */
+/** {kbps, fps, width, height, limitation, jitterBufferMs (inbound: mean per frame)} of a page's video of type (outbound-rtp / inbound-rtp) between two bench.videoStats(). */
 function videoRates(before, after, type) {
   const b = after.find(r => r.type === type), a = before.find(r => r.type === type && r.pc === b?.pc);
   if (!a || !b || b.t <= a.t) return null;
   const dt = (b.t - a.t) / 1000;
+  const emitted = (b.jitterBufferEmitted ?? 0) - (a.jitterBufferEmitted ?? 0);
   return { kbps: (b.bytes - a.bytes) * 8 / dt / 1000, fps: (b.frames - a.frames) / dt, width: b.width, height: b.height,
-           limitation: b.limitation };
+           limitation: b.limitation,
+           jitterBufferMs: emitted > 0 ? 1000 * (b.jitterBufferS - a.jitterBufferS) / emitted : undefined };
 }
 
 // ---------------------------------------------------------------- one round
@@ -248,7 +250,7 @@ async function runRound(ctx, server, n) {
 
 function table(rows) {
   const head = ['server', 'rooms', 'latency c->i p50/p95 ms', 'latency i->c p50/p95 ms', 'CPU rest ms/s', 'CPU ms/s',
-                'CPU ms/s per room', 'CPU ms/s per Mbit/s', 'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
+                'CPU ms/s per room', 'CPU ms/s per Mbit/s', 'RSS rest/max MB', 'threads max', 'sent kbps', 'sent fps', 'decoded fps', 'jitter buffer ms', 'clock fps', 'written kbps/room', 'machine busy %', 'load', 'note'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   const lat = xs => xs?.length ? `${f0(pct(xs, 0.5))}/${f0(pct(xs, 0.95))}` : '-';
   for (const r of rows) {
@@ -257,6 +259,7 @@ function table(rows) {
       f0(mean((r.pages || []).map(p => p.sent?.kbps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.sent?.fps).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.received?.fps).filter(x => x !== undefined))),
+      f0(mean((r.pages || []).map(p => p.received?.jitterBufferMs).filter(x => x !== undefined))),
       f1(mean((r.pages || []).map(p => p.fps))), f0(r.writtenKbps), f0(r.machineBusyPct),
       r.loadavg ? r.loadavg[0].toFixed(1) : '-', r.error ? `ERROR ${r.error}` : `${r.recordings} files`].join(' | ')} |`);
   }
@@ -309,6 +312,7 @@ console.log('interviewer), over the window; CPU: the server\'s utime+stime per s
 console.log(`at rest (${REST_SECONDS} s before any page), over the window, and per room: (window - rest) / rooms; per Mbit/s: (window - rest) /`);
 console.log('the Mbit/s of video all the publishers sent (the senders do not send alike under load);');
 console.log('sent kbps / fps: the pages\' video outbound-rtp over the window, mean per page; decoded fps: their inbound-rtp framesDecoded;');
+console.log('jitter buffer ms: inbound-rtp jitterBufferDelay / jitterBufferEmittedCount over the window (a part of the latency);');
 console.log('clock fps: clock codes read per second per page; machine busy %: all cores (Chromium, other jobs) over the window.');
 const split = splitTable(rows);
 if (split) console.log(`\n${split}`);

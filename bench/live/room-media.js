@@ -31,7 +31,8 @@ const bench = window.bench = {
         out.push({ pc: name, type: r.type, bytes: r.type === 'outbound-rtp' ? r.bytesSent : r.bytesReceived,
                    frames: r.type === 'outbound-rtp' ? r.framesSent : r.framesDecoded, t: r.timestamp,
                    width: r.frameWidth, height: r.frameHeight, fps: r.framesPerSecond,
-                   limitation: r.qualityLimitationReason });
+                   limitation: r.qualityLimitationReason,
+                   jitterBufferS: r.jitterBufferDelay, jitterBufferEmitted: r.jitterBufferEmittedCount });
       }
     }
     return out;
