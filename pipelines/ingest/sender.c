@@ -187,14 +187,15 @@ ims_sender_forward_sender_report(ImsSender *sender, ImsTrack track, const ImsRtc
   SendTrack *send = &sender->tracks[track];
   if (!sender->secure || !send->on || send->packets == 0)
     return;
-  guint8 buffer[128];
+  guint8 buffer[28 + 4 + 8 + 256]; /* an SR without blocks, an SDES with one CNAME (<= 255 bytes) */
   int length = ims_rtcp_write_sender_report(buffer, sizeof buffer, sender->ssrcs[track],
                                             report->ntp_time, report->rtp_time, send->packets,
                                             send->octets, NULL, 0);
   if (length < 0)
     return;
+  /* the CNAME of the answer's a=ssrc lines (answer-send.c: the stream id) */
   int sdes = ims_rtcp_write_sdes_cname(buffer + length, sizeof buffer - (gsize) length,
-                                       sender->ssrcs[track], "imsd");
+                                       sender->ssrcs[track], sender->stream_id);
   if (sdes > 0)
     length += sdes;
   if (ims_transport_send_rtcp(sender->transport, buffer, (gsize) length) == 0) {

@@ -24,6 +24,9 @@
 //     buffer: with 10 % of the forwarded datagrams dropped on the way to it
 //     (tests/fidelity/udp-relay.mjs), it NACKs and ends with (nearly) no
 //     video packet lost;
+//   * a subscriber's REMB lowers the publisher's: with its path capped at
+//     40 kbit/s the publisher's own estimate (availableOutgoingBitrate)
+//     falls to at most half of what it was;
 //   * a VP8 publisher is forwarded too (the first test's is H.264, imsd's
 //     preference): the subscriber decodes it and shows its numbered frames.
 import { test, before, after } from 'node:test';
@@ -141,6 +144,15 @@ window.framesSent = async () => {
   let sent = 0;
   (await window.pc.getStats()).forEach((r) => { if (r.type === 'outbound-rtp' && r.kind === 'video') sent = r.framesSent || 0; });
   return sent;
+};
+window.availableOutgoingBitrate = async () => {
+  let bitrate = null;
+  let target = null;
+  (await window.pc.getStats()).forEach((r) => {
+    if (r.type === 'candidate-pair' && r.availableOutgoingBitrate) bitrate = r.availableOutgoingBitrate;
+    if (r.type === 'outbound-rtp' && r.kind === 'video') target = r.targetBitrate;
+  });
+  return [bitrate, target];
 };
 window.answer = (sdp) => window.pc.setRemoteDescription({ type: 'answer', sdp });
 window.candidate = (candidate, mline) => window.pc.addIceCandidate({ candidate, sdpMLineIndex: mline });
@@ -504,6 +516,35 @@ test("a subscriber's NACKs are answered from the sender's retransmission buffer"
     assert.ok(after.videoLost - stats.videoLost <= 1,
       `the sender's buffer answered sub1's NACKs (video packets lost: ${after.videoLost - stats.videoLost})`);
     assert.ok(after.framesDecoded > stats.framesDecoded + 150, `sub1 kept decoding: ${JSON.stringify(after)}`);
+    f.assertNoErrors();
+  } finally {
+    await f.close();
+    await relay.close();
+  }
+});
+
+test("a subscriber's REMB lowers the publisher's", { timeout: 90000 }, async (t) => {
+  const f = new Forwarding([]);
+  const relay = await startRelay({ seed: 3 });
+  try {
+    const publisher = await f.publish();
+    const sub = await f.subscribe('sub1', true, relay);
+    await decoding(sub, 30);
+    await sleep(3000);
+    const [before] = await publisher.evaluate(() => window.availableOutgoingBitrate());
+    // sub1's path capped at 40 kbit/s: its REMB falls, and the receiver's REMB to the
+    // publisher is the lowest of its target (2500 kbit/s) and the subscribers'
+    await relay.command('rate 40 200');
+    const samples = [];
+    for (let i = 0; i < 20; i++) {
+      await sleep(500);
+      samples.push((await publisher.evaluate(() => window.availableOutgoingBitrate()))[0]);
+    }
+    t.diagnostic(`publisher availableOutgoingBitrate before ${before}, with sub1 capped: ${samples.join(',')}`);
+    assert.ok(before >= 50000, `the publisher's estimate before: ${before}`);
+    const last = samples.slice(-5);
+    assert.ok(last.every((b) => b <= before / 2),
+      `the publisher's estimate follows sub1's REMB down: ${before} -> ${samples.join(',')}`);
     f.assertNoErrors();
   } finally {
     await f.close();

@@ -16,26 +16,18 @@
 #include "sdp-offers.h"
 #include "sender.h"
 
-typedef struct {
-  ImsMediaLoops *loops;
-} Fixture;
-
+/* The state: two media loops, so that the least loaded one is not the publisher's. */
 static int
-setup(void **state)
+start_two_loops(void **state)
 {
-  Fixture *f = g_new0(Fixture, 1);
-  f->loops = ims_media_loops_new(2, NULL);
-  assert_non_null(f->loops);
-  *state = f;
-  return 0;
+  *state = ims_media_loops_new(2, NULL);
+  return *state ? 0 : -1;
 }
 
 static int
-teardown(void **state)
+stop_loops(void **state)
 {
-  Fixture *f = *state;
-  ims_media_loops_free(f->loops);
-  g_free(f);
+  ims_media_loops_free(*state);
   return 0;
 }
 
@@ -43,11 +35,11 @@ static const ImsSenderCallbacks sender_callbacks = { 0 };
 
 /* A receiver on the fixture's loops (the least loaded one). */
 static ImsReceiver *
-new_receiver(Fixture *f)
+new_receiver(ImsMediaLoops *loops)
 {
-  ImsReceiverConfig config = { .loops = f->loops, .target_kbps = 2500 };
+  ImsReceiverConfig config = { .loops = loops, .target_kbps = 2500 };
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &test_noop_ingest_callbacks, f,
+  ImsReceiver *receiver = ims_receiver_new("publisher", &config, &test_noop_ingest_callbacks, NULL,
                                            &error);
   assert_non_null(receiver);
   return receiver;
@@ -56,27 +48,27 @@ new_receiver(Fixture *f)
 static void
 test_sender_needs_a_negotiated_publisher(void **state)
 {
-  Fixture *f = *state;
+  ImsMediaLoops *loops = *state;
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = new_receiver(f);
+  ImsReceiver *receiver = new_receiver(loops);
   assert_null(ims_receiver_get_negotiation(receiver));
   ImsSenderConfig sender_config = { 0 };
-  ImsSender *sender = ims_sender_new(receiver, "subscriber", &sender_config, &sender_callbacks, f,
+  ImsSender *sender = ims_sender_new(receiver, "subscriber", &sender_config, &sender_callbacks, NULL,
                                      &error);
   assert_null(sender);
   assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE));
   ims_receiver_free(receiver);
-  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(loops, 0), 0, 3000), 0);
 }
 
 static void
 test_sender_lives_on_the_publishers_loop(void **state)
 {
-  Fixture *f = *state;
-  ImsMediaLoop *loop0 = ims_media_loops_get_loop(f->loops, 0);
-  ImsMediaLoop *loop1 = ims_media_loops_get_loop(f->loops, 1);
+  ImsMediaLoops *loops = *state;
+  ImsMediaLoop *loop0 = ims_media_loops_get_loop(loops, 0);
+  ImsMediaLoop *loop1 = ims_media_loops_get_loop(loops, 1);
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = new_receiver(f);
+  ImsReceiver *receiver = new_receiver(loops);
   assert_true(ims_receiver_handle_offer(receiver, CHROMIUM_OFFER, &error));
   const ImsNegotiation *negotiation = ims_receiver_get_negotiation(receiver);
   assert_non_null(negotiation);
@@ -86,9 +78,9 @@ test_sender_lives_on_the_publishers_loop(void **state)
   assert_int_equal(ims_media_loop_get_load(loop0), 1);
 
   ImsSenderConfig sender_config = { .session_id = "s-1", .stream_id = "p-1-camera" };
-  ImsSender *first = ims_sender_new(receiver, "sub-1", &sender_config, &sender_callbacks, f, &error);
+  ImsSender *first = ims_sender_new(receiver, "sub-1", &sender_config, &sender_callbacks, NULL, &error);
   assert_non_null(first);
-  ImsSender *second = ims_sender_new(receiver, "sub-2", &sender_config, &sender_callbacks, f, &error);
+  ImsSender *second = ims_sender_new(receiver, "sub-2", &sender_config, &sender_callbacks, NULL, &error);
   assert_non_null(second);
   /* loop 1 is the least loaded, but a sender must share its publisher's thread */
   assert_int_equal(ims_media_loop_get_load(loop0), 3);
@@ -114,13 +106,13 @@ test_sender_lives_on_the_publishers_loop(void **state)
 static void
 test_split_needs_a_take(void **state)
 {
-  Fixture *f = *state;
+  ImsMediaLoops *loops = *state;
   g_autoptr(GError) error = NULL;
-  ImsReceiver *receiver = new_receiver(f);
+  ImsReceiver *receiver = new_receiver(loops);
   assert_false(ims_receiver_split_take(receiver, "/nonexistent/take.mkv", NULL, &error));
   assert_true(g_error_matches(error, IMS_INGEST_ERROR, IMS_INGEST_ERROR_STATE));
   ims_receiver_free(receiver);
-  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(f->loops, 0), 0, 3000), 0);
+  assert_int_equal(test_wait_for_load(ims_media_loops_get_loop(loops, 0), 0, 3000), 0);
 }
 
 int
@@ -128,9 +120,9 @@ main(void)
 {
   (void) AIORTC_OFFER; /* sdp-offers.h's other offer */
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_sender_needs_a_negotiated_publisher, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_sender_lives_on_the_publishers_loop, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_split_needs_a_take, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_sender_needs_a_negotiated_publisher, start_two_loops, stop_loops),
+    cmocka_unit_test_setup_teardown(test_sender_lives_on_the_publishers_loop, start_two_loops, stop_loops),
+    cmocka_unit_test_setup_teardown(test_split_needs_a_take, start_two_loops, stop_loops),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
