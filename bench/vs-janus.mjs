@@ -42,46 +42,33 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import http from 'node:http';
-import { spawn, execFileSync, execFile } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { repoRoot, JANUS_JS, SERVICE_TOKEN, CHROMIUM_ARGS, requireJanus, ensureBuild, databaseUrl,
+         startPageServer, startJanus, startImsd, stopServer, janusVersion } from './lib/servers.mjs';
+import { procStat, procRssKb, sampleWindow, fileSizes, loadAverage } from './lib/proc.mjs';
+import { pct, mean, leastSquares, f0, f1, f2 } from './lib/report.mjs';
+import { parseOptions } from './lib/options.mjs';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(repoRoot, 'tests/browser/package.json'));
 const { chromium } = require('playwright-core');
 
-const JANUS_BIN = '/usr/bin/janus';
-const JANUS_JS = '/usr/share/javascript/janus-gateway/janus.js';
 const RAMPED_KBPS = 2000;                       // warm-up ends when every sender estimates this
 const JANUS_ROOMS = { vp8: 1001, h264: 1002 };  // bench/janus/janus.plugin.videoroom.jcfg.in
-const SERVICE_TOKEN = 'bench-service-token-0123456789';
-const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef0123456789';
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 function parseArgs(argv) {
-  const args = { build: path.join(repoRoot, 'build-bench'), seconds: 30, warmup: 5, pairs: 2,
-                 codecs: ['h264', 'vp8'], streams: [1, 2, 4, 8], threads: false, keep: false,
-                 y4m: path.join(os.tmpdir(), 'imsd-bench-busy-720p30.y4m'),
-                 json: path.join(os.tmpdir(), `imsd-vs-janus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) };
-  for (let i = 2; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build') args.build = path.resolve(argv[++i]);
-    else if (a === '--seconds') args.seconds = Number(argv[++i]);
-    else if (a === '--warmup') args.warmup = Number(argv[++i]);
-    else if (a === '--pairs') args.pairs = Number(argv[++i]);
-    else if (a === '--codecs') args.codecs = argv[++i].split(',');
-    else if (a === '--streams') args.streams = argv[++i].split(',').map(Number);
-    else if (a === '--json') args.json = path.resolve(argv[++i]);
-    else if (a === '--y4m') args.y4m = path.resolve(argv[++i]);
-    else if (a === '--threads') args.threads = true;
-    else if (a === '--keep') args.keep = true;
-    else if (a === '--report') args.report = path.resolve(argv[++i]);
-    else if (a === '--no-build') args.noBuild = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const args = parseOptions(argv, {
+    build: path.join(repoRoot, 'build-bench'), seconds: 30, warmup: 5, pairs: 2,
+    codecs: ['h264', 'vp8'], streams: [1, 2, 4, 8], threads: false, keep: false,
+    y4m: path.join(os.tmpdir(), 'imsd-bench-busy-720p30.y4m'),
+    json: path.join(os.tmpdir(), `imsd-vs-janus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+  }, {
+    '--build': ['build', 'path'], '--seconds': ['seconds', 'number'], '--warmup': ['warmup', 'number'],
+    '--pairs': ['pairs', 'number'], '--codecs': ['codecs', 'list'], '--streams': ['streams', 'numbers'],
+    '--json': ['json', 'path'], '--y4m': ['y4m', 'path'], '--threads': ['threads', 'flag'],
+    '--keep': ['keep', 'flag'], '--report': ['report', 'path'], '--no-build': ['noBuild', 'flag'],
+  });
   for (const c of args.codecs) if (!JANUS_ROOMS[c]) throw new Error(`unknown codec ${c} (h264, vp8)`);
   return args;
 }
@@ -89,14 +76,6 @@ function parseArgs(argv) {
 const args = parseArgs(process.argv);
 
 // ---------------------------------------------------------------- setup
-
-/** Builds imsd and take-probe in args.build (release) unless --no-build. */
-function ensureBuild() {
-  if (args.noBuild) return;
-  if (!fs.existsSync(path.join(args.build, 'build.ninja')))
-    execFileSync('meson', ['setup', args.build, '--buildtype=release'], { cwd: repoRoot, stdio: 'inherit' });
-  execFileSync('ninja', ['-C', args.build, 'imsd', 'tests/tools/take-probe'], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
 
 /** Makes the busy 720p30 source once (10 s, looped by Chromium; ~415 MB). */
 function ensureY4m() {
@@ -107,112 +86,6 @@ function ensureY4m() {
     '-i', 'testsrc2=size=1280x720:rate=30', '-vf', 'noise=alls=14:allf=t+u', '-t', '10',
     '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', tmp], { stdio: 'inherit' });
   fs.renameSync(tmp, args.y4m);
-}
-
-function databaseUrl() {
-  const out = execFileSync(path.join(repoRoot, 'scripts/pg.sh'), ['start'], { encoding: 'utf8' });
-  return out.trim().split('\n').pop();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
-
-/** Serves bench/janus/ and Debian's janus.js; resolves with its base URL. */
-function startPageServer() {
-  const files = {
-    '/publish.html': [path.join(repoRoot, 'bench/janus/publish.html'), 'text/html'],
-    '/publish.js': [path.join(repoRoot, 'bench/janus/publish.js'), 'text/javascript'],
-    '/janus.js': [JANUS_JS, 'text/javascript'],
-  };
-  const server = http.createServer((req, res) => {
-    const f = files[new URL(req.url, 'http://x').pathname];
-    if (!f) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'Content-Type': f[1], 'Cache-Control': 'no-store' }).end(fs.readFileSync(f[0]));
-  });
-  return new Promise(resolve => server.listen(0, '127.0.0.1', () => {
-    server.unref();
-    resolve(`http://127.0.0.1:${server.address().port}`);
-  }));
-}
-
-/** Spawns cmd with its output in dir/log; returns {proc, exited(), exit, stop(signal)}.
- * Detached: the server runs in a session of its own, as a service does, so with the kernel's
- * autogroup scheduling it is not one more thread group beside this script and its pages' polling
- * (which starved imsd's two media loop threads, not Janus's thread per peer, at N=8). */
-function spawnServer(cmd, argv, env, dir, log) {
-  const fd = fs.openSync(path.join(dir, log), 'w');
-  const proc = spawn(cmd, argv, { env, stdio: ['ignore', fd, fd], detached: true });
-  fs.closeSync(fd);
-  const s = { proc, exit: null };
-  const exited = new Promise(r => proc.once('exit', (code, signal) => { s.exit = { code, signal }; r(s.exit); }));
-  s.stop = async (signal) => {
-    if (s.exit) return;
-    proc.kill(signal);
-    const t = setTimeout(() => { if (!s.exit) proc.kill('SIGKILL'); }, 15000);
-    await exited;
-    clearTimeout(t);
-  };
-  return s;
-}
-
-async function waitUntil(what, s, dir, log, probe, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (s.exit) throw new Error(`${what} exited at start: ${JSON.stringify(s.exit)} (log ${dir}/${log})`);
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not start (log ${dir}/${log})`);
-    await sleep(100);
-  }
-}
-
-const tcpOpen = (port) => new Promise(resolve => {
-  const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
-  c.once('error', () => resolve(false));
-});
-
-/** Starts Janus on a copy of bench/janus/*.jcfg.in; {pid, wsUrl, recDir, dir, stop()}. */
-async function startJanus() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'janus-bench-'));
-  const confDir = path.join(dir, 'conf');
-  const recDir = path.join(dir, 'rec');
-  fs.mkdirSync(confDir);
-  fs.mkdirSync(recDir);
-  const wsPort = await freePort();
-  const vars = { CONFIGS_FOLDER: confDir, REC_DIR: recDir, WS_PORT: String(wsPort),
-                 RTP_PORT_RANGE: '42000-42999', DEBUG_LEVEL: '4' };
-  const src = path.join(repoRoot, 'bench/janus');
-  for (const f of fs.readdirSync(src).filter(n => n.endsWith('.jcfg.in'))) {
-    const text = fs.readFileSync(path.join(src, f), 'utf8').replace(/@([A-Z_]+)@/g, (m, k) => vars[k] ?? m);
-    fs.writeFileSync(path.join(confDir, f.slice(0, -3)), text);
-  }
-  const s = spawnServer(JANUS_BIN, ['-F', confDir, '-C', path.join(confDir, 'janus.jcfg'), '-o'],
-                        process.env, dir, 'janus.log');
-  await waitUntil('janus', s, dir, 'janus.log', () => tcpOpen(wsPort));
-  return { pid: s.proc.pid, wsUrl: `ws://127.0.0.1:${wsPort}`, recDir, dir, stop: () => s.stop('SIGINT') };
-}
-
-/** Starts imsd (args.build) with a temporary spool; {pid, baseUrl, recDir, dir, stop()}. */
-async function startImsd(dbUrl) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imsd-bench-'));
-  const recDir = path.join(dir, 'spool');
-  fs.mkdirSync(recDir);
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IMSD_')));
-  Object.assign(env, {
-    IMSD_AUTH_SERVICE_TOKEN: SERVICE_TOKEN, IMSD_AUTH_TOKEN_SECRET: TOKEN_SECRET,
-    IMSD_DATABASE_DATABASE_URL: dbUrl, IMSD_SERVER_SPOOL_DIR: recDir,
-    IMSD_SERVER_PORT: String(port), IMSD_SERVER_LISTEN_ADDRESS: '0.0.0.0',
-    IMSD_SERVER_PUBLIC_URL: baseUrl, IMSD_LOG_LOG_LEVEL: 'info',
-  });
-  const s = spawnServer(path.join(args.build, 'imsd'), [], env, dir, 'imsd.log');
-  await waitUntil('imsd', s, dir, 'imsd.log', async () => (await fetch(`${baseUrl}/healthz`)).status === 200);
-  return { pid: s.proc.pid, baseUrl, recDir, dir, stop: () => s.stop('SIGTERM') };
 }
 
 async function createSession(baseUrl, i) {
@@ -235,60 +108,6 @@ async function createSession(baseUrl, i) {
 }
 
 // ---------------------------------------------------------------- /proc
-
-function procStat(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { ticks: Number(f[11]) + Number(f[12]), threads: Number(f[17]) };  // utime+stime, num_threads
-}
-
-function procRssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
-
-/** The whole machine's {busy, total} jiffies (/proc/stat, first line). */
-function machineTicks() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] || 0);
-  const total = f.slice(0, 8).reduce((a, x) => a + x, 0);
-  return { busy: total - idle, total };
-}
-
-/** {tid: {name, ticks}} of every thread of pid. */
-function threadTicks(pid) {
-  const out = {};
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[tid] = { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(f[11]) + Number(f[12]) };
-    } catch { /* thread ended */ }
-  }
-  return out;
-}
-
-/** [[name (digits folded to N), % of one core]] between two threadTicks, largest first. */
-function threadSplit(before, after, seconds) {
-  const byName = {};
-  for (const [tid, a] of Object.entries(after)) {
-    const name = a.name.replace(/\d+/g, 'N');
-    byName[name] = (byName[name] || 0) + a.ticks - (before[tid] ? before[tid].ticks : 0);
-  }
-  return Object.entries(byName).map(([name, t]) => [name, 100 * t / CLK_TCK / seconds])
-    .filter(([, p]) => p > 0).sort((x, y) => y[1] - x[1]);
-}
-
-/** Sizes of every file under dir (the recordings), {path: bytes}. */
-function fileSizes(dir) {
-  const out = {};
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) Object.assign(out, fileSizes(p));
-    else try { out[p] = fs.statSync(p).size; } catch { /* gone */ }
-  }
-  return out;
-}
 
 function takeProbe(file) {
   return new Promise(resolve => {
@@ -378,14 +197,6 @@ function outboundVideo(pages, server) {
   }, server)));
 }
 
-const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required'];
-
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-const mean = xs => xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : null;
-
 // ---------------------------------------------------------------- one round
 
 /** Opens n pages for server; resolves when every stream records. */
@@ -432,7 +243,7 @@ async function runRound(ctx, server, codec, n, pair) {
   let srv = null;
   let browser = null;
   try {
-    srv = server === 'janus' ? await startJanus() : await startImsd(ctx.dbUrl);
+    srv = server === 'janus' ? await startJanus() : await startImsd(args.build, ctx.dbUrl);
     await sleep(1000);
     const rest = procStat(srv.pid);
     row.rssRestMb = procRssKb(srv.pid) / 1024;
@@ -466,27 +277,19 @@ async function runRound(ctx, server, codec, n, pair) {
 
     const out0 = await outboundVideo(pages, server);
     const files0 = fileSizes(srv.recDir);
-    const st0 = procStat(srv.pid), th0 = threadTicks(srv.pid), m0 = machineTicks(), wall0 = performance.now();
-    let rssMax = procRssKb(srv.pid), threadsMax = st0.threads;
-    const deadline = wall0 + args.seconds * 1000;
-    while (performance.now() < deadline) {
-      await sleep(Math.min(250, Math.max(0, deadline - performance.now())));
-      rssMax = Math.max(rssMax, procRssKb(srv.pid));
-      threadsMax = Math.max(threadsMax, procStat(srv.pid).threads);
-    }
-    const seconds = (performance.now() - wall0) / 1000;
-    const st1 = procStat(srv.pid), th1 = threadTicks(srv.pid), m1 = machineTicks();
+    const sampled = await sampleWindow(srv.pid, args.seconds);
+    const seconds = sampled.seconds;
     const files1 = fileSizes(srv.recDir);
     const out1 = await outboundVideo(pages, server);
 
     row.seconds = seconds;
-    row.cpuPerStream = 100 * (st1.ticks - st0.ticks) / CLK_TCK / seconds / n;
-    row.rssMaxMb = rssMax / 1024;
+    row.cpuPerStream = sampled.cpuMsPerSecond / 10 / n;   // % of one core
+    row.rssMaxMb = sampled.rssMaxKb / 1024;
     row.rssPerStreamMb = (row.rssMaxMb - row.rssRestMb) / n;
-    row.threadsMax = threadsMax;
-    row.threadSplit = threadSplit(th0, th1, seconds);
-    row.machineBusyPct = 100 * (m1.busy - m0.busy) / (m1.total - m0.total);
-    row.loadavg = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+    row.threadsMax = sampled.threadsMax;
+    row.threadSplit = sampled.threadSplit;
+    row.machineBusyPct = sampled.machineBusyPct;
+    row.loadavg = loadAverage();
     row.sent = out1.map((b, i) => {
       const a = out0[i];
       if (!a || !b) return null;
@@ -522,20 +325,13 @@ async function runRound(ctx, server, codec, n, pair) {
     row.error = e.message.split('\n')[0];
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (srv) {
-      await srv.stop();
-      if (!args.keep && !row.error) fs.rmSync(srv.dir, { recursive: true, force: true });
-      else row.dir = srv.dir;
-    }
+    if (srv) await stopServer(srv, row, args.keep);
   }
   return row;
 }
 
 // ---------------------------------------------------------------- report
 
-const f1 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(1);
-const f0 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(0);
-const f2 = x => (x === undefined || x === null || Number.isNaN(x)) ? '-' : x.toFixed(2);
 
 /** The markdown table, one line per round, imsd rows with the ratio to the Janus round before them. */
 function table(rows) {
@@ -605,9 +401,7 @@ function rssSlopeSummary(rows) {
       const rs = rows.filter(r => r.server === server && r.codec === codec && r.rssMaxMb !== undefined);
       const ns = [...new Set(rs.map(r => r.n))].sort((a, b) => a - b);
       if (ns.length < 2) continue;
-      const xs = rs.map(r => r.n), ys = rs.map(r => r.rssMaxMb - r.rssRestMb);
-      const mx = mean(xs), my = mean(ys);
-      const slope = xs.reduce((a, x, k) => a + (x - mx) * (ys[k] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+      const [, slope] = leastSquares(rs.map(r => r.n), rs.map(r => r.rssMaxMb - r.rssRestMb));
       const first = mean(rs.filter(r => r.n === ns[0]).map(r => r.rssMaxMb - r.rssRestMb));
       lines.push(`| ${codec} | ${server} | ${ns.join(',')} | ${f1(first)} | ${f2(slope)} |`);
     }
@@ -634,20 +428,17 @@ if (args.report) {
   printReport(run.header, run.rows);
   process.exit(0);
 }
-for (const f of [JANUS_BIN, JANUS_JS]) {
-  if (!fs.existsSync(f)) {
-    console.error(`${f} is missing: apt-get install janus libjs-janus-gateway (see bench/README.md)`);
-    process.exit(1);
-  }
-}
-ensureBuild();
+requireJanus();
+if (!args.noBuild) ensureBuild(args.build);
 ensureY4m();
-const ctx = { dbUrl: databaseUrl(), pageBase: await startPageServer() };
+const ctx = { dbUrl: databaseUrl(), pageBase: await startPageServer({
+  '/publish.html': [path.join(repoRoot, 'bench/janus/publish.html'), 'text/html'],
+  '/publish.js': [path.join(repoRoot, 'bench/janus/publish.js'), 'text/javascript'],
+  '/janus.js': [JANUS_JS, 'text/javascript'],
+}) };
 const cpus = os.cpus();
-// `janus --help` prints "Janus version: 1102 (1.1.2)" first
-const janusVersion = execFileSync(JANUS_BIN, ['--help'], { encoding: 'utf8' }).split('\n')[0];
-const header = `imsd vs Janus: ${args.build}, ${janusVersion}, ${args.seconds} s windows after ${args.warmup} s warm-up, ` +
-  `${cpus.length} x ${cpus[0]?.model || '?'}, load average at start ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`;
+const header = `imsd vs Janus: ${args.build}, ${janusVersion()}, ${args.seconds} s windows after ${args.warmup} s warm-up, ` +
+  `${cpus.length} x ${cpus[0]?.model || '?'}, load average at start ${loadAverage().join(' ')}`;
 process.stderr.write(`${header}\n`);
 const rows = [];
 for (const n of args.streams) {          // the largest N last: the one most likely to be cut short
