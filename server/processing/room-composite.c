@@ -236,8 +236,9 @@ segment_title(const Job *job, const ImsRoomSegment *segment)
   return g_strdup_printf("Question %d", segment->question_index + 1);
 }
 
-/* The path of participant's file of stream in segment that holds media, or NULL.  A candidate take
- * the processor has removed already is read from its kept link (added to strings, which owns it). */
+/* The path of participant's file of stream in segment that holds media, or NULL.  A candidate take is
+ * read from its kept link whenever there is one (added to strings, which owns it): the processor
+ * removes the take's own name once S3 has it, at any moment. */
 static const char *
 recording_path(const ImsRoomRecord *room, int segment, const char *participant_id,
                const char *stream, GPtrArray *strings)
@@ -247,8 +248,8 @@ recording_path(const ImsRoomRecord *room, int segment, const char *participant_i
     if (recording->segment != segment || g_strcmp0(recording->participant_id, participant_id) != 0 ||
         g_strcmp0(recording->stream, stream) != 0)
       continue;
-    if (has_media(recording))
-      return recording->path;
+    /* the kept link first: the processor may remove the take's own name at any moment, even
+     * between this look and the pipeline opening it; the link is ours */
     char *kept = is_candidate_take(room, recording) && recording->path
                      ? g_strconcat(recording->path, KEPT_SUFFIX, NULL)
                      : NULL;
@@ -257,6 +258,8 @@ recording_path(const ImsRoomRecord *room, int segment, const char *participant_i
       return kept;
     }
     g_free(kept);
+    if (has_media(recording))
+      return recording->path;
   }
   return NULL;
 }

@@ -639,6 +639,33 @@ test_kept_take(void **state)
   g_unlink(made);
 }
 
+/* The kept link is read even while the take's own name still exists: the processor may remove
+ * that name between the plan and the pipeline opening it.  Here the name is given to another,
+ * shorter file after keep_take: the composite must still hold the kept 1 s take. */
+static void
+test_kept_link_first(void **state)
+{
+  Fixture *f = *state;
+  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", "");
+  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
+  g_mutex_lock(&f->store.fake.lock);
+  GPtrArray *recordings = ((ImsRoomRecord *) g_hash_table_lookup(f->store.rooms, ROOM))->recordings;
+  g_ptr_array_set_size(recordings, 3); /* r0, r1 (the take), r2 */
+  g_mutex_unlock(&f->store.fake.lock);
+  start_compositor(f, FALSE);
+  ims_room_compositor_keep_take(f->compositor, media.files[1]);
+  assert_int_equal(g_unlink(media.files[1]), 0);
+  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", OPUS);
+
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  wait_for(f, "set_composite ready", 1);
+  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
+  gint64 duration = mp4_duration_ms(made);
+  if (duration < 1450 || duration > 1550) /* 0.5 s opening + the kept 1 s, not the new 0.5 s */
+    fail_msg("composite of %" G_GINT64_FORMAT " ms", duration);
+  g_unlink(made);
+}
+
 /* set_composite, but "processing" waits (on the database thread) until the gate opens. */
 static GMutex gate_lock;
 static GCond gate_cond;
@@ -696,6 +723,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_failure_retried, setup, teardown),
     cmocka_unit_test_setup_teardown(test_without_s3, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kept_take, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_kept_link_first, setup, teardown),
     cmocka_unit_test_setup_teardown(test_stopped_while_processing, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
