@@ -126,6 +126,13 @@ fake_update_take(ImsStore *base, const ImsTake *take, GError **error)
   return FALSE;
 }
 
+/* No live room here (test-recovery-rooms.c has them). */
+static GPtrArray *
+fake_list_rooms_to_recover(ImsStore *base, const char *path_prefix, GError **error)
+{
+  return g_ptr_array_new_with_free_func(g_free);
+}
+
 static gboolean
 fake_ping(ImsStore *base, GError **error)
 {
@@ -156,6 +163,7 @@ setup(void **state)
   f->store.base.sessions.list_open_takes = fake_list_open_takes;
   f->store.base.sessions.update_take = fake_update_take;
   f->store.base.sessions.load_session = fake_load_session;
+  f->store.base.rooms.list_rooms_to_recover = fake_list_rooms_to_recover;
   f->store.base.begin = fake_begin;
   f->store.base.commit = fake_commit;
   f->store.base.rollback = fake_rollback;
