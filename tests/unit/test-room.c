@@ -334,6 +334,68 @@ test_reloaded_room_counts_earlier_responses(void **state)
   assert_true(has_call(f, "finish_segment 1"));
 }
 
+/* A live room whose open segment crash recovery closed (its files and take cut, announced by
+ * recovery): the first file to start after the restart opens a new segment of the same question
+ * (take 2), the next ones record into it, and End announces only the new take. */
+static void
+test_recovered_room_goes_on_in_a_new_segment(void **state)
+{
+  Fixture *f = *state;
+  ImsRoomRecord *record = (ImsRoomRecord *) ims_room_get_record(f->room);
+  record->state = IMS_ROOM_LIVE;
+  record->started_at = g_get_real_time() - 60 * G_USEC_PER_SEC;
+  ImsRoomSegment *opening = ims_room_segment_new();
+  opening->started_at = record->started_at;
+  opening->ended_at = record->started_at + 10 * G_USEC_PER_SEC;
+  g_ptr_array_add(record->segments, opening);
+  ImsRoomSegment *cut = ims_room_segment_new();
+  cut->index = 1;
+  cut->question_index = 0;
+  cut->take_id = g_strdup("7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b17");
+  cut->started_at = opening->ended_at;
+  cut->ended_at = cut->started_at + 5 * G_USEC_PER_SEC; /* closed by recovery */
+  g_ptr_array_add(record->segments, cut);
+  ImsTake *take = ims_take_new();
+  take->id = g_strdup(cut->take_id);
+  take->question_index = 0;
+  take->number = 1;
+  take->status = IMS_TAKE_INTERRUPTED;
+  take->stop_reason = g_strdup("crash");
+  take->path = g_strdup("/spool/q1-take1.mkv");
+  g_ptr_array_add(f->room->session->takes, take);
+
+  join(f, 0, CANDIDATE, NULL);
+  join(f, 1, INTERVIEWER, NULL);
+  publish_flowing(f, 0, "camera");
+  assert_int_equal(record->segments->len, 3);
+  ImsRoomSegment *segment = g_ptr_array_index(record->segments, 2);
+  assert_int_equal(segment->question_index, 0);
+  FakeMedia *candidate = publisher_media(f, 0, "camera");
+  g_autofree char *base = g_path_get_basename(candidate->file);
+  assert_true(g_str_has_prefix(base, "q1-take2-"));
+  JsonObject *view = json_object_get_object_member(last_of_type(f, 1, "room.state"), "segment");
+  assert_int_equal(json_object_get_int_member(view, "index"), 2);
+  publish_flowing(f, 1, "camera");
+  assert_int_equal(record->segments->len, 3); /* the interviewer records into it */
+  FakeMedia *interviewer = publisher_media(f, 1, "camera");
+  assert_non_null(interviewer->file);
+  g_autofree char *candidate_path = g_strdup(candidate->file);
+  g_autofree char *interviewer_path = g_strdup(interviewer->file);
+
+  assert_null(send_message(f, 1, IMS_MESSAGE_END, NULL, NULL, -1, NULL));
+  finish_file(f, candidate, candidate_path, TRUE);
+  finish_file(f, interviewer, interviewer_path, TRUE);
+  flush(f);
+  assert_true(has_call(f, "insert_segment 2 q0 take"));
+  assert_int_equal(count_calls(f, "insert_recording 2 "), 2);
+  assert_false(has_call(f, "finish_segment 1"));
+  g_autofree char *types = event_types(f);
+  assert_string_equal(types, "candidate.response_submitted,interview.completed");
+  JsonObject *completed = json_object_get_object_member(
+      parse(g_ptr_array_index(f->store.events, 1)), "payload");
+  assert_int_equal(json_object_get_int_member(completed, "responsesCount"), 2);
+}
+
 /* Observers are listed to interviewers (and to themselves), not to the candidate unless the
  * room's settings say so. */
 static void
@@ -410,6 +472,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_rejoin_replaces, setup, teardown),
     cmocka_unit_test_setup_teardown(test_leave_finalizes_interrupted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rejoin_mid_question_new_segment, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_recovered_room_goes_on_in_a_new_segment, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reloaded_room_counts_earlier_responses, setup, teardown),
     cmocka_unit_test_setup_teardown(test_observer_visibility, setup, teardown),
     cmocka_unit_test_setup_teardown(test_quality, setup, teardown),
