@@ -14,6 +14,9 @@
 
 typedef struct {
   char *spool_prefix; /* the spool directory with a trailing separator */
+  GPtrArray *room_takes; /* char*: the cut files that are live rooms' candidate takes
+                            (filled on the database thread, read on the main loop once done) */
+  ImsRecoveryKeepFunc keep_room_take;
   ImsDoneFunc done;
   gpointer done_data;
 } Recovery;
@@ -22,6 +25,7 @@ static void
 recovery_free(Recovery *recovery)
 {
   g_free(recovery->spool_prefix);
+  g_ptr_array_unref(recovery->room_takes);
   g_free(recovery);
 }
 
@@ -113,7 +117,8 @@ typedef struct {
   ImsRoomRecord *room;
   ImsSessionRecord *session;
   const char *spool_prefix;
-  int cut;           /* recordings finalized */
+  GPtrArray *room_takes; /* the Recovery's */
+  int cut;               /* recordings finalized */
 } RoomRecovery;
 
 static ImsRoomSegment *
@@ -170,6 +175,9 @@ recover_room_rows(ImsStore *store, gpointer data, GError **error)
       return FALSE;
     if (on_disk && open && recording->segment == open->index)
       closed_at = MAX(closed_at, last_write_us(&st));
+    const ImsTake *take = segment ? find_take(recovery->session, segment->take_id) : NULL;
+    if (on_disk && take && g_strcmp0(take->path, recording->path) == 0)
+      g_ptr_array_add(recovery->room_takes, g_strdup(recording->path));
     recovery->cut++;
   }
   if (!open)
@@ -205,7 +213,7 @@ recover_rooms(Recovery *recovery, ImsStore *store, GError **error)
     g_autoptr(ImsSessionRecord) session = room ? store->sessions.load_session(store, room->session_id,
                                                                               error)
                                                : NULL;
-    RoomRecovery rows = { room, session, recovery->spool_prefix, 0 };
+    RoomRecovery rows = { room, session, recovery->spool_prefix, recovery->room_takes, 0 };
     if (!session || !ims_store_change_atomic(store, recover_room_rows, &rows, NULL, error)) {
       g_prefix_error(error, "room %s: cannot finalize the recordings left open: ", room_id);
       return FALSE;
@@ -232,16 +240,20 @@ on_recovered(gpointer data, const GError *error)
   Recovery *recovery = data;
   if (error)
     g_warning("cannot recover takes left open: %s", error->message);
+  for (guint i = 0; recovery->keep_room_take && i < recovery->room_takes->len; i++)
+    recovery->keep_room_take(g_ptr_array_index(recovery->room_takes, i), recovery->done_data);
   if (recovery->done)
     recovery->done(recovery->done_data);
 }
 
 void
-ims_recovery_start(ImsDatabase *database, const char *spool_dir, ImsDoneFunc done,
-                   gpointer user_data)
+ims_recovery_start(ImsDatabase *database, const char *spool_dir,
+                   ImsRecoveryKeepFunc keep_room_take, ImsDoneFunc done, gpointer user_data)
 {
   Recovery *recovery = g_new0(Recovery, 1);
   recovery->spool_prefix = g_strconcat(spool_dir, G_DIR_SEPARATOR_S, NULL);
+  recovery->room_takes = g_ptr_array_new_with_free_func(g_free);
+  recovery->keep_room_take = keep_room_take;
   recovery->done = done;
   recovery->done_data = user_data;
   ims_database_submit(database, IMS_DATABASE_WRITE, "recover takes left open", run_recovery,

@@ -34,14 +34,20 @@
 
 G_BEGIN_DECLS
 
+/* Told, on the main loop before done, the path of each cut file that is a
+ * live room's candidate take (the processor removes it once S3 holds it,
+ * but the room's composite still needs it after End). */
+typedef void (*ImsRecoveryKeepFunc)(const char *path, gpointer user_data);
+
 /* Queues the recovery of the takes and room recordings left open under
- * spool_dir (absolute; copied).  A write: if the database is away it waits for it, and the jobs
+ * spool_dir (absolute; copied).  keep_room_take (may be NULL) runs with
+ * user_data for each cut candidate take of a live room, before done.  A write: if the database is away it waits for it, and the jobs
  * submitted after it (the sessions' first writes) wait behind it.  done runs
  * on the main loop once it is over, whether it recovered every take or not
  * (a failure is logged; what was not recovered stays RECORDING until the
  * next start).
  * Never waits. */
-void ims_recovery_start(ImsDatabase *database, const char *spool_dir, ImsDoneFunc done,
-                        gpointer user_data);
+void ims_recovery_start(ImsDatabase *database, const char *spool_dir,
+                        ImsRecoveryKeepFunc keep_room_take, ImsDoneFunc done, gpointer user_data);
 
 G_END_DECLS

@@ -4,7 +4,7 @@
  * The store is faked at its seam (rooms.list_rooms_to_recover, load_room,
  * update_recording, finish_segment; sessions.list_open_takes, load_session,
  * update_take; the transaction and its events) behind a real ImsDatabase;
- * the recordings' files are real files in a temporary spool with the last
+ * keep_room_take and done are recorded; the recordings' files are real files in a temporary spool with the last
  * write times set, so sizes, durations and the segment's end are the files'.
  */
 #include <setjmp.h>
@@ -184,6 +184,8 @@ typedef struct {
   ImsDatabase *database;
   char *root; /* temporary: spool/ (ours) and spool-other/ */
   char *spool;
+  GPtrArray *kept; /* char*: the paths keep_room_take was told, this run */
+  int done;
 } Fixture;
 
 static int
@@ -232,6 +234,7 @@ setup(void **state)
   g_ptr_array_add(room->segments, open);
   f->store.room = room;
   f->database = ims_database_new(base, NULL);
+  f->kept = g_ptr_array_new_with_free_func(g_free);
   *state = f;
   return 0;
 }
@@ -250,6 +253,7 @@ teardown(void **state)
   g_ptr_array_unref(f->store.takes);
   g_ptr_array_unref(f->store.pending);
   g_ptr_array_unref(f->store.events);
+  g_ptr_array_unref(f->kept);
   g_free(f);
   return 0;
 }
@@ -313,20 +317,29 @@ stored(Fixture *f, const char *id)
 }
 
 static void
+on_keep(const char *path, gpointer data)
+{
+  Fixture *f = data;
+  assert_int_equal(f->done, 0); /* before done: before the processor scans */
+  g_ptr_array_add(f->kept, g_strdup(path));
+}
+
+static void
 on_done(gpointer data)
 {
-  (*(int *) data)++;
+  ((Fixture *) data)->done++;
 }
 
 static void
 recover(Fixture *f)
 {
-  int done = 0;
-  ims_recovery_start(f->database, f->spool, on_done, &done);
+  f->done = 0;
+  g_ptr_array_set_size(f->kept, 0);
+  ims_recovery_start(f->database, f->spool, on_keep, on_done, f);
   assert_true(ims_database_flush(f->database, 10000));
   while (g_main_context_iteration(NULL, FALSE))
     ;
-  assert_int_equal(done, 1);
+  assert_int_equal(f->done, 1);
 }
 
 static int
@@ -377,8 +390,12 @@ test_recordings_left_recording_are_finalized(void **state)
   assert_int_equal(take->status, IMS_TAKE_INTERRUPTED);
   assert_string_equal(take->stop_reason, "crash");
   assert_int_equal(count_responses(f), 1);
+  /* the candidate's take is kept for the composite, the interviewer's file is no take */
+  assert_int_equal(f->kept->len, 1);
+  assert_string_equal(g_ptr_array_index(f->kept, 0), cand);
 
   recover(f); /* nothing left open: nothing repeated */
+  assert_int_equal(f->kept->len, 0);
   assert_int_equal(count_responses(f), 1);
   assert_int_equal(segment->ended_at, SEGMENT_START + 6 * G_USEC_PER_SEC);
 }
@@ -403,6 +420,7 @@ test_recordings_without_media_fail(void **state)
   assert_int_equal(take->status, IMS_TAKE_FAILED);
   assert_string_equal(take->stop_reason, "no_media");
   assert_int_equal(count_responses(f), 0);
+  assert_int_equal(f->kept->len, 0);
   const ImsRoomSegment *segment = g_ptr_array_index(f->store.room->segments, 1);
   assert_true(segment->ended_at > 0);
   assert_true(segment->ended_at <= SEGMENT_START + 1);

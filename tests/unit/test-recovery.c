@@ -249,7 +249,7 @@ static void
 recover(Fixture *f)
 {
   gint64 before = g_get_real_time();
-  ims_recovery_start(f->database, f->spool, on_done, f);
+  ims_recovery_start(f->database, f->spool, NULL, on_done, f);
   assert_int_equal(f->done, 0); /* queued, never run at once */
   assert_true(ims_database_flush(f->database, 10000));
   for (guint i = 0; i < f->store.takes->len; i++) {
@@ -373,7 +373,7 @@ test_each_recovered_take_is_announced_once(void **state)
     assert_int_equal(json_object_get_string_member(payload, "responseId")[0], '1' + i);
   }
   /* a second start finds nothing open: nothing is announced twice */
-  ims_recovery_start(f->database, f->spool, on_done, f);
+  ims_recovery_start(f->database, f->spool, NULL, on_done, f);
   assert_true(ims_database_flush(f->database, 10000));
   assert_int_equal(f->done, 2);
   assert_int_equal(f->store.events->len, 2);
