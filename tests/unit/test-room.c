@@ -295,12 +295,12 @@ test_rejoin_mid_question_new_segment(void **state)
   assert_int_equal(count_calls(f, "insert_recording 2 c0000000 camera"), 1);
 }
 
-/* A live room read again (swept from memory while nobody was in, then joined) counts the
- * responses announced before in interview.completed. */
-static void
-test_reloaded_room_counts_earlier_responses(void **state)
+/* f's room as read again live: the opening, then question 0's segment (open, or closed by
+ * crash recovery) whose candidate take take_id (take 1) was cut (interrupted).  Returns the
+ * record. */
+static ImsRoomRecord *
+reload_live_room(Fixture *f, const char *take_id, gboolean closed)
 {
-  Fixture *f = *state;
   ImsRoomRecord *record = (ImsRoomRecord *) ims_room_get_record(f->room);
   record->state = IMS_ROOM_LIVE;
   record->started_at = g_get_real_time() - 60 * G_USEC_PER_SEC;
@@ -311,16 +311,28 @@ test_reloaded_room_counts_earlier_responses(void **state)
   ImsRoomSegment *question = ims_room_segment_new();
   question->index = 1;
   question->question_index = 0;
-  question->take_id = g_strdup("7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b16");
+  question->take_id = g_strdup(take_id);
   question->started_at = opening->ended_at;
+  question->ended_at = closed ? question->started_at + 5 * G_USEC_PER_SEC : 0;
   g_ptr_array_add(record->segments, question);
   ImsTake *take = ims_take_new();
-  take->id = g_strdup(question->take_id);
+  take->id = g_strdup(take_id);
   take->question_index = 0;
   take->number = 1;
-  take->status = IMS_TAKE_INTERRUPTED; /* cut when everyone left */
+  take->status = IMS_TAKE_INTERRUPTED;
   take->path = g_strdup("/spool/q1-take1.mkv");
   g_ptr_array_add(f->room->session->takes, take);
+  return record;
+}
+
+/* A live room read again (swept from memory while nobody was in, then joined) counts the
+ * responses announced before in interview.completed. */
+static void
+test_reloaded_room_counts_earlier_responses(void **state)
+{
+  Fixture *f = *state;
+  /* cut when everyone left */
+  reload_live_room(f, "7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b16", FALSE);
 
   join(f, 0, CANDIDATE, NULL);
   join(f, 1, INTERVIEWER, NULL);
@@ -341,28 +353,7 @@ static void
 test_recovered_room_goes_on_in_a_new_segment(void **state)
 {
   Fixture *f = *state;
-  ImsRoomRecord *record = (ImsRoomRecord *) ims_room_get_record(f->room);
-  record->state = IMS_ROOM_LIVE;
-  record->started_at = g_get_real_time() - 60 * G_USEC_PER_SEC;
-  ImsRoomSegment *opening = ims_room_segment_new();
-  opening->started_at = record->started_at;
-  opening->ended_at = record->started_at + 10 * G_USEC_PER_SEC;
-  g_ptr_array_add(record->segments, opening);
-  ImsRoomSegment *cut = ims_room_segment_new();
-  cut->index = 1;
-  cut->question_index = 0;
-  cut->take_id = g_strdup("7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b17");
-  cut->started_at = opening->ended_at;
-  cut->ended_at = cut->started_at + 5 * G_USEC_PER_SEC; /* closed by recovery */
-  g_ptr_array_add(record->segments, cut);
-  ImsTake *take = ims_take_new();
-  take->id = g_strdup(cut->take_id);
-  take->question_index = 0;
-  take->number = 1;
-  take->status = IMS_TAKE_INTERRUPTED;
-  take->stop_reason = g_strdup("crash");
-  take->path = g_strdup("/spool/q1-take1.mkv");
-  g_ptr_array_add(f->room->session->takes, take);
+  ImsRoomRecord *record = reload_live_room(f, "7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b17", TRUE);
 
   join(f, 0, CANDIDATE, NULL);
   join(f, 1, INTERVIEWER, NULL);
