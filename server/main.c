@@ -173,6 +173,16 @@ composite_room(gpointer data, const char *room_id)
     ims_room_compositor_room_ended(imsd->compositor, room_id);
 }
 
+/* crash recovery -> the composite: a live room's candidate take cut by a
+ * crash is kept for the room's composite before the processor gets it. */
+static void
+keep_recovered_room_take(const char *path, gpointer data)
+{
+  Imsd *imsd = data;
+  if (imsd->compositor)
+    ims_room_compositor_keep_take(imsd->compositor, path);
+}
+
 /* crash recovery -> processing: the takes cut by a crash are finished now. */
 static void
 process_recovered_takes(gpointer data)
@@ -392,7 +402,8 @@ start_parts(Imsd *imsd, GError **error)
 
   /* queued last before the daemon listens: the sessions' writes come after
    * it, and a start that failed before it changed nothing */
-  ims_recovery_start(imsd->database, imsd->spool_dir, process_recovered_takes, imsd);
+  ims_recovery_start(imsd->database, imsd->spool_dir, keep_recovered_room_take,
+                     process_recovered_takes, imsd);
 
   ImsDaemonParts daemon_parts = {
     .config = config,

@@ -150,8 +150,23 @@ static void
 start_file_into(ImsRoom *room, Publication *publication, RoomWrite *write)
 {
   ImsRoomSegment *segment = ims_room_open_segment(room);
-  if (room->record->state != IMS_ROOM_LIVE || !segment || !publication->flowing ||
+  GPtrArray *segments = room->record->segments;
+  if (room->record->state != IMS_ROOM_LIVE || !publication->flowing ||
       publication->file || !publication->member || !records(room, publication->member->participant))
+    return;
+  if (!segment && segments->len > 0 && !room->completing) {
+    /* crash recovery closed the segment a previous run left open (and
+     * finalized its files): the room goes on in a new segment of the same
+     * question, which starts this file */
+    const ImsRoomSegment *last = g_ptr_array_index(segments, segments->len - 1);
+    ims_log_session(G_LOG_LEVEL_INFO, ROOM_LOG_ID(room), NULL,
+                    "segment %d was closed by crash recovery: segment %d goes on with the same question",
+                    last->index, last->index + 1);
+    ims_room_open_segment_at(room, last->question_index, NULL, write, g_get_real_time());
+    ims_room_broadcast_state(room);
+    return;
+  }
+  if (!segment)
     return;
   const ImsRoomParticipant *participant = publication->member->participant;
   if (has_file(room, segment->index, participant->id, publication->stream)) {

@@ -29,7 +29,8 @@ struct _ImsEventsListener {
 };
 
 /* The interview (interview/) and the service API: sessions, questions and takes;
- * crash recovery lists the takes a previous run left open. */
+ * crash recovery lists the takes a previous run left open (and the rooms:
+ * ImsRoomStoreOps.list_rooms_to_recover). */
 typedef struct {
   /* Inserts the session and its questions in one transaction.  record->takes is ignored. */
   gboolean (*create_session)(ImsStore *store, const ImsSessionRecord *record, GError **error);
@@ -190,6 +191,11 @@ typedef struct {
    * (key and chapters may be NULL); NOT_FOUND without the room. */
   gboolean (*set_composite)(ImsStore *store, const char *room_id, const char *status,
                             const char *key, gint64 size, const char *chapters, GError **error);
+  /* Crash recovery: the rooms not ended with a recording left RECORDING by a
+   * previous run whose path starts with path_prefix (an instance's spool),
+   * oldest start first (char* room ids, free func set, transfer full).
+   * Changes nothing. */
+  GPtrArray *(*list_rooms_to_recover)(ImsStore *store, const char *path_prefix, GError **error);
 } ImsRoomStoreOps;
 
 struct _ImsStore {

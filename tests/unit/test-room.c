@@ -295,12 +295,12 @@ test_rejoin_mid_question_new_segment(void **state)
   assert_int_equal(count_calls(f, "insert_recording 2 c0000000 camera"), 1);
 }
 
-/* A live room read again (swept from memory while nobody was in, then joined) counts the
- * responses announced before in interview.completed. */
-static void
-test_reloaded_room_counts_earlier_responses(void **state)
+/* f's room as read again live: the opening, then question 0's segment (open, or closed by
+ * crash recovery) whose candidate take take_id (take 1) was cut (interrupted).  Returns the
+ * record. */
+static ImsRoomRecord *
+reload_live_room(Fixture *f, const char *take_id, gboolean closed)
 {
-  Fixture *f = *state;
   ImsRoomRecord *record = (ImsRoomRecord *) ims_room_get_record(f->room);
   record->state = IMS_ROOM_LIVE;
   record->started_at = g_get_real_time() - 60 * G_USEC_PER_SEC;
@@ -311,16 +311,28 @@ test_reloaded_room_counts_earlier_responses(void **state)
   ImsRoomSegment *question = ims_room_segment_new();
   question->index = 1;
   question->question_index = 0;
-  question->take_id = g_strdup("7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b16");
+  question->take_id = g_strdup(take_id);
   question->started_at = opening->ended_at;
+  question->ended_at = closed ? question->started_at + 5 * G_USEC_PER_SEC : 0;
   g_ptr_array_add(record->segments, question);
   ImsTake *take = ims_take_new();
-  take->id = g_strdup(question->take_id);
+  take->id = g_strdup(take_id);
   take->question_index = 0;
   take->number = 1;
-  take->status = IMS_TAKE_INTERRUPTED; /* cut when everyone left */
+  take->status = IMS_TAKE_INTERRUPTED;
   take->path = g_strdup("/spool/q1-take1.mkv");
   g_ptr_array_add(f->room->session->takes, take);
+  return record;
+}
+
+/* A live room read again (swept from memory while nobody was in, then joined) counts the
+ * responses announced before in interview.completed. */
+static void
+test_reloaded_room_counts_earlier_responses(void **state)
+{
+  Fixture *f = *state;
+  /* cut when everyone left */
+  reload_live_room(f, "7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b16", FALSE);
 
   join(f, 0, CANDIDATE, NULL);
   join(f, 1, INTERVIEWER, NULL);
@@ -332,6 +344,47 @@ test_reloaded_room_counts_earlier_responses(void **state)
       parse(g_ptr_array_index(f->store.events, 0)), "payload");
   assert_int_equal(json_object_get_int_member(completed, "responsesCount"), 1);
   assert_true(has_call(f, "finish_segment 1"));
+}
+
+/* A live room whose open segment crash recovery closed (its files and take cut, announced by
+ * recovery): the first file to start after the restart opens a new segment of the same question
+ * (take 2), the next ones record into it, and End announces only the new take. */
+static void
+test_recovered_room_goes_on_in_a_new_segment(void **state)
+{
+  Fixture *f = *state;
+  ImsRoomRecord *record = reload_live_room(f, "7d1f7c2e-8a43-4d0e-9f61-2c7d3e9a0b17", TRUE);
+
+  join(f, 0, CANDIDATE, NULL);
+  join(f, 1, INTERVIEWER, NULL);
+  publish_flowing(f, 0, "camera");
+  assert_int_equal(record->segments->len, 3);
+  ImsRoomSegment *segment = g_ptr_array_index(record->segments, 2);
+  assert_int_equal(segment->question_index, 0);
+  FakeMedia *candidate = publisher_media(f, 0, "camera");
+  g_autofree char *base = g_path_get_basename(candidate->file);
+  assert_true(g_str_has_prefix(base, "q1-take2-"));
+  JsonObject *view = json_object_get_object_member(last_of_type(f, 1, "room.state"), "segment");
+  assert_int_equal(json_object_get_int_member(view, "index"), 2);
+  publish_flowing(f, 1, "camera");
+  assert_int_equal(record->segments->len, 3); /* the interviewer records into it */
+  FakeMedia *interviewer = publisher_media(f, 1, "camera");
+  assert_non_null(interviewer->file);
+  g_autofree char *candidate_path = g_strdup(candidate->file);
+  g_autofree char *interviewer_path = g_strdup(interviewer->file);
+
+  assert_null(send_message(f, 1, IMS_MESSAGE_END, NULL, NULL, -1, NULL));
+  finish_file(f, candidate, candidate_path, TRUE);
+  finish_file(f, interviewer, interviewer_path, TRUE);
+  flush(f);
+  assert_true(has_call(f, "insert_segment 2 q0 take"));
+  assert_int_equal(count_calls(f, "insert_recording 2 "), 2);
+  assert_false(has_call(f, "finish_segment 1"));
+  g_autofree char *types = event_types(f);
+  assert_string_equal(types, "candidate.response_submitted,interview.completed");
+  JsonObject *completed = json_object_get_object_member(
+      parse(g_ptr_array_index(f->store.events, 1)), "payload");
+  assert_int_equal(json_object_get_int_member(completed, "responsesCount"), 2);
 }
 
 /* Observers are listed to interviewers (and to themselves), not to the candidate unless the
@@ -418,6 +471,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_rejoin_replaces, setup, teardown),
     cmocka_unit_test_setup_teardown(test_leave_finalizes_interrupted, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rejoin_mid_question_new_segment, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_recovered_room_goes_on_in_a_new_segment, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reloaded_room_counts_earlier_responses, setup, teardown),
     cmocka_unit_test_setup_teardown(test_observer_visibility, setup, teardown),
     cmocka_unit_test_setup_teardown(test_quality, setup, teardown),

@@ -17,6 +17,8 @@ void ims_store_pg_events_init(ImsStorePg *self);
 void ims_store_pg_review_init(ImsStorePg *self);
 /* store-pg-rooms.c: live rooms with their participants, segments and recordings. */
 void ims_store_pg_rooms_init(ImsStorePg *self);
+/* store-pg-room-recovery.c: the rooms a previous run left recording. */
+void ims_store_pg_room_recovery_init(ImsStorePg *self);
 
 /* Shared by the table files. */
 

@@ -13,7 +13,7 @@
  * The folder, bottom up: pg-connection.c (connect, statements, one call with
  * at most one reconnect), pg-rows.c (records from result rows),
  * pg-migrations.c (the schema), one file per group of tables
- * (store-pg-{sessions,takes,media,events,review,rooms}.c, each filling its part of
+ * (store-pg-{sessions,takes,media,events,review,rooms,room-recovery}.c, each filling its part of
  * the table of operations), and this file, which puts them together.
  */
 #define G_LOG_DOMAIN "imsd.store-pg"
@@ -58,6 +58,7 @@ ims_store_pg_new(const char *conninfo, GError **error)
   ims_store_pg_events_init(self);
   ims_store_pg_review_init(self);
   ims_store_pg_rooms_init(self);
+  ims_store_pg_room_recovery_init(self);
   self->base.free = ims_store_pg_free;
   if (!ims_pg_migrate(self, error)) {
     ims_store_pg_free(&self->base);
