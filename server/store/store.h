@@ -93,7 +93,8 @@ typedef struct {
                                    const char *event_type, GError **error);
   /* Every stored object of the user's sessions (ImsMediaFile*), with those of
    * the user's live rooms (uploaded room recordings: id the recording's,
-   * kind "room-recording"; the composite: id the room's, kind "composite"),
+   * kind "room-recording", but not a candidate take's, whose object is its
+   * take's original; the composite: id the room's, kind "composite"),
    * and the spool paths of the user's takes and room recordings with each
    * room's composite-<room id>.mp4 (char*; no empty path). */
   GPtrArray *(*list_user_media_files)(ImsStore *store, const char *user_id, GError **error);

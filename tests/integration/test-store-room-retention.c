@@ -3,8 +3,9 @@
  * mark_media_deleted): a room's uploaded recordings and its composite expire
  * with its candidate's takes, as old as the room's end, by the company of
  * the room's candidate session; a candidate take's recording (its object is
- * the take's original) is listed once, as the original; marking them
- * deleted clears the keys, so nothing is listed twice.
+ * the take's original) is listed once, as the original, by retention and
+ * by user.deleted's listing; marking them deleted clears the keys, so
+ * nothing is listed twice.
  *
  * Needs IMSD_TEST_PG as test-store.c does (store-fixture.h): each run in its
  * own schema, every test from empty tables.
@@ -234,12 +235,31 @@ test_room_objects_expire(void **state)
   stored_room_clear(&other);
 }
 
+/* user.deleted's listing names a candidate take's object once, as its original (one media.deleted),
+ * not a second time as the take's room recording. */
+static void
+test_user_objects_list_a_take_once(void **state)
+{
+  ImsStore *store = *state;
+  StoredRoom room = { 0 };
+  add_stored_room(store, "acme", "user-42", g_get_real_time(), &room);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) files = store->privacy.list_user_media_files(store, "user-42", &error);
+  check(files != NULL, "list_user_media_files", &error);
+  assert_int_equal(files->len, 4); /* the original, the opening, the screen share, the composite */
+  for (guint i = 0; i < files->len; i++)
+    if (g_str_equal(((ImsMediaFile *) g_ptr_array_index(files, i))->id, room.take_recording_id))
+      fail_msg("the take's recording %s is listed beside its original", room.take_recording_id);
+  stored_room_clear(&room);
+}
+
 int
 main(void)
 {
   require_test_pg();
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_room_objects_expire, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_user_objects_list_a_take_once, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

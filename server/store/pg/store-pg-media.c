@@ -181,11 +181,17 @@ finish_processing(ImsStore *store, const char *take_id, const char *status, cons
 
 /* The live rooms of the user's sessions (the candidate's rooms), as "g". */
 #define USER_ROOMS " FROM rooms g JOIN sessions s ON s.id = g.session_id WHERE s.user_id = $1"
+/* A room recording r of room g that is not a candidate take's: that one's object is the take's
+ * original (add_media_file), listed as the original. */
+#define NOT_A_TAKES_OBJECT \
+  " AND NOT EXISTS (SELECT 1 FROM media_files m WHERE m.session_id = g.session_id" \
+  " AND m.object_key = r.object_key)"
 
 /* The media_files rows of the user's sessions, then the objects of the
  * user's live rooms, which have no media_files row: each uploaded room
- * recording (id the recording's, kind "room-recording") and the composite
- * (id the room's, as its media.uploaded fileId; kind "composite"). */
+ * recording that is not a candidate take's (id the recording's, kind
+ * "room-recording") and the composite (id the room's, as its media.uploaded
+ * fileId; kind "composite"). */
 static GPtrArray *
 list_user_media_files(ImsStore *store, const char *user_id, GError **error)
 {
@@ -197,7 +203,7 @@ list_user_media_files(ImsStore *store, const char *user_id, GError **error)
                      " 'video/x-matroska', coalesce(r.size_bytes, 0), NULL, 0, 1"
                      " FROM room_recordings r JOIN rooms g ON g.id = r.room_id"
                      " JOIN sessions s ON s.id = g.session_id"
-                     " WHERE s.user_id = $1 AND r.object_key IS NOT NULL"
+                     " WHERE s.user_id = $1 AND r.object_key IS NOT NULL" NOT_A_TAKES_OBJECT
                      " UNION ALL SELECT g.id, NULL, g.session_id, 'composite', g.composite_key,"
                      " 'video/mp4', coalesce(g.composite_size, 0), NULL, 0, 2" USER_ROOMS
                      " AND g.composite_key IS NOT NULL"
@@ -371,9 +377,7 @@ list_expired_once(ImsStorePg *self, gpointer data, GError **error)
       " UNION ALL SELECT r.id, NULL, g.session_id, 'room-recording', r.object_key,"
       " 'video/x-matroska', coalesce(r.size_bytes, 0), NULL, " IMS_PG_USEC(ROOM_AGE) ", s.user_id, 1"
       " FROM room_recordings r JOIN rooms g ON g.id = r.room_id JOIN sessions s ON s.id = g.session_id"
-      " WHERE r.object_key IS NOT NULL AND " ROOM_AGE " < $3" EXPIRED_COMPANY
-      " AND NOT EXISTS (SELECT 1 FROM media_files m WHERE m.session_id = g.session_id"
-      "   AND m.object_key = r.object_key)"
+      " WHERE r.object_key IS NOT NULL AND " ROOM_AGE " < $3" EXPIRED_COMPANY NOT_A_TAKES_OBJECT
       " UNION ALL SELECT g.id, NULL, g.session_id, 'composite', g.composite_key, 'video/mp4',"
       " coalesce(g.composite_size, 0), NULL, " IMS_PG_USEC(ROOM_AGE) ", s.user_id, 2"
       " FROM rooms g JOIN sessions s ON s.id = g.session_id"
