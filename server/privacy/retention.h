@@ -4,7 +4,13 @@
  * number of days ([review] retention_days, overridden per company by
  * retention_days_by_company) and erases them session by session through
  * the media eraser: S3 first, then the rows and media.deleted (reason
- * retention).  A run that fails is simply repeated by the next one.
+ * retention).  A live room's objects (its uploaded recordings and its
+ * composite, as old as the room's end) expire the same way, with its
+ * candidate session's; once they are erased, what the room left in the
+ * spool goes too: every recording's file with its ".composite" link and
+ * ".renditions" folder, composite-<room id>.mp4 and the session's folder
+ * (read on the database thread with load_session and load_room).  A run
+ * that fails is simply repeated by the next one.
  */
 #pragma once
 

@@ -5,7 +5,8 @@
  *   -> WRITE run_processing (set_composite processing) -> on_processing -> the pool
  *   -> run_job (worker: uploads, composite, its upload) -> report_job (main, g_main_context_invoke)
  *   -> WRITE run_results (update_recording per new key, set_composite with the outcome) -> on_written
- *   -> forget_job.
+ *   -> forget_job; or, when the write finds no room (user.deleted erased it meanwhile), delete_orphans
+ *   (a GTask thread: what this attempt stored is deleted in S3) -> on_orphans_deleted -> forget_job.
  * A job that fails before the pool (the database) is forgotten: the next scan lists the room again.
  *
  * Threads: everything in ImsRoomCompositor and the jobs outside the pool is the main loop's; run_job
@@ -17,6 +18,7 @@
 #include "room-composite.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,6 +69,8 @@ typedef struct {
   guint recorded;     /* uploaded recordings written */
   GPtrArray *events;  /* media.uploaded of a ready composite, made once */
   gboolean attempted; /* the write ran before */
+  gboolean gone;      /* the write found no room: erased while this attempt ran */
+  GPtrArray *orphans; /* char*: keys this attempt stored, deleted in S3 once the room is gone */
 } Job;
 
 static void
@@ -82,6 +86,7 @@ job_free(Job *job)
   g_free(job->composite_key);
   g_free(job->why);
   g_clear_pointer(&job->events, g_ptr_array_unref);
+  g_clear_pointer(&job->orphans, g_ptr_array_unref);
   g_free(job);
 }
 
@@ -434,12 +439,70 @@ run_results(ImsStore *store, gpointer data, GError **error)
     g_warning("room %s: recording %s: %s", job->room_id, recording->id, local->message);
   }
   g_autoptr(GError) local = NULL;
-  if (!ims_store_change(store, set_composite_body, job, job->events, &local) &&
-      !(again && job->events && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT))) {
+  if (ims_store_change(store, set_composite_body, job, job->events, &local) ||
+      (again && job->events && g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_CONFLICT)))
+    return TRUE;
+  /* the room went (its candidate's erasure) while this attempt ran: nothing is left to write to */
+  job->gone = g_error_matches(local, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND);
+  if (!job->gone)
     g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
+  return job->gone;
+}
+
+/* A GTask thread: deletes the orphans in S3.  Blocks for one request each (bounded by the object
+ * store's request timeout); a delete that fails is logged with its key, not retried. */
+static void
+delete_orphans(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Job *job = data;
+  ImsObjectStore *objects = job->compositor->config.objects;
+  for (guint i = 0; i < job->orphans->len; i++) {
+    g_autoptr(GError) error = NULL;
+    const char *key = g_ptr_array_index(job->orphans, i);
+    if (!objects->delete_object(objects, key, &error))
+      g_warning("room %s is gone: %s stays in S3: %s", job->room_id, key, error->message);
   }
-  return TRUE;
+  g_task_return_boolean(task, TRUE);
+}
+
+static void
+on_orphans_deleted(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Job *job = data;
+  job->compositor->working--;
+  forget_job(job);
+}
+
+/* The room was erased while this attempt ran: what it left in the spool goes, what it stored in S3
+ * is deleted (counted in working: ims_room_compositor_free waits for it), then the room is
+ * forgotten (nothing of it is kept for a retry). */
+static void
+drop_gone_room(Job *job)
+{
+  ImsRoomCompositor *compositor = job->compositor;
+  if (job->composite)
+    g_ptr_array_add(job->spool_files, g_strdup(job->composite->path));
+  for (guint i = 0; i < job->kept_links->len; i++)
+    g_ptr_array_add(job->spool_files, g_strdup(g_ptr_array_index(job->kept_links, i)));
+  for (guint i = 0; i < job->spool_files->len; i++)
+    ims_spool_remove(g_ptr_array_index(job->spool_files, i));
+  job->orphans = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < job->uploaded->len; i++)
+    g_ptr_array_add(job->orphans,
+                    g_strdup(((ImsRoomRecording *) g_ptr_array_index(job->uploaded, i))->object_key));
+  if (job->composite_key)
+    g_ptr_array_add(job->orphans, g_strdup(job->composite_key));
+  ims_log_session(G_LOG_LEVEL_WARNING, job->room->session_id, NULL,
+                  "room %s was erased while its composite was made: %u object(s) it stored are deleted",
+                  job->room_id, job->orphans->len);
+  if (job->orphans->len == 0 || !compositor->config.objects) {
+    forget_job(job);
+    return;
+  }
+  compositor->working++;
+  g_autoptr(GTask) task = g_task_new(NULL, NULL, on_orphans_deleted, job);
+  g_task_set_task_data(task, job, NULL);
+  g_task_run_in_thread(task, delete_orphans);
 }
 
 static void
@@ -450,6 +513,10 @@ on_written(gpointer data, const GError *error)
   if (!job_answered(compositor))
     return;
   const char *session_id = job->room->session_id;
+  if (!error && job->gone) {
+    drop_gone_room(job);
+    return;
+  }
   if (error) {
     ims_log_session(G_LOG_LEVEL_WARNING, session_id, NULL,
                     "room %s: the composite's results were not written: %s", job->room_id,

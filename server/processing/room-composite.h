@@ -22,6 +22,10 @@
  *              pending: S3 or the disk failed (nothing counted): tried again
  *                at the next scan for as long as it takes; a composite made
  *                already is kept (in the spool) and not made again in this run.
+ *            If set_composite finds no room (the candidate's user.deleted
+ *            erased it while the attempt ran), what the attempt stored is
+ *            deleted in S3 (a worker thread, objects.h), its spool files and
+ *            the takes' links go, and the room is forgotten: no orphan stays.
  *
  * A room comes in two ways: ims_room_compositor_room_ended (the room runtime,
  * once its End is written) and the scan (list_rooms_to_composite: at start,

@@ -94,7 +94,8 @@ typedef struct {
                                    const char *event_type, GError **error);
   /* Every stored object of the user's sessions (ImsMediaFile*), with those of
    * the user's live rooms (uploaded room recordings: id the recording's,
-   * kind "room-recording"; the composite: id the room's, kind "composite"),
+   * kind "room-recording", but not a candidate take's, whose object is its
+   * take's original; the composite: id the room's, kind "composite"),
    * and the spool paths of the user's takes and room recordings with each
    * room's composite-<room id>.mp4 (char*; no empty path). */
   GPtrArray *(*list_user_media_files)(ImsStore *store, const char *user_id, GError **error);
@@ -112,12 +113,19 @@ typedef struct {
   /* Deletes the outbox rows sent before sent_before (unix us); *purged
    * (may be NULL) gets how many.  Unsent rows are never touched. */
   gboolean (*purge_sent_events)(ImsStore *store, gint64 sent_before, gint64 *purged, GError **error);
-  /* Marks the object deleted (inside the transaction of its media.deleted). */
+  /* Marks the object deleted (inside the transaction of its media.deleted):
+   * a media_files row by its id (a live take's room recording, which shares
+   * its object, loses the key too), a room recording or a room's composite
+   * (ids as list_user_media_files gives them) loses its key.  NOT_FOUND if
+   * no object has the id. */
   gboolean (*mark_media_deleted)(ImsStore *store, const char *file_id, GError **error);
   /* Retention: stored objects created before older_than (unix us) of the
    * company's sessions, or, with company_id NULL, of every company not in
-   * excluded (NULL-terminated).  Each file's session_id groups them; the
-   * user of each is in the parallel array users (char*).  Transfer full. */
+   * excluded (NULL-terminated), with the live rooms' objects (as
+   * list_user_media_files lists them, a candidate take's recording only as
+   * its take's original) of rooms that ended before older_than.  Ordered by
+   * session: each file's session_id groups them; the user of each is in the
+   * parallel array users (char*).  Transfer full. */
   GPtrArray *(*list_expired_media_files)(ImsStore *store, const char *company_id,
                                          const char *const *excluded, gint64 older_than,
                                          GPtrArray **users, GError **error);

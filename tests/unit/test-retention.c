@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "payloads.h"
 #include "privacy-fakes.h"
@@ -176,6 +177,104 @@ test_failed_session_erased_by_next_sweep(void **state)
   assert_true(ims_fake_objects_deleted(&f->objects, "k-f2"));
 }
 
+/* A live room (ROOM, of the candidate session SESSION) whose recordings are in spool/SESSION/. */
+#define ROOM "7e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d"
+#define SESSION "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+static char *room_spool; /* the spool of the test's room */
+
+/* sessions.load_session: SESSION is ROOM's candidate session, any other one-way. */
+static ImsSessionRecord *
+fake_load_session(ImsStore *base, const char *session_id, GError **error)
+{
+  if (!ims_fake_store_record((ImsFakeStore *) base, error, "load_session %s", session_id))
+    return NULL;
+  ImsSessionRecord *session = ims_session_record_new();
+  session->id = g_strdup(session_id);
+  session->room_id = g_str_equal(session_id, SESSION) ? g_strdup(ROOM) : NULL;
+  return session;
+}
+
+/* rooms.load_room: ROOM with a recording per file name in spool/SESSION/ (and one whose file never
+ * opened: path empty). */
+static ImsRoomRecord *
+fake_load_room(ImsStore *base, const char *room_id, GError **error)
+{
+  if (!ims_fake_store_record((ImsFakeStore *) base, error, "load_room %s", room_id))
+    return NULL;
+  ImsRoomRecord *room = ims_room_record_new();
+  room->id = g_strdup(room_id);
+  room->session_id = g_strdup(SESSION);
+  const char *names[] = { "cand-0.mkv", "take-1.mkv", "screen-1.mkv", NULL };
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    ImsRoomRecording *recording = ims_room_recording_new();
+    recording->id = g_strdup_printf("r%u", i);
+    recording->segment = (int) i;
+    recording->path = names[i] ? g_build_filename(room_spool, SESSION, names[i], NULL) : g_strdup("");
+    g_ptr_array_add(room->recordings, recording);
+  }
+  return room;
+}
+
+/* A live room's objects expire as the takes' do (S3, rows, media.deleted with reason retention), and
+ * what the room left in the spool goes with them: every recording's file, a candidate take's
+ * ".composite" link, composite-<room>.mp4 and the session's folder.  A one-way session's
+ * objects read no room. */
+static void
+test_room_objects_expire_with_their_spool_files(void **state)
+{
+  Fixture *f = *state;
+  f->store.base.sessions.load_session = fake_load_session;
+  f->store.base.rooms.load_room = fake_load_room;
+  room_spool = g_dir_make_tmp("test-retention-XXXXXX", NULL);
+  g_autofree char *folder = g_build_filename(room_spool, SESSION, NULL);
+  assert_int_equal(g_mkdir(folder, 0700), 0);
+  const char *names[] = { SESSION "/cand-0.mkv", SESSION "/take-1.mkv",
+                          SESSION "/take-1.mkv.composite", SESSION "/screen-1.mkv",
+                          "composite-" ROOM ".mp4" };
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_ptr_array_add(paths, g_build_filename(room_spool, names[i], NULL));
+    assert_true(g_file_set_contents(g_ptr_array_index(paths, i), "media", -1, NULL));
+  }
+  expire_files(f, "*",
+               (const char *const[]){ "f1:s1:u1", "f9:" SESSION ":u-cand", "r0:" SESSION ":u-cand",
+                                      "r2:" SESSION ":u-cand", ROOM ":" SESSION ":u-cand", NULL });
+  GPtrArray *listed = g_hash_table_lookup(f->store.expired_files, "*");
+  for (guint i = 2; i < listed->len; i++) {
+    ImsMediaFile *file = g_ptr_array_index(listed, i);
+    g_free(file->kind);
+    file->kind = g_strdup(i == 4 ? "composite" : "room-recording");
+  }
+  GError *error = NULL;
+  f->retention = ims_retention_new(f->database, &f->objects.base, 30, NULL, 1, &error);
+  assert_non_null(f->retention);
+  assert_true(wait_for_transactions(f, 2, 5000));
+
+  const char *keys[] = { "k-f9", "k-r0", "k-r2", "k-" ROOM };
+  for (guint i = 0; i < G_N_ELEMENTS(keys); i++)
+    assert_true(ims_fake_objects_deleted(&f->objects, keys[i]));
+  g_autofree char *log = ims_fake_store_log(&f->store);
+  assert_non_null(strstr(log, "begin|mark_media_deleted f9|mark_media_deleted r0|"
+                              "mark_media_deleted r2|mark_media_deleted " ROOM
+                              "|append_events 4|commit"));
+  assert_int_equal(ims_fake_store_count(&f->store, "load_session " SESSION), 1);
+  assert_int_equal(ims_fake_store_count(&f->store, "load_session"), 1); /* not s1's */
+  assert_int_equal(f->store.events->len, 5);
+  for (guint i = 1; i < f->store.events->len; i++) {
+    g_autofree char *reason = ims_fake_event_field(&f->store, i, "payload.reason");
+    g_autofree char *user = ims_fake_event_field(&f->store, i, "payload.userId");
+    assert_string_equal(reason, IMS_DELETE_REASON_RETENTION);
+    assert_string_equal(user, "u-cand");
+  }
+  for (guint i = 0; i < paths->len; i++)
+    if (g_file_test(g_ptr_array_index(paths, i), G_FILE_TEST_EXISTS))
+      fail_msg("%s stays in the spool", (char *) g_ptr_array_index(paths, i));
+  assert_false(g_file_test(folder, G_FILE_TEST_EXISTS));
+  assert_true(g_file_test(room_spool, G_FILE_TEST_IS_DIR)); /* the spool itself stays */
+  g_rmdir(room_spool);
+  g_clear_pointer(&room_spool, g_free);
+}
+
 /* A sweep whose listing fails is repeated by the next one. */
 static void
 test_failed_listing_repeated(void **state)
@@ -201,6 +300,8 @@ main(void)
                                     teardown),
     cmocka_unit_test_setup_teardown(test_failed_session_erased_by_next_sweep, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failed_listing_repeated, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_objects_expire_with_their_spool_files, setup,
+                                    teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,7 @@ fake_update_recording(ImsStore *base, const ImsRoomRecording *recording, GError 
   g_mutex_lock(&store->fake.lock);
   GHashTableIter iter;
   gpointer value;
+  gboolean found = FALSE;
   g_hash_table_iter_init(&iter, store->rooms);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     GPtrArray *recordings = ((ImsRoomRecord *) value)->recordings;
@@ -87,11 +88,14 @@ fake_update_recording(ImsStore *base, const ImsRoomRecording *recording, GError 
       if (g_str_equal(row->id, recording->id)) {
         g_free(row->object_key);
         row->object_key = g_strdup(recording->object_key);
+        found = TRUE;
       }
     }
   }
   g_mutex_unlock(&store->fake.lock);
-  return TRUE;
+  if (!found) /* as the PostgreSQL store: the row went (its room was erased) */
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no recording %s", recording->id);
+  return found;
 }
 
 /* As the PostgreSQL store: ended rooms, pending or failed (with_processing: or processing) fewer
@@ -129,6 +133,11 @@ fake_set_composite(ImsStore *base, const char *room_id, const char *status, cons
     return FALSE;
   g_mutex_lock(&store->fake.lock);
   ImsRoomRecord *room = g_hash_table_lookup(store->rooms, room_id);
+  if (!room) {
+    g_mutex_unlock(&store->fake.lock);
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no room %s", room_id);
+    return FALSE;
+  }
   g_free(room->composite_status);
   room->composite_status = g_strdup(status);
   g_free(room->composite_key);
@@ -504,6 +513,69 @@ test_composite_upload_failure_keeps_composite(void **state)
   assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
 }
 
+/* put_file of the fake uploads, but the composite's upload first erases the room from the store (the
+ * candidate's user.deleted while the worker composes). */
+static Fixture *erasing_fixture;
+
+static gboolean
+put_file_erasing_room(ImsObjectStore *store, const char *key, const char *path,
+                      const char *content_type, char **checksum, GError **error)
+{
+  if (g_str_has_suffix(key, "/composite.mp4")) {
+    g_mutex_lock(&erasing_fixture->store.fake.lock);
+    g_hash_table_remove(erasing_fixture->store.rooms, ROOM);
+    g_mutex_unlock(&erasing_fixture->store.fake.lock);
+  }
+  return fake_put_file(store, key, path, content_type, checksum, error);
+}
+
+/* The room is erased while the compositor works on it: its write finds no room, so what it stored
+ * leaves S3 and the spool, no event is written, and the room is forgotten (an End starts it again). */
+static void
+test_room_erased_while_working(void **state)
+{
+  Fixture *f = *state;
+  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
+  erasing_fixture = f;
+  fake_put_file = f->uploads.fake.base.put_file;
+  f->uploads.fake.base.put_file = put_file_erasing_room;
+  start_compositor(f, TRUE);
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  wait_for(f, "set_composite ready", 1);
+  assert_int_equal(ims_fake_uploads_calls(&f->uploads), 5);
+  const char *keys[] = { "rooms/" ROOM "/0-" CANDIDATE "-camera.mkv",
+                         "rooms/" ROOM "/0-" INTERVIEWER "-camera.mkv",
+                         "rooms/" ROOM "/1-" INTERVIEWER "-camera.mkv",
+                         "rooms/" ROOM "/1-" INTERVIEWER "-screen.mkv",
+                         "rooms/" ROOM "/composite.mp4" };
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    while (!ims_fake_objects_deleted(&f->uploads.fake, keys[i])) {
+      if (g_get_monotonic_time() > deadline)
+        fail_msg("%s was stored for an erased room and stays in S3", keys[i]);
+      if (!g_main_context_iteration(NULL, FALSE))
+        g_usleep(2000);
+    }
+  assert_int_equal(f->store.fake.events->len, 0);
+  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
+  assert_false(g_file_test(made, G_FILE_TEST_EXISTS));
+  for (int i = 0; i < 5; i++)
+    if (i != 1) /* the take is the processor's */
+      assert_false(g_file_test(media.files[i], G_FILE_TEST_EXISTS));
+
+  /* forgotten once the deletes are answered: a later End of the same id is loaded again (and finds
+   * nothing) */
+  while (ims_fake_store_count(&f->store.fake, "load_room") < 2) {
+    if (g_get_monotonic_time() > deadline)
+      fail_msg("the erased room is still handled");
+    ims_room_compositor_room_ended(f->compositor, ROOM);
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(2000);
+  }
+  assert_true(ims_database_flush(f->database, 10000));
+  assert_int_equal(ims_fake_store_count(&f->store.fake, "set_composite"), 2);
+}
+
 /* A new run's first scan: ROOM (the one room to make) is made, loaded once, announced. */
 static void
 scan_at_start(Fixture *f)
@@ -725,6 +797,7 @@ main(void)
     cmocka_unit_test_setup_teardown(test_kept_take, setup, teardown),
     cmocka_unit_test_setup_teardown(test_kept_link_first, setup, teardown),
     cmocka_unit_test_setup_teardown(test_stopped_while_processing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_room_erased_while_working, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,6 +1,8 @@
 /* store-pg-media.c: the PostgreSQL side of take processing: which finished
  * takes still need renditions and uploads, and the media_files rows of the
- * objects S3 has confirmed.  See store.h for the contracts. */
+ * objects S3 has confirmed; and of erasure: a user's objects and rows,
+ * retention's expired objects, an object marked deleted.  See store.h for
+ * the contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
 #include "pg-rows.h"
@@ -179,11 +181,17 @@ finish_processing(ImsStore *store, const char *take_id, const char *status, cons
 
 /* The live rooms of the user's sessions (the candidate's rooms), as "g". */
 #define USER_ROOMS " FROM rooms g JOIN sessions s ON s.id = g.session_id WHERE s.user_id = $1"
+/* A room recording r of room g that is not a candidate take's: that one's object is the take's
+ * original (add_media_file), listed as the original. */
+#define NOT_A_TAKES_OBJECT \
+  " AND NOT EXISTS (SELECT 1 FROM media_files m WHERE m.session_id = g.session_id" \
+  " AND m.object_key = r.object_key)"
 
 /* The media_files rows of the user's sessions, then the objects of the
  * user's live rooms, which have no media_files row: each uploaded room
- * recording (id the recording's, kind "room-recording") and the composite
- * (id the room's, as its media.uploaded fileId; kind "composite"). */
+ * recording that is not a candidate take's (id the recording's, kind
+ * "room-recording") and the composite (id the room's, as its media.uploaded
+ * fileId; kind "composite"). */
 static GPtrArray *
 list_user_media_files(ImsStore *store, const char *user_id, GError **error)
 {
@@ -195,7 +203,7 @@ list_user_media_files(ImsStore *store, const char *user_id, GError **error)
                      " 'video/x-matroska', coalesce(r.size_bytes, 0), NULL, 0, 1"
                      " FROM room_recordings r JOIN rooms g ON g.id = r.room_id"
                      " JOIN sessions s ON s.id = g.session_id"
-                     " WHERE s.user_id = $1 AND r.object_key IS NOT NULL"
+                     " WHERE s.user_id = $1 AND r.object_key IS NOT NULL" NOT_A_TAKES_OBJECT
                      " UNION ALL SELECT g.id, NULL, g.session_id, 'composite', g.composite_key,"
                      " 'video/mp4', coalesce(g.composite_size, 0), NULL, 0, 2" USER_ROOMS
                      " AND g.composite_key IS NOT NULL"
@@ -327,9 +335,125 @@ erase_user(ImsStore *store, const char *user_id, int *sessions, GError **error)
   return TRUE;
 }
 
+/* Retention's company filter on the session s: $1 the company, or with $1 NULL every company not in
+ * $2 (a text[]). */
+#define EXPIRED_COMPANY \
+  " AND (($1::text IS NOT NULL AND s.company_id = $1) OR ($1::text IS NULL AND" \
+  " (s.company_id IS NULL OR NOT (s.company_id = ANY($2::text[])))))"
+/* A room's uploaded objects are as old as the room's end (they are uploaded after it). */
+#define ROOM_AGE "coalesce(g.ended_at, g.created_at)"
+
+typedef struct {
+  const char *company_id;
+  const char *const *excluded;
+  gint64 older_than;
+  GPtrArray *files; /* out */
+  GPtrArray *users; /* out */
+} ListExpired;
+
+/* The expired media_files rows, then the live rooms' objects as list_user_media_files lists them
+ * (a candidate take's recording, whose object is its take's original, only once: as the original). */
+static gboolean
+list_expired_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  ListExpired *list = data;
+  GString *excluded = g_string_new("{");
+  for (const char *const *company = list->excluded; company && *company; company++) {
+    g_autofree char *escaped = g_strescape(*company, NULL);
+    g_string_append_printf(excluded, "%s\"%s\"", excluded->len > 1 ? "," : "", escaped);
+  }
+  g_string_append_c(excluded, '}');
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, list->company_id);
+  ims_pg_params_add_owned(&params, g_string_free(excluded, FALSE));
+  ims_pg_params_add_time(&params, list->older_than);
+  /* clang-format off: SQL with its column macros, line by line */
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "list expired media",
+      "SELECT " IMS_PG_MEDIA_FILE_COLUMNS ", s.user_id, 0 AS part FROM media_files m"
+      " JOIN sessions s ON s.id = m.session_id"
+      " WHERE m.status = 'stored' AND m.created_at < $3" EXPIRED_COMPANY
+      " UNION ALL SELECT r.id, NULL, g.session_id, 'room-recording', r.object_key,"
+      " 'video/x-matroska', coalesce(r.size_bytes, 0), NULL, " IMS_PG_USEC(ROOM_AGE) ", s.user_id, 1"
+      " FROM room_recordings r JOIN rooms g ON g.id = r.room_id JOIN sessions s ON s.id = g.session_id"
+      " WHERE r.object_key IS NOT NULL AND " ROOM_AGE " < $3" EXPIRED_COMPANY NOT_A_TAKES_OBJECT
+      " UNION ALL SELECT g.id, NULL, g.session_id, 'composite', g.composite_key, 'video/mp4',"
+      " coalesce(g.composite_size, 0), NULL, " IMS_PG_USEC(ROOM_AGE) ", s.user_id, 2"
+      " FROM rooms g JOIN sessions s ON s.id = g.session_id"
+      " WHERE g.composite_key IS NOT NULL AND " ROOM_AGE " < $3" EXPIRED_COMPANY
+      " ORDER BY 3, 11, 9, 1",
+      &params, PGRES_TUPLES_OK, error);
+  /* clang-format on */
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  list->files = ims_pg_media_files_from_result(result);
+  list->users = g_ptr_array_new_with_free_func(g_free);
+  for (int row = 0; row < PQntuples(result); row++)
+    g_ptr_array_add(list->users, ims_pg_get_text(result, row, 9));
+  return TRUE;
+}
+
+static GPtrArray *
+list_expired_media_files(ImsStore *store, const char *company_id, const char *const *excluded,
+                         gint64 older_than, GPtrArray **users, GError **error)
+{
+  ListExpired list = { company_id, excluded, older_than, NULL, NULL };
+  if (!ims_pg_run((ImsStorePg *) store, list_expired_once, &list, error))
+    return NULL;
+  *users = list.users;
+  return list.files;
+}
+
+/* One statement for the three kinds of object: a media_files row is marked deleted (and a live
+ * take's room recording, which shares its object, loses the key), a room recording or a room's
+ * composite loses its key. */
+static gboolean
+mark_media_deleted_once(ImsStorePg *self, gpointer data, GError **error)
+{
+  const char *file_id = data;
+  ImsPgParams params;
+  ims_pg_params_init(&params);
+  ims_pg_params_add_text(&params, file_id);
+  g_autoptr(PGresult) result = ims_pg_exec(
+      self, "mark media deleted",
+      "WITH file AS (UPDATE media_files SET status = 'deleted' WHERE id = $1::uuid"
+      "   RETURNING session_id, object_key),"
+      " take_recording AS (UPDATE room_recordings r SET object_key = NULL FROM file f, rooms g"
+      "   WHERE g.session_id = f.session_id AND r.room_id = g.id AND r.object_key = f.object_key"
+      "   RETURNING r.id),"
+      " recording AS (UPDATE room_recordings SET object_key = NULL WHERE id = $1::uuid RETURNING id),"
+      " composite AS (UPDATE rooms SET composite_key = NULL WHERE id = $1::uuid RETURNING id)"
+      " SELECT (SELECT count(*) FROM file) + (SELECT count(*) FROM recording)"
+      " + (SELECT count(*) FROM composite)", /* take_recording runs unread, as every WITH UPDATE */
+      &params, PGRES_TUPLES_OK, error);
+  ims_pg_params_clear(&params);
+  if (result == NULL)
+    return FALSE;
+  if (ims_pg_get_int(result, 0, 0) == 0) {
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND,
+                "mark media deleted: no object with id %s", file_id);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+mark_media_deleted(ImsStore *store, const char *file_id, GError **error)
+{
+  if (!g_uuid_string_is_valid(file_id)) {
+    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no media file %s", file_id);
+    return FALSE;
+  }
+  return ims_pg_run((ImsStorePg *) store, mark_media_deleted_once, (gpointer) file_id, error);
+}
+
 void
 ims_store_pg_media_init(ImsStorePg *self)
 {
+  self->base.privacy.list_expired_media_files = list_expired_media_files;
+  self->base.privacy.mark_media_deleted = mark_media_deleted;
   self->base.privacy.list_user_media_files = list_user_media_files;
   self->base.privacy.list_user_take_paths = list_user_take_paths;
   self->base.privacy.erase_user = erase_user;

@@ -1,5 +1,6 @@
-/* store-pg-review.c: what recruiters read and delete, and the audit log of
- * it, in PostgreSQL.  See store.h for the contracts. */
+/* store-pg-review.c: what recruiters read, and the audit log of it, in
+ * PostgreSQL (marking deleted objects and retention's listing are
+ * store-pg-media.c's).  See store.h for the contracts. */
 #define G_LOG_DOMAIN "imsd.store-pg"
 
 #include "pg-rows.h"
@@ -164,27 +165,6 @@ get_media_file(ImsStore *store, const char *file_id, char **company_id, GError *
 }
 
 static gboolean
-mark_media_deleted_once(ImsStorePg *self, gpointer data, GError **error)
-{
-  Lookup *lookup = data;
-  ImsPgParams params;
-  ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, lookup->id);
-  gboolean ok = ims_pg_update_one(self, "mark media deleted",
-                                  "UPDATE media_files SET status = 'deleted' WHERE id = $1",
-                                  &params, lookup->id, error);
-  ims_pg_params_clear(&params);
-  return ok;
-}
-
-static gboolean
-mark_media_deleted(ImsStore *store, const char *file_id, GError **error)
-{
-  Lookup lookup = { file_id, NULL, NULL, NULL };
-  return ims_pg_run((ImsStorePg *) store, mark_media_deleted_once, &lookup, error);
-}
-
-static gboolean
 add_audit_once(ImsStorePg *self, gpointer data, GError **error)
 {
   const ImsAuditEntry *entry = data;
@@ -211,66 +191,11 @@ add_audit(ImsStore *store, const ImsAuditEntry *entry, GError **error)
   return ims_pg_run((ImsStorePg *) store, add_audit_once, (gpointer) entry, error);
 }
 
-typedef struct {
-  const char *company_id;
-  const char *const *excluded;
-  gint64 older_than;
-  GPtrArray *files; /* out */
-  GPtrArray *users; /* out */
-} ListExpired;
-
-static gboolean
-list_expired_once(ImsStorePg *self, gpointer data, GError **error)
-{
-  ListExpired *list = data;
-  GString *excluded = g_string_new("{");
-  for (const char *const *company = list->excluded; company && *company; company++) {
-    g_autofree char *escaped = g_strescape(*company, NULL);
-    g_string_append_printf(excluded, "%s\"%s\"", excluded->len > 1 ? "," : "", escaped);
-  }
-  g_string_append_c(excluded, '}');
-  ImsPgParams params;
-  ims_pg_params_init(&params);
-  ims_pg_params_add_text(&params, list->company_id);
-  ims_pg_params_add_owned(&params, g_string_free(excluded, FALSE));
-  ims_pg_params_add_time(&params, list->older_than);
-  g_autoptr(PGresult) result = ims_pg_exec(
-      self, "list expired media",
-      "SELECT " IMS_PG_MEDIA_FILE_COLUMNS ", s.user_id FROM media_files m"
-      " JOIN sessions s ON s.id = m.session_id"
-      " WHERE m.status = 'stored' AND m.created_at < $3"
-      " AND (($1::text IS NOT NULL AND s.company_id = $1) OR ($1::text IS NULL AND"
-      " (s.company_id IS NULL OR NOT (s.company_id = ANY($2::text[])))))"
-      " ORDER BY m.session_id, m.created_at",
-      &params, PGRES_TUPLES_OK, error);
-  ims_pg_params_clear(&params);
-  if (result == NULL)
-    return FALSE;
-  list->files = ims_pg_media_files_from_result(result);
-  list->users = g_ptr_array_new_with_free_func(g_free);
-  for (int row = 0; row < PQntuples(result); row++)
-    g_ptr_array_add(list->users, ims_pg_get_text(result, row, 9));
-  return TRUE;
-}
-
-static GPtrArray *
-list_expired_media_files(ImsStore *store, const char *company_id, const char *const *excluded,
-                         gint64 older_than, GPtrArray **users, GError **error)
-{
-  ListExpired list = { company_id, excluded, older_than, NULL, NULL };
-  if (!ims_pg_run((ImsStorePg *) store, list_expired_once, &list, error))
-    return NULL;
-  *users = list.users;
-  return list.files;
-}
-
 void
 ims_store_pg_review_init(ImsStorePg *self)
 {
-  self->base.privacy.list_expired_media_files = list_expired_media_files;
   self->base.review.list_sessions = list_sessions;
   self->base.review.list_session_media_files = list_session_media_files;
   self->base.review.get_media_file = get_media_file;
-  self->base.privacy.mark_media_deleted = mark_media_deleted;
   self->base.review.add_audit = add_audit;
 }
