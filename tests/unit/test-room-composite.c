@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "rendition-test.h"
 #include "room-composite.h"
+#include "room-store-fakes.h"
 #include "spool-files.h"
 
 #define ROOM "7e0c5a1b-2d3f-4a5b-9c6d-0e1f2a3b4c5d"
@@ -32,125 +33,6 @@
 #define CANDIDATE "c0c0c0c0-1111-4222-8333-444455556666"
 #define INTERVIEWER "d0d0d0d0-1111-4222-8333-444455556666"
 #define TAKE "e0e0e0e0-1111-4222-8333-444455556666"
-
-/* ---- the fake rooms table ---- */
-
-typedef struct {
-  ImsFakeStore fake; /* first; fake.lock protects the rest too */
-  GHashTable *rooms; /* id -> ImsRoomRecord* */
-  GHashTable *failures; /* id -> GINT_TO_POINTER(set_composite failed count) */
-  ImsSessionRecord *session;
-} FakeRooms;
-
-static ImsRoomRecord *
-fake_load_room(ImsStore *base, const char *room_id, GError **error)
-{
-  FakeRooms *store = (FakeRooms *) base;
-  if (!ims_fake_store_record(&store->fake, error, "load_room %s", room_id))
-    return NULL;
-  g_mutex_lock(&store->fake.lock);
-  ImsRoomRecord *room = g_hash_table_lookup(store->rooms, room_id);
-  room = room ? ims_room_record_copy(room) : NULL;
-  g_mutex_unlock(&store->fake.lock);
-  if (!room)
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no room %s", room_id);
-  return room;
-}
-
-static ImsSessionRecord *
-fake_load_session(ImsStore *base, const char *session_id, GError **error)
-{
-  FakeRooms *store = (FakeRooms *) base;
-  if (!ims_fake_store_record(&store->fake, error, "load_session %s", session_id))
-    return NULL;
-  ImsSessionRecord *session = ims_session_record_new();
-  session->id = g_strdup(session_id);
-  session->user_id = g_strdup("u-cand");
-  g_ptr_array_add(session->questions, ims_question_new("q1", "Tell me about a bug", 600));
-  return session;
-}
-
-static gboolean
-fake_update_recording(ImsStore *base, const ImsRoomRecording *recording, GError **error)
-{
-  FakeRooms *store = (FakeRooms *) base;
-  if (!ims_fake_store_record(&store->fake, error, "update_recording %s", recording->object_key))
-    return FALSE;
-  g_mutex_lock(&store->fake.lock);
-  GHashTableIter iter;
-  gpointer value;
-  gboolean found = FALSE;
-  g_hash_table_iter_init(&iter, store->rooms);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    GPtrArray *recordings = ((ImsRoomRecord *) value)->recordings;
-    for (guint i = 0; i < recordings->len; i++) {
-      ImsRoomRecording *row = g_ptr_array_index(recordings, i);
-      if (g_str_equal(row->id, recording->id)) {
-        g_free(row->object_key);
-        row->object_key = g_strdup(recording->object_key);
-        found = TRUE;
-      }
-    }
-  }
-  g_mutex_unlock(&store->fake.lock);
-  if (!found) /* as the PostgreSQL store: the row went (its room was erased) */
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no recording %s", recording->id);
-  return found;
-}
-
-/* As the PostgreSQL store: ended rooms, pending or failed (with_processing: or processing) fewer
- * than 3 times. */
-static GPtrArray *
-fake_list_rooms_to_composite(ImsStore *base, gboolean with_processing, GError **error)
-{
-  FakeRooms *store = (FakeRooms *) base;
-  if (!ims_fake_store_record(&store->fake, error, "list_rooms_to_composite"))
-    return NULL;
-  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-  g_mutex_lock(&store->fake.lock);
-  GHashTableIter iter;
-  gpointer key, value;
-  g_hash_table_iter_init(&iter, store->rooms);
-  while (g_hash_table_iter_next(&iter, &key, &value)) {
-    const ImsRoomRecord *room = value;
-    int failures = GPOINTER_TO_INT(g_hash_table_lookup(store->failures, key));
-    gboolean retried = g_str_equal(room->composite_status, "failed") ||
-                       (with_processing && g_str_equal(room->composite_status, "processing"));
-    if (room->state == IMS_ROOM_ENDED &&
-        (g_str_equal(room->composite_status, "pending") || (retried && failures < 3)))
-      g_ptr_array_add(ids, g_strdup(room->id));
-  }
-  g_mutex_unlock(&store->fake.lock);
-  return ids;
-}
-
-static gboolean
-fake_set_composite(ImsStore *base, const char *room_id, const char *status, const char *key,
-                   gint64 size, const char *chapters, GError **error)
-{
-  FakeRooms *store = (FakeRooms *) base;
-  if (!ims_fake_store_record(&store->fake, error, "set_composite %s", status))
-    return FALSE;
-  g_mutex_lock(&store->fake.lock);
-  ImsRoomRecord *room = g_hash_table_lookup(store->rooms, room_id);
-  if (!room) {
-    g_mutex_unlock(&store->fake.lock);
-    g_set_error(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no room %s", room_id);
-    return FALSE;
-  }
-  g_free(room->composite_status);
-  room->composite_status = g_strdup(status);
-  g_free(room->composite_key);
-  room->composite_key = g_strdup(key);
-  room->composite_size = size;
-  g_free(room->composite_chapters);
-  room->composite_chapters = g_strdup(chapters);
-  if (g_str_equal(status, "failed"))
-    g_hash_table_insert(store->failures, g_strdup(room_id),
-                        GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(store->failures, room_id)) + 1));
-  g_mutex_unlock(&store->fake.lock);
-  return TRUE;
-}
 
 /* ---- fixture ---- */
 
@@ -289,11 +171,7 @@ setup(void **state)
     g_clear_pointer(&media.files[i], g_free);
   make_media();
   ims_fake_store_init(&f->store.fake);
-  f->store.fake.base.rooms.load_room = fake_load_room;
-  f->store.fake.base.sessions.load_session = fake_load_session;
-  f->store.fake.base.rooms.update_recording = fake_update_recording;
-  f->store.fake.base.rooms.list_rooms_to_composite = fake_list_rooms_to_composite;
-  f->store.fake.base.rooms.set_composite = fake_set_composite;
+  fake_rooms_install(&f->store);
   f->store.rooms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) ims_room_record_free);
   f->store.failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -680,20 +558,41 @@ mp4_duration_ms(const char *path)
   return (gint64) (gst_discoverer_info_get_duration(info) / GST_MSECOND);
 }
 
+#define H264 "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse"
+
+/* An ended room whose segment 1 holds only the candidate's take, 1 s long (recorded as 0.5 s),
+ * and a compositor that has kept that take (the processor removes it once S3 has it). */
 static void
-test_kept_take(void **state)
+start_with_kept_take(Fixture *f)
 {
-  Fixture *f = *state;
-  /* segment 1 holds only the candidate's take, 1 s long (the segment was recorded as 0.5 s) */
-  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", "");
+  make_file(1, "cand-1.mkv", H264, "");
   add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
   g_mutex_lock(&f->store.fake.lock);
   GPtrArray *recordings = ((ImsRoomRecord *) g_hash_table_lookup(f->store.rooms, ROOM))->recordings;
   g_ptr_array_set_size(recordings, 3); /* r0, r1 (the take), r2 */
   g_mutex_unlock(&f->store.fake.lock);
   start_compositor(f, FALSE);
-  /* the take goes to the processor, which removes it once S3 has it */
   ims_room_compositor_keep_take(f->compositor, media.files[1]);
+}
+
+/* Ends the room and checks the composite holds the 0.5 s opening and the kept 1 s take. */
+static void
+assert_composite_of_kept_take(Fixture *f)
+{
+  ims_room_compositor_room_ended(f->compositor, ROOM);
+  wait_for(f, "set_composite ready", 1);
+  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
+  gint64 duration = mp4_duration_ms(made);
+  if (duration < 1450 || duration > 1550)
+    fail_msg("composite of %" G_GINT64_FORMAT " ms", duration);
+  g_unlink(made);
+}
+
+static void
+test_kept_take(void **state)
+{
+  Fixture *f = *state;
+  start_with_kept_take(f);
   g_autofree char *kept = g_strconcat(media.files[1], ".composite", NULL);
   GStatBuf st;
   assert_int_equal(g_stat(kept, &st), 0);
@@ -701,14 +600,8 @@ test_kept_take(void **state)
   ims_room_compositor_keep_take(f->compositor, media.files[1]); /* again: nothing changes */
   assert_int_equal(g_unlink(media.files[1]), 0);
 
-  ims_room_compositor_room_ended(f->compositor, ROOM);
-  wait_for(f, "set_composite ready", 1);
-  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
-  gint64 duration = mp4_duration_ms(made);
-  if (duration < 1450 || duration > 1550) /* 0.5 s opening + the take's 1 s, not its recorded 0.5 s */
-    fail_msg("composite of %" G_GINT64_FORMAT " ms", duration);
+  assert_composite_of_kept_take(f);
   assert_false(g_file_test(kept, G_FILE_TEST_EXISTS)); /* the composite is stored: the link goes */
-  g_unlink(made);
 }
 
 /* The kept link is read even while the take's own name still exists: the processor may remove
@@ -718,24 +611,10 @@ static void
 test_kept_link_first(void **state)
 {
   Fixture *f = *state;
-  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", "");
-  add_room(f, ROOM, IMS_ROOM_ENDED, "pending");
-  g_mutex_lock(&f->store.fake.lock);
-  GPtrArray *recordings = ((ImsRoomRecord *) g_hash_table_lookup(f->store.rooms, ROOM))->recordings;
-  g_ptr_array_set_size(recordings, 3); /* r0, r1 (the take), r2 */
-  g_mutex_unlock(&f->store.fake.lock);
-  start_compositor(f, FALSE);
-  ims_room_compositor_keep_take(f->compositor, media.files[1]);
+  start_with_kept_take(f);
   assert_int_equal(g_unlink(media.files[1]), 0);
-  make_file(1, "cand-1.mkv", "x264enc speed-preset=ultrafast tune=zerolatency ! h264parse", OPUS);
-
-  ims_room_compositor_room_ended(f->compositor, ROOM);
-  wait_for(f, "set_composite ready", 1);
-  g_autofree char *made = g_build_filename(media.spool, "composite-" ROOM ".mp4", NULL);
-  gint64 duration = mp4_duration_ms(made);
-  if (duration < 1450 || duration > 1550) /* 0.5 s opening + the kept 1 s, not the new 0.5 s */
-    fail_msg("composite of %" G_GINT64_FORMAT " ms", duration);
-  g_unlink(made);
+  make_file(1, "cand-1.mkv", H264, OPUS);
+  assert_composite_of_kept_take(f);
 }
 
 /* set_composite, but "processing" waits (on the database thread) until the gate opens. */
