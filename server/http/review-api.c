@@ -18,6 +18,8 @@
 /* the sentences of the list's filters that share one */
 #define TIMES_MESSAGE "from and to must be ISO 8601 times"
 #define PAGE_MESSAGE "limit must be 1 to " G_STRINGIFY(MAX_LIMIT) " and offset 0 or more"
+/* the longest e-mail address (RFC 5321's path limit) */
+#define MAX_EMAIL_BYTES 254
 
 static void
 audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *target)
@@ -76,6 +78,34 @@ add_session_fields(JsonBuilder *b, const ImsSessionRecord *record)
   ims_json_add_time_or_null(b, "completedAt", record->completed_at);
 }
 
+/* questionsAnswered, questionCount and endedEarly: a completed session with
+ * a question no completed take answers was ended early by the candidate. */
+static void
+add_answered_fields(JsonBuilder *b, const ImsSessionRecord *record, int answered, int count)
+{
+  ims_json_add_int(b, "questionCount", count);
+  ims_json_add_int(b, "questionsAnswered", answered);
+  json_builder_set_member_name(b, "endedEarly");
+  json_builder_add_boolean_value(b, record->state == IMS_SESSION_COMPLETED && answered < count);
+}
+
+/* The number of questions of record with at least one completed take. */
+static int
+count_answered(const ImsSessionRecord *record)
+{
+  int answered = 0;
+  for (guint q = 0; q < record->questions->len; q++) {
+    for (guint i = 0; i < record->takes->len; i++) {
+      const ImsTake *take = g_ptr_array_index(record->takes, i);
+      if (take->question_index == (int) q && take->status == IMS_TAKE_COMPLETED) {
+        answered++;
+        break;
+      }
+    }
+  }
+  return answered;
+}
+
 /* The session if it exists and the reviewer may see it (transfer full);
  * otherwise NULL with the response filled: 404 for another company's too. */
 static ImsSessionRecord *
@@ -102,6 +132,7 @@ load_visible_session(ImsApi *api, const ImsReviewer *reviewer, const char *id,
 /* ---- list ---- */
 
 static const char *const session_states[] = { "created", "active", "completed", NULL };
+static const char *const sort_orders[] = { "newest", "oldest", NULL };
 
 void
 ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
@@ -111,6 +142,7 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
   g_autoptr(GHashTable) params = NULL;
   g_autofree char *problem = NULL;
   ImsSessionFilter filter = { .limit = DEFAULT_LIMIT };
+  const char *sort = NULL;
   const ImsApiParameter filters[] = {
     { .name = "interviewId", .type = IMS_API_PARAM_ID, .text = &filter.interview_id },
     { .name = "status", .type = IMS_API_PARAM_WORD, .words = session_states, .text = &filter.state },
@@ -128,6 +160,11 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
       .max = G_MAXINT,
       .message = PAGE_MESSAGE,
       .integer = &filter.offset },
+    { .name = "candidateEmail",
+      .type = IMS_API_PARAM_STRING,
+      .max = MAX_EMAIL_BYTES,
+      .text = &filter.candidate_email },
+    { .name = "sort", .type = IMS_API_PARAM_WORD, .words = sort_orders, .text = &sort },
   };
 
   if (request->query && *request->query) {
@@ -141,6 +178,7 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
     ims_api_respond_error(response, 400, "invalid_request", "%s.", problem);
     return;
   }
+  filter.oldest_first = g_strcmp0(sort, "oldest") == 0;
   /* a recruiter's list is their company's, whatever the query says */
   filter.company_id = call->reviewer->role == IMS_REVIEWER_RECRUITER ? call->reviewer->company_id
                                                                      : NULL;
@@ -164,7 +202,7 @@ ims_review_api_list_sessions(ImsApi *api, const ImsApiCall *call, ImsApiResponse
     const ImsSessionRecord *record = summary->record;
     json_builder_begin_object(b);
     add_session_fields(b, record);
-    ims_json_add_int(b, "questionCount", summary->question_count);
+    add_answered_fields(b, record, summary->questions_answered, summary->question_count);
     ims_json_add_int(b, "takeCount", summary->take_count);
     json_builder_end_object(b);
   }
@@ -244,6 +282,7 @@ ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   add_session_fields(b, record);
+  add_answered_fields(b, record, count_answered(record), (int) record->questions->len);
   json_builder_set_member_name(b, "questions");
   json_builder_begin_array(b);
   for (guint q = 0; q < record->questions->len; q++) {

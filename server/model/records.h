@@ -163,6 +163,8 @@ typedef struct {
   const char *state; /* "created", "active", "completed" */
   gint64 from, to;   /* created_at range, unix microseconds */
   int limit, offset;
+  const char *candidate_email; /* a part of it, any case */
+  gboolean oldest_first;       /* FALSE: newest first */
 } ImsSessionFilter;
 
 /* A row of the session list. */
@@ -170,6 +172,7 @@ typedef struct {
   ImsSessionRecord *record; /* without questions and takes */
   int question_count;
   int take_count;
+  int questions_answered; /* distinct questions with a completed take */
 } ImsSessionSummary;
 
 void ims_session_summary_free(ImsSessionSummary *summary);

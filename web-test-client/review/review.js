@@ -7,12 +7,16 @@
 // A 401 forgets the token and shows the sign-in form again.
 //
 // A live interview's session (kind "live") is marked in the list and shows
-// its room's composite recording with chapters (review-live.js).
+// its room's composite recording with chapters (review-live.js). The list's
+// filters are review-filters.js's; a question's takes (the kept answer first,
+// the others folded) review-takes.js's.
 //
 // Test hooks: window.review = {state, errors}; errors holds every message
 // shown to the user, newest last; state.room is the open live session's room.
 
 import { kindCell, isLive, showRoom, hideRoom } from './review-live.js';
+import { renderTakes, mediaOf } from './review-takes.js';
+import { initFilters, addFilters } from './review-filters.js';
 
 const API = '/api/v1/review';
 const PAGE_SIZE = 20;
@@ -22,7 +26,6 @@ const SPEEDS = { 'speed-1': 1, 'speed-1_5': 1.5, 'speed-2': 2 };
 const state = {
   signedIn: false,
   view: 'sign-in', // sign-in | list | session
-  status: '', // list filter
   offset: 0,
   total: 0,
   sessions: [],
@@ -124,16 +127,19 @@ function signOut(clearStatus = true) {
 }
 
 const fmtDate = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-function fmtDuration(ms) {
-  if (!Number.isFinite(ms) || ms <= 0) return '';
-  const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+const COLUMNS = ['Interview', 'Type', 'Candidate', 'Status', 'Created', 'Answered', 'Takes'];
+
+/** "2 of 3", with " · Ended early" when the candidate ended the interview early. */
+function answeredText(s) {
+  if (!Number.isFinite(s.questionCount)) return '';
+  const text = `${s.questionsAnswered ?? 0} of ${s.questionCount}`;
+  return s.endedEarly ? `${text} · Ended early` : text;
 }
 
 async function loadList() {
   state.loading = true;
   const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(state.offset) });
-  if (state.status) q.set('status', state.status);
+  addFilters(q);
   try {
     const data = await apiGet(`/sessions?${q}`, 'list');
     state.sessions = data.items || [];
@@ -153,7 +159,7 @@ function renderList() {
   if (state.sessions.length === 0) {
     const tr = document.createElement('tr');
     const td = document.createElement('td');
-    td.colSpan = 6;
+    td.colSpan = 7;
     td.className = 'empty';
     td.textContent = 'No sessions match.';
     tr.append(td);
@@ -164,12 +170,15 @@ function renderList() {
     tr.dataset.sessionId = s.sessionId;
     tr.dataset.kind = s.kind || 'one_way';
     tr.tabIndex = 0;
-    for (const text of [s.interviewId, kindCell(s), s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), String(s.takeCount ?? '')]) {
+    const cells = [s.interviewId, kindCell(s), s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), answeredText(s), String(s.takeCount ?? '')];
+    cells.forEach((text, i) => {
       const td = document.createElement('td');
+      td.dataset.label = COLUMNS[i]; // the label of a stacked row (narrow screens)
       td.textContent = text ?? '';
       tr.append(td);
-    }
+    });
     if (isLive(s)) tr.children[1].className = 'live-mark';
+    if (s.endedEarly) tr.children[5].className = 'ended-early';
     const open = () => openSession(s.sessionId, s);
     tr.addEventListener('click', open);
     tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') open(); });
@@ -198,12 +207,11 @@ async function openSession(sessionId, listed = {}) {
   }
 }
 
-const mediaOf = (take, kind) => (take.media || []).find((m) => m.kind === kind);
-
 function renderSession() {
   const d = state.session;
   $('session-title').textContent = d.candidateEmail || d.userId || d.sessionId;
-  $('session-meta').textContent = `${isLive(d) ? 'Live interview' : 'Interview'} ${d.interviewId} · ${d.status} · created ${fmtDate(d.createdAt)}`;
+  $('session-meta').textContent = [`${isLive(d) ? 'Live interview' : 'Interview'} ${d.interviewId}`, d.status,
+    `created ${fmtDate(d.createdAt)}`, `answered ${answeredText(d)}`].join(' · ');
   const list = $('questions');
   list.replaceChildren();
   for (const q of d.questions || []) {
@@ -212,42 +220,7 @@ function renderSession() {
     p.className = 'question-text';
     p.textContent = q.text;
     li.append(p);
-    const takes = document.createElement('ul');
-    takes.className = 'take-list';
-    if (!q.takes || q.takes.length === 0) {
-      const none = document.createElement('li');
-      none.className = 'muted';
-      none.textContent = 'No answer recorded.';
-      takes.append(none);
-    }
-    for (const t of q.takes || []) {
-      const item = document.createElement('li');
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'take';
-      b.dataset.takeId = t.id;
-      b.setAttribute('aria-pressed', 'false');
-      const thumb = mediaOf(t, 'thumbnail');
-      if (thumb) {
-        const img = document.createElement('img');
-        img.src = thumb.url;
-        img.alt = `Take ${t.number}`;
-        b.append(img);
-      } else {
-        const ph = document.createElement('span');
-        ph.className = 'no-thumb';
-        ph.textContent = 'No picture';
-        b.append(ph);
-      }
-      const meta = document.createElement('span');
-      meta.className = 'take-meta';
-      meta.textContent = [`Take ${t.number}`, t.status, fmtDuration(t.durationMs)].filter(Boolean).join(' · ');
-      b.append(meta);
-      b.addEventListener('click', () => playTake(t));
-      item.append(b);
-      takes.append(item);
-    }
-    li.append(takes);
+    li.append(renderTakes(q.takes, { playTake }));
     list.append(li);
   }
 }
@@ -296,8 +269,7 @@ function init() {
     if (value) signIn(value);
   });
   $('sign-out').addEventListener('click', () => signOut());
-  $('filter-status').addEventListener('change', (ev) => {
-    state.status = ev.target.value;
+  initFilters(() => {
     state.offset = 0;
     loadList();
   });

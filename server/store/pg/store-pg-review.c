@@ -26,6 +26,8 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
   ims_pg_params_add_time(&params, filter->to);
   ims_pg_params_add_int(&params, filter->limit);
   ims_pg_params_add_int(&params, filter->offset);
+  ims_pg_params_add_text(&params, filter->candidate_email);
+  ims_pg_params_add_int(&params, filter->oldest_first);
   /* every filter is "$n IS NULL OR ...": one statement, parameters only */
   /* clang-format off: SQL with its column macros, line by line */
   g_autoptr(PGresult) result = ims_pg_exec(
@@ -36,14 +38,19 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
                             " (SELECT count(*) FROM questions q WHERE q.session_id = s.id),"
                             " (SELECT count(*) FROM takes t WHERE t.session_id = s.id),"
                             " count(*) OVER (), s.kind,"
-                            " (SELECT r.id FROM rooms r WHERE r.session_id = s.id)"
+                            " (SELECT r.id FROM rooms r WHERE r.session_id = s.id),"
+                            " (SELECT count(DISTINCT t.question_idx) FROM takes t"
+                            "  WHERE t.session_id = s.id AND t.status = 'completed')"
                             " FROM sessions s"
                             " WHERE ($1::text IS NULL OR s.company_id = $1)"
                             " AND ($2::text IS NULL OR s.interview_id = $2)"
                             " AND ($3::text IS NULL OR s.state = $3)"
                             " AND ($4::timestamptz IS NULL OR s.created_at >= $4)"
                             " AND ($5::timestamptz IS NULL OR s.created_at < $5)"
-                            " ORDER BY s.created_at DESC, s.id LIMIT $6 OFFSET $7",
+                            /* strpos, not LIKE: the search's % and _ are letters */
+                            " AND ($8::text IS NULL OR strpos(lower(s.candidate_email), lower($8)) > 0)"
+                            " ORDER BY CASE WHEN $9::int = 1 THEN s.created_at END ASC,"
+                            " s.created_at DESC, s.id LIMIT $6 OFFSET $7",
       &params, PGRES_TUPLES_OK, error);
   /* clang-format on */
   ims_pg_params_clear(&params);
@@ -69,6 +76,7 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
     list->total = ims_pg_get_int(result, row, 12);
     ims_session_kind_from_string(PQgetvalue(result, row, 13), &record->kind);
     record->room_id = ims_pg_get_text(result, row, 14);
+    summary->questions_answered = (int) ims_pg_get_int(result, row, 15);
     g_ptr_array_add(list->summaries, summary);
   }
   return TRUE;
