@@ -23,6 +23,14 @@ function fmtDuration(ms) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** A new <tag> of class className holding text (if given). */
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
 /** The last completed take (highest number), or null when none completed. */
 export function keptTake(takes) {
   let kept = null;
@@ -34,17 +42,10 @@ export function keptTake(takes) {
 
 /** The <li> of take t: its button (thumbnail, number, status, duration) and completeness. */
 function takeItem(t, { playTake, extra, kept }) {
-  const item = document.createElement('li');
-  item.className = kept ? 'take-item kept' : 'take-item';
-  if (kept) {
-    const label = document.createElement('p');
-    label.className = 'kept-label';
-    label.textContent = 'Kept answer';
-    item.append(label);
-  }
-  const b = document.createElement('button');
+  const item = element('li', kept ? 'take-item kept' : 'take-item');
+  if (kept) item.append(element('p', 'kept-label', 'Kept answer'));
+  const b = element('button', 'take');
   b.type = 'button';
-  b.className = 'take';
   b.dataset.takeId = t.id;
   b.setAttribute('aria-pressed', 'false');
   const thumb = mediaOf(t, 'thumbnail');
@@ -54,21 +55,13 @@ function takeItem(t, { playTake, extra, kept }) {
     img.alt = `Take ${t.number}`;
     b.append(img);
   } else {
-    const ph = document.createElement('span');
-    ph.className = 'no-thumb';
-    ph.textContent = 'No picture';
-    b.append(ph);
+    b.append(element('span', 'no-thumb', 'No picture'));
   }
-  const meta = document.createElement('span');
-  meta.className = 'take-meta';
-  meta.textContent = [`Take ${t.number}`, t.status, fmtDuration(t.durationMs)].filter(Boolean).join(' · ');
-  b.append(meta);
+  b.append(element('span', 'take-meta', [`Take ${t.number}`, t.status, fmtDuration(t.durationMs)].filter(Boolean).join(' · ')));
   b.addEventListener('click', () => playTake(t));
   item.append(b);
-  const completeness = document.createElement('p');
-  completeness.className = 'completeness';
+  const completeness = element('p', 'completeness', `Recording: ${completenessText(t)}`);
   completeness.dataset.takeId = t.id;
-  completeness.textContent = `Recording: ${completenessText(t)}`;
   item.append(completeness);
   const more = extra && extra(t);
   if (more) item.append(more);
@@ -76,37 +69,25 @@ function takeItem(t, { playTake, extra, kept }) {
 }
 
 function takeList(takes, options) {
-  const list = document.createElement('ul');
-  list.className = 'take-list';
+  const list = element('ul', 'take-list');
   for (const t of takes) list.append(takeItem(t, options));
   return list;
 }
 
 /** The question's takes: the kept one, then the others folded. */
 export function renderTakes(takes, { playTake, extra } = {}) {
-  const box = document.createElement('div');
-  box.className = 'answer-takes';
+  const box = element('div', 'answer-takes');
   if (!takes || takes.length === 0) {
-    const none = document.createElement('p');
-    none.className = 'muted';
-    none.textContent = 'No answer recorded.';
-    box.append(none);
+    box.append(element('p', 'muted', 'No answer recorded.'));
     return box;
   }
   const kept = keptTake(takes);
   if (kept) box.append(takeList([kept], { playTake, extra, kept: true }));
-  else {
-    const none = document.createElement('p');
-    none.className = 'muted no-kept';
-    none.textContent = 'No completed answer.';
-    box.append(none);
-  }
+  else box.append(element('p', 'muted no-kept', 'No completed answer.'));
   const others = takes.filter((t) => t !== kept);
   if (others.length > 0) {
-    const details = document.createElement('details');
-    details.className = 'other-takes';
-    const summary = document.createElement('summary');
-    summary.textContent = others.length === 1 ? '1 other take' : `${others.length} other takes`;
+    const details = element('details', 'other-takes');
+    const summary = element('summary', 'other-takes-summary', others.length === 1 ? '1 other take' : `${others.length} other takes`);
     details.append(summary, takeList(others, { playTake, extra, kept: false }));
     box.append(details);
   }
