@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startImsd, withLogOnFailure, waitFor, repoRoot } from './lib/imsd.mjs';
 import { query, sessionRow, takeRows } from './lib/db.mjs';
 import { launchBrowser, waitForState, describePage, clickButton } from './lib/browser.mjs';
-import { openCandidate, recordTake } from './lib/candidate.mjs';
+import { openCandidate, recordTake, finishNow } from './lib/candidate.mjs';
 import { startS3rver, readProfiles, expectedKinds } from './lib/s3.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { openSignaling } from './lib/signaling.mjs';
@@ -114,7 +114,7 @@ test('(a) PostgreSQL stopped for 20 s: Stop and End during the outage are saved 
         await sleep(2000);
         await clickButton(pageA, 'stop');
         const recordedA = Date.now() - startedA;
-        await clickButton(pageB, 'end');
+        await finishNow(pageB);
         const recordedB = Date.now() - startedB;
 
         // while the database is away: "saving", never "saved", never completed

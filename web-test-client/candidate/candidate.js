@@ -19,8 +19,11 @@
 //                 servers the first `state` of a connection brings in `iceServers`),
 //                 ?codec=h264|vp8 (optional, force one video codec).
 
-import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, formatDuration,
-  describeSeconds } from './text.js';
+import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, describeSeconds,
+  finishedText } from './text.js';
+import { answeredCount, finishDialog } from './finish.js';
+import { Countdown, takeDurationText } from './timers.js';
+import { renderConnectionLost } from './connection.js';
 import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
 import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
@@ -62,11 +65,14 @@ const ui = {
   phase: $('phase'), countdown: $('countdown'), question: $('question'), hint: $('hint'),
   record: $('record'), stop: $('stop'), retake: $('retake'), next: $('next'), end: $('end'),
   takes: $('takes'), doneTitle: $('done-title'), doneText: $('done-text'),
+  countdownClock: $('countdown-clock'), countdownCue: $('countdown-cue'), announce: $('announce'),
+  connectionLost: $('connection-lost'), connectionTitle: $('connection-title'), connectionText: $('connection-text'),
 };
 
 // ---------------------------------------------------------------- page state
 
 let stream = null;          // MediaStream from getUserMedia
+let cameraStarting = true;  // getUserMedia asked, not answered yet
 let streamConstraints = ''; // JSON of the video constraints `stream` was opened with
 const levelMeter = new LevelMeter(ui.level, ui.levelBar);
 
@@ -194,7 +200,8 @@ function onSocketGone() {
 function scheduleReconnect() {
   const delay = backoffDelay(reconnectAttempt);
   reconnectAttempt++;
-  setStatus(imsd.state ? 'Connection lost, reconnecting…' : 'Cannot reach the interview server, retrying…', 'error');
+  // with an interview on screen the connection-lost notice (connection.js) says it
+  setStatus(imsd.state ? '' : 'Cannot reach the interview server, retrying…', 'error');
   clearTimeout(reconnectTimer);
   reconnectTimer = setTimeout(connect, delay);
 }
@@ -239,7 +246,7 @@ function onState(state, generation) {
   // `saved` is false while the server has not yet written a change to its
   // database (it keeps it and retries): never say "saved" before it is.
   if ((state.phase === 'completed' || state.status === 'completed') && state.saved !== false) {
-    finish('Thank you!', 'Your interview is complete and your answers have been saved. You can close this page now.');
+    finish('Thank you!', finishedText(answeredCount(state), state.questionCount || 0));
     return;
   }
   if (firstOnSocket) {
@@ -290,6 +297,7 @@ function finish(title, text) {
   closePeer();
   dropSocket();
   stopDevices();
+  finishConfirm.close();
   showDone = true;
   ui.doneTitle.textContent = title;
   ui.doneText.textContent = text;
@@ -402,7 +410,7 @@ function render() {
   const s = imsd.state;
   const online = signaling.open && joinedOnSocket;
   ui.join.disabled = !stream || !sessionId || !token || wantConnection || finished;
-  ui.join.textContent = wantConnection && !s ? 'Joining…' : 'Join interview';
+  ui.join.textContent = cameraStarting ? 'Starting camera…' : wantConnection && !s ? 'Joining…' : 'Join interview';
 
   if (showDone) showScreen('done');
   else if (s) showScreen('interview');
@@ -419,7 +427,10 @@ function render() {
   ui.phase.textContent = PHASE_TEXT[phase] || phase;
   ui.phase.dataset.phase = phase;
   ui.question.textContent = s.question && s.question.text ? s.question.text : '';
-  ui.recBadge.hidden = phase !== 'recording';
+  const lost = wantConnection && !finished && !online;
+  ui.recBadge.hidden = phase !== 'recording' || lost;
+  ui.phase.hidden = lost; // no "Recording" while nothing is being recorded
+  renderConnectionLost(ui, lost, phase === 'recording');
   ui.next.textContent = last ? 'Finish interview' : 'Next question';
 
   const busy = pendingAction !== null;
@@ -433,9 +444,10 @@ function render() {
 
   // Show only the buttons that make sense now; disabled ones stay in the DOM for tests.
   ui.record.hidden = phase !== 'thinking';
-  ui.stop.hidden = phase !== 'recording';
+  ui.stop.hidden = phase !== 'recording' || lost;
   ui.retake.hidden = phase !== 'review' || s.maxRetakes === 0;
   ui.next.hidden = phase !== 'review';
+  ui.end.hidden = last && phase === 'review'; // #next is the one finish button there
 
   ui.hint.textContent = hintFor(s, online);
   renderTakes(s);
@@ -488,10 +500,11 @@ function renderTakes(s) {
     name.textContent = `Take ${t.number}`;
     const duration = document.createElement('span');
     duration.className = 'take-duration';
-    duration.textContent = formatDuration(t.durationMs);
+    duration.textContent = takeDurationText(t, s, countdownDeadline, takeSeenAt);
     const status = document.createElement('span');
     status.className = 'take-status';
     let text = t.saved === false && t.status !== 'recording' ? 'Saving…' : (TAKE_STATUS_TEXT[t.status] || t.status);
+    if (t.status === 'recording' && !(signaling.open && joinedOnSocket)) text = TAKE_STATUS_TEXT.cut;
     if (t.stopReason === 'time_limit') text += ' (time limit reached)';
     status.textContent = text;
     li.append(name, duration, status);
@@ -499,20 +512,17 @@ function renderTakes(s) {
   }
 }
 
-let lastCountdownText = null;
+const countdown = new Countdown(ui);
+const takeSeenAt = new Map(); // "question-number" -> performance.now() a recording take was first shown
 
+/** The clock, and the running duration of a take being recorded (every 250 ms). */
 function renderCountdown() {
   const s = imsd.state;
-  let text = '';
-  if (s && countdownDeadline !== null && (s.phase === 'thinking' || s.phase === 'recording') && !finished) {
-    const left = formatClock(countdownDeadline - performance.now());
-    text = s.phase === 'thinking' ? `Recording starts in ${left}` : `Time left ${left}`;
-  }
-  if (text !== lastCountdownText) {
-    ui.countdown.textContent = text;
-    ui.countdown.hidden = !text;
-    lastCountdownText = text;
-  }
+  const online = signaling.open && joinedOnSocket;
+  countdown.render(s, countdownDeadline, finished || !online);
+  const running = s && online && (s.takes || []).find((t) => t.questionIndex === s.questionIndex && t.status === 'recording');
+  const cell = ui.takes.querySelector('li[data-status="recording"] .take-duration');
+  if (running && cell) cell.textContent = takeDurationText(running, s, countdownDeadline, takeSeenAt);
 }
 
 setInterval(renderCountdown, 250);
@@ -541,10 +551,15 @@ ui.record.addEventListener('click', () => act('take.start'));
 ui.stop.addEventListener('click', () => act('take.stop'));
 ui.retake.addEventListener('click', () => act('retake'));
 ui.next.addEventListener('click', () => act('next'));
-ui.end.addEventListener('click', () => act('end'));
+const finishConfirm = finishDialog($('finish-dialog'), () => act('end'));
+ui.end.addEventListener('click', () => finishConfirm.open(imsd.state));
 ui.retryDevices.addEventListener('click', async () => {
   setStatus('');
-  if (await openDevices()) render();
+  cameraStarting = true;
+  render();
+  await openDevices();
+  cameraStarting = false;
+  render();
 });
 onDeviceSelect(ui.cameraSelect, ui.micSelect, () => wantConnection, async (cameraId, micId) => {
   await openDevices(cameraId, micId);
@@ -561,6 +576,7 @@ async function main() {
     recordLocalError('bad_link', text);
   }
   const ok = await openDevices();
+  cameraStarting = false;
   if (ok && sessionId && token && !ui.status.classList.contains('error')) {
     setStatus('Your camera and microphone are working.', 'ok');
   }

@@ -24,6 +24,7 @@ export const TAKE_STATUS_TEXT = {
   completed: 'Saved',
   recording: 'Recording…',
   interrupted: 'Interrupted (connection lost)',
+  cut: 'Cut by the lost connection',
   failed: 'Failed',
 };
 
@@ -49,3 +50,50 @@ export function describeSeconds(seconds) {
   if (rest || !minutes) parts.push(`${rest} ${rest === 1 ? 'second' : 'seconds'}`);
   return parts.join(' ');
 }
+
+// ---- finishing early (finish.js), timers (timers.js), connection (connection.js)
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** What "Finish interview now" keeps: answered of count questions; recording: a take is open now. */
+export function finishConfirmText(answered, count, recording) {
+  const unanswered = Math.max(0, count - answered);
+  const lost = unanswered
+    ? ` ${unanswered === 1 ? 'The 1 unanswered question' : `The ${unanswered} unanswered questions`} cannot be answered later.`
+    : '';
+  const open = recording ? ' The answer you are recording now is stopped and kept.' : '';
+  if (answered === 0) {
+    return `No questions answered yet (0 of ${count}). No answers will be kept.${open}${lost}`;
+  }
+  return `${answered} of ${plural(count, 'question', 'questions')} answered. `
+    + `Your ${plural(answered, 'answer', 'answers')} will be kept.${open}${lost}`;
+}
+
+/** The final screen after the server confirmed completion with `answered` questions answered. */
+export function finishedText(answered, count) {
+  if (answered === 0) {
+    return 'Your interview has ended. No answers were recorded. You can close this page now.';
+  }
+  const kept = answered === 1 ? 'Your 1 answer has' : `Your ${answered} answers have`;
+  return `Your interview is complete. ${kept} been saved (${answered} of ${plural(count, 'question', 'questions')} answered). You can close this page now.`;
+}
+
+export const TIMER_WARNING_MS = 10000;
+export const TIMER_WARNING_TEXT = 'Less than 10 s left';
+
+export const ANNOUNCE = {
+  thinking: (clock) => `Preparation time. Recording starts in ${clock}.`,
+  recording: (limit) => (limit ? `Recording started. You have ${limit} to answer.` : 'Recording started.'),
+  warning: '10 seconds left.',
+  timeUp: 'Time is up.',
+};
+
+export const CONNECTION_LOST_TITLE = 'Connection lost — reconnecting…';
+// What the server does (server/interview/session-phase.c, docs/signaling.md):
+// a take cut by a lost connection is kept up to the drop as "interrupted",
+// uses no retake, and the question goes back to preparing (or review when it
+// already has a saved answer) once the page is connected again.
+export const CONNECTION_LOST_TEXT = {
+  recording: 'Your answer was being recorded. What was recorded up to the drop is kept (marked as interrupted) and does not use up a retake. When the connection is back you can record this question again.',
+  other: 'Your saved answers are kept. The interview continues where you left off when the connection is back.',
+};

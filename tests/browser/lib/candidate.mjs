@@ -69,3 +69,12 @@ export async function sampleVideoSize(page, { until, timeoutMs = 30000 } = {}) {
   }
   return last;
 }
+
+/**
+ * Presses "Finish interview now" and confirms in the page's confirmation
+ * dialog (candidate/finish.js); resolves once the Finish button was pressed.
+ */
+export async function finishNow(page) {
+  await clickButton(page, 'end');
+  await clickButton(page, 'finish-confirm');
+}
