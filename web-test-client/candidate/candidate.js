@@ -24,6 +24,7 @@ import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, for
 import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
 import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
+import { runOverview } from './overview.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -559,7 +560,17 @@ async function main() {
     const text = 'This interview link is incomplete. Please open the full link from your invitation.';
     setStatus(text, 'error');
     recordLocalError('bad_link', text);
+  } else {
+    // the link is checked before any camera opens: a refused one ends here
+    const answer = await runOverview(token);
+    if (!answer.overview) {
+      recordLocalError(answer.code, answer.message);
+      finish('This link cannot be used', answer.message);
+      return;
+    }
   }
+  currentScreen = '';
+  showScreen('check');
   const ok = await openDevices();
   if (ok && sessionId && token && !ui.status.classList.contains('error')) {
     setStatus('Your camera and microphone are working.', 'ok');
