@@ -90,6 +90,12 @@ test('a good link shows the overview before the device check, then the device ch
     const steps = await page.locator('#overview-steps li').count();
     assert.ok(steps >= 3 && steps <= 4, `3-4 steps, got ${steps}`);
     await saveScreenshot(page, SUITE, 'overview');
+    // a phone: the overview fits 390 px
+    await page.setViewportSize({ width: 390, height: 844 });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `no horizontal overflow at 390 px (content ${width} px)`);
+    await saveScreenshot(page, SUITE, 'overview-phone');
+    await page.setViewportSize({ width: 1000, height: 800 });
 
     await page.locator('#overview-continue').click();
     await page.locator('#screen-check').waitFor({ state: 'visible', timeout: 15000 });
