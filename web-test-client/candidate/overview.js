@@ -43,7 +43,7 @@ function fillOverview(overview) {
   addFact(facts, OVERVIEW_TEXT.answerTime, OVERVIEW_TEXT.upTo(describeSeconds(overview.answerSeconds)));
   addFact(facts, OVERVIEW_TEXT.thinkTime, overview.thinkSeconds > 0 ? describeSeconds(overview.thinkSeconds) : OVERVIEW_TEXT.none);
   addFact(facts, OVERVIEW_TEXT.retakes, OVERVIEW_TEXT.retakesCount(overview.maxRetakes));
-  if (overview.practice) addFact(facts, OVERVIEW_TEXT.practice, OVERVIEW_TEXT.practiceOffered);
+  // overview.practice is not shown yet: the page has no practice take to offer (issue 13, item 4)
   const steps = $('overview-steps');
   steps.replaceChildren(...OVERVIEW_TEXT.steps(overview).map((text) => {
     const item = document.createElement('li');

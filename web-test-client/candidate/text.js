@@ -61,8 +61,6 @@ export const OVERVIEW_TEXT = {
   none: 'none',
   retakes: 'Retakes',
   retakesCount: (n) => (n === 0 ? 'no retakes' : n === 1 ? '1 retake per question' : `${n} retakes per question`),
-  practice: 'Practice question',
-  practiceOffered: 'offered first; it does not count',
   steps: (o) => [
     'Check that your camera and microphone work.',
     o.thinkSeconds > 0 ? 'Each question is shown first, with time to think before recording starts.'
