@@ -26,33 +26,41 @@
 
 typedef struct {
   ImsStore store;
-  ImsSessionRecord *created; /* what create_session got, kept by reference of its fields */
+  ImsSessionRecord *created; /* what create_session got (the overview's members) */
   ImsConfig *config;
   ImsProfileSet *profiles;
   ImsApi api;
 } Fixture;
 
-/* Keeps record's members the overview reads (a record has no copy function). */
+/* A copy of the members of record the overview reads (transfer full; a
+ * record has no copy function). */
+static ImsSessionRecord *
+copy_overview_members(const ImsSessionRecord *record)
+{
+  ImsSessionRecord *copy = ims_session_record_new();
+  copy->id = g_strdup(record->id);
+  copy->kind = record->kind;
+  copy->title = g_strdup(record->title);
+  copy->company_name = g_strdup(record->company_name);
+  copy->practice_text = g_strdup(record->practice_text);
+  copy->practice_seconds = record->practice_seconds;
+  copy->think_seconds = record->think_seconds;
+  copy->max_retakes = record->max_retakes;
+  copy->state = record->state;
+  for (guint i = 0; i < record->questions->len; i++) {
+    const ImsQuestion *q = g_ptr_array_index(record->questions, i);
+    g_ptr_array_add(copy->questions, ims_question_new(q->id, q->text, q->time_limit_seconds));
+  }
+  return copy;
+}
+
 static gboolean
 keep_session(ImsStore *store, const ImsSessionRecord *record, GError **error)
 {
   (void) error;
   Fixture *f = (Fixture *) store;
-  ImsSessionRecord *kept = ims_session_record_new();
-  kept->id = g_strdup(record->id);
-  kept->title = g_strdup(record->title);
-  kept->company_name = g_strdup(record->company_name);
-  kept->practice_text = g_strdup(record->practice_text);
-  kept->practice_seconds = record->practice_seconds;
-  kept->think_seconds = record->think_seconds;
-  kept->max_retakes = record->max_retakes;
-  kept->state = record->state;
-  for (guint i = 0; i < record->questions->len; i++) {
-    const ImsQuestion *q = g_ptr_array_index(record->questions, i);
-    g_ptr_array_add(kept->questions, ims_question_new(q->id, q->text, q->time_limit_seconds));
-  }
   g_clear_pointer(&f->created, ims_session_record_free);
-  f->created = kept;
+  f->created = copy_overview_members(record);
   return TRUE;
 }
 
@@ -65,21 +73,7 @@ load_kept_session(ImsStore *store, const char *id, GError **error)
     g_set_error_literal(error, IMS_STORE_ERROR, IMS_STORE_ERROR_NOT_FOUND, "no such session");
     return NULL;
   }
-  ImsSessionRecord *copy = ims_session_record_new();
-  copy->id = g_strdup(f->created->id);
-  copy->title = g_strdup(f->created->title);
-  copy->company_name = g_strdup(f->created->company_name);
-  copy->practice_text = g_strdup(f->created->practice_text);
-  copy->practice_seconds = f->created->practice_seconds;
-  copy->think_seconds = f->created->think_seconds;
-  copy->max_retakes = f->created->max_retakes;
-  copy->state = f->created->state;
-  copy->kind = f->created->kind;
-  for (guint i = 0; i < f->created->questions->len; i++) {
-    const ImsQuestion *q = g_ptr_array_index(f->created->questions, i);
-    g_ptr_array_add(copy->questions, ims_question_new(q->id, q->text, q->time_limit_seconds));
-  }
-  return copy;
+  return copy_overview_members(f->created);
 }
 
 static int
