@@ -3,6 +3,7 @@
 
 #include "api.h"
 
+#include "candidate-api.h"
 #include "health.h"
 #include "metrics-api.h"
 #include "review-api.h"
@@ -29,6 +30,7 @@ enum {
   ROUTE_REVIEW_MEDIA_URL,
   ROUTE_CREATE_ROOM,
   ROUTE_GET_ROOM,
+  ROUTE_CANDIDATE_SESSION,
   N_ROUTES
 };
 
@@ -44,6 +46,7 @@ static const ImsRoute routes[] = {
   { "GET", REVIEW_PATH "media/{}/url", ROUTE_REVIEW_MEDIA_URL },
   { "POST", ROOMS_PATH, ROUTE_CREATE_ROOM },
   { "GET", ROOMS_PATH "/{}", ROUTE_GET_ROOM },
+  { "GET", "/api/v1/candidate/session", ROUTE_CANDIDATE_SESSION },
 };
 
 static const struct {
@@ -61,6 +64,7 @@ static const struct {
   [ROUTE_REVIEW_MEDIA_URL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_media_url },
   [ROUTE_CREATE_ROOM] = { IMS_API_ACCESS_SERVICE, ims_room_api_create_room },
   [ROUTE_GET_ROOM] = { IMS_API_ACCESS_SERVICE_OR_RECRUITER, ims_room_api_get_room },
+  [ROUTE_CANDIDATE_SESSION] = { IMS_API_ACCESS_CANDIDATE, ims_candidate_api_get_session },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
 
@@ -109,6 +113,7 @@ authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access, Ims
 
   switch (access) {
   case IMS_API_ACCESS_OPEN:
+  case IMS_API_ACCESS_CANDIDATE: /* the handler checks the token: its refusals have codes */
     return TRUE;
   case IMS_API_ACCESS_SERVICE:
     if (is_service_token(api, header))

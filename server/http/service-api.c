@@ -16,6 +16,7 @@
 #define MAX_QUESTION_TEXT 4000
 #define MAX_THINK_SECONDS 600
 #define MIN_ANSWER_SECONDS 5
+#define MAX_TITLE_LENGTH 200
 
 /* ---- create ---- */
 
@@ -42,6 +43,12 @@ check_identity(JsonObject *body, ImsSessionRecord *record, char **problem)
       .type = IMS_API_PARAM_STRING,
       .max = MAX_PROFILE_NAME,
       .copy = &record->profile },
+    /* shown to the candidate before the device check (candidate-api.c) */
+    { .name = "title", .type = IMS_API_PARAM_STRING, .max = MAX_TITLE_LENGTH, .copy = &record->title },
+    { .name = "companyName",
+      .type = IMS_API_PARAM_STRING,
+      .max = MAX_TITLE_LENGTH,
+      .copy = &record->company_name },
   };
   return ims_api_input_check_object(body, members, G_N_ELEMENTS(members), problem);
 }
@@ -65,11 +72,29 @@ check_interview(JsonObject *body, const ImsProfile *profile, ImsSessionRecord *r
       .max = profile->max_retakes,
       .integer = &record->max_retakes },
   };
+  /* the practice question, per interview: offered first, never counted */
+  const ImsApiParameter practice[] = {
+    { .name = "text",
+      .type = IMS_API_PARAM_STRING,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .max = MAX_QUESTION_TEXT,
+      .copy = &record->practice_text },
+    { .name = "timeLimitSeconds",
+      .type = IMS_API_PARAM_INT,
+      .flags = IMS_API_PARAM_REQUIRED,
+      .min = MIN_ANSWER_SECONDS,
+      .max = profile->max_answer_seconds,
+      .integer = &record->practice_seconds },
+  };
   const ImsApiParameter members[] = {
     { .name = "settings",
       .type = IMS_API_PARAM_OBJECT,
       .members = settings,
       .n_members = G_N_ELEMENTS(settings) },
+    { .name = "practice",
+      .type = IMS_API_PARAM_OBJECT,
+      .members = practice,
+      .n_members = G_N_ELEMENTS(practice) },
     { .name = "questions",
       .type = IMS_API_PARAM_ARRAY,
       .flags = IMS_API_PARAM_REQUIRED,

@@ -223,6 +223,9 @@ ims_session_record_free(ImsSessionRecord *record)
   g_free(record->company_id);
   g_free(record->profile);
   g_free(record->room_id);
+  g_free(record->title);
+  g_free(record->company_name);
+  g_free(record->practice_text);
   g_clear_pointer(&record->questions, g_ptr_array_unref);
   g_clear_pointer(&record->takes, g_ptr_array_unref);
   g_free(record);

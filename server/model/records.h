@@ -97,6 +97,11 @@ typedef struct {
   GPtrArray *takes;     /* of ImsTake*, owned, ordered by question then number */
   char *room_id;        /* a live session's room (read by load_session and the review list;
                          * create_session ignores it), else NULL */
+  /* What the candidate's overview shows (candidate-api.c); NULL if not given */
+  char *title;        /* the interview's title */
+  char *company_name; /* the company's name as the candidate knows it */
+  char *practice_text;  /* the practice question offered first; NULL: none */
+  int practice_seconds; /* its time limit (0 without practice) */
 } ImsSessionRecord;
 
 ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);

@@ -28,19 +28,25 @@ import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { startImsd, withLogOnFailure, waitFor, repoRoot, SERVICE_TOKEN } from './lib/imsd.mjs';
+import { startImsd, withLogOnFailure, waitFor, repoRoot, SERVICE_TOKEN, TOKEN_SECRET } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
 import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
 import { recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver, readProfiles, expectedKinds } from './lib/s3.mjs';
 import { startPostgres } from './lib/postgres.mjs';
-import { signToken } from './lib/token.mjs';
+import { signToken, candidateToken } from './lib/token.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { loadOpenApi, serverRoutes, templateShape } from './lib/openapi.mjs';
 import { stopStack, onCandidatePage } from './lib/stack.mjs';
 
 const REVIEW_SECRET = 'openapi-test-review-secret-0123456789abcdef';
 const MAX_BODY_BYTES = 16384;
 const REVIEW = '/api/v1/review';
+const OVERVIEW = '/api/v1/candidate/session';
+
+/** Runs one SQL command on imsd's database (tests only build it from UUIDs). */
+const psqlCommand = (sql) => promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c', sql]);
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 const PROFILE = 'default';
 const KINDS = expectedKinds(readProfiles(path.join(repoRoot, 'etc/profiles.ini'))[PROFILE]);
@@ -420,6 +426,7 @@ test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavail
         ['DELETE', `${REVIEW}/sessions/${recorded.sessionId}/media`, { token: admin() }],
         ['POST', '/api/v1/rooms', { body: roomBody() }],
         ['GET', `/api/v1/rooms/${roomId}`, {}],
+        ['GET', OVERVIEW, { token: candidateToken(TOKEN_SECRET, recorded.sessionId) }],
       ];
       for (const [method, p, options] of calls) {
         const res = await call(method, p, { ...options, status: 503 });
@@ -429,6 +436,33 @@ test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavail
       pg.start();
     }
     await waitFor(async () => (await imsd.readyz()).httpStatus === 200, { timeoutMs: 30000, what: '/readyz 200 again' });
+  });
+});
+
+test("the candidate's overview and its refusals match the spec", { timeout: 60000 }, async () => {
+  await withLogOnFailure(imsd, async () => {
+    const created = await call('POST', '/api/v1/sessions', {
+      status: 201,
+      body: sessionBody({ title: 'Engineer', companyName: 'Acme', practice: { text: 'Warm up?', timeLimitSeconds: 20 } }),
+    });
+    const overview = await call('GET', OVERVIEW, { token: created.json.token, status: 200 });
+    assert.equal(overview.json.practice.timeLimitSeconds, 20);
+    const plain = await call('POST', '/api/v1/sessions', { body: sessionBody(), status: 201 });
+    assert.equal((await call('GET', OVERVIEW, { token: plain.json.token, status: 200 })).json.practice, null);
+    for (const [token, status, code] of [
+      [null, 401, 'token_missing'],
+      ['not.a.token', 401, 'bad_token'],
+      [candidateToken(TOKEN_SECRET, plain.json.sessionId, -60), 401, 'token_expired'],
+      [candidateToken(TOKEN_SECRET, '6f1c0b3e-7a0d-4a52-9d3c-0c1f7a2b9e11'), 404, 'session_not_found'],
+    ]) {
+      const res = await call('GET', OVERVIEW, { token, status });
+      assert.equal(res.json.code, code, res.text);
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const early = signToken(TOKEN_SECRET, { sub: plain.json.sessionId, aud: 'imsd.candidate', iat: now, nbf: now + 3600, exp: now + 7200 });
+    assert.equal((await call('GET', OVERVIEW, { token: early, status: 401 })).json.code, 'token_not_yet_valid');
+    await psqlCommand(`UPDATE sessions SET state = 'completed' WHERE id = '${plain.json.sessionId}'`);
+    assert.equal((await call('GET', OVERVIEW, { token: plain.json.token, status: 410 })).json.code, 'interview_completed');
   });
 });
 

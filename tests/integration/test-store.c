@@ -126,6 +126,10 @@ test_session_round_trip(void **state)
   ImsStore *store = *state;
   g_autoptr(ImsSessionRecord) full = make_session(TRUE);
   g_autoptr(ImsSessionRecord) sparse = make_session(FALSE);
+  full->title = g_strdup("Backend engineer");
+  full->company_name = g_strdup("Acme");
+  full->practice_text = g_strdup("A warm-up?");
+  full->practice_seconds = 30;
   create_session(store, full);
   create_session(store, sparse);
 
@@ -154,11 +158,18 @@ test_session_round_trip(void **state)
     assert_int_equal(got->time_limit_seconds, want->time_limit_seconds);
   }
   assert_int_equal(loaded->takes->len, 0);
+  assert_string_equal(loaded->title, "Backend engineer");
+  assert_string_equal(loaded->company_name, "Acme");
+  assert_string_equal(loaded->practice_text, "A warm-up?");
+  assert_int_equal(loaded->practice_seconds, 30);
 
   g_autoptr(ImsSessionRecord) loaded_sparse = load_session(store, sparse->id);
   assert_null(loaded_sparse->invitation_id);
   assert_null(loaded_sparse->candidate_email);
   assert_null(loaded_sparse->company_id);
+  assert_null(loaded_sparse->title);
+  assert_null(loaded_sparse->practice_text);
+  assert_int_equal(loaded_sparse->practice_seconds, 0);
 
   /* Progress is saved and only for that session. */
   full->state = IMS_SESSION_ACTIVE;

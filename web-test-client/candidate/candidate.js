@@ -27,6 +27,7 @@ import { renderConnectionLost } from './connection.js';
 import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
 import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
+import { runOverview } from './overview.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -574,7 +575,17 @@ async function main() {
     const text = 'This interview link is incomplete. Please open the full link from your invitation.';
     setStatus(text, 'error');
     recordLocalError('bad_link', text);
+  } else {
+    // the link is checked before any camera opens: a refused one ends here
+    const answer = await runOverview(token);
+    if (!answer.overview) {
+      recordLocalError(answer.code, answer.message);
+      finish('This link cannot be used', answer.message);
+      return;
+    }
   }
+  currentScreen = '';
+  showScreen('check');
   const ok = await openDevices();
   cameraStarting = false;
   if (ok && sessionId && token && !ui.status.classList.contains('error')) {

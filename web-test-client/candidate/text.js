@@ -97,3 +97,28 @@ export const CONNECTION_LOST_TEXT = {
   recording: 'Your answer was being recorded. What was recorded up to the drop is kept (marked as interrupted) and does not use up a retake. When the connection is back you can record this question again.',
   other: 'Your saved answers are kept. The interview continues where you left off when the connection is back.',
 };
+
+// The overview screen (overview.js) and the refusals of its link check.
+export const OVERVIEW_TEXT = {
+  defaultTitle: 'Your video interview',
+  company: (name) => `with ${name}`,
+  questions: 'Questions',
+  answerTime: 'Time per answer',
+  upTo: (time) => `up to ${time}`,
+  thinkTime: 'Time to think first',
+  none: 'none',
+  retakes: 'Retakes',
+  retakesCount: (n) => (n === 0 ? 'no retakes' : n === 1 ? '1 retake per question' : `${n} retakes per question`),
+  steps: (o) => [
+    'Check that your camera and microphone work.',
+    o.thinkSeconds > 0 ? 'Each question is shown first, with time to think before recording starts.'
+      : 'Each question is shown, and you start recording when you are ready.',
+    o.maxRetakes > 0 ? 'Answer on camera; you may record again if you are not happy with an answer.'
+      : 'Answer on camera; each answer is recorded once.',
+    'Your answers are saved as you go; the interview ends after the last question.',
+  ],
+  token_missing: 'This interview link is incomplete. Please open the full link from your invitation.',
+  token_not_yet_valid: 'This interview link is not valid yet. Please try again later.',
+  interview_completed: 'This interview has already been completed. Thank you for your time.',
+  unreachable: 'The interview server cannot be reached. Please check your connection and reload this page.',
+};

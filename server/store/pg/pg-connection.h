@@ -22,7 +22,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGresult, PQclear)
 /* Parameters of one statement: text values (NULL is SQL NULL), owning the
  * strings it formats. */
 typedef struct {
-  const char *values[16];
+  const char *values[24]; /* the most: a sessions row (20) */
   int count;
   GPtrArray *owned;
 } ImsPgParams;

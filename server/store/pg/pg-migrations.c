@@ -184,6 +184,11 @@ static const ImsMigration ims_migrations[] = {
     "  object_key text,"
     "  UNIQUE (room_id, segment, participant_id, stream),"
     "  FOREIGN KEY (room_id, segment) REFERENCES room_segments ON DELETE CASCADE);" },
+  /* the candidate's overview (candidate-api.c): NULL when session creation named none */
+  { 9, "sessions' title, company name and practice question",
+    "ALTER TABLE sessions ADD COLUMN title text, ADD COLUMN company_name text,"
+    "  ADD COLUMN practice_text text,"
+    "  ADD COLUMN practice_seconds int NOT NULL DEFAULT 0 CHECK (practice_seconds >= 0);" },
 };
 
 /* Applies one migration in its own transaction and records it.  On failure

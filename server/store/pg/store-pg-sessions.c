@@ -30,13 +30,18 @@ ims_pg_insert_session(ImsStorePg *self, const ImsSessionRecord *record, GError *
   ims_pg_params_add_time(&params, record->started_at);
   ims_pg_params_add_time(&params, record->completed_at);
   ims_pg_params_add_text(&params, ims_session_kind_to_string(record->kind));
+  ims_pg_params_add_text(&params, record->title);
+  ims_pg_params_add_text(&params, record->company_name);
+  ims_pg_params_add_text(&params, record->practice_text);
+  ims_pg_params_add_int(&params, record->practice_seconds);
   PGresult *result = ims_pg_exec(
       self, "insert session",
       "INSERT INTO sessions (id, interview_id, invitation_id, user_id, candidate_email,"
       " company_id, profile, think_seconds, max_retakes, state, current_question,"
-      " created_at, expires_at, started_at, completed_at, kind)"
+      " created_at, expires_at, started_at, completed_at, kind,"
+      " title, company_name, practice_text, practice_seconds)"
       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-      " coalesce($12::timestamptz, now()), $13, $14, $15, $16)",
+      " coalesce($12::timestamptz, now()), $13, $14, $15, $16, $17, $18, $19, $20)",
       &params, PGRES_COMMAND_OK, error);
   ims_pg_params_clear(&params);
   if (result == NULL)
@@ -116,6 +121,10 @@ ims_pg_session_from_row(const PGresult *result, ImsSessionRecord *record, GError
     return FALSE;
   }
   record->room_id = ims_pg_get_text(result, 0, 16);
+  record->title = ims_pg_get_text(result, 0, 17);
+  record->company_name = ims_pg_get_text(result, 0, 18);
+  record->practice_text = ims_pg_get_text(result, 0, 19);
+  record->practice_seconds = (int) ims_pg_get_int(result, 0, 20);
   return TRUE;
 }
 
@@ -142,7 +151,8 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
       "SELECT id, interview_id, invitation_id, user_id, candidate_email, company_id,"
       " profile, think_seconds, max_retakes, state, current_question, " IMS_PG_USEC("created_at") ", " IMS_PG_USEC(
           "expires_at") ", " IMS_PG_USEC("started_at") ", " IMS_PG_USEC("completed_at") ", kind,"
-      " (SELECT r.id FROM rooms r WHERE r.session_id = sessions.id) FROM sessions WHERE id = $1",
+      " (SELECT r.id FROM rooms r WHERE r.session_id = sessions.id),"
+      " title, company_name, practice_text, practice_seconds FROM sessions WHERE id = $1",
       &params, PGRES_TUPLES_OK, error);
   /* clang-format on */
   if (session == NULL)

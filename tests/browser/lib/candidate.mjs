@@ -3,11 +3,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitForState, clickButton, describePage, sentVideoSize } from './browser.mjs';
 
+/**
+ * Passes the overview (shown before the device check of a session not yet
+ * started; a started one goes straight to the device check).
+ */
+export async function passOverview(page) {
+  await page.waitForFunction(() => !document.getElementById('screen-overview').hidden
+    || !document.getElementById('screen-check').hidden, null, { timeout: 15000 });
+  if (await page.locator('#overview-continue').isVisible()) await page.locator('#overview-continue').click();
+}
+
 /** Opens the join link in a new tab and presses Join; resolves with the page. */
 export async function openCandidate(context, joinUrl) {
   const page = await context.newPage();
   page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
   await page.goto(joinUrl);
+  await passOverview(page);
   await clickButton(page, 'join');
   await waitForState(page, 's => s.type === "state"', { what: 'the first state after join' });
   return page;
