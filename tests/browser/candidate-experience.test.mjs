@@ -14,6 +14,8 @@
 //   - imsd killed while recording: "Connection lost — reconnecting…" and what
 //     happens to the answer, no Recording badge, no clock; after the restart
 //     the page resumes the question with the cut take kept as interrupted
+//   - imsd frozen (SIGSTOP) while recording: the same notice, found when the
+//     WebRTC connection fails, and the same resume once it runs again
 //   - axe-core: no serious or critical violation on each screen, desktop and phone
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -334,6 +336,31 @@ test('imsd killed while recording: the page says the connection is lost, then re
     const [row] = await takeRows(imsd, session.sessionId);
     assert.equal(row.status, 'interrupted');
     await checkScreen(page, 'resumed-after-outage');
+  });
+  await page.close();
+});
+
+// A frozen server keeps the socket open; the page learns of it when the
+// WebRTC connection fails (ICE consent checks go unanswered), well within 40 s.
+test('imsd frozen while recording: the failed WebRTC connection shows the connection lost, then resumes', { timeout: 150000 }, async () => {
+  const { page } = await joinNewSession({ questions: THREE, thinkSeconds: 60, maxRetakes: 1 });
+  await withLogOnFailure(imsd, async () => {
+    await recordTake(page, 0, 1);
+    await sleep(1000);
+    assert.equal(await page.locator('#rec-badge').isVisible(), true, 'Recording badge while recording');
+
+    process.kill(imsd.pid, 'SIGSTOP');
+    try {
+      await page.getByText('Connection lost — reconnecting…').first().waitFor({ state: 'visible', timeout: 40000 });
+      assert.equal(await page.locator('#rec-badge').isVisible(), false, 'no Recording badge while the server is frozen');
+      assert.equal(await countdownSeconds(page), null, 'no running clock while the server is frozen');
+    } finally {
+      process.kill(imsd.pid, 'SIGCONT');
+    }
+    await waitForState(page,
+      's => s.phase === "thinking" && s.mediaReady && s.takes.some(t => t.number === 1 && t.status === "interrupted")',
+      { what: 'resumed Q1 with take 1 interrupted', timeoutMs: 60000 });
+    assert.equal(await page.getByText('Connection lost — reconnecting…').first().isVisible(), false);
   });
   await page.close();
 });
