@@ -18,6 +18,8 @@
  *   POST   /api/v1/rooms                       service     room-api.c
  *   GET    /api/v1/rooms/{id}                  service or  room-api.c
  *                                              recruiter
+ *   GET    /api/v1/candidate/sessions/{id}/    candidate   playback-api.c
+ *          questions/{id}/takes/{n}/playback
  *
  * The order of the checks, for every path: a malformed path is 400 bad_path
  * (router.h) before any token is looked at; then the credentials (none for
@@ -42,6 +44,7 @@ typedef enum {
   IMS_API_ACCESS_SERVICE,   /* "Bearer <[auth] service_token>" */
   IMS_API_ACCESS_RECRUITER, /* "Bearer <recruiter JWT>" (reviewer.h) */
   IMS_API_ACCESS_SERVICE_OR_RECRUITER, /* either; the handler sees a reviewer only for a JWT */
+  IMS_API_ACCESS_CANDIDATE, /* "Bearer <candidate invite token>" (token.h) */
 } ImsApiAccess;
 
 /* The credentials method + path needs: its route's, or for a path of no
