@@ -24,6 +24,7 @@ import { FATAL_CODES, ERROR_TEXT, TAKE_STATUS_TEXT, PHASE_TEXT, formatClock, for
 import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
 import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
+import { createPlayback } from './playback.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -50,6 +51,7 @@ const token = fragment.get('token') || '';
 const forcedCodec = (query.get('codec') || '').toLowerCase();
 const iceServers = iceServersFromQuery(query);
 const constraintsKey = `imsd.constraints.${sessionId}`;
+const playback = createPlayback({ sessionId, token });
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -438,6 +440,7 @@ function render() {
   ui.next.hidden = phase !== 'review';
 
   ui.hint.textContent = hintFor(s, online);
+  playback.render(finished ? null : s);
   renderTakes(s);
   renderCountdown();
 }

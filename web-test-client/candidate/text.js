@@ -49,3 +49,16 @@ export function describeSeconds(seconds) {
   if (rest || !minutes) parts.push(`${rest} ${rest === 1 ? 'second' : 'seconds'}`);
   return parts.join(' ');
 }
+
+// What the playback of a take says (playback.js), by state or error code.
+export const PLAYBACK_TEXT = {
+  watch: 'Watch your answer',
+  loading: 'Loading your answer…',
+  preparing: 'Preparing playback… Your answer will play as soon as it is ready.',
+  processing_failed: 'This answer could not be prepared for playback. It is still saved for the interviewer.',
+  not_found: 'This answer could not be found.',
+  token_expired: 'This interview link has expired, so the answer cannot be played.',
+  bad_token: 'This interview link is not valid, so the answer cannot be played.',
+  network: 'The answer could not be loaded. Please check your connection and press Watch again.',
+  other: 'The answer cannot be played right now. Please try again in a moment.',
+};
