@@ -10,7 +10,7 @@
 //     not how long each lasts
 //   - on the page, "Watch your answer" plays the take in a <video> with
 //     controls until its `ended` event; Retake and Next remain, and Retake
-//     hides the player
+//     hides the player; no horizontal overflow at 390x844
 // Screenshots of each screen (screenshots.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +22,7 @@ import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { candidateToken } from './lib/token.mjs';
 import { saveScreenshot } from './lib/screenshots.mjs';
+import { stopStack } from './lib/stack.mjs';
 
 const SUITE = 'candidate-playback';
 const QUESTIONS = [{ id: 'pq1', text: 'What would you like to see again?', timeLimitSeconds: 30 }];
@@ -39,14 +40,7 @@ before(async () => {
   browser = await launchBrowser();
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (imsd) {
-    if (imsd.failed && s3) s3.keep = true;
-    await imsd.shutdown();
-  }
-  if (s3) await s3.shutdown();
-});
+after(() => stopStack({ browser, imsd, s3 }));
 
 const playbackPath = (sessionId, questionId, n) =>
   `/api/v1/candidate/sessions/${sessionId}/questions/${questionId}/takes/${n}/playback`;
@@ -129,6 +123,10 @@ test('the candidate watches their take: preparing, then the video plays to its e
     assert.equal(video.controls, true, 'the video has controls');
     assert.ok(video.src.startsWith('http'), `a signed URL plays: ${video.src}`);
     await saveScreenshot(page, SUITE, '5-ended');
+    await page.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390),
+      'the player does not overflow a 390 px wide phone');
+    await saveScreenshot(page, SUITE, '5-ended-390');
 
     // Retake and Next remain; a retake leaves the take's screen and hides the player
     assert.equal(await page.locator('#next').isEnabled(), true, 'Next remains');
