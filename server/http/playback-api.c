@@ -151,6 +151,11 @@ ims_playback_api_get(ImsApi *api, const ImsApiCall *call, ImsApiResponse *respon
                           "This answer could not be prepared for playback.");
     return;
   }
+  if (take->status != IMS_TAKE_RECORDING && g_strcmp0(take->processing_status, "pending") != 0) {
+    /* processed once, and its media erased since (retention, a recruiter) */
+    ims_api_respond_error(response, 404, "not_found", "This answer is no longer stored.");
+    return;
+  }
   /* recording, or stopped and not uploaded yet: the page asks again */
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);

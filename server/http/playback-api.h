@@ -8,7 +8,7 @@
  * URL (the review API's signing, review-api.h) of the take's MP4 rendition,
  * else of its original; 202 {status: "preparing"} while processing is pending
  * and nothing is stored yet; 409 processing_failed when processing failed with
- * nothing to show.  Every URL given is written to the audit log.  Runs on the
+ * nothing to show; 404 not_found for a take whose media were erased.  Every URL given is written to the audit log.  Runs on the
  * database thread.  A handler of rest.h.
  */
 #pragma once

@@ -287,7 +287,12 @@ test_states(void **state)
   json_node_unref(root);
   assert_int_equal(f->store.audits, 2);
 
+  /* processed, and its media erased since: never "preparing" forever */
   f->store.mp4 = f->store.original = FALSE;
+  assert_int_equal(get(f, path, auth, &root), 404);
+  assert_string_equal(member(root, "code"), "not_found");
+  json_node_unref(root);
+
   f->store.processing_status = "failed";
   assert_int_equal(get(f, path, auth, &root), 409);
   assert_string_equal(member(root, "code"), "processing_failed");
