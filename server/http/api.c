@@ -6,6 +6,7 @@
 #include "candidate-api.h"
 #include "health.h"
 #include "metrics-api.h"
+#include "playback-api.h"
 #include "review-api.h"
 #include "room-api.h"
 #include "router.h"
@@ -15,6 +16,7 @@
 #define SESSIONS_PATH "/api/v1/sessions"
 #define REVIEW_PATH "/api/v1/review/"
 #define ROOMS_PATH "/api/v1/rooms"
+#define CANDIDATE_PATH "/api/v1/candidate/"
 
 /* Every REST route: its path (router.h), then what it needs and who answers
  * it, by the same name. */
@@ -31,6 +33,7 @@ enum {
   ROUTE_CREATE_ROOM,
   ROUTE_GET_ROOM,
   ROUTE_CANDIDATE_SESSION,
+  ROUTE_CANDIDATE_PLAYBACK,
   N_ROUTES
 };
 
@@ -47,6 +50,7 @@ static const ImsRoute routes[] = {
   { "POST", ROOMS_PATH, ROUTE_CREATE_ROOM },
   { "GET", ROOMS_PATH "/{}", ROUTE_GET_ROOM },
   { "GET", "/api/v1/candidate/session", ROUTE_CANDIDATE_SESSION },
+  { "GET", CANDIDATE_PATH "sessions/{}/questions/{}/takes/{}/playback", ROUTE_CANDIDATE_PLAYBACK },
 };
 
 static const struct {
@@ -65,6 +69,7 @@ static const struct {
   [ROUTE_CREATE_ROOM] = { IMS_API_ACCESS_SERVICE, ims_room_api_create_room },
   [ROUTE_GET_ROOM] = { IMS_API_ACCESS_SERVICE_OR_RECRUITER, ims_room_api_get_room },
   [ROUTE_CANDIDATE_SESSION] = { IMS_API_ACCESS_CANDIDATE, ims_candidate_api_get_session },
+  [ROUTE_CANDIDATE_PLAYBACK] = { IMS_API_ACCESS_CANDIDATE, ims_playback_api_get },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
 
@@ -75,6 +80,8 @@ access_of(const ImsRouteMatch *match, const char *path)
 {
   if (match->route >= 0 && match->route < N_ROUTES)
     return route_handlers[match->route].access;
+  if (path && g_str_has_prefix(path, CANDIDATE_PATH))
+    return IMS_API_ACCESS_CANDIDATE;
   return path && g_str_has_prefix(path, REVIEW_PATH) ? IMS_API_ACCESS_RECRUITER
                                                      : IMS_API_ACCESS_SERVICE;
 }
@@ -102,19 +109,48 @@ is_service_token(ImsApi *api, const char *header)
          ims_token_equal(header + 7, api->config->service_token);
 }
 
+/* TRUE with *session_id (transfer full) if header is "Bearer <candidate
+ * token>" that verifies (token.h, the check signaling makes); FALSE with
+ * response filled (401: expired and forged tokens get their own codes). */
+static gboolean
+authenticate_candidate(ImsApi *api, const char *header, char **session_id,
+                       ImsApiResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  if (!header || g_ascii_strncasecmp(header, "Bearer ", 7) != 0) {
+    ims_api_respond_error(response, 401, "token_missing",
+                          "The interview link's token is required.");
+    return FALSE;
+  }
+  if (ims_token_verify(api->config->token_secret, header + 7, g_get_real_time() / G_USEC_PER_SEC,
+                       session_id, NULL, &error))
+    return TRUE;
+  /* the sentences are signaling's join refusals (registry.c), so both say alike */
+  if (g_error_matches(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
+    ims_api_respond_error(response, 401, "token_expired", "This interview link has expired.");
+  else if (g_error_matches(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID))
+    ims_api_respond_error(response, 401, "token_not_yet_valid",
+                          "This interview link is not valid yet.");
+  else
+    ims_api_respond_error(response, 401, "bad_token", "This interview link is not valid.");
+  return FALSE;
+}
+
 /* TRUE if request carries the credentials access asks for (a recruiter's
- * fill *reviewer); FALSE with response filled (401 or 403) otherwise. */
+ * fill *reviewer, a candidate's *candidate_session); FALSE with response
+ * filled (401 or 403) otherwise. */
 static gboolean
 authenticate(ImsApi *api, const ImsApiRequest *request, ImsApiAccess access, ImsReviewer *reviewer,
-             ImsApiResponse *response)
+             char **candidate_session, ImsApiResponse *response)
 {
   const char *header = request->authorization;
   g_autoptr(GError) error = NULL;
 
   switch (access) {
   case IMS_API_ACCESS_OPEN:
-  case IMS_API_ACCESS_CANDIDATE: /* the handler checks the token: its refusals have codes */
     return TRUE;
+  case IMS_API_ACCESS_CANDIDATE:
+    return authenticate_candidate(api, header, candidate_session, response);
   case IMS_API_ACCESS_SERVICE:
     if (is_service_token(api, header))
       return TRUE;
@@ -150,6 +186,7 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
 {
   ImsRouteMatch match = { 0 };
   ImsReviewer reviewer = { 0 };
+  g_autofree char *candidate_session = NULL;
 
   response->status = 500;
   response->body = NULL;
@@ -162,7 +199,7 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
     /* a malformed path is refused before any token is looked at; an open
      * route needs none, whatever the method */
     ims_api_respond_error(response, match.status, match.code, "%s", match.message);
-  } else if (!authenticate(api, request, access, &reviewer, response)) {
+  } else if (!authenticate(api, request, access, &reviewer, &candidate_session, response)) {
     /* response filled */
   } else if (!found) {
     ims_api_respond_error(response, match.status, match.code, "%s", match.message);
@@ -172,6 +209,9 @@ ims_api_handle(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *respon
       .id = match.n_params > 0 ? match.params[0] : NULL,
       /* a recruiter's route, or a service-or-recruiter one that a JWT opened */
       .reviewer = reviewer.subject != NULL ? &reviewer : NULL,
+      .params = (const char *const *) match.params,
+      .n_params = match.n_params,
+      .candidate_session = candidate_session,
     };
     route_handlers[match.route].handler(api, &call, response);
   }

@@ -19,6 +19,8 @@
  *   GET    /api/v1/rooms/{id}                  service or  room-api.c
  *                                              recruiter
  *   GET    /api/v1/candidate/session           candidate   candidate-api.c
+ *   GET    /api/v1/candidate/sessions/{id}/    candidate   playback-api.c
+ *          questions/{id}/takes/{n}/playback
  *
  * The order of the checks, for every path: a malformed path is 400 bad_path
  * (router.h) before any token is looked at; then the credentials (none for
@@ -43,7 +45,7 @@ typedef enum {
   IMS_API_ACCESS_SERVICE,   /* "Bearer <[auth] service_token>" */
   IMS_API_ACCESS_RECRUITER, /* "Bearer <recruiter JWT>" (reviewer.h) */
   IMS_API_ACCESS_SERVICE_OR_RECRUITER, /* either; the handler sees a reviewer only for a JWT */
-  IMS_API_ACCESS_CANDIDATE,            /* "Bearer <candidate token>", checked by the handler */
+  IMS_API_ACCESS_CANDIDATE, /* "Bearer <candidate invite token>" (token.h), checked before the handler */
 } ImsApiAccess;
 
 /* The credentials method + path needs: its route's, or for a path of no

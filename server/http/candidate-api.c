@@ -10,34 +10,6 @@
 #include "json-build.h"
 #include "token.h"
 
-/* The session id the request's candidate token opens (transfer full), or
- * NULL with response filled (401 and the code of the refusal). */
-static char *
-authenticate_candidate(ImsApi *api, const ImsApiRequest *request, ImsApiResponse *response)
-{
-  const char *header = request->authorization;
-  g_autoptr(GError) error = NULL;
-  char *session_id = NULL;
-
-  if (!header || g_ascii_strncasecmp(header, "Bearer ", 7) != 0) {
-    ims_api_respond_error(response, 401, "token_missing",
-                          "The interview link's token is required.");
-    return NULL;
-  }
-  if (ims_token_verify(api->config->token_secret, header + 7, g_get_real_time() / G_USEC_PER_SEC,
-                       &session_id, NULL, &error))
-    return session_id;
-  /* the sentences are signaling's join refusals (registry.c), so both say alike */
-  if (g_error_matches(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_EXPIRED))
-    ims_api_respond_error(response, 401, "token_expired", "This interview link has expired.");
-  else if (g_error_matches(error, IMS_TOKEN_ERROR, IMS_TOKEN_ERROR_NOT_YET_VALID))
-    ims_api_respond_error(response, 401, "token_not_yet_valid",
-                          "This interview link is not valid yet.");
-  else
-    ims_api_respond_error(response, 401, "bad_token", "This interview link is not valid.");
-  return NULL;
-}
-
 /* The longest answer time of record's questions: the page says "up to N s". */
 static int
 longest_answer_seconds(const ImsSessionRecord *record)
@@ -80,9 +52,7 @@ void
 ims_candidate_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = authenticate_candidate(api, call->request, response);
-  if (!id)
-    return;
+  const char *id = call->candidate_session; /* api.c checked the token */
   /* a signed token of a session id that is no UUID opens nothing, as at join */
   g_autoptr(ImsSessionRecord) record =
       g_uuid_string_is_valid(id) ? api->store->sessions.load_session(api->store, id, &error) : NULL;

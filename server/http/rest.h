@@ -75,6 +75,9 @@ typedef struct {
   const ImsApiRequest *request;
   const char *id;              /* the path's "{}" segment; NULL if the route has none */
   const ImsReviewer *reviewer; /* who asks, on the review API's routes; NULL elsewhere */
+  const char *const *params;   /* every "{}" segment, in order (id is the first) */
+  guint n_params;
+  const char *candidate_session; /* the candidate token's session, on candidate routes; else NULL */
 } ImsApiCall;
 
 /* A route's handler: always fills response (status + JSON body).  It runs

@@ -12,6 +12,9 @@
 //   3. a take recorded in Chromium: GET /api/v1/sessions/{id} and the review
 //      detail while it records and once it is processed
 //   4. review API: list, detail, media URL, delete; 400, 401, 403, 404
+//   4a. the candidate's playback of their take: 202 while it records, 200
+//      once processed, 400, 401, 403, 404, 409 (media rows hidden and
+//      processing marked failed for one call, then restored)
 //   4b. rooms API: create (full and minimal bodies valid against the request
 //      schema), get with the service token and a recruiter, 400, 401, 403,
 //      404, 409, 411, 413; a live session in the review list and detail
@@ -29,7 +32,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startImsd, withLogOnFailure, waitFor, repoRoot, SERVICE_TOKEN, TOKEN_SECRET } from './lib/imsd.mjs';
-import { query } from './lib/db.mjs';
+import { query, execute } from './lib/db.mjs';
 import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
 import { recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver, readProfiles, expectedKinds } from './lib/s3.mjs';
@@ -48,6 +51,9 @@ const OVERVIEW = '/api/v1/candidate/session';
 /** Runs one SQL command on imsd's database (tests only build it from UUIDs). */
 const psqlCommand = (sql) => promisify(execFile)('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c', sql]);
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+/** The candidate's playback path of take n of questionId in sessionId. */
+const playbackPath = (sessionId, questionId, n) =>
+  `/api/v1/candidate/sessions/${sessionId}/questions/${questionId}/takes/${n}/playback`;
 const PROFILE = 'default';
 const KINDS = expectedKinds(readProfiles(path.join(repoRoot, 'etc/profiles.ini'))[PROFILE]);
 
@@ -243,6 +249,8 @@ test('a take recorded in Chromium: the session while it records and once it is p
       const liveTake = liveReview.json.questions[0].takes[0];
       assert.equal(liveTake.completeness, null, liveReview.text);
       assert.deepEqual(liveTake.media, []);
+      const preparing = await call('GET', playbackPath(a.sessionId, 'oq1', 1), { token: a.token, status: 202 });
+      assert.equal(preparing.json.status, 'preparing', preparing.text);
       await sleep(3000);
       await stopTake(page, 0, 1);
       await clickButton(page, 'next');
@@ -265,6 +273,39 @@ test('a take recorded in Chromium: the session while it records and once it is p
     assert.equal(typeof take.completeness, 'object', review.text);
     assert.notEqual(take.completeness, null, `the receive path counted the take: ${review.text}`);
     assert.ok(take.media.every((m) => typeof m.url === 'string'), review.text);
+  });
+});
+
+test("the candidate's playback of their take and its errors match the spec", { timeout: 60000 }, async () => {
+  assert.ok(recorded, 'the recording test must have passed first');
+  await withLogOnFailure(imsd, async () => {
+    const own = playbackPath(recorded.sessionId, 'oq1', 1);
+    const ready = await call('GET', own, { token: recorded.token, status: 200 });
+    assert.equal(ready.json.kind, 'video/mp4', `processed: the MP4 rendition: ${ready.text}`);
+    assert.equal((await fetch(ready.json.url)).status, 200, 'the signed URL opens the object');
+
+    await call('GET', playbackPath(recorded.sessionId, 'oq1', 'abc'), { token: recorded.token, status: 400 });
+    await call('GET', playbackPath(recorded.sessionId, 'oq1', 5), { token: recorded.token, status: 404 });
+    await call('GET', playbackPath(recorded.sessionId, 'oq2', 1), { token: recorded.token, status: 404 });
+    const wrong = await call('GET', own, { token: other.token, status: 403 });
+    assert.equal(wrong.json.code, 'wrong_session', wrong.text);
+    await call('GET', own, { token: null, status: 401 });
+    const forged = await call('GET', own, { token: candidateToken('a-forged-secret-0123456789abcdef', recorded.sessionId), status: 401 });
+    assert.equal(forged.json.code, 'bad_token', forged.text);
+    const expired = await call('GET', own, { token: candidateToken(TOKEN_SECRET, recorded.sessionId, -60), status: 401 });
+    assert.equal(expired.json.code, 'token_expired', expired.text);
+
+    // failed processing with nothing stored: hide the rows for one call, then restore them
+    const where = `session_id = '${recorded.sessionId}'`;
+    await execute(imsd, `UPDATE media_files SET status = 'deleted' WHERE ${where} AND status = 'stored'`);
+    await execute(imsd, `UPDATE takes SET processing_status = 'failed', processing_error = 'openapi' WHERE ${where}`);
+    try {
+      const failed = await call('GET', own, { token: recorded.token, status: 409 });
+      assert.equal(failed.json.code, 'processing_failed', failed.text);
+    } finally {
+      await execute(imsd, `UPDATE media_files SET status = 'stored' WHERE ${where} AND status = 'deleted'`);
+      await execute(imsd, `UPDATE takes SET processing_status = 'processed', processing_error = NULL WHERE ${where}`);
+    }
   });
 });
 
@@ -397,6 +438,8 @@ test('imsd without S3: media URLs are null, a fresh URL is 503 storage_unavailab
       assert.ok(files.every((m) => m.url === null && m.urlExpiresAt === null), review.text);
       const res = await call('GET', `${REVIEW}/media/${recorded.fileId}/url`, { token: admin(), status: 503 });
       assert.equal(res.json.code, 'storage_unavailable', res.text);
+      const playback = await call('GET', playbackPath(recorded.sessionId, 'oq1', 1), { token: recorded.token, status: 503 });
+      assert.equal(playback.json.code, 'storage_unavailable', playback.text);
     } finally {
       imsd.extraEnv = withS3;
       await imsd.restart();
@@ -427,6 +470,7 @@ test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavail
         ['POST', '/api/v1/rooms', { body: roomBody() }],
         ['GET', `/api/v1/rooms/${roomId}`, {}],
         ['GET', OVERVIEW, { token: candidateToken(TOKEN_SECRET, recorded.sessionId) }],
+        ['GET', playbackPath(recorded.sessionId, 'oq1', 1), { token: recorded.token }],
       ];
       for (const [method, p, options] of calls) {
         const res = await call(method, p, { ...options, status: 503 });

@@ -28,6 +28,7 @@ import { preferVideoCodecs, tuneVideoSender } from '../shared/video-codecs.js';
 import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from '../shared/devices.js';
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
 import { runOverview } from './overview.js';
+import { createPlayback } from './playback.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -54,6 +55,7 @@ const token = fragment.get('token') || '';
 const forcedCodec = (query.get('codec') || '').toLowerCase();
 const iceServers = iceServersFromQuery(query);
 const constraintsKey = `imsd.constraints.${sessionId}`;
+const playback = createPlayback({ sessionId, token });
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -451,6 +453,7 @@ function render() {
   ui.end.hidden = last && phase === 'review'; // #next is the one finish button there
 
   ui.hint.textContent = hintFor(s, online);
+  playback.render(finished ? null : s);
   renderTakes(s);
   renderCountdown();
 }

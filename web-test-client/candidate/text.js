@@ -122,3 +122,16 @@ export const OVERVIEW_TEXT = {
   interview_completed: 'This interview has already been completed. Thank you for your time.',
   unreachable: 'The interview server cannot be reached. Please check your connection and reload this page.',
 };
+
+// What the playback of a take says (playback.js), by state or error code.
+export const PLAYBACK_TEXT = {
+  watch: 'Watch your answer',
+  loading: 'Loading your answer…',
+  preparing: 'Preparing playback… Your answer will play as soon as it is ready.',
+  processing_failed: 'This answer could not be prepared for playback. It is still saved for the interviewer.',
+  not_found: 'This answer could not be found.',
+  token_expired: 'This interview link has expired, so the answer cannot be played.',
+  bad_token: 'This interview link is not valid, so the answer cannot be played.',
+  network: 'The answer could not be loaded. Please check your connection and press Watch again.',
+  other: 'The answer cannot be played right now. Please try again in a moment.',
+};

@@ -30,3 +30,8 @@ export async function sessionRow(imsd, sessionId) {
 export async function takeRows(imsd, sessionId) {
   return query(imsd, `SELECT * FROM takes WHERE session_id = '${uuid(sessionId)}' ORDER BY question_idx, number`);
 }
+
+/** Runs one statement that returns no rows (UPDATE, DELETE); values must be trusted as in query(). */
+export async function execute(imsd, sql) {
+  await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c', sql], { encoding: 'utf8' });
+}
