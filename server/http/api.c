@@ -5,6 +5,7 @@
 
 #include "health.h"
 #include "metrics-api.h"
+#include "ratings-api.h"
 #include "review-api.h"
 #include "room-api.h"
 #include "router.h"
@@ -29,6 +30,9 @@ enum {
   ROUTE_REVIEW_MEDIA_URL,
   ROUTE_CREATE_ROOM,
   ROUTE_GET_ROOM,
+  ROUTE_RATING_PUT,
+  ROUTE_RATING_DELETE,
+  ROUTE_RATINGS_LIST,
   N_ROUTES
 };
 
@@ -44,6 +48,9 @@ static const ImsRoute routes[] = {
   { "GET", REVIEW_PATH "media/{}/url", ROUTE_REVIEW_MEDIA_URL },
   { "POST", ROOMS_PATH, ROUTE_CREATE_ROOM },
   { "GET", ROOMS_PATH "/{}", ROUTE_GET_ROOM },
+  { "PUT", REVIEW_PATH "takes/{}/rating", ROUTE_RATING_PUT },
+  { "DELETE", REVIEW_PATH "takes/{}/rating", ROUTE_RATING_DELETE },
+  { "GET", REVIEW_PATH "sessions/{}/ratings", ROUTE_RATINGS_LIST },
 };
 
 static const struct {
@@ -61,6 +68,9 @@ static const struct {
   [ROUTE_REVIEW_MEDIA_URL] = { IMS_API_ACCESS_RECRUITER, ims_review_api_get_media_url },
   [ROUTE_CREATE_ROOM] = { IMS_API_ACCESS_SERVICE, ims_room_api_create_room },
   [ROUTE_GET_ROOM] = { IMS_API_ACCESS_SERVICE_OR_RECRUITER, ims_room_api_get_room },
+  [ROUTE_RATING_PUT] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_put },
+  [ROUTE_RATING_DELETE] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_delete },
+  [ROUTE_RATINGS_LIST] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_list },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
 
