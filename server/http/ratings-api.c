@@ -40,10 +40,13 @@ check_recruiter(const ImsApiCall *call, ImsApiResponse *response)
   return FALSE;
 }
 
+/* One rating; with_take also names its take (the session's list). */
 static void
-add_rating(JsonBuilder *b, const ImsTakeRating *rating)
+add_rating(JsonBuilder *b, const ImsTakeRating *rating, gboolean with_take)
 {
   json_builder_begin_object(b);
+  if (with_take)
+    ims_json_add_string(b, "takeId", rating->take_id);
   ims_json_add_string(b, "recruiter", rating->recruiter);
   ims_json_add_int(b, "rating", rating->rating);
   ims_json_add_string(b, "note", rating->note);
@@ -123,7 +126,7 @@ ims_ratings_api_put(ImsApi *api, const ImsApiCall *call, ImsApiResponse *respons
   ims_json_add_string(b, "takeId", rating->take_id);
   ims_json_add_string(b, "sessionId", session_id);
   json_builder_set_member_name(b, "rating");
-  add_rating(b, rating);
+  add_rating(b, rating, FALSE);
   json_builder_end_object(b);
   ims_api_respond_json(response, 200, b);
 }
@@ -179,7 +182,7 @@ ims_ratings_api_add(JsonBuilder *b, const GPtrArray *ratings, const char *take_i
   for (guint i = 0; i < ratings->len; i++) {
     const ImsTakeRating *rating = g_ptr_array_index(ratings, i);
     if (g_strcmp0(rating->take_id, take_id) == 0)
-      add_rating(b, rating);
+      add_rating(b, rating, FALSE);
   }
   json_builder_end_array(b);
 }
@@ -198,14 +201,7 @@ ims_ratings_api_list(ImsApi *api, const ImsApiCall *call, ImsApiResponse *respon
   json_builder_set_member_name(b, "items");
   json_builder_begin_array(b);
   for (guint i = 0; i < ratings->len; i++) {
-    const ImsTakeRating *rating = g_ptr_array_index(ratings, i);
-    json_builder_begin_object(b);
-    ims_json_add_string(b, "takeId", rating->take_id);
-    ims_json_add_string(b, "recruiter", rating->recruiter);
-    ims_json_add_int(b, "rating", rating->rating);
-    ims_json_add_string(b, "note", rating->note);
-    ims_json_add_time_or_null(b, "updatedAt", rating->updated_at);
-    json_builder_end_object(b);
+    add_rating(b, g_ptr_array_index(ratings, i), TRUE);
   }
   json_builder_end_array(b);
   json_builder_end_object(b);
