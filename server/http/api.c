@@ -7,6 +7,7 @@
 #include "health.h"
 #include "metrics-api.h"
 #include "playback-api.h"
+#include "ratings-api.h"
 #include "review-api.h"
 #include "room-api.h"
 #include "router.h"
@@ -34,6 +35,9 @@ enum {
   ROUTE_GET_ROOM,
   ROUTE_CANDIDATE_SESSION,
   ROUTE_CANDIDATE_PLAYBACK,
+  ROUTE_RATING_PUT,
+  ROUTE_RATING_DELETE,
+  ROUTE_RATINGS_LIST,
   N_ROUTES
 };
 
@@ -51,6 +55,9 @@ static const ImsRoute routes[] = {
   { "GET", ROOMS_PATH "/{}", ROUTE_GET_ROOM },
   { "GET", "/api/v1/candidate/session", ROUTE_CANDIDATE_SESSION },
   { "GET", CANDIDATE_PATH "sessions/{}/questions/{}/takes/{}/playback", ROUTE_CANDIDATE_PLAYBACK },
+  { "PUT", REVIEW_PATH "takes/{}/rating", ROUTE_RATING_PUT },
+  { "DELETE", REVIEW_PATH "takes/{}/rating", ROUTE_RATING_DELETE },
+  { "GET", REVIEW_PATH "sessions/{}/ratings", ROUTE_RATINGS_LIST },
 };
 
 static const struct {
@@ -70,6 +77,9 @@ static const struct {
   [ROUTE_GET_ROOM] = { IMS_API_ACCESS_SERVICE_OR_RECRUITER, ims_room_api_get_room },
   [ROUTE_CANDIDATE_SESSION] = { IMS_API_ACCESS_CANDIDATE, ims_candidate_api_get_session },
   [ROUTE_CANDIDATE_PLAYBACK] = { IMS_API_ACCESS_CANDIDATE, ims_playback_api_get },
+  [ROUTE_RATING_PUT] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_put },
+  [ROUTE_RATING_DELETE] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_delete },
+  [ROUTE_RATINGS_LIST] = { IMS_API_ACCESS_RECRUITER, ims_ratings_api_list },
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(routes) == N_ROUTES);
 

@@ -11,6 +11,7 @@
 #include "log-session.h"
 #include "media-eraser.h"
 #include "payloads.h"
+#include "ratings-api.h"
 #include "reviewer.h"
 
 #define DEFAULT_LIMIT 20
@@ -278,6 +279,7 @@ ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *
     return;
   }
   audit(api, call, "view_session", id);
+  g_autoptr(GPtrArray) ratings = ims_ratings_api_load(api, call, id);
 
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -312,6 +314,7 @@ ims_review_api_get_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *
       add_processing(b, take);
       add_completeness(b, take);
       add_media(api, b, files, take->id);
+      ims_ratings_api_add(b, ratings, take->id);
       json_builder_end_object(b);
     }
     json_builder_end_array(b);
@@ -394,4 +397,18 @@ ims_review_api_delete_media(ImsApi *api, const ImsApiCall *call, ImsApiResponse 
   ims_json_add_int(b, "deleting", count);
   json_builder_end_object(b);
   ims_api_respond_json(response, 202, b);
+}
+
+/* ---- shared with ratings-api.c ---- */
+
+void
+ims_review_api_audit(ImsApi *api, const ImsApiCall *call, const char *action, const char *target)
+{
+  audit(api, call, action, target);
+}
+
+ImsSessionRecord *
+ims_review_api_load_visible_session(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
+{
+  return load_visible_session(api, call->reviewer, call->id, response);
 }

@@ -41,4 +41,14 @@ void ims_review_api_get_media_url(ImsApi *api, const ImsApiCall *call, ImsApiRes
  * go asynchronously (media-eraser.h), this call does not wait for S3. */
 void ims_review_api_delete_media(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response);
 
+/* Writes action on target (may be NULL) by call's reviewer to the audit log;
+ * a failure is logged, not answered. */
+void ims_review_api_audit(ImsApi *api, const ImsApiCall *call, const char *action,
+                          const char *target);
+
+/* The session call->id if the reviewer may see it (transfer full); NULL with
+ * response filled (404 not_found for another company's too, 500). */
+ImsSessionRecord *ims_review_api_load_visible_session(ImsApi *api, const ImsApiCall *call,
+                                                      ImsApiResponse *response);
+
 G_END_DECLS

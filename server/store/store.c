@@ -35,3 +35,15 @@ ims_store_change(ImsStore *store, gboolean (*body)(ImsStore *store, gpointer dat
     return body(store, data, error);
   return ims_store_change_atomic(store, body, data, events, error);
 }
+
+void
+ims_take_rating_free(ImsTakeRating *rating)
+{
+  if (!rating)
+    return;
+  g_free(rating->take_id);
+  g_free(rating->recruiter);
+  g_free(rating->company_id);
+  g_free(rating->note);
+  g_free(rating);
+}

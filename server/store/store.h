@@ -206,6 +206,36 @@ typedef struct {
   GPtrArray *(*list_rooms_to_recover)(ImsStore *store, const char *path_prefix, GError **error);
 } ImsRoomStoreOps;
 
+/* Per-answer ratings (http/ratings-api.c): one rating (1-5) and note per
+ * take and recruiter, visible to the recruiter's company. */
+typedef struct {
+  char *take_id;
+  char *recruiter; /* the token's sub */
+  char *company_id;
+  int rating;
+  char *note; /* "" when none */
+  gint64 updated_at; /* unix us; out of save_rating */
+} ImsTakeRating;
+
+void ims_take_rating_free(ImsTakeRating *rating);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ImsTakeRating, ims_take_rating_free)
+
+typedef struct {
+  /* The session and company of a take (transfer full); FALSE with NOT_FOUND
+   * without the take. */
+  gboolean (*get_take_owner)(ImsStore *store, const char *take_id, char **session_id,
+                             char **company_id, GError **error);
+  /* Inserts or replaces (take, recruiter)'s rating; sets rating->updated_at. */
+  gboolean (*save_rating)(ImsStore *store, ImsTakeRating *rating, GError **error);
+  /* Deletes (take, recruiter)'s rating; NOT_FOUND if there is none. */
+  gboolean (*delete_rating)(ImsStore *store, const char *take_id, const char *recruiter,
+                            GError **error);
+  /* The ratings (ImsTakeRating*) of company_id's recruiters (NULL: every
+   * company's) of the session's takes, by take then recruiter. */
+  GPtrArray *(*list_session_ratings)(ImsStore *store, const char *session_id,
+                                     const char *company_id, GError **error);
+} ImsRatingStoreOps;
+
 struct _ImsStore {
   /* TRUE if the database answers (SELECT 1); reconnects once if the connection dropped. */
   gboolean (*ping)(ImsStore *store, GError **error);
@@ -226,6 +256,7 @@ struct _ImsStore {
   ImsPrivacyStoreOps privacy;
   ImsReviewStoreOps review;
   ImsRoomStoreOps rooms;
+  ImsRatingStoreOps ratings;
 
   void (*free)(ImsStore *store);
 

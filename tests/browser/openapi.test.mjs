@@ -423,6 +423,29 @@ test('rooms API: create and get, and their errors, match the spec', { timeout: 6
   });
 });
 
+test('ratings API: put, list, delete, and their errors, match the spec', async () => {
+  await withLogOnFailure(imsd, async () => {
+    const detail = await call('GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: recruiterA(), status: 200 });
+    const takeId = detail.json.questions[0].takes[0].id;
+    const rating = `${REVIEW}/takes/${takeId}/rating`;
+    const ratings = `${REVIEW}/sessions/${recorded.sessionId}/ratings`;
+    await call('PUT', rating, { token: recruiterA(), body: { rating: 4, note: 'clear' }, status: 200 });
+    await call('GET', ratings, { token: recruiterA(), status: 200 });
+    await call('GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: recruiterA(), status: 200 });
+    await call('PUT', rating, { token: recruiterA(), body: { rating: 9 }, status: 400 });
+    await call('PUT', rating, { token: null, body: { rating: 3 }, status: 401 });
+    await call('PUT', rating, { token: admin(), body: { rating: 3 }, status: 403 });
+    await call('PUT', rating, { token: recruiterB(), body: { rating: 3 }, status: 404 });
+    await call('GET', ratings, { token: null, status: 401 });
+    await call('GET', ratings, { token: unknownRole(), status: 403 });
+    await call('GET', ratings, { token: recruiterB(), status: 404 });
+    await call('DELETE', rating, { token: recruiterA(), status: 200 });
+    await call('DELETE', rating, { token: recruiterA(), status: 404 });
+    await call('DELETE', rating, { token: null, status: 401 });
+    await call('DELETE', rating, { token: admin(), status: 403 });
+  });
+});
+
 test('imsd without S3: media URLs are null, a fresh URL is 503 storage_unavailable', { timeout: 60000 }, async () => {
   assert.ok(recorded, 'the recording test must have passed first');
   await withLogOnFailure(imsd, async () => {
@@ -467,6 +490,9 @@ test('PostgreSQL stopped: /readyz is 503 and every API call 503 database_unavail
         ['GET', `${REVIEW}/sessions/${recorded.sessionId}`, { token: admin() }],
         ['GET', `${REVIEW}/media/${recorded.fileId}/url`, { token: admin() }],
         ['DELETE', `${REVIEW}/sessions/${recorded.sessionId}/media`, { token: admin() }],
+        ['PUT', `${REVIEW}/takes/${recorded.takeId}/rating`, { token: recruiterA(), body: { rating: 3 } }],
+        ['DELETE', `${REVIEW}/takes/${recorded.takeId}/rating`, { token: recruiterA() }],
+        ['GET', `${REVIEW}/sessions/${recorded.sessionId}/ratings`, { token: admin() }],
         ['POST', '/api/v1/rooms', { body: roomBody() }],
         ['GET', `/api/v1/rooms/${roomId}`, {}],
         ['GET', OVERVIEW, { token: candidateToken(TOKEN_SECRET, recorded.sessionId) }],

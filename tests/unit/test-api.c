@@ -515,6 +515,14 @@ fake_load_reviewed_session(ImsStore *base, const char *id, GError **error)
   return record;
 }
 
+/* No take of the fake session is rated. */
+static GPtrArray *
+fake_list_session_ratings(ImsStore *base, const char *session_id, const char *company_id,
+                          GError **error)
+{
+  return g_ptr_array_new_with_free_func((GDestroyNotify) ims_take_rating_free);
+}
+
 static GPtrArray *
 fake_list_session_media_files(ImsStore *base, const char *session_id, GError **error)
 {
@@ -540,6 +548,7 @@ test_review_detail_has_completeness(void **state)
   f->store.base.sessions.load_session = fake_load_reviewed_session;
   f->store.base.review.list_session_media_files = fake_list_session_media_files;
   f->store.base.review.add_audit = fake_add_audit;
+  f->store.base.ratings.list_session_ratings = fake_list_session_ratings;
   guint warnings = 0;
   guint handler = g_log_set_handler("imsd.review", G_LOG_LEVEL_WARNING, count_warning, &warnings);
   g_autofree char *auth = recruiter_authorization();

@@ -189,6 +189,17 @@ static const ImsMigration ims_migrations[] = {
     "ALTER TABLE sessions ADD COLUMN title text, ADD COLUMN company_name text,"
     "  ADD COLUMN practice_text text,"
     "  ADD COLUMN practice_seconds int NOT NULL DEFAULT 0 CHECK (practice_seconds >= 0);" },
+  /* per-answer ratings (docs/database.md): one per take and recruiter; a take's go with it */
+  { 10, "take ratings of recruiters",
+    "CREATE TABLE take_ratings ("
+    "  take_id uuid NOT NULL REFERENCES takes ON DELETE CASCADE,"
+    "  recruiter text NOT NULL,"
+    "  company_id text NOT NULL,"
+    "  rating int NOT NULL CHECK (rating BETWEEN 1 AND 5),"
+    "  note text NOT NULL DEFAULT '' CHECK (char_length(note) <= 2000),"
+    "  created_at timestamptz NOT NULL DEFAULT now(),"
+    "  updated_at timestamptz NOT NULL DEFAULT now(),"
+    "  PRIMARY KEY (take_id, recruiter));" },
 };
 
 /* Applies one migration in its own transaction and records it.  On failure

@@ -15,6 +15,8 @@ void ims_store_pg_media_init(ImsStorePg *self);
 void ims_store_pg_events_init(ImsStorePg *self);
 /* store-pg-review.c: the recruiters' queries and the audit log. */
 void ims_store_pg_review_init(ImsStorePg *self);
+/* store-pg-ratings.c: recruiters' per-answer ratings. */
+void ims_store_pg_ratings_init(ImsStorePg *self);
 /* store-pg-rooms.c: live rooms with their participants, segments and recordings. */
 void ims_store_pg_rooms_init(ImsStorePg *self);
 /* store-pg-room-recovery.c: the rooms a previous run left recording. */

@@ -57,6 +57,7 @@ ims_store_pg_new(const char *conninfo, GError **error)
   ims_store_pg_media_init(self);
   ims_store_pg_events_init(self);
   ims_store_pg_review_init(self);
+  ims_store_pg_ratings_init(self);
   ims_store_pg_rooms_init(self);
   ims_store_pg_room_recovery_init(self);
   self->base.free = ims_store_pg_free;
