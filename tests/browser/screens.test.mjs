@@ -20,6 +20,7 @@ import { recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { signToken } from './lib/token.mjs';
 import { checkScreen } from './lib/screen-checks.mjs';
+import { createRoom, roomToken, roomUrl, waitForRoom } from './lib/room.mjs';
 
 const SUITE = 'screens';
 const REVIEW_SECRET = 'screens-test-secret-0123456789abcdef-XYZ';
@@ -103,6 +104,37 @@ const SCREENS = [
     await t.page.locator('#session button.take').first().click();
     await t.page.waitForFunction(() => document.getElementById('player').readyState >= 1, null, { timeout: 15000 });
   }],
+  ['room', 'candidate-joining', async (t) => {
+    t.room = await createRoom(imsd);
+    await t.page.goto(t.room.byRole.candidate.joinUrl);
+    await t.page.locator('#join').waitFor({ state: 'visible', timeout: 15000 });
+    await waitForRoom(t.page, '() => !document.getElementById("join").disabled', { what: 'the device check' });
+  }],
+  ['room', 'candidate-in-room', async (t) => {
+    await t.page.locator('#join').click();
+    await waitForRoom(t.page, '(r) => r.sent.some((m) => m.type === "publish" && m.stream === "camera")', { what: 'the camera published' });
+  }],
+  ['room', 'interviewer-joining', async (t) => {
+    t.others.push(t.page);
+    t.page = await browser.context.newPage();
+    await t.page.setViewportSize(VIEWPORTS[t.viewport]);
+    await t.page.goto(t.room.byRole.interviewer.joinUrl);
+    await t.page.locator('#join').waitFor({ state: 'visible', timeout: 15000 });
+    await waitForRoom(t.page, '() => !document.getElementById("join").disabled', { what: 'the device check' });
+  }],
+  ['room', 'interviewer-in-room', async (t) => {
+    await t.page.locator('#join').click();
+    await waitForRoom(t.page, '(r) => r.sent.some((m) => m.type === "publish" && m.stream === "camera")', { what: 'the camera published' });
+  }],
+  ['room', 'refused-link', async (t) => {
+    const p = t.room.byRole.candidate;
+    const forged = roomToken('not-the-room-secret-0123456789abcdef', { roomId: t.room.roomId, participantId: p.participantId, role: 'candidate' });
+    t.others.push(t.page);
+    t.page = await browser.context.newPage();
+    await t.page.setViewportSize(VIEWPORTS[t.viewport]);
+    await t.page.goto(roomUrl(imsd, t.room.roomId, forged));
+    await settle(t.page);
+  }],
 ];
 
 before(async () => {
@@ -134,7 +166,7 @@ for (const [viewport, size] of Object.entries(VIEWPORTS)) {
       await withLogOnFailure(imsd, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(size);
-        const t = { page, viewport };
+        const t = { page, viewport, others: [] };
         const problems = [];
         try {
           for (const [p, name, reach] of SCREENS) {
@@ -144,7 +176,7 @@ for (const [viewport, size] of Object.entries(VIEWPORTS)) {
               .map((line) => `${viewport}: ${line}`));
           }
         } finally {
-          await page.close();
+          for (const p of [t.page, ...t.others]) await p.close();
         }
         assert.deepEqual(problems, [], `problems found:\n${problems.join('\n')}`);
       });
