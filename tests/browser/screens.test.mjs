@@ -133,7 +133,7 @@ const SCREENS = [
     t.page = await browser.context.newPage();
     await t.page.setViewportSize(VIEWPORTS[t.viewport]);
     await t.page.goto(roomUrl(imsd, t.room.roomId, forged));
-    await settle(t.page);
+    await waitForRoom(t.page, '(r) => r.errors && r.errors.length > 0', { what: 'the refusal shown' });
   }],
 ];
 
@@ -172,7 +172,7 @@ for (const [viewport, size] of Object.entries(VIEWPORTS)) {
           for (const [p, name, reach] of SCREENS) {
             if (p !== pageName) continue;
             await reach(t);
-            problems.push(...(await checkScreen(page, SUITE, `${viewport}-${p}-${name}`))
+            problems.push(...(await checkScreen(t.page, SUITE, `${viewport}-${p}-${name}`))
               .map((line) => `${viewport}: ${line}`));
           }
         } finally {
