@@ -227,3 +227,7 @@ if [ $test_rc -ne 0 ]; then
 fi
 [ -n "$final" ] || die "scripts/test.sh printed no \"N passed, N failed\" line"
 echo "$final"
+# the chroot's screenshots (test.sh names the folder inside the chroot; kept
+# with the chroot when IMSD_FRESH_KEEP=1)
+shots=$(sed -n 's/^screenshots: //p' "$work/test.log" | tail -n 1)
+[ -z "$shots" ] || echo "screenshots: $root$shots"

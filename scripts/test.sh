@@ -17,6 +17,11 @@ s3_endpoint=$(bash scripts/s3.sh start | tail -n 1) || exit 1
 export IMSD_TEST_S3=${IMSD_TEST_S3:-$s3_endpoint}
 export IMSD_TEST_S3_BUCKET=${IMSD_TEST_S3_BUCKET:-$IMSD_S3_BUCKET}
 
+# The browser tests' full-page screenshots (tests/browser/lib/screenshots.mjs),
+# one folder per run: CI keeps it as an artifact, so it starts empty.
+export IMSD_SCREENSHOT_DIR=${IMSD_SCREENSHOT_DIR:-$IMSD_RUN_DIR/screenshots}
+rm -rf "$IMSD_SCREENSHOT_DIR" && mkdir -p "$IMSD_SCREENSHOT_DIR"
+
 passed=0
 failed=0
 log=$(mktemp)
@@ -55,5 +60,6 @@ for file in tests/browser/*.test.mjs; do
 done
 rm -f "$log"
 
+echo "screenshots: $IMSD_SCREENSHOT_DIR"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
