@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startImsd, withLogOnFailure, waitFor, dropDatabase } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
 import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
-import { recordTake, stopTake } from './lib/candidate.mjs';
+import { passOverview, recordTake, stopTake } from './lib/candidate.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { signToken } from './lib/token.mjs';
 import { checkScreen } from './lib/screen-checks.mjs';
@@ -45,16 +45,23 @@ const SCREENS = [
   ['candidate', 'bad-link', async (t) => {
     const s = await imsd.createSession({ questions: [{ id: 'x', text: 'Unused.', timeLimitSeconds: 30 }], companyId: 'company-a' });
     await t.page.goto(s.joinUrl.replace(/#token=.*/, '#token=not-a-token'));
-    await clickButton(t.page, 'join').catch(() => {});
-    await settle(t.page);
+    await t.page.getByText('This interview link is not valid.').first().waitFor({ state: 'visible', timeout: 10000 });
   }],
-  ['candidate', 'join', async (t) => {
+  ['candidate', 'overview', async (t) => {
     t.session = await imsd.createSession({
-      questions: [{ id: 's1', text: 'Describe a bug you fixed.', timeLimitSeconds: 30 }],
-      thinkSeconds: 30, profile: 'technical', companyId: 'company-a',
+      questions: [
+        { id: 's1', text: 'Describe a bug you fixed.', timeLimitSeconds: 30 },
+        { id: 's2', text: 'How do you review code?', timeLimitSeconds: 30 },
+      ],
+      thinkSeconds: 30, maxRetakes: 1, profile: 'technical', companyId: 'company-a',
+      title: 'Backend engineer', companyName: 'Example Ltd',
     });
     await t.page.goto(t.session.joinUrl);
-    await settle(t.page);
+    await t.page.locator('#overview-continue').waitFor({ state: 'visible', timeout: 10000 });
+  }],
+  ['candidate', 'device-check', async (t) => {
+    await passOverview(t.page);
+    await t.page.waitForFunction(() => !document.getElementById('join').disabled, null, { timeout: 20000 });
   }],
   ['candidate', 'think-time', async (t) => {
     await clickButton(t.page, 'join');
@@ -67,8 +74,17 @@ const SCREENS = [
   ['candidate', 'take-saved', async (t) => {
     await stopTake(t.page, 0, 1);
   }],
+  ['candidate', 'watching-take', async (t) => {
+    await t.page.evaluate(() => { document.getElementById('playback-video').muted = true; });
+    await clickButton(t.page, 'watch');
+    await t.page.waitForFunction(() => document.getElementById('playback-video').readyState >= 1, null, { timeout: 60000 });
+  }],
+  ['candidate', 'finish-confirm', async (t) => {
+    await clickButton(t.page, 'end');
+    await t.page.locator('#finish-dialog').waitFor({ state: 'visible', timeout: 5000 });
+  }],
   ['candidate', 'finished', async (t) => {
-    await clickButton(t.page, 'next');
+    await clickButton(t.page, 'finish-confirm');
     await waitForState(t.page, 's => s.phase === "completed"', { what: 'interview completed' });
     if (t.viewport === 'desktop') recorded = t.session;
   }],
