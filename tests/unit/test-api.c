@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api.h"
+#include "api-calls.h"
 #include "imsd-build.h"
 #include "json-build.h"
 #include "token.h"
@@ -134,17 +135,7 @@ static JsonObject *
 call(Fixture *f, const char *method, const char *path, const char *auth, const char *body,
      int expected_status, JsonParser *parser)
 {
-  ImsApiRequest request = { method, path, auth, body, body ? strlen(body) : 0 };
-  ImsApiResponse response = { 0 };
-  ims_api_handle(&f->api, &request, &response);
-  if (response.status != expected_status)
-    fail_msg("%s %s: status %d, expected %d: %s", method, path, response.status, expected_status,
-             response.body);
-  assert_non_null(response.body);
-  assert_true(json_parser_load_from_data(parser, response.body, -1, NULL));
-  ims_api_response_clear(&response);
-  assert_true(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)));
-  return json_node_get_object(json_parser_get_root(parser));
+  return api_call_expect(&f->api, method, path, auth, body, expected_status, parser);
 }
 
 static void

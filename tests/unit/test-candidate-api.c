@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api.h"
+#include "api-calls.h"
 #include "imsd-build.h"
 #include "token.h"
 
@@ -112,15 +113,7 @@ static JsonObject *
 call(Fixture *f, const char *method, const char *path, const char *auth, const char *body,
      int expected_status, JsonParser *parser)
 {
-  ImsApiRequest request = { method, path, auth, body, body ? strlen(body) : 0 };
-  ImsApiResponse response = { 0 };
-  ims_api_handle(&f->api, &request, &response);
-  if (response.status != expected_status)
-    fail_msg("%s %s: status %d, expected %d: %s", method, path, response.status, expected_status,
-             response.body);
-  assert_true(json_parser_load_from_data(parser, response.body, -1, NULL));
-  ims_api_response_clear(&response);
-  return json_node_get_object(json_parser_get_root(parser));
+  return api_call_expect(&f->api, method, path, auth, body, expected_status, parser);
 }
 
 /* The candidate's "Bearer <token>" of a session created from body. */

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api.h"
+#include "api-calls.h"
 #include "playback-api.h"
 #include "token.h"
 
@@ -151,14 +152,7 @@ candidate_authorization(const char *secret, const char *session_id, gint64 issue
 static int
 get(Fixture *f, const char *path, const char *authorization, JsonNode **root)
 {
-  ImsApiRequest request = { .method = "GET", .path = path, .authorization = authorization };
-  ImsApiResponse response = { 0 };
-  ims_api_handle(&f->api, &request, &response);
-  *root = json_from_string(response.body, NULL);
-  assert_non_null(*root);
-  int status = response.status;
-  ims_api_response_clear(&response);
-  return status;
+  return api_call(&f->api, "GET", path, authorization, NULL, root);
 }
 
 static const char *

@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api.h"
+#include "api-calls.h"
 #include "imsd-build.h"
 #include "token.h"
 
@@ -176,15 +177,7 @@ static int
 handle(Fixture *f, const char *method, const char *path, const char *authorization,
        const char *body, JsonNode **root)
 {
-  ImsApiRequest request = { .method = method, .path = path, .authorization = authorization,
-                            .body = body, .body_length = body ? strlen(body) : 0 };
-  ImsApiResponse response = { 0 };
-  ims_api_handle(&f->api, &request, &response);
-  *root = json_from_string(response.body, NULL);
-  assert_non_null(*root);
-  int status = response.status;
-  ims_api_response_clear(&response);
-  return status;
+  return api_call(&f->api, method, path, authorization, body, root);
 }
 
 static const char *
