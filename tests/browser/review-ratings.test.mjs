@@ -1,9 +1,12 @@
 // review-ratings.test.mjs: recruiters' per-answer ratings (docs/review-api.md)
-// against a real imsd and PostgreSQL (no browser yet): a take of company-a's
-// session (row inserted directly: the rating does not need its media) is
-// rated by one recruiter, read by another of the same company (ratings list
-// and session detail), 404 to company-b, bad input refused with codes, every
-// read and write in audit_log.
+// against a real imsd and PostgreSQL: a take of company-a's session (row
+// inserted directly: the rating does not need its media) is rated by one
+// recruiter, read by another of the same company (ratings list and session
+// detail), 404 to company-b, bad input refused with codes, every read and
+// write in audit_log.  Then the review page's rating form (review-ratings.js)
+// in Chromium, on a second session: rated and saved, pre-filled on reload,
+// seen by the company's other recruiter, not reachable from company-b, no
+// axe or overflow problem at desktop and phone widths.
 import { test, before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,14 +16,18 @@ import { startImsd, withLogOnFailure, dropDatabase } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
 import { startS3rver } from './lib/s3.mjs';
 import { signToken } from './lib/token.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import { checkScreen } from './lib/screen-checks.mjs';
 
 const SECRET = 'review-ratings-test-secret-0123456789abcdef';
 const REVIEW = '/api/v1/review';
+const SUITE = 'review-ratings';
 
 let s3;
 let imsd;
 let sessionId;
 let takeId;
+let browser;
 
 function token(sub, companyId) {
   const now = Math.floor(Date.now() / 1000);
@@ -37,15 +44,11 @@ before(async () => {
     name: 'ratings',
     env: { ...s3.imsdEnv({ keyPrefix: 'e2e-ratings' }), IMSD_REVIEW_JWT_SECRET: SECRET },
   });
-  const session = await imsd.createSession({ companyId: 'company-a' });
-  sessionId = session.sessionId;
-  takeId = randomUUID();
-  execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c',
-    `INSERT INTO takes (id, session_id, question_idx, number, status, path, started_at)
-     VALUES ('${takeId}', '${sessionId}', 0, 1, 'completed', '/nowhere', now())`], { stdio: 'pipe' });
+  ({ sessionId, takeId } = await sessionWithTake());
 });
 
 after(async () => {
+  if (browser) await browser.close();
   if (imsd) await imsd.shutdown();
   if (s3) await s3.shutdown();
 });
@@ -108,4 +111,121 @@ test('bad input is refused with a code', async () => {
     res = await imsd.request('DELETE', `${REVIEW}/takes/${takeId}/rating`, { token: ann() });
     assert.equal(res.status, 404, res.text);
   });
+});
+
+const psql = (sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', imsd.databaseUrl, '-c', sql], { stdio: 'pipe' });
+
+/** A new company-a session with one completed take; resolves {sessionId, takeId}. */
+async function sessionWithTake() {
+  const { sessionId: id } = await imsd.createSession({ companyId: 'company-a' });
+  const take = randomUUID();
+  psql(`INSERT INTO takes (id, session_id, question_idx, number, status, path, started_at)
+        VALUES ('${take}', '${id}', 0, 1, 'completed', '/nowhere', now())`);
+  return { sessionId: id, takeId: take };
+}
+
+/** Opens the review page as tok and waits for its session list. */
+async function openList(page, tok) {
+  await page.goto(`${imsd.baseUrl}/review/#token=${tok}`);
+  await page.waitForFunction(() => window.review && window.review.state.view === 'list' && !window.review.state.loading);
+}
+
+/** Opens session id from the list and waits for its takes. */
+async function openSession(page, id) {
+  await page.click(`#sessions tr[data-session-id="${id}"]`);
+  await page.waitForFunction(() => window.review.state.view === 'session' && !window.review.state.loading);
+}
+
+/** The take's rating form: the checked rating (or null), the note, the status, the others' lines. */
+const formOf = (page, id) => page.$eval(`form.rating[data-take-id="${id}"]`, (form) => ({
+  rating: form.querySelector('input[type=radio]:checked')?.value ?? null,
+  note: form.querySelector('textarea').value,
+  status: form.querySelector('.rating-status').textContent,
+  others: [...form.querySelectorAll('.other-ratings li')].map((li) => li.textContent),
+}));
+
+test('the review page rates a take, pre-fills it, and shows it to the company only', async () => {
+  browser = browser || await launchBrowser();
+  const { sessionId: id, takeId: take } = await sessionWithTake();
+  const problems = [];
+  const page = await browser.context.newPage();
+  const other = await browser.context.newPage();
+  const outsider = await browser.context.newPage(); // its own tab: sessionStorage keeps one token a tab
+  try {
+    await withLogOnFailure(imsd, async () => {
+      await openList(page, ann());
+      await openSession(page, id);
+      const form = page.locator(`form.rating[data-take-id="${take}"]`);
+      await form.getByRole('group', { name: 'Your rating' }).waitFor();
+      // Save with no rating chosen is refused on the page, nothing is sent
+      await form.getByRole('button', { name: 'Save rating' }).click();
+      assert.equal((await formOf(page, take)).status, 'Choose a rating from 1 to 5.');
+
+      // keyboard: the radio group is reached and changed without a mouse
+      await form.getByRole('radio', { name: '3' }).focus();
+      await page.keyboard.press('ArrowRight');
+      assert.equal((await formOf(page, take)).rating, '4');
+      await form.getByLabel('Note').fill('clear and structured');
+      await form.getByRole('button', { name: 'Save rating' }).click();
+      await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Saved', take);
+      let res = await imsd.request('GET', `${REVIEW}/sessions/${id}/ratings`, { token: bob() });
+      assert.deepEqual(res.json.items.map((r) => [r.takeId, r.recruiter, r.rating, r.note]),
+        [[take, 'ann@a.test', 4, 'clear and structured']], 'the page saved what "Saved" says');
+      problems.push(...await checkScreen(page, SUITE, 'rated-desktop'));
+
+      await page.reload();
+      await page.waitForFunction(() => window.review && window.review.state.view === 'list' && !window.review.state.loading);
+      await openSession(page, id);
+      const reloaded = await formOf(page, take);
+      assert.deepEqual([reloaded.rating, reloaded.note, reloaded.others], ['4', 'clear and structured', []], 'own rating pre-filled');
+
+      await openList(other, bob());
+      await openSession(other, id);
+      const seen = await formOf(other, take);
+      assert.deepEqual([seen.rating, seen.note], [null, ''], "bob's own rating is empty");
+      assert.deepEqual(seen.others, ['ann@a.test: 4/5 — clear and structured']);
+      problems.push(...await checkScreen(other, SUITE, 'others-desktop'));
+      await other.setViewportSize({ width: 390, height: 844 });
+      problems.push(...await checkScreen(other, SUITE, 'others-390'));
+      await page.setViewportSize({ width: 390, height: 844 });
+      problems.push(...await checkScreen(page, SUITE, 'rated-390'));
+
+      await outsider.setViewportSize({ width: 390, height: 844 });
+      await openList(outsider, eve());
+      const rows = await outsider.$$eval('#sessions tr[data-session-id]', (trs) => trs.map((tr) => tr.dataset.sessionId));
+      assert.ok(!rows.includes(id), 'company-b does not list the session');
+      res = await imsd.request('GET', `${REVIEW}/sessions/${id}`, { token: eve() });
+      assert.equal(res.status, 404, res.text);
+      problems.push(...await checkScreen(outsider, SUITE, 'company-b-list-390'));
+      assert.deepEqual(problems, []);
+    });
+  } finally {
+    await page.close();
+    await other.close();
+    await outsider.close();
+  }
+});
+
+test('a refused save is shown as a sentence, never as "Saved"', async () => {
+  browser = browser || await launchBrowser();
+  const { sessionId: id, takeId: take } = await sessionWithTake();
+  const page = await browser.context.newPage();
+  try {
+    await withLogOnFailure(imsd, async () => {
+      await openList(page, ann());
+      await openSession(page, id);
+      // the take disappears between opening the session and saving: 404 not_found
+      psql(`DELETE FROM takes WHERE id = '${take}'`);
+      const form = page.locator(`form.rating[data-take-id="${take}"]`);
+      await form.getByRole('radio', { name: '5' }).check();
+      await form.getByRole('button', { name: 'Save rating' }).click();
+      await page.waitForFunction((t) => {
+        const s = document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent;
+        return s !== '' && s !== 'Saving…';
+      }, take);
+      assert.equal((await formOf(page, take)).status, 'This answer does not exist or is not available to you.');
+    });
+  } finally {
+    await page.close();
+  }
 });

@@ -9,7 +9,8 @@
 // A live interview's session (kind "live") is marked in the list and shows
 // its room's composite recording with chapters (review-live.js). The list's
 // filters are review-filters.js's; a question's takes (the kept answer first,
-// the others folded) review-takes.js's.
+// the others folded) review-takes.js's; each take's rating form
+// review-ratings.js's.
 //
 // Test hooks: window.review = {state, errors}; errors holds every message
 // shown to the user, newest last; state.room is the open live session's room.
@@ -17,6 +18,7 @@
 import { kindCell, isLive, showRoom, hideRoom } from './review-live.js';
 import { renderTakes, mediaOf } from './review-takes.js';
 import { initFilters, addFilters } from './review-filters.js';
+import { ratingForm, tokenSubject } from './review-ratings.js';
 
 const API = '/api/v1/review';
 const PAGE_SIZE = 20;
@@ -220,9 +222,15 @@ function renderSession() {
     p.className = 'question-text';
     p.textContent = q.text;
     li.append(p);
-    li.append(renderTakes(q.takes, { playTake }));
+    li.append(renderTakes(q.takes, { playTake, extra: rateTake }));
     list.append(li);
   }
+}
+
+/** Take t's rating form; a 401 on save signs out like any other call. */
+function rateTake(t) {
+  const onSignedOut = () => fail(new ApiError(401, messageFor(401, 'answer')));
+  return ratingForm(t, { token, me: tokenSubject(token), onSignedOut });
 }
 
 /** Plays take t: a fresh signed URL of its video/mp4 object into #player. */
