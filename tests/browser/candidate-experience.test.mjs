@@ -27,6 +27,7 @@ import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
 import { openCandidate, passOverview, recordTake, stopTake } from './lib/candidate.mjs';
 import { axeViolations } from './lib/axe.mjs';
 import { saveScreenshot } from './lib/screenshots.mjs';
+import { horizontalOverflow } from './lib/screen-checks.mjs';
 
 const SUITE = 'candidate-experience';
 const DESKTOP = { width: 1000, height: 800 };
@@ -61,8 +62,8 @@ async function onPhone(page, name) {
   await page.setViewportSize(PHONE);
   try {
     await checkScreen(page, `${name}-phone`);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 0, `${name}: no horizontal overflow at 390 px, got ${overflow} px`);
+    const overflow = await horizontalOverflow(page);
+    assert.ok(overflow.by <= 0, `${name}: no horizontal overflow at 390 px: ${JSON.stringify(overflow)}`);
   } finally {
     await page.setViewportSize(DESKTOP);
   }

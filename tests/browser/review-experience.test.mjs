@@ -26,6 +26,7 @@ import { startImsd, withLogOnFailure, dropDatabase } from './lib/imsd.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import { loadOpenApi } from './lib/openapi.mjs';
 import { saveScreenshot } from './lib/screenshots.mjs';
+import { horizontalOverflow } from './lib/screen-checks.mjs';
 import { signToken } from './lib/token.mjs';
 
 const SUITE = 'review-experience';
@@ -248,8 +249,6 @@ test('a session shows the kept answer, folds the other takes and says how comple
   }
 });
 
-const overflow = (page) => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
-
 test('at 390x844 the list, the session and the take view fit the screen', async () => {
   const page = await browser.context.newPage();
   try {
@@ -257,22 +256,22 @@ test('at 390x844 the list, the session and the take view fit the screen', async 
     await withLogOnFailure(imsd, async () => {
       await openList(page);
       await waitForRows(page, [ids.C, ids.B, ids.A], 'newest first');
-      let size = await overflow(page);
-      assert.ok(size.scrollWidth <= size.innerWidth, `the list overflows: ${JSON.stringify(size)}`);
+      let size = await horizontalOverflow(page);
+      assert.ok(size.by <= 0, `the list overflows: ${JSON.stringify(size)}`);
       await saveScreenshot(page, SUITE, 'phone-list');
 
       await page.click(`tr[data-session-id="${ids.A}"]`);
       await page.waitForFunction(() => window.review.state.view === 'session' && !window.review.state.loading);
       await page.click('details.other-takes summary');
-      size = await overflow(page);
-      assert.ok(size.scrollWidth <= size.innerWidth, `the session overflows: ${JSON.stringify(size)}`);
+      size = await horizontalOverflow(page);
+      assert.ok(size.by <= 0, `the session overflows: ${JSON.stringify(size)}`);
       await saveScreenshot(page, SUITE, 'phone-session');
 
       // the take view: a take chosen (these rows have no video: the page says so)
       await page.click(`button.take[data-take-id="${takes.a0t2}"]`);
       await page.waitForFunction(() => window.review.errors.length > 0);
-      size = await overflow(page);
-      assert.ok(size.scrollWidth <= size.innerWidth, `the take view overflows: ${JSON.stringify(size)}`);
+      size = await horizontalOverflow(page);
+      assert.ok(size.by <= 0, `the take view overflows: ${JSON.stringify(size)}`);
       await saveScreenshot(page, SUITE, 'phone-take');
     });
   } finally {
