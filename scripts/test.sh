@@ -18,9 +18,13 @@ export IMSD_TEST_S3=${IMSD_TEST_S3:-$s3_endpoint}
 export IMSD_TEST_S3_BUCKET=${IMSD_TEST_S3_BUCKET:-$IMSD_S3_BUCKET}
 
 # The browser tests' full-page screenshots (tests/browser/lib/screenshots.mjs),
-# one folder per run: CI keeps it as an artifact, so it starts empty.
-export IMSD_SCREENSHOT_DIR=${IMSD_SCREENSHOT_DIR:-$IMSD_RUN_DIR/screenshots}
-rm -rf "$IMSD_SCREENSHOT_DIR" && mkdir -p "$IMSD_SCREENSHOT_DIR"
+# one folder per run: CI keeps it as an artifact, so the default one starts
+# empty (a folder the caller names is only made, never emptied).
+if [ -z "${IMSD_SCREENSHOT_DIR:-}" ]; then
+  export IMSD_SCREENSHOT_DIR=$IMSD_RUN_DIR/screenshots
+  rm -rf "$IMSD_SCREENSHOT_DIR"
+fi
+mkdir -p "$IMSD_SCREENSHOT_DIR"
 
 passed=0
 failed=0
