@@ -93,7 +93,7 @@ end_take_on_media(ImsSession *session, const char *reason)
 
 /* The responses of the session (docs/events.md): its takes that have media,
  * completed or interrupted, i.e. its candidate.response_submitted events,
- * retakes included; total_seconds is the sum of their durations. */
+ * retakes included, the practice's not; total_seconds is the sum of their durations. */
 static void
 count_answers(ImsSession *session, int *responses, double *total_seconds)
 {
@@ -102,7 +102,8 @@ count_answers(ImsSession *session, int *responses, double *total_seconds)
   *responses = 0;
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
-    if (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) {
+    if ((take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) &&
+        take->question_index != IMS_PRACTICE_QUESTION_INDEX) {
       (*responses)++;
       total_ms += MAX(take->duration_ms, 0);
     }

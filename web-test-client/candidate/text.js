@@ -122,3 +122,17 @@ export const OVERVIEW_TEXT = {
   interview_completed: 'This interview has already been completed. Thank you for your time.',
   unreachable: 'The interview server cannot be reached. Please check your connection and reload this page.',
 };
+
+// ---- the practice question (practice.js)
+
+export const PRACTICE_TEXT = {
+  offer: 'Practise first',
+  progress: 'Practice question (not counted)',
+  intro: 'This is a practice question: nobody sees this answer and it does not count.',
+  again: 'Practise again',
+  start: 'Start the interview',
+  takesTitle: 'Your practice answers',
+  recorded: 'Practice answer recorded — start the interview when you are ready.',
+  overviewFact: 'Practice question',
+  overviewValue: 'Yes, before question 1 (not counted)',
+};
