@@ -10,6 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fs from 'node:fs';
+import path from 'node:path';
 
 import { startImsd, withLogOnFailure } from './lib/imsd.mjs';
 import { query } from './lib/db.mjs';
@@ -98,6 +100,14 @@ test('a practice take is recorded, then question 1; recruiters and events see on
       await sleep(2000);
       await stopTake(page, 0, 1);
       await saveScreenshot(page, SUITE, 'question-1-answered');
+      const folder = path.join(imsd.spoolDir, session.sessionId);
+      assert.equal(fs.readdirSync(folder).filter((f) => f.startsWith('practice-take')).length, 2,
+        'the practice files are in the spool during the interview');
+      // finishing: the practice files go with the interview (nothing else removes them)
+      await page.evaluate(() => window.imsd.send({ type: 'end' }));
+      await waitForState(page, 's => s.phase === "completed"', { what: 'interview completed' });
+      assert.deepEqual(fs.readdirSync(folder).filter((f) => f.startsWith('practice-take')), [],
+        'no practice file left once the interview completed');
     } catch (err) {
       throw new Error(`${err.message}\n${await describePage(page).catch(() => '')}`);
     } finally {
