@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startImsd, withLogOnFailure, waitFor } from './lib/imsd.mjs';
 import { sessionRow, takeRows } from './lib/db.mjs';
 import { launchBrowser, waitForState, clickButton } from './lib/browser.mjs';
-import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
+import { openCandidate, recordTake, stopTake, passOverview } from './lib/candidate.mjs';
 import { axeViolations } from './lib/axe.mjs';
 import { saveScreenshot } from './lib/screenshots.mjs';
 
@@ -135,6 +135,7 @@ test('the Join button says "Starting camera…" while the camera starts', { time
       navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, 3000)).then(() => open(c));
     });
     await page.goto(session.joinUrl);
+    await passOverview(page); // the overview comes first now (overview.js)
     assert.match(await text(page, '#join'), /Starting camera…/, 'the Join button says the camera is starting');
     await checkScreen(page, 'check-starting-camera');
     await page.waitForFunction(() => !document.getElementById('join').disabled, null, { timeout: 20000 });
@@ -286,6 +287,7 @@ test('on a phone the self-view and Stop stay on screen while recording', { timeo
   await page.setViewportSize(PHONE);
   try {
     await page.goto(session.joinUrl);
+    await passOverview(page); // the overview comes first now (overview.js)
     await clickButton(page, 'join');
     await waitForState(page, 's => s.phase === "thinking" && s.mediaReady', { what: 'thinking' });
     // a retake: the list of takes under the question grows
