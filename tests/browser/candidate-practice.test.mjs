@@ -19,6 +19,7 @@ import { launchBrowser, waitForState, clickButton, describePage } from './lib/br
 import { openCandidate, recordTake, stopTake } from './lib/candidate.mjs';
 import { signToken } from './lib/token.mjs';
 import { saveScreenshot } from './lib/screenshots.mjs';
+import { axeViolations } from './lib/axe.mjs';
 
 const SUITE = 'candidate-practice';
 const REVIEW_SECRET = 'practice-test-review-secret-0123456789abcdef';
@@ -61,6 +62,21 @@ async function createSession(extra = {}) {
   return { ...res.json, interviewId };
 }
 
+/** Screenshot, axe-core (no serious or critical violation) and, at 390x844, no horizontal overflow. */
+async function checkScreen(page, name) {
+  await saveScreenshot(page, SUITE, name);
+  assert.deepEqual(await axeViolations(page), [], `axe-core on ${name}`);
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await saveScreenshot(page, SUITE, `${name}-phone`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: no horizontal overflow at 390 px (${overflow} px)`);
+  } finally {
+    await page.setViewportSize(size);
+  }
+}
+
 async function reviewGet(path) {
   const res = await fetch(`${imsd.baseUrl}${path}`, { headers: { Authorization: `Bearer ${recruiterToken()}` } });
   assert.equal(res.status, 200, `${path}: ${res.status}`);
@@ -73,7 +89,7 @@ test('a practice take is recorded, then question 1; recruiters and events see on
     const page = await openCandidate(browser.context, session.joinUrl);
     try {
       await waitForState(page, 's => s.questionIndex === 0 && s.mediaReady', { what: 'media ready' });
-      await saveScreenshot(page, SUITE, 'practice-offered');
+      await checkScreen(page, 'practice-offered');
       await clickButton(page, 'practice');
       await waitForState(page, `s => s.questionIndex === ${PRACTICE} && s.phase === "thinking"`, { what: 'practising' });
       assert.equal(await page.locator('#question').textContent(), 'What did you have for breakfast?');
@@ -84,7 +100,7 @@ test('a practice take is recorded, then question 1; recruiters and events see on
       assert.match(await page.locator('#hint').textContent(), /Practice answer recorded/);
       assert.equal(await page.locator('#retake').textContent(), 'Practise again');
       assert.equal(await page.locator('#next').textContent(), 'Start the interview');
-      await saveScreenshot(page, SUITE, 'practice-recorded');
+      await checkScreen(page, 'practice-recorded');
 
       // practise again: a second practice take
       await clickButton(page, 'retake');
