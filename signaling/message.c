@@ -90,6 +90,7 @@ static const MessageSpec specs[] = {
   { "subscribe", IMS_MESSAGE_SUBSCRIBE, FIELDS_PARTICIPANT | FIELDS_STREAM | FIELDS_SDP },
   { "unsubscribe", IMS_MESSAGE_UNSUBSCRIBE, FIELDS_PARTICIPANT | FIELDS_STREAM },
   { "mark", IMS_MESSAGE_MARK, FIELDS_MARK },
+  { "practice", IMS_MESSAGE_PRACTICE, 0 },
 };
 
 const char *

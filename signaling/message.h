@@ -34,6 +34,8 @@ typedef enum {
   IMS_MESSAGE_SUBSCRIBE,
   IMS_MESSAGE_UNSUBSCRIBE,
   IMS_MESSAGE_MARK,
+  /* the practice question (docs/signaling.md), appended */
+  IMS_MESSAGE_PRACTICE,
 } ImsMessageType;
 
 /* Longest room id and participant id (roomId, participantId) accepted. */

@@ -281,6 +281,8 @@ build_session(JsonBuilder *b, const ImsSessionRecord *record)
   json_builder_begin_array(b);
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
+    if (take->question_index == IMS_PRACTICE_QUESTION_INDEX)
+      continue; /* the candidate's own rehearsal, not an answer */
     json_builder_begin_object(b);
     ims_json_add_string(b, "id", take->id);
     ims_json_add_int(b, "questionIndex", take->question_index);

@@ -59,6 +59,8 @@ static gboolean
 announce_take(ImsStore *store, GHashTable *sessions, const ImsTake *take, GPtrArray **events,
               GError **error)
 {
+  if (take->question_index == IMS_PRACTICE_QUESTION_INDEX)
+    return TRUE; /* the practice is never announced */
   ImsSessionRecord *record = g_hash_table_lookup(sessions, take->session_id);
   if (!record) {
     record = store->sessions.load_session(store, take->session_id, error);

@@ -51,6 +51,7 @@
 #include "payloads.h"
 #include "peer-handler.h"
 #include "session-private.h"
+#include "spool-files.h"
 
 /* ---- the actions of the transitions ---- */
 
@@ -93,7 +94,7 @@ end_take_on_media(ImsSession *session, const char *reason)
 
 /* The responses of the session (docs/events.md): its takes that have media,
  * completed or interrupted, i.e. its candidate.response_submitted events,
- * retakes included; total_seconds is the sum of their durations. */
+ * retakes included, the practice's not; total_seconds is the sum of their durations. */
 static void
 count_answers(ImsSession *session, int *responses, double *total_seconds)
 {
@@ -102,12 +103,28 @@ count_answers(ImsSession *session, int *responses, double *total_seconds)
   *responses = 0;
   for (guint i = 0; i < record->takes->len; i++) {
     const ImsTake *take = g_ptr_array_index(record->takes, i);
-    if (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) {
+    if ((take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) &&
+        take->question_index != IMS_PRACTICE_QUESTION_INDEX) {
       (*responses)++;
       total_ms += MAX(take->duration_ms, 0);
     }
   }
   *total_seconds = total_ms / 1000.0;
+}
+
+/* The practice takes' files: never processed, so no processor removes them once uploaded; they
+ * serve the candidate alone, during the interview, and go when it completes (every take is
+ * finalized by then: complete runs after the last take finalized).  A session never completed
+ * keeps them until the user's erasure (user-events.c lists every take's path). */
+static void
+remove_practice_files(ImsSession *session)
+{
+  const ImsSessionRecord *record = session->record;
+  for (guint i = 0; i < record->takes->len; i++) {
+    const ImsTake *take = g_ptr_array_index(record->takes, i);
+    if (take->question_index == IMS_PRACTICE_QUESTION_INDEX && take->path && take->path[0])
+      ims_spool_remove(take->path);
+  }
 }
 
 /* Stores the session as completed, with candidate.completed and interview.completed. */
@@ -131,6 +148,7 @@ complete(ImsSession *session, const char *reason)
       ims_event_payload_interview_completed(record, record->completed_at, open_seconds, responses),
       record->id);
   ims_session_save_progress(session, events);
+  remove_practice_files(session);
   ims_log_session(G_LOG_LEVEL_INFO, LOG_ID(session), NULL, "interview completed");
 }
 

@@ -93,6 +93,7 @@ struct _ImsSession {
   GPtrArray *open_takes;     /* of OpenTake*, owned */
   guint unsaved;             /* changes queued for the database, not written yet */
   GHashTable *unsaved_takes; /* take id -> its writes not done yet (int) */
+  ImsQuestion *practice;     /* record's practice question, NULL without one; owned */
 
   ImsDoneFunc shutdown_done;
   gpointer shutdown_data;
@@ -102,7 +103,7 @@ struct _ImsSession {
 
 /* ---- session.c ---- */
 
-/* The current question, NULL past the last one. */
+/* The current question (the practice one while practising), NULL past the last one. */
 const ImsQuestion *ims_session_current_question(ImsSession *session);
 /* Takes of question_index (only the completed ones if completed_only). */
 int ims_session_count_takes(ImsSession *session, int question_index, gboolean completed_only);

@@ -132,7 +132,8 @@ void
 ims_session_context_take_saved(const ImsSessionContext *context, const ImsSessionRecord *record,
                                const ImsTake *take)
 {
-  if (!context->take_saved)
+  /* the practice is neither processed nor announced (media.uploaded) */
+  if (!context->take_saved || take->question_index == IMS_PRACTICE_QUESTION_INDEX)
     return;
   int index = take->question_index;
   const ImsQuestion *question = index >= 0 && index < (int) record->questions->len

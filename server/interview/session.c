@@ -45,6 +45,9 @@ ims_session_new(ImsSessionRecord *record, const ImsSessionContext *context)
   session->context = context;
   session->open_takes = g_ptr_array_new_with_free_func(g_free);
   session->unsaved_takes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (record->practice_text)
+    session->practice =
+        ims_question_new("practice", record->practice_text, record->practice_seconds);
   /* the initial phase; every later one comes from ims_session_fire */
   session->phase = record->state == IMS_SESSION_COMPLETED ? IMS_SESSION_PHASE_COMPLETED
                                                           : IMS_SESSION_PHASE_THINKING;
@@ -103,6 +106,7 @@ ims_session_unref(ImsSession *session)
     session->context->media->close(session->media);
   g_ptr_array_unref(session->open_takes);
   g_hash_table_unref(session->unsaved_takes);
+  g_clear_pointer(&session->practice, ims_question_free);
   ims_metric_add(&ims_metric_sessions, session->phase, -1);
   ims_session_record_free(session->record);
   g_free(session);
@@ -133,6 +137,8 @@ const ImsQuestion *
 ims_session_current_question(ImsSession *session)
 {
   const ImsSessionRecord *record = session->record;
+  if (record->current_question == IMS_PRACTICE_QUESTION_INDEX)
+    return session->practice;
   if (record->current_question < 0 || (guint) record->current_question >= record->questions->len)
     return NULL;
   return g_ptr_array_index(record->questions, record->current_question);
@@ -154,6 +160,9 @@ ims_session_count_takes(ImsSession *session, int question_index, gboolean comple
 int
 ims_session_retakes_left(ImsSession *session)
 {
+  /* the practice may be retaken at will: one more is always left */
+  if (session->record->current_question == IMS_PRACTICE_QUESTION_INDEX)
+    return 1;
   int used = ims_session_count_takes(session, session->record->current_question, TRUE);
   int allowed = 1 + session->record->max_retakes;
   return MIN(session->record->max_retakes, MAX(0, allowed - used));
@@ -211,8 +220,10 @@ ims_session_start_take(ImsSession *session, GError **error)
   take->question_index = session->record->current_question;
   take->number = ims_session_count_takes(session, take->question_index, FALSE) + 1;
   take->status = IMS_TAKE_RECORDING;
-  g_autofree char *name = g_strdup_printf("q%d-take%d-%.8s.mkv", take->question_index + 1,
-                                          take->number, take->id);
+  g_autofree char *name =
+      take->question_index == IMS_PRACTICE_QUESTION_INDEX
+          ? g_strdup_printf("practice-take%d-%.8s.mkv", take->number, take->id)
+          : g_strdup_printf("q%d-take%d-%.8s.mkv", take->question_index + 1, take->number, take->id);
   take->path = g_build_filename(dir, name, NULL);
   take->started_at = g_get_real_time();
 
@@ -493,6 +504,20 @@ ims_session_handle_message(ImsSession *session, ImsPeer *peer, const ImsMessage 
     ims_session_fire(session, IMS_SESSION_EVENT_RETAKE_ASKED, NULL);
     break;
 
+  case IMS_MESSAGE_PRACTICE:
+    /* once, before question 1 is touched: the practice comes first or not at all */
+    if (!session->practice || session->record->current_question != 0 ||
+        ims_session_count_takes(session, 0, FALSE) > 0 ||
+        ims_session_count_takes(session, IMS_PRACTICE_QUESTION_INDEX, FALSE) > 0 ||
+        !ims_session_can(session, IMS_SESSION_EVENT_JOINED) ||
+        session->phase == IMS_SESSION_PHASE_REVIEW)
+      return bad_state(error, "practise", session);
+    session->record->current_question = IMS_PRACTICE_QUESTION_INDEX;
+    ims_session_save_progress(session, NULL);
+    /* entered again, thinking on the practice question with its countdown */
+    ims_session_fire(session, IMS_SESSION_EVENT_JOINED, NULL);
+    break;
+
   case IMS_MESSAGE_NEXT:
     if (!ims_session_can(session, IMS_SESSION_EVENT_NEXT_ASKED))
       return bad_state(error, "go to the next question", session);
@@ -589,7 +614,8 @@ finalize_take(ImsSession *session, OpenTake *open, gboolean current)
     take->stop_reason = g_strdup("media");
   /* every take that has media is announced, completed or interrupted; the
    * original's media file id is the take's */
-  if (take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED)
+  if ((take->status == IMS_TAKE_COMPLETED || take->status == IMS_TAKE_INTERRUPTED) &&
+      take->question_index != IMS_PRACTICE_QUESTION_INDEX)
     ims_outbox_add(&events, IMS_EVENT_CANDIDATE_RESPONSE_SUBMITTED,
                    ims_event_payload_candidate_response_submitted(session->record, take, take->id),
                    session->record->id);

@@ -104,6 +104,11 @@ typedef struct {
   int practice_seconds; /* its time limit (0 without practice) */
 } ImsSessionRecord;
 
+/* The question index (current_question, takes, questions.idx) of the practice
+ * question: before question 1, never counted, never shown to recruiters, never
+ * announced (docs/database.md). */
+#define IMS_PRACTICE_QUESTION_INDEX (-1)
+
 ImsQuestion *ims_question_new(const char *id, const char *text, int time_limit_seconds);
 void ims_question_free(ImsQuestion *question);
 ImsTake *ims_take_new(void);

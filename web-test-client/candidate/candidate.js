@@ -29,6 +29,7 @@ import { openCheckedMedia, fillDeviceSelects, LevelMeter, onDeviceSelect } from 
 import { SignalingConnection, backoffDelay, iceServersFromQuery, IceQueues } from '../shared/signaling.js';
 import { runOverview } from './overview.js';
 import { createPlayback } from './playback.js';
+import { isPractising, renderPractice } from './practice.js';
 
 const VIDEO_MAX_BITRATE = 2500000;
 const DEFAULT_VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
@@ -67,6 +68,7 @@ const ui = {
   retryDevices: $('retry-devices'), join: $('join'),
   phase: $('phase'), countdown: $('countdown'), question: $('question'), hint: $('hint'),
   record: $('record'), stop: $('stop'), retake: $('retake'), next: $('next'), end: $('end'),
+  practice: $('practice'), takesTitle: $('takes-title'),
   takes: $('takes'), doneTitle: $('done-title'), doneText: $('done-text'),
   countdownClock: $('countdown-clock'), countdownCue: $('countdown-cue'), announce: $('announce'),
   connectionLost: $('connection-lost'), connectionTitle: $('connection-title'), connectionText: $('connection-text'),
@@ -102,6 +104,7 @@ let peer = null;            // per-socket negotiation: {pc, ice (IceQueues)}
 let countdownDeadline = null; // performance.now() value when the current countdown hits 0
 let pendingAction = null;     // type of the last take/retake/next/end sent, until the next state
 let currentScreen = 'check';
+let practiceOffered = false;  // the overview named a practice question (practice.js)
 let statusTimer = 0;
 
 // ---------------------------------------------------------------- status line
@@ -453,8 +456,11 @@ function render() {
   ui.end.hidden = last && phase === 'review'; // #next is the one finish button there
 
   ui.hint.textContent = hintFor(s, online);
-  playback.render(finished ? null : s);
+  // a practice take is never uploaded, so there is nothing to play back
+  playback.render(finished || isPractising(s) ? null : s);
+  ui.takesTitle.textContent = 'Your answers to this question';
   renderTakes(s);
+  renderPractice(ui, s, practiceOffered, live && !busy);
   renderCountdown();
 }
 
@@ -555,6 +561,7 @@ ui.record.addEventListener('click', () => act('take.start'));
 ui.stop.addEventListener('click', () => act('take.stop'));
 ui.retake.addEventListener('click', () => act('retake'));
 ui.next.addEventListener('click', () => act('next'));
+ui.practice.addEventListener('click', () => act('practice'));
 const finishConfirm = finishDialog($('finish-dialog'), () => act('end'));
 ui.end.addEventListener('click', () => finishConfirm.open(imsd.state));
 ui.retryDevices.addEventListener('click', async () => {
@@ -586,6 +593,7 @@ async function main() {
       finish('This link cannot be used', answer.message);
       return;
     }
+    practiceOffered = Boolean(answer.overview.practice);
   }
   currentScreen = '';
   showScreen('check');

@@ -15,7 +15,7 @@ export function answeredCount(state) {
   if (!state || !Array.isArray(state.takes)) return 0;
   const answered = new Set();
   for (const t of state.takes) {
-    if (t.status === 'completed') answered.add(t.questionIndex);
+    if (t.status === 'completed' && t.questionIndex >= 0) answered.add(t.questionIndex); // not the practice
   }
   return answered.size;
 }

@@ -5,7 +5,7 @@
 // times and retakes and how it works, with a button to go on to the device
 // check.  No camera, no WebSocket here: candidate.js does those after.
 
-import { OVERVIEW_TEXT, ERROR_TEXT, describeSeconds } from './text.js';
+import { OVERVIEW_TEXT, ERROR_TEXT, PRACTICE_TEXT, describeSeconds } from './text.js';
 
 const OVERVIEW_PATH = '/api/v1/candidate/session';
 
@@ -43,7 +43,7 @@ function fillOverview(overview) {
   addFact(facts, OVERVIEW_TEXT.answerTime, OVERVIEW_TEXT.upTo(describeSeconds(overview.answerSeconds)));
   addFact(facts, OVERVIEW_TEXT.thinkTime, overview.thinkSeconds > 0 ? describeSeconds(overview.thinkSeconds) : OVERVIEW_TEXT.none);
   addFact(facts, OVERVIEW_TEXT.retakes, OVERVIEW_TEXT.retakesCount(overview.maxRetakes));
-  // overview.practice is not shown yet: the page has no practice take to offer (issue 13, item 4)
+  if (overview.practice) addFact(facts, PRACTICE_TEXT.overviewFact, PRACTICE_TEXT.overviewValue);
   const steps = $('overview-steps');
   steps.replaceChildren(...OVERVIEW_TEXT.steps(overview).map((text) => {
     const item = document.createElement('li');

@@ -135,3 +135,17 @@ export const PLAYBACK_TEXT = {
   network: 'The answer could not be loaded. Please check your connection and press Watch again.',
   other: 'The answer cannot be played right now. Please try again in a moment.',
 };
+
+// ---- the practice question (practice.js)
+
+export const PRACTICE_TEXT = {
+  offer: 'Practise first',
+  progress: 'Practice question (not counted)',
+  intro: 'This is a practice question: nobody sees this answer and it does not count.',
+  again: 'Practise again',
+  start: 'Start the interview',
+  takesTitle: 'Your practice answers',
+  recorded: 'Practice answer recorded — start the interview when you are ready.',
+  overviewFact: 'Practice question',
+  overviewValue: 'Yes, before question 1 (not counted)',
+};

@@ -200,6 +200,14 @@ static const ImsMigration ims_migrations[] = {
     "  created_at timestamptz NOT NULL DEFAULT now(),"
     "  updated_at timestamptz NOT NULL DEFAULT now(),"
     "  PRIMARY KEY (take_id, recruiter));" },
+  /* the practice question is the questions row at idx -1 (IMS_PRACTICE_QUESTION_INDEX), so
+   * that its takes are ordinary takes; recruiter-facing queries read idx >= 0 only */
+  { 11, "the practice question as question -1",
+    "ALTER TABLE questions DROP CONSTRAINT questions_idx_check,"
+    "  ADD CONSTRAINT questions_idx_check CHECK (idx >= -1);"
+    "INSERT INTO questions (session_id, idx, question_id, text, time_limit_seconds)"
+    "  SELECT id, -1, 'practice', practice_text, practice_seconds FROM sessions"
+    "  WHERE practice_text IS NOT NULL;" },
 };
 
 /* Applies one migration in its own transaction and records it.  On failure

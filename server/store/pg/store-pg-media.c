@@ -31,6 +31,7 @@ list_unprocessed_once(ImsStorePg *self, gpointer data, GError **error)
                           " FROM takes t JOIN sessions s ON s.id = t.session_id"
                           " JOIN questions q ON q.session_id = t.session_id AND q.idx = t.question_idx"
                           " WHERE t.processed_at IS NULL AND t.status IN ('completed', 'interrupted')"
+                          " AND t.question_idx >= 0" /* the practice: never processed */
                           " AND starts_with(t.path, $1)"
                           " ORDER BY t.stopped_at, t.id",
       &params, PGRES_TUPLES_OK, error);

@@ -48,14 +48,23 @@ ims_pg_insert_session(ImsStorePg *self, const ImsSessionRecord *record, GError *
     return FALSE;
   PQclear(result);
 
-  for (guint i = 0; record->questions && i < record->questions->len; i++) {
-    const ImsQuestion *question = g_ptr_array_index(record->questions, i);
+  /* the practice question first, at its reserved index */
+  int first = record->practice_text ? IMS_PRACTICE_QUESTION_INDEX : 0;
+  int count = record->questions ? (int) record->questions->len : 0;
+  for (int i = first; i < count; i++) {
     ims_pg_params_init(&params);
     ims_pg_params_add_text(&params, record->id);
     ims_pg_params_add_int(&params, i);
-    ims_pg_params_add_text(&params, question->id);
-    ims_pg_params_add_text(&params, question->text);
-    ims_pg_params_add_int(&params, question->time_limit_seconds);
+    if (i == IMS_PRACTICE_QUESTION_INDEX) {
+      ims_pg_params_add_text(&params, "practice");
+      ims_pg_params_add_text(&params, record->practice_text);
+      ims_pg_params_add_int(&params, record->practice_seconds);
+    } else {
+      const ImsQuestion *question = g_ptr_array_index(record->questions, i);
+      ims_pg_params_add_text(&params, question->id);
+      ims_pg_params_add_text(&params, question->text);
+      ims_pg_params_add_int(&params, question->time_limit_seconds);
+    }
     result = ims_pg_exec(
         self, "insert question",
         "INSERT INTO questions (session_id, idx, question_id, text, time_limit_seconds)"
@@ -167,7 +176,7 @@ ims_pg_load_session_once(ImsStorePg *self, gpointer data, GError **error)
 
   questions = ims_pg_exec(self, "load questions",
                           "SELECT question_id, text, time_limit_seconds FROM questions"
-                          " WHERE session_id = $1 ORDER BY idx",
+                          " WHERE session_id = $1 AND idx >= 0 ORDER BY idx",
                           &params, PGRES_TUPLES_OK, error);
   if (questions == NULL)
     goto error;
