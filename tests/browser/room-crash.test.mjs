@@ -119,10 +119,13 @@ test('a live room cut by kill -9 loses nothing: recordings finalized, the room g
 
       // 2. recovery at the restart
       await imsd.restart();
+      // the cut recordings only: the pages rejoin at once, and their new
+      // recordings may already be 'recording' when recovery is seen
+      const cutIds = new Set(cut.map((x) => x.id));
       const recovered = await waitFor(async () => {
         const r = await roomRows(imsd, room.roomId);
-        return r.recordings.every((x) => x.status !== 'recording') ? r : null;
-      }, { timeoutMs: 20000, what: 'no recording left recording after the restart' });
+        return r.recordings.filter((x) => cutIds.has(x.id)).every((x) => x.status !== 'recording') ? r : null;
+      }, { timeoutMs: 20000, what: 'no cut recording left recording after the restart' });
       assert.equal(recovered.room.state, 'live', 'the room stays live');
       for (const r of recovered.recordings.filter((x) => sizes.has(x.id))) {
         assert.equal(r.status, 'interrupted', `recording ${r.id} cut by the crash`);
@@ -131,7 +134,8 @@ test('a live room cut by kill -9 loses nothing: recordings finalized, the room g
       }
       const segment1 = recovered.segments.find((s) => segmentIndex(s) === 1);
       assert.ok(segment1.ended_at, 'the cut segment is closed');
-      assert.deepEqual(recovered.takes.map((t) => `${t.question_idx}-${t.number}:${t.status}`), ['0-1:interrupted']);
+      // take 1 was cut; a rejoin already seen may have opened take 2
+      assert.deepEqual(recovered.takes.map((t) => `${t.question_idx}-${t.number}:${t.status}`).slice(0, 1), ['0-1:interrupted']);
 
       // 3. the pages reconnect; the room goes on in a new segment of question 0
       await waitForSegment(both, 1, 0);
