@@ -7,12 +7,25 @@
 #include "json-build.h"
 #include "review-api.h"
 
-/* The take call->id's session if the reviewer may see it (transfer full);
- * otherwise NULL with the response filled (404 for another company's). */
+/* Only a recruiter rates: a rating is their company's. */
+static gboolean
+check_recruiter(const ImsApiCall *call, ImsApiResponse *response)
+{
+  if (call->reviewer->role == IMS_REVIEWER_RECRUITER)
+    return TRUE;
+  ims_api_respond_error(response, 403, "forbidden", "Only a recruiter rates answers.");
+  return FALSE;
+}
+
+/* The take call->id's session if a recruiter calls who may see it (transfer
+ * full); otherwise NULL with the response filled (403 for admin or service,
+ * 404 for another company's take). */
 static char *
-load_visible_take(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
+load_rateable_take(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
+  if (!check_recruiter(call, response))
+    return NULL;
   g_autofree char *session_id = NULL;
   g_autofree char *company_id = NULL;
   if (!api->store->ratings.get_take_owner(api->store, call->id, &session_id, &company_id,
@@ -28,16 +41,6 @@ load_visible_take(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
     return NULL;
   }
   return g_steal_pointer(&session_id);
-}
-
-/* Only a recruiter rates: a rating is their company's. */
-static gboolean
-check_recruiter(const ImsApiCall *call, ImsApiResponse *response)
-{
-  if (call->reviewer->role == IMS_REVIEWER_RECRUITER)
-    return TRUE;
-  ims_api_respond_error(response, 403, "forbidden", "Only a recruiter rates answers.");
-  return FALSE;
 }
 
 /* One rating; with_take also names its take (the session's list). */
@@ -100,9 +103,7 @@ ims_ratings_api_put(ImsApi *api, const ImsApiCall *call, ImsApiResponse *respons
   g_autoptr(GError) error = NULL;
   g_autofree char *problem = NULL;
   const char *code = NULL;
-  if (!check_recruiter(call, response))
-    return;
-  g_autofree char *session_id = load_visible_take(api, call, response);
+  g_autofree char *session_id = load_rateable_take(api, call, response);
   if (!session_id)
     return;
   JsonObject *body = ims_api_input_parse_body(parser, request->body, request->body_length, &code,
@@ -135,9 +136,7 @@ void
 ims_ratings_api_delete(ImsApi *api, const ImsApiCall *call, ImsApiResponse *response)
 {
   g_autoptr(GError) error = NULL;
-  if (!check_recruiter(call, response))
-    return;
-  g_autofree char *session_id = load_visible_take(api, call, response);
+  g_autofree char *session_id = load_rateable_take(api, call, response);
   if (!session_id)
     return;
   if (!api->store->ratings.delete_rating(api->store, call->id, call->reviewer->subject, &error)) {
