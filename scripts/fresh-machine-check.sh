@@ -37,7 +37,10 @@
 # and the Kafka mock gets new ports every start.
 #
 # Files: IMSD_FRESH_DIR (default /var/tmp/imsd-fresh-check): root/ the chroot,
-# dev.log and test.log the two commands' output (kept after the run).
+# dev.log and test.log the two commands' output (kept after the run), lock
+# (one run at a time: a second run waits; a run that finds mounts or
+# processes under root/ once it holds the lock clears them, they are a killed
+# run's: tests/unit/test-fresh-check-leftovers.sh).
 # Exit status: 0 iff both commands did what the README says; a summary of the
 # phases' timings and test.sh's final line is printed either way.
 set -uo pipefail
@@ -58,6 +61,8 @@ summary=()
 mounted=()
 dev_pid=""
 status=0
+owner=0   # 1 once this run holds $work/lock
+waiter=""  # the flock that waits for it
 
 log() { echo "fresh-machine-check: $*" >&2; }
 die() { log "$*"; status=1; exit 1; }
@@ -94,26 +99,41 @@ chroot_pids() {
   done
 }
 
-teardown() {
-  local rc=$? pids pid i
-  [ $status -ne 0 ] || status=$rc
-  if [ -d "$root$project/scripts" ] && [ ${#mounted[@]} -gt 0 ]; then
-    in_chroot 'scripts/pg.sh stop; scripts/s3.sh stop; scripts/kafka.sh stop' >/dev/null 2>&1 || true
-  fi
-  # whatever is still running in the chroot (Chromium, imsd, a test's child):
-  # TERM, then KILL, pid by pid.
+# release_root: ends every process whose root is the chroot (TERM, then
+# KILL, pid by pid) and unmounts everything under it, deepest first: what a
+# run leaves behind, whether its teardown is running now or it was killed
+# before its teardown could run.
+release_root() {
+  local signal pids pid i m
   for signal in TERM KILL; do
     pids=$(chroot_pids)
     [ -n "$pids" ] || break
     for pid in $pids; do kill -s $signal "$pid" 2>/dev/null || true; done
     for i in $(seq 50); do [ -n "$(chroot_pids)" ] || break; sleep 0.1; done
   done
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount -R "${mounted[i]}" 2>/dev/null || umount -R -l "${mounted[i]}" || log "cannot unmount ${mounted[i]}"
+  for m in $(mounts_under_root | sort -r); do
+    grep -q " $m " /proc/mounts || continue   # went with an -R of its parent
+    umount -R "$m" 2>/dev/null || umount -R -l "$m" || log "cannot unmount $m"
   done
-  # never remove through a mount that is still there (it would reach the host's /dev)
-  if [ "${IMSD_FRESH_KEEP:-0}" != 1 ] && ! grep -q " $root" /proc/mounts; then
-    rm -rf --one-file-system "$root"
+}
+
+# mounts_under_root: the mount points under the chroot, one per line.
+mounts_under_root() { awk -v d="$root/" 'index($2, d) == 1 { print $2 }' /proc/mounts; }
+
+teardown() {
+  local rc=$?
+  [ $status -ne 0 ] || status=$rc
+  # a run still waiting for the lock owns nothing under $work yet
+  [ -z "$waiter" ] || kill "$waiter" 2>/dev/null
+  if [ $owner = 1 ]; then
+    if [ -d "$root$project/scripts" ] && [ ${#mounted[@]} -gt 0 ]; then
+      in_chroot 'scripts/pg.sh stop; scripts/s3.sh stop; scripts/kafka.sh stop' >/dev/null 2>&1 || true
+    fi
+    release_root
+    # never remove through a mount that is still there (it would reach the host's /dev)
+    if [ "${IMSD_FRESH_KEEP:-0}" != 1 ] && [ -z "$(mounts_under_root)" ]; then
+      rm -rf --one-file-system "$root"
+    fi
   fi
   echo
   echo "== fresh-machine-check summary (chroot $root, HEAD $(git -C "$repo" rev-parse --short HEAD))"
@@ -135,9 +155,25 @@ if ! command -v debootstrap >/dev/null; then
   install_debootstrap || { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null && install_debootstrap; } ||
     die "cannot install debootstrap"
 fi
-if grep -q " $root" /proc/mounts; then die "something is still mounted under $root"; fi
-rm -rf --one-file-system "$root"
+# One run at a time: $work/lock (flock) is held for the whole run.  A second
+# run waits for it (in the background, so INT and TERM still end the wait).
+# Once this run has the lock, whatever is under $root is a killed run's.
 mkdir -p "$work"
+exec 9>"$work/lock"
+if ! flock -n 9; then
+  log "waiting for the run that holds $work/lock"
+  flock 9 &
+  waiter=$!
+  wait $waiter || die "cannot lock $work/lock"
+  waiter=""
+fi
+owner=1
+if [ -n "$(mounts_under_root)" ] || [ -n "$(chroot_pids)" ]; then
+  log "a killed run left processes or mounts under $root: ending and unmounting them"
+  release_root
+  [ -z "$(mounts_under_root)" ] || die "something is still mounted under $root"
+fi
+rm -rf --one-file-system "$root"
 
 # ---- prepare: a new minbase bookworm, as `debootstrap --variant=minbase bookworm` makes it
 t=$(date +%s)
