@@ -169,6 +169,28 @@ map_discontinuity(ImsTimeline *timeline, Stream *s, guint32 rtp_time, gint64 arr
   return output;
 }
 
+/* A packet that arrived before the session time its mapping gives it proves the mapping late by
+ * that much (delays only ever make packets later: the first packet may have been a retransmission,
+ * or the tail of a paced keyframe).  The mapping moves earlier, without a jump: the difference
+ * becomes a correction, slewed like any change.  An arrival anchor moves its own stream; the NTP
+ * offset moves every stream mapped through it, so their lip sync stays what the SRs say. */
+static void
+refine(ImsTimeline *timeline, Stream *s, gint64 extended, gint64 arrival_us)
+{
+  gint64 early = truth_of(timeline, s, extended) - (arrival_us - timeline->origin_us) * 1000;
+  if (early <= 0)
+    return;
+  if (!(s->have_sr && timeline->have_ntp_offset)) {
+    s->anchor_ns -= early;
+    s->correction += early;
+    return;
+  }
+  timeline->ntp_offset_ns += early;
+  for (guint i = 0; i < timeline->stream_count; i++)
+    if (timeline->streams[i].have_sr)
+      timeline->streams[i].correction += early;
+}
+
 gint64
 ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, gint64 arrival_us)
 {
@@ -184,6 +206,7 @@ ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, gint64 a
     return map_discontinuity(timeline, s, rtp_time, arrival_us);
   if (extended < s->last_extended)
     return ++s->last_output;
+  refine(timeline, s, extended, arrival_us);
   gint64 step = truth_of(timeline, s, extended) - truth_of(timeline, s, s->last_extended);
   gint64 slew = step * IMS_TIMELINE_SLEW_PERMILLE / 1000;
   if (s->correction > slew)

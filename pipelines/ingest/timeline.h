@@ -6,14 +6,19 @@
  *
  *   - before its first SR a stream is anchored at its first packet: that packet's arrival (µs) is
  *     its place on the session timeline (0 = the first arrival of any stream), and from there on
- *     only its RTP timestamps count, never arrival times: a stall followed by a burst with continuous
- *     timestamps changes nothing, and a real gap in the timestamps stays a gap of the same length;
+ *     its RTP timestamps count, and an arrival only when it is earlier than the mapping gives
+ *     (delays only make packets later, so such a packet proves the mapping late: a first packet
+ *     that came as a retransmission); a stall followed by a burst with continuous timestamps
+ *     changes nothing, and a real gap in the timestamps stays a gap of the same length;
  *   - the first SR of the session fixes the NTP -> session offset, chosen so that its stream does not
  *     move; from then on every stream with an SR is mapped through NTP, so streams line up as their
  *     sender captured them;
- *   - when a stream changes mapping (its first SR, or a later SR that refines it) the output does not
- *     jump: the difference becomes a correction that is slewed to zero at IMS_TIMELINE_SLEW_PERMILLE
- *     of the media time that passes (10 %: a 20 ms correction is gone after 200 ms of media).
+ *   - an arrival earlier than an SR mapping gives moves the NTP -> session offset earlier (every
+ *     stream mapped through it alike: their lip sync stays the SRs');
+ *   - when a stream changes mapping (its first SR, a later SR that refines it, an early arrival) the
+ *     output does not jump: the difference becomes a correction that is slewed to zero at
+ *     IMS_TIMELINE_SLEW_PERMILLE of the media time that passes (10 %: a 20 ms correction is gone
+ *     after 200 ms of media).
  *
  * A timestamp more than IMS_TIMELINE_DISCONTINUITY_SECONDS away from the last one (forward or back:
  * a sender that restarted without a new SSRC) is a discontinuity: the stream forgets its SR, is
@@ -56,8 +61,9 @@ int ims_timeline_add_stream(ImsTimeline *timeline, guint clock_rate);
 void ims_timeline_on_sender_report(ImsTimeline *timeline, guint stream, guint64 ntp_time,
                                    guint32 rtp_time);
 
-/* The session time (ns) of rtp_time of stream; arrival_us (monotonic µs) counts only for the
- * stream's first call.  Unknown stream: returns G_MININT64. */
+/* The session time (ns) of rtp_time of stream; arrival_us (monotonic µs, when the packet came:
+ * not when a reordering buffer handed it on) places the stream's first call, and later ones only
+ * when earlier than the mapping.  Unknown stream: returns G_MININT64. */
 gint64 ims_timeline_map(ImsTimeline *timeline, guint stream, guint32 rtp_time, gint64 arrival_us);
 
 /* The correction (ns) stream's output still carries against its SR mapping (0 once slewed). */

@@ -202,6 +202,9 @@ function figures(name, { report, relayStats }) {
     audioStrictlyIncreasing: t.audio && t.audio.strictlyIncreasing,
     videoLargestGapMs: t.video && t.video.largestGapMs,
     audioLargestGapMs: t.audio && t.audio.largestGapMs,
+    // the take's completeness record: packets lost / recovered, frames dropped
+    videoPackets: report.completeness && report.completeness.video && report.completeness.video.packets,
+    videoFrames: report.completeness && report.completeness.video && report.completeness.video.frames,
     relay: {
       up: relayStats.up, dropRandom: relayStats.dropRandom, dropQueue: relayStats.dropQueue,
       held: relayStats.held, reordered: relayStats.reordered,

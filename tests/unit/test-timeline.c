@@ -8,8 +8,9 @@
  * SR-implied truth is 0), that each stream's output is strictly increasing, and that the output
  * steps match the capture steps (a gap stays a gap of the same length).  Cases: clean, a 500 ms and a
  * 2 s stall (no packets, then a burst with continuous timestamps), 10 % loss, reordering, an audio
- * SR that arrives 4 s late, a real sender gap, an SR before the first packet.  Stateless: each case
- * builds its own timeline. */
+ * SR that arrives 4 s late, a first video frame that arrives 40 ms late (a retransmission: held
+ * frames after it keep their own arrivals), a real sender gap, an SR before the first packet.
+ * Stateless: each case builds its own timeline. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,7 +34,9 @@ typedef enum { VIDEO, AUDIO, VIDEO_SR, AUDIO_SR } Kind;
 
 typedef struct {
   gint64 arrival_us;
-  guint order; /* ties keep the generation order */
+  gint64 release_us; /* when the receive stream hands it on: its arrival, or a late packet's
+                        before it (held until then) */
+  guint order;       /* ties keep the generation order */
   Kind kind;
   guint index; /* frame / packet number, or SR capture time in ms */
 } Event;
@@ -47,6 +50,7 @@ typedef struct {
   gint64 video_gap_from_us, video_gap_us; /* the sender sends no video (timestamps go on) */
   gint64 check_from_us;                   /* the offset is checked from this capture time */
   gboolean sr_before_packets;
+  gint64 first_video_late_us; /* the first video frame arrives this much later (a retransmission) */
 } Scenario;
 
 typedef struct {
@@ -60,8 +64,8 @@ static gint
 compare_events(gconstpointer a, gconstpointer b)
 {
   const Event *x = a, *y = b;
-  if (x->arrival_us != y->arrival_us)
-    return x->arrival_us < y->arrival_us ? -1 : 1;
+  if (x->release_us != y->release_us)
+    return x->release_us < y->release_us ? -1 : 1;
   return x->order < y->order ? -1 : x->order > y->order;
 }
 
@@ -94,9 +98,9 @@ run(const Scenario *s, Outputs *out)
   GRand *rand = g_rand_new_with_seed(42);
   GArray *events = g_array_new(FALSE, FALSE, sizeof(Event));
   guint order = 0;
-  gint64 previous = G_MININT64 / 2;
+  gint64 previous = G_MININT64 / 2, first_video_release = G_MININT64;
   if (s->sr_before_packets) {
-    Event sr = { 0, order++, VIDEO_SR, 0 };
+    Event sr = { 0, 0, order++, VIDEO_SR, 0 };
     g_array_append_val(events, sr);
   }
   for (guint k = 0; k < VIDEO_FRAMES; k++) {
@@ -106,7 +110,10 @@ run(const Scenario *s, Outputs *out)
       continue;
     if (k > 0 && g_rand_double(rand) < s->loss)
       continue;
-    Event e = { arrival_of(s, t, s->video_delay_us, rand, &previous), order++, VIDEO, k };
+    gint64 arrival = arrival_of(s, t, s->video_delay_us, rand, &previous);
+    if (k == 0)
+      arrival += s->first_video_late_us, first_video_release = arrival;
+    Event e = { arrival, MAX(arrival, first_video_release), order++, VIDEO, k };
     g_array_append_val(events, e);
   }
   previous = G_MININT64 / 2;
@@ -114,31 +121,33 @@ run(const Scenario *s, Outputs *out)
     gint64 t = (gint64) j * 20000;
     if (j > 0 && g_rand_double(rand) < s->loss)
       continue;
-    Event e = { arrival_of(s, t, s->audio_delay_us, rand, &previous), order++, AUDIO, j };
+    gint64 arrival = arrival_of(s, t, s->audio_delay_us, rand, &previous);
+    Event e = { arrival, arrival, order++, AUDIO, j };
     g_array_append_val(events, e);
   }
   for (guint ms = 0; ms < SECONDS * 1000; ms += 1000) {
-    Event v = { (gint64) ms * 1000 + s->video_delay_us + 1, order++, VIDEO_SR, ms };
+    gint64 video_sr = (gint64) ms * 1000 + s->video_delay_us + 1;
+    gint64 audio_sr = (gint64) ms * 1000 + s->audio_delay_us + 1;
+    Event v = { video_sr, video_sr, order++, VIDEO_SR, ms };
     if (!(s->sr_before_packets && ms == 0))
       g_array_append_val(events, v);
     if ((gint64) ms * 1000 >= s->audio_sr_from_us) {
-      Event a = { (gint64) ms * 1000 + s->audio_delay_us + 1, order++, AUDIO_SR, ms };
+      Event a = { audio_sr, audio_sr, order++, AUDIO_SR, ms };
       g_array_append_val(events, a);
     }
   }
   g_array_sort(events, compare_events);
   if (s->reorder) {
     /* swap neighbours in arrival: the first video frame arrives after the second, and every 7th
-     * event comes after the one that followed it */
+     * event comes after the one that followed it (delayed: it arrives with that one, which keeps
+     * its own arrival) */
     for (guint i = 0; i + 1 < events->len; i++) {
       Event *a = &g_array_index(events, Event, i), *b = &g_array_index(events, Event, i + 1);
       if ((a->kind == VIDEO && a->index == 0) || i % 7 == 3) {
         Event tmp = *a;
         *a = *b;
         *b = tmp;
-        gint64 arrival = a->arrival_us;
-        a->arrival_us = b->arrival_us;
-        b->arrival_us = arrival;
+        b->arrival_us = a->arrival_us;
         i++;
       }
     }
@@ -333,6 +342,23 @@ test_late_sender_report(void **state)
   assert_true(ABS(later - early) < 1000000);
 }
 
+/* The first video frame comes 40 ms late (lost, then retransmitted after a NACK), the frames after
+ * it on time, and audio has no SR for 4 s: the frames that came on time, not the late first one,
+ * place video against audio (both delayed alike here: offset 0) long before audio's SR. */
+static void
+test_late_first_frame(void **state)
+{
+  Scenario s = base;
+  s.audio_delay_us = s.video_delay_us;
+  s.jitter_us = 0;
+  s.first_video_late_us = 40000;
+  s.audio_sr_from_us = 4000000;
+  s.check_from_us = 1000000;
+  Outputs out;
+  run(&s, &out);
+  assert_true(check(&s, &out) >= 100); /* from 1 s on: 3 s before audio's SR */
+}
+
 static void
 test_sender_gap_stays_a_gap(void **state)
 {
@@ -411,7 +437,7 @@ test_long_stream(void **state)
   gint64 out = ims_timeline_map(timeline, video, timestamp, 0);
   for (guint i = 1; i <= 6000; i++) {
     timestamp += 20 * 90000;
-    gint64 next = ims_timeline_map(timeline, video, timestamp, 0);
+    gint64 next = ims_timeline_map(timeline, video, timestamp, (gint64) i * 20 * 1000000);
     assert_true(next > out);
     out = next;
   }
@@ -427,7 +453,8 @@ test_map_contract(void **state)
     assert_int_equal(ims_timeline_add_stream(timeline, 90000), i);
   assert_int_equal(ims_timeline_add_stream(timeline, 90000), -ENOSPC);
   assert_true(ims_timeline_map(timeline, 99, 0, 0) == G_MININT64);
-  /* first packet at arrival 1 s is time 0; timestamps, not arrivals, after that */
+  /* first packet at arrival 1 s is time 0; timestamps, not arrivals, after that (a later arrival
+   * changes nothing; an earlier one than the mapping gives: test_late_first_frame) */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u, 1000000), 0);
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u, 1500000), 0); /* same picture */
   assert_int_equal(ims_timeline_map(timeline, 0, 4294967000u + 900u, 9000000), 10000000); /* wraps */
@@ -438,7 +465,7 @@ test_map_contract(void **state)
   assert_int_equal(ims_timeline_get_correction(timeline, 0), 0); /* the first SR fixes the offset */
   ims_timeline_on_sender_report(timeline, 0, ntp_of(5000), 4294967000u + 1800u - 450u);
   assert_int_equal(ims_timeline_get_correction(timeline, 0), -5000000);
-  gint64 t = ims_timeline_map(timeline, 0, 4294967000u + 2700u, 0);
+  gint64 t = ims_timeline_map(timeline, 0, 4294967000u + 2700u, 9000000);
   assert_int_equal(t, 20000000 + 10000000 + 1000000); /* 10 ms step + 10 % of the correction's way */
   assert_int_equal(ims_timeline_get_correction(timeline, 0), -4000000);
 }
@@ -454,6 +481,7 @@ main(void)
     cmocka_unit_test(test_loss),
     cmocka_unit_test(test_reordering),
     cmocka_unit_test(test_late_sender_report),
+    cmocka_unit_test(test_late_first_frame),
     cmocka_unit_test(test_sender_gap_stays_a_gap),
     cmocka_unit_test(test_sender_report_before_packets),
     cmocka_unit_test(test_timestamp_discontinuity),
