@@ -29,7 +29,8 @@ typedef struct {
   guint64 packets_recovered_by_nack;
   guint64 packets_lost; /* never received, even after NACK */
   /* frames */
-  guint64 frames_dropped_incomplete; /* depacketizer: a packet of the frame was missing */
+  guint64 frames_dropped_incomplete; /* depacketizer: a packet of the frame, or of a frame it
+                                        refers to (video, until the next keyframe), was missing */
   guint64 frames_written;            /* take writer */
   guint64 frames_refused;            /* take writer: timestamp not after the previous one */
   guint64 frames_before_keyframe;    /* take writer: video dropped until the first keyframe */

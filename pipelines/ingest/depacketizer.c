@@ -40,6 +40,7 @@ struct _ImsDepacketizer {
   ImsDepacketizerStats stats;
   gboolean seen_packet; /* any packet pushed since new/reset */
   gboolean wants_keyframe;
+  gboolean wait_for_keyframe; /* drop whole frames while wants_keyframe, after a first keyframe */
 
   /* the frame being assembled */
   GByteArray *buffer; /* Annex B AU or VP8 frame; reused */
@@ -95,6 +96,12 @@ gboolean
 ims_depacketizer_wants_keyframe(const ImsDepacketizer *self)
 {
   return self->wants_keyframe;
+}
+
+void
+ims_depacketizer_set_wait_for_keyframe(ImsDepacketizer *self, gboolean wait)
+{
+  self->wait_for_keyframe = wait;
 }
 
 const ImsDepacketizerStats *
@@ -487,7 +494,11 @@ ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMed
         ret = ret < 0 ? ret : prefix_ret;
       }
     }
-    if (self->frame_broken || self->in_fu || self->buffer->len == 0) {
+    gboolean unreferenced = self->wait_for_keyframe && self->wants_keyframe &&
+                            self->stats.keyframes > 0 && !self->frame_keyframe;
+    if (self->frame_broken || self->in_fu || self->buffer->len == 0 || unreferenced) {
+      if (unreferenced && !self->frame_broken && !self->in_fu && self->buffer->len > 0)
+        self->stats.frames_unreferenced++;
       drop_frame(self);
       result |= IMS_DEPACKETIZER_DROPPED;
     } else {

@@ -62,6 +62,8 @@ typedef struct {
   guint64 keyframes;           /* of which keyframes */
   guint64 frames_dropped;      /* incomplete frames dropped (including the too large ones) */
   guint64 frames_too_large;    /* over max_frame_size (-EMSGSIZE) */
+  guint64 frames_unreferenced; /* whole, but after a dropped one and before a keyframe, with
+                                  set_wait_for_keyframe(): dropped (counted in frames_dropped) */
 } ImsDepacketizerStats;
 
 typedef struct _ImsDepacketizer ImsDepacketizer;
@@ -89,6 +91,14 @@ int ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, Im
 /* TRUE from the first dropped frame (or the start) until a keyframe has come
  * out of push(): the sender must be asked for one. */
 gboolean ims_depacketizer_wants_keyframe(const ImsDepacketizer *self);
+
+/* wait TRUE: once a keyframe has come out, a video frame that is whole but
+ * follows a dropped one is dropped too until the next keyframe (it refers to
+ * what is missing: a decoder would show it corrupted, as a browser never
+ * does); push() reports it as IMS_DEPACKETIZER_DROPPED, counted in
+ * frames_dropped and frames_unreferenced.  Default FALSE: every whole frame
+ * comes out.  The frames before the first keyframe are the caller's. */
+void ims_depacketizer_set_wait_for_keyframe(ImsDepacketizer *self, gboolean wait);
 
 const ImsDepacketizerStats *ims_depacketizer_get_stats(const ImsDepacketizer *self);
 

@@ -423,6 +423,8 @@ configure_track(ImsReceiver *receiver, Track *track, ImsTrack which,
   track->clock_rate = agreed->clock_rate;
   track->nack = which == IMS_TRACK_VIDEO && agreed->nack;
   track->depacketizer = ims_depacketizer_new(track->codec, IMS_DEPACKETIZER_DEFAULT_MAX_FRAME_SIZE);
+  /* a recording shows what a browser would: no frame that refers to a missing one */
+  ims_depacketizer_set_wait_for_keyframe(track->depacketizer, which == IMS_TRACK_VIDEO);
   track->timeline_index = ims_timeline_add_stream(receiver->timeline, agreed->clock_rate);
 }
 

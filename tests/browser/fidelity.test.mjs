@@ -74,7 +74,19 @@ const CONDITIONS = [
       await relay.command('rate 0');
     },
   },
+  {
+    // every 100th video packet never arrives, nor any retransmission of it: its
+    // frame cannot be recovered, nor the frames after it until the keyframe the
+    // receiver then asks for.  Those are left out (a decoder would show them
+    // corrupted: undecodable frames fail the take); each loss may cost up to
+    // MAX_FRAMES_PER_LOSS frames, hence the lower share written.
+    name: 'lost-for-good', ci: true, minWrittenPerSent: 0.9,
+    run: async (relay) => { await sleep(1000); await relay.command('lose 100'); },
+  },
 ];
+// the lost frame, those sent while the receiver waits for its retransmission
+// (max 1 s), and those until the keyframe it asks for: at 30 fps
+const MAX_FRAMES_PER_LOSS = 45;
 
 const wanted = (process.env.IMSD_FIDELITY_CONDITIONS || '').split(',').map((s) => s.trim()).filter(Boolean);
 const selected = CONDITIONS.filter((c) => (wanted.length === 0 ? c.ci : wanted.includes('all') || wanted.includes(c.name)));
@@ -207,7 +219,8 @@ function figures(name, { report, relayStats }) {
     videoFrames: report.completeness && report.completeness.video && report.completeness.video.frames,
     relay: {
       up: relayStats.up, dropRandom: relayStats.dropRandom, dropQueue: relayStats.dropQueue,
-      held: relayStats.held, reordered: relayStats.reordered,
+      held: relayStats.held, reordered: relayStats.reordered, lostForGood: relayStats.lostForGood,
+      lostCopies: relayStats.lostCopies,
     },
   };
 }
@@ -221,7 +234,7 @@ selected.forEach((condition, q) => {
       process.stdout.write(`# fidelity ${JSON.stringify(fig)}\n`);
       const where = `${condition.name}: ${JSON.stringify(fig)}`;
       assert.equal(report.error, undefined, where);
-      const failed = checkTake(report, { takeMs: TAKE_MS });
+      const failed = checkTake(report, { takeMs: TAKE_MS, minWrittenPerSent: condition.minWrittenPerSent });
       const line = { condition: condition.name, failed: Object.keys(failed) };
       process.stdout.write(`# fidelity-checks ${JSON.stringify(line)}\n`);
       if (process.env.IMSD_FIDELITY_RESULTS) {
@@ -230,6 +243,13 @@ selected.forEach((condition, q) => {
       // the harness itself: these never depend on imsd's ingest
       assert.equal(measured.remote, `${relay.address}:${relay.port}`, `the media crossed the relay (${where})`);
       assert.ok(measured.relayStats.up > 300, `the relay forwarded the take (${where})`);
+      if (condition.name === 'lost-for-good') {
+        assert.ok(measured.relayStats.lostForGood >= 1, `the relay lost packets for good (${where})`);
+        assert.ok(report.completeness.video.packets.lost >= 1, `the record counts them lost (${where})`);
+        for (const [from, to] of report.frames.missingRanges) {
+          assert.ok(to - from + 1 <= MAX_FRAMES_PER_LOSS, `frames ${from}..${to} missing in a row (${where})`);
+        }
+      }
       assert.deepEqual(Object.keys(failed).map((g) => `${g}: ${failed[g].join('; ')}`), [], where);
       // the take's completeness record (docs/ingest.md) says what the file holds
       const c = report.completeness;

@@ -6,7 +6,7 @@
 #
 #   --hd               1280x720 media instead of 640x360 (41 MB/s of y4m in /tmp)
 #   --conditions LIST  clean, stall-500ms, stall-2s, loss-5pct, reorder,
-#                      bandwidth-drop (default: all)
+#                      bandwidth-drop, lost-for-good (default: all)
 #   --repeat N         run the suite N times (default 1)
 #   --aiortc           also the second sender (tests/browser/fidelity-aiortc.test.mjs:
 #                      tests/fidelity/sender.py, Debian's python3-aiortc), clean

@@ -24,6 +24,11 @@
 //                         (the others overtake them)
 //   rate KBITPS [QUEUE_MS] cap upstream at KBITPS kbit/s with a drop-tail
 //                         queue of QUEUE_MS (default 300) ms; rate 0 = no cap
+//   lose EVERY            from now on every EVERY-th RTP packet of the video
+//                         stream (the SSRC with the most bytes so far) is lost
+//                         for good: it and every later copy of it (a
+//                         retransmission has the same SSRC and sequence
+//                         number: imsd negotiates no RTX) are dropped
 //   clear                 no impairment (a hold in progress still ends on time)
 //   stats                 counters: up/down datagrams and bytes, dropped (by
 //                         cause), held, reordered, queued now
@@ -53,15 +58,44 @@ function random() {
 const socket = dgram.createSocket('udp4');
 let target = null;        // {address, port}
 let client = null;        // {address, port}
-const impair = { holdUntil: 0, dropPercent: 0, reorderPercent: 0, reorderMs: 0, rateKbps: 0, queueMs: 300 };
+const impair = {
+  holdUntil: 0, dropPercent: 0, reorderPercent: 0, reorderMs: 0, rateKbps: 0, queueMs: 300, loseEvery: 0,
+};
+const ssrcBytes = new Map(); // SSRC -> RTP bytes seen upstream
+const lost = new Set();      // "ssrc:seq" lost for good
+let loseCount = 0;           // video packets seen since `lose`
 let nextFree = 0;         // when the rate cap lets the next datagram leave
 const fifo = [];          // upstream datagrams waiting: {at, msg}, at nondecreasing
 let fifoHead = 0;
 let timer = null;
 const stats = {
   up: 0, upBytes: 0, down: 0, downBytes: 0, dropRandom: 0, dropQueue: 0, dropNoTarget: 0,
-  held: 0, reordered: 0,
+  held: 0, reordered: 0, lostForGood: 0, lostCopies: 0,
 };
+
+// RTP (not RTCP, STUN or DTLS: RFC 7983, RFC 5761) -> {ssrc, seq}, else null.
+// SRTP leaves the header in the clear.
+function rtpHeader(msg) {
+  if (msg.length < 12 || msg[0] < 128 || msg[0] > 191) return null;
+  if (msg[1] >= 192 && msg[1] <= 223) return null; // RTCP
+  return { ssrc: msg.readUInt32BE(8), seq: msg.readUInt16BE(2) };
+}
+
+// Is msg a video packet that `lose` takes (or a copy of one it took)?
+function lostForGood(msg) {
+  const rtp = rtpHeader(msg);
+  if (!rtp) return false;
+  ssrcBytes.set(rtp.ssrc, (ssrcBytes.get(rtp.ssrc) || 0) + msg.length);
+  const key = `${rtp.ssrc}:${rtp.seq}`;
+  if (lost.has(key)) { stats.lostCopies++; return true; }
+  if (!impair.loseEvery) return false;
+  let video = null;
+  for (const [ssrc, bytes] of ssrcBytes) if (video === null || bytes > ssrcBytes.get(video)) video = ssrc;
+  if (rtp.ssrc !== video || ++loseCount % impair.loseEvery !== 0) return false;
+  lost.add(key);
+  stats.lostForGood++;
+  return true;
+}
 
 function sendUp(msg) {
   socket.send(msg, target.port, target.address);
@@ -85,6 +119,7 @@ function upstream(msg) {
   if (!target) { stats.dropNoTarget++; return; }
   stats.up++;
   stats.upBytes += msg.length;
+  if (lostForGood(msg)) return;
   if (impair.dropPercent > 0 && random() * 100 < impair.dropPercent) { stats.dropRandom++; return; }
   const now = performance.now();
   if (impair.reorderPercent > 0 && random() * 100 < impair.reorderPercent) {
@@ -153,8 +188,16 @@ function command(line) {
       impair.queueMs = num(1, 300);
       nextFree = 0;
       return { ok: true, rate: [impair.rateKbps, impair.queueMs] };
+    case 'lose':
+      if (!(Number.isInteger(num(0)) && num(0) >= 1)) return { ok: false, error: 'lose EVERY (>= 1)' };
+      impair.loseEvery = num(0);
+      loseCount = 0;
+      return { ok: true, lose: impair.loseEvery };
     case 'clear':
-      Object.assign(impair, { dropPercent: 0, reorderPercent: 0, reorderMs: 0, rateKbps: 0, queueMs: 300 });
+      // packets already lost stay lost: their retransmissions are dropped too
+      Object.assign(impair, {
+        dropPercent: 0, reorderPercent: 0, reorderMs: 0, rateKbps: 0, queueMs: 300, loseEvery: 0,
+      });
       return { ok: true };
     case 'reset':
       for (const k of Object.keys(stats)) stats[k] = 0;

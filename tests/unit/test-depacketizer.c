@@ -3,7 +3,8 @@
  * Real packets: x264enc / vp8enc / opusenc output, payloaded by GStreamer's
  * rtph264pay / rtpvp8pay / rtpopuspay, is depacketized and compared with
  * what the encoder produced; then packets are dropped (loss inside a frame,
- * a lost start, a lost end) and malformed payloads pushed. */
+ * a lost start, a lost end; with and without waiting for the next keyframe)
+ * and malformed payloads pushed. */
 #define G_LOG_DOMAIN "imsd.test-depacketizer"
 
 #include <errno.h>
@@ -520,6 +521,56 @@ test_vp8_losses(void **state)
   check_losses(&vp8, IMS_MEDIA_CODEC_VP8, 10); /* keyframe-max-dist=10: frame 10 is a keyframe */
 }
 
+/* With set_wait_for_keyframe(): a loss inside frame 3 drops it and the whole
+ * frames after it up to the keyframe at 10 (they refer to it); from 10 on
+ * every frame comes out.  Frames before the first keyframe are not held back
+ * (the take writer waits for one itself). */
+static void
+check_wait_for_keyframe(const Media *m, ImsMediaCodec codec)
+{
+  int first = first_packet_of_frame(m, 3);
+  /* its second packet (a middle or the end), or its only one */
+  int skip[] = { packets_in_frame(m, first) >= 2 ? first + 1 : first, -1 };
+  g_autoptr(ImsDepacketizer) d = ims_depacketizer_new(codec, 0);
+  ims_depacketizer_set_wait_for_keyframe(d, TRUE);
+  Output o = run(d, m, skip);
+  const ImsDepacketizerStats *stats = ims_depacketizer_get_stats(d);
+  assert_int_equal(o.frames->len, m->frames->len - 7); /* 3 lost, 4..9 unreferenced */
+  assert_int_equal(stats->frames_dropped, 7);
+  assert_int_equal(stats->frames_unreferenced, 6);
+  assert_true(o.dropped >= 6); /* a one-packet frame 4 reports two drops at once */
+  /* what comes out: frames 0..2, then from the keyframe on */
+  assert_true(g_array_index(o.keyframes, gboolean, 3));
+  const ImsTestBuffer *tenth = g_ptr_array_index(m->packets, first_packet_of_frame(m, 10));
+  assert_int_equal(g_array_index(o.timestamps, guint32, 3), tenth->rtp_timestamp);
+  assert_false(ims_depacketizer_wants_keyframe(d));
+  output_clear(&o);
+
+  /* a stream joined after its keyframe (frame 0 never came): 1..9 come out */
+  int no_keyframe[32], n = 0;
+  for (int i = 0; i < first_packet_of_frame(m, 1); i++)
+    no_keyframe[n++] = i;
+  no_keyframe[n] = -1;
+  g_autoptr(ImsDepacketizer) late = ims_depacketizer_new(codec, 0);
+  ims_depacketizer_set_wait_for_keyframe(late, TRUE);
+  o = run(late, m, no_keyframe);
+  assert_int_equal(o.frames->len, m->frames->len - 1);
+  assert_int_equal(ims_depacketizer_get_stats(late)->frames_unreferenced, 0);
+  output_clear(&o);
+}
+
+static void
+test_h264_wait_for_keyframe(void **state)
+{
+  check_wait_for_keyframe(&h264, IMS_MEDIA_CODEC_H264);
+}
+
+static void
+test_vp8_wait_for_keyframe(void **state)
+{
+  check_wait_for_keyframe(&vp8, IMS_MEDIA_CODEC_VP8);
+}
+
 static void
 test_vp8_bad_payloads(void **state)
 {
@@ -593,6 +644,8 @@ main(void)
     cmocka_unit_test(test_vp8_keyframe_size),
     cmocka_unit_test(test_vp8_losses),
     cmocka_unit_test(test_vp8_bad_payloads),
+    cmocka_unit_test(test_h264_wait_for_keyframe),
+    cmocka_unit_test(test_vp8_wait_for_keyframe),
     cmocka_unit_test(test_opus_passthrough),
     cmocka_unit_test(test_unsupported_codec),
   };
