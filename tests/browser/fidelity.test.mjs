@@ -220,7 +220,7 @@ function figures(name, { report, relayStats }) {
     relay: {
       up: relayStats.up, dropRandom: relayStats.dropRandom, dropQueue: relayStats.dropQueue,
       held: relayStats.held, reordered: relayStats.reordered, lostForGood: relayStats.lostForGood,
-      lostCopies: relayStats.lostCopies,
+      lostCopies: relayStats.lostCopies, rtpPadded: relayStats.rtpPadded,
     },
   };
 }

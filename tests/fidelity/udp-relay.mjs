@@ -70,7 +70,7 @@ let fifoHead = 0;
 let timer = null;
 const stats = {
   up: 0, upBytes: 0, down: 0, downBytes: 0, dropRandom: 0, dropQueue: 0, dropNoTarget: 0,
-  held: 0, reordered: 0, lostForGood: 0, lostCopies: 0,
+  held: 0, reordered: 0, lostForGood: 0, lostCopies: 0, rtpPadded: 0,
 };
 
 // RTP (not RTCP, STUN or DTLS: RFC 7983, RFC 5761) -> {ssrc, seq}, else null.
@@ -85,6 +85,7 @@ function rtpHeader(msg) {
 function lostForGood(msg) {
   const rtp = rtpHeader(msg);
   if (!rtp) return false;
+  if (msg[0] & 0x20) stats.rtpPadded++; // P bit: padding (a probe, or the last bytes of a packet)
   ssrcBytes.set(rtp.ssrc, (ssrcBytes.get(rtp.ssrc) || 0) + msg.length);
   const key = `${rtp.ssrc}:${rtp.seq}`;
   if (lost.has(key)) { stats.lostCopies++; return true; }
