@@ -69,6 +69,7 @@ add_session_fields(JsonBuilder *b, const ImsSessionRecord *record)
   ims_json_add_string(b, "kind", ims_session_kind_to_string(record->kind));
   ims_json_add_string(b, "roomId", record->room_id); /* null but for a live session */
   ims_json_add_string(b, "interviewId", record->interview_id);
+  ims_json_add_string(b, "title", record->title); /* null if not given at creation */
   ims_json_add_string(b, "userId", record->user_id);
   ims_json_add_string(b, "candidateEmail", record->candidate_email);
   ims_json_add_string(b, "companyId", record->company_id);

@@ -10,10 +10,11 @@
 // answered its only question; C is active.
 //
 //   1. the API: candidateEmail (part, any case, % a plain letter), sort,
-//      interviewId and from/to; questionsAnswered, questionCount, endedEarly in
-//      the list and the detail; bad values refused with invalid_request; every
+//      interviewId and from/to; questionsAnswered, questionCount, endedEarly,
+//      title in the list and the detail; bad values refused with invalid_request; every
 //      answer checked against docs/openapi.yaml
-//   2. the page: the "Answered" column ("2 of 3 · Ended early"), each filter
+//   2. the page: the "Answered" column ("2 of 3 · Ended early"), the
+//      interview by its title, each filter
 //   3. the session: the kept answer labelled, the other takes folded with their
 //      status, each take's completeness in words
 //   4. at 390x844 neither the list, the session nor the take view overflows
@@ -63,10 +64,10 @@ function psql(sql) {
 
 const literal = (value) => (value === null ? 'NULL' : `'${String(value).replace(/'/g, "''")}'`);
 
-function session(id, { interview, email, state, created, questions }) {
+function session(id, { interview, email, state, created, questions, title = null }) {
   const completed = state === 'completed' ? `'${created}'::timestamptz + interval '1 hour'` : 'NULL';
-  psql(`INSERT INTO sessions (id, interview_id, user_id, candidate_email, company_id, profile, think_seconds, max_retakes, state, created_at, started_at, completed_at)
-        VALUES ('${id}', ${literal(interview)}, 'user-${id.slice(0, 8)}', ${literal(email)}, '${COMPANY}', 'technical', 10, 3, '${state}', '${created}', '${created}', ${completed})`);
+  psql(`INSERT INTO sessions (id, interview_id, user_id, candidate_email, company_id, profile, think_seconds, max_retakes, state, created_at, started_at, completed_at, title)
+        VALUES ('${id}', ${literal(interview)}, 'user-${id.slice(0, 8)}', ${literal(email)}, '${COMPANY}', 'technical', 10, 3, '${state}', '${created}', '${created}', ${completed}, ${literal(title)})`);
   questions.forEach((text, idx) => psql(`INSERT INTO questions (session_id, idx, question_id, text, time_limit_seconds)
         VALUES ('${id}', ${idx}, 'q${idx}', ${literal(text)}, 60)`));
 }
@@ -95,7 +96,7 @@ before(async () => {
   contract = await loadOpenApi();
   imsd = await startImsd({ name: 'reviewexperience', env: { IMSD_REVIEW_JWT_SECRET: REVIEW_SECRET } });
   session(ids.A, { interview: 'int-a', email: 'Alice.Smith@example.test', state: 'completed', created: '2026-01-10T10:00:00Z',
-    questions: ['Tell us about yourself.', 'Why this job?', 'Any questions?'] });
+    title: 'Backend engineer', questions: ['Tell us about yourself.', 'Why this job?', 'Any questions?'] });
   take(takes.a0t1, ids.A, 0, 1, 'completed', CLEAN);
   take(takes.a0t2, ids.A, 0, 2, 'completed', CLEAN);
   take(takes.a0t3, ids.A, 0, 3, 'interrupted');
@@ -131,9 +132,11 @@ test('the API filters by candidate e-mail, interview and dates, sorts, and count
     assert.deepEqual([a.questionsAnswered, a.questionCount, a.endedEarly], [2, 3, true], 'A: 2 of 3, ended early');
     assert.deepEqual([b.questionsAnswered, b.questionCount, b.endedEarly], [1, 1, false], 'B: all answered');
     assert.deepEqual([c.questionsAnswered, c.questionCount, c.endedEarly], [0, 1, false], 'C: active, not ended');
+    assert.deepEqual([a.title, b.title], ['Backend engineer', null], 'the title given at session creation, or null');
 
     const detail = (await get(`/api/v1/review/sessions/${ids.A}`)).json;
     assert.deepEqual([detail.questionsAnswered, detail.questionCount, detail.endedEarly], [2, 3, true]);
+    assert.equal(detail.title, 'Backend engineer');
     assert.deepEqual(detail.questions[1].takes[0].completeness, LOSSY, 'the completeness record, as stored');
     assert.equal(detail.questions[0].takes[2].completeness, null);
 
@@ -179,6 +182,9 @@ test('the list shows answered questions and filters by e-mail, interview, dates 
       const cell = (id) => page.$eval(`tr[data-session-id="${id}"]`, (tr, i) => tr.children[i].textContent, answered);
       assert.equal(await cell(ids.A), '2 of 3 · Ended early');
       assert.equal(await cell(ids.B), '1 of 1');
+      const interview = (id) => page.$eval(`tr[data-session-id="${id}"]`, (tr) => tr.children[0].textContent);
+      assert.deepEqual([await interview(ids.A), await interview(ids.B)], ['Backend engineer (int-a)', 'int-b'],
+        'the interview by its title where it has one');
       await saveScreenshot(page, SUITE, 'list');
 
       await page.fill('#filter-email', 'smith');
@@ -240,6 +246,7 @@ test('a session shows the kept answer, folds the other takes and says how comple
       assert.equal(q1.othersSummary, null, 'no other takes, no disclosure');
       assert.match(q2.text, /No answer recorded/);
       assert.match(await page.textContent('#session-meta'), /answered 2 of 3 · Ended early/);
+      assert.match(await page.textContent('#session-meta'), /^Interview Backend engineer \(int-a\) · /);
       await saveScreenshot(page, SUITE, 'session');
       await page.click('details.other-takes summary');
       await saveScreenshot(page, SUITE, 'session-other-takes');

@@ -6,7 +6,7 @@
 // write in audit_log.  Then the review page's rating form (review-ratings.js)
 // in Chromium, on a second session: rated and saved, pre-filled on reload,
 // seen by the company's other recruiter, not reachable from company-b, no
-// axe or overflow problem at desktop and phone widths.
+// axe or overflow problem at desktop and phone widths; removed again (audited).
 import { test, before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -203,6 +203,39 @@ test('the review page rates a take, pre-fills it, and shows it to the company on
     await page.close();
     await other.close();
     await outsider.close();
+  }
+});
+
+test('the review page removes the recruiter\'s own rating, audited', async () => {
+  browser = browser || await launchBrowser();
+  const { sessionId: id, takeId: take } = await sessionWithTake();
+  const page = await browser.context.newPage();
+  try {
+    await withLogOnFailure(imsd, async () => {
+      await openList(page, ann());
+      await openSession(page, id);
+      const form = page.locator(`form.rating[data-take-id="${take}"]`);
+      const remove = form.getByRole('button', { name: 'Remove my rating' });
+      assert.equal(await remove.count(), 0, 'nothing to remove before a rating is saved');
+      await form.getByRole('radio', { name: '2' }).check();
+      await form.getByLabel('Note').fill('too short');
+      await form.getByRole('button', { name: 'Save rating' }).click();
+      await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Saved', take);
+      await remove.click();
+      await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Removed', take);
+      assert.deepEqual(await formOf(page, take), { rating: null, note: '', status: 'Removed', others: [] });
+      assert.equal(await remove.count(), 0, 'the button goes with the rating');
+      const res = await imsd.request('GET', `${REVIEW}/sessions/${id}/ratings`, { token: bob() });
+      assert.deepEqual(res.json.items, [], 'the page removed what "Removed" says');
+      const audit = await query(imsd, `SELECT action FROM audit_log WHERE target = '${take}' AND actor = 'ann@a.test' AND action IN ('rate_take', 'unrate_take') ORDER BY id`);
+      assert.deepEqual(audit.map((r) => r.action), ['rate_take', 'unrate_take']);
+      await page.reload();
+      await page.waitForFunction(() => window.review && window.review.state.view === 'list' && !window.review.state.loading);
+      await openSession(page, id);
+      assert.deepEqual([(await formOf(page, take)).rating, await remove.count()], [null, 0], 'still gone after a reload');
+    });
+  } finally {
+    await page.close();
   }
 });
 

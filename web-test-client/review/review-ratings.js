@@ -6,6 +6,8 @@
 // rating", a note, and Save.  The form starts with the signed-in recruiter's
 // own rating from the session detail's take.ratings; Save PUTs it and says
 // "Saved" only once the server answered 200, any refusal as a sentence.
+// While the recruiter has a saved rating, "Remove my rating" DELETEs it and
+// says "Removed" once the server answered 200 (the form is then empty).
 // Under it, the other recruiters of the company's ratings of the take.
 //
 //   tokenSubject(token)                       -> the token's sub (who "I" am), or ''
@@ -86,27 +88,30 @@ function ratingChoices(take, mine) {
 }
 
 /**
- * PUTs {rating, note} for take; resolves the sentence to show and whether it
- * was saved.  Never throws: a network failure is a sentence too.
+ * Sends method (PUT with {rating, note}, or DELETE) to take's rating;
+ * resolves {done, status, message}: the sentence to show (done sentence once
+ * the server answered 200).  Never throws: a network failure is a sentence
+ * too.
  */
-async function saveRating(take, rating, note, token) {
+async function sendRating(take, method, body, token, done) {
   let res;
   try {
     res = await fetch(`${API}/takes/${encodeURIComponent(take.id)}/rating`, {
-      method: 'PUT',
+      method,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ rating, note }),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    return { saved: false, status: 0, message: 'The server could not be reached. Check your connection and try again.' };
+    return { done: false, status: 0, message: 'The server could not be reached. Check your connection and try again.' };
   }
-  if (res.ok) return { saved: true, status: res.status, message: 'Saved' };
+  if (res.ok) return { done: true, status: res.status, message: done };
   let code = res.status === 401 ? 'unauthorized' : '';
   try {
     code = (await res.json()).code || code;
   } catch { /* no JSON body: the status decides */ }
-  const message = SAVE_ERRORS[code] || `The rating was not saved (error ${res.status}). Please try again.`;
-  return { saved: false, status: res.status, message };
+  const what = method === 'DELETE' ? 'removed' : 'saved';
+  const message = SAVE_ERRORS[code] || `The rating was not ${what} (error ${res.status}). Please try again.`;
+  return { done: false, status: res.status, message };
 }
 
 /** The rating form of take (see the file comment). */
@@ -128,31 +133,44 @@ export function ratingForm(take, { token, me, onSignedOut } = {}) {
 
   const save = element('button', 'secondary rating-save', 'Save rating');
   save.type = 'submit';
+  const remove = element('button', 'secondary rating-remove', 'Remove my rating');
+  remove.type = 'button';
+  remove.hidden = !mine;
   const status = element('p', 'rating-status');
   status.setAttribute('role', 'status');
   status.setAttribute('aria-live', 'polite');
+  const buttons = element('div', 'rating-buttons');
+  buttons.append(save, remove);
 
-  form.append(ratingChoices(take, mine), noteLabel, note, save, status,
+  form.append(ratingChoices(take, mine), noteLabel, note, buttons, status,
     othersList(ratings.filter((r) => r.recruiter !== me)));
 
-  const edited = () => { status.textContent = ''; status.className = 'rating-status'; };
-  form.addEventListener('input', edited);
+  const show = (text, className) => { status.textContent = text; status.className = `rating-status ${className}`; };
+  // sends the request, the buttons disabled meanwhile; resolves whether it was done
+  const send = async (method, body, busy, done) => {
+    save.disabled = remove.disabled = true;
+    show(busy, '');
+    const result = await sendRating(take, method, body, token, done);
+    save.disabled = remove.disabled = false;
+    show(result.message, result.done ? 'saved' : 'error');
+    if (result.status === 401 && onSignedOut) onSignedOut();
+    return result.done;
+  };
+  form.addEventListener('input', () => show('', ''));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const chosen = form.querySelector(`input[name="rating-${CSS.escape(take.id)}"]:checked`);
     if (!chosen) {
-      status.textContent = SAVE_ERRORS.invalid_rating;
-      status.className = 'rating-status error';
+      show(SAVE_ERRORS.invalid_rating, 'error');
       return;
     }
-    save.disabled = true;
-    status.textContent = 'Saving…';
-    status.className = 'rating-status';
-    const result = await saveRating(take, Number(chosen.value), note.value, token);
-    save.disabled = false;
-    status.textContent = result.message;
-    status.className = result.saved ? 'rating-status saved' : 'rating-status error';
-    if (result.status === 401 && onSignedOut) onSignedOut();
+    if (await send('PUT', { rating: Number(chosen.value), note: note.value }, 'Saving…', 'Saved')) remove.hidden = false;
+  });
+  remove.addEventListener('click', async () => {
+    if (!(await send('DELETE', undefined, 'Removing…', 'Removed'))) return;
+    remove.hidden = true;
+    for (const input of form.querySelectorAll('input[type=radio]')) input.checked = false;
+    note.value = '';
   });
   return form;
 }

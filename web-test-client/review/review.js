@@ -172,7 +172,7 @@ function renderList() {
     tr.dataset.sessionId = s.sessionId;
     tr.dataset.kind = s.kind || 'one_way';
     tr.tabIndex = 0;
-    const cells = [s.interviewId, kindCell(s), s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), answeredText(s), String(s.takeCount ?? '')];
+    const cells = [interviewLabel(s), kindCell(s), s.candidateEmail || s.userId || '', s.status, fmtDate(s.createdAt), answeredText(s), String(s.takeCount ?? '')];
     cells.forEach((text, i) => {
       const td = document.createElement('td');
       td.dataset.label = COLUMNS[i]; // the label of a stacked row (narrow screens)
@@ -191,6 +191,11 @@ function renderList() {
   $('page-info').textContent = `${from}–${to} of ${state.total}`;
   $('prev').disabled = state.offset === 0;
   $('next').disabled = to >= state.total;
+}
+
+/** "Backend engineer (int-a)": the interview's title where it has one, then its id. */
+function interviewLabel(s) {
+  return s.title ? `${s.title} (${s.interviewId})` : s.interviewId;
 }
 
 async function openSession(sessionId, listed = {}) {
@@ -212,7 +217,7 @@ async function openSession(sessionId, listed = {}) {
 function renderSession() {
   const d = state.session;
   $('session-title').textContent = d.candidateEmail || d.userId || d.sessionId;
-  $('session-meta').textContent = [`${isLive(d) ? 'Live interview' : 'Interview'} ${d.interviewId}`, d.status,
+  $('session-meta').textContent = [`${isLive(d) ? 'Live interview' : 'Interview'} ${interviewLabel(d)}`, d.status,
     `created ${fmtDate(d.createdAt)}`, `answered ${answeredText(d)}`].join(' · ');
   const list = $('questions');
   list.replaceChildren();

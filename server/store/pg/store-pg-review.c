@@ -40,7 +40,8 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
                             " count(*) OVER (), s.kind,"
                             " (SELECT r.id FROM rooms r WHERE r.session_id = s.id),"
                             " (SELECT count(DISTINCT t.question_idx) FROM takes t"
-                            "  WHERE t.session_id = s.id AND t.status = 'completed' AND t.question_idx >= 0)"
+                            "  WHERE t.session_id = s.id AND t.status = 'completed' AND t.question_idx >= 0),"
+                            " s.title"
                             " FROM sessions s"
                             " WHERE ($1::text IS NULL OR s.company_id = $1)"
                             " AND ($2::text IS NULL OR s.interview_id = $2)"
@@ -77,6 +78,7 @@ list_sessions_once(ImsStorePg *self, gpointer data, GError **error)
     ims_session_kind_from_string(PQgetvalue(result, row, 13), &record->kind);
     record->room_id = ims_pg_get_text(result, row, 14);
     summary->questions_answered = (int) ims_pg_get_int(result, row, 15);
+    record->title = ims_pg_get_text(result, row, 16);
     g_ptr_array_add(list->summaries, summary);
   }
   return TRUE;
