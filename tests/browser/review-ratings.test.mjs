@@ -206,7 +206,8 @@ test('the review page rates a take, pre-fills it, and shows it to the company on
   }
 });
 
-test('the review page removes the recruiter\'s own rating, audited', async () => {
+/** Runs fn({page, id, take, form}) on a new session's page, opened by ann at its take's rating form. */
+async function onRatingForm(fn) {
   browser = browser || await launchBrowser();
   const { sessionId: id, takeId: take } = await sessionWithTake();
   const page = await browser.context.newPage();
@@ -214,51 +215,46 @@ test('the review page removes the recruiter\'s own rating, audited', async () =>
     await withLogOnFailure(imsd, async () => {
       await openList(page, ann());
       await openSession(page, id);
-      const form = page.locator(`form.rating[data-take-id="${take}"]`);
-      const remove = form.getByRole('button', { name: 'Remove my rating' });
-      assert.equal(await remove.count(), 0, 'nothing to remove before a rating is saved');
-      await form.getByRole('radio', { name: '2' }).check();
-      await form.getByLabel('Note').fill('too short');
-      await form.getByRole('button', { name: 'Save rating' }).click();
-      await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Saved', take);
-      await remove.click();
-      await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Removed', take);
-      assert.deepEqual(await formOf(page, take), { rating: null, note: '', status: 'Removed', others: [] });
-      assert.equal(await remove.count(), 0, 'the button goes with the rating');
-      const res = await imsd.request('GET', `${REVIEW}/sessions/${id}/ratings`, { token: bob() });
-      assert.deepEqual(res.json.items, [], 'the page removed what "Removed" says');
-      const audit = await query(imsd, `SELECT action FROM audit_log WHERE target = '${take}' AND actor = 'ann@a.test' AND action IN ('rate_take', 'unrate_take') ORDER BY id`);
-      assert.deepEqual(audit.map((r) => r.action), ['rate_take', 'unrate_take']);
-      await page.reload();
-      await page.waitForFunction(() => window.review && window.review.state.view === 'list' && !window.review.state.loading);
-      await openSession(page, id);
-      assert.deepEqual([(await formOf(page, take)).rating, await remove.count()], [null, 0], 'still gone after a reload');
+      await fn({ page, id, take, form: page.locator(`form.rating[data-take-id="${take}"]`) });
     });
   } finally {
     await page.close();
   }
+}
+
+test('the review page removes the recruiter\'s own rating, audited', async () => {
+  await onRatingForm(async ({ page, id, take, form }) => {
+    const remove = form.getByRole('button', { name: 'Remove my rating' });
+    assert.equal(await remove.count(), 0, 'nothing to remove before a rating is saved');
+    await form.getByRole('radio', { name: '2' }).check();
+    await form.getByLabel('Note').fill('too short');
+    await form.getByRole('button', { name: 'Save rating' }).click();
+    await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Saved', take);
+    await remove.click();
+    await page.waitForFunction((t) => document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent === 'Removed', take);
+    assert.deepEqual(await formOf(page, take), { rating: null, note: '', status: 'Removed', others: [] });
+    assert.equal(await remove.count(), 0, 'the button goes with the rating');
+    const res = await imsd.request('GET', `${REVIEW}/sessions/${id}/ratings`, { token: bob() });
+    assert.deepEqual(res.json.items, [], 'the page removed what "Removed" says');
+    const audit = await query(imsd, `SELECT action FROM audit_log WHERE target = '${take}' AND actor = 'ann@a.test' AND action IN ('rate_take', 'unrate_take') ORDER BY id`);
+    assert.deepEqual(audit.map((r) => r.action), ['rate_take', 'unrate_take']);
+    await page.reload();
+    await page.waitForFunction(() => window.review && window.review.state.view === 'list' && !window.review.state.loading);
+    await openSession(page, id);
+    assert.deepEqual([(await formOf(page, take)).rating, await remove.count()], [null, 0], 'still gone after a reload');
+  });
 });
 
 test('a refused save is shown as a sentence, never as "Saved"', async () => {
-  browser = browser || await launchBrowser();
-  const { sessionId: id, takeId: take } = await sessionWithTake();
-  const page = await browser.context.newPage();
-  try {
-    await withLogOnFailure(imsd, async () => {
-      await openList(page, ann());
-      await openSession(page, id);
-      // the take disappears between opening the session and saving: 404 not_found
-      psql(`DELETE FROM takes WHERE id = '${take}'`);
-      const form = page.locator(`form.rating[data-take-id="${take}"]`);
-      await form.getByRole('radio', { name: '5' }).check();
-      await form.getByRole('button', { name: 'Save rating' }).click();
-      await page.waitForFunction((t) => {
-        const s = document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent;
-        return s !== '' && s !== 'Saving…';
-      }, take);
-      assert.equal((await formOf(page, take)).status, 'This answer does not exist or is not available to you.');
-    });
-  } finally {
-    await page.close();
-  }
+  await onRatingForm(async ({ page, take, form }) => {
+    // the take disappears between opening the session and saving: 404 not_found
+    psql(`DELETE FROM takes WHERE id = '${take}'`);
+    await form.getByRole('radio', { name: '5' }).check();
+    await form.getByRole('button', { name: 'Save rating' }).click();
+    await page.waitForFunction((t) => {
+      const s = document.querySelector(`form.rating[data-take-id="${t}"] .rating-status`).textContent;
+      return s !== '' && s !== 'Saving…';
+    }, take);
+    assert.equal((await formOf(page, take)).status, 'This answer does not exist or is not available to you.');
+  });
 });
