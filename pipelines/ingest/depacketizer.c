@@ -494,10 +494,11 @@ ims_depacketizer_push(ImsDepacketizer *self, const ImsRtpPayload *packet, ImsMed
         ret = ret < 0 ? ret : prefix_ret;
       }
     }
+    gboolean incomplete = self->frame_broken || self->in_fu || self->buffer->len == 0;
     gboolean unreferenced = self->wait_for_keyframe && self->wants_keyframe &&
                             self->stats.keyframes > 0 && !self->frame_keyframe;
-    if (self->frame_broken || self->in_fu || self->buffer->len == 0 || unreferenced) {
-      if (unreferenced && !self->frame_broken && !self->in_fu && self->buffer->len > 0)
+    if (incomplete || unreferenced) {
+      if (!incomplete)
         self->stats.frames_unreferenced++;
       drop_frame(self);
       result |= IMS_DEPACKETIZER_DROPPED;
